@@ -1,0 +1,321 @@
+//! The built-in demo: the five programs of `shared/seeds/` with their real regions, institutions,
+//! departments, pairings and agreements (`data/registry.json`), synthetic people, and one account
+//! per role. Loading is idempotent: a database that already has the demo is left as it is.
+//!
+//! Later capabilities extend the demo by adding a step to [`load`] that works from the
+//! [`Loaded`] keys.
+
+mod people;
+
+use serde::Deserialize;
+use shanhai_domain::accounts::UserInput;
+use shanhai_domain::registry::*;
+use shanhai_store::audit::Actor;
+use shanhai_store::{
+    Db, Result, StoreError, agreements, departments, institutions, pairings, programs, regions,
+    users,
+};
+use std::collections::HashMap;
+
+/// Every demo account signs in with this password.
+pub const DEMO_PASSWORD: &str = "shanhai-demo";
+
+#[derive(Deserialize)]
+struct Registry {
+    regions: Vec<RegionRow>,
+    institutions: Vec<InstitutionRow>,
+    programs: Vec<ProgramRow>,
+    pairings: Vec<PairingRow>,
+}
+
+#[derive(Deserialize)]
+struct RegionRow {
+    code: String,
+    name: String,
+    parent: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct InstitutionRow {
+    key: String,
+    name: String,
+    kind: String,
+    grade: String,
+    region: String,
+    parent: Option<String>,
+    #[serde(default)]
+    departments: Vec<DepartmentRow>,
+}
+
+#[derive(Deserialize)]
+struct DepartmentRow {
+    specialty: String,
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct ProgramRow {
+    key: String,
+    name: String,
+    kind: String,
+    start_date: String,
+    description: Option<String>,
+    office_institution: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct PairingRow {
+    program: String,
+    donor: String,
+    recipient: String,
+    level: String,
+    mode: String,
+    #[serde(default)]
+    departments: Vec<String>,
+    start_date: String,
+    end_date: Option<String>,
+    agreement: Option<AgreementRow>,
+}
+
+#[derive(Deserialize)]
+struct AgreementRow {
+    signed_on: String,
+    term_years: i64,
+    scope: String,
+}
+
+/// Ids of what the demo created, by the keys of `registry.json`.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub institutions: HashMap<String, String>,
+    pub programs: HashMap<String, String>,
+    pub people: usize,
+    pub pairings: usize,
+}
+
+/// A demo account to print after loading.
+#[derive(Debug, Clone)]
+pub struct DemoAccount {
+    pub username: &'static str,
+    pub role: &'static str,
+    pub scope: &'static str,
+}
+
+/// The accounts the demo creates: one per role, scoped to the 豫哈 program where it applies.
+pub const ACCOUNTS: &[DemoAccount] = &[
+    DemoAccount {
+        username: "admin",
+        role: "platform-admin",
+        scope: "",
+    },
+    DemoAccount {
+        username: "office",
+        role: "program-office",
+        scope: "yu-ha",
+    },
+    DemoAccount {
+        username: "coord-donor",
+        role: "coordinator",
+        scope: "hn-people",
+    },
+    DemoAccount {
+        username: "coord-recipient",
+        role: "coordinator",
+        scope: "hm-hongxing",
+    },
+    DemoAccount {
+        username: "expert",
+        role: "expert",
+        scope: "hn-people",
+    },
+    DemoAccount {
+        username: "clinician",
+        role: "clinician",
+        scope: "hm-hongxing",
+    },
+];
+
+pub enum Outcome {
+    Loaded(Loaded),
+    AlreadyThere,
+}
+
+fn registry() -> Result<Registry> {
+    serde_json::from_str(include_str!("../data/registry.json"))
+        .map_err(|e| StoreError::Other(format!("demo registry.json: {e}")))
+}
+
+fn invalid(what: &str, key: &str, e: shanhai_domain::Invalid) -> StoreError {
+    StoreError::Other(format!("demo {what} {key}: {} {}", e.field, e.key))
+}
+
+/// Loads the demo unless the database already has it (its `admin` account is the marker).
+/// Everything is written in one transaction: either the whole demo is there afterwards or
+/// nothing changed.
+pub async fn load(db: &Db) -> Result<Outcome> {
+    if users::find_by_username(db, "admin").await?.is_some() {
+        return Ok(Outcome::AlreadyThere);
+    }
+    let registry = registry()?;
+    let actor = Actor::system("demo");
+    let mut loaded = Loaded::default();
+    let password_hash = users::hash_password(DEMO_PASSWORD.to_string()).await?;
+    let mut tx = db.begin_write().await?;
+
+    for r in &registry.regions {
+        let new = RegionInput {
+            code: r.code.clone(),
+            name: r.name.clone(),
+            parent_code: r.parent.clone(),
+        }
+        .parse()
+        .map_err(|e| invalid("region", &r.code, e))?;
+        if regions::get_on(&mut tx, &r.code).await.is_ok() {
+            continue;
+        }
+        regions::create_on(&mut tx, &actor, &new).await?;
+    }
+
+    for i in &registry.institutions {
+        let parent_id = i
+            .parent
+            .as_ref()
+            .and_then(|p| loaded.institutions.get(p).cloned());
+        let new = InstitutionInput {
+            name: i.name.clone(),
+            kind: i.kind.clone(),
+            grade: i.grade.clone(),
+            region_code: i.region.clone(),
+            parent_id,
+            address: None,
+        }
+        .parse()
+        .map_err(|e| invalid("institution", &i.key, e))?;
+        let created = institutions::create_on(&mut tx, &actor, &new).await?;
+        let mut department_ids = Vec::new();
+        for d in &i.departments {
+            let new = DepartmentInput {
+                institution_id: created.id.clone(),
+                specialty_code: d.specialty.clone(),
+                name: d.name.clone(),
+            }
+            .parse()
+            .map_err(|e| invalid("department", &d.name, e))?;
+            department_ids.push((
+                departments::create_on(&mut tx, &actor, &new).await?,
+                d.specialty.clone(),
+            ));
+        }
+        loaded.people +=
+            people::generate(&mut tx, &actor, &i.key, &created, &department_ids).await?;
+        loaded.institutions.insert(i.key.clone(), created.id);
+    }
+
+    let inst = |key: &str| {
+        loaded
+            .institutions
+            .get(key)
+            .cloned()
+            .ok_or_else(|| StoreError::Other(format!("demo: unknown institution {key}")))
+    };
+    for p in &registry.programs {
+        let office = match &p.office_institution {
+            Some(k) => Some(inst(k)?),
+            None => None,
+        };
+        let new = ProgramInput {
+            name: p.name.clone(),
+            kind: p.kind.clone(),
+            description: p.description.clone(),
+            start_date: p.start_date.clone(),
+            end_date: None,
+            office_institution_id: office,
+            donor_access: Some("read".into()),
+        }
+        .parse()
+        .map_err(|e| invalid("program", &p.key, e))?;
+        let created = programs::create_on(&mut tx, &actor, &new).await?;
+        loaded.programs.insert(p.key.clone(), created.id);
+    }
+
+    for x in &registry.pairings {
+        let program_id = loaded
+            .programs
+            .get(&x.program)
+            .cloned()
+            .ok_or_else(|| StoreError::Other(format!("demo: unknown program {}", x.program)))?;
+        let new = PairingInput {
+            program_id,
+            donor_id: inst(&x.donor)?,
+            recipient_id: inst(&x.recipient)?,
+            level: x.level.clone(),
+            mode: x.mode.clone(),
+            departments: x.departments.clone(),
+            start_date: x.start_date.clone(),
+            end_date: x.end_date.clone(),
+        }
+        .parse()
+        .map_err(|e| invalid("pairing", &format!("{}→{}", x.donor, x.recipient), e))?;
+        let pairing = pairings::create_on(&mut tx, &actor, &new).await?;
+        loaded.pairings += 1;
+        if let Some(a) = &x.agreement {
+            let new = AgreementInput {
+                pairing_id: pairing.id,
+                signed_on: a.signed_on.clone(),
+                term_years: a.term_years,
+                scope: a.scope.clone(),
+            }
+            .parse()
+            .map_err(|e| invalid("agreement", &x.donor, e))?;
+            agreements::create_on(&mut tx, &actor, &new).await?;
+        }
+    }
+    for account in ACCOUNTS {
+        let (program_id, institution_id) = match account.role {
+            "program-office" => (loaded.programs.get(account.scope).cloned(), None),
+            "platform-admin" => (None, None),
+            _ => (None, loaded.institutions.get(account.scope).cloned()),
+        };
+        let input = UserInput {
+            username: account.username.to_string(),
+            display_name: None,
+            password: DEMO_PASSWORD.to_string(),
+            role: account.role.to_string(),
+            program_id,
+            institution_id,
+        };
+        let new = input
+            .parse()
+            .map_err(|e| invalid("account", account.username, e))?;
+        users::create_on(&mut tx, &actor, &new, &password_hash).await?;
+    }
+    tx.commit().await?;
+    Ok(Outcome::Loaded(loaded))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_registry_parses_and_every_reference_resolves() {
+        let r = registry().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.programs.len(), 5);
+        let keys: std::collections::HashSet<_> =
+            r.institutions.iter().map(|i| i.key.as_str()).collect();
+        for p in &r.pairings {
+            assert!(
+                keys.contains(p.donor.as_str()) && keys.contains(p.recipient.as_str()),
+                "{} → {}",
+                p.donor,
+                p.recipient
+            );
+        }
+        for a in ACCOUNTS
+            .iter()
+            .filter(|a| a.role != "platform-admin" && a.role != "program-office")
+        {
+            assert!(keys.contains(a.scope), "{}", a.scope);
+        }
+    }
+}

@@ -1,0 +1,180 @@
+//! User accounts: usernames, passwords and the scope a role needs.
+
+use crate::Invalid;
+use crate::codes::Role;
+use crate::validate::{code, optional_reference, text};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+pub const PASSWORD_MIN: usize = 10;
+pub const PASSWORD_MAX: usize = 200;
+
+pub fn username(value: &str) -> Result<String, Invalid> {
+    let v = value.trim().to_ascii_lowercase();
+    let ok_chars = v
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if v.len() < 3 || v.len() > 32 || !ok_chars {
+        return Err(Invalid::new("username", "error.username_format"));
+    }
+    Ok(v)
+}
+
+pub fn password(value: &str) -> Result<String, Invalid> {
+    let n = value.chars().count();
+    if n < PASSWORD_MIN {
+        return Err(Invalid::new("password", "error.password_short"));
+    }
+    if n > PASSWORD_MAX {
+        return Err(Invalid::new("password", "error.too_long"));
+    }
+    Ok(value.to_string())
+}
+
+/// The scope an account is limited to; which parts are required depends on the role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    pub role: Role,
+    pub program_id: Option<String>,
+    pub institution_id: Option<String>,
+}
+
+impl Scope {
+    pub fn parse(
+        role: &str,
+        program_id: Option<&str>,
+        institution_id: Option<&str>,
+    ) -> Result<Scope, Invalid> {
+        let role = code("role", role, Role::parse)?;
+        let program_id = optional_reference("program_id", program_id)?;
+        let institution_id = optional_reference("institution_id", institution_id)?;
+        match role {
+            Role::ProgramOffice if program_id.is_none() => {
+                return Err(Invalid::new("program_id", "error.scope_program_required"));
+            }
+            Role::Coordinator | Role::Expert | Role::Clinician if institution_id.is_none() => {
+                return Err(Invalid::new(
+                    "institution_id",
+                    "error.scope_institution_required",
+                ));
+            }
+            _ => {}
+        }
+        Ok(Scope {
+            role,
+            program_id,
+            institution_id,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct UserInput {
+    pub username: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    pub password: String,
+    #[schema(value_type = Role)]
+    pub role: String,
+    #[serde(default)]
+    pub program_id: Option<String>,
+    #[serde(default)]
+    pub institution_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub password: String,
+    pub scope: Scope,
+}
+
+impl UserInput {
+    pub fn parse(&self) -> Result<NewUser, Invalid> {
+        let username = username(&self.username)?;
+        let display_name = match self.display_name.as_deref().map(str::trim) {
+            None | Some("") => username.clone(),
+            Some(d) => text("display_name", d, 50)?,
+        };
+        Ok(NewUser {
+            display_name,
+            password: password(&self.password)?,
+            scope: Scope::parse(
+                &self.role,
+                self.program_id.as_deref(),
+                self.institution_id.as_deref(),
+            )?,
+            username,
+        })
+    }
+}
+
+/// Changes to an account; absent fields stay as they are.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct UserUpdate {
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub password: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<Role>)]
+    pub role: Option<String>,
+    #[serde(default)]
+    pub program_id: Option<String>,
+    #[serde(default)]
+    pub institution_id: Option<String>,
+    #[serde(default)]
+    pub active: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct User {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub program_id: Option<String>,
+    pub institution_id: Option<String>,
+    pub active: bool,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_are_lowercase_ascii() {
+        assert_eq!(username(" Admin.Li "), Ok("admin.li".into()));
+        assert!(username("ab").is_err());
+        assert!(username("王医生").is_err());
+        assert!(username("a b c").is_err());
+    }
+
+    #[test]
+    fn roles_need_their_scope() {
+        let id = crate::ids::new_id();
+        assert!(Scope::parse("platform-admin", None, None).is_ok());
+        assert_eq!(
+            Scope::parse("program-office", None, None).map_err(|e| e.key),
+            Err("error.scope_program_required")
+        );
+        assert_eq!(
+            Scope::parse("coordinator", Some(&id), None).map_err(|e| e.key),
+            Err("error.scope_institution_required")
+        );
+        assert!(Scope::parse("clinician", None, Some(&id)).is_ok());
+        assert_eq!(
+            Scope::parse("root", None, None).map_err(|e| e.key),
+            Err("error.unknown_code")
+        );
+    }
+
+    #[test]
+    fn passwords_have_a_minimum_length() {
+        assert!(password("short").is_err());
+        assert!(password("long-enough-1").is_ok());
+    }
+}

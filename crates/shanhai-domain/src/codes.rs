@@ -1,0 +1,173 @@
+//! Closed vocabularies: each value has one stable code (used in the API, the database and URLs)
+//! and a label in Chinese and English.
+
+use crate::Lang;
+
+/// Declares a vocabulary enum whose serialized form is its code.
+macro_rules! code_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $code:literal, $zh:literal, $en:literal;)+ }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        pub enum $name {
+            $(#[serde(rename = $code)] $variant,)+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn code(self) -> &'static str {
+                match self { $($name::$variant => $code,)+ }
+            }
+
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($code => Some($name::$variant),)+ _ => None }
+            }
+
+            /// The label in a language (taken by value or by reference, as templates pass it).
+            pub fn label(self, lang: impl std::borrow::Borrow<Lang>) -> &'static str {
+                match (self, *lang.borrow()) {
+                    $(($name::$variant, Lang::Zh) => $zh, ($name::$variant, Lang::En) => $en,)+
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.code())
+            }
+        }
+    };
+}
+
+code_enum! {
+    /// Administrative level in the GB/T 2260 tree (townships use the 9-digit statistical code).
+    RegionLevel {
+        Province => "province", "省级", "Province";
+        City => "city", "地级", "City";
+        County => "county", "县级", "County";
+        Township => "township", "乡级", "Township";
+    }
+}
+
+code_enum! {
+    InstitutionKind {
+        Hospital => "hospital", "医院", "Hospital";
+        RegionalCenter => "regional-center", "区域医疗中心", "Regional medical centre";
+        TownshipHealthCenter => "township-health-center", "乡镇卫生院", "Township health centre";
+        CommunityHealthCenter => "community-health-center", "社区卫生服务中心", "Community health centre";
+        VillageClinic => "village-clinic", "村卫生室", "Village clinic";
+        HealthCommission => "health-commission", "卫健委", "Health commission";
+    }
+}
+
+code_enum! {
+    /// Hospital grade (医院等级).
+    Grade {
+        Grade3A => "3A", "三级甲等", "Grade 3A";
+        Grade3B => "3B", "三级乙等", "Grade 3B";
+        Grade3C => "3C", "三级丙等", "Grade 3C";
+        Grade2A => "2A", "二级甲等", "Grade 2A";
+        Grade2B => "2B", "二级乙等", "Grade 2B";
+        Grade2C => "2C", "二级丙等", "Grade 2C";
+        Grade1 => "1", "一级", "Grade 1";
+        Ungraded => "none", "未定级", "Ungraded";
+    }
+}
+
+code_enum! {
+    Gender {
+        Male => "male", "男", "Male";
+        Female => "female", "女", "Female";
+    }
+}
+
+code_enum! {
+    /// Professional title (专业技术职称).
+    Title {
+        ChiefPhysician => "chief-physician", "主任医师", "Chief physician";
+        AssociateChiefPhysician => "associate-chief-physician", "副主任医师", "Associate chief physician";
+        AttendingPhysician => "attending-physician", "主治医师", "Attending physician";
+        ResidentPhysician => "resident-physician", "住院医师", "Resident physician";
+        ChiefNurse => "chief-nurse", "主任护师", "Chief nurse";
+        AssociateChiefNurse => "associate-chief-nurse", "副主任护师", "Associate chief nurse";
+        SupervisorNurse => "supervisor-nurse", "主管护师", "Supervisor nurse";
+        Nurse => "nurse", "护师", "Nurse";
+        ChiefTechnician => "chief-technician", "主任技师", "Chief technician";
+        Technician => "technician", "技师", "Technician";
+        Researcher => "researcher", "研究员", "Researcher";
+        Administrator => "administrator", "管理人员", "Administrator";
+    }
+}
+
+code_enum! {
+    ProgramKind {
+        EastWest => "east-west", "东西部协作", "East–west collaboration";
+        CounterpartSupport => "counterpart-support", "对口支援", "Counterpart support";
+        TeamBased => "team-based", "组团式帮扶", "Team-based aid";
+        MedicalAlliance => "medical-alliance", "医联体", "Medical alliance";
+        RegionalCenter => "regional-center", "区域医疗中心", "Regional medical centre";
+    }
+}
+
+code_enum! {
+    /// Which access a program grants a donor's staff to the data of the recipient it is paired with.
+    DonorAccess {
+        None => "none", "无", "None";
+        Read => "read", "只读", "Read";
+        Write => "write", "读写", "Read and write";
+    }
+}
+
+code_enum! {
+    PairingLevel {
+        Hospital => "hospital", "院包院", "Hospital to hospital";
+        Department => "department", "科包科", "Department to department";
+    }
+}
+
+code_enum! {
+    PairingMode {
+        Counterpart => "counterpart", "对口帮扶", "Counterpart aid";
+        TeamBased => "team-based", "组团式", "Team-based";
+        Trusteeship => "trusteeship", "托管", "Trusteeship";
+        CrossProvinceAlliance => "cross-province-alliance", "跨省医联体", "Cross-province alliance";
+        Branch => "branch", "分院", "Branch hospital";
+        CoBuiltCenter => "co-built-center", "共建中心", "Co-built centre";
+    }
+}
+
+code_enum! {
+    Role {
+        PlatformAdmin => "platform-admin", "平台管理员", "Platform admin";
+        ProgramOffice => "program-office", "项目办", "Program office";
+        Coordinator => "coordinator", "医院协调员", "Institution coordinator";
+        Expert => "expert", "专家", "Expert";
+        Clinician => "clinician", "临床医生", "Clinician";
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_round_trips_through_parse_and_serde() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.code()), Some(*role));
+            let json = serde_json::to_string(role).unwrap_or_default();
+            assert_eq!(json, format!("\"{}\"", role.code()));
+        }
+        for grade in Grade::ALL {
+            assert_eq!(Grade::parse(grade.code()), Some(*grade));
+        }
+        assert_eq!(Grade::parse("三级甲等"), None);
+    }
+
+    #[test]
+    fn labels_exist_in_both_languages() {
+        for kind in InstitutionKind::ALL {
+            assert!(!kind.label(Lang::Zh).is_empty());
+            assert!(kind.label(Lang::En).is_ascii());
+        }
+    }
+}

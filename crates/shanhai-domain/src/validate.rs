@@ -1,0 +1,120 @@
+//! Small parsers shared by every input type.
+
+use crate::Invalid;
+use chrono::NaiveDate;
+
+/// A trimmed, non-empty text of at most `max` characters without control characters.
+pub fn text(field: &str, value: &str, max: usize) -> Result<String, Invalid> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(Invalid::new(field, "error.required"));
+    }
+    if value.chars().count() > max {
+        return Err(Invalid::new(field, "error.too_long"));
+    }
+    if value.chars().any(|c| c.is_control()) {
+        return Err(Invalid::new(field, "error.control_chars"));
+    }
+    Ok(value.to_string())
+}
+
+/// Like [`text`], but empty or absent input means "no value".
+pub fn optional_text(
+    field: &str,
+    value: Option<&str>,
+    max: usize,
+) -> Result<Option<String>, Invalid> {
+    match value.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => text(field, v, max).map(Some),
+    }
+}
+
+/// A calendar date written `YYYY-MM-DD`.
+pub fn date(field: &str, value: &str) -> Result<NaiveDate, Invalid> {
+    NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d")
+        .map_err(|_| Invalid::new(field, "error.date_format"))
+}
+
+pub fn optional_date(field: &str, value: Option<&str>) -> Result<Option<NaiveDate>, Invalid> {
+    match value.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => date(field, v).map(Some),
+    }
+}
+
+/// A period whose end, when given, is not before its start.
+pub fn period(start: NaiveDate, end: Option<NaiveDate>) -> Result<(), Invalid> {
+    match end {
+        Some(end) if end < start => Err(Invalid::new("end_date", "error.end_before_start")),
+        _ => Ok(()),
+    }
+}
+
+/// A canonical UUID naming another record.
+pub fn reference(field: &str, value: &str) -> Result<String, Invalid> {
+    crate::ids::parse_id(value.trim()).ok_or_else(|| Invalid::new(field, "error.bad_reference"))
+}
+
+pub fn optional_reference(field: &str, value: Option<&str>) -> Result<Option<String>, Invalid> {
+    match value.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => reference(field, v).map(Some),
+    }
+}
+
+/// Parses a closed-vocabulary code with the given parser.
+pub fn code<T>(field: &str, value: &str, parse: fn(&str) -> Option<T>) -> Result<T, Invalid> {
+    parse(value.trim()).ok_or_else(|| Invalid::new(field, "error.unknown_code"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn text_trims_and_rejects_blank_long_and_control() {
+        assert_eq!(text("name", "  瑞金医院 ", 10), Ok("瑞金医院".to_string()));
+        assert_eq!(
+            text("name", "   ", 10).map_err(|e| e.key),
+            Err("error.required")
+        );
+        assert_eq!(
+            text("name", "一二三四五六", 5).map_err(|e| e.key),
+            Err("error.too_long")
+        );
+        assert_eq!(
+            text("name", "a\u{0}b", 5).map_err(|e| e.key),
+            Err("error.control_chars")
+        );
+    }
+
+    #[test]
+    fn dates_and_periods() {
+        assert!(date("d", "2025-04-30").is_ok());
+        assert!(date("d", "2025-02-30").is_err());
+        assert!(date("d", "30/04/2025").is_err());
+        let start = date("d", "2025-01-01").unwrap_or_default();
+        assert!(period(start, Some(start)).is_ok());
+        assert!(period(start, start.pred_opt()).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn text_never_accepts_what_it_should_not(s in ".{0,80}") {
+            if let Ok(v) = text("f", &s, 40) {
+                prop_assert!(!v.is_empty());
+                prop_assert!(v.chars().count() <= 40);
+                prop_assert!(!v.chars().any(|c| c.is_control()));
+            }
+        }
+
+        #[test]
+        fn reference_accepts_only_uuids(s in "[0-9a-f-]{0,40}") {
+            if let Ok(v) = reference("f", &s) {
+                prop_assert!(uuid::Uuid::try_parse(&v).is_ok());
+            }
+        }
+    }
+}

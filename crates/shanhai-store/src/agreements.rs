@@ -1,0 +1,266 @@
+//! Agreements behind a pairing: signed date, term, scope and the signed document.
+
+use crate::audit::{self, Action, Actor};
+use crate::query::{self, Filter, Page, PageRequest, fetch_page, opt_text, text};
+use crate::{Db, Result, StoreError, pairings};
+use shanhai_domain::registry::{Agreement, AgreementDocument, NewAgreement, agreement_expiry};
+use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
+
+const SELECT: &str = "a.*, x.program_id AS program_id";
+const FROM: &str = "agreements a JOIN pairings x ON x.id = a.pairing_id";
+
+/// A stored document: the file lives under the data directory, named by its checksum.
+#[derive(Debug, Clone)]
+pub struct DocumentMeta {
+    pub file_name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub path: String,
+}
+
+fn decode(row: &AnyRow) -> Result<Agreement> {
+    let id = text(row, "id")?;
+    let signed_on = text(row, "signed_on")?;
+    let term_years = query::int(row, "term_years")?;
+    let expires_on = chrono::NaiveDate::parse_from_str(&signed_on, "%Y-%m-%d")
+        .map(|d| agreement_expiry(d, term_years).to_string())
+        .unwrap_or_default();
+    let document = match (
+        opt_text(row, "document_name")?,
+        opt_text(row, "document_sha256")?,
+    ) {
+        (Some(file_name), Some(sha256)) => Some(AgreementDocument {
+            file_name,
+            content_type: opt_text(row, "document_content_type")?.unwrap_or_default(),
+            size: row_size(row)?,
+            sha256,
+            url: format!("/api/v1/agreements/{id}/document"),
+        }),
+        _ => None,
+    };
+    Ok(Agreement {
+        pairing_id: text(row, "pairing_id")?,
+        program_id: opt_text(row, "program_id")?,
+        signed_on,
+        term_years,
+        expires_on,
+        scope: text(row, "scope")?,
+        document,
+        created_at: text(row, "created_at")?,
+        updated_at: text(row, "updated_at")?,
+        id,
+    })
+}
+
+fn row_size(row: &AnyRow) -> Result<i64> {
+    Ok(sqlx::Row::try_get::<Option<i64>, _>(row, "document_size")?.unwrap_or(0))
+}
+
+pub async fn get_on(conn: &mut AnyConnection, id: &str) -> Result<Agreement> {
+    let row = query::sql_with(
+        format!("SELECT {SELECT} FROM {FROM} WHERE a.id = $1"),
+        vec![id.into()],
+    )
+    .fetch_optional(conn)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    decode(&row)
+}
+
+pub async fn get(db: &Db, id: &str) -> Result<Agreement> {
+    get_on(&mut *db.pool().acquire().await?, id).await
+}
+
+/// Where the agreement's document is stored, relative to the data directory.
+pub async fn document_path(db: &Db, id: &str) -> Result<Option<String>> {
+    let row = query::sql_with(
+        "SELECT document_path FROM agreements WHERE id = $1".into(),
+        vec![id.into()],
+    )
+    .fetch_optional(db.pool())
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    opt_text(&row, "document_path")
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct AgreementFilter {
+    pub pairing: Option<String>,
+    pub program: Option<String>,
+    /// Agreements of pairings with this institution on either side.
+    pub institution: Option<String>,
+}
+
+pub async fn list(db: &Db, f: &AgreementFilter, page: PageRequest) -> Result<Page<Agreement>> {
+    let mut filter = Filter::default();
+    filter
+        .eq("a.pairing_id", f.pairing.as_deref())
+        .eq("x.program_id", f.program.as_deref())
+        .eq_any(&["x.donor_id", "x.recipient_id"], f.institution.as_deref());
+    fetch_page(
+        db.pool(),
+        SELECT,
+        FROM,
+        &filter,
+        "a.signed_on DESC, a.id",
+        page,
+        decode,
+    )
+    .await
+}
+
+pub async fn create(db: &Db, actor: &Actor, new: &NewAgreement) -> Result<Agreement> {
+    let mut tx = db.begin_write().await?;
+    let created = create_on(&mut tx, actor, new).await?;
+    tx.commit().await?;
+    Ok(created)
+}
+
+pub async fn create_on(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    new: &NewAgreement,
+) -> Result<Agreement> {
+    require_pairing(conn, &new.pairing_id).await?;
+    let id = shanhai_domain::ids::new_id();
+    let now = crate::now();
+    query::sql_with(
+        query::insert_sql(
+            "agreements",
+            &[
+                "id",
+                "pairing_id",
+                "signed_on",
+                "term_years",
+                "scope",
+                "created_at",
+                "updated_at",
+            ],
+        ),
+        vec![
+            id.clone().into(),
+            new.pairing_id.clone().into(),
+            new.signed_on.to_string().into(),
+            new.term_years.into(),
+            new.scope.clone().into(),
+            now.clone().into(),
+            now.into(),
+        ],
+    )
+    .execute(&mut *conn)
+    .await?;
+    let created = get_on(conn, &id).await?;
+    audit::record::<Agreement, _>(
+        conn,
+        actor,
+        Action::Create,
+        "agreement",
+        &id,
+        None,
+        Some(&created),
+    )
+    .await?;
+    Ok(created)
+}
+
+async fn require_pairing(conn: &mut AnyConnection, id: &str) -> Result<()> {
+    match pairings::get_on(conn, id).await {
+        Err(StoreError::NotFound) => {
+            Err(shanhai_domain::Invalid::new("pairing_id", "error.unknown_pairing").into())
+        }
+        other => other.map(|_| ()),
+    }
+}
+
+pub async fn update(db: &Db, actor: &Actor, id: &str, new: &NewAgreement) -> Result<Agreement> {
+    let mut tx = db.begin_write().await?;
+    let before = get_on(&mut tx, id).await?;
+    require_pairing(&mut tx, &new.pairing_id).await?;
+    query::sql_with(
+        query::update_sql(
+            "agreements",
+            &[
+                "pairing_id",
+                "signed_on",
+                "term_years",
+                "scope",
+                "updated_at",
+            ],
+            "id",
+        ),
+        vec![
+            new.pairing_id.clone().into(),
+            new.signed_on.to_string().into(),
+            new.term_years.into(),
+            new.scope.clone().into(),
+            crate::now().into(),
+            id.into(),
+        ],
+    )
+    .execute(&mut *tx)
+    .await?;
+    let after = get_on(&mut tx, id).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        Action::Update,
+        "agreement",
+        id,
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Records the uploaded document; the file itself is already in place.
+pub async fn attach_document(
+    db: &Db,
+    actor: &Actor,
+    id: &str,
+    doc: &DocumentMeta,
+) -> Result<Agreement> {
+    let mut tx = db.begin_write().await?;
+    let before = get_on(&mut tx, id).await?;
+    query::sql_with(
+        query::update_sql(
+            "agreements",
+            &[
+                "document_name",
+                "document_content_type",
+                "document_size",
+                "document_sha256",
+                "document_path",
+                "updated_at",
+            ],
+            "id",
+        ),
+        vec![
+            doc.file_name.clone().into(),
+            doc.content_type.clone().into(),
+            doc.size.into(),
+            doc.sha256.clone().into(),
+            doc.path.clone().into(),
+            crate::now().into(),
+            id.into(),
+        ],
+    )
+    .execute(&mut *tx)
+    .await?;
+    let after = get_on(&mut tx, id).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        Action::Update,
+        "agreement",
+        id,
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}

@@ -1,0 +1,172 @@
+//! The append-only audit log: every write, and every read of patient data, with who, when, what,
+//! and the record before and after. Entries are written inside the transaction they describe, so
+//! a write and its audit entry commit or vanish together.
+
+use crate::Result;
+use crate::query::{self, Filter, Page, PageRequest, fetch_page, opt_text, text};
+use serde::Serialize;
+use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
+
+/// Who is acting, as the audit log records it.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: Option<String>,
+    pub name: String,
+    pub ip: Option<String>,
+}
+
+impl Actor {
+    /// Work done by the command line or the demo loader rather than a signed-in user.
+    pub fn system(name: &str) -> Actor {
+        Actor {
+            user_id: None,
+            name: name.to_string(),
+            ip: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Create,
+    Update,
+    Delete,
+    Read,
+    Login,
+    Logout,
+}
+
+impl Action {
+    pub fn code(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Delete => "delete",
+            Action::Read => "read",
+            Action::Login => "login",
+            Action::Logout => "logout",
+        }
+    }
+}
+
+/// Appends one entry.
+pub async fn record<B: Serialize, A: Serialize>(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    action: Action,
+    entity: &str,
+    entity_id: &str,
+    before: Option<&B>,
+    after: Option<&A>,
+) -> Result<()> {
+    let before = before.and_then(|b| serde_json::to_string(b).ok());
+    let after = after.and_then(|a| serde_json::to_string(a).ok());
+    query::sql_with(
+        query::insert_sql(
+            "audit_log",
+            &[
+                "id",
+                "at",
+                "actor_id",
+                "actor_name",
+                "action",
+                "entity",
+                "entity_id",
+                "before_json",
+                "after_json",
+                "ip",
+            ],
+        ),
+        vec![
+            shanhai_domain::ids::new_id().into(),
+            crate::now().into(),
+            actor.user_id.clone().into(),
+            actor.name.clone().into(),
+            action.code().into(),
+            entity.into(),
+            entity_id.into(),
+            before.into(),
+            after.into(),
+            actor.ip.clone().into(),
+        ],
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AuditEntry {
+    pub id: String,
+    pub at: String,
+    pub actor_id: Option<String>,
+    pub actor_name: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: String,
+    #[schema(value_type = Option<Object>)]
+    pub before: Option<serde_json::Value>,
+    #[schema(value_type = Option<Object>)]
+    pub after: Option<serde_json::Value>,
+    pub ip: Option<String>,
+}
+
+fn decode(row: &AnyRow) -> Result<AuditEntry> {
+    let json = |col| -> Result<Option<serde_json::Value>> {
+        Ok(opt_text(row, col)?.and_then(|s| serde_json::from_str(&s).ok()))
+    };
+    Ok(AuditEntry {
+        id: text(row, "id")?,
+        at: text(row, "at")?,
+        actor_id: opt_text(row, "actor_id")?,
+        actor_name: text(row, "actor_name")?,
+        action: text(row, "action")?,
+        entity: text(row, "entity")?,
+        entity_id: text(row, "entity_id")?,
+        before: json("before_json")?,
+        after: json("after_json")?,
+        ip: opt_text(row, "ip")?,
+    })
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct AuditFilter {
+    pub actor: Option<String>,
+    pub entity: Option<String>,
+    pub entity_id: Option<String>,
+    pub action: Option<String>,
+    /// Inclusive lower bound, a date or an instant.
+    pub from: Option<String>,
+    /// Exclusive upper bound on the day: entries up to the end of that date.
+    pub until: Option<String>,
+}
+
+pub async fn list(
+    pool: &sqlx::AnyPool,
+    f: &AuditFilter,
+    page: PageRequest,
+) -> Result<Page<AuditEntry>> {
+    let mut filter = Filter::default();
+    filter
+        .eq("actor_name", f.actor.as_deref())
+        .eq("entity", f.entity.as_deref())
+        .eq("entity_id", f.entity_id.as_deref())
+        .eq("action", f.action.as_deref());
+    if let Some(from) = f.from.as_deref().filter(|s| !s.trim().is_empty()) {
+        filter.raw("at >= {}", from.trim().into());
+    }
+    if let Some(until) = f.until.as_deref().filter(|s| !s.trim().is_empty()) {
+        filter.raw("at < {}", format!("{}~", until.trim()).into());
+    }
+    fetch_page(
+        pool,
+        "*",
+        "audit_log",
+        &filter,
+        "at DESC, id DESC",
+        page,
+        decode,
+    )
+    .await
+}

@@ -1,0 +1,196 @@
+//! Programs: 沪蒙医疗协作, 京蒙"医疗倍增计划"…
+
+use crate::audit::{self, Action, Actor};
+use crate::query::{self, Filter, Page, PageRequest, fetch_page, int, opt_text, text};
+use crate::{Db, Result, StoreError, institutions};
+use shanhai_domain::access::ProgramFacts;
+use shanhai_domain::codes::{DonorAccess, ProgramKind};
+use shanhai_domain::registry::{NewProgram, Program};
+use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
+
+const SELECT: &str =
+    "p.*, (SELECT COUNT(*) FROM pairings x WHERE x.program_id = p.id) AS pairing_count";
+const FROM: &str = "programs p";
+
+fn decode(row: &AnyRow) -> Result<Program> {
+    Ok(Program {
+        id: text(row, "id")?,
+        name: text(row, "name")?,
+        kind: query::code(row, "kind", ProgramKind::parse)?,
+        description: opt_text(row, "description")?,
+        start_date: text(row, "start_date")?,
+        end_date: opt_text(row, "end_date")?,
+        office_institution_id: opt_text(row, "office_institution_id")?,
+        donor_access: query::code(row, "donor_access", DonorAccess::parse)?,
+        pairing_count: int(row, "pairing_count")?,
+        created_at: text(row, "created_at")?,
+        updated_at: text(row, "updated_at")?,
+    })
+}
+
+pub async fn get_on(conn: &mut AnyConnection, id: &str) -> Result<Program> {
+    let row = query::sql_with(
+        format!("SELECT {SELECT} FROM {FROM} WHERE p.id = $1"),
+        vec![id.into()],
+    )
+    .fetch_optional(conn)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    decode(&row)
+}
+
+pub async fn get(db: &Db, id: &str) -> Result<Program> {
+    get_on(&mut *db.pool().acquire().await?, id).await
+}
+
+pub async fn require(conn: &mut AnyConnection, field: &str, id: &str) -> Result<Program> {
+    match get_on(conn, id).await {
+        Err(StoreError::NotFound) => {
+            Err(shanhai_domain::Invalid::new(field, "error.unknown_program").into())
+        }
+        other => other,
+    }
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct ProgramFilter {
+    pub q: Option<String>,
+    pub kind: Option<String>,
+    /// Programs in which this institution is on either side of a pairing.
+    pub institution: Option<String>,
+}
+
+pub async fn list(db: &Db, f: &ProgramFilter, page: PageRequest) -> Result<Page<Program>> {
+    let mut filter = Filter::default();
+    filter
+        .search(&["p.name"], f.q.as_deref())
+        .eq("p.kind", f.kind.as_deref());
+    if let Some(inst) = f.institution.as_deref().filter(|s| !s.trim().is_empty()) {
+        filter.raw(
+            "p.id IN (SELECT program_id FROM pairings WHERE donor_id = {} OR recipient_id = {})",
+            inst.trim().into(),
+        );
+    }
+    fetch_page(
+        db.pool(),
+        SELECT,
+        FROM,
+        &filter,
+        "p.start_date, p.name",
+        page,
+        decode,
+    )
+    .await
+}
+
+/// The facts the access policy needs about every program.
+pub async fn facts(db: &Db) -> Result<Vec<ProgramFacts>> {
+    let rows = sqlx::query("SELECT id, office_institution_id FROM programs")
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(ProgramFacts {
+                program_id: text(r, "id")?,
+                office_institution_id: opt_text(r, "office_institution_id")?,
+            })
+        })
+        .collect()
+}
+
+const COLUMNS: &[&str] = &[
+    "name",
+    "kind",
+    "description",
+    "start_date",
+    "end_date",
+    "office_institution_id",
+    "donor_access",
+    "updated_at",
+];
+
+fn args(new: &NewProgram) -> Vec<query::Arg> {
+    vec![
+        new.name.clone().into(),
+        new.kind.code().into(),
+        new.description.clone().into(),
+        new.start_date.to_string().into(),
+        new.end_date.map(|d| d.to_string()).into(),
+        new.office_institution_id.clone().into(),
+        new.donor_access.code().into(),
+        crate::now().into(),
+    ]
+}
+
+async fn check(conn: &mut AnyConnection, new: &NewProgram) -> Result<()> {
+    if let Some(office) = &new.office_institution_id {
+        institutions::require(conn, "office_institution_id", office).await?;
+    }
+    Ok(())
+}
+
+pub async fn create_on(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    new: &NewProgram,
+) -> Result<Program> {
+    check(conn, new).await?;
+    let id = shanhai_domain::ids::new_id();
+    let mut a = args(new);
+    a.push(id.clone().into());
+    a.push(crate::now().into());
+    let cols: Vec<&str> = COLUMNS
+        .iter()
+        .copied()
+        .chain(["id", "created_at"])
+        .collect();
+    query::sql_with(query::insert_sql("programs", &cols), a)
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| StoreError::on_unique(e, "error.program_exists"))?;
+    let created = get_on(conn, &id).await?;
+    audit::record::<Program, _>(
+        conn,
+        actor,
+        Action::Create,
+        "program",
+        &id,
+        None,
+        Some(&created),
+    )
+    .await?;
+    Ok(created)
+}
+
+pub async fn create(db: &Db, actor: &Actor, new: &NewProgram) -> Result<Program> {
+    let mut tx = db.begin_write().await?;
+    let created = create_on(&mut tx, actor, new).await?;
+    tx.commit().await?;
+    Ok(created)
+}
+
+pub async fn update(db: &Db, actor: &Actor, id: &str, new: &NewProgram) -> Result<Program> {
+    let mut tx = db.begin_write().await?;
+    let before = get_on(&mut tx, id).await?;
+    check(&mut tx, new).await?;
+    let mut a = args(new);
+    a.push(id.into());
+    query::sql_with(query::update_sql("programs", COLUMNS, "id"), a)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| StoreError::on_unique(e, "error.program_exists"))?;
+    let after = get_on(&mut tx, id).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        Action::Update,
+        "program",
+        id,
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}

@@ -1,0 +1,244 @@
+//! Who is calling. The API takes bearer tokens; the pages take a session cookie, and every form
+//! they post carries the session's CSRF token. Failed sign-ins are throttled per address and
+//! username.
+
+use crate::AppState;
+use crate::error::ApiError;
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use shanhai_domain::access::{PairingLink, Principal, ProgramFacts, Reach};
+use shanhai_domain::accounts::User;
+use shanhai_store::audit::Actor;
+use shanhai_store::{pairings, programs, users};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+pub const SESSION_COOKIE: &str = "shanhai_session";
+
+/// Reads one cookie from the request headers.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+pub fn client_ip(parts: &Parts) -> Option<String> {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+}
+
+/// The caller's network address, when the server knows it.
+pub struct ClientIp(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(client_ip(parts)))
+    }
+}
+
+/// An authenticated caller of the API.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user: User,
+    pub principal: Principal,
+    pub token_id: String,
+    pub ip: Option<String>,
+}
+
+impl Caller {
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user_id: Some(self.user.id.clone()),
+            name: self.user.username.clone(),
+            ip: self.ip.clone(),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .map(str::trim)
+            .filter(|t| !t.is_empty() && t.len() < 200)
+            .ok_or_else(ApiError::unauthorized)?;
+        let (user, token_id) = users::user_for_token(&state.db, token)
+            .await?
+            .ok_or_else(ApiError::unauthorized)?;
+        Ok(Caller {
+            principal: users::principal(&user),
+            user,
+            token_id,
+            ip: client_ip(parts),
+        })
+    }
+}
+
+/// What the access policy needs to know about pairings and programs, read once per request
+/// that needs it.
+pub struct AccessFacts {
+    pub links: Vec<PairingLink>,
+    pub programs: Vec<ProgramFacts>,
+}
+
+impl AccessFacts {
+    pub async fn load(state: &AppState) -> Result<AccessFacts, ApiError> {
+        Ok(AccessFacts {
+            links: pairings::links(&state.db).await?,
+            programs: programs::facts(&state.db).await?,
+        })
+    }
+
+    pub fn reach(&self, p: &Principal) -> Reach {
+        p.reach(&self.links, &self.programs)
+    }
+
+    pub fn access(&self, p: &Principal, institution_id: &str) -> shanhai_domain::access::Access {
+        p.institution_access(institution_id, &self.links, &self.programs)
+    }
+}
+
+/// Counts failed sign-ins per (address, username); after `MAX_FAILURES` within `WINDOW` further
+/// attempts are refused until the window has passed.
+#[derive(Default)]
+pub struct LoginThrottle {
+    failures: Mutex<HashMap<String, (u32, Instant)>>,
+}
+
+impl LoginThrottle {
+    pub const MAX_FAILURES: u32 = 5;
+    pub const WINDOW: Duration = Duration::from_secs(15 * 60);
+
+    fn key(ip: Option<&str>, username: &str) -> String {
+        format!(
+            "{}|{}",
+            ip.unwrap_or("-"),
+            username.trim().to_ascii_lowercase()
+        )
+    }
+
+    /// `Err(seconds to wait)` when this key is locked out.
+    pub fn check(&self, ip: Option<&str>, username: &str) -> Result<(), u64> {
+        let Ok(mut map) = self.failures.lock() else {
+            return Ok(());
+        };
+        let key = Self::key(ip, username);
+        match map.get(&key) {
+            Some((_, since)) if since.elapsed() >= Self::WINDOW => {
+                map.remove(&key);
+                Ok(())
+            }
+            Some((n, since)) if *n >= Self::MAX_FAILURES => Err(Self::WINDOW
+                .saturating_sub(since.elapsed())
+                .as_secs()
+                .max(1)),
+            _ => Ok(()),
+        }
+    }
+
+    pub fn failed(&self, ip: Option<&str>, username: &str) {
+        if let Ok(mut map) = self.failures.lock() {
+            if map.len() > 100_000 {
+                map.retain(|_, (_, since)| since.elapsed() < Self::WINDOW);
+            }
+            let entry = map
+                .entry(Self::key(ip, username))
+                .or_insert((0, Instant::now()));
+            entry.0 += 1;
+        }
+    }
+
+    pub fn succeeded(&self, ip: Option<&str>, username: &str) {
+        if let Ok(mut map) = self.failures.lock() {
+            map.remove(&Self::key(ip, username));
+        }
+    }
+}
+
+/// Checks a username and password, with throttling. The error is the same whether the username
+/// or the password was wrong.
+pub async fn sign_in(
+    state: &AppState,
+    ip: Option<&str>,
+    username: &str,
+    password: &str,
+) -> Result<User, ApiError> {
+    if let Err(wait) = state.throttle.check(ip, username) {
+        return Err(ApiError {
+            retry_after: Some(wait),
+            ..ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_requests",
+                "error.login_throttled",
+            )
+        });
+    }
+    match users::authenticate(&state.db, username, password).await? {
+        Some(user) => {
+            state.throttle.succeeded(ip, username);
+            Ok(user)
+        }
+        None => {
+            state.throttle.failed(ip, username);
+            Err(ApiError {
+                key: "error.bad_credentials",
+                ..ApiError::unauthorized()
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_throttle_locks_after_repeated_failures_and_forgets_on_success() {
+        let t = LoginThrottle::default();
+        for _ in 0..LoginThrottle::MAX_FAILURES {
+            assert!(t.check(Some("1.2.3.4"), "admin").is_ok());
+            t.failed(Some("1.2.3.4"), "admin");
+        }
+        assert!(t.check(Some("1.2.3.4"), "Admin").is_err());
+        assert!(t.check(Some("5.6.7.8"), "admin").is_ok());
+        t.succeeded(Some("1.2.3.4"), "admin");
+        assert!(t.check(Some("1.2.3.4"), "admin").is_ok());
+    }
+
+    #[test]
+    fn cookies_are_read_by_name() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            "a=1; shanhai_session=abc; lang=en"
+                .parse()
+                .unwrap_or(header::HeaderValue::from_static("")),
+        );
+        assert_eq!(cookie(&h, SESSION_COOKIE).as_deref(), Some("abc"));
+        assert_eq!(cookie(&h, "lang").as_deref(), Some("en"));
+        assert_eq!(cookie(&h, "x"), None);
+    }
+}

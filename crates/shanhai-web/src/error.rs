@@ -1,0 +1,255 @@
+//! One error type for the HTTP layer, mapped once to a status and the error shape
+//! `{"error": {"code", "message", "field"?}}` in the request's language.
+
+use crate::i18n;
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use shanhai_domain::{DomainError, Invalid};
+use shanhai_store::StoreError;
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    /// A catalogue key, or (when `detail` is set) a key whose message is followed by the detail.
+    pub key: &'static str,
+    pub field: Option<String>,
+    pub detail: Option<String>,
+    pub retry_after: Option<u64>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Stable machine-readable code: `bad_request`, `unauthorized`, `forbidden`, `not_found`,
+    /// `conflict`, `validation`, `payload_too_large`, `unsupported_media_type`, `too_many_requests`.
+    pub code: String,
+    /// Human-readable message in the request's language.
+    pub message: String,
+    /// The input field at fault, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, key: &'static str) -> ApiError {
+        ApiError {
+            status,
+            code,
+            key,
+            field: None,
+            detail: None,
+            retry_after: None,
+        }
+    }
+
+    pub fn unauthorized() -> ApiError {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "error.unauthorized",
+        )
+    }
+
+    pub fn forbidden() -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, "forbidden", "error.forbidden")
+    }
+
+    pub fn not_found() -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", "error.not_found")
+    }
+
+    pub fn bad_request(key: &'static str) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", key)
+    }
+
+    pub fn invalid(invalid: Invalid) -> ApiError {
+        ApiError {
+            field: Some(invalid.field),
+            ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", invalid.key)
+        }
+    }
+
+    pub fn with_detail(mut self, detail: impl Into<String>) -> ApiError {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    pub fn message(&self) -> String {
+        let lang = i18n::current();
+        let mut message = i18n::t(lang, self.key);
+        if let Some(field) = &self.field {
+            let label = i18n::t(lang, &format!("field.{field}"));
+            if !label.starts_with("field.") {
+                message = format!("{label}：{message}");
+            }
+        }
+        if let Some(detail) = &self.detail {
+            message = format!("{message} ({detail})");
+        }
+        message
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if self.status.is_server_error() {
+            tracing::error!(detail = ?self.detail, "internal error");
+        }
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code.to_string(),
+                message: self.message(),
+                field: self.field.clone(),
+            },
+        };
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            if let Ok(v) = HeaderValue::from_str(&seconds.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        response
+    }
+}
+
+impl From<Invalid> for ApiError {
+    fn from(e: Invalid) -> ApiError {
+        ApiError::invalid(e)
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(e: DomainError) -> ApiError {
+        match e {
+            DomainError::Invalid(i) => ApiError::invalid(i),
+            DomainError::Forbidden => ApiError::forbidden(),
+            DomainError::Conflict(key) => ApiError::new(StatusCode::CONFLICT, "conflict", key),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        match e {
+            StoreError::NotFound => ApiError::not_found(),
+            StoreError::Conflict(key) => ApiError::new(StatusCode::CONFLICT, "conflict", key),
+            StoreError::Invalid(i) => ApiError::invalid(i),
+            StoreError::Database(err) => ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "error.internal",
+            )
+            .with_detail(err.to_string()),
+            StoreError::Other(detail) => ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "error.internal",
+            )
+            .with_detail(detail),
+        }
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(r: JsonRejection) -> ApiError {
+        match r {
+            JsonRejection::JsonDataError(e) => {
+                let text = e.body_text();
+                let field = text
+                    .split_once(": ")
+                    .map(|(path, _)| {
+                        path.trim_start_matches(
+                            "Failed to deserialize the JSON body into the target type",
+                        )
+                        .trim()
+                        .to_string()
+                    })
+                    .filter(|p| !p.is_empty() && !p.contains(' '));
+                ApiError {
+                    field,
+                    ..ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "validation",
+                        "error.json_types",
+                    )
+                    .with_detail(serde_detail(&text))
+                }
+            }
+            JsonRejection::JsonSyntaxError(e) => {
+                ApiError::bad_request("error.json_syntax").with_detail(serde_detail(&e.body_text()))
+            }
+            JsonRejection::MissingJsonContentType(_) => ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "error.json_content_type",
+            ),
+            JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                too_large()
+            }
+            other => ApiError::bad_request("error.bad_body").with_detail(other.body_text()),
+        }
+    }
+}
+
+/// The part of a serde message a user can act on, without the Rust type names.
+fn serde_detail(text: &str) -> String {
+    let detail = text.rsplit_once(": ").map(|(_, d)| d).unwrap_or(text);
+    detail
+        .split(" at line")
+        .next()
+        .unwrap_or(detail)
+        .chars()
+        .take(200)
+        .collect()
+}
+
+pub fn too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        "error.too_large",
+    )
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(r: QueryRejection) -> ApiError {
+        ApiError::bad_request("error.bad_query").with_detail(serde_detail(&r.body_text()))
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(_: PathRejection) -> ApiError {
+        ApiError::not_found()
+    }
+}
+
+impl From<axum::extract::multipart::MultipartError> for ApiError {
+    fn from(e: axum::extract::multipart::MultipartError) -> ApiError {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            too_large()
+        } else {
+            ApiError::bad_request("error.bad_upload").with_detail(e.body_text())
+        }
+    }
+}
+
+impl From<std::io::Error> for ApiError {
+    fn from(e: std::io::Error) -> ApiError {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "error.internal",
+        )
+        .with_detail(e.to_string())
+    }
+}

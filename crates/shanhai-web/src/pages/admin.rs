@@ -1,0 +1,260 @@
+//! Administration pages: accounts and the audit log (platform admin).
+
+use super::{Chrome, FormData, FormError, Pager, Viewer, error_page, render};
+use crate::AppState;
+use crate::error::ApiError;
+use askama::Template;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{OriginalUri, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use serde::Deserialize;
+use shanhai_domain::accounts::{User, UserInput};
+use shanhai_domain::codes::Role;
+use shanhai_domain::registry::{Institution, Program};
+use shanhai_store::audit::{self, AuditEntry, AuditFilter};
+use shanhai_store::institutions::{self, InstitutionFilter};
+use shanhai_store::programs::{self, ProgramFilter};
+use shanhai_store::users::{self, UserFilter};
+use shanhai_store::{Page, PageRequest};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/users", get(user_list).post(user_create))
+        .route("/users/new", get(user_new))
+        .route("/audit", get(audit_list))
+}
+
+fn here(uri: &OriginalUri) -> String {
+    uri.0
+        .path_and_query()
+        .map(|p| p.to_string())
+        .unwrap_or_else(|| "/".into())
+}
+
+#[derive(Deserialize)]
+struct UserQuery {
+    q: Option<String>,
+    role: Option<String>,
+    page: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct UsersPage {
+    c: Chrome,
+    q: String,
+    role: String,
+    roles: &'static [Role],
+    users: Page<User>,
+    pager: Pager,
+}
+
+async fn user_list(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    uri: OriginalUri,
+    Query(q): Query<UserQuery>,
+) -> Response {
+    if !viewer.principal.is_admin() {
+        return error_page(&viewer, "users", here(&uri), ApiError::forbidden());
+    }
+    let filter = UserFilter {
+        q: q.q.clone(),
+        role: q.role.clone(),
+        ..Default::default()
+    };
+    match users::list(&state.db, &filter, PageRequest::new(q.page, Some(20))).await {
+        Ok(page) => {
+            let pager = Pager::new(
+                &page,
+                "/users",
+                &[("q", q.q.as_deref()), ("role", q.role.as_deref())],
+            );
+            render(&UsersPage {
+                c: Chrome::new(Some(&viewer), "users", here(&uri)),
+                q: q.q.unwrap_or_default(),
+                role: q.role.unwrap_or_default(),
+                roles: Role::ALL,
+                users: page,
+                pager,
+            })
+        }
+        Err(e) => error_page(&viewer, "users", here(&uri), e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "user_form.html")]
+struct UserFormPage {
+    c: Chrome,
+    roles: &'static [Role],
+    programs: Vec<Program>,
+    institutions: Vec<Institution>,
+    values: FormData,
+    error: Option<FormError>,
+}
+
+async fn user_form(
+    state: &AppState,
+    viewer: &Viewer,
+    values: FormData,
+    error: Option<FormError>,
+) -> UserFormPage {
+    let all = PageRequest::new(Some(1), Some(PageRequest::MAX_PER_PAGE));
+    UserFormPage {
+        c: Chrome::new(Some(viewer), "users", "/users/new".into()),
+        roles: Role::ALL,
+        programs: programs::list(&state.db, &ProgramFilter::default(), all)
+            .await
+            .map(|p| p.items)
+            .unwrap_or_default(),
+        institutions: institutions::list(&state.db, &InstitutionFilter::default(), all)
+            .await
+            .map(|p| p.items)
+            .unwrap_or_default(),
+        values,
+        error,
+    }
+}
+
+async fn user_new(State(state): State<AppState>, viewer: Viewer, uri: OriginalUri) -> Response {
+    if !viewer.principal.is_admin() {
+        return error_page(&viewer, "users", here(&uri), ApiError::forbidden());
+    }
+    render(&user_form(&state, &viewer, FormData::parse(b"role=coordinator"), None).await)
+}
+
+async fn user_create(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    uri: OriginalUri,
+    body: Bytes,
+) -> Response {
+    let form = FormData::parse(&body);
+    if !viewer.csrf_ok(&form.get("csrf")) || !viewer.principal.is_admin() {
+        return error_page(&viewer, "users", here(&uri), ApiError::forbidden());
+    }
+    let input = UserInput {
+        username: form.get("username"),
+        display_name: form.opt("display_name"),
+        password: form.get("password"),
+        role: form.get("role"),
+        program_id: form.opt("program_id"),
+        institution_id: form.opt("institution_id"),
+    };
+    let result = match input.parse() {
+        Ok(new) => users::create(&state.db, &viewer.actor(), &new)
+            .await
+            .map_err(ApiError::from),
+        Err(e) => Err(e.into()),
+    };
+    match result {
+        Ok(_) => Redirect::to("/users").into_response(),
+        Err(e) => {
+            let page = user_form(&state, &viewer, form, Some(FormError::from_api(e))).await;
+            (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct AuditQuery {
+    actor: Option<String>,
+    entity: Option<String>,
+    action: Option<String>,
+    from: Option<String>,
+    until: Option<String>,
+    page: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    c: Chrome,
+    actor: String,
+    entity: String,
+    action: String,
+    from: String,
+    until: String,
+    entries: Page<AuditEntry>,
+    pager: Pager,
+}
+
+impl AuditPage {
+    fn is(&self, current: &str, value: &str) -> bool {
+        current == value
+    }
+
+    /// A short, readable list of what changed between before and after.
+    fn changes(&self, e: &AuditEntry) -> String {
+        let (Some(serde_json::Value::Object(after)), before) = (&e.after, &e.before) else {
+            return String::new();
+        };
+        let before = match before {
+            Some(serde_json::Value::Object(b)) => Some(b),
+            _ => None,
+        };
+        after
+            .iter()
+            .filter(|(k, _)| !matches!(k.as_str(), "updated_at" | "created_at" | "id"))
+            .filter(|(k, v)| before.is_none_or(|b| b.get(*k) != Some(*v)))
+            .take(6)
+            .map(|(k, v)| {
+                let shown = match v {
+                    serde_json::Value::String(s) => s.chars().take(40).collect(),
+                    other => other.to_string().chars().take(40).collect::<String>(),
+                };
+                format!("{k}: {shown}")
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+async fn audit_list(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    uri: OriginalUri,
+    Query(q): Query<AuditQuery>,
+) -> Response {
+    if !viewer.principal.is_admin() {
+        return error_page(&viewer, "audit", here(&uri), ApiError::forbidden());
+    }
+    let filter = AuditFilter {
+        actor: q.actor.clone(),
+        entity: q.entity.clone(),
+        entity_id: None,
+        action: q.action.clone(),
+        from: q.from.clone(),
+        until: q.until.clone(),
+    };
+    match audit::list(state.db.pool(), &filter, PageRequest::new(q.page, Some(50))).await {
+        Ok(page) => {
+            let pager = Pager::new(
+                &page,
+                "/audit",
+                &[
+                    ("actor", q.actor.as_deref()),
+                    ("entity", q.entity.as_deref()),
+                    ("action", q.action.as_deref()),
+                    ("from", q.from.as_deref()),
+                    ("until", q.until.as_deref()),
+                ],
+            );
+            render(&AuditPage {
+                c: Chrome::new(Some(&viewer), "audit", here(&uri)),
+                actor: q.actor.unwrap_or_default(),
+                entity: q.entity.unwrap_or_default(),
+                action: q.action.unwrap_or_default(),
+                from: q.from.unwrap_or_default(),
+                until: q.until.unwrap_or_default(),
+                entries: page,
+                pager,
+            })
+        }
+        Err(e) => error_page(&viewer, "audit", here(&uri), e.into()),
+    }
+}

@@ -1,0 +1,343 @@
+//! Server-rendered pages (askama). Every page has the same chrome: navigation by role, the
+//! language switch, the signed-in user; every form carries the session's CSRF token.
+
+mod admin;
+mod registry;
+mod session;
+
+use crate::AppState;
+use crate::auth::{self, SESSION_COOKIE};
+use crate::i18n;
+use askama::Template;
+use axum::Router;
+use axum::extract::{FromRequestParts, OriginalUri};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, Uri, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use shanhai_domain::Lang;
+use shanhai_domain::access::Principal;
+use shanhai_domain::accounts::User;
+use shanhai_domain::codes::Role;
+use shanhai_store::audit::Actor;
+use shanhai_store::{Page, users};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/assets/app.css", get(stylesheet))
+        .merge(session::router())
+        .merge(registry::router())
+        .merge(admin::router())
+        .fallback(not_found)
+}
+
+async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../assets/app.css"),
+    )
+        .into_response()
+}
+
+/// Unknown paths: the API's error shape under `/api/`, a page elsewhere.
+async fn not_found(uri: Uri, viewer: Option<Viewer>) -> Response {
+    if uri.path().starts_with("/api/") {
+        return crate::error::ApiError::not_found().into_response();
+    }
+    let chrome = Chrome::new(viewer.as_ref(), "", uri.to_string());
+    let page = MessagePage {
+        title: chrome.t("ui.not_found_title"),
+        message: chrome.t("error.not_found"),
+        c: chrome,
+    };
+    (StatusCode::NOT_FOUND, render(&page)).into_response()
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+pub struct MessagePage {
+    pub c: Chrome,
+    pub title: String,
+    pub message: String,
+}
+
+pub fn render<T: Template>(page: &T) -> Response {
+    match page.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!("template: {e}");
+            (StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response()
+        }
+    }
+}
+
+/// A signed-in user of the pages.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    pub user: User,
+    pub principal: Principal,
+    pub csrf: String,
+    pub cookie: String,
+    pub ip: Option<String>,
+}
+
+impl Viewer {
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user_id: Some(self.user.id.clone()),
+            name: self.user.username.clone(),
+            ip: self.ip.clone(),
+        }
+    }
+
+    /// Whether a submitted form carries this session's CSRF token.
+    pub fn csrf_ok(&self, submitted: &str) -> bool {
+        let (a, b) = (self.csrf.as_bytes(), submitted.as_bytes());
+        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    }
+}
+
+/// Pages that need a signed-in user send everyone else to the sign-in page.
+pub struct SignInFirst(Response);
+
+impl IntoResponse for SignInFirst {
+    fn into_response(self) -> Response {
+        self.0
+    }
+}
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = SignInFirst;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let uri = parts
+            .extensions
+            .get::<OriginalUri>()
+            .map(|u| u.0.clone())
+            .unwrap_or_else(|| parts.uri.clone());
+        let next = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        let to_login = || {
+            SignInFirst(Redirect::to(&format!("/login?next={}", urlencode(next))).into_response())
+        };
+        let cookie = auth::cookie(&parts.headers, SESSION_COOKIE).ok_or_else(to_login)?;
+        let (user, csrf) = users::session(&state.db, &cookie)
+            .await
+            .ok()
+            .flatten()
+            .ok_or_else(to_login)?;
+        Ok(Viewer {
+            principal: users::principal(&user),
+            user,
+            csrf,
+            cookie,
+            ip: auth::client_ip(parts),
+        })
+    }
+}
+
+impl axum::extract::OptionalFromRequestParts<AppState> for Viewer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        Ok(
+            <Viewer as FromRequestParts<AppState>>::from_request_parts(parts, state)
+                .await
+                .ok(),
+        )
+    }
+}
+
+pub fn urlencode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// What the layout needs: language, user, navigation, CSRF token.
+pub struct Chrome {
+    pub lang: Lang,
+    pub user: Option<User>,
+    pub csrf: String,
+    pub nav: &'static str,
+    /// The current path and query, for the language switch to come back to.
+    pub here: String,
+}
+
+impl Chrome {
+    pub fn new(viewer: Option<&Viewer>, nav: &'static str, here: String) -> Chrome {
+        Chrome {
+            lang: i18n::current(),
+            user: viewer.map(|v| v.user.clone()),
+            csrf: viewer.map(|v| v.csrf.clone()).unwrap_or_default(),
+            nav,
+            here,
+        }
+    }
+
+    pub fn t(&self, key: &str) -> String {
+        i18n::t(self.lang, key)
+    }
+
+    pub fn lang_code(&self) -> &'static str {
+        self.lang.code()
+    }
+
+    pub fn html_lang(&self) -> &'static str {
+        match self.lang {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn switch_href(&self) -> String {
+        let other = match self.lang {
+            Lang::Zh => "en",
+            Lang::En => "zh",
+        };
+        format!("/lang/{other}?next={}", urlencode(&self.here))
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.user
+            .as_ref()
+            .is_some_and(|u| u.role == Role::PlatformAdmin)
+    }
+
+    pub fn role_label(&self) -> &'static str {
+        self.user
+            .as_ref()
+            .map(|u| u.role.label(self.lang))
+            .unwrap_or("")
+    }
+
+    /// An instant shown in Asia/Shanghai time, to the minute.
+    pub fn time(&self, rfc3339: &str) -> String {
+        chrono::DateTime::parse_from_rfc3339(rfc3339)
+            .map(|t| {
+                (t.with_timezone(&chrono::Utc) + chrono::Duration::hours(8))
+                    .format("%Y-%m-%d %H:%M")
+                    .to_string()
+            })
+            .unwrap_or_else(|_| rfc3339.to_string())
+    }
+
+    /// The first characters of a hash or id, enough to tell records apart.
+    pub fn short_hash(&self, s: &str) -> String {
+        let short: String = s.chars().take(12).collect();
+        if short.len() < s.len() {
+            format!("{short}…")
+        } else {
+            short
+        }
+    }
+
+    pub fn specialty(&self, code: &str) -> String {
+        shanhai_domain::specialty::find(code)
+            .map(|s| match self.lang {
+                Lang::Zh => s.zh.clone(),
+                Lang::En => s.en.clone(),
+            })
+            .unwrap_or_else(|| code.to_string())
+    }
+}
+
+/// Links to the previous and next page of a list, keeping the other query parameters.
+pub struct Pager {
+    pub page: i64,
+    pub pages: i64,
+    pub total: i64,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+impl Pager {
+    pub fn new<T>(page: &Page<T>, path: &str, params: &[(&str, Option<&str>)]) -> Pager {
+        let href = |n: i64| {
+            let mut q: Vec<String> = params
+                .iter()
+                .filter_map(|(k, v)| {
+                    v.filter(|v| !v.is_empty())
+                        .map(|v| format!("{k}={}", urlencode(v)))
+                })
+                .collect();
+            q.push(format!("page={n}"));
+            format!("{path}?{}", q.join("&"))
+        };
+        let pages = page.pages();
+        Pager {
+            page: page.page,
+            pages,
+            total: page.total,
+            prev: (page.page > 1).then(|| href(page.page - 1)),
+            next: (page.page < pages).then(|| href(page.page + 1)),
+        }
+    }
+}
+
+/// A submitted form, parsed by hand so that repeated fields (checkboxes) keep every value.
+pub struct FormData(Vec<(String, String)>);
+
+impl FormData {
+    pub fn parse(body: &[u8]) -> FormData {
+        FormData(form_urlencoded::parse(body).into_owned().collect())
+    }
+
+    pub fn get(&self, key: &str) -> String {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+
+    pub fn opt(&self, key: &str) -> Option<String> {
+        Some(self.get(key)).filter(|v| !v.trim().is_empty())
+    }
+
+    pub fn all(&self, key: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+}
+
+/// A form error to show beside the form.
+pub struct FormError {
+    pub field: Option<String>,
+    pub message: String,
+}
+
+impl FormError {
+    pub fn from_api(e: crate::error::ApiError) -> FormError {
+        FormError {
+            message: e.message(),
+            field: e.field.clone(),
+        }
+    }
+}
+
+/// Pages use the same error mapping as the API, shown as a page.
+pub fn error_page(
+    viewer: &Viewer,
+    nav: &'static str,
+    here: String,
+    e: crate::error::ApiError,
+) -> Response {
+    let c = Chrome::new(Some(viewer), nav, here);
+    let status = e.status;
+    let page = MessagePage {
+        title: c.t("ui.error_title"),
+        message: e.message(),
+        c,
+    };
+    (status, render(&page)).into_response()
+}

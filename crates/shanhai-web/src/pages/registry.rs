@@ -1,0 +1,606 @@
+//! Registry pages: programs with their pairings, institutions, people.
+
+use super::{Chrome, FormData, FormError, Pager, Viewer, error_page, render};
+use crate::AppState;
+use crate::auth::AccessFacts;
+use crate::error::ApiError;
+use askama::Template;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{OriginalUri, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use serde::Deserialize;
+use shanhai_domain::codes::{InstitutionKind, PairingLevel, PairingMode, ProgramKind, Title};
+use shanhai_domain::registry::*;
+use shanhai_domain::specialty::{self, Specialty};
+use shanhai_store::departments::{self, DepartmentFilter};
+use shanhai_store::institutions::{self, InstitutionFilter};
+use shanhai_store::pairings::{self, PairingFilter};
+use shanhai_store::people::{self, PersonFilter};
+use shanhai_store::programs::{self, ProgramFilter};
+use shanhai_store::{Page, PageRequest, agreements, regions};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/programs", get(program_list).post(program_create))
+        .route("/programs/new", get(program_new))
+        .route("/programs/{id}", get(program_page))
+        .route(
+            "/programs/{id}/pairings",
+            axum::routing::post(pairing_create),
+        )
+        .route("/programs/{id}/pairings/new", get(pairing_new))
+        .route("/institutions", get(institution_list))
+        .route("/institutions/{id}", get(institution_page))
+        .route("/people", get(people_list))
+}
+
+#[derive(Deserialize, Default)]
+struct ListQuery {
+    q: Option<String>,
+    kind: Option<String>,
+    region: Option<String>,
+    institution: Option<String>,
+    title: Option<String>,
+    program: Option<String>,
+    page: Option<i64>,
+}
+
+impl ListQuery {
+    fn page(&self) -> PageRequest {
+        PageRequest::new(self.page, Some(20))
+    }
+}
+
+fn here(uri: &OriginalUri) -> String {
+    uri.0
+        .path_and_query()
+        .map(|p| p.to_string())
+        .unwrap_or_else(|| "/".into())
+}
+
+fn id_or_404(raw: &str) -> Result<String, ApiError> {
+    shanhai_domain::ids::parse_id(raw).ok_or_else(ApiError::not_found)
+}
+
+// ---- programs ----
+
+#[derive(Template)]
+#[template(path = "programs.html")]
+struct ProgramsPage {
+    c: Chrome,
+    q: String,
+    programs: Page<Program>,
+    pager: Pager,
+    can_create: bool,
+}
+
+async fn program_list(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    uri: OriginalUri,
+    Query(q): Query<ListQuery>,
+) -> Response {
+    let filter = ProgramFilter {
+        q: q.q.clone(),
+        kind: q.kind.clone(),
+        institution: None,
+    };
+    match programs::list(&state.db, &filter, q.page()).await {
+        Ok(page) => {
+            let pager = Pager::new(&page, "/programs", &[("q", q.q.as_deref())]);
+            render(&ProgramsPage {
+                c: Chrome::new(Some(&viewer), "programs", here(&uri)),
+                q: q.q.unwrap_or_default(),
+                can_create: viewer.principal.is_admin(),
+                programs: page,
+                pager,
+            })
+        }
+        Err(e) => error_page(&viewer, "programs", here(&uri), e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "program_form.html")]
+struct ProgramFormPage {
+    c: Chrome,
+    kinds: &'static [ProgramKind],
+    offices: Vec<Institution>,
+    values: FormData,
+    error: Option<FormError>,
+}
+
+async fn offices(state: &AppState) -> Vec<Institution> {
+    let filter = InstitutionFilter {
+        kind: Some("health-commission".into()),
+        ..Default::default()
+    };
+    institutions::list(&state.db, &filter, PageRequest::new(Some(1), Some(200)))
+        .await
+        .map(|p| p.items)
+        .unwrap_or_default()
+}
+
+async fn program_new(State(state): State<AppState>, viewer: Viewer, uri: OriginalUri) -> Response {
+    if !viewer.principal.is_admin() {
+        return error_page(&viewer, "programs", here(&uri), ApiError::forbidden());
+    }
+    render(&ProgramFormPage {
+        c: Chrome::new(Some(&viewer), "programs", here(&uri)),
+        kinds: ProgramKind::ALL,
+        offices: offices(&state).await,
+        values: FormData::parse(b"donor_access=read"),
+        error: None,
+    })
+}
+
+async fn program_create(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    uri: OriginalUri,
+    body: Bytes,
+) -> Response {
+    let form = FormData::parse(&body);
+    if !viewer.csrf_ok(&form.get("csrf")) || !viewer.principal.is_admin() {
+        return error_page(&viewer, "programs", here(&uri), ApiError::forbidden());
+    }
+    let input = ProgramInput {
+        name: form.get("name"),
+        kind: form.get("kind"),
+        description: form.opt("description"),
+        start_date: form.get("start_date"),
+        end_date: form.opt("end_date"),
+        office_institution_id: form.opt("office_institution_id"),
+        donor_access: form.opt("donor_access"),
+    };
+    let result = match input.parse() {
+        Ok(new) => programs::create(&state.db, &viewer.actor(), &new)
+            .await
+            .map_err(ApiError::from),
+        Err(e) => Err(e.into()),
+    };
+    match result {
+        Ok(program) => Redirect::to(&format!("/programs/{}", program.id)).into_response(),
+        Err(e) => {
+            let page = ProgramFormPage {
+                c: Chrome::new(Some(&viewer), "programs", "/programs/new".into()),
+                kinds: ProgramKind::ALL,
+                offices: offices(&state).await,
+                values: form,
+                error: Some(FormError::from_api(e)),
+            };
+            (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "program.html")]
+struct ProgramPage {
+    c: Chrome,
+    program: Program,
+    office: Option<Institution>,
+    pairings: Vec<Pairing>,
+    donors: Vec<Institution>,
+    recipients: Vec<Institution>,
+    people: Page<Person>,
+    agreements: Vec<Agreement>,
+    can_manage: bool,
+}
+
+async fn program_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    uri: OriginalUri,
+    Path(raw): Path<String>,
+) -> Response {
+    match program_page_data(&state, &viewer, &raw, here(&uri)).await {
+        Ok(page) => render(&page),
+        Err(e) => error_page(&viewer, "programs", here(&uri), e),
+    }
+}
+
+async fn program_page_data(
+    state: &AppState,
+    viewer: &Viewer,
+    raw: &str,
+    here: String,
+) -> Result<ProgramPage, ApiError> {
+    let id = id_or_404(raw)?;
+    let program = programs::get(&state.db, &id).await?;
+    let office = match &program.office_institution_id {
+        Some(o) => institutions::get(&state.db, o).await.ok(),
+        None => None,
+    };
+    let all = PageRequest::new(Some(1), Some(PageRequest::MAX_PER_PAGE));
+    let pairings = pairings::list(
+        &state.db,
+        &PairingFilter {
+            program: Some(id.clone()),
+            ..Default::default()
+        },
+        all,
+    )
+    .await?
+    .items;
+    let mut donors: Vec<Institution> = Vec::new();
+    let mut recipients: Vec<Institution> = Vec::new();
+    for p in &pairings {
+        if !donors.iter().any(|i| i.id == p.donor_id) {
+            donors.push(institutions::get(&state.db, &p.donor_id).await?);
+        }
+        if !recipients.iter().any(|i| i.id == p.recipient_id) {
+            recipients.push(institutions::get(&state.db, &p.recipient_id).await?);
+        }
+    }
+    let facts = AccessFacts::load(state).await?;
+    let people = people::list(
+        &state.db,
+        &PersonFilter {
+            program: Some(id.clone()),
+            ..Default::default()
+        },
+        &facts.reach(&viewer.principal),
+        PageRequest::new(Some(1), Some(10)),
+    )
+    .await?;
+    let can_manage = viewer.principal.can_manage_program(&id);
+    let agreements = if can_manage {
+        agreements::list(
+            &state.db,
+            &agreements::AgreementFilter {
+                program: Some(id.clone()),
+                ..Default::default()
+            },
+            all,
+        )
+        .await?
+        .items
+    } else {
+        Vec::new()
+    };
+    Ok(ProgramPage {
+        c: Chrome::new(Some(viewer), "programs", here),
+        program,
+        office,
+        pairings,
+        donors,
+        recipients,
+        people,
+        agreements,
+        can_manage,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "pairing_form.html")]
+struct PairingFormPage {
+    c: Chrome,
+    program: Program,
+    institutions: Vec<Institution>,
+    levels: &'static [PairingLevel],
+    modes: &'static [PairingMode],
+    specialties: Vec<&'static Specialty>,
+    values: FormData,
+    error: Option<FormError>,
+}
+
+impl PairingFormPage {
+    fn checked(&self, code: &str) -> bool {
+        self.values.all("departments").iter().any(|c| c == code)
+    }
+}
+
+async fn pairing_form(
+    state: &AppState,
+    viewer: &Viewer,
+    program: Program,
+    values: FormData,
+    error: Option<FormError>,
+) -> PairingFormPage {
+    let filter = InstitutionFilter::default();
+    let institutions = institutions::list(
+        &state.db,
+        &filter,
+        PageRequest::new(Some(1), Some(PageRequest::MAX_PER_PAGE)),
+    )
+    .await
+    .map(|p| p.items)
+    .unwrap_or_default();
+    PairingFormPage {
+        c: Chrome::new(
+            Some(viewer),
+            "programs",
+            format!("/programs/{}/pairings/new", program.id),
+        ),
+        program,
+        institutions,
+        levels: PairingLevel::ALL,
+        modes: PairingMode::ALL,
+        specialties: specialty::all()
+            .iter()
+            .filter(|s| s.parent.is_none())
+            .collect(),
+        values,
+        error,
+    }
+}
+
+async fn pairing_new(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    uri: OriginalUri,
+    Path(raw): Path<String>,
+) -> Response {
+    let program = match id_or_404(&raw) {
+        Ok(id) => programs::get(&state.db, &id).await.map_err(ApiError::from),
+        Err(e) => Err(e),
+    };
+    let program = match program {
+        Ok(p) if viewer.principal.can_manage_program(&p.id) => p,
+        Ok(_) => return error_page(&viewer, "programs", here(&uri), ApiError::forbidden()),
+        Err(e) => return error_page(&viewer, "programs", here(&uri), e),
+    };
+    let today = shanhai_store::today().to_string();
+    let defaults = format!("level=hospital&mode=counterpart&start_date={today}");
+    render(
+        &pairing_form(
+            &state,
+            &viewer,
+            program,
+            FormData::parse(defaults.as_bytes()),
+            None,
+        )
+        .await,
+    )
+}
+
+async fn pairing_create(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    uri: OriginalUri,
+    Path(raw): Path<String>,
+    body: Bytes,
+) -> Response {
+    let form = FormData::parse(&body);
+    let program = match id_or_404(&raw) {
+        Ok(id) => programs::get(&state.db, &id).await.map_err(ApiError::from),
+        Err(e) => Err(e),
+    };
+    let program = match program {
+        Ok(p)
+            if viewer.csrf_ok(&form.get("csrf")) && viewer.principal.can_manage_program(&p.id) =>
+        {
+            p
+        }
+        Ok(_) => return error_page(&viewer, "programs", here(&uri), ApiError::forbidden()),
+        Err(e) => return error_page(&viewer, "programs", here(&uri), e),
+    };
+    let input = PairingInput {
+        program_id: program.id.clone(),
+        donor_id: form.get("donor_id"),
+        recipient_id: form.get("recipient_id"),
+        level: form.get("level"),
+        mode: form.get("mode"),
+        departments: form.all("departments"),
+        start_date: form.get("start_date"),
+        end_date: form.opt("end_date"),
+    };
+    let result = match input.parse() {
+        Ok(new) => pairings::create(&state.db, &viewer.actor(), &new)
+            .await
+            .map_err(ApiError::from),
+        Err(e) => Err(e.into()),
+    };
+    match result {
+        Ok(_) => Redirect::to(&format!("/programs/{}", program.id)).into_response(),
+        Err(e) => {
+            let page =
+                pairing_form(&state, &viewer, program, form, Some(FormError::from_api(e))).await;
+            (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()
+        }
+    }
+}
+
+// ---- institutions ----
+
+#[derive(Template)]
+#[template(path = "institutions.html")]
+struct InstitutionsPage {
+    c: Chrome,
+    q: String,
+    kind: String,
+    region: String,
+    kinds: &'static [InstitutionKind],
+    institutions: Page<Institution>,
+    pager: Pager,
+}
+
+async fn institution_list(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    uri: OriginalUri,
+    Query(q): Query<ListQuery>,
+) -> Response {
+    let filter = InstitutionFilter {
+        q: q.q.clone(),
+        kind: q.kind.clone(),
+        region: q.region.clone(),
+        program: q.program.clone(),
+        parent: None,
+    };
+    match institutions::list(&state.db, &filter, q.page()).await {
+        Ok(page) => {
+            let pager = Pager::new(
+                &page,
+                "/institutions",
+                &[
+                    ("q", q.q.as_deref()),
+                    ("kind", q.kind.as_deref()),
+                    ("region", q.region.as_deref()),
+                    ("program", q.program.as_deref()),
+                ],
+            );
+            render(&InstitutionsPage {
+                c: Chrome::new(Some(&viewer), "institutions", here(&uri)),
+                q: q.q.unwrap_or_default(),
+                kind: q.kind.unwrap_or_default(),
+                region: q.region.unwrap_or_default(),
+                kinds: InstitutionKind::ALL,
+                institutions: page,
+                pager,
+            })
+        }
+        Err(e) => error_page(&viewer, "institutions", here(&uri), e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "institution.html")]
+struct InstitutionPage {
+    c: Chrome,
+    institution: Institution,
+    lineage: Vec<Region>,
+    departments: Vec<Department>,
+    pairings: Vec<Pairing>,
+    /// `None` when the viewer may not see this institution's people.
+    people: Option<Page<Person>>,
+}
+
+async fn institution_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    uri: OriginalUri,
+    Path(raw): Path<String>,
+) -> Response {
+    match institution_page_data(&state, &viewer, &raw, here(&uri)).await {
+        Ok(page) => render(&page),
+        Err(e) => error_page(&viewer, "institutions", here(&uri), e),
+    }
+}
+
+async fn institution_page_data(
+    state: &AppState,
+    viewer: &Viewer,
+    raw: &str,
+    here: String,
+) -> Result<InstitutionPage, ApiError> {
+    let id = id_or_404(raw)?;
+    let institution = institutions::get(&state.db, &id).await?;
+    let lineage = regions::lineage(&state.db, &institution.region_code)
+        .await
+        .unwrap_or_default();
+    let all = PageRequest::new(Some(1), Some(PageRequest::MAX_PER_PAGE));
+    let departments = departments::list(
+        &state.db,
+        &DepartmentFilter {
+            institution: Some(id.clone()),
+            ..Default::default()
+        },
+        all,
+    )
+    .await?
+    .items;
+    let pairings = pairings::list(
+        &state.db,
+        &PairingFilter {
+            institution: Some(id.clone()),
+            ..Default::default()
+        },
+        all,
+    )
+    .await?
+    .items;
+    let facts = AccessFacts::load(state).await?;
+    let people = if facts.access(&viewer.principal, &id).can_read() {
+        let filter = PersonFilter {
+            institution: Some(id.clone()),
+            ..Default::default()
+        };
+        Some(
+            people::list(
+                &state.db,
+                &filter,
+                &facts.reach(&viewer.principal),
+                PageRequest::new(Some(1), Some(50)),
+            )
+            .await?,
+        )
+    } else {
+        None
+    };
+    let c = Chrome::new(Some(viewer), "institutions", here);
+    Ok(InstitutionPage {
+        c,
+        institution,
+        lineage,
+        departments,
+        pairings,
+        people,
+    })
+}
+
+// ---- people ----
+
+#[derive(Template)]
+#[template(path = "people.html")]
+struct PeoplePage {
+    c: Chrome,
+    q: String,
+    title: String,
+    titles: &'static [Title],
+    people: Page<Person>,
+    pager: Pager,
+}
+
+async fn people_list(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    uri: OriginalUri,
+    Query(q): Query<ListQuery>,
+) -> Response {
+    let facts = match AccessFacts::load(&state).await {
+        Ok(f) => f,
+        Err(e) => return error_page(&viewer, "people", here(&uri), e),
+    };
+    let filter = PersonFilter {
+        q: q.q.clone(),
+        title: q.title.clone(),
+        institution: q.institution.clone(),
+        program: q.program.clone(),
+        department: None,
+    };
+    match people::list(
+        &state.db,
+        &filter,
+        &facts.reach(&viewer.principal),
+        q.page(),
+    )
+    .await
+    {
+        Ok(page) => {
+            let pager = Pager::new(
+                &page,
+                "/people",
+                &[
+                    ("q", q.q.as_deref()),
+                    ("title", q.title.as_deref()),
+                    ("institution", q.institution.as_deref()),
+                    ("program", q.program.as_deref()),
+                ],
+            );
+            render(&PeoplePage {
+                c: Chrome::new(Some(&viewer), "people", here(&uri)),
+                q: q.q.unwrap_or_default(),
+                title: q.title.unwrap_or_default(),
+                titles: Title::ALL,
+                people: page,
+                pager,
+            })
+        }
+        Err(e) => error_page(&viewer, "people", here(&uri), e.into()),
+    }
+}

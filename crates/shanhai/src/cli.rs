@@ -1,0 +1,200 @@
+//! Command-line arguments, with help in Chinese or English.
+
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use shanhai_domain::Lang;
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "shanhai",
+    version,
+    about = "Shanhai: runs cross-regional medical assistance programs"
+)]
+pub struct Cli {
+    /// Database URL: sqlite://FILE or postgres://USER@HOST/DB (default: SQLite in the data directory)
+    #[arg(long, global = true, env = "SHANHAI_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Directory for the SQLite database, uploaded documents and keys
+    #[arg(long, global = true, env = "SHANHAI_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+    /// Language of messages: zh or en (default from LANG, else zh)
+    #[arg(long, global = true)]
+    pub lang: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the web UI and the API
+    Serve {
+        /// Load the demo data first (idempotent) and print how to sign in
+        #[arg(long)]
+        demo: bool,
+        /// Address to listen on
+        #[arg(long, env = "SHANHAI_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Mark cookies Secure (set this when serving over HTTPS)
+        #[arg(long, env = "SHANHAI_SECURE_COOKIES")]
+        secure_cookies: bool,
+    },
+    /// Apply database migrations and exit
+    Migrate,
+    /// Load the demo data into the database without serving
+    Demo,
+    /// Manage accounts
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Back up the database (SQLite: a consistent copy while running; PostgreSQL: prints what to run)
+    Backup {
+        /// File to write
+        #[arg(long)]
+        to: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create an account
+    Add {
+        #[arg(long)]
+        username: String,
+        /// platform-admin, program-office, coordinator, expert or clinician
+        #[arg(long)]
+        role: String,
+        /// Program id (program-office accounts)
+        #[arg(long)]
+        program: Option<String>,
+        /// Institution id (coordinator, expert and clinician accounts)
+        #[arg(long)]
+        institution: Option<String>,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Read the password from standard input
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+impl Cli {
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("shanhai.db").display()
+            ),
+        }
+    }
+}
+
+/// One message in the chosen language.
+pub fn say(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
+    match lang {
+        Lang::Zh => zh,
+        Lang::En => en,
+    }
+}
+
+/// `--lang` wins; otherwise English only when `LANG` asks for it.
+fn detect_lang() -> Lang {
+    let args: Vec<String> = std::env::args().collect();
+    let from_args = args.iter().enumerate().find_map(|(i, a)| {
+        a.strip_prefix("--lang=")
+            .map(str::to_string)
+            .or_else(|| (a == "--lang").then(|| args.get(i + 1).cloned()).flatten())
+    });
+    let tag = from_args
+        .or_else(|| std::env::var("LANG").ok())
+        .unwrap_or_default();
+    Lang::from_tag(&tag)
+}
+
+/// Chinese help texts, keyed by subcommand path and argument id.
+const ZH_HELP: &[(&str, &str, &str)] = &[
+    ("", "", "山海：跨区域医疗协作平台"),
+    (
+        "",
+        "database_url",
+        "数据库地址：sqlite://文件 或 postgres://用户@主机/库（默认：数据目录中的 SQLite）",
+    ),
+    ("", "data_dir", "数据目录：SQLite 数据库、上传文件与密钥"),
+    ("", "lang", "提示语言：zh 或 en（默认取 LANG，否则中文）"),
+    ("serve", "", "启动网页界面与接口服务"),
+    (
+        "serve",
+        "demo",
+        "先载入演示数据（可重复执行）并显示登录方式",
+    ),
+    ("serve", "listen", "监听地址"),
+    (
+        "serve",
+        "secure_cookies",
+        "为 Cookie 加 Secure 标记（通过 HTTPS 提供服务时使用）",
+    ),
+    ("migrate", "", "执行数据库迁移后退出"),
+    ("demo", "", "向数据库载入演示数据（不启动服务）"),
+    ("user", "", "账号管理"),
+    (
+        "backup",
+        "",
+        "备份数据库（SQLite：运行中生成一致副本；PostgreSQL：显示应执行的命令）",
+    ),
+    ("backup", "to", "备份文件路径"),
+    ("user add", "", "创建账号"),
+    ("user add", "username", "用户名"),
+    (
+        "user add",
+        "role",
+        "角色：platform-admin、program-office、coordinator、expert 或 clinician",
+    ),
+    ("user add", "program", "项目编号（项目办账号）"),
+    (
+        "user add",
+        "institution",
+        "机构编号（医院协调员、专家、临床医生账号）",
+    ),
+    ("user add", "display_name", "显示名称"),
+    ("user add", "password_stdin", "从标准输入读取密码"),
+];
+
+fn localize(mut cmd: clap::Command, path: &str) -> clap::Command {
+    for (_, arg, text) in ZH_HELP.iter().filter(|(p, _, _)| *p == path) {
+        if arg.is_empty() {
+            cmd = cmd.about(*text);
+        } else {
+            cmd = cmd.mut_arg(*arg, |a| a.help(*text));
+        }
+    }
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    for name in names {
+        let sub_path = if path.is_empty() {
+            name.clone()
+        } else {
+            format!("{path} {name}")
+        };
+        cmd = cmd.mut_subcommand(name, |s| localize(s, &sub_path));
+    }
+    cmd
+}
+
+pub fn parse() -> (Cli, Lang) {
+    let lang = detect_lang();
+    let mut cmd = Cli::command();
+    if lang == Lang::Zh {
+        cmd = localize(cmd, "");
+    }
+    let matches = cmd.get_matches();
+    match Cli::from_arg_matches(&matches) {
+        Ok(cli) => {
+            let lang = cli.lang.as_deref().map(Lang::from_tag).unwrap_or(lang);
+            (cli, lang)
+        }
+        Err(e) => e.exit(),
+    }
+}

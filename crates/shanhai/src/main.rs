@@ -1,0 +1,236 @@
+//! `shanhai`: the one binary. Serves the platform, migrates, loads the demo, manages accounts and
+//! backs up the database. Messages are in Chinese or English (`--lang`, or `LANG`).
+
+mod cli;
+
+use anyhow::{Context, Result, bail};
+use cli::{Cli, Command, UserCommand, say};
+use shanhai_domain::Lang;
+use shanhai_domain::accounts::UserInput;
+use shanhai_store::audit::Actor;
+use shanhai_store::{Backend, Db, users};
+use std::io::Read;
+use std::path::Path;
+
+#[tokio::main]
+async fn main() {
+    let (cli, lang) = cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    if let Err(e) = run(cli, lang).await {
+        eprintln!("{}: {e:#}", say(lang, "错误", "error"));
+        std::process::exit(1);
+    }
+}
+
+async fn open(cli: &Cli, lang: Lang) -> Result<Db> {
+    let url = cli.database_url();
+    std::fs::create_dir_all(&cli.data_dir).with_context(|| {
+        format!(
+            "{} {}",
+            say(lang, "无法创建数据目录", "cannot create data directory"),
+            cli.data_dir.display()
+        )
+    })?;
+    let db = Db::connect(&url).await.with_context(|| {
+        format!(
+            "{} {}",
+            say(lang, "无法连接数据库", "cannot connect to database"),
+            shanhai_store::db::redact_url(&url)
+        )
+    })?;
+    let applied = db
+        .migrate()
+        .await
+        .context(say(lang, "数据库迁移失败", "migration failed"))?;
+    if !applied.is_empty() {
+        eprintln!(
+            "{} {applied:?}",
+            say(lang, "已应用数据库迁移", "applied migrations")
+        );
+    }
+    Ok(db)
+}
+
+async fn load_demo(db: &Db, lang: Lang) -> Result<()> {
+    eprintln!("{}", say(lang, "正在载入演示数据…", "loading demo data…"));
+    match shanhai_demo::load(db).await? {
+        shanhai_demo::Outcome::AlreadyThere => eprintln!(
+            "{}",
+            say(
+                lang,
+                "演示数据已存在，未作改动。",
+                "demo data already present; nothing changed."
+            )
+        ),
+        shanhai_demo::Outcome::Loaded(l) => eprintln!(
+            "{} {} {}, {} {}, {} {}.",
+            say(lang, "演示数据已载入：", "demo data loaded:"),
+            l.programs.len(),
+            say(lang, "个项目", "programs"),
+            l.institutions.len(),
+            say(lang, "家机构", "institutions"),
+            l.people,
+            say(lang, "名人员", "people"),
+        ),
+    }
+    Ok(())
+}
+
+fn print_demo_accounts(lang: Lang, listen: &str) {
+    println!();
+    println!(
+        "  {} http://{listen}/",
+        say(lang, "山海已启动：", "Shanhai is running at")
+    );
+    println!(
+        "  {} {}",
+        say(lang, "演示账号（密码均为", "demo accounts (password"),
+        format_args!("{}{}", shanhai_demo::DEMO_PASSWORD, say(lang, "）：", "):"))
+    );
+    for a in shanhai_demo::ACCOUNTS {
+        println!("    {:<16} {}", a.username, a.role);
+    }
+    println!();
+}
+
+async fn run(cli: Cli, lang: Lang) -> Result<()> {
+    match &cli.command {
+        Command::Serve {
+            demo,
+            listen,
+            secure_cookies,
+        } => {
+            let db = open(&cli, lang).await?;
+            if *demo {
+                load_demo(&db, lang).await?;
+            }
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .with_context(|| {
+                    format!("{} {listen}", say(lang, "无法监听", "cannot listen on"))
+                })?;
+            let addr = listener.local_addr()?;
+            if *demo {
+                print_demo_accounts(lang, &addr.to_string());
+            } else {
+                println!(
+                    "{} http://{addr}/",
+                    say(lang, "山海已启动：", "Shanhai is running at")
+                );
+            }
+            let config = shanhai_web::Config {
+                data_dir: cli.data_dir.clone(),
+                secure_cookies: *secure_cookies,
+            };
+            shanhai_web::serve(listener, shanhai_web::AppState::new(db.clone(), config)).await?;
+            db.close().await;
+        }
+        Command::Migrate => {
+            let db = open(&cli, lang).await?;
+            println!(
+                "{}",
+                say(
+                    lang,
+                    "数据库已是最新结构。",
+                    "database schema is up to date."
+                )
+            );
+            db.close().await;
+        }
+        Command::Demo => {
+            let db = open(&cli, lang).await?;
+            load_demo(&db, lang).await?;
+            db.close().await;
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    username,
+                    role,
+                    program,
+                    institution,
+                    display_name,
+                    password_stdin,
+                },
+        } => {
+            if !password_stdin {
+                bail!(say(
+                    lang,
+                    "请用 --password-stdin 从标准输入提供密码",
+                    "give the password on standard input with --password-stdin"
+                ));
+            }
+            let mut password = String::new();
+            std::io::stdin().read_to_string(&mut password)?;
+            let password = password.trim_end_matches(['\r', '\n']).to_string();
+            let input = UserInput {
+                username: username.clone(),
+                display_name: display_name.clone(),
+                password,
+                role: role.clone(),
+                program_id: program.clone(),
+                institution_id: institution.clone(),
+            };
+            let new = input.parse().map_err(|e| {
+                anyhow::anyhow!("{}: {}", e.field, shanhai_web::i18n::t(lang, e.key))
+            })?;
+            let db = open(&cli, lang).await?;
+            let user = users::create(&db, &Actor::system("cli"), &new)
+                .await
+                .map_err(|e| match e {
+                    shanhai_store::StoreError::Invalid(i) => {
+                        anyhow::anyhow!("{}: {}", i.field, shanhai_web::i18n::t(lang, i.key))
+                    }
+                    shanhai_store::StoreError::Conflict(key) => {
+                        anyhow::anyhow!(shanhai_web::i18n::t(lang, key))
+                    }
+                    other => anyhow::anyhow!(other),
+                })?;
+            println!(
+                "{} {} ({}, id {})",
+                say(lang, "已创建用户", "created user"),
+                user.username,
+                user.role,
+                user.id
+            );
+            db.close().await;
+        }
+        Command::Backup { to } => {
+            let db = open(&cli, lang).await?;
+            match db.backend() {
+                Backend::Sqlite => {
+                    if Path::new(to).exists() {
+                        bail!(
+                            "{} {to}",
+                            say(
+                                lang,
+                                "目标文件已存在，不会覆盖：",
+                                "refusing to overwrite existing file"
+                            )
+                        );
+                    }
+                    db.backup_to(to).await?;
+                    println!("{} {to}", say(lang, "备份已写入", "backup written to"));
+                }
+                Backend::Postgres => {
+                    println!(
+                        "{}\n  pg_dump --format=custom --file {to} \"$DATABASE_URL\"",
+                        say(
+                            lang,
+                            "PostgreSQL 请使用 pg_dump 备份，例如：",
+                            "For PostgreSQL, back up with pg_dump, e.g.:"
+                        )
+                    );
+                }
+            }
+            db.close().await;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,268 @@
+#!/usr/bin/env bash
+# Shanhai: the one command that runs the whole test suite.
+#
+#   ./test.sh
+#
+# Made for a fresh Debian 12 machine where we are root and the network reaches only the package
+# registries. It installs what is missing (PostgreSQL, Chromium + CJK fonts, schemathesis, the e2e
+# npm packages), then runs, stopping at the first failure:
+#   1. cargo test --workspace on SQLite
+#   2. cargo test --workspace on PostgreSQL (a throwaway cluster, scripts/pg.sh)
+#   3. schemathesis against the demo server's OpenAPI spec (no 5xx), with and without a token
+#   4. the browser tests, e2e/run.mjs, against a fresh demo server (screenshots: e2e/screenshots/)
+# and ends with "N passed, 0 failed".
+#
+# Environment knobs (all optional):
+#   SCHEMATHESIS_MAX_EXAMPLES  test cases per operation and phase (default 30)
+#   KEEP_TMP=1                 keep the scratch directory (logs, data) even on success
+set -euo pipefail
+
+cd "$(dirname "$0")"
+ROOT="$(pwd)"
+
+export DEBIAN_FRONTEND=noninteractive
+SCHEMATHESIS_VERSION=4.32.5 # the CLI flags below are checked against this version
+SCHEMATHESIS_MAX_EXAMPLES="${SCHEMATHESIS_MAX_EXAMPLES:-30}"
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+SHANHAI_BIN="$TARGET_DIR/debug/shanhai"
+DEMO_USER="admin"
+DEMO_PASSWORD=shanhai-demo
+
+STAGE=setup
+PASSED=0
+PG_DIR=""
+SERVER_PID=""
+SERVER_LOG=""
+START_SECONDS=$SECONDS
+
+TMP="$(mktemp -d "${TMPDIR:-/tmp}/shanhai-test.XXXXXX")"
+chmod 755 "$TMP" # the postgres user must be able to reach $TMP/pg
+
+step() { printf '\n==> %s\n' "$*"; }
+warn() { printf 'WARNING: %s\n' "$*" >&2; }
+die() {
+    printf 'ERROR: %s\n' "$*" >&2
+    exit 1
+}
+passed() {
+    PASSED=$((PASSED + 1))
+    printf '==> PASSED: %s (%ds so far)\n' "$1" "$((SECONDS - START_SECONDS))"
+}
+
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+stop_server() {
+    if [ -n "$SERVER_PID" ]; then
+        kill "$SERVER_PID" 2>/dev/null || true
+        for _ in $(seq 1 50); do
+            kill -0 "$SERVER_PID" 2>/dev/null || break
+            sleep 0.2
+        done
+        kill -9 "$SERVER_PID" 2>/dev/null || true
+        wait "$SERVER_PID" 2>/dev/null || true
+        SERVER_PID=""
+    fi
+}
+
+stop_pg() {
+    if [ -n "$PG_DIR" ]; then
+        "$ROOT/scripts/pg.sh" stop "$PG_DIR" || true
+        PG_DIR=""
+    fi
+}
+
+cleanup() {
+    local rc=$?
+    set +e
+    trap - EXIT INT TERM
+    if [ "$rc" -ne 0 ] && [ -n "$SERVER_LOG" ] && [ -s "$SERVER_LOG" ]; then
+        printf '\n==> last 200 lines of the server log (%s)\n' "$SERVER_LOG"
+        tail -n 200 "$SERVER_LOG"
+    fi
+    stop_server
+    stop_pg
+    if [ "$rc" -ne 0 ]; then
+        printf '\n==> FAILED in stage "%s" (exit %d) after %d passed stage(s); scratch kept in %s\n' \
+            "$STAGE" "$rc" "$PASSED" "$TMP"
+    elif [ "${KEEP_TMP:-0}" = 1 ]; then
+        printf 'scratch kept in %s\n' "$TMP"
+    else
+        rm -rf "$TMP"
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Start the demo server on a free port with a fresh data directory; sets SERVER_PID, BASE_URL.
+start_server() {
+    local data_dir="$1" port deadline
+    port="$(free_port)"
+    BASE_URL="http://127.0.0.1:$port"
+    SERVER_LOG="$TMP/server-$(basename "$data_dir").log"
+    "$SHANHAI_BIN" serve --demo --data-dir "$data_dir" --listen "127.0.0.1:$port" >"$SERVER_LOG" 2>&1 &
+    SERVER_PID=$!
+    deadline=$((SECONDS + 120))
+    until curl -fsS -o /dev/null --max-time 5 "$BASE_URL/healthz" 2>/dev/null; do
+        if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+            wait "$SERVER_PID" 2>/dev/null || true
+            SERVER_PID=""
+            die "the server exited before GET /healthz answered 200 (server log below)"
+        fi
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            die "GET $BASE_URL/healthz did not answer 200 within 120 s (server log below)"
+        fi
+        sleep 0.5
+    done
+    echo "server up at $BASE_URL (pid $SERVER_PID, data $data_dir, log $SERVER_LOG)"
+}
+
+# ---------------------------------------------------------------------------------------------
+step "install missing tools"
+
+SUDO=()
+if [ "$(id -u)" != 0 ]; then
+    SUDO=(sudo)
+fi
+APT_UPDATED=0
+apt_install() {
+    local apt=("${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600)
+    if [ "$APT_UPDATED" = 0 ]; then
+        "${apt[@]}" update
+        APT_UPDATED=1
+    fi
+    "${apt[@]}" install -y "$@"
+}
+deb_installed() {
+    dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
+}
+
+if compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
+    echo "postgresql: present ($(compgen -G '/usr/lib/postgresql/*/bin/initdb' | tr '\n' ' '))"
+else
+    apt_install postgresql
+fi
+if [ -x /usr/bin/chromium ] && deb_installed fonts-noto-cjk; then
+    echo "chromium: present ($(/usr/bin/chromium --version 2>/dev/null || echo '?'))"
+else
+    apt_install chromium fonts-noto-cjk
+fi
+if command -v curl >/dev/null; then
+    echo "curl: present"
+else
+    apt_install curl
+fi
+
+st_version="$(python3 -c 'import schemathesis; print(schemathesis.__version__)' 2>/dev/null || true)"
+if [ "${st_version%%.*}" != 4 ]; then
+    echo "schemathesis: '${st_version:-missing}', installing $SCHEMATHESIS_VERSION"
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+        "schemathesis==$SCHEMATHESIS_VERSION"
+    st_version="$(python3 -c 'import schemathesis; print(schemathesis.__version__)')"
+fi
+echo "schemathesis: $st_version"
+# Run it as a module: no dependence on PATH or on pyenv having rehashed its shims.
+SCHEMATHESIS=(python3 -m schemathesis.cli)
+
+if [ ! -d e2e/node_modules ] ||
+    { [ -f e2e/package-lock.json ] && [ e2e/package-lock.json -nt e2e/node_modules/.package-lock.json ]; }; then
+    if [ -f e2e/package-lock.json ]; then
+        (cd e2e && npm ci --no-audit --no-fund)
+    else
+        (cd e2e && npm install --no-audit --no-fund)
+    fi
+else
+    echo "e2e/node_modules: present"
+fi
+
+# ---------------------------------------------------------------------------------------------
+STAGE=build
+step "cargo build --workspace --all-targets"
+cargo build --workspace --all-targets
+[ -x "$SHANHAI_BIN" ] || die "no server binary at $SHANHAI_BIN after the build"
+
+# ---------------------------------------------------------------------------------------------
+STAGE="sqlite tests"
+step "cargo test --workspace (SQLite)"
+env -u SHANHAI_TEST_DATABASE_URL cargo test --workspace
+passed "$STAGE"
+
+# ---------------------------------------------------------------------------------------------
+STAGE="postgres tests"
+step "start a throwaway PostgreSQL cluster"
+PG_PORT="$(free_port)"
+PG_DIR="$TMP/pg"
+"$ROOT/scripts/pg.sh" start "$PG_DIR" "$PG_PORT"
+
+step "cargo test --workspace (PostgreSQL on 127.0.0.1:$PG_PORT)"
+SHANHAI_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres" cargo test --workspace
+stop_pg
+passed "$STAGE"
+
+# ---------------------------------------------------------------------------------------------
+STAGE=schemathesis
+step "start the demo server for schemathesis"
+start_server "$TMP/data-api"
+
+step "get an API token for $DEMO_USER"
+token_json="$(curl -fsS --max-time 30 -X POST -H 'Content-Type: application/json' \
+    -d "{\"username\":\"$DEMO_USER\",\"password\":\"$DEMO_PASSWORD\"}" \
+    "$BASE_URL/api/v1/auth/token")" || die "POST /api/v1/auth/token failed"
+TOKEN="$(printf '%s' "$token_json" | python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')" ||
+    die "no \"token\" in the answer of POST /api/v1/auth/token: $token_json"
+[ -n "$TOKEN" ] || die "empty token from POST /api/v1/auth/token"
+echo "token: ok"
+
+# Only one check: no response may be a 5xx. --origin keeps the spec's own base path (servers[0]).
+# Health checks are suppressed so that only real server errors (and hangs) fail the stage.
+st_run() {
+    (cd "$TMP" && "${SCHEMATHESIS[@]}" run "$BASE_URL/api/openapi.json" \
+        --origin "$BASE_URL" \
+        --checks not_a_server_error \
+        --max-examples "$SCHEMATHESIS_MAX_EXAMPLES" \
+        --workers 1 \
+        --request-timeout 10 \
+        --suppress-health-check all \
+        --generation-database none \
+        "$@")
+}
+# The authenticated run goes first, before the anonymous one can trip any login rate limit.
+step "schemathesis, authenticated as $DEMO_USER (no 5xx)"
+st_run -H "Authorization: Bearer $TOKEN"
+step "schemathesis, anonymous (401 is fine, 5xx is not)"
+st_run
+stop_server
+passed "$STAGE"
+
+# ---------------------------------------------------------------------------------------------
+STAGE=e2e
+# TODO: e2e/run.mjs must exist (written separately); until then this stage is skipped with a
+# warning and not counted. Contract: it reads SHANHAI_URL, launches /usr/bin/chromium through
+# playwright-core (headless, --no-sandbox since we are root), writes PNGs to e2e/screenshots/
+# (SHANHAI_SCREENSHOT_DIR) and exits non-zero on any failure.
+if [ -f e2e/run.mjs ]; then
+    step "start a fresh demo server for the browser tests"
+    # Fresh data: the schemathesis run may have changed or deleted demo records.
+    start_server "$TMP/data"
+    step "browser tests: node e2e/run.mjs against $BASE_URL"
+    mkdir -p e2e/screenshots
+    SHANHAI_URL="$BASE_URL" \
+        SHANHAI_SCREENSHOT_DIR="$ROOT/e2e/screenshots" \
+        CHROMIUM_PATH=/usr/bin/chromium \
+        node e2e/run.mjs
+    stop_server
+    passed "$STAGE"
+else
+    step "browser tests"
+    warn "e2e/run.mjs does not exist yet: browser tests SKIPPED (not counted as passed)"
+fi
+
+# ---------------------------------------------------------------------------------------------
+STAGE=teardown
+step "done in $((SECONDS - START_SECONDS))s"
+stop_server
+stop_pg
+echo "$PASSED passed, 0 failed"
