@@ -38,7 +38,8 @@ pub fn current() -> Lang {
     REQUEST_LANG.try_with(|l| *l).unwrap_or_default()
 }
 
-/// `?lang=` first, then the `lang` cookie, then `Accept-Language`; Chinese by default.
+/// `?lang=` first, then the `lang` cookie; for API clients then `Accept-Language`. Pages are
+/// Chinese until the user switches, whatever the browser's own language.
 pub fn lang_of(req: &Request) -> Lang {
     let from_query = req.uri().query().and_then(|q| {
         q.split('&')
@@ -47,6 +48,9 @@ pub fn lang_of(req: &Request) -> Lang {
     });
     let from_cookie = || crate::auth::cookie(req.headers(), "lang").map(|v| Lang::from_tag(&v));
     let from_header = || {
+        if !req.uri().path().starts_with("/api/") {
+            return None;
+        }
         req.headers()
             .get(header::ACCEPT_LANGUAGE)
             .and_then(|v| v.to_str().ok())

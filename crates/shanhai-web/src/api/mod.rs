@@ -133,21 +133,25 @@ impl Modify for BearerAuth {
         Authenticate with `POST /api/v1/auth/token` and send `Authorization: Bearer <token>`. \
         Errors have the shape `{\"error\": {\"code\", \"message\", \"field\"}}`, messages in the request's language \
         (`Accept-Language` or `?lang=en`)."),
-    nest(
-        (path = "/", api = accounts::AccountsApi),
-        (path = "/", api = registry::RegistryApi),
-    ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth),
 )]
 pub struct ApiDoc;
+
+/// The whole API's OpenAPI document, assembled from each capability's part.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.merge(accounts::AccountsApi::openapi());
+    doc.merge(registry::RegistryApi::openapi());
+    doc
+}
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(healthz))
         .merge(accounts::router())
         .merge(registry::router())
-        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", ApiDoc::openapi()))
+        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi()))
 }
 
 /// 200 when the database answers.

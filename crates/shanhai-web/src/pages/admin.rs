@@ -188,26 +188,59 @@ impl AuditPage {
         current == value
     }
 
-    /// A short, readable list of what changed between before and after.
+    fn action_key(&self, action: &str) -> String {
+        format!("code.audit_action.{action}")
+    }
+
+    fn entity_key(&self, entity: &str) -> String {
+        format!("code.entity.{entity}")
+    }
+
+    /// What changed, readably: each changed field with its label and new value; ids and
+    /// timestamps are left out, long values shortened.
     fn changes(&self, e: &AuditEntry) -> String {
-        let (Some(serde_json::Value::Object(after)), before) = (&e.after, &e.before) else {
+        let Some(serde_json::Value::Object(after)) = &e.after else {
             return String::new();
         };
-        let before = match before {
+        let before = match &e.before {
             Some(serde_json::Value::Object(b)) => Some(b),
             _ => None,
         };
+        let lang = self.c.lang;
         after
             .iter()
-            .filter(|(k, _)| !matches!(k.as_str(), "updated_at" | "created_at" | "id"))
+            .filter(|(k, _)| {
+                !matches!(k.as_str(), "updated_at" | "created_at" | "id") && !k.ends_with("_id")
+            })
             .filter(|(k, v)| before.is_none_or(|b| b.get(*k) != Some(*v)))
-            .take(6)
+            .filter(|(_, v)| !v.is_null() && v.as_array().is_none_or(|a| !a.is_empty()))
             .map(|(k, v)| {
-                let shown = match v {
-                    serde_json::Value::String(s) => s.chars().take(40).collect(),
-                    other => other.to_string().chars().take(40).collect::<String>(),
+                let label = crate::i18n::t(lang, &format!("field.{k}"));
+                let label = if label.starts_with("field.") {
+                    k.clone()
+                } else {
+                    label
                 };
-                format!("{k}: {shown}")
+                let value = match v {
+                    serde_json::Value::String(s) => s.clone(),
+                    serde_json::Value::Array(items) => items
+                        .iter()
+                        .map(|i| {
+                            i.as_str()
+                                .map(str::to_string)
+                                .unwrap_or_else(|| i.to_string())
+                        })
+                        .collect::<Vec<_>>()
+                        .join(self.c.list_sep()),
+                    other => other.to_string(),
+                };
+                let short: String = value.chars().take(60).collect();
+                let value = if short.len() < value.len() {
+                    format!("{short}…")
+                } else {
+                    short
+                };
+                format!("{label}: {value}")
             })
             .collect::<Vec<_>>()
             .join("; ")

@@ -181,8 +181,8 @@ impl Chrome {
         }
     }
 
-    pub fn t(&self, key: &str) -> String {
-        i18n::t(self.lang, key)
+    pub fn t(&self, key: impl AsRef<str>) -> String {
+        i18n::t(self.lang, key.as_ref())
     }
 
     pub fn lang_code(&self) -> &'static str {
@@ -226,6 +226,19 @@ impl Chrome {
                     .to_string()
             })
             .unwrap_or_else(|_| rfc3339.to_string())
+    }
+
+    /// Today in the display time zone, `YYYY-MM-DD`.
+    pub fn today(&self) -> String {
+        shanhai_store::today().to_string()
+    }
+
+    /// The separator between items of an inline list.
+    pub fn list_sep(&self) -> &'static str {
+        match self.lang {
+            Lang::Zh => "、",
+            Lang::En => ", ",
+        }
     }
 
     /// The first characters of a hash or id, enough to tell records apart.

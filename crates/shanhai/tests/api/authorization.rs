@@ -1,0 +1,334 @@
+//! Walks every endpoint with every role, and with a coordinator of an unrelated institution, and
+//! checks who is allowed and who is refused.
+
+use crate::helpers::*;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+const ROLES: &[&str] = &[
+    "admin",
+    "office",
+    "coord-d",
+    "coord-r",
+    "coord-u",
+    "expert-d",
+    "clinician-r",
+];
+
+struct Case {
+    method: Method,
+    path: String,
+    body: Option<Box<dyn Fn(usize) -> Value>>,
+    allowed: &'static [&'static str],
+}
+
+fn case(method: Method, path: String, allowed: &'static [&'static str]) -> Case {
+    Case {
+        method,
+        path,
+        body: None,
+        allowed,
+    }
+}
+
+fn with_body(
+    method: Method,
+    path: String,
+    allowed: &'static [&'static str],
+    body: impl Fn(usize) -> Value + 'static,
+) -> Case {
+    Case {
+        method,
+        path,
+        body: Some(Box::new(body)),
+        allowed,
+    }
+}
+
+const EVERYONE: &[&str] = ROLES;
+const ADMIN: &[&str] = &["admin"];
+
+#[tokio::test]
+async fn every_endpoint_allows_exactly_the_roles_it_should() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let mut tokens = Vec::new();
+    for role in ROLES {
+        tokens.push((
+            role,
+            if *role == "admin" {
+                w.admin.clone()
+            } else {
+                app.token(role).await
+            },
+        ));
+    }
+    let n = std::sync::Arc::new(AtomicUsize::new(0));
+    let (donor, recipient, unrelated) = (w.donor.clone(), w.recipient.clone(), w.unrelated.clone());
+    let (program_a, program_b, pairing) =
+        (w.program_a.clone(), w.program_b.clone(), w.pairing.clone());
+    let r2 = recipient.clone();
+    let r3 = recipient.clone();
+    let u2 = unrelated.clone();
+    let pa = program_a.clone();
+    let pb = program_b.clone();
+    let (d2, r4) = (donor.clone(), recipient.clone());
+    let (d3, r5) = (donor.clone(), recipient.clone());
+    let pairing2 = pairing.clone();
+    let cases = vec![
+        case(Method::GET, "/api/v1/auth/me".into(), EVERYONE),
+        case(Method::GET, "/api/v1/regions".into(), EVERYONE),
+        with_body(
+            Method::POST,
+            "/api/v1/regions".into(),
+            ADMIN,
+            |i| json!({"code": format!("1502{:02}", 10 + i), "name": "测试区", "parent_code": "150200"}),
+        ),
+        with_body(
+            Method::PUT,
+            "/api/v1/regions/150203".into(),
+            ADMIN,
+            |_| json!({"code": "150203", "name": "昆都仑区", "parent_code": "150200"}),
+        ),
+        case(Method::GET, "/api/v1/institutions".into(), EVERYONE),
+        case(
+            Method::GET,
+            format!("/api/v1/institutions/{recipient}"),
+            EVERYONE,
+        ),
+        with_body(
+            Method::POST,
+            "/api/v1/institutions".into(),
+            &["admin", "office"],
+            |i| json!({"name": format!("测试医院{i}"), "kind": "hospital", "grade": "2A", "region_code": "150203"}),
+        ),
+        with_body(
+            Method::PUT,
+            format!("/api/v1/institutions/{recipient}"),
+            &["admin", "office", "coord-r"],
+            |_| json!({"name": "包头市中心医院", "kind": "hospital", "grade": "3A", "region_code": "150203"}),
+        ),
+        case(Method::GET, "/api/v1/departments".into(), EVERYONE),
+        with_body(
+            Method::POST,
+            "/api/v1/departments".into(),
+            &["admin", "office", "coord-r"],
+            move |i| json!({"institution_id": r2, "specialty_code": "07", "name": format!("儿科{i}")}),
+        ),
+        with_body(
+            Method::PUT,
+            format!("/api/v1/departments/{}", w.department_r),
+            &["admin", "office", "coord-r"],
+            move |_| json!({"institution_id": r3, "specialty_code": "03.04", "name": "心血管内科"}),
+        ),
+        case(Method::GET, "/api/v1/people".into(), EVERYONE),
+        case(
+            Method::GET,
+            format!("/api/v1/people/{}", w.person_r),
+            &["admin", "office", "coord-d", "coord-r", "clinician-r"],
+        ),
+        case(
+            Method::GET,
+            format!("/api/v1/people/{}", w.person_d),
+            &["admin", "office", "coord-d", "expert-d"],
+        ),
+        case(
+            Method::GET,
+            format!("/api/v1/people/{}", w.person_u),
+            &["admin", "coord-u"],
+        ),
+        with_body(
+            Method::PUT,
+            format!("/api/v1/people/{}", w.person_r),
+            &["admin", "office", "coord-r"],
+            move |_| json!({"name": "包医生", "gender": "female", "title": "chief-physician", "institution_id": r4}),
+        ),
+        with_body(
+            Method::POST,
+            "/api/v1/people".into(),
+            &["admin", "coord-u"],
+            move |i| json!({"name": format!("新人{i}"), "gender": "male", "title": "resident-physician", "institution_id": u2}),
+        ),
+        case(Method::GET, "/api/v1/programs".into(), EVERYONE),
+        case(
+            Method::GET,
+            format!("/api/v1/programs/{program_a}"),
+            EVERYONE,
+        ),
+        with_body(
+            Method::POST,
+            "/api/v1/programs".into(),
+            ADMIN,
+            |i| json!({"name": format!("新项目{i}"), "kind": "team-based", "start_date": "2024-01-01"}),
+        ),
+        with_body(
+            Method::PUT,
+            format!("/api/v1/programs/{program_a}"),
+            &["admin", "office"],
+            |_| json!({"name": "沪蒙医疗协作", "kind": "east-west", "start_date": "2021-01-01"}),
+        ),
+        with_body(
+            Method::PUT,
+            format!("/api/v1/programs/{program_b}"),
+            ADMIN,
+            |_| json!({"name": "其他项目", "kind": "east-west", "start_date": "2021-01-01"}),
+        ),
+        case(Method::GET, "/api/v1/pairings".into(), EVERYONE),
+        case(Method::GET, format!("/api/v1/pairings/{pairing}"), EVERYONE),
+        with_body(
+            Method::POST,
+            "/api/v1/pairings".into(),
+            &["admin", "office"],
+            move |i| {
+                let department = ["03", "04", "05", "07", "10", "11", "12"][i % 7];
+                json!({"program_id": pa, "donor_id": d2, "recipient_id": r5, "level": "department", "mode": "counterpart",
+                   "departments": [department], "start_date": "2022-01-01"})
+            },
+        ),
+        with_body(Method::POST, "/api/v1/pairings".into(), ADMIN, move |_| {
+            json!({"program_id": pb, "donor_id": d3, "recipient_id": recipient, "level": "hospital", "mode": "trusteeship",
+                   "start_date": "2022-01-01"})
+        }),
+        case(
+            Method::GET,
+            "/api/v1/agreements".into(),
+            &["admin", "office", "coord-d", "coord-r", "coord-u"],
+        ),
+        case(
+            Method::GET,
+            format!("/api/v1/agreements/{}", w.agreement),
+            &["admin", "office", "coord-d", "coord-r"],
+        ),
+        with_body(
+            Method::POST,
+            "/api/v1/agreements".into(),
+            &["admin", "office"],
+            move |_| json!({"pairing_id": pairing2, "signed_on": "2024-05-01", "term_years": 3, "scope": "续签"}),
+        ),
+        case(Method::GET, "/api/v1/users".into(), ADMIN),
+        with_body(
+            Method::POST,
+            "/api/v1/users".into(),
+            ADMIN,
+            |i| json!({"username": format!("new-user-{i}"), "password": "long-enough-password", "role": "platform-admin"}),
+        ),
+        case(Method::GET, "/api/v1/audit".into(), ADMIN),
+    ];
+
+    let mut failures = Vec::new();
+    for c in &cases {
+        let anon = app
+            .request(
+                c.method.clone(),
+                &c.path,
+                None,
+                c.body.as_ref().map(|b| b(0)).as_ref(),
+            )
+            .await;
+        if anon.status() != StatusCode::UNAUTHORIZED {
+            failures.push(format!(
+                "{} {} without a token: {}",
+                c.method,
+                c.path,
+                anon.status()
+            ));
+        }
+        for (role, token) in &tokens {
+            let i = n.fetch_add(1, Ordering::SeqCst);
+            let body = c.body.as_ref().map(|b| b(i));
+            let r = app
+                .request(c.method.clone(), &c.path, Some(token), body.as_ref())
+                .await;
+            let status = r.status();
+            let allowed = c.allowed.contains(role);
+            let ok = if allowed {
+                status.is_success()
+            } else {
+                status == StatusCode::FORBIDDEN
+            };
+            if !ok {
+                let text = r.text().await.unwrap_or_default();
+                failures.push(format!(
+                    "{} {} as {role}: {status} (expected {}) {text}",
+                    c.method,
+                    c.path,
+                    if allowed { "2xx" } else { "403" }
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "authorization mismatches:\n{}",
+        failures.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn lists_of_people_are_scoped_to_what_each_role_may_see() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let names = |v: &Value| -> Vec<String> {
+        let mut n: Vec<String> = v["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|p| p["name"].as_str().unwrap_or("").to_string())
+            .collect();
+        n.sort();
+        n
+    };
+    let expect = [
+        ("coord-u", vec!["六医生"]),
+        ("coord-d", vec!["包医生", "沈专家"]),
+        ("coord-r", vec!["包医生"]),
+        ("clinician-r", vec!["包医生"]),
+        ("office", vec!["包医生", "沈专家"]),
+    ];
+    for (user, want) in expect {
+        let token = app.token(user).await;
+        let (status, body) = app.get("/api/v1/people", &token).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(names(&body), want, "{user}");
+        assert_eq!(body["total"], want.len() as i64, "{user}");
+    }
+    let (_, all) = app.get("/api/v1/people", &w.admin).await;
+    assert_eq!(all["total"], 3);
+
+    let coord_u = app.token("coord-u").await;
+    let (status, _) = app
+        .get(&format!("/api/v1/people/{}", w.person_r), &coord_u)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let before = app
+        .get(&format!("/api/v1/people/{}", w.person_r), &w.admin)
+        .await
+        .1;
+    let (status, _) = app
+        .put(
+            &format!("/api/v1/people/{}", w.person_r),
+            &coord_u,
+            json!({"name": "改名", "gender": "male", "title": "resident-physician", "institution_id": w.recipient}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = app
+        .put(
+            &format!("/api/v1/people/{}", w.person_u),
+            &coord_u,
+            json!({"name": "调走", "gender": "male", "title": "resident-physician", "institution_id": w.recipient}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "moving a person into an unrelated institution"
+    );
+    let after = app
+        .get(&format!("/api/v1/people/{}", w.person_r), &w.admin)
+        .await
+        .1;
+    assert_eq!(before, after);
+    assert!(!w.office_inst.is_empty());
+}

@@ -1,0 +1,357 @@
+use reqwest::{Client, Method, Response, StatusCode};
+use serde_json::{Value, json};
+use shanhai_domain::accounts::UserInput;
+use shanhai_store::Db;
+use shanhai_store::audit::Actor;
+use std::path::PathBuf;
+
+pub const PASSWORD: &str = "correct-horse-battery";
+
+pub struct TestApp {
+    pub addr: String,
+    pub db: Db,
+    pub database_url: String,
+    pub data_dir: PathBuf,
+    pub client: Client,
+    _tmp: TempDir,
+}
+
+/// A directory removed when the test ends.
+pub struct TempDir(pub PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn temp_dir() -> TempDir {
+    let dir = std::env::temp_dir().join(format!("shanhai-test-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    TempDir(dir)
+}
+
+/// A fresh, empty database URL: an SQLite file, or a new PostgreSQL database.
+pub async fn fresh_database(dir: &std::path::Path) -> String {
+    match std::env::var("SHANHAI_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| u.starts_with("postgres"))
+    {
+        Some(base) => {
+            let name = format!("shanhai_test_{}", uuid::Uuid::now_v7().simple());
+            let admin = Db::connect(&base).await.expect("connect to PostgreSQL");
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(admin.pool())
+                .await
+                .expect("create test database");
+            admin.close().await;
+            let (prefix, _) = base.rsplit_once('/').expect("database URL has a path");
+            format!("{prefix}/{name}")
+        }
+        None => format!("sqlite://{}?mode=rwc", dir.join("shanhai.db").display()),
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    let tmp = temp_dir();
+    let database_url = fresh_database(&tmp.0).await;
+    spawn_app_on(tmp, database_url).await
+}
+
+pub async fn spawn_app_on(tmp: TempDir, database_url: String) -> TestApp {
+    let db = Db::connect(&database_url).await.expect("connect");
+    db.migrate().await.expect("migrate");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = format!("http://{}", listener.local_addr().expect("addr"));
+    let config = shanhai_web::Config {
+        data_dir: tmp.0.clone(),
+        secure_cookies: false,
+    };
+    let state = shanhai_web::AppState::new(db.clone(), config);
+    tokio::spawn(shanhai_web::serve(listener, state));
+    TestApp {
+        addr,
+        db,
+        database_url,
+        data_dir: tmp.0.clone(),
+        client: Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client"),
+        _tmp: tmp,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.addr)
+    }
+
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> Response {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        req.send().await.expect("request")
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        let r = self.request(Method::GET, path, Some(token), None).await;
+        let status = r.status();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        let r = self
+            .request(Method::POST, path, Some(token), Some(&body))
+            .await;
+        let status = r.status();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        let r = self
+            .request(Method::PUT, path, Some(token), Some(&body))
+            .await;
+        let status = r.status();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Creates an account directly in the store, as `shanhai user add` does.
+    pub async fn add_user(
+        &self,
+        username: &str,
+        role: &str,
+        program: Option<&str>,
+        institution: Option<&str>,
+    ) {
+        let new = UserInput {
+            username: username.into(),
+            display_name: None,
+            password: PASSWORD.into(),
+            role: role.into(),
+            program_id: program.map(str::to_string),
+            institution_id: institution.map(str::to_string),
+        }
+        .parse()
+        .expect("valid user");
+        shanhai_store::users::create(&self.db, &Actor::system("test"), &new)
+            .await
+            .expect("create user");
+    }
+
+    pub async fn token(&self, username: &str) -> String {
+        let (status, body) = self
+            .post_anon(
+                "/api/v1/auth/token",
+                json!({"username": username, "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["token"].as_str().expect("token").to_string()
+    }
+
+    pub async fn post_anon(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        let r = self.request(Method::POST, path, None, Some(&body)).await;
+        let status = r.status();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// An admin account and its token.
+    pub async fn admin(&self) -> String {
+        self.add_user("admin", "platform-admin", None, None).await;
+        self.token("admin").await
+    }
+
+    pub async fn count(&self, table: &str) -> i64 {
+        use sqlx::Row;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) AS n FROM {table}"
+        )))
+        .fetch_one(self.db.pool())
+        .await
+        .expect("count")
+        .try_get::<i64, _>("n")
+        .expect("n")
+    }
+}
+
+/// A small world: two programs; in program A a donor D paired with recipient R (donor access
+/// read), an office institution O; an unrelated institution U; people at D, R and U; one account
+/// per role.
+pub struct World {
+    pub admin: String,
+    pub program_a: String,
+    pub program_b: String,
+    pub donor: String,
+    pub recipient: String,
+    pub unrelated: String,
+    pub office_inst: String,
+    pub pairing: String,
+    pub agreement: String,
+    pub person_d: String,
+    pub person_r: String,
+    pub person_u: String,
+    pub department_r: String,
+}
+
+pub async fn region(app: &TestApp, token: &str, code: &str, name: &str, parent: Option<&str>) {
+    let (s, b) = app
+        .post(
+            "/api/v1/regions",
+            token,
+            json!({"code": code, "name": name, "parent_code": parent}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+}
+
+pub async fn institution(
+    app: &TestApp,
+    token: &str,
+    name: &str,
+    kind: &str,
+    region: &str,
+) -> String {
+    let (s, b) = app
+        .post(
+            "/api/v1/institutions",
+            token,
+            json!({"name": name, "kind": kind, "grade": "3A", "region_code": region}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    b["id"].as_str().expect("id").to_string()
+}
+
+pub async fn department(
+    app: &TestApp,
+    token: &str,
+    institution: &str,
+    specialty: &str,
+    name: &str,
+) -> String {
+    let (s, b) = app
+        .post(
+            "/api/v1/departments",
+            token,
+            json!({"institution_id": institution, "specialty_code": specialty, "name": name}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    b["id"].as_str().expect("id").to_string()
+}
+
+pub async fn person(app: &TestApp, token: &str, institution: &str, name: &str) -> String {
+    let (s, b) = app
+        .post(
+            "/api/v1/people",
+            token,
+            json!({"name": name, "gender": "female", "title": "chief-physician", "institution_id": institution}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    b["id"].as_str().expect("id").to_string()
+}
+
+pub async fn program(app: &TestApp, token: &str, name: &str, office: Option<&str>) -> String {
+    let (s, b) = app
+        .post(
+            "/api/v1/programs",
+            token,
+            json!({"name": name, "kind": "east-west", "start_date": "2021-01-01", "office_institution_id": office}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    b["id"].as_str().expect("id").to_string()
+}
+
+pub async fn world(app: &TestApp) -> World {
+    let admin = app.admin().await;
+    region(app, &admin, "310000", "上海市", None).await;
+    region(app, &admin, "310100", "市辖区", Some("310000")).await;
+    region(app, &admin, "310101", "黄浦区", Some("310100")).await;
+    region(app, &admin, "150000", "内蒙古自治区", None).await;
+    region(app, &admin, "150200", "包头市", Some("150000")).await;
+    region(app, &admin, "150203", "昆都仑区", Some("150200")).await;
+    let donor = institution(
+        app,
+        &admin,
+        "上海交通大学医学院附属瑞金医院",
+        "hospital",
+        "310101",
+    )
+    .await;
+    let recipient = institution(app, &admin, "包头市中心医院", "hospital", "150203").await;
+    let unrelated = institution(app, &admin, "包头市第六医院", "hospital", "150203").await;
+    let office_inst = institution(
+        app,
+        &admin,
+        "包头市卫生健康委员会",
+        "health-commission",
+        "150200",
+    )
+    .await;
+    let program_a = program(app, &admin, "沪蒙医疗协作", Some(&office_inst)).await;
+    let program_b = program(app, &admin, "其他项目", None).await;
+    let (s, b) = app
+        .post(
+            "/api/v1/pairings",
+            &admin,
+            json!({"program_id": program_a, "donor_id": donor, "recipient_id": recipient, "level": "hospital",
+                   "mode": "counterpart", "start_date": "2020-01-01"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let pairing = b["id"].as_str().expect("id").to_string();
+    let (s, b) = app
+        .post(
+            "/api/v1/agreements",
+            &admin,
+            json!({"pairing_id": pairing, "signed_on": "2020-01-01", "term_years": 5, "scope": "心血管内科共建"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let agreement = b["id"].as_str().expect("id").to_string();
+    let department_r = department(app, &admin, &recipient, "03.04", "心血管内科").await;
+    let person_d = person(app, &admin, &donor, "沈专家").await;
+    let person_r = person(app, &admin, &recipient, "包医生").await;
+    let person_u = person(app, &admin, &unrelated, "六医生").await;
+    app.add_user("office", "program-office", Some(&program_a), None)
+        .await;
+    app.add_user("coord-d", "coordinator", None, Some(&donor))
+        .await;
+    app.add_user("coord-r", "coordinator", None, Some(&recipient))
+        .await;
+    app.add_user("coord-u", "coordinator", None, Some(&unrelated))
+        .await;
+    app.add_user("expert-d", "expert", None, Some(&donor)).await;
+    app.add_user("clinician-r", "clinician", None, Some(&recipient))
+        .await;
+    World {
+        admin,
+        program_a,
+        program_b,
+        donor,
+        recipient,
+        unrelated,
+        office_inst,
+        pairing,
+        agreement,
+        person_d,
+        person_r,
+        person_u,
+        department_r,
+    }
+}

@@ -1,0 +1,11 @@
+//! Black-box API tests: each test starts the real server on port 0 with a fresh database and
+//! talks HTTP to it. The database is SQLite by default, PostgreSQL when
+//! `SHANHAI_TEST_DATABASE_URL` names a server (each test then gets its own database).
+
+mod helpers;
+
+mod accounts;
+mod authorization;
+mod bad_input;
+mod registry;
+mod storage;
