@@ -308,21 +308,22 @@ async function auditLogAndPermissions(page, ctx) {
   const rows = await table.locator('tbody tr').evaluateAll((trs) =>
     trs.map((tr) => Array.from(tr.cells, (td) => td.innerText.trim())),
   );
-  // Columns: when, who, action, record (entity + short id), changes.
-  const mine = rows.filter((r) => r[1] === 'admin' && r[2] === 'create');
+  // Columns: when, who, action, record (entity + short id), changes; labels are in Chinese
+  // (新建 = create, 项目 = program, 结对 = pairing).
+  const mine = rows.filter((r) => r[1] === 'admin' && r[2] === '新建');
   assert(
-    mine.some((r) => r[3].startsWith('program')),
+    mine.some((r) => r[3].startsWith('项目')),
     `no "create program" entry by admin: ${JSON.stringify(rows.slice(0, 5))}`,
   );
   assert(
-    mine.some((r) => r[3].startsWith('pairing')),
+    mine.some((r) => r[3].startsWith('结对')),
     `no "create pairing" entry by admin: ${JSON.stringify(rows.slice(0, 5))}`,
   );
   // The record column shows the entity and a shortened id ("01a20204-013…"); the changes column
   // the new values. Either must point at the program case 2 created.
   const ours = mine.filter((r) => {
-    if (!r[3].startsWith('program')) return false;
-    const shortId = r[3].replace(/^program\s*/, '').replace(/…$/, '').trim();
+    if (!r[3].startsWith('项目')) return false;
+    const shortId = r[3].replace(/^项目\s*/, '').replace(/…$/, '').trim();
     return (shortId.length >= 8 && shared.programId.startsWith(shortId)) || r[4].includes(shared.programName);
   });
   assert(ours.length === 1, `no "create program" entry for ${shared.programId} (${shared.programName})`);
@@ -332,7 +333,7 @@ async function auditLogAndPermissions(page, ctx) {
   await visit(page, '/audit');
   const all = await page.locator('[data-testid=audit-table]').innerText();
   assert(all.includes('admin'), 'unfiltered audit log does not mention admin');
-  assert(all.includes('create'), 'unfiltered audit log has no create entry');
+  assert(all.includes('新建'), 'unfiltered audit log has no create entry');
   await shot(page, 'audit-all');
   await ctx.clearCookies();
 

@@ -146,6 +146,26 @@ code_enum! {
     }
 }
 
+/// The label of a code stored in a record's `field`, for showing any record generically (the
+/// audit log shows before/after values this way).
+pub fn label_for_field(field: &str, code: &str, lang: Lang) -> Option<&'static str> {
+    match field {
+        "kind" => InstitutionKind::parse(code)
+            .map(|k| k.label(lang))
+            .or_else(|| ProgramKind::parse(code).map(|k| k.label(lang))),
+        "grade" => Grade::parse(code).map(|g| g.label(lang)),
+        "level" => PairingLevel::parse(code)
+            .map(|l| l.label(lang))
+            .or_else(|| RegionLevel::parse(code).map(|l| l.label(lang))),
+        "mode" => PairingMode::parse(code).map(|m| m.label(lang)),
+        "donor_access" => DonorAccess::parse(code).map(|a| a.label(lang)),
+        "title" => Title::parse(code).map(|t| t.label(lang)),
+        "gender" => Gender::parse(code).map(|g| g.label(lang)),
+        "role" => Role::parse(code).map(|r| r.label(lang)),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,6 +181,19 @@ mod tests {
             assert_eq!(Grade::parse(grade.code()), Some(*grade));
         }
         assert_eq!(Grade::parse("三级甲等"), None);
+    }
+
+    #[test]
+    fn stored_codes_are_shown_by_their_label() {
+        assert_eq!(
+            label_for_field("kind", "east-west", Lang::Zh),
+            Some("东西部协作")
+        );
+        assert_eq!(
+            label_for_field("kind", "hospital", Lang::En),
+            Some("Hospital")
+        );
+        assert_eq!(label_for_field("name", "hospital", Lang::Zh), None);
     }
 
     #[test]

@@ -77,6 +77,7 @@ impl RegionCode {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct RegionInput {
     /// GB/T 2260 code, e.g. `150200`.
+    #[schema(pattern = "^[1-9][0-9]{5}([0-9]{3})?$")]
     pub code: String,
     pub name: String,
     /// Parent region code; required except for provinces.
@@ -619,12 +620,11 @@ mod tests {
 
         #[test]
         fn a_parent_is_always_strictly_above_its_child(a in "[1-6][0-9]{5}", b in "[1-6][0-9]{5}") {
-            if let (Ok(child), Ok(parent)) = (RegionCode::parse("c", &a), RegionCode::parse("p", &b)) {
-                if child.may_have_parent(&parent) {
+            if let (Ok(child), Ok(parent)) = (RegionCode::parse("c", &a), RegionCode::parse("p", &b))
+                && child.may_have_parent(&parent) {
                     prop_assert!(parent.level() != child.level());
                     prop_assert!(!parent.may_have_parent(&child));
                 }
-            }
         }
     }
 }

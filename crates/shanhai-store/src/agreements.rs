@@ -1,7 +1,8 @@
 //! Agreements behind a pairing: signed date, term, scope and the signed document.
 
-use crate::audit::{self, Action, Actor};
-use crate::query::{self, Filter, Page, PageRequest, fetch_page, opt_text, text};
+use crate::audit::Actor;
+use crate::query::{self, Arg, Filter, Page, PageRequest, fetch_page, opt_text, text};
+use crate::record::{self, Table};
 use crate::{Db, Result, StoreError, pairings};
 use shanhai_domain::registry::{Agreement, AgreementDocument, NewAgreement, agreement_expiry};
 use sqlx::AnyConnection;
@@ -18,6 +19,22 @@ pub struct DocumentMeta {
     pub size: i64,
     pub sha256: String,
     pub path: String,
+}
+
+pub struct Agreements;
+
+impl Table for Agreements {
+    type Record = Agreement;
+    const TABLE: &'static str = "agreements";
+    const ENTITY: &'static str = "agreement";
+    const SELECT: &'static str = SELECT;
+    const FROM: &'static str = FROM;
+    const ID: &'static str = "a.id";
+    const CONFLICT: &'static str = "error.agreement_exists";
+
+    fn decode(row: &AnyRow) -> Result<Agreement> {
+        decode(row)
+    }
 }
 
 fn decode(row: &AnyRow) -> Result<Agreement> {
@@ -58,21 +75,6 @@ fn row_size(row: &AnyRow) -> Result<i64> {
     Ok(sqlx::Row::try_get::<Option<i64>, _>(row, "document_size")?.unwrap_or(0))
 }
 
-pub async fn get_on(conn: &mut AnyConnection, id: &str) -> Result<Agreement> {
-    let row = query::sql_with(
-        format!("SELECT {SELECT} FROM {FROM} WHERE a.id = $1"),
-        vec![id.into()],
-    )
-    .fetch_optional(conn)
-    .await?
-    .ok_or(StoreError::NotFound)?;
-    decode(&row)
-}
-
-pub async fn get(db: &Db, id: &str) -> Result<Agreement> {
-    get_on(&mut *db.pool().acquire().await?, id).await
-}
-
 /// Where the agreement's document is stored, relative to the data directory.
 pub async fn document_path(db: &Db, id: &str) -> Result<Option<String>> {
     let row = query::sql_with(
@@ -111,11 +113,23 @@ pub async fn list(db: &Db, f: &AgreementFilter, page: PageRequest) -> Result<Pag
     .await
 }
 
-pub async fn create(db: &Db, actor: &Actor, new: &NewAgreement) -> Result<Agreement> {
-    let mut tx = db.begin_write().await?;
-    let created = create_on(&mut tx, actor, new).await?;
-    tx.commit().await?;
-    Ok(created)
+pub async fn get_on(conn: &mut AnyConnection, id: &str) -> Result<Agreement> {
+    record::get_on::<Agreements>(conn, id).await
+}
+
+pub async fn get(db: &Db, id: &str) -> Result<Agreement> {
+    record::get::<Agreements>(db, id).await
+}
+
+const COLUMNS: &[&str] = &["pairing_id", "signed_on", "term_years", "scope"];
+
+fn args(new: &NewAgreement) -> Vec<Arg> {
+    vec![
+        new.pairing_id.clone().into(),
+        new.signed_on.to_string().into(),
+        new.term_years.into(),
+        new.scope.clone().into(),
+    ]
 }
 
 pub async fn create_on(
@@ -123,95 +137,22 @@ pub async fn create_on(
     actor: &Actor,
     new: &NewAgreement,
 ) -> Result<Agreement> {
-    require_pairing(conn, &new.pairing_id).await?;
-    let id = shanhai_domain::ids::new_id();
-    let now = crate::now();
-    query::sql_with(
-        query::insert_sql(
-            "agreements",
-            &[
-                "id",
-                "pairing_id",
-                "signed_on",
-                "term_years",
-                "scope",
-                "created_at",
-                "updated_at",
-            ],
-        ),
-        vec![
-            id.clone().into(),
-            new.pairing_id.clone().into(),
-            new.signed_on.to_string().into(),
-            new.term_years.into(),
-            new.scope.clone().into(),
-            now.clone().into(),
-            now.into(),
-        ],
-    )
-    .execute(&mut *conn)
-    .await?;
-    let created = get_on(conn, &id).await?;
-    audit::record::<Agreement, _>(
-        conn,
-        actor,
-        Action::Create,
-        "agreement",
-        &id,
-        None,
-        Some(&created),
-    )
-    .await?;
-    Ok(created)
+    pairings::require(conn, "pairing_id", &new.pairing_id).await?;
+    record::insert::<Agreements>(conn, actor, COLUMNS, args(new)).await
 }
 
-async fn require_pairing(conn: &mut AnyConnection, id: &str) -> Result<()> {
-    match pairings::get_on(conn, id).await {
-        Err(StoreError::NotFound) => {
-            Err(shanhai_domain::Invalid::new("pairing_id", "error.unknown_pairing").into())
-        }
-        other => other.map(|_| ()),
-    }
+pub async fn create(db: &Db, actor: &Actor, new: &NewAgreement) -> Result<Agreement> {
+    let mut tx = db.begin_write().await?;
+    let created = create_on(&mut tx, actor, new).await?;
+    tx.commit().await?;
+    Ok(created)
 }
 
 pub async fn update(db: &Db, actor: &Actor, id: &str, new: &NewAgreement) -> Result<Agreement> {
     let mut tx = db.begin_write().await?;
-    let before = get_on(&mut tx, id).await?;
-    require_pairing(&mut tx, &new.pairing_id).await?;
-    query::sql_with(
-        query::update_sql(
-            "agreements",
-            &[
-                "pairing_id",
-                "signed_on",
-                "term_years",
-                "scope",
-                "updated_at",
-            ],
-            "id",
-        ),
-        vec![
-            new.pairing_id.clone().into(),
-            new.signed_on.to_string().into(),
-            new.term_years.into(),
-            new.scope.clone().into(),
-            crate::now().into(),
-            id.into(),
-        ],
-    )
-    .execute(&mut *tx)
-    .await?;
-    let after = get_on(&mut tx, id).await?;
-    audit::record(
-        &mut tx,
-        actor,
-        Action::Update,
-        "agreement",
-        id,
-        Some(&before),
-        Some(&after),
-    )
-    .await?;
+    get_on(&mut tx, id).await?;
+    pairings::require(&mut tx, "pairing_id", &new.pairing_id).await?;
+    let after = record::update::<Agreements>(&mut tx, actor, id, COLUMNS, args(new)).await?;
     tx.commit().await?;
     Ok(after)
 }
@@ -223,44 +164,22 @@ pub async fn attach_document(
     id: &str,
     doc: &DocumentMeta,
 ) -> Result<Agreement> {
+    let columns = [
+        "document_name",
+        "document_content_type",
+        "document_size",
+        "document_sha256",
+        "document_path",
+    ];
+    let args = vec![
+        doc.file_name.clone().into(),
+        doc.content_type.clone().into(),
+        doc.size.into(),
+        doc.sha256.clone().into(),
+        doc.path.clone().into(),
+    ];
     let mut tx = db.begin_write().await?;
-    let before = get_on(&mut tx, id).await?;
-    query::sql_with(
-        query::update_sql(
-            "agreements",
-            &[
-                "document_name",
-                "document_content_type",
-                "document_size",
-                "document_sha256",
-                "document_path",
-                "updated_at",
-            ],
-            "id",
-        ),
-        vec![
-            doc.file_name.clone().into(),
-            doc.content_type.clone().into(),
-            doc.size.into(),
-            doc.sha256.clone().into(),
-            doc.path.clone().into(),
-            crate::now().into(),
-            id.into(),
-        ],
-    )
-    .execute(&mut *tx)
-    .await?;
-    let after = get_on(&mut tx, id).await?;
-    audit::record(
-        &mut tx,
-        actor,
-        Action::Update,
-        "agreement",
-        id,
-        Some(&before),
-        Some(&after),
-    )
-    .await?;
+    let after = record::update::<Agreements>(&mut tx, actor, id, &columns, args).await?;
     tx.commit().await?;
     Ok(after)
 }

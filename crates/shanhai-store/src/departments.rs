@@ -1,7 +1,8 @@
 //! Departments of an institution, each with its 诊疗科目 specialty.
 
-use crate::audit::{self, Action, Actor};
+use crate::audit::Actor;
 use crate::query::{self, Filter, Page, PageRequest, fetch_page, opt_text, text};
+use crate::record::{self, Table};
 use crate::{Db, Result, StoreError, institutions};
 use shanhai_domain::Invalid;
 use shanhai_domain::registry::{Department, NewDepartment};
@@ -10,6 +11,22 @@ use sqlx::any::AnyRow;
 
 const SELECT: &str = "d.*, i.name AS institution_name";
 const FROM: &str = "departments d JOIN institutions i ON i.id = d.institution_id";
+
+pub struct Departments;
+
+impl Table for Departments {
+    type Record = Department;
+    const TABLE: &'static str = "departments";
+    const ENTITY: &'static str = "department";
+    const SELECT: &'static str = SELECT;
+    const FROM: &'static str = FROM;
+    const ID: &'static str = "d.id";
+    const CONFLICT: &'static str = "error.department_exists";
+
+    fn decode(row: &AnyRow) -> Result<Department> {
+        decode(row)
+    }
+}
 
 fn decode(row: &AnyRow) -> Result<Department> {
     let specialty_code = text(row, "specialty_code")?;
@@ -23,21 +40,6 @@ fn decode(row: &AnyRow) -> Result<Department> {
         created_at: text(row, "created_at")?,
         updated_at: text(row, "updated_at")?,
     })
-}
-
-pub async fn get_on(conn: &mut AnyConnection, id: &str) -> Result<Department> {
-    let row = query::sql_with(
-        format!("SELECT {SELECT} FROM {FROM} WHERE d.id = $1"),
-        vec![id.into()],
-    )
-    .fetch_optional(conn)
-    .await?
-    .ok_or(StoreError::NotFound)?;
-    decode(&row)
-}
-
-pub async fn get(db: &Db, id: &str) -> Result<Department> {
-    get_on(&mut *db.pool().acquire().await?, id).await
 }
 
 #[derive(Debug, Default, Clone)]
@@ -72,82 +74,14 @@ pub async fn list(db: &Db, f: &DepartmentFilter, page: PageRequest) -> Result<Pa
     .await
 }
 
-const COLUMNS: &[&str] = &["institution_id", "specialty_code", "name", "updated_at"];
+const COLUMNS: &[&str] = &["institution_id", "specialty_code", "name"];
 
 fn args(new: &NewDepartment) -> Vec<query::Arg> {
     vec![
         new.institution_id.clone().into(),
         new.specialty_code.clone().into(),
         new.name.clone().into(),
-        crate::now().into(),
     ]
-}
-
-pub async fn create_on(
-    conn: &mut AnyConnection,
-    actor: &Actor,
-    new: &NewDepartment,
-) -> Result<Department> {
-    institutions::require(conn, "institution_id", &new.institution_id).await?;
-    let id = shanhai_domain::ids::new_id();
-    let mut a = args(new);
-    a.push(id.clone().into());
-    a.push(crate::now().into());
-    let cols: Vec<&str> = COLUMNS
-        .iter()
-        .copied()
-        .chain(["id", "created_at"])
-        .collect();
-    query::sql_with(query::insert_sql("departments", &cols), a)
-        .execute(&mut *conn)
-        .await
-        .map_err(|e| StoreError::on_unique(e, "error.department_exists"))?;
-    let created = get_on(conn, &id).await?;
-    audit::record::<Department, _>(
-        conn,
-        actor,
-        Action::Create,
-        "department",
-        &id,
-        None,
-        Some(&created),
-    )
-    .await?;
-    Ok(created)
-}
-
-pub async fn create(db: &Db, actor: &Actor, new: &NewDepartment) -> Result<Department> {
-    let mut tx = db.begin_write().await?;
-    let created = create_on(&mut tx, actor, new).await?;
-    tx.commit().await?;
-    Ok(created)
-}
-
-pub async fn update(db: &Db, actor: &Actor, id: &str, new: &NewDepartment) -> Result<Department> {
-    let mut tx = db.begin_write().await?;
-    let before = get_on(&mut tx, id).await?;
-    if before.institution_id != new.institution_id {
-        return Err(Invalid::new("institution_id", "error.department_moves").into());
-    }
-    let mut a = args(new);
-    a.push(id.into());
-    query::sql_with(query::update_sql("departments", COLUMNS, "id"), a)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| StoreError::on_unique(e, "error.department_exists"))?;
-    let after = get_on(&mut tx, id).await?;
-    audit::record(
-        &mut tx,
-        actor,
-        Action::Update,
-        "department",
-        id,
-        Some(&before),
-        Some(&after),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(after)
 }
 
 /// Fails with a field error unless the department exists and belongs to the institution.
@@ -163,4 +97,39 @@ pub async fn require_in(
         Err(StoreError::NotFound) => Err(Invalid::new(field, "error.unknown_department").into()),
         Err(e) => Err(e),
     }
+}
+
+pub async fn get_on(conn: &mut AnyConnection, id: &str) -> Result<Department> {
+    record::get_on::<Departments>(conn, id).await
+}
+
+pub async fn get(db: &Db, id: &str) -> Result<Department> {
+    record::get::<Departments>(db, id).await
+}
+
+pub async fn create_on(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    new: &NewDepartment,
+) -> Result<Department> {
+    institutions::require(conn, "institution_id", &new.institution_id).await?;
+    record::insert::<Departments>(conn, actor, COLUMNS, args(new)).await
+}
+
+pub async fn create(db: &Db, actor: &Actor, new: &NewDepartment) -> Result<Department> {
+    let mut tx = db.begin_write().await?;
+    let created = create_on(&mut tx, actor, new).await?;
+    tx.commit().await?;
+    Ok(created)
+}
+
+pub async fn update(db: &Db, actor: &Actor, id: &str, new: &NewDepartment) -> Result<Department> {
+    let mut tx = db.begin_write().await?;
+    let before = get_on(&mut tx, id).await?;
+    if before.institution_id != new.institution_id {
+        return Err(Invalid::new("institution_id", "error.department_moves").into());
+    }
+    let after = record::update::<Departments>(&mut tx, actor, id, COLUMNS, args(new)).await?;
+    tx.commit().await?;
+    Ok(after)
 }

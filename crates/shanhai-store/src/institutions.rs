@@ -1,8 +1,9 @@
 //! Institutions: hospitals, township health centres, health commissions…
 
-use crate::audit::{self, Action, Actor};
+use crate::audit::Actor;
 use crate::query::{self, Filter, Page, PageRequest, fetch_page, opt_text, text};
-use crate::{Db, Result, StoreError, regions};
+use crate::record::{self, Table};
+use crate::{Db, Result, regions};
 use shanhai_domain::Invalid;
 use shanhai_domain::access::Reach;
 use shanhai_domain::codes::{Grade, InstitutionKind};
@@ -12,6 +13,22 @@ use sqlx::any::AnyRow;
 
 const SELECT: &str = "i.*, r.name AS region_name";
 const FROM: &str = "institutions i LEFT JOIN regions r ON r.code = i.region_code";
+
+pub struct Institutions;
+
+impl Table for Institutions {
+    type Record = Institution;
+    const TABLE: &'static str = "institutions";
+    const ENTITY: &'static str = "institution";
+    const SELECT: &'static str = SELECT;
+    const FROM: &'static str = FROM;
+    const ID: &'static str = "i.id";
+    const CONFLICT: &'static str = "error.institution_exists";
+
+    fn decode(row: &AnyRow) -> Result<Institution> {
+        decode(row)
+    }
+}
 
 fn decode(row: &AnyRow) -> Result<Institution> {
     Ok(Institution {
@@ -26,29 +43,6 @@ fn decode(row: &AnyRow) -> Result<Institution> {
         created_at: text(row, "created_at")?,
         updated_at: text(row, "updated_at")?,
     })
-}
-
-pub async fn get_on(conn: &mut AnyConnection, id: &str) -> Result<Institution> {
-    let row = query::sql_with(
-        format!("SELECT {SELECT} FROM {FROM} WHERE i.id = $1"),
-        vec![id.into()],
-    )
-    .fetch_optional(conn)
-    .await?
-    .ok_or(StoreError::NotFound)?;
-    decode(&row)
-}
-
-pub async fn get(db: &Db, id: &str) -> Result<Institution> {
-    get_on(&mut *db.pool().acquire().await?, id).await
-}
-
-/// Fails with a field error when the referenced institution does not exist.
-pub async fn require(conn: &mut AnyConnection, field: &str, id: &str) -> Result<Institution> {
-    match get_on(conn, id).await {
-        Err(StoreError::NotFound) => Err(Invalid::new(field, "error.unknown_institution").into()),
-        other => other,
-    }
 }
 
 #[derive(Debug, Default, Clone)]
@@ -121,7 +115,6 @@ const COLUMNS: &[&str] = &[
     "region_code",
     "parent_id",
     "address",
-    "updated_at",
 ];
 
 fn args(new: &NewInstitution) -> Vec<query::Arg> {
@@ -132,8 +125,20 @@ fn args(new: &NewInstitution) -> Vec<query::Arg> {
         new.region_code.as_str().into(),
         new.parent_id.clone().into(),
         new.address.clone().into(),
-        crate::now().into(),
     ]
+}
+
+pub async fn get_on(conn: &mut AnyConnection, id: &str) -> Result<Institution> {
+    record::get_on::<Institutions>(conn, id).await
+}
+
+pub async fn get(db: &Db, id: &str) -> Result<Institution> {
+    record::get::<Institutions>(db, id).await
+}
+
+/// Fails with a field error when the referenced record does not exist.
+pub async fn require(conn: &mut AnyConnection, field: &str, id: &str) -> Result<Institution> {
+    record::require::<Institutions>(conn, field, id, "error.unknown_institution").await
 }
 
 pub async fn create_on(
@@ -142,31 +147,7 @@ pub async fn create_on(
     new: &NewInstitution,
 ) -> Result<Institution> {
     check(conn, new, None).await?;
-    let id = shanhai_domain::ids::new_id();
-    let mut a = args(new);
-    a.push(id.clone().into());
-    a.push(crate::now().into());
-    let cols: Vec<&str> = COLUMNS
-        .iter()
-        .copied()
-        .chain(["id", "created_at"])
-        .collect();
-    query::sql_with(query::insert_sql("institutions", &cols), a)
-        .execute(&mut *conn)
-        .await
-        .map_err(|e| StoreError::on_unique(e, "error.institution_exists"))?;
-    let created = get_on(conn, &id).await?;
-    audit::record::<Institution, _>(
-        conn,
-        actor,
-        Action::Create,
-        "institution",
-        &id,
-        None,
-        Some(&created),
-    )
-    .await?;
-    Ok(created)
+    record::insert::<Institutions>(conn, actor, COLUMNS, args(new)).await
 }
 
 pub async fn create(db: &Db, actor: &Actor, new: &NewInstitution) -> Result<Institution> {
@@ -178,25 +159,9 @@ pub async fn create(db: &Db, actor: &Actor, new: &NewInstitution) -> Result<Inst
 
 pub async fn update(db: &Db, actor: &Actor, id: &str, new: &NewInstitution) -> Result<Institution> {
     let mut tx = db.begin_write().await?;
-    let before = get_on(&mut tx, id).await?;
+    get_on(&mut tx, id).await?;
     check(&mut tx, new, Some(id)).await?;
-    let mut a = args(new);
-    a.push(id.into());
-    query::sql_with(query::update_sql("institutions", COLUMNS, "id"), a)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| StoreError::on_unique(e, "error.institution_exists"))?;
-    let after = get_on(&mut tx, id).await?;
-    audit::record(
-        &mut tx,
-        actor,
-        Action::Update,
-        "institution",
-        id,
-        Some(&before),
-        Some(&after),
-    )
-    .await?;
+    let after = record::update::<Institutions>(&mut tx, actor, id, COLUMNS, args(new)).await?;
     tx.commit().await?;
     Ok(after)
 }

@@ -11,6 +11,7 @@ pub mod pairings;
 pub mod people;
 pub mod programs;
 pub mod query;
+pub mod record;
 pub mod regions;
 pub mod users;
 

@@ -1,8 +1,9 @@
 //! Pairings between a donor and a recipient within a program (院包院, 科包科, 组团式…).
 
-use crate::audit::{self, Action, Actor};
+use crate::audit::Actor;
 use crate::query::{self, Filter, Page, PageRequest, fetch_page, opt_text, text};
-use crate::{Db, Result, StoreError, institutions, programs};
+use crate::record::{self, Table};
+use crate::{Db, Result, institutions, programs};
 use shanhai_domain::access::PairingLink;
 use shanhai_domain::codes::{DonorAccess, PairingLevel, PairingMode};
 use shanhai_domain::registry::{NewPairing, Pairing};
@@ -12,6 +13,22 @@ use sqlx::any::AnyRow;
 const SELECT: &str = "x.*, p.name AS program_name, d.name AS donor_name, r.name AS recipient_name";
 const FROM: &str = "pairings x JOIN programs p ON p.id = x.program_id \
                     JOIN institutions d ON d.id = x.donor_id JOIN institutions r ON r.id = x.recipient_id";
+
+pub struct Pairings;
+
+impl Table for Pairings {
+    type Record = Pairing;
+    const TABLE: &'static str = "pairings";
+    const ENTITY: &'static str = "pairing";
+    const SELECT: &'static str = SELECT;
+    const FROM: &'static str = FROM;
+    const ID: &'static str = "x.id";
+    const CONFLICT: &'static str = "error.pairing_exists";
+
+    fn decode(row: &AnyRow) -> Result<Pairing> {
+        decode(row)
+    }
+}
 
 fn decode(row: &AnyRow) -> Result<Pairing> {
     Ok(Pairing {
@@ -30,21 +47,6 @@ fn decode(row: &AnyRow) -> Result<Pairing> {
         created_at: text(row, "created_at")?,
         updated_at: text(row, "updated_at")?,
     })
-}
-
-pub async fn get_on(conn: &mut AnyConnection, id: &str) -> Result<Pairing> {
-    let row = query::sql_with(
-        format!("SELECT {SELECT} FROM {FROM} WHERE x.id = $1"),
-        vec![id.into()],
-    )
-    .fetch_optional(conn)
-    .await?
-    .ok_or(StoreError::NotFound)?;
-    decode(&row)
-}
-
-pub async fn get(db: &Db, id: &str) -> Result<Pairing> {
-    get_on(&mut *db.pool().acquire().await?, id).await
 }
 
 #[derive(Debug, Default, Clone)]
@@ -113,7 +115,6 @@ const COLUMNS: &[&str] = &[
     "departments",
     "start_date",
     "end_date",
-    "updated_at",
 ];
 
 fn args(new: &NewPairing) -> Vec<query::Arg> {
@@ -128,7 +129,6 @@ fn args(new: &NewPairing) -> Vec<query::Arg> {
             .into(),
         new.start_date.to_string().into(),
         new.end_date.map(|d| d.to_string()).into(),
-        crate::now().into(),
     ]
 }
 
@@ -139,37 +139,26 @@ async fn check(conn: &mut AnyConnection, new: &NewPairing) -> Result<()> {
     Ok(())
 }
 
+pub async fn get_on(conn: &mut AnyConnection, id: &str) -> Result<Pairing> {
+    record::get_on::<Pairings>(conn, id).await
+}
+
+pub async fn get(db: &Db, id: &str) -> Result<Pairing> {
+    record::get::<Pairings>(db, id).await
+}
+
+/// Fails with a field error when the referenced record does not exist.
+pub async fn require(conn: &mut AnyConnection, field: &str, id: &str) -> Result<Pairing> {
+    record::require::<Pairings>(conn, field, id, "error.unknown_pairing").await
+}
+
 pub async fn create_on(
     conn: &mut AnyConnection,
     actor: &Actor,
     new: &NewPairing,
 ) -> Result<Pairing> {
     check(conn, new).await?;
-    let id = shanhai_domain::ids::new_id();
-    let mut a = args(new);
-    a.push(id.clone().into());
-    a.push(crate::now().into());
-    let cols: Vec<&str> = COLUMNS
-        .iter()
-        .copied()
-        .chain(["id", "created_at"])
-        .collect();
-    query::sql_with(query::insert_sql("pairings", &cols), a)
-        .execute(&mut *conn)
-        .await
-        .map_err(|e| StoreError::on_unique(e, "error.pairing_exists"))?;
-    let created = get_on(conn, &id).await?;
-    audit::record::<Pairing, _>(
-        conn,
-        actor,
-        Action::Create,
-        "pairing",
-        &id,
-        None,
-        Some(&created),
-    )
-    .await?;
-    Ok(created)
+    record::insert::<Pairings>(conn, actor, COLUMNS, args(new)).await
 }
 
 pub async fn create(db: &Db, actor: &Actor, new: &NewPairing) -> Result<Pairing> {
@@ -181,25 +170,9 @@ pub async fn create(db: &Db, actor: &Actor, new: &NewPairing) -> Result<Pairing>
 
 pub async fn update(db: &Db, actor: &Actor, id: &str, new: &NewPairing) -> Result<Pairing> {
     let mut tx = db.begin_write().await?;
-    let before = get_on(&mut tx, id).await?;
+    get_on(&mut tx, id).await?;
     check(&mut tx, new).await?;
-    let mut a = args(new);
-    a.push(id.into());
-    query::sql_with(query::update_sql("pairings", COLUMNS, "id"), a)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| StoreError::on_unique(e, "error.pairing_exists"))?;
-    let after = get_on(&mut tx, id).await?;
-    audit::record(
-        &mut tx,
-        actor,
-        Action::Update,
-        "pairing",
-        id,
-        Some(&before),
-        Some(&after),
-    )
-    .await?;
+    let after = record::update::<Pairings>(&mut tx, actor, id, COLUMNS, args(new)).await?;
     tx.commit().await?;
     Ok(after)
 }

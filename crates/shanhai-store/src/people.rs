@@ -1,8 +1,9 @@
 //! People: experts, clinicians, coordinators, with title and honours.
 
-use crate::audit::{self, Action, Actor};
+use crate::audit::Actor;
 use crate::query::{self, Filter, Page, PageRequest, fetch_page, opt_text, text};
-use crate::{Db, Result, StoreError, departments, institutions};
+use crate::record::{self, Table};
+use crate::{Db, Result, departments, institutions};
 use shanhai_domain::access::Reach;
 use shanhai_domain::codes::{Gender, Title};
 use shanhai_domain::registry::{NewPerson, Person};
@@ -12,6 +13,22 @@ use sqlx::any::AnyRow;
 const SELECT: &str = "p.*, i.name AS institution_name, d.name AS department_name";
 const FROM: &str = "people p JOIN institutions i ON i.id = p.institution_id \
                     LEFT JOIN departments d ON d.id = p.department_id";
+
+pub struct People;
+
+impl Table for People {
+    type Record = Person;
+    const TABLE: &'static str = "people";
+    const ENTITY: &'static str = "person";
+    const SELECT: &'static str = SELECT;
+    const FROM: &'static str = FROM;
+    const ID: &'static str = "p.id";
+    const CONFLICT: &'static str = "error.person_exists";
+
+    fn decode(row: &AnyRow) -> Result<Person> {
+        decode(row)
+    }
+}
 
 fn decode(row: &AnyRow) -> Result<Person> {
     Ok(Person {
@@ -28,21 +45,6 @@ fn decode(row: &AnyRow) -> Result<Person> {
         created_at: text(row, "created_at")?,
         updated_at: text(row, "updated_at")?,
     })
-}
-
-pub async fn get_on(conn: &mut AnyConnection, id: &str) -> Result<Person> {
-    let row = query::sql_with(
-        format!("SELECT {SELECT} FROM {FROM} WHERE p.id = $1"),
-        vec![id.into()],
-    )
-    .fetch_optional(conn)
-    .await?
-    .ok_or(StoreError::NotFound)?;
-    decode(&row)
-}
-
-pub async fn get(db: &Db, id: &str) -> Result<Person> {
-    get_on(&mut *db.pool().acquire().await?, id).await
 }
 
 #[derive(Debug, Default, Clone)]
@@ -95,7 +97,6 @@ const COLUMNS: &[&str] = &[
     "institution_id",
     "department_id",
     "specialty_code",
-    "updated_at",
 ];
 
 fn args(new: &NewPerson) -> Vec<query::Arg> {
@@ -109,7 +110,6 @@ fn args(new: &NewPerson) -> Vec<query::Arg> {
         new.institution_id.clone().into(),
         new.department_id.clone().into(),
         new.specialty_code.clone().into(),
-        crate::now().into(),
     ]
 }
 
@@ -121,32 +121,17 @@ async fn check(conn: &mut AnyConnection, new: &NewPerson) -> Result<()> {
     Ok(())
 }
 
+pub async fn get_on(conn: &mut AnyConnection, id: &str) -> Result<Person> {
+    record::get_on::<People>(conn, id).await
+}
+
+pub async fn get(db: &Db, id: &str) -> Result<Person> {
+    record::get::<People>(db, id).await
+}
+
 pub async fn create_on(conn: &mut AnyConnection, actor: &Actor, new: &NewPerson) -> Result<Person> {
     check(conn, new).await?;
-    let id = shanhai_domain::ids::new_id();
-    let mut a = args(new);
-    a.push(id.clone().into());
-    a.push(crate::now().into());
-    let cols: Vec<&str> = COLUMNS
-        .iter()
-        .copied()
-        .chain(["id", "created_at"])
-        .collect();
-    query::sql_with(query::insert_sql("people", &cols), a)
-        .execute(&mut *conn)
-        .await?;
-    let created = get_on(conn, &id).await?;
-    audit::record::<Person, _>(
-        conn,
-        actor,
-        Action::Create,
-        "person",
-        &id,
-        None,
-        Some(&created),
-    )
-    .await?;
-    Ok(created)
+    record::insert::<People>(conn, actor, COLUMNS, args(new)).await
 }
 
 pub async fn create(db: &Db, actor: &Actor, new: &NewPerson) -> Result<Person> {
@@ -158,24 +143,9 @@ pub async fn create(db: &Db, actor: &Actor, new: &NewPerson) -> Result<Person> {
 
 pub async fn update(db: &Db, actor: &Actor, id: &str, new: &NewPerson) -> Result<Person> {
     let mut tx = db.begin_write().await?;
-    let before = get_on(&mut tx, id).await?;
+    get_on(&mut tx, id).await?;
     check(&mut tx, new).await?;
-    let mut a = args(new);
-    a.push(id.into());
-    query::sql_with(query::update_sql("people", COLUMNS, "id"), a)
-        .execute(&mut *tx)
-        .await?;
-    let after = get_on(&mut tx, id).await?;
-    audit::record(
-        &mut tx,
-        actor,
-        Action::Update,
-        "person",
-        id,
-        Some(&before),
-        Some(&after),
-    )
-    .await?;
+    let after = record::update::<People>(&mut tx, actor, id, COLUMNS, args(new)).await?;
     tx.commit().await?;
     Ok(after)
 }

@@ -1,8 +1,9 @@
 //! Programs: 沪蒙医疗协作, 京蒙"医疗倍增计划"…
 
-use crate::audit::{self, Action, Actor};
+use crate::audit::Actor;
 use crate::query::{self, Filter, Page, PageRequest, fetch_page, int, opt_text, text};
-use crate::{Db, Result, StoreError, institutions};
+use crate::record::{self, Table};
+use crate::{Db, Result, institutions};
 use shanhai_domain::access::ProgramFacts;
 use shanhai_domain::codes::{DonorAccess, ProgramKind};
 use shanhai_domain::registry::{NewProgram, Program};
@@ -12,6 +13,22 @@ use sqlx::any::AnyRow;
 const SELECT: &str =
     "p.*, (SELECT COUNT(*) FROM pairings x WHERE x.program_id = p.id) AS pairing_count";
 const FROM: &str = "programs p";
+
+pub struct Programs;
+
+impl Table for Programs {
+    type Record = Program;
+    const TABLE: &'static str = "programs";
+    const ENTITY: &'static str = "program";
+    const SELECT: &'static str = SELECT;
+    const FROM: &'static str = FROM;
+    const ID: &'static str = "p.id";
+    const CONFLICT: &'static str = "error.program_exists";
+
+    fn decode(row: &AnyRow) -> Result<Program> {
+        decode(row)
+    }
+}
 
 fn decode(row: &AnyRow) -> Result<Program> {
     Ok(Program {
@@ -27,30 +44,6 @@ fn decode(row: &AnyRow) -> Result<Program> {
         created_at: text(row, "created_at")?,
         updated_at: text(row, "updated_at")?,
     })
-}
-
-pub async fn get_on(conn: &mut AnyConnection, id: &str) -> Result<Program> {
-    let row = query::sql_with(
-        format!("SELECT {SELECT} FROM {FROM} WHERE p.id = $1"),
-        vec![id.into()],
-    )
-    .fetch_optional(conn)
-    .await?
-    .ok_or(StoreError::NotFound)?;
-    decode(&row)
-}
-
-pub async fn get(db: &Db, id: &str) -> Result<Program> {
-    get_on(&mut *db.pool().acquire().await?, id).await
-}
-
-pub async fn require(conn: &mut AnyConnection, field: &str, id: &str) -> Result<Program> {
-    match get_on(conn, id).await {
-        Err(StoreError::NotFound) => {
-            Err(shanhai_domain::Invalid::new(field, "error.unknown_program").into())
-        }
-        other => other,
-    }
 }
 
 #[derive(Debug, Default, Clone)]
@@ -107,7 +100,6 @@ const COLUMNS: &[&str] = &[
     "end_date",
     "office_institution_id",
     "donor_access",
-    "updated_at",
 ];
 
 fn args(new: &NewProgram) -> Vec<query::Arg> {
@@ -119,7 +111,6 @@ fn args(new: &NewProgram) -> Vec<query::Arg> {
         new.end_date.map(|d| d.to_string()).into(),
         new.office_institution_id.clone().into(),
         new.donor_access.code().into(),
-        crate::now().into(),
     ]
 }
 
@@ -130,37 +121,26 @@ async fn check(conn: &mut AnyConnection, new: &NewProgram) -> Result<()> {
     Ok(())
 }
 
+pub async fn get_on(conn: &mut AnyConnection, id: &str) -> Result<Program> {
+    record::get_on::<Programs>(conn, id).await
+}
+
+pub async fn get(db: &Db, id: &str) -> Result<Program> {
+    record::get::<Programs>(db, id).await
+}
+
+/// Fails with a field error when the referenced record does not exist.
+pub async fn require(conn: &mut AnyConnection, field: &str, id: &str) -> Result<Program> {
+    record::require::<Programs>(conn, field, id, "error.unknown_program").await
+}
+
 pub async fn create_on(
     conn: &mut AnyConnection,
     actor: &Actor,
     new: &NewProgram,
 ) -> Result<Program> {
     check(conn, new).await?;
-    let id = shanhai_domain::ids::new_id();
-    let mut a = args(new);
-    a.push(id.clone().into());
-    a.push(crate::now().into());
-    let cols: Vec<&str> = COLUMNS
-        .iter()
-        .copied()
-        .chain(["id", "created_at"])
-        .collect();
-    query::sql_with(query::insert_sql("programs", &cols), a)
-        .execute(&mut *conn)
-        .await
-        .map_err(|e| StoreError::on_unique(e, "error.program_exists"))?;
-    let created = get_on(conn, &id).await?;
-    audit::record::<Program, _>(
-        conn,
-        actor,
-        Action::Create,
-        "program",
-        &id,
-        None,
-        Some(&created),
-    )
-    .await?;
-    Ok(created)
+    record::insert::<Programs>(conn, actor, COLUMNS, args(new)).await
 }
 
 pub async fn create(db: &Db, actor: &Actor, new: &NewProgram) -> Result<Program> {
@@ -172,25 +152,9 @@ pub async fn create(db: &Db, actor: &Actor, new: &NewProgram) -> Result<Program>
 
 pub async fn update(db: &Db, actor: &Actor, id: &str, new: &NewProgram) -> Result<Program> {
     let mut tx = db.begin_write().await?;
-    let before = get_on(&mut tx, id).await?;
+    get_on(&mut tx, id).await?;
     check(&mut tx, new).await?;
-    let mut a = args(new);
-    a.push(id.into());
-    query::sql_with(query::update_sql("programs", COLUMNS, "id"), a)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| StoreError::on_unique(e, "error.program_exists"))?;
-    let after = get_on(&mut tx, id).await?;
-    audit::record(
-        &mut tx,
-        actor,
-        Action::Update,
-        "program",
-        id,
-        Some(&before),
-        Some(&after),
-    )
-    .await?;
+    let after = record::update::<Programs>(&mut tx, actor, id, COLUMNS, args(new)).await?;
     tx.commit().await?;
     Ok(after)
 }

@@ -1,3 +1,4 @@
+#![allow(clippy::expect_used)] // a test that cannot set up should stop with the reason
 //! Black-box API tests: each test starts the real server on port 0 with a fresh database and
 //! talks HTTP to it. The database is SQLite by default, PostgreSQL when
 //! `SHANHAI_TEST_DATABASE_URL` names a server (each test then gets its own database).
