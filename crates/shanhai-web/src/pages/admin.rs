@@ -222,7 +222,17 @@ impl AuditPage {
                     label
                 };
                 let value = match v {
-                    serde_json::Value::String(s) => s.clone(),
+                    serde_json::Value::String(s) => {
+                        shanhai_domain::codes::label_for_field(k, s, lang)
+                            .map(str::to_string)
+                            .unwrap_or_else(|| s.clone())
+                    }
+                    serde_json::Value::Array(items) if k == "departments" => items
+                        .iter()
+                        .filter_map(|i| i.as_str())
+                        .map(|code| self.c.specialty(code))
+                        .collect::<Vec<_>>()
+                        .join(self.c.list_sep()),
                     serde_json::Value::Array(items) => items
                         .iter()
                         .map(|i| {
