@@ -283,6 +283,7 @@ pub async fn load(db: &Db) -> Result<Outcome> {
             role: account.role.to_string(),
             program_id,
             institution_id,
+            person_id: None,
         };
         let new = input
             .parse()

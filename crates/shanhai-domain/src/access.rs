@@ -176,6 +176,21 @@ impl Principal {
                     .is_some_and(|i| i == link.donor_id || i == link.recipient_id))
     }
 
+    /// Planning batches and dispatching experts: the program's managers, and the coordinator of
+    /// the donor institution of the batch's pairing.
+    pub fn can_dispatch(&self, program_id: &str, donor_id: Option<&str>) -> bool {
+        self.can_manage_program(program_id)
+            || (self.role == Role::Coordinator
+                && donor_id.is_some()
+                && self.institution_id.as_deref() == donor_id)
+    }
+
+    /// Running an institution's clinics (sessions, bookings, check-in): whoever may change the
+    /// institution's data, except experts and clinicians.
+    pub fn can_run_clinics(&self, access: Access) -> bool {
+        access.can_write() && !matches!(self.role, Role::Expert | Role::Clinician)
+    }
+
     /// Creating an institution: the platform admin or a program office.
     pub fn can_create_institution(&self) -> bool {
         matches!(self.role, Role::PlatformAdmin | Role::ProgramOffice)

@@ -80,6 +80,9 @@ pub struct UserInput {
     pub program_id: Option<String>,
     #[serde(default)]
     pub institution_id: Option<String>,
+    /// The registry person this account belongs to (experts, clinicians).
+    #[serde(default)]
+    pub person_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,6 +91,7 @@ pub struct NewUser {
     pub display_name: String,
     pub password: String,
     pub scope: Scope,
+    pub person_id: Option<String>,
 }
 
 impl UserInput {
@@ -105,6 +109,7 @@ impl UserInput {
                 self.program_id.as_deref(),
                 self.institution_id.as_deref(),
             )?,
+            person_id: crate::validate::optional_reference("person_id", self.person_id.as_deref())?,
             username,
         })
     }
@@ -136,6 +141,7 @@ pub struct User {
     pub role: Role,
     pub program_id: Option<String>,
     pub institution_id: Option<String>,
+    pub person_id: Option<String>,
     pub active: bool,
     pub created_at: String,
     pub updated_at: String,

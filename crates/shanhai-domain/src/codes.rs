@@ -4,6 +4,7 @@
 use crate::Lang;
 
 /// Declares a vocabulary enum whose serialized form is its code.
+#[macro_export]
 macro_rules! code_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $code:literal, $zh:literal, $en:literal;)+ }) => {
         $(#[$meta])*
@@ -24,9 +25,9 @@ macro_rules! code_enum {
             }
 
             /// The label in a language (taken by value or by reference, as templates pass it).
-            pub fn label(self, lang: impl std::borrow::Borrow<Lang>) -> &'static str {
+            pub fn label(self, lang: impl std::borrow::Borrow<$crate::Lang>) -> &'static str {
                 match (self, *lang.borrow()) {
-                    $(($name::$variant, Lang::Zh) => $zh, ($name::$variant, Lang::En) => $en,)+
+                    $(($name::$variant, $crate::Lang::Zh) => $zh, ($name::$variant, $crate::Lang::En) => $en,)+
                 }
             }
         }

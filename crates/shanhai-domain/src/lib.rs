@@ -3,7 +3,11 @@
 
 pub mod access;
 pub mod accounts;
+#[macro_use]
 pub mod codes;
+pub mod booking;
+pub mod clinics;
+pub mod dispatch;
 pub mod error;
 pub mod ids;
 pub mod registry;

@@ -44,12 +44,20 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "foundation",
-    sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
-    postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "foundation",
+        sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
+        postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "dispatch_clinics",
+        sqlite: include_str!("../migrations/sqlite/0002_dispatch_clinics.sql"),
+        postgres: include_str!("../migrations/postgres/0002_dispatch_clinics.sql"),
+    },
+];
 
 /// A connection pool and the backend behind it.
 #[derive(Clone)]

@@ -4,8 +4,12 @@
 
 pub mod agreements;
 pub mod audit;
+pub mod bookings;
+pub mod clinics;
+pub mod crypto;
 pub mod db;
 pub mod departments;
+pub mod dispatch;
 pub mod institutions;
 pub mod pairings;
 pub mod people;

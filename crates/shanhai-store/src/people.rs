@@ -125,6 +125,11 @@ pub async fn get_on(conn: &mut AnyConnection, id: &str) -> Result<Person> {
     record::get_on::<People>(conn, id).await
 }
 
+/// Fails with a field error when the referenced person does not exist.
+pub async fn require(conn: &mut AnyConnection, field: &str, id: &str) -> Result<Person> {
+    record::require::<People>(conn, field, id, "error.unknown_person").await
+}
+
 pub async fn get(db: &Db, id: &str) -> Result<Person> {
     record::get::<People>(db, id).await
 }

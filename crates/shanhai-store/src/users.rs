@@ -52,6 +52,7 @@ fn decode(row: &AnyRow) -> Result<User> {
         role: query::code(row, "role", Role::parse)?,
         program_id: opt_text(row, "program_id")?,
         institution_id: opt_text(row, "institution_id")?,
+        person_id: opt_text(row, "person_id")?,
         active: query::int(row, "active")? != 0,
         created_at: text(row, "created_at")?,
         updated_at: text(row, "updated_at")?,
@@ -158,7 +159,11 @@ pub async fn create_on(
         "program_id",
         "institution_id",
         "active",
+        "person_id",
     ];
+    if let Some(person) = &new.person_id {
+        crate::people::require(conn, "person_id", person).await?;
+    }
     let args = vec![
         new.username.clone().into(),
         new.display_name.clone().into(),
@@ -167,6 +172,7 @@ pub async fn create_on(
         new.scope.program_id.clone().into(),
         new.scope.institution_id.clone().into(),
         1i64.into(),
+        new.person_id.clone().into(),
     ];
     record::insert::<Users>(conn, actor, &columns, args).await
 }

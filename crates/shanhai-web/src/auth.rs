@@ -121,6 +121,87 @@ impl AccessFacts {
     }
 }
 
+/// A token bucket per client address for the public endpoints: `per_minute` requests a minute,
+/// with bursts up to the same number.
+pub struct RateLimit {
+    per_minute: u32,
+    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+}
+
+impl RateLimit {
+    pub fn per_minute(per_minute: u32) -> RateLimit {
+        RateLimit {
+            per_minute,
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// `Err(seconds to wait)` when the address has used its allowance.
+    pub fn check(&self, ip: Option<&str>) -> Result<(), u64> {
+        if self.per_minute == 0 {
+            return Ok(());
+        }
+        let Ok(mut buckets) = self.buckets.lock() else {
+            return Ok(());
+        };
+        let capacity = f64::from(self.per_minute);
+        let rate = capacity / 60.0;
+        if buckets.len() > 100_000 {
+            buckets.retain(|_, (_, at)| at.elapsed() < Duration::from_secs(120));
+        }
+        let now = Instant::now();
+        let (tokens, at) = buckets
+            .entry(ip.unwrap_or("-").to_string())
+            .or_insert((capacity, now));
+        *tokens = (*tokens + at.elapsed().as_secs_f64() * rate).min(capacity);
+        *at = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(((1.0 - *tokens) / rate).ceil().max(1.0) as u64)
+        }
+    }
+}
+
+/// A caller of the public endpoints, within the rate limit.
+pub struct PublicCaller {
+    pub ip: Option<String>,
+}
+
+impl PublicCaller {
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user_id: None,
+            name: "public".into(),
+            ip: self.ip.clone(),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for PublicCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let ip = client_ip(parts);
+        state
+            .rate_limit
+            .check(ip.as_deref())
+            .map_err(|wait| ApiError {
+                retry_after: Some(wait),
+                ..ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too_many_requests",
+                    "error.rate_limited",
+                )
+            })?;
+        Ok(PublicCaller { ip })
+    }
+}
+
 /// Counts failed sign-ins per (address, username); after `MAX_FAILURES` within `WINDOW` further
 /// attempts are refused until the window has passed.
 #[derive(Default)]
@@ -226,6 +307,18 @@ mod tests {
         assert!(t.check(Some("5.6.7.8"), "admin").is_ok());
         t.succeeded(Some("1.2.3.4"), "admin");
         assert!(t.check(Some("1.2.3.4"), "admin").is_ok());
+    }
+
+    #[test]
+    fn the_public_rate_limit_refuses_a_burst_and_can_be_switched_off() {
+        let limit = RateLimit::per_minute(3);
+        for _ in 0..3 {
+            assert!(limit.check(Some("1.1.1.1")).is_ok());
+        }
+        assert!(limit.check(Some("1.1.1.1")).is_err());
+        assert!(limit.check(Some("2.2.2.2")).is_ok());
+        let off = RateLimit::per_minute(0);
+        assert!((0..1000).all(|_| off.check(Some("1.1.1.1")).is_ok()));
     }
 
     #[test]

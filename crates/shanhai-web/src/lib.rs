@@ -11,7 +11,9 @@ pub mod pages;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, header};
-use shanhai_store::Db;
+use shanhai_store::bookings::BookingDesk;
+use shanhai_store::crypto::PatientCipher;
+use shanhai_store::{Db, StoreError};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -27,6 +29,20 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Mark cookies `Secure`; on when the platform is served over HTTPS.
     pub secure_cookies: bool,
+    /// Public requests allowed per client address per minute; 0 switches the limit off.
+    pub public_rate_limit: u32,
+}
+
+impl Config {
+    /// Public requests per address per minute unless `SHANHAI_PUBLIC_RATE_LIMIT` says otherwise.
+    pub const DEFAULT_PUBLIC_RATE_LIMIT: u32 = 120;
+
+    pub fn public_rate_limit_from_env() -> u32 {
+        std::env::var("SHANHAI_PUBLIC_RATE_LIMIT")
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(Config::DEFAULT_PUBLIC_RATE_LIMIT)
+    }
 }
 
 #[derive(Clone)]
@@ -34,15 +50,24 @@ pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
     pub throttle: Arc<auth::LoginThrottle>,
+    pub rate_limit: Arc<auth::RateLimit>,
+    pub desk: BookingDesk,
 }
 
 impl AppState {
-    pub fn new(db: Db, config: Config) -> AppState {
-        AppState {
+    /// Loads the patient-data key and starts the booking desk.
+    pub async fn start(db: Db, config: Config) -> Result<AppState, StoreError> {
+        let cipher = PatientCipher::load(&config.data_dir).map_err(|e| {
+            StoreError::Other(format!("patient key in {}: {e}", config.data_dir.display()))
+        })?;
+        let desk = BookingDesk::start(db.clone(), Arc::new(cipher)).await?;
+        Ok(AppState {
             db,
+            rate_limit: Arc::new(auth::RateLimit::per_minute(config.public_rate_limit)),
             config: Arc::new(config),
             throttle: Arc::new(auth::LoginThrottle::default()),
-        }
+            desk,
+        })
     }
 }
 

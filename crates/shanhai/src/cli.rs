@@ -70,6 +70,9 @@ pub enum UserCommand {
         /// Institution id (coordinator, expert and clinician accounts)
         #[arg(long)]
         institution: Option<String>,
+        /// The registry person this account belongs to (experts see their own schedule)
+        #[arg(long)]
+        person: Option<String>,
         #[arg(long)]
         display_name: Option<String>,
         /// Read the password from standard input
@@ -157,6 +160,11 @@ const ZH_HELP: &[(&str, &str, &str)] = &[
         "机构编号（医院协调员、专家、临床医生账号）",
     ),
     ("user add", "display_name", "显示名称"),
+    (
+        "user add",
+        "person",
+        "账号对应的人员编号（专家可查看本人排班）",
+    ),
     ("user add", "password_stdin", "从标准输入读取密码"),
 ];
 

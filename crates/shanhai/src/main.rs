@@ -127,8 +127,10 @@ async fn run(cli: Cli, lang: Lang) -> Result<()> {
             let config = shanhai_web::Config {
                 data_dir: cli.data_dir.clone(),
                 secure_cookies: *secure_cookies,
+                public_rate_limit: shanhai_web::Config::public_rate_limit_from_env(),
             };
-            shanhai_web::serve(listener, shanhai_web::AppState::new(db.clone(), config)).await?;
+            let state = shanhai_web::AppState::start(db.clone(), config).await?;
+            shanhai_web::serve(listener, state).await?;
             db.close().await;
         }
         Command::Migrate => {
@@ -155,6 +157,7 @@ async fn run(cli: Cli, lang: Lang) -> Result<()> {
                     role,
                     program,
                     institution,
+                    person,
                     display_name,
                     password_stdin,
                 },
@@ -176,6 +179,7 @@ async fn run(cli: Cli, lang: Lang) -> Result<()> {
                 role: role.clone(),
                 program_id: program.clone(),
                 institution_id: institution.clone(),
+                person_id: person.clone(),
             };
             let new = input.parse().map_err(|e| {
                 anyhow::anyhow!("{}: {}", e.field, shanhai_web::i18n::t(lang, e.key))

@@ -2,6 +2,9 @@
 //! docs at `/api/docs`.
 
 mod accounts;
+mod clinics;
+pub mod dispatch;
+pub mod public;
 mod registry;
 
 use crate::AppState;
@@ -143,6 +146,9 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(accounts::AccountsApi::openapi());
     doc.merge(registry::RegistryApi::openapi());
+    doc.merge(dispatch::DispatchApi::openapi());
+    doc.merge(clinics::ClinicsApi::openapi());
+    doc.merge(public::PublicApi::openapi());
     doc
 }
 
@@ -151,6 +157,9 @@ pub fn router() -> Router<AppState> {
         .route("/healthz", get(healthz))
         .merge(accounts::router())
         .merge(registry::router())
+        .merge(dispatch::router())
+        .merge(clinics::router())
+        .merge(public::router())
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi()))
 }
 

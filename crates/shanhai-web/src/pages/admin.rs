@@ -144,6 +144,7 @@ async fn user_create(
         role: form.get("role"),
         program_id: form.opt("program_id"),
         institution_id: form.opt("institution_id"),
+        person_id: None,
     };
     let result = match input.parse() {
         Ok(new) => users::create(&state.db, &viewer.actor(), &new)

@@ -68,8 +68,11 @@ pub async fn spawn_app_on(tmp: TempDir, database_url: String) -> TestApp {
     let config = shanhai_web::Config {
         data_dir: tmp.0.clone(),
         secure_cookies: false,
+        public_rate_limit: 0,
     };
-    let state = shanhai_web::AppState::new(db.clone(), config);
+    let state = shanhai_web::AppState::start(db.clone(), config)
+        .await
+        .expect("start");
     tokio::spawn(shanhai_web::serve(listener, state));
     TestApp {
         addr,
@@ -143,6 +146,7 @@ impl TestApp {
             role: role.into(),
             program_id: program.map(str::to_string),
             institution_id: institution.map(str::to_string),
+            person_id: None,
         }
         .parse()
         .expect("valid user");

@@ -8,5 +8,7 @@ mod helpers;
 mod accounts;
 mod authorization;
 mod bad_input;
+mod clinics;
+mod dispatch;
 mod registry;
 mod storage;

@@ -1,0 +1,336 @@
+//! Visiting-expert clinic sessions (出诊): when and where an expert sees patients, how many, and
+//! the dates an assignment's pattern produces.
+
+use crate::Invalid;
+use crate::dispatch::{AssignmentMode, Weekdays};
+use crate::validate::{self, code, optional_reference, reference};
+use chrono::{Datelike, NaiveDate, NaiveTime};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+code_enum! {
+    VisitType {
+        Expert => "expert", "专家号", "Expert clinic";
+        Academician => "academician", "院士号", "Academician clinic";
+        FreeClinic => "free-clinic", "义诊", "Free outreach clinic";
+        Circuit => "circuit", "巡回诊疗", "Circuit clinic";
+    }
+}
+
+code_enum! {
+    SessionStatus {
+        Open => "open", "可预约", "Open";
+        Cancelled => "cancelled", "已停诊", "Cancelled";
+    }
+}
+
+fn time(field: &str, s: &str) -> Result<NaiveTime, Invalid> {
+    NaiveTime::parse_from_str(s.trim(), "%H:%M")
+        .map_err(|_| Invalid::new(field, "error.time_format"))
+}
+
+/// A time window within one day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub start: NaiveTime,
+    pub end: NaiveTime,
+}
+
+impl Window {
+    pub fn parse(start: &str, end: &str) -> Result<Window, Invalid> {
+        let (start, end) = (time("start", start)?, time("end", end)?);
+        if end <= start {
+            return Err(Invalid::new("end", "error.end_before_start"));
+        }
+        Ok(Window { start, end })
+    }
+
+    pub fn minutes(&self) -> i64 {
+        (self.end - self.start).num_minutes()
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct ClinicSessionInput {
+    /// The expert (a person id).
+    pub expert_id: String,
+    /// Where the clinic is held: a hospital, or for outreach a township health centre.
+    pub institution_id: String,
+    #[serde(default)]
+    pub department_id: Option<String>,
+    /// The assignment the session belongs to, if any.
+    #[serde(default)]
+    pub assignment_id: Option<String>,
+    /// `YYYY-MM-DD`
+    pub date: String,
+    /// `HH:MM`
+    pub start: String,
+    /// `HH:MM`
+    pub end: String,
+    /// Number of slots (patients).
+    pub capacity: i64,
+    /// Minutes per slot; default: the window divided by the capacity.
+    #[serde(default)]
+    pub slot_minutes: Option<i64>,
+    #[serde(default)]
+    #[schema(value_type = Option<VisitType>)]
+    pub visit_type: Option<String>,
+    /// A note for patients, e.g. what to bring.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewClinicSession {
+    pub expert_id: String,
+    pub institution_id: String,
+    pub department_id: Option<String>,
+    pub assignment_id: Option<String>,
+    pub date: NaiveDate,
+    pub window: Window,
+    pub capacity: i64,
+    pub slot_minutes: i64,
+    pub visit_type: VisitType,
+    pub note: Option<String>,
+}
+
+pub const MAX_CAPACITY: i64 = 10_000;
+
+impl ClinicSessionInput {
+    pub fn parse(&self) -> Result<NewClinicSession, Invalid> {
+        let window = Window::parse(&self.start, &self.end)?;
+        if !(1..=MAX_CAPACITY).contains(&self.capacity) {
+            return Err(Invalid::new("capacity", "error.capacity_range"));
+        }
+        let slot_minutes = match self.slot_minutes {
+            Some(m) if !(1..=480).contains(&m) => {
+                return Err(Invalid::new("slot_minutes", "error.slot_minutes_range"));
+            }
+            Some(m) => m,
+            None => (window.minutes() / self.capacity).max(1),
+        };
+        let visit_type = match self.visit_type.as_deref().map(str::trim) {
+            None | Some("") => VisitType::Expert,
+            Some(v) => code("visit_type", v, VisitType::parse)?,
+        };
+        Ok(NewClinicSession {
+            expert_id: reference("expert_id", &self.expert_id)?,
+            institution_id: reference("institution_id", &self.institution_id)?,
+            department_id: optional_reference("department_id", self.department_id.as_deref())?,
+            assignment_id: optional_reference("assignment_id", self.assignment_id.as_deref())?,
+            date: validate::date("date", &self.date)?,
+            window,
+            capacity: self.capacity,
+            slot_minutes,
+            visit_type,
+            note: validate::optional_text("note", self.note.as_deref(), 500)?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ClinicSession {
+    pub id: String,
+    pub expert_id: String,
+    pub expert_name: Option<String>,
+    pub expert_title: Option<String>,
+    pub expert_honours: Vec<String>,
+    pub home_institution_name: Option<String>,
+    pub institution_id: String,
+    pub institution_name: Option<String>,
+    pub region_code: Option<String>,
+    pub region_name: Option<String>,
+    pub department_id: Option<String>,
+    pub department_name: Option<String>,
+    pub specialty_code: Option<String>,
+    pub assignment_id: Option<String>,
+    pub date: String,
+    pub start: String,
+    pub end: String,
+    pub capacity: i64,
+    pub booked: i64,
+    pub available: i64,
+    pub waitlisted: i64,
+    pub slot_minutes: i64,
+    pub visit_type: VisitType,
+    pub status: SessionStatus,
+    pub note: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// Generating an assignment's sessions for a date range.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct GenerateSessionsInput {
+    /// `YYYY-MM-DD`; default: the assignment's start.
+    #[serde(default)]
+    pub from: Option<String>,
+    /// `YYYY-MM-DD`; default: the assignment's end.
+    #[serde(default)]
+    pub until: Option<String>,
+    /// Weekdays (1–7) for stationed experts; weekly experts use their own.
+    #[serde(default)]
+    pub weekdays: Vec<i64>,
+    pub start: String,
+    pub end: String,
+    pub capacity: i64,
+    #[serde(default)]
+    pub slot_minutes: Option<i64>,
+    #[serde(default)]
+    #[schema(value_type = Option<VisitType>)]
+    pub visit_type: Option<String>,
+}
+
+/// The clinic dates an assignment's pattern gives within `[from, until]`: a weekly expert's
+/// weekdays; a stationed expert's chosen weekdays; monthly, quarterly and one-off visits on the
+/// day of the month the assignment started (or the month's last day when shorter). Remote
+/// assignments hold no clinics.
+pub fn clinic_dates(
+    mode: AssignmentMode,
+    own_weekdays: Weekdays,
+    chosen_weekdays: Weekdays,
+    assignment_start: NaiveDate,
+    assignment_end: NaiveDate,
+    from: NaiveDate,
+    until: NaiveDate,
+) -> Result<Vec<NaiveDate>, Invalid> {
+    let from = from.max(assignment_start);
+    let until = until.min(assignment_end);
+    if until < from {
+        return Ok(Vec::new());
+    }
+    if (until - from).num_days() > 3 * 366 {
+        return Err(Invalid::new("until", "error.range_too_long"));
+    }
+    let days = || from.iter_days().take_while(move |d| *d <= until);
+    let every_n_months = |n: u32| {
+        let mut out = Vec::new();
+        let mut k = 0;
+        while let Some(month_start) = assignment_start
+            .with_day(1)
+            .and_then(|d| d.checked_add_months(chrono::Months::new(n * k)))
+        {
+            if month_start > until {
+                break;
+            }
+            let last = month_start
+                .checked_add_months(chrono::Months::new(1))
+                .and_then(|d| d.pred_opt())
+                .unwrap_or(month_start);
+            let day = month_start.with_day(assignment_start.day()).unwrap_or(last);
+            if day >= from && day <= until {
+                out.push(day);
+            }
+            k += 1;
+        }
+        out
+    };
+    Ok(match mode {
+        AssignmentMode::Weekly => days().filter(|d| own_weekdays.contains(*d)).collect(),
+        AssignmentMode::Stationed => {
+            if chosen_weekdays.is_empty() {
+                return Err(Invalid::new("weekdays", "error.weekdays_required"));
+            }
+            days().filter(|d| chosen_weekdays.contains(*d)).collect()
+        }
+        AssignmentMode::Monthly => every_n_months(1),
+        AssignmentMode::Quarterly => every_n_months(3),
+        AssignmentMode::OneOff => vec![assignment_start]
+            .into_iter()
+            .filter(|d| *d >= from && *d <= until)
+            .collect(),
+        AssignmentMode::Remote => return Err(Invalid::new("mode", "error.remote_has_no_clinics")),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
+    }
+
+    #[test]
+    fn a_weekly_expert_holds_clinics_on_their_weekdays() {
+        let tue_thu = Weekdays::parse(&[2, 4]).unwrap_or_default();
+        let dates = clinic_dates(
+            AssignmentMode::Weekly,
+            tue_thu,
+            Weekdays::default(),
+            d("2025-03-01"),
+            d("2025-03-31"),
+            d("2025-03-01"),
+            d("2025-03-16"),
+        )
+        .unwrap_or_default();
+        let shown: Vec<String> = dates.iter().map(|d| d.to_string()).collect();
+        assert_eq!(
+            shown,
+            ["2025-03-04", "2025-03-06", "2025-03-11", "2025-03-13"]
+        );
+    }
+
+    #[test]
+    fn monthly_clinics_fall_on_the_starting_day_or_the_months_end() {
+        let dates = clinic_dates(
+            AssignmentMode::Monthly,
+            Weekdays::ALL,
+            Weekdays::default(),
+            d("2025-01-31"),
+            d("2025-04-30"),
+            d("2025-01-01"),
+            d("2025-12-31"),
+        )
+        .unwrap_or_default();
+        let shown: Vec<String> = dates.iter().map(|d| d.to_string()).collect();
+        assert_eq!(
+            shown,
+            ["2025-01-31", "2025-02-28", "2025-03-31", "2025-04-30"]
+        );
+    }
+
+    #[test]
+    fn sessions_need_a_sensible_window_and_capacity() {
+        let id = crate::ids::new_id();
+        let mut input = ClinicSessionInput {
+            expert_id: id.clone(),
+            institution_id: id,
+            department_id: None,
+            assignment_id: None,
+            date: "2025-05-06".into(),
+            start: "08:30".into(),
+            end: "11:30".into(),
+            capacity: 30,
+            slot_minutes: None,
+            visit_type: None,
+            note: None,
+        };
+        assert_eq!(input.parse().map(|s| s.slot_minutes), Ok(6));
+        input.capacity = 0;
+        assert_eq!(
+            input.parse().map_err(|e| e.key),
+            Err("error.capacity_range")
+        );
+        input.capacity = 10;
+        input.end = "08:00".into();
+        assert_eq!(
+            input.parse().map_err(|e| e.key),
+            Err("error.end_before_start")
+        );
+        input.end = "8点".into();
+        assert_eq!(input.parse().map_err(|e| e.field), Err("end".to_string()));
+        assert!(
+            clinic_dates(
+                AssignmentMode::Remote,
+                Weekdays::ALL,
+                Weekdays::ALL,
+                d("2025-01-01"),
+                d("2025-01-02"),
+                d("2025-01-01"),
+                d("2025-01-02")
+            )
+            .is_err()
+        );
+    }
+}

@@ -1,0 +1,434 @@
+//! Expert dispatch (C2): schemes, batches (批次) and assignments of a person to a recipient for a
+//! period, with a mode and a post. A person cannot be in two places on the same day, and an
+//! assignment lies inside its batch.
+
+use crate::validate::{self, code, optional_reference, reference, text};
+use crate::{Invalid, Lang};
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+code_enum! {
+    /// How an expert serves the recipient.
+    AssignmentMode {
+        Stationed => "stationed", "常驻", "Stationed";
+        Weekly => "weekly", "候鸟（每周固定日）", "Weekly on fixed weekdays";
+        Monthly => "monthly", "每月出诊", "Monthly clinic";
+        Quarterly => "quarterly", "季度巡诊", "Quarterly visit";
+        OneOff => "one-off", "单次下沉", "One-off visit";
+        Remote => "remote", "远程", "Remote";
+    }
+}
+
+code_enum! {
+    /// The post an expert holds at the recipient.
+    Post {
+        ActingPresident => "acting-president", "挂职院长", "Acting president";
+        ExecutiveDirector => "executive-director", "执行主任", "Executive director";
+        DualHeadDonor => "dual-head-donor", "双主任（支援方）", "Dual head (donor side)";
+        DualHeadLocal => "dual-head-local", "双主任（受援方）", "Dual head (local side)";
+        DepartmentHead => "department-head", "科主任", "Head of department";
+        TeamLeader => "team-leader", "队长", "Team leader";
+        TeamMember => "team-member", "队员", "Team member";
+    }
+}
+
+impl AssignmentMode {
+    /// Whether the expert is physically at the recipient on the days the assignment covers.
+    pub fn on_site(self) -> bool {
+        self != AssignmentMode::Remote
+    }
+}
+
+/// ISO weekdays 1 (Monday) … 7 (Sunday) as a bit set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Weekdays(u8);
+
+impl Weekdays {
+    pub const ALL: Weekdays = Weekdays(0b111_1111);
+
+    pub fn parse(days: &[i64]) -> Result<Weekdays, Invalid> {
+        let mut bits = 0u8;
+        for d in days {
+            if !(1..=7).contains(d) {
+                return Err(Invalid::new("weekdays", "error.weekday_range"));
+            }
+            bits |= 1 << (d - 1);
+        }
+        Ok(Weekdays(bits))
+    }
+
+    pub fn contains(self, date: NaiveDate) -> bool {
+        self.0 & (1 << date.weekday().number_from_monday().saturating_sub(1)) != 0
+    }
+
+    pub fn intersects(self, other: Weekdays) -> bool {
+        self.0 & other.0 != 0
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    pub fn to_vec(self) -> Vec<i64> {
+        (1..=7).filter(|d| self.0 & (1 << (d - 1)) != 0).collect()
+    }
+
+    pub fn label(self, lang: Lang) -> String {
+        const ZH: [&str; 7] = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
+        const EN: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+        let names = match lang {
+            Lang::Zh => ZH,
+            Lang::En => EN,
+        };
+        let sep = match lang {
+            Lang::Zh => "、",
+            Lang::En => ", ",
+        };
+        self.to_vec()
+            .iter()
+            .map(|d| names[(*d - 1) as usize])
+            .collect::<Vec<_>>()
+            .join(sep)
+    }
+}
+
+/// The days an assignment keeps a person at one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Presence {
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    pub weekdays: Weekdays,
+    pub on_site: bool,
+}
+
+impl Presence {
+    /// Whether both keep the person somewhere on at least one common day.
+    pub fn clashes_with(&self, other: &Presence) -> bool {
+        if !self.on_site || !other.on_site || self.end < other.start || other.end < self.start {
+            return false;
+        }
+        if !self.weekdays.intersects(other.weekdays) {
+            return false;
+        }
+        let from = self.start.max(other.start);
+        let to = self.end.min(other.end);
+        from.iter_days()
+            .take_while(|d| *d <= to)
+            .take(7)
+            .any(|d| self.weekdays.contains(d) && other.weekdays.contains(d))
+    }
+
+    pub fn covers(&self, date: NaiveDate) -> bool {
+        self.on_site && self.start <= date && date <= self.end && self.weekdays.contains(date)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct SchemeInput {
+    pub program_id: String,
+    /// e.g. 柔性援疆, 中组部援疆, 名医行, 公卫小组团
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewScheme {
+    pub program_id: String,
+    pub name: String,
+    pub description: Option<String>,
+}
+
+impl SchemeInput {
+    pub fn parse(&self) -> Result<NewScheme, Invalid> {
+        Ok(NewScheme {
+            program_id: reference("program_id", &self.program_id)?,
+            name: text("name", &self.name, 60)?,
+            description: validate::optional_text("description", self.description.as_deref(), 2000)?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Scheme {
+    pub id: String,
+    pub program_id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct BatchInput {
+    pub program_id: String,
+    #[serde(default)]
+    pub scheme_id: Option<String>,
+    /// The pairing the batch serves, when it serves one.
+    #[serde(default)]
+    pub pairing_id: Option<String>,
+    /// Batch number within the program (第 N 批).
+    pub number: i64,
+    #[serde(default)]
+    pub name: Option<String>,
+    pub start_date: String,
+    pub end_date: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewBatch {
+    pub program_id: String,
+    pub scheme_id: Option<String>,
+    pub pairing_id: Option<String>,
+    pub number: i64,
+    pub name: Option<String>,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+}
+
+impl BatchInput {
+    pub fn parse(&self) -> Result<NewBatch, Invalid> {
+        if !(1..=10_000).contains(&self.number) {
+            return Err(Invalid::new("number", "error.batch_number_range"));
+        }
+        let start_date = validate::date("start_date", &self.start_date)?;
+        let end_date = validate::date("end_date", &self.end_date)?;
+        validate::period(start_date, Some(end_date))?;
+        Ok(NewBatch {
+            program_id: reference("program_id", &self.program_id)?,
+            scheme_id: optional_reference("scheme_id", self.scheme_id.as_deref())?,
+            pairing_id: optional_reference("pairing_id", self.pairing_id.as_deref())?,
+            number: self.number,
+            name: validate::optional_text("name", self.name.as_deref(), 100)?,
+            start_date,
+            end_date,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Batch {
+    pub id: String,
+    pub program_id: String,
+    pub scheme_id: Option<String>,
+    pub scheme_name: Option<String>,
+    pub pairing_id: Option<String>,
+    pub number: i64,
+    pub name: Option<String>,
+    pub start_date: String,
+    pub end_date: String,
+    pub assignment_count: i64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct AssignmentInput {
+    pub batch_id: String,
+    pub person_id: String,
+    /// The recipient institution.
+    pub institution_id: String,
+    #[serde(default)]
+    pub department_id: Option<String>,
+    #[schema(value_type = AssignmentMode)]
+    pub mode: String,
+    #[schema(value_type = Post)]
+    pub post: String,
+    /// ISO weekdays (1 = Monday … 7 = Sunday) for `weekly` assignments.
+    #[serde(default)]
+    pub weekdays: Vec<i64>,
+    pub start_date: String,
+    pub end_date: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewAssignment {
+    pub batch_id: String,
+    pub person_id: String,
+    pub institution_id: String,
+    pub department_id: Option<String>,
+    pub mode: AssignmentMode,
+    pub post: Post,
+    pub weekdays: Weekdays,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+}
+
+impl AssignmentInput {
+    pub fn parse(&self) -> Result<NewAssignment, Invalid> {
+        let mode = code("mode", &self.mode, AssignmentMode::parse)?;
+        let weekdays = match mode {
+            AssignmentMode::Weekly => {
+                let w = Weekdays::parse(&self.weekdays)?;
+                if w.is_empty() {
+                    return Err(Invalid::new("weekdays", "error.weekdays_required"));
+                }
+                w
+            }
+            _ => Weekdays::ALL,
+        };
+        let start_date = validate::date("start_date", &self.start_date)?;
+        let end_date = validate::date("end_date", &self.end_date)?;
+        validate::period(start_date, Some(end_date))?;
+        Ok(NewAssignment {
+            batch_id: reference("batch_id", &self.batch_id)?,
+            person_id: reference("person_id", &self.person_id)?,
+            institution_id: reference("institution_id", &self.institution_id)?,
+            department_id: optional_reference("department_id", self.department_id.as_deref())?,
+            mode,
+            post: code("post", &self.post, Post::parse)?,
+            weekdays,
+            start_date,
+            end_date,
+        })
+    }
+}
+
+impl NewAssignment {
+    pub fn presence(&self) -> Presence {
+        Presence {
+            start: self.start_date,
+            end: self.end_date,
+            weekdays: self.weekdays,
+            on_site: self.mode.on_site(),
+        }
+    }
+
+    /// The assignment must lie inside its batch's period.
+    pub fn check_within(
+        &self,
+        batch_start: NaiveDate,
+        batch_end: NaiveDate,
+    ) -> Result<(), Invalid> {
+        if self.start_date < batch_start || self.end_date > batch_end {
+            return Err(Invalid::new("start_date", "error.assignment_outside_batch"));
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Assignment {
+    pub id: String,
+    pub batch_id: String,
+    pub batch_number: Option<i64>,
+    pub program_id: Option<String>,
+    pub person_id: String,
+    pub person_name: Option<String>,
+    pub person_title: Option<String>,
+    pub home_institution_name: Option<String>,
+    pub institution_id: String,
+    pub institution_name: Option<String>,
+    pub department_id: Option<String>,
+    pub department_name: Option<String>,
+    pub mode: AssignmentMode,
+    pub post: Post,
+    pub weekdays: Vec<i64>,
+    pub start_date: String,
+    pub end_date: String,
+    pub days_served: i64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl Assignment {
+    pub fn presence(&self) -> Option<Presence> {
+        Some(Presence {
+            start: NaiveDate::parse_from_str(&self.start_date, "%Y-%m-%d").ok()?,
+            end: NaiveDate::parse_from_str(&self.end_date, "%Y-%m-%d").ok()?,
+            weekdays: Weekdays::parse(&self.weekdays).ok()?,
+            on_site: self.mode.on_site(),
+        })
+    }
+}
+
+/// Monday of the ISO week containing `date`.
+pub fn week_start(date: NaiveDate) -> NaiveDate {
+    date - chrono::Duration::days(i64::from(date.weekday().num_days_from_monday()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
+    }
+
+    fn presence(start: &str, end: &str, days: &[i64], on_site: bool) -> Presence {
+        Presence {
+            start: d(start),
+            end: d(end),
+            weekdays: Weekdays::parse(days).unwrap_or_default(),
+            on_site,
+        }
+    }
+
+    #[test]
+    fn weekly_experts_on_different_days_do_not_clash() {
+        let tue_thu = presence("2025-01-01", "2025-06-30", &[2, 3, 4], true);
+        let fri = presence("2025-01-01", "2025-06-30", &[5], true);
+        let wed = presence("2025-03-01", "2025-03-31", &[3], true);
+        assert!(!tue_thu.clashes_with(&fri));
+        assert!(tue_thu.clashes_with(&wed));
+        let remote = presence("2025-01-01", "2025-06-30", &[1, 2, 3, 4, 5, 6, 7], false);
+        assert!(!tue_thu.clashes_with(&remote));
+    }
+
+    #[test]
+    fn a_short_overlap_clashes_only_if_a_shared_weekday_falls_in_it() {
+        // 2025-01-04 is a Saturday, 2025-01-05 a Sunday.
+        let sat_sun = presence("2025-01-04", "2025-01-05", &[1, 2, 3, 4, 5, 6, 7], true);
+        let weekdays = presence("2025-01-01", "2025-01-31", &[1, 2, 3, 4, 5], true);
+        assert!(!sat_sun.clashes_with(&weekdays));
+    }
+
+    #[test]
+    fn an_assignment_lies_inside_its_batch_and_weekly_needs_days() {
+        let id = crate::ids::new_id();
+        let mut input = AssignmentInput {
+            batch_id: id.clone(),
+            person_id: id.clone(),
+            institution_id: id,
+            department_id: None,
+            mode: "weekly".into(),
+            post: "team-member".into(),
+            weekdays: vec![],
+            start_date: "2025-01-01".into(),
+            end_date: "2025-12-31".into(),
+        };
+        assert_eq!(
+            input.parse().map_err(|e| e.key),
+            Err("error.weekdays_required")
+        );
+        input.weekdays = vec![2, 3, 4];
+        let a = input.parse().unwrap_or_else(|e| panic!("{e}"));
+        assert!(a.check_within(d("2025-01-01"), d("2025-12-31")).is_ok());
+        assert!(a.check_within(d("2025-02-01"), d("2025-12-31")).is_err());
+        assert_eq!(a.weekdays.label(Lang::Zh), "周二、周三、周四");
+    }
+
+    fn arb_presence() -> impl Strategy<Value = Presence> {
+        (0i64..60, 0i64..60, 1u8..128, any::<bool>()).prop_map(|(a, len, bits, on_site)| {
+            let start = d("2025-01-01") + chrono::Duration::days(a);
+            Presence {
+                start,
+                end: start + chrono::Duration::days(len),
+                weekdays: Weekdays(bits),
+                on_site,
+            }
+        })
+    }
+
+    proptest! {
+        /// A clash is exactly a shared day on which both keep the person somewhere.
+        #[test]
+        fn clashes_are_exactly_shared_days(a in arb_presence(), b in arb_presence()) {
+            let shared = d("2025-01-01").iter_days().take(130).any(|day| a.covers(day) && b.covers(day));
+            prop_assert_eq!(a.clashes_with(&b), shared);
+            prop_assert_eq!(a.clashes_with(&b), b.clashes_with(&a));
+        }
+    }
+}

@@ -1,0 +1,622 @@
+//! Public booking. One rule keeps a session from being overbooked, on both backends and across
+//! processes: a place is taken by `UPDATE clinic_sessions SET booked = booked + 1 WHERE id = $1
+//! AND booked < capacity`, in the same transaction as the booking row, its audit entry and the
+//! encrypted identifiers; the answer goes out only after that transaction commits.
+//!
+//! On SQLite, whose single write lock makes a connection pool queue up, one writer task owns a
+//! connection and commits queued bookings together (group commit), each in its own savepoint so
+//! that one refused booking does not undo the others.
+
+use crate::audit::{self, Action, Actor};
+use crate::crypto::PatientCipher;
+use crate::query::{self, Filter, Page, PageRequest, fetch_page, int, text};
+use crate::{Backend, Db, Result, StoreError};
+use rand::Rng;
+use shanhai_domain::booking::*;
+use shanhai_domain::clinics::SessionStatus;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Connection};
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot};
+
+/// What a booking request came to.
+#[derive(Debug, Clone)]
+pub enum BookOutcome {
+    Confirmed(PublicBooking),
+    Waitlisted(PublicBooking),
+}
+
+const CODE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+
+fn new_code() -> String {
+    let mut rng = rand::thread_rng();
+    (0..10)
+        .map(|_| char::from(CODE_ALPHABET[rng.gen_range(0..CODE_ALPHABET.len())]))
+        .collect()
+}
+
+fn decode(row: &AnyRow) -> Result<Booking> {
+    Ok(Booking {
+        id: text(row, "id")?,
+        booking_code: text(row, "booking_code")?,
+        session_id: text(row, "session_id")?,
+        status: query::code(row, "status", BookingStatus::parse)?,
+        waitlist_position: sqlx::Row::try_get::<Option<i64>, _>(row, "waitlist_position")?,
+        name_masked: text(row, "name_masked")?,
+        phone_masked: text(row, "phone_masked")?,
+        id_number_masked: text(row, "id_number_masked")?,
+        created_at: text(row, "created_at")?,
+        updated_at: text(row, "updated_at")?,
+    })
+}
+
+/// The patient's view, with the current place in the waitlist.
+async fn public_view(conn: &mut AnyConnection, b: &Booking) -> Result<PublicBooking> {
+    let position = match (b.status, b.waitlist_position) {
+        (BookingStatus::Waitlisted, Some(ticket)) => Some(
+            query::sql_with(
+                "SELECT COUNT(*) AS n FROM bookings WHERE session_id = $1 AND status = 'waitlisted' AND waitlist_position <= $2"
+                    .into(),
+                vec![b.session_id.clone().into(), ticket.into()],
+            )
+            .fetch_one(&mut *conn)
+            .await
+            .map(|r| int(&r, "n"))??,
+        ),
+        _ => None,
+    };
+    Ok(PublicBooking {
+        booking_code: b.booking_code.clone(),
+        status: b.status,
+        waitlist_position: position,
+        session_id: b.session_id.clone(),
+        name_masked: b.name_masked.clone(),
+        phone_masked: b.phone_masked.clone(),
+        id_number_masked: b.id_number_masked.clone(),
+        created_at: b.created_at.clone(),
+    })
+}
+
+/// Books inside the caller's transaction: every check, the place, the encrypted row and the
+/// audit entry, or nothing.
+pub async fn book_on(
+    conn: &mut AnyConnection,
+    cipher: &PatientCipher,
+    actor: &Actor,
+    session_id: &str,
+    new: &NewBooking,
+) -> Result<BookOutcome> {
+    let session = query::sql_with(
+        "SELECT capacity, booked, status, date FROM clinic_sessions WHERE id = $1".into(),
+        vec![session_id.into()],
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    let open = text(&session, "status")? == SessionStatus::Open.code()
+        && text(&session, "date")? >= crate::today().to_string();
+    let person_hash = cipher.digest(new.id_number.as_str());
+    let already = query::sql_with(
+        "SELECT COUNT(*) AS n FROM bookings WHERE session_id = $1 AND person_hash = $2 \
+         AND status IN ('confirmed', 'waitlisted', 'checked-in')"
+            .into(),
+        vec![session_id.into(), person_hash.clone().into()],
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .map(|r| int(&r, "n"))??
+        > 0;
+    match decide(
+        int(&session, "capacity")?,
+        int(&session, "booked")?,
+        open,
+        already,
+        new.waitlist,
+    ) {
+        Decision::Closed => return Err(StoreError::Conflict("error.session_closed")),
+        Decision::AlreadyBooked => return Err(StoreError::Conflict("error.already_booked")),
+        Decision::Full => return Err(StoreError::Conflict("error.session_full")),
+        Decision::Confirm | Decision::Waitlist => {}
+    }
+    // The decision above read a snapshot; the guarded UPDATE is what holds under concurrency.
+    let took_place = query::sql_with(
+        "UPDATE clinic_sessions SET booked = booked + 1 WHERE id = $1 AND booked < capacity AND status = 'open'".into(),
+        vec![session_id.into()],
+    )
+    .execute(&mut *conn)
+    .await?
+    .rows_affected()
+        == 1;
+    let (status, ticket) = if took_place {
+        (BookingStatus::Confirmed, None)
+    } else if new.waitlist {
+        let row = query::sql_with(
+            "UPDATE clinic_sessions SET waitlisted = waitlisted + 1, waitlist_seq = waitlist_seq + 1 \
+             WHERE id = $1 RETURNING waitlist_seq"
+                .into(),
+            vec![session_id.into()],
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+        (BookingStatus::Waitlisted, Some(int(&row, "waitlist_seq")?))
+    } else {
+        return Err(StoreError::Conflict("error.session_full"));
+    };
+    let id = shanhai_domain::ids::new_id();
+    let now = crate::now();
+    let code = new_code();
+    query::sql_with(
+        query::insert_sql(
+            "bookings",
+            &[
+                "id",
+                "session_id",
+                "booking_code",
+                "status",
+                "waitlist_position",
+                "name_enc",
+                "phone_enc",
+                "id_number_enc",
+                "person_hash",
+                "phone_hash",
+                "name_masked",
+                "phone_masked",
+                "id_number_masked",
+                "created_at",
+                "updated_at",
+            ],
+        ),
+        vec![
+            id.clone().into(),
+            session_id.into(),
+            code.clone().into(),
+            status.code().into(),
+            ticket.into(),
+            cipher.encrypt(&new.name).into(),
+            cipher.encrypt(new.phone.as_str()).into(),
+            cipher.encrypt(new.id_number.as_str()).into(),
+            person_hash.into(),
+            cipher.digest(new.phone.as_str()).into(),
+            mask_name(&new.name).into(),
+            new.phone.masked().into(),
+            new.id_number.masked().into(),
+            now.clone().into(),
+            now.into(),
+        ],
+    )
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| StoreError::on_unique(e, "error.already_booked"))?;
+    let booking = get_on(conn, &id).await?;
+    audit::record::<(), _>(
+        conn,
+        actor,
+        Action::Create,
+        "booking",
+        &id,
+        None,
+        Some(&booking),
+    )
+    .await?;
+    let view = public_view(conn, &booking).await?;
+    Ok(match status {
+        BookingStatus::Waitlisted => BookOutcome::Waitlisted(view),
+        _ => BookOutcome::Confirmed(view),
+    })
+}
+
+pub async fn get_on(conn: &mut AnyConnection, id: &str) -> Result<Booking> {
+    let row = query::sql_with(
+        "SELECT * FROM bookings WHERE id = $1".into(),
+        vec![id.into()],
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    decode(&row)
+}
+
+pub async fn get(db: &Db, id: &str) -> Result<Booking> {
+    get_on(&mut *db.pool().acquire().await?, id).await
+}
+
+struct Job {
+    session_id: String,
+    booking: NewBooking,
+    actor: Actor,
+    reply: oneshot::Sender<Result<BookOutcome>>,
+}
+
+/// Where bookings are taken: a group-committing writer on SQLite, pooled transactions on
+/// PostgreSQL.
+#[derive(Clone)]
+pub struct BookingDesk {
+    db: Db,
+    cipher: Arc<PatientCipher>,
+    queue: Option<mpsc::Sender<Job>>,
+}
+
+/// Most bookings committed together.
+const MAX_GROUP: usize = 512;
+
+impl BookingDesk {
+    pub async fn start(db: Db, cipher: Arc<PatientCipher>) -> Result<BookingDesk> {
+        let queue = match db.backend() {
+            Backend::Sqlite => {
+                let (sender, receiver) = mpsc::channel(MAX_GROUP * 8);
+                let conn = db.pool().acquire().await?.detach();
+                tokio::spawn(writer(conn, cipher.clone(), receiver));
+                Some(sender)
+            }
+            Backend::Postgres => None,
+        };
+        Ok(BookingDesk { db, cipher, queue })
+    }
+
+    pub fn cipher(&self) -> &PatientCipher {
+        &self.cipher
+    }
+
+    pub async fn book(
+        &self,
+        actor: &Actor,
+        session_id: &str,
+        booking: NewBooking,
+    ) -> Result<BookOutcome> {
+        match &self.queue {
+            Some(queue) => {
+                let (reply, answer) = oneshot::channel();
+                let job = Job {
+                    session_id: session_id.to_string(),
+                    booking,
+                    actor: actor.clone(),
+                    reply,
+                };
+                queue
+                    .send(job)
+                    .await
+                    .map_err(|_| StoreError::Other("booking writer stopped".into()))?;
+                answer
+                    .await
+                    .map_err(|_| StoreError::Other("booking writer stopped".into()))?
+            }
+            None => {
+                let mut tx = self.db.begin_write().await?;
+                let outcome = book_on(&mut tx, &self.cipher, actor, session_id, &booking).await?;
+                tx.commit().await?;
+                Ok(outcome)
+            }
+        }
+    }
+}
+
+async fn writer(
+    mut conn: AnyConnection,
+    cipher: Arc<PatientCipher>,
+    mut queue: mpsc::Receiver<Job>,
+) {
+    let mut jobs = Vec::with_capacity(MAX_GROUP);
+    while let Some(first) = queue.recv().await {
+        jobs.push(first);
+        while jobs.len() < MAX_GROUP {
+            match queue.try_recv() {
+                Ok(job) => jobs.push(job),
+                Err(_) => break,
+            }
+        }
+        match commit_group(&mut conn, &cipher, &jobs).await {
+            Ok(outcomes) => {
+                for (job, outcome) in jobs.drain(..).zip(outcomes) {
+                    let _ = job.reply.send(outcome);
+                }
+            }
+            Err(e) => {
+                tracing::error!("booking group commit failed: {e}");
+                for job in jobs.drain(..) {
+                    let _ = job
+                        .reply
+                        .send(Err(StoreError::Other(format!("booking not saved: {e}"))));
+                }
+            }
+        }
+    }
+}
+
+async fn commit_group(
+    conn: &mut AnyConnection,
+    cipher: &PatientCipher,
+    jobs: &[Job],
+) -> Result<Vec<Result<BookOutcome>>> {
+    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+    let mut outcomes = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        let mut savepoint = tx.begin().await?;
+        match book_on(
+            &mut savepoint,
+            cipher,
+            &job.actor,
+            &job.session_id,
+            &job.booking,
+        )
+        .await
+        {
+            Ok(outcome) => {
+                savepoint.commit().await?;
+                outcomes.push(Ok(outcome));
+            }
+            Err(refused) => {
+                savepoint.rollback().await?;
+                outcomes.push(Err(refused));
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(outcomes)
+}
+
+/// Finds a booking by its code, for the patient who holds the matching phone number.
+async fn by_code_on(
+    conn: &mut AnyConnection,
+    cipher: &PatientCipher,
+    lookup: &BookingLookup,
+) -> Result<Booking> {
+    let row = query::sql_with(
+        "SELECT * FROM bookings WHERE booking_code = $1".into(),
+        vec![lookup.booking_code.trim().to_ascii_uppercase().into()],
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    let phone = Phone::parse("phone", &lookup.phone)?;
+    if text(&row, "phone_hash")? != cipher.digest(phone.as_str()) {
+        return Err(StoreError::NotFound);
+    }
+    decode(&row)
+}
+
+pub async fn lookup(
+    db: &Db,
+    cipher: &PatientCipher,
+    actor: &Actor,
+    lookup: &BookingLookup,
+) -> Result<PublicBooking> {
+    let mut tx = db.begin_write().await?;
+    let booking = by_code_on(&mut tx, cipher, lookup).await?;
+    audit::record::<(), ()>(
+        &mut tx,
+        actor,
+        Action::Read,
+        "booking",
+        &booking.id,
+        None,
+        None,
+    )
+    .await?;
+    let view = public_view(&mut tx, &booking).await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+/// Frees the booking's place (or its waitlist ticket); the first waiting booking, if any, takes
+/// the freed place.
+async fn release_on(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    booking: &Booking,
+    to: BookingStatus,
+) -> Result<Booking> {
+    let set = |status: BookingStatus, id: &str| {
+        query::sql_with(
+            "UPDATE bookings SET status = $1, updated_at = $2 WHERE id = $3".into(),
+            vec![status.code().into(), crate::now().into(), id.into()],
+        )
+    };
+    set(to, &booking.id).execute(&mut *conn).await?;
+    if booking.status == BookingStatus::Waitlisted {
+        query::sql_with(
+            "UPDATE clinic_sessions SET waitlisted = waitlisted - 1 WHERE id = $1".into(),
+            vec![booking.session_id.clone().into()],
+        )
+        .execute(&mut *conn)
+        .await?;
+    } else {
+        let next = query::sql_with(
+            "SELECT id FROM bookings WHERE session_id = $1 AND status = 'waitlisted' ORDER BY waitlist_position LIMIT 1".into(),
+            vec![booking.session_id.clone().into()],
+        )
+        .fetch_optional(&mut *conn)
+        .await?;
+        match next {
+            Some(row) => {
+                let promoted = get_on(conn, &text(&row, "id")?).await?;
+                set(BookingStatus::Confirmed, &promoted.id)
+                    .execute(&mut *conn)
+                    .await?;
+                query::sql_with(
+                    "UPDATE clinic_sessions SET waitlisted = waitlisted - 1 WHERE id = $1".into(),
+                    vec![booking.session_id.clone().into()],
+                )
+                .execute(&mut *conn)
+                .await?;
+                let after = get_on(conn, &promoted.id).await?;
+                audit::record(
+                    conn,
+                    actor,
+                    Action::Update,
+                    "booking",
+                    &promoted.id,
+                    Some(&promoted),
+                    Some(&after),
+                )
+                .await?;
+            }
+            None => {
+                query::sql_with(
+                    "UPDATE clinic_sessions SET booked = booked - 1 WHERE id = $1".into(),
+                    vec![booking.session_id.clone().into()],
+                )
+                .execute(&mut *conn)
+                .await?;
+            }
+        }
+    }
+    let after = get_on(conn, &booking.id).await?;
+    audit::record(
+        conn,
+        actor,
+        Action::Update,
+        "booking",
+        &booking.id,
+        Some(booking),
+        Some(&after),
+    )
+    .await?;
+    Ok(after)
+}
+
+/// The patient cancels with their code and phone number.
+pub async fn cancel(
+    db: &Db,
+    cipher: &PatientCipher,
+    actor: &Actor,
+    lookup: &BookingLookup,
+) -> Result<PublicBooking> {
+    let mut tx = db.begin_write().await?;
+    let booking = by_code_on(&mut tx, cipher, lookup).await?;
+    if !matches!(
+        booking.status,
+        BookingStatus::Confirmed | BookingStatus::Waitlisted
+    ) {
+        return Err(StoreError::Conflict("error.booking_not_cancellable"));
+    }
+    let after = release_on(&mut tx, actor, &booking, BookingStatus::Cancelled).await?;
+    let view = public_view(&mut tx, &after).await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+/// Check-in or no-show, on or after the session's day.
+pub async fn mark(db: &Db, actor: &Actor, booking_id: &str, to: BookingStatus) -> Result<Booking> {
+    let mut tx = db.begin_write().await?;
+    let before = get_on(&mut tx, booking_id).await?;
+    let session = crate::clinics::get_on(&mut tx, &before.session_id).await?;
+    if session.date > crate::today().to_string() {
+        return Err(StoreError::Conflict("error.session_not_yet"));
+    }
+    if before.status != BookingStatus::Confirmed {
+        return Err(StoreError::Conflict("error.booking_not_confirmed"));
+    }
+    query::sql_with(
+        "UPDATE bookings SET status = $1, updated_at = $2 WHERE id = $3".into(),
+        vec![to.code().into(), crate::now().into(), booking_id.into()],
+    )
+    .execute(&mut *tx)
+    .await?;
+    let after = get_on(&mut tx, booking_id).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        Action::Update,
+        "booking",
+        booking_id,
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// A session's bookings as staff see them (masked); the read is audited.
+pub async fn list_for_session(
+    db: &Db,
+    actor: &Actor,
+    session_id: &str,
+    status: Option<&str>,
+    page: PageRequest,
+) -> Result<Page<Booking>> {
+    let mut filter = Filter::default();
+    filter
+        .eq("session_id", Some(session_id))
+        .eq("status", status);
+    let result = fetch_page(
+        db.pool(),
+        "*",
+        "bookings",
+        &filter,
+        "status, waitlist_position, created_at, id",
+        page,
+        decode,
+    )
+    .await?;
+    let mut tx = db.begin_write().await?;
+    audit::record::<(), _>(
+        &mut tx,
+        actor,
+        Action::Read,
+        "clinic_session_bookings",
+        session_id,
+        None,
+        Some(&serde_json::json!({"count": result.items.len()})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(result)
+}
+
+/// The unmasked name and phone of a booking, for the coordinator who must call the patient
+/// (e.g. when a session is cancelled). Audited as a read of patient data.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Contact {
+    pub name: String,
+    pub phone: String,
+}
+
+pub async fn contact(
+    db: &Db,
+    cipher: &PatientCipher,
+    actor: &Actor,
+    booking_id: &str,
+) -> Result<Contact> {
+    let mut tx = db.begin_write().await?;
+    let row = query::sql_with(
+        "SELECT name_enc, phone_enc FROM bookings WHERE id = $1".into(),
+        vec![booking_id.into()],
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    let undecryptable =
+        || StoreError::Other("patient data cannot be decrypted with this key".into());
+    let contact = Contact {
+        name: cipher
+            .decrypt(&text(&row, "name_enc")?)
+            .ok_or_else(undecryptable)?,
+        phone: cipher
+            .decrypt(&text(&row, "phone_enc")?)
+            .ok_or_else(undecryptable)?,
+    };
+    audit::record::<(), _>(
+        &mut tx,
+        actor,
+        Action::Read,
+        "booking_contact",
+        booking_id,
+        None,
+        Some(&serde_json::json!({"fields": ["name", "phone"]})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(contact)
+}
+
+/// Counts by status, for checking invariants in tests and `shanhai verify`.
+pub async fn confirmed_count(db: &Db, session_id: &str) -> Result<i64> {
+    let row = query::sql_with(
+        "SELECT COUNT(*) AS n FROM bookings WHERE session_id = $1 AND status IN ('confirmed', 'checked-in', 'no-show')".into(),
+        vec![session_id.into()],
+    )
+    .fetch_one(db.pool())
+    .await?;
+    int(&row, "n")
+}

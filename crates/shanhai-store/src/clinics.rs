@@ -1,0 +1,264 @@
+//! Visiting-expert clinic sessions (出诊排班).
+
+use crate::audit::Actor;
+use crate::query::{self, Arg, Filter, Page, PageRequest, fetch_page, int, opt_text, text};
+use crate::record::{self, Table};
+use crate::{Db, Result, StoreError, departments, dispatch, institutions, people};
+use shanhai_domain::Invalid;
+use shanhai_domain::clinics::*;
+use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
+
+pub struct ClinicSessions;
+
+const SELECT: &str = "c.*, p.name AS expert_name, p.title AS expert_title, p.honours AS expert_honours, \
+    hi.name AS home_institution_name, i.name AS institution_name, i.region_code AS region_code, \
+    r.name AS region_name, d.name AS department_name, COALESCE(d.specialty_code, p.specialty_code) AS specialty_code";
+const FROM: &str = "clinic_sessions c JOIN people p ON p.id = c.expert_id \
+    JOIN institutions hi ON hi.id = p.institution_id JOIN institutions i ON i.id = c.institution_id \
+    LEFT JOIN regions r ON r.code = i.region_code LEFT JOIN departments d ON d.id = c.department_id";
+
+impl Table for ClinicSessions {
+    type Record = ClinicSession;
+    const TABLE: &'static str = "clinic_sessions";
+    const ENTITY: &'static str = "clinic_session";
+    const SELECT: &'static str = SELECT;
+    const FROM: &'static str = FROM;
+    const ID: &'static str = "c.id";
+    const CONFLICT: &'static str = "error.session_exists";
+
+    fn decode(row: &AnyRow) -> Result<ClinicSession> {
+        let capacity = int(row, "capacity")?;
+        let booked = int(row, "booked")?;
+        Ok(ClinicSession {
+            id: text(row, "id")?,
+            expert_id: text(row, "expert_id")?,
+            expert_name: opt_text(row, "expert_name")?,
+            expert_title: opt_text(row, "expert_title")?,
+            expert_honours: opt_text(row, "expert_honours")?
+                .and_then(|h| serde_json::from_str(&h).ok())
+                .unwrap_or_default(),
+            home_institution_name: opt_text(row, "home_institution_name")?,
+            institution_id: text(row, "institution_id")?,
+            institution_name: opt_text(row, "institution_name")?,
+            region_code: opt_text(row, "region_code")?,
+            region_name: opt_text(row, "region_name")?,
+            department_id: opt_text(row, "department_id")?,
+            department_name: opt_text(row, "department_name")?,
+            specialty_code: opt_text(row, "specialty_code")?,
+            assignment_id: opt_text(row, "assignment_id")?,
+            date: text(row, "date")?,
+            start: text(row, "start_time")?,
+            end: text(row, "end_time")?,
+            capacity,
+            booked,
+            available: (capacity - booked).max(0),
+            waitlisted: int(row, "waitlisted")?,
+            slot_minutes: int(row, "slot_minutes")?,
+            visit_type: query::code(row, "visit_type", VisitType::parse)?,
+            status: query::code(row, "status", SessionStatus::parse)?,
+            note: opt_text(row, "note")?,
+            created_at: text(row, "created_at")?,
+            updated_at: text(row, "updated_at")?,
+        })
+    }
+}
+
+pub async fn get_on(conn: &mut AnyConnection, id: &str) -> Result<ClinicSession> {
+    record::get_on::<ClinicSessions>(conn, id).await
+}
+
+pub async fn get(db: &Db, id: &str) -> Result<ClinicSession> {
+    record::get::<ClinicSessions>(db, id).await
+}
+
+const COLUMNS: &[&str] = &[
+    "expert_id",
+    "institution_id",
+    "department_id",
+    "assignment_id",
+    "date",
+    "start_time",
+    "end_time",
+    "capacity",
+    "slot_minutes",
+    "visit_type",
+    "note",
+];
+
+fn args(new: &NewClinicSession) -> Vec<Arg> {
+    vec![
+        new.expert_id.clone().into(),
+        new.institution_id.clone().into(),
+        new.department_id.clone().into(),
+        new.assignment_id.clone().into(),
+        new.date.to_string().into(),
+        new.window.start.format("%H:%M").to_string().into(),
+        new.window.end.format("%H:%M").to_string().into(),
+        new.capacity.into(),
+        new.slot_minutes.into(),
+        new.visit_type.code().into(),
+        new.note.clone().into(),
+    ]
+}
+
+async fn check(conn: &mut AnyConnection, new: &NewClinicSession) -> Result<()> {
+    match people::get_on(conn, &new.expert_id).await {
+        Err(StoreError::NotFound) => {
+            return Err(Invalid::new("expert_id", "error.unknown_person").into());
+        }
+        other => other.map(|_| ())?,
+    }
+    institutions::require(conn, "institution_id", &new.institution_id).await?;
+    if let Some(d) = &new.department_id {
+        departments::require_in(conn, "department_id", d, &new.institution_id).await?;
+    }
+    if let Some(a) = &new.assignment_id {
+        let assignment = match dispatch::get_assignment_on(conn, a).await {
+            Err(StoreError::NotFound) => {
+                return Err(Invalid::new("assignment_id", "error.unknown_assignment").into());
+            }
+            other => other?,
+        };
+        if assignment.person_id != new.expert_id {
+            return Err(Invalid::new("assignment_id", "error.assignment_other_person").into());
+        }
+    }
+    Ok(())
+}
+
+pub async fn create_on(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    new: &NewClinicSession,
+) -> Result<ClinicSession> {
+    check(conn, new).await?;
+    let mut columns = COLUMNS.to_vec();
+    columns.extend(["booked", "waitlisted", "waitlist_seq", "status"]);
+    let mut a = args(new);
+    a.extend([
+        0i64.into(),
+        0i64.into(),
+        0i64.into(),
+        SessionStatus::Open.code().into(),
+    ]);
+    record::insert::<ClinicSessions>(conn, actor, &columns, a).await
+}
+
+pub async fn create(db: &Db, actor: &Actor, new: &NewClinicSession) -> Result<ClinicSession> {
+    let mut tx = db.begin_write().await?;
+    let created = create_on(&mut tx, actor, new).await?;
+    tx.commit().await?;
+    Ok(created)
+}
+
+/// Creates several sessions in one transaction: all of them or none.
+pub async fn create_many(
+    db: &Db,
+    actor: &Actor,
+    sessions: &[NewClinicSession],
+) -> Result<Vec<ClinicSession>> {
+    let mut tx = db.begin_write().await?;
+    let mut created = Vec::with_capacity(sessions.len());
+    for new in sessions {
+        created.push(create_on(&mut tx, actor, new).await?);
+    }
+    tx.commit().await?;
+    Ok(created)
+}
+
+/// Changes a session; the capacity cannot drop below the bookings already confirmed.
+pub async fn update(
+    db: &Db,
+    actor: &Actor,
+    id: &str,
+    new: &NewClinicSession,
+) -> Result<ClinicSession> {
+    let mut tx = db.begin_write().await?;
+    let before = get_on(&mut tx, id).await?;
+    check(&mut tx, new).await?;
+    if new.capacity < before.booked {
+        return Err(Invalid::new("capacity", "error.capacity_below_booked").into());
+    }
+    let after = record::update::<ClinicSessions>(&mut tx, actor, id, COLUMNS, args(new)).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Cancels a session (停诊). Its bookings stay, so the coordinator can reach every patient.
+pub async fn cancel(db: &Db, actor: &Actor, id: &str) -> Result<ClinicSession> {
+    let mut tx = db.begin_write().await?;
+    let before = get_on(&mut tx, id).await?;
+    if before.status == SessionStatus::Cancelled {
+        return Err(StoreError::Conflict("error.session_already_cancelled"));
+    }
+    let after = record::update::<ClinicSessions>(
+        &mut tx,
+        actor,
+        id,
+        &["status"],
+        vec![SessionStatus::Cancelled.code().into()],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct SessionFilter {
+    pub institution: Option<String>,
+    pub expert: Option<String>,
+    pub assignment: Option<String>,
+    /// Hospitals in this region or below.
+    pub region: Option<String>,
+    /// A 诊疗科目 code; sub-specialties match their parent.
+    pub specialty: Option<String>,
+    pub from: Option<String>,
+    pub until: Option<String>,
+    pub status: Option<String>,
+    /// Search in the expert's and the hospital's names.
+    pub q: Option<String>,
+    /// Only sessions on hospitals in this set (a coordinator's reach).
+    pub institutions_in: Option<std::collections::BTreeSet<String>>,
+}
+
+pub async fn list(db: &Db, f: &SessionFilter, page: PageRequest) -> Result<Page<ClinicSession>> {
+    let mut filter = Filter::default();
+    filter
+        .eq("c.institution_id", f.institution.as_deref())
+        .eq("c.expert_id", f.expert.as_deref())
+        .eq("c.assignment_id", f.assignment.as_deref())
+        .eq("c.status", f.status.as_deref())
+        .search(&["p.name", "i.name"], f.q.as_deref());
+    if let Some(d) = f.from.as_deref().filter(|d| !d.is_empty()) {
+        filter.raw("c.date >= {}", d.into());
+    }
+    if let Some(d) = f.until.as_deref().filter(|d| !d.is_empty()) {
+        filter.raw("c.date <= {}", d.into());
+    }
+    if let Some(region) = f.region.as_deref().filter(|r| !r.trim().is_empty()) {
+        let prefix = shanhai_domain::registry::RegionCode::parse("region", region)
+            .map(|c| c.prefix().to_string())
+            .unwrap_or_else(|_| region.trim().to_string());
+        filter.raw("i.region_code LIKE {}", format!("{prefix}%").into());
+    }
+    if let Some(s) = f.specialty.as_deref().filter(|s| !s.trim().is_empty()) {
+        filter.raw(
+            "(COALESCE(d.specialty_code, p.specialty_code) = {} OR COALESCE(d.specialty_code, p.specialty_code) LIKE {} || '.%')",
+            s.trim().into(),
+        );
+    }
+    if let Some(set) = &f.institutions_in {
+        filter.within("c.institution_id", set);
+    }
+    fetch_page(
+        db.pool(),
+        SELECT,
+        FROM,
+        &filter,
+        "c.date, c.start_time, i.name, c.id",
+        page,
+        ClinicSessions::decode,
+    )
+    .await
+}

@@ -1,0 +1,586 @@
+//! Expert dispatch (C2): schemes, batches, assignments and the days actually served.
+
+use crate::audit::{self, Action, Actor};
+use crate::query::{self, Arg, Filter, Page, PageRequest, fetch_page, int, opt_text, text};
+use crate::record::{self, Table};
+use crate::{Db, Result, StoreError, departments, institutions, people, programs};
+use chrono::NaiveDate;
+use shanhai_domain::Invalid;
+use shanhai_domain::dispatch::*;
+use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
+
+// ---- schemes ----
+
+pub struct Schemes;
+
+impl Table for Schemes {
+    type Record = Scheme;
+    const TABLE: &'static str = "dispatch_schemes";
+    const ENTITY: &'static str = "dispatch_scheme";
+    const SELECT: &'static str = "*";
+    const FROM: &'static str = "dispatch_schemes";
+    const ID: &'static str = "id";
+    const CONFLICT: &'static str = "error.scheme_exists";
+
+    fn decode(row: &AnyRow) -> Result<Scheme> {
+        Ok(Scheme {
+            id: text(row, "id")?,
+            program_id: text(row, "program_id")?,
+            name: text(row, "name")?,
+            description: opt_text(row, "description")?,
+            created_at: text(row, "created_at")?,
+            updated_at: text(row, "updated_at")?,
+        })
+    }
+}
+
+pub async fn create_scheme_on(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    new: &NewScheme,
+) -> Result<Scheme> {
+    programs::require(conn, "program_id", &new.program_id).await?;
+    record::insert::<Schemes>(
+        conn,
+        actor,
+        &["program_id", "name", "description"],
+        vec![
+            new.program_id.clone().into(),
+            new.name.clone().into(),
+            new.description.clone().into(),
+        ],
+    )
+    .await
+}
+
+pub async fn create_scheme(db: &Db, actor: &Actor, new: &NewScheme) -> Result<Scheme> {
+    let mut tx = db.begin_write().await?;
+    let created = create_scheme_on(&mut tx, actor, new).await?;
+    tx.commit().await?;
+    Ok(created)
+}
+
+pub async fn list_schemes(
+    db: &Db,
+    program: Option<&str>,
+    page: PageRequest,
+) -> Result<Page<Scheme>> {
+    let mut filter = Filter::default();
+    filter.eq("program_id", program);
+    fetch_page(
+        db.pool(),
+        "*",
+        "dispatch_schemes",
+        &filter,
+        "name, id",
+        page,
+        Schemes::decode,
+    )
+    .await
+}
+
+// ---- batches ----
+
+pub struct Batches;
+
+const BATCH_SELECT: &str = "b.*, s.name AS scheme_name, \
+    (SELECT COUNT(*) FROM assignments a WHERE a.batch_id = b.id) AS assignment_count";
+const BATCH_FROM: &str = "batches b LEFT JOIN dispatch_schemes s ON s.id = b.scheme_id";
+
+impl Table for Batches {
+    type Record = Batch;
+    const TABLE: &'static str = "batches";
+    const ENTITY: &'static str = "batch";
+    const SELECT: &'static str = BATCH_SELECT;
+    const FROM: &'static str = BATCH_FROM;
+    const ID: &'static str = "b.id";
+    const CONFLICT: &'static str = "error.batch_exists";
+
+    fn decode(row: &AnyRow) -> Result<Batch> {
+        Ok(Batch {
+            id: text(row, "id")?,
+            program_id: text(row, "program_id")?,
+            scheme_id: opt_text(row, "scheme_id")?,
+            scheme_name: opt_text(row, "scheme_name")?,
+            pairing_id: opt_text(row, "pairing_id")?,
+            number: int(row, "number")?,
+            name: opt_text(row, "name")?,
+            start_date: text(row, "start_date")?,
+            end_date: text(row, "end_date")?,
+            assignment_count: int(row, "assignment_count")?,
+            created_at: text(row, "created_at")?,
+            updated_at: text(row, "updated_at")?,
+        })
+    }
+}
+
+pub async fn get_batch(db: &Db, id: &str) -> Result<Batch> {
+    record::get::<Batches>(db, id).await
+}
+
+const BATCH_COLUMNS: &[&str] = &[
+    "program_id",
+    "scheme_id",
+    "pairing_id",
+    "number",
+    "name",
+    "start_date",
+    "end_date",
+];
+
+fn batch_args(new: &NewBatch) -> Vec<Arg> {
+    vec![
+        new.program_id.clone().into(),
+        new.scheme_id.clone().into(),
+        new.pairing_id.clone().into(),
+        new.number.into(),
+        new.name.clone().into(),
+        new.start_date.to_string().into(),
+        new.end_date.to_string().into(),
+    ]
+}
+
+async fn check_batch(conn: &mut AnyConnection, new: &NewBatch) -> Result<()> {
+    programs::require(conn, "program_id", &new.program_id).await?;
+    if let Some(scheme) = &new.scheme_id {
+        let s =
+            record::require::<Schemes>(conn, "scheme_id", scheme, "error.unknown_scheme").await?;
+        if s.program_id != new.program_id {
+            return Err(Invalid::new("scheme_id", "error.scheme_other_program").into());
+        }
+    }
+    if let Some(pairing) = &new.pairing_id {
+        let p = crate::pairings::require(conn, "pairing_id", pairing).await?;
+        if p.program_id != new.program_id {
+            return Err(Invalid::new("pairing_id", "error.pairing_other_program").into());
+        }
+    }
+    Ok(())
+}
+
+pub async fn create_batch_on(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    new: &NewBatch,
+) -> Result<Batch> {
+    check_batch(conn, new).await?;
+    record::insert::<Batches>(conn, actor, BATCH_COLUMNS, batch_args(new)).await
+}
+
+pub async fn create_batch(db: &Db, actor: &Actor, new: &NewBatch) -> Result<Batch> {
+    let mut tx = db.begin_write().await?;
+    let created = create_batch_on(&mut tx, actor, new).await?;
+    tx.commit().await?;
+    Ok(created)
+}
+
+pub async fn update_batch(db: &Db, actor: &Actor, id: &str, new: &NewBatch) -> Result<Batch> {
+    let mut tx = db.begin_write().await?;
+    record::get_on::<Batches>(&mut tx, id).await?;
+    check_batch(&mut tx, new).await?;
+    let outside: i64 = query::sql_with(
+        "SELECT COUNT(*) AS n FROM assignments WHERE batch_id = $1 AND (start_date < $2 OR end_date > $3)".into(),
+        vec![id.into(), new.start_date.to_string().into(), new.end_date.to_string().into()],
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .map(|r| int(&r, "n"))??;
+    if outside > 0 {
+        return Err(Invalid::new("start_date", "error.batch_excludes_assignments").into());
+    }
+    let after =
+        record::update::<Batches>(&mut tx, actor, id, BATCH_COLUMNS, batch_args(new)).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct BatchFilter {
+    pub program: Option<String>,
+    pub scheme: Option<String>,
+    pub pairing: Option<String>,
+}
+
+pub async fn list_batches(db: &Db, f: &BatchFilter, page: PageRequest) -> Result<Page<Batch>> {
+    let mut filter = Filter::default();
+    filter
+        .eq("b.program_id", f.program.as_deref())
+        .eq("b.scheme_id", f.scheme.as_deref())
+        .eq("b.pairing_id", f.pairing.as_deref());
+    fetch_page(
+        db.pool(),
+        BATCH_SELECT,
+        BATCH_FROM,
+        &filter,
+        "b.program_id, b.number",
+        page,
+        Batches::decode,
+    )
+    .await
+}
+
+// ---- assignments ----
+
+pub struct Assignments;
+
+const ASSIGNMENT_SELECT: &str = "a.*, b.number AS batch_number, b.program_id AS program_id, \
+    p.name AS person_name, p.title AS person_title, hi.name AS home_institution_name, \
+    i.name AS institution_name, d.name AS department_name, \
+    (SELECT COUNT(*) FROM service_days s WHERE s.assignment_id = a.id) AS days_served";
+const ASSIGNMENT_FROM: &str = "assignments a JOIN batches b ON b.id = a.batch_id \
+    JOIN people p ON p.id = a.person_id JOIN institutions hi ON hi.id = p.institution_id \
+    JOIN institutions i ON i.id = a.institution_id LEFT JOIN departments d ON d.id = a.department_id";
+
+impl Table for Assignments {
+    type Record = Assignment;
+    const TABLE: &'static str = "assignments";
+    const ENTITY: &'static str = "assignment";
+    const SELECT: &'static str = ASSIGNMENT_SELECT;
+    const FROM: &'static str = ASSIGNMENT_FROM;
+    const ID: &'static str = "a.id";
+    const CONFLICT: &'static str = "error.assignment_exists";
+
+    fn decode(row: &AnyRow) -> Result<Assignment> {
+        Ok(Assignment {
+            id: text(row, "id")?,
+            batch_id: text(row, "batch_id")?,
+            batch_number: sqlx::Row::try_get::<Option<i64>, _>(row, "batch_number")?,
+            program_id: opt_text(row, "program_id")?,
+            person_id: text(row, "person_id")?,
+            person_name: opt_text(row, "person_name")?,
+            person_title: opt_text(row, "person_title")?,
+            home_institution_name: opt_text(row, "home_institution_name")?,
+            institution_id: text(row, "institution_id")?,
+            institution_name: opt_text(row, "institution_name")?,
+            department_id: opt_text(row, "department_id")?,
+            department_name: opt_text(row, "department_name")?,
+            mode: query::code(row, "mode", AssignmentMode::parse)?,
+            post: query::code(row, "post", Post::parse)?,
+            weekdays: serde_json::from_str(&text(row, "weekdays")?).unwrap_or_default(),
+            start_date: text(row, "start_date")?,
+            end_date: text(row, "end_date")?,
+            days_served: int(row, "days_served")?,
+            created_at: text(row, "created_at")?,
+            updated_at: text(row, "updated_at")?,
+        })
+    }
+}
+
+pub async fn get_assignment_on(conn: &mut AnyConnection, id: &str) -> Result<Assignment> {
+    record::get_on::<Assignments>(conn, id).await
+}
+
+pub async fn get_assignment(db: &Db, id: &str) -> Result<Assignment> {
+    record::get::<Assignments>(db, id).await
+}
+
+const ASSIGNMENT_COLUMNS: &[&str] = &[
+    "batch_id",
+    "person_id",
+    "institution_id",
+    "department_id",
+    "mode",
+    "post",
+    "weekdays",
+    "start_date",
+    "end_date",
+];
+
+fn assignment_args(new: &NewAssignment) -> Vec<Arg> {
+    vec![
+        new.batch_id.clone().into(),
+        new.person_id.clone().into(),
+        new.institution_id.clone().into(),
+        new.department_id.clone().into(),
+        new.mode.code().into(),
+        new.post.code().into(),
+        serde_json::to_string(&new.weekdays.to_vec())
+            .unwrap_or_else(|_| "[]".into())
+            .into(),
+        new.start_date.to_string().into(),
+        new.end_date.to_string().into(),
+    ]
+}
+
+fn date(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
+}
+
+/// Checks references, the batch period and that the person is nowhere else on the same days.
+async fn check_assignment(
+    conn: &mut AnyConnection,
+    new: &NewAssignment,
+    id: Option<&str>,
+) -> Result<()> {
+    let batch =
+        record::require::<Batches>(conn, "batch_id", &new.batch_id, "error.unknown_batch").await?;
+    new.check_within(date(&batch.start_date), date(&batch.end_date))?;
+    match people::get_on(conn, &new.person_id).await {
+        Err(StoreError::NotFound) => {
+            return Err(Invalid::new("person_id", "error.unknown_person").into());
+        }
+        other => other.map(|_| ())?,
+    }
+    institutions::require(conn, "institution_id", &new.institution_id).await?;
+    if let Some(department) = &new.department_id {
+        departments::require_in(conn, "department_id", department, &new.institution_id).await?;
+    }
+    let rows = query::sql_with(
+        format!(
+            "SELECT {ASSIGNMENT_SELECT} FROM {ASSIGNMENT_FROM} \
+             WHERE a.person_id = $1 AND a.start_date <= $2 AND a.end_date >= $3 AND a.id <> $4"
+        ),
+        vec![
+            new.person_id.clone().into(),
+            new.end_date.to_string().into(),
+            new.start_date.to_string().into(),
+            id.unwrap_or("").into(),
+        ],
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mine = new.presence();
+    for row in &rows {
+        let other = Assignments::decode(row)?;
+        if other.presence().is_some_and(|p| p.clashes_with(&mine)) {
+            return Err(StoreError::Conflict("error.assignment_clash"));
+        }
+    }
+    Ok(())
+}
+
+pub async fn create_assignment_on(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    new: &NewAssignment,
+) -> Result<Assignment> {
+    check_assignment(conn, new, None).await?;
+    record::insert::<Assignments>(conn, actor, ASSIGNMENT_COLUMNS, assignment_args(new)).await
+}
+
+pub async fn create_assignment(db: &Db, actor: &Actor, new: &NewAssignment) -> Result<Assignment> {
+    let mut tx = db.begin_write().await?;
+    let created = create_assignment_on(&mut tx, actor, new).await?;
+    tx.commit().await?;
+    Ok(created)
+}
+
+pub async fn update_assignment(
+    db: &Db,
+    actor: &Actor,
+    id: &str,
+    new: &NewAssignment,
+) -> Result<Assignment> {
+    let mut tx = db.begin_write().await?;
+    get_assignment_on(&mut tx, id).await?;
+    check_assignment(&mut tx, new, Some(id)).await?;
+    let after =
+        record::update::<Assignments>(&mut tx, actor, id, ASSIGNMENT_COLUMNS, assignment_args(new))
+            .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct AssignmentFilter {
+    pub program: Option<String>,
+    pub batch: Option<String>,
+    /// The recipient institution.
+    pub institution: Option<String>,
+    pub person: Option<String>,
+    /// Assignments whose period includes this date.
+    pub active_on: Option<String>,
+    /// Recipient institutions in this region or below.
+    pub region: Option<String>,
+    /// Periods overlapping `[from, until]`.
+    pub from: Option<String>,
+    pub until: Option<String>,
+    pub q: Option<String>,
+}
+
+fn assignment_filter(f: &AssignmentFilter) -> Filter {
+    let mut filter = Filter::default();
+    filter
+        .eq("b.program_id", f.program.as_deref())
+        .eq("a.batch_id", f.batch.as_deref())
+        .eq("a.institution_id", f.institution.as_deref())
+        .eq("a.person_id", f.person.as_deref())
+        .search(&["p.name"], f.q.as_deref());
+    if let Some(d) = f.active_on.as_deref().filter(|d| !d.is_empty()) {
+        filter
+            .raw("a.start_date <= {}", d.into())
+            .raw("a.end_date >= {}", d.into());
+    }
+    if let Some(d) = f.until.as_deref().filter(|d| !d.is_empty()) {
+        filter.raw("a.start_date <= {}", d.into());
+    }
+    if let Some(d) = f.from.as_deref().filter(|d| !d.is_empty()) {
+        filter.raw("a.end_date >= {}", d.into());
+    }
+    if let Some(region) = f.region.as_deref().filter(|r| !r.trim().is_empty()) {
+        let prefix = shanhai_domain::registry::RegionCode::parse("region", region)
+            .map(|c| c.prefix().to_string())
+            .unwrap_or_else(|_| region.trim().to_string());
+        filter.raw("i.region_code LIKE {}", format!("{prefix}%").into());
+    }
+    filter
+}
+
+pub async fn list_assignments(
+    db: &Db,
+    f: &AssignmentFilter,
+    page: PageRequest,
+) -> Result<Page<Assignment>> {
+    fetch_page(
+        db.pool(),
+        ASSIGNMENT_SELECT,
+        ASSIGNMENT_FROM,
+        &assignment_filter(f),
+        "a.start_date DESC, p.name, a.id",
+        page,
+        Assignments::decode,
+    )
+    .await
+}
+
+/// Every assignment matching the filter (for calendars), at most `limit`.
+pub async fn all_assignments(db: &Db, f: &AssignmentFilter, limit: i64) -> Result<Vec<Assignment>> {
+    let filter = assignment_filter(f);
+    let n = filter.args.len();
+    let mut args = filter.args.clone();
+    args.push(limit.into());
+    let rows = query::sql_with(
+        format!(
+            "SELECT {ASSIGNMENT_SELECT} FROM {ASSIGNMENT_FROM}{} ORDER BY p.name, a.id LIMIT ${}",
+            filter.sql(),
+            n + 1
+        ),
+        args,
+    )
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter().map(Assignments::decode).collect()
+}
+
+// ---- days served ----
+
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct ServiceDay {
+    pub id: String,
+    pub assignment_id: String,
+    pub day: String,
+    pub note: Option<String>,
+    pub created_at: String,
+}
+
+fn decode_day(row: &AnyRow) -> Result<ServiceDay> {
+    Ok(ServiceDay {
+        id: text(row, "id")?,
+        assignment_id: text(row, "assignment_id")?,
+        day: text(row, "day")?,
+        note: opt_text(row, "note")?,
+        created_at: text(row, "created_at")?,
+    })
+}
+
+pub async fn service_days(db: &Db, assignment_id: &str) -> Result<Vec<ServiceDay>> {
+    let rows = query::sql_with(
+        "SELECT * FROM service_days WHERE assignment_id = $1 ORDER BY day".into(),
+        vec![assignment_id.into()],
+    )
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter().map(decode_day).collect()
+}
+
+/// Records a day served (check-in). The day must fall inside the assignment's period.
+pub async fn record_day(
+    db: &Db,
+    actor: &Actor,
+    assignment_id: &str,
+    day: NaiveDate,
+    note: Option<String>,
+) -> Result<ServiceDay> {
+    let mut tx = db.begin_write().await?;
+    let a = get_assignment_on(&mut tx, assignment_id).await?;
+    if day < date(&a.start_date) || day > date(&a.end_date) {
+        return Err(Invalid::new("day", "error.day_outside_assignment").into());
+    }
+    let id = shanhai_domain::ids::new_id();
+    let now = crate::now();
+    query::sql_with(
+        query::insert_sql(
+            "service_days",
+            &[
+                "id",
+                "assignment_id",
+                "day",
+                "note",
+                "created_at",
+                "updated_at",
+            ],
+        ),
+        vec![
+            id.clone().into(),
+            assignment_id.into(),
+            day.to_string().into(),
+            note.into(),
+            now.clone().into(),
+            now.into(),
+        ],
+    )
+    .execute(&mut *tx)
+    .await
+    .map_err(|e| StoreError::on_unique(e, "error.day_already_recorded"))?;
+    let row = query::sql_with(
+        "SELECT * FROM service_days WHERE id = $1".into(),
+        vec![id.clone().into()],
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let created = decode_day(&row)?;
+    audit::record::<(), _>(
+        &mut tx,
+        actor,
+        Action::Create,
+        "service_day",
+        &id,
+        None,
+        Some(&created),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(created)
+}
+
+/// Removes a day recorded by mistake; the audit log keeps what it was.
+pub async fn remove_day(db: &Db, actor: &Actor, assignment_id: &str, day: NaiveDate) -> Result<()> {
+    let mut tx = db.begin_write().await?;
+    let row = query::sql_with(
+        "SELECT * FROM service_days WHERE assignment_id = $1 AND day = $2".into(),
+        vec![assignment_id.into(), day.to_string().into()],
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    let before = decode_day(&row)?;
+    query::sql_with(
+        "DELETE FROM service_days WHERE id = $1".into(),
+        vec![before.id.clone().into()],
+    )
+    .execute(&mut *tx)
+    .await?;
+    audit::record::<_, ()>(
+        &mut tx,
+        actor,
+        Action::Delete,
+        "service_day",
+        &before.id,
+        Some(&before),
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,611 @@
+//! Expert dispatch (C2): schemes, batches, assignments, days served and the week calendar.
+
+use super::{ApiQuery, IdPath, JsonBody, PageParams};
+use crate::AppState;
+use crate::auth::{AccessFacts, Caller};
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use shanhai_domain::Invalid;
+use shanhai_domain::clinics::{
+    ClinicSession, ClinicSessionInput, GenerateSessionsInput, clinic_dates,
+};
+use shanhai_domain::dispatch::*;
+use shanhai_store::dispatch::{self, AssignmentFilter, BatchFilter, ServiceDay};
+use shanhai_store::{Page, StoreError, clinics, pairings};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(
+        list_schemes,
+        create_scheme,
+        list_batches,
+        create_batch,
+        get_batch,
+        update_batch,
+        list_assignments,
+        create_assignment,
+        get_assignment,
+        update_assignment,
+        list_days,
+        record_day,
+        remove_day,
+        generate_sessions,
+        calendar,
+    ),
+    components(schemas(
+        Scheme,
+        SchemeInput,
+        Batch,
+        BatchInput,
+        Assignment,
+        AssignmentInput,
+        AssignmentMode,
+        Post,
+        ServiceDay,
+        DayInput,
+        Calendar,
+        CalendarDay,
+        CalendarExpert,
+        GenerateSessionsInput,
+    ))
+)]
+pub struct DispatchApi;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/v1/dispatch-schemes",
+            get(list_schemes).post(create_scheme),
+        )
+        .route("/api/v1/batches", get(list_batches).post(create_batch))
+        .route("/api/v1/batches/{id}", get(get_batch).put(update_batch))
+        .route(
+            "/api/v1/assignments",
+            get(list_assignments).post(create_assignment),
+        )
+        .route(
+            "/api/v1/assignments/{id}",
+            get(get_assignment).put(update_assignment),
+        )
+        .route(
+            "/api/v1/assignments/{id}/service-days",
+            get(list_days).post(record_day),
+        )
+        .route(
+            "/api/v1/assignments/{id}/service-days/{day}",
+            delete(remove_day),
+        )
+        .route(
+            "/api/v1/assignments/{id}/clinic-sessions",
+            post(generate_sessions),
+        )
+        .route("/api/v1/dispatch/calendar", get(calendar))
+}
+
+fn allow(ok: bool) -> ApiResult<()> {
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden())
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SchemeQuery {
+    program: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/dispatch-schemes", tag = "dispatch", security(("bearer" = [])), params(PageParams, SchemeQuery),
+    responses((status = 200, body = Page<Scheme>), (status = 401, body = ErrorBody)))]
+async fn list_schemes(
+    State(state): State<AppState>,
+    _caller: Caller,
+    ApiQuery(page): ApiQuery<PageParams>,
+    ApiQuery(q): ApiQuery<SchemeQuery>,
+) -> ApiResult<Json<Page<Scheme>>> {
+    Ok(Json(
+        dispatch::list_schemes(&state.db, q.program.as_deref(), page.request()).await?,
+    ))
+}
+
+/// Adds a dispatch scheme to a program, e.g. 柔性援疆 (the program's managers).
+#[utoipa::path(post, path = "/api/v1/dispatch-schemes", tag = "dispatch", security(("bearer" = [])), request_body = SchemeInput,
+    responses((status = 201, body = Scheme), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_scheme(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: JsonBody,
+) -> ApiResult<(StatusCode, Json<Scheme>)> {
+    let new = body.parse::<SchemeInput>()?.parse()?;
+    allow(caller.principal.can_manage_program(&new.program_id))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(dispatch::create_scheme(&state.db, &caller.actor(), &new).await?),
+    ))
+}
+
+/// Whether the caller may plan this batch: the program's managers, or the donor's coordinator
+/// when the batch serves a pairing.
+async fn may_plan(
+    state: &AppState,
+    caller: &Caller,
+    program_id: &str,
+    pairing_id: Option<&str>,
+) -> ApiResult<()> {
+    let donor = match pairing_id {
+        Some(p) => match pairings::get(&state.db, p).await {
+            Ok(p) => Some(p.donor_id),
+            Err(StoreError::NotFound) => None,
+            Err(e) => return Err(e.into()),
+        },
+        None => None,
+    };
+    allow(caller.principal.can_dispatch(program_id, donor.as_deref()))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BatchQuery {
+    program: Option<String>,
+    scheme: Option<String>,
+    pairing: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/batches", tag = "dispatch", security(("bearer" = [])), params(PageParams, BatchQuery),
+    responses((status = 200, body = Page<Batch>), (status = 401, body = ErrorBody)))]
+async fn list_batches(
+    State(state): State<AppState>,
+    _caller: Caller,
+    ApiQuery(page): ApiQuery<PageParams>,
+    ApiQuery(q): ApiQuery<BatchQuery>,
+) -> ApiResult<Json<Page<Batch>>> {
+    let filter = BatchFilter {
+        program: q.program,
+        scheme: q.scheme,
+        pairing: q.pairing,
+    };
+    Ok(Json(
+        dispatch::list_batches(&state.db, &filter, page.request()).await?,
+    ))
+}
+
+/// Plans a batch (批次) of a program.
+#[utoipa::path(post, path = "/api/v1/batches", tag = "dispatch", security(("bearer" = [])), request_body = BatchInput,
+    responses((status = 201, body = Batch), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_batch(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: JsonBody,
+) -> ApiResult<(StatusCode, Json<Batch>)> {
+    let new = body.parse::<BatchInput>()?.parse()?;
+    may_plan(&state, &caller, &new.program_id, new.pairing_id.as_deref()).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(dispatch::create_batch(&state.db, &caller.actor(), &new).await?),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/batches/{id}", tag = "dispatch", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = Batch), (status = 404, body = ErrorBody)))]
+async fn get_batch(
+    State(state): State<AppState>,
+    _caller: Caller,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<Batch>> {
+    Ok(Json(dispatch::get_batch(&state.db, &id).await?))
+}
+
+#[utoipa::path(put, path = "/api/v1/batches/{id}", tag = "dispatch", security(("bearer" = [])), params(("id" = String, Path)),
+    request_body = BatchInput,
+    responses((status = 200, body = Batch), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update_batch(
+    State(state): State<AppState>,
+    caller: Caller,
+    IdPath(id): IdPath,
+    body: JsonBody,
+) -> ApiResult<Json<Batch>> {
+    let before = dispatch::get_batch(&state.db, &id).await?;
+    may_plan(
+        &state,
+        &caller,
+        &before.program_id,
+        before.pairing_id.as_deref(),
+    )
+    .await?;
+    let new = body.parse::<BatchInput>()?.parse()?;
+    may_plan(&state, &caller, &new.program_id, new.pairing_id.as_deref()).await?;
+    Ok(Json(
+        dispatch::update_batch(&state.db, &caller.actor(), &id, &new).await?,
+    ))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AssignmentQuery {
+    program: Option<String>,
+    batch: Option<String>,
+    /// The recipient institution.
+    institution: Option<String>,
+    person: Option<String>,
+    /// `me`: the caller's own assignments (their account must name a person).
+    expert: Option<String>,
+    /// Assignments running on this date (`YYYY-MM-DD`).
+    active_on: Option<String>,
+    /// Recipient institutions in this region (GB/T 2260 code) or below.
+    region: Option<String>,
+    q: Option<String>,
+}
+
+/// The roster: assignments of a batch, program, recipient or person.
+#[utoipa::path(get, path = "/api/v1/assignments", tag = "dispatch", security(("bearer" = [])), params(PageParams, AssignmentQuery),
+    responses((status = 200, body = Page<Assignment>), (status = 401, body = ErrorBody)))]
+async fn list_assignments(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(page): ApiQuery<PageParams>,
+    ApiQuery(q): ApiQuery<AssignmentQuery>,
+) -> ApiResult<Json<Page<Assignment>>> {
+    let person = match q.expert.as_deref() {
+        Some("me") => Some(
+            caller
+                .user
+                .person_id
+                .clone()
+                .ok_or_else(|| ApiError::bad_request("error.account_has_no_person"))?,
+        ),
+        _ => q.person,
+    };
+    let filter = AssignmentFilter {
+        program: q.program,
+        batch: q.batch,
+        institution: q.institution,
+        person,
+        active_on: q.active_on,
+        region: q.region,
+        q: q.q,
+        ..Default::default()
+    };
+    Ok(Json(
+        dispatch::list_assignments(&state.db, &filter, page.request()).await?,
+    ))
+}
+
+async fn may_dispatch_in(state: &AppState, caller: &Caller, batch_id: &str) -> ApiResult<()> {
+    let batch = match dispatch::get_batch(&state.db, batch_id).await {
+        Err(StoreError::NotFound) => {
+            return Err(Invalid::new("batch_id", "error.unknown_batch").into());
+        }
+        other => other?,
+    };
+    may_plan(
+        state,
+        caller,
+        &batch.program_id,
+        batch.pairing_id.as_deref(),
+    )
+    .await
+}
+
+/// Assigns a person to a recipient within a batch. Refused (409) when the person would be in two
+/// places on one day; the period must lie inside the batch.
+#[utoipa::path(post, path = "/api/v1/assignments", tag = "dispatch", security(("bearer" = [])), request_body = AssignmentInput,
+    responses((status = 201, body = Assignment), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_assignment(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: JsonBody,
+) -> ApiResult<(StatusCode, Json<Assignment>)> {
+    let new = body.parse::<AssignmentInput>()?.parse()?;
+    may_dispatch_in(&state, &caller, &new.batch_id).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(dispatch::create_assignment(&state.db, &caller.actor(), &new).await?),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/assignments/{id}", tag = "dispatch", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = Assignment), (status = 404, body = ErrorBody)))]
+async fn get_assignment(
+    State(state): State<AppState>,
+    _caller: Caller,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<Assignment>> {
+    Ok(Json(dispatch::get_assignment(&state.db, &id).await?))
+}
+
+#[utoipa::path(put, path = "/api/v1/assignments/{id}", tag = "dispatch", security(("bearer" = [])), params(("id" = String, Path)),
+    request_body = AssignmentInput,
+    responses((status = 200, body = Assignment), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update_assignment(
+    State(state): State<AppState>,
+    caller: Caller,
+    IdPath(id): IdPath,
+    body: JsonBody,
+) -> ApiResult<Json<Assignment>> {
+    let before = dispatch::get_assignment(&state.db, &id).await?;
+    may_dispatch_in(&state, &caller, &before.batch_id).await?;
+    let new = body.parse::<AssignmentInput>()?.parse()?;
+    may_dispatch_in(&state, &caller, &new.batch_id).await?;
+    Ok(Json(
+        dispatch::update_assignment(&state.db, &caller.actor(), &id, &new).await?,
+    ))
+}
+
+/// Days served may be recorded by the expert themselves, by whoever runs the recipient's data,
+/// and by whoever may dispatch in the batch.
+async fn may_record_days(state: &AppState, caller: &Caller, a: &Assignment) -> ApiResult<()> {
+    if caller.user.person_id.as_deref() == Some(a.person_id.as_str()) {
+        return Ok(());
+    }
+    let facts = AccessFacts::load(state).await?;
+    if caller
+        .principal
+        .can_run_clinics(facts.access(&caller.principal, &a.institution_id))
+    {
+        return Ok(());
+    }
+    may_dispatch_in(state, caller, &a.batch_id).await
+}
+
+#[utoipa::path(get, path = "/api/v1/assignments/{id}/service-days", tag = "dispatch", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 200, body = Vec<ServiceDay>), (status = 404, body = ErrorBody)))]
+async fn list_days(
+    State(state): State<AppState>,
+    _caller: Caller,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<Vec<ServiceDay>>> {
+    dispatch::get_assignment(&state.db, &id).await?;
+    Ok(Json(dispatch::service_days(&state.db, &id).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct DayInput {
+    /// `YYYY-MM-DD`
+    pub day: String,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Records a day actually served (check-in by the expert or a coordinator).
+#[utoipa::path(post, path = "/api/v1/assignments/{id}/service-days", tag = "dispatch", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = DayInput,
+    responses((status = 201, body = ServiceDay), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn record_day(
+    State(state): State<AppState>,
+    caller: Caller,
+    IdPath(id): IdPath,
+    body: JsonBody,
+) -> ApiResult<(StatusCode, Json<ServiceDay>)> {
+    let a = dispatch::get_assignment(&state.db, &id).await?;
+    may_record_days(&state, &caller, &a).await?;
+    let input: DayInput = body.parse()?;
+    let day = shanhai_domain::validate::date("day", &input.day)?;
+    let note = shanhai_domain::validate::optional_text("note", input.note.as_deref(), 200)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(dispatch::record_day(&state.db, &caller.actor(), &id, day, note).await?),
+    ))
+}
+
+/// Removes a day recorded by mistake (the audit log keeps it).
+#[utoipa::path(delete, path = "/api/v1/assignments/{id}/service-days/{day}", tag = "dispatch", security(("bearer" = [])),
+    params(("id" = String, Path), ("day" = String, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn remove_day(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((raw, day)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let id = shanhai_domain::ids::parse_id(&raw).ok_or_else(ApiError::not_found)?;
+    let a = dispatch::get_assignment(&state.db, &id).await?;
+    may_record_days(&state, &caller, &a).await?;
+    let day = NaiveDate::parse_from_str(&day, "%Y-%m-%d").map_err(|_| ApiError::not_found())?;
+    dispatch::remove_day(&state.db, &caller.actor(), &id, day).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Generates the assignment's clinic sessions from its pattern (a 候鸟 expert's weekdays, a
+/// monthly clinic…) at the recipient; days that already have a session of this expert there are
+/// skipped.
+#[utoipa::path(post, path = "/api/v1/assignments/{id}/clinic-sessions", tag = "dispatch", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = GenerateSessionsInput,
+    responses((status = 201, body = Vec<ClinicSession>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn generate_sessions(
+    State(state): State<AppState>,
+    caller: Caller,
+    IdPath(id): IdPath,
+    body: JsonBody,
+) -> ApiResult<(StatusCode, Json<Vec<ClinicSession>>)> {
+    let a = dispatch::get_assignment(&state.db, &id).await?;
+    let facts = AccessFacts::load(&state).await?;
+    allow(
+        caller
+            .principal
+            .can_run_clinics(facts.access(&caller.principal, &a.institution_id)),
+    )?;
+    let input: GenerateSessionsInput = body.parse()?;
+    let presence = a
+        .presence()
+        .ok_or_else(|| ApiError::bad_request("error.bad_body"))?;
+    let from = shanhai_domain::validate::optional_date("from", input.from.as_deref())?
+        .unwrap_or(presence.start);
+    let until = shanhai_domain::validate::optional_date("until", input.until.as_deref())?
+        .unwrap_or(presence.end);
+    let chosen = Weekdays::parse(&input.weekdays)?;
+    let dates = clinic_dates(
+        a.mode,
+        presence.weekdays,
+        chosen,
+        presence.start,
+        presence.end,
+        from,
+        until,
+    )?;
+    let existing = clinics::list(
+        &state.db,
+        &clinics::SessionFilter {
+            expert: Some(a.person_id.clone()),
+            institution: Some(a.institution_id.clone()),
+            from: Some(from.to_string()),
+            until: Some(until.to_string()),
+            ..Default::default()
+        },
+        shanhai_store::PageRequest::new(Some(1), Some(shanhai_store::PageRequest::MAX_PER_PAGE)),
+    )
+    .await?;
+    let taken: std::collections::HashSet<String> =
+        existing.items.into_iter().map(|s| s.date).collect();
+    let mut sessions = Vec::new();
+    for date in dates
+        .into_iter()
+        .filter(|d| !taken.contains(&d.to_string()))
+    {
+        sessions.push(
+            ClinicSessionInput {
+                expert_id: a.person_id.clone(),
+                institution_id: a.institution_id.clone(),
+                department_id: a.department_id.clone(),
+                assignment_id: Some(a.id.clone()),
+                date: date.to_string(),
+                start: input.start.clone(),
+                end: input.end.clone(),
+                capacity: input.capacity,
+                slot_minutes: input.slot_minutes,
+                visit_type: input.visit_type.clone(),
+                note: None,
+            }
+            .parse()?,
+        );
+    }
+    let created = clinics::create_many(&state.db, &caller.actor(), &sessions).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CalendarQuery {
+    /// A GB/T 2260 region code: recipients in it or below (default: everywhere).
+    region: Option<String>,
+    /// Any day of the week to show (`YYYY-MM-DD`, default: today).
+    week: Option<String>,
+    program: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CalendarDay {
+    pub date: String,
+    /// Experts on site that day.
+    pub experts: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CalendarExpert {
+    pub person_id: String,
+    pub person_name: Option<String>,
+    pub home_institution_name: Option<String>,
+    pub institution_name: Option<String>,
+    pub mode: AssignmentMode,
+    pub post: Post,
+    /// The days of the week (`YYYY-MM-DD`) they are on site.
+    pub days: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Calendar {
+    pub week_start: String,
+    pub region: Option<String>,
+    /// Distinct experts from outside on site at least one day this week (本周在岗区外专家).
+    pub experts_on_duty: i64,
+    pub days: Vec<CalendarDay>,
+    pub experts: Vec<CalendarExpert>,
+}
+
+/// The week calendar of a region: who is on site which day.
+#[utoipa::path(get, path = "/api/v1/dispatch/calendar", tag = "dispatch", security(("bearer" = [])), params(CalendarQuery),
+    responses((status = 200, body = Calendar), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn calendar(
+    State(state): State<AppState>,
+    _caller: Caller,
+    ApiQuery(q): ApiQuery<CalendarQuery>,
+) -> ApiResult<Json<Calendar>> {
+    Ok(Json(
+        build_calendar(&state, q.region, q.week.as_deref(), q.program).await?,
+    ))
+}
+
+pub async fn build_calendar(
+    state: &AppState,
+    region: Option<String>,
+    week: Option<&str>,
+    program: Option<String>,
+) -> ApiResult<Calendar> {
+    let day =
+        shanhai_domain::validate::optional_date("week", week)?.unwrap_or_else(shanhai_store::today);
+    let start = week_start(day);
+    let end = start + chrono::Duration::days(6);
+    let filter = AssignmentFilter {
+        region: region.clone(),
+        program,
+        from: Some(start.to_string()),
+        until: Some(end.to_string()),
+        ..Default::default()
+    };
+    let assignments = dispatch::all_assignments(&state.db, &filter, 20_000).await?;
+    let week: Vec<NaiveDate> = start.iter_days().take(7).collect();
+    let mut by_person: std::collections::BTreeMap<String, CalendarExpert> =
+        std::collections::BTreeMap::new();
+    for a in &assignments {
+        let Some(presence) = a.presence() else {
+            continue;
+        };
+        let days: Vec<String> = week
+            .iter()
+            .filter(|d| presence.covers(**d))
+            .map(|d| d.to_string())
+            .collect();
+        if days.is_empty() {
+            continue;
+        }
+        let entry = by_person
+            .entry(a.person_id.clone())
+            .or_insert_with(|| CalendarExpert {
+                person_id: a.person_id.clone(),
+                person_name: a.person_name.clone(),
+                home_institution_name: a.home_institution_name.clone(),
+                institution_name: a.institution_name.clone(),
+                mode: a.mode,
+                post: a.post,
+                days: Vec::new(),
+            });
+        for d in days {
+            if !entry.days.contains(&d) {
+                entry.days.push(d);
+            }
+        }
+    }
+    let experts: Vec<CalendarExpert> = by_person.into_values().collect();
+    let days = week
+        .iter()
+        .map(|d| {
+            let date = d.to_string();
+            CalendarDay {
+                experts: experts.iter().filter(|e| e.days.contains(&date)).count() as i64,
+                date,
+            }
+        })
+        .collect();
+    Ok(Calendar {
+        week_start: start.to_string(),
+        region,
+        experts_on_duty: experts.len() as i64,
+        days,
+        experts,
+    })
+}

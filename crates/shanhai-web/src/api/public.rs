@@ -1,0 +1,162 @@
+//! The public side (家门口看名医): find a visiting expert's clinic and book it, without an
+//! account. Phone and ID numbers only travel in request bodies, never in URLs.
+
+use super::{ApiQuery, IdPath, JsonBody, PageParams};
+use crate::AppState;
+use crate::auth::PublicCaller;
+use crate::error::{ApiResult, ErrorBody};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use shanhai_domain::booking::{BookingLookup, BookingRequest, PublicBooking};
+use shanhai_domain::clinics::ClinicSession;
+use shanhai_store::bookings::{self, BookOutcome};
+use shanhai_store::clinics::{self, SessionFilter};
+use shanhai_store::{Page, StoreError};
+use utoipa::{IntoParams, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(search_sessions, get_public_session, book, lookup, cancel),
+    components(schemas(BookingRequest, BookingLookup, PublicBooking))
+)]
+pub struct PublicApi;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/public/sessions", get(search_sessions))
+        .route("/api/v1/public/sessions/{id}", get(get_public_session))
+        .route("/api/v1/public/sessions/{id}/bookings", post(book))
+        .route("/api/v1/public/bookings/lookup", post(lookup))
+        .route("/api/v1/public/bookings/cancel", post(cancel))
+}
+
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+pub struct PublicSessionQuery {
+    /// A GB/T 2260 region code: hospitals in it or below.
+    pub region: Option<String>,
+    /// A 诊疗科目 code, e.g. `07` 儿科.
+    pub specialty: Option<String>,
+    /// A hospital id.
+    pub institution: Option<String>,
+    /// A single day (`YYYY-MM-DD`).
+    pub date: Option<String>,
+    pub from: Option<String>,
+    pub until: Option<String>,
+    /// Search in the expert's and the hospital's names.
+    pub q: Option<String>,
+}
+
+impl PublicSessionQuery {
+    /// Open sessions from today on.
+    pub fn filter(&self) -> SessionFilter {
+        let today = shanhai_store::today().to_string();
+        let from = self
+            .date
+            .clone()
+            .or_else(|| self.from.clone())
+            .filter(|d| *d >= today)
+            .unwrap_or(today);
+        SessionFilter {
+            region: self.region.clone(),
+            specialty: self.specialty.clone(),
+            institution: self.institution.clone(),
+            from: Some(from),
+            until: self.date.clone().or_else(|| self.until.clone()),
+            q: self.q.clone(),
+            status: Some("open".into()),
+            ..Default::default()
+        }
+    }
+}
+
+/// Visiting-expert clinics open for booking, from today on.
+#[utoipa::path(get, path = "/api/v1/public/sessions", tag = "public", params(PageParams, PublicSessionQuery),
+    responses((status = 200, body = Page<ClinicSession>), (status = 429, body = ErrorBody)))]
+async fn search_sessions(
+    State(state): State<AppState>,
+    _caller: PublicCaller,
+    ApiQuery(page): ApiQuery<PageParams>,
+    ApiQuery(q): ApiQuery<PublicSessionQuery>,
+) -> ApiResult<Json<Page<ClinicSession>>> {
+    Ok(Json(
+        clinics::list(&state.db, &q.filter(), page.request()).await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/public/sessions/{id}", tag = "public", params(("id" = String, Path)),
+    responses((status = 200, body = ClinicSession), (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn get_public_session(
+    State(state): State<AppState>,
+    _caller: PublicCaller,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<ClinicSession>> {
+    Ok(Json(clinics::get(&state.db, &id).await?))
+}
+
+/// Books a slot: 201 with the booking code; 202 with the waitlist position when the session is
+/// full and `"waitlist": true`; 409 when full, already booked by the same person, or closed;
+/// 422 naming the field for a bad name, phone or ID number.
+#[utoipa::path(post, path = "/api/v1/public/sessions/{id}/bookings", tag = "public", params(("id" = String, Path)),
+    request_body = BookingRequest,
+    responses((status = 201, body = PublicBooking), (status = 202, body = PublicBooking), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn book(
+    State(state): State<AppState>,
+    caller: PublicCaller,
+    IdPath(id): IdPath,
+    body: JsonBody,
+) -> ApiResult<Response> {
+    let new = body.parse::<BookingRequest>()?.parse()?;
+    Ok(match state.desk.book(&caller.actor(), &id, new).await? {
+        BookOutcome::Confirmed(b) => (StatusCode::CREATED, Json(b)).into_response(),
+        BookOutcome::Waitlisted(b) => (StatusCode::ACCEPTED, Json(b)).into_response(),
+    })
+}
+
+/// Finds a booking by its code and the phone number it was made with.
+#[utoipa::path(post, path = "/api/v1/public/bookings/lookup", tag = "public", request_body = BookingLookup,
+    responses((status = 200, body = PublicBooking), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn lookup(
+    State(state): State<AppState>,
+    caller: PublicCaller,
+    body: JsonBody,
+) -> ApiResult<Json<PublicBooking>> {
+    let req: BookingLookup = body.parse()?;
+    Ok(Json(
+        bookings::lookup(&state.db, state.desk.cipher(), &caller.actor(), &req)
+            .await
+            .map_err(not_found_as_404)?,
+    ))
+}
+
+/// Cancels a booking by its code and phone number; the first waiting patient gets the place.
+#[utoipa::path(post, path = "/api/v1/public/bookings/cancel", tag = "public", request_body = BookingLookup,
+    responses((status = 200, body = PublicBooking), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn cancel(
+    State(state): State<AppState>,
+    caller: PublicCaller,
+    body: JsonBody,
+) -> ApiResult<Json<PublicBooking>> {
+    let req: BookingLookup = body.parse()?;
+    Ok(Json(
+        bookings::cancel(&state.db, state.desk.cipher(), &caller.actor(), &req)
+            .await
+            .map_err(not_found_as_404)?,
+    ))
+}
+
+/// A wrong code and a wrong phone number look the same from outside.
+fn not_found_as_404(e: StoreError) -> crate::error::ApiError {
+    match e {
+        StoreError::NotFound => crate::error::ApiError {
+            key: "error.booking_not_found",
+            ..crate::error::ApiError::not_found()
+        },
+        other => other.into(),
+    }
+}

@@ -1,0 +1,312 @@
+//! Clinics and public booking through the API.
+
+use crate::helpers::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+/// A valid 18-character ID number for a sequence number.
+pub fn id_number(seq: u32) -> String {
+    let body = format!("150203{}{:03}", 19700101 + (seq / 1000) % 28, seq % 1000);
+    let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = body
+        .bytes()
+        .zip(weights)
+        .map(|(b, w)| u32::from(b - b'0') * w)
+        .sum();
+    let check = b"10X98765432"[(sum % 11) as usize] as char;
+    format!("{body}{check}")
+}
+
+pub fn phone(seq: u32) -> String {
+    format!("138{:08}", seq)
+}
+
+pub async fn session(app: &TestApp, w: &World, capacity: i64, date: &str) -> String {
+    let (s, b) = app
+        .post(
+            "/api/v1/clinic-sessions",
+            &w.admin,
+            json!({"expert_id": w.person_d, "institution_id": w.recipient, "department_id": w.department_r,
+                   "date": date, "start": "08:30", "end": "11:30", "capacity": capacity, "visit_type": "expert"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    b["id"].as_str().expect("id").to_string()
+}
+
+pub fn today() -> String {
+    shanhai_store::today().to_string()
+}
+
+async fn book(app: &TestApp, session: &str, seq: u32, waitlist: bool) -> (StatusCode, Value) {
+    app.post_anon(
+        &format!("/api/v1/public/sessions/{session}/bookings"),
+        json!({"name": "张三", "phone": phone(seq), "id_number": id_number(seq), "waitlist": waitlist}),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_patient_books_without_an_account_and_a_full_session_answers_409() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let s = session(&app, &w, 2, &today()).await;
+
+    let r = app
+        .client
+        .get(app.url("/api/v1/public/sessions?region=150000"))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), StatusCode::OK);
+    let found: Value = r.json().await.expect("json");
+    assert_eq!(found["total"], 1);
+    assert_eq!(found["items"][0]["expert_name"], "沈专家");
+    assert_eq!(found["items"][0]["available"], 2);
+
+    let (status, b) = book(&app, &s, 1, false).await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
+    let code = b["booking_code"].as_str().expect("code").to_string();
+    assert_eq!(b["status"], "confirmed");
+    assert!(
+        b["id_number_masked"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("1502**********")
+    );
+    assert!(
+        !b.to_string().contains(&id_number(1)),
+        "ID number in the answer"
+    );
+    assert!(!b.to_string().contains(&phone(1)), "phone in the answer");
+
+    let (status, b) = book(&app, &s, 1, false).await;
+    assert_eq!(status, StatusCode::CONFLICT, "duplicate: {b}");
+    assert_eq!(book(&app, &s, 2, false).await.0, StatusCode::CREATED);
+    let (status, b) = book(&app, &s, 3, false).await;
+    assert_eq!(status, StatusCode::CONFLICT, "full: {b}");
+    assert!(
+        b["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("已满")
+    );
+
+    let (status, b) = app
+        .post_anon(
+            "/api/v1/public/bookings/lookup",
+            json!({"booking_code": code, "phone": phone(1)}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    assert_eq!(b["status"], "confirmed");
+    let (status, _) = app
+        .post_anon(
+            "/api/v1/public/bookings/lookup",
+            json!({"booking_code": code, "phone": phone(9)}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        shanhai_store::bookings::confirmed_count(&app.db, &s)
+            .await
+            .expect("count"),
+        2
+    );
+}
+
+#[tokio::test]
+async fn bad_id_numbers_and_phones_are_422_naming_the_field_and_book_nothing() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let s = session(&app, &w, 5, &today()).await;
+    let mut wrong_check = id_number(7);
+    let last = if wrong_check.ends_with('1') { "2" } else { "1" };
+    wrong_check.replace_range(17.., last);
+    for (body, field) in [
+        (
+            json!({"name": "李四", "phone": phone(7), "id_number": wrong_check}),
+            "id_number",
+        ),
+        (
+            json!({"name": "李四", "phone": phone(7), "id_number": "15020319800101"}),
+            "id_number",
+        ),
+        (
+            json!({"name": "李四", "phone": "12345", "id_number": id_number(7)}),
+            "phone",
+        ),
+        (
+            json!({"name": "", "phone": phone(7), "id_number": id_number(7)}),
+            "name",
+        ),
+    ] {
+        let (status, b) = app
+            .post_anon(&format!("/api/v1/public/sessions/{s}/bookings"), body)
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+        assert_eq!(b["error"]["field"], field, "{b}");
+    }
+    assert_eq!(app.count("bookings").await, 0);
+}
+
+#[tokio::test]
+async fn the_waitlist_is_promoted_in_order_when_a_patient_cancels() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let s = session(&app, &w, 1, &today()).await;
+    let (_, first) = book(&app, &s, 1, false).await;
+    let (status, second) = book(&app, &s, 2, true).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{second}");
+    assert_eq!(second["waitlist_position"], 1);
+    let (status, third) = book(&app, &s, 3, true).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert_eq!(third["waitlist_position"], 2);
+
+    let cancel = json!({"booking_code": first["booking_code"], "phone": phone(1)});
+    let (status, b) = app
+        .post_anon("/api/v1/public/bookings/cancel", cancel.clone())
+        .await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    assert_eq!(b["status"], "cancelled");
+    let (status, _) = app
+        .post_anon("/api/v1/public/bookings/cancel", cancel)
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    let (_, b) = app
+        .post_anon(
+            "/api/v1/public/bookings/lookup",
+            json!({"booking_code": second["booking_code"], "phone": phone(2)}),
+        )
+        .await;
+    assert_eq!(b["status"], "confirmed");
+    let (_, b) = app
+        .post_anon(
+            "/api/v1/public/bookings/lookup",
+            json!({"booking_code": third["booking_code"], "phone": phone(3)}),
+        )
+        .await;
+    assert_eq!(b["status"], "waitlisted");
+    assert_eq!(b["waitlist_position"], 1);
+    let (_, session) = app
+        .get(&format!("/api/v1/clinic-sessions/{s}"), &w.admin)
+        .await;
+    assert_eq!(session["booked"], 1);
+    assert_eq!(session["waitlisted"], 1);
+}
+
+#[tokio::test]
+async fn coordinators_see_masked_bookings_check_in_and_reach_patients_of_a_cancelled_session() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let s = session(&app, &w, 3, &today()).await;
+    let (_, b) = book(&app, &s, 4, false).await;
+    let coord = app.token("coord-r").await;
+    let (status, list) = app
+        .get(&format!("/api/v1/clinic-sessions/{s}/bookings"), &coord)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    assert_eq!(list["total"], 1);
+    let item = &list["items"][0];
+    assert_eq!(item["name_masked"], "张*");
+    assert_eq!(item["phone_masked"], "138****0004");
+    assert!(!list.to_string().contains(&id_number(4)) && !list.to_string().contains(&phone(4)));
+    let booking_id = item["id"].as_str().expect("id").to_string();
+
+    let coord_u = app.token("coord-u").await;
+    assert_eq!(
+        app.get(&format!("/api/v1/clinic-sessions/{s}/bookings"), &coord_u)
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    let clinician = app.token("clinician-r").await;
+    assert_eq!(
+        app.get(&format!("/api/v1/clinic-sessions/{s}/bookings"), &clinician)
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+
+    let (status, checked) = app
+        .post(
+            &format!("/api/v1/bookings/{booking_id}/check-in"),
+            &coord,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{checked}");
+    assert_eq!(checked["status"], "checked-in");
+    assert_eq!(
+        app.post(
+            &format!("/api/v1/bookings/{booking_id}/no-show"),
+            &coord,
+            json!({})
+        )
+        .await
+        .0,
+        StatusCode::CONFLICT
+    );
+
+    let (status, cancelled) = app
+        .post(
+            &format!("/api/v1/clinic-sessions/{s}/cancel"),
+            &coord,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(cancelled["status"], "cancelled");
+    let (status, contact) = app
+        .get(&format!("/api/v1/bookings/{booking_id}/contact"), &coord)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(contact["phone"], phone(4));
+    let (_, log) = app
+        .get(
+            &format!("/api/v1/audit?entity=booking_contact&entity_id={booking_id}"),
+            &w.admin,
+        )
+        .await;
+    assert_eq!(log["total"], 1, "reading the contact is audited");
+    assert_eq!(log["items"][0]["actor_name"], "coord-r");
+    let (status, _) = book(&app, &s, 5, false).await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "a cancelled session takes no bookings"
+    );
+    assert!(b["booking_code"].is_string());
+}
+
+#[tokio::test]
+async fn identifiers_are_encrypted_at_rest() {
+    use sqlx::Row;
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let s = session(&app, &w, 3, &today()).await;
+    book(&app, &s, 6, false).await;
+    let rows = sqlx::query("SELECT * FROM bookings")
+        .fetch_all(app.db.pool())
+        .await
+        .expect("rows");
+    for row in rows {
+        for col in [
+            "name_enc",
+            "phone_enc",
+            "id_number_enc",
+            "person_hash",
+            "phone_hash",
+            "id_number_masked",
+        ] {
+            let v: String = row.try_get(col).expect(col);
+            assert!(
+                !v.contains(&id_number(6)) && !v.contains(&phone(6)) && !v.contains("张三"),
+                "{col} = {v}"
+            );
+        }
+    }
+    let (_, log) = app.get("/api/v1/audit?entity=booking", &w.admin).await;
+    assert!(!log.to_string().contains(&id_number(6)) && !log.to_string().contains(&phone(6)));
+}
