@@ -5,12 +5,14 @@
 //! Later capabilities extend the demo by adding a step to [`load`] that works from the
 //! [`Loaded`] keys.
 
+mod dispatch;
 mod people;
 
 use serde::Deserialize;
 use shanhai_domain::accounts::UserInput;
 use shanhai_domain::registry::*;
 use shanhai_store::audit::Actor;
+use shanhai_store::crypto::PatientCipher;
 use shanhai_store::{
     Db, Result, StoreError, agreements, departments, institutions, pairings, programs, regions,
     users,
@@ -91,6 +93,10 @@ pub struct Loaded {
     pub programs: HashMap<String, String>,
     pub people: usize,
     pub pairings: usize,
+    pub batches: usize,
+    pub assignments: usize,
+    pub clinic_sessions: usize,
+    pub bookings: usize,
 }
 
 /// A demo account to print after loading.
@@ -152,7 +158,7 @@ fn invalid(what: &str, key: &str, e: shanhai_domain::Invalid) -> StoreError {
 /// Loads the demo unless the database already has it (its `admin` account is the marker).
 /// Everything is written in one transaction: either the whole demo is there afterwards or
 /// nothing changed.
-pub async fn load(db: &Db) -> Result<Outcome> {
+pub async fn load(db: &Db, cipher: &PatientCipher) -> Result<Outcome> {
     if users::find_by_username(db, "admin").await?.is_some() {
         return Ok(Outcome::AlreadyThere);
     }
@@ -160,6 +166,12 @@ pub async fn load(db: &Db) -> Result<Outcome> {
     let actor = Actor::system("demo");
     let mut loaded = Loaded::default();
     let password_hash = users::hash_password(DEMO_PASSWORD.to_string()).await?;
+    let mut records: HashMap<String, shanhai_domain::registry::Institution> = HashMap::new();
+    let mut departments_by_key: HashMap<
+        String,
+        Vec<(shanhai_domain::registry::Department, String)>,
+    > = HashMap::new();
+    let mut demo_pairings: Vec<dispatch::DemoPairing> = Vec::new();
     let mut tx = db.begin_write().await?;
 
     for r in &registry.regions {
@@ -208,7 +220,11 @@ pub async fn load(db: &Db) -> Result<Outcome> {
         }
         loaded.people +=
             people::generate(&mut tx, &actor, &i.key, &created, &department_ids).await?;
-        loaded.institutions.insert(i.key.clone(), created.id);
+        loaded
+            .institutions
+            .insert(i.key.clone(), created.id.clone());
+        records.insert(i.key.clone(), created);
+        departments_by_key.insert(i.key.clone(), department_ids);
     }
 
     let inst = |key: &str| {
@@ -258,6 +274,12 @@ pub async fn load(db: &Db) -> Result<Outcome> {
         .map_err(|e| invalid("pairing", &format!("{}→{}", x.donor, x.recipient), e))?;
         let pairing = pairings::create_on(&mut tx, &actor, &new).await?;
         loaded.pairings += 1;
+        demo_pairings.push(dispatch::DemoPairing {
+            program: x.program.clone(),
+            donor: x.donor.clone(),
+            recipient: x.recipient.clone(),
+            id: pairing.id.clone(),
+        });
         if let Some(a) = &x.agreement {
             let new = AgreementInput {
                 pairing_id: pairing.id,
@@ -270,6 +292,23 @@ pub async fn load(db: &Db) -> Result<Outcome> {
             agreements::create_on(&mut tx, &actor, &new).await?;
         }
     }
+    let summary = dispatch::load(
+        &mut tx,
+        &actor,
+        cipher,
+        &dispatch::Registry {
+            programs: &loaded.programs,
+            institutions: &records,
+            departments: &departments_by_key,
+            pairings: &demo_pairings,
+        },
+    )
+    .await?;
+    loaded.batches = summary.batches;
+    loaded.assignments = summary.assignments;
+    loaded.clinic_sessions = summary.sessions;
+    loaded.bookings = summary.bookings;
+
     for account in ACCOUNTS {
         let (program_id, institution_id) = match account.role {
             "program-office" => (loaded.programs.get(account.scope).cloned(), None),
@@ -283,7 +322,9 @@ pub async fn load(db: &Db) -> Result<Outcome> {
             role: account.role.to_string(),
             program_id,
             institution_id,
-            person_id: None,
+            person_id: (account.role == "expert")
+                .then(|| summary.on_duty.get(account.scope).cloned())
+                .flatten(),
         };
         let new = input
             .parse()

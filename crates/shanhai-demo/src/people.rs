@@ -3,7 +3,7 @@
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use shanhai_domain::registry::{Department, Institution, PersonInput};
+use shanhai_domain::registry::{Department, Institution, Person, PersonInput};
 use shanhai_store::audit::Actor;
 use shanhai_store::{Result, StoreError, people};
 use sqlx::AnyConnection;
@@ -52,6 +52,44 @@ fn title(rng: &mut StdRng) -> &'static str {
     TITLES[0].0
 }
 
+/// One synthetic person at an institution (and department).
+fn person(
+    rng: &mut StdRng,
+    institution: &Institution,
+    department: Option<&Department>,
+    specialty: Option<&str>,
+    title: &str,
+) -> PersonInput {
+    let given_len = if rng.gen_bool(0.6) { 2 } else { 1 };
+    let name: String = std::iter::once(pick(rng, SURNAMES))
+        .chain((0..given_len).map(|_| pick(rng, GIVEN)))
+        .collect();
+    let mut honours = Vec::new();
+    if title == "chief-physician" && institution.grade == shanhai_domain::codes::Grade::Grade3A {
+        if rng.gen_bool(0.03) {
+            honours.push("中国工程院院士".to_string());
+        } else if rng.gen_bool(0.2) {
+            honours.push("国务院政府特殊津贴专家".to_string());
+        }
+    }
+    PersonInput {
+        name,
+        gender: if rng.gen_bool(0.55) { "male" } else { "female" }.to_string(),
+        title: title.to_string(),
+        honours,
+        institution_id: institution.id.clone(),
+        department_id: department.map(|d| d.id.clone()),
+        specialty_code: specialty.map(str::to_string),
+    }
+}
+
+async fn create(conn: &mut AnyConnection, actor: &Actor, input: PersonInput) -> Result<Person> {
+    let new = input
+        .parse()
+        .map_err(|e| StoreError::Other(format!("demo person: {e}")))?;
+    people::create_on(conn, actor, &new).await
+}
+
 /// Adds 3–6 people to each department of a hospital; health commissions get a few staff without
 /// a department. Returns how many were created.
 pub async fn generate(
@@ -62,51 +100,56 @@ pub async fn generate(
     departments: &[(Department, String)],
 ) -> Result<usize> {
     let mut rng = StdRng::seed_from_u64(seed(key));
-    let is_donor_class = institution.grade == shanhai_domain::codes::Grade::Grade3A;
-    let mut slots: Vec<(Option<&Department>, Option<&str>)> = Vec::new();
+    let mut count = 0;
     for (d, specialty) in departments {
         for _ in 0..rng.gen_range(3..=6) {
-            slots.push((Some(d), Some(specialty.as_str())));
+            let t = title(&mut rng);
+            create(
+                conn,
+                actor,
+                person(&mut rng, institution, Some(d), Some(specialty), t),
+            )
+            .await?;
+            count += 1;
         }
     }
     if departments.is_empty() {
         for _ in 0..3 {
-            slots.push((None, None));
+            create(
+                conn,
+                actor,
+                person(&mut rng, institution, None, None, "administrator"),
+            )
+            .await?;
+            count += 1;
         }
-    }
-    let mut count = 0;
-    for (department, specialty) in slots {
-        let given_len = if rng.gen_bool(0.6) { 2 } else { 1 };
-        let name: String = std::iter::once(pick(&mut rng, SURNAMES))
-            .chain((0..given_len).map(|_| pick(&mut rng, GIVEN)))
-            .collect();
-        let title = if department.is_some() {
-            title(&mut rng)
-        } else {
-            "administrator"
-        };
-        let mut honours = Vec::new();
-        if title == "chief-physician" && is_donor_class {
-            if rng.gen_bool(0.03) {
-                honours.push("中国工程院院士".to_string());
-            } else if rng.gen_bool(0.2) {
-                honours.push("国务院政府特殊津贴专家".to_string());
-            }
-        }
-        let input = PersonInput {
-            name,
-            gender: if rng.gen_bool(0.55) { "male" } else { "female" }.to_string(),
-            title: title.to_string(),
-            honours,
-            institution_id: institution.id.clone(),
-            department_id: department.map(|d| d.id.clone()),
-            specialty_code: specialty.map(str::to_string),
-        };
-        let new = input
-            .parse()
-            .map_err(|e| StoreError::Other(format!("demo person: {e}")))?;
-        people::create_on(conn, actor, &new).await?;
-        count += 1;
     }
     Ok(count)
+}
+
+/// Adds `n` senior experts (chief and associate chief physicians) spread over a hospital's
+/// departments, for dispatch at the scale the articles report.
+pub async fn generate_experts(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    key: &str,
+    institution: &Institution,
+    departments: &[(Department, String)],
+    n: usize,
+) -> Result<Vec<Person>> {
+    let mut rng = StdRng::seed_from_u64(seed(key) ^ 0x5eed);
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let (d, specialty) = match departments.get(i % departments.len().max(1)) {
+            Some((d, s)) => (Some(d), Some(s.as_str())),
+            None => (None, None),
+        };
+        let t = if rng.gen_bool(0.45) {
+            "chief-physician"
+        } else {
+            "associate-chief-physician"
+        };
+        out.push(create(conn, actor, person(&mut rng, institution, d, specialty, t)).await?);
+    }
+    Ok(out)
 }

@@ -8,6 +8,7 @@ use cli::{Cli, Command, UserCommand, say};
 use shanhai_domain::Lang;
 use shanhai_domain::accounts::UserInput;
 use shanhai_store::audit::Actor;
+use shanhai_store::crypto::PatientCipher;
 use shanhai_store::{Backend, Db, users};
 use std::io::Read;
 use std::path::Path;
@@ -57,27 +58,46 @@ async fn open(cli: &Cli, lang: Lang) -> Result<Db> {
     Ok(db)
 }
 
-async fn load_demo(db: &Db, lang: Lang) -> Result<()> {
+async fn load_demo(db: &Db, data_dir: &Path, lang: Lang) -> Result<()> {
     eprintln!("{}", say(lang, "正在载入演示数据…", "loading demo data…"));
-    match shanhai_demo::load(db).await? {
-        shanhai_demo::Outcome::AlreadyThere => eprintln!(
-            "{}",
-            say(
-                lang,
-                "演示数据已存在，未作改动。",
-                "demo data already present; nothing changed."
+    let cipher = PatientCipher::load(data_dir).context(say(
+        lang,
+        "无法读取患者数据密钥",
+        "cannot load the patient-data key",
+    ))?;
+    match shanhai_demo::load(db, &cipher).await? {
+        shanhai_demo::Outcome::AlreadyThere => {
+            eprintln!(
+                "{}",
+                say(
+                    lang,
+                    "演示数据已存在，未作改动。",
+                    "demo data already present; nothing changed."
+                )
             )
-        ),
-        shanhai_demo::Outcome::Loaded(l) => eprintln!(
-            "{} {} {}, {} {}, {} {}.",
-            say(lang, "演示数据已载入：", "demo data loaded:"),
-            l.programs.len(),
-            say(lang, "个项目", "programs"),
-            l.institutions.len(),
-            say(lang, "家机构", "institutions"),
-            l.people,
-            say(lang, "名人员", "people"),
-        ),
+        }
+        shanhai_demo::Outcome::Loaded(l) => match lang {
+            Lang::Zh => eprintln!(
+                "演示数据已载入：{} 个项目，{} 家机构，{} 名人员，{} 个批次，{} 条派驻安排，{} 场出诊，{} 个预约。",
+                l.programs.len(),
+                l.institutions.len(),
+                l.people,
+                l.batches,
+                l.assignments,
+                l.clinic_sessions,
+                l.bookings
+            ),
+            Lang::En => eprintln!(
+                "demo data loaded: {} programs, {} institutions, {} people, {} batches, {} assignments, {} clinic sessions, {} bookings.",
+                l.programs.len(),
+                l.institutions.len(),
+                l.people,
+                l.batches,
+                l.assignments,
+                l.clinic_sessions,
+                l.bookings
+            ),
+        },
     }
     Ok(())
 }
@@ -108,7 +128,7 @@ async fn run(cli: Cli, lang: Lang) -> Result<()> {
         } => {
             let db = open(&cli, lang).await?;
             if *demo {
-                load_demo(&db, lang).await?;
+                load_demo(&db, &cli.data_dir, lang).await?;
             }
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
@@ -147,7 +167,7 @@ async fn run(cli: Cli, lang: Lang) -> Result<()> {
         }
         Command::Demo => {
             let db = open(&cli, lang).await?;
-            load_demo(&db, lang).await?;
+            load_demo(&db, &cli.data_dir, lang).await?;
             db.close().await;
         }
         Command::User {

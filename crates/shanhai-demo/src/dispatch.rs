@@ -1,0 +1,494 @@
+//! Demo dispatch at the scale the seed articles report, with clinic sessions around today and
+//! bookings on the coming ones, so the roster, the calendar and the public pages are full.
+//!
+//! | program | what the article says | what is generated |
+//! |---|---|---|
+//! | 豫哈 | 37 batches, 211 experts, four schemes | 37 batches 2010–now, 211 stationed or visiting experts |
+//! | 沪滇 | 74 stationed experts, 29 in 组团式 teams | 74 stationed + 29 team members |
+//! | 宁德 | 10 候鸟 experts, three fixed days a week | 10 weekly experts on three weekdays |
+//! | 京蒙 | 526 senior experts | 526 experts: stationed, monthly, quarterly, one-off |
+//! | 沪蒙 | 39 experts | 39 experts on monthly and one-off visits |
+
+use crate::people;
+use chrono::{Datelike, Months, NaiveDate};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use shanhai_domain::booking::{BookingRequest, check_char};
+use shanhai_domain::clinics::{ClinicSessionInput, clinic_dates};
+use shanhai_domain::dispatch::*;
+use shanhai_domain::registry::{Department, Institution, Person};
+use shanhai_store::audit::Actor;
+use shanhai_store::crypto::PatientCipher;
+use shanhai_store::{Result, StoreError, bookings, clinics, dispatch};
+use sqlx::AnyConnection;
+use std::collections::{HashMap, HashSet};
+
+/// A donor→recipient pairing of the demo, by registry keys.
+pub struct DemoPairing {
+    pub program: String,
+    pub donor: String,
+    pub recipient: String,
+    pub id: String,
+}
+
+/// What the dispatch demo needs from the registry part.
+pub struct Registry<'a> {
+    pub programs: &'a HashMap<String, String>,
+    pub institutions: &'a HashMap<String, Institution>,
+    pub departments: &'a HashMap<String, Vec<(Department, String)>>,
+    pub pairings: &'a [DemoPairing],
+}
+
+struct Plan {
+    program: &'static str,
+    schemes: &'static [&'static str],
+    batches: u32,
+    experts: usize,
+    first: &'static str,
+    /// Length of each batch in months.
+    months: u32,
+    /// Modes with weights.
+    modes: &'static [(&'static str, u32)],
+    /// Only pairings from these donors (all when empty).
+    donors: &'static [&'static str],
+}
+
+const PLANS: &[Plan] = &[
+    Plan {
+        program: "yu-ha",
+        schemes: &["柔性援疆", "中组部援疆", "名医行", "公卫小组团"],
+        batches: 37,
+        experts: 211,
+        first: "2010-03-01",
+        months: 6,
+        modes: &[("stationed", 70), ("one-off", 20), ("monthly", 10)],
+        donors: &[],
+    },
+    Plan {
+        program: "hu-dian",
+        schemes: &["东西部协作派驻", "组团式帮扶"],
+        batches: 10,
+        experts: 103,
+        first: "2021-03-01",
+        months: 6,
+        modes: &[("stationed", 100)],
+        donors: &[],
+    },
+    Plan {
+        program: "min-regional",
+        schemes: &["候鸟专家"],
+        batches: 1,
+        experts: 10,
+        first: "2025-09-01",
+        months: 24,
+        modes: &[("weekly", 100)],
+        donors: &["sh-first"],
+    },
+    Plan {
+        program: "jing-meng",
+        schemes: &["医疗倍增计划", "组团式帮扶", "两次下沉"],
+        batches: 12,
+        experts: 526,
+        first: "2023-03-01",
+        months: 6,
+        modes: &[
+            ("stationed", 35),
+            ("monthly", 30),
+            ("quarterly", 15),
+            ("one-off", 20),
+        ],
+        donors: &[],
+    },
+    Plan {
+        program: "hu-meng",
+        schemes: &["沪蒙专科协作"],
+        batches: 4,
+        experts: 39,
+        first: "2024-10-01",
+        months: 6,
+        modes: &[("monthly", 60), ("one-off", 40)],
+        donors: &[],
+    },
+];
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
+}
+
+fn weighted<'a>(rng: &mut StdRng, items: &[(&'a str, u32)]) -> &'a str {
+    let total: u32 = items.iter().map(|(_, w)| w).sum();
+    let mut roll = rng.gen_range(0..total.max(1));
+    for (item, w) in items {
+        if roll < *w {
+            return item;
+        }
+        roll -= w;
+    }
+    items[0].0
+}
+
+fn missing(what: &str, key: &str) -> StoreError {
+    StoreError::Other(format!("demo dispatch: unknown {what} {key}"))
+}
+
+/// Batch `k` of `n`: evenly spaced from the plan's first start so that the last batch runs today.
+fn batch_period(plan: &Plan, k: u32, today: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let first = d(plan.first);
+    let last_start = today
+        .checked_sub_months(Months::new(plan.months / 2))
+        .unwrap_or(today)
+        .max(first);
+    let span = (last_start - first).num_days().max(0);
+    let offset = if plan.batches > 1 {
+        span * i64::from(k) / i64::from(plan.batches - 1)
+    } else {
+        span
+    };
+    let start = first + chrono::Duration::days(offset);
+    let end = start
+        .checked_add_months(Months::new(plan.months))
+        .and_then(|e| e.pred_opt())
+        .unwrap_or(start);
+    (start, end)
+}
+
+pub struct Summary {
+    /// An expert on duty today, by donor institution key (the demo `expert` account is one).
+    pub on_duty: HashMap<String, String>,
+    pub batches: usize,
+    pub assignments: usize,
+    pub sessions: usize,
+    pub bookings: usize,
+}
+
+pub async fn load(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    cipher: &PatientCipher,
+    reg: &Registry<'_>,
+) -> Result<Summary> {
+    let today = shanhai_store::today();
+    let mut rng = StdRng::seed_from_u64(20_250_430);
+    let mut used: HashSet<String> = HashSet::new();
+    let mut pools: HashMap<String, Vec<Person>> = HashMap::new();
+    let mut summary = Summary {
+        on_duty: HashMap::new(),
+        batches: 0,
+        assignments: 0,
+        sessions: 0,
+        bookings: 0,
+    };
+    let mut active: Vec<Assignment> = Vec::new();
+
+    for plan in PLANS {
+        let program_id = reg
+            .programs
+            .get(plan.program)
+            .ok_or_else(|| missing("program", plan.program))?;
+        let pairings: Vec<&DemoPairing> = reg
+            .pairings
+            .iter()
+            .filter(|p| {
+                p.program == plan.program
+                    && (plan.donors.is_empty() || plan.donors.contains(&p.donor.as_str()))
+            })
+            .collect();
+        let mut schemes = Vec::new();
+        for name in plan.schemes {
+            let new = SchemeInput {
+                program_id: program_id.clone(),
+                name: (*name).into(),
+                description: None,
+            }
+            .parse()
+            .map_err(|e| StoreError::Other(format!("demo scheme: {e}")))?;
+            schemes.push(dispatch::create_scheme_on(conn, actor, &new).await?);
+        }
+        let per_batch = plan.experts / plan.batches as usize;
+        let mut remainder = plan.experts % plan.batches as usize;
+        let mut next_pairing = 0usize;
+        for k in 0..plan.batches {
+            let (start, end) = batch_period(plan, k, today);
+            let single = (pairings.len() == 1).then(|| pairings[0].id.clone());
+            let batch = dispatch::create_batch_on(
+                conn,
+                actor,
+                &BatchInput {
+                    program_id: program_id.clone(),
+                    scheme_id: Some(schemes[k as usize % schemes.len()].id.clone()),
+                    pairing_id: single,
+                    number: i64::from(k) + 1,
+                    name: None,
+                    start_date: start.to_string(),
+                    end_date: end.to_string(),
+                }
+                .parse()
+                .map_err(|e| StoreError::Other(format!("demo batch: {e}")))?,
+            )
+            .await?;
+            summary.batches += 1;
+            let size = per_batch + usize::from(remainder > 0);
+            remainder = remainder.saturating_sub(1);
+            for slot in 0..size {
+                let pairing = pairings[next_pairing % pairings.len().max(1)];
+                next_pairing += 1;
+                let donor = reg
+                    .institutions
+                    .get(&pairing.donor)
+                    .ok_or_else(|| missing("institution", &pairing.donor))?;
+                let recipient = reg
+                    .institutions
+                    .get(&pairing.recipient)
+                    .ok_or_else(|| missing("institution", &pairing.recipient))?;
+                let person = next_expert(
+                    conn,
+                    actor,
+                    reg,
+                    &mut pools,
+                    &mut used,
+                    &pairing.donor,
+                    donor,
+                )
+                .await?;
+                let mode = AssignmentMode::parse(weighted(&mut rng, plan.modes))
+                    .unwrap_or(AssignmentMode::Stationed);
+                let (a_start, a_end) = match mode {
+                    AssignmentMode::OneOff => {
+                        let days = (end - start).num_days().max(3);
+                        let s = start + chrono::Duration::days(rng.gen_range(0..days - 2));
+                        (s, s + chrono::Duration::days(2))
+                    }
+                    _ => (start, end),
+                };
+                let weekdays = match mode {
+                    AssignmentMode::Weekly => {
+                        let first = rng.gen_range(1..=3);
+                        vec![first, first + 1, first + 2]
+                    }
+                    _ => vec![],
+                };
+                let post = match slot {
+                    0 => "team-leader",
+                    1 if pairing_is_team(reg, pairing) => "executive-director",
+                    2 | 3 => "dual-head-donor",
+                    _ => "team-member",
+                };
+                let department =
+                    matching_department(reg, &pairing.recipient, person.specialty_code.as_deref());
+                let new = AssignmentInput {
+                    batch_id: batch.id.clone(),
+                    person_id: person.id.clone(),
+                    institution_id: recipient.id.clone(),
+                    department_id: department,
+                    mode: mode.code().into(),
+                    post: post.into(),
+                    weekdays,
+                    start_date: a_start.to_string(),
+                    end_date: a_end.to_string(),
+                }
+                .parse()
+                .map_err(|e| StoreError::Other(format!("demo assignment: {e}")))?;
+                let a = dispatch::create_assignment_on(conn, actor, &new).await?;
+                summary.assignments += 1;
+                if a_start <= today && today <= a_end {
+                    summary
+                        .on_duty
+                        .entry(pairing.donor.clone())
+                        .or_insert_with(|| a.person_id.clone());
+                    active.push(a);
+                }
+            }
+        }
+    }
+    let (sessions, booked) =
+        clinics_around_today(conn, actor, cipher, &mut rng, &active, today).await?;
+    summary.sessions = sessions;
+    summary.bookings = booked;
+    Ok(summary)
+}
+
+fn pairing_is_team(reg: &Registry<'_>, pairing: &DemoPairing) -> bool {
+    reg.programs.contains_key(&pairing.program)
+        && matches!(pairing.program.as_str(), "hu-dian" | "yu-ha")
+}
+
+fn matching_department(
+    reg: &Registry<'_>,
+    institution_key: &str,
+    specialty: Option<&str>,
+) -> Option<String> {
+    let departments = reg.departments.get(institution_key)?;
+    let specialty = specialty?;
+    departments
+        .iter()
+        .find(|(_, code)| {
+            code == specialty
+                || specialty.starts_with(&format!("{code}."))
+                || code.starts_with(&format!("{specialty}."))
+        })
+        .map(|(dep, _)| dep.id.clone())
+}
+
+/// The next expert of a donor not yet dispatched anywhere; new senior experts are added when the
+/// hospital runs out.
+async fn next_expert(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    reg: &Registry<'_>,
+    pools: &mut HashMap<String, Vec<Person>>,
+    used: &mut HashSet<String>,
+    donor_key: &str,
+    donor: &Institution,
+) -> Result<Person> {
+    loop {
+        if let Some(pool) = pools.get_mut(donor_key) {
+            while let Some(p) = pool.pop() {
+                if used.insert(p.id.clone()) {
+                    return Ok(p);
+                }
+            }
+        }
+        let departments = reg
+            .departments
+            .get(donor_key)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let fresh = people::generate_experts(
+            conn,
+            actor,
+            &format!("{donor_key}-{}", used.len()),
+            donor,
+            departments,
+            40,
+        )
+        .await?;
+        pools.insert(donor_key.to_string(), fresh);
+    }
+}
+
+/// A valid synthetic resident ID number for someone from `region` (6 digits).
+fn id_number(rng: &mut StdRng, region: &str) -> String {
+    let birth = NaiveDate::from_ymd_opt(
+        rng.gen_range(1940..2015),
+        rng.gen_range(1..=12),
+        rng.gen_range(1..=28),
+    )
+    .unwrap_or_default();
+    let body = format!(
+        "{region}{}{:03}",
+        birth.format("%Y%m%d"),
+        rng.gen_range(0..1000)
+    );
+    let check = check_char(&body).unwrap_or('0');
+    format!("{body}{check}")
+}
+
+const PATIENT_SURNAMES: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "马", "哈", "木", "巴", "乌",
+];
+const PATIENT_GIVEN: &[&str] = &[
+    "建国", "秀英", "桂兰", "志强", "海燕", "玉梅", "德明", "丽娟", "晓东", "春花", "卫东", "金花",
+];
+
+/// Clinic sessions of the experts on duty, two weeks back and two weeks ahead, with bookings
+/// on the coming ones (a few full, with people waiting).
+async fn clinics_around_today(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    cipher: &PatientCipher,
+    rng: &mut StdRng,
+    active: &[Assignment],
+    today: NaiveDate,
+) -> Result<(usize, usize)> {
+    let from = today - chrono::Duration::days(14);
+    let until = today + chrono::Duration::days(13);
+    let tue_thu = Weekdays::parse(&[2, 4]).unwrap_or_default();
+    let mut sessions = 0;
+    let mut booked = 0;
+    let public = Actor {
+        user_id: None,
+        name: "public".into(),
+        ip: None,
+    };
+    for a in active
+        .iter()
+        .filter(|a| {
+            matches!(
+                a.mode,
+                AssignmentMode::Weekly | AssignmentMode::Stationed | AssignmentMode::Monthly
+            )
+        })
+        .take(80)
+    {
+        let Some(p) = a.presence() else { continue };
+        let dates = clinic_dates(a.mode, p.weekdays, tue_thu, p.start, p.end, from, until)
+            .map_err(|e| StoreError::Other(format!("demo clinics: {e}")))?;
+        for date in dates {
+            let capacity = [15i64, 20, 25, 30][rng.gen_range(0..4)];
+            let morning = rng.gen_bool(0.7);
+            let new = ClinicSessionInput {
+                expert_id: a.person_id.clone(),
+                institution_id: a.institution_id.clone(),
+                department_id: a.department_id.clone(),
+                assignment_id: Some(a.id.clone()),
+                date: date.to_string(),
+                start: if morning { "08:30" } else { "14:30" }.into(),
+                end: if morning { "11:30" } else { "17:00" }.into(),
+                capacity,
+                slot_minutes: None,
+                visit_type: None,
+                note: None,
+            }
+            .parse()
+            .map_err(|e| StoreError::Other(format!("demo session: {e}")))?;
+            let session = clinics::create_on(conn, actor, &new).await?;
+            sessions += 1;
+            let region: String = session
+                .region_code
+                .as_deref()
+                .unwrap_or("650502")
+                .chars()
+                .take(6)
+                .collect();
+            if date < today || date.weekday().number_from_monday() > 5 && rng.gen_bool(0.5) {
+                continue;
+            }
+            let full = rng.gen_bool(0.15);
+            let wanted = if full {
+                capacity + 2
+            } else {
+                (capacity as f64 * rng.gen_range(0.2..0.9)) as i64
+            };
+            for _ in 0..wanted {
+                let name = format!(
+                    "{}{}",
+                    PATIENT_SURNAMES[rng.gen_range(0..PATIENT_SURNAMES.len())],
+                    PATIENT_GIVEN[rng.gen_range(0..PATIENT_GIVEN.len())]
+                );
+                let request = BookingRequest {
+                    name,
+                    phone: format!(
+                        "1{}{:09}",
+                        rng.gen_range(3..=9),
+                        rng.gen_range(0..1_000_000_000u64)
+                    ),
+                    id_number: id_number(rng, &region),
+                    waitlist: true,
+                };
+                let new = request
+                    .parse()
+                    .map_err(|e| StoreError::Other(format!("demo booking: {e}")))?;
+                let mut savepoint = sqlx::Connection::begin(&mut *conn).await?;
+                match bookings::book_on(&mut savepoint, cipher, &public, &session.id, &new).await {
+                    Ok(_) => {
+                        savepoint.commit().await?;
+                        booked += 1;
+                    }
+                    Err(StoreError::Conflict(_)) => savepoint.rollback().await?,
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+    }
+    Ok((sessions, booked))
+}
