@@ -310,3 +310,34 @@ async fn identifiers_are_encrypted_at_rest() {
     let (_, log) = app.get("/api/v1/audit?entity=booking", &w.admin).await;
     assert!(!log.to_string().contains(&id_number(6)) && !log.to_string().contains(&phone(6)));
 }
+
+#[tokio::test]
+async fn public_requests_are_rate_limited_per_address_with_retry_after() {
+    let tmp = TempDir(std::env::temp_dir().join(format!("shanhai-rate-{}", uuid::Uuid::now_v7())));
+    std::fs::create_dir_all(&tmp.0).expect("dir");
+    let url = fresh_database(&tmp.0).await;
+    let app = spawn_app_with(tmp, url, 5).await;
+    let mut statuses = Vec::new();
+    for _ in 0..7 {
+        let r = app
+            .client
+            .get(app.url("/api/v1/public/sessions"))
+            .send()
+            .await
+            .expect("send");
+        statuses.push((r.status(), r.headers().get("retry-after").is_some()));
+    }
+    assert!(
+        statuses[..5].iter().all(|(s, _)| *s == StatusCode::OK),
+        "{statuses:?}"
+    );
+    assert_eq!(statuses[5], (StatusCode::TOO_MANY_REQUESTS, true));
+    let r = app
+        .client
+        .get(app.url("/api/v1/public/sessions"))
+        .send()
+        .await
+        .expect("send");
+    let body: Value = r.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "too_many_requests");
+}

@@ -59,6 +59,11 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_on(tmp: TempDir, database_url: String) -> TestApp {
+    spawn_app_with(tmp, database_url, 0).await
+}
+
+/// Like [`spawn_app_on`], with the public rate limit (requests per address per minute) on.
+pub async fn spawn_app_with(tmp: TempDir, database_url: String, public_rate_limit: u32) -> TestApp {
     let db = Db::connect(&database_url).await.expect("connect");
     db.migrate().await.expect("migrate");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -68,7 +73,7 @@ pub async fn spawn_app_on(tmp: TempDir, database_url: String) -> TestApp {
     let config = shanhai_web::Config {
         data_dir: tmp.0.clone(),
         secure_cookies: false,
-        public_rate_limit: 0,
+        public_rate_limit,
     };
     let state = shanhai_web::AppState::start(db.clone(), config)
         .await
