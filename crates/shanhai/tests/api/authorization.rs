@@ -76,6 +76,24 @@ async fn every_endpoint_allows_exactly_the_roles_it_should() {
     let (d2, r4) = (donor.clone(), recipient.clone());
     let (d3, r5) = (donor.clone(), recipient.clone());
     let pairing2 = pairing.clone();
+    let (s_status, batch) = app
+        .post(
+            "/api/v1/batches",
+            &w.admin,
+            json!({"program_id": program_a, "pairing_id": pairing, "number": 99, "start_date": "2025-01-01", "end_date": "2025-12-31"}),
+        )
+        .await;
+    assert_eq!(s_status, StatusCode::CREATED, "{batch}");
+    let batch = batch["id"].as_str().expect("batch id").to_string();
+    let session = crate::clinics::session(&app, &w, 10, &crate::clinics::today()).await;
+    let (pa2, pa3, pairing3) = (program_a.clone(), program_a.clone(), pairing.clone());
+    let (person_d, r6, r7, dep_r) = (
+        w.person_d.clone(),
+        recipient.clone(),
+        recipient.clone(),
+        w.department_r.clone(),
+    );
+    let (batch2, person_d2) = (batch.clone(), w.person_d.clone());
     let cases = vec![
         case(Method::GET, "/api/v1/auth/me".into(), EVERYONE),
         case(Method::GET, "/api/v1/regions".into(), EVERYONE),
@@ -214,6 +232,56 @@ async fn every_endpoint_allows_exactly_the_roles_it_should() {
             |i| json!({"username": format!("new-user-{i}"), "password": "long-enough-password", "role": "platform-admin"}),
         ),
         case(Method::GET, "/api/v1/audit".into(), ADMIN),
+        case(Method::GET, "/api/v1/dispatch-schemes".into(), EVERYONE),
+        with_body(
+            Method::POST,
+            "/api/v1/dispatch-schemes".into(),
+            &["admin", "office"],
+            move |i| json!({"program_id": pa2, "name": format!("派驻方式{i}")}),
+        ),
+        case(Method::GET, "/api/v1/batches".into(), EVERYONE),
+        with_body(
+            Method::POST,
+            "/api/v1/batches".into(),
+            &["admin", "office", "coord-d"],
+            move |i| json!({"program_id": pa3, "pairing_id": pairing3, "number": i + 100, "start_date": "2026-01-01", "end_date": "2026-06-30"}),
+        ),
+        case(Method::GET, "/api/v1/assignments".into(), EVERYONE),
+        with_body(
+            Method::POST,
+            "/api/v1/assignments".into(),
+            &["admin", "office", "coord-d"],
+            move |i| {
+                let day = format!("2025-03-{:02}", 1 + i % 28);
+                json!({"batch_id": batch2, "person_id": person_d, "institution_id": r6, "mode": "one-off", "post": "team-member",
+                   "start_date": day, "end_date": day})
+            },
+        ),
+        case(
+            Method::GET,
+            "/api/v1/dispatch/calendar?region=150000".into(),
+            EVERYONE,
+        ),
+        case(Method::GET, "/api/v1/clinic-sessions".into(), EVERYONE),
+        case(
+            Method::GET,
+            format!("/api/v1/clinic-sessions/{session}"),
+            EVERYONE,
+        ),
+        with_body(
+            Method::POST,
+            "/api/v1/clinic-sessions".into(),
+            &["admin", "office", "coord-r"],
+            move |_| {
+                json!({"expert_id": person_d2, "institution_id": r7, "department_id": dep_r, "date": "2030-01-02",
+                   "start": "08:00", "end": "12:00", "capacity": 20})
+            },
+        ),
+        case(
+            Method::GET,
+            format!("/api/v1/clinic-sessions/{session}/bookings"),
+            &["admin", "office", "coord-r"],
+        ),
     ];
 
     let mut failures = Vec::new();
