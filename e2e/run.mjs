@@ -425,6 +425,473 @@ async function printStylesheet(page) {
   assert(await page.isVisible('header.topbar'), 'top bar hidden after going back to screen media');
 }
 
+// ---------------------------------------------------------------------------------------------
+// Dispatch, clinics and public booking (C2, C3). The demo may hold no dispatch or clinic records,
+// so these cases create what they need through the JSON API with an admin token.
+
+/** A JSON API call; answers { status, body }. */
+async function api(method, p, body, token) {
+  const headers = { 'Accept-Language': 'zh-CN' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const resp = await fetch(url(p), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await resp.text();
+  let json = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = text;
+  }
+  return { status: resp.status, body: json };
+}
+
+/** An API call that must answer `expect` (default 200). */
+async function apiOk(method, p, body, token, expect = 200) {
+  const r = await api(method, p, body, token);
+  assert(r.status === expect, `${method} ${p}: expected ${expect}, got ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
+/** A date `days` from today in Asia/Shanghai (the server's calendar), YYYY-MM-DD. */
+function shanghaiDate(days = 0) {
+  const t = new Date(Date.now() + days * 86_400_000);
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(t);
+}
+
+/** A resident ID number (GB 11643) with a correct check digit. */
+function idNumber(birth = '19800101', seq = '123', area = '650502') {
+  const body = `${area}${birth}${seq}`;
+  const W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  const sum = [...body].reduce((s, ch, i) => s + Number(ch) * W[i], 0);
+  return body + '10X98765432'[sum % 11];
+}
+
+/** The same number with a wrong check digit. */
+function badIdNumber(birth, seq) {
+  const good = idNumber(birth, seq);
+  const wrong = good.endsWith('1') ? '2' : '1';
+  return good.slice(0, 17) + wrong;
+}
+
+const GIVEN = ['明远', '嘉言', '思齐', '景行', '怀瑾', '致远', '修远', '若谷', '清和', '立德'];
+const usedNames = new Set();
+/** A synthetic name not used before in this run (and unlike the demo's two- and three-character names). */
+function uniqueName(family) {
+  for (;;) {
+    const n = Math.floor(Math.random() * GIVEN.length * GIVEN.length);
+    const name = `${family}${GIVEN[n % GIVEN.length]}${GIVEN[Math.floor(n / GIVEN.length)][0]}`;
+    if (!usedNames.has(name)) {
+      usedNames.add(name);
+      return name;
+    }
+  }
+}
+
+/** Ids the clinic cases share: the admin token, 红星医院 (host), 河南省人民医院 (donor). */
+let fixtureCache = null;
+async function fixture() {
+  if (fixtureCache) return fixtureCache;
+  const { token } = await apiOk('POST', '/api/v1/auth/token', { username: 'admin', password: PASSWORD }, undefined, 201);
+  const find = async (q) => {
+    const page = await apiOk('GET', `/api/v1/institutions?q=${encodeURIComponent(q)}`, undefined, token);
+    assert(page.items.length >= 1, `no institution named like ${q}`);
+    return page.items[0];
+  };
+  const hongxing = await find('红星医院');
+  const henan = await find('河南省人民医院');
+  const depts = await apiOk('GET', `/api/v1/departments?institution=${hongxing.id}&per_page=50`, undefined, token);
+  assert(depts.items.length >= 1, '红星医院 has no departments');
+  const programs = await apiOk('GET', `/api/v1/programs?q=${encodeURIComponent('豫哈')}`, undefined, token);
+  assert(programs.items.length >= 1, 'no 豫哈 program');
+  fixtureCache = { token, hongxing, henan, department: depts.items[0], program: programs.items[0] };
+  return fixtureCache;
+}
+
+/** A new expert of 河南省人民医院 (an academician, so the honours badge shows). */
+async function newExpert(f, family = '欧阳', honours = ['院士']) {
+  return apiOk(
+    'POST',
+    '/api/v1/people',
+    {
+      name: uniqueName(family),
+      gender: 'male',
+      title: 'chief-physician',
+      honours,
+      institution_id: f.henan.id,
+      specialty_code: f.department.specialty_code,
+    },
+    f.token,
+    201,
+  );
+}
+
+/** A clinic session at 红星医院 `days` from today. */
+async function newSession(f, expert, days, capacity, visitType = 'academician') {
+  return apiOk(
+    'POST',
+    '/api/v1/clinic-sessions',
+    {
+      expert_id: expert.id,
+      institution_id: f.hongxing.id,
+      department_id: f.department.id,
+      date: shanghaiDate(days),
+      start: '09:00',
+      end: '11:30',
+      capacity,
+      visit_type: visitType,
+      note: '请携带身份证和既往病历',
+    },
+    f.token,
+    201,
+  );
+}
+
+async function noOverflow(page, what) {
+  const { scrollWidth, innerWidth } = await horizontalOverflow(page);
+  assert(scrollWidth <= innerWidth + 1, `${what}: horizontal overflow (scrollWidth ${scrollWidth} > innerWidth ${innerWidth})`);
+}
+
+async function patientBooksAndCancelsOnPhone(page) {
+  const f = await fixture();
+  const expert = await newExpert(f);
+  const session = await newSession(f, expert, 2, 2);
+  step(`fixture: ${expert.name} holds a clinic at ${f.hongxing.name} on ${session.date}`);
+
+  step('open /public on a phone: Chinese, titled 家门口看名医, no horizontal overflow');
+  await visit(page, '/public');
+  assertEq(await page.getAttribute('html', 'lang'), 'zh-CN', 'html lang of /public');
+  assertEq((await page.textContent('h1')).trim(), '家门口看名医', 'heading of /public');
+  await noOverflow(page, '/public');
+  await shot(page, 'public-home-phone');
+
+  step('search: region 新疆维吾尔自治区, the expert\'s name');
+  await page.selectOption('[data-testid=public-search] select[name=region]', '650000');
+  await page.fill('[data-testid=public-search] input[name=q]', expert.name);
+  await submit(page, '[data-testid=public-search]');
+  const card = page.locator(`[data-testid=session-card][data-id="${session.id}"]`);
+  await card.waitFor({ state: 'visible' });
+  const cardText = await card.innerText();
+  for (const part of [expert.name, '主任医师', '院士', '河南省人民医院', f.hongxing.name, session.date, '余号 2']) {
+    assert(cardText.includes(part), `the result card lacks ${part}: ${cardText}`);
+  }
+  await noOverflow(page, 'search results');
+  await shot(page, 'public-results-phone');
+
+  step('open the session and book it with a valid ID number');
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), card.click()]);
+  assertEq(pathOf(page), `/public/sessions/${session.id}`, 'path of the session page');
+  assertEq(await page.locator('[data-testid=waitlist]').count(), 0, 'waitlist checkbox on a session with places');
+  const phone = '13912345678';
+  const id = idNumber('19850607', '231');
+  await page.fill('[data-testid=booking-form] input[name=name]', '王秀兰');
+  await page.fill('[data-testid=booking-form] input[name=phone]', phone);
+  await page.fill('[data-testid=booking-form] input[name=id_number]', id);
+  await noOverflow(page, 'session page');
+  await shot(page, 'public-session-form-phone');
+  const resp = await submit(page, '[data-testid=booking-form]');
+  assertEq(resp.status(), 201, 'HTTP status of a confirmed booking');
+  assert(!page.url().includes(phone) && !page.url().includes(id), `phone or ID number in the URL: ${page.url()}`);
+  const code = (await page.textContent('[data-testid=booking-code]')).trim();
+  assert(/^[2-9A-HJ-NP-Z]{10}$/.test(code), `booking code looks wrong: ${code}`);
+  assertEq((await page.textContent('[data-testid=phone-masked]')).trim(), '139****5678', 'masked phone');
+  assertEq((await page.textContent('[data-testid=id-masked]')).trim(), `${id.slice(0, 4)}**********${id.slice(14)}`, 'masked ID number');
+  assertEq((await page.textContent('[data-testid=name-masked]')).trim(), '王**', 'masked name');
+  const html = await page.content();
+  assert(!html.includes(id) && !html.includes(phone), 'the result page shows the full phone or ID number');
+  await noOverflow(page, 'booking result');
+  await shot(page, 'public-booked-phone');
+  const left = await apiOk('GET', `/api/v1/public/sessions/${session.id}`);
+  assertEq(left.available, 1, 'places left after the booking');
+
+  step('查询/取消预约: look the booking up by code and phone');
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('[data-testid=manage-booking]')]);
+  assertEq(pathOf(page), '/public/booking', 'path of the lookup page');
+  assertEq(await page.inputValue('[data-testid=lookup-form] input[name=booking_code]'), code, 'code prefilled');
+  await page.fill('[data-testid=lookup-form] input[name=phone]', phone);
+  await submit(page, '[data-testid=lookup-form]');
+  assertEq(pathOf(page), '/public/booking', 'the lookup answers on the same path (POST)');
+  assert(!page.url().includes(phone), 'phone number in the URL after the lookup');
+  assertEq((await page.textContent('[data-testid=booking-status]')).trim(), '已预约', 'status after lookup');
+  await noOverflow(page, 'lookup result');
+  await shot(page, 'public-lookup-phone');
+
+  step('cancel it');
+  await submit(page, '[data-testid=cancel-form]');
+  assertEq((await page.textContent('[data-testid=booking-status]')).trim(), '已取消', 'status after cancelling');
+  await page.locator('[data-testid=notice]').waitFor({ state: 'visible' });
+  assertEq(await page.locator('[data-testid=cancel-form]').count(), 0, 'cancel button on a cancelled booking');
+  await shot(page, 'public-cancelled-phone');
+  const after = await apiOk('GET', `/api/v1/public/sessions/${session.id}`);
+  assertEq(after.available, 2, 'places left after the cancellation');
+}
+
+async function badIdNumberShowsFieldError(page) {
+  const f = await fixture();
+  const expert = await newExpert(f, '司马', []);
+  const session = await newSession(f, expert, 3, 1, 'expert');
+  await visit(page, `/public/sessions/${session.id}`);
+  step('an ID number with a wrong check digit is refused next to the field');
+  const bad = badIdNumber('19700315', '512');
+  await page.fill('[data-testid=booking-form] input[name=name]', '李建国');
+  await page.fill('[data-testid=booking-form] input[name=phone]', '13700001111');
+  await page.fill('[data-testid=booking-form] input[name=id_number]', bad);
+  const resp = await submit(page, '[data-testid=booking-form]');
+  assertEq(resp.status(), 422, 'HTTP status of a bad ID number');
+  const err = page.locator('label:has(input[name=id_number]) [data-testid=error-id_number]');
+  await err.waitFor({ state: 'visible' });
+  const errText = (await err.textContent()).trim();
+  assert(errText.includes('校验位'), `the ID error does not mention the check digit: ${errText}`);
+  assertEq(await page.locator('[data-testid=error-phone], [data-testid=error-name]').count(), 0, 'errors on the other fields');
+  assertEq(await page.inputValue('input[name=name]'), '李建国', 'name kept');
+  assertEq(await page.inputValue('input[name=id_number]'), bad, 'ID number kept for correcting');
+  await shot(page, 'public-bad-id');
+  const still = await apiOk('GET', `/api/v1/public/sessions/${session.id}`);
+  assertEq(still.booked, 0, 'bookings after a refused form');
+
+  step('a bad phone number is refused next to its field');
+  await page.fill('input[name=phone]', '1234');
+  await page.fill('input[name=id_number]', idNumber('19700315', '512'));
+  assertEq((await submit(page, '[data-testid=booking-form]')).status(), 422, 'HTTP status of a bad phone');
+  await page.locator('[data-testid=error-phone]').waitFor({ state: 'visible' });
+
+  step('in English the error is in English');
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('[data-testid=lang-switch]')]);
+  assertEq(await page.getAttribute('html', 'lang'), 'en', 'html lang after switching');
+  assertEq(pathOf(page), `/public/sessions/${session.id}`, 'path after switching');
+  await page.fill('input[name=name]', 'Li Jianguo');
+  await page.fill('input[name=phone]', '13700001111');
+  await page.fill('input[name=id_number]', bad);
+  assertEq((await submit(page, '[data-testid=booking-form]')).status(), 422, 'HTTP status in English');
+  const enErr = (await page.textContent('[data-testid=error-id_number]')).trim();
+  assert(/check digit/i.test(enErr) && !CJK.test(enErr), `the English error: ${enErr}`);
+  await shot(page, 'public-bad-id-english');
+
+  step('a full session offers the waitlist; without ticking it the form says it is full (409)');
+  await page.fill('input[name=id_number]', idNumber('19700315', '512'));
+  assertEq((await submit(page, '[data-testid=booking-form]')).status(), 201, 'booking the only place');
+  await visit(page, `/public/sessions/${session.id}`);
+  await page.locator('[data-testid=waitlist]').waitFor({ state: 'visible' });
+  await page.fill('input[name=name]', 'Zhao Min');
+  await page.fill('input[name=phone]', '13600002222');
+  await page.fill('input[name=id_number]', idNumber('19920101', '044'));
+  assertEq((await submit(page, '[data-testid=booking-form]')).status(), 409, 'HTTP status when full');
+  await page.locator('[data-testid=form-error]').waitFor({ state: 'visible' });
+  await page.check('[data-testid=waitlist]');
+  assertEq((await submit(page, '[data-testid=booking-form]')).status(), 202, 'HTTP status of joining the waitlist');
+  assertEq((await page.textContent('[data-testid=waitlist-position]')).replace(/\s+/g, ' ').trim(), 'Waitlist position 1', 'waitlist position');
+  await shot(page, 'public-waitlisted-english');
+}
+
+async function coordinatorChecksInAPatient(page) {
+  const f = await fixture();
+  const expert = await newExpert(f, '上官');
+  const session = await newSession(f, expert, 0, 5, 'expert');
+  const phone = '13598765432';
+  const booking = await apiOk(
+    'POST',
+    `/api/v1/public/sessions/${session.id}/bookings`,
+    { name: '陈桂芳', phone, id_number: idNumber('19620909', '318') },
+    undefined,
+    201,
+  );
+  step(`fixture: a session today (${session.date}) with booking ${booking.booking_code}`);
+
+  await login(page, 'coord-recipient');
+  const nav = await navTexts(page);
+  assert(nav.includes('派驻') && nav.includes('出诊'), `nav lacks 派驻/出诊: ${nav.join(' | ')}`);
+  step('/clinics filtered to 红星医院 lists the session with its counts');
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('nav.mainnav a[href="/clinics"]')]);
+  await page.selectOption('[data-testid=clinic-filters] select[name=institution]', f.hongxing.id);
+  await submit(page, '[data-testid=clinic-filters]');
+  const row = page.locator(`[data-testid=session-row][data-id="${session.id}"]`);
+  await row.waitFor({ state: 'visible' });
+  const rowText = await row.innerText();
+  assert(rowText.includes(expert.name) && rowText.includes(session.date), `session row: ${rowText}`);
+  const cells = await row.locator('td.num').allInnerTexts();
+  assertEq(JSON.stringify(cells.map((s) => s.trim())), JSON.stringify(['5', '1', '0']), 'capacity / booked / waitlisted');
+  await shot(page, 'clinics-list-coordinator');
+
+  step('the session page lists the booking, masked, and checks it in');
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), row.locator('[data-testid=session-link]').click()]);
+  const brow = page.locator(`[data-testid=booking-row][data-code="${booking.booking_code}"]`);
+  await brow.waitFor({ state: 'visible' });
+  const browText = await brow.innerText();
+  assert(browText.includes('陈**') && browText.includes('135****5432'), `booking row not masked as stored: ${browText}`);
+  assert(!browText.includes(phone), 'booking row shows the full phone number');
+  assertEq((await brow.locator('[data-testid=booking-status]').textContent()).trim(), '已预约', 'status before check-in');
+  await shot(page, 'clinic-session-before-check-in');
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), brow.locator('[data-testid=check-in]').click()]);
+  assertEq(pathOf(page), `/clinics/${session.id}`, 'back on the session page after check-in');
+  const statusAfter = await page
+    .locator(`[data-testid=booking-row][data-code="${booking.booking_code}"] [data-testid=booking-status]`)
+    .textContent();
+  assertEq(statusAfter.trim(), '已签到', 'status after check-in');
+  assertEq(await page.locator(`[data-testid=booking-row][data-code="${booking.booking_code}"] [data-testid=check-in]`).count(), 0, 'check-in button after check-in');
+  await shot(page, 'clinic-session-checked-in');
+  const lookup = await apiOk('POST', '/api/v1/public/bookings/lookup', { booking_code: booking.booking_code, phone });
+  assertEq(lookup.status, 'checked-in', 'status seen by the patient');
+}
+
+async function coordinatorPublishesCancelsAndCalls(page) {
+  const f = await fixture();
+  const expert = await newExpert(f, '诸葛', []);
+  // An assignment of the expert at 红星医院, so that the coordinator can choose them.
+  const scheme = await apiOk('POST', '/api/v1/dispatch-schemes', { program_id: f.program.id, name: `柔性援疆 ${Date.now()}` }, f.token, 201);
+  const batch = await apiOk(
+    'POST',
+    '/api/v1/batches',
+    { program_id: f.program.id, scheme_id: scheme.id, number: 9000 + Math.floor(Math.random() * 999), start_date: shanghaiDate(-30), end_date: shanghaiDate(150) },
+    f.token,
+    201,
+  );
+  await apiOk(
+    'POST',
+    '/api/v1/assignments',
+    { batch_id: batch.id, person_id: expert.id, institution_id: f.hongxing.id, department_id: f.department.id, mode: 'stationed', post: 'department-head', start_date: shanghaiDate(-20), end_date: shanghaiDate(140) },
+    f.token,
+    201,
+  );
+  await login(page, 'coord-recipient');
+  step('/clinics/new: an end before the start is refused next to the field');
+  await visit(page, '/clinics/new');
+  const form = '[data-testid=session-form]';
+  await page.selectOption(`${form} select[name=expert_id]`, expert.id);
+  await page.selectOption(`${form} select[name=department_id]`, f.department.id);
+  await page.fill(`${form} input[name=date]`, shanghaiDate(5));
+  await page.fill(`${form} input[name=start]`, '14:00');
+  await page.fill(`${form} input[name=end]`, '13:00');
+  await page.fill(`${form} input[name=capacity]`, '3');
+  const bad = await submit(page, form);
+  assertEq(bad.status(), 422, 'HTTP status of an end before the start');
+  await page.locator('[data-testid=error-end]').waitFor({ state: 'visible' });
+  assertEq(await page.inputValue(`${form} select[name=expert_id]`), expert.id, 'expert kept');
+  await shot(page, 'clinic-form-error');
+
+  step('corrected, the session is published');
+  await page.fill(`${form} input[name=end]`, '17:00');
+  await submit(page, form);
+  const m = pathOf(page).match(/^\/clinics\/([0-9a-f-]{36})$/);
+  assert(m, `after publishing, expected /clinics/{id}, got ${page.url()}`);
+  const sessionId = m[1];
+  assert((await page.textContent('h1')).includes(expert.name), 'session page heading');
+
+  step('a patient books it; the coordinator cancels the session after a confirmation step');
+  const phone = '18811112222';
+  const booking = await apiOk('POST', `/api/v1/public/sessions/${sessionId}/bookings`, { name: '刘德明', phone, id_number: idNumber('19550505', '777') }, undefined, 201);
+  await visit(page, `/clinics/${sessionId}`);
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('[data-testid=cancel-session]')]);
+  assertEq(pathOf(page), `/clinics/${sessionId}/cancel`, 'the confirmation step');
+  assert((await page.textContent('[data-testid=cancel-affected]')).includes('1'), 'affected count on the confirmation');
+  await shot(page, 'clinic-cancel-confirm');
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('[data-testid=confirm-cancel]')]);
+  assertEq(pathOf(page), `/clinics/${sessionId}`, 'back on the session after cancelling');
+  assertEq((await page.textContent('[data-testid=session-status]')).trim(), '已停诊', 'session status');
+  const list = page.locator('[data-testid=to-contact]');
+  await list.waitFor({ state: 'visible' });
+  assert((await list.innerText()).includes('需联系的患者'), 'the 需联系的患者 heading');
+  assert(!(await list.innerText()).includes(phone), 'full phone shown before asking');
+
+  step('显示联系方式 reveals the phone number (POST, audited)');
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('[data-testid=reveal-contact]')]);
+  assert(!page.url().includes(phone), 'phone number in the URL');
+  const revealed = (await page.textContent('[data-testid=contact-revealed]')).trim();
+  assert(revealed.includes(phone) && revealed.includes('刘德明'), `revealed contact: ${revealed}`);
+  await shot(page, 'clinic-cancelled-contact');
+  const li = await page.locator('[data-testid=contact-revealed]').locator('xpath=ancestor::li').getAttribute('id');
+  const bookingId = li.replace(/^b-/, '');
+  const audit = await apiOk('GET', `/api/v1/audit?entity=booking_contact&entity_id=${bookingId}&actor=coord-recipient`, undefined, f.token);
+  assertEq(audit.total, 1, `audit entries for reading booking ${booking.booking_code}'s contact`);
+}
+
+async function dispatchRosterAndCalendar(page, ctx) {
+  const f = await fixture();
+  const scheme = await apiOk('POST', '/api/v1/dispatch-schemes', { program_id: f.program.id, name: `名医行 ${Date.now()}` }, f.token, 201);
+  const number = 8000 + Math.floor(Math.random() * 999);
+  const batch = await apiOk(
+    'POST',
+    '/api/v1/batches',
+    { program_id: f.program.id, scheme_id: scheme.id, number, name: '春季批', start_date: shanghaiDate(-60), end_date: shanghaiDate(120) },
+    f.token,
+    201,
+  );
+  const weekly = await newExpert(f, '欧阳', []);
+  const stationed = await newExpert(f, '慕容', ['国务院特殊津贴专家']);
+  await apiOk(
+    'POST',
+    '/api/v1/assignments',
+    { batch_id: batch.id, person_id: weekly.id, institution_id: f.hongxing.id, mode: 'weekly', post: 'team-member', weekdays: [2, 4], start_date: shanghaiDate(-50), end_date: shanghaiDate(100) },
+    f.token,
+    201,
+  );
+  await apiOk(
+    'POST',
+    '/api/v1/assignments',
+    { batch_id: batch.id, person_id: stationed.id, institution_id: f.hongxing.id, department_id: f.department.id, mode: 'stationed', post: 'executive-director', start_date: shanghaiDate(-50), end_date: shanghaiDate(100) },
+    f.token,
+    201,
+  );
+  await login(page, 'office');
+  step('/dispatch roster filtered by the program and batch');
+  await visit(page, `/dispatch?program=${f.program.id}&batch=${batch.id}`);
+  const table = page.locator('[data-testid=roster-table]');
+  await table.waitFor({ state: 'visible' });
+  const text = await table.innerText();
+  for (const part of [weekly.name, stationed.name, '候鸟', '周二、周四', '常驻', '执行主任', `第 ${number} 批`, f.hongxing.name]) {
+    assert(text.includes(part), `roster lacks ${part}: ${text}`);
+  }
+  assertEq(await table.locator('tbody tr').count(), 2, 'roster rows for the batch');
+  await shot(page, 'dispatch-roster');
+
+  step('/dispatch/batches lists the batch with its count');
+  await visit(page, `/dispatch/batches?program=${f.program.id}`);
+  const btext = await page.locator('[data-testid=batches-table]').innerText();
+  assert(btext.includes(`第 ${number} 批`) && btext.includes(scheme.name), `batches table: ${btext}`);
+  await shot(page, 'dispatch-batches');
+
+  step('/dispatch/calendar for 新疆: the headline and the days on site');
+  await visit(page, '/dispatch/calendar?region=650000');
+  const headline = (await page.textContent('[data-testid=calendar-headline]')).trim();
+  const n = Number((headline.match(/(\d+)/) || [])[1]);
+  assert(/^本周在岗区外专家 \d+ 名$/.test(headline) && n >= 2, `headline: ${headline}`);
+  const rowOf = (name) => page.locator('[data-testid=calendar-row]', { hasText: name });
+  assertEq(await rowOf(weekly.name).locator('.cal-on').count(), 2, 'days on site of the weekly expert (Tue, Thu)');
+  assertEq(await rowOf(stationed.name).locator('.cal-on').count(), 7, 'days on site of the stationed expert');
+  const counts = await page.locator('tr.cal-counts td').allInnerTexts();
+  assertEq(counts.length, 7, 'day columns');
+  await shot(page, 'dispatch-calendar');
+
+  step('next week, and a region without experts');
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('[data-testid=next-week]')]);
+  assert((await page.textContent('[data-testid=calendar-headline]')).includes('该周在岗区外专家'), 'headline of another week');
+  await visit(page, '/dispatch/calendar?region=330000');
+  assertEq((await page.textContent('[data-testid=calendar-headline]')).trim(), '本周在岗区外专家 0 名', 'headline for 浙江');
+
+  step('/my/schedule without a linked person shows the empty state');
+  await visit(page, '/my/schedule');
+  await page.locator('[data-testid=schedule-empty]').waitFor({ state: 'visible' });
+
+  step("an expert's account linked to a person sees their assignment and clinics in 我的排班");
+  const username = `expert-${Date.now()}`;
+  await apiOk(
+    'POST',
+    '/api/v1/users',
+    { username, password: 'expert-password-1', role: 'expert', institution_id: f.henan.id, person_id: weekly.id },
+    f.token,
+    201,
+  );
+  await newSession(f, weekly, 1, 10, 'expert');
+  await ctx.clearCookies();
+  await login(page, username, 'expert-password-1');
+  const nav = await navTexts(page);
+  assert(nav.includes('我的排班'), `expert nav lacks 我的排班: ${nav.join(' | ')}`);
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('nav.mainnav a[href="/my/schedule"]')]);
+  const mine = await page.locator('main').innerText();
+  for (const part of [weekly.name, '周二、周四', f.hongxing.name, shanghaiDate(1)]) {
+    assert(mine.includes(part), `my schedule lacks ${part}: ${mine}`);
+  }
+  await shot(page, 'my-schedule');
+}
+
 // [name, function(page, ctx), extra browser-context options]. Each case gets a fresh context.
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 const CASES = [
@@ -435,6 +902,11 @@ const CASES = [
   ['5 audit log and clinician permissions', auditLogAndPermissions],
   ['6 phone-sized viewport without horizontal overflow', phoneViewport, PHONE],
   ['7 print stylesheet hides the top bar', printStylesheet],
+  ['8 a patient books on a phone and cancels', patientBooksAndCancelsOnPhone, PHONE],
+  ['9 a bad ID number is shown next to its field', badIdNumberShowsFieldError, PHONE],
+  ['10 the recipient coordinator checks a patient in', coordinatorChecksInAPatient],
+  ['11 a coordinator publishes, cancels and calls the patient', coordinatorPublishesCancelsAndCalls],
+  ['12 dispatch roster, batches and week calendar', dispatchRosterAndCalendar],
 ];
 
 // ---------------------------------------------------------------------------------------------

@@ -2,6 +2,9 @@
 //! language switch, the signed-in user; every form carries the session's CSRF token.
 
 mod admin;
+mod clinics;
+mod dispatch;
+mod public;
 mod registry;
 mod session;
 
@@ -28,6 +31,9 @@ pub fn router() -> Router<AppState> {
         .merge(session::router())
         .merge(registry::router())
         .merge(admin::router())
+        .merge(dispatch::router())
+        .merge(clinics::router())
+        .merge(public::router())
         .fallback(not_found)
 }
 

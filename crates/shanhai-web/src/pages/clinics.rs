@@ -1,0 +1,861 @@
+//! Visiting-expert clinic pages (C3, staff side): the sessions list, one session with its
+//! bookings (check-in, no-show, cancelling the session and calling its patients), and the form
+//! that publishes a session.
+
+use super::dispatch::{
+    all, all_institutions, given, here, page_no, parse_date, title_label, weekday_label,
+};
+use super::{Chrome, FormData, Pager, Viewer, error_page, render};
+use crate::AppState;
+use crate::auth::AccessFacts;
+use crate::error::ApiError;
+use askama::Template;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{OriginalUri, Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use shanhai_domain::Lang;
+use shanhai_domain::access::Reach;
+use shanhai_domain::booking::{Booking, BookingStatus};
+use shanhai_domain::clinics::{ClinicSession, ClinicSessionInput, SessionStatus, VisitType};
+use shanhai_domain::registry::{Department, Institution};
+use shanhai_store::bookings::{self, Contact};
+use shanhai_store::clinics::{self, SessionFilter};
+use shanhai_store::departments::{self, DepartmentFilter};
+use shanhai_store::dispatch::{self, AssignmentFilter};
+use shanhai_store::people::{self, PersonFilter};
+use shanhai_store::{Page, PageRequest, StoreError, institutions};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/clinics", get(session_list).post(session_create))
+        .route("/clinics/new", get(session_new))
+        .route("/clinics/{id}", get(session_page))
+        .route(
+            "/clinics/{id}/cancel",
+            get(cancel_confirm).post(cancel_session),
+        )
+        .route(
+            "/clinics/{id}/bookings/{booking}/{action}",
+            post(booking_action),
+        )
+}
+
+fn id_or_404(raw: &str) -> Result<String, ApiError> {
+    shanhai_domain::ids::parse_id(raw).ok_or_else(ApiError::not_found)
+}
+
+/// Whether the viewer runs this institution's clinics.
+fn runs(facts: &AccessFacts, viewer: &Viewer, institution_id: &str) -> bool {
+    viewer
+        .principal
+        .can_run_clinics(facts.access(&viewer.principal, institution_id))
+}
+
+/// The institutions whose clinics the viewer runs, by name.
+async fn runnable(state: &AppState, viewer: &Viewer) -> Result<Vec<Institution>, ApiError> {
+    let facts = AccessFacts::load(state).await?;
+    let mut out: Vec<Institution> = match facts.reach(&viewer.principal) {
+        Reach::All => all_institutions(state).await,
+        Reach::Some(set) => {
+            let mut v = Vec::new();
+            for id in set {
+                if let Ok(i) = institutions::get(&state.db, &id).await {
+                    v.push(i);
+                }
+            }
+            v
+        }
+    };
+    out.retain(|i| runs(&facts, viewer, &i.id));
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
+/// A status badge class.
+fn booking_class(s: BookingStatus) -> &'static str {
+    match s {
+        BookingStatus::Confirmed => "ok",
+        BookingStatus::CheckedIn => "",
+        BookingStatus::Waitlisted => "gold",
+        BookingStatus::Cancelled | BookingStatus::NoShow => "off",
+    }
+}
+
+// ---- the list ----
+
+#[derive(Deserialize, Default)]
+struct ListQuery {
+    institution: Option<String>,
+    from: Option<String>,
+    until: Option<String>,
+    status: Option<String>,
+    q: Option<String>,
+    page: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "clinics.html")]
+struct SessionsPage {
+    c: Chrome,
+    institution: String,
+    from: String,
+    until: String,
+    status: String,
+    q: String,
+    institutions: Vec<Institution>,
+    statuses: &'static [SessionStatus],
+    sessions: Page<ClinicSession>,
+    pager: Pager,
+    can_create: bool,
+}
+
+impl SessionsPage {
+    fn title(&self, s: &ClinicSession) -> String {
+        title_label(self.c.lang, s.expert_title.as_deref())
+    }
+
+    fn weekday(&self, date: &str) -> String {
+        weekday_label(self.c.lang, date)
+    }
+}
+
+async fn session_list(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    uri: OriginalUri,
+    Query(q): Query<ListQuery>,
+) -> Response {
+    // Upcoming sessions unless the viewer chose another range (an emptied field means "any").
+    let from = q
+        .from
+        .clone()
+        .unwrap_or_else(|| shanhai_store::today().to_string());
+    let filter = SessionFilter {
+        institution: given(&q.institution),
+        from: Some(from.clone()),
+        until: given(&q.until),
+        status: given(&q.status),
+        q: given(&q.q),
+        ..Default::default()
+    };
+    let page = match clinics::list(
+        &state.db,
+        &filter,
+        PageRequest::new(page_no(&q.page), Some(25)),
+    )
+    .await
+    {
+        Ok(p) => p,
+        Err(e) => return error_page(&viewer, "clinics", here(&uri), e.into()),
+    };
+    let mut pager = Pager::new(
+        &page,
+        "/clinics",
+        &[
+            ("institution", q.institution.as_deref()),
+            ("from", Some(from.as_str())),
+            ("until", q.until.as_deref()),
+            ("status", q.status.as_deref()),
+            ("q", q.q.as_deref()),
+        ],
+    );
+    // An emptied "from" means any date: keep it empty on the other pages too.
+    if from.is_empty() {
+        for href in [&mut pager.prev, &mut pager.next].into_iter().flatten() {
+            href.push_str("&from=");
+        }
+    }
+    let can_create = runnable(&state, &viewer)
+        .await
+        .map(|v| !v.is_empty())
+        .unwrap_or(false);
+    render(&SessionsPage {
+        c: Chrome::new(Some(&viewer), "clinics", here(&uri)),
+        institution: q.institution.clone().unwrap_or_default(),
+        from,
+        until: q.until.clone().unwrap_or_default(),
+        status: q.status.clone().unwrap_or_default(),
+        q: q.q.clone().unwrap_or_default(),
+        institutions: all_institutions(&state).await,
+        statuses: SessionStatus::ALL,
+        sessions: page,
+        pager,
+        can_create,
+    })
+}
+
+// ---- one session ----
+
+#[derive(Deserialize, Default)]
+struct SessionQuery {
+    page: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "clinic.html")]
+struct SessionPage {
+    c: Chrome,
+    session: ClinicSession,
+    can_run: bool,
+    /// `None` when the viewer does not run the host's clinics.
+    bookings: Option<Page<Booking>>,
+    pager: Option<Pager>,
+    /// Bookings whose patients must be told about a cancelled session.
+    to_contact: Vec<Booking>,
+    revealed: Option<(String, Contact)>,
+    error: Option<String>,
+    notice: Option<String>,
+    day_reached: bool,
+}
+
+impl SessionPage {
+    fn title(&self) -> String {
+        title_label(self.c.lang, self.session.expert_title.as_deref())
+    }
+
+    fn weekday(&self) -> String {
+        weekday_label(self.c.lang, &self.session.date)
+    }
+
+    fn cancelled(&self) -> bool {
+        self.session.status == SessionStatus::Cancelled
+    }
+
+    fn class(&self, b: &Booking) -> &'static str {
+        booking_class(b.status)
+    }
+
+    fn can_mark(&self, b: &Booking) -> bool {
+        self.can_run
+            && !self.cancelled()
+            && self.day_reached
+            && b.status == BookingStatus::Confirmed
+    }
+
+    fn contact_of(&self, b: &Booking) -> Option<&Contact> {
+        self.revealed
+            .as_ref()
+            .filter(|(id, _)| *id == b.id)
+            .map(|(_, c)| c)
+    }
+
+    fn specialty(&self) -> String {
+        self.session
+            .specialty_code
+            .as_deref()
+            .map(|s| self.c.specialty(s))
+            .unwrap_or_default()
+    }
+}
+
+struct Extras {
+    page: Option<i64>,
+    error: Option<String>,
+    notice: Option<String>,
+    revealed: Option<(String, Contact)>,
+}
+
+async fn session_data(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+    extras: Extras,
+) -> Result<SessionPage, ApiError> {
+    let session = clinics::get(&state.db, id).await?;
+    let facts = AccessFacts::load(state).await?;
+    let can_run = runs(&facts, viewer, &session.institution_id);
+    let (bookings, pager, to_contact) = if can_run {
+        let page = bookings::list_for_session(
+            &state.db,
+            &viewer.actor(),
+            id,
+            None,
+            PageRequest::new(extras.page, Some(100)),
+        )
+        .await?;
+        let pager = Pager::new(&page, &format!("/clinics/{id}"), &[]);
+        let to_contact = if session.status == SessionStatus::Cancelled {
+            page.items
+                .iter()
+                .filter(|b| {
+                    matches!(
+                        b.status,
+                        BookingStatus::Confirmed | BookingStatus::Waitlisted
+                    )
+                })
+                .cloned()
+                .collect()
+        } else {
+            Vec::new()
+        };
+        (Some(page), Some(pager), to_contact)
+    } else {
+        (None, None, Vec::new())
+    };
+    let day_reached = session.date <= shanhai_store::today().to_string();
+    Ok(SessionPage {
+        c: Chrome::new(Some(viewer), "clinics", format!("/clinics/{id}")),
+        session,
+        can_run,
+        bookings,
+        pager,
+        to_contact,
+        revealed: extras.revealed,
+        error: extras.error,
+        notice: extras.notice,
+        day_reached,
+    })
+}
+
+async fn session_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    uri: OriginalUri,
+    Path(raw): Path<String>,
+    Query(q): Query<SessionQuery>,
+) -> Response {
+    let result = match id_or_404(&raw) {
+        Ok(id) => {
+            session_data(
+                &state,
+                &viewer,
+                &id,
+                Extras {
+                    page: page_no(&q.page),
+                    error: None,
+                    notice: None,
+                    revealed: None,
+                },
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(mut page) => {
+            page.c.here = here(&uri);
+            no_store(render(&page))
+        }
+        Err(e) => error_page(&viewer, "clinics", here(&uri), e),
+    }
+}
+
+/// Pages that show patient data are not kept in caches.
+fn no_store(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// Check-in, no-show and revealing a patient's contact details.
+async fn booking_action(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((raw, raw_booking, action)): Path<(String, String, String)>,
+    body: Bytes,
+) -> Response {
+    let form = FormData::parse(&body);
+    let back = format!("/clinics/{raw}");
+    let (id, booking_id) = match (id_or_404(&raw), id_or_404(&raw_booking)) {
+        (Ok(a), Ok(b)) => (a, b),
+        _ => return error_page(&viewer, "clinics", back, ApiError::not_found()),
+    };
+    if !viewer.csrf_ok(&form.get("csrf")) {
+        return error_page(
+            &viewer,
+            "clinics",
+            back,
+            ApiError::forbidden().with_detail("CSRF"),
+        );
+    }
+    // The booking must belong to this session, and the viewer must run its host's clinics.
+    let checked = async {
+        let booking = bookings::get(&state.db, &booking_id).await?;
+        if booking.session_id != id {
+            return Err(ApiError::not_found());
+        }
+        let session = clinics::get(&state.db, &id).await?;
+        let facts = AccessFacts::load(&state).await?;
+        if !runs(&facts, &viewer, &session.institution_id) {
+            return Err(ApiError::forbidden());
+        }
+        Ok(booking)
+    }
+    .await;
+    let booking = match checked {
+        Ok(b) => b,
+        Err(e) => return error_page(&viewer, "clinics", back, e),
+    };
+    let outcome: Result<Option<Contact>, ApiError> = match action.as_str() {
+        "check-in" => bookings::mark(
+            &state.db,
+            &viewer.actor(),
+            &booking.id,
+            BookingStatus::CheckedIn,
+        )
+        .await
+        .map(|_| None)
+        .map_err(ApiError::from),
+        "no-show" => bookings::mark(
+            &state.db,
+            &viewer.actor(),
+            &booking.id,
+            BookingStatus::NoShow,
+        )
+        .await
+        .map(|_| None)
+        .map_err(ApiError::from),
+        "contact" => {
+            bookings::contact(&state.db, state.desk.cipher(), &viewer.actor(), &booking.id)
+                .await
+                .map(Some)
+                .map_err(ApiError::from)
+        }
+        _ => return error_page(&viewer, "clinics", back, ApiError::not_found()),
+    };
+    match outcome {
+        // After a change, back to the session (so that reloading does not post again).
+        Ok(None) => Redirect::to(&format!("/clinics/{id}#b-{}", booking.id)).into_response(),
+        // The contact details are shown once, in this answer, never in a URL.
+        Ok(Some(contact)) => {
+            let extras = Extras {
+                page: None,
+                error: None,
+                notice: None,
+                revealed: Some((booking.id.clone(), contact)),
+            };
+            match session_data(&state, &viewer, &id, extras).await {
+                Ok(page) => no_store(render(&page)),
+                Err(e) => error_page(&viewer, "clinics", back, e),
+            }
+        }
+        Err(e) => {
+            let status = e.status;
+            let extras = Extras {
+                page: None,
+                error: Some(e.message()),
+                notice: None,
+                revealed: None,
+            };
+            match session_data(&state, &viewer, &id, extras).await {
+                Ok(page) => (status, no_store(render(&page))).into_response(),
+                Err(e) => error_page(&viewer, "clinics", back, e),
+            }
+        }
+    }
+}
+
+// ---- cancelling a session ----
+
+#[derive(Template)]
+#[template(path = "clinic_cancel.html")]
+struct CancelPage {
+    c: Chrome,
+    session: ClinicSession,
+    affected: i64,
+}
+
+impl CancelPage {
+    fn weekday(&self) -> String {
+        weekday_label(self.c.lang, &self.session.date)
+    }
+}
+
+async fn may_cancel(
+    state: &AppState,
+    viewer: &Viewer,
+    raw: &str,
+) -> Result<ClinicSession, ApiError> {
+    let id = id_or_404(raw)?;
+    let session = clinics::get(&state.db, &id).await?;
+    let facts = AccessFacts::load(state).await?;
+    if !runs(&facts, viewer, &session.institution_id) {
+        return Err(ApiError::forbidden());
+    }
+    Ok(session)
+}
+
+async fn cancel_confirm(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    uri: OriginalUri,
+    Path(raw): Path<String>,
+) -> Response {
+    match may_cancel(&state, &viewer, &raw).await {
+        Ok(session) if session.status == SessionStatus::Cancelled => {
+            Redirect::to(&format!("/clinics/{}", session.id)).into_response()
+        }
+        Ok(session) => render(&CancelPage {
+            c: Chrome::new(Some(&viewer), "clinics", here(&uri)),
+            affected: session.booked + session.waitlisted,
+            session,
+        }),
+        Err(e) => error_page(&viewer, "clinics", here(&uri), e),
+    }
+}
+
+async fn cancel_session(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    uri: OriginalUri,
+    Path(raw): Path<String>,
+    body: Bytes,
+) -> Response {
+    let form = FormData::parse(&body);
+    if !viewer.csrf_ok(&form.get("csrf")) {
+        return error_page(
+            &viewer,
+            "clinics",
+            here(&uri),
+            ApiError::forbidden().with_detail("CSRF"),
+        );
+    }
+    let result = match may_cancel(&state, &viewer, &raw).await {
+        Ok(session) => clinics::cancel(&state.db, &viewer.actor(), &session.id)
+            .await
+            .map_err(ApiError::from),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(session) => Redirect::to(&format!("/clinics/{}", session.id)).into_response(),
+        Err(e) => error_page(&viewer, "clinics", here(&uri), e),
+    }
+}
+
+// ---- publishing a session ----
+
+#[derive(Deserialize, Default)]
+struct NewQuery {
+    institution: Option<String>,
+}
+
+/// A person offered in the expert select.
+struct ExpertOption {
+    id: String,
+    label: String,
+}
+
+struct ExpertGroup {
+    label: String,
+    experts: Vec<ExpertOption>,
+}
+
+/// A form error, with the field it concerns.
+struct FieldError {
+    field: Option<String>,
+    /// With the field's label, for the alert above the form.
+    message: String,
+    /// Without it, for beside the field.
+    bare: String,
+}
+
+impl FieldError {
+    fn from_api(e: &ApiError, lang: Lang) -> FieldError {
+        // The store's message speaks of dates; on this form the window is a time of day.
+        if e.key == "error.end_before_start" && e.field.as_deref() == Some("end") {
+            let text = crate::i18n::t(lang, "ui.end_time_before_start");
+            return FieldError {
+                field: e.field.clone(),
+                message: text.clone(),
+                bare: text,
+            };
+        }
+        let bare = match &e.detail {
+            Some(d) => format!("{} ({d})", crate::i18n::t(lang, e.key)),
+            None => crate::i18n::t(lang, e.key),
+        };
+        FieldError {
+            field: e.field.clone(),
+            message: e.message(),
+            bare: capitalised(&bare),
+        }
+    }
+}
+
+/// A message shown on its own beside a field starts with a capital letter (English).
+pub(super) fn capitalised(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "clinic_form.html")]
+struct SessionFormPage {
+    c: Chrome,
+    hosts: Vec<Institution>,
+    host: Option<Institution>,
+    departments: Vec<Department>,
+    experts: Vec<ExpertGroup>,
+    visit_types: &'static [VisitType],
+    values: FormData,
+    error: Option<FieldError>,
+}
+
+impl SessionFormPage {
+    fn field_error(&self, field: &str) -> Option<String> {
+        self.error
+            .as_ref()
+            .filter(|e| e.field.as_deref() == Some(field))
+            .map(|e| e.bare.clone())
+    }
+
+    fn invalid(&self, field: &str) -> &'static str {
+        if self.field_error(field).is_some() {
+            "invalid"
+        } else {
+            ""
+        }
+    }
+}
+
+async fn session_form(
+    state: &AppState,
+    viewer: &Viewer,
+    host_id: Option<String>,
+    values: FormData,
+    error: Option<FieldError>,
+) -> Result<SessionFormPage, ApiError> {
+    let hosts = runnable(state, viewer).await?;
+    if hosts.is_empty() {
+        return Err(ApiError::forbidden());
+    }
+    let host_id = host_id.or_else(|| (hosts.len() == 1).then(|| hosts[0].id.clone()));
+    let host = host_id.and_then(|id| hosts.iter().find(|h| h.id == id).cloned());
+    let lang = crate::i18n::current();
+    let (departments, experts) = match &host {
+        Some(h) => (
+            departments::list(
+                &state.db,
+                &DepartmentFilter {
+                    institution: Some(h.id.clone()),
+                    ..Default::default()
+                },
+                all(),
+            )
+            .await?
+            .items,
+            expert_groups(state, viewer, h, lang).await?,
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
+    Ok(SessionFormPage {
+        c: Chrome::new(Some(viewer), "clinics", "/clinics/new".into()),
+        hosts,
+        host,
+        departments,
+        experts,
+        visit_types: VisitType::ALL,
+        values,
+        error,
+    })
+}
+
+/// The experts a session at `host` may be published for: the experts dispatched there (running
+/// or upcoming assignments), the host's own staff, and the people of the other institutions the
+/// viewer reaches.
+async fn expert_groups(
+    state: &AppState,
+    viewer: &Viewer,
+    host: &Institution,
+    lang: Lang,
+) -> Result<Vec<ExpertGroup>, ApiError> {
+    let mut seen = std::collections::HashSet::new();
+    let mut groups = Vec::new();
+    let assigned = dispatch::all_assignments(
+        &state.db,
+        &AssignmentFilter {
+            institution: Some(host.id.clone()),
+            from: Some(shanhai_store::today().to_string()),
+            ..Default::default()
+        },
+        500,
+    )
+    .await?;
+    let mut dispatched = Vec::new();
+    for a in assigned {
+        if seen.insert(a.person_id.clone()) {
+            dispatched.push(ExpertOption {
+                label: format!(
+                    "{} · {} · {}",
+                    a.person_name.clone().unwrap_or_default(),
+                    title_label(lang, a.person_title.as_deref()),
+                    a.home_institution_name.clone().unwrap_or_default()
+                ),
+                id: a.person_id,
+            });
+        }
+    }
+    if !dispatched.is_empty() {
+        groups.push(ExpertGroup {
+            label: crate::i18n::t(lang, "ui.dispatched_experts"),
+            experts: dispatched,
+        });
+    }
+    let facts = AccessFacts::load(state).await?;
+    let reach = facts.reach(&viewer.principal);
+    let person_option = |p: shanhai_domain::registry::Person| ExpertOption {
+        label: format!(
+            "{} · {}{}",
+            p.name,
+            p.title.label(lang),
+            p.institution_name
+                .as_deref()
+                .map(|n| format!(" · {n}"))
+                .unwrap_or_default()
+        ),
+        id: p.id,
+    };
+    let staff = people::list(
+        &state.db,
+        &PersonFilter {
+            institution: Some(host.id.clone()),
+            ..Default::default()
+        },
+        &Reach::All,
+        all(),
+    )
+    .await?;
+    let staff: Vec<ExpertOption> = staff
+        .items
+        .into_iter()
+        .filter(|p| seen.insert(p.id.clone()))
+        .map(person_option)
+        .collect();
+    if !staff.is_empty() {
+        groups.push(ExpertGroup {
+            label: format!("{} · {}", crate::i18n::t(lang, "ui.host_staff"), host.name),
+            experts: staff,
+        });
+    }
+    // Other institutions the viewer reaches (everyone's, for the platform admin, is too many
+    // to list: the dispatched experts and the host's staff cover the usual case).
+    if let Reach::Some(set) = &reach {
+        let others: std::collections::BTreeSet<String> =
+            set.iter().filter(|i| **i != host.id).cloned().collect();
+        if !others.is_empty() {
+            let list = people::list(
+                &state.db,
+                &PersonFilter::default(),
+                &Reach::Some(others),
+                all(),
+            )
+            .await?;
+            let more: Vec<ExpertOption> = list
+                .items
+                .into_iter()
+                .filter(|p| seen.insert(p.id.clone()))
+                .map(person_option)
+                .collect();
+            if !more.is_empty() {
+                groups.push(ExpertGroup {
+                    label: crate::i18n::t(lang, "ui.other_reachable_people"),
+                    experts: more,
+                });
+            }
+        }
+    }
+    Ok(groups)
+}
+
+async fn session_new(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    uri: OriginalUri,
+    Query(q): Query<NewQuery>,
+) -> Response {
+    let tomorrow = shanhai_store::today() + chrono::Duration::days(1);
+    let defaults = format!("date={tomorrow}&start=08:30&end=11:30&capacity=20&visit_type=expert");
+    match session_form(
+        &state,
+        &viewer,
+        given(&q.institution),
+        FormData::parse(defaults.as_bytes()),
+        None,
+    )
+    .await
+    {
+        Ok(page) => render(&page),
+        Err(e) => error_page(&viewer, "clinics", here(&uri), e),
+    }
+}
+
+async fn session_create(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    uri: OriginalUri,
+    body: Bytes,
+) -> Response {
+    let form = FormData::parse(&body);
+    if !viewer.csrf_ok(&form.get("csrf")) {
+        return error_page(
+            &viewer,
+            "clinics",
+            here(&uri),
+            ApiError::forbidden().with_detail("CSRF"),
+        );
+    }
+    let host = form.get("institution_id");
+    let capacity = form.get("capacity");
+    let result: Result<ClinicSession, ApiError> = async {
+        let capacity = capacity.trim().parse::<i64>().map_err(|_| {
+            ApiError::invalid(shanhai_domain::Invalid::new(
+                "capacity",
+                "error.capacity_range",
+            ))
+        })?;
+        let input = ClinicSessionInput {
+            expert_id: form.get("expert_id"),
+            institution_id: host.clone(),
+            department_id: form.opt("department_id"),
+            assignment_id: None,
+            date: form.get("date"),
+            start: form.get("start"),
+            end: form.get("end"),
+            capacity,
+            slot_minutes: None,
+            visit_type: form.opt("visit_type"),
+            note: form.opt("note"),
+        };
+        let new = input.parse()?;
+        let facts = AccessFacts::load(&state).await?;
+        if !runs(&facts, &viewer, &new.institution_id) {
+            return Err(ApiError::forbidden());
+        }
+        if parse_date(&form.get("date")).is_some_and(|d| d < shanhai_store::today()) {
+            return Err(ApiError::invalid(shanhai_domain::Invalid::new(
+                "date",
+                "ui.session_in_past",
+            )));
+        }
+        clinics::create(&state.db, &viewer.actor(), &new)
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound => ApiError::not_found(),
+                other => other.into(),
+            })
+    }
+    .await;
+    match result {
+        Ok(session) => Redirect::to(&format!("/clinics/{}", session.id)).into_response(),
+        Err(e) if e.status == StatusCode::FORBIDDEN => {
+            error_page(&viewer, "clinics", here(&uri), e)
+        }
+        Err(e) => {
+            let status = e.status;
+            let error = FieldError::from_api(&e, crate::i18n::current());
+            let host = Some(host).filter(|h| !h.is_empty());
+            match session_form(&state, &viewer, host, form, Some(error)).await {
+                Ok(page) => (status, render(&page)).into_response(),
+                Err(e) => error_page(&viewer, "clinics", here(&uri), e),
+            }
+        }
+    }
+}
