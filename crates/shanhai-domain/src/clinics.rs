@@ -2,9 +2,9 @@
 //! the dates an assignment's pattern produces.
 
 use crate::Invalid;
-use crate::dispatch::{AssignmentMode, Weekdays};
+use crate::dispatch::{AssignmentMode, Presence, Weekdays};
 use crate::validate::{self, code, optional_reference, reference};
-use chrono::{Datelike, NaiveDate, NaiveTime};
+use chrono::{NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -202,45 +202,20 @@ pub fn clinic_dates(
     if (until - from).num_days() > 3 * 366 {
         return Err(Invalid::new("until", "error.range_too_long"));
     }
-    let days = || from.iter_days().take_while(move |d| *d <= until);
-    let every_n_months = |n: u32| {
-        let mut out = Vec::new();
-        let mut k = 0;
-        while let Some(month_start) = assignment_start
-            .with_day(1)
-            .and_then(|d| d.checked_add_months(chrono::Months::new(n * k)))
-        {
-            if month_start > until {
-                break;
-            }
-            let last = month_start
-                .checked_add_months(chrono::Months::new(1))
-                .and_then(|d| d.pred_opt())
-                .unwrap_or(month_start);
-            let day = month_start.with_day(assignment_start.day()).unwrap_or(last);
-            if day >= from && day <= until {
-                out.push(day);
-            }
-            k += 1;
-        }
-        out
-    };
-    Ok(match mode {
-        AssignmentMode::Weekly => days().filter(|d| own_weekdays.contains(*d)).collect(),
-        AssignmentMode::Stationed => {
-            if chosen_weekdays.is_empty() {
-                return Err(Invalid::new("weekdays", "error.weekdays_required"));
-            }
-            days().filter(|d| chosen_weekdays.contains(*d)).collect()
-        }
-        AssignmentMode::Monthly => every_n_months(1),
-        AssignmentMode::Quarterly => every_n_months(3),
-        AssignmentMode::OneOff => vec![assignment_start]
-            .into_iter()
-            .filter(|d| *d >= from && *d <= until)
-            .collect(),
+    let weekdays = match mode {
         AssignmentMode::Remote => return Err(Invalid::new("mode", "error.remote_has_no_clinics")),
-    })
+        AssignmentMode::Stationed if chosen_weekdays.is_empty() => {
+            return Err(Invalid::new("weekdays", "error.weekdays_required"));
+        }
+        AssignmentMode::Stationed => chosen_weekdays,
+        _ => own_weekdays,
+    };
+    let presence = Presence::of(mode, weekdays, assignment_start, assignment_end);
+    Ok(from
+        .iter_days()
+        .take_while(|d| *d <= until)
+        .filter(|d| presence.covers(*d))
+        .collect())
 }
 
 #[cfg(test)]

@@ -93,16 +93,61 @@ impl Weekdays {
     }
 }
 
-/// The days an assignment keeps a person at one place.
+/// The days an assignment keeps a person at one place: every day of the period on its weekdays,
+/// or — for monthly and quarterly clinics — one day every `every_months` months, on the day of
+/// the month the period starts (the month's last day when it is shorter).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Presence {
     pub start: NaiveDate,
     pub end: NaiveDate,
     pub weekdays: Weekdays,
+    pub every_months: Option<u32>,
     pub on_site: bool,
 }
 
+fn last_day_of_month(date: NaiveDate) -> u32 {
+    date.with_day(1)
+        .and_then(|first| first.checked_add_months(chrono::Months::new(1)))
+        .and_then(|next| next.pred_opt())
+        .map_or(28, |last| last.day())
+}
+
 impl Presence {
+    pub fn of(
+        mode: AssignmentMode,
+        weekdays: Weekdays,
+        start: NaiveDate,
+        end: NaiveDate,
+    ) -> Presence {
+        let every_months = match mode {
+            AssignmentMode::Monthly => Some(1),
+            AssignmentMode::Quarterly => Some(3),
+            _ => None,
+        };
+        Presence {
+            start,
+            end,
+            weekdays,
+            every_months,
+            on_site: mode.on_site(),
+        }
+    }
+
+    pub fn covers(&self, date: NaiveDate) -> bool {
+        if !self.on_site || date < self.start || date > self.end || !self.weekdays.contains(date) {
+            return false;
+        }
+        match self.every_months {
+            None => true,
+            Some(n) => {
+                let months = (date.year() - self.start.year()) * 12 + date.month() as i32
+                    - self.start.month() as i32;
+                months % n.max(1) as i32 == 0
+                    && date.day() == self.start.day().min(last_day_of_month(date))
+            }
+        }
+    }
+
     /// Whether both keep the person somewhere on at least one common day.
     pub fn clashes_with(&self, other: &Presence) -> bool {
         if !self.on_site || !other.on_site || self.end < other.start || other.end < self.start {
@@ -113,14 +158,16 @@ impl Presence {
         }
         let from = self.start.max(other.start);
         let to = self.end.min(other.end);
+        // Weekday patterns repeat every week; a monthly day can take years to meet another.
+        let horizon = if self.every_months.is_none() && other.every_months.is_none() {
+            7
+        } else {
+            4 * 366
+        };
         from.iter_days()
             .take_while(|d| *d <= to)
-            .take(7)
-            .any(|d| self.weekdays.contains(d) && other.weekdays.contains(d))
-    }
-
-    pub fn covers(&self, date: NaiveDate) -> bool {
-        self.on_site && self.start <= date && date <= self.end && self.weekdays.contains(date)
+            .take(horizon)
+            .any(|d| self.covers(d) && other.covers(d))
     }
 }
 
@@ -287,12 +334,7 @@ impl AssignmentInput {
 
 impl NewAssignment {
     pub fn presence(&self) -> Presence {
-        Presence {
-            start: self.start_date,
-            end: self.end_date,
-            weekdays: self.weekdays,
-            on_site: self.mode.on_site(),
-        }
+        Presence::of(self.mode, self.weekdays, self.start_date, self.end_date)
     }
 
     /// The assignment must lie inside its batch's period.
@@ -334,12 +376,12 @@ pub struct Assignment {
 
 impl Assignment {
     pub fn presence(&self) -> Option<Presence> {
-        Some(Presence {
-            start: NaiveDate::parse_from_str(&self.start_date, "%Y-%m-%d").ok()?,
-            end: NaiveDate::parse_from_str(&self.end_date, "%Y-%m-%d").ok()?,
-            weekdays: Weekdays::parse(&self.weekdays).ok()?,
-            on_site: self.mode.on_site(),
-        })
+        Some(Presence::of(
+            self.mode,
+            Weekdays::parse(&self.weekdays).ok()?,
+            NaiveDate::parse_from_str(&self.start_date, "%Y-%m-%d").ok()?,
+            NaiveDate::parse_from_str(&self.end_date, "%Y-%m-%d").ok()?,
+        ))
     }
 }
 
@@ -358,12 +400,17 @@ mod tests {
     }
 
     fn presence(start: &str, end: &str, days: &[i64], on_site: bool) -> Presence {
-        Presence {
-            start: d(start),
-            end: d(end),
-            weekdays: Weekdays::parse(days).unwrap_or_default(),
-            on_site,
-        }
+        let mode = if on_site {
+            AssignmentMode::Stationed
+        } else {
+            AssignmentMode::Remote
+        };
+        Presence::of(
+            mode,
+            Weekdays::parse(days).unwrap_or_default(),
+            d(start),
+            d(end),
+        )
     }
 
     #[test]
@@ -410,23 +457,55 @@ mod tests {
         assert_eq!(a.weekdays.label(Lang::Zh), "周二、周三、周四");
     }
 
+    #[test]
+    fn a_monthly_expert_is_only_on_site_on_their_clinic_day() {
+        let monthly = Presence::of(
+            AssignmentMode::Monthly,
+            Weekdays::ALL,
+            d("2025-01-31"),
+            d("2025-12-31"),
+        );
+        assert!(monthly.covers(d("2025-02-28")));
+        assert!(!monthly.covers(d("2025-02-27")));
+        let stationed_in_between =
+            presence("2025-02-01", "2025-02-27", &[1, 2, 3, 4, 5, 6, 7], true);
+        assert!(!monthly.clashes_with(&stationed_in_between));
+        let quarterly = Presence::of(
+            AssignmentMode::Quarterly,
+            Weekdays::ALL,
+            d("2025-01-15"),
+            d("2025-12-31"),
+        );
+        assert!(quarterly.covers(d("2025-04-15")) && !quarterly.covers(d("2025-02-15")));
+        assert!(quarterly.clashes_with(&presence(
+            "2025-04-15",
+            "2025-04-15",
+            &[1, 2, 3, 4, 5, 6, 7],
+            true
+        )));
+    }
+
     fn arb_presence() -> impl Strategy<Value = Presence> {
-        (0i64..60, 0i64..60, 1u8..128, any::<bool>()).prop_map(|(a, len, bits, on_site)| {
-            let start = d("2025-01-01") + chrono::Duration::days(a);
-            Presence {
-                start,
-                end: start + chrono::Duration::days(len),
-                weekdays: Weekdays(bits),
-                on_site,
-            }
-        })
+        let every = prop::sample::select(vec![None, Some(1u32), Some(3)]);
+        (0i64..60, 0i64..100, 1u8..128, any::<bool>(), every).prop_map(
+            |(a, len, bits, on_site, every_months)| {
+                let start = d("2025-01-01") + chrono::Duration::days(a);
+                Presence {
+                    start,
+                    end: start + chrono::Duration::days(len),
+                    weekdays: Weekdays(bits),
+                    every_months,
+                    on_site,
+                }
+            },
+        )
     }
 
     proptest! {
         /// A clash is exactly a shared day on which both keep the person somewhere.
         #[test]
         fn clashes_are_exactly_shared_days(a in arb_presence(), b in arb_presence()) {
-            let shared = d("2025-01-01").iter_days().take(130).any(|day| a.covers(day) && b.covers(day));
+            let shared = d("2025-01-01").iter_days().take(170).any(|day| a.covers(day) && b.covers(day));
             prop_assert_eq!(a.clashes_with(&b), shared);
             prop_assert_eq!(a.clashes_with(&b), b.clashes_with(&a));
         }
