@@ -103,6 +103,33 @@ impl PatientCipher {
     }
 }
 
+/// Binds the key to the database: the first server records the key's fingerprint, and any
+/// server that brings another key is refused — several servers sharing one PostgreSQL must use
+/// the same `SHANHAI_PATIENT_KEY`, or matching (one booking per person) and decryption break.
+pub async fn ensure_key_matches(db: &crate::Db, cipher: &PatientCipher) -> crate::Result<()> {
+    let fingerprint = cipher.digest("shanhai/patient-key-fingerprint");
+    crate::query::sql_with(
+        "INSERT INTO instance_settings (name, value, updated_at) VALUES ('patient_key_fingerprint', $1, $2) \
+         ON CONFLICT (name) DO NOTHING"
+            .into(),
+        vec![fingerprint.clone().into(), crate::now().into()],
+    )
+    .execute(db.pool())
+    .await?;
+    let row =
+        sqlx::query("SELECT value FROM instance_settings WHERE name = 'patient_key_fingerprint'")
+            .fetch_one(db.pool())
+            .await?;
+    if crate::query::text(&row, "value")? != fingerprint {
+        return Err(crate::StoreError::Other(
+            "the patient-data key differs from the one this database was set up with: give every server the same \
+             SHANHAI_PATIENT_KEY (or the same DATA_DIR/keys/patient.key)"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
 fn parse_key(hex_key: &str) -> std::io::Result<[u8; 32]> {
     let bytes = hex::decode(hex_key.trim()).map_err(|_| {
         std::io::Error::new(

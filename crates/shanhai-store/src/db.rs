@@ -57,6 +57,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_dispatch_clinics.sql"),
         postgres: include_str!("../migrations/postgres/0002_dispatch_clinics.sql"),
     },
+    Migration {
+        version: 3,
+        name: "settings",
+        sqlite: include_str!("../migrations/sqlite/0003_settings.sql"),
+        postgres: include_str!("../migrations/postgres/0003_settings.sql"),
+    },
 ];
 
 /// A connection pool and the backend behind it.

@@ -60,6 +60,7 @@ impl AppState {
         let cipher = PatientCipher::load(&config.data_dir).map_err(|e| {
             StoreError::Other(format!("patient key in {}: {e}", config.data_dir.display()))
         })?;
+        shanhai_store::crypto::ensure_key_matches(&db, &cipher).await?;
         let desk = BookingDesk::start(db.clone(), Arc::new(cipher)).await?;
         Ok(AppState {
             db,

@@ -65,6 +65,7 @@ async fn load_demo(db: &Db, data_dir: &Path, lang: Lang) -> Result<()> {
         "无法读取患者数据密钥",
         "cannot load the patient-data key",
     ))?;
+    shanhai_store::crypto::ensure_key_matches(db, &cipher).await?;
     match shanhai_demo::load(db, &cipher).await? {
         shanhai_demo::Outcome::AlreadyThere => {
             eprintln!(

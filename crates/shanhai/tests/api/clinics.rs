@@ -341,3 +341,32 @@ async fn public_requests_are_rate_limited_per_address_with_retry_after() {
     let body: Value = r.json().await.expect("json");
     assert_eq!(body["error"]["code"], "too_many_requests");
 }
+
+#[tokio::test]
+async fn servers_sharing_a_database_must_share_the_patient_key() {
+    let first = spawn_app().await;
+    let other_dir =
+        TempDir(std::env::temp_dir().join(format!("shanhai-key-{}", uuid::Uuid::now_v7())));
+    std::fs::create_dir_all(&other_dir.0).expect("dir");
+    let config = shanhai_web::Config {
+        data_dir: other_dir.0.clone(),
+        secure_cookies: false,
+        public_rate_limit: 0,
+    };
+    let refused = shanhai_web::AppState::start(first.db.clone(), config).await;
+    let message = refused.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(
+        message.contains("SHANHAI_PATIENT_KEY"),
+        "a second key was accepted: {message}"
+    );
+    let same = shanhai_web::Config {
+        data_dir: first.data_dir.clone(),
+        secure_cookies: false,
+        public_rate_limit: 0,
+    };
+    assert!(
+        shanhai_web::AppState::start(first.db.clone(), same)
+            .await
+            .is_ok()
+    );
+}
