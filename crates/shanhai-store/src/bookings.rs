@@ -78,7 +78,8 @@ async fn public_view(conn: &mut AnyConnection, b: &Booking) -> Result<PublicBook
 }
 
 /// Books inside the caller's transaction: every check, the place, the encrypted row and the
-/// audit entry, or nothing.
+/// audit entry, or nothing. Four statements on the way to a confirmation, since every one is a
+/// round trip on the hot path.
 pub async fn book_on(
     conn: &mut AnyConnection,
     cipher: &PatientCipher,
@@ -86,31 +87,25 @@ pub async fn book_on(
     session_id: &str,
     new: &NewBooking,
 ) -> Result<BookOutcome> {
+    let person_hash = cipher.digest(new.id_number.as_str());
     let session = query::sql_with(
-        "SELECT capacity, booked, status, date FROM clinic_sessions WHERE id = $1".into(),
-        vec![session_id.into()],
+        "SELECT c.capacity, c.booked, c.status, c.date, \
+         (SELECT COUNT(*) FROM bookings b WHERE b.session_id = c.id AND b.person_hash = $2 \
+          AND b.status IN ('confirmed', 'waitlisted', 'checked-in')) AS already \
+         FROM clinic_sessions c WHERE c.id = $1"
+            .into(),
+        vec![session_id.into(), person_hash.clone().into()],
     )
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(StoreError::NotFound)?;
     let open = text(&session, "status")? == SessionStatus::Open.code()
         && text(&session, "date")? >= crate::today().to_string();
-    let person_hash = cipher.digest(new.id_number.as_str());
-    let already = query::sql_with(
-        "SELECT COUNT(*) AS n FROM bookings WHERE session_id = $1 AND person_hash = $2 \
-         AND status IN ('confirmed', 'waitlisted', 'checked-in')"
-            .into(),
-        vec![session_id.into(), person_hash.clone().into()],
-    )
-    .fetch_one(&mut *conn)
-    .await
-    .map(|r| int(&r, "n"))??
-        > 0;
     match decide(
         int(&session, "capacity")?,
         int(&session, "booked")?,
         open,
-        already,
+        int(&session, "already")? > 0,
         new.waitlist,
     ) {
         Decision::Closed => return Err(StoreError::Conflict("error.session_closed")),
@@ -127,24 +122,38 @@ pub async fn book_on(
     .await?
     .rows_affected()
         == 1;
-    let (status, ticket) = if took_place {
-        (BookingStatus::Confirmed, None)
+    let (status, ticket, position) = if took_place {
+        (BookingStatus::Confirmed, None, None)
     } else if new.waitlist {
         let row = query::sql_with(
             "UPDATE clinic_sessions SET waitlisted = waitlisted + 1, waitlist_seq = waitlist_seq + 1 \
-             WHERE id = $1 RETURNING waitlist_seq"
+             WHERE id = $1 RETURNING waitlist_seq, waitlisted"
                 .into(),
             vec![session_id.into()],
         )
         .fetch_one(&mut *conn)
         .await?;
-        (BookingStatus::Waitlisted, Some(int(&row, "waitlist_seq")?))
+        (
+            BookingStatus::Waitlisted,
+            Some(int(&row, "waitlist_seq")?),
+            Some(int(&row, "waitlisted")?),
+        )
     } else {
         return Err(StoreError::Conflict("error.session_full"));
     };
-    let id = shanhai_domain::ids::new_id();
     let now = crate::now();
-    let code = new_code();
+    let booking = Booking {
+        id: shanhai_domain::ids::new_id(),
+        booking_code: new_code(),
+        session_id: session_id.to_string(),
+        status,
+        waitlist_position: ticket,
+        name_masked: mask_name(&new.name),
+        phone_masked: new.phone.masked(),
+        id_number_masked: new.id_number.masked(),
+        created_at: now.clone(),
+        updated_at: now,
+    };
     query::sql_with(
         query::insert_sql(
             "bookings",
@@ -167,9 +176,9 @@ pub async fn book_on(
             ],
         ),
         vec![
-            id.clone().into(),
-            session_id.into(),
-            code.clone().into(),
+            booking.id.clone().into(),
+            booking.session_id.clone().into(),
+            booking.booking_code.clone().into(),
             status.code().into(),
             ticket.into(),
             cipher.encrypt(&new.name).into(),
@@ -177,28 +186,36 @@ pub async fn book_on(
             cipher.encrypt(new.id_number.as_str()).into(),
             person_hash.into(),
             cipher.digest(new.phone.as_str()).into(),
-            mask_name(&new.name).into(),
-            new.phone.masked().into(),
-            new.id_number.masked().into(),
-            now.clone().into(),
-            now.into(),
+            booking.name_masked.clone().into(),
+            booking.phone_masked.clone().into(),
+            booking.id_number_masked.clone().into(),
+            booking.created_at.clone().into(),
+            booking.updated_at.clone().into(),
         ],
     )
     .execute(&mut *conn)
     .await
     .map_err(|e| StoreError::on_unique(e, "error.already_booked"))?;
-    let booking = get_on(conn, &id).await?;
     audit::record::<(), _>(
         conn,
         actor,
         Action::Create,
         "booking",
-        &id,
+        &booking.id,
         None,
         Some(&booking),
     )
     .await?;
-    let view = public_view(conn, &booking).await?;
+    let view = PublicBooking {
+        booking_code: booking.booking_code,
+        status,
+        waitlist_position: position,
+        session_id: booking.session_id,
+        name_masked: booking.name_masked,
+        phone_masked: booking.phone_masked,
+        id_number_masked: booking.id_number_masked,
+        created_at: booking.created_at,
+    };
     Ok(match status {
         BookingStatus::Waitlisted => BookOutcome::Waitlisted(view),
         _ => BookOutcome::Confirmed(view),

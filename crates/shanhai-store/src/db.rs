@@ -78,8 +78,10 @@ impl Db {
         let backend = Backend::from_url(url)?;
         let options = AnyPoolOptions::new()
             .acquire_timeout(Duration::from_secs(30))
+            // SQLite readers compete for the same few cores as the booking writer, which holds a
+            // connection of its own; a handful is enough.
             .max_connections(match backend {
-                Backend::Sqlite => 8,
+                Backend::Sqlite => 4,
                 Backend::Postgres => 16,
             });
         let options = match backend {

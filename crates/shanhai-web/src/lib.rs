@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod cache;
 pub mod error;
 pub mod i18n;
 pub mod pages;
@@ -52,6 +53,8 @@ pub struct AppState {
     pub throttle: Arc<auth::LoginThrottle>,
     pub rate_limit: Arc<auth::RateLimit>,
     pub desk: BookingDesk,
+    /// Public session searches, kept for a second.
+    pub public_search: Arc<cache::TtlCache>,
 }
 
 impl AppState {
@@ -68,6 +71,10 @@ impl AppState {
             config: Arc::new(config),
             throttle: Arc::new(auth::LoginThrottle::default()),
             desk,
+            public_search: Arc::new(cache::TtlCache::new(
+                std::time::Duration::from_secs(1),
+                10_000,
+            )),
         })
     }
 }

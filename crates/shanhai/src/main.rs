@@ -103,6 +103,23 @@ async fn load_demo(db: &Db, data_dir: &Path, lang: Lang) -> Result<()> {
     Ok(())
 }
 
+/// Listens with a deep accept queue: when thousands connect at once (抢号), the default of
+/// 128 pending connections drops the rest into one-second SYN retries.
+async fn bind(listen: &str) -> std::io::Result<tokio::net::TcpListener> {
+    let addr = tokio::net::lookup_host(listen)
+        .await?
+        .next()
+        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "no address"))?;
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(4096)
+}
+
 fn print_demo_accounts(lang: Lang, listen: &str) {
     println!();
     println!(
@@ -131,11 +148,9 @@ async fn run(cli: Cli, lang: Lang) -> Result<()> {
             if *demo {
                 load_demo(&db, &cli.data_dir, lang).await?;
             }
-            let listener = tokio::net::TcpListener::bind(listen)
-                .await
-                .with_context(|| {
-                    format!("{} {listen}", say(lang, "无法监听", "cannot listen on"))
-                })?;
+            let listener = bind(listen).await.with_context(|| {
+                format!("{} {listen}", say(lang, "无法监听", "cannot listen on"))
+            })?;
             let addr = listener.local_addr()?;
             if *demo {
                 print_demo_accounts(lang, &addr.to_string());

@@ -80,12 +80,25 @@ impl PublicSessionQuery {
 async fn search_sessions(
     State(state): State<AppState>,
     _caller: PublicCaller,
+    uri: axum::http::Uri,
     ApiQuery(page): ApiQuery<PageParams>,
     ApiQuery(q): ApiQuery<PublicSessionQuery>,
-) -> ApiResult<Json<Page<ClinicSession>>> {
-    Ok(Json(
-        clinics::list(&state.db, &q.filter(), page.request()).await?,
-    ))
+) -> ApiResult<Response> {
+    let key = uri.query().unwrap_or("").to_string();
+    let body = match state.public_search.get(&key) {
+        Some(cached) => cached,
+        None => {
+            let page = clinics::list(&state.db, &q.filter(), page.request()).await?;
+            let body = std::sync::Arc::new(serde_json::to_vec(&page).unwrap_or_default());
+            state.public_search.put(key, body.clone());
+            body
+        }
+    };
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body.as_ref().clone(),
+    )
+        .into_response())
 }
 
 #[utoipa::path(get, path = "/api/v1/public/sessions/{id}", tag = "public", params(("id" = String, Path)),
