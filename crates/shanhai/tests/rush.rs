@@ -87,8 +87,9 @@ fn shanhai() -> Command {
 }
 
 /// `shanhai demo`: the demo registry and accounts (admin / shanhai-demo).
-fn load_demo(data_dir: &Path, url: &str) {
+fn load_demo(data_dir: &Path, url: &str, env: &[(&str, &str)]) {
     let out = shanhai()
+        .envs(env.iter().copied())
         .args(["--lang", "en", "demo", "--data-dir"])
         .arg(data_dir)
         .args(["--database-url", url])
@@ -189,13 +190,7 @@ impl Drop for Server {
 /// A valid 18-character ID number, distinct for every `seq` below 28 000.
 fn id_number(seq: u32) -> String {
     let body = format!("150203{}{:03}", 19700101 + (seq / 1000) % 28, seq % 1000);
-    let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = body
-        .bytes()
-        .zip(weights)
-        .map(|(b, w)| u32::from(b - b'0') * w)
-        .sum();
-    let check = b"10X98765432"[(sum % 11) as usize] as char;
+    let check = shanhai_domain::booking::check_char(&body).expect("17 digits");
     format!("{body}{check}")
 }
 
@@ -370,7 +365,7 @@ async fn rush_on_one_server() {
     let tmp = TempDir::new("one");
     let data = tmp.sub("data");
     let url = fresh_database(&data).await;
-    load_demo(&data, &url);
+    load_demo(&data, &url, &[]);
     let server = Server::start(&data, &url, &[]).await;
     let token = sign_in(&server.base).await;
     let session = new_session(&server.base, &token, CAPACITY, 1).await;
@@ -421,7 +416,7 @@ async fn rush_with_two_servers_on_postgres() {
     let key = "6a".repeat(32);
     let env = [("SHANHAI_PATIENT_KEY", key.as_str())];
     let (data_a, data_b) = (tmp.sub("a"), tmp.sub("b"));
-    load_demo(&data_a, &url);
+    load_demo(&data_a, &url, &env);
     let a = Server::start(&data_a, &url, &env).await;
     let b = Server::start(&data_b, &url, &env).await;
     let bases = [a.base.clone(), b.base.clone()];
@@ -491,7 +486,7 @@ async fn kill_dash_nine_mid_rush_loses_no_confirmation() {
 }
 
 async fn kill_mid_rush(data: &Path, url: &str) {
-    load_demo(data, url);
+    load_demo(data, url, &[]);
     let server = Server::start(data, url, &[]).await;
     let token = sign_in(&server.base).await;
     let session = new_session(&server.base, &token, CAPACITY, 1).await;
