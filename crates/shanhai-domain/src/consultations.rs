@@ -1,0 +1,228 @@
+//! Remote consultation (C4): a request from a recipient clinician to a donor specialty or named
+//! experts, moving through a state machine that every layer obeys. The requesting side keeps
+//! the clinical decision; experts advise.
+
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+code_enum! {
+    ConsultationType {
+        General => "general", "普通会诊", "General consultation";
+        Mdt => "mdt", "多学科MDT", "Multidisciplinary (MDT)";
+        DifficultCase => "difficult-case", "疑难病例讨论", "Difficult case discussion";
+        Imaging => "imaging", "影像会诊", "Imaging consultation";
+        Pathology => "pathology", "病理会诊", "Pathology consultation";
+        SurgicalGuidance => "surgical-guidance", "远程手术指导", "Remote surgical guidance";
+    }
+}
+
+code_enum! {
+    Urgency {
+        Urgent => "urgent", "急会诊", "Urgent";
+        Routine => "routine", "普通", "Routine";
+    }
+}
+
+code_enum! {
+    ConsultationState {
+        Requested => "requested", "已申请", "Requested";
+        Accepted => "accepted", "已接受", "Accepted";
+        Declined => "declined", "已拒绝", "Declined";
+        Scheduled => "scheduled", "已排期", "Scheduled";
+        Held => "held", "已会诊", "Held";
+        Signed => "signed", "报告已签发", "Report signed";
+        Closed => "closed", "已结束", "Closed";
+        Cancelled => "cancelled", "已撤销", "Cancelled";
+    }
+}
+
+code_enum! {
+    /// What can be done to a consultation; the API path `POST /consultations/{id}/{action}`.
+    ConsultationAction {
+        Accept => "accept", "接受", "Accept";
+        Decline => "decline", "拒绝", "Decline";
+        Schedule => "schedule", "排期", "Schedule";
+        Hold => "hold", "开始会诊", "Hold";
+        Sign => "sign", "签发报告", "Sign";
+        Close => "close", "结束", "Close";
+        Cancel => "cancel", "撤销", "Cancel";
+    }
+}
+
+/// Which side of the consultation may take an action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Side {
+    /// The requesting clinician and their institution.
+    Requester,
+    /// The assigned experts and the donor specialty's coordinators.
+    Consultant,
+}
+
+impl ConsultationAction {
+    pub fn side(self) -> Side {
+        match self {
+            ConsultationAction::Close | ConsultationAction::Cancel => Side::Requester,
+            _ => Side::Consultant,
+        }
+    }
+}
+
+impl ConsultationState {
+    /// Nothing can happen to a consultation any more.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            ConsultationState::Declined | ConsultationState::Closed | ConsultationState::Cancelled
+        )
+    }
+}
+
+/// The state machine: the state an action leads to, or `None` when the action is not allowed
+/// in this state (the API answers 409 and changes nothing).
+///
+/// requested → accepted | declined; accepted → scheduled; scheduled → held; held → signed;
+/// signed → closed (and signed → signed for an amendment); cancelled by the requester at any
+/// point before the consultation is held.
+pub fn transition(
+    state: ConsultationState,
+    action: ConsultationAction,
+) -> Option<ConsultationState> {
+    use ConsultationAction as A;
+    use ConsultationState as S;
+    match (state, action) {
+        (S::Requested, A::Accept) => Some(S::Accepted),
+        (S::Requested, A::Decline) => Some(S::Declined),
+        (S::Accepted, A::Schedule) | (S::Scheduled, A::Schedule) => Some(S::Scheduled),
+        (S::Scheduled, A::Hold) => Some(S::Held),
+        (S::Held, A::Sign) | (S::Signed, A::Sign) => Some(S::Signed),
+        (S::Signed, A::Close) => Some(S::Closed),
+        (S::Requested | S::Accepted | S::Scheduled, A::Cancel) => Some(S::Cancelled),
+        _ => None,
+    }
+}
+
+/// Turnaround targets: how long acceptance and the signed report may take, by urgency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Targets {
+    pub urgent_accept: Duration,
+    pub urgent_report: Duration,
+    pub routine_accept: Duration,
+    pub routine_report: Duration,
+}
+
+impl Default for Targets {
+    /// 急会诊: accepted within 2 h, reported within 24 h; 普通: accepted within 24 h, reported
+    /// within 48 h.
+    fn default() -> Targets {
+        let h = |n: u64| Duration::from_secs(n * 3600);
+        Targets {
+            urgent_accept: h(2),
+            urgent_report: h(24),
+            routine_accept: h(24),
+            routine_report: h(48),
+        }
+    }
+}
+
+impl Targets {
+    /// The deadline still ahead of a consultation in `state`, counted from its request: the
+    /// acceptance target until accepted, then the report target until signed.
+    pub fn due(&self, urgency: Urgency, state: ConsultationState) -> Option<Duration> {
+        let (accept, report) = match urgency {
+            Urgency::Urgent => (self.urgent_accept, self.urgent_report),
+            Urgency::Routine => (self.routine_accept, self.routine_report),
+        };
+        match state {
+            ConsultationState::Requested => Some(accept),
+            ConsultationState::Accepted
+            | ConsultationState::Scheduled
+            | ConsultationState::Held => Some(report),
+            _ => None,
+        }
+    }
+
+    /// Whether a consultation requested `elapsed` ago is past its current target.
+    pub fn is_overdue(
+        &self,
+        urgency: Urgency,
+        state: ConsultationState,
+        elapsed: Duration,
+    ) -> bool {
+        self.due(urgency, state).is_some_and(|due| elapsed > due)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ConsultationAction as A;
+    use ConsultationState as S;
+    use proptest::prelude::*;
+
+    #[test]
+    fn the_normal_path_and_the_illegal_moves_the_issue_names() {
+        let mut s = S::Requested;
+        for a in [A::Accept, A::Schedule, A::Hold, A::Sign, A::Close] {
+            s = transition(s, a).unwrap_or_else(|| panic!("{a:?} refused in {s:?}"));
+        }
+        assert_eq!(s, S::Closed);
+        assert_eq!(transition(S::Scheduled, A::Sign), None, "sign before held");
+        assert_eq!(
+            transition(S::Cancelled, A::Accept),
+            None,
+            "accept a cancelled request"
+        );
+        assert_eq!(transition(S::Held, A::Cancel), None, "cancel once held");
+        assert_eq!(
+            transition(S::Signed, A::Sign),
+            Some(S::Signed),
+            "an amendment is a new signed version"
+        );
+    }
+
+    #[test]
+    fn overdue_follows_urgency_and_state() {
+        let t = Targets::default();
+        let h = |n: u64| Duration::from_secs(n * 3600);
+        assert!(t.is_overdue(Urgency::Urgent, S::Requested, h(3)));
+        assert!(!t.is_overdue(Urgency::Routine, S::Requested, h(3)));
+        assert!(!t.is_overdue(Urgency::Urgent, S::Signed, h(300)));
+    }
+
+    fn arb_action() -> impl Strategy<Value = ConsultationAction> {
+        prop::sample::select(ConsultationAction::ALL.to_vec())
+    }
+
+    proptest! {
+        /// Along any sequence of attempted actions: final states never move, a report is never
+        /// signed without the consultation having been held, and nothing is cancelled once held.
+        #[test]
+        fn no_sequence_breaks_the_rules(actions in prop::collection::vec(arb_action(), 0..40)) {
+            let mut state = S::Requested;
+            let mut held = false;
+            for a in actions {
+                match transition(state, a) {
+                    Some(next) => {
+                        prop_assert!(!state.is_final(), "{state:?} moved");
+                        if next == S::Signed { prop_assert!(held); }
+                        if next == S::Cancelled { prop_assert!(!held); }
+                        if next == S::Held { held = true; }
+                        state = next;
+                    }
+                    None => {}
+                }
+            }
+        }
+
+        /// Every state is reachable only through the table: each allowed move is listed.
+        #[test]
+        fn allowed_moves_match_the_sides(state in prop::sample::select(ConsultationState::ALL.to_vec()), a in arb_action()) {
+            if transition(state, a) == Some(S::Cancelled) {
+                prop_assert_eq!(a.side(), Side::Requester);
+            }
+            if transition(state, a) == Some(S::Signed) {
+                prop_assert_eq!(a.side(), Side::Consultant);
+            }
+        }
+    }
+}
