@@ -226,3 +226,222 @@ mod tests {
         }
     }
 }
+
+/// The patient a consultation is about. Name and ID number are encrypted at rest and shown
+/// masked; sex and age travel with the case.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct PatientInput {
+    pub name: String,
+    /// 18-character resident ID number, when known.
+    #[serde(default)]
+    pub id_number: Option<String>,
+    #[schema(value_type = crate::codes::Gender)]
+    pub sex: String,
+    pub age: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct ConsultationInput {
+    #[schema(value_type = ConsultationType)]
+    pub r#type: String,
+    #[schema(value_type = Urgency)]
+    pub urgency: String,
+    /// The requesting hospital (default: the caller's own).
+    #[serde(default)]
+    pub requesting_institution_id: Option<String>,
+    /// The donor hospital asked for advice.
+    pub target_institution_id: String,
+    /// 诊疗科目 code of the specialty asked.
+    #[serde(default)]
+    pub target_specialty_code: Option<String>,
+    /// Named experts (person ids); for an MDT the first one chairs.
+    #[serde(default)]
+    pub expert_ids: Vec<String>,
+    pub patient: PatientInput,
+    pub case_summary: String,
+    pub question: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewConsultation {
+    pub kind: ConsultationType,
+    pub urgency: Urgency,
+    pub requesting_institution_id: Option<String>,
+    pub target_institution_id: String,
+    pub target_specialty_code: Option<String>,
+    pub expert_ids: Vec<String>,
+    pub patient_name: String,
+    pub patient_id_number: Option<crate::booking::IdNumber>,
+    pub patient_sex: crate::codes::Gender,
+    pub patient_age: i64,
+    pub case_summary: String,
+    pub question: String,
+}
+
+impl ConsultationInput {
+    pub fn parse(&self) -> Result<NewConsultation, crate::Invalid> {
+        use crate::validate::{code, optional_reference, reference, text};
+        if !(0..=130).contains(&self.patient.age) {
+            return Err(crate::Invalid::new("patient.age", "error.age_range"));
+        }
+        if self.expert_ids.len() > 20 {
+            return Err(crate::Invalid::new("expert_ids", "error.too_many"));
+        }
+        let mut expert_ids = Vec::new();
+        for id in &self.expert_ids {
+            let id = reference("expert_ids", id)?;
+            if !expert_ids.contains(&id) {
+                expert_ids.push(id);
+            }
+        }
+        let target_specialty_code = match self.target_specialty_code.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(c) => Some(
+                crate::specialty::find(c)
+                    .map(|s| s.code.clone())
+                    .ok_or_else(|| {
+                        crate::Invalid::new("target_specialty_code", "error.unknown_specialty")
+                    })?,
+            ),
+        };
+        let patient_id_number = match self.patient.id_number.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(id) => Some(crate::booking::IdNumber::parse("patient.id_number", id)?),
+        };
+        Ok(NewConsultation {
+            kind: code("type", &self.r#type, ConsultationType::parse)?,
+            urgency: code("urgency", &self.urgency, Urgency::parse)?,
+            requesting_institution_id: optional_reference(
+                "requesting_institution_id",
+                self.requesting_institution_id.as_deref(),
+            )?,
+            target_institution_id: reference("target_institution_id", &self.target_institution_id)?,
+            target_specialty_code,
+            expert_ids,
+            patient_name: text("patient.name", &self.patient.name, 30)?,
+            patient_id_number,
+            patient_sex: code(
+                "patient.sex",
+                &self.patient.sex,
+                crate::codes::Gender::parse,
+            )?,
+            patient_age: self.patient.age,
+            case_summary: text("case_summary", &self.case_summary, 10_000)?,
+            question: text("question", &self.question, 2_000)?,
+        })
+    }
+}
+
+/// What a transition may carry: a decline reason, the scheduled time, the opinion being
+/// signed, the requester's decision when closing.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct TransitionInput {
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// `YYYY-MM-DDTHH:MM` local time (Asia/Shanghai), for `schedule`.
+    #[serde(default)]
+    pub scheduled_at: Option<String>,
+    /// The opinion (会诊意见), for `sign`.
+    #[serde(default)]
+    pub opinion: Option<String>,
+    /// What the requesting clinician decided, for `close`.
+    #[serde(default)]
+    pub decision: Option<String>,
+}
+
+/// The checked content of a transition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransitionDetail {
+    None,
+    Reason(String),
+    ScheduledAt(String),
+    Opinion(String),
+    Decision(String),
+}
+
+impl TransitionInput {
+    pub fn parse(&self, action: ConsultationAction) -> Result<TransitionDetail, crate::Invalid> {
+        use crate::validate::text;
+        Ok(match action {
+            ConsultationAction::Decline => TransitionDetail::Reason(text(
+                "reason",
+                self.reason.as_deref().unwrap_or(""),
+                1000,
+            )?),
+            ConsultationAction::Schedule => {
+                let raw = self.scheduled_at.as_deref().unwrap_or("").trim();
+                chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
+                    .map_err(|_| crate::Invalid::new("scheduled_at", "error.datetime_format"))?;
+                TransitionDetail::ScheduledAt(raw.to_string())
+            }
+            ConsultationAction::Sign => TransitionDetail::Opinion(text(
+                "opinion",
+                self.opinion.as_deref().unwrap_or(""),
+                20_000,
+            )?),
+            ConsultationAction::Close => TransitionDetail::Decision(text(
+                "decision",
+                self.decision.as_deref().unwrap_or(""),
+                5_000,
+            )?),
+            _ => TransitionDetail::None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ConsultationExpert {
+    pub person_id: String,
+    pub name: Option<String>,
+    pub institution_name: Option<String>,
+    pub chair: bool,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Opinion {
+    pub version: i64,
+    pub author_person_id: Option<String>,
+    pub author_name: String,
+    pub text: String,
+    pub signed_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ConsultationEvent {
+    pub action: String,
+    pub from_state: String,
+    pub to_state: String,
+    pub at: String,
+    pub actor_name: String,
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Consultation {
+    pub id: String,
+    pub r#type: ConsultationType,
+    pub urgency: Urgency,
+    pub state: ConsultationState,
+    pub requesting_institution_id: String,
+    pub requesting_institution_name: Option<String>,
+    pub requester_name: String,
+    pub target_institution_id: String,
+    pub target_institution_name: Option<String>,
+    pub target_specialty_code: Option<String>,
+    pub patient_name_masked: String,
+    pub patient_id_number_masked: Option<String>,
+    pub patient_sex: crate::codes::Gender,
+    pub patient_age: i64,
+    pub case_summary: String,
+    pub question: String,
+    pub decline_reason: Option<String>,
+    pub scheduled_at: Option<String>,
+    pub decision: Option<String>,
+    pub requested_at: String,
+    pub updated_at: String,
+    /// Past its turnaround target for the current state.
+    pub overdue: bool,
+    pub experts: Vec<ConsultationExpert>,
+    pub opinions: Vec<Opinion>,
+    pub events: Vec<ConsultationEvent>,
+}

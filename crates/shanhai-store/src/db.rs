@@ -63,6 +63,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_settings.sql"),
         postgres: include_str!("../migrations/postgres/0003_settings.sql"),
     },
+    Migration {
+        version: 4,
+        name: "consultations",
+        sqlite: include_str!("../migrations/sqlite/0004_consultations.sql"),
+        postgres: include_str!("../migrations/postgres/0004_consultations.sql"),
+    },
 ];
 
 /// A connection pool and the backend behind it.

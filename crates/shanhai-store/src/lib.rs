@@ -6,6 +6,7 @@ pub mod agreements;
 pub mod audit;
 pub mod bookings;
 pub mod clinics;
+pub mod consultations;
 pub mod crypto;
 pub mod db;
 pub mod departments;

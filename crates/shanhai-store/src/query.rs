@@ -162,6 +162,24 @@ impl Filter {
         self
     }
 
+    /// A clause whose `{}` placeholders take the values in order.
+    pub fn raw_each(&mut self, clause: &str, values: Vec<Arg>) -> &mut Self {
+        let mut out = String::new();
+        let mut values = values.into_iter();
+        for (i, part) in clause.split("{}").enumerate() {
+            if i > 0 {
+                let p = values
+                    .next()
+                    .map(|v| self.next(v))
+                    .unwrap_or_else(|| "NULL".into());
+                out.push_str(&p);
+            }
+            out.push_str(part);
+        }
+        self.clauses.push(out);
+        self
+    }
+
     pub fn sql(&self) -> String {
         if self.clauses.is_empty() {
             String::new()

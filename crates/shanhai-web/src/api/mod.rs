@@ -3,6 +3,7 @@
 
 mod accounts;
 mod clinics;
+mod consultations;
 pub mod dispatch;
 pub mod public;
 mod registry;
@@ -149,6 +150,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(dispatch::DispatchApi::openapi());
     doc.merge(clinics::ClinicsApi::openapi());
     doc.merge(public::PublicApi::openapi());
+    doc.merge(consultations::ConsultationsApi::openapi());
     doc
 }
 
@@ -160,6 +162,7 @@ pub fn router() -> Router<AppState> {
         .merge(dispatch::router())
         .merge(clinics::router())
         .merge(public::router())
+        .merge(consultations::router())
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi()))
 }
 

@@ -9,6 +9,7 @@ mod accounts;
 mod authorization;
 mod bad_input;
 mod clinics;
+mod consultations;
 mod dispatch;
 mod registry;
 mod storage;

@@ -1,0 +1,506 @@
+//! Remote consultations: the request with its protected patient details, the experts asked,
+//! every transition with its time, and the signed opinions (never changed; amendments are new
+//! versions).
+
+use crate::audit::{self, Action, Actor};
+use crate::crypto::PatientCipher;
+use crate::query::{self, Filter, Page, PageRequest, fetch_page, int, opt_text, text};
+use crate::{Db, Result, StoreError, institutions, people};
+use shanhai_domain::Invalid;
+use shanhai_domain::booking::mask_name;
+use shanhai_domain::codes::Gender;
+use shanhai_domain::consultations::*;
+use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
+
+const SELECT: &str =
+    "c.*, ri.name AS requesting_institution_name, ti.name AS target_institution_name";
+const FROM: &str = "consultations c JOIN institutions ri ON ri.id = c.requesting_institution_id \
+    JOIN institutions ti ON ti.id = c.target_institution_id";
+
+fn elapsed_since(rfc3339: &str) -> std::time::Duration {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .ok()
+        .and_then(|t| {
+            (chrono::Utc::now() - t.with_timezone(&chrono::Utc))
+                .to_std()
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+fn decode(row: &AnyRow) -> Result<Consultation> {
+    let urgency = query::code(row, "urgency", Urgency::parse)?;
+    let state = query::code(row, "state", ConsultationState::parse)?;
+    let requested_at = text(row, "requested_at")?;
+    Ok(Consultation {
+        id: text(row, "id")?,
+        r#type: query::code(row, "type", ConsultationType::parse)?,
+        overdue: Targets::default().is_overdue(urgency, state, elapsed_since(&requested_at)),
+        urgency,
+        state,
+        requesting_institution_id: text(row, "requesting_institution_id")?,
+        requesting_institution_name: opt_text(row, "requesting_institution_name")?,
+        requester_name: text(row, "requester_name")?,
+        target_institution_id: text(row, "target_institution_id")?,
+        target_institution_name: opt_text(row, "target_institution_name")?,
+        target_specialty_code: opt_text(row, "target_specialty_code")?,
+        patient_name_masked: text(row, "patient_name_masked")?,
+        patient_id_number_masked: opt_text(row, "patient_id_number_masked")?,
+        patient_sex: query::code(row, "patient_sex", Gender::parse)?,
+        patient_age: int(row, "patient_age")?,
+        case_summary: text(row, "case_summary")?,
+        question: text(row, "question")?,
+        decline_reason: opt_text(row, "decline_reason")?,
+        scheduled_at: opt_text(row, "scheduled_at")?,
+        decision: opt_text(row, "decision")?,
+        requested_at,
+        updated_at: text(row, "updated_at")?,
+        experts: Vec::new(),
+        opinions: Vec::new(),
+        events: Vec::new(),
+    })
+}
+
+/// The consultation with its experts, opinions and history.
+pub async fn get_on(conn: &mut AnyConnection, id: &str) -> Result<Consultation> {
+    let row = query::sql_with(
+        format!("SELECT {SELECT} FROM {FROM} WHERE c.id = $1"),
+        vec![id.into()],
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    let mut c = decode(&row)?;
+    let experts = query::sql_with(
+        "SELECT e.person_id, e.chair, p.name, i.name AS institution_name FROM consultation_experts e \
+         JOIN people p ON p.id = e.person_id JOIN institutions i ON i.id = p.institution_id \
+         WHERE e.consultation_id = $1 ORDER BY e.chair DESC, p.name"
+            .into(),
+        vec![id.into()],
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    c.experts = experts
+        .iter()
+        .map(|r| {
+            Ok(ConsultationExpert {
+                person_id: text(r, "person_id")?,
+                name: opt_text(r, "name")?,
+                institution_name: opt_text(r, "institution_name")?,
+                chair: int(r, "chair")? != 0,
+            })
+        })
+        .collect::<Result<_>>()?;
+    let opinions = query::sql_with(
+        "SELECT * FROM consultation_opinions WHERE consultation_id = $1 ORDER BY version".into(),
+        vec![id.into()],
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    c.opinions = opinions
+        .iter()
+        .map(|r| {
+            Ok(Opinion {
+                version: int(r, "version")?,
+                author_person_id: opt_text(r, "author_person_id")?,
+                author_name: text(r, "author_name")?,
+                text: text(r, "text")?,
+                signed_at: text(r, "signed_at")?,
+            })
+        })
+        .collect::<Result<_>>()?;
+    let events = query::sql_with(
+        "SELECT * FROM consultation_events WHERE consultation_id = $1 ORDER BY at, id".into(),
+        vec![id.into()],
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    c.events = events
+        .iter()
+        .map(|r| {
+            Ok(ConsultationEvent {
+                action: text(r, "action")?,
+                from_state: text(r, "from_state")?,
+                to_state: text(r, "to_state")?,
+                at: text(r, "at")?,
+                actor_name: text(r, "actor_name")?,
+                detail: opt_text(r, "detail")?,
+            })
+        })
+        .collect::<Result<_>>()?;
+    Ok(c)
+}
+
+/// Reads a consultation with its patient details for someone entitled to them; the read is
+/// audited.
+pub async fn read(db: &Db, actor: &Actor, id: &str) -> Result<Consultation> {
+    let mut tx = db.begin_write().await?;
+    let c = get_on(&mut tx, id).await?;
+    audit::record::<(), ()>(&mut tx, actor, Action::Read, "consultation", id, None, None).await?;
+    tx.commit().await?;
+    Ok(c)
+}
+
+/// Who takes part: the requesting and the asked institution, and the experts.
+pub struct Parties {
+    pub requesting_institution_id: String,
+    pub target_institution_id: String,
+    pub expert_person_ids: Vec<String>,
+}
+
+pub async fn parties(db: &Db, id: &str) -> Result<Parties> {
+    let row = query::sql_with(
+        "SELECT requesting_institution_id, target_institution_id FROM consultations WHERE id = $1"
+            .into(),
+        vec![id.into()],
+    )
+    .fetch_optional(db.pool())
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    let experts = query::sql_with(
+        "SELECT person_id FROM consultation_experts WHERE consultation_id = $1".into(),
+        vec![id.into()],
+    )
+    .fetch_all(db.pool())
+    .await?;
+    Ok(Parties {
+        requesting_institution_id: text(&row, "requesting_institution_id")?,
+        target_institution_id: text(&row, "target_institution_id")?,
+        expert_person_ids: experts
+            .iter()
+            .map(|r| text(r, "person_id"))
+            .collect::<Result<_>>()?,
+    })
+}
+
+async fn event(
+    conn: &mut AnyConnection,
+    id: &str,
+    action: &str,
+    from: &str,
+    to: &str,
+    actor: &Actor,
+    detail: Option<String>,
+) -> Result<()> {
+    query::sql_with(
+        query::insert_sql(
+            "consultation_events",
+            &[
+                "id",
+                "consultation_id",
+                "action",
+                "from_state",
+                "to_state",
+                "at",
+                "actor_name",
+                "detail",
+            ],
+        ),
+        vec![
+            shanhai_domain::ids::new_id().into(),
+            id.into(),
+            action.into(),
+            from.into(),
+            to.into(),
+            crate::now().into(),
+            actor.name.clone().into(),
+            detail.into(),
+        ],
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Files a request from `requesting_institution_id` by the signed-in requester.
+pub async fn create(
+    db: &Db,
+    cipher: &PatientCipher,
+    actor: &Actor,
+    requester_name: &str,
+    requesting_institution_id: &str,
+    new: &NewConsultation,
+) -> Result<Consultation> {
+    let mut tx = db.begin_write().await?;
+    institutions::require(
+        &mut tx,
+        "requesting_institution_id",
+        requesting_institution_id,
+    )
+    .await?;
+    institutions::require(&mut tx, "target_institution_id", &new.target_institution_id).await?;
+    if new.target_institution_id == requesting_institution_id {
+        return Err(Invalid::new("target_institution_id", "error.consult_own_institution").into());
+    }
+    for expert in &new.expert_ids {
+        people::require(&mut tx, "expert_ids", expert).await?;
+    }
+    let id = shanhai_domain::ids::new_id();
+    let now = crate::now();
+    query::sql_with(
+        query::insert_sql(
+            "consultations",
+            &[
+                "id",
+                "type",
+                "urgency",
+                "state",
+                "requesting_institution_id",
+                "requester_user_id",
+                "requester_name",
+                "target_institution_id",
+                "target_specialty_code",
+                "patient_name_enc",
+                "patient_id_number_enc",
+                "patient_name_masked",
+                "patient_id_number_masked",
+                "patient_sex",
+                "patient_age",
+                "case_summary",
+                "question",
+                "requested_at",
+                "created_at",
+                "updated_at",
+            ],
+        ),
+        vec![
+            id.clone().into(),
+            new.kind.code().into(),
+            new.urgency.code().into(),
+            ConsultationState::Requested.code().into(),
+            requesting_institution_id.into(),
+            actor.user_id.clone().unwrap_or_default().into(),
+            requester_name.into(),
+            new.target_institution_id.clone().into(),
+            new.target_specialty_code.clone().into(),
+            cipher.encrypt(&new.patient_name).into(),
+            new.patient_id_number
+                .as_ref()
+                .map(|n| cipher.encrypt(n.as_str()))
+                .into(),
+            mask_name(&new.patient_name).into(),
+            new.patient_id_number.as_ref().map(|n| n.masked()).into(),
+            new.patient_sex.code().into(),
+            new.patient_age.into(),
+            new.case_summary.clone().into(),
+            new.question.clone().into(),
+            now.clone().into(),
+            now.clone().into(),
+            now.into(),
+        ],
+    )
+    .execute(&mut *tx)
+    .await?;
+    for (i, expert) in new.expert_ids.iter().enumerate() {
+        query::sql_with(
+            query::insert_sql(
+                "consultation_experts",
+                &[
+                    "id",
+                    "consultation_id",
+                    "person_id",
+                    "chair",
+                    "created_at",
+                    "updated_at",
+                ],
+            ),
+            vec![
+                shanhai_domain::ids::new_id().into(),
+                id.clone().into(),
+                expert.clone().into(),
+                i64::from(i == 0).into(),
+                crate::now().into(),
+                crate::now().into(),
+            ],
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    event(
+        &mut tx,
+        &id,
+        "request",
+        "",
+        ConsultationState::Requested.code(),
+        actor,
+        None,
+    )
+    .await?;
+    let created = get_on(&mut tx, &id).await?;
+    audit::record::<(), _>(
+        &mut tx,
+        actor,
+        Action::Create,
+        "consultation",
+        &id,
+        None,
+        Some(&created),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(created)
+}
+
+/// Moves a consultation through the state machine; an action the machine does not allow in
+/// the current state is refused (409) and changes nothing.
+pub async fn transition(
+    db: &Db,
+    actor: &Actor,
+    author_person_id: Option<&str>,
+    id: &str,
+    action: ConsultationAction,
+    detail: &TransitionDetail,
+) -> Result<Consultation> {
+    let mut tx = db.begin_write().await?;
+    let before = get_on(&mut tx, id).await?;
+    let next = transition_of(before.state, action)
+        .ok_or(StoreError::Conflict("error.illegal_transition"))?;
+    let (column, value, note): (Option<&str>, Option<String>, Option<String>) = match detail {
+        TransitionDetail::Reason(r) => (Some("decline_reason"), Some(r.clone()), Some(r.clone())),
+        TransitionDetail::ScheduledAt(t) => {
+            (Some("scheduled_at"), Some(t.clone()), Some(t.clone()))
+        }
+        TransitionDetail::Decision(d) => (Some("decision"), Some(d.clone()), None),
+        TransitionDetail::Opinion(_) | TransitionDetail::None => (None, None, None),
+    };
+    let mut sql = "UPDATE consultations SET state = $1, updated_at = $2".to_string();
+    let mut args: Vec<query::Arg> = vec![next.code().into(), crate::now().into()];
+    if let (Some(column), Some(value)) = (column, value) {
+        sql.push_str(&format!(", {column} = $3"));
+        args.push(value.into());
+    }
+    sql.push_str(&format!(
+        " WHERE id = ${} AND state = ${}",
+        args.len() + 1,
+        args.len() + 2
+    ));
+    args.push(id.into());
+    args.push(before.state.code().into());
+    let changed = query::sql_with(sql, args)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if changed != 1 {
+        return Err(StoreError::Conflict("error.illegal_transition"));
+    }
+    if let TransitionDetail::Opinion(opinion) = detail {
+        let version = before.opinions.iter().map(|o| o.version).max().unwrap_or(0) + 1;
+        let now = crate::now();
+        query::sql_with(
+            query::insert_sql(
+                "consultation_opinions",
+                &[
+                    "id",
+                    "consultation_id",
+                    "version",
+                    "author_person_id",
+                    "author_name",
+                    "text",
+                    "signed_at",
+                    "created_at",
+                    "updated_at",
+                ],
+            ),
+            vec![
+                shanhai_domain::ids::new_id().into(),
+                id.into(),
+                version.into(),
+                author_person_id.map(str::to_string).into(),
+                actor.name.clone().into(),
+                opinion.clone().into(),
+                now.clone().into(),
+                now.clone().into(),
+                now.into(),
+            ],
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    event(
+        &mut tx,
+        id,
+        action.code(),
+        before.state.code(),
+        next.code(),
+        actor,
+        note,
+    )
+    .await?;
+    let after = get_on(&mut tx, id).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        Action::Update,
+        "consultation",
+        id,
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+fn transition_of(
+    state: ConsultationState,
+    action: ConsultationAction,
+) -> Option<ConsultationState> {
+    shanhai_domain::consultations::transition(state, action)
+}
+
+/// Which consultations a list shows.
+#[derive(Debug, Default, Clone)]
+pub struct ConsultationFilter {
+    pub state: Option<String>,
+    /// Requested by or asked of this institution.
+    pub institution: Option<String>,
+    /// Limit to what the caller takes part in; `None` for the platform admin.
+    pub visible_to: Option<Visibility>,
+    pub overdue_only: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Visibility {
+    pub institution_id: Option<String>,
+    pub person_id: Option<String>,
+}
+
+pub async fn list(
+    db: &Db,
+    f: &ConsultationFilter,
+    page: PageRequest,
+) -> Result<Page<Consultation>> {
+    let mut filter = Filter::default();
+    filter.eq("c.state", f.state.as_deref()).eq_any(
+        &["c.requesting_institution_id", "c.target_institution_id"],
+        f.institution.as_deref(),
+    );
+    if let Some(v) = &f.visible_to {
+        let institution = v.institution_id.clone().unwrap_or_default();
+        let person = v.person_id.clone().unwrap_or_default();
+        filter.raw_each(
+            "(c.requesting_institution_id = {} OR c.target_institution_id = {} \
+              OR c.id IN (SELECT consultation_id FROM consultation_experts WHERE person_id = {}))",
+            vec![
+                institution.clone().into(),
+                institution.into(),
+                person.into(),
+            ],
+        );
+    }
+    let mut page = fetch_page(
+        db.pool(),
+        SELECT,
+        FROM,
+        &filter,
+        "c.requested_at DESC, c.id",
+        page,
+        decode,
+    )
+    .await?;
+    if f.overdue_only {
+        page.items.retain(|c| c.overdue);
+    }
+    Ok(page)
+}

@@ -1,0 +1,192 @@
+//! Remote consultations (C4): requests, the state machine's transitions and signed opinions.
+//! Patient details are seen only by the two institutions and the assigned experts; each read
+//! is audited.
+
+use super::{ApiQuery, IdPath, JsonBody, PageParams};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use shanhai_domain::codes::Role;
+use shanhai_domain::consultations::*;
+use shanhai_store::Page;
+use shanhai_store::consultations::{self, ConsultationFilter, Parties, Visibility};
+use utoipa::{IntoParams, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(list_consultations, create_consultation, get_consultation, act),
+    components(schemas(
+        Consultation,
+        ConsultationInput,
+        PatientInput,
+        TransitionInput,
+        ConsultationType,
+        Urgency,
+        ConsultationState,
+        ConsultationAction,
+        ConsultationExpert,
+        Opinion,
+        ConsultationEvent,
+    ))
+)]
+pub struct ConsultationsApi;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/v1/consultations",
+            get(list_consultations).post(create_consultation),
+        )
+        .route("/api/v1/consultations/{id}", get(get_consultation))
+        .route("/api/v1/consultations/{id}/{action}", post(act))
+}
+
+fn allow(ok: bool) -> ApiResult<()> {
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden())
+    }
+}
+
+fn takes_part(caller: &Caller, p: &Parties) -> bool {
+    let inst = caller.principal.institution_id.as_deref();
+    let person = caller.user.person_id.as_deref();
+    caller.principal.is_admin()
+        || inst.is_some_and(|i| i == p.requesting_institution_id || i == p.target_institution_id)
+        || person.is_some_and(|me| p.expert_person_ids.iter().any(|e| e == me))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ConsultationQuery {
+    state: Option<String>,
+    /// Requested by or asked of this institution.
+    institution: Option<String>,
+    /// `true`: only those past their turnaround target.
+    overdue: Option<bool>,
+}
+
+/// Consultations the caller takes part in (all, for the platform admin).
+#[utoipa::path(get, path = "/api/v1/consultations", tag = "consultations", security(("bearer" = [])),
+    params(PageParams, ConsultationQuery),
+    responses((status = 200, body = Page<Consultation>), (status = 401, body = ErrorBody)))]
+async fn list_consultations(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(page): ApiQuery<PageParams>,
+    ApiQuery(q): ApiQuery<ConsultationQuery>,
+) -> ApiResult<Json<Page<Consultation>>> {
+    let visible_to = (!caller.principal.is_admin()).then(|| Visibility {
+        institution_id: caller.principal.institution_id.clone(),
+        person_id: caller.user.person_id.clone(),
+    });
+    let filter = ConsultationFilter {
+        state: q.state,
+        institution: q.institution,
+        visible_to,
+        overdue_only: q.overdue.unwrap_or(false),
+    };
+    Ok(Json(
+        consultations::list(&state.db, &filter, page.request()).await?,
+    ))
+}
+
+/// Requests a consultation from a donor hospital (clinicians and coordinators of the
+/// requesting hospital).
+#[utoipa::path(post, path = "/api/v1/consultations", tag = "consultations", security(("bearer" = [])),
+    request_body = ConsultationInput,
+    responses((status = 201, body = Consultation), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_consultation(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: JsonBody,
+) -> ApiResult<(StatusCode, Json<Consultation>)> {
+    let p = &caller.principal;
+    allow(matches!(
+        p.role,
+        Role::PlatformAdmin | Role::Coordinator | Role::Clinician
+    ))?;
+    let new = body.parse::<ConsultationInput>()?.parse()?;
+    let requesting = new
+        .requesting_institution_id
+        .clone()
+        .or_else(|| p.institution_id.clone())
+        .ok_or_else(|| {
+            ApiError::from(shanhai_domain::Invalid::new(
+                "requesting_institution_id",
+                "error.required",
+            ))
+        })?;
+    allow(p.is_admin() || p.institution_id.as_deref() == Some(requesting.as_str()))?;
+    let created = consultations::create(
+        &state.db,
+        state.desk.cipher(),
+        &caller.actor(),
+        &caller.user.display_name,
+        &requesting,
+        &new,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// The consultation with its experts, opinions and history (the read is audited).
+#[utoipa::path(get, path = "/api/v1/consultations/{id}", tag = "consultations", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = Consultation), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn get_consultation(
+    State(state): State<AppState>,
+    caller: Caller,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<Consultation>> {
+    let parties = consultations::parties(&state.db, &id).await?;
+    allow(takes_part(&caller, &parties))?;
+    Ok(Json(
+        consultations::read(&state.db, &caller.actor(), &id).await?,
+    ))
+}
+
+/// Moves the consultation on: `accept`, `decline` (`reason`), `schedule` (`scheduled_at`),
+/// `hold`, `sign` (`opinion`; an assigned expert; signing again adds an amended version), `close`
+/// (`decision`, by the requester), `cancel` (by the requester, before it is held). An action
+/// the current state does not allow answers 409 and changes nothing.
+#[utoipa::path(post, path = "/api/v1/consultations/{id}/{action}", tag = "consultations", security(("bearer" = [])),
+    params(("id" = String, Path), ("action" = ConsultationAction, Path)), request_body = TransitionInput,
+    responses((status = 200, body = Consultation), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn act(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((raw_id, raw_action)): Path<(String, String)>,
+    body: JsonBody,
+) -> ApiResult<Json<Consultation>> {
+    let id = shanhai_domain::ids::parse_id(&raw_id).ok_or_else(ApiError::not_found)?;
+    let action = ConsultationAction::parse(&raw_action).ok_or_else(ApiError::not_found)?;
+    let parties = consultations::parties(&state.db, &id).await?;
+    allow(takes_part(&caller, &parties))?;
+    let p = &caller.principal;
+    let me = caller.user.person_id.as_deref();
+    let assigned = me.is_some_and(|me| parties.expert_person_ids.iter().any(|e| e == me));
+    let staff_of = |institution: &str| {
+        p.is_admin()
+            || (matches!(p.role, Role::Coordinator | Role::Clinician)
+                && p.institution_id.as_deref() == Some(institution))
+    };
+    let may = match (action, action.side()) {
+        (ConsultationAction::Sign, _) => assigned,
+        (_, Side::Consultant) => assigned || staff_of(&parties.target_institution_id),
+        (_, Side::Requester) => staff_of(&parties.requesting_institution_id),
+    };
+    allow(may)?;
+    let input: TransitionInput = body.parse()?;
+    let detail = input.parse(action)?;
+    Ok(Json(
+        consultations::transition(&state.db, &caller.actor(), me, &id, action, &detail).await?,
+    ))
+}

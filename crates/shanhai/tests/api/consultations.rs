@@ -1,0 +1,202 @@
+//! Remote consultation through the API: the state machine holds, opinions are immutable, and
+//! only the parties see the case.
+
+use crate::helpers::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+async fn expert_account(app: &TestApp, w: &World) -> String {
+    let (s, b) = app
+        .post(
+            "/api/v1/users",
+            &w.admin,
+            json!({"username": "dr-shen", "password": PASSWORD, "role": "expert", "institution_id": w.donor, "person_id": w.person_d}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    app.token("dr-shen").await
+}
+
+async fn request(app: &TestApp, w: &World, token: &str) -> Value {
+    let (s, b) = app
+        .post(
+            "/api/v1/consultations",
+            token,
+            json!({"type": "mdt", "urgency": "urgent", "target_institution_id": w.donor, "target_specialty_code": "03.04",
+                   "expert_ids": [w.person_d],
+                   "patient": {"name": "王小明", "id_number": crate::clinics::id_number(42), "sex": "male", "age": 63},
+                   "case_summary": "胸痛3小时，心电图ST段抬高。", "question": "是否急诊PCI？"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    b
+}
+
+async fn act(
+    app: &TestApp,
+    token: &str,
+    id: &str,
+    action: &str,
+    body: Value,
+) -> (StatusCode, Value) {
+    app.post(&format!("/api/v1/consultations/{id}/{action}"), token, body)
+        .await
+}
+
+#[tokio::test]
+async fn a_consultation_runs_from_request_to_signed_opinion_and_illegal_moves_change_nothing() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let expert = expert_account(&app, &w).await;
+    let clinician = app.token("clinician-r").await;
+    let c = request(&app, &w, &clinician).await;
+    let id = c["id"].as_str().expect("id").to_string();
+    assert_eq!(c["state"], "requested");
+    assert_eq!(c["patient_name_masked"], "王**");
+    assert!(!c.to_string().contains(&crate::clinics::id_number(42)));
+
+    let (s, _) = act(
+        &app,
+        &expert,
+        &id,
+        "sign",
+        json!({"opinion": "建议急诊PCI"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT, "sign before held");
+    let (s, _) = act(&app, &expert, &id, "decline", json!({})).await;
+    assert_eq!(
+        s,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a decline needs a reason"
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/consultations/{id}"), &expert)
+            .await
+            .1["state"],
+        "requested"
+    );
+
+    for (action, body) in [
+        ("accept", json!({})),
+        ("schedule", json!({"scheduled_at": "2026-11-23T09:00"})),
+        ("hold", json!({})),
+        (
+            "sign",
+            json!({"opinion": "建议急诊PCI，术后双抗治疗12个月。"}),
+        ),
+    ] {
+        let (s, b) = act(&app, &expert, &id, action, body).await;
+        assert_eq!(s, StatusCode::OK, "{action}: {b}");
+    }
+    let (s, b) = act(
+        &app,
+        &expert,
+        &id,
+        "sign",
+        json!({"opinion": "补充：术前查肾功能。"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "an amendment: {b}");
+    let opinions = b["opinions"].as_array().expect("opinions");
+    assert_eq!(opinions.len(), 2, "the first version stays visible");
+    assert_eq!(opinions[0]["text"], "建议急诊PCI，术后双抗治疗12个月。");
+    assert_eq!(opinions[1]["version"], 2);
+    let update = sqlx::query("UPDATE consultation_opinions SET text = 'changed'")
+        .execute(app.db.pool())
+        .await;
+    assert!(update.is_err(), "a signed opinion changed");
+
+    let (s, _) = act(&app, &expert, &id, "close", json!({"decision": "x"})).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "the requester keeps the decision");
+    let (s, b) = act(
+        &app,
+        &clinician,
+        &id,
+        "close",
+        json!({"decision": "行急诊PCI"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["state"], "closed");
+    assert_eq!(b["decision"], "行急诊PCI");
+    let actions: Vec<&str> = b["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "request", "accept", "schedule", "hold", "sign", "sign", "close"
+        ]
+    );
+    let (s, _) = act(&app, &expert, &id, "accept", json!({})).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn a_cancelled_request_cannot_be_accepted_and_outsiders_see_nothing() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let expert = expert_account(&app, &w).await;
+    let clinician = app.token("clinician-r").await;
+    let id = request(&app, &w, &clinician).await["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+
+    let coord_u = app.token("coord-u").await;
+    assert_eq!(
+        app.get(&format!("/api/v1/consultations/{id}"), &coord_u)
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.get("/api/v1/consultations", &coord_u).await.1["total"],
+        0
+    );
+    assert_eq!(
+        act(&app, &coord_u, &id, "accept", json!({})).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let office = app.token("office").await;
+    assert_eq!(
+        app.get(&format!("/api/v1/consultations/{id}"), &office)
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.get("/api/v1/consultations", &expert).await.1["total"],
+        1
+    );
+    let coord_d = app.token("coord-d").await;
+    assert_eq!(
+        app.get("/api/v1/consultations", &coord_d).await.1["total"],
+        1
+    );
+
+    let (s, b) = act(&app, &clinician, &id, "cancel", json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (s, _) = act(&app, &expert, &id, "accept", json!({})).await;
+    assert_eq!(s, StatusCode::CONFLICT, "accept a cancelled request");
+    assert_eq!(
+        app.get(&format!("/api/v1/consultations/{id}"), &expert)
+            .await
+            .0,
+        StatusCode::OK
+    );
+    let (_, log) = app
+        .get(
+            &format!("/api/v1/audit?entity=consultation&entity_id={id}&action=read"),
+            &w.admin,
+        )
+        .await;
+    assert!(
+        log["total"].as_i64().unwrap_or(0) >= 1,
+        "reads of the case are audited"
+    );
+}
