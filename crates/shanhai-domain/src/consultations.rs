@@ -201,15 +201,12 @@ mod tests {
             let mut state = S::Requested;
             let mut held = false;
             for a in actions {
-                match transition(state, a) {
-                    Some(next) => {
-                        prop_assert!(!state.is_final(), "{state:?} moved");
-                        if next == S::Signed { prop_assert!(held); }
-                        if next == S::Cancelled { prop_assert!(!held); }
-                        if next == S::Held { held = true; }
-                        state = next;
-                    }
-                    None => {}
+                if let Some(next) = transition(state, a) {
+                    prop_assert!(!state.is_final(), "{state:?} moved");
+                    if next == S::Signed { prop_assert!(held); }
+                    if next == S::Cancelled { prop_assert!(!held); }
+                    if next == S::Held { held = true; }
+                    state = next;
                 }
             }
         }

@@ -123,3 +123,160 @@ mod tests {
         }
     }
 }
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct ReferralInput {
+    #[schema(value_type = Direction)]
+    pub direction: String,
+    #[schema(value_type = crate::consultations::Urgency)]
+    pub urgency: String,
+    /// The sending institution (default: the caller's own).
+    #[serde(default)]
+    pub from_institution_id: Option<String>,
+    pub to_institution_id: String,
+    #[serde(default)]
+    pub to_department_id: Option<String>,
+    /// The named coordinator who receives the patient (全程对接), a user id.
+    #[serde(default)]
+    pub receiving_coordinator_id: Option<String>,
+    pub patient: crate::consultations::PatientInput,
+    pub reason: String,
+    /// The consultation that led to this referral, if any.
+    #[serde(default)]
+    pub consultation_id: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewReferral {
+    pub direction: Direction,
+    pub urgency: crate::consultations::Urgency,
+    pub from_institution_id: Option<String>,
+    pub to_institution_id: String,
+    pub to_department_id: Option<String>,
+    pub receiving_coordinator_id: Option<String>,
+    pub patient_name: String,
+    pub patient_id_number: Option<crate::booking::IdNumber>,
+    pub patient_sex: crate::codes::Gender,
+    pub patient_age: i64,
+    pub reason: String,
+    pub consultation_id: Option<String>,
+}
+
+impl ReferralInput {
+    pub fn parse(&self) -> Result<NewReferral, crate::Invalid> {
+        use crate::validate::{code, optional_reference, reference, text};
+        if !(0..=130).contains(&self.patient.age) {
+            return Err(crate::Invalid::new("patient.age", "error.age_range"));
+        }
+        let patient_id_number = match self.patient.id_number.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(id) => Some(crate::booking::IdNumber::parse("patient.id_number", id)?),
+        };
+        Ok(NewReferral {
+            direction: code("direction", &self.direction, Direction::parse)?,
+            urgency: code(
+                "urgency",
+                &self.urgency,
+                crate::consultations::Urgency::parse,
+            )?,
+            from_institution_id: optional_reference(
+                "from_institution_id",
+                self.from_institution_id.as_deref(),
+            )?,
+            to_institution_id: reference("to_institution_id", &self.to_institution_id)?,
+            to_department_id: optional_reference(
+                "to_department_id",
+                self.to_department_id.as_deref(),
+            )?,
+            receiving_coordinator_id: optional_reference(
+                "receiving_coordinator_id",
+                self.receiving_coordinator_id.as_deref(),
+            )?,
+            patient_name: text("patient.name", &self.patient.name, 30)?,
+            patient_id_number,
+            patient_sex: code(
+                "patient.sex",
+                &self.patient.sex,
+                crate::codes::Gender::parse,
+            )?,
+            patient_age: self.patient.age,
+            reason: text("reason", &self.reason, 5_000)?,
+            consultation_id: optional_reference(
+                "consultation_id",
+                self.consultation_id.as_deref(),
+            )?,
+        })
+    }
+}
+
+/// What a referral transition may carry: a decline reason, a treatment note, the outcome.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct ReferralTransitionInput {
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+impl ReferralTransitionInput {
+    /// Declining and closing need a note (the reason, the outcome).
+    pub fn parse(&self, action: ReferralAction) -> Result<Option<String>, crate::Invalid> {
+        let note = crate::validate::optional_text("note", self.note.as_deref(), 5_000)?;
+        if matches!(
+            action,
+            ReferralAction::Decline | ReferralAction::Close | ReferralAction::DownRefer
+        ) && note.is_none()
+        {
+            return Err(crate::Invalid::new("note", "error.required"));
+        }
+        Ok(note)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ReferralEvent {
+    pub action: String,
+    pub from_state: String,
+    pub to_state: String,
+    pub at: String,
+    pub actor_name: String,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Referral {
+    pub id: String,
+    pub direction: Direction,
+    pub urgency: crate::consultations::Urgency,
+    pub state: ReferralState,
+    pub from_institution_id: String,
+    pub from_institution_name: Option<String>,
+    pub sender_name: String,
+    pub to_institution_id: String,
+    pub to_institution_name: Option<String>,
+    pub to_department_id: Option<String>,
+    pub receiving_coordinator_id: Option<String>,
+    pub patient_name_masked: String,
+    pub patient_id_number_masked: Option<String>,
+    pub patient_sex: crate::codes::Gender,
+    pub patient_age: i64,
+    pub reason: String,
+    pub consultation_id: Option<String>,
+    /// Whether the patient leaves the sending institution's province.
+    pub leaves_region: bool,
+    pub created_at: String,
+    pub updated_at: String,
+    pub events: Vec<ReferralEvent>,
+}
+
+/// Referral figures for a program, region or period.
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct ReferralFigures {
+    pub total: i64,
+    pub up: i64,
+    pub down: i64,
+    /// Up-referrals to an institution in another province (大病出区).
+    pub leaving_region: i64,
+    /// Up-referrals kept within the province (大病不出区).
+    pub staying_in_region: i64,
+    /// Patients who came back for care locally: down-referrals, and up-referrals referred back.
+    pub returned: i64,
+}

@@ -69,6 +69,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_consultations.sql"),
         postgres: include_str!("../migrations/postgres/0004_consultations.sql"),
     },
+    Migration {
+        version: 5,
+        name: "referrals",
+        sqlite: include_str!("../migrations/sqlite/0005_referrals.sql"),
+        postgres: include_str!("../migrations/postgres/0005_referrals.sql"),
+    },
 ];
 
 /// A connection pool and the backend behind it.

@@ -17,6 +17,7 @@ pub mod people;
 pub mod programs;
 pub mod query;
 pub mod record;
+pub mod referrals;
 pub mod regions;
 pub mod users;
 

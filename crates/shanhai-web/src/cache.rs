@@ -5,10 +5,13 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// A rendered answer and when it was made.
+type Entry = (Instant, Arc<Vec<u8>>);
+
 pub struct TtlCache {
     ttl: Duration,
     max_entries: usize,
-    entries: Mutex<HashMap<String, (Instant, Arc<Vec<u8>>)>>,
+    entries: Mutex<HashMap<String, Entry>>,
 }
 
 impl TtlCache {

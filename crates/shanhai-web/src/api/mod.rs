@@ -6,6 +6,7 @@ mod clinics;
 mod consultations;
 pub mod dispatch;
 pub mod public;
+mod referrals;
 mod registry;
 
 use crate::AppState;
@@ -151,6 +152,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(clinics::ClinicsApi::openapi());
     doc.merge(public::PublicApi::openapi());
     doc.merge(consultations::ConsultationsApi::openapi());
+    doc.merge(referrals::ReferralsApi::openapi());
     doc
 }
 
@@ -163,6 +165,7 @@ pub fn router() -> Router<AppState> {
         .merge(clinics::router())
         .merge(public::router())
         .merge(consultations::router())
+        .merge(referrals::router())
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi()))
 }
 

@@ -11,5 +11,6 @@ mod bad_input;
 mod clinics;
 mod consultations;
 mod dispatch;
+mod referrals;
 mod registry;
 mod storage;

@@ -1,0 +1,391 @@
+//! Two-way referrals: the request with protected patient details, each step with its time
+//! (the arrival notice is the `arrive` event the sender sees), and the figures that follow.
+
+use crate::audit::{self, Action, Actor};
+use crate::crypto::PatientCipher;
+use crate::query::{self, Filter, Page, PageRequest, fetch_page, int, opt_text, text};
+use crate::{Db, Result, StoreError, departments, institutions};
+use shanhai_domain::Invalid;
+use shanhai_domain::booking::mask_name;
+use shanhai_domain::codes::Gender;
+use shanhai_domain::consultations::Urgency;
+use shanhai_domain::referrals::*;
+use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
+
+const SELECT: &str = "r.*, fi.name AS from_institution_name, ti.name AS to_institution_name";
+const FROM: &str = "referrals r JOIN institutions fi ON fi.id = r.from_institution_id \
+    JOIN institutions ti ON ti.id = r.to_institution_id";
+
+fn decode(row: &AnyRow) -> Result<Referral> {
+    Ok(Referral {
+        id: text(row, "id")?,
+        direction: query::code(row, "direction", Direction::parse)?,
+        urgency: query::code(row, "urgency", Urgency::parse)?,
+        state: query::code(row, "state", ReferralState::parse)?,
+        from_institution_id: text(row, "from_institution_id")?,
+        from_institution_name: opt_text(row, "from_institution_name")?,
+        sender_name: text(row, "sender_name")?,
+        to_institution_id: text(row, "to_institution_id")?,
+        to_institution_name: opt_text(row, "to_institution_name")?,
+        to_department_id: opt_text(row, "to_department_id")?,
+        receiving_coordinator_id: opt_text(row, "receiving_coordinator_id")?,
+        patient_name_masked: text(row, "patient_name_masked")?,
+        patient_id_number_masked: opt_text(row, "patient_id_number_masked")?,
+        patient_sex: query::code(row, "patient_sex", Gender::parse)?,
+        patient_age: int(row, "patient_age")?,
+        reason: text(row, "reason")?,
+        consultation_id: opt_text(row, "consultation_id")?,
+        leaves_region: int(row, "leaves_region")? != 0,
+        created_at: text(row, "created_at")?,
+        updated_at: text(row, "updated_at")?,
+        events: Vec::new(),
+    })
+}
+
+pub async fn get_on(conn: &mut AnyConnection, id: &str) -> Result<Referral> {
+    let row = query::sql_with(
+        format!("SELECT {SELECT} FROM {FROM} WHERE r.id = $1"),
+        vec![id.into()],
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    let mut r = decode(&row)?;
+    let events = query::sql_with(
+        "SELECT * FROM referral_events WHERE referral_id = $1 ORDER BY at, id".into(),
+        vec![id.into()],
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    r.events = events
+        .iter()
+        .map(|e| {
+            Ok(ReferralEvent {
+                action: text(e, "action")?,
+                from_state: text(e, "from_state")?,
+                to_state: text(e, "to_state")?,
+                at: text(e, "at")?,
+                actor_name: text(e, "actor_name")?,
+                note: opt_text(e, "note")?,
+            })
+        })
+        .collect::<Result<_>>()?;
+    Ok(r)
+}
+
+/// The two institutions of a referral.
+pub async fn parties(db: &Db, id: &str) -> Result<(String, String)> {
+    let row = query::sql_with(
+        "SELECT from_institution_id, to_institution_id FROM referrals WHERE id = $1".into(),
+        vec![id.into()],
+    )
+    .fetch_optional(db.pool())
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    Ok((
+        text(&row, "from_institution_id")?,
+        text(&row, "to_institution_id")?,
+    ))
+}
+
+pub async fn read(db: &Db, actor: &Actor, id: &str) -> Result<Referral> {
+    let mut tx = db.begin_write().await?;
+    let r = get_on(&mut tx, id).await?;
+    audit::record::<(), ()>(&mut tx, actor, Action::Read, "referral", id, None, None).await?;
+    tx.commit().await?;
+    Ok(r)
+}
+
+async fn event(
+    conn: &mut AnyConnection,
+    id: &str,
+    action: &str,
+    from: &str,
+    to: &str,
+    actor: &Actor,
+    note: Option<String>,
+) -> Result<()> {
+    query::sql_with(
+        query::insert_sql(
+            "referral_events",
+            &[
+                "id",
+                "referral_id",
+                "action",
+                "from_state",
+                "to_state",
+                "at",
+                "actor_name",
+                "note",
+            ],
+        ),
+        vec![
+            shanhai_domain::ids::new_id().into(),
+            id.into(),
+            action.into(),
+            from.into(),
+            to.into(),
+            crate::now().into(),
+            actor.name.clone().into(),
+            note.into(),
+        ],
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn create(
+    db: &Db,
+    cipher: &PatientCipher,
+    actor: &Actor,
+    sender_name: &str,
+    from: &str,
+    new: &NewReferral,
+) -> Result<Referral> {
+    let mut tx = db.begin_write().await?;
+    let sender = institutions::require(&mut tx, "from_institution_id", from).await?;
+    let receiver =
+        institutions::require(&mut tx, "to_institution_id", &new.to_institution_id).await?;
+    if sender.id == receiver.id {
+        return Err(Invalid::new("to_institution_id", "error.refer_own_institution").into());
+    }
+    if let Some(d) = &new.to_department_id {
+        departments::require_in(&mut tx, "to_department_id", d, &receiver.id).await?;
+    }
+    let leaves_region = new.direction == Direction::Up
+        && sender.region_code.get(..2) != receiver.region_code.get(..2);
+    let id = shanhai_domain::ids::new_id();
+    let now = crate::now();
+    query::sql_with(
+        query::insert_sql(
+            "referrals",
+            &[
+                "id",
+                "direction",
+                "urgency",
+                "state",
+                "from_institution_id",
+                "sender_user_id",
+                "sender_name",
+                "to_institution_id",
+                "to_department_id",
+                "receiving_coordinator_id",
+                "patient_name_enc",
+                "patient_id_number_enc",
+                "patient_name_masked",
+                "patient_id_number_masked",
+                "patient_sex",
+                "patient_age",
+                "reason",
+                "consultation_id",
+                "leaves_region",
+                "created_at",
+                "updated_at",
+            ],
+        ),
+        vec![
+            id.clone().into(),
+            new.direction.code().into(),
+            new.urgency.code().into(),
+            ReferralState::Created.code().into(),
+            sender.id.clone().into(),
+            actor.user_id.clone().unwrap_or_default().into(),
+            sender_name.into(),
+            receiver.id.clone().into(),
+            new.to_department_id.clone().into(),
+            new.receiving_coordinator_id.clone().into(),
+            cipher.encrypt(&new.patient_name).into(),
+            new.patient_id_number
+                .as_ref()
+                .map(|n| cipher.encrypt(n.as_str()))
+                .into(),
+            mask_name(&new.patient_name).into(),
+            new.patient_id_number.as_ref().map(|n| n.masked()).into(),
+            new.patient_sex.code().into(),
+            new.patient_age.into(),
+            new.reason.clone().into(),
+            new.consultation_id.clone().into(),
+            i64::from(leaves_region).into(),
+            now.clone().into(),
+            now.into(),
+        ],
+    )
+    .execute(&mut *tx)
+    .await
+    .map_err(|e| match &e {
+        sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
+            Invalid::new("consultation_id", "error.bad_reference").into()
+        }
+        _ => StoreError::Database(e),
+    })?;
+    event(
+        &mut tx,
+        &id,
+        "create",
+        "",
+        ReferralState::Created.code(),
+        actor,
+        None,
+    )
+    .await?;
+    let created = get_on(&mut tx, &id).await?;
+    audit::record::<(), _>(
+        &mut tx,
+        actor,
+        Action::Create,
+        "referral",
+        &id,
+        None,
+        Some(&created),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(created)
+}
+
+pub async fn transition(
+    db: &Db,
+    actor: &Actor,
+    id: &str,
+    action: ReferralAction,
+    note: Option<String>,
+) -> Result<Referral> {
+    let mut tx = db.begin_write().await?;
+    let before = get_on(&mut tx, id).await?;
+    let next = shanhai_domain::referrals::transition(before.state, action)
+        .ok_or(StoreError::Conflict("error.illegal_transition"))?;
+    let changed = query::sql_with(
+        "UPDATE referrals SET state = $1, updated_at = $2 WHERE id = $3 AND state = $4".into(),
+        vec![
+            next.code().into(),
+            crate::now().into(),
+            id.into(),
+            before.state.code().into(),
+        ],
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if changed != 1 {
+        return Err(StoreError::Conflict("error.illegal_transition"));
+    }
+    event(
+        &mut tx,
+        id,
+        action.code(),
+        before.state.code(),
+        next.code(),
+        actor,
+        note,
+    )
+    .await?;
+    let after = get_on(&mut tx, id).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        Action::Update,
+        "referral",
+        id,
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct ReferralFilter {
+    pub state: Option<String>,
+    pub direction: Option<String>,
+    /// Sent from or to this institution.
+    pub institution: Option<String>,
+    /// Limit to referrals touching this institution (anyone but the platform admin).
+    pub visible_to_institution: Option<String>,
+    /// Sending institutions in this region or below.
+    pub region: Option<String>,
+    /// Either side in this program's pairings.
+    pub program: Option<String>,
+    pub from: Option<String>,
+    pub until: Option<String>,
+}
+
+fn filter_of(f: &ReferralFilter) -> Filter {
+    let mut filter = Filter::default();
+    filter
+        .eq("r.state", f.state.as_deref())
+        .eq("r.direction", f.direction.as_deref())
+        .eq_any(
+            &["r.from_institution_id", "r.to_institution_id"],
+            f.institution.as_deref(),
+        )
+        .eq_any(
+            &["r.from_institution_id", "r.to_institution_id"],
+            f.visible_to_institution.as_deref(),
+        );
+    if let Some(region) = f.region.as_deref().filter(|r| !r.trim().is_empty()) {
+        let prefix = shanhai_domain::registry::RegionCode::parse("region", region)
+            .map(|c| c.prefix().to_string())
+            .unwrap_or_else(|_| region.trim().to_string());
+        filter.raw("fi.region_code LIKE {}", format!("{prefix}%").into());
+    }
+    if let Some(program) = f.program.as_deref().filter(|p| !p.trim().is_empty()) {
+        filter.raw(
+            "(r.from_institution_id IN (SELECT donor_id FROM pairings WHERE program_id = {p}) \
+              OR r.from_institution_id IN (SELECT recipient_id FROM pairings WHERE program_id = {p}))"
+                .replace("{p}", "{}")
+                .as_str(),
+            program.trim().into(),
+        );
+    }
+    if let Some(d) = f.from.as_deref().filter(|d| !d.is_empty()) {
+        filter.raw("r.created_at >= {}", d.into());
+    }
+    if let Some(d) = f.until.as_deref().filter(|d| !d.is_empty()) {
+        filter.raw("r.created_at < {}", format!("{d}~").into());
+    }
+    filter
+}
+
+pub async fn list(db: &Db, f: &ReferralFilter, page: PageRequest) -> Result<Page<Referral>> {
+    fetch_page(
+        db.pool(),
+        SELECT,
+        FROM,
+        &filter_of(f),
+        "r.created_at DESC, r.id",
+        page,
+        decode,
+    )
+    .await
+}
+
+/// Counts for a program, region or period (no patient details).
+pub async fn figures(db: &Db, f: &ReferralFilter) -> Result<ReferralFigures> {
+    let filter = filter_of(f);
+    let row = query::sql_with(
+        format!(
+            "SELECT COUNT(*) AS total, \
+             COALESCE(SUM(CASE WHEN r.direction = 'up' THEN 1 ELSE 0 END), 0) AS up, \
+             COALESCE(SUM(CASE WHEN r.direction = 'down' THEN 1 ELSE 0 END), 0) AS down, \
+             COALESCE(SUM(CASE WHEN r.direction = 'up' AND r.leaves_region = 1 THEN 1 ELSE 0 END), 0) AS leaving, \
+             COALESCE(SUM(CASE WHEN r.direction = 'up' AND r.leaves_region = 0 THEN 1 ELSE 0 END), 0) AS staying, \
+             COALESCE(SUM(CASE WHEN r.direction = 'down' OR r.state = 'down-referred' THEN 1 ELSE 0 END), 0) AS returned \
+             FROM {FROM}{}",
+            filter.sql()
+        ),
+        filter.args.clone(),
+    )
+    .fetch_one(db.pool())
+    .await?;
+    Ok(ReferralFigures {
+        total: int(&row, "total")?,
+        up: int(&row, "up")?,
+        down: int(&row, "down")?,
+        leaving_region: int(&row, "leaving")?,
+        staying_in_region: int(&row, "staying")?,
+        returned: int(&row, "returned")?,
+    })
+}
