@@ -236,12 +236,7 @@ pub async fn list(db: &Db, f: &SessionFilter, page: PageRequest) -> Result<Page<
     if let Some(d) = f.until.as_deref().filter(|d| !d.is_empty()) {
         filter.raw("c.date <= {}", d.into());
     }
-    if let Some(region) = f.region.as_deref().filter(|r| !r.trim().is_empty()) {
-        let prefix = shanhai_domain::registry::RegionCode::parse("region", region)
-            .map(|c| c.prefix().to_string())
-            .unwrap_or_else(|_| region.trim().to_string());
-        filter.raw("i.region_code LIKE {}", format!("{prefix}%").into());
-    }
+    filter.in_region("i.region_code", f.region.as_deref());
     if let Some(s) = f.specialty.as_deref().filter(|s| !s.trim().is_empty()) {
         filter.raw(
             "(COALESCE(d.specialty_code, p.specialty_code) = {} OR COALESCE(d.specialty_code, p.specialty_code) LIKE {} || '.%')",

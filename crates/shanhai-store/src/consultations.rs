@@ -181,36 +181,24 @@ async fn event(
     from: &str,
     to: &str,
     actor: &Actor,
-    detail: Option<String>,
+    note: Option<String>,
 ) -> Result<()> {
-    query::sql_with(
-        query::insert_sql(
-            "consultation_events",
-            &[
-                "id",
-                "consultation_id",
-                "action",
-                "from_state",
-                "to_state",
-                "at",
-                "actor_name",
-                "detail",
-            ],
-        ),
-        vec![
-            shanhai_domain::ids::new_id().into(),
-            id.into(),
-            action.into(),
-            from.into(),
-            to.into(),
-            crate::now().into(),
-            actor.name.clone().into(),
-            detail.into(),
-        ],
+    let step = crate::record::Step {
+        action,
+        from,
+        to,
+        note,
+    };
+    crate::record::append_step(
+        conn,
+        "consultation_events",
+        "consultation_id",
+        "detail",
+        id,
+        actor,
+        step,
     )
-    .execute(conn)
-    .await?;
-    Ok(())
+    .await
 }
 
 /// Files a request from `requesting_institution_id` by the signed-in requester.

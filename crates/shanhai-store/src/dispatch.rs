@@ -418,12 +418,7 @@ fn assignment_filter(f: &AssignmentFilter) -> Filter {
     if let Some(d) = f.from.as_deref().filter(|d| !d.is_empty()) {
         filter.raw("a.end_date >= {}", d.into());
     }
-    if let Some(region) = f.region.as_deref().filter(|r| !r.trim().is_empty()) {
-        let prefix = shanhai_domain::registry::RegionCode::parse("region", region)
-            .map(|c| c.prefix().to_string())
-            .unwrap_or_else(|_| region.trim().to_string());
-        filter.raw("i.region_code LIKE {}", format!("{prefix}%").into());
-    }
+    filter.in_region("i.region_code", f.region.as_deref());
     filter
 }
 

@@ -62,12 +62,7 @@ pub async fn list(db: &Db, f: &InstitutionFilter, page: PageRequest) -> Result<P
         .search(&["i.name"], f.q.as_deref())
         .eq("i.kind", f.kind.as_deref())
         .eq("i.parent_id", f.parent.as_deref());
-    if let Some(region) = f.region.as_deref().filter(|r| !r.trim().is_empty()) {
-        let prefix = shanhai_domain::registry::RegionCode::parse("region", region)
-            .map(|c| c.prefix().to_string())
-            .unwrap_or_else(|_| region.trim().to_string());
-        filter.raw("i.region_code LIKE {}", format!("{prefix}%").into());
-    }
+    filter.in_region("i.region_code", f.region.as_deref());
     if let Some(program) = f.program.as_deref().filter(|p| !p.trim().is_empty()) {
         filter.raw(
             "(i.id IN (SELECT donor_id FROM pairings WHERE program_id = {p}) \

@@ -144,6 +144,18 @@ impl Filter {
         self
     }
 
+    /// A region code column inside the GB/T 2260 subtree of `region` (the region and everything
+    /// below it).
+    pub fn in_region(&mut self, column: &str, region: Option<&str>) -> &mut Self {
+        if let Some(region) = region.map(str::trim).filter(|r| !r.is_empty()) {
+            let prefix = shanhai_domain::registry::RegionCode::parse("region", region)
+                .map(|c| c.prefix().to_string())
+                .unwrap_or_else(|_| region.to_string());
+            self.raw(&format!("{column} LIKE {{}}"), format!("{prefix}%").into());
+        }
+        self
+    }
+
     /// Column value is in the set; an empty set matches nothing.
     pub fn within(&mut self, column: &str, set: &BTreeSet<String>) -> &mut Self {
         if set.is_empty() {

@@ -114,3 +114,52 @@ pub async fn require<T: Table>(
         other => other,
     }
 }
+
+/// One step in a record's timeline (`consultation_events`, `referral_events`).
+pub struct Step<'a> {
+    pub action: &'a str,
+    pub from: &'a str,
+    pub to: &'a str,
+    pub note: Option<String>,
+}
+
+/// Appends a timed step to a timeline table whose rows name their owner in `owner_column` and
+/// carry the step's note in `note_column`.
+pub async fn append_step(
+    conn: &mut AnyConnection,
+    table: &str,
+    owner_column: &str,
+    note_column: &str,
+    owner_id: &str,
+    actor: &Actor,
+    step: Step<'_>,
+) -> Result<()> {
+    query::sql_with(
+        query::insert_sql(
+            table,
+            &[
+                "id",
+                owner_column,
+                "action",
+                "from_state",
+                "to_state",
+                "at",
+                "actor_name",
+                note_column,
+            ],
+        ),
+        vec![
+            shanhai_domain::ids::new_id().into(),
+            owner_id.into(),
+            step.action.into(),
+            step.from.into(),
+            step.to.into(),
+            crate::now().into(),
+            actor.name.clone().into(),
+            step.note.into(),
+        ],
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}

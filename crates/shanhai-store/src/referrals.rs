@@ -106,34 +106,22 @@ async fn event(
     actor: &Actor,
     note: Option<String>,
 ) -> Result<()> {
-    query::sql_with(
-        query::insert_sql(
-            "referral_events",
-            &[
-                "id",
-                "referral_id",
-                "action",
-                "from_state",
-                "to_state",
-                "at",
-                "actor_name",
-                "note",
-            ],
-        ),
-        vec![
-            shanhai_domain::ids::new_id().into(),
-            id.into(),
-            action.into(),
-            from.into(),
-            to.into(),
-            crate::now().into(),
-            actor.name.clone().into(),
-            note.into(),
-        ],
+    let step = crate::record::Step {
+        action,
+        from,
+        to,
+        note,
+    };
+    crate::record::append_step(
+        conn,
+        "referral_events",
+        "referral_id",
+        "note",
+        id,
+        actor,
+        step,
     )
-    .execute(conn)
-    .await?;
-    Ok(())
+    .await
 }
 
 pub async fn create(
@@ -325,12 +313,7 @@ fn filter_of(f: &ReferralFilter) -> Filter {
             &["r.from_institution_id", "r.to_institution_id"],
             f.visible_to_institution.as_deref(),
         );
-    if let Some(region) = f.region.as_deref().filter(|r| !r.trim().is_empty()) {
-        let prefix = shanhai_domain::registry::RegionCode::parse("region", region)
-            .map(|c| c.prefix().to_string())
-            .unwrap_or_else(|_| region.trim().to_string());
-        filter.raw("fi.region_code LIKE {}", format!("{prefix}%").into());
-    }
+    filter.in_region("fi.region_code", f.region.as_deref());
     if let Some(program) = f.program.as_deref().filter(|p| !p.trim().is_empty()) {
         filter.raw(
             "(r.from_institution_id IN (SELECT donor_id FROM pairings WHERE program_id = {p}) \
