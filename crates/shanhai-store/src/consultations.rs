@@ -174,6 +174,8 @@ pub async fn parties(db: &Db, id: &str) -> Result<Parties> {
     })
 }
 
+/// Records a step of the timeline and tells the webhooks of both institutions, in the same
+/// transaction (the event carries ids and states, never patient details).
 async fn event(
     conn: &mut AnyConnection,
     id: &str,
@@ -198,7 +200,21 @@ async fn event(
         actor,
         step,
     )
-    .await
+    .await?;
+    let row = query::sql_with(
+        "SELECT requesting_institution_id, target_institution_id FROM consultations WHERE id = $1"
+            .into(),
+        vec![id.into()],
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let (a, b) = (
+        text(&row, "requesting_institution_id")?,
+        text(&row, "target_institution_id")?,
+    );
+    let name = format!("consultation.{to}");
+    let payload = serde_json::json!({"event": name, "consultation_id": id, "action": action, "state": to, "at": crate::now()});
+    crate::webhooks::enqueue(conn, &[a.as_str(), b.as_str()], &name, &payload).await
 }
 
 /// Files a request from `requesting_institution_id` by the signed-in requester.

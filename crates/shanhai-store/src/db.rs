@@ -75,6 +75,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_referrals.sql"),
         postgres: include_str!("../migrations/postgres/0005_referrals.sql"),
     },
+    Migration {
+        version: 6,
+        name: "webhooks",
+        sqlite: include_str!("../migrations/sqlite/0006_webhooks.sql"),
+        postgres: include_str!("../migrations/postgres/0006_webhooks.sql"),
+    },
 ];
 
 /// A connection pool and the backend behind it.

@@ -20,6 +20,7 @@ pub mod record;
 pub mod referrals;
 pub mod regions;
 pub mod users;
+pub mod webhooks;
 
 pub use db::{Backend, Db};
 pub use query::{Page, PageRequest};

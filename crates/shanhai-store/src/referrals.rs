@@ -97,6 +97,8 @@ pub async fn read(db: &Db, actor: &Actor, id: &str) -> Result<Referral> {
     Ok(r)
 }
 
+/// Records a step of the timeline and tells the webhooks of both institutions, in the same
+/// transaction (the event carries ids and states, never patient details).
 async fn event(
     conn: &mut AnyConnection,
     id: &str,
@@ -121,7 +123,20 @@ async fn event(
         actor,
         step,
     )
-    .await
+    .await?;
+    let row = query::sql_with(
+        "SELECT from_institution_id, to_institution_id FROM referrals WHERE id = $1".into(),
+        vec![id.into()],
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let (a, b) = (
+        text(&row, "from_institution_id")?,
+        text(&row, "to_institution_id")?,
+    );
+    let name = format!("referral.{to}");
+    let payload = serde_json::json!({"event": name, "referral_id": id, "action": action, "state": to, "at": crate::now()});
+    crate::webhooks::enqueue(conn, &[a.as_str(), b.as_str()], &name, &payload).await
 }
 
 pub async fn create(

@@ -65,6 +65,10 @@ impl AppState {
         })?;
         shanhai_store::crypto::ensure_key_matches(&db, &cipher).await?;
         let desk = BookingDesk::start(db.clone(), Arc::new(cipher)).await?;
+        tokio::spawn(api::webhooks::worker(
+            db.clone(),
+            std::time::Duration::from_millis(500),
+        ));
         Ok(AppState {
             db,
             rate_limit: Arc::new(auth::RateLimit::per_minute(config.public_rate_limit)),

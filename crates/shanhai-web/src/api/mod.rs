@@ -8,6 +8,7 @@ pub mod dispatch;
 pub mod public;
 mod referrals;
 mod registry;
+pub mod webhooks;
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
@@ -153,6 +154,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(public::PublicApi::openapi());
     doc.merge(consultations::ConsultationsApi::openapi());
     doc.merge(referrals::ReferralsApi::openapi());
+    doc.merge(webhooks::WebhooksApi::openapi());
     doc
 }
 
@@ -166,6 +168,7 @@ pub fn router() -> Router<AppState> {
         .merge(public::router())
         .merge(consultations::router())
         .merge(referrals::router())
+        .merge(webhooks::router())
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi()))
 }
 

@@ -14,3 +14,4 @@ mod dispatch;
 mod referrals;
 mod registry;
 mod storage;
+mod webhooks;
