@@ -508,3 +508,29 @@ pub async fn list(
     }
     Ok(page)
 }
+
+/// Consultations waiting for this person or institution to act: the consulted side's next step
+/// until the report is signed, then the requester's decision.
+pub async fn awaiting(
+    db: &Db,
+    institution_id: Option<&str>,
+    person_id: Option<&str>,
+) -> Result<Vec<Consultation>> {
+    let (inst, person) = (
+        institution_id.unwrap_or("").to_string(),
+        person_id.unwrap_or("").to_string(),
+    );
+    let rows = query::sql_with(
+        format!(
+            "SELECT {SELECT} FROM {FROM} WHERE \
+             ((c.target_institution_id = $1 OR c.id IN (SELECT consultation_id FROM consultation_experts WHERE person_id = $2)) \
+               AND c.state IN ('requested', 'accepted', 'scheduled', 'held')) \
+             OR (c.requesting_institution_id = $1 AND c.state = 'signed') \
+             ORDER BY c.requested_at LIMIT 200"
+        ),
+        vec![inst.into(), person.into()],
+    )
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter().map(decode).collect()
+}

@@ -387,3 +387,17 @@ pub async fn figures(db: &Db, f: &ReferralFilter) -> Result<ReferralFigures> {
         returned: int(&row, "returned")?,
     })
 }
+
+/// Referrals waiting for the receiving institution to act.
+pub async fn awaiting(db: &Db, institution_id: &str) -> Result<Vec<Referral>> {
+    let rows = query::sql_with(
+        format!(
+            "SELECT {SELECT} FROM {FROM} WHERE r.to_institution_id = $1 \
+             AND r.state IN ('created', 'accepted', 'arrived', 'treated') ORDER BY r.created_at LIMIT 200"
+        ),
+        vec![institution_id.into()],
+    )
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter().map(decode).collect()
+}

@@ -5,6 +5,7 @@ mod accounts;
 mod clinics;
 mod consultations;
 pub mod dispatch;
+pub mod inbox;
 pub mod public;
 mod referrals;
 mod registry;
@@ -155,6 +156,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(consultations::ConsultationsApi::openapi());
     doc.merge(referrals::ReferralsApi::openapi());
     doc.merge(webhooks::WebhooksApi::openapi());
+    doc.merge(inbox::InboxApi::openapi());
     doc
 }
 
@@ -169,6 +171,7 @@ pub fn router() -> Router<AppState> {
         .merge(consultations::router())
         .merge(referrals::router())
         .merge(webhooks::router())
+        .merge(inbox::router())
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi()))
 }
 

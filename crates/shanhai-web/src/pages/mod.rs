@@ -4,6 +4,7 @@
 mod admin;
 mod clinics;
 mod dispatch;
+mod inbox;
 mod public;
 mod registry;
 mod session;
@@ -33,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .merge(admin::router())
         .merge(dispatch::router())
         .merge(clinics::router())
+        .merge(inbox::router())
         .merge(public::router())
         .fallback(not_found)
 }

@@ -55,6 +55,30 @@ async fn a_consultation_runs_from_request_to_signed_opinion_and_illegal_moves_ch
     assert_eq!(c["patient_name_masked"], "王**");
     assert!(!c.to_string().contains(&crate::clinics::id_number(42)));
 
+    let inbox = |token: String| {
+        let app = &app;
+        async move {
+            app.get("/api/v1/inbox", &token).await.1["count"]
+                .as_i64()
+                .unwrap_or(-1)
+        }
+    };
+    assert_eq!(
+        inbox(expert.clone()).await,
+        1,
+        "the assigned expert has it in the inbox"
+    );
+    assert_eq!(
+        inbox(app.token("coord-d").await).await,
+        1,
+        "so does the consulted hospital's coordinator"
+    );
+    assert_eq!(
+        inbox(clinician.clone()).await,
+        0,
+        "nothing for the requester yet"
+    );
+
     let (s, _) = act(
         &app,
         &expert,
@@ -107,6 +131,12 @@ async fn a_consultation_runs_from_request_to_signed_opinion_and_illegal_moves_ch
         .await;
     assert!(update.is_err(), "a signed opinion changed");
 
+    assert_eq!(
+        inbox(clinician.clone()).await,
+        1,
+        "the signed report waits for the requester's decision"
+    );
+    assert_eq!(inbox(expert.clone()).await, 0);
     let (s, _) = act(&app, &expert, &id, "close", json!({"decision": "x"})).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "the requester keeps the decision");
     let (s, b) = act(
