@@ -358,7 +358,7 @@ pub async fn transition(
 ) -> Result<Consultation> {
     let mut tx = db.begin_write().await?;
     let before = get_on(&mut tx, id).await?;
-    let next = transition_of(before.state, action)
+    let next = shanhai_domain::consultations::transition(before.state, action)
         .ok_or(StoreError::Conflict("error.illegal_transition"))?;
     let (column, value, note): (Option<&str>, Option<String>, Option<String>) = match detail {
         TransitionDetail::Reason(r) => (Some("decline_reason"), Some(r.clone()), Some(r.clone())),
@@ -444,13 +444,6 @@ pub async fn transition(
     .await?;
     tx.commit().await?;
     Ok(after)
-}
-
-fn transition_of(
-    state: ConsultationState,
-    action: ConsultationAction,
-) -> Option<ConsultationState> {
-    shanhai_domain::consultations::transition(state, action)
 }
 
 /// Which consultations a list shows.

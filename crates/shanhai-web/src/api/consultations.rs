@@ -2,7 +2,7 @@
 //! Patient details are seen only by the two institutions and the assigned experts; each read
 //! is audited.
 
-use super::{ApiQuery, IdPath, JsonBody, PageParams};
+use super::{ApiQuery, IdPath, JsonBody, PageParams, allow};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -44,14 +44,6 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/v1/consultations/{id}", get(get_consultation))
         .route("/api/v1/consultations/{id}/{action}", post(act))
-}
-
-fn allow(ok: bool) -> ApiResult<()> {
-    if ok {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden())
-    }
 }
 
 fn takes_part(caller: &Caller, p: &Parties) -> bool {

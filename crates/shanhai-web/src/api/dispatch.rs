@@ -1,6 +1,6 @@
 //! Expert dispatch (C2): schemes, batches, assignments, days served and the week calendar.
 
-use super::{ApiQuery, IdPath, JsonBody, PageParams};
+use super::{ApiQuery, IdPath, JsonBody, PageParams, allow};
 use crate::AppState;
 use crate::auth::{AccessFacts, Caller};
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -86,14 +86,6 @@ pub fn router() -> Router<AppState> {
             post(generate_sessions),
         )
         .route("/api/v1/dispatch/calendar", get(calendar))
-}
-
-fn allow(ok: bool) -> ApiResult<()> {
-    if ok {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden())
-    }
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -1,7 +1,7 @@
 //! Two-way referrals (C5): the sending and receiving institutions' staff move a referral along;
 //! figures carry no patient details.
 
-use super::{ApiQuery, IdPath, JsonBody, PageParams};
+use super::{ApiQuery, IdPath, JsonBody, PageParams, allow};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -41,14 +41,6 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/referrals/figures", get(referral_figures))
         .route("/api/v1/referrals/{id}", get(get_referral))
         .route("/api/v1/referrals/{id}/{action}", post(act))
-}
-
-fn allow(ok: bool) -> ApiResult<()> {
-    if ok {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden())
-    }
 }
 
 /// Clinicians and coordinators of the institution, or the platform admin.

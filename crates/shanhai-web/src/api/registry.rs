@@ -1,7 +1,7 @@
 //! The registry (C1): regions, institutions, departments, people, programs, pairings,
 //! agreements and the national specialty list.
 
-use super::{ApiQuery, IdPath, JsonBody, PageParams};
+use super::{ApiQuery, IdPath, JsonBody, PageParams, allow};
 use crate::AppState;
 use crate::auth::{AccessFacts, Caller};
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -130,14 +130,6 @@ pub fn router() -> Router<AppState> {
                 .layer(axum::extract::DefaultBodyLimit::max(crate::UPLOAD_LIMIT)),
         )
         .route("/api/v1/specialties", get(list_specialties))
-}
-
-fn allow(ok: bool) -> ApiResult<()> {
-    if ok {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden())
-    }
 }
 
 type Created<T> = ApiResult<(StatusCode, Json<T>)>;
