@@ -11,6 +11,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
+use shanhai_domain::access::Principal;
 use shanhai_domain::codes::Role;
 use shanhai_domain::consultations::*;
 use shanhai_store::Page;
@@ -47,11 +48,39 @@ pub fn router() -> Router<AppState> {
 }
 
 fn takes_part(caller: &Caller, p: &Parties) -> bool {
-    let inst = caller.principal.institution_id.as_deref();
-    let person = caller.user.person_id.as_deref();
-    caller.principal.is_admin()
+    sees(&caller.principal, caller.user.person_id.as_deref(), p)
+}
+
+/// Whether a user (with their linked person, if any) takes part in the consultation: the two
+/// institutions' people, the assigned experts and the platform admin. The pages use it too.
+pub fn sees(principal: &Principal, person: Option<&str>, p: &Parties) -> bool {
+    let inst = principal.institution_id.as_deref();
+    principal.is_admin()
         || inst.is_some_and(|i| i == p.requesting_institution_id || i == p.target_institution_id)
         || person.is_some_and(|me| p.expert_person_ids.iter().any(|e| e == me))
+}
+
+/// Whether a user may take `action` (whether the state allows it is the state machine's
+/// question): an assigned expert signs; the consulted side's experts and staff accept, decline,
+/// schedule and hold; the requesting side's staff close and cancel. The pages show only the
+/// actions this allows.
+pub fn may_act(
+    principal: &Principal,
+    person: Option<&str>,
+    p: &Parties,
+    action: ConsultationAction,
+) -> bool {
+    let assigned = person.is_some_and(|me| p.expert_person_ids.iter().any(|e| e == me));
+    let staff_of = |institution: &str| {
+        principal.is_admin()
+            || (matches!(principal.role, Role::Coordinator | Role::Clinician)
+                && principal.institution_id.as_deref() == Some(institution))
+    };
+    match (action, action.side()) {
+        (ConsultationAction::Sign, _) => assigned,
+        (_, Side::Consultant) => assigned || staff_of(&p.target_institution_id),
+        (_, Side::Requester) => staff_of(&p.requesting_institution_id),
+    }
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -162,20 +191,8 @@ async fn act(
     let action = ConsultationAction::parse(&raw_action).ok_or_else(ApiError::not_found)?;
     let parties = consultations::parties(&state.db, &id).await?;
     allow(takes_part(&caller, &parties))?;
-    let p = &caller.principal;
     let me = caller.user.person_id.as_deref();
-    let assigned = me.is_some_and(|me| parties.expert_person_ids.iter().any(|e| e == me));
-    let staff_of = |institution: &str| {
-        p.is_admin()
-            || (matches!(p.role, Role::Coordinator | Role::Clinician)
-                && p.institution_id.as_deref() == Some(institution))
-    };
-    let may = match (action, action.side()) {
-        (ConsultationAction::Sign, _) => assigned,
-        (_, Side::Consultant) => assigned || staff_of(&parties.target_institution_id),
-        (_, Side::Requester) => staff_of(&parties.requesting_institution_id),
-    };
-    allow(may)?;
+    allow(may_act(&caller.principal, me, &parties, action))?;
     let input: TransitionInput = body.parse()?;
     let detail = input.parse(action)?;
     Ok(Json(

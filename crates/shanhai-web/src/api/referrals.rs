@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
+use shanhai_domain::access::Principal;
 use shanhai_domain::codes::Role;
 use shanhai_domain::referrals::*;
 use shanhai_store::Page;
@@ -45,10 +46,23 @@ pub fn router() -> Router<AppState> {
 
 /// Clinicians and coordinators of the institution, or the platform admin.
 fn staff_of(caller: &Caller, institution: &str) -> bool {
-    let p = &caller.principal;
+    is_staff_of(&caller.principal, institution)
+}
+
+/// Clinicians and coordinators of the institution, or the platform admin. The pages use it too.
+pub fn is_staff_of(p: &Principal, institution: &str) -> bool {
     p.is_admin()
         || (matches!(p.role, Role::Coordinator | Role::Clinician)
             && p.institution_id.as_deref() == Some(institution))
+}
+
+/// Whether a user may take `action` on a referral from `from` to `to` (whether the state allows
+/// it is the state machine's question): the sender cancels, the receiver does the rest.
+pub fn may_act(p: &Principal, from: &str, to: &str, action: ReferralAction) -> bool {
+    match action.party() {
+        Party::Sender => is_staff_of(p, from),
+        Party::Receiver => is_staff_of(p, to),
+    }
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -197,10 +211,7 @@ async fn act(
     let id = shanhai_domain::ids::parse_id(&raw_id).ok_or_else(ApiError::not_found)?;
     let action = ReferralAction::parse(&raw_action).ok_or_else(ApiError::not_found)?;
     let (from, to) = referrals::parties(&state.db, &id).await?;
-    allow(match action.party() {
-        Party::Sender => staff_of(&caller, &from),
-        Party::Receiver => staff_of(&caller, &to),
-    })?;
+    allow(may_act(&caller.principal, &from, &to, action))?;
     let note = body.parse::<ReferralTransitionInput>()?.parse(action)?;
     Ok(Json(
         referrals::transition(&state.db, &caller.actor(), &id, action, note).await?,
