@@ -452,6 +452,8 @@ pub struct ConsultationFilter {
     pub state: Option<String>,
     /// Requested by or asked of this institution.
     pub institution: Option<String>,
+    /// Requested by this institution only.
+    pub requested_by: Option<String>,
     /// Limit to what the caller takes part in; `None` for the platform admin.
     pub visible_to: Option<Visibility>,
     pub overdue_only: bool,
@@ -469,10 +471,13 @@ pub async fn list(
     page: PageRequest,
 ) -> Result<Page<Consultation>> {
     let mut filter = Filter::default();
-    filter.eq("c.state", f.state.as_deref()).eq_any(
-        &["c.requesting_institution_id", "c.target_institution_id"],
-        f.institution.as_deref(),
-    );
+    filter
+        .eq("c.state", f.state.as_deref())
+        .eq("c.requesting_institution_id", f.requested_by.as_deref())
+        .eq_any(
+            &["c.requesting_institution_id", "c.target_institution_id"],
+            f.institution.as_deref(),
+        );
     if let Some(v) = &f.visible_to {
         let institution = v.institution_id.clone().unwrap_or_default();
         let person = v.person_id.clone().unwrap_or_default();

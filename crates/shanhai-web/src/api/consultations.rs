@@ -112,6 +112,7 @@ async fn list_consultations(
         institution: q.institution,
         visible_to,
         overdue_only: q.overdue.unwrap_or(false),
+        ..Default::default()
     };
     Ok(Json(
         consultations::list(&state.db, &filter, page.request()).await?,
