@@ -413,6 +413,57 @@ pub struct ConsultationEvent {
     pub detail: Option<String>,
 }
 
+code_enum! {
+    AttachmentKind {
+        Dicom => "dicom", "DICOM 影像", "DICOM image";
+        Pdf => "pdf", "PDF 文档", "PDF document";
+        Image => "image", "图片", "Image";
+    }
+}
+
+/// What a DICOM file says about itself; the patient's name and ID are kept only masked.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct DicomSummary {
+    /// e.g. `CT`, `MR`, `DX`.
+    pub modality: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub study_date: Option<String>,
+    pub study_description: Option<String>,
+    pub series_description: Option<String>,
+    pub body_part: Option<String>,
+    pub patient_name_masked: Option<String>,
+    pub patient_id_masked: Option<String>,
+    pub rows: Option<u32>,
+    pub columns: Option<u32>,
+    pub frames: Option<u32>,
+    pub transfer_syntax: Option<String>,
+    /// The window the preview was rendered with, for CT: (centre, width).
+    pub window: Option<(f64, f64)>,
+}
+
+/// A file attached to a consultation.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Attachment {
+    pub id: String,
+    pub consultation_id: String,
+    /// The name the uploader gave it (path stripped).
+    pub file_name: String,
+    /// The type recognised from the content.
+    pub content_type: String,
+    pub kind: AttachmentKind,
+    pub size: i64,
+    pub sha256: String,
+    pub dicom: Option<DicomSummary>,
+    /// Downloads the file.
+    pub content_url: String,
+    /// A PNG (DICOM) or the file itself (PDF, images) to show in the page; `None` when no
+    /// preview could be made — `preview_error` says why.
+    pub preview_url: Option<String>,
+    pub preview_error: Option<String>,
+    pub uploaded_by_name: String,
+    pub created_at: String,
+}
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Consultation {
     pub id: String,
@@ -441,4 +492,5 @@ pub struct Consultation {
     pub experts: Vec<ConsultationExpert>,
     pub opinions: Vec<Opinion>,
     pub events: Vec<ConsultationEvent>,
+    pub attachments: Vec<Attachment>,
 }

@@ -59,6 +59,7 @@ fn decode(row: &AnyRow) -> Result<Consultation> {
         experts: Vec::new(),
         opinions: Vec::new(),
         events: Vec::new(),
+        attachments: Vec::new(),
     })
 }
 
@@ -129,6 +130,7 @@ pub async fn get_on(conn: &mut AnyConnection, id: &str) -> Result<Consultation> 
             })
         })
         .collect::<Result<_>>()?;
+    c.attachments = crate::attachments::list_on(conn, id).await?;
     Ok(c)
 }
 

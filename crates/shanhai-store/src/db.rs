@@ -81,6 +81,18 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_webhooks.sql"),
         postgres: include_str!("../migrations/postgres/0006_webhooks.sql"),
     },
+    Migration {
+        version: 7,
+        name: "attachments",
+        sqlite: include_str!("../migrations/sqlite/0007_attachments.sql"),
+        postgres: include_str!("../migrations/postgres/0007_attachments.sql"),
+    },
+    Migration {
+        version: 8,
+        name: "capacity",
+        sqlite: include_str!("../migrations/sqlite/0008_capacity.sql"),
+        postgres: include_str!("../migrations/postgres/0008_capacity.sql"),
+    },
 ];
 
 /// A connection pool and the backend behind it.

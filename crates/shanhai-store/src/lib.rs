@@ -3,6 +3,7 @@
 //! timestamps RFC 3339 UTC text, dates `YYYY-MM-DD`, lists JSON text.
 
 pub mod agreements;
+pub mod attachments;
 pub mod audit;
 pub mod bookings;
 pub mod clinics;
