@@ -4,10 +4,11 @@
 #   ./test.sh
 #
 # Made for a fresh Debian 12 machine where we are root and the network reaches only the package
-# registries. It installs what is missing (PostgreSQL, Chromium + CJK fonts, schemathesis, the e2e
-# npm packages), then runs, stopping at the first failure:
+# registries. It installs what is missing (PostgreSQL, Chromium + CJK fonts, schemathesis, moto,
+# the e2e npm packages), then runs, stopping at the first failure:
 #   1. cargo test --workspace on SQLite
 #   2. cargo test --workspace on PostgreSQL (a throwaway cluster, scripts/pg.sh)
+#   (both with a local S3-compatible server, moto, for the attachment storage tests)
 #   3. schemathesis against the demo server's OpenAPI spec (no 5xx), with and without a token
 #   4. the browser tests, e2e/run.mjs, against a fresh demo server (screenshots: e2e/screenshots/)
 # and ends with "N passed, 0 failed".
@@ -31,6 +32,7 @@ DEMO_PASSWORD=shanhai-demo
 STAGE=setup
 PASSED=0
 PG_DIR=""
+S3_PID=""
 SERVER_PID=""
 SERVER_LOG=""
 START_SECONDS=$SECONDS
@@ -73,6 +75,14 @@ stop_pg() {
     fi
 }
 
+stop_s3() {
+    if [ -n "$S3_PID" ]; then
+        kill "$S3_PID" 2>/dev/null || true
+        wait "$S3_PID" 2>/dev/null || true
+        S3_PID=""
+    fi
+}
+
 cleanup() {
     local rc=$?
     set +e
@@ -83,6 +93,7 @@ cleanup() {
     fi
     stop_server
     stop_pg
+    stop_s3
     if [ "$rc" -ne 0 ]; then
         printf '\n==> FAILED in stage "%s" (exit %d) after %d passed stage(s); scratch kept in %s\n' \
             "$STAGE" "$rc" "$PASSED" "$TMP"
@@ -164,6 +175,12 @@ if [ "${st_version%%.*}" != 4 ]; then
     st_version="$(python3 -c 'import schemathesis; print(schemathesis.__version__)')"
 fi
 echo "schemathesis: $st_version"
+if python3 -c 'import moto.server, flask' 2>/dev/null; then
+    echo "moto (local S3 server): present"
+else
+    echo "moto: missing, installing moto[server] (a local S3-compatible server for the storage tests)"
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "moto[server]==5.*"
+fi
 # Run it as a module: no dependence on PATH or on pyenv having rehashed its shims.
 SCHEMATHESIS=(python3 -m schemathesis.cli --config-file "$ROOT/scripts/schemathesis.toml")
 
@@ -185,6 +202,21 @@ cargo build --workspace --all-targets
 [ -x "$SHANHAI_BIN" ] || die "no server binary at $SHANHAI_BIN after the build"
 
 # ---------------------------------------------------------------------------------------------
+STAGE="s3 server"
+step "start a local S3-compatible server (moto) for the attachment storage tests"
+S3_PORT="$(free_port)"
+python3 -m moto.server -H 127.0.0.1 -p "$S3_PORT" >"$TMP/moto.log" 2>&1 &
+S3_PID=$!
+for _ in $(seq 1 100); do
+    curl -fsS -o /dev/null -X PUT "http://127.0.0.1:$S3_PORT/shanhai-test" 2>/dev/null && break
+    kill -0 "$S3_PID" 2>/dev/null || die "moto exited: $(tail -5 "$TMP/moto.log")"
+    sleep 0.2
+done
+curl -fsS -o /dev/null "http://127.0.0.1:$S3_PORT/shanhai-test" || die "no bucket on the local S3 server"
+export SHANHAI_TEST_S3_ENDPOINT="http://127.0.0.1:$S3_PORT" SHANHAI_TEST_S3_BUCKET=shanhai-test
+echo "S3 at $SHANHAI_TEST_S3_ENDPOINT, bucket shanhai-test"
+
+# ---------------------------------------------------------------------------------------------
 STAGE="sqlite tests"
 step "cargo test --workspace (SQLite)"
 env -u SHANHAI_TEST_DATABASE_URL cargo test --workspace
@@ -200,6 +232,7 @@ PG_DIR="$TMP/pg"
 step "cargo test --workspace (PostgreSQL on 127.0.0.1:$PG_PORT)"
 SHANHAI_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres" cargo test --workspace
 stop_pg
+stop_s3
 passed "$STAGE"
 
 # ---------------------------------------------------------------------------------------------

@@ -141,6 +141,32 @@ impl Targets {
         }
     }
 
+    /// The acceptance and report targets for `urgency`.
+    pub fn for_urgency(&self, urgency: Urgency) -> (Duration, Duration) {
+        match urgency {
+            Urgency::Urgent => (self.urgent_accept, self.urgent_report),
+            Urgency::Routine => (self.routine_accept, self.routine_report),
+        }
+    }
+
+    /// Checks a program's targets: whole minutes, at most 30 days, the report no sooner than
+    /// the acceptance.
+    pub fn validate(&self) -> Result<(), crate::Invalid> {
+        let month = Duration::from_secs(30 * 24 * 3600);
+        for (field, accept, report) in [
+            ("urgent", self.urgent_accept, self.urgent_report),
+            ("routine", self.routine_accept, self.routine_report),
+        ] {
+            if accept.is_zero() || report.is_zero() || accept > month || report > month {
+                return Err(crate::Invalid::new(field, "error.target_range"));
+            }
+            if report < accept {
+                return Err(crate::Invalid::new(field, "error.report_before_accept"));
+            }
+        }
+        Ok(())
+    }
+
     /// Whether a consultation requested `elapsed` ago is past its current target.
     pub fn is_overdue(
         &self,
@@ -464,6 +490,89 @@ pub struct Attachment {
     pub created_at: String,
 }
 
+/// A program's turnaround targets as the API shows and takes them, in hours.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TargetHours {
+    pub accept_hours: f64,
+    pub report_hours: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TargetsInput {
+    pub urgent: TargetHours,
+    pub routine: TargetHours,
+}
+
+impl TargetsInput {
+    pub fn parse(&self) -> Result<Targets, crate::Invalid> {
+        let minutes = |field: &'static str, h: f64| {
+            if h.is_finite() && h > 0.0 && h <= 720.0 {
+                Ok(Duration::from_secs(((h * 60.0).round() as u64).max(1) * 60))
+            } else {
+                Err(crate::Invalid::new(field, "error.target_range"))
+            }
+        };
+        let t = Targets {
+            urgent_accept: minutes("urgent", self.urgent.accept_hours)?,
+            urgent_report: minutes("urgent", self.urgent.report_hours)?,
+            routine_accept: minutes("routine", self.routine.accept_hours)?,
+            routine_report: minutes("routine", self.routine.report_hours)?,
+        };
+        t.validate()?;
+        Ok(t)
+    }
+}
+
+impl From<Targets> for TargetsInput {
+    fn from(t: Targets) -> TargetsInput {
+        let h = |d: Duration| d.as_secs() as f64 / 3600.0;
+        TargetsInput {
+            urgent: TargetHours {
+                accept_hours: h(t.urgent_accept),
+                report_hours: h(t.urgent_report),
+            },
+            routine: TargetHours {
+                accept_hours: h(t.routine_accept),
+                report_hours: h(t.routine_report),
+            },
+        }
+    }
+}
+
+/// De-identified consultation figures for a program office: counts only, no patient details.
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct ConsultationFigures {
+    pub total: i64,
+    /// By type code (`general`, `mdt`, `difficult-case`, `imaging`, `pathology`,
+    /// `surgical-guidance`).
+    pub by_type: std::collections::BTreeMap<String, i64>,
+    /// By state code.
+    pub by_state: std::collections::BTreeMap<String, i64>,
+    pub urgent: i64,
+    /// With a signed opinion.
+    pub reported: i64,
+    /// Open and past their target now.
+    pub overdue: i64,
+    /// Accepted within the acceptance target, of those accepted.
+    pub accepted_on_time: i64,
+    pub accepted: i64,
+    /// Reported within the report target, of those reported.
+    pub reported_on_time: i64,
+    /// Consultations per consulted institution, most first.
+    pub by_target_institution: Vec<InstitutionCount>,
+    /// Consultations per requesting institution, most first.
+    pub by_requesting_institution: Vec<InstitutionCount>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct InstitutionCount {
+    pub institution_id: String,
+    pub name: String,
+    pub count: i64,
+}
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Consultation {
     pub id: String,
@@ -489,6 +598,11 @@ pub struct Consultation {
     pub updated_at: String,
     /// Past its turnaround target for the current state.
     pub overdue: bool,
+    /// The program whose pairing links the two hospitals, if any; its targets apply.
+    pub program_id: Option<String>,
+    /// When acceptance is due, and when the signed report is due (from the program's targets).
+    pub accept_due_at: Option<String>,
+    pub report_due_at: Option<String>,
     pub experts: Vec<ConsultationExpert>,
     pub opinions: Vec<Opinion>,
     pub events: Vec<ConsultationEvent>,

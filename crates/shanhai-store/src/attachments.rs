@@ -209,3 +209,20 @@ pub async fn create(
     tx.commit().await?;
     Ok(created)
 }
+
+/// Audits a read of an attachment's bytes (`what`: `content` or `preview`).
+pub async fn record_read(db: &Db, actor: &Actor, id: &str, what: &str) -> Result<()> {
+    let mut tx = db.begin_write().await?;
+    audit::record::<(), _>(
+        &mut tx,
+        actor,
+        Action::Read,
+        "attachment",
+        id,
+        None,
+        Some(&serde_json::json!({ "read": what })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -29,6 +29,169 @@ fn elapsed_since(rfc3339: &str) -> std::time::Duration {
         .unwrap_or_default()
 }
 
+/// Whether the consultation is past its current deadline: the recorded deadlines when there are
+/// some, else the default targets counted from the request.
+fn past_due(
+    urgency: Urgency,
+    state: ConsultationState,
+    requested_at: &str,
+    accept_due_at: Option<&str>,
+    report_due_at: Option<&str>,
+) -> bool {
+    let due = match state {
+        ConsultationState::Requested => accept_due_at,
+        ConsultationState::Accepted | ConsultationState::Scheduled | ConsultationState::Held => {
+            report_due_at
+        }
+        _ => return false,
+    };
+    match due {
+        Some(due) => crate::now().as_str() > due,
+        None => Targets::default().is_overdue(urgency, state, elapsed_since(requested_at)),
+    }
+}
+
+/// The SQL condition for "open and past its deadline", with the current time as `{}`.
+const OVERDUE_SQL: &str = "((c.state = 'requested' AND c.accept_due_at < {}) \
+    OR (c.state IN ('accepted', 'scheduled', 'held') AND c.report_due_at < {}))";
+
+/// The program whose active pairing links the two institutions (either way round), if any.
+pub async fn program_linking(conn: &mut AnyConnection, a: &str, b: &str) -> Result<Option<String>> {
+    let row = query::sql_with(
+        "SELECT program_id FROM pairings WHERE (donor_id = $1 AND recipient_id = $2) \
+         OR (donor_id = $2 AND recipient_id = $1) ORDER BY start_date DESC LIMIT 1"
+            .into(),
+        vec![a.into(), b.into()],
+    )
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| text(&r, "program_id")).transpose()
+}
+
+/// The program's turnaround targets, or the defaults where it has set none.
+pub async fn targets_on(conn: &mut AnyConnection, program_id: Option<&str>) -> Result<Targets> {
+    let mut t = Targets::default();
+    let Some(program_id) = program_id else {
+        return Ok(t);
+    };
+    let rows = query::sql_with(
+        "SELECT urgency, accept_minutes, report_minutes FROM consultation_targets WHERE program_id = $1"
+            .into(),
+        vec![program_id.into()],
+    )
+    .fetch_all(conn)
+    .await?;
+    for r in rows {
+        let minutes = |col: &str| -> Result<std::time::Duration> {
+            Ok(std::time::Duration::from_secs(
+                u64::try_from(int(&r, col)?).unwrap_or(0) * 60,
+            ))
+        };
+        match Urgency::parse(&text(&r, "urgency")?) {
+            Some(Urgency::Urgent) => {
+                t.urgent_accept = minutes("accept_minutes")?;
+                t.urgent_report = minutes("report_minutes")?;
+            }
+            Some(Urgency::Routine) => {
+                t.routine_accept = minutes("accept_minutes")?;
+                t.routine_report = minutes("report_minutes")?;
+            }
+            None => {}
+        }
+    }
+    Ok(t)
+}
+
+pub async fn targets(db: &Db, program_id: &str) -> Result<Targets> {
+    let mut conn = db.pool().acquire().await?;
+    targets_on(&mut conn, Some(program_id)).await
+}
+
+/// Sets a program's targets (audited, before and after). Consultations already filed keep the
+/// deadlines they were given.
+pub async fn set_targets(
+    db: &Db,
+    actor: &Actor,
+    program_id: &str,
+    targets: &Targets,
+) -> Result<Targets> {
+    let mut tx = db.begin_write().await?;
+    crate::programs::get_on(&mut tx, program_id).await?;
+    let before = targets_on(&mut tx, Some(program_id)).await?;
+    let now = crate::now();
+    for (urgency, (accept, report)) in [
+        (Urgency::Urgent, targets.for_urgency(Urgency::Urgent)),
+        (Urgency::Routine, targets.for_urgency(Urgency::Routine)),
+    ] {
+        let accept = i64::try_from(accept.as_secs() / 60).unwrap_or(i64::MAX);
+        let report = i64::try_from(report.as_secs() / 60).unwrap_or(i64::MAX);
+        let updated = query::sql_with(
+            "UPDATE consultation_targets SET accept_minutes = $1, report_minutes = $2, updated_at = $3 \
+             WHERE program_id = $4 AND urgency = $5"
+                .into(),
+            vec![
+                accept.into(),
+                report.into(),
+                now.clone().into(),
+                program_id.into(),
+                urgency.code().into(),
+            ],
+        )
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if updated == 0 {
+            query::sql_with(
+                query::insert_sql(
+                    "consultation_targets",
+                    &[
+                        "id",
+                        "program_id",
+                        "urgency",
+                        "accept_minutes",
+                        "report_minutes",
+                        "created_at",
+                        "updated_at",
+                    ],
+                ),
+                vec![
+                    shanhai_domain::ids::new_id().into(),
+                    program_id.into(),
+                    urgency.code().into(),
+                    accept.into(),
+                    report.into(),
+                    now.clone().into(),
+                    now.clone().into(),
+                ],
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    audit::record(
+        &mut tx,
+        actor,
+        Action::Update,
+        "consultation_targets",
+        program_id,
+        Some(&TargetsInput::from(before)),
+        Some(&TargetsInput::from(*targets)),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(*targets)
+}
+
+/// `at` plus `d`, as stored timestamps are written.
+fn plus(at: &str, d: std::time::Duration) -> String {
+    chrono::DateTime::parse_from_rfc3339(at)
+        .map(|t| {
+            (t.with_timezone(&chrono::Utc) + chrono::Duration::from_std(d).unwrap_or_default())
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+        })
+        .unwrap_or_else(|_| at.to_string())
+}
+
 fn decode(row: &AnyRow) -> Result<Consultation> {
     let urgency = query::code(row, "urgency", Urgency::parse)?;
     let state = query::code(row, "state", ConsultationState::parse)?;
@@ -36,7 +199,16 @@ fn decode(row: &AnyRow) -> Result<Consultation> {
     Ok(Consultation {
         id: text(row, "id")?,
         r#type: query::code(row, "type", ConsultationType::parse)?,
-        overdue: Targets::default().is_overdue(urgency, state, elapsed_since(&requested_at)),
+        overdue: past_due(
+            urgency,
+            state,
+            &requested_at,
+            opt_text(row, "accept_due_at")?.as_deref(),
+            opt_text(row, "report_due_at")?.as_deref(),
+        ),
+        program_id: opt_text(row, "program_id")?,
+        accept_due_at: opt_text(row, "accept_due_at")?,
+        report_due_at: opt_text(row, "report_due_at")?,
         urgency,
         state,
         requesting_institution_id: text(row, "requesting_institution_id")?,
@@ -132,6 +304,12 @@ pub async fn get_on(conn: &mut AnyConnection, id: &str) -> Result<Consultation> 
         .collect::<Result<_>>()?;
     c.attachments = crate::attachments::list_on(conn, id).await?;
     Ok(c)
+}
+
+/// The consultation without auditing a read (for checks that show nothing of it).
+pub async fn get(db: &Db, id: &str) -> Result<Consultation> {
+    let mut conn = db.pool().acquire().await?;
+    get_on(&mut conn, id).await
 }
 
 /// Reads a consultation with its patient details for someone entitled to them; the read is
@@ -244,10 +422,22 @@ pub async fn create(
     }
     let id = shanhai_domain::ids::new_id();
     let now = crate::now();
+    let program_id = program_linking(
+        &mut tx,
+        requesting_institution_id,
+        &new.target_institution_id,
+    )
+    .await?;
+    let (accept, report) = targets_on(&mut tx, program_id.as_deref())
+        .await?
+        .for_urgency(new.urgency);
     query::sql_with(
         query::insert_sql(
             "consultations",
             &[
+                "program_id",
+                "accept_due_at",
+                "report_due_at",
                 "id",
                 "type",
                 "urgency",
@@ -271,6 +461,9 @@ pub async fn create(
             ],
         ),
         vec![
+            program_id.into(),
+            plus(&now, accept).into(),
+            plus(&now, report).into(),
             id.clone().into(),
             new.kind.code().into(),
             new.urgency.code().into(),
@@ -493,7 +686,11 @@ pub async fn list(
             ],
         );
     }
-    let mut page = fetch_page(
+    if f.overdue_only {
+        let now = crate::now();
+        filter.raw_each(OVERDUE_SQL, vec![now.clone().into(), now.into()]);
+    }
+    fetch_page(
         db.pool(),
         SELECT,
         FROM,
@@ -502,11 +699,7 @@ pub async fn list(
         page,
         decode,
     )
-    .await?;
-    if f.overdue_only {
-        page.items.retain(|c| c.overdue);
-    }
-    Ok(page)
+    .await
 }
 
 /// Consultations waiting for this person or institution to act: the consulted side's next step
@@ -533,4 +726,114 @@ pub async fn awaiting(
     .fetch_all(db.pool())
     .await?;
     rows.iter().map(decode).collect()
+}
+
+/// Which consultations the figures count.
+#[derive(Debug, Default, Clone)]
+pub struct FiguresFilter {
+    pub program: Option<String>,
+    /// Requesting institutions in this region or below.
+    pub region: Option<String>,
+    /// Requested on or after this date (`YYYY-MM-DD`).
+    pub from: Option<String>,
+    /// Requested on or before this date.
+    pub until: Option<String>,
+}
+
+/// De-identified figures: counts by type, state and institution, and turnaround against the
+/// targets. Nothing about any patient.
+pub async fn figures(db: &Db, f: &FiguresFilter) -> Result<ConsultationFigures> {
+    let mut filter = Filter::default();
+    filter.eq("c.program_id", f.program.as_deref());
+    filter.in_region("ri.region_code", f.region.as_deref());
+    if let Some(d) = f.from.as_deref().filter(|d| !d.is_empty()) {
+        filter.raw("c.requested_at >= {}", d.into());
+    }
+    if let Some(d) = f.until.as_deref().filter(|d| !d.is_empty()) {
+        filter.raw("c.requested_at < {}", format!("{d}~").into());
+    }
+    let now = crate::now();
+    let mut overdue = filter.clone();
+    overdue.raw_each(OVERDUE_SQL, vec![now.clone().into(), now.into()]);
+    let where_sql = filter.sql();
+    let count_by = |column: &'static str| {
+        let filter = filter.clone();
+        let where_sql = where_sql.clone();
+        async move {
+            let rows = query::sql_with(
+                format!(
+                    "SELECT {column} AS k, COUNT(*) AS n FROM {FROM}{where_sql} GROUP BY {column}"
+                ),
+                filter.args.clone(),
+            )
+            .fetch_all(db.pool())
+            .await?;
+            rows.iter()
+                .map(|r| Ok((text(r, "k")?, int(r, "n")?)))
+                .collect::<Result<std::collections::BTreeMap<_, _>>>()
+        }
+    };
+    let by_type = count_by("c.type").await?;
+    let by_state = count_by("c.state").await?;
+    // Turnaround: the first accept and the first signature against the deadlines.
+    let row = query::sql_with(
+        format!(
+            "SELECT COUNT(*) AS total, \
+             COALESCE(SUM(CASE WHEN c.urgency = 'urgent' THEN 1 ELSE 0 END), 0) AS urgent, \
+             COALESCE(SUM(CASE WHEN acc.at IS NOT NULL THEN 1 ELSE 0 END), 0) AS accepted, \
+             COALESCE(SUM(CASE WHEN acc.at IS NOT NULL AND acc.at <= c.accept_due_at THEN 1 ELSE 0 END), 0) AS accepted_on_time, \
+             COALESCE(SUM(CASE WHEN sig.at IS NOT NULL THEN 1 ELSE 0 END), 0) AS reported, \
+             COALESCE(SUM(CASE WHEN sig.at IS NOT NULL AND sig.at <= c.report_due_at THEN 1 ELSE 0 END), 0) AS reported_on_time \
+             FROM {FROM} \
+             LEFT JOIN (SELECT consultation_id, MIN(at) AS at FROM consultation_events WHERE action = 'accept' GROUP BY consultation_id) acc ON acc.consultation_id = c.id \
+             LEFT JOIN (SELECT consultation_id, MIN(signed_at) AS at FROM consultation_opinions GROUP BY consultation_id) sig ON sig.consultation_id = c.id\
+             {where_sql}"
+        ),
+        filter.args.clone(),
+    )
+    .fetch_one(db.pool())
+    .await?;
+    let overdue_row = query::sql_with(
+        format!("SELECT COUNT(*) AS n FROM {FROM}{}", overdue.sql()),
+        overdue.args.clone(),
+    )
+    .fetch_one(db.pool())
+    .await?;
+    let by_institution = |side: &'static str| {
+        let filter = filter.clone();
+        let where_sql = where_sql.clone();
+        async move {
+            let rows = query::sql_with(
+                format!(
+                    "SELECT {side}.id AS id, {side}.name AS name, COUNT(*) AS n FROM {FROM}{where_sql} \
+                     GROUP BY {side}.id, {side}.name ORDER BY n DESC, name LIMIT 50"
+                ),
+                filter.args.clone(),
+            )
+            .fetch_all(db.pool())
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(InstitutionCount {
+                        institution_id: text(r, "id")?,
+                        name: text(r, "name")?,
+                        count: int(r, "n")?,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()
+        }
+    };
+    Ok(ConsultationFigures {
+        total: int(&row, "total")?,
+        by_type,
+        by_state,
+        urgent: int(&row, "urgent")?,
+        reported: int(&row, "reported")?,
+        overdue: int(&overdue_row, "n")?,
+        accepted: int(&row, "accepted")?,
+        accepted_on_time: int(&row, "accepted_on_time")?,
+        reported_on_time: int(&row, "reported_on_time")?,
+        by_target_institution: by_institution("ti").await?,
+        by_requesting_institution: by_institution("ri").await?,
+    })
 }

@@ -32,6 +32,8 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Public requests allowed per client address per minute; 0 switches the limit off.
     pub public_rate_limit: u32,
+    /// S3-compatible storage for uploaded files; `None` keeps them under `data_dir/files`.
+    pub s3: Option<shanhai_files::S3Config>,
 }
 
 impl Config {
@@ -55,6 +57,8 @@ pub struct AppState {
     pub desk: BookingDesk,
     /// Public session searches, kept for a second.
     pub public_search: Arc<cache::TtlCache>,
+    /// Where attachments are stored.
+    pub files: shanhai_files::FileStore,
 }
 
 impl AppState {
@@ -64,6 +68,12 @@ impl AppState {
             StoreError::Other(format!("patient key in {}: {e}", config.data_dir.display()))
         })?;
         shanhai_store::crypto::ensure_key_matches(&db, &cipher).await?;
+        let files = match &config.s3 {
+            Some(s3) => shanhai_files::FileStore::s3(s3, &config.data_dir),
+            None => shanhai_files::FileStore::local(&config.data_dir),
+        }
+        .map_err(|e| StoreError::Other(e.to_string()))?;
+        tracing::info!("attachments stored in {}", files.describe());
         let desk = BookingDesk::start(db.clone(), Arc::new(cipher)).await?;
         tokio::spawn(api::webhooks::worker(
             db.clone(),
@@ -79,6 +89,7 @@ impl AppState {
                 std::time::Duration::from_secs(1),
                 10_000,
             )),
+            files,
         })
     }
 }

@@ -37,6 +37,16 @@ pub enum Command {
         /// Mark cookies Secure (set this when serving over HTTPS)
         #[arg(long, env = "SHANHAI_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// Keep uploaded files in this S3-compatible bucket instead of the data directory
+        /// (credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)
+        #[arg(long, env = "SHANHAI_S3_BUCKET")]
+        s3_bucket: Option<String>,
+        /// S3 endpoint, e.g. http://127.0.0.1:9000 (default: AWS)
+        #[arg(long, env = "SHANHAI_S3_ENDPOINT")]
+        s3_endpoint: Option<String>,
+        /// S3 region
+        #[arg(long, env = "SHANHAI_S3_REGION", default_value = "us-east-1")]
+        s3_region: String,
     },
     /// Apply database migrations and exit
     Migrate,
@@ -137,6 +147,17 @@ const ZH_HELP: &[(&str, &str, &str)] = &[
         "secure_cookies",
         "为 Cookie 加 Secure 标记（通过 HTTPS 提供服务时使用）",
     ),
+    (
+        "serve",
+        "s3_bucket",
+        "将上传文件存入此 S3 兼容存储桶而非数据目录（凭据取自 AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY）",
+    ),
+    (
+        "serve",
+        "s3_endpoint",
+        "S3 服务地址，如 http://127.0.0.1:9000（默认：AWS）",
+    ),
+    ("serve", "s3_region", "S3 区域"),
     ("migrate", "", "执行数据库迁移后退出"),
     ("demo", "", "向数据库载入演示数据（不启动服务）"),
     ("user", "", "账号管理"),

@@ -143,6 +143,9 @@ async fn run(cli: Cli, lang: Lang) -> Result<()> {
             demo,
             listen,
             secure_cookies,
+            s3_bucket,
+            s3_endpoint,
+            s3_region,
         } => {
             let db = open(&cli, lang).await?;
             if *demo {
@@ -164,6 +167,13 @@ async fn run(cli: Cli, lang: Lang) -> Result<()> {
                 data_dir: cli.data_dir.clone(),
                 secure_cookies: *secure_cookies,
                 public_rate_limit: shanhai_web::Config::public_rate_limit_from_env(),
+                s3: s3_bucket.as_ref().map(|bucket| shanhai_files::S3Config {
+                    bucket: bucket.clone(),
+                    endpoint: s3_endpoint.clone(),
+                    region: Some(s3_region.clone()),
+                    access_key_id: None,
+                    secret_access_key: None,
+                }),
             };
             let state = shanhai_web::AppState::start(db.clone(), config).await?;
             shanhai_web::serve(listener, state).await?;

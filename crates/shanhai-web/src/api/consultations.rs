@@ -20,8 +20,20 @@ use utoipa::{IntoParams, OpenApi};
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(list_consultations, create_consultation, get_consultation, act),
+    paths(
+        list_consultations,
+        create_consultation,
+        consultation_figures,
+        get_targets,
+        set_targets,
+        get_consultation,
+        act
+    ),
     components(schemas(
+        ConsultationFigures,
+        InstitutionCount,
+        TargetsInput,
+        TargetHours,
         Consultation,
         ConsultationInput,
         PatientInput,
@@ -42,6 +54,11 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/consultations",
             get(list_consultations).post(create_consultation),
+        )
+        .route("/api/v1/consultations/figures", get(consultation_figures))
+        .route(
+            "/api/v1/programs/{id}/consultation-targets",
+            get(get_targets).put(set_targets),
         )
         .route("/api/v1/consultations/{id}", get(get_consultation))
         .route("/api/v1/consultations/{id}/{action}", post(act))
@@ -198,5 +215,80 @@ async fn act(
     let detail = input.parse(action)?;
     Ok(Json(
         consultations::transition(&state.db, &caller.actor(), me, &id, action, &detail).await?,
+    ))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FiguresQuery {
+    program: Option<String>,
+    /// Requesting institutions in this region (GB/T 2260) or below.
+    region: Option<String>,
+    /// `YYYY-MM-DD`, inclusive.
+    from: Option<String>,
+    /// `YYYY-MM-DD`, inclusive.
+    until: Option<String>,
+}
+
+/// De-identified consultation figures: counts by type, state and institution, turnaround
+/// against the targets, overdue now. The platform admin and program offices (their own
+/// program) see them.
+#[utoipa::path(get, path = "/api/v1/consultations/figures", tag = "consultations", security(("bearer" = [])), params(FiguresQuery),
+    responses((status = 200, body = ConsultationFigures), (status = 403, body = ErrorBody)))]
+async fn consultation_figures(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<FiguresQuery>,
+) -> ApiResult<Json<ConsultationFigures>> {
+    let p = &caller.principal;
+    let program = match p.role {
+        Role::PlatformAdmin => q.program,
+        Role::ProgramOffice => {
+            allow(q.program.is_none() || q.program == p.program_id)?;
+            p.program_id.clone()
+        }
+        _ => return Err(ApiError::forbidden()),
+    };
+    let filter = consultations::FiguresFilter {
+        program,
+        region: q.region,
+        from: q.from,
+        until: q.until,
+    };
+    Ok(Json(consultations::figures(&state.db, &filter).await?))
+}
+
+/// The program's consultation turnaround targets in hours (defaults: 急会诊 2 h to accept and
+/// 24 h to report, 普通 24 h and 48 h). Anyone signed in may read them.
+#[utoipa::path(get, path = "/api/v1/programs/{id}/consultation-targets", tag = "consultations", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = TargetsInput), (status = 404, body = ErrorBody)))]
+async fn get_targets(
+    State(state): State<AppState>,
+    _caller: Caller,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<TargetsInput>> {
+    shanhai_store::programs::get(&state.db, &id).await?;
+    Ok(Json(consultations::targets(&state.db, &id).await?.into()))
+}
+
+/// Sets the program's turnaround targets (its office or the platform admin). New requests get
+/// deadlines from them; requests already filed keep theirs.
+#[utoipa::path(put, path = "/api/v1/programs/{id}/consultation-targets", tag = "consultations", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = TargetsInput,
+    responses((status = 200, body = TargetsInput), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn set_targets(
+    State(state): State<AppState>,
+    caller: Caller,
+    IdPath(id): IdPath,
+    body: JsonBody,
+) -> ApiResult<Json<TargetsInput>> {
+    shanhai_store::programs::get(&state.db, &id).await?;
+    allow(caller.principal.can_manage_program(&id))?;
+    let targets = body.parse::<TargetsInput>()?.parse()?;
+    Ok(Json(
+        consultations::set_targets(&state.db, &caller.actor(), &id, &targets)
+            .await?
+            .into(),
     ))
 }

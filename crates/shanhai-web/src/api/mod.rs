@@ -2,12 +2,13 @@
 //! docs at `/api/docs`.
 
 mod accounts;
+pub mod attachments;
 mod clinics;
-mod consultations;
+pub mod consultations;
 pub mod dispatch;
 pub mod inbox;
 pub mod public;
-mod referrals;
+pub mod referrals;
 mod registry;
 pub mod webhooks;
 
@@ -163,6 +164,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(clinics::ClinicsApi::openapi());
     doc.merge(public::PublicApi::openapi());
     doc.merge(consultations::ConsultationsApi::openapi());
+    doc.merge(attachments::AttachmentsApi::openapi());
     doc.merge(referrals::ReferralsApi::openapi());
     doc.merge(webhooks::WebhooksApi::openapi());
     doc.merge(inbox::InboxApi::openapi());
@@ -178,6 +180,7 @@ pub fn router() -> Router<AppState> {
         .merge(clinics::router())
         .merge(public::router())
         .merge(consultations::router())
+        .merge(attachments::router())
         .merge(referrals::router())
         .merge(webhooks::router())
         .merge(inbox::router())

@@ -346,6 +346,7 @@ async fn servers_sharing_a_database_must_share_the_patient_key() {
         data_dir: other_dir.0.clone(),
         secure_cookies: false,
         public_rate_limit: 0,
+        s3: None,
     };
     let refused = shanhai_web::AppState::start(first.db.clone(), config).await;
     let message = refused.err().map(|e| e.to_string()).unwrap_or_default();
@@ -357,6 +358,7 @@ async fn servers_sharing_a_database_must_share_the_patient_key() {
         data_dir: first.data_dir.clone(),
         secure_cookies: false,
         public_rate_limit: 0,
+        s3: None,
     };
     assert!(
         shanhai_web::AppState::start(first.db.clone(), same)

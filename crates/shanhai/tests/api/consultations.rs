@@ -5,7 +5,7 @@ use crate::helpers::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-async fn expert_account(app: &TestApp, w: &World) -> String {
+pub async fn expert_account(app: &TestApp, w: &World) -> String {
     let (s, b) = app
         .post(
             "/api/v1/users",
@@ -17,7 +17,7 @@ async fn expert_account(app: &TestApp, w: &World) -> String {
     app.token("dr-shen").await
 }
 
-async fn request(app: &TestApp, w: &World, token: &str) -> Value {
+pub async fn request(app: &TestApp, w: &World, token: &str) -> Value {
     let (s, b) = app
         .post(
             "/api/v1/consultations",

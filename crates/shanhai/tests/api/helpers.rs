@@ -25,6 +25,12 @@ impl Drop for TempDir {
     }
 }
 
+impl TempDir {
+    pub fn new() -> TempDir {
+        temp_dir()
+    }
+}
+
 fn temp_dir() -> TempDir {
     let dir = std::env::temp_dir().join(format!("shanhai-test-{}", uuid::Uuid::now_v7()));
     std::fs::create_dir_all(&dir).expect("temp dir");
@@ -64,6 +70,24 @@ pub async fn spawn_app_on(tmp: TempDir, database_url: String) -> TestApp {
 
 /// Like [`spawn_app_on`], with the public rate limit (requests per address per minute) on.
 pub async fn spawn_app_with(tmp: TempDir, database_url: String, public_rate_limit: u32) -> TestApp {
+    spawn(tmp, database_url, public_rate_limit, None).await
+}
+
+/// Like [`spawn_app_on`], keeping attachments in S3-compatible storage when `s3` is given.
+pub async fn spawn_app_configured(
+    tmp: TempDir,
+    database_url: String,
+    s3: Option<shanhai_files::S3Config>,
+) -> TestApp {
+    spawn(tmp, database_url, 0, s3).await
+}
+
+async fn spawn(
+    tmp: TempDir,
+    database_url: String,
+    public_rate_limit: u32,
+    s3: Option<shanhai_files::S3Config>,
+) -> TestApp {
     let db = Db::connect(&database_url).await.expect("connect");
     db.migrate().await.expect("migrate");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -74,6 +98,7 @@ pub async fn spawn_app_with(tmp: TempDir, database_url: String, public_rate_limi
         data_dir: tmp.0.clone(),
         secure_cookies: false,
         public_rate_limit,
+        s3,
     };
     let state = shanhai_web::AppState::start(db.clone(), config)
         .await

@@ -6,6 +6,7 @@
 mod helpers;
 
 mod accounts;
+mod attachments;
 mod authorization;
 mod bad_input;
 mod clinics;
