@@ -6,6 +6,7 @@ pub mod accounts;
 #[macro_use]
 pub mod codes;
 pub mod booking;
+pub mod capacity;
 pub mod clinics;
 pub mod consultations;
 pub mod dispatch;

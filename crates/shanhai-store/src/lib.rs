@@ -6,6 +6,7 @@ pub mod agreements;
 pub mod attachments;
 pub mod audit;
 pub mod bookings;
+pub mod capacity;
 pub mod clinics;
 pub mod consultations;
 pub mod crypto;

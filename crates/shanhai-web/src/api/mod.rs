@@ -2,6 +2,7 @@
 //! docs at `/api/docs`.
 
 mod accounts;
+mod capacity;
 pub mod attachments;
 mod clinics;
 pub mod consultations;
@@ -168,6 +169,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(referrals::ReferralsApi::openapi());
     doc.merge(webhooks::WebhooksApi::openapi());
     doc.merge(inbox::InboxApi::openapi());
+    doc.merge(capacity::CapacityApi::openapi());
     doc
 }
 
@@ -184,6 +186,7 @@ pub fn router() -> Router<AppState> {
         .merge(referrals::router())
         .merge(webhooks::router())
         .merge(inbox::router())
+        .merge(capacity::router())
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi()))
 }
 
