@@ -303,7 +303,7 @@ pub struct NewConsultation {
 
 impl ConsultationInput {
     pub fn parse(&self) -> Result<NewConsultation, crate::Invalid> {
-        use crate::validate::{code, optional_reference, reference, text};
+        use crate::validate::{code, optional_reference, prose, reference, text};
         if !(0..=130).contains(&self.patient.age) {
             return Err(crate::Invalid::new("patient.age", "error.age_range"));
         }
@@ -349,8 +349,8 @@ impl ConsultationInput {
                 crate::codes::Gender::parse,
             )?,
             patient_age: self.patient.age,
-            case_summary: text("case_summary", &self.case_summary, 10_000)?,
-            question: text("question", &self.question, 2_000)?,
+            case_summary: prose("case_summary", &self.case_summary, 10_000)?,
+            question: prose("question", &self.question, 2_000)?,
         })
     }
 }
@@ -384,9 +384,9 @@ pub enum TransitionDetail {
 
 impl TransitionInput {
     pub fn parse(&self, action: ConsultationAction) -> Result<TransitionDetail, crate::Invalid> {
-        use crate::validate::text;
+        use crate::validate::prose;
         Ok(match action {
-            ConsultationAction::Decline => TransitionDetail::Reason(text(
+            ConsultationAction::Decline => TransitionDetail::Reason(prose(
                 "reason",
                 self.reason.as_deref().unwrap_or(""),
                 1000,
@@ -397,12 +397,12 @@ impl TransitionInput {
                     .map_err(|_| crate::Invalid::new("scheduled_at", "error.datetime_format"))?;
                 TransitionDetail::ScheduledAt(raw.to_string())
             }
-            ConsultationAction::Sign => TransitionDetail::Opinion(text(
+            ConsultationAction::Sign => TransitionDetail::Opinion(prose(
                 "opinion",
                 self.opinion.as_deref().unwrap_or(""),
                 20_000,
             )?),
-            ConsultationAction::Close => TransitionDetail::Decision(text(
+            ConsultationAction::Close => TransitionDetail::Decision(prose(
                 "decision",
                 self.decision.as_deref().unwrap_or(""),
                 5_000,

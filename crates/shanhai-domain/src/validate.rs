@@ -18,6 +18,26 @@ pub fn text(field: &str, value: &str, max: usize) -> Result<String, Invalid> {
     Ok(value.to_string())
 }
 
+/// Like [`text`], for what people write in paragraphs (a case summary, an opinion): line breaks
+/// and tabs are kept (`\r\n` becomes `\n`), other control characters are refused.
+pub fn prose(field: &str, value: &str, max: usize) -> Result<String, Invalid> {
+    let value = value.replace("\r\n", "\n").replace('\r', "\n");
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(Invalid::new(field, "error.required"));
+    }
+    if value.chars().count() > max {
+        return Err(Invalid::new(field, "error.too_long"));
+    }
+    if value
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return Err(Invalid::new(field, "error.control_chars"));
+    }
+    Ok(value.to_string())
+}
+
 /// Like [`text`], but empty or absent input means "no value".
 pub fn optional_text(
     field: &str,
@@ -72,6 +92,22 @@ pub fn code<T>(field: &str, value: &str, parse: fn(&str) -> Option<T>) -> Result
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn prose_keeps_line_breaks_and_refuses_other_control_characters() {
+        assert_eq!(
+            prose("opinion", " 建议：\r\n1. 活检\n2.\t复查 ", 100),
+            Ok("建议：\n1. 活检\n2.\t复查".to_string())
+        );
+        assert_eq!(
+            prose("opinion", "a\u{7}b", 100).map_err(|e| e.key),
+            Err("error.control_chars")
+        );
+        assert_eq!(
+            prose("opinion", " \n ", 100).map_err(|e| e.key),
+            Err("error.required")
+        );
+    }
 
     #[test]
     fn text_trims_and_rejects_blank_long_and_control() {
