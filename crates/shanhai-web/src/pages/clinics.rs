@@ -546,16 +546,16 @@ struct ExpertGroup {
 }
 
 /// A form error, with the field it concerns.
-struct FieldError {
-    field: Option<String>,
+pub(super) struct FieldError {
+    pub field: Option<String>,
     /// With the field's label, for the alert above the form.
-    message: String,
+    pub message: String,
     /// Without it, for beside the field.
-    bare: String,
+    pub bare: String,
 }
 
 impl FieldError {
-    fn from_api(e: &ApiError, lang: Lang) -> FieldError {
+    pub(super) fn from_api(e: &ApiError, lang: Lang) -> FieldError {
         // The store's message speaks of dates; on this form the window is a time of day.
         if e.key == "error.end_before_start" && e.field.as_deref() == Some("end") {
             let text = crate::i18n::t(lang, "ui.end_time_before_start");

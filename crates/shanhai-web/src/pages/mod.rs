@@ -3,9 +3,11 @@
 
 mod admin;
 mod clinics;
+mod consultations;
 mod dispatch;
 mod inbox;
 mod public;
+mod referrals;
 mod registry;
 mod session;
 
@@ -34,7 +36,9 @@ pub fn router() -> Router<AppState> {
         .merge(admin::router())
         .merge(dispatch::router())
         .merge(clinics::router())
+        .merge(consultations::router())
         .merge(inbox::router())
+        .merge(referrals::router())
         .merge(public::router())
         .fallback(not_found)
 }

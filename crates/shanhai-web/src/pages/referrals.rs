@@ -1,0 +1,673 @@
+//! Two-way referral pages (C5): the board by state, the referral form, and the referral page
+//! with its steps (the arrival notice back to the sender) and the actions the viewer may take.
+
+use super::clinics::FieldError;
+use super::dispatch::{all, given, here};
+use super::{Chrome, FormData, Viewer, error_page, render};
+use crate::AppState;
+use crate::api::referrals::{is_staff_of, may_act};
+use crate::error::ApiError;
+use askama::Template;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{OriginalUri, Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use shanhai_domain::codes::{Gender, Role};
+use shanhai_domain::consultations::{Consultation, PatientInput, Urgency};
+use shanhai_domain::referrals::{
+    Direction, Referral, ReferralAction, ReferralEvent, ReferralInput, ReferralState,
+    ReferralTransitionInput, transition,
+};
+use shanhai_domain::registry::{Department, Institution, Person};
+use shanhai_store::consultations::{self, ConsultationFilter, Visibility};
+use shanhai_store::departments::{self, DepartmentFilter};
+use shanhai_store::institutions::{self, InstitutionFilter};
+use shanhai_store::people::{self, PersonFilter};
+use shanhai_store::referrals::{self, ReferralFilter};
+use shanhai_store::{PageRequest, StoreError};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/referrals", get(board).post(create))
+        .route("/referrals/new", get(referral_form))
+        .route("/referrals/{id}", get(referral_page))
+        .route("/referrals/{id}/{action}", post(act))
+}
+
+fn id_or_404(raw: &str) -> Result<String, ApiError> {
+    shanhai_domain::ids::parse_id(raw).ok_or_else(ApiError::not_found)
+}
+
+fn no_store(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// Clinicians and coordinators refer patients; the platform admin sees every referral.
+fn uses_referrals(viewer: &Viewer) -> bool {
+    let p = &viewer.principal;
+    p.is_admin()
+        || (matches!(p.role, Role::Coordinator | Role::Clinician) && p.institution_id.is_some())
+}
+
+pub(super) fn state_class(s: ReferralState) -> &'static str {
+    match s {
+        ReferralState::Created => "gold",
+        ReferralState::Accepted | ReferralState::Treated => "",
+        ReferralState::Arrived => "ok",
+        ReferralState::DownReferred | ReferralState::Closed => "soft",
+        ReferralState::Declined | ReferralState::Cancelled => "off",
+    }
+}
+
+// ---- the board ----
+
+#[derive(Deserialize, Default)]
+struct BoardQuery {
+    direction: Option<String>,
+}
+
+struct Column {
+    key: &'static str,
+    title: String,
+    items: Vec<Referral>,
+}
+
+#[derive(Template)]
+#[template(path = "referrals.html")]
+struct BoardPage {
+    c: Chrome,
+    direction: String,
+    columns: Vec<Column>,
+    total: i64,
+    shown: usize,
+    own_institution: Option<String>,
+    can_create: bool,
+}
+
+impl BoardPage {
+    fn class(&self, r: &Referral) -> &'static str {
+        state_class(r.state)
+    }
+
+    /// The other side, as the viewer sees it.
+    fn counterparty(&self, r: &Referral) -> String {
+        let sent = self.own_institution.as_deref() == Some(r.from_institution_id.as_str());
+        let name = if sent {
+            r.to_institution_name.clone()
+        } else {
+            r.from_institution_name.clone()
+        };
+        let arrow = if sent { "→ " } else { "← " };
+        format!("{arrow}{}", name.unwrap_or_default())
+    }
+
+    fn direction_href(&self, d: &str) -> String {
+        if d.is_empty() {
+            "/referrals".into()
+        } else {
+            format!("/referrals?direction={d}")
+        }
+    }
+}
+
+const BOARD_COLUMNS: [(&str, &str); 5] = [
+    ("created", "ui.board_created"),
+    ("accepted", "ui.board_accepted"),
+    ("arrived", "ui.board_arrived"),
+    ("treated", "ui.board_treated"),
+    ("ended", "ui.board_ended"),
+];
+
+fn column_of(s: ReferralState) -> &'static str {
+    match s {
+        ReferralState::Created => "created",
+        ReferralState::Accepted => "accepted",
+        ReferralState::Arrived => "arrived",
+        ReferralState::Treated => "treated",
+        _ => "ended",
+    }
+}
+
+async fn board(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    uri: OriginalUri,
+    Query(q): Query<BoardQuery>,
+) -> Response {
+    if !uses_referrals(&viewer) {
+        return error_page(&viewer, "referrals", here(&uri), ApiError::forbidden());
+    }
+    let direction = given(&q.direction).filter(|d| Direction::parse(d).is_some());
+    let p = &viewer.principal;
+    let filter = ReferralFilter {
+        direction: direction.clone(),
+        visible_to_institution: (!p.is_admin())
+            .then(|| p.institution_id.clone().unwrap_or_default()),
+        ..Default::default()
+    };
+    // The most recent referrals; the board is for what is moving now.
+    let page = match referrals::list(
+        &state.db,
+        &filter,
+        PageRequest::new(Some(1), Some(PageRequest::MAX_PER_PAGE)),
+    )
+    .await
+    {
+        Ok(p) => p,
+        Err(e) => return error_page(&viewer, "referrals", here(&uri), e.into()),
+    };
+    let lang = crate::i18n::current();
+    let shown = page.items.len();
+    let mut columns: Vec<Column> = BOARD_COLUMNS
+        .iter()
+        .map(|(key, title)| Column {
+            key,
+            title: crate::i18n::t(lang, title),
+            items: Vec::new(),
+        })
+        .collect();
+    for r in page.items {
+        let key = column_of(r.state);
+        if let Some(col) = columns.iter_mut().find(|c| c.key == key) {
+            col.items.push(r);
+        }
+    }
+    no_store(render(&BoardPage {
+        c: Chrome::new(Some(&viewer), "referrals", here(&uri)),
+        direction: direction.unwrap_or_default(),
+        columns,
+        total: page.total,
+        shown,
+        own_institution: p.institution_id.clone(),
+        can_create: uses_referrals(&viewer),
+    }))
+}
+
+// ---- one referral ----
+
+#[derive(Template)]
+#[template(path = "referral.html")]
+struct ReferralPage {
+    c: Chrome,
+    r: Referral,
+    department: Option<String>,
+    coordinator: Option<Person>,
+    actions: Vec<ReferralAction>,
+    /// The viewer is on the sending side (the arrival notice is for them).
+    sender_side: bool,
+    failed: Option<(String, FieldError)>,
+    values: FormData,
+}
+
+impl ReferralPage {
+    fn can(&self, action: &str) -> bool {
+        self.actions.iter().any(|a| a.code() == action)
+    }
+
+    fn class(&self) -> &'static str {
+        state_class(self.r.state)
+    }
+
+    fn urgent(&self) -> bool {
+        self.r.urgency == Urgency::Urgent
+    }
+
+    /// When the receiving side confirmed the patient's arrival.
+    fn arrival(&self) -> Option<&ReferralEvent> {
+        self.r.events.iter().find(|e| e.action == "arrive")
+    }
+
+    fn event_label(&self, e: &ReferralEvent) -> String {
+        ReferralAction::parse(&e.action)
+            .map(|a| a.label(self.c.lang).to_string())
+            .unwrap_or_else(|| self.c.t("ui.referral_created_event"))
+    }
+
+    fn state_label(&self, code: &str) -> String {
+        ReferralState::parse(code)
+            .map(|s| s.label(self.c.lang).to_string())
+            .unwrap_or_else(|| code.to_string())
+    }
+
+    fn failed_action(&self) -> &str {
+        self.failed.as_ref().map(|(a, _)| a.as_str()).unwrap_or("")
+    }
+
+    fn field_error(&self, action: &str, field: &str) -> Option<String> {
+        self.failed
+            .as_ref()
+            .filter(|(a, e)| a == action && e.field.as_deref() == Some(field))
+            .map(|(_, e)| e.bare.clone())
+    }
+
+    fn value(&self, action: &str) -> String {
+        if self.failed_action() == action {
+            self.values.get("note")
+        } else {
+            String::new()
+        }
+    }
+
+    /// The actions with a note (the reason, the outcome), the others are one button.
+    fn note_actions(&self) -> Vec<ReferralAction> {
+        self.actions
+            .iter()
+            .copied()
+            .filter(|a| {
+                matches!(
+                    a,
+                    ReferralAction::Decline | ReferralAction::DownRefer | ReferralAction::Close
+                )
+            })
+            .collect()
+    }
+
+    fn button_actions(&self) -> Vec<ReferralAction> {
+        self.actions
+            .iter()
+            .copied()
+            .filter(|a| {
+                matches!(
+                    a,
+                    ReferralAction::Accept | ReferralAction::Arrive | ReferralAction::Treat
+                )
+            })
+            .collect()
+    }
+
+    fn note_label(&self, a: &ReferralAction) -> String {
+        self.c.t(match a {
+            ReferralAction::Decline => "ui.decline_reason",
+            ReferralAction::DownRefer => "ui.down_refer_note",
+            _ => "ui.outcome",
+        })
+    }
+}
+
+async fn referral_data(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+    failed: Option<(String, FieldError)>,
+    values: FormData,
+) -> Result<ReferralPage, ApiError> {
+    let (from, to) = referrals::parties(&state.db, id).await?;
+    let p = &viewer.principal;
+    if !(is_staff_of(p, &from) || is_staff_of(p, &to)) {
+        return Err(ApiError::forbidden());
+    }
+    let r = referrals::read(&state.db, &viewer.actor(), id).await?;
+    let actions = ReferralAction::ALL
+        .iter()
+        .copied()
+        .filter(|a| transition(r.state, *a).is_some())
+        .filter(|a| may_act(p, &from, &to, *a))
+        .collect();
+    let department = match &r.to_department_id {
+        Some(d) => departments::get(&state.db, d).await.ok().map(|d| d.name),
+        None => None,
+    };
+    let coordinator = match &r.receiving_coordinator_id {
+        Some(c) => people::get(&state.db, c).await.ok(),
+        None => None,
+    };
+    Ok(ReferralPage {
+        c: Chrome::new(Some(viewer), "referrals", format!("/referrals/{id}")),
+        sender_side: p.institution_id.as_deref() == Some(from.as_str()),
+        r,
+        department,
+        coordinator,
+        actions,
+        failed,
+        values,
+    })
+}
+
+async fn referral_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    uri: OriginalUri,
+    Path(raw): Path<String>,
+) -> Response {
+    let result = match id_or_404(&raw) {
+        Ok(id) => referral_data(&state, &viewer, &id, None, FormData::parse(b"")).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(mut page) => {
+            page.c.here = here(&uri);
+            no_store(render(&page))
+        }
+        Err(e) => error_page(&viewer, "referrals", here(&uri), e),
+    }
+}
+
+async fn act(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((raw, raw_action)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    let form = FormData::parse(&body);
+    let back = format!("/referrals/{raw}");
+    let (id, action) = match (id_or_404(&raw), ReferralAction::parse(&raw_action)) {
+        (Ok(id), Some(action)) => (id, action),
+        _ => return error_page(&viewer, "referrals", back, ApiError::not_found()),
+    };
+    if !viewer.csrf_ok(&form.get("csrf")) {
+        return error_page(
+            &viewer,
+            "referrals",
+            back,
+            ApiError::forbidden().with_detail("CSRF"),
+        );
+    }
+    let result: Result<Referral, ApiError> = async {
+        let (from, to) = referrals::parties(&state.db, &id).await?;
+        if !may_act(&viewer.principal, &from, &to, action) {
+            return Err(ApiError::forbidden());
+        }
+        let note = ReferralTransitionInput {
+            note: form.opt("note"),
+        }
+        .parse(action)?;
+        Ok(referrals::transition(&state.db, &viewer.actor(), &id, action, note).await?)
+    }
+    .await;
+    match result {
+        Ok(_) => Redirect::to(&format!("/referrals/{id}")).into_response(),
+        Err(e) if e.status == StatusCode::FORBIDDEN || e.status == StatusCode::NOT_FOUND => {
+            error_page(&viewer, "referrals", back, e)
+        }
+        Err(e) => {
+            let status = e.status;
+            let failed = Some((
+                action.code().to_string(),
+                FieldError::from_api(&e, crate::i18n::current()),
+            ));
+            match referral_data(&state, &viewer, &id, failed, form).await {
+                Ok(page) => (status, no_store(render(&page))).into_response(),
+                Err(e) => error_page(&viewer, "referrals", back, e),
+            }
+        }
+    }
+}
+
+// ---- the form ----
+
+#[derive(Deserialize, Default)]
+struct NewQuery {
+    to: Option<String>,
+    consultation: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "referral_form.html")]
+struct ReferralFormPage {
+    c: Chrome,
+    sender: Option<Institution>,
+    sender_choices: Vec<Institution>,
+    receivers: Vec<Institution>,
+    receiver: Option<Institution>,
+    departments: Vec<Department>,
+    coordinators: Vec<Person>,
+    consultations: Vec<Consultation>,
+    directions: &'static [Direction],
+    urgencies: &'static [Urgency],
+    sexes: &'static [Gender],
+    values: FormData,
+    error: Option<FieldError>,
+}
+
+impl ReferralFormPage {
+    fn field_error(&self, field: &str) -> Option<String> {
+        self.error
+            .as_ref()
+            .filter(|e| e.field.as_deref() == Some(field))
+            .map(|e| e.bare.clone())
+    }
+
+    fn invalid(&self, field: &str) -> &'static str {
+        if self.field_error(field).is_some() {
+            "invalid"
+        } else {
+            ""
+        }
+    }
+
+    fn is_receiver(&self, id: &str) -> bool {
+        self.receiver.as_ref().is_some_and(|r| r.id == id)
+    }
+
+    fn person_label(&self, p: &Person) -> String {
+        let mut s = format!("{} · {}", p.name, p.title.label(self.c.lang));
+        if let Some(d) = &p.department_name {
+            s.push_str(" · ");
+            s.push_str(d);
+        }
+        s
+    }
+
+    fn consultation_label(&self, x: &Consultation) -> String {
+        format!(
+            "{} · {} · {} · {}",
+            x.r#type.label(self.c.lang),
+            x.patient_name_masked,
+            x.target_institution_name.clone().unwrap_or_default(),
+            self.c.time(&x.requested_at)
+        )
+    }
+}
+
+async fn referral_form_data(
+    state: &AppState,
+    viewer: &Viewer,
+    receiver_id: Option<String>,
+    values: FormData,
+    error: Option<FieldError>,
+) -> Result<ReferralFormPage, ApiError> {
+    if !uses_referrals(viewer) {
+        return Err(ApiError::forbidden());
+    }
+    let everyone = institutions::list(&state.db, &InstitutionFilter::default(), all())
+        .await?
+        .items;
+    let p = &viewer.principal;
+    let sender = match &p.institution_id {
+        Some(id) => everyone.iter().find(|i| &i.id == id).cloned(),
+        None => given(&Some(values.get("from_institution_id")))
+            .and_then(|id| everyone.iter().find(|i| i.id == id).cloned()),
+    };
+    let sender_choices = if p.institution_id.is_none() {
+        everyone.clone()
+    } else {
+        Vec::new()
+    };
+    let own = sender.as_ref().map(|s| s.id.clone()).unwrap_or_default();
+    let receivers: Vec<Institution> = everyone.iter().filter(|i| i.id != own).cloned().collect();
+    let receiver = receiver_id.and_then(|id| receivers.iter().find(|i| i.id == id).cloned());
+    let (departments, coordinators) = match &receiver {
+        Some(r) => (
+            departments::list(
+                &state.db,
+                &DepartmentFilter {
+                    institution: Some(r.id.clone()),
+                    ..Default::default()
+                },
+                all(),
+            )
+            .await?
+            .items,
+            people::list(
+                &state.db,
+                &PersonFilter {
+                    institution: Some(r.id.clone()),
+                    ..Default::default()
+                },
+                &shanhai_domain::access::Reach::All,
+                all(),
+            )
+            .await?
+            .items,
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
+    // Consultations this hospital requested, for the link to the one that led to the referral.
+    let consultations = if own.is_empty() {
+        Vec::new()
+    } else {
+        consultations::list(
+            &state.db,
+            &ConsultationFilter {
+                requested_by: Some(own.clone()),
+                visible_to: (!p.is_admin()).then(|| Visibility {
+                    institution_id: p.institution_id.clone(),
+                    person_id: viewer.user.person_id.clone(),
+                }),
+                ..Default::default()
+            },
+            PageRequest::new(Some(1), Some(50)),
+        )
+        .await?
+        .items
+    };
+    Ok(ReferralFormPage {
+        c: Chrome::new(Some(viewer), "referrals", "/referrals/new".into()),
+        sender,
+        sender_choices,
+        receivers,
+        receiver,
+        departments,
+        coordinators,
+        consultations,
+        directions: Direction::ALL,
+        urgencies: Urgency::ALL,
+        sexes: Gender::ALL,
+        values,
+        error,
+    })
+}
+
+async fn referral_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    uri: OriginalUri,
+    Query(q): Query<NewQuery>,
+) -> Response {
+    let mut defaults = "direction=up&urgency=routine".to_string();
+    if let Some(c) = given(&q.consultation).and_then(|c| shanhai_domain::ids::parse_id(&c)) {
+        defaults.push_str(&format!("&consultation_id={c}"));
+    }
+    let mut to = given(&q.to);
+    // Referring from a consultation: the consulted hospital is the natural receiver.
+    if to.is_none()
+        && let Some(c) = given(&q.consultation).and_then(|c| shanhai_domain::ids::parse_id(&c))
+        && let Ok(parties) = consultations::parties(&state.db, &c).await
+    {
+        to = Some(parties.target_institution_id);
+    }
+    let values = FormData::parse(defaults.as_bytes());
+    match referral_form_data(&state, &viewer, to, values, None).await {
+        Ok(page) => render(&page),
+        Err(e) => error_page(&viewer, "referrals", here(&uri), e),
+    }
+}
+
+fn input_of(form: &FormData) -> Result<ReferralInput, ApiError> {
+    let age = form.get("patient.age");
+    let age = age.trim().parse::<i64>().map_err(|_| {
+        ApiError::invalid(shanhai_domain::Invalid::new(
+            "patient.age",
+            "error.age_range",
+        ))
+    })?;
+    Ok(ReferralInput {
+        direction: form.get("direction"),
+        urgency: form.get("urgency"),
+        from_institution_id: form.opt("from_institution_id"),
+        to_institution_id: form.get("to_institution_id"),
+        to_department_id: form.opt("to_department_id"),
+        receiving_coordinator_id: form.opt("receiving_coordinator_id"),
+        patient: PatientInput {
+            name: form.get("patient.name"),
+            id_number: form.opt("patient.id_number"),
+            sex: form.get("patient.sex"),
+            age,
+        },
+        reason: form.get("reason"),
+        consultation_id: form.opt("consultation_id"),
+        clinic_session_id: form.opt("clinic_session_id"),
+    })
+}
+
+async fn create(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    uri: OriginalUri,
+    body: Bytes,
+) -> Response {
+    let form = FormData::parse(&body);
+    if !viewer.csrf_ok(&form.get("csrf")) {
+        return error_page(
+            &viewer,
+            "referrals",
+            here(&uri),
+            ApiError::forbidden().with_detail("CSRF"),
+        );
+    }
+    let result: Result<Referral, ApiError> = async {
+        let p = &viewer.principal;
+        if !uses_referrals(&viewer) {
+            return Err(ApiError::forbidden());
+        }
+        let new = input_of(&form)?.parse()?;
+        let from = new
+            .from_institution_id
+            .clone()
+            .or_else(|| p.institution_id.clone())
+            .ok_or_else(|| {
+                ApiError::from(shanhai_domain::Invalid::new(
+                    "from_institution_id",
+                    "error.required",
+                ))
+            })?;
+        if !is_staff_of(p, &from) {
+            return Err(ApiError::forbidden());
+        }
+        referrals::create(
+            &state.db,
+            state.desk.cipher(),
+            &viewer.actor(),
+            &viewer.user.display_name,
+            &from,
+            &new,
+        )
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound => ApiError::not_found(),
+            other => other.into(),
+        })
+    }
+    .await;
+    match result {
+        Ok(r) => Redirect::to(&format!("/referrals/{}", r.id)).into_response(),
+        Err(e) if e.status == StatusCode::FORBIDDEN => {
+            error_page(&viewer, "referrals", here(&uri), e)
+        }
+        Err(e) => {
+            let status = e.status;
+            let error = FieldError::from_api(&e, crate::i18n::current());
+            let to = form.opt("to_institution_id");
+            match referral_form_data(&state, &viewer, to, form, Some(error)).await {
+                Ok(page) => (status, render(&page)).into_response(),
+                Err(e) => error_page(&viewer, "referrals", here(&uri), e),
+            }
+        }
+    }
+}
