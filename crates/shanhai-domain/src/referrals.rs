@@ -144,6 +144,9 @@ pub struct ReferralInput {
     /// The consultation that led to this referral, if any.
     #[serde(default)]
     pub consultation_id: Option<String>,
+    /// The outreach clinic session (专家门诊/义诊) where the patient was seen, if any.
+    #[serde(default)]
+    pub clinic_session_id: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -160,6 +163,7 @@ pub struct NewReferral {
     pub patient_age: i64,
     pub reason: String,
     pub consultation_id: Option<String>,
+    pub clinic_session_id: Option<String>,
 }
 
 impl ReferralInput {
@@ -204,6 +208,10 @@ impl ReferralInput {
             consultation_id: optional_reference(
                 "consultation_id",
                 self.consultation_id.as_deref(),
+            )?,
+            clinic_session_id: optional_reference(
+                "clinic_session_id",
+                self.clinic_session_id.as_deref(),
             )?,
         })
     }
@@ -260,6 +268,10 @@ pub struct Referral {
     pub patient_age: i64,
     pub reason: String,
     pub consultation_id: Option<String>,
+    /// The outreach clinic session that produced it, if any.
+    pub clinic_session_id: Option<String>,
+    /// The program whose pairing links the two institutions, if any.
+    pub program_id: Option<String>,
     /// Whether the patient leaves the sending institution's province.
     pub leaves_region: bool,
     pub created_at: String,

@@ -36,6 +36,8 @@ fn decode(row: &AnyRow) -> Result<Referral> {
         patient_age: int(row, "patient_age")?,
         reason: text(row, "reason")?,
         consultation_id: opt_text(row, "consultation_id")?,
+        clinic_session_id: opt_text(row, "clinic_session_id")?,
+        program_id: opt_text(row, "program_id")?,
         leaves_region: int(row, "leaves_region")? != 0,
         created_at: text(row, "created_at")?,
         updated_at: text(row, "updated_at")?,
@@ -157,6 +159,26 @@ pub async fn create(
     if let Some(d) = &new.to_department_id {
         departments::require_in(&mut tx, "to_department_id", d, &receiver.id).await?;
     }
+    for (field, table, value) in [
+        ("consultation_id", "consultations", &new.consultation_id),
+        (
+            "clinic_session_id",
+            "clinic_sessions",
+            &new.clinic_session_id,
+        ),
+    ] {
+        if let Some(value) = value {
+            query::sql_with(
+                format!("SELECT id FROM {table} WHERE id = $1"),
+                vec![value.into()],
+            )
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| Invalid::new(field, "error.bad_reference"))?;
+        }
+    }
+    let program_id =
+        crate::consultations::program_linking(&mut tx, &sender.id, &receiver.id).await?;
     let leaves_region = new.direction == Direction::Up
         && sender.region_code.get(..2) != receiver.region_code.get(..2);
     let id = shanhai_domain::ids::new_id();
@@ -183,6 +205,8 @@ pub async fn create(
                 "patient_age",
                 "reason",
                 "consultation_id",
+                "clinic_session_id",
+                "program_id",
                 "leaves_region",
                 "created_at",
                 "updated_at",
@@ -210,6 +234,8 @@ pub async fn create(
             new.patient_age.into(),
             new.reason.clone().into(),
             new.consultation_id.clone().into(),
+            new.clinic_session_id.clone().into(),
+            program_id.into(),
             i64::from(leaves_region).into(),
             now.clone().into(),
             now.into(),

@@ -230,3 +230,98 @@ async fn a_cancelled_request_cannot_be_accepted_and_outsiders_see_nothing() {
         "reads of the case are audited"
     );
 }
+
+#[tokio::test]
+async fn program_targets_set_the_deadlines_and_the_office_sees_only_figures() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let office = app.token("office").await;
+    let coord_u = app.token("coord-u").await;
+    let path = format!("/api/v1/programs/{}/consultation-targets", w.program_a);
+    let (s, defaults) = app.get(&path, &office).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(defaults["urgent"]["accept_hours"], 2.0);
+    assert_eq!(defaults["routine"]["report_hours"], 48.0);
+
+    let targets = json!({"urgent": {"accept_hours": 1, "report_hours": 12},
+                         "routine": {"accept_hours": 8, "report_hours": 72}});
+    let (s, _) = app.put(&path, &coord_u, targets.clone()).await;
+    assert_eq!(
+        s,
+        StatusCode::FORBIDDEN,
+        "only the program's office or the admin"
+    );
+    let (s, b) = app
+        .put(
+            &path,
+            &office,
+            json!({"urgent": {"accept_hours": 5, "report_hours": 2},
+                   "routine": {"accept_hours": 8, "report_hours": 72}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    let (s, b) = app.put(&path, &office, targets).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(
+        app.get(&path, &office).await.1["urgent"]["accept_hours"],
+        1.0
+    );
+
+    let clinician = app.token("clinician-r").await;
+    let c = request(&app, &w, &clinician).await;
+    assert_eq!(c["program_id"], w.program_a.as_str());
+    let at = |field: &str| {
+        chrono::DateTime::parse_from_rfc3339(c[field].as_str().expect(field)).expect(field)
+    };
+    assert_eq!(
+        (at("accept_due_at") - at("requested_at")).num_minutes(),
+        60,
+        "urgent: accepted within the program's 1 h"
+    );
+    assert_eq!((at("report_due_at") - at("requested_at")).num_hours(), 12);
+    let id = c["id"].as_str().expect("id");
+
+    // Not overdue yet; once its deadline has passed it is, in the list and its count.
+    let (_, list) = app
+        .get("/api/v1/consultations?overdue=true", &clinician)
+        .await;
+    assert_eq!(list["total"], 0);
+    sqlx::query(
+        "UPDATE consultations SET accept_due_at = '2020-01-01T00:00:00.000Z' WHERE id = $1",
+    )
+    .bind(id)
+    .execute(app.db.pool())
+    .await
+    .expect("move the deadline");
+    let (_, list) = app
+        .get("/api/v1/consultations?overdue=true&per_page=1", &clinician)
+        .await;
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["items"][0]["overdue"], true);
+
+    let (s, figures) = app
+        .get(
+            &format!("/api/v1/consultations/figures?program={}", w.program_a),
+            &office,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{figures}");
+    assert_eq!(figures["total"], 1);
+    assert_eq!(figures["by_type"]["mdt"], 1);
+    assert_eq!(figures["urgent"], 1);
+    assert_eq!(figures["overdue"], 1);
+    let text = figures.to_string();
+    assert!(
+        !text.contains("王") && !text.contains("胸痛"),
+        "figures carry no patient details: {text}"
+    );
+    let (s, _) = app
+        .get(
+            &format!("/api/v1/consultations/figures?program={}", w.program_b),
+            &office,
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "another program's figures");
+    let (s, _) = app.get("/api/v1/consultations/figures", &clinician).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+}

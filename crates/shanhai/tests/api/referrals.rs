@@ -25,6 +25,11 @@ async fn a_patient_is_referred_up_arrives_is_treated_and_comes_back_down() {
     let id = r["id"].as_str().expect("id").to_string();
     assert_eq!(r["leaves_region"], true, "包头 → 上海 leaves the province");
     assert_eq!(r["patient_name_masked"], "李**");
+    assert_eq!(
+        r["program_id"],
+        w.program_a.as_str(),
+        "the pairing's program"
+    );
 
     let path = |a: &str| format!("/api/v1/referrals/{id}/{a}");
     assert_eq!(
@@ -99,4 +104,38 @@ async fn a_patient_is_referred_up_arrives_is_treated_and_comes_back_down() {
             .0,
         StatusCode::FORBIDDEN
     );
+}
+
+#[tokio::test]
+async fn a_referral_names_the_clinic_session_or_consultation_it_came_from() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let clinician = app.token("clinician-r").await;
+    let before = app.count("referrals").await;
+    for field in ["clinic_session_id", "consultation_id"] {
+        let (s, b) = app
+            .post(
+                "/api/v1/referrals",
+                &clinician,
+                json!({"direction": "up", "urgency": "routine", "to_institution_id": w.donor,
+                       "patient": {"name": "李桂兰", "sex": "female", "age": 58}, "reason": "义诊发现肺部占位",
+                       field: "0190b2a4-0000-7000-8000-000000000000"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+        assert_eq!(b["error"]["field"], field);
+    }
+    assert_eq!(app.count("referrals").await, before, "nothing written");
+    let consultation = crate::consultations::request(&app, &w, &clinician).await;
+    let (s, r) = app
+        .post(
+            "/api/v1/referrals",
+            &clinician,
+            json!({"direction": "up", "urgency": "urgent", "to_institution_id": w.donor,
+                   "patient": {"name": "李桂兰", "sex": "female", "age": 58}, "reason": "会诊建议上转",
+                   "consultation_id": consultation["id"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    assert_eq!(r["consultation_id"], consultation["id"]);
 }
