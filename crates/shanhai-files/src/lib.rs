@@ -8,4 +8,7 @@ pub mod synthetic;
 pub mod upload;
 
 pub use store::{FileStore, S3Config, StoreError};
-pub use upload::{Inspected, Received, Receiver, Refused, UploadError, inspect};
+pub use upload::{
+    IngestError, Inspected, Received, Receiver, Refused, Stored, UploadError, inspect,
+    receive_bytes, store_received,
+};

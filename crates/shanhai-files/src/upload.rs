@@ -177,6 +177,82 @@ pub fn inspect(
     }
 }
 
+/// An accepted upload, stored under its checksum (and its preview next to it).
+#[derive(Debug)]
+pub struct Stored {
+    pub file_name: String,
+    pub content_type: &'static str,
+    pub kind: AttachmentKind,
+    pub size: u64,
+    pub sha256: String,
+    pub storage_key: String,
+    pub dicom: Option<DicomSummary>,
+    pub preview_key: Option<String>,
+    pub preview_error: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("refused: {0:?}")]
+    Refused(Refused),
+    #[error(transparent)]
+    Store(#[from] crate::StoreError),
+    #[error("inspection failed: {0}")]
+    Task(String),
+}
+
+/// Recognises a received upload (in a blocking task: DICOM parsing and rendering are CPU work)
+/// and stores it and its preview, content-addressed: the same file uploaded twice is kept once.
+pub async fn store_received(
+    files: &crate::FileStore,
+    received: Received,
+    file_name: String,
+    declared_type: Option<String>,
+) -> Result<Stored, IngestError> {
+    let name = file_name.clone();
+    let (received, inspected) = tokio::task::spawn_blocking(move || {
+        let inspected = inspect(&received, &name, declared_type.as_deref());
+        (received, inspected)
+    })
+    .await
+    .map_err(|e| IngestError::Task(e.to_string()))?;
+    let inspected = inspected.map_err(IngestError::Refused)?;
+    let storage_key = format!("attachments/{}", received.sha256);
+    if !files.exists(&storage_key).await? {
+        files.put_file(&storage_key, &received.path).await?;
+    }
+    let preview_key = match inspected.preview_png {
+        Some(png) => {
+            let key = format!("previews/{}.png", received.sha256);
+            files.put_bytes(&key, png).await?;
+            Some(key)
+        }
+        None => None,
+    };
+    Ok(Stored {
+        file_name,
+        content_type: inspected.content_type,
+        kind: inspected.kind,
+        size: received.size,
+        sha256: received.sha256.clone(),
+        storage_key,
+        dicom: inspected.dicom,
+        preview_key,
+        preview_error: inspected.preview_error,
+    })
+}
+
+/// Receives bytes already in memory (demo data, tools) as an upload.
+pub async fn receive_bytes(
+    scratch: &Path,
+    bytes: &[u8],
+    limit: u64,
+) -> Result<Received, UploadError> {
+    let mut receiver = Receiver::new(scratch, limit).await?;
+    receiver.write(bytes).await?;
+    receiver.finish().await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

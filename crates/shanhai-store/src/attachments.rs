@@ -24,6 +24,22 @@ pub struct NewAttachment {
     pub preview_error: Option<String>,
 }
 
+impl From<shanhai_files::Stored> for NewAttachment {
+    fn from(s: shanhai_files::Stored) -> NewAttachment {
+        NewAttachment {
+            file_name: s.file_name,
+            content_type: s.content_type.to_string(),
+            kind: s.kind,
+            size: i64::try_from(s.size).unwrap_or(i64::MAX),
+            sha256: s.sha256,
+            storage_key: s.storage_key,
+            dicom: s.dicom,
+            preview_key: s.preview_key,
+            preview_error: s.preview_error,
+        }
+    }
+}
+
 /// Where an attachment's bytes and preview are kept.
 #[derive(Debug, Clone)]
 pub struct StoredKeys {

@@ -16,7 +16,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use shanhai_domain::Invalid;
 use shanhai_domain::consultations::{Attachment, AttachmentKind, ConsultationState, DicomSummary};
-use shanhai_files::{Receiver, Refused, UploadError};
+use shanhai_files::{IngestError, Receiver, Refused, UploadError};
 use shanhai_store::attachments::{self, NewAttachment, StoredKeys};
 use shanhai_store::audit::Actor;
 use shanhai_store::consultations;
@@ -112,46 +112,14 @@ pub async fn receive(
         receiver.write(&chunk).await.map_err(upload_error)?;
     }
     let received = receiver.finish().await.map_err(upload_error)?;
-    let name = file_name.clone();
-    let (received, inspected) = tokio::task::spawn_blocking(move || {
-        let inspected = shanhai_files::inspect(&received, &name, declared.as_deref());
-        (received, inspected)
-    })
-    .await
-    .map_err(|e| ApiError::from(std::io::Error::other(e.to_string())))?;
-    let inspected = inspected.map_err(refused)?;
-    let key = format!("attachments/{}", received.sha256);
-    if !state.files.exists(&key).await.map_err(storage_error)? {
-        state
-            .files
-            .put_file(&key, &received.path)
-            .await
-            .map_err(storage_error)?;
-    }
-    let preview_key = match inspected.preview_png {
-        Some(png) => {
-            let preview_key = format!("previews/{}.png", received.sha256);
-            state
-                .files
-                .put_bytes(&preview_key, png)
-                .await
-                .map_err(storage_error)?;
-            Some(preview_key)
-        }
-        None => None,
-    };
-    let new = NewAttachment {
-        file_name,
-        content_type: inspected.content_type.to_string(),
-        kind: inspected.kind,
-        size: i64::try_from(received.size).unwrap_or(i64::MAX),
-        sha256: received.sha256.clone(),
-        storage_key: key,
-        dicom: inspected.dicom,
-        preview_key,
-        preview_error: inspected.preview_error,
-    };
-    drop(received);
+    let stored = shanhai_files::store_received(&state.files, received, file_name, declared)
+        .await
+        .map_err(|e| match e {
+            IngestError::Refused(r) => refused(r),
+            IngestError::Store(e) => storage_error(e),
+            IngestError::Task(e) => ApiError::from(std::io::Error::other(e)),
+        })?;
+    let new = NewAttachment::from(stored);
     Ok(attachments::create(&state.db, actor, uploader_name, consultation_id, &new).await?)
 }
 
