@@ -5,6 +5,7 @@
 //! Later capabilities extend the demo by adding a step to [`load`] that works from the
 //! [`Loaded`] keys.
 
+mod capacity;
 mod dispatch;
 mod people;
 
@@ -97,6 +98,8 @@ pub struct Loaded {
     pub assignments: usize,
     pub clinic_sessions: usize,
     pub bookings: usize,
+    /// Capacity-building records (training, techniques, regulations, funding…).
+    pub capacity_records: usize,
 }
 
 /// A demo account to print after loading.
@@ -308,6 +311,17 @@ pub async fn load(db: &Db, cipher: &PatientCipher) -> Result<Outcome> {
     loaded.assignments = summary.assignments;
     loaded.clinic_sessions = summary.sessions;
     loaded.bookings = summary.bookings;
+    loaded.capacity_records = capacity::load(
+        &mut tx,
+        &actor,
+        &capacity::Registry {
+            programs: &loaded.programs,
+            institutions: &loaded.institutions,
+            pairings: &demo_pairings,
+        },
+    )
+    .await?
+    .records;
 
     for account in ACCOUNTS {
         let (program_id, institution_id) = match account.role {

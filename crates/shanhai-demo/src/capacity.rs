@@ -1,0 +1,815 @@
+//! Demo capacity building at the scale the seed articles report: what stayed behind.
+//!
+//! | program | what the article says | what is generated |
+//! |---|---|---|
+//! | 京蒙 | 师带徒 615, 团队带团队 88, 远程教学 171, 教学查房 ≈200, 疑难病例讨论 170, 学术讲座 223, 1051 new techniques, ≈1000 regulations, 92 new specialties | the same counts (615 apprentices under 205 mentorships) |
+//! | 豫哈 | 120+ new techniques, 30 filling regional gaps, 8 名医工作室, 2 中原学者工作站, 4 alliances, 首考通过率 20%→92% | 124 techniques (30 gap claims), 10 workstations, 4 alliances, pass rates 2015–2024 |
+//! | 沪滇 | 143 regulations, 49 workstations, 师带徒 116, 8300万 funding with the items listed | the same, funding items summing to exactly 83,000,000.00 yuan, the equipment listed |
+//! | 宁德 | 105 new techniques, 40 from Shanghai experts | 105 techniques, 40 naming a 上海市第一人民医院 expert |
+
+use crate::dispatch::DemoPairing;
+use chrono::{Datelike, Months, NaiveDate};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use shanhai_domain::capacity::*;
+use shanhai_store::audit::Actor;
+use shanhai_store::capacity::{self as store, *};
+use shanhai_store::query::{self, text};
+use shanhai_store::{Result, StoreError};
+use sqlx::AnyConnection;
+use std::collections::HashMap;
+
+/// What the capacity demo needs from the registry part.
+pub struct Registry<'a> {
+    pub programs: &'a HashMap<String, String>,
+    pub institutions: &'a HashMap<String, String>,
+    pub pairings: &'a [DemoPairing],
+}
+
+const TECHNIQUES: &[(&str, &str, Option<i64>)] = &[
+    ("经皮冠状动脉介入治疗（PCI）", "03.04", Some(4)),
+    ("冠状动脉血管内超声（IVUS）", "03.04", Some(3)),
+    ("永久起搏器植入术", "03.04", Some(3)),
+    ("射频消融术治疗房颤", "03.04", Some(4)),
+    ("体外膜肺氧合（ECMO）", "03.04", Some(4)),
+    ("脑动脉瘤介入栓塞术", "04.02", Some(4)),
+    ("急性脑梗死机械取栓术", "04.02", Some(4)),
+    ("神经内镜下经鼻蝶垂体瘤切除术", "04.02", Some(4)),
+    ("腹腔镜下胰十二指肠切除术", "04.01", Some(4)),
+    ("腹腔镜下肝癌切除术", "04.01", Some(4)),
+    ("腹腔镜下结直肠癌根治术", "04.01", Some(3)),
+    ("经内镜逆行胰胆管造影（ERCP）", "03.01", Some(3)),
+    ("内镜黏膜下剥离术（ESD）", "03.01", Some(3)),
+    ("胸腔镜下肺叶切除术", "04.04", Some(4)),
+    ("单孔胸腔镜肺结节切除术", "04.04", Some(3)),
+    ("全髋关节置换术", "04.05", Some(4)),
+    ("关节镜下前交叉韧带重建术", "04.05", Some(3)),
+    ("经皮椎间孔镜髓核摘除术", "04.05", Some(3)),
+    ("经尿道前列腺等离子电切术", "04.03", Some(3)),
+    ("输尿管软镜钬激光碎石术", "04.03", Some(3)),
+    ("宫腹腔镜联合手术", "05.01", Some(3)),
+    ("新生儿呼吸机辅助通气", "07", None),
+    ("小儿先天性心脏病介入封堵术", "07", Some(4)),
+    ("超声引导下神经阻滞麻醉", "26", Some(2)),
+    ("床旁连续性血液净化（CRRT）", "03.05", None),
+    ("超声引导下甲状腺结节射频消融", "04.01", Some(3)),
+    ("调强放射治疗（IMRT）", "32", None),
+    ("肿瘤多学科诊疗（MDT）门诊", "19", None),
+    ("数字减影血管造影（DSA）", "30", Some(2)),
+    ("经颅磁刺激治疗抑郁症", "15", None),
+    ("中医针刀松解术", "50", Some(2)),
+    ("冠脉CT血管成像（CTA）", "30", None),
+];
+
+const TEACHING_TOPICS: &[&str] = &[
+    "急性胸痛的鉴别诊断与处置",
+    "脑卒中绿色通道建设",
+    "围手术期血糖管理",
+    "危重症患者液体复苏",
+    "肿瘤患者疼痛规范化治疗",
+    "抗菌药物合理使用",
+    "院内感染防控要点",
+    "儿童重症肺炎诊治",
+    "高血压急症的处理",
+    "病历书写规范",
+];
+
+const REGULATION_AREAS: &[(&str, &[&str])] = &[
+    (
+        "医疗质量",
+        &[
+            "首诊负责制度",
+            "三级查房制度",
+            "会诊制度",
+            "疑难病例讨论制度",
+            "危急值报告制度",
+            "手术分级管理制度",
+            "术前讨论制度",
+            "死亡病例讨论制度",
+            "查对制度",
+            "病历管理制度",
+        ],
+    ),
+    (
+        "护理管理",
+        &[
+            "分级护理制度",
+            "护理交接班制度",
+            "护理不良事件报告制度",
+            "静脉治疗护理规范",
+        ],
+    ),
+    (
+        "院感防控",
+        &["手卫生管理制度", "多重耐药菌感染防控制度", "消毒隔离制度"],
+    ),
+    (
+        "行政管理",
+        &[
+            "绩效考核分配制度",
+            "科室主任目标责任制",
+            "医疗设备采购管理制度",
+            "人才引进与培养管理办法",
+        ],
+    ),
+    ("药事管理", &["处方点评制度", "临床合理用药管理制度"]),
+];
+
+const NEW_SPECIALTIES: &[&str] = &[
+    "疼痛科",
+    "康复医学科",
+    "睡眠医学中心",
+    "胸痛中心",
+    "卒中中心",
+    "创伤中心",
+    "呼吸与危重症医学科",
+    "老年医学科",
+    "心理咨询门诊",
+    "血液净化中心",
+    "日间手术中心",
+    "肿瘤放疗科",
+];
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
+}
+
+fn missing(what: &str, key: &str) -> StoreError {
+    StoreError::Other(format!("demo capacity: unknown {what} {key}"))
+}
+
+fn invalid(what: &str, e: shanhai_domain::Invalid) -> StoreError {
+    StoreError::Other(format!("demo capacity {what}: {} {}", e.field, e.key))
+}
+
+/// A day within `[from, to]`.
+fn day_between(rng: &mut StdRng, from: NaiveDate, to: NaiveDate) -> NaiveDate {
+    let span = (to - from).num_days().max(0);
+    from + chrono::Duration::days(rng.gen_range(0..=span))
+}
+
+/// One program's recipients, their donors, and the staff on either side.
+struct Side {
+    program_id: String,
+    /// (recipient id, its donors' ids, pairing ids)
+    recipients: Vec<(String, Vec<String>, Vec<String>)>,
+    staff: HashMap<String, Vec<String>>,
+}
+
+async fn staff_of(conn: &mut AnyConnection, institution_id: &str) -> Result<Vec<String>> {
+    let rows = query::sql_with(
+        "SELECT id FROM people WHERE institution_id = $1 ORDER BY id".into(),
+        vec![institution_id.into()],
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(|r| text(r, "id")).collect()
+}
+
+async fn side(conn: &mut AnyConnection, reg: &Registry<'_>, program: &str) -> Result<Side> {
+    let program_id = reg
+        .programs
+        .get(program)
+        .cloned()
+        .ok_or_else(|| missing("program", program))?;
+    let inst = |key: &str| {
+        reg.institutions
+            .get(key)
+            .cloned()
+            .ok_or_else(|| missing("institution", key))
+    };
+    let mut recipients: Vec<(String, Vec<String>, Vec<String>)> = Vec::new();
+    let mut staff = HashMap::new();
+    for p in reg.pairings.iter().filter(|p| p.program == program) {
+        let (r, dn) = (inst(&p.recipient)?, inst(&p.donor)?);
+        for i in [&r, &dn] {
+            if !staff.contains_key(i) {
+                staff.insert(i.clone(), staff_of(conn, i).await?);
+            }
+        }
+        match recipients.iter_mut().find(|(id, _, _)| *id == r) {
+            Some((_, donors, pairings)) => {
+                donors.push(dn);
+                pairings.push(p.id.clone());
+            }
+            None => recipients.push((r, vec![dn], vec![p.id.clone()])),
+        }
+    }
+    Ok(Side {
+        program_id,
+        recipients,
+        staff,
+    })
+}
+
+impl Side {
+    fn recipient(&self, k: usize) -> &(String, Vec<String>, Vec<String>) {
+        &self.recipients[k % self.recipients.len()]
+    }
+
+    fn person(&self, institution: &str, k: usize) -> Option<String> {
+        self.staff
+            .get(institution)
+            .filter(|s| !s.is_empty())
+            .map(|s| s[k % s.len()].clone())
+    }
+}
+
+#[derive(Default)]
+pub struct Summary {
+    pub records: usize,
+}
+
+struct Writer<'a> {
+    conn: &'a mut AnyConnection,
+    actor: &'a Actor,
+    rng: StdRng,
+    records: usize,
+}
+
+impl Writer<'_> {
+    async fn teaching(
+        &mut self,
+        side: &Side,
+        kind: TeachingKind,
+        n: usize,
+        from: &str,
+    ) -> Result<()> {
+        let (from, to) = (d(from), shanhai_store::today());
+        for k in 0..n {
+            let (recipient, donors, _) = side.recipient(k);
+            let host = side.person(&donors[k % donors.len()], k);
+            let local: Vec<String> = (0..3)
+                .filter_map(|j| side.person(recipient, k * 3 + j))
+                .collect();
+            let online = kind == TeachingKind::RemoteTeaching;
+            let input = TeachingActivityInput {
+                program_id: Some(side.program_id.clone()),
+                institution_id: recipient.clone(),
+                department_id: None,
+                kind: kind.code().into(),
+                held_on: day_between(&mut self.rng, from, to).to_string(),
+                host_id: host,
+                place: (!online).then(|| "示教室".to_string()),
+                online,
+                topic: TEACHING_TOPICS[k % TEACHING_TOPICS.len()].into(),
+                duration_minutes: [60, 90, 120][k % 3],
+                attendance: Some(self.rng.gen_range(12..60)),
+                attendee_ids: local,
+            };
+            let new = input.parse().map_err(|e| invalid("teaching", e))?;
+            store::create_on::<TeachingActivities>(self.conn, self.actor, &new).await?;
+            self.records += 1;
+        }
+        Ok(())
+    }
+
+    /// `n` techniques over the program's recipients; the first `gaps` claim a regional gap and
+    /// the first `by_expert` name an introducing expert of the pairing.
+    async fn techniques(
+        &mut self,
+        side: &Side,
+        n: usize,
+        gaps: usize,
+        by_expert: usize,
+        from: &str,
+    ) -> Result<()> {
+        let (from, to) = (d(from), shanhai_store::today());
+        let gap_levels = [GapLevel::County, GapLevel::City, GapLevel::Province];
+        for k in 0..n {
+            let (recipient, donors, pairings) = side.recipient(k);
+            let (name, specialty, grade) = TECHNIQUES[k % TECHNIQUES.len()];
+            let name = name.to_string();
+            let expert = (k < by_expert)
+                .then(|| side.person(&donors[k % donors.len()], k))
+                .flatten();
+            let introduced_on = day_between(&mut self.rng, from, to);
+            let input = TechniqueInput {
+                program_id: Some(side.program_id.clone()),
+                institution_id: recipient.clone(),
+                department_id: None,
+                name,
+                specialty_code: specialty.into(),
+                surgical_grade: grade,
+                gap_level: (k < gaps).then(|| gap_levels[k % 3].code().to_string()),
+                pairing_id: expert
+                    .as_ref()
+                    .map(|_| pairings[k % pairings.len()].clone()),
+                expert_id: expert.clone(),
+                introduced_on: introduced_on.to_string(),
+                description: None,
+            };
+            let new = input.parse().map_err(|e| invalid("technique", e))?;
+            let (t, _) = create_technique_on(self.conn, self.actor, &new).await?;
+            self.records += 1;
+            // Most techniques have gone some way: a demonstration, supervised cases, and for
+            // about half, independence after a local case.
+            let reach = self.rng.gen_range(0..10);
+            if reach >= 2 {
+                change_stage_on(
+                    self.conn,
+                    self.actor,
+                    &t.id,
+                    TechniqueStage::Demonstrated,
+                    None,
+                )
+                .await?;
+            }
+            if reach >= 4 {
+                let local = side
+                    .person(recipient, k)
+                    .ok_or_else(|| missing("staff", recipient))?;
+                let day = (introduced_on + chrono::Duration::days(self.rng.gen_range(7..60)))
+                    .min(to)
+                    .max(introduced_on);
+                let case = TechniqueCaseInput {
+                    performed_on: day.to_string(),
+                    operator_id: local,
+                    supervisor_id: expert.clone(),
+                    outcome: "success".into(),
+                    note: None,
+                }
+                .parse()
+                .map_err(|e| invalid("case", e))?;
+                record_case_on(self.conn, self.actor, &t.id, &case).await?;
+                change_stage_on(
+                    self.conn,
+                    self.actor,
+                    &t.id,
+                    TechniqueStage::Supervised,
+                    None,
+                )
+                .await?;
+                if reach >= 5 {
+                    change_stage_on(
+                        self.conn,
+                        self.actor,
+                        &t.id,
+                        TechniqueStage::Independent,
+                        None,
+                    )
+                    .await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn regulations(&mut self, side: &Side, n: usize, from: &str) -> Result<()> {
+        let (from, to) = (d(from), shanhai_store::today());
+        let all: Vec<(&str, &str)> = REGULATION_AREAS
+            .iter()
+            .flat_map(|(area, titles)| titles.iter().map(move |t| (*area, *t)))
+            .collect();
+        for k in 0..n {
+            let (recipient, _, _) = side.recipient(k);
+            let (area, title) = all[k % all.len()];
+            let round = k / all.len();
+            let title = if round == 0 {
+                title.to_string()
+            } else {
+                format!("{title}（{}年修订）", 2018 + round)
+            };
+            let new = RegulationInput {
+                program_id: Some(side.program_id.clone()),
+                institution_id: recipient.clone(),
+                title,
+                area: area.into(),
+                adopted_on: day_between(&mut self.rng, from, to).to_string(),
+            }
+            .parse()
+            .map_err(|e| invalid("regulation", e))?;
+            store::create_on::<Regulations>(self.conn, self.actor, &new).await?;
+            self.records += 1;
+        }
+        Ok(())
+    }
+
+    /// `apprentices` apprentices, three to a mentor per three-month term: a mentor who has
+    /// had a term takes the next one.
+    async fn mentorships(&mut self, side: &Side, apprentices: usize, from: &str) -> Result<()> {
+        let start = d(from);
+        let mut terms_taken: HashMap<String, u32> = HashMap::new();
+        let mut left = apprentices;
+        let mut k = 0;
+        while left > 0 {
+            let (recipient, donors, _) = side.recipient(k);
+            let donor = &donors[k % donors.len()];
+            let mentor = side
+                .person(donor, k)
+                .ok_or_else(|| missing("staff", donor))?;
+            let taken = terms_taken.entry(mentor.clone()).or_insert(0);
+            let term_start = start
+                .checked_add_months(Months::new(3 * *taken))
+                .unwrap_or(start);
+            *taken += 1;
+            let new = MentorshipInput {
+                program_id: Some(side.program_id.clone()),
+                institution_id: recipient.clone(),
+                department_id: None,
+                mentor_id: mentor,
+                term_start: term_start.to_string(),
+                term_end: None,
+                subject: Some(TEACHING_TOPICS[k % TEACHING_TOPICS.len()].into()),
+                evaluation: (term_start.year() < shanhai_store::today().year())
+                    .then(|| ["excellent", "good", "pass"][k % 3].to_string()),
+                evaluation_note: None,
+            }
+            .parse()
+            .map_err(|e| invalid("mentorship", e))?;
+            let m = create_mentorship_on(self.conn, self.actor, &new).await?;
+            self.records += 1;
+            let mut chosen: Vec<String> = Vec::new();
+            for j in 0..3 {
+                if let Some(p) = side.person(recipient, k * 3 + j)
+                    && !chosen.contains(&p)
+                {
+                    chosen.push(p);
+                }
+            }
+            for person_id in chosen.into_iter().take(left) {
+                let apprentice = NewApprentice {
+                    person_id,
+                    joined_on: None,
+                };
+                add_apprentice_on(self.conn, self.actor, &m.id, &apprentice).await?;
+                self.records += 1;
+                left -= 1;
+            }
+            k += 1;
+        }
+        Ok(())
+    }
+
+    async fn team_pairings(&mut self, side: &Side, n: usize, from: &str) -> Result<()> {
+        const TEAMS: &[&str] = &[
+            "心内科",
+            "神经内科",
+            "普外科",
+            "骨科",
+            "儿科",
+            "妇产科",
+            "麻醉科",
+            "重症医学科",
+        ];
+        for k in 0..n {
+            let (recipient, donors, _) = side.recipient(k);
+            let team = TEAMS[k % TEAMS.len()];
+            let new = TeamPairingInput {
+                program_id: Some(side.program_id.clone()),
+                institution_id: recipient.clone(),
+                department_id: None,
+                local_team: format!("{team}团队"),
+                donor_institution_id: donors[k % donors.len()].clone(),
+                donor_team: format!("{team}专家团队"),
+                start_date: day_between(&mut self.rng, d(from), shanhai_store::today()).to_string(),
+                end_date: None,
+            }
+            .parse()
+            .map_err(|e| invalid("team pairing", e))?;
+            store::create_on::<TeamPairings>(self.conn, self.actor, &new).await?;
+            self.records += 1;
+        }
+        Ok(())
+    }
+
+    async fn specialties(&mut self, side: &Side, n: usize, from: &str) -> Result<()> {
+        for k in 0..n {
+            let (recipient, _, _) = side.recipient(k);
+            let started = day_between(&mut self.rng, d(from), shanhai_store::today());
+            let done = started.checked_add_months(Months::new(12));
+            let accepted = done.filter(|d| *d <= shanhai_store::today());
+            let new = SpecialtyProjectInput {
+                program_id: Some(side.program_id.clone()),
+                institution_id: recipient.clone(),
+                department_id: None,
+                name: NEW_SPECIALTIES[k % NEW_SPECIALTIES.len()].into(),
+                level: "new".into(),
+                started_on: started.to_string(),
+                milestones: vec![Milestone {
+                    title: "完成科室设置与人员配备".into(),
+                    due_on: started
+                        .checked_add_months(Months::new(3))
+                        .unwrap_or(started)
+                        .to_string(),
+                    done_on: None,
+                }],
+                acceptance_result: accepted.map(|_| "passed".to_string()),
+                accepted_on: accepted.map(|d| d.to_string()),
+            }
+            .parse()
+            .map_err(|e| invalid("specialty", e))?;
+            store::create_on::<SpecialtyProjects>(self.conn, self.actor, &new).await?;
+            self.records += 1;
+        }
+        Ok(())
+    }
+
+    async fn workstations(
+        &mut self,
+        side: &Side,
+        kind: WorkstationKind,
+        names: &[String],
+        from: &str,
+    ) -> Result<()> {
+        for (k, name) in names.iter().enumerate() {
+            let (recipient, donors, _) = side.recipient(k);
+            let new = WorkstationInput {
+                program_id: Some(side.program_id.clone()),
+                institution_id: recipient.clone(),
+                department_id: None,
+                kind: kind.code().into(),
+                name: name.clone(),
+                lead_expert_id: side.person(&donors[k % donors.len()], k + 7),
+                opened_on: day_between(&mut self.rng, d(from), shanhai_store::today()).to_string(),
+                visits: self.rng.gen_range(4..40),
+            }
+            .parse()
+            .map_err(|e| invalid("workstation", e))?;
+            store::create_on::<Workstations>(self.conn, self.actor, &new).await?;
+            self.records += 1;
+        }
+        Ok(())
+    }
+}
+
+/// Recipient key, purpose, yuan, date.
+type Grant = (&'static str, &'static str, i64, &'static str);
+/// Recipient key, donor key, donor name, item, quantity, value in yuan, date.
+type Donation = (
+    &'static str,
+    Option<&'static str>,
+    &'static str,
+    &'static str,
+    i64,
+    i64,
+    &'static str,
+);
+
+fn ids<'a>(reg: &'a Registry<'_>, key: &str) -> Result<&'a String> {
+    reg.institutions
+        .get(key)
+        .ok_or_else(|| missing("institution", key))
+}
+
+pub async fn load(conn: &mut AnyConnection, actor: &Actor, reg: &Registry<'_>) -> Result<Summary> {
+    let started = std::time::Instant::now();
+    let mut w = Writer {
+        conn,
+        actor,
+        rng: StdRng::seed_from_u64(20_250_501),
+        records: 0,
+    };
+
+    // 京蒙协作“医疗倍增计划”
+    let jm = side(w.conn, reg, "jing-meng").await?;
+    w.mentorships(&jm, 615, "2023-03-01").await?;
+    w.team_pairings(&jm, 88, "2023-03-01").await?;
+    w.teaching(&jm, TeachingKind::RemoteTeaching, 171, "2023-03-01")
+        .await?;
+    w.teaching(&jm, TeachingKind::TeachingRound, 200, "2023-03-01")
+        .await?;
+    w.teaching(&jm, TeachingKind::CaseDiscussion, 170, "2023-03-01")
+        .await?;
+    w.teaching(&jm, TeachingKind::Lecture, 223, "2023-03-01")
+        .await?;
+    w.techniques(&jm, 1051, 0, 300, "2023-03-01").await?;
+    w.regulations(&jm, 1000, "2023-03-01").await?;
+    w.specialties(&jm, 92, "2023-03-01").await?;
+
+    // 河南省人民医院援疆（豫哈）
+    let yh = side(w.conn, reg, "yu-ha").await?;
+    w.techniques(&yh, 124, 30, 124, "2010-06-01").await?;
+    let studios: Vec<String> = [
+        "心血管",
+        "神经外科",
+        "消化",
+        "骨科",
+        "妇产",
+        "儿科",
+        "麻醉",
+        "影像",
+    ]
+    .iter()
+    .map(|s| format!("河南省人民医院{s}名医工作室"))
+    .collect();
+    w.workstations(&yh, WorkstationKind::Studio, &studios, "2016-01-01")
+        .await?;
+    let scholars = vec![
+        "中原学者工作站（心血管）".to_string(),
+        "中原学者工作站（神经医学）".to_string(),
+    ];
+    w.workstations(
+        &yh,
+        WorkstationKind::ExpertWorkstation,
+        &scholars,
+        "2018-01-01",
+    )
+    .await?;
+    let hongxing = ids(reg, "hm-hongxing")?.clone();
+    let henan = ids(reg, "hn-people")?.clone();
+    for (k, name) in [
+        "心血管专科联盟",
+        "神经专科联盟",
+        "急诊急救专科联盟",
+        "护理专科联盟",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let new = AllianceInput {
+            program_id: Some(yh.program_id.clone()),
+            institution_id: hongxing.clone(),
+            name: format!("红星医院{name}"),
+            specialty_code: None,
+            founded_on: format!("{}-05-01", 2019 + k),
+        }
+        .parse()
+        .map_err(|e| invalid("alliance", e))?;
+        let a = store::create_on::<Alliances>(w.conn, w.actor, &new).await?;
+        add_member_on(w.conn, w.actor, &a.id, &henan, new.founded_on).await?;
+        w.records += 2;
+    }
+    // 执业医师资格考试首考通过率 20% → 92%.
+    for (year, passed) in [(2015, 5), (2018, 11), (2021, 17), (2024, 23)] {
+        let new = TrainingKpiInput {
+            program_id: Some(yh.program_id.clone()),
+            institution_id: hongxing.clone(),
+            indicator: "licensing-first-pass".into(),
+            year,
+            candidates: 25,
+            passed,
+        }
+        .parse()
+        .map_err(|e| invalid("kpi", e))?;
+        store::create_on::<TrainingKpis>(w.conn, w.actor, &new).await?;
+        w.records += 1;
+    }
+
+    // 沪滇东西部医疗协作
+    let hd = side(w.conn, reg, "hu-dian").await?;
+    w.regulations(&hd, 143, "2021-03-01").await?;
+    const STATION_FIELDS: &[&str] = &[
+        "心血管",
+        "神经",
+        "消化",
+        "呼吸",
+        "骨科",
+        "儿科",
+        "妇产",
+        "肿瘤",
+        "急诊",
+    ];
+    let stations: Vec<String> = (0..49)
+        .map(|k| {
+            let field = STATION_FIELDS[k % STATION_FIELDS.len()];
+            format!(
+                "上海{field}专家工作站（第{}站）",
+                k / STATION_FIELDS.len() + 1
+            )
+        })
+        .collect();
+    w.workstations(
+        &hd,
+        WorkstationKind::ExpertWorkstation,
+        &stations,
+        "2021-03-01",
+    )
+    .await?;
+    w.mentorships(&hd, 116, "2021-06-01").await?;
+    let funding: &[Grant] = &[
+        (
+            "zt-hc",
+            "建设覆盖全市的定制化“全球影像”医疗云服务平台",
+            12_000_000,
+            "2022-03-15",
+        ),
+        (
+            "zt-yanjin",
+            "新建盐津县人民医院科研综合楼",
+            22_000_000,
+            "2022-06-01",
+        ),
+        (
+            "zt-jingan-thc",
+            "大关县靖安镇卫生院设施设备建设",
+            10_000_000,
+            "2022-09-01",
+        ),
+        (
+            "zt-daguan",
+            "大关县人民医院心电图中心改造建设",
+            5_000_000,
+            "2023-03-01",
+        ),
+        (
+            "zt-suijiang-tcm",
+            "绥江县中医院呼吸专科诊疗中心改造建设",
+            3_400_000,
+            "2023-03-01",
+        ),
+        ("zt-yanjin", "购买免费检测试剂", 2_160_000, "2023-05-10"),
+        (
+            "zt-hc",
+            "购置负压救护车4台（昭阳、镇雄、彝良、威信）",
+            1_400_000,
+            "2023-08-01",
+        ),
+        (
+            "zt-yiliang",
+            "基层医疗机构基础设施改善",
+            9_000_000,
+            "2023-10-01",
+        ),
+        (
+            "zt-daguan",
+            "基层医疗机构基础设施改善",
+            8_000_000,
+            "2024-03-01",
+        ),
+        ("zt-dianbei", "人才培养与远程医疗", 6_037_512, "2024-06-01"),
+        (
+            "zt-yiliang-2nd",
+            "区域检验中心运行",
+            4_002_488,
+            "2024-09-01",
+        ),
+    ];
+    let mut funded = 0;
+    for (key, purpose, yuan, on) in funding {
+        let new = FundingItemInput {
+            program_id: Some(hd.program_id.clone()),
+            institution_id: ids(reg, key)?.clone(),
+            amount_fen: Some(yuan * 100),
+            amount_yuan: None,
+            source: "上海市东西部协作资金".into(),
+            purpose: (*purpose).into(),
+            granted_on: (*on).into(),
+        }
+        .parse()
+        .map_err(|e| invalid("funding", e))?;
+        store::create_on::<FundingItems>(w.conn, w.actor, &new).await?;
+        funded += yuan;
+        w.records += 1;
+    }
+    debug_assert_eq!(funded, 83_000_000);
+    let equipment: &[Donation] = &[
+        (
+            "zt-yiliang-2nd",
+            None,
+            "上海市东西部协作",
+            "区域检验中心医疗设备",
+            1,
+            6_000_000,
+            "2022-11-01",
+        ),
+        (
+            "zt-yanjin",
+            None,
+            "上海市东西部协作",
+            "彩色超声诊断仪",
+            3,
+            6_730_000,
+            "2023-05-10",
+        ),
+        (
+            "zt-daguan",
+            Some("sh-minhang"),
+            "上海澳华内镜股份有限公司",
+            "全高清光通内镜设备",
+            1,
+            820_000,
+            "2024-04-17",
+        ),
+    ];
+    for (key, donor, donor_name, item, quantity, yuan, on) in equipment {
+        let new = EquipmentDonationInput {
+            program_id: Some(hd.program_id.clone()),
+            institution_id: ids(reg, key)?.clone(),
+            donor_institution_id: donor.map(|k| ids(reg, k).cloned()).transpose()?,
+            donor_name: Some((*donor_name).into()),
+            item: (*item).into(),
+            quantity: *quantity,
+            value_fen: Some(yuan * 100),
+            value_yuan: None,
+            donated_on: (*on).into(),
+        }
+        .parse()
+        .map_err(|e| invalid("equipment", e))?;
+        store::create_on::<EquipmentDonations>(w.conn, w.actor, &new).await?;
+        w.records += 1;
+    }
+
+    // 福建省级区域医疗中心（宁德）: 105 techniques, 40 introduced by 上海市第一人民医院 experts.
+    let mut nd = side(w.conn, reg, "min-regional").await?;
+    let ningde = ids(reg, "nd-hospital")?.clone();
+    nd.recipients.retain(|(r, _, _)| *r == ningde);
+    w.techniques(&nd, 105, 0, 40, "2023-09-01").await?;
+
+    tracing::info!(
+        records = w.records,
+        total_ms = started.elapsed().as_millis() as u64,
+        "demo capacity building loaded"
+    );
+    Ok(Summary { records: w.records })
+}
