@@ -1060,6 +1060,20 @@ async function referralBoard(page, ctx) {
   step("河南省人民医院's coordinator finds it on the board, accepts it and confirms arrival");
   await ctx.clearCookies();
   await login(page, 'coord-donor');
+
+  step("the coordinator registers a webhook for the hospital's HIS (a short secret is refused first)");
+  await visit(page, '/webhooks');
+  const hookUrl = `http://127.0.0.1:9/his-${Date.now()}`;
+  await page.fill('[data-testid=webhook-form] input[name=url]', hookUrl);
+  await page.fill('[data-testid=webhook-form] input[name=secret]', 'short-secret-15');
+  await page.$eval('[data-testid=webhook-form] input[name=secret]', (el) => el.removeAttribute('minlength'));
+  const refusedHook = await submit(page, '[data-testid=webhook-form]');
+  assertEq(refusedHook.status(), 422, 'status for a short secret');
+  await page.locator('[data-testid=error-secret]').waitFor({ state: 'visible' });
+  await page.fill('[data-testid=webhook-form] input[name=secret]', 'a-long-enough-shared-secret');
+  await submit(page, '[data-testid=webhook-form]');
+  await page.locator('[data-testid=webhook-row]', { hasText: hookUrl }).waitFor({ state: 'visible' });
+
   await visit(page, '/referrals?direction=up');
   const card = page.locator(`[data-testid=board-col][data-state=created] [data-testid=referral-card][data-id="${id}"]`);
   await card.waitFor({ state: 'visible' });
@@ -1071,6 +1085,12 @@ async function referralBoard(page, ctx) {
   await clickAndWait(page, '[data-testid=action-arrive]');
   assertEq(await stateText(page, 'referral-state'), '患者已到达', 'after arrival');
   await shot(page, 'referral-arrived-receiver');
+
+  step('the webhook page lists the events queued for the HIS (its receiver is down: retrying)');
+  await visit(page, '/webhooks');
+  const queued = await page.locator('[data-testid=deliveries-table] tbody tr').count();
+  assert(queued >= 2, `deliveries listed: ${queued}`);
+  await shot(page, 'webhooks');
 
   step('the sender sees the arrival notice, and the card in the arrived column');
   await ctx.clearCookies();

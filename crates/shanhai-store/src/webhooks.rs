@@ -69,6 +69,10 @@ pub async fn create(
     Ok(created)
 }
 
+pub async fn get(db: &Db, id: &str) -> Result<Webhook> {
+    record::get::<Webhooks>(db, id).await
+}
+
 pub async fn list(db: &Db, institution_id: Option<&str>) -> Result<Vec<Webhook>> {
     let mut filter = query::Filter::default();
     filter.eq("institution_id", institution_id);
@@ -246,6 +250,55 @@ pub async fn outbox(db: &Db) -> Result<Vec<(String, i64, Option<String>, Option<
                 opt_text(r, "delivered_at")?,
                 opt_text(r, "last_error")?,
             ))
+        })
+        .collect()
+}
+
+/// One event queued for a webhook, as its owner sees it (no payload, no secret).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DeliveryRecord {
+    pub id: String,
+    pub webhook_id: String,
+    pub event: String,
+    pub attempts: i64,
+    pub created_at: String,
+    /// When the receiver accepted it; `None` while it is still being retried.
+    pub delivered_at: Option<String>,
+    pub next_attempt_at: String,
+    pub last_error: Option<String>,
+}
+
+/// The most recent deliveries to these webhooks, newest first.
+pub async fn recent_deliveries(
+    db: &Db,
+    webhook_ids: &std::collections::BTreeSet<String>,
+    limit: i64,
+) -> Result<Vec<DeliveryRecord>> {
+    let mut filter = query::Filter::default();
+    filter.within("webhook_id", webhook_ids);
+    let rows = query::sql_with(
+        format!(
+            "SELECT id, webhook_id, event, attempts, created_at, delivered_at, next_attempt_at, \
+             last_error FROM webhook_outbox{} ORDER BY created_at DESC, id LIMIT {}",
+            filter.sql(),
+            limit.clamp(1, 500)
+        ),
+        filter.args.clone(),
+    )
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(DeliveryRecord {
+                id: text(r, "id")?,
+                webhook_id: text(r, "webhook_id")?,
+                event: text(r, "event")?,
+                attempts: int(r, "attempts")?,
+                created_at: text(r, "created_at")?,
+                delivered_at: opt_text(r, "delivered_at")?,
+                next_attempt_at: text(r, "next_attempt_at")?,
+                last_error: opt_text(r, "last_error")?,
+            })
         })
         .collect()
 }

@@ -1,6 +1,6 @@
 //! Webhooks for other systems: registration and the delivery worker.
 
-use super::{ApiQuery, JsonBody};
+use super::{ApiQuery, IdPath, JsonBody, allow};
 use crate::AppState;
 use crate::auth::{AccessFacts, Caller};
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -12,20 +12,23 @@ use hmac::{Hmac, Mac};
 use serde::Deserialize;
 use sha2::Sha256;
 use shanhai_domain::Invalid;
+use shanhai_domain::access::Principal;
 use shanhai_store::Db;
-use shanhai_store::webhooks::{self, Delivery, Webhook};
+use shanhai_store::webhooks::{self, Delivery, DeliveryRecord, Webhook};
 use std::time::Duration;
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(list_webhooks, create_webhook),
-    components(schemas(Webhook, WebhookInput))
+    paths(list_webhooks, create_webhook, list_deliveries),
+    components(schemas(Webhook, WebhookInput, DeliveryRecord))
 )]
 pub struct WebhooksApi;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/webhooks", get(list_webhooks).post(create_webhook))
+    Router::new()
+        .route("/api/v1/webhooks", get(list_webhooks).post(create_webhook))
+        .route("/api/v1/webhooks/{id}/deliveries", get(list_deliveries))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -40,14 +43,29 @@ pub struct WebhookInput {
 
 async fn may_manage(state: &AppState, caller: &Caller, institution_id: &str) -> ApiResult<()> {
     let facts = AccessFacts::load(state).await?;
-    if caller
-        .principal
-        .can_run_clinics(facts.access(&caller.principal, institution_id))
+    allow(manages(&facts, &caller.principal, institution_id))
+}
+
+/// Whoever manages an institution's data manages its webhooks. The pages use it too.
+pub fn manages(facts: &AccessFacts, principal: &Principal, institution_id: &str) -> bool {
+    principal.can_run_clinics(facts.access(principal, institution_id))
+}
+
+/// The receiving URL and the shared secret, checked: `http(s)://`, no spaces, at most 500
+/// characters; a secret of 16–200 characters.
+pub fn checked_target(url: &str, secret: &str) -> ApiResult<(String, String)> {
+    let url = url.trim();
+    if !(url.starts_with("http://") || url.starts_with("https://"))
+        || url.len() > 500
+        || url.chars().any(char::is_whitespace)
     {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden())
+        return Err(Invalid::new("url", "error.webhook_url").into());
     }
+    let secret = secret.trim();
+    if !(16..=200).contains(&secret.chars().count()) {
+        return Err(Invalid::new("secret", "error.webhook_secret").into());
+    }
+    Ok((url.to_string(), secret.to_string()))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -91,20 +109,28 @@ async fn create_webhook(
     let input: WebhookInput = body.parse()?;
     let institution = shanhai_domain::validate::reference("institution_id", &input.institution_id)?;
     may_manage(&state, &caller, &institution).await?;
-    let url = input.url.trim();
-    if !(url.starts_with("http://") || url.starts_with("https://"))
-        || url.len() > 500
-        || url.chars().any(char::is_whitespace)
-    {
-        return Err(Invalid::new("url", "error.webhook_url").into());
-    }
-    let secret = input.secret.trim();
-    if !(16..=200).contains(&secret.chars().count()) {
-        return Err(Invalid::new("secret", "error.webhook_secret").into());
-    }
+    let (url, secret) = checked_target(&input.url, &input.secret)?;
     Ok((
         StatusCode::CREATED,
-        Json(webhooks::create(&state.db, &caller.actor(), &institution, url, secret).await?),
+        Json(webhooks::create(&state.db, &caller.actor(), &institution, &url, &secret).await?),
+    ))
+}
+
+/// The webhook's most recent deliveries (at most 50, newest first): event, attempts, when it
+/// was delivered or why the last attempt failed. No payloads.
+#[utoipa::path(get, path = "/api/v1/webhooks/{id}/deliveries", tag = "webhooks", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = Vec<DeliveryRecord>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn list_deliveries(
+    State(state): State<AppState>,
+    caller: Caller,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<Vec<DeliveryRecord>>> {
+    let hook = webhooks::get(&state.db, &id).await?;
+    may_manage(&state, &caller, &hook.institution_id).await?;
+    let ids = std::collections::BTreeSet::from([hook.id]);
+    Ok(Json(
+        webhooks::recent_deliveries(&state.db, &ids, 50).await?,
     ))
 }
 

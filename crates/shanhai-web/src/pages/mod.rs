@@ -10,6 +10,7 @@ mod public;
 mod referrals;
 mod registry;
 mod session;
+mod webhooks;
 
 use crate::AppState;
 use crate::auth::{self, SESSION_COOKIE};
@@ -40,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .merge(inbox::router())
         .merge(referrals::router())
         .merge(public::router())
+        .merge(webhooks::router())
         .fallback(not_found)
 }
 

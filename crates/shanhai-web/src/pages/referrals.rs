@@ -76,6 +76,8 @@ struct Column {
     key: &'static str,
     title: String,
     items: Vec<Referral>,
+    /// How many there are in all (the column shows the most recent).
+    total: i64,
 }
 
 #[derive(Template)]
@@ -84,8 +86,6 @@ struct BoardPage {
     c: Chrome,
     direction: String,
     columns: Vec<Column>,
-    total: i64,
-    shown: usize,
     own_institution: Option<String>,
     can_create: bool,
 }
@@ -93,6 +93,14 @@ struct BoardPage {
 impl BoardPage {
     fn class(&self, r: &Referral) -> &'static str {
         state_class(r.state)
+    }
+
+    fn empty(&self) -> bool {
+        self.columns.iter().all(|c| c.total == 0)
+    }
+
+    fn truncated(&self, col: &Column) -> bool {
+        i64::try_from(col.items.len()).unwrap_or(i64::MAX) < col.total
     }
 
     /// The other side, as the viewer sees it.
@@ -116,23 +124,28 @@ impl BoardPage {
     }
 }
 
-const BOARD_COLUMNS: [(&str, &str); 5] = [
-    ("created", "ui.board_created"),
-    ("accepted", "ui.board_accepted"),
-    ("arrived", "ui.board_arrived"),
-    ("treated", "ui.board_treated"),
-    ("ended", "ui.board_ended"),
+/// The board's columns: one per state a referral moves through, then the finished ones.
+const BOARD_COLUMNS: [(&str, &str, &[ReferralState]); 5] = [
+    ("created", "ui.board_created", &[ReferralState::Created]),
+    ("accepted", "ui.board_accepted", &[ReferralState::Accepted]),
+    ("arrived", "ui.board_arrived", &[ReferralState::Arrived]),
+    ("treated", "ui.board_treated", &[ReferralState::Treated]),
+    (
+        "ended",
+        "ui.board_ended",
+        &[
+            ReferralState::DownReferred,
+            ReferralState::Closed,
+            ReferralState::Declined,
+            ReferralState::Cancelled,
+        ],
+    ),
 ];
 
-fn column_of(s: ReferralState) -> &'static str {
-    match s {
-        ReferralState::Created => "created",
-        ReferralState::Accepted => "accepted",
-        ReferralState::Arrived => "arrived",
-        ReferralState::Treated => "treated",
-        _ => "ended",
-    }
-}
+/// Cards per column: enough for the day's work; the oldest are behind the count.
+const CARDS_PER_COLUMN: i64 = 30;
+/// Finished referrals are history: the most recent few.
+const FINISHED_CARDS: usize = 10;
 
 async fn board(
     State(state): State<AppState>,
@@ -145,45 +158,47 @@ async fn board(
     }
     let direction = given(&q.direction).filter(|d| Direction::parse(d).is_some());
     let p = &viewer.principal;
-    let filter = ReferralFilter {
-        direction: direction.clone(),
-        visible_to_institution: (!p.is_admin())
-            .then(|| p.institution_id.clone().unwrap_or_default()),
-        ..Default::default()
-    };
-    // The most recent referrals; the board is for what is moving now.
-    let page = match referrals::list(
-        &state.db,
-        &filter,
-        PageRequest::new(Some(1), Some(PageRequest::MAX_PER_PAGE)),
-    )
-    .await
-    {
-        Ok(p) => p,
-        Err(e) => return error_page(&viewer, "referrals", here(&uri), e.into()),
-    };
     let lang = crate::i18n::current();
-    let shown = page.items.len();
-    let mut columns: Vec<Column> = BOARD_COLUMNS
-        .iter()
-        .map(|(key, title)| Column {
+    let mut columns = Vec::new();
+    for (key, title, states) in BOARD_COLUMNS {
+        let mut column = Column {
             key,
             title: crate::i18n::t(lang, title),
             items: Vec::new(),
-        })
-        .collect();
-    for r in page.items {
-        let key = column_of(r.state);
-        if let Some(col) = columns.iter_mut().find(|c| c.key == key) {
-            col.items.push(r);
+            total: 0,
+        };
+        for s in states {
+            let filter = ReferralFilter {
+                state: Some(s.code().to_string()),
+                direction: direction.clone(),
+                visible_to_institution: (!p.is_admin())
+                    .then(|| p.institution_id.clone().unwrap_or_default()),
+                ..Default::default()
+            };
+            match referrals::list(
+                &state.db,
+                &filter,
+                PageRequest::new(Some(1), Some(CARDS_PER_COLUMN)),
+            )
+            .await
+            {
+                Ok(page) => {
+                    column.total += page.total;
+                    column.items.extend(page.items);
+                }
+                Err(e) => return error_page(&viewer, "referrals", here(&uri), e.into()),
+            }
         }
+        if states.len() > 1 {
+            column.items.sort_by(|a, b| b.updated_at.cmp(&a.updated_at));
+            column.items.truncate(FINISHED_CARDS);
+        }
+        columns.push(column);
     }
     no_store(render(&BoardPage {
         c: Chrome::new(Some(&viewer), "referrals", here(&uri)),
         direction: direction.unwrap_or_default(),
         columns,
-        total: page.total,
-        shown,
         own_institution: p.institution_id.clone(),
         can_create: uses_referrals(&viewer),
     }))

@@ -1,0 +1,186 @@
+//! Webhook management: an institution's webhooks, adding one, and the recent deliveries with
+//! their attempts and errors. For whoever manages the institution's data.
+
+use super::clinics::FieldError;
+use super::dispatch::{all, here};
+use super::{Chrome, FormData, Viewer, error_page, render};
+use crate::AppState;
+use crate::api::webhooks::{checked_target, manages};
+use crate::auth::AccessFacts;
+use crate::error::ApiError;
+use askama::Template;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{OriginalUri, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use shanhai_domain::access::Reach;
+use shanhai_domain::registry::Institution;
+use shanhai_store::institutions::{self, InstitutionFilter};
+use shanhai_store::webhooks::{self, DeliveryRecord, Webhook};
+use std::collections::BTreeSet;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/webhooks", get(webhooks_page).post(create))
+}
+
+#[derive(Template)]
+#[template(path = "webhooks.html")]
+struct WebhooksPage {
+    c: Chrome,
+    institutions: Vec<Institution>,
+    hooks: Vec<Webhook>,
+    deliveries: Vec<DeliveryRecord>,
+    values: FormData,
+    error: Option<FieldError>,
+}
+
+impl WebhooksPage {
+    fn institution_name(&self, id: &str) -> String {
+        self.institutions
+            .iter()
+            .find(|i| i.id == id)
+            .map(|i| i.name.clone())
+            .unwrap_or_default()
+    }
+
+    fn hook_url(&self, id: &str) -> String {
+        self.hooks
+            .iter()
+            .find(|h| h.id == id)
+            .map(|h| h.url.clone())
+            .unwrap_or_default()
+    }
+
+    fn field_error(&self, field: &str) -> Option<String> {
+        self.error
+            .as_ref()
+            .filter(|e| e.field.as_deref() == Some(field))
+            .map(|e| e.bare.clone())
+    }
+
+    fn invalid(&self, field: &str) -> &'static str {
+        if self.field_error(field).is_some() {
+            "invalid"
+        } else {
+            ""
+        }
+    }
+}
+
+/// The institutions whose webhooks the viewer manages, by name.
+async fn managed(state: &AppState, viewer: &Viewer) -> Result<Vec<Institution>, ApiError> {
+    let facts = AccessFacts::load(state).await?;
+    let everyone = institutions::list(&state.db, &InstitutionFilter::default(), all())
+        .await?
+        .items;
+    let reach = facts.reach(&viewer.principal);
+    let mut out: Vec<Institution> = everyone
+        .into_iter()
+        .filter(|i| match &reach {
+            Reach::All => true,
+            Reach::Some(set) => set.contains(&i.id),
+        })
+        .filter(|i| manages(&facts, &viewer.principal, &i.id))
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
+async fn page_data(
+    state: &AppState,
+    viewer: &Viewer,
+    values: FormData,
+    error: Option<FieldError>,
+) -> Result<WebhooksPage, ApiError> {
+    let institutions = managed(state, viewer).await?;
+    if institutions.is_empty() {
+        return Err(ApiError::forbidden());
+    }
+    let ids: BTreeSet<&str> = institutions.iter().map(|i| i.id.as_str()).collect();
+    let hooks: Vec<Webhook> = webhooks::list(&state.db, None)
+        .await?
+        .into_iter()
+        .filter(|h| ids.contains(h.institution_id.as_str()))
+        .collect();
+    let hook_ids: BTreeSet<String> = hooks.iter().map(|h| h.id.clone()).collect();
+    let deliveries = webhooks::recent_deliveries(&state.db, &hook_ids, 30).await?;
+    Ok(WebhooksPage {
+        c: Chrome::new(Some(viewer), "webhooks", "/webhooks".into()),
+        institutions,
+        hooks,
+        deliveries,
+        values,
+        error,
+    })
+}
+
+async fn webhooks_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    uri: OriginalUri,
+) -> Response {
+    let defaults = FormData::parse(
+        format!(
+            "institution_id={}",
+            viewer.principal.institution_id.clone().unwrap_or_default()
+        )
+        .as_bytes(),
+    );
+    match page_data(&state, &viewer, defaults, None).await {
+        Ok(page) => render(&page),
+        Err(e) => error_page(&viewer, "webhooks", here(&uri), e),
+    }
+}
+
+async fn create(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    uri: OriginalUri,
+    body: Bytes,
+) -> Response {
+    let form = FormData::parse(&body);
+    if !viewer.csrf_ok(&form.get("csrf")) {
+        return error_page(
+            &viewer,
+            "webhooks",
+            here(&uri),
+            ApiError::forbidden().with_detail("CSRF"),
+        );
+    }
+    let result: Result<Webhook, ApiError> = async {
+        let institution =
+            shanhai_domain::validate::reference("institution_id", &form.get("institution_id"))?;
+        let facts = AccessFacts::load(&state).await?;
+        if !manages(&facts, &viewer.principal, &institution) {
+            return Err(ApiError::forbidden());
+        }
+        let (url, secret) = checked_target(&form.get("url"), &form.get("secret"))?;
+        Ok(webhooks::create(&state.db, &viewer.actor(), &institution, &url, &secret).await?)
+    }
+    .await;
+    match result {
+        Ok(_) => Redirect::to("/webhooks").into_response(),
+        Err(e) if e.status == StatusCode::FORBIDDEN => {
+            error_page(&viewer, "webhooks", here(&uri), e)
+        }
+        Err(e) => {
+            let status = e.status;
+            let error = FieldError::from_api(&e, crate::i18n::current());
+            // The secret is not sent back to the browser.
+            let values = FormData::parse(
+                format!(
+                    "institution_id={}&url={}",
+                    super::urlencode(&form.get("institution_id")),
+                    super::urlencode(&form.get("url"))
+                )
+                .as_bytes(),
+            );
+            match page_data(&state, &viewer, values, Some(error)).await {
+                Ok(page) => (status, render(&page)).into_response(),
+                Err(e) => error_page(&viewer, "webhooks", here(&uri), e),
+            }
+        }
+    }
+}
