@@ -6,6 +6,7 @@
 //! [`Loaded`] keys.
 
 mod capacity;
+mod consultations;
 mod dispatch;
 mod people;
 
@@ -100,6 +101,11 @@ pub struct Loaded {
     pub bookings: usize,
     /// Capacity-building records (training, techniques, regulations, funding…).
     pub capacity_records: usize,
+    pub consultations: usize,
+    pub referrals: usize,
+    /// Imaging consultations (about five, the first in the demo accounts' inbox) to attach
+    /// synthetic DICOM studies to.
+    pub imaging_consultations: Vec<String>,
 }
 
 /// A demo account to print after loading.
@@ -345,6 +351,21 @@ pub async fn load(db: &Db, cipher: &PatientCipher) -> Result<Outcome> {
             .map_err(|e| invalid("account", account.username, e))?;
         users::create_on(&mut tx, &actor, &new, &password_hash).await?;
     }
+    // Consultations and referrals name the accounts that filed them, so they come last.
+    let consulted = consultations::load(
+        &mut tx,
+        cipher,
+        &consultations::Registry {
+            institutions: &loaded.institutions,
+            programs: &loaded.programs,
+            password_hash: &password_hash,
+        },
+    )
+    .await?;
+    loaded.consultations = consulted.consultations;
+    loaded.referrals = consulted.referrals;
+    // Hook for the synthetic DICOM studies: attach them to these imaging consultations.
+    loaded.imaging_consultations = consulted.imaging;
     tx.commit().await?;
     Ok(Outcome::Loaded(loaded))
 }

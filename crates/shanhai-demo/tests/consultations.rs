@@ -1,0 +1,334 @@
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a test that cannot set up should stop
+//! The demo's consultations, MDT sessions and referrals reach the scale of the seed articles,
+//! hold together, and leave something in the demo accounts' inbox. SQLite by default,
+//! PostgreSQL when `SHANHAI_TEST_DATABASE_URL` names a server (a new database is created).
+
+use shanhai_demo::{Outcome, load};
+use shanhai_store::consultations::awaiting;
+use shanhai_store::crypto::PatientCipher;
+use shanhai_store::query::{self, int, opt_text, text};
+use shanhai_store::referrals::{self, ReferralFilter};
+use shanhai_store::{Db, users};
+
+async fn fresh_db() -> (Db, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!(
+        "shanhai-demo-test-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = match std::env::var("SHANHAI_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| u.starts_with("postgres"))
+    {
+        Some(base) => {
+            let name = format!(
+                "shanhai_demo_{}",
+                dir.file_name().unwrap().to_string_lossy().replace('-', "_")
+            );
+            let admin = Db::connect(&base).await.expect("connect to PostgreSQL");
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(admin.pool())
+                .await
+                .expect("create database");
+            admin.close().await;
+            let (prefix, _) = base.rsplit_once('/').unwrap();
+            format!("{prefix}/{name}")
+        }
+        None => format!("sqlite://{}?mode=rwc", dir.join("shanhai.db").display()),
+    };
+    let db = Db::connect(&url).await.expect("connect");
+    db.migrate().await.expect("migrate");
+    (db, dir)
+}
+
+async fn count(db: &Db, sql: &str) -> i64 {
+    let row = query::sql_with(sql.into(), vec![])
+        .fetch_one(db.pool())
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    int(&row, "n").unwrap()
+}
+
+#[tokio::test]
+async fn the_demo_has_consultations_and_referrals_at_the_seed_scale() {
+    let (db, dir) = fresh_db().await;
+    let cipher = PatientCipher::from_master(&[7; 32]);
+    let started = std::time::Instant::now();
+    let Outcome::Loaded(loaded) = load(&db, &cipher).await.expect("demo loads") else {
+        panic!("fresh database already had the demo")
+    };
+    eprintln!("demo loaded in {:?}", started.elapsed());
+    assert!(loaded.consultations > 10_000, "{}", loaded.consultations);
+    assert!(loaded.referrals > 3_000, "{}", loaded.referrals);
+
+    // 沪滇 5500+ 会诊和疑难病例讨论; 豫哈 3000+ 疑难病例讨论及多学科会诊.
+    let by_program = |program: &'static str| {
+        format!(
+            "SELECT COUNT(*) AS n FROM consultations c JOIN programs p ON p.id = c.program_id \
+             WHERE p.name LIKE '%{program}%'"
+        )
+    };
+    assert!(count(&db, &by_program("沪滇")).await >= 5_500);
+    assert!(count(&db, &by_program("豫哈")).await >= 3_000);
+    assert!(
+        count(
+            &db,
+            "SELECT COUNT(*) AS n FROM consultations c JOIN programs p ON p.id = c.program_id \
+             WHERE p.name LIKE '%豫哈%' AND c.type IN ('difficult-case', 'mdt')"
+        )
+        .await
+            >= 2_000
+    );
+    // Every consultation knows its program and deadlines; the targets follow urgency.
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) AS n FROM consultations WHERE program_id IS NULL \
+             OR accept_due_at IS NULL OR report_due_at IS NULL OR accept_due_at <= requested_at \
+             OR report_due_at < accept_due_at"
+        )
+        .await,
+        0
+    );
+    // MDT: 2–4 experts, one chair; every consultation has exactly one chair.
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) AS n FROM (SELECT c.id, c.type, COUNT(e.id) AS experts, \
+             SUM(e.chair) AS chairs FROM consultations c JOIN consultation_experts e \
+             ON e.consultation_id = c.id GROUP BY c.id, c.type) x \
+             WHERE x.chairs <> 1 OR (x.type = 'mdt' AND (x.experts < 2 OR x.experts > 4))"
+        )
+        .await,
+        0
+    );
+    // Experts are people of the consulted hospital.
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) AS n FROM consultation_experts e \
+             JOIN consultations c ON c.id = e.consultation_id JOIN people p ON p.id = e.person_id \
+             WHERE p.institution_id <> c.target_institution_id"
+        )
+        .await,
+        0
+    );
+    // Closed ones carry a signed opinion and the requester's decision; some were amended.
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) AS n FROM consultations c WHERE c.state IN ('signed', 'closed') \
+             AND NOT EXISTS (SELECT 1 FROM consultation_opinions o WHERE o.consultation_id = c.id)"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) AS n FROM consultations WHERE state = 'closed' AND decision IS NULL"
+        )
+        .await,
+        0
+    );
+    assert!(
+        count(
+            &db,
+            "SELECT COUNT(*) AS n FROM consultation_opinions WHERE version = 2"
+        )
+        .await
+            > 0
+    );
+    // Every consultation's timeline starts with the request and ends in its state.
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) AS n FROM consultations c WHERE c.state <> (SELECT e.to_state FROM \
+             consultation_events e WHERE e.consultation_id = c.id ORDER BY e.at DESC, e.id DESC \
+             LIMIT 1)"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) AS n FROM referrals r WHERE r.state <> (SELECT e.to_state FROM \
+             referral_events e WHERE e.referral_id = r.id ORDER BY e.at DESC, e.id DESC LIMIT 1)"
+        )
+        .await,
+        0
+    );
+    // Some still open, a few overdue, none in the future.
+    let open = count(
+        &db,
+        "SELECT COUNT(*) AS n FROM consultations WHERE state IN ('requested', 'accepted', \
+         'scheduled', 'held', 'signed')",
+    )
+    .await;
+    assert!((20..=200).contains(&open), "{open}");
+    let now = shanhai_store::now();
+    assert_eq!(
+        count(
+            &db,
+            &format!("SELECT COUNT(*) AS n FROM consultation_events WHERE at > '{now}'")
+        )
+        .await,
+        0
+    );
+
+    // Patient details are stored encrypted and shown masked.
+    let row = query::sql_with(
+        "SELECT patient_name_enc, patient_name_masked, patient_id_number_enc, \
+         patient_id_number_masked FROM consultations WHERE patient_id_number_enc IS NOT NULL \
+         LIMIT 1"
+            .into(),
+        vec![],
+    )
+    .fetch_one(db.pool())
+    .await
+    .unwrap();
+    let name = cipher
+        .decrypt(&text(&row, "patient_name_enc").unwrap())
+        .expect("decrypts");
+    assert_eq!(
+        shanhai_domain::booking::mask_name(&name),
+        text(&row, "patient_name_masked").unwrap()
+    );
+    let id_number = cipher
+        .decrypt(&opt_text(&row, "patient_id_number_enc").unwrap().unwrap())
+        .unwrap();
+    let parsed = shanhai_domain::booking::IdNumber::parse("id", &id_number).expect("valid ID");
+    assert_eq!(
+        Some(parsed.masked()),
+        opt_text(&row, "patient_id_number_masked").unwrap()
+    );
+
+    // Referrals: figures per program; 300+ tumour patients back in 昭通.
+    let hu_dian = loaded.programs["hu-dian"].clone();
+    let figures = referrals::figures(
+        &db,
+        &ReferralFilter {
+            program: Some(hu_dian),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert!(figures.up > 0 && figures.down > 0, "{figures:?}");
+    assert!(figures.returned >= 300, "{figures:?}");
+    let dianbei = loaded.institutions["zt-dianbei"].clone();
+    assert!(
+        count(
+            &db,
+            &format!(
+                "SELECT COUNT(*) AS n FROM referrals r JOIN departments d ON d.id = r.to_department_id \
+                 WHERE r.to_institution_id = '{dianbei}' AND r.direction = 'down' \
+                 AND r.state = 'closed' AND d.specialty_code = '19'"
+            )
+        )
+        .await
+            >= 300
+    );
+    let jing_meng = referrals::figures(
+        &db,
+        &ReferralFilter {
+            program: Some(loaded.programs["jing-meng"].clone()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert!(
+        jing_meng.staying_in_region > jing_meng.leaving_region,
+        "大病不出区: {jing_meng:?}"
+    );
+    assert!(
+        count(
+            &db,
+            "SELECT COUNT(*) AS n FROM referrals WHERE consultation_id IS NOT NULL"
+        )
+        .await
+            > 100
+    );
+    assert!(
+        count(
+            &db,
+            "SELECT COUNT(*) AS n FROM referrals WHERE clinic_session_id IS NOT NULL"
+        )
+        .await
+            > 0
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) AS n FROM referrals WHERE program_id IS NULL"
+        )
+        .await,
+        0
+    );
+
+    // The demo accounts have something to act on.
+    let expert = users::find_by_username(&db, "expert")
+        .await
+        .unwrap()
+        .unwrap();
+    let clinician = users::find_by_username(&db, "clinician")
+        .await
+        .unwrap()
+        .unwrap();
+    let henan = loaded.institutions["hn-people"].clone();
+    let hongxing = loaded.institutions["hm-hongxing"].clone();
+    let for_expert = awaiting(&db, None, expert.person_id.as_deref())
+        .await
+        .unwrap();
+    assert!(
+        for_expert
+            .iter()
+            .filter(|c| c.requesting_institution_id == hongxing)
+            .count()
+            >= 4,
+        "{}",
+        for_expert.len()
+    );
+    let for_clinician = awaiting(&db, clinician.institution_id.as_deref(), None)
+        .await
+        .unwrap();
+    assert!(
+        for_clinician
+            .iter()
+            .any(|c| c.state.code() == "signed" && c.requesting_institution_id == hongxing)
+    );
+    assert!(!referrals::awaiting(&db, &henan).await.unwrap().is_empty());
+    assert!(
+        !referrals::awaiting(&db, &hongxing)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // The hook for synthetic DICOM studies: five imaging consultations.
+    assert_eq!(loaded.imaging_consultations.len(), 5);
+    for id in &loaded.imaging_consultations {
+        let row = query::sql_with(
+            "SELECT type FROM consultations WHERE id = $1".into(),
+            vec![id.clone().into()],
+        )
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+        assert_eq!(text(&row, "type").unwrap(), "imaging");
+    }
+
+    // Loading again changes nothing.
+    assert!(matches!(
+        load(&db, &cipher).await.unwrap(),
+        Outcome::AlreadyThere
+    ));
+    db.close().await;
+    let _ = std::fs::remove_dir_all(dir);
+}
