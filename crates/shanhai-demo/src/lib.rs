@@ -8,6 +8,7 @@
 mod capacity;
 mod consultations;
 mod dispatch;
+pub mod imaging;
 mod people;
 
 use serde::Deserialize;

@@ -137,6 +137,7 @@ pub fn undecodable_slice(s: &SyntheticStudy) -> Vec<u8> {
 }
 
 #[cfg(test)]
+#[allow(clippy::expect_used)] // a test that cannot set up should stop with the reason
 mod tests {
     use super::*;
     use crate::dicom;

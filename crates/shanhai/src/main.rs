@@ -58,7 +58,23 @@ async fn open(cli: &Cli, lang: Lang) -> Result<Db> {
     Ok(db)
 }
 
-async fn load_demo(db: &Db, data_dir: &Path, lang: Lang) -> Result<()> {
+/// Where uploaded files go: the S3 bucket when one is configured, else `DATA_DIR/files`.
+fn file_store(
+    data_dir: &Path,
+    s3: Option<&shanhai_files::S3Config>,
+) -> Result<shanhai_files::FileStore> {
+    Ok(match s3 {
+        Some(s3) => shanhai_files::FileStore::s3(s3, data_dir)?,
+        None => shanhai_files::FileStore::local(data_dir)?,
+    })
+}
+
+async fn load_demo(
+    db: &Db,
+    data_dir: &Path,
+    s3: Option<&shanhai_files::S3Config>,
+    lang: Lang,
+) -> Result<()> {
     eprintln!("{}", say(lang, "正在载入演示数据…", "loading demo data…"));
     let cipher = PatientCipher::load(data_dir).context(say(
         lang,
@@ -77,30 +93,47 @@ async fn load_demo(db: &Db, data_dir: &Path, lang: Lang) -> Result<()> {
                 )
             )
         }
-        shanhai_demo::Outcome::Loaded(l) => match lang {
-            Lang::Zh => eprintln!(
-                "演示数据已载入：{} 个项目，{} 家机构，{} 名人员，{} 个批次，{} 条派驻安排，{} 场出诊，{} 个预约。",
-                l.programs.len(),
-                l.institutions.len(),
-                l.people,
-                l.batches,
-                l.assignments,
-                l.clinic_sessions,
-                l.bookings
-            ),
-            Lang::En => eprintln!(
-                "demo data loaded: {} programs, {} institutions, {} people, {} batches, {} assignments, {} clinic sessions, {} bookings.",
-                l.programs.len(),
-                l.institutions.len(),
-                l.people,
-                l.batches,
-                l.assignments,
-                l.clinic_sessions,
-                l.bookings
-            ),
-        },
+        shanhai_demo::Outcome::Loaded(l) => {
+            let files = file_store(data_dir, s3)?;
+            let studies =
+                shanhai_demo::imaging::attach_studies(db, &files, &l.imaging_consultations).await?;
+            eprintln!(
+                "{} {studies}",
+                say(
+                    lang,
+                    "演示影像（合成 DICOM）：",
+                    "demo imaging (synthetic DICOM) files:"
+                )
+            );
+            print_loaded(&l, lang);
+        }
     }
     Ok(())
+}
+
+fn print_loaded(l: &shanhai_demo::Loaded, lang: Lang) {
+    match lang {
+        Lang::Zh => eprintln!(
+            "演示数据已载入：{} 个项目，{} 家机构，{} 名人员，{} 个批次，{} 条派驻安排，{} 场出诊，{} 个预约。",
+            l.programs.len(),
+            l.institutions.len(),
+            l.people,
+            l.batches,
+            l.assignments,
+            l.clinic_sessions,
+            l.bookings
+        ),
+        Lang::En => eprintln!(
+            "demo data loaded: {} programs, {} institutions, {} people, {} batches, {} assignments, {} clinic sessions, {} bookings.",
+            l.programs.len(),
+            l.institutions.len(),
+            l.people,
+            l.batches,
+            l.assignments,
+            l.clinic_sessions,
+            l.bookings
+        ),
+    }
 }
 
 /// Listens with a deep accept queue: when thousands connect at once (抢号), the default of
@@ -148,8 +181,15 @@ async fn run(cli: Cli, lang: Lang) -> Result<()> {
             s3_region,
         } => {
             let db = open(&cli, lang).await?;
+            let s3 = s3_bucket.as_ref().map(|bucket| shanhai_files::S3Config {
+                bucket: bucket.clone(),
+                endpoint: s3_endpoint.clone(),
+                region: Some(s3_region.clone()),
+                access_key_id: None,
+                secret_access_key: None,
+            });
             if *demo {
-                load_demo(&db, &cli.data_dir, lang).await?;
+                load_demo(&db, &cli.data_dir, s3.as_ref(), lang).await?;
             }
             let listener = bind(listen).await.with_context(|| {
                 format!("{} {listen}", say(lang, "无法监听", "cannot listen on"))
@@ -167,13 +207,7 @@ async fn run(cli: Cli, lang: Lang) -> Result<()> {
                 data_dir: cli.data_dir.clone(),
                 secure_cookies: *secure_cookies,
                 public_rate_limit: shanhai_web::Config::public_rate_limit_from_env(),
-                s3: s3_bucket.as_ref().map(|bucket| shanhai_files::S3Config {
-                    bucket: bucket.clone(),
-                    endpoint: s3_endpoint.clone(),
-                    region: Some(s3_region.clone()),
-                    access_key_id: None,
-                    secret_access_key: None,
-                }),
+                s3,
             };
             let state = shanhai_web::AppState::start(db.clone(), config).await?;
             shanhai_web::serve(listener, state).await?;
@@ -193,7 +227,7 @@ async fn run(cli: Cli, lang: Lang) -> Result<()> {
         }
         Command::Demo => {
             let db = open(&cli, lang).await?;
-            load_demo(&db, &cli.data_dir, lang).await?;
+            load_demo(&db, &cli.data_dir, None, lang).await?;
             db.close().await;
         }
         Command::User {
