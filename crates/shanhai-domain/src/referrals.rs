@@ -204,7 +204,7 @@ impl ReferralInput {
                 crate::codes::Gender::parse,
             )?,
             patient_age: self.patient.age,
-            reason: text("reason", &self.reason, 5_000)?,
+            reason: crate::validate::prose("reason", &self.reason, 5_000)?,
             consultation_id: optional_reference(
                 "consultation_id",
                 self.consultation_id.as_deref(),
@@ -227,7 +227,10 @@ pub struct ReferralTransitionInput {
 impl ReferralTransitionInput {
     /// Declining and closing need a note (the reason, the outcome).
     pub fn parse(&self, action: ReferralAction) -> Result<Option<String>, crate::Invalid> {
-        let note = crate::validate::optional_text("note", self.note.as_deref(), 5_000)?;
+        let note = match self.note.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(n) => Some(crate::validate::prose("note", n, 5_000)?),
+        };
         if matches!(
             action,
             ReferralAction::Decline | ReferralAction::Close | ReferralAction::DownRefer

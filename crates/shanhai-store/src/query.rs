@@ -94,7 +94,8 @@ pub struct Filter {
 }
 
 impl Filter {
-    fn next(&mut self, arg: Arg) -> String {
+    /// Adds an argument and returns its placeholder (for conditions outside the WHERE clause).
+    pub fn next(&mut self, arg: Arg) -> String {
         self.args.push(arg);
         format!("${}", self.args.len())
     }

@@ -341,6 +341,15 @@ pub struct ReferralFilter {
     pub until: Option<String>,
 }
 
+/// The `LIKE` pattern for a GB/T 2260 region and everything below it.
+fn region_prefix(region: Option<&str>) -> Option<String> {
+    let region = region.map(str::trim).filter(|r| !r.is_empty())?;
+    let prefix = shanhai_domain::registry::RegionCode::parse("region", region)
+        .map(|c| c.prefix().to_string())
+        .unwrap_or_else(|_| region.to_string());
+    Some(format!("{prefix}%"))
+}
+
 fn filter_of(f: &ReferralFilter) -> Filter {
     let mut filter = Filter::default();
     filter
@@ -354,16 +363,15 @@ fn filter_of(f: &ReferralFilter) -> Filter {
             &["r.from_institution_id", "r.to_institution_id"],
             f.visible_to_institution.as_deref(),
         );
-    filter.in_region("fi.region_code", f.region.as_deref());
-    if let Some(program) = f.program.as_deref().filter(|p| !p.trim().is_empty()) {
-        filter.raw(
-            "(r.from_institution_id IN (SELECT donor_id FROM pairings WHERE program_id = {p}) \
-              OR r.from_institution_id IN (SELECT recipient_id FROM pairings WHERE program_id = {p}))"
-                .replace("{p}", "{}")
-                .as_str(),
-            program.trim().into(),
+    if let Some(prefix) = region_prefix(f.region.as_deref()) {
+        // A region's referrals: those sent from it, and those coming back down into it.
+        filter.raw_each(
+            "(fi.region_code LIKE {} OR ti.region_code LIKE {})",
+            vec![prefix.clone().into(), prefix.into()],
         );
     }
+    // The program whose pairing links the two hospitals (recorded when the referral is made).
+    filter.eq("r.program_id", f.program.as_deref());
     if let Some(d) = f.from.as_deref().filter(|d| !d.is_empty()) {
         filter.raw("r.created_at >= {}", d.into());
     }
@@ -388,15 +396,29 @@ pub async fn list(db: &Db, f: &ReferralFilter, page: PageRequest) -> Result<Page
 
 /// Counts for a program, region or period (no patient details).
 pub async fn figures(db: &Db, f: &ReferralFilter) -> Result<ReferralFigures> {
-    let filter = filter_of(f);
+    let mut filter = filter_of(f);
+    // Within a region, up-referrals count where they were sent from and returns where the
+    // patient came back to; without one, every referral counts.
+    let (sent_here, back_here) = match region_prefix(f.region.as_deref()) {
+        Some(prefix) => {
+            let a = filter.next(prefix.clone().into());
+            let b = filter.next(prefix.into());
+            (
+                format!("fi.region_code LIKE {a}"),
+                format!("ti.region_code LIKE {b}"),
+            )
+        }
+        None => ("1 = 1".to_string(), "1 = 1".to_string()),
+    };
     let row = query::sql_with(
         format!(
             "SELECT COUNT(*) AS total, \
-             COALESCE(SUM(CASE WHEN r.direction = 'up' THEN 1 ELSE 0 END), 0) AS up, \
-             COALESCE(SUM(CASE WHEN r.direction = 'down' THEN 1 ELSE 0 END), 0) AS down, \
-             COALESCE(SUM(CASE WHEN r.direction = 'up' AND r.leaves_region = 1 THEN 1 ELSE 0 END), 0) AS leaving, \
-             COALESCE(SUM(CASE WHEN r.direction = 'up' AND r.leaves_region = 0 THEN 1 ELSE 0 END), 0) AS staying, \
-             COALESCE(SUM(CASE WHEN r.direction = 'down' OR r.state = 'down-referred' THEN 1 ELSE 0 END), 0) AS returned \
+             COALESCE(SUM(CASE WHEN r.direction = 'up' AND {sent_here} THEN 1 ELSE 0 END), 0) AS up, \
+             COALESCE(SUM(CASE WHEN r.direction = 'down' AND {back_here} THEN 1 ELSE 0 END), 0) AS down, \
+             COALESCE(SUM(CASE WHEN r.direction = 'up' AND r.leaves_region = 1 AND {sent_here} THEN 1 ELSE 0 END), 0) AS leaving, \
+             COALESCE(SUM(CASE WHEN r.direction = 'up' AND r.leaves_region = 0 AND {sent_here} THEN 1 ELSE 0 END), 0) AS staying, \
+             COALESCE(SUM(CASE WHEN (r.direction = 'down' AND {back_here}) \
+                 OR (r.state = 'down-referred' AND {sent_here}) THEN 1 ELSE 0 END), 0) AS returned \
              FROM {FROM}{}",
             filter.sql()
         ),

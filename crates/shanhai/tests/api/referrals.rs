@@ -60,7 +60,7 @@ async fn a_patient_is_referred_up_arrives_is_treated_and_comes_back_down() {
         .post(
             &path("down-refer"),
             &coord_d,
-            json!({"note": "术后返回当地康复"}),
+            json!({"note": "术后返回当地康复。\n出院医嘱：\n1. 复查血常规"}),
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{b}");
@@ -88,9 +88,30 @@ async fn a_patient_is_referred_up_arrives_is_treated_and_comes_back_down() {
     assert_eq!(figures["staying_in_region"], 1);
     assert_eq!(figures["returned"], 1);
     let office = app.token("office").await;
+    let (s, mine) = app.get("/api/v1/referrals/figures", &office).await;
+    assert_eq!(s, StatusCode::OK);
     assert_eq!(
-        app.get("/api/v1/referrals/figures", &office).await.0,
-        StatusCode::OK
+        mine["total"], 1,
+        "the office counts its program's pairings only: {mine}"
+    );
+    let (_, sent) = app
+        .get("/api/v1/referrals/figures?region=150000", &w.admin)
+        .await;
+    assert_eq!(
+        (sent["up"].as_i64(), sent["returned"].as_i64()),
+        (Some(2), Some(1))
+    );
+    let (_, received) = app
+        .get("/api/v1/referrals/figures?region=310000", &w.admin)
+        .await;
+    assert_eq!(
+        (
+            received["total"].as_i64(),
+            received["up"].as_i64(),
+            received["returned"].as_i64()
+        ),
+        (Some(1), Some(0), Some(0)),
+        "Shanghai received one patient and sent none: {received}"
     );
     assert_eq!(
         app.get(&format!("/api/v1/referrals/{id}"), &office).await.0,
