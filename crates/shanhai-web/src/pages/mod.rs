@@ -5,6 +5,7 @@ mod admin;
 mod clinics;
 mod consultations;
 mod dispatch;
+mod figures;
 mod inbox;
 mod public;
 mod referrals;
@@ -42,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .merge(referrals::router())
         .merge(public::router())
         .merge(webhooks::router())
+        .merge(figures::router())
         .fallback(not_found)
 }
 
