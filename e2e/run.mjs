@@ -1104,6 +1104,189 @@ async function referralBoard(page, ctx) {
   await shot(page, 'referral-board-sender');
 }
 
+// ---------------------------------------------------------------------------------------------
+// Capacity building (C6, C7): a technique from introduction to independence, and a mentor's
+// apprentices. The recipient coordinator works through the pages; the admin token only looks up
+// ids (a donor expert, local staff) and creates a fresh expert so the mentor has no other term.
+
+/** Choose a <select> option by the visible text it contains. */
+async function selectByText(page, selector, text) {
+  const value = await page.$eval(
+    selector,
+    (sel, t) => {
+      const o = [...sel.options].find((x) => x.textContent.includes(t));
+      return o ? o.value : null;
+    },
+    text,
+  );
+  assert(value, `no option containing ${text} in ${selector}`);
+  await page.selectOption(selector, value);
+}
+
+async function localStaff(f, n) {
+  const people = await apiOk('GET', `/api/v1/people?institution=${f.hongxing.id}&per_page=50`, undefined, f.token);
+  assert(people.items.length >= n, `${f.hongxing.name} has ${people.items.length} people, need ${n}`);
+  return people.items.slice(0, n);
+}
+
+async function techniqueToIndependence(page) {
+  const f = await fixture();
+  const expert = await newExpert(f, '司马', []);
+  const [local] = await localStaff(f, 1);
+  const name = `经皮冠状动脉腔内旋磨术-${Date.now() % 100000}`;
+  step(`fixture: donor expert ${expert.name} (河南省人民医院), local staff ${local.name} (${f.hongxing.name})`);
+
+  step('the recipient coordinator opens 能力建设 from the navigation: the techniques list, in Chinese');
+  await login(page, 'coord-recipient');
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('[data-testid=nav-capacity]')]);
+  assertEq(pathOf(page), '/techniques', 'capacity area opens on techniques');
+  assertEq((await page.textContent('h1')).trim(), '技术引进', 'heading');
+  const tabs = await page.$$eval('[data-testid=capacity-tabs] a', (as) => as.map((a) => a.textContent.trim()));
+  assertEq(tabs.join(','), '技术引进,师带徒,教学活动,进修,专科建设,资源', 'capacity tabs');
+  await shot(page, 'techniques-list');
+
+  step('an empty search shows the empty state');
+  await page.fill('[data-testid=capacity-filters] input[name=q]', '不存在的技术名称');
+  await submit(page, '[data-testid=capacity-filters]');
+  await page.locator('[data-testid=capacity-empty]').waitFor({ state: 'visible' });
+
+  step('record the new technique: a county gap claim, introduced by the donor expert under the pairing');
+  await visit(page, '/techniques/new');
+  const form = '[data-testid=capacity-form]';
+  await page.fill(`${form} input[name=name]`, name);
+  await page.selectOption(`${form} select[name=surgical_grade]`, '4');
+  await page.selectOption(`${form} select[name=gap_level]`, 'county');
+  await selectByText(page, `${form} select[name=pairing_id]`, '河南省人民医院');
+  await page.selectOption(`${form} select[name=expert_id]`, expert.id);
+  await page.fill(`${form} input[name=introduced_on]`, shanghaiDate(-30));
+  await shot(page, 'technique-form');
+  await submit(page, form);
+  assert(/^\/techniques\/[0-9a-f-]+$/.test(pathOf(page)), `after create: ${page.url()}`);
+  const techniqueUrl = pathOf(page);
+  assertEq(await stateText(page, 'technique-stage'), '引进', 'stage after introduction');
+  await page.locator('[data-testid=technique-created]').waitFor({ state: 'visible' });
+  assertEq(await page.locator('[data-testid=gap-warning]').count(), 0, 'no gap warning for a first record');
+
+  step('log a case performed by the expert (demonstration) and advance to 专家示范');
+  const caseForm = '[data-testid=case-form]';
+  await page.fill(`${caseForm} input[name=performed_on]`, shanghaiDate(-20));
+  await page.selectOption(`${caseForm} select[name=operator_id]`, expert.id);
+  await submit(page, caseForm);
+  await page.selectOption('[data-testid=stage-form] select[name=stage]', 'demonstrated');
+  await page.fill('[data-testid=stage-form] input[name=on]', shanghaiDate(-20));
+  await submit(page, '[data-testid=stage-form]');
+  assertEq(await stateText(page, 'technique-stage'), '专家示范', 'stage after the demonstration');
+
+  step('try to mark it independent with only the expert\'s case: refused with the rule, nothing changes');
+  await page.selectOption('[data-testid=stage-form] select[name=stage]', 'independent');
+  const refused = await submit(page, '[data-testid=stage-form]');
+  assertEq(refused.status(), 409, 'status of a refused independence');
+  const refusal = (await page.textContent('[data-testid=stage-error]')).trim();
+  assert(refusal.includes('本院人员'), `refusal message: ${refusal}`);
+  assertEq(await stateText(page, 'technique-stage'), '专家示范', 'stage after the refusal');
+  await shot(page, 'technique-independent-refused');
+
+  step('a supervised case by local staff (the expert supervising) and the stage 指导下开展');
+  await visit(page, techniqueUrl);
+  await page.fill(`${caseForm} input[name=performed_on]`, shanghaiDate(-10));
+  await page.selectOption(`${caseForm} select[name=operator_id]`, local.id);
+  await page.selectOption(`${caseForm} select[name=supervisor_id]`, expert.id);
+  await submit(page, caseForm);
+  await page.selectOption('[data-testid=stage-form] select[name=stage]', 'supervised');
+  await page.fill('[data-testid=stage-form] input[name=on]', shanghaiDate(-10));
+  await submit(page, '[data-testid=stage-form]');
+  assertEq(await stateText(page, 'technique-stage'), '指导下开展', 'stage after supervision');
+
+  step('an independent case by local staff, then 独立开展 is accepted');
+  await page.fill(`${caseForm} input[name=performed_on]`, shanghaiDate(-1));
+  await page.selectOption(`${caseForm} select[name=operator_id]`, local.id);
+  await submit(page, caseForm);
+  await page.selectOption('[data-testid=stage-form] select[name=stage]', 'independent');
+  await submit(page, '[data-testid=stage-form]');
+  assertEq(await stateText(page, 'technique-stage'), '独立开展', 'stage at the end');
+
+  step('the timeline shows every stage with a date, the case log shows who operated');
+  const steps = await page.$$eval('[data-testid=technique-step]', (ls) => ls.map((l) => [l.className, l.innerText]));
+  assertEq(steps.length, 4, 'stages shown');
+  for (const [cls, text] of steps) assert(cls.includes('done') && /\d{4}-\d{2}-\d{2}/.test(text), `stage not reached: ${text}`);
+  assertEq(await page.locator('[data-testid=timeline-event]').count(), 3, 'stage changes in the timeline');
+  const rows = await page.$$eval('[data-testid=case-row]', (rs) => rs.map((r) => r.innerText));
+  assertEq(rows.length, 3, 'cases logged');
+  assert(rows.filter((r) => r.includes('本院人员')).length === 2, `local cases: ${rows}`);
+  assert(rows.some((r) => r.includes(expert.name) && r.includes('支援专家')), `the expert's case: ${rows}`);
+  await shot(page, 'technique-independent');
+
+  step('the same technique claimed again as a county first names the earlier record');
+  await visit(page, '/techniques/new');
+  await page.fill(`${form} input[name=name]`, name);
+  await page.selectOption(`${form} select[name=gap_level]`, 'county');
+  await submit(page, form);
+  const warning = (await page.textContent('[data-testid=gap-warning]')).trim();
+  assert(warning.includes(f.hongxing.name) && warning.includes(shanghaiDate(-30)), `gap warning: ${warning}`);
+  await shot(page, 'technique-gap-warning');
+
+  step('the institution page shows what was built here, linking to the filtered lists');
+  await visit(page, `/institutions/${f.hongxing.id}`);
+  await page.locator('[data-testid=built-here]').waitFor({ state: 'visible' });
+  const built = Number((await page.textContent('[data-testid=built-techniques]')).trim());
+  assert(built >= 2, `techniques built at ${f.hongxing.name}: ${built}`);
+  await shot(page, 'institution-built-here');
+}
+
+async function techniquePageOnPhone(page) {
+  const f = await fixture();
+  const list = await apiOk('GET', `/api/v1/techniques?institution=${f.hongxing.id}&per_page=1`, undefined, f.token);
+  assert(list.items.length === 1, 'no technique at 红星医院');
+  await login(page, 'coord-recipient');
+  await visit(page, `/techniques/${list.items[0].id}`);
+  await noOverflow(page, 'technique page on a phone');
+  await shot(page, 'technique-phone');
+  await visit(page, '/techniques');
+  await noOverflow(page, 'techniques list on a phone');
+  await shot(page, 'techniques-list-phone');
+}
+
+async function mentorFullAtFourth(page) {
+  const f = await fixture();
+  const mentor = await newExpert(f, '诸葛', []);
+  const staff = await localStaff(f, 4);
+  step(`fixture: mentor ${mentor.name}; apprentices ${staff.map((p) => p.name).join('、')}`);
+  await login(page, 'coord-recipient');
+  await visit(page, '/mentorships');
+  assertEq((await page.textContent('h1')).trim(), '师带徒', 'heading');
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('[data-testid=new-record]')]);
+  const form = '[data-testid=capacity-form]';
+  await page.selectOption(`${form} select[name=mentor_id]`, mentor.id);
+  await page.fill(`${form} input[name=term_start]`, shanghaiDate(0));
+  await page.fill(`${form} input[name=subject]`, '心血管介入');
+  await submit(page, form);
+  assert(/^\/mentorships\/[0-9a-f-]+$/.test(pathOf(page)), `after create: ${page.url()}`);
+  step('three apprentices in the term are accepted');
+  for (const p of staff.slice(0, 3)) {
+    await page.selectOption('[data-testid=apprentice-form] select[name=person_id]', p.id);
+    await submit(page, '[data-testid=apprentice-form]');
+  }
+  assertEq(await page.locator('[data-testid=apprentice]').count(), 3, 'apprentices listed');
+  step('a fourth is refused with the clear message, and nothing is added');
+  await page.selectOption('[data-testid=apprentice-form] select[name=person_id]', staff[3].id);
+  const resp = await submit(page, '[data-testid=apprentice-form]');
+  assertEq(resp.status(), 409, 'status of the fourth apprentice');
+  const msg = (await page.textContent('[data-testid=apprentice-error]')).trim();
+  assert(msg.includes('已满额') && msg.includes('3'), `message: ${msg}`);
+  assertEq(await page.locator('[data-testid=apprentice]').count(), 3, 'apprentices after the refusal');
+  await shot(page, 'mentor-full');
+  step('a progress note');
+  await page.fill('[data-testid=note-form] textarea[name=note]', '第一周：完成冠脉造影规范化操作带教');
+  await submit(page, '[data-testid=note-form]');
+  await page.locator('[data-testid=note]').first().waitFor({ state: 'visible' });
+  await shot(page, 'mentorship-page');
+  step('resources: funding totals exact to the fen, with thousands separators');
+  await visit(page, '/funding-items');
+  const total = (await page.textContent('[data-testid=money-total]')).trim();
+  assert(/^¥\d{1,3}(,\d{3})*\.\d{2}$/.test(total), `funding total: ${total}`);
+  await shot(page, 'funding-items');
+}
+
 // [name, function(page, ctx), extra browser-context options]. Each case gets a fresh context.
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 const CASES = [
@@ -1121,6 +1304,9 @@ const CASES = [
   ['12 dispatch roster, batches and week calendar', dispatchRosterAndCalendar],
   ['13 a clinician requests a consultation with a CT study; the expert signs', consultationWithDicom],
   ['14 the referral board: up-referral, acceptance and arrival notice', referralBoard],
+  ['15 a technique from introduction to independence; the gap check', techniqueToIndependence],
+  ['16 the technique page on a phone', techniquePageOnPhone, PHONE],
+  ['17 a fourth apprentice is refused with a clear message', mentorFullAtFourth],
 ];
 
 // ---------------------------------------------------------------------------------------------

@@ -91,7 +91,7 @@ parse_into!(
 
 /// Writing a record needs write access to its institution; a program office writes only under
 /// its own program.
-fn may_write(facts: &AccessFacts, caller: &Caller, record: &impl Scoped) -> ApiResult<()> {
+pub fn may_write(facts: &AccessFacts, caller: &Caller, record: &impl Scoped) -> ApiResult<()> {
     let p = &caller.principal;
     allow(
         facts.access(p, record.institution_id()).can_write()
@@ -101,7 +101,7 @@ fn may_write(facts: &AccessFacts, caller: &Caller, record: &impl Scoped) -> ApiR
     )
 }
 
-fn may_read(facts: &AccessFacts, caller: &Caller, record: &impl Scoped) -> ApiResult<()> {
+pub fn may_read(facts: &AccessFacts, caller: &Caller, record: &impl Scoped) -> ApiResult<()> {
     allow(
         facts
             .access(&caller.principal, record.institution_id())
@@ -423,7 +423,7 @@ pub struct TechniqueWithWarnings {
     pub warnings: Vec<Warning>,
 }
 
-fn gap_warnings(earlier: &[EarlierTechnique]) -> Vec<Warning> {
+pub fn gap_warnings(earlier: &[EarlierTechnique]) -> Vec<Warning> {
     let template = i18n::t(i18n::current(), "error.gap_already_filled");
     earlier
         .iter()

@@ -2,7 +2,7 @@
 //! docs at `/api/docs`.
 
 mod accounts;
-mod capacity;
+pub mod capacity;
 pub mod attachments;
 mod clinics;
 pub mod consultations;

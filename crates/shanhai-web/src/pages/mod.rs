@@ -2,6 +2,7 @@
 //! language switch, the signed-in user; every form carries the session's CSRF token.
 
 mod admin;
+mod capacity;
 mod clinics;
 mod consultations;
 mod dispatch;
@@ -43,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .merge(referrals::router())
         .merge(public::router())
         .merge(webhooks::router())
+        .merge(capacity::router())
         .merge(figures::router())
         .fallback(not_found)
 }

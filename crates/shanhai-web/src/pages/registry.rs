@@ -468,6 +468,8 @@ struct InstitutionPage {
     pairings: Vec<Pairing>,
     /// `None` when the viewer may not see this institution's people.
     people: Option<Page<Person>>,
+    /// "What was built here", when the viewer may read the institution's data.
+    built: Option<super::capacity::Built>,
 }
 
 async fn institution_page(
@@ -540,6 +542,7 @@ async fn institution_page_data(
         departments,
         pairings,
         people,
+        built: super::capacity::built_here(state, viewer, &id).await,
     })
 }
 
