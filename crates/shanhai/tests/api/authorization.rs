@@ -94,6 +94,31 @@ async fn every_endpoint_allows_exactly_the_roles_it_should() {
         w.department_r.clone(),
     );
     let (batch2, person_d2) = (batch.clone(), w.person_d.clone());
+
+    // Capacity building: one record of each collection at the recipient, created by the admin,
+    // for the item paths; and people at the recipient to take as apprentices.
+    let capacity_body = capacity_bodies(&w);
+    let mut capacity_ids = std::collections::BTreeMap::new();
+    for (collection, body) in &capacity_body {
+        let (s, b) = app
+            .post(&format!("/api/v1/{collection}"), &w.admin, body(0))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{collection}: {b}");
+        let id = b["id"].as_str().expect("capacity id").to_string();
+        capacity_ids.insert(*collection, id);
+    }
+    let mut apprentices = Vec::new();
+    for k in 0..3 {
+        let (s, b) = app
+            .post(
+                "/api/v1/people",
+                &w.admin,
+                json!({"name": format!("徒弟{k}"), "gender": "female", "title": "resident-physician", "institution_id": w.recipient}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        apprentices.push(b["id"].as_str().expect("person id").to_string());
+    }
     let cases = vec![
         case(Method::GET, "/api/v1/auth/me".into(), EVERYONE),
         case(Method::GET, "/api/v1/regions".into(), EVERYONE),
@@ -283,6 +308,13 @@ async fn every_endpoint_allows_exactly_the_roles_it_should() {
             &["admin", "office", "coord-r"],
         ),
     ];
+    let mut cases = cases;
+    cases.extend(capacity_cases(
+        &w,
+        &capacity_body,
+        &capacity_ids,
+        &apprentices,
+    ));
 
     let mut failures = Vec::new();
     for c in &cases {
@@ -331,6 +363,289 @@ async fn every_endpoint_allows_exactly_the_roles_it_should() {
         "authorization mismatches:\n{}",
         failures.join("\n")
     );
+}
+
+/// Who may read a recipient's capacity records: whoever reaches the recipient.
+const CAPACITY_READ: &[&str] = &["admin", "office", "coord-d", "coord-r", "clinician-r"];
+/// Who may write them: whoever may change the recipient's data (the program office under its
+/// own program; this program gives the donor side read access only).
+const CAPACITY_WRITE: &[&str] = &["admin", "office", "coord-r"];
+
+type Body = Box<dyn Fn(usize) -> Value>;
+
+/// A body for each capacity collection at the recipient under program A; `i` keeps the
+/// records that must be unique apart.
+fn capacity_bodies(w: &World) -> Vec<(&'static str, std::rc::Rc<Body>)> {
+    let (p, r, d) = (w.program_a.clone(), w.recipient.clone(), w.donor.clone());
+    let (pr, pd) = (w.person_r.clone(), w.person_d.clone());
+    let body = |f: Box<dyn Fn(usize) -> Value>| std::rc::Rc::new(f);
+    vec![
+        (
+            "placements",
+            body({
+                let (p, r, d, pr) = (p.clone(), r.clone(), d.clone(), pr.clone());
+                Box::new(move |_| {
+                    json!({"program_id": p, "institution_id": r, "person_id": pr, "host_institution_id": d,
+                "subject": "心血管介入进修", "start_date": "2024-09-01"})
+                })
+            }),
+        ),
+        (
+            "team-pairings",
+            body({
+                let (p, r, d) = (p.clone(), r.clone(), d.clone());
+                Box::new(move |_| {
+                    json!({"program_id": p, "institution_id": r, "local_team": "心内科团队",
+                "donor_institution_id": d, "donor_team": "瑞金心脏团队", "start_date": "2024-01-01"})
+                })
+            }),
+        ),
+        (
+            "teaching-activities",
+            body({
+                let (p, r) = (p.clone(), r.clone());
+                Box::new(move |_| {
+                    json!({"program_id": p, "institution_id": r, "kind": "teaching-round",
+                "held_on": "2025-03-04", "place": "心内科病房", "topic": "急性心梗的再灌注策略", "duration_minutes": 90, "attendance": 25})
+                })
+            }),
+        ),
+        (
+            "training-kpis",
+            body({
+                let (p, r) = (p.clone(), r.clone());
+                // The record set up first is 2099's; the others take a year of their own.
+                Box::new(move |i| {
+                    json!({"program_id": p, "institution_id": r, "indicator": "licensing-first-pass",
+                "year": if i == 0 { 2099 } else { 2000 + (i % 90) as i64 }, "candidates": 25, "passed": 23})
+                })
+            }),
+        ),
+        (
+            "workstations",
+            body({
+                let (p, r, pd) = (p.clone(), r.clone(), pd.clone());
+                Box::new(move |_| {
+                    json!({"program_id": p, "institution_id": r, "kind": "studio",
+                "name": "瑞金心脏名医工作室", "lead_expert_id": pd, "opened_on": "2023-05-01"})
+                })
+            }),
+        ),
+        (
+            "specialty-projects",
+            body({
+                let (p, r) = (p.clone(), r.clone());
+                Box::new(move |_| {
+                    json!({"program_id": p, "institution_id": r, "name": "心血管内科重点专科",
+                "level": "provincial", "started_on": "2023-01-01"})
+                })
+            }),
+        ),
+        (
+            "regulations",
+            body({
+                let (p, r) = (p.clone(), r.clone());
+                Box::new(move |i| {
+                    json!({"program_id": p, "institution_id": r, "title": format!("胸痛中心管理制度{i}"),
+                "area": "医疗质量", "adopted_on": "2024-01-01"})
+                })
+            }),
+        ),
+        (
+            "research-outputs",
+            body({
+                let (p, r, pr) = (p.clone(), r.clone(), pr.clone());
+                Box::new(move |_| {
+                    json!({"program_id": p, "institution_id": r, "kind": "paper",
+                "title": "急性心梗救治现状分析", "person_id": pr, "dated_on": "2024-10-01"})
+                })
+            }),
+        ),
+        (
+            "accreditation-goals",
+            body({
+                let (p, r) = (p.clone(), r.clone());
+                Box::new(move |_| {
+                    json!({"program_id": p, "institution_id": r, "goal": "grade-3a", "status": "achieved",
+                "achieved_on": "2024-12-01"})
+                })
+            }),
+        ),
+        (
+            "funding-items",
+            body({
+                let (p, r) = (p.clone(), r.clone());
+                Box::new(move |_| {
+                    json!({"program_id": p, "institution_id": r, "amount_yuan": "1000000.00",
+                "source": "上海市对口支援资金", "purpose": "胸痛中心建设", "granted_on": "2024-03-01"})
+                })
+            }),
+        ),
+        (
+            "equipment-donations",
+            body({
+                let (p, r, d) = (p.clone(), r.clone(), d.clone());
+                Box::new(move |_| {
+                    json!({"program_id": p, "institution_id": r, "donor_institution_id": d,
+                "item": "便携式彩超", "quantity": 1, "value_yuan": "350000.00", "donated_on": "2024-05-01"})
+                })
+            }),
+        ),
+        (
+            "mentorships",
+            body({
+                let (p, r, pd) = (p.clone(), r.clone(), pd.clone());
+                Box::new(move |_| {
+                    json!({"program_id": p, "institution_id": r, "mentor_id": pd,
+                "term_start": "2025-01-01", "subject": "心血管介入"})
+                })
+            }),
+        ),
+        (
+            "techniques",
+            body({
+                let (p, r, pd) = (p.clone(), r.clone(), pd.clone());
+                Box::new(move |i| {
+                    json!({"program_id": p, "institution_id": r, "name": format!("经桡动脉冠脉介入{i}"),
+                "specialty_code": "03.04", "surgical_grade": 4, "expert_id": pd, "introduced_on": "2024-01-01"})
+                })
+            }),
+        ),
+        (
+            "alliances",
+            body({
+                let (p, r) = (p.clone(), r.clone());
+                Box::new(move |_| {
+                    json!({"program_id": p, "institution_id": r, "name": "包头市心血管专科联盟",
+                "specialty_code": "03.04", "founded_on": "2023-06-01"})
+                })
+            }),
+        ),
+    ]
+}
+
+/// A body that follows the walk's calls (without a token first, then each role in `ROLES`
+/// order): the `k`th call gets `pick(k)`, so that each allowed role's request is one that can
+/// succeed after the one before it.
+fn in_call_order(pick: impl Fn(usize) -> Value + 'static) -> impl Fn(usize) -> Value + 'static {
+    let calls = std::cell::Cell::new(0usize);
+    move |_| {
+        let k = calls.get();
+        calls.set(k + 1);
+        pick(k)
+    }
+}
+
+fn capacity_cases(
+    w: &World,
+    bodies: &[(&'static str, std::rc::Rc<Body>)],
+    ids: &std::collections::BTreeMap<&'static str, String>,
+    apprentices: &[String],
+) -> Vec<Case> {
+    let mut cases = Vec::new();
+    for (collection, body) in bodies {
+        let id = &ids[collection];
+        cases.push(case(Method::GET, format!("/api/v1/{collection}"), EVERYONE));
+        cases.push(case(
+            Method::GET,
+            format!("/api/v1/{collection}/{id}"),
+            CAPACITY_READ,
+        ));
+        let (b1, b2) = (body.clone(), body.clone());
+        cases.push(with_body(
+            Method::POST,
+            format!("/api/v1/{collection}"),
+            CAPACITY_WRITE,
+            move |i| b1(i + 1),
+        ));
+        // The update keeps the record's unique fields as they were.
+        cases.push(with_body(
+            Method::PUT,
+            format!("/api/v1/{collection}/{id}"),
+            CAPACITY_WRITE,
+            move |_| b2(0),
+        ));
+    }
+    let (m, t, a) = (&ids["mentorships"], &ids["techniques"], &ids["alliances"]);
+    // Calls: anonymous, admin, office, coord-d, coord-r, expert-d, clinician-r.
+    let people = apprentices.to_vec();
+    cases.push(with_body(
+        Method::POST,
+        format!("/api/v1/mentorships/{m}/apprentices"),
+        CAPACITY_WRITE,
+        in_call_order(move |k| {
+            let who = [0, 0, 1, 2, 2, 2, 2][k.min(6)];
+            json!({"person_id": people[who], "joined_on": "2025-01-15"})
+        }),
+    ));
+    cases.push(with_body(
+        Method::POST,
+        format!("/api/v1/mentorships/{m}/notes"),
+        CAPACITY_WRITE,
+        |i| json!({"written_on": "2025-02-01", "note": format!("第{i}次带教")}),
+    ));
+    let (pr, pd) = (w.person_r.clone(), w.person_d.clone());
+    cases.push(with_body(
+        Method::POST,
+        format!("/api/v1/techniques/{t}/cases"),
+        CAPACITY_WRITE,
+        move |i| {
+            let operator = if i % 2 == 0 { &pr } else { &pd };
+            json!({"performed_on": "2024-02-01", "operator_id": operator, "supervisor_id": pd, "outcome": "success"})
+        },
+    ));
+    cases.push(with_body(
+        Method::POST,
+        format!("/api/v1/techniques/{t}/stage"),
+        CAPACITY_WRITE,
+        in_call_order(|k| {
+            let stage = [
+                "demonstrated",
+                "demonstrated",
+                "supervised",
+                "independent",
+                "independent",
+            ][k.min(4)];
+            json!({"stage": stage})
+        }),
+    ));
+    let members = [w.donor.clone(), w.unrelated.clone(), w.office_inst.clone()];
+    cases.push(with_body(
+        Method::POST,
+        format!("/api/v1/alliances/{a}/members"),
+        CAPACITY_WRITE,
+        in_call_order(move |k| {
+            let who = [0, 0, 1, 2, 2, 2, 2][k.min(6)];
+            json!({"institution_id": members[who], "joined_on": "2024-01-01"})
+        }),
+    ));
+    cases.push(case(
+        Method::GET,
+        "/api/v1/funding-items/totals".into(),
+        EVERYONE,
+    ));
+    cases.push(case(
+        Method::GET,
+        "/api/v1/equipment-donations/totals".into(),
+        EVERYONE,
+    ));
+    cases.push(case(
+        Method::GET,
+        format!("/api/v1/institutions/{}/capacity", w.recipient),
+        CAPACITY_READ,
+    ));
+    cases.push(case(
+        Method::GET,
+        format!("/api/v1/programs/{}/capacity-settings", w.program_a),
+        EVERYONE,
+    ));
+    cases.push(with_body(
+        Method::PUT,
+        format!("/api/v1/programs/{}/capacity-settings", w.program_a),
+        &["admin", "office"],
+        |_| json!({"max_apprentices": 3, "term_months": 3}),
+    ));
+    cases
 }
 
 #[tokio::test]
