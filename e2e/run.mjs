@@ -1246,7 +1246,7 @@ async function techniquePageOnPhone(page) {
   await shot(page, 'techniques-list-phone');
 }
 
-async function mentorFullAtFourth(page) {
+async function mentorFullAtFourth(page, ctx) {
   const f = await fixture();
   const mentor = await newExpert(f, '诸葛', []);
   const staff = await localStaff(f, 4);
@@ -1280,11 +1280,17 @@ async function mentorFullAtFourth(page) {
   await submit(page, '[data-testid=note-form]');
   await page.locator('[data-testid=note]').first().waitFor({ state: 'visible' });
   await shot(page, 'mentorship-page');
-  step('resources: funding totals exact to the fen, with thousands separators');
+  step('resources as the platform admin: the demo funding (沪滇, 8300万) totals exactly ¥83,000,000.00');
+  await ctx.clearCookies();
+  await login(page, 'admin');
   await visit(page, '/funding-items');
-  const total = (await page.textContent('[data-testid=money-total]')).trim();
-  assert(/^¥\d{1,3}(,\d{3})*\.\d{2}$/.test(total), `funding total: ${total}`);
+  assertEq((await page.textContent('[data-testid=money-total]')).trim(), '¥83,000,000.00', 'funding total');
+  const amounts = await page.$$eval('[data-testid=capacity-row] td.num', (tds) => tds.map((t) => t.textContent.trim()));
+  assert(amounts.length > 0 && amounts.every((a) => /^¥\d{1,3}(,\d{3})*\.\d{2}$/.test(a)), `amounts: ${amounts}`);
   await shot(page, 'funding-items');
+  await visit(page, '/equipment-donations');
+  await page.locator('[data-testid=money-total]').waitFor({ state: 'visible' });
+  await shot(page, 'equipment-donations');
 }
 
 // [name, function(page, ctx), extra browser-context options]. Each case gets a fresh context.
