@@ -2082,6 +2082,15 @@ pub async fn equipment_totals(db: &Db, f: &CapacityFilter, reach: &Reach) -> Res
     money_totals::<EquipmentDonations>(db, "t.value_fen", f, reach).await
 }
 
+/// The people attending the teaching activities the filter selects (人次), summed.
+pub async fn attendance_total(db: &Db, f: &CapacityFilter) -> Result<i64> {
+    Ok(
+        money_totals::<TeachingActivities>(db, "t.attendance", f, &Reach::All)
+            .await?
+            .amount_fen,
+    )
+}
+
 // ---- what was built at an institution ----
 
 async fn count_where(db: &Db, sql: &str, institution_id: &str) -> Result<i64> {

@@ -652,6 +652,14 @@ pub struct ConsultationFilter {
     /// Limit to what the caller takes part in; `None` for the platform admin.
     pub visible_to: Option<Visibility>,
     pub overdue_only: bool,
+    /// The program linking the two hospitals.
+    pub program: Option<String>,
+    /// A type code (`mdt`, `difficult-case`…).
+    pub kind: Option<String>,
+    /// Requested on or after this date (`YYYY-MM-DD`) …
+    pub from: Option<String>,
+    /// … and on or before this one.
+    pub until: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -668,6 +676,8 @@ pub async fn list(
     let mut filter = Filter::default();
     filter
         .eq("c.state", f.state.as_deref())
+        .eq("c.program_id", f.program.as_deref())
+        .eq("c.type", f.kind.as_deref())
         .eq("c.requesting_institution_id", f.requested_by.as_deref())
         .eq_any(
             &["c.requesting_institution_id", "c.target_institution_id"],
@@ -685,6 +695,12 @@ pub async fn list(
                 person.into(),
             ],
         );
+    }
+    if let Some(d) = f.from.as_deref().filter(|d| !d.is_empty()) {
+        filter.raw("c.requested_at >= {}", d.into());
+    }
+    if let Some(d) = f.until.as_deref().filter(|d| !d.is_empty()) {
+        filter.raw("c.requested_at < {}", format!("{d}~").into());
     }
     if f.overdue_only {
         let now = crate::now();

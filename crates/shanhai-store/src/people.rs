@@ -55,6 +55,10 @@ pub struct PersonFilter {
     pub q: Option<String>,
     /// People at institutions on either side of a pairing in this program.
     pub program: Option<String>,
+    /// People with an assignment in this program (dispatched experts) …
+    pub dispatched_in: Option<String>,
+    /// … that had begun by this date.
+    pub dispatched_until: Option<String>,
 }
 
 pub async fn list(
@@ -74,6 +78,18 @@ pub async fn list(
             "(p.institution_id IN (SELECT donor_id FROM pairings WHERE program_id = {}) \
               OR p.institution_id IN (SELECT recipient_id FROM pairings WHERE program_id = {}))",
             program.trim().into(),
+        );
+    }
+    if let Some(program) = f.dispatched_in.as_deref().filter(|p| !p.trim().is_empty()) {
+        let until = f
+            .dispatched_until
+            .clone()
+            .filter(|d| !d.is_empty())
+            .unwrap_or_else(|| "9999-12-31".into());
+        filter.raw_each(
+            "p.id IN (SELECT a.person_id FROM assignments a JOIN batches b ON b.id = a.batch_id \
+              WHERE b.program_id = {} AND a.start_date <= {})",
+            vec![program.trim().into(), until.into()],
         );
     }
     institutions::reach_filter(&mut filter, "p.institution_id", reach);

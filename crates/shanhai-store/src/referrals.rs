@@ -339,6 +339,8 @@ pub struct ReferralFilter {
     pub program: Option<String>,
     pub from: Option<String>,
     pub until: Option<String>,
+    /// `Some(true)`: only patients leaving the province; `Some(false)`: only those staying.
+    pub leaves_region: Option<bool>,
 }
 
 /// The `LIKE` pattern for a GB/T 2260 region and everything below it.
@@ -372,6 +374,9 @@ fn filter_of(f: &ReferralFilter) -> Filter {
     }
     // The program whose pairing links the two hospitals (recorded when the referral is made).
     filter.eq("r.program_id", f.program.as_deref());
+    if let Some(leaves) = f.leaves_region {
+        filter.raw("r.leaves_region = {}", i64::from(leaves).into());
+    }
     if let Some(d) = f.from.as_deref().filter(|d| !d.is_empty()) {
         filter.raw("r.created_at >= {}", d.into());
     }

@@ -108,6 +108,15 @@ pub struct ConsultationQuery {
     institution: Option<String>,
     /// `true`: only those past their turnaround target.
     overdue: Option<bool>,
+    /// The program linking the two hospitals.
+    program: Option<String>,
+    /// A type code: `general`, `mdt`, `difficult-case`, `imaging`, `pathology`,
+    /// `surgical-guidance`.
+    r#type: Option<String>,
+    /// Requested on or after this date (`YYYY-MM-DD`).
+    from: Option<String>,
+    /// Requested on or before this date.
+    until: Option<String>,
 }
 
 /// Consultations the caller takes part in (all, for the platform admin).
@@ -129,6 +138,10 @@ async fn list_consultations(
         institution: q.institution,
         visible_to,
         overdue_only: q.overdue.unwrap_or(false),
+        program: q.program,
+        kind: q.r#type,
+        from: q.from,
+        until: q.until,
         ..Default::default()
     };
     Ok(Json(

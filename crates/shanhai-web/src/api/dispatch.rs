@@ -233,6 +233,10 @@ pub struct AssignmentQuery {
     /// Recipient institutions in this region (GB/T 2260 code) or below.
     region: Option<String>,
     q: Option<String>,
+    /// Periods that have begun by this date (`YYYY-MM-DD`).
+    until: Option<String>,
+    /// Periods still running on or after this date.
+    from: Option<String>,
 }
 
 /// The roster: assignments of a batch, program, recipient or person.
@@ -262,7 +266,8 @@ async fn list_assignments(
         active_on: q.active_on,
         region: q.region,
         q: q.q,
-        ..Default::default()
+        from: q.from,
+        until: q.until,
     };
     Ok(Json(
         dispatch::list_assignments(&state.db, &filter, page.request()).await?,

@@ -73,6 +73,14 @@ pub struct ReferralQuery {
     direction: Option<String>,
     /// Sent from or to this institution.
     institution: Option<String>,
+    /// The program linking the two hospitals.
+    program: Option<String>,
+    /// Sent on or after this date (`YYYY-MM-DD`).
+    from: Option<String>,
+    /// Sent on or before this date.
+    until: Option<String>,
+    /// `true`: only patients leaving the province (大病出区); `false`: only those staying.
+    leaving: Option<bool>,
 }
 
 /// Referrals sent from or to the caller's institution (all, for the platform admin).
@@ -96,6 +104,10 @@ async fn list_referrals(
         direction: q.direction,
         institution: q.institution,
         visible_to_institution,
+        program: q.program,
+        from: q.from,
+        until: q.until,
+        leaves_region: q.leaving,
         ..Default::default()
     };
     Ok(Json(

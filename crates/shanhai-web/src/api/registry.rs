@@ -391,6 +391,10 @@ pub struct PersonQuery {
     program: Option<String>,
     /// Search in the name.
     q: Option<String>,
+    /// People dispatched in this program (with an assignment in it) …
+    dispatched_in: Option<String>,
+    /// … by this date (`YYYY-MM-DD`).
+    until: Option<String>,
 }
 
 /// People the caller may see: their own institution's, those a pairing gives them access to, or
@@ -410,6 +414,8 @@ async fn list_people(
         title: q.title,
         q: q.q,
         program: q.program,
+        dispatched_in: q.dispatched_in,
+        dispatched_until: q.until,
     };
     Ok(Json(
         people::list(

@@ -575,6 +575,7 @@ async fn people_list(
         institution: q.institution.clone(),
         program: q.program.clone(),
         department: None,
+        ..Default::default()
     };
     match people::list(
         &state.db,

@@ -1,0 +1,206 @@
+//! The derived-indicator catalogue: every figure a program quotes, defined once, with its
+//! written definition. Values are counted from the records; a counted indicator names the list
+//! of records it counts, and that list's `total` is the value.
+//!
+//! Counting across programs: every record belongs to one program (its `program_id`, or the
+//! program of the batch or pairing it hangs from), so rolling several programs up together
+//! adds their values and no activity is counted twice. People dispatched are the exception:
+//! they are counted as distinct people within a program.
+
+use serde::Serialize;
+
+/// How an indicator's value reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Measure {
+    /// A number of records; `records_url` lists exactly them.
+    Count,
+    /// A sum over the records (people attending); `records_url` lists the records summed.
+    Sum,
+    /// Money in fen (integer); `records_url` lists the items.
+    Money,
+}
+
+/// One indicator of the catalogue.
+#[derive(Debug, Clone, Copy)]
+pub struct Indicator {
+    pub code: &'static str,
+    pub name_zh: &'static str,
+    pub name_en: &'static str,
+    pub unit_zh: &'static str,
+    pub unit_en: &'static str,
+    pub measure: Measure,
+    pub definition_zh: &'static str,
+    pub definition_en: &'static str,
+}
+
+impl Indicator {
+    pub fn name(&self, lang: crate::Lang) -> &'static str {
+        match lang {
+            crate::Lang::Zh => self.name_zh,
+            crate::Lang::En => self.name_en,
+        }
+    }
+
+    pub fn unit(&self, lang: crate::Lang) -> &'static str {
+        match lang {
+            crate::Lang::Zh => self.unit_zh,
+            crate::Lang::En => self.unit_en,
+        }
+    }
+
+    pub fn definition(&self, lang: crate::Lang) -> &'static str {
+        match lang {
+            crate::Lang::Zh => self.definition_zh,
+            crate::Lang::En => self.definition_en,
+        }
+    }
+}
+
+macro_rules! indicators {
+    ($($code:literal, $measure:ident, $zh:literal, $en:literal, $uzh:literal, $uen:literal,
+       $dzh:literal, $den:literal;)+) => {
+        /// Every derived indicator, in the order dashboards and briefings show them.
+        pub const CATALOGUE: &[Indicator] = &[$(Indicator {
+            code: $code,
+            measure: Measure::$measure,
+            name_zh: $zh,
+            name_en: $en,
+            unit_zh: $uzh,
+            unit_en: $uen,
+            definition_zh: $dzh,
+            definition_en: $den,
+        }),+];
+    };
+}
+
+indicators! {
+    "experts-dispatched", Count, "派出专家", "Experts dispatched", "名", "people",
+        "截至统计日，在本项目中有派驻安排（已开始）的不同人员数；同一人多次派驻只计一次。",
+        "Distinct people with an assignment in the program that had begun by the date; a person sent several times counts once.";
+    "assignments", Count, "派驻人次", "Assignments", "人次", "assignments",
+        "截至统计日已开始的派驻安排数（常驻、候鸟、按月、按季、短期、远程）。",
+        "Assignments in the program that had begun by the date (resident, fly-in, monthly, quarterly, one-off, remote).";
+    "consultations", Count, "远程会诊", "Remote consultations", "例", "cases",
+        "截至统计日提交的会诊申请数，含各类型与所有状态。",
+        "Consultation requests filed by the date, of every type and state.";
+    "consultations-mdt", Count, "多学科会诊（MDT）", "MDT consultations", "例", "cases",
+        "类型为多学科MDT的会诊申请数。",
+        "Consultation requests of type MDT.";
+    "consultations-difficult-case", Count, "疑难病例讨论", "Difficult case discussions", "例", "cases",
+        "类型为疑难病例讨论的会诊申请数。",
+        "Consultation requests of type difficult case discussion.";
+    "referrals-up", Count, "上转患者", "Patients referred up", "人次", "referrals",
+        "截至统计日发出的上转（向上级医院）转诊数。",
+        "Up-referrals (to a higher-level hospital) sent by the date.";
+    "referrals-down", Count, "下转患者", "Patients referred down", "人次", "referrals",
+        "截至统计日发出的下转（回基层或当地医院）转诊数。",
+        "Down-referrals (back to a local or primary hospital) sent by the date.";
+    "referrals-leaving-region", Count, "出省（区）转诊", "Referrals leaving the province", "人次", "referrals",
+        "接收医院与发出医院不在同一省（区）的上转数（大病出区）。",
+        "Up-referrals whose receiving hospital is in another province than the sender's.";
+    "placements", Count, "进修人员", "Training placements", "人次", "placements",
+        "截至统计日已开始的进修安排数。",
+        "Training placements at donor hospitals that had begun by the date.";
+    "mentorships", Count, "师带徒", "Mentorships", "对", "mentorships",
+        "截至统计日已开始带教期的师带徒关系数。",
+        "Mentorships whose term had begun by the date.";
+    "team-pairings", Count, "团队带团队", "Team-to-team pairings", "对", "pairings",
+        "截至统计日已开始的团队带团队结对数。",
+        "Team-to-team pairings that had begun by the date.";
+    "teaching-activities", Count, "教学活动", "Teaching activities", "场", "activities",
+        "截至统计日举办的教学查房、学术讲座、手术示教、病例讨论、业务培训、远程教学等活动场次。",
+        "Teaching rounds, lectures, surgical demonstrations, case discussions, training and remote teaching held by the date.";
+    "teaching-attendance", Sum, "教学受益人次", "Teaching attendance", "人次", "attendances",
+        "上述教学活动的参加人次之和。",
+        "The sum of attendance over those teaching activities.";
+    "techniques", Count, "新技术新项目", "New techniques", "项", "techniques",
+        "截至统计日引进的新技术、新项目数（不论开展阶段）。",
+        "New techniques and projects introduced by the date, at any stage.";
+    "workstations", Count, "名医工作室/专家工作站", "Expert workstations", "个", "workstations",
+        "截至统计日设立的名医工作室、专家工作站数。",
+        "Expert studios and workstations opened by the date.";
+    "alliances", Count, "专科联盟", "Specialty alliances", "个", "alliances",
+        "截至统计日成立的专科联盟数。",
+        "Specialty alliances founded by the date.";
+    "specialty-projects", Count, "重点专科建设项目", "Key specialty projects", "个", "projects",
+        "截至统计日启动的重点专科建设项目数。",
+        "Key specialty projects started by the date.";
+    "regulations", Count, "建立制度", "Regulations adopted", "项", "regulations",
+        "截至统计日施行的管理制度、规范与流程数。",
+        "Regulations, standards and procedures adopted by the date.";
+    "research-outputs", Count, "科研成果", "Research outputs", "项", "outputs",
+        "截至统计日记录的课题、论文等科研成果数。",
+        "Grants, papers and other research outputs recorded by the date.";
+    "funding", Money, "协作资金", "Funding", "元", "CNY",
+        "截至统计日拨付的协作资金合计（以分为单位精确计算）。",
+        "Funding granted by the date, summed exactly in fen.";
+    "equipment-value", Money, "捐赠设备价值", "Equipment donated", "元", "CNY",
+        "截至统计日捐赠设备的价值合计（以分为单位精确计算）。",
+        "The value of equipment donated by the date, summed exactly in fen.";
+}
+
+/// An indicator's value for a program and date, as the API shows it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct IndicatorValue {
+    pub code: String,
+    pub name: String,
+    /// For money: fen (integer); `display` shows it in yuan.
+    pub value: i64,
+    pub unit: String,
+    pub measure: Measure,
+    /// The value as a reader sees it, e.g. `526`, `8,300.00万`.
+    pub display: String,
+    pub definition: String,
+    /// The API list of the records counted (its `total` equals `value` for counts).
+    pub records_url: String,
+}
+
+/// `12345678` as `12,345,678`.
+pub fn group_thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+/// Fen as yuan with two decimals and thousands separators: `830000000000` → `8,300,000,000.00`.
+pub fn yuan(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let abs = fen.unsigned_abs();
+    format!(
+        "{sign}{}.{:02}",
+        group_thousands(i64::try_from(abs / 100).unwrap_or(i64::MAX)),
+        abs % 100
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_definitions_written_in_both_languages() {
+        let mut codes: Vec<_> = CATALOGUE.iter().map(|i| i.code).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), CATALOGUE.len());
+        for i in CATALOGUE {
+            assert!(!i.definition_zh.is_empty() && !i.definition_en.is_empty());
+        }
+    }
+
+    #[test]
+    fn numbers_read_as_people_write_them() {
+        assert_eq!(group_thousands(5500), "5,500");
+        assert_eq!(group_thousands(526), "526");
+        assert_eq!(group_thousands(-1234567), "-1,234,567");
+        assert_eq!(yuan(8_300_000_000), "83,000,000.00");
+        assert_eq!(yuan(5), "0.05");
+    }
+}
