@@ -93,6 +93,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_capacity.sql"),
         postgres: include_str!("../migrations/postgres/0008_capacity.sql"),
     },
+    Migration {
+        version: 10,
+        name: "kpis",
+        sqlite: include_str!("../migrations/sqlite/0010_kpis.sql"),
+        postgres: include_str!("../migrations/postgres/0010_kpis.sql"),
+    },
 ];
 
 /// A connection pool and the backend behind it.

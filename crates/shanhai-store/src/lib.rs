@@ -14,6 +14,7 @@ pub mod db;
 pub mod departments;
 pub mod dispatch;
 pub mod institutions;
+pub mod kpis;
 pub mod pairings;
 pub mod people;
 pub mod programs;

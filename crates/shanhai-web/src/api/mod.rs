@@ -8,6 +8,7 @@ mod clinics;
 pub mod consultations;
 pub mod dispatch;
 pub mod inbox;
+pub mod kpis;
 pub mod public;
 pub mod referrals;
 mod registry;
@@ -170,6 +171,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(webhooks::WebhooksApi::openapi());
     doc.merge(inbox::InboxApi::openapi());
     doc.merge(capacity::CapacityApi::openapi());
+    doc.merge(kpis::KpisApi::openapi());
     doc
 }
 
@@ -187,6 +189,7 @@ pub fn router() -> Router<AppState> {
         .merge(webhooks::router())
         .merge(inbox::router())
         .merge(capacity::router())
+        .merge(kpis::router())
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi()))
 }
 
