@@ -94,6 +94,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0008_capacity.sql"),
     },
     Migration {
+        version: 9,
+        name: "imports",
+        sqlite: include_str!("../migrations/sqlite/0009_imports.sql"),
+        postgres: include_str!("../migrations/postgres/0009_imports.sql"),
+    },
+    Migration {
         version: 10,
         name: "kpis",
         sqlite: include_str!("../migrations/sqlite/0010_kpis.sql"),

@@ -63,6 +63,20 @@ pub enum Command {
         #[arg(long)]
         to: String,
     },
+    /// Import people and assignments, clinic sessions, teaching activities or techniques from an
+    /// XLSX or CSV file: every row is checked, and nothing is written if any row is bad
+    Import {
+        /// people, clinic-sessions, teaching-activities or techniques
+        kind: String,
+        /// The XLSX or CSV (UTF-8 or GB18030) file
+        file: PathBuf,
+        /// Check every row and report, writing nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// Write the kind's template to FILE instead (XLSX when FILE ends in .xlsx, else CSV)
+        #[arg(long)]
+        template: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -167,6 +181,23 @@ const ZH_HELP: &[(&str, &str, &str)] = &[
         "备份数据库（SQLite：运行中生成一致副本；PostgreSQL：显示应执行的命令）",
     ),
     ("backup", "to", "备份文件路径"),
+    (
+        "import",
+        "",
+        "从 XLSX 或 CSV 文件导入人员及派驻、出诊排班、教学活动或新技术：逐行校验，任一行有误则不写入任何数据",
+    ),
+    (
+        "import",
+        "kind",
+        "导入类型：people、clinic-sessions、teaching-activities 或 techniques",
+    ),
+    ("import", "file", "XLSX 或 CSV（UTF-8 或 GB18030）文件"),
+    ("import", "dry_run", "只校验并报告，不写入"),
+    (
+        "import",
+        "template",
+        "改为把该类型的模板写入 FILE（以 .xlsx 结尾为 XLSX，否则为 CSV）",
+    ),
     ("user add", "", "创建账号"),
     ("user add", "username", "用户名"),
     (

@@ -2,6 +2,7 @@
 //! backs up the database. Messages are in Chinese or English (`--lang`, or `LANG`).
 
 mod cli;
+mod import;
 
 use anyhow::{Context, Result, bail};
 use cli::{Cli, Command, UserCommand, say};
@@ -284,6 +285,23 @@ async fn run(cli: Cli, lang: Lang) -> Result<()> {
                 user.id
             );
             db.close().await;
+        }
+        Command::Import {
+            kind,
+            file,
+            dry_run,
+            template,
+        } => {
+            if *template {
+                import::write_template(kind, file, lang)?;
+            } else {
+                let db = open(&cli, lang).await?;
+                let ok = import::run(&db, kind, file, *dry_run, lang).await;
+                db.close().await;
+                if !ok? {
+                    std::process::exit(2);
+                }
+            }
         }
         Command::Backup { to } => {
             let db = open(&cli, lang).await?;

@@ -7,6 +7,7 @@ pub mod attachments;
 mod clinics;
 pub mod consultations;
 pub mod dispatch;
+pub mod imports;
 pub mod inbox;
 pub mod kpis;
 pub mod public;
@@ -170,6 +171,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(referrals::ReferralsApi::openapi());
     doc.merge(webhooks::WebhooksApi::openapi());
     doc.merge(inbox::InboxApi::openapi());
+    doc.merge(imports::ImportsApi::openapi());
     doc.merge(capacity::CapacityApi::openapi());
     doc.merge(kpis::KpisApi::openapi());
     doc
@@ -188,6 +190,7 @@ pub fn router() -> Router<AppState> {
         .merge(referrals::router())
         .merge(webhooks::router())
         .merge(inbox::router())
+        .merge(imports::router())
         .merge(capacity::router())
         .merge(kpis::router())
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi()))

@@ -13,6 +13,7 @@ mod capacity;
 mod clinics;
 mod consultations;
 mod dispatch;
+mod imports;
 mod kpis;
 mod referrals;
 mod registry;

@@ -1,0 +1,209 @@
+//! Teaching activities (教学查房, 学术讲座, 手术示教…): one row each, keyed by host institution, kind,
+//! date and topic. Written with multi-row inserts, as they come by the thousand.
+
+use crate::context::Context;
+use crate::{Column, ImportKind, Parsed, Problem, Row, code_of, insert_many, on_column};
+use shanhai_domain::capacity::{TeachingActivityInput, TeachingKind};
+use shanhai_store::StoreError;
+use shanhai_store::audit::Actor;
+use shanhai_store::capacity::{Collection, TeachingActivities as Stored};
+use shanhai_store::query::sql_with;
+use sqlx::{AnyConnection, Row as _};
+use std::collections::HashSet;
+
+pub struct TeachingActivities;
+
+const PROGRAM: usize = 0;
+const INSTITUTION: usize = 1;
+const DEPARTMENT: usize = 2;
+const KIND: usize = 3;
+const DATE: usize = 4;
+const TOPIC: usize = 5;
+const HOST: usize = 6;
+const HOST_INSTITUTION: usize = 7;
+const PLACE: usize = 8;
+const ONLINE: usize = 9;
+const MINUTES: usize = 10;
+const ATTENDANCE: usize = 11;
+
+const COLUMNS: &[Column] = &[
+    Column {
+        zh: "项目",
+        en: "Program",
+        required: false,
+        fields: &["program_id"],
+        example: "",
+    },
+    Column {
+        zh: "机构",
+        en: "Institution",
+        required: true,
+        fields: &["institution_id"],
+        example: "喀什地区第一人民医院",
+    },
+    Column {
+        zh: "科室",
+        en: "Department",
+        required: false,
+        fields: &["department_id"],
+        example: "",
+    },
+    Column {
+        zh: "类型",
+        en: "Kind",
+        required: true,
+        fields: &["kind"],
+        example: "教学查房",
+    },
+    Column {
+        zh: "日期",
+        en: "Date",
+        required: true,
+        fields: &["held_on"],
+        example: "2025-04-30",
+    },
+    Column {
+        zh: "主题",
+        en: "Topic",
+        required: true,
+        fields: &["topic"],
+        example: "急性胸痛的鉴别诊断",
+    },
+    Column {
+        zh: "主讲人",
+        en: "Host",
+        required: false,
+        fields: &["host_id"],
+        example: "",
+    },
+    Column {
+        zh: "主讲人单位",
+        en: "Host institution",
+        required: false,
+        fields: &[],
+        example: "",
+    },
+    Column {
+        zh: "地点",
+        en: "Place",
+        required: false,
+        fields: &["place"],
+        example: "心内科示教室",
+    },
+    Column {
+        zh: "线上",
+        en: "Online",
+        required: false,
+        fields: &["online"],
+        example: "否",
+    },
+    Column {
+        zh: "时长（分钟）",
+        en: "Minutes",
+        required: true,
+        fields: &["duration_minutes"],
+        example: "90",
+    },
+    Column {
+        zh: "参加人次",
+        en: "Attendance",
+        required: false,
+        fields: &["attendance", "attendee_ids"],
+        example: "25",
+    },
+];
+
+fn key(institution_id: &str, kind: &str, held_on: &str, topic: &str) -> String {
+    format!("{institution_id}\u{1f}{kind}\u{1f}{held_on}\u{1f}{topic}")
+}
+
+impl ImportKind for TeachingActivities {
+    const NAME: &'static str = "teaching-activities";
+    const LABEL: &'static str = "ui.import_kind_teaching_activities";
+    const COLUMNS: &'static [Column] = COLUMNS;
+    type Record = shanhai_domain::capacity::NewTeachingActivity;
+    type State = ();
+
+    async fn stored_keys(conn: &mut AnyConnection) -> Result<HashSet<String>, StoreError> {
+        let rows = sql_with(
+            "SELECT institution_id, kind, held_on, topic FROM teaching_activities".into(),
+            vec![],
+        )
+        .fetch_all(conn)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(key(
+                    &r.try_get::<String, _>(0)?,
+                    &r.try_get::<String, _>(1)?,
+                    &r.try_get::<String, _>(2)?,
+                    &r.try_get::<String, _>(3)?,
+                ))
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(StoreError::from)
+    }
+
+    fn parse(row: &Row<'_>, cx: &Context) -> Result<Parsed<Self::Record>, Problem> {
+        let program_id = crate::program(row, PROGRAM, COLUMNS, cx)?;
+        let institution_id = crate::institution(row, INSTITUTION, COLUMNS, cx)?;
+        let department_id = crate::department(row, DEPARTMENT, COLUMNS, cx, institution_id)?;
+        let host_id = match row.optional(HOST) {
+            None => None,
+            Some(name) => {
+                let at = match row.optional(HOST_INSTITUTION) {
+                    None => None,
+                    Some(_) => Some(crate::institution(row, HOST_INSTITUTION, COLUMNS, cx)?),
+                };
+                Some(crate::person(cx, name, at, &COLUMNS[HOST])?)
+            }
+        };
+        let input = TeachingActivityInput {
+            program_id,
+            institution_id: institution_id.to_string(),
+            department_id,
+            kind: code_of(
+                row.cell(KIND),
+                TeachingKind::ALL,
+                TeachingKind::code,
+                |k, l| k.label(l),
+            ),
+            held_on: row.cell(DATE).to_string(),
+            host_id,
+            place: row.optional(PLACE).map(str::to_string),
+            online: crate::yes_no(row, ONLINE, COLUMNS)?,
+            topic: row.cell(TOPIC).to_string(),
+            duration_minutes: crate::number(row, MINUTES, COLUMNS)?
+                .ok_or_else(|| Problem::at(&COLUMNS[MINUTES], "error.required"))?,
+            attendance: crate::number(row, ATTENDANCE, COLUMNS)?,
+            attendee_ids: vec![],
+        };
+        let new = input.parse().map_err(|e| on_column(COLUMNS, e))?;
+        if !cx.may_write_capacity(&new.institution_id, new.program_id.as_deref()) {
+            return Err(Problem::at(
+                &COLUMNS[INSTITUTION],
+                "error.import_out_of_scope",
+            ));
+        }
+        Ok(Parsed {
+            key: key(
+                &new.institution_id,
+                new.kind.code(),
+                &new.held_on.to_string(),
+                &new.topic,
+            ),
+            record: new,
+        })
+    }
+
+    async fn write(
+        conn: &mut AnyConnection,
+        _actor: &Actor,
+        _state: &mut (),
+        batch: Vec<(usize, Self::Record)>,
+    ) -> Result<Vec<Problem>, StoreError> {
+        let rows = batch.iter().map(|(_, new)| Stored::args(new)).collect();
+        insert_many(conn, "teaching_activities", Stored::COLUMNS, rows).await?;
+        Ok(vec![])
+    }
+}

@@ -1,0 +1,179 @@
+//! Spreadsheet import (C11): `POST /api/v1/imports/{kind}` with the file in the multipart field
+//! `file` checks every row and, unless `dry_run=true` or any row is bad, writes them all in one
+//! transaction; `GET /api/v1/imports/{kind}/template` gives the template. Each row may write only
+//! what the caller could create through the kind's own endpoint.
+
+use super::{ApiQuery, allow};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::i18n;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use shanhai_domain::Invalid;
+use shanhai_domain::access::Principal;
+use shanhai_domain::codes::Role;
+use shanhai_import::{NoProgress, Outcome, Report, Upload, Who};
+use shanhai_store::StoreError;
+use shanhai_store::audit::Actor;
+use utoipa::{IntoParams, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(import, template),
+    components(schemas(Report, shanhai_import::ReportError))
+)]
+pub struct ImportsApi;
+
+/// The largest spreadsheet accepted: 256 MiB (a million-row CSV is about 150 MiB).
+pub const IMPORT_LIMIT: usize = 256 * 1024 * 1024;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/v1/imports/{kind}",
+            post(import).layer(DefaultBodyLimit::max(IMPORT_LIMIT)),
+        )
+        .route("/api/v1/imports/{kind}/template", get(template))
+}
+
+/// Coordinators, program offices and the platform admin import; rows are then checked one by
+/// one against what the caller may write.
+pub fn may_import(p: &Principal) -> bool {
+    matches!(
+        p.role,
+        Role::PlatformAdmin | Role::ProgramOffice | Role::Coordinator
+    )
+}
+
+/// Runs an import for a signed-in user (the API and the page share it).
+pub async fn run(
+    state: &AppState,
+    principal: &Principal,
+    actor: &Actor,
+    kind: &str,
+    upload: Upload<'_>,
+    dry_run: bool,
+) -> ApiResult<Outcome> {
+    allow(may_import(principal))?;
+    shanhai_import::import(
+        &state.db,
+        kind,
+        actor,
+        Who::User(principal.clone()),
+        upload,
+        dry_run,
+        &NoProgress,
+    )
+    .await?
+    .ok_or_else(ApiError::not_found)
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// `true`: check and report only.
+    #[serde(default)]
+    dry_run: Option<bool>,
+}
+
+/// Imports a spreadsheet (multipart field `file`: XLSX, or CSV in UTF-8 or GB18030) of a kind:
+/// `people` (with their assignments), `clinic-sessions`, `teaching-activities`, `techniques`.
+/// The report counts the rows, those created and those already stored (unchanged); with any
+/// error it is returned with 422 and nothing is written.
+#[utoipa::path(post, path = "/api/v1/imports/{kind}", tag = "imports", security(("bearer" = [])),
+    params(("kind" = String, Path), ImportQuery),
+    request_body(content_type = "multipart/form-data", description = "field `file`"),
+    responses((status = 200, body = Report), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = Report)))]
+async fn import(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(kind): Path<String>,
+    ApiQuery(q): ApiQuery<ImportQuery>,
+    mut multipart: Multipart,
+) -> ApiResult<Response> {
+    allow(may_import(&caller.principal))?;
+    if shanhai_import::columns(&kind).is_none() {
+        return Err(ApiError::not_found());
+    }
+    while let Some(field) = multipart.next_field().await? {
+        if field.name() != Some("file") {
+            continue;
+        }
+        let file_name = field.file_name().unwrap_or("").to_string();
+        let bytes = field.bytes().await?;
+        let outcome = run(
+            &state,
+            &caller.principal,
+            &caller.actor(),
+            &kind,
+            Upload {
+                file_name: &file_name,
+                bytes: &bytes,
+            },
+            q.dry_run.unwrap_or(false),
+        )
+        .await?;
+        let status = if outcome.ok() {
+            StatusCode::OK
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
+        let report = outcome.report(i18n::current(), i18n::t);
+        return Ok((status, Json(report)).into_response());
+    }
+    Err(Invalid::new("file", "error.import_file_required").into())
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TemplateQuery {
+    /// `xlsx` (default) or `csv`.
+    format: Option<String>,
+}
+
+/// The template of a kind: Chinese headers (required ones marked `*`) and an example row.
+#[utoipa::path(get, path = "/api/v1/imports/{kind}/template", tag = "imports", security(("bearer" = [])),
+    params(("kind" = String, Path), TemplateQuery),
+    responses((status = 200, description = "XLSX or CSV"), (status = 404, body = ErrorBody)))]
+async fn template(
+    _caller: Caller,
+    Path(kind): Path<String>,
+    ApiQuery(q): ApiQuery<TemplateQuery>,
+) -> ApiResult<Response> {
+    template_response(&kind, q.format.as_deref())
+}
+
+/// The template file as a download (the page's link uses it too).
+pub fn template_response(kind: &str, format: Option<&str>) -> ApiResult<Response> {
+    let columns = shanhai_import::columns(kind).ok_or_else(ApiError::not_found)?;
+    let (bytes, content_type, ext) = match format.unwrap_or("xlsx") {
+        "csv" => (
+            shanhai_import::template::csv(columns),
+            "text/csv; charset=utf-8",
+            "csv",
+        ),
+        "xlsx" => (
+            shanhai_import::template::xlsx(columns)
+                .map_err(|e| StoreError::Other(e.to_string()))?,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "xlsx",
+        ),
+        _ => return Err(Invalid::new("format", "error.unknown_code").into()),
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{kind}-template.{ext}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
