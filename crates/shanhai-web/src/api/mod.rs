@@ -6,6 +6,7 @@ pub mod capacity;
 pub mod attachments;
 mod clinics;
 pub mod consultations;
+pub mod indicators;
 pub mod dispatch;
 pub mod imports;
 pub mod inbox;
@@ -168,6 +169,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(public::PublicApi::openapi());
     doc.merge(consultations::ConsultationsApi::openapi());
     doc.merge(attachments::AttachmentsApi::openapi());
+    doc.merge(indicators::IndicatorsApi::openapi());
     doc.merge(referrals::ReferralsApi::openapi());
     doc.merge(webhooks::WebhooksApi::openapi());
     doc.merge(inbox::InboxApi::openapi());
@@ -187,6 +189,7 @@ pub fn router() -> Router<AppState> {
         .merge(public::router())
         .merge(consultations::router())
         .merge(attachments::router())
+        .merge(indicators::router())
         .merge(referrals::router())
         .merge(webhooks::router())
         .merge(inbox::router())

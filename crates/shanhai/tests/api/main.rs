@@ -14,6 +14,7 @@ mod clinics;
 mod consultations;
 mod dispatch;
 mod imports;
+mod indicators;
 mod kpis;
 mod referrals;
 mod registry;
