@@ -1295,6 +1295,47 @@ async function mentorFullAtFourth(page, ctx) {
 
 // [name, function(page, ctx), extra browser-context options]. Each case gets a fresh context.
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
+async function importWithABadRowThenFixed(page) {
+  const f = await fixture();
+  const stamp = Date.now() % 1000000;
+  const csv = (badDate) =>
+    '机构*,类型*,日期*,主题*,地点,线上,时长（分钟）*,参加人次\n' +
+    `${f.hongxing.name},教学查房,2025-03-10,导入测试查房-${stamp}-1,示教室,否,60,20\n` +
+    `${f.hongxing.name},学术讲座,${badDate},导入测试讲座-${stamp}-2,会议室,否,90,45\n`;
+  const upload = async (text) => {
+    await page.selectOption('[data-testid=import-kind]', 'teaching-activities');
+    await page.setInputFiles('[data-testid=import-file]', {
+      name: 'teaching.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(text, 'utf8'),
+    });
+    return submit(page, '[data-testid=import-form]');
+  };
+
+  step('the recipient coordinator opens 数据导入 from the navigation');
+  await login(page, 'coord-recipient');
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('[data-testid=nav-import]')]);
+  assertEq(pathOf(page), '/import', 'import page');
+
+  step('a file with an impossible date: the report names row 3, column 日期, and nothing is written');
+  const resp = await upload(csv('2025-02-30'));
+  assertEq(resp.status(), 422, 'dry run with a bad row');
+  const errors = await page.$$eval('[data-testid=import-error] td', (tds) => tds.map((td) => td.textContent.trim()));
+  assertEq(errors.slice(0, 2).join(','), '3,日期', 'error row and column');
+  assert(CJK.test(errors[2]), `the message is in Chinese: ${errors[2]}`);
+  assertEq(await page.locator('[data-testid=import-confirm]').count(), 0, 'no confirm button while a row is bad');
+  await shot(page, 'import-bad-row');
+
+  step('the fixed file checks clean; confirming imports both rows');
+  await upload(csv('2025-03-12'));
+  assert((await page.textContent('[data-testid=import-summary]')).includes('新建 2'), 'two new rows');
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('[data-testid=import-confirm]')]);
+  await page.locator('[data-testid=import-done]').waitFor({ state: 'visible' });
+  const found = await apiOk('GET', `/api/v1/teaching-activities?q=${encodeURIComponent(`导入测试讲座-${stamp}`)}`, undefined, f.token);
+  assertEq(found.total, 1, 'the imported lecture is listed');
+  await shot(page, 'import-done');
+}
+
 const CASES = [
   ['1 sign-in failure and success', signInFailureAndSuccess],
   ['2 admin creates a program and a pairing', adminCreatesProgramAndPairing],
@@ -1313,6 +1354,7 @@ const CASES = [
   ['15 a technique from introduction to independence; the gap check', techniqueToIndependence],
   ['16 the technique page on a phone', techniquePageOnPhone, PHONE],
   ['17 a fourth apprentice is refused with a clear message', mentorFullAtFourth],
+  ['import: a bad row is reported by row and column; the fixed file imports', importWithABadRowThenFixed],
 ];
 
 // ---------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ mod clinics;
 mod consultations;
 mod dispatch;
 mod figures;
+mod imports;
 mod inbox;
 mod public;
 mod referrals;
@@ -46,6 +47,7 @@ pub fn router() -> Router<AppState> {
         .merge(webhooks::router())
         .merge(capacity::router())
         .merge(figures::router())
+        .merge(imports::router())
         .fallback(not_found)
 }
 
