@@ -5,7 +5,7 @@
 
 use super::clinics::FieldError;
 use super::dispatch::{all, given, here, page_no};
-use super::{Chrome, FormData, Pager, Viewer, error_page, render};
+use super::{Chrome, FormData, Pager, Viewer, csrf_refused, error_page, form_failed, render};
 use crate::AppState;
 use crate::api::capacity::{Parse, gap_warnings, may_read, may_write};
 use crate::auth::{AccessFacts, Caller};
@@ -912,12 +912,7 @@ async fn create_page<S: Section>(
 ) -> Response {
     let form = FormData::parse(&body);
     if !viewer.csrf_ok(&form.get("csrf")) {
-        return error_page(
-            &viewer,
-            NAV,
-            here(&uri),
-            ApiError::forbidden().with_detail("CSRF"),
-        );
+        return csrf_refused(&viewer, NAV, here(&uri));
     }
     let institution = form.get("institution_id");
     let result: Result<String, ApiError> = async {
@@ -931,21 +926,19 @@ async fn create_page<S: Section>(
         Ok(S::insert(&state.db, &viewer.actor(), &new).await?)
     }
     .await;
-    match result {
-        Ok(next) => Redirect::to(&next).into_response(),
-        Err(e) if e.status == StatusCode::FORBIDDEN || e.status == StatusCode::NOT_FOUND => {
-            error_page(&viewer, NAV, here(&uri), e)
-        }
-        Err(e) => {
-            let status = e.status;
-            let error = FieldError::from_api(&e, crate::i18n::current());
-            match form_data::<S>(&state, &viewer, Some(institution), Some(&form), Some(error)).await
-            {
-                Ok(page) => (status, render(&page)).into_response(),
-                Err(e) => error_page(&viewer, NAV, here(&uri), e),
-            }
-        }
-    }
+    let e = match result {
+        Ok(next) => return Redirect::to(&next).into_response(),
+        Err(e) => e,
+    };
+    form_failed(
+        &viewer,
+        NAV,
+        here(&uri),
+        e,
+        &[StatusCode::FORBIDDEN, StatusCode::NOT_FOUND],
+        |error| form_data::<S>(&state, &viewer, Some(institution), Some(&form), Some(error)),
+    )
+    .await
 }
 
 fn listed_at(path: &str, institution: &str) -> String {
@@ -1977,7 +1970,7 @@ async fn post_on_technique(
         return error_page(viewer, NAV, back, ApiError::not_found());
     };
     if !viewer.csrf_ok(&form.get("csrf")) {
-        return error_page(viewer, NAV, back, ApiError::forbidden().with_detail("CSRF"));
+        return csrf_refused(viewer, NAV, back);
     }
     let result: Result<(), ApiError> = async {
         let technique = store::get::<Techniques>(&state.db, &id).await?;
@@ -2009,21 +2002,19 @@ async fn post_on_technique(
         Ok(())
     }
     .await;
-    match result {
-        Ok(()) => Redirect::to(&format!("{back}#{form_name}")).into_response(),
-        Err(e) if e.status == StatusCode::FORBIDDEN || e.status == StatusCode::NOT_FOUND => {
-            error_page(viewer, NAV, back, e)
-        }
-        Err(e) => {
-            let status = e.status;
-            let failed = Some((form_name, FieldError::from_api(&e, crate::i18n::current())));
-            match technique_data(state, viewer, &id, &TechniqueQuery::default(), failed, form).await
-            {
-                Ok(page) => (status, render(&page)).into_response(),
-                Err(e) => error_page(viewer, NAV, back, e),
-            }
-        }
-    }
+    let Err(e) = result else {
+        return Redirect::to(&format!("{back}#{form_name}")).into_response();
+    };
+    let query = TechniqueQuery::default();
+    form_failed(
+        viewer,
+        NAV,
+        back,
+        e,
+        &[StatusCode::FORBIDDEN, StatusCode::NOT_FOUND],
+        |error| technique_data(state, viewer, &id, &query, Some((form_name, error)), form),
+    )
+    .await
 }
 
 async fn technique_case(
@@ -2173,7 +2164,7 @@ async fn post_on_mentorship(
         return error_page(viewer, NAV, back, ApiError::not_found());
     };
     if !viewer.csrf_ok(&form.get("csrf")) {
-        return error_page(viewer, NAV, back, ApiError::forbidden().with_detail("CSRF"));
+        return csrf_refused(viewer, NAV, back);
     }
     let result: Result<(), ApiError> = async {
         let m = store::get::<Mentorships>(&state.db, &id).await?;
@@ -2200,20 +2191,18 @@ async fn post_on_mentorship(
         Ok(())
     }
     .await;
-    match result {
-        Ok(()) => Redirect::to(&format!("{back}#{form_name}")).into_response(),
-        Err(e) if e.status == StatusCode::FORBIDDEN || e.status == StatusCode::NOT_FOUND => {
-            error_page(viewer, NAV, back, e)
-        }
-        Err(e) => {
-            let status = e.status;
-            let failed = Some((form_name, FieldError::from_api(&e, crate::i18n::current())));
-            match mentorship_data(state, viewer, &id, failed, form).await {
-                Ok(page) => (status, render(&page)).into_response(),
-                Err(e) => error_page(viewer, NAV, back, e),
-            }
-        }
-    }
+    let Err(e) = result else {
+        return Redirect::to(&format!("{back}#{form_name}")).into_response();
+    };
+    form_failed(
+        viewer,
+        NAV,
+        back,
+        e,
+        &[StatusCode::FORBIDDEN, StatusCode::NOT_FOUND],
+        |error| mentorship_data(state, viewer, &id, Some((form_name, error)), form),
+    )
+    .await
 }
 
 async fn mentorship_apprentice(
@@ -2315,12 +2304,7 @@ async fn alliance_member(
         return error_page(&viewer, NAV, back, ApiError::not_found());
     };
     if !viewer.csrf_ok(&form.get("csrf")) {
-        return error_page(
-            &viewer,
-            NAV,
-            back,
-            ApiError::forbidden().with_detail("CSRF"),
-        );
+        return csrf_refused(&viewer, NAV, back);
     }
     let result: Result<(), ApiError> = async {
         let a = store::get::<Alliances>(&state.db, &id).await?;
@@ -2334,20 +2318,18 @@ async fn alliance_member(
         Ok(())
     }
     .await;
-    match result {
-        Ok(()) => Redirect::to(&back).into_response(),
-        Err(e) if e.status == StatusCode::FORBIDDEN || e.status == StatusCode::NOT_FOUND => {
-            error_page(&viewer, NAV, back, e)
-        }
-        Err(e) => {
-            let status = e.status;
-            let error = Some(FieldError::from_api(&e, crate::i18n::current()));
-            match alliance_data(&state, &viewer, &id, error, form).await {
-                Ok(page) => (status, render(&page)).into_response(),
-                Err(e) => error_page(&viewer, NAV, back, e),
-            }
-        }
-    }
+    let Err(e) = result else {
+        return Redirect::to(&back).into_response();
+    };
+    form_failed(
+        &viewer,
+        NAV,
+        back,
+        e,
+        &[StatusCode::FORBIDDEN, StatusCode::NOT_FOUND],
+        |error| alliance_data(&state, &viewer, &id, Some(error), form),
+    )
+    .await
 }
 
 // ---- the institution page's "what was built here" ----

@@ -5,7 +5,7 @@
 use super::dispatch::{
     all, all_institutions, given, here, page_no, parse_date, title_label, weekday_label,
 };
-use super::{Chrome, FormData, Pager, Viewer, error_page, render};
+use super::{Chrome, FormData, Pager, Viewer, csrf_refused, error_page, form_failed, render};
 use crate::AppState;
 use crate::auth::AccessFacts;
 use crate::error::ApiError;
@@ -366,12 +366,7 @@ async fn booking_action(
         _ => return error_page(&viewer, "clinics", back, ApiError::not_found()),
     };
     if !viewer.csrf_ok(&form.get("csrf")) {
-        return error_page(
-            &viewer,
-            "clinics",
-            back,
-            ApiError::forbidden().with_detail("CSRF"),
-        );
+        return csrf_refused(&viewer, "clinics", back);
     }
     // The booking must belong to this session, and the viewer must run its host's clinics.
     let checked = async {
@@ -508,12 +503,7 @@ async fn cancel_session(
 ) -> Response {
     let form = FormData::parse(&body);
     if !viewer.csrf_ok(&form.get("csrf")) {
-        return error_page(
-            &viewer,
-            "clinics",
-            here(&uri),
-            ApiError::forbidden().with_detail("CSRF"),
-        );
+        return csrf_refused(&viewer, "clinics", here(&uri));
     }
     let result = match may_cancel(&state, &viewer, &raw).await {
         Ok(session) => clinics::cancel(&state.db, &viewer.actor(), &session.id)
@@ -795,12 +785,7 @@ async fn session_create(
 ) -> Response {
     let form = FormData::parse(&body);
     if !viewer.csrf_ok(&form.get("csrf")) {
-        return error_page(
-            &viewer,
-            "clinics",
-            here(&uri),
-            ApiError::forbidden().with_detail("CSRF"),
-        );
+        return csrf_refused(&viewer, "clinics", here(&uri));
     }
     let host = form.get("institution_id");
     let capacity = form.get("capacity");
@@ -843,19 +828,18 @@ async fn session_create(
             })
     }
     .await;
-    match result {
-        Ok(session) => Redirect::to(&format!("/clinics/{}", session.id)).into_response(),
-        Err(e) if e.status == StatusCode::FORBIDDEN => {
-            error_page(&viewer, "clinics", here(&uri), e)
-        }
-        Err(e) => {
-            let status = e.status;
-            let error = FieldError::from_api(&e, crate::i18n::current());
-            let host = Some(host).filter(|h| !h.is_empty());
-            match session_form(&state, &viewer, host, form, Some(error)).await {
-                Ok(page) => (status, render(&page)).into_response(),
-                Err(e) => error_page(&viewer, "clinics", here(&uri), e),
-            }
-        }
-    }
+    let e = match result {
+        Ok(session) => return Redirect::to(&format!("/clinics/{}", session.id)).into_response(),
+        Err(e) => e,
+    };
+    let host = Some(host).filter(|h| !h.is_empty());
+    form_failed(
+        &viewer,
+        "clinics",
+        here(&uri),
+        e,
+        &[StatusCode::FORBIDDEN],
+        |error| session_form(&state, &viewer, host, form, Some(error)),
+    )
+    .await
 }

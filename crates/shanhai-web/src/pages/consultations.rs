@@ -4,7 +4,7 @@
 
 use super::clinics::FieldError;
 use super::dispatch::{all, given, here, page_no};
-use super::{Chrome, FormData, Pager, Viewer, error_page, render};
+use super::{Chrome, FormData, Pager, Viewer, csrf_refused, error_page, form_failed, render};
 use crate::AppState;
 use crate::api::attachments;
 use crate::api::consultations::{may_act, sees};
@@ -505,12 +505,7 @@ async fn act(
         _ => return error_page(&viewer, "consultations", back, ApiError::not_found()),
     };
     if !viewer.csrf_ok(&form.get("csrf")) {
-        return error_page(
-            &viewer,
-            "consultations",
-            back,
-            ApiError::forbidden().with_detail("CSRF"),
-        );
+        return csrf_refused(&viewer, "consultations", back);
     }
     let me = viewer.user.person_id.clone();
     let result: Result<Consultation, ApiError> = async {
@@ -821,16 +816,17 @@ async fn create_from(
 
 /// The form again, with what was typed and the error beside its field.
 async fn form_again(state: &AppState, viewer: &Viewer, form: FormData, e: ApiError) -> Response {
-    if e.status == StatusCode::FORBIDDEN {
-        return error_page(viewer, "consultations", "/consultations/new".into(), e);
-    }
-    let status = e.status;
-    let error = FieldError::from_api(&e, crate::i18n::current());
+    let back = "/consultations/new".to_string();
     let target = form.opt("target_institution_id");
-    match request_form_data(state, viewer, target, form, Some(error)).await {
-        Ok(page) => (status, render(&page)).into_response(),
-        Err(e) => error_page(viewer, "consultations", "/consultations/new".into(), e),
-    }
+    form_failed(
+        viewer,
+        "consultations",
+        back,
+        e,
+        &[StatusCode::FORBIDDEN],
+        |error| request_form_data(state, viewer, target, form, Some(error)),
+    )
+    .await
 }
 
 /// The request form is multipart (it carries files). Its fields come in document order: the
@@ -853,13 +849,13 @@ async fn create(
         };
         let name = field.name().unwrap_or_default().to_string();
         if pairs.is_empty() && name != "csrf" {
-            return csrf_refused(&viewer, back());
+            return csrf_refused(&viewer, "consultations", back());
         }
         if name != "files" {
             match field.text().await {
                 Ok(text) => {
                     if name == "csrf" && !viewer.csrf_ok(&text) {
-                        return csrf_refused(&viewer, back());
+                        return csrf_refused(&viewer, "consultations", back());
                     }
                     pairs.push((name, text));
                     continue;
@@ -920,15 +916,6 @@ async fn create(
     }
 }
 
-fn csrf_refused(viewer: &Viewer, back: String) -> Response {
-    error_page(
-        viewer,
-        "consultations",
-        back,
-        ApiError::forbidden().with_detail("CSRF"),
-    )
-}
-
 /// Stores one uploaded file as an attachment of the consultation (the viewer must see it).
 async fn attach(
     state: &AppState,
@@ -984,7 +971,7 @@ async fn upload(
             let ok = field.name() == Some("csrf")
                 && field.text().await.is_ok_and(|t| viewer.csrf_ok(&t));
             if !ok {
-                return csrf_refused(&viewer, back);
+                return csrf_refused(&viewer, "consultations", back);
             }
             csrf_checked = true;
             continue;
@@ -1013,7 +1000,7 @@ async fn upload(
         }
     }
     if !csrf_checked {
-        return csrf_refused(&viewer, back);
+        return csrf_refused(&viewer, "consultations", back);
     }
     if refused.is_empty() && stored > 0 {
         return Redirect::to(&format!("/consultations/{id}#attachments")).into_response();

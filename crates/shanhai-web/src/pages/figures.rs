@@ -3,13 +3,14 @@
 
 use super::clinics::FieldError;
 use super::dispatch::{all, here};
-use super::{Chrome, FormData, Viewer, error_page, render};
+use super::{Chrome, FormData, Viewer, csrf_refused, error_page, form_failed, render};
 use crate::AppState;
 use crate::error::ApiError;
 use askama::Template;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{OriginalUri, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -238,12 +239,7 @@ async fn set_targets(
 ) -> Response {
     let form = FormData::parse(&body);
     if !viewer.csrf_ok(&form.get("csrf")) {
-        return error_page(
-            &viewer,
-            "figures",
-            here(&uri),
-            ApiError::forbidden().with_detail("CSRF"),
-        );
+        return csrf_refused(&viewer, "figures", here(&uri));
     }
     let program = form.get("program");
     let back = format!("/figures?program={}", super::urlencode(&program));
@@ -267,22 +263,20 @@ async fn set_targets(
         Ok(())
     }
     .await;
-    match result {
-        Ok(()) => Redirect::to(&back).into_response(),
-        Err(e) if e.status == axum::http::StatusCode::FORBIDDEN => {
-            error_page(&viewer, "figures", back, e)
-        }
-        Err(e) => {
-            let status = e.status;
-            let error = FieldError::from_api(&e, crate::i18n::current());
-            let q = FiguresQuery {
-                program: Some(program),
-                ..Default::default()
-            };
-            match page_data(&state, &viewer, q, back.clone(), Some(error)).await {
-                Ok(page) => (status, render(&page)).into_response(),
-                Err(e) => error_page(&viewer, "figures", back, e),
-            }
-        }
-    }
+    let Err(e) = result else {
+        return Redirect::to(&back).into_response();
+    };
+    let q = FiguresQuery {
+        program: Some(program),
+        ..Default::default()
+    };
+    form_failed(
+        &viewer,
+        "figures",
+        back.clone(),
+        e,
+        &[StatusCode::FORBIDDEN],
+        |error| page_data(&state, &viewer, q, back.clone(), Some(error)),
+    )
+    .await
 }

@@ -374,3 +374,39 @@ pub fn error_page(
     };
     (status, render(&page)).into_response()
 }
+
+/// A form posted without this session's CSRF token is refused, on an error page.
+pub fn csrf_refused(viewer: &Viewer, nav: &'static str, here: String) -> Response {
+    error_page(
+        viewer,
+        nav,
+        here,
+        crate::error::ApiError::forbidden().with_detail("CSRF"),
+    )
+}
+
+/// What a form whose action failed shows: an error with one of the `refused` statuses on an
+/// error page; any other the form again (`again` builds it with the error beside its field),
+/// sent with the error's status.
+async fn form_failed<P, Fut>(
+    viewer: &Viewer,
+    nav: &'static str,
+    back: String,
+    e: crate::error::ApiError,
+    refused: &[StatusCode],
+    again: impl FnOnce(clinics::FieldError) -> Fut,
+) -> Response
+where
+    P: Template,
+    Fut: Future<Output = Result<P, crate::error::ApiError>>,
+{
+    if refused.contains(&e.status) {
+        return error_page(viewer, nav, back, e);
+    }
+    let status = e.status;
+    let error = clinics::FieldError::from_api(&e, i18n::current());
+    match again(error).await {
+        Ok(page) => (status, render(&page)).into_response(),
+        Err(e) => error_page(viewer, nav, back, e),
+    }
+}

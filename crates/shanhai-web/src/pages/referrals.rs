@@ -3,7 +3,7 @@
 
 use super::clinics::FieldError;
 use super::dispatch::{all, given, here};
-use super::{Chrome, FormData, Viewer, error_page, render};
+use super::{Chrome, FormData, Viewer, csrf_refused, error_page, form_failed, render};
 use crate::AppState;
 use crate::api::referrals::{is_staff_of, may_act};
 use crate::error::ApiError;
@@ -376,12 +376,7 @@ async fn act(
         _ => return error_page(&viewer, "referrals", back, ApiError::not_found()),
     };
     if !viewer.csrf_ok(&form.get("csrf")) {
-        return error_page(
-            &viewer,
-            "referrals",
-            back,
-            ApiError::forbidden().with_detail("CSRF"),
-        );
+        return csrf_refused(&viewer, "referrals", back);
     }
     let result: Result<Referral, ApiError> = async {
         let (from, to) = referrals::parties(&state.db, &id).await?;
@@ -629,12 +624,7 @@ async fn create(
 ) -> Response {
     let form = FormData::parse(&body);
     if !viewer.csrf_ok(&form.get("csrf")) {
-        return error_page(
-            &viewer,
-            "referrals",
-            here(&uri),
-            ApiError::forbidden().with_detail("CSRF"),
-        );
+        return csrf_refused(&viewer, "referrals", here(&uri));
     }
     let result: Result<Referral, ApiError> = async {
         let p = &viewer.principal;
@@ -670,19 +660,18 @@ async fn create(
         })
     }
     .await;
-    match result {
-        Ok(r) => Redirect::to(&format!("/referrals/{}", r.id)).into_response(),
-        Err(e) if e.status == StatusCode::FORBIDDEN => {
-            error_page(&viewer, "referrals", here(&uri), e)
-        }
-        Err(e) => {
-            let status = e.status;
-            let error = FieldError::from_api(&e, crate::i18n::current());
-            let to = form.opt("to_institution_id");
-            match referral_form_data(&state, &viewer, to, form, Some(error)).await {
-                Ok(page) => (status, render(&page)).into_response(),
-                Err(e) => error_page(&viewer, "referrals", here(&uri), e),
-            }
-        }
-    }
+    let e = match result {
+        Ok(r) => return Redirect::to(&format!("/referrals/{}", r.id)).into_response(),
+        Err(e) => e,
+    };
+    let to = form.opt("to_institution_id");
+    form_failed(
+        &viewer,
+        "referrals",
+        here(&uri),
+        e,
+        &[StatusCode::FORBIDDEN],
+        |error| referral_form_data(&state, &viewer, to, form, Some(error)),
+    )
+    .await
 }

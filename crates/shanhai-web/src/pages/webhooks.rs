@@ -3,7 +3,7 @@
 
 use super::clinics::FieldError;
 use super::dispatch::{all, here};
-use super::{Chrome, FormData, Viewer, error_page, render};
+use super::{Chrome, FormData, Viewer, csrf_refused, error_page, form_failed, render};
 use crate::AppState;
 use crate::api::webhooks::{checked_target, manages};
 use crate::auth::AccessFacts;
@@ -142,12 +142,7 @@ async fn create(
 ) -> Response {
     let form = FormData::parse(&body);
     if !viewer.csrf_ok(&form.get("csrf")) {
-        return error_page(
-            &viewer,
-            "webhooks",
-            here(&uri),
-            ApiError::forbidden().with_detail("CSRF"),
-        );
+        return csrf_refused(&viewer, "webhooks", here(&uri));
     }
     let result: Result<Webhook, ApiError> = async {
         let institution =
@@ -160,27 +155,25 @@ async fn create(
         Ok(webhooks::create(&state.db, &viewer.actor(), &institution, &url, &secret).await?)
     }
     .await;
-    match result {
-        Ok(_) => Redirect::to("/webhooks").into_response(),
-        Err(e) if e.status == StatusCode::FORBIDDEN => {
-            error_page(&viewer, "webhooks", here(&uri), e)
-        }
-        Err(e) => {
-            let status = e.status;
-            let error = FieldError::from_api(&e, crate::i18n::current());
-            // The secret is not sent back to the browser.
-            let values = FormData::parse(
-                format!(
-                    "institution_id={}&url={}",
-                    super::urlencode(&form.get("institution_id")),
-                    super::urlencode(&form.get("url"))
-                )
-                .as_bytes(),
-            );
-            match page_data(&state, &viewer, values, Some(error)).await {
-                Ok(page) => (status, render(&page)).into_response(),
-                Err(e) => error_page(&viewer, "webhooks", here(&uri), e),
-            }
-        }
-    }
+    let Err(e) = result else {
+        return Redirect::to("/webhooks").into_response();
+    };
+    // The secret is not sent back to the browser.
+    let values = FormData::parse(
+        format!(
+            "institution_id={}&url={}",
+            super::urlencode(&form.get("institution_id")),
+            super::urlencode(&form.get("url"))
+        )
+        .as_bytes(),
+    );
+    form_failed(
+        &viewer,
+        "webhooks",
+        here(&uri),
+        e,
+        &[StatusCode::FORBIDDEN],
+        |error| page_data(&state, &viewer, values, Some(error)),
+    )
+    .await
 }
