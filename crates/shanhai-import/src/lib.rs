@@ -325,7 +325,7 @@ pub async fn run<K: ImportKind>(
     let mut rows = sheet.rows();
     while let Some((number, record)) = rows.next() {
         outcome.rows += 1;
-        if outcome.rows % 4096 == 0 {
+        if outcome.rows.is_multiple_of(4096) {
             let (done, total) = rows.progress();
             progress.update(Phase::Checking, done, total);
         }
