@@ -608,12 +608,7 @@ impl RequestFormPage {
     }
 
     fn expert_label(&self, p: &Person) -> String {
-        let mut s = format!("{} · {}", p.name, p.title.label(self.c.lang));
-        if let Some(d) = &p.department_name {
-            s.push_str(" · ");
-            s.push_str(d);
-        }
-        s
+        person_label(p, self.c.lang)
     }
 
     fn chosen_expert(&self, id: &str) -> bool {
@@ -745,8 +740,8 @@ async fn request_form(
     }
 }
 
-/// The consultation a filled-in request form asks for.
-fn input_of(form: &FormData) -> Result<ConsultationInput, ApiError> {
+/// The patient fields (`patient.*`) of the consultation and referral forms.
+pub(super) fn patient_of(form: &FormData) -> Result<PatientInput, ApiError> {
     let age = form.get("patient.age");
     let age = age.trim().parse::<i64>().map_err(|_| {
         ApiError::invalid(shanhai_domain::Invalid::new(
@@ -754,6 +749,27 @@ fn input_of(form: &FormData) -> Result<ConsultationInput, ApiError> {
             "error.age_range",
         ))
     })?;
+    Ok(PatientInput {
+        name: form.get("patient.name"),
+        id_number: form.opt("patient.id_number"),
+        sex: form.get("patient.sex"),
+        age,
+    })
+}
+
+/// A person in the expert and coordinator selects: name, title and department.
+pub(super) fn person_label(p: &Person, lang: shanhai_domain::Lang) -> String {
+    let mut s = format!("{} · {}", p.name, p.title.label(lang));
+    if let Some(d) = &p.department_name {
+        s.push_str(" · ");
+        s.push_str(d);
+    }
+    s
+}
+
+/// The consultation a filled-in request form asks for.
+fn input_of(form: &FormData) -> Result<ConsultationInput, ApiError> {
+    let patient = patient_of(form)?;
     // The chair first (for an MDT), then the other experts in the order listed.
     let mut expert_ids: Vec<String> = form.opt("chair_id").into_iter().collect();
     for e in form.all("expert_ids") {
@@ -768,12 +784,7 @@ fn input_of(form: &FormData) -> Result<ConsultationInput, ApiError> {
         target_institution_id: form.get("target_institution_id"),
         target_specialty_code: form.opt("target_specialty_code"),
         expert_ids,
-        patient: PatientInput {
-            name: form.get("patient.name"),
-            id_number: form.opt("patient.id_number"),
-            sex: form.get("patient.sex"),
-            age,
-        },
+        patient,
         case_summary: form.get("case_summary"),
         question: form.get("question"),
     })

@@ -2,6 +2,7 @@
 //! with its steps (the arrival notice back to the sender) and the actions the viewer may take.
 
 use super::clinics::FieldError;
+use super::consultations::{patient_of, person_label};
 use super::dispatch::{all, given, here};
 use super::{Chrome, FormData, Viewer, csrf_refused, error_page, form_failed, render};
 use crate::AppState;
@@ -16,7 +17,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use shanhai_domain::codes::{Gender, Role};
-use shanhai_domain::consultations::{Consultation, PatientInput, Urgency};
+use shanhai_domain::consultations::{Consultation, Urgency};
 use shanhai_domain::referrals::{
     Direction, Referral, ReferralAction, ReferralEvent, ReferralInput, ReferralState,
     ReferralTransitionInput, transition,
@@ -456,12 +457,7 @@ impl ReferralFormPage {
     }
 
     fn person_label(&self, p: &Person) -> String {
-        let mut s = format!("{} · {}", p.name, p.title.label(self.c.lang));
-        if let Some(d) = &p.department_name {
-            s.push_str(" · ");
-            s.push_str(d);
-        }
-        s
+        person_label(p, self.c.lang)
     }
 
     fn consultation_label(&self, x: &Consultation) -> String {
@@ -590,13 +586,7 @@ async fn referral_form(
 }
 
 fn input_of(form: &FormData) -> Result<ReferralInput, ApiError> {
-    let age = form.get("patient.age");
-    let age = age.trim().parse::<i64>().map_err(|_| {
-        ApiError::invalid(shanhai_domain::Invalid::new(
-            "patient.age",
-            "error.age_range",
-        ))
-    })?;
+    let patient = patient_of(form)?;
     Ok(ReferralInput {
         direction: form.get("direction"),
         urgency: form.get("urgency"),
@@ -604,12 +594,7 @@ fn input_of(form: &FormData) -> Result<ReferralInput, ApiError> {
         to_institution_id: form.get("to_institution_id"),
         to_department_id: form.opt("to_department_id"),
         receiving_coordinator_id: form.opt("receiving_coordinator_id"),
-        patient: PatientInput {
-            name: form.get("patient.name"),
-            id_number: form.opt("patient.id_number"),
-            sex: form.get("patient.sex"),
-            age,
-        },
+        patient,
         reason: form.get("reason"),
         consultation_id: form.opt("consultation_id"),
         clinic_session_id: form.opt("clinic_session_id"),
