@@ -1336,6 +1336,62 @@ async function importWithABadRowThenFixed(page) {
   await shot(page, 'import-done');
 }
 
+async function kpiReportSubmittedApprovedLocked(page, ctx) {
+  step('the coordinator of 红星医院 opens a report for 2026-Q1 under 豫哈');
+  await login(page, 'coord-recipient');
+  await visit(page, '/kpis');
+  await page.locator('[data-testid=kpi-reports], [data-testid=kpis-empty]').first().waitFor({ state: 'visible' });
+  await selectByText(page, '[data-testid=kpi-new-form] select[name=program_id]', '豫哈');
+  await page.fill('[data-testid=kpi-period]', '2026-Q1');
+  await submit(page, '[data-testid=kpi-new-form]');
+  const m = pathOf(page).match(/^\/kpis\/([0-9a-f-]{36})$/);
+  assert(m, `after creating: ${page.url()}`);
+  const reportPath = pathOf(page);
+  assertEq(await page.getAttribute('[data-testid=kpi-state]', 'data-state'), 'draft', 'state of a new report');
+
+  step('a value that is not a number is refused beside its field; nothing is submitted');
+  const satisfaction = '[data-testid=kpi-row][data-code=patient-satisfaction]';
+  const stay = '[data-testid=kpi-row][data-code=average-length-of-stay]';
+  await page.fill(`${satisfaction} input[name="value:patient-satisfaction"]`, '九十四');
+  await page.fill(`${stay} input[name="value:average-length-of-stay"]`, '8.50');
+  await page.fill(`${stay} input[name="baseline:average-length-of-stay"]`, '8.92');
+  await page.fill(`${stay} input[name="target:average-length-of-stay"]`, '8.80');
+  await clickAndWait(page, '[data-testid=kpi-save-submit]');
+  const err = page.locator(`${satisfaction} [data-testid=kpi-value-error]`);
+  assert(await err.isVisible(), 'the error is shown beside the satisfaction value');
+  assert(CJK.test(await err.textContent()), 'the error is in Chinese');
+  assertEq(await page.getAttribute('[data-testid=kpi-state]', 'data-state'), 'draft', 'still a draft');
+  await shot(page, 'kpi-value-error');
+
+  step('with a proper value the report is saved and submitted');
+  await page.fill(`${satisfaction} input[name="value:patient-satisfaction"]`, '94.5');
+  await page.fill(`${satisfaction} input[name="target:patient-satisfaction"]`, '93');
+  await clickAndWait(page, '[data-testid=kpi-save-submit]');
+  assertEq(await page.getAttribute('[data-testid=kpi-state]', 'data-state'), 'submitted', 'state after submitting');
+  assertEq(await page.locator('[data-testid=kpi-value-input]').count(), 0, 'a submitted report has no inputs');
+  assertEq(await page.locator('[data-testid=kpi-approve]').count(), 0, 'the coordinator cannot approve');
+  await shot(page, 'kpi-submitted');
+
+  step('the program office approves it; the page shows it locked and read-only');
+  await ctx.clearCookies();
+  await login(page, 'office');
+  await visit(page, '/kpis?state=submitted');
+  assert((await page.locator('[data-testid=kpi-report-row]').count()) >= 1, 'submitted reports are listed');
+  await visit(page, reportPath);
+  await clickAndWait(page, '[data-testid=kpi-approve]');
+  assertEq(await page.getAttribute('[data-testid=kpi-state]', 'data-state'), 'approved', 'state after approval');
+  assert(await page.locator('[data-testid=kpi-locked]').isVisible(), 'the lock mark is shown');
+  assertEq(await page.locator('[data-testid=kpi-value-input]').count(), 0, 'no inputs on a locked report');
+  const values = await page.$$eval('[data-testid=kpi-value]', (tds) => tds.map((t) => t.textContent.trim()));
+  assert(values.some((v) => v.startsWith('94.50')), `the approved value is shown exactly: ${values}`);
+
+  step('reopening without a reason is refused beside the reason field');
+  await clickAndWait(page, '[data-testid=kpi-reopen]');
+  assert(await page.locator('[data-testid=kpi-reason-error]').isVisible(), 'the reason error is shown');
+  assertEq(await page.getAttribute('[data-testid=kpi-state]', 'data-state'), 'approved', 'still approved');
+  await shot(page, 'kpi-approved-locked');
+}
+
 const CASES = [
   ['1 sign-in failure and success', signInFailureAndSuccess],
   ['2 admin creates a program and a pairing', adminCreatesProgramAndPairing],
@@ -1355,6 +1411,7 @@ const CASES = [
   ['16 the technique page on a phone', techniquePageOnPhone, PHONE],
   ['17 a fourth apprentice is refused with a clear message', mentorFullAtFourth],
   ['import: a bad row is reported by row and column; the fixed file imports', importWithABadRowThenFixed],
+  ['kpis: a coordinator submits a period, the office approves, the page shows it locked', kpiReportSubmittedApprovedLocked],
 ];
 
 // ---------------------------------------------------------------------------------------------

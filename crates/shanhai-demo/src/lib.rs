@@ -9,6 +9,7 @@ mod capacity;
 mod consultations;
 mod dispatch;
 pub mod imaging;
+mod kpis;
 mod people;
 
 use serde::Deserialize;
@@ -104,6 +105,8 @@ pub struct Loaded {
     pub capacity_records: usize,
     pub consultations: usize,
     pub referrals: usize,
+    /// Reported KPI reports (before/after figures the articles quote).
+    pub kpi_reports: usize,
     /// Imaging consultations (about five, the first in the demo accounts' inbox) to attach
     /// synthetic DICOM studies to.
     pub imaging_consultations: Vec<String>,
@@ -329,6 +332,14 @@ pub async fn load(db: &Db, cipher: &PatientCipher) -> Result<Outcome> {
     )
     .await?
     .records;
+    loaded.kpi_reports = kpis::load(
+        &mut tx,
+        &kpis::Registry {
+            programs: &loaded.programs,
+            institutions: &loaded.institutions,
+        },
+    )
+    .await?;
 
     for account in ACCOUNTS {
         let (program_id, institution_id) = match account.role {

@@ -49,8 +49,8 @@ code_enum! {
     ReportState {
         Draft => "draft", "草稿", "Draft";
         Submitted => "submitted", "已提交待审核", "Submitted";
-        Approved => "approved", "已审核锁定", "Approved (locked)";
-        Reopened => "reopened", "已退回更正", "Reopened for correction";
+        Approved => "approved", "已审核", "Approved";
+        Reopened => "reopened", "已重新打开待更正", "Reopened for correction";
     }
 }
 
@@ -240,8 +240,9 @@ pub struct KpiDefinition {
 }
 
 impl KpiDefinition {
-    pub fn name(&self, lang: crate::Lang) -> &str {
-        match lang {
+    /// The name in a language (taken by value or by reference, as templates pass it).
+    pub fn name(&self, lang: impl std::borrow::Borrow<crate::Lang>) -> &str {
+        match *lang.borrow() {
             crate::Lang::Zh => &self.name_zh,
             crate::Lang::En => &self.name_en,
         }
@@ -384,6 +385,12 @@ const BUILTINS: &[Builtin] = {
         ("outpatient-cost-per-visit", "门诊次均费用", "Average outpatient cost per visit", "元", Lower, Decimal, 2, ANY_PERIOD),
     ]
 };
+
+/// Where a definition sorts: the built-in catalogue in its own order, then the rest by code.
+pub fn catalogue_rank(code: &str) -> (usize, String) {
+    let position = BUILTINS.iter().position(|b| b.0 == code);
+    (position.unwrap_or(BUILTINS.len()), code.to_string())
+}
 
 /// The built-in catalogue.
 pub fn builtin_catalogue() -> Vec<KpiDefinition> {

@@ -42,10 +42,14 @@ async fn definitions_on(conn: &mut AnyConnection) -> Result<Vec<KpiDefinition>> 
     .await?
     .iter()
     .map(decode_definition)
-    .collect()
+    .collect::<Result<Vec<_>>>()
+    .map(|mut defs| {
+        defs.sort_by_cached_key(|d| catalogue_rank(&d.code));
+        defs
+    })
 }
 
-/// Every definition: the built-in catalogue first, then those added, each by code.
+/// Every definition: the built-in catalogue in its order, then those added, by code.
 pub async fn definitions(db: &Db) -> Result<Vec<KpiDefinition>> {
     definitions_on(&mut *db.pool().acquire().await?).await
 }
@@ -207,6 +211,9 @@ pub async fn get_on(conn: &mut AnyConnection, id: &str) -> Result<KpiReport> {
             })
         })
         .collect::<Result<_>>()?;
+    report
+        .values
+        .sort_by_cached_key(|v| catalogue_rank(&v.definition));
     let events = query::sql_with(
         "SELECT * FROM kpi_report_events WHERE report_id = $1 ORDER BY at, id".into(),
         vec![id.into()],

@@ -9,6 +9,7 @@ mod dispatch;
 mod figures;
 mod imports;
 mod inbox;
+mod kpis;
 mod public;
 mod referrals;
 mod registry;
@@ -46,6 +47,7 @@ pub fn router() -> Router<AppState> {
         .merge(public::router())
         .merge(webhooks::router())
         .merge(capacity::router())
+        .merge(kpis::router())
         .merge(figures::router())
         .merge(imports::router())
         .fallback(not_found)

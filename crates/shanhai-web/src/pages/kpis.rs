@@ -1,0 +1,557 @@
+//! Reported KPI pages: the reports the viewer reaches with their states, a new report for an
+//! institution and period, and a report's value entry form (unit, direction, baseline, target,
+//! value) with submit for the institution and approve, return and reopen (with a reason) for the
+//! program office. An approved report is shown read-only with a lock.
+
+use super::clinics::FieldError;
+use super::dispatch::{all, here, page_no};
+use super::{FormData, Pager, Viewer, error_page, render};
+use crate::AppState;
+use crate::api::kpis::may_act;
+use crate::auth::AccessFacts;
+use crate::error::ApiError;
+use askama::Template;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{OriginalUri, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use shanhai_domain::kpis::*;
+use shanhai_domain::registry::{Institution, Program};
+use shanhai_store::PageRequest;
+use shanhai_store::institutions::{self, InstitutionFilter};
+use shanhai_store::kpis::{self, KpiReportFilter};
+use shanhai_store::programs::{self, ProgramFilter};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/kpis", get(list_page).post(create))
+        .route("/kpis/{id}", get(report_page).post(save))
+        .route("/kpis/{id}/{action}", post(act))
+}
+
+/// A form posted without this session's CSRF token.
+fn refused(viewer: &Viewer, uri: &OriginalUri) -> Response {
+    error_page(
+        viewer,
+        "kpis",
+        here(uri),
+        ApiError::forbidden().with_detail("CSRF"),
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ListQuery {
+    program: Option<String>,
+    institution: Option<String>,
+    period: Option<String>,
+    state: Option<String>,
+    page: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "kpis.html")]
+struct ListPage {
+    c: super::Chrome,
+    reports: Vec<KpiReport>,
+    pager: Pager,
+    programs: Vec<Program>,
+    institutions: Vec<Institution>,
+    /// Institutions the viewer enters figures for.
+    enterable: Vec<Institution>,
+    states: &'static [ReportState],
+    program: String,
+    institution: String,
+    period: String,
+    state: String,
+    values: FormData,
+    error: Option<FieldError>,
+}
+
+impl ListPage {
+    fn state_class(&self, state: &ReportState) -> &'static str {
+        state_class(state)
+    }
+
+    fn field_error(&self, field: &str) -> Option<String> {
+        self.error
+            .as_ref()
+            .filter(|e| e.field.as_deref() == Some(field))
+            .map(|e| e.bare.clone())
+    }
+
+    fn invalid(&self, field: &str) -> &'static str {
+        if self.field_error(field).is_some() {
+            "invalid"
+        } else {
+            ""
+        }
+    }
+}
+
+/// The badge class of a state.
+fn state_class(state: &ReportState) -> &'static str {
+    match state {
+        ReportState::Draft => "soft",
+        ReportState::Submitted => "gold",
+        ReportState::Approved => "ok",
+        ReportState::Reopened => "off",
+    }
+}
+
+async fn list_data(
+    state: &AppState,
+    viewer: &Viewer,
+    uri: &OriginalUri,
+    q: ListQuery,
+    values: FormData,
+    error: Option<FieldError>,
+) -> Result<ListPage, ApiError> {
+    let facts = AccessFacts::load(state).await?;
+    let reach = facts.reach(&viewer.principal);
+    let period = match q.period.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        Some(p) => Some(Period::parse("period", p)?.key()),
+        None => None,
+    };
+    let filter = KpiReportFilter {
+        institution: q.institution.clone().filter(|v| !v.is_empty()),
+        program: q.program.clone().filter(|v| !v.is_empty()),
+        period,
+        state: q.state.clone().filter(|v| !v.is_empty()),
+        region: None,
+    };
+    let page = kpis::list(
+        &state.db,
+        &filter,
+        &reach,
+        PageRequest::new(page_no(&q.page), Some(30)),
+    )
+    .await?;
+    let pager = Pager::new(
+        &page,
+        "/kpis",
+        &[
+            ("program", q.program.as_deref()),
+            ("institution", q.institution.as_deref()),
+            ("period", q.period.as_deref()),
+            ("state", q.state.as_deref()),
+        ],
+    );
+    let institutions: Vec<Institution> =
+        institutions::list(&state.db, &InstitutionFilter::default(), all())
+            .await?
+            .items
+            .into_iter()
+            .filter(|i| reach.contains(&i.id))
+            .collect();
+    let enterable = institutions
+        .iter()
+        .filter(|i| may_enter(&viewer.principal, facts.access(&viewer.principal, &i.id)))
+        .cloned()
+        .collect();
+    let programs = programs::list(&state.db, &ProgramFilter::default(), all())
+        .await?
+        .items
+        .into_iter()
+        .filter(|p| {
+            viewer.principal.is_admin()
+                || viewer.principal.can_manage_program(&p.id)
+                || facts.links.iter().any(|l| {
+                    l.program_id == p.id
+                        && (reach.contains(&l.donor_id) || reach.contains(&l.recipient_id))
+                })
+        })
+        .collect();
+    Ok(ListPage {
+        c: super::Chrome::new(Some(viewer), "kpis", here(uri)),
+        reports: page.items,
+        pager,
+        programs,
+        institutions,
+        enterable,
+        states: ReportState::ALL,
+        program: q.program.unwrap_or_default(),
+        institution: q.institution.unwrap_or_default(),
+        period: q.period.unwrap_or_default(),
+        state: q.state.unwrap_or_default(),
+        values,
+        error,
+    })
+}
+
+async fn list_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    uri: OriginalUri,
+    Query(q): Query<ListQuery>,
+) -> Response {
+    let defaults = FormData::parse(
+        format!(
+            "institution_id={}&program_id={}",
+            viewer.principal.institution_id.clone().unwrap_or_default(),
+            viewer.principal.program_id.clone().unwrap_or_default()
+        )
+        .as_bytes(),
+    );
+    match list_data(&state, &viewer, &uri, q, defaults, None).await {
+        Ok(page) => render(&page),
+        Err(e) => error_page(&viewer, "kpis", here(&uri), e),
+    }
+}
+
+async fn create(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    uri: OriginalUri,
+    body: Bytes,
+) -> Response {
+    let form = FormData::parse(&body);
+    if !viewer.csrf_ok(&form.get("csrf")) {
+        return refused(&viewer, &uri);
+    }
+    let result: Result<KpiReport, ApiError> = async {
+        let input = KpiReportInput {
+            institution_id: form.get("institution_id"),
+            program_id: form.opt("program_id"),
+            period: form.get("period"),
+            values: Vec::new(),
+        };
+        let institution =
+            shanhai_domain::validate::reference("institution_id", &input.institution_id)?;
+        let facts = AccessFacts::load(&state).await?;
+        if !may_enter(
+            &viewer.principal,
+            facts.access(&viewer.principal, &institution),
+        ) {
+            return Err(ApiError::forbidden());
+        }
+        let new = input.parse()?;
+        Ok(kpis::create(&state.db, &viewer.actor(), &new, &[]).await?)
+    }
+    .await;
+    match result {
+        Ok(r) => Redirect::to(&format!("/kpis/{}", r.id)).into_response(),
+        Err(e) if e.status == axum::http::StatusCode::FORBIDDEN => {
+            error_page(&viewer, "kpis", here(&uri), e)
+        }
+        Err(e) => {
+            let status = e.status;
+            let error = FieldError::from_api(&e, crate::i18n::current());
+            match list_data(
+                &state,
+                &viewer,
+                &uri,
+                ListQuery::default(),
+                form,
+                Some(error),
+            )
+            .await
+            {
+                Ok(page) => (status, render(&page)).into_response(),
+                Err(e) => error_page(&viewer, "kpis", here(&uri), e),
+            }
+        }
+    }
+}
+
+/// One line of the entry form: a definition and what is entered for it.
+struct Row {
+    def: KpiDefinition,
+    value: String,
+    baseline: String,
+    target: String,
+    note: String,
+}
+
+#[derive(Template)]
+#[template(path = "kpi_report.html")]
+struct ReportPage {
+    c: super::Chrome,
+    r: KpiReport,
+    rows: Vec<Row>,
+    can_edit: bool,
+    can_submit: bool,
+    can_approve: bool,
+    can_return: bool,
+    can_reopen: bool,
+    error: Option<FieldError>,
+    /// The form the error belongs to: `values`, `return` or `reopen`.
+    failed: String,
+    notice: Option<String>,
+}
+
+impl ReportPage {
+    fn row_error(&self, i: &usize, name: &str) -> Option<String> {
+        let field = format!("values[{i}].{name}");
+        self.error
+            .as_ref()
+            .filter(|e| self.failed == "values" && e.field.as_deref() == Some(field.as_str()))
+            .map(|e| e.bare.clone())
+    }
+
+    fn reason_error(&self, form: &str) -> Option<String> {
+        self.error
+            .as_ref()
+            .filter(|_| self.failed == form)
+            .map(|e| e.bare.clone())
+    }
+
+    fn state_class(&self) -> &'static str {
+        state_class(&self.r.state)
+    }
+
+    fn arrow(&self, d: &KpiDirection) -> &'static str {
+        match d {
+            KpiDirection::Higher => "↑",
+            KpiDirection::Lower => "↓",
+        }
+    }
+
+    fn reported(&self) -> usize {
+        self.rows.iter().filter(|r| !r.value.is_empty()).count()
+    }
+
+    fn action_label(&self, action: &str) -> String {
+        ReportAction::parse(action)
+            .map(|a| a.label(self.c.lang).to_string())
+            .unwrap_or_else(|| self.c.t("ui.kpi_created"))
+    }
+
+    fn state_label(&self, state: &str) -> String {
+        ReportState::parse(state)
+            .map(|s| s.label(self.c.lang).to_string())
+            .unwrap_or_default()
+    }
+
+    /// Whether the row's value reaches its target.
+    fn met(&self, row: &Row) -> Option<bool> {
+        let v = row.def.value("v", &row.value).ok()?;
+        let t = row.def.value("t", &row.target).ok()?;
+        Some(meets_target(row.def.direction, v, t))
+    }
+}
+
+/// The rows shown: every definition reported for this kind of period, filled from the report
+/// (or from a form sent back with an error).
+fn rows(defs: Vec<KpiDefinition>, r: &KpiReport, form: Option<&FormData>) -> Vec<Row> {
+    defs.into_iter()
+        .filter(|d| d.allows(r.period_type) || r.values.iter().any(|v| v.definition == d.code))
+        .map(|def| {
+            let stored = r.values.iter().find(|v| v.definition == def.code);
+            let pick = |name: &str, stored: Option<&Option<String>>| match form {
+                Some(f) => f.get(&format!("{name}:{}", def.code)),
+                None => stored.cloned().flatten().unwrap_or_default(),
+            };
+            Row {
+                value: pick("value", stored.map(|v| &v.value)),
+                baseline: pick("baseline", stored.map(|v| &v.baseline)),
+                target: pick("target", stored.map(|v| &v.target)),
+                note: pick("note", stored.map(|v| &v.note)),
+                def,
+            }
+        })
+        .collect()
+}
+
+async fn report_data(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+    form: Option<&FormData>,
+    error: Option<(String, FieldError)>,
+    notice: Option<String>,
+) -> Result<ReportPage, ApiError> {
+    let r = kpis::get(&state.db, id).await?;
+    let facts = AccessFacts::load(state).await?;
+    let p = &viewer.principal;
+    if !facts.access(p, &r.institution_id).can_read() {
+        return Err(ApiError::forbidden());
+    }
+    let can = |action: ReportAction| {
+        transition(r.state, action).is_some() && may_act(&facts, p, &r, action)
+    };
+    let can_edit = editable(r.state) && may_enter(p, facts.access(p, &r.institution_id));
+    let defs = kpis::definitions(&state.db).await?;
+    let (failed, error) = match error {
+        Some((f, e)) => (f, Some(e)),
+        None => (String::new(), None),
+    };
+    Ok(ReportPage {
+        c: super::Chrome::new(Some(viewer), "kpis", format!("/kpis/{id}")),
+        rows: rows(defs, &r, form),
+        can_edit,
+        can_submit: can(ReportAction::Submit),
+        can_approve: can(ReportAction::Approve),
+        can_return: can(ReportAction::Return),
+        can_reopen: can(ReportAction::Reopen),
+        r,
+        error,
+        failed,
+        notice,
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ReportQuery {
+    done: Option<String>,
+}
+
+async fn report_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    uri: OriginalUri,
+    Path(raw): Path<String>,
+    Query(q): Query<ReportQuery>,
+) -> Response {
+    let Some(id) = shanhai_domain::ids::parse_id(&raw) else {
+        return error_page(&viewer, "kpis", here(&uri), ApiError::not_found());
+    };
+    let notice = q
+        .done
+        .as_deref()
+        .filter(|d| matches!(*d, "saved" | "submit" | "approve" | "return" | "reopen"))
+        .map(|d| crate::i18n::t(crate::i18n::current(), &format!("ui.kpi_done_{d}")));
+    match report_data(&state, &viewer, &id, None, None, notice).await {
+        Ok(page) => render(&page),
+        Err(e) => error_page(&viewer, "kpis", here(&uri), e),
+    }
+}
+
+/// Saves the entry form (every definition shown, one line each) and, when asked, submits.
+async fn save(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    uri: OriginalUri,
+    Path(raw): Path<String>,
+    body: Bytes,
+) -> Response {
+    let form = FormData::parse(&body);
+    if !viewer.csrf_ok(&form.get("csrf")) {
+        return refused(&viewer, &uri);
+    }
+    let Some(id) = shanhai_domain::ids::parse_id(&raw) else {
+        return error_page(&viewer, "kpis", here(&uri), ApiError::not_found());
+    };
+    let then_submit = form.get("then") == "submit";
+    let result: Result<(), ApiError> = async {
+        let r = kpis::get(&state.db, &id).await?;
+        let facts = AccessFacts::load(&state).await?;
+        let p = &viewer.principal;
+        if !may_enter(p, facts.access(p, &r.institution_id)) {
+            return Err(ApiError::forbidden());
+        }
+        let values: Vec<KpiValueInput> = form
+            .all("definition")
+            .into_iter()
+            .map(|code| KpiValueInput {
+                value: form.opt(&format!("value:{code}")),
+                baseline: form.opt(&format!("baseline:{code}")),
+                target: form.opt(&format!("target:{code}")),
+                note: form.opt(&format!("note:{code}")),
+                definition: code,
+            })
+            .collect();
+        kpis::set_values(&state.db, &viewer.actor(), &id, &values).await?;
+        if then_submit {
+            kpis::transition(&state.db, &viewer.actor(), &id, ReportAction::Submit, None).await?;
+        }
+        Ok(())
+    }
+    .await;
+    let done = if then_submit { "submit" } else { "saved" };
+    finish(
+        &state,
+        &viewer,
+        &uri,
+        &id,
+        result,
+        "values",
+        Some(&form),
+        done,
+    )
+    .await
+}
+
+/// Answers a form post: back to the report with a notice, or the report with the error beside
+/// the form that failed.
+#[allow(clippy::too_many_arguments)]
+async fn finish(
+    state: &AppState,
+    viewer: &Viewer,
+    uri: &OriginalUri,
+    id: &str,
+    result: Result<(), ApiError>,
+    form_name: &str,
+    form: Option<&FormData>,
+    done: &str,
+) -> Response {
+    match result {
+        Ok(()) => Redirect::to(&format!("/kpis/{id}?done={done}")).into_response(),
+        Err(e) if e.status == axum::http::StatusCode::FORBIDDEN => {
+            error_page(viewer, "kpis", here(uri), e)
+        }
+        Err(e) => {
+            let status = e.status;
+            let error = FieldError::from_api(&e, crate::i18n::current());
+            let values_form = form.filter(|_| form_name == "values");
+            match report_data(
+                state,
+                viewer,
+                id,
+                values_form,
+                Some((form_name.to_string(), error)),
+                None,
+            )
+            .await
+            {
+                Ok(page) => (status, render(&page)).into_response(),
+                Err(e) => error_page(viewer, "kpis", here(uri), e),
+            }
+        }
+    }
+}
+
+async fn act(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    uri: OriginalUri,
+    Path((raw, raw_action)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    let form = FormData::parse(&body);
+    if !viewer.csrf_ok(&form.get("csrf")) {
+        return refused(&viewer, &uri);
+    }
+    let (Some(id), Some(action)) = (
+        shanhai_domain::ids::parse_id(&raw),
+        ReportAction::parse(&raw_action),
+    ) else {
+        return error_page(&viewer, "kpis", here(&uri), ApiError::not_found());
+    };
+    let result: Result<(), ApiError> = async {
+        let r = kpis::get(&state.db, &id).await?;
+        let facts = AccessFacts::load(&state).await?;
+        if !may_act(&facts, &viewer.principal, &r, action) {
+            return Err(ApiError::forbidden());
+        }
+        let reason = KpiTransitionInput {
+            reason: form.opt("reason"),
+        }
+        .parse(action)?;
+        kpis::transition(&state.db, &viewer.actor(), &id, action, reason).await?;
+        Ok(())
+    }
+    .await;
+    finish(
+        &state,
+        &viewer,
+        &uri,
+        &id,
+        result,
+        action.code(),
+        None,
+        action.code(),
+    )
+    .await
+}
