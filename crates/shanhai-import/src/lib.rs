@@ -511,8 +511,10 @@ async fn record_import(
     .await
 }
 
-/// Inserts rows with multi-row `INSERT`s, as many rows per statement as the backends' limits on
-/// bound values allow; `id`, `created_at` and `updated_at` are added to every row.
+/// Inserts rows with multi-row `INSERT`s of about 40 rows each; `id`, `created_at` and
+/// `updated_at` are added to every row. Larger statements are slower, not faster: through sqlx a
+/// statement's cost grows faster than its bound values (20,000 rows took 29 s at 2,000 rows per
+/// statement, 3 s at 100, in a debug build).
 pub(crate) async fn insert_many(
     conn: &mut AnyConnection,
     table: &str,
@@ -521,7 +523,7 @@ pub(crate) async fn insert_many(
 ) -> Result<(), StoreError> {
     let now = shanhai_store::now();
     let width = columns.len() + 3;
-    let per_statement = (30_000 / width).max(1);
+    let per_statement = (600 / width).max(1);
     let mut all = columns.to_vec();
     all.extend(["id", "created_at", "updated_at"]);
     let head = format!("INSERT INTO {table} ({}) VALUES ", all.join(", "));
