@@ -2,7 +2,7 @@
 //! Patient details are seen only by the two institutions and the assigned experts; each read
 //! is audited.
 
-use super::{ApiQuery, IdPath, JsonBody, PageParams, allow};
+use super::{ApiQuery, IdPath, JsonBody, PageParams, allow, named_or_own};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -165,16 +165,11 @@ async fn create_consultation(
         Role::PlatformAdmin | Role::Coordinator | Role::Clinician
     ))?;
     let new = body.parse::<ConsultationInput>()?.parse()?;
-    let requesting = new
-        .requesting_institution_id
-        .clone()
-        .or_else(|| p.institution_id.clone())
-        .ok_or_else(|| {
-            ApiError::from(shanhai_domain::Invalid::new(
-                "requesting_institution_id",
-                "error.required",
-            ))
-        })?;
+    let requesting = named_or_own(
+        &new.requesting_institution_id,
+        p,
+        "requesting_institution_id",
+    )?;
     allow(p.is_admin() || p.institution_id.as_deref() == Some(requesting.as_str()))?;
     let created = consultations::create(
         &state.db,

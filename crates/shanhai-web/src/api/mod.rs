@@ -118,6 +118,19 @@ pub fn allow(ok: bool) -> Result<(), ApiError> {
     }
 }
 
+/// The institution a request is made from: the one named in `field`, else the caller's own;
+/// with neither, `field` is required.
+pub fn named_or_own(
+    named: &Option<String>,
+    p: &shanhai_domain::access::Principal,
+    field: &'static str,
+) -> Result<String, ApiError> {
+    named
+        .clone()
+        .or_else(|| p.institution_id.clone())
+        .ok_or_else(|| ApiError::from(shanhai_domain::Invalid::new(field, "error.required")))
+}
+
 /// `?page=&per_page=` on every list.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -1,7 +1,7 @@
 //! Two-way referrals (C5): the sending and receiving institutions' staff move a referral along;
 //! figures carry no patient details.
 
-use super::{ApiQuery, IdPath, JsonBody, PageParams, allow};
+use super::{ApiQuery, IdPath, JsonBody, PageParams, allow, named_or_own};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -129,16 +129,7 @@ async fn create_referral(
         Role::PlatformAdmin | Role::Coordinator | Role::Clinician
     ))?;
     let new = body.parse::<ReferralInput>()?.parse()?;
-    let from = new
-        .from_institution_id
-        .clone()
-        .or_else(|| p.institution_id.clone())
-        .ok_or_else(|| {
-            ApiError::from(shanhai_domain::Invalid::new(
-                "from_institution_id",
-                "error.required",
-            ))
-        })?;
+    let from = named_or_own(&new.from_institution_id, p, "from_institution_id")?;
     allow(staff_of(&caller, &from))?;
     let created = referrals::create(
         &state.db,

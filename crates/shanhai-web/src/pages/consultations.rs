@@ -8,6 +8,7 @@ use super::{Chrome, FormData, Pager, Viewer, csrf_refused, error_page, form_fail
 use crate::AppState;
 use crate::api::attachments;
 use crate::api::consultations::{may_act, sees};
+use crate::api::named_or_own;
 use crate::error::ApiError;
 use askama::Template;
 use axum::Router;
@@ -801,16 +802,11 @@ async fn create_from(
         return Err(ApiError::forbidden());
     }
     let new = input_of(form)?.parse()?;
-    let requesting = new
-        .requesting_institution_id
-        .clone()
-        .or_else(|| p.institution_id.clone())
-        .ok_or_else(|| {
-            ApiError::from(shanhai_domain::Invalid::new(
-                "requesting_institution_id",
-                "error.required",
-            ))
-        })?;
+    let requesting = named_or_own(
+        &new.requesting_institution_id,
+        p,
+        "requesting_institution_id",
+    )?;
     if !(p.is_admin() || p.institution_id.as_deref() == Some(requesting.as_str())) {
         return Err(ApiError::forbidden());
     }

@@ -6,6 +6,7 @@ use super::consultations::{patient_of, person_label};
 use super::dispatch::{all, given, here};
 use super::{Chrome, FormData, Viewer, csrf_refused, error_page, form_failed, render};
 use crate::AppState;
+use crate::api::named_or_own;
 use crate::api::referrals::{is_staff_of, may_act};
 use crate::error::ApiError;
 use askama::Template;
@@ -617,16 +618,7 @@ async fn create(
             return Err(ApiError::forbidden());
         }
         let new = input_of(&form)?.parse()?;
-        let from = new
-            .from_institution_id
-            .clone()
-            .or_else(|| p.institution_id.clone())
-            .ok_or_else(|| {
-                ApiError::from(shanhai_domain::Invalid::new(
-                    "from_institution_id",
-                    "error.required",
-                ))
-            })?;
+        let from = named_or_own(&new.from_institution_id, p, "from_institution_id")?;
         if !is_staff_of(p, &from) {
             return Err(ApiError::forbidden());
         }
