@@ -683,6 +683,40 @@ pub struct KpiSeriesPoint {
     pub target_met: Option<bool>,
 }
 
+/// One KPI of one institution, before and after: the first and the latest approved figure of
+/// the same period type, against the baseline and the target the latest report gives. For
+/// dashboards and briefings ("首考通过率从20%提升至92%").
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct KpiStanding {
+    pub institution_id: String,
+    pub institution_name: Option<String>,
+    pub definition: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub unit: String,
+    pub direction: KpiDirection,
+    pub scale: i64,
+    pub period_type: PeriodType,
+    pub first_period: String,
+    pub first_value_scaled: i64,
+    pub first_value: String,
+    pub latest_period: String,
+    pub latest_value_scaled: i64,
+    pub latest_value: String,
+    pub baseline_scaled: Option<i64>,
+    pub baseline: Option<String>,
+    pub target_scaled: Option<i64>,
+    pub target: Option<String>,
+    /// Latest minus the baseline (or, without one, the first value).
+    pub change_scaled: i64,
+    pub change: String,
+    /// Whether the change goes the KPI's better way (none when there is no change).
+    pub improved: Option<bool>,
+    pub target_met: Option<bool>,
+    /// How many approved periods lie between first and latest, both included.
+    pub periods: i64,
+}
+
 /// Whether `value` reaches `target` in `direction`.
 pub fn meets_target(direction: KpiDirection, value: i64, target: i64) -> bool {
     match direction {

@@ -625,3 +625,125 @@ pub async fn series(db: &Db, f: &SeriesFilter, reach: &Reach) -> Result<Vec<KpiS
         })
         .collect()
 }
+
+/// Which standings to compute.
+#[derive(Debug, Default, Clone)]
+pub struct StandingsFilter {
+    pub program: Option<String>,
+    pub institution: Option<String>,
+    /// Only this KPI (its code).
+    pub definition: Option<String>,
+    /// Only periods ending on or before this day.
+    pub until: Option<chrono::NaiveDate>,
+}
+
+/// Every KPI's before and after per institution, from approved reports only: the first and the
+/// latest figure of each period type, with the latest report's baseline and target. Sorted by
+/// institution, then catalogue order.
+pub async fn standings(db: &Db, f: &StandingsFilter, reach: &Reach) -> Result<Vec<KpiStanding>> {
+    let mut filter = Filter::default();
+    filter
+        .eq("r.state", Some(ReportState::Approved.code()))
+        .eq("r.program_id", f.program.as_deref())
+        .eq("r.institution_id", f.institution.as_deref())
+        .eq("v.definition_code", f.definition.as_deref())
+        .raw_each("v.value_scaled IS NOT NULL", Vec::new());
+    if let Some(until) = f.until {
+        filter.raw("r.period_end <= {}", until.to_string().into());
+    }
+    institutions::reach_filter(&mut filter, "r.institution_id", reach);
+    let rows = query::sql_with(
+        format!(
+            "SELECT r.institution_id, i.name AS institution_name, r.period_type, r.period_key, \
+             v.definition_code, v.value_scaled, v.baseline_scaled, v.target_scaled \
+             FROM kpi_values v JOIN kpi_reports r ON r.id = v.report_id \
+             JOIN institutions i ON i.id = r.institution_id{} \
+             ORDER BY i.name, r.institution_id, v.definition_code, r.period_type, r.period_start",
+            filter.sql()
+        ),
+        filter.args.clone(),
+    )
+    .fetch_all(db.pool())
+    .await?;
+    let defs = definitions(db).await?;
+    let mut out: Vec<KpiStanding> = Vec::new();
+    for row in &rows {
+        let institution_id = text(row, "institution_id")?;
+        let code = text(row, "definition_code")?;
+        let period_type = query::code(row, "period_type", PeriodType::parse)?;
+        let period = text(row, "period_key")?;
+        let value = int(row, "value_scaled")?;
+        let (baseline, target) = (
+            opt_int(row, "baseline_scaled")?,
+            opt_int(row, "target_scaled")?,
+        );
+        let Some(def) = defs.iter().find(|d| d.code == code) else {
+            continue;
+        };
+        let same = out.last_mut().filter(|s| {
+            s.institution_id == institution_id
+                && s.definition == code
+                && s.period_type == period_type
+        });
+        match same {
+            Some(s) => {
+                s.latest_period = period;
+                s.latest_value_scaled = value;
+                s.baseline_scaled = baseline.or(s.baseline_scaled);
+                s.target_scaled = target.or(s.target_scaled);
+                s.periods += 1;
+            }
+            None => out.push(KpiStanding {
+                institution_id,
+                institution_name: opt_text(row, "institution_name")?,
+                definition: def.code.clone(),
+                name_zh: def.name_zh.clone(),
+                name_en: def.name_en.clone(),
+                unit: def.unit.clone(),
+                direction: def.direction,
+                scale: def.scale,
+                period_type,
+                first_period: period.clone(),
+                first_value_scaled: value,
+                first_value: String::new(),
+                latest_period: period,
+                latest_value_scaled: value,
+                latest_value: String::new(),
+                baseline_scaled: baseline,
+                baseline: None,
+                target_scaled: target,
+                target: None,
+                change_scaled: 0,
+                change: String::new(),
+                improved: None,
+                target_met: None,
+                periods: 1,
+            }),
+        }
+    }
+    for s in &mut out {
+        let from = s.baseline_scaled.unwrap_or(s.first_value_scaled);
+        s.change_scaled = s.latest_value_scaled - from;
+        s.change = format_scaled(s.change_scaled, s.scale);
+        s.first_value = format_scaled(s.first_value_scaled, s.scale);
+        s.latest_value = format_scaled(s.latest_value_scaled, s.scale);
+        s.baseline = scaled(s.baseline_scaled, s.scale);
+        s.target = scaled(s.target_scaled, s.scale);
+        s.improved = (s.change_scaled != 0).then_some(match s.direction {
+            KpiDirection::Higher => s.change_scaled > 0,
+            KpiDirection::Lower => s.change_scaled < 0,
+        });
+        s.target_met = s
+            .target_scaled
+            .map(|t| meets_target(s.direction, s.latest_value_scaled, t));
+    }
+    out.sort_by_cached_key(|s| {
+        (
+            s.institution_name.clone(),
+            s.institution_id.clone(),
+            catalogue_rank(&s.definition),
+            s.period_type.code(),
+        )
+    });
+    Ok(out)
+}

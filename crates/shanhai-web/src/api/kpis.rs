@@ -15,7 +15,7 @@ use serde::Deserialize;
 use shanhai_domain::codes::Role;
 use shanhai_domain::kpis::*;
 use shanhai_store::Page;
-use shanhai_store::kpis::{self, KpiReportFilter, SeriesFilter};
+use shanhai_store::kpis::{self, KpiReportFilter, SeriesFilter, StandingsFilter};
 use utoipa::{IntoParams, OpenApi};
 
 #[derive(OpenApi)]
@@ -28,7 +28,8 @@ use utoipa::{IntoParams, OpenApi};
         get_report,
         put_values,
         act,
-        series
+        series,
+        standings
     ),
     components(schemas(
         KpiDefinition,
@@ -41,6 +42,7 @@ use utoipa::{IntoParams, OpenApi};
         KpiReportEvent,
         KpiTransitionInput,
         KpiSeriesPoint,
+        KpiStanding,
         PeriodType,
         KpiDirection,
         ValueKind,
@@ -60,6 +62,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/kpi-reports/{id}", get(get_report).put(put_values))
         .route("/api/v1/kpi-reports/{id}/{action}", post(act))
         .route("/api/v1/kpi-series", get(series))
+        .route("/api/v1/kpi-standings", get(standings))
 }
 
 /// The KPI definitions: the built-in catalogue and those program offices added.
@@ -286,5 +289,42 @@ async fn series(
     let facts = AccessFacts::load(&state).await?;
     Ok(Json(
         kpis::series(&state.db, &filter, &facts.reach(&caller.principal)).await?,
+    ))
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StandingsQuery {
+    program: Option<String>,
+    institution: Option<String>,
+    /// Only this KPI (its code).
+    definition: Option<String>,
+    /// Periods up to this one (a period key or `YYYY-MM-DD`).
+    until: Option<String>,
+}
+
+/// Before and after for every KPI of the institutions the caller reaches, from approved reports:
+/// the first and latest figure of each period type, the baseline and target, the change and
+/// whether it goes the better way and reaches the target.
+#[utoipa::path(get, path = "/api/v1/kpi-standings", tag = "kpis", security(("bearer" = [])), params(StandingsQuery),
+    responses((status = 200, body = Vec<KpiStanding>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn standings(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<StandingsQuery>,
+) -> ApiResult<Json<Vec<KpiStanding>>> {
+    let until = match q.until.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+        Some(v) => Some(bound("until", v, true)?),
+        None => None,
+    };
+    let filter = StandingsFilter {
+        program: q.program,
+        institution: q.institution,
+        definition: q.definition,
+        until,
+    };
+    let facts = AccessFacts::load(&state).await?;
+    Ok(Json(
+        kpis::standings(&state.db, &filter, &facts.reach(&caller.principal)).await?,
     ))
 }

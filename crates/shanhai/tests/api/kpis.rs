@@ -263,6 +263,59 @@ async fn an_approved_period_is_locked_until_the_office_reopens_it_with_a_reason(
     let (_, list) = app.get("/api/v1/kpi-reports?period=2024", &coord).await;
     assert_eq!(list["total"], 1);
     assert_eq!(list["items"][0]["state"], "draft");
+
+    // Before and after: approve 2024 too; the standing runs from 2024 to 2025.
+    let p2024 = format!("/api/v1/kpi-reports/{}", id(&d));
+    let (s, _) = app
+        .post(&format!("{p2024}/submit"), &coord, json!({}))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = app
+        .post(&format!("{p2024}/approve"), &office, json!({}))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, standings) = app
+        .get(
+            &format!("/api/v1/kpi-standings?program={}", w.program_a),
+            &office,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{standings}");
+    let pass = standings
+        .as_array()
+        .and_then(|a| a.iter().find(|s| s["definition"] == "licensing-first-pass"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(pass["first_period"], "2024");
+    assert_eq!(pass["first_value"], "92.00");
+    assert_eq!(pass["latest_period"], "2025");
+    assert_eq!(pass["latest_value_scaled"], 9300);
+    assert_eq!(pass["baseline"], "20.00");
+    assert_eq!(pass["change"], "73.00", "from the baseline");
+    assert_eq!(pass["improved"], true);
+    assert_eq!(pass["target_met"], true);
+    assert_eq!(pass["periods"], 2);
+    let stay = standings
+        .as_array()
+        .and_then(|a| {
+            a.iter()
+                .find(|s| s["definition"] == "average-length-of-stay")
+        })
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(stay["change"], "-0.31");
+    assert_eq!(stay["improved"], true, "fewer days is better");
+    assert_eq!(stay["target_met"], false);
+    let (_, until_2024) = app
+        .get(
+            &format!(
+                "/api/v1/kpi-standings?program={}&definition=licensing-first-pass&until=2024",
+                w.program_a
+            ),
+            &office,
+        )
+        .await;
+    assert_eq!(until_2024[0]["latest_period"], "2024");
 }
 
 #[tokio::test]
