@@ -226,37 +226,17 @@ async fn act(
     ))
 }
 
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct FiguresQuery {
-    program: Option<String>,
-    /// Requesting institutions in this region (GB/T 2260) or below.
-    region: Option<String>,
-    /// `YYYY-MM-DD`, inclusive.
-    from: Option<String>,
-    /// `YYYY-MM-DD`, inclusive.
-    until: Option<String>,
-}
-
 /// De-identified consultation figures: counts by type, state and institution, turnaround
 /// against the targets, overdue now. The platform admin and program offices (their own
 /// program) see them.
-#[utoipa::path(get, path = "/api/v1/consultations/figures", tag = "consultations", security(("bearer" = [])), params(FiguresQuery),
+#[utoipa::path(get, path = "/api/v1/consultations/figures", tag = "consultations", security(("bearer" = [])), params(super::FiguresQuery),
     responses((status = 200, body = ConsultationFigures), (status = 403, body = ErrorBody)))]
 async fn consultation_figures(
     State(state): State<AppState>,
     caller: Caller,
-    ApiQuery(q): ApiQuery<FiguresQuery>,
+    ApiQuery(q): ApiQuery<super::FiguresQuery>,
 ) -> ApiResult<Json<ConsultationFigures>> {
-    let p = &caller.principal;
-    let program = match p.role {
-        Role::PlatformAdmin => q.program,
-        Role::ProgramOffice => {
-            allow(q.program.is_none() || q.program == p.program_id)?;
-            p.program_id.clone()
-        }
-        _ => return Err(ApiError::forbidden()),
-    };
+    let program = super::figures_program(&caller.principal, q.program)?;
     let filter = consultations::FiguresFilter {
         program,
         region: q.region,

@@ -110,6 +110,35 @@ impl<S: Send + Sync> FromRequestParts<S> for IdPath {
 }
 
 /// Refuses (403) unless the caller's role and scope allow the action.
+/// Which figures a program's figures endpoint shows (no patient details in any of them).
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FiguresQuery {
+    pub program: Option<String>,
+    /// Institutions in this region (GB/T 2260) or below.
+    pub region: Option<String>,
+    /// `YYYY-MM-DD`, inclusive.
+    pub from: Option<String>,
+    /// `YYYY-MM-DD`, inclusive.
+    pub until: Option<String>,
+}
+
+/// The program whose figures the caller may see: any (or all) for the platform admin, their
+/// own for a program office; nobody else sees program figures.
+pub fn figures_program(
+    p: &shanhai_domain::access::Principal,
+    asked: Option<String>,
+) -> Result<Option<String>, ApiError> {
+    match p.role {
+        shanhai_domain::codes::Role::PlatformAdmin => Ok(asked),
+        shanhai_domain::codes::Role::ProgramOffice => {
+            allow(asked.is_none() || asked == p.program_id)?;
+            Ok(p.program_id.clone())
+        }
+        _ => Err(ApiError::forbidden()),
+    }
+}
+
 pub fn allow(ok: bool) -> Result<(), ApiError> {
     if ok {
         Ok(())

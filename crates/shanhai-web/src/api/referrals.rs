@@ -143,36 +143,16 @@ async fn create_referral(
     Ok((StatusCode::CREATED, Json(created)))
 }
 
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct FiguresQuery {
-    program: Option<String>,
-    /// Sending institutions in this region (GB/T 2260) or below.
-    region: Option<String>,
-    /// `YYYY-MM-DD`, inclusive.
-    from: Option<String>,
-    /// `YYYY-MM-DD`, inclusive.
-    until: Option<String>,
-}
-
 /// Referral figures without patient details: up, down, leaving the region vs staying, returned.
 /// The platform admin and program offices (their own program) see them.
-#[utoipa::path(get, path = "/api/v1/referrals/figures", tag = "referrals", security(("bearer" = [])), params(FiguresQuery),
+#[utoipa::path(get, path = "/api/v1/referrals/figures", tag = "referrals", security(("bearer" = [])), params(super::FiguresQuery),
     responses((status = 200, body = ReferralFigures), (status = 403, body = ErrorBody)))]
 async fn referral_figures(
     State(state): State<AppState>,
     caller: Caller,
-    ApiQuery(q): ApiQuery<FiguresQuery>,
+    ApiQuery(q): ApiQuery<super::FiguresQuery>,
 ) -> ApiResult<Json<ReferralFigures>> {
-    let p = &caller.principal;
-    let program = match p.role {
-        Role::PlatformAdmin => q.program,
-        Role::ProgramOffice => {
-            allow(q.program.is_none() || q.program == p.program_id)?;
-            p.program_id.clone()
-        }
-        _ => return Err(ApiError::forbidden()),
-    };
+    let program = super::figures_program(&caller.principal, q.program)?;
     let filter = ReferralFilter {
         program,
         region: q.region,
