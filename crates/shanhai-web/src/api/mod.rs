@@ -2,14 +2,14 @@
 //! docs at `/api/docs`.
 
 mod accounts;
-pub mod capacity;
 pub mod attachments;
+pub mod capacity;
 mod clinics;
 pub mod consultations;
-pub mod indicators;
 pub mod dispatch;
 pub mod imports;
 pub mod inbox;
+pub mod indicators;
 pub mod kpis;
 pub mod public;
 pub mod referrals;
