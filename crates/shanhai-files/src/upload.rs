@@ -268,4 +268,23 @@ mod tests {
         assert!(claims_dicom("x", Some("application/dicom")));
         assert!(!claims_dicom("report.pdf", Some("application/pdf")));
     }
+
+    #[tokio::test]
+    async fn an_upload_past_the_limit_is_refused_and_leaves_no_scratch_file() {
+        let scratch =
+            std::env::temp_dir().join(format!("shanhai-{}", shanhai_domain::ids::new_id()));
+        let mut receiver = Receiver::new(&scratch, 10).await.map_err(|e| e.to_string());
+        let Ok(r) = receiver.as_mut() else {
+            panic!("scratch space: {receiver:?}", receiver = receiver.err());
+        };
+        assert!(r.write(b"12345").await.is_ok());
+        assert!(matches!(
+            r.write(b"678901").await,
+            Err(UploadError::TooLarge { limit: 10 })
+        ));
+        drop(receiver);
+        let left = std::fs::read_dir(&scratch).map(|d| d.count()).unwrap_or(0);
+        let _ = std::fs::remove_dir_all(&scratch);
+        assert_eq!(left, 0);
+    }
 }

@@ -195,6 +195,12 @@ async fn fake_and_unsupported_files_are_refused_and_nothing_is_kept() {
     .await;
     assert_eq!(s, StatusCode::CREATED, "{pdf}");
     assert_eq!(pdf["kind"], "pdf");
+    // Larger than the JSON body limit: attachments stream past it.
+    let mut big = b"%PDF-1.4\n".to_vec();
+    big.resize(3 * 1024 * 1024, b' ');
+    let (s, b) = upload(&app, &clinician, id, "scan.pdf", big).await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    assert_eq!(b["size"], 3 * 1024 * 1024);
     assert_eq!(pdf["content_type"], "application/pdf");
     assert!(pdf["dicom"].is_null());
     assert!(pdf["preview_url"].as_str().is_some());
