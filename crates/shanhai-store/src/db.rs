@@ -105,6 +105,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0010_kpis.sql"),
         postgres: include_str!("../migrations/postgres/0010_kpis.sql"),
     },
+    Migration {
+        version: 11,
+        name: "rollups",
+        sqlite: include_str!("../migrations/sqlite/0011_rollups.sql"),
+        postgres: include_str!("../migrations/postgres/0011_rollups.sql"),
+    },
 ];
 
 /// A connection pool and the backend behind it.
@@ -176,6 +182,14 @@ impl Db {
                 .await?;
         }
         let applied = migrate_on(&mut conn, self.backend).await;
+        // The roll-up triggers are generated from the rules in code: (re)installed, with a
+        // rebuild, whenever they differ from what the database has.
+        let applied = match applied {
+            Ok(a) => crate::rollups::install_on(&mut conn, self.backend)
+                .await
+                .map(|_| a),
+            Err(e) => Err(e),
+        };
         if self.backend == Backend::Postgres {
             sqlx::query("SELECT pg_advisory_unlock(727274)")
                 .execute(&mut *conn)

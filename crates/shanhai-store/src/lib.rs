@@ -22,6 +22,7 @@ pub mod query;
 pub mod record;
 pub mod referrals;
 pub mod regions;
+pub mod rollups;
 pub mod users;
 pub mod webhooks;
 
