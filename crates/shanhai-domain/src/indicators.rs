@@ -81,6 +81,24 @@ indicators! {
     "assignments", Count, "派驻人次", "Assignments", "人次", "assignments",
         "截至统计日已开始的派驻安排数（常驻、候鸟、按月、按季、短期、远程）。",
         "Assignments in the program that had begun by the date (resident, fly-in, monthly, quarterly, one-off, remote).";
+    "work-days", Sum, "服务天数", "Days served", "人日", "person-days",
+        "截至统计日，本项目派驻安排下登记的服务天数（每人每天计一次）之和。",
+        "Service days recorded under the program's assignments by the date (one per person per day).";
+    "clinic-sessions", Count, "专家出诊", "Clinic sessions held", "场", "sessions",
+        "截至统计日，本项目派驻专家在受援医院开设且未停诊的门诊场次（含义诊、巡回诊疗）。",
+        "Clinic sessions of the program's dispatched experts, not cancelled, dated by the date (outreach included).";
+    "bookings", Sum, "预约挂号", "Bookings", "人次", "bookings",
+        "上述出诊场次的已预约人数之和。",
+        "Places booked on those clinic sessions, summed.";
+    "patients-seen", Sum, "接诊患者", "Patients seen", "人次", "patients",
+        "上述出诊场次中已签到就诊的预约人次。",
+        "Bookings checked in on those clinic sessions.";
+    "outreach-sessions", Count, "义诊与巡回诊疗", "Outreach sessions", "场", "sessions",
+        "截至统计日开展的义诊、巡回诊疗场次（未停诊）。",
+        "Free outreach and circuit clinic sessions held by the date (not cancelled).";
+    "outreach-patients", Sum, "义诊受益群众", "Outreach patients", "人次", "patients",
+        "义诊、巡回诊疗场次中已签到就诊的人次。",
+        "Patients checked in at outreach sessions.";
     "consultations", Count, "远程会诊", "Remote consultations", "例", "cases",
         "截至统计日提交的会诊申请数，含各类型与所有状态。",
         "Consultation requests filed by the date, of every type and state.";
@@ -105,6 +123,9 @@ indicators! {
     "mentorships", Count, "师带徒", "Mentorships", "对", "mentorships",
         "截至统计日已开始带教期的师带徒关系数。",
         "Mentorships whose term had begun by the date.";
+    "apprentices", Sum, "带教徒弟", "Apprentices", "名", "apprentices",
+        "截至统计日加入上述师带徒关系的徒弟人数（同一带教关系中每人计一次）。",
+        "Apprentices who had joined those mentorships by the date (once per mentorship).";
     "team-pairings", Count, "团队带团队", "Team-to-team pairings", "对", "pairings",
         "截至统计日已开始的团队带团队结对数。",
         "Team-to-team pairings that had begun by the date.";
@@ -117,6 +138,21 @@ indicators! {
     "techniques", Count, "新技术新项目", "New techniques", "项", "techniques",
         "截至统计日引进的新技术、新项目数（不论开展阶段）。",
         "New techniques and projects introduced by the date, at any stage.";
+    "gaps-filled-hospital", Count, "填补院内空白", "Gaps filled in the hospital", "项", "techniques",
+        "截至统计日引进且申报填补本院空白的新技术数。",
+        "New techniques introduced by the date that fill a gap in the hospital.";
+    "gaps-filled-county", Count, "填补县域空白", "Gaps filled in the county", "项", "techniques",
+        "申报填补县域空白的新技术数。",
+        "New techniques that fill a gap in the county.";
+    "gaps-filled-city", Count, "填补市域空白", "Gaps filled in the city", "项", "techniques",
+        "申报填补市（州、盟）域空白的新技术数。",
+        "New techniques that fill a gap in the city or prefecture.";
+    "gaps-filled-province", Count, "填补省域空白", "Gaps filled in the province", "项", "techniques",
+        "申报填补省（区）域空白的新技术数。",
+        "New techniques that fill a gap in the province or region.";
+    "techniques-grade-3-4", Count, "三、四级手术技术", "Grade 3–4 surgical techniques", "项", "techniques",
+        "手术分级为三级或四级的新技术数。",
+        "New techniques of surgical grade 3 or 4.";
     "workstations", Count, "名医工作室/专家工作站", "Expert workstations", "个", "workstations",
         "截至统计日设立的名医工作室、专家工作站数。",
         "Expert studios and workstations opened by the date.";

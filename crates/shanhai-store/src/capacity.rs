@@ -90,6 +90,8 @@ pub trait Collection: Table {
     const PERSON_LIST: Option<&'static str> = None;
     /// The column `?from=` / `?until=` compare with.
     const DATE: &'static str;
+    /// Whether `?gap_level=` and `?min_grade=` apply (techniques).
+    const GRADED: bool = false;
 
     fn args(new: &Self::New) -> Vec<Arg>;
     /// References beyond the program and institution.
@@ -109,6 +111,10 @@ pub struct CapacityFilter {
     pub person: Option<String>,
     pub from: Option<String>,
     pub until: Option<String>,
+    /// Techniques filling a gap at this level (院内/县域/市域/省域).
+    pub gap_level: Option<String>,
+    /// Techniques of at least this surgical grade (手术分级 1–4).
+    pub min_grade: Option<i64>,
 }
 
 fn filter_for<T: Collection>(f: &CapacityFilter, reach: &Reach) -> Filter {
@@ -138,6 +144,12 @@ fn filter_for<T: Collection>(f: &CapacityFilter, reach: &Reach) -> Filter {
     }
     if let Some(d) = f.until.as_deref().filter(|d| !d.is_empty()) {
         filter.raw(&format!("{} <= {{}}", T::DATE), d.into());
+    }
+    if T::GRADED {
+        filter.eq("t.gap_level", f.gap_level.as_deref());
+        if let Some(g) = f.min_grade {
+            filter.raw("t.surgical_grade >= {}", g.into());
+        }
     }
     institutions::reach_filter(&mut filter, "t.institution_id", reach);
     filter
@@ -1059,6 +1071,7 @@ impl Collection for Techniques {
     const KIND: Option<&'static str> = Some("t.stage");
     const PERSON: &'static [&'static str] = &["t.expert_id"];
     const DATE: &'static str = "t.introduced_on";
+    const GRADED: bool = true;
 
     fn args(n: &NewTechnique) -> Vec<Arg> {
         vec![
@@ -2089,6 +2102,27 @@ pub async fn attendance_total(db: &Db, f: &CapacityFilter) -> Result<i64> {
             .await?
             .amount_fen,
     )
+}
+
+/// The apprentices who joined, by `until`, the mentorships the filter selects.
+pub async fn apprentice_total(db: &Db, f: &CapacityFilter) -> Result<i64> {
+    let mut filter = filter_for::<Mentorships>(f, &Reach::All);
+    let joined = match f.until.as_deref().filter(|d| !d.is_empty()) {
+        Some(d) => format!(" AND ma.joined_on <= {}", filter.next(d.into())),
+        None => String::new(),
+    };
+    let row = query::sql_with(
+        format!(
+            "SELECT COUNT(*) AS n FROM mentorship_apprentices ma WHERE ma.mentorship_id IN \
+             (SELECT t.id FROM {}{}){joined}",
+            Mentorships::FROM,
+            filter.sql()
+        ),
+        filter.args.clone(),
+    )
+    .fetch_one(db.pool())
+    .await?;
+    int(&row, "n")
 }
 
 // ---- what was built at an institution ----

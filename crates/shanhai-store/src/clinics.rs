@@ -220,9 +220,16 @@ pub struct SessionFilter {
     pub q: Option<String>,
     /// Only sessions on hospitals in this set (a coordinator's reach).
     pub institutions_in: Option<std::collections::BTreeSet<String>>,
+    /// Sessions held under an assignment of this program.
+    pub program: Option<String>,
+    /// Only outreach sessions (义诊, 巡回诊疗) when true; only hospital clinics when false.
+    pub outreach: Option<bool>,
 }
 
-pub async fn list(db: &Db, f: &SessionFilter, page: PageRequest) -> Result<Page<ClinicSession>> {
+/// The visit types that take doctors out to the patients.
+pub const OUTREACH: &str = "('free-clinic', 'circuit')";
+
+fn session_filter(f: &SessionFilter) -> Filter {
     let mut filter = Filter::default();
     filter
         .eq("c.institution_id", f.institution.as_deref())
@@ -246,6 +253,49 @@ pub async fn list(db: &Db, f: &SessionFilter, page: PageRequest) -> Result<Page<
     if let Some(set) = &f.institutions_in {
         filter.within("c.institution_id", set);
     }
+    if let Some(program) = f
+        .program
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        filter.raw(
+            "c.assignment_id IN (SELECT a.id FROM assignments a JOIN batches b ON b.id = a.batch_id \
+             WHERE b.program_id = {})",
+            program.into(),
+        );
+    }
+    match f.outreach {
+        Some(true) => {
+            filter.raw_each(&format!("c.visit_type IN {OUTREACH}"), vec![]);
+        }
+        Some(false) => {
+            filter.raw_each(&format!("c.visit_type NOT IN {OUTREACH}"), vec![]);
+        }
+        None => {}
+    }
+    filter
+}
+
+/// Places booked (`booked`) over the sessions the filter selects, and the bookings checked in.
+pub async fn booking_totals(db: &Db, f: &SessionFilter) -> Result<(i64, i64)> {
+    let filter = session_filter(f);
+    let row = query::sql_with(
+        format!(
+            "SELECT CAST(COALESCE(SUM(c.booked), 0) AS BIGINT) AS booked, \
+             CAST(COALESCE(SUM((SELECT COUNT(*) FROM bookings bk WHERE bk.session_id = c.id \
+             AND bk.status = 'checked-in')), 0) AS BIGINT) AS seen FROM {FROM}{}",
+            filter.sql()
+        ),
+        filter.args.clone(),
+    )
+    .fetch_one(db.pool())
+    .await?;
+    Ok((int(&row, "booked")?, int(&row, "seen")?))
+}
+
+pub async fn list(db: &Db, f: &SessionFilter, page: PageRequest) -> Result<Page<ClinicSession>> {
+    let filter = session_filter(f);
     fetch_page(
         db.pool(),
         SELECT,

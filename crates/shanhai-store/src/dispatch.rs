@@ -439,6 +439,30 @@ pub async fn list_assignments(
     .await
 }
 
+/// Days served (recorded service days) within the assignments the filter selects, up to
+/// `until` and from `from` when given.
+pub async fn service_day_total(db: &Db, f: &AssignmentFilter) -> Result<i64> {
+    let mut filter = assignment_filter(f);
+    let mut days = String::new();
+    if let Some(d) = f.until.as_deref().filter(|d| !d.is_empty()) {
+        days.push_str(&format!(" AND sd.day <= {}", filter.next(d.into())));
+    }
+    if let Some(d) = f.from.as_deref().filter(|d| !d.is_empty()) {
+        days.push_str(&format!(" AND sd.day >= {}", filter.next(d.into())));
+    }
+    let row = query::sql_with(
+        format!(
+            "SELECT COUNT(*) AS n FROM service_days sd WHERE sd.assignment_id IN \
+             (SELECT a.id FROM {ASSIGNMENT_FROM}{}){days}",
+            filter.sql()
+        ),
+        filter.args.clone(),
+    )
+    .fetch_one(db.pool())
+    .await?;
+    int(&row, "n")
+}
+
 /// Every assignment matching the filter (for calendars), at most `limit`.
 pub async fn all_assignments(db: &Db, f: &AssignmentFilter, limit: i64) -> Result<Vec<Assignment>> {
     let filter = assignment_filter(f);

@@ -38,6 +38,11 @@ pub struct CapacityQuery {
     from: Option<String>,
     /// On or before this date.
     until: Option<String>,
+    /// Techniques only: the gap the technique fills (`hospital`, `county`, `city`, `province`).
+    gap_level: Option<String>,
+    /// Techniques only: at least this surgical grade (1–4).
+    #[param(minimum = 1, maximum = 4)]
+    min_grade: Option<i64>,
 }
 
 impl CapacityQuery {
@@ -51,6 +56,8 @@ impl CapacityQuery {
             person: self.person,
             from: self.from,
             until: self.until,
+            gap_level: self.gap_level,
+            min_grade: self.min_grade,
         }
     }
 }

@@ -89,6 +89,10 @@ pub struct SessionQuery {
     /// `open` or `cancelled`.
     status: Option<String>,
     q: Option<String>,
+    /// Sessions held under an assignment of this program.
+    program: Option<String>,
+    /// `true`: only outreach sessions (义诊, 巡回诊疗); `false`: only hospital clinics.
+    outreach: Option<bool>,
 }
 
 #[utoipa::path(get, path = "/api/v1/clinic-sessions", tag = "clinics", security(("bearer" = [])), params(PageParams, SessionQuery),
@@ -110,6 +114,8 @@ async fn list_sessions(
         status: q.status,
         q: q.q,
         institutions_in: None,
+        program: q.program,
+        outreach: q.outreach,
     };
     Ok(Json(
         clinics::list(&state.db, &filter, page.request()).await?,

@@ -13,6 +13,7 @@ use shanhai_domain::Invalid;
 use shanhai_domain::access::Reach;
 use shanhai_domain::indicators::{CATALOGUE, IndicatorValue, Measure, group_thousands, yuan};
 use shanhai_store::capacity::{self, CapacityFilter, Collection};
+use shanhai_store::clinics::{self, SessionFilter};
 use shanhai_store::consultations::{self, ConsultationFilter};
 use shanhai_store::dispatch::{self, AssignmentFilter};
 use shanhai_store::people::{self, PersonFilter};
@@ -91,6 +92,68 @@ async fn value_of(db: &Db, code: &str, program: &str, until: &str) -> Result<(i6
             (
                 dispatch::list_assignments(db, &f, one()).await?.total,
                 format!("/api/v1/assignments?{q}"),
+            )
+        }
+        "work-days" => {
+            let f = AssignmentFilter {
+                program: p.clone(),
+                until: u.clone(),
+                ..Default::default()
+            };
+            (
+                dispatch::service_day_total(db, &f).await?,
+                format!("/api/v1/assignments?{q}"),
+            )
+        }
+        "clinic-sessions" | "bookings" | "patients-seen" | "outreach-sessions"
+        | "outreach-patients" => {
+            let outreach = code.starts_with("outreach");
+            let f = SessionFilter {
+                program: p.clone(),
+                until: u.clone(),
+                status: Some("open".into()),
+                outreach: outreach.then_some(true),
+                ..Default::default()
+            };
+            let url = format!(
+                "/api/v1/clinic-sessions?{q}&status=open{}",
+                if outreach { "&outreach=true" } else { "" }
+            );
+            let value = match code {
+                "clinic-sessions" | "outreach-sessions" => {
+                    clinics::list(db, &f, one()).await?.total
+                }
+                "bookings" => clinics::booking_totals(db, &f).await?.0,
+                _ => clinics::booking_totals(db, &f).await?.1,
+            };
+            (value, url)
+        }
+        "apprentices" => (
+            capacity::apprentice_total(db, &cap).await?,
+            format!("/api/v1/mentorships?{q}"),
+        ),
+        "gaps-filled-hospital"
+        | "gaps-filled-county"
+        | "gaps-filled-city"
+        | "gaps-filled-province" => {
+            let level = code.trim_start_matches("gaps-filled-");
+            let f = CapacityFilter {
+                gap_level: Some(level.to_string()),
+                ..cap.clone()
+            };
+            (
+                capacity_total::<capacity::Techniques>(db, &f).await?,
+                format!("/api/v1/techniques?{q}&gap_level={level}"),
+            )
+        }
+        "techniques-grade-3-4" => {
+            let f = CapacityFilter {
+                min_grade: Some(3),
+                ..cap.clone()
+            };
+            (
+                capacity_total::<capacity::Techniques>(db, &f).await?,
+                format!("/api/v1/techniques?{q}&min_grade=3"),
             )
         }
         "consultations" => (

@@ -100,3 +100,192 @@ async fn every_indicator_equals_the_total_of_its_records_list() {
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+/// The indicators of work in the field: days served, clinic sessions held, bookings and
+/// patients seen, outreach, apprentices, gaps filled by level and grade-3/4 techniques.
+#[tokio::test]
+async fn field_work_training_and_technique_indicators_count_their_records() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let (s, b) = app
+        .post(
+            "/api/v1/batches",
+            &w.admin,
+            json!({"program_id": w.program_a, "pairing_id": w.pairing, "number": 1,
+                   "start_date": "2026-01-01", "end_date": "2027-12-31"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let batch = b["id"].as_str().expect("id").to_string();
+    let (s, a) = app
+        .post(
+            "/api/v1/assignments",
+            &w.admin,
+            json!({"batch_id": batch, "person_id": w.person_d, "institution_id": w.recipient, "mode": "stationed",
+                   "post": "team-member", "weekdays": [1, 2, 3, 4, 5, 6, 7],
+                   "start_date": "2026-06-01", "end_date": "2027-06-30"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    let assignment = a["id"].as_str().expect("id").to_string();
+    for day in ["2026-06-02", "2026-06-03", "2026-06-04"] {
+        let (s, b) = app
+            .post(
+                &format!("/api/v1/assignments/{assignment}/service-days"),
+                &w.admin,
+                json!({"day": day}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+    }
+    let today = shanhai_store::today().to_string();
+    let mut sessions = Vec::new();
+    for (visit_type, start, end) in [
+        ("expert", "08:00", "11:00"),
+        ("free-clinic", "14:00", "17:00"),
+    ] {
+        let (s, b) = app
+            .post(
+                "/api/v1/clinic-sessions",
+                &w.admin,
+                json!({"expert_id": w.person_d, "institution_id": w.recipient, "department_id": w.department_r,
+                       "assignment_id": assignment, "date": today, "start": start, "end": end,
+                       "capacity": 5, "visit_type": visit_type}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        sessions.push(b["id"].as_str().expect("id").to_string());
+    }
+    // Two bookings on the hospital clinic, one on the free clinic; two of them checked in.
+    for (i, session) in [&sessions[0], &sessions[0], &sessions[1]]
+        .into_iter()
+        .enumerate()
+    {
+        let seq = 40 + i as u32;
+        let (s, b) = app
+            .post_anon(
+                &format!("/api/v1/public/sessions/{session}/bookings"),
+                json!({"name": "王芳", "phone": crate::clinics::phone(seq),
+                       "id_number": crate::clinics::id_number(seq), "waitlist": false}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+    }
+    let mut bookings = Vec::new();
+    for session in &sessions {
+        let (s, b) = app
+            .get(
+                &format!("/api/v1/clinic-sessions/{session}/bookings"),
+                &w.admin,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        let first = b["items"][0]["id"].as_str().or(b[0]["id"].as_str());
+        bookings.push(first.expect("a booking").to_string());
+    }
+    for booking in &bookings {
+        let (s, b) = app
+            .post(
+                &format!("/api/v1/bookings/{booking}/check-in"),
+                &w.admin,
+                json!({}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+    }
+    // A mentorship with two apprentices.
+    let (s, m) = app
+        .post(
+            "/api/v1/mentorships",
+            &w.admin,
+            json!({"program_id": w.program_a, "institution_id": w.recipient, "mentor_id": w.person_d,
+                   "term_start": "2026-03-01", "subject": "心血管介入"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{m}");
+    for name in ["徒弟甲", "徒弟乙"] {
+        let p = person(&app, &w.admin, &w.recipient, name).await;
+        let (s, b) = app
+            .post(
+                &format!(
+                    "/api/v1/mentorships/{}/apprentices",
+                    m["id"].as_str().expect("id")
+                ),
+                &w.admin,
+                json!({"person_id": p}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+    }
+    // Techniques: a county gap at grade 4, a hospital gap at grade 2, no gap at grade 3.
+    for (name, gap, grade) in [
+        ("经皮冠状动脉介入治疗", Some("county"), 4),
+        ("无痛胃肠镜", Some("hospital"), 2),
+        ("腹腔镜胆囊切除术", None, 3),
+    ] {
+        let (s, b) = app
+            .post(
+                "/api/v1/techniques",
+                &w.admin,
+                json!({"program_id": w.program_a, "institution_id": w.recipient, "name": name,
+                       "specialty_code": "03.04", "gap_level": gap, "surgical_grade": grade,
+                       "introduced_on": "2026-04-01"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+    }
+
+    let (s, values) = app
+        .get(
+            &format!(
+                "/api/v1/programs/{}/indicators?until=2030-12-31",
+                w.program_a
+            ),
+            &w.admin,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{values}");
+    let values = values.as_array().expect("a list").clone();
+    let value = |code: &str| {
+        values
+            .iter()
+            .find(|v| v["code"] == code)
+            .and_then(|v| v["value"].as_i64())
+            .unwrap_or(-1)
+    };
+    assert_eq!(value("work-days"), 3);
+    assert_eq!(value("clinic-sessions"), 2);
+    assert_eq!(value("bookings"), 3);
+    assert_eq!(value("patients-seen"), 2);
+    assert_eq!(value("outreach-sessions"), 1);
+    assert_eq!(value("outreach-patients"), 1);
+    assert_eq!(value("apprentices"), 2);
+    assert_eq!(value("techniques"), 3);
+    assert_eq!(value("gaps-filled-county"), 1);
+    assert_eq!(value("gaps-filled-hospital"), 1);
+    assert_eq!(value("gaps-filled-city"), 0);
+    assert_eq!(value("techniques-grade-3-4"), 2);
+    for v in &values {
+        if v["measure"] != "count" {
+            continue;
+        }
+        let url = v["records_url"].as_str().expect("records_url");
+        let (s, list) = app.get(url, &w.admin).await;
+        assert_eq!(s, StatusCode::OK, "{url}: {list}");
+        assert_eq!(list["total"], v["value"], "{} → {url}", v["code"]);
+    }
+    // Program B has none of it.
+    let (s, other) = app
+        .get(
+            &format!(
+                "/api/v1/programs/{}/indicators?until=2030-12-31",
+                w.program_b
+            ),
+            &w.admin,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{other}");
+    for v in other.as_array().expect("a list") {
+        assert_eq!(v["value"], 0, "{v}");
+    }
+}
