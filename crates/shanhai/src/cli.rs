@@ -77,6 +77,15 @@ pub enum Command {
         #[arg(long)]
         template: bool,
     },
+    /// Check that every roll-up equals a recount of the records (exit 0 only when all do)
+    Verify {
+        /// Rebuild the roll-ups from the records when they differ
+        #[arg(long)]
+        repair: bool,
+        /// Repair without asking
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -198,6 +207,13 @@ const ZH_HELP: &[(&str, &str, &str)] = &[
         "template",
         "改为把该类型的模板写入 FILE（以 .xlsx 结尾为 XLSX，否则为 CSV）",
     ),
+    (
+        "verify",
+        "",
+        "核对每一项汇总数据是否等于按原始记录重新统计的结果（全部一致时退出码为 0）",
+    ),
+    ("verify", "repair", "不一致时按原始记录重建汇总数据"),
+    ("verify", "yes", "重建前不再询问"),
     ("user add", "", "创建账号"),
     ("user add", "username", "用户名"),
     (

@@ -3,6 +3,7 @@
 
 mod cli;
 mod import;
+mod verify;
 
 use anyhow::{Context, Result, bail};
 use cli::{Cli, Command, UserCommand, say};
@@ -301,6 +302,14 @@ async fn run(cli: Cli, lang: Lang) -> Result<()> {
                 if !ok? {
                     std::process::exit(2);
                 }
+            }
+        }
+        Command::Verify { repair, yes } => {
+            let db = open(&cli, lang).await?;
+            let ok = verify::run(&db, *repair, *yes, lang).await;
+            db.close().await;
+            if !ok? {
+                std::process::exit(1);
             }
         }
         Command::Backup { to } => {
