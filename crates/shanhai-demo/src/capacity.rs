@@ -151,6 +151,8 @@ fn day_between(rng: &mut StdRng, from: NaiveDate, to: NaiveDate) -> NaiveDate {
 /// One program's recipients, their donors, and the staff on either side.
 struct Side {
     program_id: String,
+    /// The article's date: what the article counts happened by then.
+    as_of: NaiveDate,
     /// (recipient id, its donors' ids, pairing ids)
     recipients: Vec<(String, Vec<String>, Vec<String>)>,
     staff: HashMap<String, Vec<String>>,
@@ -197,6 +199,7 @@ async fn side(conn: &mut AnyConnection, reg: &Registry<'_>, program: &str) -> Re
     }
     Ok(Side {
         program_id,
+        as_of: crate::as_of(program),
         recipients,
         staff,
     })
@@ -225,9 +228,32 @@ struct Writer<'a> {
     actor: &'a Actor,
     rng: StdRng,
     records: usize,
+    /// Attendance still to hand out and the activities left to hand it to, when the article
+    /// gives the total (培训医务人员…人次).
+    attendance: Option<(i64, usize)>,
 }
 
 impl Writer<'_> {
+    /// The next activity's attendance: random, or a share of the article's total that makes
+    /// the activities add up to it exactly.
+    fn next_attendance(&mut self) -> i64 {
+        match self.attendance.as_mut() {
+            Some((left, 1)) => {
+                let last = *left;
+                self.attendance = None;
+                last
+            }
+            Some((left, n)) => {
+                let base = *left / *n as i64;
+                let a = (base + self.rng.gen_range(-base / 4..=base / 4)).max(3);
+                *left -= a;
+                *n -= 1;
+                a
+            }
+            None => self.rng.gen_range(12..60),
+        }
+    }
+
     async fn teaching(
         &mut self,
         side: &Side,
@@ -235,7 +261,7 @@ impl Writer<'_> {
         n: usize,
         from: &str,
     ) -> Result<()> {
-        let (from, to) = (d(from), shanhai_store::today());
+        let (from, to) = (d(from), side.as_of);
         for k in 0..n {
             let (recipient, donors, _) = side.recipient(k);
             let host = side.person(&donors[k % donors.len()], k);
@@ -254,7 +280,7 @@ impl Writer<'_> {
                 online,
                 topic: TEACHING_TOPICS[k % TEACHING_TOPICS.len()].into(),
                 duration_minutes: [60, 90, 120][k % 3],
-                attendance: Some(self.rng.gen_range(12..60)),
+                attendance: Some(self.next_attendance()),
                 attendee_ids: local,
             };
             let new = input.parse().map_err(|e| invalid("teaching", e))?;
@@ -271,11 +297,11 @@ impl Writer<'_> {
         side: &Side,
         n: usize,
         gaps: usize,
+        gap_level: GapLevel,
         by_expert: usize,
         from: &str,
     ) -> Result<()> {
-        let (from, to) = (d(from), shanhai_store::today());
-        let gap_levels = [GapLevel::County, GapLevel::City, GapLevel::Province];
+        let (from, to) = (d(from), side.as_of);
         for k in 0..n {
             let (recipient, donors, pairings) = side.recipient(k);
             let (name, specialty, grade) = TECHNIQUES[k % TECHNIQUES.len()];
@@ -291,7 +317,7 @@ impl Writer<'_> {
                 name,
                 specialty_code: specialty.into(),
                 surgical_grade: grade,
-                gap_level: (k < gaps).then(|| gap_levels[k % 3].code().to_string()),
+                gap_level: (k < gaps).then(|| gap_level.code().to_string()),
                 pairing_id: expert
                     .as_ref()
                     .map(|_| pairings[k % pairings.len()].clone()),
@@ -356,7 +382,7 @@ impl Writer<'_> {
     }
 
     async fn regulations(&mut self, side: &Side, n: usize, from: &str) -> Result<()> {
-        let (from, to) = (d(from), shanhai_store::today());
+        let (from, to) = (d(from), side.as_of);
         let all: Vec<(&str, &str)> = REGULATION_AREAS
             .iter()
             .flat_map(|(area, titles)| titles.iter().map(move |t| (*area, *t)))
@@ -395,14 +421,26 @@ impl Writer<'_> {
         while left > 0 {
             let (recipient, donors, _) = side.recipient(k);
             let donor = &donors[k % donors.len()];
-            let mentor = side
-                .person(donor, k)
-                .ok_or_else(|| missing("staff", donor))?;
-            let taken = terms_taken.entry(mentor.clone()).or_insert(0);
-            let term_start = start
-                .checked_add_months(Months::new(3 * *taken))
-                .unwrap_or(start);
-            *taken += 1;
+            // A mentor with a three-month term still starting by the article's date.
+            let term = |taken: u32| {
+                start
+                    .checked_add_months(Months::new(3 * taken))
+                    .unwrap_or(start)
+            };
+            let mut chosen_mentor = None;
+            for j in 0..500 {
+                let candidate = side
+                    .person(donor, k + j * 7)
+                    .ok_or_else(|| missing("staff", donor))?;
+                let taken = terms_taken.get(&candidate).copied().unwrap_or(0);
+                if term(taken) <= side.as_of {
+                    chosen_mentor = Some((candidate, taken));
+                    break;
+                }
+            }
+            let (mentor, taken) = chosen_mentor.ok_or_else(|| missing("free mentor", donor))?;
+            let term_start = term(taken);
+            terms_taken.insert(mentor.clone(), taken + 1);
             let new = MentorshipInput {
                 program_id: Some(side.program_id.clone()),
                 institution_id: recipient.clone(),
@@ -441,6 +479,124 @@ impl Writer<'_> {
         Ok(())
     }
 
+    /// `n` staff of the recipients trained at their donors (进修), starting by the article's
+    /// date.
+    async fn placements(&mut self, side: &Side, n: usize, from: &str) -> Result<()> {
+        const SUBJECTS: &[&str] = &[
+            "心血管内科",
+            "普通外科",
+            "儿科",
+            "重症医学",
+            "麻醉",
+            "医学影像",
+            "消化内镜",
+            "护理管理",
+            "医院管理",
+        ];
+        for k in 0..n {
+            let (recipient, donors, _) = side.recipient(k);
+            let person = side
+                .person(recipient, k * 5 + 1)
+                .ok_or_else(|| missing("staff", recipient))?;
+            let start = day_between(&mut self.rng, d(from), side.as_of);
+            let end = start.checked_add_months(Months::new(6));
+            let done = end.filter(|e| *e < side.as_of);
+            let new = PlacementInput {
+                program_id: Some(side.program_id.clone()),
+                institution_id: recipient.clone(),
+                person_id: person,
+                host_institution_id: donors[k % donors.len()].clone(),
+                host_department_id: None,
+                subject: SUBJECTS[k % SUBJECTS.len()].into(),
+                start_date: start.to_string(),
+                end_date: end.map(|e| e.to_string()),
+                status: Some(
+                    if done.is_some() {
+                        "completed"
+                    } else {
+                        "ongoing"
+                    }
+                    .into(),
+                ),
+                outcome: None,
+            }
+            .parse()
+            .map_err(|e| invalid("placement", e))?;
+            store::create_on::<Placements>(self.conn, self.actor, &new).await?;
+            self.records += 1;
+        }
+        Ok(())
+    }
+
+    /// Research outputs credited to staff of the institution `at`: (kind, venue, date).
+    async fn research(
+        &mut self,
+        side: &Side,
+        at: &str,
+        reg: &Registry<'_>,
+        outputs: &[(&str, &str, &str)],
+    ) -> Result<()> {
+        let institution = ids(reg, at)?.clone();
+        for (k, (kind, venue, on)) in outputs.iter().enumerate() {
+            let person = side
+                .person(&institution, k * 3 + 2)
+                .ok_or_else(|| missing("staff", at))?;
+            let new = ResearchOutputInput {
+                program_id: Some(side.program_id.clone()),
+                institution_id: institution.clone(),
+                kind: (*kind).into(),
+                title: format!(
+                    "{}（{}）",
+                    TEACHING_TOPICS[k % TEACHING_TOPICS.len()],
+                    if *kind == "paper" { "论文" } else { "课题" }
+                ),
+                person_id: person,
+                venue: Some((*venue).into()),
+                dated_on: (*on).into(),
+                amount_fen: None,
+            }
+            .parse()
+            .map_err(|e| invalid("research", e))?;
+            store::create_on::<ResearchOutputs>(self.conn, self.actor, &new).await?;
+            self.records += 1;
+        }
+        Ok(())
+    }
+
+    /// Alliances led by an institution of the program: (institution key, name, founded on);
+    /// the program's donors join as members.
+    async fn alliances(
+        &mut self,
+        reg: &Registry<'_>,
+        side: &Side,
+        list: &[(&str, &str, &str)],
+    ) -> Result<()> {
+        for (key, name, on) in list {
+            let lead = ids(reg, key)?.clone();
+            let new = AllianceInput {
+                program_id: Some(side.program_id.clone()),
+                institution_id: lead.clone(),
+                name: (*name).into(),
+                specialty_code: None,
+                founded_on: (*on).into(),
+            }
+            .parse()
+            .map_err(|e| invalid("alliance", e))?;
+            let a = store::create_on::<Alliances>(self.conn, self.actor, &new).await?;
+            self.records += 1;
+            let mut donors: Vec<&String> = side.recipients.iter().flat_map(|r| &r.1).collect();
+            donors.sort();
+            donors.dedup();
+            for donor in donors.into_iter().take(3) {
+                if *donor != lead {
+                    add_member_on(self.conn, self.actor, &a.id, donor, new.founded_on).await?;
+                    self.records += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+
     async fn team_pairings(&mut self, side: &Side, n: usize, from: &str) -> Result<()> {
         const TEAMS: &[&str] = &[
             "心内科",
@@ -462,7 +618,7 @@ impl Writer<'_> {
                 local_team: format!("{team}团队"),
                 donor_institution_id: donors[k % donors.len()].clone(),
                 donor_team: format!("{team}专家团队"),
-                start_date: day_between(&mut self.rng, d(from), shanhai_store::today()).to_string(),
+                start_date: day_between(&mut self.rng, d(from), side.as_of).to_string(),
                 end_date: None,
             }
             .parse()
@@ -476,7 +632,7 @@ impl Writer<'_> {
     async fn specialties(&mut self, side: &Side, n: usize, from: &str) -> Result<()> {
         for k in 0..n {
             let (recipient, _, _) = side.recipient(k);
-            let started = day_between(&mut self.rng, d(from), shanhai_store::today());
+            let started = day_between(&mut self.rng, d(from), side.as_of);
             let done = started.checked_add_months(Months::new(12));
             let accepted = done.filter(|d| *d <= shanhai_store::today());
             let new = SpecialtyProjectInput {
@@ -521,7 +677,7 @@ impl Writer<'_> {
                 kind: kind.code().into(),
                 name: name.clone(),
                 lead_expert_id: side.person(&donors[k % donors.len()], k + 7),
-                opened_on: day_between(&mut self.rng, d(from), shanhai_store::today()).to_string(),
+                opened_on: day_between(&mut self.rng, d(from), side.as_of).to_string(),
                 visits: self.rng.gen_range(4..40),
             }
             .parse()
@@ -559,12 +715,14 @@ pub async fn load(conn: &mut AnyConnection, actor: &Actor, reg: &Registry<'_>) -
         actor,
         rng: StdRng::seed_from_u64(20_250_501),
         records: 0,
+        attendance: None,
     };
 
-    // 京蒙协作“医疗倍增计划”
+    // 京蒙协作“医疗倍增计划”: 培训医务人员51063人次 over its 764 teaching activities.
     let jm = side(w.conn, reg, "jing-meng").await?;
     w.mentorships(&jm, 615, "2023-03-01").await?;
     w.team_pairings(&jm, 88, "2023-03-01").await?;
+    w.attendance = Some((51_063, 171 + 200 + 170 + 223));
     w.teaching(&jm, TeachingKind::RemoteTeaching, 171, "2023-03-01")
         .await?;
     w.teaching(&jm, TeachingKind::TeachingRound, 200, "2023-03-01")
@@ -573,13 +731,46 @@ pub async fn load(conn: &mut AnyConnection, actor: &Actor, reg: &Registry<'_>) -
         .await?;
     w.teaching(&jm, TeachingKind::Lecture, 223, "2023-03-01")
         .await?;
-    w.techniques(&jm, 1051, 0, 300, "2023-03-01").await?;
-    w.regulations(&jm, 1000, "2023-03-01").await?;
+    w.techniques(&jm, 1051, 0, GapLevel::Province, 300, "2023-03-01")
+        .await?;
+    w.regulations(&jm, 986, "2023-03-01").await?;
     w.specialties(&jm, 92, "2023-03-01").await?;
+    w.placements(&jm, 312, "2023-03-01").await?;
+    // 国家区域医疗中心牵头组建内蒙古肿瘤、消化、神经等专科联盟.
+    w.alliances(
+        reg,
+        &jm,
+        &[
+            ("nm-pku-cancer", "内蒙古肿瘤专科联盟", "2023-09-01"),
+            ("nm-friendship", "内蒙古消化专科联盟", "2023-11-01"),
+            ("nm-xuanwu", "内蒙古神经专科联盟", "2024-03-01"),
+        ],
+    )
+    .await?;
 
     // 河南省人民医院援疆（豫哈）
     let yh = side(w.conn, reg, "yu-ha").await?;
-    w.techniques(&yh, 124, 30, 124, "2010-06-01").await?;
+    // 2021年至今新技术新项目120余项，其中30项填补了哈密地区（市域）技术空白.
+    w.techniques(&yh, 124, 30, GapLevel::City, 124, "2021-01-01")
+        .await?;
+    // 700多场教学查房.
+    w.teaching(&yh, TeachingKind::TeachingRound, 716, "2016-01-01")
+        .await?;
+    // 省部共建重点实验室联合基金1项、河南省科技厅3项、河南省卫健委联合共建2项、师级4项; SCI 2篇.
+    let grants: Vec<(&str, &str, &str)> = [
+        ("省部共建重点实验室联合基金", 1),
+        ("河南省科技厅科研项目", 3),
+        ("河南省卫健委联合共建项目", 2),
+        ("第十三师科研项目", 4),
+    ]
+    .iter()
+    .flat_map(|(venue, n)| (0..*n).map(move |_| ("grant", *venue, "2024-10-01")))
+    .chain([
+        ("paper", "SCI 收录期刊", "2024-11-15"),
+        ("paper", "SCI 收录期刊", "2025-06-20"),
+    ])
+    .collect();
+    w.research(&yh, "hm-hongxing", reg, &grants).await?;
     let studios: Vec<String> = [
         "心血管",
         "神经外科",
@@ -677,6 +868,27 @@ pub async fn load(conn: &mut AnyConnection, actor: &Actor, reg: &Registry<'_>) -
     )
     .await?;
     w.mentorships(&hd, 116, "2021-06-01").await?;
+    w.placements(&hd, 331, "2021-03-01").await?;
+    // 开展新技术新项目200余项，多项填补县内空白.
+    w.techniques(&hd, 213, 36, GapLevel::County, 120, "2021-06-01")
+        .await?;
+    // 39个薄弱专科得以加强.
+    w.specialties(&hd, 39, "2021-06-01").await?;
+    // 盐津县、彝良县2家医院医生的SCI论文.
+    w.research(
+        &hd,
+        "zt-yanjin",
+        reg,
+        &[("paper", "SCI 收录期刊", "2023-11-20")],
+    )
+    .await?;
+    w.research(
+        &hd,
+        "zt-yiliang",
+        reg,
+        &[("paper", "SCI 收录期刊", "2024-03-15")],
+    )
+    .await?;
     let funding: &[Grant] = &[
         (
             "zt-hc",
@@ -732,7 +944,7 @@ pub async fn load(conn: &mut AnyConnection, actor: &Actor, reg: &Registry<'_>) -
             "zt-yiliang-2nd",
             "区域检验中心运行",
             4_002_488,
-            "2024-09-01",
+            "2024-05-20",
         ),
     ];
     let mut funded = 0;
@@ -804,7 +1016,59 @@ pub async fn load(conn: &mut AnyConnection, actor: &Actor, reg: &Registry<'_>) -
     let mut nd = side(w.conn, reg, "min-regional").await?;
     let ningde = ids(reg, "nd-hospital")?.clone();
     nd.recipients.retain(|(r, _, _)| *r == ningde);
-    w.techniques(&nd, 105, 0, 40, "2023-09-01").await?;
+    // 截至2024年开展新技术新项目105项，其中上海专家40项，80%填补闽东（市域）空白.
+    w.techniques(&nd, 105, 84, GapLevel::City, 40, "2023-09-01")
+        .await?;
+    let studios: Vec<String> = ["妇科", "关节与运动医学", "肿瘤", "心血管", "神经"]
+        .iter()
+        .map(|s| format!("上海市第一人民医院{s}名医工作室"))
+        .collect();
+    w.workstations(&nd, WorkstationKind::Studio, &studios, "2023-10-01")
+        .await?;
+    // 福鼎市医院：新增7项宁德市自然科学基金课题；福鼎市肿瘤防治中心与仁济、瑞金建立专科联盟.
+    let fd = side(w.conn, reg, "min-regional").await?;
+    let topics: Vec<(&str, &str, &str)> = (0..7)
+        .map(|_| ("grant", "宁德市自然科学基金", "2024-08-01"))
+        .collect();
+    w.research(&fd, "fd-hospital", reg, &topics).await?;
+    w.alliances(
+        reg,
+        &fd,
+        &[("fd-hospital", "福鼎市肿瘤防治专科联盟", "2024-06-01")],
+    )
+    .await?;
+
+    // 沪蒙医疗协作: 81名医务人员赴沪进修, 817名学员参加远程继续医学教育, 4个名医工作站,
+    // 市中心医院加入长三角胰腺肿瘤联盟.
+    let hm = side(w.conn, reg, "hu-meng").await?;
+    w.placements(&hm, 81, "2024-08-01").await?;
+    w.attendance = Some((817, 24));
+    w.teaching(&hm, TeachingKind::RemoteTeaching, 24, "2024-08-01")
+        .await?;
+    let mut children = side(w.conn, reg, "hu-meng").await?;
+    let fourth = ids(reg, "bt-fourth")?.clone();
+    children.recipients.retain(|(r, _, _)| *r == fourth);
+    let stations: Vec<String> = ["儿童消化", "小儿心脏", "儿童呼吸", "儿童心理"]
+        .iter()
+        .map(|s| format!("上海市儿童医院{s}名医工作站"))
+        .collect();
+    w.workstations(
+        &children,
+        WorkstationKind::ExpertWorkstation,
+        &stations,
+        "2024-09-01",
+    )
+    .await?;
+    w.alliances(
+        reg,
+        &hm,
+        &[(
+            "bt-central",
+            "长三角胰腺肿瘤联盟（包头成员单位）",
+            "2025-03-01",
+        )],
+    )
+    .await?;
 
     tracing::info!(
         records = w.records,

@@ -4,8 +4,8 @@
 //!
 //! | program | what the article says | what is generated |
 //! |---|---|---|
-//! | 沪滇 | 会诊和疑难病例讨论 5500余人次; 300多名市外肿瘤患者返回昭通治疗 | 5,600 consultations; 330 tumour patients referred back to 滇东北中心医院 |
-//! | 豫哈 | 疑难病例讨论及多学科会诊 3000余次 | 3,100 consultations, mostly 疑难病例讨论 and MDT |
+//! | 沪滇 | 会诊和疑难病例讨论 5500余人次 (by 2024-06-30); 300多名市外肿瘤患者返回昭通治疗 | 5,537 consultations by the article's date, 5,800 in all; 330 tumour patients referred back to 滇东北中心医院 |
+//! | 豫哈 | 疑难病例讨论及多学科会诊 3000余次 (by 2026-03-04) | 3,066 疑难病例讨论 and MDT by the article's date, 3,250 consultations in all |
 //! | 京蒙 | 远程会诊, 大病不出区 | 1,500 consultations; most up-referrals stay in the region |
 //! | 沪蒙, 宁德 | 远程会诊, 病例讨论 | 400 and 600 consultations |
 //!
@@ -54,12 +54,17 @@ struct ConsultPlan {
     total: usize,
     open: usize,
     types: &'static [(&'static str, u32)],
+    /// How many were filed by the article's date (`as_of` in `registry.json`); the rest (and
+    /// the open ones) come after it.
+    by_as_of: usize,
+    /// The types of those filed by the article's date, when the article names them.
+    history_types: Option<&'static [(&'static str, u32)]>,
 }
 
 const CONSULT_PLANS: &[ConsultPlan] = &[
     ConsultPlan {
         program: "hu-dian",
-        total: 5_600,
+        total: 5_800,
         open: 18,
         types: &[
             ("general", 40),
@@ -69,10 +74,12 @@ const CONSULT_PLANS: &[ConsultPlan] = &[
             ("pathology", 6),
             ("surgical-guidance", 4),
         ],
+        by_as_of: 5_537,
+        history_types: None,
     },
     ConsultPlan {
         program: "yu-ha",
-        total: 3_100,
+        total: 3_250,
         open: 12,
         types: &[
             ("difficult-case", 45),
@@ -82,6 +89,8 @@ const CONSULT_PLANS: &[ConsultPlan] = &[
             ("pathology", 4),
             ("surgical-guidance", 3),
         ],
+        by_as_of: 3_066,
+        history_types: Some(&[("difficult-case", 60), ("mdt", 40)]),
     },
     ConsultPlan {
         program: "jing-meng",
@@ -95,6 +104,8 @@ const CONSULT_PLANS: &[ConsultPlan] = &[
             ("pathology", 8),
             ("surgical-guidance", 5),
         ],
+        by_as_of: 1_200,
+        history_types: None,
     },
     ConsultPlan {
         program: "hu-meng",
@@ -107,6 +118,8 @@ const CONSULT_PLANS: &[ConsultPlan] = &[
             ("imaging", 10),
             ("surgical-guidance", 5),
         ],
+        by_as_of: 300,
+        history_types: None,
     },
     ConsultPlan {
         program: "min-regional",
@@ -120,6 +133,8 @@ const CONSULT_PLANS: &[ConsultPlan] = &[
             ("pathology", 5),
             ("surgical-guidance", 5),
         ],
+        by_as_of: 420,
+        history_types: None,
     },
 ];
 
@@ -1398,7 +1413,14 @@ pub async fn load(
         if weights.is_empty() {
             continue;
         }
-        for n in 0..plan.total {
+        let as_of = crate::as_of(plan.program);
+        let history_until = midnight(as_of - Duration::days(1));
+        let later_from = midnight(as_of + Duration::days(2));
+        // Exactly `by_as_of` closed requests by the article's date, counted as they are made.
+        let mut made_before = 0usize;
+        let mut made = 0usize;
+        while made < plan.total {
+            let n = made;
             let (donor, recipient, since) = list[weighted(&mut g.rng, &weights)].clone();
             let urgent = g.rng.gen_bool(0.12);
             let open = n < plan.open;
@@ -1435,12 +1457,28 @@ pub async fn load(
                 );
                 let from =
                     midnight(since.max(program_start.get(plan.program).copied().unwrap_or(since)));
-                (fate, spread(&mut g.rng, from, past_until, urgent))
+                if made_before < plan.by_as_of {
+                    (fate, spread(&mut g.rng, from, history_until, urgent))
+                } else {
+                    (
+                        fate,
+                        spread(&mut g.rng, later_from.max(from), past_until, urgent),
+                    )
+                }
             };
-            let wanted = weighted(&mut g.rng, plan.types);
+            let history = !open && made_before < plan.by_as_of;
+            let types = match (history, plan.history_types) {
+                (true, Some(types)) => types,
+                _ => plan.types,
+            };
+            let wanted = weighted(&mut g.rng, types);
             let Some((kind, experts, case)) = g.compose(&donor, wanted) else {
                 continue;
             };
+            made += 1;
+            if history {
+                made_before += 1;
+            }
             let requester = g.requester(&recipient);
             let scheduled_for = Some(now + minutes(&mut g.rng, 60, 48 * 60));
             g.consultation(ConsultSpec {

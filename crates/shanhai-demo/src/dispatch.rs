@@ -1,13 +1,18 @@
 //! Demo dispatch at the scale the seed articles report, with clinic sessions around today and
 //! bookings on the coming ones, so the roster, the calendar and the public pages are full.
 //!
+//! Each program's article batches all begin by the article's date (its `as_of` in
+//! `registry.json`), so that the experts dispatched counted up to that date are the article's
+//! figure; the batches after it (running today) send the same people again, so the figure
+//! stays what the article says while the roster and the calendar stay alive.
+//!
 //! | program | what the article says | what is generated |
 //! |---|---|---|
-//! | 豫哈 | 37 batches, 211 experts, four schemes | 37 batches 2010–now, 211 stationed or visiting experts |
-//! | 沪滇 | 74 stationed experts, 29 in 组团式 teams | 74 stationed + 29 team members |
-//! | 宁德 | 10 候鸟 experts, three fixed days a week | 10 weekly experts on three weekdays |
-//! | 京蒙 | 526 senior experts | 526 experts: stationed, monthly, quarterly, one-off |
-//! | 沪蒙 | 39 experts | 39 experts on monthly and one-off visits |
+//! | 豫哈 | 37 batches, 211 experts, four schemes | 37 batches 2010–2026-03, 211 stationed or visiting experts |
+//! | 沪滇 | 74 stationed experts, 29 in 组团式 teams | 74 stationed + 29 team members by 2024-06-30 |
+//! | 宁德 | 10 候鸟 experts, three fixed days a week | 10 weekly experts on three weekdays from 2023-09 |
+//! | 京蒙 | 526 senior experts, 出诊5500多人次 by 2025-04-30 | 526 experts: stationed, monthly, quarterly, one-off; 5,563 clinic sessions by 2025-04-30 |
+//! | 沪蒙 | 39 experts in the first year | 39 experts on monthly and one-off visits by 2025-10-23 |
 
 use crate::people;
 use chrono::{Datelike, Months, NaiveDate};
@@ -51,6 +56,12 @@ struct Plan {
     modes: &'static [(&'static str, u32)],
     /// Only pairings from these donors (all when empty).
     donors: &'static [&'static str],
+    /// Batches after the article's date (running today), sending the same people again.
+    ongoing: u32,
+    /// People in each of those batches.
+    ongoing_size: usize,
+    /// Clinic sessions (出诊) held by the article's date, when the article counts them.
+    sessions_by_as_of: usize,
 }
 
 const PLANS: &[Plan] = &[
@@ -63,6 +74,9 @@ const PLANS: &[Plan] = &[
         months: 6,
         modes: &[("stationed", 70), ("one-off", 20), ("monthly", 10)],
         donors: &[],
+        ongoing: 2,
+        ongoing_size: 6,
+        sessions_by_as_of: 0,
     },
     Plan {
         program: "hu-dian",
@@ -73,16 +87,22 @@ const PLANS: &[Plan] = &[
         months: 6,
         modes: &[("stationed", 100)],
         donors: &[],
+        ongoing: 2,
+        ongoing_size: 10,
+        sessions_by_as_of: 0,
     },
     Plan {
         program: "min-regional",
         schemes: &["候鸟专家"],
         batches: 1,
         experts: 10,
-        first: "2025-09-01",
-        months: 24,
+        first: "2023-09-01",
+        months: 18,
         modes: &[("weekly", 100)],
         donors: &["sh-first"],
+        ongoing: 1,
+        ongoing_size: 10,
+        sessions_by_as_of: 0,
     },
     Plan {
         program: "jing-meng",
@@ -98,6 +118,9 @@ const PLANS: &[Plan] = &[
             ("one-off", 20),
         ],
         donors: &[],
+        ongoing: 2,
+        ongoing_size: 40,
+        sessions_by_as_of: 5_563,
     },
     Plan {
         program: "hu-meng",
@@ -108,6 +131,9 @@ const PLANS: &[Plan] = &[
         months: 6,
         modes: &[("monthly", 60), ("one-off", 40)],
         donors: &[],
+        ongoing: 1,
+        ongoing_size: 8,
+        sessions_by_as_of: 0,
     },
 ];
 
@@ -131,20 +157,42 @@ fn missing(what: &str, key: &str) -> StoreError {
     StoreError::Other(format!("demo dispatch: unknown {what} {key}"))
 }
 
-/// Batch `k` of `n`: evenly spaced from the plan's first start so that the last batch runs today.
-fn batch_period(plan: &Plan, k: u32, today: NaiveDate) -> (NaiveDate, NaiveDate) {
+/// Article batch `k` of `n`: evenly spaced from the plan's first start to a month before the
+/// article's date, so that every one has begun by then.
+fn batch_period(plan: &Plan, k: u32, as_of: NaiveDate) -> (NaiveDate, NaiveDate) {
     let first = d(plan.first);
+    let last_start = (as_of - chrono::Duration::days(30)).max(first);
+    let span = (last_start - first).num_days().max(0);
+    let offset = if plan.batches > 1 {
+        span * i64::from(k) / i64::from(plan.batches - 1)
+    } else {
+        0
+    };
+    period_from(plan, first + chrono::Duration::days(offset))
+}
+
+/// Ongoing batch `k`: after the article's date, the last one running today.
+fn ongoing_period(
+    plan: &Plan,
+    k: u32,
+    as_of: NaiveDate,
+    today: NaiveDate,
+) -> (NaiveDate, NaiveDate) {
+    let first = as_of + chrono::Duration::days(1);
     let last_start = today
         .checked_sub_months(Months::new(plan.months / 2))
         .unwrap_or(today)
         .max(first);
     let span = (last_start - first).num_days().max(0);
-    let offset = if plan.batches > 1 {
-        span * i64::from(k) / i64::from(plan.batches - 1)
+    let offset = if plan.ongoing > 1 {
+        span * i64::from(k) / i64::from(plan.ongoing - 1)
     } else {
         span
     };
-    let start = first + chrono::Duration::days(offset);
+    period_from(plan, first + chrono::Duration::days(offset))
+}
+
+fn period_from(plan: &Plan, start: NaiveDate) -> (NaiveDate, NaiveDate) {
     let end = start
         .checked_add_months(Months::new(plan.months))
         .and_then(|e| e.pred_opt())
@@ -207,8 +255,17 @@ pub async fn load(
         let per_batch = plan.experts / plan.batches as usize;
         let mut remainder = plan.experts % plan.batches as usize;
         let mut next_pairing = 0usize;
-        for k in 0..plan.batches {
-            let (start, end) = batch_period(plan, k, today);
+        let as_of = crate::as_of(plan.program);
+        // People this program has sent, by donor, with the last day they were away.
+        let mut sent: HashMap<String, Vec<(Person, NaiveDate)>> = HashMap::new();
+        let mut historical: Vec<Assignment> = Vec::new();
+        for k in 0..plan.batches + plan.ongoing {
+            let article = k < plan.batches;
+            let (start, end) = if article {
+                batch_period(plan, k, as_of)
+            } else {
+                ongoing_period(plan, k - plan.batches, as_of, today)
+            };
             let single = (pairings.len() == 1).then(|| pairings[0].id.clone());
             let batch = dispatch::create_batch_on(
                 conn,
@@ -227,8 +284,13 @@ pub async fn load(
             )
             .await?;
             summary.batches += 1;
-            let size = per_batch + usize::from(remainder > 0);
-            remainder = remainder.saturating_sub(1);
+            let size = if article {
+                let size = per_batch + usize::from(remainder > 0);
+                remainder = remainder.saturating_sub(1);
+                size
+            } else {
+                plan.ongoing_size
+            };
             for slot in 0..size {
                 let pairing = pairings[next_pairing % pairings.len().max(1)];
                 next_pairing += 1;
@@ -240,25 +302,43 @@ pub async fn load(
                     .institutions
                     .get(&pairing.recipient)
                     .ok_or_else(|| missing("institution", &pairing.recipient))?;
-                let person = next_expert(
-                    conn,
-                    actor,
-                    reg,
-                    &mut pools,
-                    &mut used,
-                    &pairing.donor,
-                    donor,
-                )
-                .await?;
                 let mode = AssignmentMode::parse(weighted(&mut rng, plan.modes))
                     .unwrap_or(AssignmentMode::Stationed);
+                // An article batch's one-off visits happen by the article's date.
+                let window_end = if article { end.min(as_of) } else { end };
                 let (a_start, a_end) = match mode {
                     AssignmentMode::OneOff => {
-                        let days = (end - start).num_days().max(3);
+                        let days = (window_end - start).num_days().max(3);
                         let s = start + chrono::Duration::days(rng.gen_range(0..days - 2));
                         (s, s + chrono::Duration::days(2))
                     }
                     _ => (start, end),
+                };
+                let person = if article {
+                    let p = next_expert(
+                        conn,
+                        actor,
+                        reg,
+                        &mut pools,
+                        &mut used,
+                        &pairing.donor,
+                        donor,
+                    )
+                    .await?;
+                    sent.entry(pairing.donor.clone())
+                        .or_default()
+                        .push((p.clone(), a_end));
+                    p
+                } else {
+                    // The same people again: someone of this donor back home by then.
+                    let Some(back) = sent
+                        .get_mut(&pairing.donor)
+                        .and_then(|list| list.iter_mut().find(|(_, last)| *last < start))
+                    else {
+                        continue;
+                    };
+                    back.1 = a_end;
+                    back.0.clone()
                 };
                 let weekdays = match mode {
                     AssignmentMode::Weekly => {
@@ -296,13 +376,26 @@ pub async fn load(
                         .entry(pairing.donor.clone())
                         .or_insert_with(|| a.person_id.clone());
                     active.push(a);
+                } else if article && a_start <= as_of {
+                    historical.push(a);
                 }
             }
+        }
+        if plan.sessions_by_as_of > 0 {
+            summary.sessions += sessions_by(
+                conn,
+                actor,
+                &mut rng,
+                &historical,
+                as_of,
+                plan.sessions_by_as_of,
+            )
+            .await?;
         }
     }
     let (sessions, booked) =
         clinics_around_today(conn, actor, cipher, &mut rng, &active, today).await?;
-    summary.sessions = sessions;
+    summary.sessions += sessions;
     summary.bookings = booked;
     Ok(summary)
 }
@@ -364,6 +457,69 @@ async fn next_expert(
         .await?;
         pools.insert(donor_key.to_string(), fresh);
     }
+}
+
+/// Exactly `n` clinic sessions of the article's assignments held by `as_of` (the article's
+/// 出诊…人次), on the days each assignment's pattern puts the expert at the hospital.
+async fn sessions_by(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    rng: &mut StdRng,
+    assignments: &[Assignment],
+    as_of: NaiveDate,
+    n: usize,
+) -> Result<usize> {
+    let tue_thu = Weekdays::parse(&[2, 4]).unwrap_or_default();
+    let mut candidates: Vec<(usize, NaiveDate)> = Vec::new();
+    for (i, a) in assignments.iter().enumerate() {
+        if !matches!(
+            a.mode,
+            AssignmentMode::Weekly
+                | AssignmentMode::Stationed
+                | AssignmentMode::Monthly
+                | AssignmentMode::Quarterly
+        ) {
+            continue;
+        }
+        let Some(p) = a.presence() else { continue };
+        let dates = clinic_dates(a.mode, p.weekdays, tue_thu, p.start, p.end, p.start, as_of)
+            .map_err(|e| StoreError::Other(format!("demo clinics: {e}")))?;
+        candidates.extend(dates.into_iter().map(|d| (i, d)));
+    }
+    if candidates.len() < n {
+        return Err(StoreError::Other(format!(
+            "demo clinics: {} possible sessions by {as_of}, {n} wanted",
+            candidates.len()
+        )));
+    }
+    // A seeded choice of exactly n, written in date order.
+    for i in 0..n {
+        let j = rng.gen_range(i..candidates.len());
+        candidates.swap(i, j);
+    }
+    candidates.truncate(n);
+    candidates.sort_by_key(|(i, d)| (*d, *i));
+    for (i, date) in &candidates {
+        let a = &assignments[*i];
+        let morning = rng.gen_bool(0.7);
+        let new = ClinicSessionInput {
+            expert_id: a.person_id.clone(),
+            institution_id: a.institution_id.clone(),
+            department_id: a.department_id.clone(),
+            assignment_id: Some(a.id.clone()),
+            date: date.to_string(),
+            start: if morning { "08:30" } else { "14:30" }.into(),
+            end: if morning { "11:30" } else { "17:00" }.into(),
+            capacity: [15i64, 20, 25, 30][rng.gen_range(0..4)],
+            slot_minutes: None,
+            visit_type: None,
+            note: None,
+        }
+        .parse()
+        .map_err(|e| StoreError::Other(format!("demo session: {e}")))?;
+        clinics::create_on(conn, actor, &new).await?;
+    }
+    Ok(n)
 }
 
 /// A valid synthetic resident ID number for someone from `region` (6 digits).

@@ -63,6 +63,8 @@ struct DepartmentRow {
 struct ProgramRow {
     key: String,
     name: String,
+    /// The date the seed article's figures are counted up to.
+    as_of: String,
     kind: String,
     start_date: String,
     description: Option<String>,
@@ -162,6 +164,41 @@ pub enum Outcome {
 fn registry() -> Result<Registry> {
     serde_json::from_str(include_str!("../data/registry.json"))
         .map_err(|e| StoreError::Other(format!("demo registry.json: {e}")))
+}
+
+/// A seed program and the date its article's figures are counted up to.
+#[derive(Debug, Clone)]
+pub struct ArticleDate {
+    pub key: String,
+    pub name: String,
+    pub as_of: chrono::NaiveDate,
+}
+
+/// The five seed programs with their articles' dates: the demo's records reproduce each
+/// article's headline figures when counted up to that date (`?until=` of the briefing).
+pub fn article_dates() -> Vec<ArticleDate> {
+    registry()
+        .map(|r| {
+            r.programs
+                .iter()
+                .map(|p| ArticleDate {
+                    key: p.key.clone(),
+                    name: p.name.clone(),
+                    as_of: chrono::NaiveDate::parse_from_str(&p.as_of, "%Y-%m-%d")
+                        .unwrap_or_default(),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The article date of the program with this registry key (today when unknown).
+pub(crate) fn as_of(key: &str) -> chrono::NaiveDate {
+    article_dates()
+        .into_iter()
+        .find(|a| a.key == key)
+        .map(|a| a.as_of)
+        .unwrap_or_else(shanhai_store::today)
 }
 
 fn invalid(what: &str, key: &str, e: shanhai_domain::Invalid) -> StoreError {
@@ -390,6 +427,9 @@ mod tests {
     fn the_registry_parses_and_every_reference_resolves() {
         let r = registry().unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(r.programs.len(), 5);
+        for a in article_dates() {
+            assert!(a.as_of.to_string().starts_with("202"), "{}", a.key);
+        }
         let keys: std::collections::HashSet<_> =
             r.institutions.iter().map(|i| i.key.as_str()).collect();
         for p in &r.pairings {

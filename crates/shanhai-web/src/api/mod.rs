@@ -3,6 +3,7 @@
 
 mod accounts;
 pub mod attachments;
+pub mod briefing;
 pub mod capacity;
 mod clinics;
 pub mod consultations;
@@ -212,6 +213,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(consultations::ConsultationsApi::openapi());
     doc.merge(attachments::AttachmentsApi::openapi());
     doc.merge(indicators::IndicatorsApi::openapi());
+    doc.merge(briefing::BriefingApi::openapi());
     doc.merge(referrals::ReferralsApi::openapi());
     doc.merge(webhooks::WebhooksApi::openapi());
     doc.merge(inbox::InboxApi::openapi());
@@ -232,6 +234,7 @@ pub fn router() -> Router<AppState> {
         .merge(consultations::router())
         .merge(attachments::router())
         .merge(indicators::router())
+        .merge(briefing::router())
         .merge(referrals::router())
         .merge(webhooks::router())
         .merge(inbox::router())
