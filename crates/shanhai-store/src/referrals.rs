@@ -341,6 +341,10 @@ pub struct ReferralFilter {
     pub until: Option<String>,
     /// `Some(true)`: only patients leaving the province; `Some(false)`: only those staying.
     pub leaves_region: Option<bool>,
+    /// Sent from this institution.
+    pub from_institution: Option<String>,
+    /// Sent to this institution.
+    pub to_institution: Option<String>,
 }
 
 /// The `LIKE` pattern for a GB/T 2260 region and everything below it.
@@ -357,6 +361,8 @@ fn filter_of(f: &ReferralFilter) -> Filter {
     filter
         .eq("r.state", f.state.as_deref())
         .eq("r.direction", f.direction.as_deref())
+        .eq("r.from_institution_id", f.from_institution.as_deref())
+        .eq("r.to_institution_id", f.to_institution.as_deref())
         .eq_any(
             &["r.from_institution_id", "r.to_institution_id"],
             f.institution.as_deref(),

@@ -117,6 +117,8 @@ pub struct ConsultationQuery {
     from: Option<String>,
     /// Requested on or before this date.
     until: Option<String>,
+    /// Requested by this institution only.
+    requested_by: Option<String>,
 }
 
 /// Consultations the caller takes part in (all, for the platform admin).
@@ -142,6 +144,7 @@ async fn list_consultations(
         kind: q.r#type,
         from: q.from,
         until: q.until,
+        requested_by: q.requested_by,
         ..Default::default()
     };
     Ok(Json(

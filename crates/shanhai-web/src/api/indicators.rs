@@ -1,5 +1,6 @@
-//! A program's derived indicators up to a date, each counted from the records by the very list
-//! query its `records_url` names — so following a figure's link lists exactly that many records.
+//! A program's derived indicators up to a date, read from the roll-ups (kept by the database
+//! as records change, equal to a recount — `shanhai verify`), each with the list of records it
+//! counts: following a figure's link lists exactly that many records.
 
 use super::{ApiQuery, IdPath};
 use crate::AppState;
@@ -10,15 +11,8 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 use shanhai_domain::Invalid;
-use shanhai_domain::access::Reach;
 use shanhai_domain::indicators::{CATALOGUE, IndicatorValue, Measure, group_thousands, yuan};
-use shanhai_store::capacity::{self, CapacityFilter, Collection};
-use shanhai_store::clinics::{self, SessionFilter};
-use shanhai_store::consultations::{self, ConsultationFilter};
-use shanhai_store::dispatch::{self, AssignmentFilter};
-use shanhai_store::people::{self, PersonFilter};
-use shanhai_store::referrals::{self, ReferralFilter};
-use shanhai_store::{Db, PageRequest, Result};
+use shanhai_store::{Db, Result, rollups};
 use utoipa::{IntoParams, OpenApi};
 
 #[derive(OpenApi)]
@@ -39,242 +33,126 @@ pub struct IndicatorQuery {
     until: Option<String>,
 }
 
-/// One record is enough to learn a list's total.
-fn one() -> PageRequest {
-    PageRequest::new(Some(1), Some(1))
-}
-
-async fn capacity_total<T: Collection>(db: &Db, f: &CapacityFilter) -> Result<i64> {
-    Ok(capacity::list::<T>(db, f, &Reach::All, one()).await?.total)
-}
-
-/// The value of one indicator for a program up to `until`, and the list it counts.
-async fn value_of(db: &Db, code: &str, program: &str, until: &str) -> Result<(i64, String)> {
-    let p = Some(program.to_string());
-    let u = Some(until.to_string());
+/// The list of records an indicator counts for a program up to a date: an API list whose
+/// `total` equals the value for counted indicators (for sums, the records summed). With an
+/// institution, the list narrows to the records the roll-up attributes to it (the requesting
+/// hospital of a consultation, the sender of an up-referral, the receiver of a down-referral,
+/// the host of everything else); `None` when no list narrows exactly that way.
+pub fn records_url(
+    code: &str,
+    program: &str,
+    until: &str,
+    institution: Option<&str>,
+) -> Option<String> {
     let q = format!("program={program}&until={until}");
-    let cap = CapacityFilter {
-        program: p.clone(),
-        until: u.clone(),
-        ..Default::default()
-    };
-    let consultations = |kind: Option<&str>| ConsultationFilter {
-        program: p.clone(),
-        until: u.clone(),
-        kind: kind.map(str::to_string),
-        ..Default::default()
-    };
-    let referrals = |direction: &str, leaving: Option<bool>| ReferralFilter {
-        program: p.clone(),
-        until: u.clone(),
-        direction: Some(direction.to_string()),
-        leaves_region: leaving,
-        ..Default::default()
-    };
-    Ok(match code {
-        "experts-dispatched" => {
-            let f = PersonFilter {
-                dispatched_in: p.clone(),
-                dispatched_until: u.clone(),
-                ..Default::default()
-            };
-            (
-                people::list(db, &f, &Reach::All, one()).await?.total,
-                format!("/api/v1/people?dispatched_in={program}&until={until}"),
-            )
-        }
-        "assignments" => {
-            let f = AssignmentFilter {
-                program: p.clone(),
-                until: u.clone(),
-                ..Default::default()
-            };
-            (
-                dispatch::list_assignments(db, &f, one()).await?.total,
-                format!("/api/v1/assignments?{q}"),
-            )
-        }
-        "work-days" => {
-            let f = AssignmentFilter {
-                program: p.clone(),
-                until: u.clone(),
-                ..Default::default()
-            };
-            (
-                dispatch::service_day_total(db, &f).await?,
-                format!("/api/v1/assignments?{q}"),
-            )
-        }
-        "clinic-sessions" | "bookings" | "patients-seen" | "outreach-sessions"
-        | "outreach-patients" => {
-            let outreach = code.starts_with("outreach");
-            let f = SessionFilter {
-                program: p.clone(),
-                until: u.clone(),
-                status: Some("open".into()),
-                outreach: outreach.then_some(true),
-                ..Default::default()
-            };
-            let url = format!(
-                "/api/v1/clinic-sessions?{q}&status=open{}",
-                if outreach { "&outreach=true" } else { "" }
-            );
-            let value = match code {
-                "clinic-sessions" | "outreach-sessions" => {
-                    clinics::list(db, &f, one()).await?.total
-                }
-                "bookings" => clinics::booking_totals(db, &f).await?.0,
-                _ => clinics::booking_totals(db, &f).await?.1,
-            };
-            (value, url)
-        }
-        "apprentices" => (
-            capacity::apprentice_total(db, &cap).await?,
-            format!("/api/v1/mentorships?{q}"),
+    let (url, by) = match code {
+        "experts-dispatched" => (
+            format!("/api/v1/people?dispatched_in={program}&until={until}"),
+            None,
         ),
+        "assignments" | "work-days" => (format!("/api/v1/assignments?{q}"), Some("institution")),
+        "clinic-sessions" | "bookings" | "patients-seen" => (
+            format!("/api/v1/clinic-sessions?{q}&status=open"),
+            Some("institution"),
+        ),
+        "outreach-sessions" | "outreach-patients" => (
+            format!("/api/v1/clinic-sessions?{q}&status=open&outreach=true"),
+            Some("institution"),
+        ),
+        "consultations" => (format!("/api/v1/consultations?{q}"), Some("requested_by")),
+        "consultations-mdt" => (
+            format!("/api/v1/consultations?{q}&type=mdt"),
+            Some("requested_by"),
+        ),
+        "consultations-difficult-case" => (
+            format!("/api/v1/consultations?{q}&type=difficult-case"),
+            Some("requested_by"),
+        ),
+        "referrals-up" => (
+            format!("/api/v1/referrals?{q}&direction=up"),
+            Some("from_institution"),
+        ),
+        "referrals-down" => (
+            format!("/api/v1/referrals?{q}&direction=down"),
+            Some("to_institution"),
+        ),
+        "referrals-leaving-region" => (
+            format!("/api/v1/referrals?{q}&direction=up&leaving=true"),
+            Some("from_institution"),
+        ),
+        "placements" => (format!("/api/v1/placements?{q}"), Some("institution")),
+        "mentorships" | "apprentices" => (format!("/api/v1/mentorships?{q}"), Some("institution")),
+        "team-pairings" => (format!("/api/v1/team-pairings?{q}"), Some("institution")),
+        "teaching-activities" | "teaching-attendance" => (
+            format!("/api/v1/teaching-activities?{q}"),
+            Some("institution"),
+        ),
+        "techniques" => (format!("/api/v1/techniques?{q}"), Some("institution")),
         "gaps-filled-hospital"
         | "gaps-filled-county"
         | "gaps-filled-city"
-        | "gaps-filled-province" => {
-            let level = code.trim_start_matches("gaps-filled-");
-            let f = CapacityFilter {
-                gap_level: Some(level.to_string()),
-                ..cap.clone()
-            };
-            (
-                capacity_total::<capacity::Techniques>(db, &f).await?,
-                format!("/api/v1/techniques?{q}&gap_level={level}"),
-            )
-        }
-        "techniques-grade-3-4" => {
-            let f = CapacityFilter {
-                min_grade: Some(3),
-                ..cap.clone()
-            };
-            (
-                capacity_total::<capacity::Techniques>(db, &f).await?,
-                format!("/api/v1/techniques?{q}&min_grade=3"),
-            )
-        }
-        "consultations" => (
-            consultations::list(db, &consultations(None), one())
-                .await?
-                .total,
-            format!("/api/v1/consultations?{q}"),
+        | "gaps-filled-province" => (
+            format!(
+                "/api/v1/techniques?{q}&gap_level={}",
+                code.trim_start_matches("gaps-filled-")
+            ),
+            Some("institution"),
         ),
-        "consultations-mdt" => (
-            consultations::list(db, &consultations(Some("mdt")), one())
-                .await?
-                .total,
-            format!("/api/v1/consultations?{q}&type=mdt"),
+        "techniques-grade-3-4" => (
+            format!("/api/v1/techniques?{q}&min_grade=3"),
+            Some("institution"),
         ),
-        "consultations-difficult-case" => (
-            consultations::list(db, &consultations(Some("difficult-case")), one())
-                .await?
-                .total,
-            format!("/api/v1/consultations?{q}&type=difficult-case"),
-        ),
-        "referrals-up" => (
-            referrals::list(db, &referrals("up", None), one())
-                .await?
-                .total,
-            format!("/api/v1/referrals?{q}&direction=up"),
-        ),
-        "referrals-down" => (
-            referrals::list(db, &referrals("down", None), one())
-                .await?
-                .total,
-            format!("/api/v1/referrals?{q}&direction=down"),
-        ),
-        "referrals-leaving-region" => (
-            referrals::list(db, &referrals("up", Some(true)), one())
-                .await?
-                .total,
-            format!("/api/v1/referrals?{q}&direction=up&leaving=true"),
-        ),
-        "placements" => (
-            capacity_total::<capacity::Placements>(db, &cap).await?,
-            format!("/api/v1/placements?{q}"),
-        ),
-        "mentorships" => (
-            capacity_total::<capacity::Mentorships>(db, &cap).await?,
-            format!("/api/v1/mentorships?{q}"),
-        ),
-        "team-pairings" => (
-            capacity_total::<capacity::TeamPairings>(db, &cap).await?,
-            format!("/api/v1/team-pairings?{q}"),
-        ),
-        "teaching-activities" => (
-            capacity_total::<capacity::TeachingActivities>(db, &cap).await?,
-            format!("/api/v1/teaching-activities?{q}"),
-        ),
-        "teaching-attendance" => (
-            capacity::attendance_total(db, &cap).await?,
-            format!("/api/v1/teaching-activities?{q}"),
-        ),
-        "techniques" => (
-            capacity_total::<capacity::Techniques>(db, &cap).await?,
-            format!("/api/v1/techniques?{q}"),
-        ),
-        "workstations" => (
-            capacity_total::<capacity::Workstations>(db, &cap).await?,
-            format!("/api/v1/workstations?{q}"),
-        ),
-        "alliances" => (
-            capacity_total::<capacity::Alliances>(db, &cap).await?,
-            format!("/api/v1/alliances?{q}"),
-        ),
+        "workstations" => (format!("/api/v1/workstations?{q}"), Some("institution")),
+        "alliances" => (format!("/api/v1/alliances?{q}"), Some("institution")),
         "specialty-projects" => (
-            capacity_total::<capacity::SpecialtyProjects>(db, &cap).await?,
             format!("/api/v1/specialty-projects?{q}"),
+            Some("institution"),
         ),
-        "regulations" => (
-            capacity_total::<capacity::Regulations>(db, &cap).await?,
-            format!("/api/v1/regulations?{q}"),
-        ),
-        "research-outputs" => (
-            capacity_total::<capacity::ResearchOutputs>(db, &cap).await?,
-            format!("/api/v1/research-outputs?{q}"),
-        ),
-        "funding" => (
-            capacity::funding_totals(db, &cap, &Reach::All)
-                .await?
-                .amount_fen,
-            format!("/api/v1/funding-items?{q}"),
-        ),
+        "regulations" => (format!("/api/v1/regulations?{q}"), Some("institution")),
+        "research-outputs" => (format!("/api/v1/research-outputs?{q}"), Some("institution")),
+        "funding" => (format!("/api/v1/funding-items?{q}"), Some("institution")),
         "equipment-value" => (
-            capacity::equipment_totals(db, &cap, &Reach::All)
-                .await?
-                .amount_fen,
             format!("/api/v1/equipment-donations?{q}"),
+            Some("institution"),
         ),
-        other => {
-            return Err(shanhai_store::StoreError::Other(format!(
-                "indicator {other} has no counting rule"
-            )));
-        }
-    })
+        _ => return None,
+    };
+    match institution {
+        None => Some(url),
+        Some(id) => by.map(|param| format!("{url}&{param}={id}")),
+    }
+}
+
+/// An indicator's value as a reader sees it.
+pub fn display(measure: Measure, value: i64) -> String {
+    match measure {
+        Measure::Money => yuan(value),
+        Measure::Count | Measure::Sum => group_thousands(value),
+    }
 }
 
 /// Every indicator of the catalogue for a program up to a date.
 pub async fn program_values(db: &Db, program: &str, until: &str) -> Result<Vec<IndicatorValue>> {
     let lang = crate::i18n::current();
+    let scope = rollups::Scope {
+        program: Some(program.to_string()),
+        until: until.to_string(),
+        ..Default::default()
+    };
+    let totals: std::collections::HashMap<String, i64> =
+        rollups::totals(db, &scope).await?.into_iter().collect();
     let mut out = Vec::with_capacity(CATALOGUE.len());
     for indicator in CATALOGUE {
-        let (value, records_url) = value_of(db, indicator.code, program, until).await?;
-        let display = match indicator.measure {
-            Measure::Money => yuan(value),
-            Measure::Count | Measure::Sum => group_thousands(value),
-        };
+        let value = totals.get(indicator.code).copied().unwrap_or(0);
         out.push(IndicatorValue {
             code: indicator.code.to_string(),
             name: indicator.name(lang).to_string(),
             value,
             unit: indicator.unit(lang).to_string(),
             measure: indicator.measure,
-            display,
+            display: display(indicator.measure, value),
             definition: indicator.definition(lang).to_string(),
-            records_url,
+            records_url: records_url(indicator.code, program, until, None).unwrap_or_default(),
         });
     }
     Ok(out)

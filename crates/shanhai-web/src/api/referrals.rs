@@ -81,6 +81,10 @@ pub struct ReferralQuery {
     until: Option<String>,
     /// `true`: only patients leaving the province (大病出区); `false`: only those staying.
     leaving: Option<bool>,
+    /// Sent from this institution.
+    from_institution: Option<String>,
+    /// Sent to this institution.
+    to_institution: Option<String>,
 }
 
 /// Referrals sent from or to the caller's institution (all, for the platform admin).
@@ -108,6 +112,8 @@ async fn list_referrals(
         from: q.from,
         until: q.until,
         leaves_region: q.leaving,
+        from_institution: q.from_institution,
+        to_institution: q.to_institution,
         ..Default::default()
     };
     Ok(Json(
