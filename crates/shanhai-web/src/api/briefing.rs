@@ -225,7 +225,7 @@ fn indicator_figure(lang: Lang, v: &IndicatorValue) -> BriefingFigure {
         display,
         records_url: v.records_url.clone(),
         measure: measure.into(),
-        counted: true,
+        counted: v.measure == Measure::Count,
     }
 }
 

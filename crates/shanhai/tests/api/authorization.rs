@@ -199,6 +199,16 @@ async fn every_endpoint_allows_exactly_the_roles_it_should() {
             format!("/api/v1/programs/{program_a}"),
             EVERYONE,
         ),
+        case(
+            Method::GET,
+            format!("/api/v1/programs/{program_a}/briefing?until=2030-12-31"),
+            EVERYONE,
+        ),
+        case(
+            Method::GET,
+            format!("/api/v1/programs/{program_a}/briefing?format=docx"),
+            EVERYONE,
+        ),
         with_body(
             Method::POST,
             "/api/v1/programs".into(),

@@ -9,6 +9,7 @@ mod accounts;
 mod attachments;
 mod authorization;
 mod bad_input;
+mod briefing;
 mod capacity;
 mod clinics;
 mod consultations;

@@ -1,0 +1,425 @@
+//! The briefing (成果简报): its numbers are the indicators' values, each figure's records list
+//! has that many records, every number is a link in HTML and a hyperlink in DOCX, Chinese fonts
+//! are named in the DOCX; bad input is refused. And the demo: each seed program's briefing, up to
+//! its article's date, quotes the article's headline figures.
+
+use crate::helpers::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::io::Read;
+
+/// A program with records of several kinds, its briefing as JSON, and the clinician's token.
+async fn program_with_records(app: &TestApp, w: &World) -> String {
+    let clinician = app.token("clinician-r").await;
+    crate::consultations::request(app, w, &clinician).await;
+    for (program, adopted_on) in [
+        (&w.program_a, "2024-03-01"),
+        (&w.program_a, "2024-04-01"),
+        (&w.program_a, "2099-01-01"),
+        (&w.program_b, "2024-03-01"),
+    ] {
+        let (s, b) = app
+            .post(
+                "/api/v1/regulations",
+                &w.admin,
+                json!({"program_id": program, "institution_id": w.recipient, "title": "医疗质量安全核心制度",
+                       "area": "医疗质量", "adopted_on": adopted_on}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+    }
+    let (s, b) = app
+        .post(
+            "/api/v1/funding-items",
+            &w.admin,
+            json!({"program_id": w.program_a, "institution_id": w.recipient, "amount_fen": 8_300_000_000i64,
+                   "source": "上海市对口支援资金", "purpose": "胸痛中心建设", "granted_on": "2024-05-01"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    clinician
+}
+
+async fn get_raw(app: &TestApp, path: &str, token: &str) -> reqwest::Response {
+    app.request(reqwest::Method::GET, path, Some(token), None)
+        .await
+}
+
+fn figures(b: &Value) -> Vec<Value> {
+    b["figures"].as_array().expect("figures").clone()
+}
+
+/// Follows every counted figure's `records_url` and checks the list's `total`.
+async fn every_counted_figure_lists_that_many_records(app: &TestApp, b: &Value, token: &str) {
+    for f in figures(b) {
+        if f["counted"] != json!(true) {
+            continue;
+        }
+        let url = f["records_url"].as_str().expect("records_url");
+        let (s, list) = app.get(url, token).await;
+        assert_eq!(s, StatusCode::OK, "{url}: {list}");
+        assert_eq!(list["total"], f["value"], "{url} for {}", f["code"]);
+    }
+}
+
+fn unzip(bytes: &[u8], name: &str) -> String {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip file");
+    let mut file = zip.by_name(name).expect("entry");
+    let mut text = String::new();
+    file.read_to_string(&mut text).expect("UTF-8 XML");
+    text
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+#[tokio::test]
+async fn the_briefing_quotes_the_indicators_and_links_every_number_to_its_records() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let clinician = program_with_records(&app, &w).await;
+    let until = "2030-12-31";
+    let base = format!("/api/v1/programs/{}", w.program_a);
+
+    let (s, b) = app
+        .get(&format!("{base}/briefing?until={until}"), &clinician)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["program"]["id"], json!(w.program_a));
+    assert_eq!(b["until"], json!(until));
+    assert!(b["title"].as_str().expect("title").contains("成果简报"));
+    let first = b["paragraphs"][0]["text"].as_str().expect("text");
+    assert!(first.starts_with("截至2030年12月31日，"), "{first}");
+
+    // Every number is an indicator's value, with the indicator's records list.
+    let (s, values) = app
+        .get(&format!("{base}/indicators?until={until}"), &clinician)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let by_code: HashMap<String, Value> = values
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|v| (v["code"].as_str().expect("code").to_string(), v.clone()))
+        .collect();
+    let figs = figures(&b);
+    for f in &figs {
+        let code = f["code"].as_str().expect("code");
+        let v = &by_code[code];
+        assert_eq!(f["value"], v["value"], "{code}");
+        assert_eq!(f["records_url"], v["records_url"], "{code}");
+    }
+    // Zero figures are left out; the ones recorded are in, regulations up to the date only.
+    let fig = |code: &str| figs.iter().find(|f| f["code"] == json!(code)).cloned();
+    assert_eq!(fig("regulations").expect("regulations")["value"], json!(2));
+    assert_eq!(
+        fig("consultations").expect("consultations")["value"],
+        json!(1)
+    );
+    let funding = fig("funding").expect("funding");
+    assert_eq!(funding["value"], json!(8_300_000_000i64));
+    assert_eq!(funding["display"], json!("8,300万元"));
+    assert!(fig("techniques").is_none());
+    // Each paragraph's text shows its figures in order, and the whole list is theirs together.
+    let mut all = Vec::new();
+    for p in b["paragraphs"].as_array().expect("paragraphs") {
+        let text = p["text"].as_str().expect("text");
+        let mut at = 0;
+        for f in p["figures"].as_array().expect("figures") {
+            let shown = f["display"].as_str().expect("display");
+            let found = text[at..].find(shown).expect("figure in text");
+            at += found + shown.len();
+            all.push(f.clone());
+        }
+    }
+    assert_eq!(all, figs);
+    every_counted_figure_lists_that_many_records(&app, &b, &clinician).await;
+
+    // An earlier date counts less.
+    let (_, early) = app
+        .get(&format!("{base}/briefing?until=2024-03-15"), &clinician)
+        .await;
+    let regs = figures(&early)
+        .into_iter()
+        .find(|f| f["code"] == json!("regulations"))
+        .expect("regulations");
+    assert_eq!(regs["value"], json!(1));
+
+    // English on request.
+    let (_, en) = app
+        .get(
+            &format!("{base}/briefing?until={until}&lang=en"),
+            &clinician,
+        )
+        .await;
+    assert!(en["title"].as_str().expect("title").contains("briefing"));
+    assert!(
+        en["paragraphs"][0]["text"]
+            .as_str()
+            .expect("text")
+            .starts_with("As of 31 December 2030, ")
+    );
+    assert_eq!(figures(&en).len(), figs.len());
+
+    // HTML: a printable page, every number a link to its records.
+    let r = get_raw(
+        &app,
+        &format!("{base}/briefing?until={until}&format=html"),
+        &clinician,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers()[reqwest::header::CONTENT_TYPE]
+            .to_str()
+            .expect("type")
+            .starts_with("text/html")
+    );
+    let html = r.text().await.expect("html");
+    assert!(html.contains("@page") && html.contains("Noto Serif CJK SC"));
+    for f in &figs {
+        let link = format!(
+            "{}\" data-code=\"{}\" data-value=\"{}\">{}</a>",
+            xml_escape(f["records_url"].as_str().expect("url")),
+            f["code"].as_str().expect("code"),
+            f["value"],
+            f["display"].as_str().expect("display"),
+        );
+        assert!(html.contains(&link), "{link} in {html}");
+    }
+
+    // DOCX: an attachment with a UTF-8 file name that opens as a Word document, quotes every
+    // number as a hyperlink and names the Chinese fonts.
+    let r = get_raw(
+        &app,
+        &format!("{base}/briefing?until={until}&format=docx"),
+        &clinician,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        r.headers()[reqwest::header::CONTENT_TYPE],
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    );
+    let disposition = r.headers()[reqwest::header::CONTENT_DISPOSITION]
+        .to_str()
+        .expect("ascii")
+        .to_string();
+    assert!(disposition.starts_with("attachment;"), "{disposition}");
+    assert!(
+        disposition.contains("filename*=UTF-8''") && disposition.contains("%E6%88%90%E6%9E%9C"),
+        "{disposition}"
+    );
+    let bytes = r.bytes().await.expect("bytes");
+    let document = unzip(&bytes, "word/document.xml");
+    let rels = unzip(&bytes, "word/_rels/document.xml.rels");
+    assert!(document.contains("w:eastAsia=\"宋体\""), "body font");
+    assert!(document.contains("w:eastAsia=\"黑体\""), "heading font");
+    assert!(document.contains("w:ascii=\"Times New Roman\""));
+    assert!(document.contains(&xml_escape(b["title"].as_str().expect("title"))));
+    let hyperlinks = document.matches("<w:hyperlink").count();
+    assert_eq!(hyperlinks, figs.len(), "one hyperlink per number");
+    for f in &figs {
+        let shown = xml_escape(f["display"].as_str().expect("display"));
+        assert!(document.contains(&format!(">{shown}</w:t>")), "{shown}");
+        let url = xml_escape(f["records_url"].as_str().expect("url"));
+        assert!(rels.contains(&url), "{url} in the relationships");
+    }
+}
+
+#[tokio::test]
+async fn bad_dates_formats_and_programs_are_refused() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let token = app.token("clinician-r").await;
+    let base = format!("/api/v1/programs/{}/briefing", w.program_a);
+    for (query, field) in [
+        ("?until=2025-13-01", "until"),
+        ("?until=yesterday", "until"),
+        ("?format=pdf", "format"),
+        ("?until=2025-04-30&format=DOCX", "format"),
+    ] {
+        let (s, b) = app.get(&format!("{base}{query}"), &token).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{query}: {b}");
+        assert_eq!(b["error"]["field"], json!(field), "{query}");
+    }
+    let unknown = uuid::Uuid::now_v7();
+    for format in ["json", "html", "docx"] {
+        let (s, _) = app
+            .get(
+                &format!("/api/v1/programs/{unknown}/briefing?format={format}"),
+                &token,
+            )
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{format}");
+    }
+    let r = app.request(reqwest::Method::GET, &base, None, None).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    // Default: today, JSON.
+    let (s, b) = app.get(&base, &token).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert!(b["paragraphs"][0]["figures"].is_array());
+}
+
+/// What each seed article says, as the indicator codes count it: an exact value, or a range for
+/// "余"/"多"/"近" figures (the briefing then says the exact count).
+fn article_figures(key: &str) -> Vec<(&'static str, i64, i64)> {
+    match key {
+        // 截至2025年4月30日，累计526名北京市高年资专家在内蒙古出诊5500多人次；师带徒615人，
+        // 团队带团队88个，培训医务人员51063人次；300余名赴京进修；近1000项制度，92个新专科，
+        // 1051项新技术新项目；肿瘤、消化、神经等专科联盟.
+        "jing-meng" => vec![
+            ("experts-dispatched", 526, 526),
+            ("clinic-sessions", 5_500, 5_599),
+            ("apprentices", 615, 615),
+            ("team-pairings", 88, 88),
+            ("teaching-attendance", 51_063, 51_063),
+            ("placements", 300, 399),
+            ("regulations", 900, 999),
+            ("specialty-projects", 92, 92),
+            ("techniques", 1_051, 1_051),
+            ("alliances", 3, 3),
+        ],
+        // 37批次、211名专家；新技术新项目120余项，其中30项填补哈密地区空白；疑难病例讨论及
+        // 多学科会诊3000余次；700多场教学查房；8个名医工作室、2个中原学者工作站；4个专科联盟；
+        // 立项1+3+2+4项、SCI论文2篇.
+        "yu-ha" => vec![
+            ("experts-dispatched", 211, 211),
+            ("techniques", 120, 129),
+            ("gaps-filled-city", 30, 30),
+            ("consultations", 3_000, 3_099),
+            ("teaching-activities", 700, 799),
+            ("workstations", 10, 10),
+            ("alliances", 4, 4),
+            ("research-outputs", 12, 12),
+        ],
+        // 74+29=103名专家；331名进修；制度143项；专家工作站49个；师带徒116人次；
+        // 新技术新项目200余项；39个薄弱专科；会诊和疑难病例讨论5500余人次；资金8300余万元.
+        "hu-dian" => vec![
+            ("experts-dispatched", 103, 103),
+            ("placements", 331, 331),
+            ("regulations", 143, 143),
+            ("workstations", 49, 49),
+            ("apprentices", 116, 116),
+            ("techniques", 200, 299),
+            ("specialty-projects", 39, 39),
+            ("consultations", 5_500, 5_599),
+            ("funding", 8_300_000_000, 8_399_999_999),
+        ],
+        // 10位候鸟专家；5个名医工作室；截至2024年新技术新项目105项，80%填补闽东空白；
+        // 福鼎市医院新增7项课题.
+        "min-regional" => vec![
+            ("experts-dispatched", 10, 10),
+            ("workstations", 5, 5),
+            ("techniques", 105, 105),
+            ("gaps-filled-city", 84, 84),
+            ("research-outputs", 7, 7),
+        ],
+        // 一年来上海累计派出39名专家；81名医务人员赴沪进修；817名学员远程学习；
+        // 4个名医工作站；加入长三角胰腺肿瘤联盟.
+        "hu-meng" => vec![
+            ("experts-dispatched", 39, 39),
+            ("placements", 81, 81),
+            ("teaching-attendance", 817, 817),
+            ("workstations", 4, 4),
+            ("alliances", 1, 1),
+        ],
+        other => panic!("no article for {other}"),
+    }
+}
+
+/// KPI figures the articles quote (before → after), as the briefing shows them.
+fn article_kpis(key: &str) -> Vec<&'static str> {
+    match key {
+        "yu-ha" => vec!["20%", "92%", "100%"],
+        "hu-dian" => vec!["81%", "92%", "17.17%", "22.29%", "89.38%", "85.25%"],
+        "min-regional" => vec!["26.63%"],
+        _ => vec![],
+    }
+}
+
+/// The whole demo takes a while to load (about half a minute in a debug build), so this runs on
+/// SQLite only.
+#[tokio::test]
+async fn each_seed_programs_briefing_quotes_its_articles_headline_figures() {
+    if std::env::var("SHANHAI_TEST_DATABASE_URL").is_ok_and(|u| u.starts_with("postgres")) {
+        return;
+    }
+    let app = spawn_app().await;
+    let cipher = shanhai_store::crypto::PatientCipher::load(&app.data_dir).expect("patient key");
+    match shanhai_demo::load(&app.db, &cipher)
+        .await
+        .expect("demo loads")
+    {
+        shanhai_demo::Outcome::Loaded(_) => {}
+        shanhai_demo::Outcome::AlreadyThere => panic!("a fresh database"),
+    }
+    let (s, t) = app
+        .post_anon(
+            "/api/v1/auth/token",
+            json!({"username": "admin", "password": shanhai_demo::DEMO_PASSWORD}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{t}");
+    let token = t["token"].as_str().expect("token").to_string();
+    let (_, programs) = app.get("/api/v1/programs?per_page=50", &token).await;
+    let id_of = |name: &str| {
+        programs["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|p| p["name"] == json!(name))
+            .and_then(|p| p["id"].as_str())
+            .expect("program")
+            .to_string()
+    };
+    let dates = shanhai_demo::article_dates();
+    assert_eq!(dates.len(), 5);
+    for a in dates {
+        let id = id_of(&a.name);
+        let (s, b) = app
+            .get(
+                &format!("/api/v1/programs/{id}/briefing?until={}", a.as_of),
+                &token,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{}: {b}", a.key);
+        let figs = figures(&b);
+        let text: String = b["paragraphs"]
+            .as_array()
+            .expect("paragraphs")
+            .iter()
+            .map(|p| p["text"].as_str().expect("text").to_string())
+            .collect();
+        for (code, low, high) in article_figures(&a.key) {
+            let f = figs
+                .iter()
+                .find(|f| f["code"] == json!(code))
+                .unwrap_or_else(|| panic!("{}: no {code} in {text}", a.key));
+            let v = f["value"].as_i64().expect("value");
+            assert!(
+                (low..=high).contains(&v),
+                "{}: {code} = {v}, the article says {low}..={high}",
+                a.key
+            );
+            assert!(
+                text.contains(f["display"].as_str().expect("display")),
+                "{}: {code}",
+                a.key
+            );
+        }
+        for shown in article_kpis(&a.key) {
+            assert!(
+                figs.iter()
+                    .any(|f| f["measure"] == json!("kpi") && f["display"] == json!(shown)),
+                "{}: KPI {shown} in {text}",
+                a.key
+            );
+        }
+        every_counted_figure_lists_that_many_records(&app, &b, &token).await;
+    }
+}
