@@ -74,6 +74,15 @@ impl FromRequestParts<AppState> for Caller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        // A download from the pages: the export layer has checked the session cookie.
+        if let Some(crate::api::export::SessionUser(user)) = parts.extensions.get().cloned() {
+            return Ok(Caller {
+                principal: users::principal(&user),
+                user,
+                token_id: String::new(),
+                ip: client_ip(parts),
+            });
+        }
         let token = parts
             .headers
             .get(header::AUTHORIZATION)

@@ -96,7 +96,7 @@ impl AppState {
 
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .merge(api::router())
+        .merge(api::export::wrap(api::router(), state.clone()))
         .merge(pages::router())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(i18n::with_request_lang))

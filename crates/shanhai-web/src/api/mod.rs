@@ -8,6 +8,7 @@ pub mod capacity;
 mod clinics;
 pub mod consultations;
 pub mod dispatch;
+pub mod export;
 pub mod imports;
 pub mod inbox;
 pub mod indicators;
@@ -175,6 +176,12 @@ pub struct PageParams {
 
 impl PageParams {
     pub fn request(&self) -> PageRequest {
+        if let Some(per_page) = export::page_size() {
+            return PageRequest {
+                page: self.page.unwrap_or(1).max(1),
+                per_page,
+            };
+        }
         PageRequest::new(self.page, self.per_page)
     }
 }
@@ -220,7 +227,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(imports::ImportsApi::openapi());
     doc.merge(capacity::CapacityApi::openapi());
     doc.merge(kpis::KpisApi::openapi());
-    doc
+    export::document(doc)
 }
 
 pub fn router() -> Router<AppState> {

@@ -14,6 +14,7 @@ mod capacity;
 mod clinics;
 mod consultations;
 mod dispatch;
+mod exports;
 mod imports;
 mod indicators;
 mod kpis;
