@@ -2,6 +2,7 @@
 //! language switch, the signed-in user; every form carries the session's CSRF token.
 
 mod admin;
+mod briefing;
 mod capacity;
 mod clinics;
 mod consultations;
@@ -49,6 +50,7 @@ pub fn router() -> Router<AppState> {
         .merge(capacity::router())
         .merge(kpis::router())
         .merge(figures::router())
+        .merge(briefing::router())
         .merge(imports::router())
         .fallback(not_found)
 }
