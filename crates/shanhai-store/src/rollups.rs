@@ -1367,10 +1367,12 @@ async fn series_from(
     // Continuous: every period from the first with a value (or `from`) to `until`'s, zeros
     // included.
     let last = period_of(&month_of(parsed.until), grain).unwrap_or_default();
-    let first = match (parsed.from, values.keys().next()) {
-        (Some(f), _) => period_of(&month_of(f), grain),
-        (None, Some(k)) => Some(k.clone()),
-        (None, None) => None,
+    let first = match parsed.from {
+        Some(f) => period_of(&month_of(f), grain),
+        None => values
+            .iter()
+            .find(|(_, v)| **v != 0)
+            .map(|(k, _)| k.clone()),
     };
     let mut out = Vec::new();
     let mut p = first;

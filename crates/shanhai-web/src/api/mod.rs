@@ -15,6 +15,7 @@ pub mod indicators;
 pub mod kpis;
 pub mod public;
 pub mod referrals;
+pub mod rollups;
 mod registry;
 pub mod webhooks;
 
@@ -227,6 +228,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(imports::ImportsApi::openapi());
     doc.merge(capacity::CapacityApi::openapi());
     doc.merge(kpis::KpisApi::openapi());
+    doc.merge(rollups::RollupsApi::openapi());
     export::document(doc)
 }
 
@@ -248,6 +250,7 @@ pub fn router() -> Router<AppState> {
         .merge(imports::router())
         .merge(capacity::router())
         .merge(kpis::router())
+        .merge(rollups::router())
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi()))
 }
 

@@ -229,6 +229,12 @@ async fn every_endpoint_allows_exactly_the_roles_it_should() {
         ),
         case(Method::GET, "/api/v1/pairings".into(), EVERYONE),
         case(Method::GET, format!("/api/v1/pairings/{pairing}"), EVERYONE),
+        case(Method::GET, "/api/v1/rollups".into(), EVERYONE),
+        case(
+            Method::GET,
+            format!("/api/v1/rollups?indicator=consultations&program={program_a}&group=month"),
+            EVERYONE,
+        ),
         with_body(
             Method::POST,
             "/api/v1/pairings".into(),

@@ -19,6 +19,7 @@ mod imports;
 mod indicators;
 mod kpis;
 mod referrals;
+mod rollups;
 mod registry;
 mod storage;
 mod webhooks;
