@@ -179,6 +179,7 @@ impl ImportKind for ClinicSessions {
             ));
         }
         Ok(Parsed {
+            identity: None,
             key: key_of(&new),
             record: new,
         })

@@ -37,6 +37,8 @@ pub struct Context {
     people: HashMap<String, Vec<Person>>,
     program_names: HashMap<String, String>,
     batches: HashMap<(String, i64), Batch>,
+    /// What the reported-KPI import checks against (loaded only by that kind).
+    pub kpis: Option<crate::kpis::KpiData>,
 }
 
 async fn pairs(conn: &mut AnyConnection, sql: &str) -> Result<Vec<(String, String)>> {
@@ -114,6 +116,7 @@ impl Context {
             people,
             program_names,
             batches,
+            kpis: None,
         })
     }
 
@@ -181,6 +184,15 @@ impl Context {
                             || p.can_manage_program(prog)
                     })
             }
+            _ => true,
+        }
+    }
+
+    /// May enter the institution's reported KPIs (`PUT /api/v1/kpi-reports/{id}`): its
+    /// coordinators, the donor side's where the program grants write access, the admin.
+    pub fn may_enter_kpis(&self, institution_id: &str) -> bool {
+        match (&self.who, self.access(institution_id)) {
+            (Who::User(p), Some(a)) => shanhai_domain::kpis::may_enter(p, a),
             _ => true,
         }
     }

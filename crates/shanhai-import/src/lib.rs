@@ -10,6 +10,7 @@
 
 mod clinics;
 pub mod context;
+mod kpis;
 mod people;
 pub mod read;
 mod teaching;
@@ -133,6 +134,10 @@ impl Row<'_> {
 /// A record read from a row, with the natural key that says whether it is already stored.
 pub struct Parsed<R> {
     pub key: String,
+    /// What makes two rows of one file the same row, when that is less than `key` (reported
+    /// KPIs: the institution, KPI and period, while `key` adds the value, so that a stored value
+    /// that differs is written again rather than left as it is).
+    pub identity: Option<String>,
     pub record: R,
 }
 
@@ -149,6 +154,15 @@ pub trait ImportKind: Send + Sync + 'static {
     type Record: Send + Sync;
     /// What the writes of one import share (e.g. people created by earlier rows).
     type State: Default + Send;
+
+    /// Loads what this kind's rows are checked against beyond the shared context.
+    fn prepare(
+        _db: &Db,
+        _conn: &mut AnyConnection,
+        _cx: &mut Context,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        async { Ok(()) }
+    }
 
     /// The natural keys of the records of this kind already stored.
     fn stored_keys(
@@ -316,7 +330,8 @@ pub async fn run<K: ImportKind>(
     };
     let (cx, stored) = {
         let mut conn = db.pool().acquire().await?;
-        let cx = Context::load(&mut conn, db, who).await?;
+        let mut cx = Context::load(&mut conn, db, who).await?;
+        K::prepare(db, &mut conn, &mut cx).await?;
         (cx, K::stored_keys(&mut conn).await?)
     };
 
@@ -341,16 +356,17 @@ pub async fn run<K: ImportKind>(
         match K::parse(&row, &cx) {
             Err(p) => outcome.push(p.in_row(number)),
             Ok(parsed) => {
-                if let Some(first) = seen.get(&parsed.key) {
+                let identity = parsed.identity.unwrap_or_else(|| parsed.key.clone());
+                if let Some(first) = seen.get(&identity) {
                     let mut p = Problem::whole_row("error.import_duplicate_row").in_row(number);
                     p.other_row = Some(*first);
                     outcome.push(p);
                 } else if stored.contains(&parsed.key) {
                     outcome.unchanged += 1;
-                    seen.insert(parsed.key, number);
+                    seen.insert(identity, number);
                 } else {
                     outcome.created += 1;
-                    seen.insert(parsed.key, number);
+                    seen.insert(identity, number);
                 }
             }
         }
@@ -670,7 +686,7 @@ pub(crate) fn person(
 macro_rules! registry {
     ($($kind:ty),+ $(,)?) => {
         /// The kinds, by name: people and assignments, clinic sessions, teaching activities,
-        /// techniques.
+        /// techniques, reported KPIs.
         pub const KINDS: &[(&str, &str)] = &[$((<$kind>::NAME, <$kind>::LABEL)),+];
 
         /// The columns of a kind.
@@ -703,4 +719,5 @@ registry!(
     clinics::ClinicSessions,
     teaching::TeachingActivities,
     techniques::Techniques,
+    kpis::Kpis,
 );

@@ -334,6 +334,7 @@ impl ImportKind for People {
         let stand_in = shanhai_domain::ids::new_id();
         let assignment = parse_assignment(row, cx, person_id.as_deref().unwrap_or(&stand_in))?;
         Ok(Parsed {
+            identity: None,
             key: match &assignment {
                 Some(a) => assignment_key(&key, &a.batch_id, &a.start_date.to_string()),
                 None => key.clone(),

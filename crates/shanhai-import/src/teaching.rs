@@ -186,6 +186,7 @@ impl ImportKind for TeachingActivities {
             ));
         }
         Ok(Parsed {
+            identity: None,
             key: key(
                 &new.institution_id,
                 new.kind.code(),

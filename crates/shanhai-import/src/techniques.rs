@@ -197,6 +197,7 @@ impl ImportKind for Techniques {
             ));
         }
         Ok(Parsed {
+            identity: None,
             key: key(&new.institution_id, &technique_key(&new.name)),
             record: new,
         })

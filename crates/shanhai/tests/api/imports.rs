@@ -562,3 +562,267 @@ async fn the_command_line_imports_reports_and_exits_non_zero_on_a_bad_row() {
     );
     assert_eq!(app.count("teaching_activities").await, 200);
 }
+
+const KPI_HEADER: &str = "机构*,指标*,报告期*,数值*,备注,项目";
+
+fn kpi_csv(rows: &[&str]) -> Vec<u8> {
+    let mut csv = format!("{KPI_HEADER}\n");
+    for r in rows {
+        csv.push_str(r);
+        csv.push('\n');
+    }
+    csv.into_bytes()
+}
+
+const KPI_GOOD: &[&str] = &[
+    "包头市中心医院,患者满意度,2025Q1,92.5,门诊与住院合计,沪蒙医疗协作",
+    "包头市中心医院,average-length-of-stay,2025-03,8.69,,",
+    "包头市中心医院,四级手术占比,2025-03,26.63,,",
+    "包头市中心医院,门急诊人次,2025,1685000,,",
+    "包头市第六医院,患者满意度,2025-Q1,88,,",
+];
+
+/// The recipient's 2025-03 average length of stay, as stored.
+async fn month_value(app: &TestApp, admin: &str, recipient: &str) -> Value {
+    let (_, list) = app
+        .get(
+            &format!("/api/v1/kpi-reports?institution={recipient}"),
+            admin,
+        )
+        .await;
+    let id = list["items"]
+        .as_array()
+        .and_then(|i| i.iter().find(|r| r["period"] == "2025-03"))
+        .and_then(|r| r["id"].as_str())
+        .expect("2025-03")
+        .to_string();
+    let (_, report) = app.get(&format!("/api/v1/kpi-reports/{id}"), admin).await;
+    report["values"]
+        .as_array()
+        .and_then(|vs| {
+            vs.iter()
+                .find(|v| v["definition"] == "average-length-of-stay")
+        })
+        .map(|v| v["value_scaled"].clone())
+        .unwrap_or(Value::Null)
+}
+
+#[tokio::test]
+async fn reported_kpis_import_as_drafts_once_and_never_into_a_locked_period() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let coord = app.token("coord-r").await;
+    let office = app.token("office").await;
+
+    // The template names the kind's columns.
+    let r = app
+        .client
+        .get(app.url("/api/v1/imports/kpis/template?format=csv"))
+        .bearer_auth(&w.admin)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), StatusCode::OK);
+    let template = r.text().await.expect("text");
+    assert!(
+        template.contains("指标") && template.contains("报告期"),
+        "{template}"
+    );
+
+    let (s, b) = upload(&app, &w.admin, "kpis", "k.csv", kpi_csv(KPI_GOOD), true).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(
+        (b["rows"].as_i64(), b["created"].as_i64()),
+        (Some(5), Some(5)),
+        "{b}"
+    );
+    assert_eq!(app.count("kpi_values").await, 0, "a dry run writes nothing");
+
+    let (s, b) = upload(&app, &w.admin, "kpis", "k.csv", kpi_csv(KPI_GOOD), false).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["imported"], json!(true), "{b}");
+    assert_eq!(app.count("kpi_values").await, 5);
+    // One report per institution and period, as drafts.
+    assert_eq!(app.count("kpi_reports").await, 4);
+    let (_, list) = app
+        .get(
+            &format!("/api/v1/kpi-reports?institution={}", w.recipient),
+            &w.admin,
+        )
+        .await;
+    let items = list["items"].as_array().cloned().unwrap_or_default();
+    assert_eq!(items.len(), 3, "{list}");
+    assert!(items.iter().all(|r| r["state"] == "draft"), "{list}");
+    let q1 = items
+        .iter()
+        .find(|r| r["period"] == "2025-Q1")
+        .expect("2025-Q1");
+    assert_eq!(q1["program_id"], json!(w.program_a));
+    let (_, q1) = app
+        .get(
+            &format!("/api/v1/kpi-reports/{}", q1["id"].as_str().expect("id")),
+            &w.admin,
+        )
+        .await;
+    let sat = &q1["values"][0];
+    assert_eq!(sat["definition"], "patient-satisfaction");
+    assert_eq!(sat["value_scaled"], 9250);
+    assert_eq!(sat["note"], "门诊与住院合计");
+
+    // Again: nothing new.
+    let (s, b) = upload(&app, &w.admin, "kpis", "k.csv", kpi_csv(KPI_GOOD), false).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(
+        (b["created"].as_i64(), b["unchanged"].as_i64()),
+        (Some(0), Some(5))
+    );
+    assert_eq!(app.count("kpi_values").await, 5);
+    assert_eq!(app.count("kpi_reports").await, 4);
+
+    // The coordinator submits the year, the office approves it: the period is locked.
+    let year = items
+        .iter()
+        .find(|r| r["period"] == "2025")
+        .and_then(|r| r["id"].as_str())
+        .expect("2025")
+        .to_string();
+    let (s, b) = app
+        .post(
+            &format!("/api/v1/kpi-reports/{year}/submit"),
+            &coord,
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (s, b) = app
+        .post(
+            &format!("/api/v1/kpi-reports/{year}/approve"),
+            &office,
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    // The same file still imports (the locked value is unchanged)…
+    let (s, b) = upload(
+        &app,
+        &coord,
+        "kpis",
+        "k.csv",
+        kpi_csv(&KPI_GOOD[..4]),
+        false,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["unchanged"], json!(4), "{b}");
+    // …but a changed value for the locked year is the row's error, and a changed value for the
+    // open month in the same file is not written either.
+    let changed = [
+        "包头市中心医院,average-length-of-stay,2025-03,8.50,,",
+        "包头市中心医院,门急诊人次,2025,1700000,,",
+    ];
+    let (s, b) = upload(&app, &coord, "kpis", "k.csv", kpi_csv(&changed), false).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert_eq!(b["imported"], json!(false));
+    assert_eq!(b["errors"][0]["row"], json!(3), "{b}");
+    assert_eq!(b["errors"][0]["column"], json!("报告期"), "{b}");
+    assert_eq!(
+        month_value(&app, &w.admin, &w.recipient).await,
+        json!(869),
+        "nothing written"
+    );
+    // An open period takes a corrected value.
+    let (s, b) = upload(&app, &coord, "kpis", "k.csv", kpi_csv(&changed[..1]), false).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["created"], json!(1), "{b}");
+    assert_eq!(app.count("kpi_values").await, 5);
+    assert_eq!(month_value(&app, &w.admin, &w.recipient).await, json!(850));
+
+    // The coordinator of another hospital may not report for this one.
+    let coord_u = app.token("coord-u").await;
+    let (s, b) = upload(
+        &app,
+        &coord_u,
+        "kpis",
+        "k.csv",
+        kpi_csv(&KPI_GOOD[..1]),
+        false,
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert_eq!(b["errors"][0]["column"], json!("机构"), "{b}");
+}
+
+#[tokio::test]
+async fn bad_kpi_rows_write_nothing_and_are_named_by_row_and_column() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let cases: &[(&str, usize, &str)] = &[
+        ("包头市中心医院,患者满意度,2025Q2,九十,,", 4, "数值"),
+        ("包头市中心医院,患者满意度,2025Q2,92.555,,", 4, "数值"),
+        ("包头市中心医院,患者满意度,2025Q2,120,,", 4, "数值"),
+        ("不存在的医院,患者满意度,2025Q2,92,,", 4, "机构"),
+        ("包头市中心医院,幸福指数,2025Q2,92,,", 4, "指标"),
+        ("包头市中心医院,患者满意度,2025-13,92,,", 4, "报告期"),
+        ("包头市中心医院,患者满意度,2025-04,92,,", 4, "报告期"),
+        ("包头市中心医院,患者满意度,2025Q1,91,,", 4, ""),
+    ];
+    for (bad, row, column) in cases {
+        let mut rows: Vec<&str> = KPI_GOOD.to_vec();
+        rows.insert(2, bad);
+        let (s, b) = upload(&app, &w.admin, "kpis", "k.csv", kpi_csv(&rows), false).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+        assert_eq!(b["imported"], json!(false), "{bad}: {b}");
+        let errors = b["errors"].as_array().cloned().unwrap_or_default();
+        assert_eq!(errors.len(), 1, "{bad}: {b}");
+        assert_eq!(errors[0]["row"], json!(row), "{bad}: {b}");
+        assert_eq!(errors[0]["column"], json!(column), "{bad}: {b}");
+        assert_eq!(app.count("kpi_values").await, 0, "{bad}");
+        assert_eq!(app.count("kpi_reports").await, 0, "{bad}");
+    }
+    // The duplicate names the earlier row.
+    let mut rows: Vec<&str> = KPI_GOOD.to_vec();
+    rows.push("包头市中心医院,四级手术占比,2025-03,27,,");
+    let (_, b) = upload(&app, &w.admin, "kpis", "k.csv", kpi_csv(&rows), false).await;
+    assert!(
+        b["errors"][0]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains('4'),
+        "{b}"
+    );
+    // Bytes in no known encoding.
+    let mut bytes = kpi_csv(KPI_GOOD);
+    bytes.extend_from_slice(b"\xff\xfe\xfd,\x81\x30,2025,1,,\n");
+    let (_, b) = upload(&app, &w.admin, "kpis", "k.csv", bytes, false).await;
+    assert_eq!(b["imported"], json!(false), "{b}");
+    assert_eq!(app.count("kpi_values").await, 0);
+}
+
+#[tokio::test]
+async fn the_command_line_imports_reported_kpis() {
+    let app = spawn_app().await;
+    let _w = world(&app).await;
+    let file = app.data_dir.join("kpis.csv");
+    std::fs::write(&file, kpi_csv(KPI_GOOD)).expect("write");
+    let run = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_shanhai"))
+            .args(["import", "kpis"])
+            .arg(&file)
+            .args(["--database-url", &app.database_url])
+            .arg("--data-dir")
+            .arg(&app.data_dir)
+            .output()
+            .expect("run import")
+    };
+    let out = run();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(app.count("kpi_values").await, 5);
+    let out = run();
+    assert!(out.status.success());
+    assert_eq!(app.count("kpi_values").await, 5);
+    assert_eq!(app.count("kpi_reports").await, 4);
+}
