@@ -6,7 +6,7 @@
 //! |---|---|---|
 //! | 沪滇 | 会诊和疑难病例讨论 5500余人次 (by 2024-06-30); 300多名市外肿瘤患者返回昭通治疗 | 5,537 consultations by the article's date, 5,800 in all; 330 tumour patients referred back to 滇东北中心医院 |
 //! | 豫哈 | 疑难病例讨论及多学科会诊 3000余次 (by 2026-03-04) | 3,066 疑难病例讨论 and MDT by the article's date, 3,250 consultations in all |
-//! | 京蒙 | 远程会诊, 大病不出区 | 1,500 consultations; most up-referrals stay in the region |
+//! | 京蒙 | 远程会诊, 大病不出区; 疑难病例讨论170次 (by 2025-04-30) | 1,500 consultations, 1,200 by the article's date of which exactly 170 difficult-case discussions; most up-referrals stay in the region |
 //! | 沪蒙, 宁德 | 远程会诊, 病例讨论 | 400 and 600 consultations |
 //!
 //! Written with multi-row INSERTs (a few hundred rows a statement) inside the demo's one
@@ -59,6 +59,8 @@ struct ConsultPlan {
     by_as_of: usize,
     /// The types of those filed by the article's date, when the article names them.
     history_types: Option<&'static [(&'static str, u32)]>,
+    /// Exactly this many of one type by the article's date, when the article counts it.
+    history_exact: Option<(&'static str, usize)>,
 }
 
 const CONSULT_PLANS: &[ConsultPlan] = &[
@@ -76,6 +78,7 @@ const CONSULT_PLANS: &[ConsultPlan] = &[
         ],
         by_as_of: 5_537,
         history_types: None,
+        history_exact: None,
     },
     ConsultPlan {
         program: "yu-ha",
@@ -91,6 +94,7 @@ const CONSULT_PLANS: &[ConsultPlan] = &[
         ],
         by_as_of: 3_066,
         history_types: Some(&[("difficult-case", 60), ("mdt", 40)]),
+        history_exact: None,
     },
     ConsultPlan {
         program: "jing-meng",
@@ -106,6 +110,7 @@ const CONSULT_PLANS: &[ConsultPlan] = &[
         ],
         by_as_of: 1_200,
         history_types: None,
+        history_exact: Some(("difficult-case", 170)),
     },
     ConsultPlan {
         program: "hu-meng",
@@ -120,6 +125,7 @@ const CONSULT_PLANS: &[ConsultPlan] = &[
         ],
         by_as_of: 300,
         history_types: None,
+        history_exact: None,
     },
     ConsultPlan {
         program: "min-regional",
@@ -135,6 +141,7 @@ const CONSULT_PLANS: &[ConsultPlan] = &[
         ],
         by_as_of: 420,
         history_types: None,
+        history_exact: None,
     },
 ];
 
@@ -1418,6 +1425,7 @@ pub async fn load(
         let later_from = midnight(as_of + Duration::days(2));
         // Exactly `by_as_of` closed requests by the article's date, counted as they are made.
         let mut made_before = 0usize;
+        let mut made_exact = 0usize;
         let mut made = 0usize;
         while made < plan.total {
             let n = made;
@@ -1471,10 +1479,28 @@ pub async fn load(
                 (true, Some(types)) => types,
                 _ => plan.types,
             };
-            let wanted = weighted(&mut g.rng, types);
+            // The article's exact count of one type: those first, then none of it.
+            let exact = plan.history_exact.filter(|_| history);
+            let wanted = match exact {
+                Some((kind, n)) if made_exact < n => kind,
+                Some((kind, _)) => {
+                    let others: Vec<(&'static str, u32)> =
+                        types.iter().copied().filter(|(t, _)| *t != kind).collect();
+                    weighted(&mut g.rng, &others)
+                }
+                None => weighted(&mut g.rng, types),
+            };
             let Some((kind, experts, case)) = g.compose(&donor, wanted) else {
                 continue;
             };
+            if let Some((exact_kind, n)) = exact {
+                if kind == exact_kind && made_exact >= n {
+                    continue;
+                }
+                if kind == exact_kind {
+                    made_exact += 1;
+                }
+            }
             made += 1;
             if history {
                 made_before += 1;

@@ -270,7 +270,7 @@ async fn bad_dates_formats_and_programs_are_refused() {
 fn article_figures(key: &str) -> Vec<(&'static str, i64, i64)> {
     match key {
         // 截至2025年4月30日，累计526名北京市高年资专家在内蒙古出诊5500多人次；师带徒615人，
-        // 团队带团队88个，培训医务人员51063人次；300余名赴京进修；近1000项制度，92个新专科，
+        // 团队带团队88个，培训医务人员51063人次，疑难病例讨论170次；300余名赴京进修；近1000项制度，92个新专科，
         // 1051项新技术新项目；肿瘤、消化、神经等专科联盟.
         "jing-meng" => vec![
             ("experts-dispatched", 526, 526),
@@ -282,6 +282,7 @@ fn article_figures(key: &str) -> Vec<(&'static str, i64, i64)> {
             ("regulations", 900, 999),
             ("specialty-projects", 92, 92),
             ("techniques", 1_051, 1_051),
+            ("consultations-difficult-case", 170, 170),
             ("alliances", 3, 3),
         ],
         // 37批次、211名专家；新技术新项目120余项，其中30项填补哈密地区空白；疑难病例讨论及
