@@ -8,7 +8,7 @@
 // any failure. Expects a freshly started `shanhai serve --demo` (demo password shanhai-demo).
 
 import { chromium } from 'playwright-core';
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -1393,6 +1393,66 @@ async function kpiReportSubmittedApprovedLocked(page, ctx) {
   await shot(page, 'kpi-approved-locked');
 }
 
+async function dashboardDrillDownAndBriefing(page, ctx) {
+  step('the admin opens the 豫哈 dashboard: headline figures and SVG charts, in Chinese');
+  await login(page, 'admin');
+  await visit(page, '/dashboard');
+  await selectByText(page, '[data-testid=dashboard-filters] select[name=program]', '豫哈');
+  await submit(page, '[data-testid=dashboard-filters]');
+  const headline = page.locator('[data-testid=dash-headlines] [data-code=consultations] .stat-value');
+  const consultations = Number((await headline.textContent()).replace(/,/g, ''));
+  assert(consultations > 1000, `豫哈 consultations on the dashboard: ${consultations}`);
+  assert((await page.locator('svg.chart').count()) >= 7, 'trend, activity, four compositions, KPI and drill-down charts');
+  assert((await page.locator('[data-testid=chart-trend] svg rect').count()) > 3, 'the trend has columns');
+  assert((await page.locator('[data-testid=chart-kpis] svg circle').count()) > 2, 'the KPI chart has its points');
+  assert(CJK.test(await page.locator('[data-testid=chart-composition]').textContent()), 'chart labels in Chinese');
+  await shot(page, 'dashboard');
+
+  step('the headline figure opens exactly that many records');
+  await clickAndWait(page, '[data-testid=dash-headlines] [data-code=consultations] a.stat-value');
+  assertEq(pathOf(page), '/records', 'the headline links to its records');
+  assertEq(Number(await page.getAttribute('[data-testid=records-total]', 'data-total')), consultations, 'records behind the headline');
+  await page.goBack({ waitUntil: 'load' });
+
+  step('drill down: the province, then the next level, then an institution and its records');
+  const regionLink = page.locator('[data-testid=chart-regions] a.chart-link').first();
+  const regionValue = Number(await regionLink.getAttribute('data-value'));
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), regionLink.click()]);
+  assert(/region=\d{6}/.test(page.url()), `a region was chosen: ${page.url()}`);
+  assertEq(await page.locator('[data-testid=dash-trail] a').count(), 1, 'the trail leads back to all regions');
+  const inRegion = Number((await headline.textContent()).replace(/,/g, ''));
+  assertEq(inRegion, regionValue, 'the region total equals its bar');
+  if ((await page.locator('[data-testid=chart-regions] a.chart-link').count()) > 0) {
+    await Promise.all([
+      page.waitForNavigation({ waitUntil: 'load' }),
+      page.locator('[data-testid=chart-regions] a.chart-link').first().click(),
+    ]);
+    assertEq(await page.locator('[data-testid=dash-trail] a').count(), 2, 'two levels up in the trail');
+  }
+  await shot(page, 'dashboard-drilled');
+  const institution = page.locator('[data-testid=chart-institutions] a.chart-link').first();
+  const institutionValue = Number(await institution.getAttribute('data-value'));
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), institution.click()]);
+  assertEq(pathOf(page), '/records', 'an institution opens its records');
+  assertEq(Number(await page.getAttribute('[data-testid=records-total]', 'data-total')), institutionValue, 'records behind the institution bar');
+  assert((await page.locator('[data-testid=records-table] tbody tr').count()) > 0, 'the records are listed');
+  await shot(page, 'dashboard-records');
+
+  step('the briefing downloads as a Word file');
+  await page.goBack({ waitUntil: 'load' });
+  await clickAndWait(page, '[data-testid=dash-briefing]');
+  assert(pathOf(page).endsWith('/briefing'), `the briefing page: ${page.url()}`);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.click('[data-testid=briefing-docx]'),
+  ]);
+  assert(download.suggestedFilename().endsWith('.docx'), `file name ${download.suggestedFilename()}`);
+  const file = await download.path();
+  const bytes = readFileSync(file);
+  assert(bytes.length > 2000 && bytes[0] === 0x50 && bytes[1] === 0x4b, 'a DOCX is a zip file');
+  await shot(page, 'briefing');
+}
+
 const CASES = [
   ['1 sign-in failure and success', signInFailureAndSuccess],
   ['2 admin creates a program and a pairing', adminCreatesProgramAndPairing],
@@ -1413,6 +1473,7 @@ const CASES = [
   ['17 a fourth apprentice is refused with a clear message', mentorFullAtFourth],
   ['import: a bad row is reported by row and column; the fixed file imports', importWithABadRowThenFixed],
   ['kpis: a coordinator submits a period, the office approves, the page shows it locked', kpiReportSubmittedApprovedLocked],
+  ['dashboard: drill down from region to institution to records; the briefing downloads', dashboardDrillDownAndBriefing],
 ];
 
 // ---------------------------------------------------------------------------------------------

@@ -160,3 +160,8 @@ pub async fn update(db: &Db, actor: &Actor, id: &str, new: &NewInstitution) -> R
     tx.commit().await?;
     Ok(after)
 }
+
+/// The names of these institutions (ids not found are left out).
+pub async fn names(db: &Db, ids: &[String]) -> Result<std::collections::HashMap<String, String>> {
+    crate::query::names(db, "institutions", "id", ids).await
+}

@@ -166,3 +166,8 @@ pub async fn update(db: &Db, actor: &Actor, code: &str, new: &NewRegion) -> Resu
     tx.commit().await?;
     Ok(after)
 }
+
+/// The names of these regions (codes not found are left out).
+pub async fn names(db: &Db, codes: &[String]) -> Result<std::collections::HashMap<String, String>> {
+    crate::query::names(db, "regions", "code", codes).await
+}

@@ -6,6 +6,7 @@ mod briefing;
 mod capacity;
 mod clinics;
 mod consultations;
+mod dashboard;
 mod dispatch;
 mod figures;
 mod imports;
@@ -50,6 +51,7 @@ pub fn router() -> Router<AppState> {
         .merge(capacity::router())
         .merge(kpis::router())
         .merge(figures::router())
+        .merge(dashboard::router())
         .merge(briefing::router())
         .merge(imports::router())
         .fallback(not_found)

@@ -1,0 +1,779 @@
+//! The program dashboard: headline figures (累计…), trends, composition, KPI before/after and
+//! a drill-down from region to institution to the records — all read from the roll-ups, drawn
+//! as SVG on the server. And `/records`, which shows any API list a figure links to as a page.
+
+use super::dispatch::{all, here};
+use super::{Chrome, Viewer, error_page, render};
+use crate::AppState;
+use crate::api::indicators::{display, records_url};
+use crate::auth::AccessFacts;
+use crate::charts::{self, Bar, KpiRow, Point, Series};
+use crate::error::ApiError;
+use askama::Template;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{OriginalUri, Query, State};
+use axum::http::{Request, StatusCode};
+use axum::response::Response;
+use axum::routing::get;
+use serde::Deserialize;
+use serde_json::Value;
+use shanhai_domain::Lang;
+use shanhai_domain::codes::Role;
+use shanhai_domain::indicators::{CATALOGUE, Indicator, Measure};
+use shanhai_domain::registry::{Program, Region, RegionCode};
+use shanhai_store::kpis::{self, StandingsFilter};
+use shanhai_store::programs::{self, ProgramFilter};
+use shanhai_store::rollups::{self, By, Grain, Scope};
+use shanhai_store::{institutions, regions};
+use std::collections::HashMap;
+use std::sync::OnceLock;
+use tower::ServiceExt;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/dashboard", get(dashboard_page))
+        .route("/records", get(records_page))
+}
+
+#[derive(Deserialize, Default)]
+struct DashboardQuery {
+    program: Option<String>,
+    region: Option<String>,
+    until: Option<String>,
+    grain: Option<String>,
+    indicator: Option<String>,
+}
+
+/// A headline figure.
+pub struct Headline {
+    pub code: &'static str,
+    pub name: String,
+    pub unit: String,
+    pub display: String,
+    pub definition: String,
+    pub href: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    c: Chrome,
+    programs: Vec<Program>,
+    program: Option<Program>,
+    until: String,
+    grain: &'static str,
+    indicator: &'static Indicator,
+    indicator_name: String,
+    /// Every indicator of the catalogue: code and name.
+    indicators: Vec<(&'static str, String)>,
+    /// Breadcrumbs: (label, href) from all regions down to the current one.
+    trail: Vec<(String, String)>,
+    region_name: Option<String>,
+    headlines: Vec<Headline>,
+    trend: String,
+    activity: String,
+    composition: Vec<(String, String)>,
+    kpi_chart: String,
+    regions_chart: String,
+    institutions_chart: String,
+    /// Whether the region is a county, so there is no level below it but institutions.
+    at_bottom: bool,
+}
+
+fn valid_date(d: Option<&str>) -> Option<String> {
+    d.map(str::trim)
+        .filter(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok())
+        .map(str::to_string)
+}
+
+/// The program a viewer sees first: the one asked for, the office's own, or the first.
+fn chosen(viewer: &Viewer, asked: Option<&str>, programs: &[Program]) -> Option<Program> {
+    let wanted = asked
+        .filter(|a| !a.is_empty())
+        .map(str::to_string)
+        .or_else(|| {
+            (viewer.principal.role == Role::ProgramOffice)
+                .then(|| viewer.principal.program_id.clone())
+                .flatten()
+        });
+    wanted
+        .and_then(|id| programs.iter().find(|p| p.id == id).cloned())
+        .or_else(|| programs.first().cloned())
+}
+
+fn url(parts: &[(&str, &str)]) -> String {
+    let q: Vec<String> = parts
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", super::urlencode(v)))
+        .collect();
+    format!("/dashboard?{}", q.join("&"))
+}
+
+/// A link to the records page for an API list, titled.
+fn records_href(src: &str, title: &str) -> String {
+    format!(
+        "/records?src={}&title={}",
+        super::urlencode(src),
+        super::urlencode(title)
+    )
+}
+
+fn kpi_rows(standings: &[shanhai_domain::kpis::KpiStanding], lang: Lang) -> Vec<KpiRow> {
+    standings
+        .iter()
+        .take(14)
+        .map(|k| {
+            let scale = k.scale.max(1) as f64;
+            let before = k.baseline_scaled.unwrap_or(k.first_value_scaled);
+            let name = match lang {
+                Lang::Zh => &k.name_zh,
+                Lang::En => &k.name_en,
+            };
+            KpiRow {
+                name: format!(
+                    "{name} · {}",
+                    k.institution_name.clone().unwrap_or_default()
+                ),
+                unit: k.unit.clone(),
+                baseline: Some(before as f64 / scale),
+                latest: Some(k.latest_value_scaled as f64 / scale),
+                target: k.target_scaled.map(|t| t as f64 / scale),
+                higher_is_better: k.direction == shanhai_domain::kpis::KpiDirection::Higher,
+                improved: k.improved,
+                baseline_label: k.baseline.clone().unwrap_or_else(|| k.first_value.clone()),
+                latest_label: k.latest_value.clone(),
+                target_label: k.target.clone().unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
+async fn page_data(
+    state: &AppState,
+    viewer: &Viewer,
+    q: DashboardQuery,
+    here_path: String,
+) -> Result<DashboardPage, ApiError> {
+    let c = Chrome::new(Some(viewer), "dashboard", here_path);
+    let lang = c.lang;
+    let t = |k: &str| c.t(k);
+    let programs = programs::list(&state.db, &ProgramFilter::default(), all())
+        .await?
+        .items;
+    let program = chosen(viewer, q.program.as_deref(), &programs);
+    let until =
+        valid_date(q.until.as_deref()).unwrap_or_else(|| shanhai_store::today().to_string());
+    let region = q
+        .region
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| RegionCode::parse("region", r).is_ok())
+        .map(str::to_string);
+    let grain = match q.grain.as_deref() {
+        Some("month") => Grain::Month,
+        Some("year") => Grain::Year,
+        _ => Grain::Quarter,
+    };
+    let grain_code = match grain {
+        Grain::Month => "month",
+        Grain::Quarter => "quarter",
+        Grain::Year => "year",
+    };
+    let indicators: Vec<(&'static str, String)> = CATALOGUE
+        .iter()
+        .map(|i| (i.code, i.name(lang).to_string()))
+        .collect();
+    let indicator = q
+        .indicator
+        .as_deref()
+        .and_then(|code| CATALOGUE.iter().find(|i| i.code == code))
+        .or_else(|| CATALOGUE.iter().find(|i| i.code == "consultations"))
+        .unwrap_or(&CATALOGUE[0]);
+    let Some(program) = program else {
+        return Ok(DashboardPage {
+            c,
+            programs,
+            program: None,
+            until,
+            grain: grain_code,
+            indicator,
+            indicator_name: indicator.name(lang).to_string(),
+            indicators,
+            trail: Vec::new(),
+            region_name: None,
+            headlines: Vec::new(),
+            trend: String::new(),
+            activity: String::new(),
+            composition: Vec::new(),
+            kpi_chart: String::new(),
+            regions_chart: String::new(),
+            institutions_chart: String::new(),
+            at_bottom: false,
+        });
+    };
+    let pid = program.id.clone();
+    let scope = Scope {
+        program: Some(pid.clone()),
+        region: region.clone(),
+        until: until.clone(),
+        ..Default::default()
+    };
+    let base = |region: &str, ind: &str| {
+        url(&[
+            ("program", &pid),
+            ("until", &until),
+            ("grain", grain_code),
+            ("indicator", ind),
+            ("region", region),
+        ])
+    };
+
+    // Where we are: all regions › province › city › county.
+    let lineage: Vec<Region> = match &region {
+        Some(code) => regions::lineage(&state.db, code).await.unwrap_or_default(),
+        None => Vec::new(),
+    };
+    let mut trail = vec![(t("ui.dash_all_regions"), base("", indicator.code))];
+    for r in &lineage {
+        trail.push((r.name.clone(), base(&r.code, indicator.code)));
+    }
+    let region_name = lineage.last().map(|r| r.name.clone());
+    let at_bottom = region
+        .as_deref()
+        .and_then(|r| RegionCode::parse("region", r).ok())
+        .is_some_and(|c| c.prefix().len() >= 6);
+
+    // Headline figures: every indicator of the catalogue, linked to its records at program level.
+    let totals: HashMap<String, i64> = rollups::totals(&state.db, &scope)
+        .await?
+        .into_iter()
+        .collect();
+    let headlines = CATALOGUE
+        .iter()
+        .map(|i| {
+            let value = totals.get(i.code).copied().unwrap_or(0);
+            Headline {
+                code: i.code,
+                name: i.name(lang).to_string(),
+                unit: if i.measure == Measure::Money {
+                    String::new()
+                } else {
+                    i.unit(lang).to_string()
+                },
+                display: if i.measure == Measure::Money {
+                    format!("¥{}", display(i.measure, value))
+                } else {
+                    display(i.measure, value)
+                },
+                definition: i.definition(lang).to_string(),
+                href: if region.is_none() {
+                    records_url(i.code, &pid, &until, None).map(|u| records_href(&u, i.name(lang)))
+                } else {
+                    None
+                },
+            }
+        })
+        .collect();
+
+    // Trends: the chosen indicator over time, and the main activities side by side.
+    let points = |rows: Vec<(String, i64)>| -> Vec<Point> {
+        rows.into_iter()
+            .map(|(label, value)| Point { label, value })
+            .collect()
+    };
+    let trend = charts::trend(
+        &format!("{} · {}", indicator.name(lang), t("ui.dash_trend")),
+        &[Series {
+            name: indicator.name(lang).to_string(),
+            points: points(rollups::series(&state.db, &scope, indicator.code, grain).await?),
+        }],
+        &t("ui.no_results"),
+    );
+    let activity_grain = if grain == Grain::Month {
+        Grain::Quarter
+    } else {
+        grain
+    };
+    let mut lines = Vec::new();
+    for code in [
+        "consultations",
+        "clinic-sessions",
+        "referrals-up",
+        "teaching-activities",
+    ] {
+        let rows = rollups::series(&state.db, &scope, code, activity_grain).await?;
+        let name = CATALOGUE
+            .iter()
+            .find(|i| i.code == code)
+            .map_or(code, |i| i.name(lang));
+        lines.push(Series {
+            name: name.to_string(),
+            points: points(rows),
+        });
+    }
+    // Series start at their first value: align them on one set of periods.
+    let mut periods: Vec<String> = lines
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.label.clone()))
+        .collect();
+    periods.sort();
+    periods.dedup();
+    for s in &mut lines {
+        let by: HashMap<String, i64> = s
+            .points
+            .iter()
+            .map(|p| (p.label.clone(), p.value))
+            .collect();
+        s.points = periods
+            .iter()
+            .map(|p| Point {
+                label: p.clone(),
+                value: by.get(p).copied().unwrap_or(0),
+            })
+            .collect();
+    }
+    let activity = charts::trend(&t("ui.dash_activity"), &lines, &t("ui.no_results"));
+
+    // Composition.
+    let v = |code: &str| totals.get(code).copied().unwrap_or(0);
+    let part = |label: String, value: i64| Bar {
+        label,
+        value,
+        href: None,
+    };
+    let consultations = vec![
+        part(t("ui.dash_mdt"), v("consultations-mdt")),
+        part(t("ui.dash_difficult"), v("consultations-difficult-case")),
+        part(
+            t("ui.dash_other_consultations"),
+            v("consultations") - v("consultations-mdt") - v("consultations-difficult-case"),
+        ),
+    ];
+    let gaps = vec![
+        part(t("ui.dash_gap_province"), v("gaps-filled-province")),
+        part(t("ui.dash_gap_city"), v("gaps-filled-city")),
+        part(t("ui.dash_gap_county"), v("gaps-filled-county")),
+        part(t("ui.dash_gap_hospital"), v("gaps-filled-hospital")),
+        part(
+            t("ui.dash_gap_none"),
+            v("techniques")
+                - v("gaps-filled-province")
+                - v("gaps-filled-city")
+                - v("gaps-filled-county")
+                - v("gaps-filled-hospital"),
+        ),
+    ];
+    let referrals = vec![
+        part(
+            t("ui.dash_up_staying"),
+            v("referrals-up") - v("referrals-leaving-region"),
+        ),
+        part(t("ui.dash_up_leaving"), v("referrals-leaving-region")),
+        part(t("ui.dash_down"), v("referrals-down")),
+    ];
+    let clinics = vec![
+        part(
+            t("ui.dash_hospital_clinics"),
+            v("clinic-sessions") - v("outreach-sessions"),
+        ),
+        part(t("ui.dash_outreach"), v("outreach-sessions")),
+    ];
+    let none = t("ui.no_results");
+    let composition = vec![
+        (
+            t("ui.dash_comp_consultations"),
+            charts::donut(&t("ui.dash_comp_consultations"), &consultations, &none),
+        ),
+        (
+            t("ui.dash_comp_gaps"),
+            charts::donut(&t("ui.dash_comp_gaps"), &gaps, &none),
+        ),
+        (
+            t("ui.dash_comp_referrals"),
+            charts::donut(&t("ui.dash_comp_referrals"), &referrals, &none),
+        ),
+        (
+            t("ui.dash_comp_clinics"),
+            charts::donut(&t("ui.dash_comp_clinics"), &clinics, &none),
+        ),
+    ];
+
+    // KPI before/after, within what the viewer may see.
+    let reach = AccessFacts::load(state).await?.reach(&viewer.principal);
+    let standings = kpis::standings(
+        &state.db,
+        &StandingsFilter {
+            program: Some(pid.clone()),
+            until: chrono::NaiveDate::parse_from_str(&until, "%Y-%m-%d").ok(),
+            ..Default::default()
+        },
+        &reach,
+    )
+    .await?;
+    let kpi_chart = charts::kpi_before_after(
+        &t("ui.dash_kpis"),
+        &kpi_rows(&standings, lang),
+        [
+            &t("ui.dash_baseline"),
+            &t("ui.dash_latest"),
+            &t("ui.dash_target"),
+        ],
+        &t("ui.dash_no_kpis"),
+    );
+
+    // Drill-down: the regions one level down, then the institutions, then their records.
+    let unit = indicator.unit(lang);
+    let regions_chart = if at_bottom {
+        String::new()
+    } else {
+        let rows = rollups::breakdown(&state.db, &scope, indicator.code, By::ChildRegion).await?;
+        let codes: Vec<String> = rows.iter().map(|(c, _)| c.clone()).collect();
+        let names = regions::names(&state.db, &codes).await?;
+        let bars: Vec<Bar> = rows
+            .into_iter()
+            .take(30)
+            .map(|(code, value)| Bar {
+                label: names.get(&code).cloned().unwrap_or_else(|| code.clone()),
+                href: Some(base(&code, indicator.code)),
+                value,
+            })
+            .collect();
+        charts::bars(&t("ui.dash_by_region"), &bars, unit, &t("ui.no_results"))
+    };
+    let rows = rollups::breakdown(&state.db, &scope, indicator.code, By::Institution).await?;
+    let ids: Vec<String> = rows
+        .iter()
+        .take(30)
+        .map(|(id, _)| id.clone())
+        .filter(|id| !id.is_empty())
+        .collect();
+    let names = institutions::names(&state.db, &ids).await?;
+    let bars: Vec<Bar> = rows
+        .into_iter()
+        .filter(|(id, _)| !id.is_empty())
+        .take(30)
+        .map(|(id, value)| {
+            let name = names.get(&id).cloned().unwrap_or_else(|| id.clone());
+            Bar {
+                href: records_url(indicator.code, &pid, &until, Some(&id))
+                    .map(|u| records_href(&u, &format!("{} · {}", indicator.name(lang), name))),
+                label: name,
+                value,
+            }
+        })
+        .collect();
+    let institutions_chart = charts::bars(
+        &t("ui.dash_by_institution"),
+        &bars,
+        unit,
+        &t("ui.no_results"),
+    );
+
+    Ok(DashboardPage {
+        c,
+        programs,
+        program: Some(program),
+        until,
+        grain: grain_code,
+        indicator,
+        indicator_name: indicator.name(lang).to_string(),
+        indicators,
+        trail,
+        region_name,
+        headlines,
+        trend,
+        activity,
+        composition,
+        kpi_chart,
+        regions_chart,
+        institutions_chart,
+        at_bottom,
+    })
+}
+
+async fn dashboard_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    uri: OriginalUri,
+    Query(q): Query<DashboardQuery>,
+) -> Response {
+    match page_data(&state, &viewer, q, here(&uri)).await {
+        Ok(page) => render(&page),
+        Err(e) => error_page(&viewer, "dashboard", here(&uri), e),
+    }
+}
+
+// ---- /records: any API list as a page ----
+
+#[derive(Deserialize, Default)]
+struct RecordsQuery {
+    src: Option<String>,
+    title: Option<String>,
+    page: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "records.html")]
+struct RecordsPage {
+    c: Chrome,
+    title: String,
+    src: String,
+    total: i64,
+    page: i64,
+    pages: i64,
+    columns: Vec<(String, String)>,
+    rows: Vec<(Option<String>, Vec<String>)>,
+    prev: Option<String>,
+    next: Option<String>,
+    csv: String,
+    xlsx: String,
+}
+
+const RECORDS_PER_PAGE: i64 = 50;
+
+/// The API router, built once (it carries the OpenAPI document).
+fn api() -> &'static Router<AppState> {
+    static API: OnceLock<Router<AppState>> = OnceLock::new();
+    API.get_or_init(crate::api::router)
+}
+
+/// Where a record of an API list has its own page.
+fn detail_page(path: &str, id: &str) -> Option<String> {
+    let collection = path.strip_prefix("/api/v1/")?;
+    let ui = match collection {
+        "consultations" | "referrals" | "techniques" | "mentorships" | "alliances"
+        | "institutions" | "programs" => collection,
+        "clinic-sessions" => "clinics",
+        _ => return None,
+    };
+    Some(format!("/{ui}/{id}"))
+}
+
+/// Columns worth showing: short scalar fields (on every row of the page) that some row fills,
+/// not ids, hashes or timestamps; at most nine.
+fn columns_of(items: &[Value]) -> Vec<String> {
+    let Some(first) = items.first().and_then(Value::as_object) else {
+        return Vec::new();
+    };
+    let short = |v: &Value| match v {
+        Value::String(s) => s.chars().count() <= 40,
+        Value::Number(_) | Value::Bool(_) | Value::Null => true,
+        _ => false,
+    };
+    first
+        .keys()
+        .filter(|k| {
+            !(k.as_str() == "id"
+                || k.ends_with("_id")
+                || k.ends_with("_hash")
+                || k.ends_with("_enc")
+                || (k.ends_with("_at") && k.as_str() != "requested_at")
+                || k.ends_with("_url")
+                || k.ends_with("_ids"))
+        })
+        .filter(|k| {
+            items.iter().all(|i| short(&i[k.as_str()]))
+                && items.iter().any(|i| !i[k.as_str()].is_null())
+        })
+        .cloned()
+        .collect::<Vec<String>>()
+        .into_iter()
+        .enumerate()
+        .map(|(i, k)| {
+            let rank = PREFERRED
+                .iter()
+                .position(|p| *p == k)
+                .unwrap_or(PREFERRED.len() + i);
+            (rank, k)
+        })
+        .collect::<std::collections::BTreeMap<usize, String>>()
+        .into_values()
+        .take(9)
+        .collect()
+}
+
+/// Fields that say what a record is, shown first when a list has them.
+const PREFERRED: &[&str] = &[
+    "number",
+    "name",
+    "title",
+    "subject",
+    "person_name",
+    "expert_name",
+    "mentor_name",
+    "patient_name_masked",
+    "patient_age",
+    "type",
+    "kind",
+    "direction",
+    "urgency",
+    "state",
+    "status",
+    "stage",
+    "mode",
+    "post",
+    "requesting_institution_name",
+    "target_institution_name",
+    "from_institution_name",
+    "to_institution_name",
+    "institution_name",
+    "department_name",
+    "date",
+    "start_date",
+    "end_date",
+    "term_start",
+    "introduced_on",
+    "held_on",
+    "adopted_on",
+    "opened_on",
+    "founded_on",
+    "started_on",
+    "granted_on",
+    "donated_on",
+    "requested_at",
+    "attendance",
+    "booked",
+    "capacity",
+    "amount_fen",
+    "value_fen",
+    "gap_level",
+    "surgical_grade",
+];
+
+fn cell(v: Option<&Value>) -> String {
+    match v {
+        Some(Value::String(s)) if s.chars().count() > 40 => {
+            s.chars().take(39).collect::<String>() + "…"
+        }
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::Bool(b)) => if *b { "✓" } else { "—" }.to_string(),
+        _ => String::new(),
+    }
+}
+
+async fn records_data(
+    state: &AppState,
+    viewer: &Viewer,
+    q: RecordsQuery,
+    here_path: String,
+) -> Result<RecordsPage, ApiError> {
+    let c = Chrome::new(Some(viewer), "dashboard", here_path);
+    let src = q.src.unwrap_or_default();
+    let (path, query) = src.split_once('?').unwrap_or((src.as_str(), ""));
+    let safe = path.starts_with("/api/v1/")
+        && !path.contains("..")
+        && path
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || "/-_".contains(ch))
+        && !query.split('&').any(|kv| {
+            let key = kv.split('=').next().unwrap_or("");
+            matches!(key, "page" | "per_page" | "format")
+        });
+    if !safe {
+        return Err(shanhai_domain::Invalid::new("src", "error.records_src").into());
+    }
+    let page = q
+        .page
+        .as_deref()
+        .and_then(|p| p.parse::<i64>().ok())
+        .unwrap_or(1)
+        .max(1);
+    let sep = if query.is_empty() { "" } else { "&" };
+    let uri = format!("{path}?{query}{sep}page={page}&per_page={RECORDS_PER_PAGE}");
+    let mut request = Request::get(&uri)
+        .body(Body::empty())
+        .map_err(|_| shanhai_domain::Invalid::new("src", "error.records_src"))?;
+    request
+        .extensions_mut()
+        .insert(crate::api::export::SessionUser(viewer.user.clone()));
+    if let Some(ip) = &viewer.ip
+        && let Ok(addr) = format!("{ip}:0").parse::<std::net::SocketAddr>()
+    {
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(addr));
+    }
+    let response = api()
+        .clone()
+        .with_state(state.clone())
+        .oneshot(request)
+        .await
+        .unwrap_or_else(|e| match e {});
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), 64 * 1024 * 1024)
+        .await
+        .map_err(|_| ApiError::from(shanhai_store::StoreError::Other("records body".into())))?;
+    let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    if status != StatusCode::OK {
+        return Err(match status {
+            StatusCode::FORBIDDEN => ApiError::forbidden(),
+            StatusCode::NOT_FOUND => ApiError::not_found(),
+            _ => shanhai_domain::Invalid::new("src", "error.records_src").into(),
+        });
+    }
+    let items: Vec<Value> = body["items"].as_array().cloned().unwrap_or_default();
+    let total = body["total"].as_i64().unwrap_or(items.len() as i64);
+    let keys = columns_of(&items);
+    let columns = keys
+        .iter()
+        .map(|k| {
+            let key = format!("field.{k}");
+            let label = c.t(&key);
+            (k.clone(), if label == key { k.clone() } else { label })
+        })
+        .collect();
+    let rows = items
+        .iter()
+        .map(|item| {
+            let link = item["id"].as_str().and_then(|id| detail_page(path, id));
+            (link, keys.iter().map(|k| cell(item.get(k))).collect())
+        })
+        .collect();
+    let pages = ((total + RECORDS_PER_PAGE - 1) / RECORDS_PER_PAGE).max(1);
+    let title = q
+        .title
+        .filter(|t| !t.trim().is_empty())
+        .unwrap_or_else(|| path.to_string());
+    let link = |p: i64| {
+        format!(
+            "/records?src={}&title={}&page={p}",
+            super::urlencode(&src),
+            super::urlencode(&title)
+        )
+    };
+    Ok(RecordsPage {
+        prev: (page > 1).then(|| link(page - 1)),
+        next: (page < pages).then(|| link(page + 1)),
+        csv: format!(
+            "{src}{}format=csv",
+            if query.is_empty() { "?" } else { "&" }
+        ),
+        xlsx: format!(
+            "{src}{}format=xlsx",
+            if query.is_empty() { "?" } else { "&" }
+        ),
+        c,
+        title,
+        src,
+        total,
+        page,
+        pages,
+        columns,
+        rows,
+    })
+}
+
+async fn records_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    uri: OriginalUri,
+    Query(q): Query<RecordsQuery>,
+) -> Response {
+    match records_data(&state, &viewer, q, here(&uri)).await {
+        Ok(page) => render(&page),
+        Err(e) => error_page(&viewer, "dashboard", here(&uri), e),
+    }
+}
