@@ -58,6 +58,8 @@ pub struct BriefingProgram {
 pub struct BriefingFigure {
     /// The indicator's code (`experts-dispatched`…) or, for a reported KPI, its definition code.
     pub code: String,
+    /// The indicator's (or KPI's) name.
+    pub name: String,
     /// Counts and sums as counted; money in fen; a KPI as its scaled integer.
     pub value: i64,
     /// The number as the text shows it, e.g. `526`, `8,300万元`, `92%`.
@@ -221,6 +223,7 @@ fn indicator_figure(lang: Lang, v: &IndicatorValue) -> BriefingFigure {
     };
     BriefingFigure {
         code: v.code.clone(),
+        name: v.name.clone(),
         value: v.value,
         display,
         records_url: v.records_url.clone(),
@@ -320,9 +323,10 @@ fn kpi_url(s: &KpiStanding, program: &str, until: &str) -> String {
     )
 }
 
-fn kpi_figure(s: &KpiStanding, value: i64, shown: &str, url: &str) -> BriefingFigure {
+fn kpi_figure(s: &KpiStanding, name: &str, value: i64, shown: &str, url: &str) -> BriefingFigure {
     BriefingFigure {
         code: s.definition.clone(),
+        name: name.to_string(),
         value,
         display: format!("{}{}", trim_decimals(shown), s.unit),
         records_url: url.to_string(),
@@ -400,7 +404,7 @@ pub async fn build(
             )
         };
         let url = kpi_url(s, &program.id, &until_s);
-        let latest = kpi_figure(s, s.latest_value_scaled, &s.latest_value, &url);
+        let latest = kpi_figure(s, name, s.latest_value_scaled, &s.latest_value, &url);
         let from = s
             .baseline_scaled
             .zip(s.baseline.clone())
@@ -425,7 +429,7 @@ pub async fn build(
             let (a, rest) = template.split_once("{from}").unwrap_or((&template, ""));
             let (mid, end) = rest.split_once("{to}").unwrap_or((rest, ""));
             p.text(a);
-            p.figure(kpi_figure(s, from.0, &from.1, &url));
+            p.figure(kpi_figure(s, name, from.0, &from.1, &url));
             p.text(mid);
             p.figure(latest);
             p.text(end);
@@ -478,6 +482,17 @@ fn escape(s: &str) -> String {
     out
 }
 
+/// The UI page listing a figure's records (`/records`, which shows any API list under the
+/// session): what HTML and DOCX link to, since a browser has no API token.
+pub fn records_page(f: &BriefingFigure) -> String {
+    let enc = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    format!(
+        "/records?src={}&title={}",
+        enc(&f.records_url),
+        enc(&f.name)
+    )
+}
+
 /// The briefing's body as HTML (title, date line, headed paragraphs; every number a link to
 /// `link(figure)`), for the standalone page and the page inside the UI.
 pub fn article_html(b: &Briefing, lang: Lang, link: &dyn Fn(&BriefingFigure) -> String) -> String {
@@ -501,8 +516,9 @@ pub fn article_html(b: &Briefing, lang: Lang, link: &dyn Fn(&BriefingFigure) -> 
                 Part::Figure(i) => {
                     let f = &p.figures[*i];
                     out.push_str(&format!(
-                        "<a class=\"figure\" href=\"{}\" data-code=\"{}\" data-value=\"{}\">{}</a>",
+                        "<a class=\"figure\" href=\"{}\" data-records-url=\"{}\" data-code=\"{}\" data-value=\"{}\">{}</a>",
                         escape(&link(f)),
+                        escape(&f.records_url),
                         escape(&f.code),
                         f.value,
                         escape(&f.display)
@@ -536,9 +552,9 @@ pub const BRIEFING_CSS: &str = r#"
 }
 "#;
 
-/// A printable standalone page: numbers link to `base + records_url`.
+/// A printable standalone page: numbers link to their records page under `base`.
 pub fn standalone_html(b: &Briefing, lang: Lang, base: &str) -> String {
-    let link = |f: &BriefingFigure| format!("{base}{}", f.records_url);
+    let link = |f: &BriefingFigure| format!("{base}{}", records_page(f));
     format!(
         "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{BRIEFING_CSS}\nbody {{ margin: 2em 1em; background: #fff; }}</style>\n</head>\n<body>\n{}</body>\n</html>\n",
         lang.code(),
@@ -548,7 +564,7 @@ pub fn standalone_html(b: &Briefing, lang: Lang, base: &str) -> String {
 }
 
 /// The briefing as a DOCX document: 宋体 body, 黑体 headings (Times New Roman for Latin
-/// text), A4, every number a hyperlink to `base + records_url`.
+/// text), A4, every number a hyperlink to its records page under `base`.
 pub fn docx(b: &Briefing, lang: Lang, base: &str) -> Result<Vec<u8>, String> {
     use docx_rs::{
         AlignmentType, Docx, Hyperlink, HyperlinkType, LineSpacing, PageMargin, Paragraph, Run,
@@ -621,8 +637,11 @@ pub fn docx(b: &Briefing, lang: Lang, base: &str) -> Result<Vec<u8>, String> {
                 Part::Figure(i) => {
                     let f = &p.figures[*i];
                     para.add_hyperlink(
-                        Hyperlink::new(format!("{base}{}", f.records_url), HyperlinkType::External)
-                            .add_run(run(&f.display, 28).color("0B4F9C").underline("single")),
+                        Hyperlink::new(
+                            format!("{base}{}", records_page(f)),
+                            HyperlinkType::External,
+                        )
+                        .add_run(run(&f.display, 28).color("0B4F9C").underline("single")),
                     )
                 }
             };

@@ -1,5 +1,5 @@
 //! The briefing (成果简报) inside the UI: `/programs/{id}/briefing` under the session, the same
-//! text as the API's, every number a link to its records, with a date, a printable page and
+//! text as the API's, every number a link to its records (the `/records` page of its list), with a date, a printable page and
 //! downloads (DOCX, JSON) that stream the same bytes as `GET /api/v1/programs/{id}/briefing`.
 
 use super::dispatch::here;
@@ -60,7 +60,7 @@ async fn page(
         // Downloads and the printable page: the API's bytes.
         return briefing::render(&b, format, lang, headers, format == Format::Json);
     }
-    let article = briefing::article_html(&b, lang, &|f| f.records_url.clone());
+    let article = briefing::article_html(&b, lang, &briefing::records_page);
     Ok(render(&BriefingPage {
         c: Chrome::new(Some(viewer), "programs", here),
         b,

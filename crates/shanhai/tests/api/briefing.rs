@@ -71,6 +71,28 @@ fn unzip(bytes: &[u8], name: &str) -> String {
     text
 }
 
+/// `application/x-www-form-urlencoded` as the server writes it.
+fn form_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => {
+                (b as char).to_string()
+            }
+            b' ' => "+".to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The UI page listing a figure's records (what HTML and DOCX link to).
+fn records_page(f: &Value) -> String {
+    format!(
+        "/records?src={}&title={}",
+        form_encode(f["records_url"].as_str().expect("url")),
+        form_encode(f["name"].as_str().expect("name"))
+    )
+}
+
 fn xml_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -183,7 +205,8 @@ async fn the_briefing_quotes_the_indicators_and_links_every_number_to_its_record
     assert!(html.contains("@page") && html.contains("Noto Serif CJK SC"));
     for f in &figs {
         let link = format!(
-            "{}\" data-code=\"{}\" data-value=\"{}\">{}</a>",
+            "{}\" data-records-url=\"{}\" data-code=\"{}\" data-value=\"{}\">{}</a>",
+            xml_escape(&records_page(f)),
             xml_escape(f["records_url"].as_str().expect("url")),
             f["code"].as_str().expect("code"),
             f["value"],
@@ -226,7 +249,7 @@ async fn the_briefing_quotes_the_indicators_and_links_every_number_to_its_record
     for f in &figs {
         let shown = xml_escape(f["display"].as_str().expect("display"));
         assert!(document.contains(&format!(">{shown}</w:t>")), "{shown}");
-        let url = xml_escape(f["records_url"].as_str().expect("url"));
+        let url = xml_escape(&records_page(f));
         assert!(rels.contains(&url), "{url} in the relationships");
     }
 }
@@ -423,4 +446,118 @@ async fn each_seed_programs_briefing_quotes_its_articles_headline_figures() {
         }
         every_counted_figure_lists_that_many_records(&app, &b, &token).await;
     }
+}
+
+/// Cookies from a response's `Set-Cookie` headers, as a `Cookie` header value.
+fn cookies(r: &reqwest::Response, jar: &mut Vec<String>) {
+    for v in r.headers().get_all(reqwest::header::SET_COOKIE) {
+        let pair = v
+            .to_str()
+            .expect("ascii")
+            .split(';')
+            .next()
+            .expect("pair")
+            .to_string();
+        let name = pair.split('=').next().unwrap_or("").to_string();
+        jar.retain(|c| !c.starts_with(&format!("{name}=")));
+        jar.push(pair);
+    }
+}
+
+#[tokio::test]
+async fn the_briefing_page_shows_the_text_with_links_and_downloads_under_the_session() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    program_with_records(&app, &w).await;
+    let mut jar = Vec::new();
+    let r = app
+        .client
+        .get(app.url("/login"))
+        .send()
+        .await
+        .expect("login");
+    cookies(&r, &mut jar);
+    let html = r.text().await.expect("html");
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("csrf")
+        .to_string();
+    let r = app
+        .client
+        .post(app.url("/login"))
+        .header(reqwest::header::COOKIE, jar.join("; "))
+        .header(
+            reqwest::header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded",
+        )
+        .body(format!(
+            "csrf={csrf}&username=clinician-r&password={PASSWORD}"
+        ))
+        .send()
+        .await
+        .expect("sign in");
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    cookies(&r, &mut jar);
+    let page = |path: String| {
+        app.client
+            .get(app.url(&path))
+            .header(reqwest::header::COOKIE, jar.join("; "))
+            .send()
+    };
+
+    // The program page links to its briefing.
+    let program = page(format!("/programs/{}", w.program_a))
+        .await
+        .expect("program page")
+        .text()
+        .await
+        .expect("html");
+    assert!(program.contains(&format!("/programs/{}/briefing", w.program_a)));
+
+    let base = format!("/programs/{}/briefing", w.program_a);
+    let r = page(format!("{base}?until=2030-12-31"))
+        .await
+        .expect("page");
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.expect("html");
+    assert!(html.contains("截至2030年12月31日，"));
+    assert!(
+        html.contains("8,300万元</a>"),
+        "the funding figure is a link"
+    );
+    assert!(html.contains("/records?src=%2Fapi%2Fv1%2Ffunding-items"));
+    assert!(html.contains(&format!("{base}?until=2030-12-31&amp;format=docx")));
+
+    // The downloads are the API's bytes.
+    let r = page(format!("{base}?until=2030-12-31&format=docx"))
+        .await
+        .expect("docx");
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        r.headers()[reqwest::header::CONTENT_TYPE],
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    );
+    let document = unzip(&r.bytes().await.expect("bytes"), "word/document.xml");
+    assert!(document.contains("8,300万元"));
+    let r = page(format!("{base}?until=2030-12-31&format=json"))
+        .await
+        .expect("json");
+    assert!(
+        r.headers()[reqwest::header::CONTENT_DISPOSITION]
+            .to_str()
+            .expect("ascii")
+            .starts_with("attachment;")
+    );
+    let b: Value = r.json().await.expect("json");
+    assert_eq!(b["until"], json!("2030-12-31"));
+    // Without a session: the sign-in page.
+    let r = app
+        .client
+        .get(app.url(&base))
+        .send()
+        .await
+        .expect("anonymous");
+    assert!(r.status().is_redirection(), "{}", r.status());
 }
