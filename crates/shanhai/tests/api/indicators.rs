@@ -57,6 +57,7 @@ async fn every_indicator_equals_the_total_of_its_records_list() {
     assert_eq!(s, StatusCode::OK, "{values}");
     let values = values.as_array().expect("a list").clone();
     assert!(values.len() >= 20);
+    assert_narrowed_lists_count_the_rollup(&app, &w, &values).await;
     let value = |code: &str| {
         values
             .iter()
@@ -274,6 +275,7 @@ async fn field_work_training_and_technique_indicators_count_their_records() {
         assert_eq!(s, StatusCode::OK, "{url}: {list}");
         assert_eq!(list["total"], v["value"], "{} → {url}", v["code"]);
     }
+    assert_narrowed_lists_count_the_rollup(&app, &w, &values).await;
     // Program B has none of it.
     let (s, other) = app
         .get(
@@ -288,4 +290,48 @@ async fn field_work_training_and_technique_indicators_count_their_records() {
     for v in other.as_array().expect("a list") {
         assert_eq!(v["value"], 0, "{v}");
     }
+}
+
+/// Narrowed to each institution the roll-up attributes records to, each counted indicator's
+/// list still counts exactly what the roll-up holds for that institution.
+async fn assert_narrowed_lists_count_the_rollup(
+    app: &TestApp,
+    w: &World,
+    values: &[serde_json::Value],
+) {
+    let mut checked = 0;
+    let scope = shanhai_store::rollups::Scope {
+        program: Some(w.program_a.clone()),
+        until: "2030-12-31".into(),
+        ..Default::default()
+    };
+    for v in values {
+        if v["measure"] != "count" {
+            continue;
+        }
+        let code = v["code"].as_str().expect("code");
+        let rows = shanhai_store::rollups::breakdown(
+            &app.db,
+            &scope,
+            code,
+            shanhai_store::rollups::By::Institution,
+        )
+        .await
+        .expect("breakdown");
+        for (institution, n) in rows {
+            let Some(url) = shanhai_web::api::indicators::records_url(
+                code,
+                &w.program_a,
+                "2030-12-31",
+                Some(&institution),
+            ) else {
+                continue;
+            };
+            let (s, list) = app.get(&url, &w.admin).await;
+            assert_eq!(s, StatusCode::OK, "{url}: {list}");
+            checked += 1;
+            assert_eq!(list["total"], n, "{code} at {institution} → {url}");
+        }
+    }
+    assert!(checked > 0, "no institution was checked");
 }
