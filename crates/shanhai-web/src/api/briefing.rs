@@ -44,6 +44,9 @@ pub struct BriefingQuery {
     pub until: Option<String>,
     /// `json` (default), `html` (a printable page) or `docx`.
     pub format: Option<String>,
+    /// Narrow to one institution of the program (its id): the records the roll-ups attribute to
+    /// it, and its KPIs.
+    pub institution: Option<String>,
 }
 
 /// The program a briefing is about.
@@ -95,6 +98,8 @@ enum Part {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Briefing {
     pub program: BriefingProgram,
+    /// The institution the briefing narrows to (`?institution=`), if any.
+    pub institution: Option<BriefingProgram>,
     pub until: String,
     pub title: String,
     pub paragraphs: Vec<BriefingParagraph>,
@@ -335,15 +340,59 @@ fn kpi_figure(s: &KpiStanding, name: &str, value: i64, shown: &str, url: &str) -
     }
 }
 
+/// The program's indicators at one institution (from the roll-ups, as the dashboards read
+/// them), each with the list narrowed to it; indicators no list narrows that way (distinct
+/// people) are left out.
+async fn institution_values(
+    db: &Db,
+    program: &str,
+    institution: &str,
+    until: &str,
+) -> shanhai_store::Result<Vec<IndicatorValue>> {
+    use super::indicators::{display, records_url};
+    let lang = crate::i18n::current();
+    let scope = shanhai_store::rollups::Scope {
+        program: Some(program.to_string()),
+        institution: Some(institution.to_string()),
+        until: until.to_string(),
+        ..Default::default()
+    };
+    let totals: std::collections::HashMap<String, i64> = shanhai_store::rollups::totals(db, &scope)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(shanhai_domain::indicators::CATALOGUE
+        .iter()
+        .filter_map(|i| {
+            let url = records_url(i.code, program, until, Some(institution))?;
+            let value = totals.get(i.code).copied().unwrap_or(0);
+            Some(IndicatorValue {
+                code: i.code.to_string(),
+                name: i.name(lang).to_string(),
+                value,
+                unit: i.unit(lang).to_string(),
+                measure: i.measure,
+                display: display(i.measure, value),
+                definition: i.definition(lang).to_string(),
+                records_url: url,
+            })
+        })
+        .collect())
+}
+
 /// Builds the briefing from the program's indicator values and KPI standings up to `until`.
 pub async fn build(
     db: &Db,
     program: &shanhai_domain::registry::Program,
+    institution: Option<&shanhai_domain::registry::Institution>,
     until: chrono::NaiveDate,
 ) -> shanhai_store::Result<Briefing> {
     let lang = crate::i18n::current();
     let until_s = until.to_string();
-    let values = super::indicators::program_values(db, &program.id, &until_s).await?;
+    let values = match institution {
+        None => super::indicators::program_values(db, &program.id, &until_s).await?,
+        Some(i) => institution_values(db, &program.id, &i.id, &until_s).await?,
+    };
     let mut paragraphs = Vec::new();
     let date_clause = t(lang, "ui.briefing.as_of").replace("{date}", &long_date(lang, until));
     for theme in THEMES {
@@ -368,6 +417,7 @@ pub async fn build(
         db,
         &StandingsFilter {
             program: Some(program.id.clone()),
+            institution: institution.map(|i| i.id.clone()),
             until: Some(until),
             ..Default::default()
         },
@@ -453,8 +503,17 @@ pub async fn build(
             id: program.id.clone(),
             name: program.name.clone(),
         },
+        institution: institution.map(|i| BriefingProgram {
+            id: i.id.clone(),
+            name: i.name.clone(),
+        }),
         until: until_s,
-        title: t(lang, "ui.briefing.title").replace("{program}", &program.name),
+        title: match institution {
+            None => t(lang, "ui.briefing.title").replace("{program}", &program.name),
+            Some(i) => t(lang, "ui.briefing.title_institution")
+                .replace("{program}", &program.name)
+                .replace("{institution}", &i.name),
+        },
         paragraphs,
         figures,
     })
@@ -701,6 +760,28 @@ pub fn parse_query(q: &BriefingQuery) -> Result<(chrono::NaiveDate, Format), Api
     Ok((until, format))
 }
 
+/// The institution named by `?institution=`: 422 naming the field when it is not one.
+pub async fn institution_of(
+    db: &Db,
+    q: &BriefingQuery,
+) -> Result<Option<shanhai_domain::registry::Institution>, ApiError> {
+    let Some(raw) = q
+        .institution
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    else {
+        return Ok(None);
+    };
+    let unknown = || ApiError::from(Invalid::new("institution", "error.unknown_institution"));
+    let id = shanhai_domain::ids::parse_id(raw).ok_or_else(unknown)?;
+    match shanhai_store::institutions::get(db, &id).await {
+        Ok(i) => Ok(Some(i)),
+        Err(shanhai_store::StoreError::NotFound) => Err(unknown()),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// The briefing's file name without extension: `沪滇协作成果简报-2025-04-30`.
 fn file_stem(b: &Briefing) -> String {
     let clean: String = b
@@ -807,7 +888,8 @@ async fn program_briefing(
 ) -> ApiResult<Response> {
     let (until, format) = parse_query(&q)?;
     let program = shanhai_store::programs::get(&state.db, &id).await?;
-    let b = build(&state.db, &program, until).await?;
+    let institution = institution_of(&state.db, &q).await?;
+    let b = build(&state.db, &program, institution.as_ref(), until).await?;
     render(&b, format, crate::i18n::current(), &headers, false)
 }
 

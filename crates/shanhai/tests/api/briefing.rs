@@ -161,6 +161,49 @@ async fn the_briefing_quotes_the_indicators_and_links_every_number_to_its_record
     assert_eq!(all, figs);
     every_counted_figure_lists_that_many_records(&app, &b, &clinician).await;
 
+    // Narrowed to the recipient: its records, each list narrowed to it; nothing at an
+    // unrelated hospital; an unknown institution is refused.
+    let (s, at) = app
+        .get(
+            &format!("{base}/briefing?until={until}&institution={}", w.recipient),
+            &clinician,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{at}");
+    assert_eq!(at["institution"]["id"], json!(w.recipient));
+    let at_figs = figures(&at);
+    let value_at = |code: &str| {
+        at_figs
+            .iter()
+            .find(|f| f["code"] == json!(code))
+            .map(|f| f["value"].clone())
+    };
+    assert_eq!(value_at("regulations"), Some(json!(2)));
+    assert_eq!(value_at("funding"), Some(json!(8_300_000_000i64)));
+    assert_eq!(value_at("consultations"), Some(json!(1)));
+    assert!(at_figs.iter().all(|f| {
+        f["records_url"]
+            .as_str()
+            .is_some_and(|u| u.contains(&w.recipient))
+    }));
+    every_counted_figure_lists_that_many_records(&app, &at, &clinician).await;
+    let (s, none) = app
+        .get(
+            &format!("{base}/briefing?until={until}&institution={}", w.unrelated),
+            &clinician,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(figures(&none).is_empty(), "{none}");
+    let (s, b404) = app
+        .get(
+            &format!("{base}/briefing?institution={}", uuid::Uuid::now_v7()),
+            &clinician,
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(b404["error"]["field"], json!("institution"));
+
     // An earlier date counts less.
     let (_, early) = app
         .get(&format!("{base}/briefing?until=2024-03-15"), &clinician)
