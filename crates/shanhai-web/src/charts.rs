@@ -266,7 +266,7 @@ pub fn donut(label: &str, parts: &[Bar], empty_message: &str) -> String {
     if total <= 0 {
         return empty(label, empty_message);
     }
-    let (w, h) = (420.0, 200.0);
+    let (w, h) = (440.0, 200.0);
     let (cx, cy, r, inner) = (100.0, 100.0, 84.0, 50.0);
     let mut s = open(w, h, label);
     let mut angle = -std::f64::consts::FRAC_PI_2;
@@ -306,7 +306,7 @@ pub fn donut(label: &str, parts: &[Bar], empty_message: &str) -> String {
             s,
             r##"<rect x="210" y="{:.1}" width="12" height="12" fill="{colour}"/><text x="228" y="{ly:.1}" fill="#111827">{} · {} ({:.0}%)</text>"##,
             ly - 10.0,
-            esc(&p.label),
+            esc(&shorten(&p.label, 16)),
             shanhai_domain::indicators::group_thousands(p.value),
             share * 100.0
         );

@@ -36,6 +36,9 @@ pub fn router() -> Router<AppState> {
         .route("/records", get(records_page))
 }
 
+/// `?program=all`: every program together.
+const ALL: &str = "all";
+
 #[derive(Deserialize, Default)]
 struct DashboardQuery {
     program: Option<String>,
@@ -61,6 +64,10 @@ struct DashboardPage {
     c: Chrome,
     programs: Vec<Program>,
     program: Option<Program>,
+    /// The national view: every program together.
+    all_programs: bool,
+    /// The chosen indicator per program (national view only).
+    by_program: String,
     until: String,
     grain: &'static str,
     indicator: &'static Indicator,
@@ -162,7 +169,13 @@ async fn page_data(
     let programs = programs::list(&state.db, &ProgramFilter::default(), all())
         .await?
         .items;
-    let program = chosen(viewer, q.program.as_deref(), &programs);
+    // Every program together (the national view), or one.
+    let all_programs = q.program.as_deref() == Some(ALL);
+    let program = if all_programs {
+        None
+    } else {
+        chosen(viewer, q.program.as_deref(), &programs)
+    };
     let until =
         valid_date(q.until.as_deref()).unwrap_or_else(|| shanhai_store::today().to_string());
     let region = q
@@ -191,11 +204,13 @@ async fn page_data(
         .and_then(|code| CATALOGUE.iter().find(|i| i.code == code))
         .or_else(|| CATALOGUE.iter().find(|i| i.code == "consultations"))
         .unwrap_or(&CATALOGUE[0]);
-    let Some(program) = program else {
+    if program.is_none() && !all_programs {
         return Ok(DashboardPage {
             c,
             programs,
             program: None,
+            all_programs,
+            by_program: String::new(),
             until,
             grain: grain_code,
             indicator,
@@ -212,17 +227,18 @@ async fn page_data(
             institutions_chart: String::new(),
             at_bottom: false,
         });
-    };
-    let pid = program.id.clone();
+    }
+    let pid = program.as_ref().map(|p| p.id.clone());
+    let program_param = pid.clone().unwrap_or_else(|| ALL.to_string());
     let scope = Scope {
-        program: Some(pid.clone()),
+        program: pid.clone(),
         region: region.clone(),
         until: until.clone(),
         ..Default::default()
     };
     let base = |region: &str, ind: &str| {
         url(&[
-            ("program", &pid),
+            ("program", &program_param),
             ("until", &until),
             ("grain", grain_code),
             ("indicator", ind),
@@ -268,10 +284,10 @@ async fn page_data(
                     display(i.measure, value)
                 },
                 definition: i.definition(lang).to_string(),
-                href: if region.is_none() {
-                    records_url(i.code, &pid, &until, None).map(|u| records_href(&u, i.name(lang)))
-                } else {
-                    None
+                href: match (&pid, &region) {
+                    (Some(pid), None) => records_url(i.code, pid, &until, None)
+                        .map(|u| records_href(&u, i.name(lang))),
+                    _ => None,
                 },
             }
         })
@@ -405,7 +421,7 @@ async fn page_data(
     let standings = kpis::standings(
         &state.db,
         &StandingsFilter {
-            program: Some(pid.clone()),
+            program: pid.clone(),
             until: chrono::NaiveDate::parse_from_str(&until, "%Y-%m-%d").ok(),
             ..Default::default()
         },
@@ -457,7 +473,9 @@ async fn page_data(
         .map(|(id, value)| {
             let name = names.get(&id).cloned().unwrap_or_else(|| id.clone());
             Bar {
-                href: records_url(indicator.code, &pid, &until, Some(&id))
+                href: pid
+                    .as_deref()
+                    .and_then(|pid| records_url(indicator.code, pid, &until, Some(&id)))
                     .map(|u| records_href(&u, &format!("{} · {}", indicator.name(lang), name))),
                 label: name,
                 value,
@@ -471,10 +489,37 @@ async fn page_data(
         &t("ui.no_results"),
     );
 
+    // Every program side by side, in the national view.
+    let by_program = if all_programs {
+        let rows = rollups::breakdown(&state.db, &scope, indicator.code, By::Program).await?;
+        let bars: Vec<Bar> = rows
+            .into_iter()
+            .filter(|(id, _)| !id.is_empty())
+            .map(|(id, value)| Bar {
+                label: programs
+                    .iter()
+                    .find(|p| p.id == id)
+                    .map_or_else(|| id.clone(), |p| p.name.clone()),
+                href: Some(url(&[
+                    ("program", &id),
+                    ("until", &until),
+                    ("grain", grain_code),
+                    ("indicator", indicator.code),
+                ])),
+                value,
+            })
+            .collect();
+        charts::bars(&t("ui.dash_by_program"), &bars, unit, &t("ui.no_results"))
+    } else {
+        String::new()
+    };
+
     Ok(DashboardPage {
         c,
         programs,
-        program: Some(program),
+        program,
+        all_programs,
+        by_program,
         until,
         grain: grain_code,
         indicator,
