@@ -136,6 +136,20 @@ fn print_loaded(l: &shanhai_demo::Loaded, lang: Lang) {
             l.bookings
         ),
     }
+    // Each seed article's figures, counted up to the article's date.
+    eprintln!(
+        "{}",
+        say(
+            lang,
+            "各项目成果简报（按原文日期统计，与原文数字一致）：",
+            "each program's briefing as of its article's date (the article's figures):"
+        )
+    );
+    for a in shanhai_demo::article_dates() {
+        if let Some(id) = l.programs.get(&a.key) {
+            eprintln!("  {}: /programs/{id}/briefing?until={}", a.name, a.as_of);
+        }
+    }
 }
 
 /// Listens with a deep accept queue: when thousands connect at once (抢号), the default of

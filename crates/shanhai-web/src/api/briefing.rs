@@ -144,8 +144,8 @@ fn theme_of(code: &str) -> &'static str {
     }
 }
 
-/// Indicators with a sentence of their own in the catalogues (`ui.briefing.phrase.<code>`);
-/// others read "name number unit".
+/// Indicators with a sentence of their own in the catalogues (`ui.briefing.phrase.<code>`), in
+/// the order a paragraph quotes them; others read "name number unit" and come last.
 const PHRASED: &[&str] = &[
     "experts-dispatched",
     "assignments",
@@ -159,8 +159,8 @@ const PHRASED: &[&str] = &[
     "consultations-mdt",
     "consultations-difficult-case",
     "referrals-up",
-    "referrals-down",
     "referrals-leaving-region",
+    "referrals-down",
     "placements",
     "mentorships",
     "apprentices",
@@ -168,11 +168,11 @@ const PHRASED: &[&str] = &[
     "teaching-activities",
     "teaching-attendance",
     "techniques",
+    "techniques-grade-3-4",
     "gaps-filled-hospital",
     "gaps-filled-county",
     "gaps-filled-city",
     "gaps-filled-province",
-    "techniques-grade-3-4",
     "workstations",
     "alliances",
     "specialty-projects",
@@ -212,12 +212,28 @@ fn money(lang: Lang, fen: i64) -> String {
     }
 }
 
-/// `92.00` as `92`, `8.90` as `8.9`.
+/// `92.00` as `92`, `8.90` as `8.9`, `104220` as `104,220`.
 fn trim_decimals(s: &str) -> String {
-    if !s.contains('.') {
-        return s.to_string();
+    let trimmed = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        s
+    };
+    let (int, frac) = trimmed.split_once('.').unwrap_or((trimmed, ""));
+    let grouped = int
+        .parse::<i64>()
+        .map(group_thousands)
+        .unwrap_or_else(|_| int.to_string());
+    let grouped = if int.starts_with('-') && !grouped.starts_with('-') {
+        format!("-{grouped}")
+    } else {
+        grouped
+    };
+    if frac.is_empty() {
+        grouped
+    } else {
+        format!("{grouped}.{frac}")
     }
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 fn indicator_figure(lang: Lang, v: &IndicatorValue) -> BriefingFigure {
@@ -397,10 +413,17 @@ pub async fn build(
     let date_clause = t(lang, "ui.briefing.as_of").replace("{date}", &long_date(lang, until));
     for theme in THEMES {
         let mut p = ParagraphBuilder::new(lang, t(lang, &format!("ui.briefing.theme.{theme}")));
-        for v in values
+        let mut quoted: Vec<&IndicatorValue> = values
             .iter()
             .filter(|v| theme_of(&v.code) == *theme && v.value != 0)
-        {
+            .collect();
+        quoted.sort_by_key(|v| {
+            PHRASED
+                .iter()
+                .position(|c| *c == v.code)
+                .unwrap_or(PHRASED.len())
+        });
+        for v in quoted {
             let (before, after) = sentence(lang, v);
             p.separator();
             if paragraphs.is_empty() && p.sentences == 1 {
@@ -907,6 +930,8 @@ mod tests {
         assert_eq!(trim_decimals("92.00"), "92");
         assert_eq!(trim_decimals("8.90"), "8.9");
         assert_eq!(trim_decimals("-0.31"), "-0.31");
+        assert_eq!(trim_decimals("104220"), "104,220");
+        assert_eq!(trim_decimals("1685000.00"), "1,685,000");
     }
 
     #[test]
