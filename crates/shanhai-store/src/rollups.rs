@@ -429,20 +429,55 @@ fn member_expr(rule: &Rule) -> &'static str {
 
 /// The key columns of a record's contribution, in `KEY_COLS` order.
 fn key_exprs(rule: &Rule) -> String {
+    key_exprs_on(rule, |e| e.to_string())
+}
+
+fn key_exprs_on(rule: &Rule, on: impl Fn(&str) -> String) -> String {
     format!(
         "'{}' AS indicator, substr({}, 1, 7) AS month, COALESCE({}, '') AS program_id, \
          COALESCE({}, '') AS institution_id, COALESCE({}, '') AS pairing_id, COALESCE({}, '') AS member_id",
         rule.indicator,
-        rule.date,
-        rule.program,
-        rule.institution,
-        rule.pairing,
-        member_expr(rule)
+        on(rule.date),
+        on(rule.program),
+        on(rule.institution),
+        on(rule.pairing),
+        on(member_expr(rule))
     )
 }
 
-/// One record's contribution (`sign` `+` or `-`), read back by its id.
+/// `expr` with the source alias `t.` replaced by the trigger's row (`NEW.` or `OLD.`).
+fn on_row(expr: &str, row: &str) -> String {
+    let mut out = String::with_capacity(expr.len() + 8);
+    let bytes = expr.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let boundary = i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_');
+        if boundary && bytes[i] == b't' && bytes.get(i + 1) == Some(&b'.') {
+            out.push_str(row);
+            out.push('.');
+            i += 2;
+        } else {
+            let ch = expr[i..].chars().next().unwrap_or(' ');
+            out.push(ch);
+            i += ch.len_utf8();
+        }
+    }
+    out
+}
+
+/// One record's contribution (`sign` `+` or `-`). A rule without joins reads the trigger's row
+/// itself; one with joins reads the record back by its id (after an insert or update, before
+/// an update or delete) to reach its parents.
 fn row_insert(rule: &Rule, row: &str, sign: &str) -> String {
+    if rule.joins.is_empty() {
+        let on = |e: &str| on_row(e, row);
+        return format!(
+            "INSERT INTO rollups ({KEY_COLS}, value) SELECT {}, {sign}({}) WHERE ({}){UPSERT}",
+            key_exprs_on(rule, on),
+            on(rule.value),
+            on(rule.filter)
+        );
+    }
     format!(
         "INSERT INTO rollups ({KEY_COLS}, value) SELECT {}, {sign}({}) FROM {} t {} \
          WHERE t.id = {row}.id AND ({}){UPSERT}",
@@ -801,15 +836,23 @@ async fn check_rule(db: &Db, r: &Rule) -> Result<Check> {
         "SELECT {KEYS}, value FROM rollups WHERE indicator = '{}' AND value <> 0",
         r.indicator
     );
-    let count = |sql: String| async move {
-        query::sql_with(format!("SELECT COUNT(*) AS n FROM ({sql}) x"), vec![])
-            .fetch_one(db.pool())
-            .await
-            .map_err(StoreError::from)
-            .and_then(|row| int(&row, "n"))
+    // The recount is a scan of the source table: run it once, into a temporary table on one
+    // connection, and compare both ways against it.
+    let mut conn = db.pool().acquire().await?;
+    conn.execute("DROP TABLE IF EXISTS rollup_recount").await?;
+    conn.execute(sqlx::AssertSqlSafe(format!(
+        "CREATE TEMPORARY TABLE rollup_recount AS SELECT {KEYS}, value FROM ({recount}) x"
+    )))
+    .await?;
+    let recount = format!("SELECT {KEYS}, value FROM rollup_recount");
+    let mut count = async |sql: &str| -> Result<i64> {
+        let row = query::sql_with(format!("SELECT COUNT(*) AS n FROM ({sql}) x"), vec![])
+            .fetch_one(&mut *conn)
+            .await?;
+        int(&row, "n")
     };
-    let stored_rows = count(stored.clone()).await?;
-    let recounted_rows = count(recount.clone()).await?;
+    let stored_rows = count(&stored).await?;
+    let recounted_rows = count(&recount).await?;
     let diff = |a: &str, b: &str| {
         format!(
             "SELECT {KEYS}, value FROM ({a}) x EXCEPT SELECT {KEYS}, value FROM ({b}) y LIMIT {MAX_MISMATCHES}"
@@ -820,7 +863,7 @@ async fn check_rule(db: &Db, r: &Rule) -> Result<Check> {
         (diff(&stored, &recount), true),
         (diff(&recount, &stored), false),
     ] {
-        for row in query::sql_with(sql, vec![]).fetch_all(db.pool()).await? {
+        for row in query::sql_with(sql, vec![]).fetch_all(&mut *conn).await? {
             let key = [
                 text(&row, "month")?,
                 text(&row, "program_id")?,
@@ -833,6 +876,7 @@ async fn check_rule(db: &Db, r: &Rule) -> Result<Check> {
             if is_stored { e.0 = v } else { e.1 = v }
         }
     }
+    conn.execute("DROP TABLE rollup_recount").await?;
     let mismatches = by_key
         .into_iter()
         .map(|(k, (stored, recounted))| {
@@ -1423,9 +1467,21 @@ async fn breakdown_from(
     };
     let mut acc = grouped(db, scope, &parsed, r, group, source).await?;
     if by == By::ChildRegion {
-        let rows = sqlx::query("SELECT id, region_code FROM institutions")
-            .fetch_all(db.pool())
-            .await?;
+        let rows = match &parsed.region_like {
+            Some(like) => {
+                query::sql_with(
+                    "SELECT id, region_code FROM institutions WHERE region_code LIKE $1".into(),
+                    vec![like.clone().into()],
+                )
+                .fetch_all(db.pool())
+                .await?
+            }
+            None => {
+                sqlx::query("SELECT id, region_code FROM institutions")
+                    .fetch_all(db.pool())
+                    .await?
+            }
+        };
         let mut regions: HashMap<String, String> = HashMap::with_capacity(rows.len());
         for row in rows {
             regions.insert(text(&row, "id")?, text(&row, "region_code")?);
@@ -1531,6 +1587,14 @@ mod tests {
                 months: None,
                 raw: vec![]
             }
+        );
+    }
+
+    #[test]
+    fn the_source_alias_becomes_the_triggers_row() {
+        assert_eq!(
+            on_row("CASE WHEN t.a > at.b THEN t.c END", "NEW"),
+            "CASE WHEN NEW.a > at.b THEN NEW.c END"
         );
     }
 
