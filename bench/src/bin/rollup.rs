@@ -1,0 +1,1097 @@
+//! `cargo run --release -p shanhai-bench --bin rollup -- [--records N]`: a national-scale SQLite
+//! database (≥ 2,000 institutions over the GB/T 2260 tree, programs, pairings, batches, experts,
+//! and `--records` activity records over five years, written through the roll-up triggers),
+//! then, in the same run:
+//!
+//! (a) dashboard latency — a program overview (`rollups::totals`) and a region drill-down
+//!     (`rollups::breakdown` by child region, a province then a city) — against the same
+//!     figures counted from the records (`rollups::scan_*`, the queries a dashboard would run
+//!     without roll-ups: indexed by program and date where an index exists);
+//! (b) the write overhead of the triggers: the same records inserted with and without them
+//!     (same database, same indexes; each run rolled back);
+//! (c) `shanhai verify`'s check on the whole dataset, and its time;
+//! (d) the server's peak resident memory (VmHWM) serving the dashboard endpoints on it.
+//!
+//! See bench/README.md for how to read the output.
+
+use anyhow::{Context, Result, bail};
+use clap::Parser;
+use reqwest::StatusCode;
+use serde_json::Value;
+use shanhai_store::Db;
+use shanhai_store::rollups::{self, By, Scope};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AssertSqlSafe, Executor, Row};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "rollup",
+    about = "Roll-up dashboards against full recounts at national scale"
+)]
+struct Args {
+    /// Activity records to generate (consultations, referrals, teaching activities, service
+    /// days, assignments, techniques, funding, placements).
+    #[arg(long, default_value_t = 10_000_000)]
+    records: u64,
+    /// Records inserted with and without the triggers in the write-overhead phase.
+    #[arg(long, default_value_t = 200_000)]
+    overhead_records: u64,
+    /// Seconds of dashboard requests against the server in the memory phase.
+    #[arg(long, default_value_t = 6.0)]
+    serve_seconds: f64,
+    /// Keep the database in this directory (reused by a later run with the same directory
+    /// instead of generating again).
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// The shanhai binary (default: target/release/shanhai, built when missing).
+    #[arg(long)]
+    server: Option<PathBuf>,
+}
+
+const PROVINCES: usize = 30;
+const CITIES: usize = 8;
+const COUNTIES: usize = 10;
+/// The first ten provinces send help (east), the other twenty receive it (west).
+const DONOR_PROVINCES: usize = 10;
+const PROGRAMS: usize = 16;
+const EXPERTS: usize = 20_000;
+const DAYS: i64 = 1826; // 2021-01-01 .. 2025-12-31
+const CHUNK: u64 = 250_000;
+
+fn province_code(p: usize) -> String {
+    format!("{:02}0000", 11 + p * 2)
+}
+fn city_code(p: usize, c: usize) -> String {
+    format!("{:02}{:02}00", 11 + p * 2, c + 1)
+}
+fn county_code(p: usize, c: usize, k: usize) -> String {
+    format!("{:02}{:02}{:02}", 11 + p * 2, c + 1, k + 1)
+}
+
+fn uuid() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn server_binary(args: &Args) -> Result<PathBuf> {
+    if let Some(path) = &args.server {
+        return Ok(path.clone());
+    }
+    let root = workspace_root();
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let bin = target.join("release").join("shanhai");
+    if !bin.exists() {
+        let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args(["build", "--release", "-p", "shanhai"])
+            .current_dir(&root)
+            .status()
+            .context("run cargo build")?;
+        if !status.success() || !bin.exists() {
+            bail!("cargo build --release -p shanhai failed");
+        }
+    }
+    Ok(bin)
+}
+
+fn secs(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s < 1.0 {
+        format!("{:.2} ms", s * 1000.0)
+    } else {
+        format!("{s:.2} s")
+    }
+}
+
+fn thousands(n: u64) -> String {
+    shanhai_domain::indicators::group_thousands(i64::try_from(n).unwrap_or(i64::MAX))
+}
+
+async fn exec(conn: &mut PoolConnection<Any>, sql: &str) -> Result<u64> {
+    Ok(conn
+        .execute(AssertSqlSafe(sql.to_string()))
+        .await
+        .with_context(|| sql.chars().take(200).collect::<String>())?
+        .rows_affected())
+}
+
+async fn count(db: &Db, sql: &str) -> Result<i64> {
+    Ok(sqlx::query(AssertSqlSafe(sql.to_string()))
+        .fetch_one(db.pool())
+        .await?
+        .try_get::<i64, _>(0)?)
+}
+
+// ---- the registry ----
+
+/// Regions, institutions (a provincial hospital per province, a city hospital per city, a
+/// county hospital per county), programs pairing each western province's institutions with an
+/// eastern provincial hospital, batches per program and year, experts, one user. The helper
+/// tables `gen_*` number what the record generator picks from.
+async fn registry(conn: &mut PoolConnection<Any>) -> Result<()> {
+    let now = shanhai_store::now();
+    exec(conn, "BEGIN").await?;
+    let mut values = Vec::new();
+    for p in 0..PROVINCES {
+        values.push(format!(
+            "('{}', '省{p}', 'province', NULL, '{now}', '{now}')",
+            province_code(p)
+        ));
+        for c in 0..CITIES {
+            values.push(format!(
+                "('{}', '市{p}-{c}', 'city', '{}', '{now}', '{now}')",
+                city_code(p, c),
+                province_code(p)
+            ));
+            for k in 0..COUNTIES {
+                values.push(format!(
+                    "('{}', '县{p}-{c}-{k}', 'county', '{}', '{now}', '{now}')",
+                    county_code(p, c, k),
+                    city_code(p, c)
+                ));
+            }
+        }
+    }
+    for chunk in values.chunks(500) {
+        exec(conn, &format!("INSERT INTO regions (code, name, level, parent_code, created_at, updated_at) VALUES {}", chunk.join(", "))).await?;
+    }
+    exec(conn, "CREATE TEMP TABLE gen_inst (n INTEGER PRIMARY KEY, id TEXT, program_id TEXT, donor_id TEXT, pidx INTEGER)").await?;
+    exec(
+        conn,
+        "CREATE TEMP TABLE gen_batch (n INTEGER PRIMARY KEY, id TEXT, program_id TEXT)",
+    )
+    .await?;
+    exec(
+        conn,
+        "CREATE TEMP TABLE gen_people (n INTEGER PRIMARY KEY, id TEXT)",
+    )
+    .await?;
+    let mut institutions = Vec::new();
+    let mut provincial = Vec::new();
+    let mut recipients: Vec<(usize, String)> = Vec::new(); // (province, id)
+    for p in 0..PROVINCES {
+        let id = uuid();
+        provincial.push(id.clone());
+        institutions.push(format!(
+            "('{id}', '省{p}人民医院', 'hospital', '3A', '{}', '{now}', '{now}')",
+            province_code(p)
+        ));
+        for c in 0..CITIES {
+            let id = uuid();
+            institutions.push(format!(
+                "('{id}', '市{p}-{c}中心医院', 'hospital', '3A', '{}', '{now}', '{now}')",
+                city_code(p, c)
+            ));
+            if p >= DONOR_PROVINCES {
+                recipients.push((p, id));
+            }
+            for k in 0..COUNTIES {
+                let id = uuid();
+                institutions.push(format!(
+                    "('{id}', '县{p}-{c}-{k}人民医院', 'hospital', '2A', '{}', '{now}', '{now}')",
+                    county_code(p, c, k)
+                ));
+                if p >= DONOR_PROVINCES {
+                    recipients.push((p, id));
+                }
+            }
+        }
+    }
+    for chunk in institutions.chunks(500) {
+        exec(conn, &format!("INSERT INTO institutions (id, name, kind, grade, region_code, created_at, updated_at) VALUES {}", chunk.join(", "))).await?;
+    }
+    // Program i: eastern province i % 10 helps western province 10 + i (the last four western
+    // provinces go to programs 0–3 as well).
+    let programs: Vec<String> = (0..PROGRAMS).map(|_| uuid()).collect();
+    for (i, id) in programs.iter().enumerate() {
+        exec(conn, &format!("INSERT INTO programs (id, name, kind, start_date, donor_access, created_at, updated_at) \
+            VALUES ('{id}', '协作项目{i}', 'east-west', '2021-01-01', 'read', '{now}', '{now}')")).await?;
+        for y in 0..5 {
+            let b = uuid();
+            exec(conn, &format!("INSERT INTO batches (id, program_id, number, start_date, end_date, created_at, updated_at) \
+                VALUES ('{b}', '{id}', {}, '{}-01-01', '{}-12-31', '{now}', '{now}')", y + 1, 2021 + y, 2021 + y)).await?;
+            exec(
+                conn,
+                &format!(
+                    "INSERT INTO gen_batch (n, id, program_id) VALUES ({}, '{b}', '{id}')",
+                    i * 5 + y
+                ),
+            )
+            .await?;
+        }
+    }
+    let mut pairings = Vec::new();
+    let mut numbered = Vec::new();
+    for (n, (p, id)) in recipients.iter().enumerate() {
+        let pidx = (p - DONOR_PROVINCES) % PROGRAMS;
+        let donor = &provincial[pidx % DONOR_PROVINCES];
+        let program = &programs[pidx];
+        pairings.push(format!("('{}', '{program}', '{donor}', '{id}', 'hospital', 'counterpart', '[]', '2021-01-01', '{now}', '{now}')", uuid()));
+        numbered.push(format!("({n}, '{id}', '{program}', '{donor}', {pidx})"));
+    }
+    for chunk in pairings.chunks(500) {
+        exec(conn, &format!("INSERT INTO pairings (id, program_id, donor_id, recipient_id, level, mode, departments, start_date, created_at, updated_at) VALUES {}", chunk.join(", "))).await?;
+    }
+    for chunk in numbered.chunks(500) {
+        exec(
+            conn,
+            &format!(
+                "INSERT INTO gen_inst (n, id, program_id, donor_id, pidx) VALUES {}",
+                chunk.join(", ")
+            ),
+        )
+        .await?;
+    }
+    let mut people = Vec::new();
+    let mut gp = Vec::new();
+    for n in 0..EXPERTS {
+        let id = uuid();
+        people.push(format!(
+            "('{id}', '专家{n}', 'male', 'chief-physician', '[]', '{}', '{now}', '{now}')",
+            provincial[n % DONOR_PROVINCES]
+        ));
+        gp.push(format!("({n}, '{id}')"));
+    }
+    for chunk in people.chunks(500) {
+        exec(conn, &format!("INSERT INTO people (id, name, gender, title, honours, institution_id, created_at, updated_at) VALUES {}", chunk.join(", "))).await?;
+    }
+    for chunk in gp.chunks(500) {
+        exec(
+            conn,
+            &format!("INSERT INTO gen_people (n, id) VALUES {}", chunk.join(", ")),
+        )
+        .await?;
+    }
+    exec(conn, &format!("INSERT INTO users (id, username, display_name, password_hash, role, active, created_at, updated_at) \
+        VALUES ('{}', 'generator', '生成器', 'x', 'coordinator', 1, '{now}', '{now}')", uuid())).await?;
+    exec(conn, "COMMIT").await?;
+    Ok(())
+}
+
+// ---- the records ----
+
+/// `SELECT` of `n` numbered rows `[a, b)` with a random recipient institution `g`, a random day
+/// `d` of the five years and a random number `r`.
+fn rows(a: u64, b: u64) -> String {
+    format!(
+        "WITH RECURSIVE s(i) AS (SELECT {a} UNION ALL SELECT i + 1 FROM s WHERE i + 1 < {b}) \
+         SELECT x.i AS i, x.r AS r, date('2021-01-01', '+' || (x.dr % {DAYS}) || ' days') AS d, g.* \
+         FROM (SELECT i, abs(random()) AS r, abs(random()) AS dr, abs(random()) % (SELECT COUNT(*) FROM gen_inst) AS gi FROM s) x \
+         JOIN gen_inst g ON g.n = x.gi WHERE 1 = 1"
+    )
+}
+
+/// One kind of record: its share of `--records` and the INSERT for rows `[a, b)` (`tag`
+/// keeps the ids of different runs apart).
+struct Kind {
+    name: &'static str,
+    per_mille: u64,
+    insert: fn(u64, u64, &str) -> String,
+}
+
+const KINDS: &[Kind] = &[
+    Kind {
+        name: "consultations",
+        per_mille: 340,
+        insert: |a, b, tag| {
+            format!(
+                "INSERT INTO consultations (id, type, urgency, state, requesting_institution_id, requester_user_id, requester_name, \
+             target_institution_id, patient_name_enc, patient_name_masked, patient_sex, patient_age, case_summary, question, \
+             requested_at, created_at, updated_at, program_id) \
+             SELECT '{tag}c' || i, CASE r % 6 WHEN 0 THEN 'mdt' WHEN 1 THEN 'difficult-case' WHEN 2 THEN 'imaging' ELSE 'general' END, \
+             'routine', 'closed', id, (SELECT id FROM users WHERE username = 'generator'), '医生', donor_id, 'x', '张*', 'female', 40, '', '', \
+             d || 'T08:00:00.000Z', d || 'T08:00:00.000Z', d || 'T08:00:00.000Z', program_id FROM ({}) q",
+                rows(a, b)
+            )
+        },
+    },
+    Kind {
+        name: "referrals",
+        per_mille: 240,
+        insert: |a, b, tag| {
+            format!(
+                "INSERT INTO referrals (id, direction, urgency, state, from_institution_id, sender_user_id, sender_name, to_institution_id, \
+             patient_name_enc, patient_name_masked, patient_sex, patient_age, reason, leaves_region, created_at, updated_at, program_id) \
+             SELECT '{tag}r' || i, CASE WHEN r % 10 < 7 THEN 'up' ELSE 'down' END, 'routine', 'arrived', \
+             CASE WHEN r % 10 < 7 THEN id ELSE donor_id END, (SELECT id FROM users WHERE username = 'generator'), '医生', \
+             CASE WHEN r % 10 < 7 THEN donor_id ELSE id END, 'x', '张*', 'male', 50, '', CASE WHEN r % 10 < 3 THEN 1 ELSE 0 END, \
+             d || 'T09:00:00.000Z', d || 'T09:00:00.000Z', program_id FROM ({}) q",
+                rows(a, b)
+            )
+        },
+    },
+    Kind {
+        name: "teaching_activities",
+        per_mille: 150,
+        insert: |a, b, tag| {
+            format!(
+                "INSERT INTO teaching_activities (id, program_id, institution_id, kind, held_on, online, topic, duration_minutes, \
+             attendance, attendee_ids, created_at, updated_at) \
+             SELECT '{tag}t' || i, program_id, id, 'lecture', d, 0, '讲座', 60, 10 + r % 90, '[]', d, d FROM ({}) q",
+                rows(a, b)
+            )
+        },
+    },
+    Kind {
+        name: "assignments",
+        per_mille: 20,
+        insert: |a, b, tag| {
+            format!(
+                "INSERT INTO assignments (id, batch_id, person_id, institution_id, mode, post, weekdays, start_date, end_date, created_at, updated_at) \
+             SELECT '{tag}a' || i, (SELECT id FROM gen_batch WHERE n = pidx * 5 + r % 5), \
+             (SELECT id FROM gen_people WHERE n = r % {EXPERTS}), id, 'resident', 'member', '[]', \
+             date((2021 + r % 5) || '-01-01', '+' || (r % 300) || ' days'), \
+             date((2021 + r % 5) || '-01-01', '+' || (r % 300 + 60) || ' days'), d, d FROM ({}) q",
+                rows(a, b)
+            )
+        },
+    },
+    Kind {
+        name: "techniques",
+        per_mille: 10,
+        insert: |a, b, tag| {
+            format!(
+                "INSERT INTO techniques (id, program_id, institution_id, name, name_key, specialty_code, surgical_grade, gap_level, \
+             stage, introduced_on, created_at, updated_at) \
+             SELECT '{tag}q' || i, program_id, id, '新技术', 'k' || i, '03', 1 + r % 4, \
+             CASE r % 5 WHEN 0 THEN 'hospital' WHEN 1 THEN 'county' WHEN 2 THEN 'city' ELSE NULL END, 'introduced', d, d, d FROM ({}) q",
+                rows(a, b)
+            )
+        },
+    },
+    Kind {
+        name: "funding_items",
+        per_mille: 10,
+        insert: |a, b, tag| {
+            format!(
+                "INSERT INTO funding_items (id, program_id, institution_id, amount_fen, source, purpose, granted_on, created_at, updated_at) \
+             SELECT '{tag}f' || i, program_id, id, 100000 + r % 100000000, '财政', '设备', d, d, d FROM ({}) q",
+                rows(a, b)
+            )
+        },
+    },
+    Kind {
+        name: "placements",
+        per_mille: 10,
+        insert: |a, b, tag| {
+            format!(
+                "INSERT INTO placements (id, program_id, institution_id, person_id, host_institution_id, subject, start_date, status, created_at, updated_at) \
+             SELECT '{tag}p' || i, program_id, id, (SELECT id FROM gen_people WHERE n = r % {EXPERTS}), donor_id, '进修', d, 'in-progress', d, d FROM ({}) q",
+                rows(a, b)
+            )
+        },
+    },
+];
+
+/// Service days: ten per assignment from its start, for the assignments numbered `[a, b)`.
+fn service_days(a: u64, b: u64, tag: &str) -> String {
+    format!(
+        "INSERT INTO service_days (id, assignment_id, day, created_at, updated_at) \
+         SELECT '{tag}s' || x.rowid || '-' || k.k, x.id, date(x.start_date, '+' || k.k || ' days'), x.created_at, x.created_at \
+         FROM (SELECT rowid, id, start_date, created_at FROM assignments WHERE rowid >= {a} AND rowid < {b}) x \
+         CROSS JOIN (WITH RECURSIVE k(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM k WHERE k < 9) SELECT k FROM k) k WHERE 1 = 1"
+    )
+}
+
+/// Service days take 20 % of the records (ten per assignment).
+const SERVICE_DAYS_PER_MILLE: u64 = 200;
+
+async fn generate(conn: &mut PoolConnection<Any>, records: u64) -> Result<u64> {
+    let started = Instant::now();
+    let mut total = 0u64;
+    for kind in KINDS {
+        let n = records * kind.per_mille / 1000;
+        let t = Instant::now();
+        let mut done = 0;
+        while done < n {
+            let end = (done + CHUNK).min(n);
+            exec(conn, "BEGIN").await?;
+            exec(conn, &(kind.insert)(done, end, "")).await?;
+            exec(conn, "COMMIT").await?;
+            done = end;
+            eprint!(
+                "\r  {:<22} {:>12} / {:<12} {:>8.0} rows/s   ",
+                kind.name,
+                thousands(done),
+                thousands(n),
+                done as f64 / t.elapsed().as_secs_f64()
+            );
+        }
+        eprintln!();
+        total += n;
+    }
+    // Service days hang from the assignments: ten each.
+    let assignments = u64::try_from(
+        sqlx::query("SELECT COALESCE(MAX(rowid), 0) FROM assignments")
+            .fetch_one(&mut **conn)
+            .await?
+            .try_get::<i64, _>(0)?,
+    )?;
+    let wanted = records * SERVICE_DAYS_PER_MILLE / 1000;
+    let upto = (wanted / 10).min(assignments);
+    let t = Instant::now();
+    let mut a = 0;
+    while a <= upto {
+        let b = (a + CHUNK / 10).min(upto + 1);
+        exec(conn, "BEGIN").await?;
+        total += exec(conn, &service_days(a, b, "")).await?;
+        exec(conn, "COMMIT").await?;
+        a = b;
+        eprint!(
+            "\r  {:<22} {:>12} / {:<12} {:>8.0} rows/s   ",
+            "service_days",
+            thousands(a * 10),
+            thousands(upto * 10),
+            (a * 10) as f64 / t.elapsed().as_secs_f64()
+        );
+        if b > upto {
+            break;
+        }
+    }
+    eprintln!();
+    eprintln!(
+        "  generated {} records in {} ({:.0} records/s, through the roll-up triggers)",
+        thousands(total),
+        secs(started.elapsed()),
+        total as f64 / started.elapsed().as_secs_f64()
+    );
+    Ok(total)
+}
+
+// ---- (a) latency ----
+
+/// The median of `runs` timings of `f`, and its last answer.
+async fn timed<T, F, Fut>(runs: usize, mut f: F) -> Result<(Duration, T)>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = shanhai_store::Result<T>>,
+{
+    let mut times = Vec::with_capacity(runs);
+    let mut last = None;
+    for _ in 0..runs {
+        let t = Instant::now();
+        last = Some(f().await?);
+        times.push(t.elapsed());
+    }
+    times.sort();
+    Ok((times[times.len() / 2], last.context("no run")?))
+}
+
+fn line(what: &str, fast: Duration, slow: Duration, equal: bool) -> String {
+    format!(
+        "  {what:<44} roll-ups {:>10}   recount {:>10}   ratio {:>8.0}×   {}",
+        secs(fast),
+        secs(slow),
+        slow.as_secs_f64() / fast.as_secs_f64().max(1e-9),
+        if equal { "equal" } else { "DIFFERENT" }
+    )
+}
+
+// ---- (d) the server ----
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+fn status_kb(pid: u32, key: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with(key))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+async fn serve_phase(
+    args: &Args,
+    bin: &Path,
+    dir: &Path,
+    url: &str,
+    program: &str,
+    province: &str,
+    city: &str,
+) -> Result<()> {
+    let mut add = Command::new(bin)
+        .args([
+            "--lang",
+            "en",
+            "user",
+            "add",
+            "--username",
+            "bench",
+            "--role",
+            "platform-admin",
+            "--password-stdin",
+        ])
+        .arg("--data-dir")
+        .arg(dir)
+        .args(["--database-url", url])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    if let Some(mut stdin) = add.stdin.take() {
+        use std::io::Write;
+        stdin.write_all(b"bench-password-1234\n")?;
+    }
+    let out = add.wait_with_output()?;
+    if !out.status.success() && !String::from_utf8_lossy(&out.stderr).contains("exists") {
+        bail!("user add: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let port = free_port()?;
+    let log = std::fs::File::create(dir.join("serve.log"))?;
+    let child = Command::new(bin)
+        .args(["--lang", "en", "serve", "--data-dir"])
+        .arg(dir)
+        .args([
+            "--database-url",
+            url,
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .env("SHANHAI_PUBLIC_RATE_LIMIT", "0")
+        .stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .spawn()?;
+    let server = Server {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(300))
+        .build()?;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        if let Ok(r) = client.get(format!("{}/healthz", server.base)).send().await
+            && r.status() == StatusCode::OK
+        {
+            break;
+        }
+        if Instant::now() > deadline {
+            bail!("shanhai serve did not answer");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let pid = server.child.id();
+    let after_start = status_kb(pid, "VmRSS:").unwrap_or(0);
+    let token: Value = client
+        .post(format!("{}/api/v1/auth/token", server.base))
+        .json(&serde_json::json!({"username": "bench", "password": "bench-password-1234"}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let token = token["token"].as_str().context("no token")?.to_string();
+    let endpoints = [
+        (
+            "overview",
+            format!("/api/v1/rollups?program={program}&until=2025-06-15"),
+        ),
+        (
+            "trend",
+            format!(
+                "/api/v1/rollups?indicator=consultations&program={program}&group=month&until=2025-06-15"
+            ),
+        ),
+        (
+            "national by province",
+            "/api/v1/rollups?indicator=consultations&group=region&until=2025-06-15".to_string(),
+        ),
+        (
+            "province by city",
+            format!(
+                "/api/v1/rollups?indicator=consultations&region={province}&group=region&until=2025-06-15"
+            ),
+        ),
+        (
+            "city by county",
+            format!(
+                "/api/v1/rollups?indicator=consultations&region={city}&group=region&until=2025-06-15"
+            ),
+        ),
+        (
+            "program indicators",
+            format!("/api/v1/programs/{program}/indicators?until=2025-06-15"),
+        ),
+    ];
+    let end = Instant::now() + Duration::from_secs_f64(args.serve_seconds);
+    let mut first = true;
+    let mut served = vec![(0u32, Duration::ZERO); endpoints.len()];
+    while first || Instant::now() < end {
+        first = false;
+        // Four clients at once, each walking the dashboard.
+        let mut tasks = Vec::new();
+        for _ in 0..4 {
+            let client = client.clone();
+            let base = server.base.clone();
+            let token = token.clone();
+            let eps: Vec<String> = endpoints.iter().map(|(_, p)| p.clone()).collect();
+            tasks.push(tokio::spawn(async move {
+                let mut out = Vec::new();
+                for p in eps {
+                    let t = Instant::now();
+                    let r = client
+                        .get(format!("{base}{p}"))
+                        .bearer_auth(&token)
+                        .send()
+                        .await;
+                    let ok = matches!(&r, Ok(r) if r.status() == StatusCode::OK);
+                    if let Ok(r) = r {
+                        let _ = r.bytes().await;
+                    }
+                    out.push((ok, t.elapsed()));
+                }
+                out
+            }));
+        }
+        for t in tasks {
+            for (i, (ok, d)) in t.await?.into_iter().enumerate() {
+                if !ok {
+                    bail!("{} failed", endpoints[i].1);
+                }
+                served[i].0 += 1;
+                served[i].1 += d;
+            }
+        }
+    }
+    let hwm = status_kb(pid, "VmHWM:").unwrap_or(0);
+    for ((name, path), (n, total)) in endpoints.iter().zip(&served) {
+        println!(
+            "  {name:<22} {n:>4} requests, mean {:>10}   {path}",
+            secs(*total / (*n).max(1))
+        );
+    }
+    println!(
+        "  server RSS after start {:.0} MB; peak (VmHWM) while serving {:.0} MB   (aim < 200 MB)",
+        after_start as f64 / 1024.0,
+        hwm as f64 / 1024.0
+    );
+    drop(server);
+    Ok(())
+}
+
+// ---- (b) write overhead ----
+
+/// Inserts `n` records of the usual mix inside a transaction that is rolled back, with or
+/// without the roll-up triggers (dropped inside the same transaction, so they come back with
+/// the rollback). Returns the insert time.
+async fn insert_mix(
+    conn: &mut PoolConnection<Any>,
+    n: u64,
+    triggers: bool,
+    tag: &str,
+) -> Result<Duration> {
+    exec(conn, "BEGIN IMMEDIATE").await?;
+    if !triggers {
+        let names: Vec<String> = sqlx::query(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'rollup%'",
+        )
+        .fetch_all(&mut **conn)
+        .await?
+        .iter()
+        .map(|r| r.try_get::<String, _>(0))
+        .collect::<Result<_, _>>()?;
+        for name in names {
+            exec(conn, &format!("DROP TRIGGER {name}")).await?;
+        }
+    }
+    let t = Instant::now();
+    for kind in KINDS.iter().filter(|k| k.name != "assignments") {
+        let m = n * kind.per_mille / 1000 * 1000 / (1000 - 20 - SERVICE_DAYS_PER_MILLE);
+        exec(conn, &(kind.insert)(0, m, tag)).await?;
+    }
+    let elapsed = t.elapsed();
+    exec(conn, "ROLLBACK").await?;
+    Ok(elapsed)
+}
+
+/// The same records one INSERT at a time through prepared statements (the way the server
+/// writes), in one transaction rolled back.
+async fn insert_rows(
+    conn: &mut PoolConnection<Any>,
+    n: u64,
+    triggers: bool,
+    tag: &str,
+) -> Result<Duration> {
+    exec(conn, "BEGIN IMMEDIATE").await?;
+    if !triggers {
+        let names: Vec<String> = sqlx::query(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'rollup%'",
+        )
+        .fetch_all(&mut **conn)
+        .await?
+        .iter()
+        .map(|r| r.try_get::<String, _>(0))
+        .collect::<Result<_, _>>()?;
+        for name in names {
+            exec(conn, &format!("DROP TRIGGER {name}")).await?;
+        }
+    }
+    let picks: Vec<(String, String, String)> =
+        sqlx::query("SELECT id, program_id, donor_id FROM gen_inst ORDER BY n")
+            .fetch_all(&mut **conn)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+            .collect::<Result<_, sqlx::Error>>()?;
+    let user: String = sqlx::query("SELECT id FROM users WHERE username = 'generator'")
+        .fetch_one(&mut **conn)
+        .await?
+        .try_get(0)?;
+    let t = Instant::now();
+    for i in 0..n {
+        let (inst, program, donor) = &picks[(i as usize * 7919) % picks.len()];
+        let day = chrono::NaiveDate::from_ymd_opt(2021, 1, 1).unwrap_or_default()
+            + chrono::Duration::days((i as i64 * 37) % DAYS);
+        match i % 3 {
+            0 => {
+                sqlx::query(
+                    "INSERT INTO consultations (id, type, urgency, state, requesting_institution_id, requester_user_id, requester_name, \
+                     target_institution_id, patient_name_enc, patient_name_masked, patient_sex, patient_age, case_summary, question, \
+                     requested_at, created_at, updated_at, program_id) \
+                     VALUES ($1, $2, 'routine', 'requested', $3, $4, '医生', $5, 'x', '张*', 'female', 40, '', '', $6, $6, $6, $7)",
+                )
+                .bind(format!("{tag}c{i}"))
+                .bind(if i % 2 == 0 { "mdt" } else { "general" })
+                .bind(inst)
+                .bind(&user)
+                .bind(donor)
+                .bind(format!("{day}T08:00:00.000Z"))
+                .bind(program)
+                .execute(&mut **conn)
+                .await?;
+            }
+            1 => {
+                sqlx::query(
+                    "INSERT INTO referrals (id, direction, urgency, state, from_institution_id, sender_user_id, sender_name, to_institution_id, \
+                     patient_name_enc, patient_name_masked, patient_sex, patient_age, reason, leaves_region, created_at, updated_at, program_id) \
+                     VALUES ($1, 'up', 'routine', 'sent', $2, $3, '医生', $4, 'x', '张*', 'male', 50, '', 0, $5, $5, $6)",
+                )
+                .bind(format!("{tag}r{i}"))
+                .bind(inst)
+                .bind(&user)
+                .bind(donor)
+                .bind(format!("{day}T09:00:00.000Z"))
+                .bind(program)
+                .execute(&mut **conn)
+                .await?;
+            }
+            _ => {
+                sqlx::query(
+                    "INSERT INTO teaching_activities (id, program_id, institution_id, kind, held_on, online, topic, duration_minutes, \
+                     attendance, attendee_ids, created_at, updated_at) VALUES ($1, $2, $3, 'lecture', $4, 0, '讲座', 60, 30, '[]', $4, $4)",
+                )
+                .bind(format!("{tag}t{i}"))
+                .bind(program)
+                .bind(inst)
+                .bind(day.to_string())
+                .execute(&mut **conn)
+                .await?;
+            }
+        }
+    }
+    let elapsed = t.elapsed();
+    exec(conn, "ROLLBACK").await?;
+    Ok(elapsed)
+}
+
+#[tokio::main]
+async fn main() {
+    let args = Args::parse();
+    if let Err(e) = run(args).await {
+        eprintln!("rollup bench: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(args: Args) -> Result<()> {
+    let bin = server_binary(&args)?;
+    let (dir, temporary) = match &args.dir {
+        Some(d) => (d.clone(), false),
+        None => (
+            std::env::temp_dir().join(format!("shanhai-rollup-bench-{}", std::process::id())),
+            true,
+        ),
+    };
+    std::fs::create_dir_all(&dir)?;
+    let db_path = dir.join("shanhai.db");
+    let url = format!("sqlite://{}?mode=rwc", db_path.display());
+    let reuse = db_path.exists();
+    println!(
+        "rollup bench: {} records, SQLite {}, server {}, {} cores",
+        thousands(args.records),
+        db_path.display(),
+        bin.display(),
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    );
+    let out = Command::new(&bin)
+        .args(["--lang", "en", "migrate", "--data-dir"])
+        .arg(&dir)
+        .args(["--database-url", &url])
+        .output()?;
+    if !out.status.success() {
+        bail!("shanhai migrate: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let db = Db::connect(&url).await?;
+    let mut conn = db.pool().acquire().await?;
+    exec(&mut conn, "PRAGMA cache_size = -524288").await?;
+    exec(&mut conn, "PRAGMA temp_store = MEMORY").await?;
+    if reuse && count(&db, "SELECT COUNT(*) FROM programs").await? > 0 {
+        println!("[data] reusing the database in {}", dir.display());
+        // The generator's helper tables are per connection: number the registry again.
+        exec(&mut conn, "CREATE TEMP TABLE gen_inst AS SELECT (ROW_NUMBER() OVER (ORDER BY p.recipient_id)) - 1 AS n, \
+            p.recipient_id AS id, p.program_id, p.donor_id, 0 AS pidx FROM pairings p").await?;
+        exec(&mut conn, "CREATE TEMP TABLE gen_people AS SELECT (ROW_NUMBER() OVER (ORDER BY id)) - 1 AS n, id FROM people").await?;
+    } else {
+        println!("[data] generating");
+        let t = Instant::now();
+        registry(&mut conn).await?;
+        generate(&mut conn, args.records).await?;
+        let a = Instant::now();
+        exec(&mut conn, "ANALYZE").await?;
+        println!("  ANALYZE {}; all {}", secs(a.elapsed()), secs(t.elapsed()));
+    }
+    let size = std::fs::metadata(&db_path).map(|m| m.len()).unwrap_or(0);
+    let mut records = 0i64;
+    for table in [
+        "consultations",
+        "referrals",
+        "teaching_activities",
+        "service_days",
+        "assignments",
+        "techniques",
+        "funding_items",
+        "placements",
+    ] {
+        records += count(&db, &format!("SELECT COUNT(*) FROM {table}")).await?;
+    }
+    println!(
+        "[data] {} institutions, {} programs, {} pairings, {} activity records, {} roll-up rows, {:.1} GB",
+        count(&db, "SELECT COUNT(*) FROM institutions").await?,
+        count(&db, "SELECT COUNT(*) FROM programs").await?,
+        count(&db, "SELECT COUNT(*) FROM pairings").await?,
+        thousands(u64::try_from(records)?),
+        thousands(u64::try_from(
+            count(&db, "SELECT COUNT(*) FROM rollups").await?
+        )?),
+        size as f64 / 1e9
+    );
+
+    // (a) dashboard latency.
+    let program: String = sqlx::query("SELECT program_id, COUNT(*) AS n FROM pairings GROUP BY program_id ORDER BY n DESC, program_id LIMIT 1")
+        .fetch_one(db.pool())
+        .await?
+        .try_get(0)?;
+    let recipient_region: String = sqlx::query(
+        "SELECT i.region_code FROM pairings p JOIN institutions i ON i.id = p.recipient_id WHERE p.program_id = $1 ORDER BY i.region_code LIMIT 1",
+    )
+    .bind(&program)
+    .fetch_one(db.pool())
+    .await?
+    .try_get(0)?;
+    let province = format!("{}0000", &recipient_region[..2]);
+    let city = format!("{}00", &recipient_region[..4]);
+    println!(
+        "[a] dashboard latency: roll-ups (median of 5, warm) against a recount from the records (best of 2)"
+    );
+    let until = "2025-06-15".to_string(); // mid-month: the partial month is counted from the records
+    let overview = Scope {
+        program: Some(program.clone()),
+        until: until.clone(),
+        ..Default::default()
+    };
+    let (fast, a) = timed(5, || rollups::totals(&db, &overview)).await?;
+    let (slow, b) = timed(2, || rollups::scan_totals(&db, &overview)).await?;
+    println!(
+        "{}",
+        line("program overview (every indicator)", fast, slow, a == b)
+    );
+    for (what, region) in [
+        ("drill-down: province → cities", &province),
+        ("drill-down: city → counties", &city),
+    ] {
+        let scope = Scope {
+            region: Some(region.clone()),
+            until: until.clone(),
+            ..Default::default()
+        };
+        let (fast, a) = timed(5, || {
+            rollups::breakdown(&db, &scope, "consultations", By::ChildRegion)
+        })
+        .await?;
+        let (slow, b) = timed(2, || {
+            rollups::scan_breakdown(&db, &scope, "consultations", By::ChildRegion)
+        })
+        .await?;
+        println!(
+            "{}",
+            line(
+                &format!("{what} ({region}, consultations)"),
+                fast,
+                slow,
+                a == b
+            )
+        );
+    }
+    let year = Scope {
+        region: Some(province.clone()),
+        from: Some("2024-03-10".into()),
+        until: "2025-02-20".into(),
+        ..Default::default()
+    };
+    let (fast, a) = timed(5, || rollups::totals(&db, &year)).await?;
+    let (slow, b) = timed(2, || rollups::scan_totals(&db, &year)).await?;
+    println!(
+        "{}",
+        line(
+            &format!("province {province}, 2024-03-10..2025-02-20, all"),
+            fast,
+            slow,
+            a == b
+        )
+    );
+    let national = Scope {
+        until: until.clone(),
+        ..Default::default()
+    };
+    let (fast, a) = timed(3, || {
+        rollups::breakdown(&db, &national, "consultations", By::ChildRegion)
+    })
+    .await?;
+    let (slow, b) = timed(1, || {
+        rollups::scan_breakdown(&db, &national, "consultations", By::ChildRegion)
+    })
+    .await?;
+    println!(
+        "{}",
+        line("national → provinces (consultations)", fast, slow, a == b)
+    );
+    let (fast, a) = timed(3, || rollups::totals(&db, &national)).await?;
+    let (slow, b) = timed(1, || rollups::scan_totals(&db, &national)).await?;
+    println!(
+        "{}",
+        line("national overview (every indicator)", fast, slow, a == b)
+    );
+
+    // (b) write overhead.
+    println!(
+        "[b] write overhead of the roll-up triggers: {} records, same database, rolled back",
+        thousands(args.overhead_records)
+    );
+    let mut with = Vec::new();
+    let mut without = Vec::new();
+    for round in 0..2 {
+        without.push(
+            insert_mix(
+                &mut conn,
+                args.overhead_records,
+                false,
+                &format!("w{round}"),
+            )
+            .await?,
+        );
+        with.push(insert_mix(&mut conn, args.overhead_records, true, &format!("x{round}")).await?);
+    }
+    let (w, wo) = (
+        with.iter().min().copied().unwrap_or_default(),
+        without.iter().min().copied().unwrap_or_default(),
+    );
+    println!(
+        "  bulk INSERT…SELECT:   with triggers {:>9}   without {:>9}   overhead {:>6.1} %   (aim ≤ 20 %)",
+        secs(w),
+        secs(wo),
+        (w.as_secs_f64() / wo.as_secs_f64() - 1.0) * 100.0
+    );
+    let n = args.overhead_records.min(100_000);
+    let mut with = Vec::new();
+    let mut without = Vec::new();
+    for round in 0..2 {
+        without.push(insert_rows(&mut conn, n, false, &format!("y{round}")).await?);
+        with.push(insert_rows(&mut conn, n, true, &format!("z{round}")).await?);
+    }
+    let (w, wo) = (
+        with.iter().min().copied().unwrap_or_default(),
+        without.iter().min().copied().unwrap_or_default(),
+    );
+    println!(
+        "  one prepared INSERT per record ({} records): with triggers {:>9} ({:.0}/s)   without {:>9} ({:.0}/s)   overhead {:>6.1} %",
+        thousands(n),
+        secs(w),
+        n as f64 / w.as_secs_f64(),
+        secs(wo),
+        n as f64 / wo.as_secs_f64(),
+        (w.as_secs_f64() / wo.as_secs_f64() - 1.0) * 100.0
+    );
+    drop(conn);
+
+    // (c) verify.
+    let t = Instant::now();
+    let checks = rollups::check(&db).await?;
+    let rows: i64 = checks.iter().map(|c| c.stored_rows).sum();
+    let bad: usize = checks.iter().map(|c| c.mismatches.len()).sum();
+    println!(
+        "[c] verify: {} indicators, {} roll-up rows against a recount of every record: {} in {}",
+        checks.len(),
+        thousands(u64::try_from(rows)?),
+        if bad == 0 {
+            "all equal".to_string()
+        } else {
+            format!("{bad} MISMATCHES")
+        },
+        secs(t.elapsed())
+    );
+    db.close().await;
+
+    // (d) the server's memory.
+    println!(
+        "[d] shanhai serve on this database: 4 clients walking the dashboard for {} s",
+        args.serve_seconds
+    );
+    serve_phase(&args, &bin, &dir, &url, &program, &province, &city).await?;
+    if temporary {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    if bad > 0 {
+        bail!("the roll-ups differ from the recount");
+    }
+    Ok(())
+}
