@@ -215,6 +215,7 @@ pub async fn load(
     cipher: &PatientCipher,
     reg: &Registry<'_>,
 ) -> Result<Summary> {
+    let started = std::time::Instant::now();
     let today = shanhai_store::today();
     let mut rng = StdRng::seed_from_u64(20_250_430);
     let mut used: HashSet<String> = HashSet::new();
@@ -382,6 +383,7 @@ pub async fn load(
             }
         }
         if plan.sessions_by_as_of > 0 {
+            let t0 = std::time::Instant::now();
             summary.sessions += sessions_by(
                 conn,
                 actor,
@@ -391,12 +393,26 @@ pub async fn load(
                 plan.sessions_by_as_of,
             )
             .await?;
+            tracing::info!(
+                program = plan.program,
+                sessions = plan.sessions_by_as_of,
+                ms = t0.elapsed().as_millis() as u64,
+                "demo clinic sessions by the article's date"
+            );
         }
     }
     let (sessions, booked) =
         clinics_around_today(conn, actor, cipher, &mut rng, &active, today).await?;
     summary.sessions += sessions;
     summary.bookings = booked;
+    tracing::info!(
+        batches = summary.batches,
+        assignments = summary.assignments,
+        sessions = summary.sessions,
+        bookings = summary.bookings,
+        total_ms = started.elapsed().as_millis() as u64,
+        "demo dispatch loaded"
+    );
     Ok(summary)
 }
 
