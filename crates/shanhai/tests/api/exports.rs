@@ -415,6 +415,24 @@ async fn the_indicator_table_exports_and_the_pages_session_may_download() {
         .await
         .expect("send");
     assert_eq!(r.status(), StatusCode::OK);
+    // The list pages link to it.
+    let page = app
+        .client
+        .get(app.url("/people?q=%E5%8C%85"))
+        .header("cookie", format!("shanhai_session={}", session.cookie))
+        .send()
+        .await
+        .expect("send")
+        .text()
+        .await
+        .expect("html")
+        .replace("&#38;", "&")
+        .replace("&amp;", "&");
+    assert!(
+        page.contains("/api/v1/people?q=%E5%8C%85&format=xlsx")
+            && page.contains("/api/v1/people?q=%E5%8C%85&format=csv"),
+        "{page}"
+    );
     // …but not the JSON API, which still wants a token.
     let r = app
         .client
