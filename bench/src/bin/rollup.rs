@@ -497,6 +497,87 @@ fn line(what: &str, fast: Duration, slow: Duration, equal: bool) -> String {
     )
 }
 
+/// The issue's baseline: the same figures by a full scan of the raw tables (`NOT INDEXED`:
+/// SQLite reads every record of the source table), for a program up to a date.
+async fn full_scan_totals(db: &Db, program: &str, until: &str) -> Result<Vec<(String, i64)>> {
+    let mut out = Vec::new();
+    for r in rollups::RULES {
+        let agg = match r.member {
+            Some(m) => format!("COUNT(DISTINCT {m})"),
+            None => format!("COALESCE(SUM({}), 0)", r.value),
+        };
+        let sql = format!(
+            "SELECT CAST({agg} AS BIGINT) FROM {} t NOT INDEXED {} WHERE ({}) AND {} = $1 AND {} < $2",
+            r.table, r.joins, r.filter, r.program, r.date
+        );
+        let v: i64 = sqlx::query(AssertSqlSafe(sql))
+            .bind(program.to_string())
+            .bind(format!("{until}~"))
+            .fetch_one(db.pool())
+            .await?
+            .try_get(0)?;
+        out.push((r.indicator.to_string(), v));
+    }
+    Ok(out)
+}
+
+/// A region's consultations by child region up to a date, by a full scan.
+async fn full_scan_regions(
+    db: &Db,
+    region: Option<&str>,
+    until: &str,
+) -> Result<Vec<(String, i64)>> {
+    let r = rollups::rule("consultations").context("rule")?;
+    let (like, len) = match region {
+        Some(code) if code.ends_with("0000") => (format!("{}%", &code[..2]), 4),
+        Some(code) => (format!("{}%", &code[..4]), 6),
+        None => ("%".to_string(), 2),
+    };
+    let sql = format!(
+        "SELECT substr(i.region_code, 1, {len}) AS k, CAST(SUM({}) AS BIGINT) AS v FROM {} t NOT INDEXED {} \
+         JOIN institutions i ON i.id = {} WHERE ({}) AND {} < $1 AND i.region_code LIKE $2 GROUP BY 1",
+        r.value, r.table, r.joins, r.institution, r.filter, r.date
+    );
+    let rows = sqlx::query(AssertSqlSafe(sql))
+        .bind(format!("{until}~"))
+        .bind(like)
+        .fetch_all(db.pool())
+        .await?;
+    let mut out: Vec<(String, i64)> = rows
+        .iter()
+        .map(|row| {
+            let k: String = row.try_get("k")?;
+            Ok((format!("{k:0<6}"), row.try_get("v")?))
+        })
+        .collect::<Result<_, sqlx::Error>>()?;
+    out.retain(|(_, v)| *v != 0);
+    out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    Ok(out)
+}
+
+async fn timed_any<T, F, Fut>(mut f: F) -> Result<(Duration, T)>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    let t = Instant::now();
+    let v = f().await?;
+    Ok((t.elapsed(), v))
+}
+
+fn line3(what: &str, fast: Duration, indexed: Duration, full: Duration, equal: bool) -> String {
+    let ratio = |d: Duration| d.as_secs_f64() / fast.as_secs_f64().max(1e-9);
+    format!(
+        "  {what:<40} roll-ups {:>9} | indexed recount {:>9} ({:>6.0}×) | full scan {:>9} ({:>7.0}×)  {}",
+        secs(fast),
+        secs(indexed),
+        ratio(indexed),
+        secs(full),
+        ratio(full),
+        if equal { "equal" } else { "DIFFERENT" }
+    )
+}
+
 // ---- (d) the server ----
 
 struct Server {
@@ -931,7 +1012,8 @@ async fn run(args: Args) -> Result<()> {
     let province = format!("{}0000", &recipient_region[..2]);
     let city = format!("{}00", &recipient_region[..4]);
     println!(
-        "[a] dashboard latency: roll-ups (median of 5, warm) against a recount from the records (best of 2)"
+        "[a] dashboard latency: roll-ups (median of 5, warm) against the same figures recounted from the records \
+         (through the indexes, best of 2) and by a full scan of the raw tables (once)"
     );
     let until = "2025-06-15".to_string(); // mid-month: the partial month is counted from the records
     let overview = Scope {
@@ -941,16 +1023,24 @@ async fn run(args: Args) -> Result<()> {
     };
     let (fast, a) = timed(5, || rollups::totals(&db, &overview)).await?;
     let (slow, b) = timed(2, || rollups::scan_totals(&db, &overview)).await?;
+    let (full, c) = timed_any(|| full_scan_totals(&db, &program, &until)).await?;
     println!(
         "{}",
-        line("program overview (every indicator)", fast, slow, a == b)
+        line3(
+            "program overview (every indicator)",
+            fast,
+            slow,
+            full,
+            a == b && a == c
+        )
     );
     for (what, region) in [
-        ("drill-down: province → cities", &province),
-        ("drill-down: city → counties", &city),
+        ("province → cities", Some(&province)),
+        ("city → counties", Some(&city)),
+        ("nation → provinces", None),
     ] {
         let scope = Scope {
-            region: Some(region.clone()),
+            region: region.cloned(),
             until: until.clone(),
             ..Default::default()
         };
@@ -962,13 +1052,16 @@ async fn run(args: Args) -> Result<()> {
             rollups::scan_breakdown(&db, &scope, "consultations", By::ChildRegion)
         })
         .await?;
+        let (full, c) =
+            timed_any(|| full_scan_regions(&db, region.map(String::as_str), &until)).await?;
         println!(
             "{}",
-            line(
-                &format!("{what} ({region}, consultations)"),
+            line3(
+                &format!("{what} {}", region.map(String::as_str).unwrap_or("")),
                 fast,
                 slow,
-                a == b
+                full,
+                a == b && a == c
             )
         );
     }
@@ -993,18 +1086,6 @@ async fn run(args: Args) -> Result<()> {
         until: until.clone(),
         ..Default::default()
     };
-    let (fast, a) = timed(3, || {
-        rollups::breakdown(&db, &national, "consultations", By::ChildRegion)
-    })
-    .await?;
-    let (slow, b) = timed(1, || {
-        rollups::scan_breakdown(&db, &national, "consultations", By::ChildRegion)
-    })
-    .await?;
-    println!(
-        "{}",
-        line("national → provinces (consultations)", fast, slow, a == b)
-    );
     let (fast, a) = timed(3, || rollups::totals(&db, &national)).await?;
     let (slow, b) = timed(1, || rollups::scan_totals(&db, &national)).await?;
     println!(
