@@ -1371,7 +1371,7 @@ fn period_of(month: &str, grain: Grain) -> Option<String> {
     let m: u32 = m.parse().ok()?;
     Some(match grain {
         Grain::Month => month.to_string(),
-        Grain::Quarter => format!("{y}Q{}", (m + 2) / 3),
+        Grain::Quarter => format!("{y}Q{}", m.div_ceil(3)),
         Grain::Year => y.to_string(),
     })
 }
@@ -1527,6 +1527,7 @@ pub async fn scan_breakdown(
 }
 
 #[cfg(test)]
+#[allow(clippy::expect_used)] // a test that cannot set up should stop with the reason
 mod tests {
     use super::*;
     use shanhai_domain::indicators::CATALOGUE;

@@ -12,7 +12,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 use shanhai_store::Db;
 use shanhai_store::rollups::{self, By, Grain, Scope};
-use std::sync::Mutex;
+use tokio::sync::Mutex;
 
 /// The fixed registry the operations pick from.
 struct Fixture {
@@ -633,7 +633,7 @@ async fn rollups_equal_recounts_after_random_inserts_updates_and_deletes() {
     let result = tokio::task::block_in_place(|| {
         runner.run(&strategy, |(ops, asks)| {
             handle.block_on(async {
-                let mut live = live.lock().unwrap_or_else(|e| e.into_inner());
+                let mut live = live.lock().await;
                 for op in &ops {
                     apply(&app.db, &f, &mut live, op).await;
                 }
