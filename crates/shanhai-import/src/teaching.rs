@@ -121,6 +121,7 @@ impl ImportKind for TeachingActivities {
     const NAME: &'static str = "teaching-activities";
     const LABEL: &'static str = "ui.import_kind_teaching_activities";
     const COLUMNS: &'static [Column] = COLUMNS;
+    const ROLLUP_TABLE: Option<&'static str> = Some("teaching_activities");
     type Record = shanhai_domain::capacity::NewTeachingActivity;
     type State = ();
 

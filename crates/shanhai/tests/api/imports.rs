@@ -826,3 +826,67 @@ async fn the_command_line_imports_reported_kpis() {
     assert_eq!(app.count("kpi_values").await, 5);
     assert_eq!(app.count("kpi_reports").await, 4);
 }
+
+#[tokio::test]
+async fn a_bulk_import_keeps_the_roll_ups_equal_to_a_recount() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let verify = || async {
+        let mismatches = shanhai_store::rollups::verify(&app.db)
+            .await
+            .expect("verify");
+        assert!(mismatches.is_empty(), "{mismatches:?}");
+    };
+    let (s, b) = upload(
+        &app,
+        &w.admin,
+        "teaching-activities",
+        "t.csv",
+        teaching_csv(40).into_bytes(),
+        false,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    verify().await;
+    // More rows on top of stored ones: only the new rows are added.
+    let (s, b) = upload(
+        &app,
+        &w.admin,
+        "teaching-activities",
+        "t.csv",
+        teaching_csv(130).into_bytes(),
+        false,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["created"], json!(90), "{b}");
+    verify().await;
+    let (_, rollups) = app
+        .get(
+            &format!(
+                "/api/v1/programs/{}/indicators?until=2030-12-31",
+                w.program_a
+            ),
+            &w.admin,
+        )
+        .await;
+    let teaching = rollups
+        .as_array()
+        .and_then(|a| a.iter().find(|i| i["code"] == "teaching-activities"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    assert_eq!(teaching["value"], json!(130), "{teaching}");
+    if app.database_url.starts_with("sqlite") {
+        use sqlx::Row;
+        let n: i64 = sqlx::query(
+            "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'trigger' \
+             AND name = 'rollup_teaching_activities_ins'",
+        )
+        .fetch_one(app.db.pool())
+        .await
+        .expect("count")
+        .try_get("n")
+        .expect("n");
+        assert_eq!(n, 1, "the insert trigger is back after the import");
+    }
+}

@@ -1,0 +1,104 @@
+//! Roll-ups under a bulk import on SQLite: instead of the roll-up trigger firing once per
+//! inserted row (two upserts into `rollups` per teaching activity), the import drops the table's
+//! `AFTER INSERT` roll-up trigger inside its own transaction, inserts, adds the new rows'
+//! contributions with one grouped upsert per rule, and puts the trigger back — exactly as it was
+//! installed (its SQL is read from `sqlite_master`) — before it commits.
+//!
+//! SQLite's DDL is transactional and the import holds the write lock from `BEGIN IMMEDIATE` to
+//! commit, so no other writer can insert while the trigger is away, a rolled-back import leaves
+//! the trigger in place, and readers only ever see the schema with the trigger. The grouped
+//! statement uses the same rule expressions as the trigger and the recount (`rollups::RULES`);
+//! the import tests check that `rollups::verify` finds the roll-ups equal to a full recount after
+//! a bulk import. PostgreSQL keeps its per-row triggers.
+
+use shanhai_store::StoreError;
+use shanhai_store::db::Backend;
+use shanhai_store::query::sql_with;
+use shanhai_store::rollups::{RULES, Rule};
+use sqlx::{AnyConnection, Executor, Row as _};
+
+/// A table whose insert trigger is away until [`Deferred::finish`].
+pub(crate) struct Deferred {
+    table: &'static str,
+    /// Rows after this rowid are the import's.
+    after_rowid: i64,
+    /// The trigger as installed.
+    trigger_sql: String,
+}
+
+fn trigger_name(table: &str) -> String {
+    format!("rollup_{table}_ins")
+}
+
+/// Takes the table's roll-up insert trigger away for this transaction (SQLite only; `None`
+/// leaves everything to the trigger).
+pub(crate) async fn defer(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    table: &'static str,
+) -> Result<Option<Deferred>, StoreError> {
+    if backend != Backend::Sqlite || !RULES.iter().any(|r| r.table == table) {
+        return Ok(None);
+    }
+    let name = trigger_name(table);
+    let Some(row) = sql_with(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = $1".into(),
+        vec![name.clone().into()],
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let trigger_sql: String = row.try_get(0)?;
+    let after_rowid: i64 = sql_with(
+        format!("SELECT COALESCE(MAX(rowid), 0) AS n FROM {table}"),
+        vec![],
+    )
+    .fetch_one(&mut *conn)
+    .await?
+    .try_get(0)?;
+    conn.execute(sqlx::AssertSqlSafe(format!("DROP TRIGGER {name}")))
+        .await?;
+    Ok(Some(Deferred {
+        table,
+        after_rowid,
+        trigger_sql,
+    }))
+}
+
+/// The rule's contribution of the rows after `after_rowid`, grouped by roll-up key and added to
+/// `rollups` — the trigger's `row_insert` summed.
+fn grouped_upsert(rule: &Rule, after_rowid: i64) -> String {
+    format!(
+        "INSERT INTO rollups (indicator, month, program_id, institution_id, pairing_id, member_id, value) \
+         SELECT '{}' AS indicator, substr({}, 1, 7) AS month, COALESCE({}, '') AS program_id, \
+         COALESCE({}, '') AS institution_id, COALESCE({}, '') AS pairing_id, COALESCE({}, '') AS member_id, \
+         CAST(SUM({}) AS BIGINT) AS value FROM {} t {} WHERE ({}) AND t.rowid > {after_rowid} \
+         GROUP BY 2, 3, 4, 5, 6 \
+         ON CONFLICT (indicator, month, program_id, institution_id, pairing_id, member_id) \
+         DO UPDATE SET value = rollups.value + excluded.value",
+        rule.indicator,
+        rule.date,
+        rule.program,
+        rule.institution,
+        rule.pairing,
+        rule.member.unwrap_or("NULL"),
+        rule.value,
+        rule.table,
+        rule.joins,
+        rule.filter,
+    )
+}
+
+impl Deferred {
+    /// Adds the import's rows to the roll-ups and reinstalls the trigger.
+    pub(crate) async fn finish(self, conn: &mut AnyConnection) -> Result<(), StoreError> {
+        for rule in RULES.iter().filter(|r| r.table == self.table) {
+            conn.execute(sqlx::AssertSqlSafe(grouped_upsert(rule, self.after_rowid)))
+                .await?;
+        }
+        conn.execute(sqlx::AssertSqlSafe(self.trigger_sql)).await?;
+        Ok(())
+    }
+}
