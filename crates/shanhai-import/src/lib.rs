@@ -387,7 +387,7 @@ pub async fn run<K: ImportKind>(
     let mut tx = db.begin_write().await?;
     let cache = grow_cache(&mut tx, db.backend(), upload.bytes.len()).await?;
     let deferred = match K::ROLLUP_TABLE {
-        Some(table) => rollup::defer(&mut tx, db.backend(), table).await?,
+        Some(table) => rollup::defer(&mut tx, db.backend(), table, outcome.created).await?,
         None => None,
     };
     let mut state = K::State::default();

@@ -889,4 +889,38 @@ async fn a_bulk_import_keeps_the_roll_ups_equal_to_a_recount() {
         .expect("n");
         assert_eq!(n, 1, "the insert trigger is back after the import");
     }
+    // A load that more than doubles the table rebuilds its indexes instead of inserting into
+    // them row by row; everything is back and still adds up.
+    let (s, b) = upload(
+        &app,
+        &w.admin,
+        "teaching-activities",
+        "t.csv",
+        teaching_csv(10_200).into_bytes(),
+        false,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["created"], json!(10_070), "{b}");
+    verify().await;
+    if app.database_url.starts_with("sqlite") {
+        use sqlx::Row;
+        let n: i64 = sqlx::query(
+            "SELECT COUNT(*) AS n FROM sqlite_master WHERE tbl_name = 'teaching_activities' \
+             AND (type = 'index' OR name = 'rollup_teaching_activities_ins')",
+        )
+        .fetch_one(app.db.pool())
+        .await
+        .expect("count")
+        .try_get("n")
+        .expect("n");
+        assert_eq!(n, 5, "four indexes and the insert trigger");
+        let ok: String = sqlx::query("PRAGMA integrity_check")
+            .fetch_one(app.db.pool())
+            .await
+            .expect("check")
+            .try_get(0)
+            .expect("ok");
+        assert_eq!(ok, "ok");
+    }
 }
