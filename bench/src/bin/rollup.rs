@@ -280,13 +280,15 @@ async fn registry(conn: &mut PoolConnection<Any>) -> Result<()> {
 
 // ---- the records ----
 
-/// `SELECT` of `n` numbered rows `[a, b)` with a random recipient institution `g`, a random day
-/// `d` of the five years and a random number `r`.
+/// `SELECT` of `n` numbered rows `[a, b)` with a recipient institution `g`, a day `d` of the five
+/// years and a number `r`, each spread evenly by a multiplicative hash of the row number (not
+/// `random()`: SQLite may evaluate it again wherever a flattened subquery's column is used).
 fn rows(a: u64, b: u64) -> String {
     format!(
         "WITH RECURSIVE s(i) AS (SELECT {a} UNION ALL SELECT i + 1 FROM s WHERE i + 1 < {b}) \
          SELECT x.i AS i, x.r AS r, date('2021-01-01', '+' || (x.dr % {DAYS}) || ' days') AS d, g.* \
-         FROM (SELECT i, abs(random()) AS r, abs(random()) AS dr, abs(random()) % (SELECT COUNT(*) FROM gen_inst) AS gi FROM s) x \
+         FROM (SELECT i, (i * 214013 + 2531011) / 65536 AS r, ((i * 134775813 + 1) / 256) % {DAYS} AS dr, \
+         ((i * 1103515245 + 12345) / 65536) % (SELECT COUNT(*) FROM gen_inst) AS gi FROM s) x \
          JOIN gen_inst g ON g.n = x.gi WHERE 1 = 1"
     )
 }
@@ -302,7 +304,7 @@ struct Kind {
 const KINDS: &[Kind] = &[
     Kind {
         name: "consultations",
-        per_mille: 340,
+        per_mille: 360,
         insert: |a, b, tag| {
             format!(
                 "INSERT INTO consultations (id, type, urgency, state, requesting_institution_id, requester_user_id, requester_name, \
@@ -815,7 +817,7 @@ async fn insert_mix(
     }
     let t = Instant::now();
     for kind in KINDS.iter().filter(|k| k.name != "assignments") {
-        let m = n * kind.per_mille / 1000 * 1000 / (1000 - 20 - SERVICE_DAYS_PER_MILLE);
+        let m = n * kind.per_mille / (1000 - 20 - SERVICE_DAYS_PER_MILLE);
         exec(conn, &(kind.insert)(0, m, tag)).await?;
     }
     let elapsed = t.elapsed();
