@@ -1275,7 +1275,7 @@ async fn grouped(
 
 fn rule_or_invalid(indicator: &str) -> Result<&'static Rule> {
     rule(indicator)
-        .ok_or_else(|| StoreError::Invalid(Invalid::new("indicator", "error.unknown_indicator")))
+        .ok_or_else(|| StoreError::Invalid(Invalid::new("indicator", "error.unknown_code")))
 }
 
 async fn totals_from(db: &Db, scope: &Scope, source: Source) -> Result<Vec<(String, i64)>> {
