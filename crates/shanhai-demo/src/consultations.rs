@@ -1742,6 +1742,10 @@ pub async fn load(
     )
     .fetch_all(&mut *conn)
     .await?;
+    // At most this many a program: 京蒙 alone holds thousands of sessions, and its patients
+    // mostly stay in the region (大病不出区).
+    const SESSION_REFERRALS_PER_PROGRAM: usize = 80;
+    let mut per_program: HashMap<String, usize> = HashMap::new();
     for r in &sessions {
         if !g.rng.gen_bool(0.3) {
             continue;
@@ -1750,6 +1754,11 @@ pub async fn load(
         let Some(program) = program_of.get(&(donor.clone(), recipient.clone())).cloned() else {
             continue;
         };
+        let made = per_program.entry(program.clone()).or_default();
+        if *made >= SESSION_REFERRALS_PER_PROGRAM {
+            continue;
+        }
+        *made += 1;
         let date = day(&text(r, "date")?);
         let created = midnight(date) + Duration::hours(7) + minutes(&mut g.rng, 0, 90);
         let days = (now - created).num_days();
