@@ -19,7 +19,7 @@ use shanhai_domain::kpis::{
 };
 use shanhai_store::StoreError;
 use shanhai_store::audit::{self, Action, Actor};
-use shanhai_store::query::{insert_sql, sql_with};
+use shanhai_store::query::sql_with;
 use shanhai_store::record::{Step, append_step};
 use sqlx::{AnyConnection, Row as _};
 use std::collections::{HashMap, HashSet};
@@ -383,37 +383,13 @@ async fn create_report(
     rec: &Record,
 ) -> Result<String, StoreError> {
     let id = shanhai_domain::ids::new_id();
-    let now = shanhai_store::now();
-    sql_with(
-        insert_sql(
-            "kpi_reports",
-            &[
-                "id",
-                "institution_id",
-                "program_id",
-                "period_type",
-                "period_key",
-                "period_start",
-                "period_end",
-                "state",
-                "created_at",
-                "updated_at",
-            ],
-        ),
-        vec![
-            id.clone().into(),
-            rec.institution_id.clone().into(),
-            rec.program_id.clone().into(),
-            rec.period.kind().code().into(),
-            rec.period.key().into(),
-            rec.period.start().to_string().into(),
-            rec.period.end().to_string().into(),
-            ReportState::Draft.code().into(),
-            now.clone().into(),
-            now.into(),
-        ],
+    shanhai_store::kpis::insert_draft(
+        conn,
+        &id,
+        &rec.institution_id,
+        rec.program_id.as_deref(),
+        &rec.period,
     )
-    .execute(&mut *conn)
     .await?;
     append_step(
         conn,

@@ -315,21 +315,15 @@ async fn step(
     .await
 }
 
-/// Opens a draft report for an institution and period (one per institution and period), with
-/// any values given; audited.
-pub async fn create(
-    db: &Db,
-    actor: &Actor,
-    new: &NewKpiReport,
-    values: &[KpiValueInput],
-) -> Result<KpiReport> {
-    let mut tx = db.begin_write().await?;
-    institutions::require(&mut tx, "institution_id", &new.institution_id).await?;
-    if let Some(p) = &new.program_id {
-        programs::require(&mut tx, "program_id", p).await?;
-    }
-    let values = parse_values_on(&mut tx, values, new.period.kind()).await?;
-    let id = shanhai_domain::ids::new_id();
+/// The report row of a new draft (no values, steps or audit): what the report form and the
+/// import share when they open a report.
+pub async fn insert_draft(
+    conn: &mut AnyConnection,
+    id: &str,
+    institution_id: &str,
+    program_id: Option<&str>,
+    period: &Period,
+) -> std::result::Result<(), sqlx::Error> {
     let now = crate::now();
     query::sql_with(
         query::insert_sql(
@@ -348,19 +342,45 @@ pub async fn create(
             ],
         ),
         vec![
-            id.clone().into(),
-            new.institution_id.clone().into(),
-            new.program_id.clone().into(),
-            new.period.kind().code().into(),
-            new.period.key().into(),
-            new.period.start().to_string().into(),
-            new.period.end().to_string().into(),
+            id.into(),
+            institution_id.into(),
+            program_id.map(str::to_string).into(),
+            period.kind().code().into(),
+            period.key().into(),
+            period.start().to_string().into(),
+            period.end().to_string().into(),
             ReportState::Draft.code().into(),
             now.clone().into(),
             now.into(),
         ],
     )
-    .execute(&mut *tx)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Opens a draft report for an institution and period (one per institution and period), with
+/// any values given; audited.
+pub async fn create(
+    db: &Db,
+    actor: &Actor,
+    new: &NewKpiReport,
+    values: &[KpiValueInput],
+) -> Result<KpiReport> {
+    let mut tx = db.begin_write().await?;
+    institutions::require(&mut tx, "institution_id", &new.institution_id).await?;
+    if let Some(p) = &new.program_id {
+        programs::require(&mut tx, "program_id", p).await?;
+    }
+    let values = parse_values_on(&mut tx, values, new.period.kind()).await?;
+    let id = shanhai_domain::ids::new_id();
+    insert_draft(
+        &mut tx,
+        &id,
+        &new.institution_id,
+        new.program_id.as_deref(),
+        &new.period,
+    )
     .await
     .map_err(|e| StoreError::on_unique(e, "error.kpi_report_exists"))?;
     write_values(&mut tx, &id, &values).await?;
