@@ -15,8 +15,8 @@ pub mod indicators;
 pub mod kpis;
 pub mod public;
 pub mod referrals;
-pub mod rollups;
 mod registry;
+pub mod rollups;
 pub mod webhooks;
 
 use crate::AppState;

@@ -19,7 +19,7 @@ mod imports;
 mod indicators;
 mod kpis;
 mod referrals;
-mod rollups;
 mod registry;
+mod rollups;
 mod storage;
 mod webhooks;
