@@ -19,9 +19,10 @@ use clap::Parser;
 use reqwest::StatusCode;
 use serde_json::Value;
 use shanhai_store::Db;
-use shanhai_store::rollups::{self, By, Scope};
+use shanhai_store::rollups::{self, By, Column, Scope};
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AssertSqlSafe, Executor, Row};
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -500,25 +501,51 @@ fn line(what: &str, fast: Duration, slow: Duration, equal: bool) -> String {
 }
 
 /// The issue's baseline: the same figures by a full scan of the raw tables (`NOT INDEXED`:
-/// SQLite reads every record of the source table), for a program up to a date.
+/// SQLite reads every record of the source table), for a program up to a date — one scan per
+/// source table and rule, every indicator of the rule counted in that one pass (by kind, and
+/// by person for the distinct people), so the baseline does not grow with the indicators.
 async fn full_scan_totals(db: &Db, program: &str, until: &str) -> Result<Vec<(String, i64)>> {
-    let mut out = Vec::new();
+    // rule → kind → (value, extra, people with a positive count)
+    let mut per_rule: HashMap<&str, HashMap<String, (i64, i64, HashSet<String>)>> = HashMap::new();
     for r in rollups::RULES {
-        let agg = match r.member {
-            Some(m) => format!("COUNT(DISTINCT {m})"),
-            None => format!("COALESCE(SUM({}), 0)", r.value),
-        };
+        let member = r.member.unwrap_or("''");
         let sql = format!(
-            "SELECT CAST({agg} AS BIGINT) FROM {} t NOT INDEXED {} WHERE ({}) AND {} = $1 AND {} < $2",
-            r.table, r.joins, r.filter, r.program, r.date
+            "SELECT COALESCE({}, '') AS kind, COALESCE({member}, '') AS m, CAST(SUM({}) AS BIGINT) AS v, \
+             CAST(SUM({}) AS BIGINT) AS x FROM {} t NOT INDEXED {} WHERE ({}) AND {} = $1 AND {} < $2 GROUP BY 1, 2",
+            r.split, r.value, r.extra, r.table, r.joins, r.filter, r.program, r.date
         );
-        let v: i64 = sqlx::query(AssertSqlSafe(sql))
+        let rows = sqlx::query(AssertSqlSafe(sql))
             .bind(program.to_string())
             .bind(format!("{until}~"))
-            .fetch_one(db.pool())
-            .await?
-            .try_get(0)?;
-        out.push((r.indicator.to_string(), v));
+            .fetch_all(db.pool())
+            .await?;
+        let kinds = per_rule.entry(r.name).or_default();
+        for row in rows {
+            let kind: String = row.try_get("kind")?;
+            let (v, x): (i64, i64) = (row.try_get("v")?, row.try_get("x")?);
+            let e = kinds.entry(kind).or_default();
+            e.0 += v;
+            e.1 += x;
+            if r.member.is_some() && v > 0 {
+                e.2.insert(row.try_get("m")?);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for m in rollups::MEASURES {
+        let kinds = per_rule.get(m.rule).context("rule")?;
+        let matching = kinds
+            .iter()
+            .filter(|(k, _)| m.kinds.is_empty() || m.kinds.contains(&k.as_str()));
+        let value = match m.column {
+            Column::Value => matching.map(|(_, e)| e.0).sum(),
+            Column::Extra => matching.map(|(_, e)| e.1).sum(),
+            Column::People => {
+                let people: HashSet<&String> = matching.flat_map(|(_, e)| e.2.iter()).collect();
+                i64::try_from(people.len())?
+            }
+        };
+        out.push((m.indicator.to_string(), value));
     }
     Ok(out)
 }
@@ -988,13 +1015,16 @@ async fn run(args: Args) -> Result<()> {
         records += count(&db, &format!("SELECT COUNT(*) FROM {table}")).await?;
     }
     println!(
-        "[data] {} institutions, {} programs, {} pairings, {} activity records, {} roll-up rows, {:.1} GB",
+        "[data] {} institutions, {} programs, {} pairings, {} activity records, {} roll-up rows + {} program-level rows, {:.1} GB",
         count(&db, "SELECT COUNT(*) FROM institutions").await?,
         count(&db, "SELECT COUNT(*) FROM programs").await?,
         count(&db, "SELECT COUNT(*) FROM pairings").await?,
         thousands(u64::try_from(records)?),
         thousands(u64::try_from(
             count(&db, "SELECT COUNT(*) FROM rollups").await?
+        )?),
+        thousands(u64::try_from(
+            count(&db, "SELECT COUNT(*) FROM rollups_program").await?
         )?),
         size as f64 / 1e9
     );
@@ -1152,7 +1182,7 @@ async fn run(args: Args) -> Result<()> {
     let rows: i64 = checks.iter().map(|c| c.stored_rows).sum();
     let bad: usize = checks.iter().map(|c| c.mismatches.len()).sum();
     println!(
-        "[c] verify: {} indicators, {} roll-up rows against a recount of every record: {} in {}",
+        "[c] verify: {} rule levels, {} roll-up rows against a recount of every record: {} in {}",
         checks.len(),
         thousands(u64::try_from(rows)?),
         if bad == 0 {

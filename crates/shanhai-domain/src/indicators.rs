@@ -102,12 +102,24 @@ indicators! {
     "consultations", Count, "远程会诊", "Remote consultations", "例", "cases",
         "截至统计日提交的会诊申请数，含各类型与所有状态。",
         "Consultation requests filed by the date, of every type and state.";
+    "consultations-general", Count, "普通会诊", "General consultations", "例", "cases",
+        "截至统计日提交的、类型为普通会诊的会诊申请数（所有状态）。",
+        "Consultation requests of type general filed by the date, in every state.";
     "consultations-mdt", Count, "多学科会诊（MDT）", "MDT consultations", "例", "cases",
         "类型为多学科MDT的会诊申请数。",
         "Consultation requests of type MDT.";
     "consultations-difficult-case", Count, "疑难病例讨论", "Difficult case discussions", "例", "cases",
         "类型为疑难病例讨论的会诊申请数。",
         "Consultation requests of type difficult case discussion.";
+    "consultations-imaging", Count, "影像会诊", "Imaging consultations", "例", "cases",
+        "截至统计日提交的、类型为影像会诊的会诊申请数（所有状态）。",
+        "Consultation requests of type imaging filed by the date, in every state.";
+    "consultations-pathology", Count, "病理会诊", "Pathology consultations", "例", "cases",
+        "截至统计日提交的、类型为病理会诊的会诊申请数（所有状态）。",
+        "Consultation requests of type pathology filed by the date, in every state.";
+    "consultations-surgical-guidance", Count, "远程手术指导", "Remote surgical guidance", "例", "cases",
+        "截至统计日提交的、类型为远程手术指导的会诊申请数（所有状态）。",
+        "Consultation requests of type remote surgical guidance filed by the date, in every state.";
     "referrals-up", Count, "上转患者", "Patients referred up", "人次", "referrals",
         "截至统计日发出的上转（向上级医院）转诊数。",
         "Up-referrals (to a higher-level hospital) sent by the date.";
@@ -135,6 +147,30 @@ indicators! {
     "teaching-attendance", Sum, "教学受益人次", "Teaching attendance", "人次", "attendances",
         "上述教学活动的参加人次之和。",
         "The sum of attendance over those teaching activities.";
+    "teaching-activities-teaching-round", Count, "教学查房", "Teaching rounds", "场", "activities",
+        "截至统计日举办的、类别为教学查房的教学活动场次。",
+        "Teaching rounds held by the date (teaching activities of this kind).";
+    "teaching-activities-lecture", Count, "学术讲座", "Lectures", "场", "activities",
+        "截至统计日举办的、类别为学术讲座的教学活动场次。",
+        "Lectures held by the date (teaching activities of this kind).";
+    "teaching-activities-surgical-demonstration", Count, "手术示教", "Surgical demonstrations", "场", "activities",
+        "截至统计日举办的、类别为手术示教的教学活动场次。",
+        "Surgical demonstrations held by the date (teaching activities of this kind).";
+    "teaching-activities-case-discussion", Count, "病例讨论", "Case discussions", "场", "activities",
+        "截至统计日举办的、类别为病例讨论的教学活动场次。",
+        "Case discussions held by the date (teaching activities of this kind).";
+    "teaching-activities-training", Count, "业务培训", "Skills training sessions", "场", "activities",
+        "截至统计日举办的、类别为业务培训的教学活动场次。",
+        "Skills training sessions held by the date (teaching activities of this kind).";
+    "teaching-activities-remote-teaching", Count, "远程教学", "Remote teaching sessions", "场", "activities",
+        "截至统计日举办的、类别为远程教学的教学活动场次。",
+        "Remote teaching sessions held by the date (teaching activities of this kind).";
+    "teaching-activities-competition", Count, "教学竞赛", "Teaching competitions", "场", "activities",
+        "截至统计日举办的、类别为教学竞赛的教学活动场次。",
+        "Teaching competitions held by the date (teaching activities of this kind).";
+    "teaching-activities-research-clinic", Count, "科研门诊", "Research clinics", "场", "activities",
+        "截至统计日举办的、类别为科研门诊的教学活动场次。",
+        "Research clinics held by the date (teaching activities of this kind).";
     "techniques", Count, "新技术新项目", "New techniques", "项", "techniques",
         "截至统计日引进的新技术、新项目数（不论开展阶段）。",
         "New techniques and projects introduced by the date, at any stage.";

@@ -1,20 +1,21 @@
 //! Roll-ups under a bulk import on SQLite: instead of the roll-up trigger firing once per
-//! inserted row (two upserts into `rollups` per teaching activity), the import drops the table's
+//! inserted row (an upsert into each roll-up level per teaching activity), the import drops the table's
 //! `AFTER INSERT` roll-up trigger inside its own transaction, inserts, adds the new rows'
-//! contributions with one grouped upsert per rule, and puts the trigger back — exactly as it was
+//! contributions with one grouped upsert per rule and roll-up level, and puts the trigger back — exactly as it was
 //! installed (its SQL is read from `sqlite_master`) — before it commits.
 //!
 //! SQLite's DDL is transactional and the import holds the write lock from `BEGIN IMMEDIATE` to
 //! commit, so no other writer can insert while the trigger is away, a rolled-back import leaves
 //! the trigger in place, and readers only ever see the schema with the trigger. The grouped
-//! statement uses the same rule expressions as the trigger and the recount (`rollups::RULES`);
+//! statement is generated from the same rules as the trigger and the recount
+//! (`rollups::grouped_upsert`);
 //! the import tests check that `rollups::verify` finds the roll-ups equal to a full recount after
 //! a bulk import. PostgreSQL keeps its per-row triggers.
 
 use shanhai_store::StoreError;
 use shanhai_store::db::Backend;
 use shanhai_store::query::sql_with;
-use shanhai_store::rollups::{RULES, Rule};
+use shanhai_store::rollups::{Level, RULES, grouped_upsert};
 use sqlx::{AnyConnection, Executor, Row as _};
 
 /// A table whose insert trigger is away until [`Deferred::finish`].
@@ -99,30 +100,6 @@ pub(crate) async fn defer(
     }))
 }
 
-/// The rule's contribution of the rows after `after_rowid`, grouped by roll-up key and added to
-/// `rollups` — the trigger's `row_insert` summed.
-fn grouped_upsert(rule: &Rule, after_rowid: i64) -> String {
-    format!(
-        "INSERT INTO rollups (indicator, month, program_id, institution_id, pairing_id, member_id, value) \
-         SELECT '{}' AS indicator, substr({}, 1, 7) AS month, COALESCE({}, '') AS program_id, \
-         COALESCE({}, '') AS institution_id, COALESCE({}, '') AS pairing_id, COALESCE({}, '') AS member_id, \
-         CAST(SUM({}) AS BIGINT) AS value FROM {} t {} WHERE ({}) AND t.rowid > {after_rowid} \
-         GROUP BY 2, 3, 4, 5, 6 \
-         ON CONFLICT (indicator, month, program_id, institution_id, pairing_id, member_id) \
-         DO UPDATE SET value = rollups.value + excluded.value",
-        rule.indicator,
-        rule.date,
-        rule.program,
-        rule.institution,
-        rule.pairing,
-        rule.member.unwrap_or("NULL"),
-        rule.value,
-        rule.table,
-        rule.joins,
-        rule.filter,
-    )
-}
-
 impl Deferred {
     /// Rebuilds the indexes, adds the import's rows to the roll-ups and reinstalls the trigger.
     pub(crate) async fn finish(self, conn: &mut AnyConnection) -> Result<(), StoreError> {
@@ -130,9 +107,13 @@ impl Deferred {
             conn.execute(sqlx::AssertSqlSafe(index)).await?;
         }
         if let Some(trigger_sql) = self.trigger_sql {
+            // Both levels, as the trigger would have: the rows' contributions grouped by key.
+            let cond = format!("t.rowid > {}", self.after_rowid);
             for rule in RULES.iter().filter(|r| r.table == self.table) {
-                conn.execute(sqlx::AssertSqlSafe(grouped_upsert(rule, self.after_rowid)))
-                    .await?;
+                for level in [Level::Fine, Level::Program] {
+                    conn.execute(sqlx::AssertSqlSafe(grouped_upsert(rule, level, &cond)))
+                        .await?;
+                }
             }
             conn.execute(sqlx::AssertSqlSafe(trigger_sql)).await?;
         }

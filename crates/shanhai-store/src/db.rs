@@ -111,6 +111,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_rollups.sql"),
         postgres: include_str!("../migrations/postgres/0011_rollups.sql"),
     },
+    Migration {
+        version: 12,
+        name: "rollup_rules",
+        sqlite: include_str!("../migrations/sqlite/0012_rollup_rules.sql"),
+        postgres: include_str!("../migrations/postgres/0012_rollup_rules.sql"),
+    },
 ];
 
 /// A connection pool and the backend behind it.

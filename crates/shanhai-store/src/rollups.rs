@@ -2,15 +2,29 @@
 //! person for the indicators that count distinct people — kept up to date by database triggers,
 //! so that a dashboard reads a few hundred roll-up rows instead of scanning millions of records.
 //!
-//! One [`Rule`] per indicator says which table it counts, how a record finds its program,
-//! pairing, institution and date, which records count and what each contributes. Everything
-//! else is generated from the rules, for SQLite and PostgreSQL alike:
+//! One [`Rule`] per kind of record (consultations, clinic sessions, techniques…) says which table
+//! it counts, how a record finds its program, pairing, institution and date, which records count,
+//! the record's kind (its `split`: consultation type, visit type, gap level, teaching kind) and
+//! what it contributes to two value columns (`value`, usually 1, and `extra`: bookings,
+//! attendance, a grade-3–4 flag, an amount in fen). The indicators of the catalogue are
+//! [`Measure`]s over the rules: a column summed over all kinds or some (`consultations-mdt` is
+//! `value` of the kind `mdt`), or the distinct people of a rule with members. So a record costs
+//! one row update per level whatever the number of indicators it feeds — the per-kind indicators
+//! add no write cost.
+//!
+//! Two levels, kept by the same triggers in the writer's transaction:
+//! - `rollups`: per (rule, month, program, institution, pairing, kind, person) — what
+//!   institution, region and pairing scopes read;
+//! - `rollups_program`: per (program, month, rule, kind, person) — a few thousand rows, what
+//!   program and national overviews, trends and by-program breakdowns read.
+//!
+//! Everything else is generated from the rules, for SQLite and PostgreSQL alike:
 //!
 //! - the triggers (installed at migrate time by [`install_on`]; a changed rule set — say, a new
-//!   indicator — replaces the triggers and rebuilds the table in the same transaction, so the
+//!   indicator — replaces the triggers and rebuilds the tables in the same transaction, so the
 //!   spec is the single source and no SQL file has to be kept in step with it);
-//! - the from-scratch recount that [`verify`] compares the table with and [`rebuild`] refills
-//!   it from;
+//! - the from-scratch recount that [`verify`] compares both levels with and [`rebuild`] refills
+//!   them from;
 //! - the raw-table queries for the partial months at the edges of a date range.
 //!
 //! Why triggers: the demo loader and the spreadsheet import write with bulk INSERTs, not through
@@ -22,7 +36,7 @@
 //! When a record reaches its program through a parent (an assignment through its batch), the
 //! parent's triggers move the children's contributions when the parent's key columns change.
 //!
-//! A date range is exact: the whole months inside it are read from `rollups`, the partial
+//! A date range is exact: the whole months inside it are read from the roll-ups, the partial
 //! months at its ends are counted from the raw tables (indexed by program and date).
 //!
 //! Counting across programs: each record belongs to one program, so summing programs never
@@ -37,24 +51,25 @@ use chrono::{Datelike, NaiveDate};
 use sha2::{Digest, Sha256};
 use shanhai_domain::Invalid;
 use sqlx::{AnyConnection, Connection, Executor};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
 /// A parent table whose key columns a rule reads through a join.
 #[derive(Debug, Clone, Copy)]
 pub struct Parent {
     pub table: &'static str,
-    /// The parent's columns that change which program, pairing, institution, date or
+    /// The parent's columns that change which program, pairing, institution, date, kind or
     /// predicate its children count under.
     pub watch: &'static [&'static str],
     /// The children of the parent row `{id}`, as a condition over `t`.
     pub link: &'static str,
 }
 
-/// How one indicator is counted. Expressions are SQL over the source table aliased `t` and the
-/// rule's `joins`, portable between SQLite and PostgreSQL.
+/// How one kind of record is rolled up. Expressions are SQL over the source table aliased `t`
+/// and the rule's `joins`, portable between SQLite and PostgreSQL.
 #[derive(Debug, Clone, Copy)]
 pub struct Rule {
-    pub indicator: &'static str,
+    /// The rule's name, stored in the `rule` column.
+    pub name: &'static str,
     pub table: &'static str,
     pub joins: &'static str,
     pub program: &'static str,
@@ -64,28 +79,57 @@ pub struct Rule {
     pub date: &'static str,
     /// Which records count.
     pub filter: &'static str,
-    /// What a record contributes (`1`, an attendance, an amount in fen).
+    /// The record's kind, kept as a key column (`NULL`: one kind).
+    pub split: &'static str,
+    /// What a record contributes to `value` (`1`, or for people a reference count).
     pub value: &'static str,
-    /// For indicators counting distinct people: the person. The value is then a reference
-    /// count and the indicator is `COUNT(DISTINCT member)` over rows with a positive count.
+    /// What a record contributes to `extra` (bookings, attendance, an amount in fen; `0`).
+    pub extra: &'static str,
+    /// For rules whose records name a person counted once: the person.
     pub member: Option<&'static str>,
     /// The columns of `t` the expressions read (an update of any other column changes nothing).
     pub watch: &'static [&'static str],
     pub parents: &'static [Parent],
 }
 
-impl Rule {
+/// Which column of a rule an indicator reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    Value,
+    Extra,
+    /// The distinct people with a positive reference count.
+    People,
+}
+
+/// One indicator of the catalogue as a reading of a rule: a column over all its kinds
+/// (`kinds` empty) or over some.
+#[derive(Debug, Clone, Copy)]
+pub struct Measure {
+    pub indicator: &'static str,
+    pub rule: &'static str,
+    pub kinds: &'static [&'static str],
+    pub column: Column,
+}
+
+impl Measure {
     pub fn distinct(&self) -> bool {
-        self.member.is_some()
+        self.column == Column::People
+    }
+
+    fn counts(&self, kind: &str) -> bool {
+        self.kinds.is_empty() || self.kinds.contains(&kind)
+    }
+
+    /// The rule the indicator reads.
+    pub fn rule(&self) -> &'static Rule {
+        RULES
+            .iter()
+            .find(|r| r.name == self.rule)
+            .unwrap_or(&RULES[0])
     }
 }
 
 const BATCH_JOIN: &str = "JOIN batches b ON b.id = t.batch_id";
-const ASSIGNMENT_PARENTS: &[Parent] = &[Parent {
-    table: "batches",
-    watch: &["program_id", "pairing_id"],
-    link: "t.batch_id = {id}",
-}];
 const SESSION_JOINS: &str =
     "LEFT JOIN assignments a ON a.id = t.assignment_id LEFT JOIN batches b ON b.id = a.batch_id";
 const SESSION_WATCH: &[&str] = &[
@@ -134,33 +178,11 @@ const BOOKING_PARENTS: &[Parent] = &[
                JOIN assignments y ON y.id = x.assignment_id WHERE y.batch_id = {id})",
     },
 ];
-const CONSULTATION_WATCH: &[&str] = &[
-    "program_id",
-    "requesting_institution_id",
-    "requested_at",
-    "type",
-];
-const REFERRAL_WATCH: &[&str] = &[
-    "program_id",
-    "direction",
-    "from_institution_id",
-    "to_institution_id",
-    "created_at",
-    "leaves_region",
-];
-const TECHNIQUE_WATCH: &[&str] = &[
-    "program_id",
-    "institution_id",
-    "pairing_id",
-    "introduced_on",
-    "gap_level",
-    "surgical_grade",
-];
 
 /// A record of a capacity table (program, institution, one date column) counted once.
-const fn capacity(indicator: &'static str, table: &'static str, date: &'static str) -> Rule {
+const fn simple(name: &'static str, table: &'static str, date: &'static str) -> Rule {
     Rule {
-        indicator,
+        name,
         table,
         joins: "",
         program: "t.program_id",
@@ -168,141 +190,46 @@ const fn capacity(indicator: &'static str, table: &'static str, date: &'static s
         institution: "t.institution_id",
         date,
         filter: "1 = 1",
+        split: "NULL",
         value: "1",
+        extra: "0",
         member: None,
-        watch: &[],
+        watch: &[], // filled in by `watch_of` from the rule's own columns
         parents: &[],
     }
 }
 
-const fn watching(mut rule: Rule, watch: &'static [&'static str]) -> Rule {
-    rule.watch = watch;
-    rule
-}
-
-const fn technique(indicator: &'static str, filter: &'static str) -> Rule {
-    Rule {
-        pairing: "t.pairing_id",
-        filter,
-        ..watching(
-            capacity(indicator, "techniques", "t.introduced_on"),
-            TECHNIQUE_WATCH,
-        )
-    }
-}
-
-const fn consultation(indicator: &'static str, filter: &'static str) -> Rule {
-    Rule {
-        institution: "t.requesting_institution_id",
-        filter,
-        ..watching(
-            capacity(indicator, "consultations", "t.requested_at"),
-            CONSULTATION_WATCH,
-        )
-    }
-}
-
-/// Up-referrals count at the sending hospital, down-referrals where the patient comes back to.
-const fn referral(
-    indicator: &'static str,
-    institution: &'static str,
-    filter: &'static str,
-) -> Rule {
-    Rule {
-        institution,
-        filter,
-        ..watching(
-            capacity(indicator, "referrals", "t.created_at"),
-            REFERRAL_WATCH,
-        )
-    }
-}
-
-const fn session(indicator: &'static str, filter: &'static str, value: &'static str) -> Rule {
-    Rule {
-        indicator,
-        table: "clinic_sessions",
-        joins: SESSION_JOINS,
-        program: "b.program_id",
-        pairing: "b.pairing_id",
-        institution: "t.institution_id",
-        date: "t.date",
-        filter,
-        value,
-        member: None,
-        watch: SESSION_WATCH,
-        parents: SESSION_PARENTS,
-    }
-}
-
-const fn checked_in(indicator: &'static str, filter: &'static str) -> Rule {
-    Rule {
-        indicator,
-        table: "bookings",
-        joins: BOOKING_JOINS,
-        program: "b.program_id",
-        pairing: "b.pairing_id",
-        institution: "s.institution_id",
-        date: "s.date",
-        filter,
-        value: "1",
-        member: None,
-        watch: &["session_id", "status"],
-        parents: BOOKING_PARENTS,
-    }
-}
-
-const fn simple(indicator: &'static str, table: &'static str, date: &'static str) -> Rule {
-    watching(
-        capacity(indicator, table, date),
-        &[], // filled in by `watch_of` from the rule's own columns
-    )
-}
-
-/// Every roll-up rule: one entry per counted indicator of the catalogue. The counting rule of
-/// each must agree with the list its `records_url` names (`GET /api/v1/programs/{id}/indicators`);
-/// the API tests compare them on the demo data.
+/// Every roll-up rule: one per kind of record. Each must agree with the lists its measures'
+/// `records_url` name (`GET /api/v1/programs/{id}/indicators`); the API tests compare them on
+/// the demo data.
 pub const RULES: &[Rule] = &[
+    // One row per person: its reference count is the assignments, its presence the expert.
     Rule {
-        indicator: "experts-dispatched",
+        name: "assignments",
         table: "assignments",
         joins: BATCH_JOIN,
         program: "b.program_id",
         pairing: "b.pairing_id",
         institution: "t.institution_id",
         date: "t.start_date",
-        filter: "1 = 1",
-        value: "1",
         member: Some("t.person_id"),
         watch: &["batch_id", "person_id", "institution_id", "start_date"],
-        parents: ASSIGNMENT_PARENTS,
-    },
-    Rule {
-        indicator: "assignments",
-        table: "assignments",
-        joins: BATCH_JOIN,
-        program: "b.program_id",
-        pairing: "b.pairing_id",
-        institution: "t.institution_id",
-        date: "t.start_date",
-        filter: "1 = 1",
-        value: "1",
-        member: None,
-        watch: &["batch_id", "institution_id", "start_date"],
-        parents: ASSIGNMENT_PARENTS,
+        parents: &[Parent {
+            table: "batches",
+            watch: &["program_id", "pairing_id"],
+            link: "t.batch_id = {id}",
+        }],
+        ..simple("", "", "")
     },
     // A service day counts once its assignment has begun (the list filters both dates).
     Rule {
-        indicator: "work-days",
+        name: "work-days",
         table: "service_days",
         joins: "JOIN assignments a ON a.id = t.assignment_id JOIN batches b ON b.id = a.batch_id",
         program: "b.program_id",
         pairing: "b.pairing_id",
         institution: "a.institution_id",
         date: "CASE WHEN a.start_date > t.day THEN a.start_date ELSE t.day END",
-        filter: "1 = 1",
-        value: "1",
-        member: None,
         watch: &["assignment_id", "day"],
         parents: &[
             Parent {
@@ -316,90 +243,279 @@ pub const RULES: &[Rule] = &[
                 link: "t.assignment_id IN (SELECT x.id FROM assignments x WHERE x.batch_id = {id})",
             },
         ],
+        ..simple("", "", "")
     },
-    session("clinic-sessions", "t.status = 'open'", "1"),
-    session("bookings", "t.status = 'open'", "t.booked"),
-    checked_in(
-        "patients-seen",
-        "t.status = 'checked-in' AND s.status = 'open'",
-    ),
-    session(
-        "outreach-sessions",
-        "t.status = 'open' AND t.visit_type IN ('free-clinic', 'circuit')",
-        "1",
-    ),
-    checked_in(
-        "outreach-patients",
-        "t.status = 'checked-in' AND s.status = 'open' AND s.visit_type IN ('free-clinic', 'circuit')",
-    ),
-    consultation("consultations", "1 = 1"),
-    consultation("consultations-mdt", "t.type = 'mdt'"),
-    consultation("consultations-difficult-case", "t.type = 'difficult-case'"),
-    referral(
-        "referrals-up",
-        "t.from_institution_id",
-        "t.direction = 'up'",
-    ),
-    referral(
-        "referrals-down",
-        "t.to_institution_id",
-        "t.direction = 'down'",
-    ),
-    referral(
-        "referrals-leaving-region",
-        "t.from_institution_id",
-        "t.direction = 'up' AND t.leaves_region = 1",
-    ),
+    // Sessions held (not cancelled), by visit type; `extra` the places booked.
+    Rule {
+        name: "clinic-sessions",
+        table: "clinic_sessions",
+        joins: SESSION_JOINS,
+        program: "b.program_id",
+        pairing: "b.pairing_id",
+        institution: "t.institution_id",
+        date: "t.date",
+        filter: "t.status = 'open'",
+        split: "t.visit_type",
+        extra: "t.booked",
+        watch: SESSION_WATCH,
+        parents: SESSION_PARENTS,
+        ..simple("", "", "")
+    },
+    // Bookings checked in on sessions held, by the session's visit type.
+    Rule {
+        name: "patients-seen",
+        table: "bookings",
+        joins: BOOKING_JOINS,
+        program: "b.program_id",
+        pairing: "b.pairing_id",
+        institution: "s.institution_id",
+        date: "s.date",
+        filter: "t.status = 'checked-in' AND s.status = 'open'",
+        split: "s.visit_type",
+        watch: &["session_id", "status"],
+        parents: BOOKING_PARENTS,
+        ..simple("", "", "")
+    },
+    Rule {
+        name: "consultations",
+        institution: "t.requesting_institution_id",
+        split: "t.type",
+        watch: &[
+            "program_id",
+            "requesting_institution_id",
+            "requested_at",
+            "type",
+        ],
+        ..simple("", "consultations", "t.requested_at")
+    },
+    // Up-referrals count at the sending hospital, down-referrals where the patient comes back
+    // to; `extra` marks an up-referral leaving the region.
+    Rule {
+        name: "referrals",
+        institution: "CASE WHEN t.direction = 'down' THEN t.to_institution_id ELSE t.from_institution_id END",
+        split: "t.direction",
+        extra: "CASE WHEN t.direction = 'up' AND t.leaves_region = 1 THEN 1 ELSE 0 END",
+        watch: &[
+            "program_id",
+            "direction",
+            "from_institution_id",
+            "to_institution_id",
+            "created_at",
+            "leaves_region",
+        ],
+        ..simple("", "referrals", "t.created_at")
+    },
     simple("placements", "placements", "t.start_date"),
     simple("mentorships", "mentorships", "t.term_start"),
     // An apprentice counts once both the mentorship's term and the apprenticeship have begun.
     Rule {
-        indicator: "apprentices",
+        name: "apprentices",
         table: "mentorship_apprentices",
         joins: "JOIN mentorships m ON m.id = t.mentorship_id",
         program: "m.program_id",
-        pairing: "NULL",
         institution: "m.institution_id",
         date: "CASE WHEN m.term_start > t.joined_on THEN m.term_start ELSE t.joined_on END",
-        filter: "1 = 1",
-        value: "1",
-        member: None,
         watch: &["mentorship_id", "joined_on"],
         parents: &[Parent {
             table: "mentorships",
             watch: &["program_id", "institution_id", "term_start"],
             link: "t.mentorship_id = {id}",
         }],
+        ..simple("", "", "")
     },
     simple("team-pairings", "team_pairings", "t.start_date"),
-    simple("teaching-activities", "teaching_activities", "t.held_on"),
+    // By kind; `extra` the attendance.
     Rule {
-        value: "t.attendance",
-        ..simple("teaching-attendance", "teaching_activities", "t.held_on")
+        split: "t.kind",
+        extra: "t.attendance",
+        watch: &[
+            "program_id",
+            "institution_id",
+            "held_on",
+            "kind",
+            "attendance",
+        ],
+        ..simple("teaching-activities", "teaching_activities", "t.held_on")
     },
-    technique("techniques", "1 = 1"),
-    technique("gaps-filled-hospital", "t.gap_level = 'hospital'"),
-    technique("gaps-filled-county", "t.gap_level = 'county'"),
-    technique("gaps-filled-city", "t.gap_level = 'city'"),
-    technique("gaps-filled-province", "t.gap_level = 'province'"),
-    technique("techniques-grade-3-4", "t.surgical_grade >= 3"),
+    // By the gap filled; `extra` marks surgical grade 3–4.
+    Rule {
+        pairing: "t.pairing_id",
+        split: "t.gap_level",
+        extra: "CASE WHEN t.surgical_grade >= 3 THEN 1 ELSE 0 END",
+        watch: &[
+            "program_id",
+            "institution_id",
+            "pairing_id",
+            "introduced_on",
+            "gap_level",
+            "surgical_grade",
+        ],
+        ..simple("techniques", "techniques", "t.introduced_on")
+    },
     simple("workstations", "workstations", "t.opened_on"),
     simple("alliances", "alliances", "t.founded_on"),
     simple("specialty-projects", "specialty_projects", "t.started_on"),
     simple("regulations", "regulations", "t.adopted_on"),
     simple("research-outputs", "research_outputs", "t.dated_on"),
     Rule {
-        value: "t.amount_fen",
+        extra: "t.amount_fen",
         ..simple("funding", "funding_items", "t.granted_on")
     },
     Rule {
-        value: "t.value_fen",
-        ..simple("equipment-value", "equipment_donations", "t.donated_on")
+        extra: "t.value_fen",
+        ..simple("equipment", "equipment_donations", "t.donated_on")
     },
 ];
 
+const fn m(indicator: &'static str, rule: &'static str, column: Column) -> Measure {
+    Measure {
+        indicator,
+        rule,
+        kinds: &[],
+        column,
+    }
+}
+
+const fn of(
+    indicator: &'static str,
+    rule: &'static str,
+    kinds: &'static [&'static str],
+    column: Column,
+) -> Measure {
+    Measure {
+        indicator,
+        rule,
+        kinds,
+        column,
+    }
+}
+
+use Column::{Extra, People, Value};
+
+const OUTREACH: &[&str] = &["free-clinic", "circuit"];
+
+/// Every counted indicator of the catalogue, as a reading of a rule.
+pub const MEASURES: &[Measure] = &[
+    m("experts-dispatched", "assignments", People),
+    m("assignments", "assignments", Value),
+    m("work-days", "work-days", Value),
+    m("clinic-sessions", "clinic-sessions", Value),
+    m("bookings", "clinic-sessions", Extra),
+    m("patients-seen", "patients-seen", Value),
+    of("outreach-sessions", "clinic-sessions", OUTREACH, Value),
+    of("outreach-patients", "patients-seen", OUTREACH, Value),
+    m("consultations", "consultations", Value),
+    of(
+        "consultations-general",
+        "consultations",
+        &["general"],
+        Value,
+    ),
+    of("consultations-mdt", "consultations", &["mdt"], Value),
+    of(
+        "consultations-difficult-case",
+        "consultations",
+        &["difficult-case"],
+        Value,
+    ),
+    of(
+        "consultations-imaging",
+        "consultations",
+        &["imaging"],
+        Value,
+    ),
+    of(
+        "consultations-pathology",
+        "consultations",
+        &["pathology"],
+        Value,
+    ),
+    of(
+        "consultations-surgical-guidance",
+        "consultations",
+        &["surgical-guidance"],
+        Value,
+    ),
+    of("referrals-up", "referrals", &["up"], Value),
+    of("referrals-down", "referrals", &["down"], Value),
+    of("referrals-leaving-region", "referrals", &["up"], Extra),
+    m("placements", "placements", Value),
+    m("mentorships", "mentorships", Value),
+    m("apprentices", "apprentices", Value),
+    m("team-pairings", "team-pairings", Value),
+    m("teaching-activities", "teaching-activities", Value),
+    m("teaching-attendance", "teaching-activities", Extra),
+    of(
+        "teaching-activities-teaching-round",
+        "teaching-activities",
+        &["teaching-round"],
+        Value,
+    ),
+    of(
+        "teaching-activities-lecture",
+        "teaching-activities",
+        &["lecture"],
+        Value,
+    ),
+    of(
+        "teaching-activities-surgical-demonstration",
+        "teaching-activities",
+        &["surgical-demonstration"],
+        Value,
+    ),
+    of(
+        "teaching-activities-case-discussion",
+        "teaching-activities",
+        &["case-discussion"],
+        Value,
+    ),
+    of(
+        "teaching-activities-training",
+        "teaching-activities",
+        &["training"],
+        Value,
+    ),
+    of(
+        "teaching-activities-remote-teaching",
+        "teaching-activities",
+        &["remote-teaching"],
+        Value,
+    ),
+    of(
+        "teaching-activities-competition",
+        "teaching-activities",
+        &["competition"],
+        Value,
+    ),
+    of(
+        "teaching-activities-research-clinic",
+        "teaching-activities",
+        &["research-clinic"],
+        Value,
+    ),
+    m("techniques", "techniques", Value),
+    of("gaps-filled-hospital", "techniques", &["hospital"], Value),
+    of("gaps-filled-county", "techniques", &["county"], Value),
+    of("gaps-filled-city", "techniques", &["city"], Value),
+    of("gaps-filled-province", "techniques", &["province"], Value),
+    m("techniques-grade-3-4", "techniques", Extra),
+    m("workstations", "workstations", Value),
+    m("alliances", "alliances", Value),
+    m("specialty-projects", "specialty-projects", Value),
+    m("regulations", "regulations", Value),
+    m("research-outputs", "research-outputs", Value),
+    m("funding", "funding", Extra),
+    m("equipment-value", "equipment", Extra),
+];
+
+/// The measure of a catalogue indicator.
+pub fn measure(indicator: &str) -> Option<&'static Measure> {
+    MEASURES.iter().find(|m| m.indicator == indicator)
+}
+
+/// The rule of a catalogue indicator.
 pub fn rule(indicator: &str) -> Option<&'static Rule> {
-    RULES.iter().find(|r| r.indicator == indicator)
+    measure(indicator).map(Measure::rule)
 }
 
 /// The columns of `t` a rule reads: its declared `watch`, or for the simple capacity rules
@@ -409,7 +525,7 @@ fn watch_of(rule: &Rule) -> Vec<&'static str> {
         return rule.watch.to_vec();
     }
     let mut cols = vec!["program_id", "institution_id"];
-    for expr in [rule.date, rule.value] {
+    for expr in [rule.date, rule.value, rule.extra, rule.split] {
         if let Some(c) = expr.strip_prefix("t.") {
             cols.push(c);
         }
@@ -419,30 +535,78 @@ fn watch_of(rule: &Rule) -> Vec<&'static str> {
 
 // ---- generated SQL ----
 
-const KEY_COLS: &str = "indicator, month, program_id, institution_id, pairing_id, member_id";
-const UPSERT: &str = " ON CONFLICT (indicator, month, program_id, institution_id, pairing_id, member_id) \
-     DO UPDATE SET value = rollups.value + excluded.value";
+/// The two levels of roll-ups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// `rollups`: per institution and pairing.
+    Fine,
+    /// `rollups_program`: per program only.
+    Program,
+}
+
+impl Level {
+    pub fn table(self) -> &'static str {
+        match self {
+            Level::Fine => "rollups",
+            Level::Program => "rollups_program",
+        }
+    }
+
+    /// The key columns, in the order the generated SELECTs give them.
+    fn keys(self) -> &'static str {
+        match self {
+            Level::Fine => "rule, month, program_id, institution_id, pairing_id, kind, member_id",
+            Level::Program => "rule, month, program_id, kind, member_id",
+        }
+    }
+
+    /// `GROUP BY` positions of the keys after the constant rule name.
+    fn group_by(self) -> &'static str {
+        match self {
+            Level::Fine => "2, 3, 4, 5, 6, 7",
+            Level::Program => "2, 3, 4, 5",
+        }
+    }
+
+    fn upsert(self) -> String {
+        let t = self.table();
+        format!(
+            " ON CONFLICT ({}) DO UPDATE SET value = {t}.value + excluded.value, extra = {t}.extra + excluded.extra",
+            self.keys()
+        )
+    }
+}
+
+const LEVELS: [Level; 2] = [Level::Fine, Level::Program];
 
 fn member_expr(rule: &Rule) -> &'static str {
     rule.member.unwrap_or("NULL")
 }
 
-/// The key columns of a record's contribution, in `KEY_COLS` order.
-fn key_exprs(rule: &Rule) -> String {
-    key_exprs_on(rule, |e| e.to_string())
-}
-
-fn key_exprs_on(rule: &Rule, on: impl Fn(&str) -> String) -> String {
+/// The key columns of a record's contribution at a level, in `Level::keys` order, with the
+/// rule's expressions passed through `on`.
+fn key_exprs_on(rule: &Rule, level: Level, on: impl Fn(&str) -> String) -> String {
+    let place = match level {
+        Level::Fine => format!(
+            "COALESCE({}, '') AS institution_id, COALESCE({}, '') AS pairing_id, ",
+            on(rule.institution),
+            on(rule.pairing)
+        ),
+        Level::Program => String::new(),
+    };
     format!(
-        "'{}' AS indicator, substr({}, 1, 7) AS month, COALESCE({}, '') AS program_id, \
-         COALESCE({}, '') AS institution_id, COALESCE({}, '') AS pairing_id, COALESCE({}, '') AS member_id",
-        rule.indicator,
+        "'{}' AS rule, substr({}, 1, 7) AS month, COALESCE({}, '') AS program_id, {place}\
+         COALESCE({}, '') AS kind, COALESCE({}, '') AS member_id",
+        rule.name,
         on(rule.date),
         on(rule.program),
-        on(rule.institution),
-        on(rule.pairing),
+        on(rule.split),
         on(member_expr(rule))
     )
+}
+
+fn key_exprs(rule: &Rule, level: Level) -> String {
+    key_exprs_on(rule, level, |e| e.to_string())
 }
 
 /// `expr` with the source alias `t.` replaced by the trigger's row (`NEW.` or `OLD.`).
@@ -465,40 +629,57 @@ fn on_row(expr: &str, row: &str) -> String {
     out
 }
 
-/// One record's contribution (`sign` `+` or `-`). A rule without joins reads the trigger's row
-/// itself; one with joins reads the record back by its id (after an insert or update, before
-/// an update or delete) to reach its parents.
-fn row_insert(rule: &Rule, row: &str, sign: &str) -> String {
+/// One record's contribution at a level (`sign` `+` or `-`). A rule without joins reads the
+/// trigger's row itself; one with joins reads the record back by its id (after an insert or
+/// update, before an update or delete) to reach its parents.
+fn row_insert(rule: &Rule, level: Level, row: &str, sign: &str) -> String {
+    let (table, keys, upsert) = (level.table(), level.keys(), level.upsert());
     if rule.joins.is_empty() {
         let on = |e: &str| on_row(e, row);
         return format!(
-            "INSERT INTO rollups ({KEY_COLS}, value) SELECT {}, {sign}({}) WHERE ({}){UPSERT}",
-            key_exprs_on(rule, on),
+            "INSERT INTO {table} ({keys}, value, extra) SELECT {}, {sign}({}), {sign}({}) WHERE ({}){upsert}",
+            key_exprs_on(rule, level, on),
             on(rule.value),
+            on(rule.extra),
             on(rule.filter)
         );
     }
     format!(
-        "INSERT INTO rollups ({KEY_COLS}, value) SELECT {}, {sign}({}) FROM {} t {} \
-         WHERE t.id = {row}.id AND ({}){UPSERT}",
-        key_exprs(rule),
+        "INSERT INTO {table} ({keys}, value, extra) SELECT {}, {sign}({}), {sign}({}) FROM {} t {} \
+         WHERE t.id = {row}.id AND ({}){upsert}",
+        key_exprs(rule, level),
         rule.value,
+        rule.extra,
         rule.table,
         rule.joins,
         rule.filter
     )
 }
 
-/// The contributions of the records matching `extra`, grouped by key.
-fn grouped_select(rule: &Rule, extra: &str, sign: &str) -> String {
+/// The contributions of the records matching `cond`, grouped by the level's key.
+fn grouped_select(rule: &Rule, level: Level, cond: &str, sign: &str) -> String {
     format!(
-        "SELECT {}, {sign}CAST(SUM({}) AS BIGINT) AS value FROM {} t {} WHERE ({}) AND ({extra}) \
-         GROUP BY 2, 3, 4, 5, 6",
-        key_exprs(rule),
+        "SELECT {}, {sign}CAST(SUM({}) AS BIGINT) AS value, {sign}CAST(SUM({}) AS BIGINT) AS extra \
+         FROM {} t {} WHERE ({}) AND ({cond}) GROUP BY {}",
+        key_exprs(rule, level),
         rule.value,
+        rule.extra,
         rule.table,
         rule.joins,
-        rule.filter
+        rule.filter,
+        level.group_by()
+    )
+}
+
+/// The statement adding the contributions of the records matching `cond` (a condition over
+/// `t`) to a level of the roll-ups: what a bulk writer runs instead of the per-row trigger.
+pub fn grouped_upsert(rule: &Rule, level: Level, cond: &str) -> String {
+    format!(
+        "INSERT INTO {} ({}, value, extra) {}{}",
+        level.table(),
+        level.keys(),
+        grouped_select(rule, level, cond, ""),
+        level.upsert()
     )
 }
 
@@ -547,7 +728,10 @@ fn triggers(backend: Backend) -> Vec<Trigger> {
         let rules: Vec<&Rule> = RULES.iter().filter(|r| r.table == *table).collect();
         let cols = union(rules.iter().map(|r| watch_of(r)));
         let body = |row: &str, sign: &str| -> Vec<String> {
-            rules.iter().map(|r| row_insert(r, row, sign)).collect()
+            rules
+                .iter()
+                .flat_map(|r| LEVELS.map(|l| row_insert(r, l, row, sign)))
+                .collect()
         };
         let of = format!("UPDATE OF {}", cols.join(", "));
         out.push(Trigger {
@@ -602,11 +786,17 @@ fn triggers(backend: Backend) -> Vec<Trigger> {
         let body = |row: &str, sign: &str| -> Vec<String> {
             links
                 .iter()
-                .map(|(r, p)| {
-                    format!(
-                        "INSERT INTO rollups ({KEY_COLS}, value) {}{UPSERT}",
-                        grouped_select(r, &p.link.replace("{id}", &format!("{row}.id")), sign)
-                    )
+                .flat_map(|(r, p)| {
+                    let cond = p.link.replace("{id}", &format!("{row}.id"));
+                    LEVELS.map(|l| {
+                        format!(
+                            "INSERT INTO {} ({}, value, extra) {}{}",
+                            l.table(),
+                            l.keys(),
+                            grouped_select(r, l, &cond, sign),
+                            l.upsert()
+                        )
+                    })
                 })
                 .collect()
         };
@@ -670,15 +860,31 @@ pub fn trigger_ddl(backend: Backend) -> Vec<String> {
     out
 }
 
-/// Refills `rollups` from the raw tables (the statements, in order).
+/// The coarse level summed from the fine rows of `cond` (a condition over `rollups`).
+fn program_level_from_fine(cond: &str) -> String {
+    format!(
+        "INSERT INTO rollups_program ({}, value, extra) SELECT rule, month, program_id, kind, member_id, \
+         CAST(SUM(value) AS BIGINT), CAST(SUM(extra) AS BIGINT) FROM rollups WHERE {cond} \
+         GROUP BY rule, month, program_id, kind, member_id",
+        Level::Program.keys()
+    )
+}
+
+/// Refills both levels from the raw tables (the statements, in order): the fine level by a
+/// recount of every rule, the program level from the fine one.
 fn rebuild_sql() -> Vec<String> {
-    let mut out = vec!["DELETE FROM rollups".to_string()];
+    let mut out = vec![
+        "DELETE FROM rollups".to_string(),
+        "DELETE FROM rollups_program".to_string(),
+    ];
     for r in RULES {
         out.push(format!(
-            "INSERT INTO rollups ({KEY_COLS}, value) {}",
-            grouped_select(r, "1 = 1", "")
+            "INSERT INTO rollups ({}, value, extra) {}",
+            Level::Fine.keys(),
+            grouped_select(r, Level::Fine, "1 = 1", "")
         ));
     }
+    out.push(program_level_from_fine("1 = 1"));
     out
 }
 
@@ -730,6 +936,8 @@ async fn drop_triggers(conn: &mut AnyConnection, backend: Backend) -> Result<()>
     Ok(())
 }
 
+const LOCK_PG: &str = "LOCK TABLE rollups, rollups_program IN EXCLUSIVE MODE";
+
 /// Installs the triggers the rules generate, unless the database already has exactly these,
 /// and then rebuilds the roll-ups in the same transaction (so a database from before the
 /// roll-ups, or from before a rule changed, is filled when it is migrated). Called by
@@ -746,7 +954,7 @@ pub async fn install_on(conn: &mut AnyConnection, backend: Backend) -> Result<bo
     }
     let mut tx = conn.begin().await?;
     if backend == Backend::Postgres {
-        tx.execute("LOCK TABLE rollups IN EXCLUSIVE MODE").await?;
+        tx.execute(LOCK_PG).await?;
     }
     drop_triggers(&mut tx, backend).await?;
     for ddl in trigger_ddl(backend) {
@@ -767,12 +975,12 @@ pub async fn install_on(conn: &mut AnyConnection, backend: Backend) -> Result<bo
     Ok(true)
 }
 
-/// Empties `rollups` and refills it from the raw tables, in one transaction that keeps writers
-/// out meanwhile. Returns the number of roll-up rows.
+/// Empties both levels and refills them from the raw tables, in one transaction that keeps
+/// writers out meanwhile. Returns the number of fine roll-up rows.
 pub async fn rebuild(db: &Db) -> Result<u64> {
     let mut tx = db.begin_write().await?;
     if db.backend() == Backend::Postgres {
-        tx.execute("LOCK TABLE rollups IN EXCLUSIVE MODE").await?;
+        tx.execute(LOCK_PG).await?;
     }
     for sql in rebuild_sql() {
         tx.execute(sqlx::AssertSqlSafe(sql)).await?;
@@ -792,20 +1000,28 @@ pub async fn rebuild(db: &Db) -> Result<u64> {
 /// A roll-up row that differs from the recount (a missing row counts as 0).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Mismatch {
+    /// The rule, with the kind in brackets when it has one (`consultations[mdt]`).
     pub indicator: String,
+    pub rule: String,
+    pub kind: String,
     pub month: String,
     pub program_id: String,
+    /// `*` on the program level.
     pub institution_id: String,
+    /// `*` on the program level.
     pub pairing_id: String,
     pub member_id: String,
     pub stored: i64,
     pub recounted: i64,
+    pub stored_extra: i64,
+    pub recounted_extra: i64,
 }
 
-/// One indicator's check: how many non-zero rows the table holds, how many the recount gives,
-/// and the rows that differ (at most [`MAX_MISMATCHES`] listed).
+/// One rule's check at one level: how many non-zero rows the table holds, how many the
+/// recount gives, and the rows that differ (at most [`MAX_MISMATCHES`] listed).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Check {
+    /// The rule, and ` (program)` for the program level.
     pub indicator: String,
     pub stored_rows: i64,
     pub recounted_rows: i64,
@@ -814,91 +1030,142 @@ pub struct Check {
 
 pub const MAX_MISMATCHES: i64 = 1000;
 
-const KEYS: &str = "month, program_id, institution_id, pairing_id, member_id";
-
-/// Compares every indicator's roll-up rows with a from-scratch `GROUP BY` recount of the raw
-/// tables.
+/// Compares both levels of every rule with a from-scratch `GROUP BY` recount of the raw
+/// tables (the program level with the fine recount summed per program).
 pub async fn check(db: &Db) -> Result<Vec<Check>> {
     let mut out = Vec::new();
     for r in RULES {
-        out.push(check_rule(db, r).await?);
+        out.extend(check_rule(db, r).await?);
     }
     Ok(out)
 }
 
-async fn check_rule(db: &Db, r: &Rule) -> Result<Check> {
+async fn check_rule(db: &Db, r: &Rule) -> Result<Vec<Check>> {
+    const FINE: &str = "month, program_id, institution_id, pairing_id, kind, member_id";
+    const PROGRAM: &str = "month, program_id, kind, member_id";
     let recount = format!(
-        "{} HAVING SUM({}) <> 0",
-        grouped_select(r, "1 = 1", ""),
-        r.value
-    );
-    let stored = format!(
-        "SELECT {KEYS}, value FROM rollups WHERE indicator = '{}' AND value <> 0",
-        r.indicator
+        "{} HAVING SUM({}) <> 0 OR SUM({}) <> 0",
+        grouped_select(r, Level::Fine, "1 = 1", ""),
+        r.value,
+        r.extra
     );
     // The recount is a scan of the source table: run it once, into a temporary table on one
-    // connection, and compare both ways against it.
+    // connection, and compare both levels both ways against it.
     let mut conn = db.pool().acquire().await?;
     conn.execute("DROP TABLE IF EXISTS rollup_recount").await?;
     conn.execute(sqlx::AssertSqlSafe(format!(
-        "CREATE TEMPORARY TABLE rollup_recount AS SELECT {KEYS}, value FROM ({recount}) x"
+        "CREATE TEMPORARY TABLE rollup_recount AS SELECT {FINE}, value, extra FROM ({recount}) x"
     )))
     .await?;
-    let recount = format!("SELECT {KEYS}, value FROM rollup_recount");
-    let mut count = async |sql: &str| -> Result<i64> {
-        let row = query::sql_with(format!("SELECT COUNT(*) AS n FROM ({sql}) x"), vec![])
-            .fetch_one(&mut *conn)
-            .await?;
-        int(&row, "n")
-    };
-    let stored_rows = count(&stored).await?;
-    let recounted_rows = count(&recount).await?;
-    let diff = |a: &str, b: &str| {
-        format!(
-            "SELECT {KEYS}, value FROM ({a}) x EXCEPT SELECT {KEYS}, value FROM ({b}) y LIMIT {MAX_MISMATCHES}"
-        )
-    };
-    let mut by_key: BTreeMap<[String; 5], (i64, i64)> = BTreeMap::new();
-    for (sql, is_stored) in [
-        (diff(&stored, &recount), true),
-        (diff(&recount, &stored), false),
-    ] {
-        for row in query::sql_with(sql, vec![]).fetch_all(&mut *conn).await? {
-            let key = [
-                text(&row, "month")?,
-                text(&row, "program_id")?,
-                text(&row, "institution_id")?,
-                text(&row, "pairing_id")?,
-                text(&row, "member_id")?,
-            ];
-            let v = int(&row, "value")?;
-            let e = by_key.entry(key).or_insert((0, 0));
-            if is_stored { e.0 = v } else { e.1 = v }
+    let mut out = Vec::new();
+    for level in LEVELS {
+        let (keys, stored, recount, label) = match level {
+            Level::Fine => (
+                FINE,
+                format!(
+                    "SELECT {FINE}, value, extra FROM rollups WHERE rule = '{}' AND (value <> 0 OR extra <> 0)",
+                    r.name
+                ),
+                format!("SELECT {FINE}, value, extra FROM rollup_recount"),
+                r.name.to_string(),
+            ),
+            Level::Program => (
+                PROGRAM,
+                format!(
+                    "SELECT {PROGRAM}, value, extra FROM rollups_program WHERE rule = '{}' \
+                     AND (value <> 0 OR extra <> 0)",
+                    r.name
+                ),
+                format!(
+                    "SELECT {PROGRAM}, CAST(SUM(value) AS BIGINT) AS value, CAST(SUM(extra) AS BIGINT) AS extra \
+                     FROM rollup_recount GROUP BY {PROGRAM} HAVING SUM(value) <> 0 OR SUM(extra) <> 0"
+                ),
+                format!("{} (program)", r.name),
+            ),
+        };
+        let mut count = async |sql: &str| -> Result<i64> {
+            let row = query::sql_with(format!("SELECT COUNT(*) AS n FROM ({sql}) x"), vec![])
+                .fetch_one(&mut *conn)
+                .await?;
+            int(&row, "n")
+        };
+        let stored_rows = count(&stored).await?;
+        let recounted_rows = count(&recount).await?;
+        let diff = |a: &str, b: &str| {
+            format!(
+                "SELECT {keys}, value, extra FROM ({a}) x EXCEPT SELECT {keys}, value, extra FROM ({b}) y \
+                 LIMIT {MAX_MISMATCHES}"
+            )
+        };
+        let mut by_key: BTreeMap<[String; 6], [i64; 4]> = BTreeMap::new();
+        for (sql, is_stored) in [
+            (diff(&stored, &recount), true),
+            (diff(&recount, &stored), false),
+        ] {
+            for row in query::sql_with(sql, vec![]).fetch_all(&mut *conn).await? {
+                let (institution, pairing) = match level {
+                    Level::Fine => (text(&row, "institution_id")?, text(&row, "pairing_id")?),
+                    Level::Program => ("*".to_string(), "*".to_string()),
+                };
+                let key = [
+                    text(&row, "month")?,
+                    text(&row, "program_id")?,
+                    institution,
+                    pairing,
+                    text(&row, "kind")?,
+                    text(&row, "member_id")?,
+                ];
+                let (v, x) = (int(&row, "value")?, int(&row, "extra")?);
+                let e = by_key.entry(key).or_insert([0; 4]);
+                if is_stored {
+                    e[0] = v;
+                    e[2] = x;
+                } else {
+                    e[1] = v;
+                    e[3] = x;
+                }
+            }
         }
+        let mismatches = by_key
+            .into_iter()
+            .map(|(k, [stored, recounted, stored_extra, recounted_extra])| {
+                let [
+                    month,
+                    program_id,
+                    institution_id,
+                    pairing_id,
+                    kind,
+                    member_id,
+                ] = k;
+                Mismatch {
+                    indicator: if kind.is_empty() {
+                        r.name.to_string()
+                    } else {
+                        format!("{}[{kind}]", r.name)
+                    },
+                    rule: r.name.to_string(),
+                    kind,
+                    month,
+                    program_id,
+                    institution_id,
+                    pairing_id,
+                    member_id,
+                    stored,
+                    recounted,
+                    stored_extra,
+                    recounted_extra,
+                }
+            })
+            .collect();
+        out.push(Check {
+            indicator: label,
+            stored_rows,
+            recounted_rows,
+            mismatches,
+        });
     }
     conn.execute("DROP TABLE rollup_recount").await?;
-    let mismatches = by_key
-        .into_iter()
-        .map(|(k, (stored, recounted))| {
-            let [month, program_id, institution_id, pairing_id, member_id] = k;
-            Mismatch {
-                indicator: r.indicator.to_string(),
-                month,
-                program_id,
-                institution_id,
-                pairing_id,
-                member_id,
-                stored,
-                recounted,
-            }
-        })
-        .collect();
-    Ok(Check {
-        indicator: r.indicator.to_string(),
-        stored_rows,
-        recounted_rows,
-        mismatches,
-    })
+    Ok(out)
 }
 
 /// Every roll-up row that differs from a recount; empty when the roll-ups are right.
@@ -1130,71 +1397,217 @@ fn group_expr(
     }
 }
 
-/// Values (or, for distinct indicators, the people) of one rule per group key.
-enum Acc {
-    Sum(BTreeMap<String, i64>),
-    People(BTreeMap<String, BTreeSet<String>>),
+/// Which level answers a query: the program level when nothing narrower than a program is
+/// asked, the fine level otherwise.
+fn level_for(scope: &Scope, parsed: &Parsed, group: Group) -> Level {
+    let narrow = opt(&scope.pairing).is_some()
+        || opt(&scope.institution).is_some()
+        || parsed.region_like.is_some()
+        || matches!(group, Group::Pairing | Group::Institution);
+    if narrow { Level::Fine } else { Level::Program }
+}
+
+/// One rule's contributions per (group key, kind): both sums, and for rules with members each
+/// person's reference count.
+#[derive(Debug, Default)]
+struct Acc {
+    sums: BTreeMap<(String, String), [i64; 2]>,
+    people: BTreeMap<(String, String), BTreeMap<String, i64>>,
 }
 
 impl Acc {
-    fn for_rule(rule: &Rule) -> Acc {
-        if rule.distinct() {
-            Acc::People(BTreeMap::new())
-        } else {
-            Acc::Sum(BTreeMap::new())
-        }
-    }
-
-    fn into_values(self) -> BTreeMap<String, i64> {
-        match self {
-            Acc::Sum(m) => m,
-            Acc::People(m) => m
-                .into_iter()
-                .map(|(k, s)| (k, i64::try_from(s.len()).unwrap_or(i64::MAX)))
-                .collect(),
+    fn add(&mut self, key: String, kind: String, member: Option<String>, v: i64, x: i64) {
+        let e = self
+            .sums
+            .entry((key.clone(), kind.clone()))
+            .or_insert([0, 0]);
+        e[0] += v;
+        e[1] += x;
+        if let Some(m) = member {
+            *self
+                .people
+                .entry((key, kind))
+                .or_default()
+                .entry(m)
+                .or_insert(0) += v;
         }
     }
 
     /// Folds group keys together (months into quarters, institutions into regions).
     fn fold(self, f: impl Fn(&str) -> Option<String>) -> Acc {
-        match self {
-            Acc::Sum(m) => {
-                let mut out = BTreeMap::new();
-                for (k, v) in m {
-                    if let Some(k) = f(&k) {
-                        *out.entry(k).or_insert(0) += v;
-                    }
-                }
-                Acc::Sum(out)
-            }
-            Acc::People(m) => {
-                let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-                for (k, s) in m {
-                    if let Some(k) = f(&k) {
-                        out.entry(k).or_default().extend(s);
-                    }
-                }
-                Acc::People(out)
+        let mut out = Acc::default();
+        for ((k, kind), [v, x]) in self.sums {
+            if let Some(k) = f(&k) {
+                let e = out.sums.entry((k, kind)).or_insert([0, 0]);
+                e[0] += v;
+                e[1] += x;
             }
         }
-    }
-
-    async fn add_rows(&mut self, db: &Db, sql: String, args: Vec<Arg>) -> Result<()> {
-        let rows = query::sql_with(sql, args).fetch_all(db.pool()).await?;
-        for row in rows {
-            let k = text(&row, "k")?;
-            match self {
-                Acc::Sum(m) => *m.entry(k).or_insert(0) += int(&row, "v")?,
-                Acc::People(m) => {
-                    m.entry(k).or_default().insert(text(&row, "m")?);
+        for ((k, kind), people) in self.people {
+            if let Some(k) = f(&k) {
+                let e = out.people.entry((k, kind)).or_default();
+                for (m, v) in people {
+                    *e.entry(m).or_insert(0) += v;
                 }
             }
+        }
+        out
+    }
+
+    /// A measure's value per group key.
+    fn values(&self, measure: &Measure) -> BTreeMap<String, i64> {
+        let mut out = BTreeMap::new();
+        match measure.column {
+            Column::People => {
+                let mut per: BTreeMap<&str, BTreeMap<&str, i64>> = BTreeMap::new();
+                for ((k, kind), people) in &self.people {
+                    if measure.counts(kind) {
+                        let e = per.entry(k).or_default();
+                        for (m, v) in people {
+                            *e.entry(m).or_insert(0) += v;
+                        }
+                    }
+                }
+                for (k, people) in per {
+                    let n = people.values().filter(|v| **v > 0).count();
+                    out.insert(k.to_string(), i64::try_from(n).unwrap_or(i64::MAX));
+                }
+            }
+            Column::Value | Column::Extra => {
+                let i = usize::from(measure.column == Column::Extra);
+                for ((k, kind), s) in &self.sums {
+                    if measure.counts(kind) {
+                        *out.entry(k.clone()).or_insert(0) += s[i];
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    async fn add_rows(&mut self, db: &Db, sql: String, args: Vec<Arg>, people: bool) -> Result<()> {
+        let rows = query::sql_with(sql, args).fetch_all(db.pool()).await?;
+        for row in rows {
+            let member = if people { Some(text(&row, "m")?) } else { None };
+            self.add(
+                text(&row, "k")?,
+                text(&row, "kind")?,
+                member,
+                int(&row, "v")?,
+                int(&row, "x")?,
+            );
         }
         Ok(())
     }
 }
 
-/// One rule's values per group over the scope.
+/// The whole-month conditions over a roll-up level aliased `r`.
+fn month_conditions(
+    scope: &Scope,
+    parsed: &Parsed,
+    lo: &Option<String>,
+    hi: &str,
+    args: &mut Vec<Arg>,
+) -> Vec<String> {
+    args.push(hi.to_string().into());
+    let mut conds = vec![format!("r.month <= ${}", args.len())];
+    if let Some(lo) = lo {
+        args.push(lo.clone().into());
+        conds.push(format!("r.month >= ${}", args.len()));
+    }
+    conds.extend(scope_conditions(
+        scope,
+        parsed,
+        ["r.program_id", "r.pairing_id", "r.institution_id"],
+        args,
+    ));
+    conds
+}
+
+/// Adds one rule's whole months from the roll-ups.
+#[allow(clippy::too_many_arguments)]
+async fn months_into(
+    acc: &mut Acc,
+    db: &Db,
+    scope: &Scope,
+    parsed: &Parsed,
+    rule: &Rule,
+    group: Group,
+    lo: &Option<String>,
+    hi: &str,
+) -> Result<()> {
+    let level = level_for(scope, parsed, group);
+    let mut args: Vec<Arg> = vec![rule.name.into()];
+    let mut conds = vec!["r.rule = $1".to_string()];
+    conds.extend(month_conditions(scope, parsed, lo, hi, &mut args));
+    let k = group_expr(
+        group,
+        "r.program_id",
+        "r.pairing_id",
+        "r.institution_id",
+        "r.month",
+    );
+    let people = rule.member.is_some();
+    let (m, by) = if people {
+        (", r.member_id AS m", "1, 2, 3")
+    } else {
+        ("", "1, 2")
+    };
+    let sql = format!(
+        "SELECT {k} AS k, r.kind AS kind{m}, CAST(SUM(r.value) AS BIGINT) AS v, \
+         CAST(SUM(r.extra) AS BIGINT) AS x FROM {} r WHERE {} GROUP BY {by}",
+        level.table(),
+        conds.join(" AND ")
+    );
+    acc.add_rows(db, sql, args, people).await
+}
+
+/// Adds one rule's records dated in `[from, until]` (`None`: since the beginning), counted
+/// from the raw table.
+#[allow(clippy::too_many_arguments)]
+async fn raw_into(
+    acc: &mut Acc,
+    db: &Db,
+    scope: &Scope,
+    parsed: &Parsed,
+    rule: &Rule,
+    group: Group,
+    from: Option<NaiveDate>,
+    until: NaiveDate,
+) -> Result<()> {
+    let mut args: Vec<Arg> = vec![format!("{until}~").into()];
+    let mut conds = vec![format!("({})", rule.filter), format!("{} < $1", rule.date)];
+    if let Some(from) = from {
+        args.push(from.to_string().into());
+        conds.push(format!("{} >= ${}", rule.date, args.len()));
+    }
+    conds.extend(scope_conditions(
+        scope,
+        parsed,
+        [rule.program, rule.pairing, rule.institution],
+        &mut args,
+    ));
+    let month = format!("substr({}, 1, 7)", rule.date);
+    let k = group_expr(group, rule.program, rule.pairing, rule.institution, &month);
+    let people = rule.member.is_some();
+    let (m, by) = match rule.member {
+        Some(m) => (format!(", COALESCE({m}, '') AS m"), "1, 2, 3"),
+        None => (String::new(), "1, 2"),
+    };
+    let sql = format!(
+        "SELECT {k} AS k, COALESCE({}, '') AS kind{m}, CAST(SUM({}) AS BIGINT) AS v, \
+         CAST(SUM({}) AS BIGINT) AS x FROM {} t {} WHERE {} GROUP BY {by}",
+        rule.split,
+        rule.value,
+        rule.extra,
+        rule.table,
+        rule.joins,
+        conds.join(" AND ")
+    );
+    acc.add_rows(db, sql, args, people).await
+}
+
+/// One rule's contributions per group over the scope.
 async fn grouped(
     db: &Db,
     scope: &Scope,
@@ -1204,137 +1617,77 @@ async fn grouped(
     source: Source,
 ) -> Result<Acc> {
     let plan = plan(parsed.from, parsed.until, source);
-    let mut acc = Acc::for_rule(rule);
+    let mut acc = Acc::default();
     if let Some((lo, hi)) = &plan.months {
-        let mut args: Vec<Arg> = vec![rule.indicator.into(), hi.clone().into()];
-        let mut conds = vec!["r.indicator = $1".to_string(), "r.month <= $2".to_string()];
-        if let Some(lo) = lo {
-            args.push(lo.clone().into());
-            conds.push(format!("r.month >= ${}", args.len()));
-        }
-        conds.extend(scope_conditions(
-            scope,
-            parsed,
-            ["r.program_id", "r.pairing_id", "r.institution_id"],
-            &mut args,
-        ));
-        let k = group_expr(
-            group,
-            "r.program_id",
-            "r.pairing_id",
-            "r.institution_id",
-            "r.month",
-        );
-        let sql = if rule.distinct() {
-            format!(
-                "SELECT {k} AS k, r.member_id AS m FROM rollups r WHERE {} AND r.value > 0 GROUP BY 1, 2",
-                conds.join(" AND ")
-            )
-        } else {
-            format!(
-                "SELECT {k} AS k, CAST(SUM(r.value) AS BIGINT) AS v FROM rollups r WHERE {} GROUP BY 1",
-                conds.join(" AND ")
-            )
-        };
-        acc.add_rows(db, sql, args).await?;
+        months_into(&mut acc, db, scope, parsed, rule, group, lo, hi).await?;
     }
     for (from, until) in &plan.raw {
-        let mut args: Vec<Arg> = vec![format!("{until}~").into()];
-        let mut conds = vec![format!("({})", rule.filter), format!("{} < $1", rule.date)];
-        if let Some(from) = from {
-            args.push(from.to_string().into());
-            conds.push(format!("{} >= ${}", rule.date, args.len()));
-        }
-        conds.extend(scope_conditions(
-            scope,
-            parsed,
-            [rule.program, rule.pairing, rule.institution],
-            &mut args,
-        ));
-        let month = format!("substr({}, 1, 7)", rule.date);
-        let k = group_expr(group, rule.program, rule.pairing, rule.institution, &month);
-        let sql = match rule.member {
-            Some(m) => format!(
-                "SELECT {k} AS k, {m} AS m FROM {} t {} WHERE {} GROUP BY 1, 2",
-                rule.table,
-                rule.joins,
-                conds.join(" AND ")
-            ),
-            None => format!(
-                "SELECT {k} AS k, CAST(SUM({}) AS BIGINT) AS v FROM {} t {} WHERE {} GROUP BY 1",
-                rule.value,
-                rule.table,
-                rule.joins,
-                conds.join(" AND ")
-            ),
-        };
-        acc.add_rows(db, sql, args).await?;
+        raw_into(&mut acc, db, scope, parsed, rule, group, *from, *until).await?;
     }
     Ok(acc)
 }
 
-fn rule_or_invalid(indicator: &str) -> Result<&'static Rule> {
-    rule(indicator)
+fn measure_or_invalid(indicator: &str) -> Result<&'static Measure> {
+    measure(indicator)
         .ok_or_else(|| StoreError::Invalid(Invalid::new("indicator", "error.unknown_code")))
 }
 
 async fn totals_from(db: &Db, scope: &Scope, source: Source) -> Result<Vec<(String, i64)>> {
     let parsed = parse_scope(scope)?;
     let plan = plan(parsed.from, parsed.until, source);
-    // The summed indicators' whole months in one pass over the scope's roll-up rows.
-    let mut month_sums: HashMap<String, i64> = HashMap::new();
+    let mut accs: HashMap<&'static str, Acc> =
+        RULES.iter().map(|r| (r.name, Acc::default())).collect();
     if let Some((lo, hi)) = &plan.months {
-        let mut args: Vec<Arg> = vec![hi.clone().into()];
-        let mut conds = vec!["r.month <= $1".to_string()];
-        if let Some(lo) = lo {
-            args.push(lo.clone().into());
-            conds.push(format!("r.month >= ${}", args.len()));
-        }
-        conds.extend(scope_conditions(
-            scope,
-            &parsed,
-            ["r.program_id", "r.pairing_id", "r.institution_id"],
-            &mut args,
-        ));
+        // The rules without people: their whole months in one pass over the scope's rows.
+        let level = level_for(scope, &parsed, Group::None);
+        let mut args: Vec<Arg> = Vec::new();
+        let conds = month_conditions(scope, &parsed, lo, hi, &mut args);
         let sql = format!(
-            "SELECT r.indicator AS k, CAST(SUM(r.value) AS BIGINT) AS v FROM rollups r WHERE {} GROUP BY 1",
+            "SELECT r.rule AS k, r.kind AS kind, CAST(SUM(r.value) AS BIGINT) AS v, \
+             CAST(SUM(r.extra) AS BIGINT) AS x FROM {} r WHERE {} GROUP BY 1, 2",
+            level.table(),
             conds.join(" AND ")
         );
         for row in query::sql_with(sql, args).fetch_all(db.pool()).await? {
-            month_sums.insert(text(&row, "k")?, int(&row, "v")?);
+            let name = text(&row, "k")?;
+            if let Some(r) = RULES.iter().find(|r| r.name == name && r.member.is_none())
+                && let Some(acc) = accs.get_mut(r.name)
+            {
+                acc.add(
+                    String::new(),
+                    text(&row, "kind")?,
+                    None,
+                    int(&row, "v")?,
+                    int(&row, "x")?,
+                );
+            }
+        }
+        for r in RULES.iter().filter(|r| r.member.is_some()) {
+            if let Some(acc) = accs.get_mut(r.name) {
+                months_into(acc, db, scope, &parsed, r, Group::None, lo, hi).await?;
+            }
         }
     }
-    let mut out = Vec::with_capacity(RULES.len());
-    for r in RULES {
-        let value = if r.distinct() {
-            grouped(db, scope, &parsed, r, Group::None, source)
-                .await?
-                .into_values()
-                .values()
-                .sum()
-        } else {
-            let mut v = month_sums.get(r.indicator).copied().unwrap_or(0);
-            for (from, until) in &plan.raw {
-                let edge = Parsed {
-                    from: *from,
-                    until: *until,
-                    region_like: parsed.region_like.clone(),
-                    region_len: parsed.region_len,
-                };
-                v += grouped(db, scope, &edge, r, Group::None, Source::Scan)
-                    .await?
-                    .into_values()
-                    .values()
-                    .sum::<i64>();
+    for (from, until) in &plan.raw {
+        for r in RULES {
+            if let Some(acc) = accs.get_mut(r.name) {
+                raw_into(acc, db, scope, &parsed, r, Group::None, *from, *until).await?;
             }
-            v
-        };
-        out.push((r.indicator.to_string(), value));
+        }
     }
-    Ok(out)
+    Ok(MEASURES
+        .iter()
+        .map(|m| {
+            let value = accs
+                .get(m.rule)
+                .and_then(|acc| acc.values(m).get("").copied())
+                .unwrap_or(0);
+            (m.indicator.to_string(), value)
+        })
+        .collect())
 }
 
-/// Every indicator with a rule, summed over the scope, in [`RULES`] order.
+/// Every indicator with a measure, summed over the scope, in [`MEASURES`] order.
 pub async fn totals(db: &Db, scope: &Scope) -> Result<Vec<(String, i64)>> {
     totals_from(db, scope, Source::Rollups).await
 }
@@ -1344,26 +1697,24 @@ pub async fn scan_totals(db: &Db, scope: &Scope) -> Result<Vec<(String, i64)>> {
     totals_from(db, scope, Source::Scan).await
 }
 
-/// One indicator over the scope.
-pub async fn total(db: &Db, scope: &Scope, indicator: &str) -> Result<i64> {
-    let r = rule_or_invalid(indicator)?;
+async fn total_from(db: &Db, scope: &Scope, indicator: &str, source: Source) -> Result<i64> {
+    let m = measure_or_invalid(indicator)?;
     let parsed = parse_scope(scope)?;
-    Ok(grouped(db, scope, &parsed, r, Group::None, Source::Rollups)
+    Ok(grouped(db, scope, &parsed, m.rule(), Group::None, source)
         .await?
-        .into_values()
+        .values(m)
         .values()
         .sum())
 }
 
+/// One indicator over the scope.
+pub async fn total(db: &Db, scope: &Scope, indicator: &str) -> Result<i64> {
+    total_from(db, scope, indicator, Source::Rollups).await
+}
+
 /// One indicator over the scope, by scanning the raw tables.
 pub async fn recount(db: &Db, scope: &Scope, indicator: &str) -> Result<i64> {
-    let r = rule_or_invalid(indicator)?;
-    let parsed = parse_scope(scope)?;
-    Ok(grouped(db, scope, &parsed, r, Group::None, Source::Scan)
-        .await?
-        .into_values()
-        .values()
-        .sum())
+    total_from(db, scope, indicator, Source::Scan).await
 }
 
 fn period_of(month: &str, grain: Grain) -> Option<String> {
@@ -1402,12 +1753,12 @@ async fn series_from(
     grain: Grain,
     source: Source,
 ) -> Result<Vec<(String, i64)>> {
-    let r = rule_or_invalid(indicator)?;
+    let m = measure_or_invalid(indicator)?;
     let parsed = parse_scope(scope)?;
-    let values = grouped(db, scope, &parsed, r, Group::Month, source)
+    let values = grouped(db, scope, &parsed, m.rule(), Group::Month, source)
         .await?
         .fold(|m| period_of(m, grain))
-        .into_values();
+        .values(m);
     // Continuous: every period from the first with a value (or `from`) to `until`'s, zeros
     // included.
     let last = period_of(&month_of(parsed.until), grain).unwrap_or_default();
@@ -1458,14 +1809,14 @@ async fn breakdown_from(
     by: By,
     source: Source,
 ) -> Result<Vec<(String, i64)>> {
-    let r = rule_or_invalid(indicator)?;
+    let m = measure_or_invalid(indicator)?;
     let parsed = parse_scope(scope)?;
     let group = match by {
         By::Program => Group::Program,
         By::Pairing => Group::Pairing,
         By::Institution | By::ChildRegion => Group::Institution,
     };
-    let mut acc = grouped(db, scope, &parsed, r, group, source).await?;
+    let mut acc = grouped(db, scope, &parsed, m.rule(), group, source).await?;
     if by == By::ChildRegion {
         let rows = match &parsed.region_like {
             Some(like) => {
@@ -1496,11 +1847,7 @@ async fn breakdown_from(
             Some(child)
         });
     }
-    let mut out: Vec<(String, i64)> = acc
-        .into_values()
-        .into_iter()
-        .filter(|(_, v)| *v != 0)
-        .collect();
+    let mut out: Vec<(String, i64)> = acc.values(m).into_iter().filter(|(_, v)| *v != 0).collect();
     out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     Ok(out)
 }
@@ -1533,22 +1880,54 @@ mod tests {
     use shanhai_domain::indicators::CATALOGUE;
 
     #[test]
-    fn every_catalogue_indicator_has_exactly_one_rule_and_every_rule_an_indicator() {
+    fn every_catalogue_indicator_has_exactly_one_measure_over_a_rule() {
         for i in CATALOGUE {
-            let n = RULES.iter().filter(|r| r.indicator == i.code).count();
+            let n = MEASURES.iter().filter(|m| m.indicator == i.code).count();
             assert_eq!(
                 n, 1,
-                "indicator {} needs exactly one roll-up rule in shanhai-store/src/rollups.rs (has {n})",
+                "indicator {} needs exactly one measure in shanhai-store/src/rollups.rs (has {n})",
                 i.code
             );
         }
-        for r in RULES {
+        for m in MEASURES {
             assert!(
-                CATALOGUE.iter().any(|i| i.code == r.indicator),
-                "roll-up rule {} names no catalogue indicator",
-                r.indicator
+                CATALOGUE.iter().any(|i| i.code == m.indicator),
+                "measure {} names no catalogue indicator",
+                m.indicator
             );
+            assert!(
+                RULES.iter().any(|r| r.name == m.rule),
+                "measure {} names no rule",
+                m.indicator
+            );
+            assert_eq!(
+                m.distinct(),
+                m.rule().member.is_some() && m.column == Column::People
+            );
+            assert!(
+                m.kinds.is_empty() || m.rule().split != "NULL",
+                "{}",
+                m.indicator
+            );
+        }
+        for r in RULES {
             assert!(!watch_of(r).is_empty());
+            assert!(
+                MEASURES.iter().any(|m| m.rule == r.name),
+                "rule {} unread",
+                r.name
+            );
+        }
+        // One indicator per consultation type and per teaching kind, over the rule's split.
+        use shanhai_domain::capacity::TeachingKind;
+        use shanhai_domain::consultations::ConsultationType;
+        for t in ConsultationType::ALL {
+            let m = measure(&format!("consultations-{}", t.code())).expect("per type");
+            assert_eq!((m.rule, m.kinds), ("consultations", &[t.code()][..]));
+        }
+        for k in TeachingKind::ALL {
+            let m = measure(&format!("teaching-activities-{}", k.code())).expect("per kind");
+            assert_eq!((m.rule, m.kinds), ("teaching-activities", &[k.code()][..]));
         }
     }
 

@@ -60,12 +60,11 @@ pub fn records_url(
             Some("institution"),
         ),
         "consultations" => (format!("/api/v1/consultations?{q}"), Some("requested_by")),
-        "consultations-mdt" => (
-            format!("/api/v1/consultations?{q}&type=mdt"),
-            Some("requested_by"),
-        ),
-        "consultations-difficult-case" => (
-            format!("/api/v1/consultations?{q}&type=difficult-case"),
+        _ if code.starts_with("consultations-") => (
+            format!(
+                "/api/v1/consultations?{q}&type={}",
+                code.trim_start_matches("consultations-")
+            ),
             Some("requested_by"),
         ),
         "referrals-up" => (
@@ -85,6 +84,13 @@ pub fn records_url(
         "team-pairings" => (format!("/api/v1/team-pairings?{q}"), Some("institution")),
         "teaching-activities" | "teaching-attendance" => (
             format!("/api/v1/teaching-activities?{q}"),
+            Some("institution"),
+        ),
+        _ if code.starts_with("teaching-activities-") => (
+            format!(
+                "/api/v1/teaching-activities?{q}&kind={}",
+                code.trim_start_matches("teaching-activities-")
+            ),
             Some("institution"),
         ),
         "techniques" => (format!("/api/v1/techniques?{q}"), Some("institution")),

@@ -110,7 +110,7 @@ async fn get_rollups(
     ApiQuery(q): ApiQuery<RollupQuery>,
 ) -> ApiResult<Json<Rollup>> {
     let indicator = match trimmed(&q.indicator) {
-        Some(code) if rollups::rule(code).is_some() => Some(code.to_string()),
+        Some(code) if rollups::measure(code).is_some() => Some(code.to_string()),
         Some(_) => return Err(Invalid::new("indicator", "error.unknown_code").into()),
         None => None,
     };

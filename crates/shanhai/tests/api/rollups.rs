@@ -529,7 +529,7 @@ async fn check(db: &Db, f: &Fixture, asks: &[Ask]) -> Result<(), TestCaseError> 
             "totals for {:?}",
             scope
         );
-        let indicator = rollups::RULES[a.indicator % rollups::RULES.len()].indicator;
+        let indicator = rollups::MEASURES[a.indicator % rollups::MEASURES.len()].indicator;
         for grain in [Grain::Month, Grain::Quarter, Grain::Year] {
             prop_assert_eq!(
                 rollups::series(db, &scope, indicator, grain)
@@ -729,17 +729,43 @@ async fn on_the_demo_data_rollups_equal_the_catalogue_and_verify_catches_tamperi
         }
     }
 
-    sqlx::query(
-        "UPDATE rollups SET value = value + 1 WHERE indicator = 'consultations' \
-         AND month = (SELECT MIN(month) FROM rollups WHERE indicator = 'consultations')",
-    )
-    .execute(app.db.pool())
-    .await
-    .expect("tamper");
-    let out = verify();
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    assert_eq!(out.status.code(), Some(1), "{stdout}");
-    assert!(stdout.contains("consultations"), "{stdout}");
+    // A tampered row of either level fails verify; `--repair --yes` rebuilds both.
+    let verify_with = |extra: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_shanhai"))
+            .args([
+                "verify",
+                "--lang",
+                "en",
+                "--database-url",
+                &app.database_url,
+            ])
+            .args(extra)
+            .arg("--data-dir")
+            .arg(&app.data_dir)
+            .output()
+            .expect("run verify")
+    };
+    for tamper in [
+        "UPDATE rollups SET value = value + 1 WHERE rule = 'consultations' \
+         AND month = (SELECT MIN(month) FROM rollups WHERE rule = 'consultations')",
+        "UPDATE rollups_program SET extra = extra + 1 WHERE rule = 'teaching-activities' \
+         AND month = (SELECT MAX(month) FROM rollups_program WHERE rule = 'teaching-activities')",
+    ] {
+        sqlx::query(tamper)
+            .execute(app.db.pool())
+            .await
+            .expect("tamper");
+        let out = verify();
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        assert_eq!(out.status.code(), Some(1), "{stdout}");
+        assert!(
+            stdout.contains("consultations") && stdout.contains("teaching-activities"),
+            "{stdout}"
+        );
+        let out = verify_with(&["--repair", "--yes"]);
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        assert_eq!(out.status.code(), Some(0), "{stdout}");
+    }
 }
 
 /// The endpoint: totals, a series with every period, a region breakdown, and 422s naming the
