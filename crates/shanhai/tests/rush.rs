@@ -4,7 +4,8 @@
 //! middle of a rush must lose no booking whose confirmation went out.
 //!
 //! SQLite by default; PostgreSQL when `SHANHAI_TEST_DATABASE_URL` names a server (each test then
-//! creates its own database). The tests run one at a time: each one loads the whole machine.
+//! creates its own database, a copy of one demo load). The tests run one at a time: each one
+//! loads the whole machine.
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -53,17 +54,20 @@ fn postgres_base() -> Option<String> {
         .filter(|u| u.starts_with("postgres"))
 }
 
-/// A new, empty PostgreSQL database on the configured server.
-async fn fresh_postgres(base: &str) -> String {
+/// A new PostgreSQL database on the configured server, empty or a copy of `template`: its name
+/// and URL.
+async fn create_postgres(base: &str, template: Option<&str>) -> (String, String) {
     let name = format!("shanhai_rush_{}", uuid::Uuid::now_v7().simple());
     let admin = Db::connect(base).await.expect("connect to PostgreSQL");
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+    let from = template.map(|t| format!(" TEMPLATE {t}")).unwrap_or_default();
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}{from}")))
         .execute(admin.pool())
         .await
         .expect("create test database");
     admin.close().await;
     let (prefix, _) = base.rsplit_once('/').expect("database URL has a path");
-    format!("{prefix}/{name}")
+    let url = format!("{prefix}/{name}");
+    (name, url)
 }
 
 fn sqlite_url(data_dir: &Path) -> String {
@@ -73,12 +77,70 @@ fn sqlite_url(data_dir: &Path) -> String {
     )
 }
 
-/// The database the configured backend gives: SQLite in the data directory, or a fresh
-/// PostgreSQL database.
-async fn fresh_database(data_dir: &Path) -> String {
+/// The patient-data key of every demo load and server here: one key, so that a demo loaded once
+/// can be copied into each test's data directory and database (and two hosts can share one
+/// database, as a deployment must configure them).
+const PATIENT_KEY: &str = "6a6a6a6a6a6a6a6a6a6a6a6a6a6a6a6a6a6a6a6a6a6a6a6a6a6a6a6a6a6a6a6a";
+const ENV: &[(&str, &str)] = &[("SHANHAI_PATIENT_KEY", PATIENT_KEY)];
+
+/// The demo, loaded once per backend per run (about 15 s on SQLite and 45 s on PostgreSQL in a
+/// debug build) into a data directory under the target's tmp folder; each test gets a copy.
+static SQLITE_DEMO: tokio::sync::OnceCell<PathBuf> = tokio::sync::OnceCell::const_new();
+static POSTGRES_DEMO: tokio::sync::OnceCell<(PathBuf, String)> =
+    tokio::sync::OnceCell::const_new();
+
+fn pristine_dir(backend: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("rush-demo-{backend}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("demo dir");
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create dir");
+    for entry in std::fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("dir entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy file");
+        }
+    }
+}
+
+/// A copy of the demo on SQLite in `data`: its database URL.
+async fn sqlite_demo(data: &Path) -> String {
+    let pristine = SQLITE_DEMO
+        .get_or_init(|| async {
+            let dir = pristine_dir("sqlite");
+            load_demo(&dir, &sqlite_url(&dir));
+            dir
+        })
+        .await;
+    copy_dir(pristine, data);
+    sqlite_url(data)
+}
+
+/// A copy of the demo in a new PostgreSQL database (and its data directory in `data`): its URL.
+async fn postgres_demo(base: &str, data: &Path) -> String {
+    let (pristine, template) = POSTGRES_DEMO
+        .get_or_init(|| async {
+            let dir = pristine_dir("postgres");
+            let (name, url) = create_postgres(base, None).await;
+            load_demo(&dir, &url);
+            (dir, name)
+        })
+        .await;
+    copy_dir(pristine, data);
+    create_postgres(base, Some(template)).await.1
+}
+
+/// A copy of the demo on the configured backend, with `data` as its data directory.
+async fn demo_database(data: &Path) -> String {
     match postgres_base() {
-        Some(base) => fresh_postgres(&base).await,
-        None => sqlite_url(data_dir),
+        Some(base) => postgres_demo(&base, data).await,
+        None => sqlite_demo(data).await,
     }
 }
 
@@ -87,9 +149,9 @@ fn shanhai() -> Command {
 }
 
 /// `shanhai demo`: the demo registry and accounts (admin / shanhai-demo).
-fn load_demo(data_dir: &Path, url: &str, env: &[(&str, &str)]) {
+fn load_demo(data_dir: &Path, url: &str) {
     let out = shanhai()
-        .envs(env.iter().copied())
+        .envs(ENV.iter().copied())
         .args(["--lang", "en", "demo", "--data-dir"])
         .arg(data_dir)
         .args(["--database-url", url])
@@ -110,7 +172,7 @@ struct Server {
 }
 
 impl Server {
-    async fn start(data_dir: &Path, url: &str, env: &[(&str, &str)]) -> Server {
+    async fn start(data_dir: &Path, url: &str) -> Server {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("free port")
@@ -124,12 +186,10 @@ impl Server {
             .args(["--listen", &format!("127.0.0.1:{port}")])
             .env("SHANHAI_PUBLIC_RATE_LIMIT", "0")
             .env("RUST_LOG", "warn")
+            .envs(ENV.iter().copied())
             .stdin(Stdio::null())
             .stdout(log_file.try_clone().expect("log file"))
             .stderr(log_file);
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
         let child = cmd.spawn().expect("spawn shanhai serve");
         let server = Server {
             child: Arc::new(Mutex::new(child)),
@@ -364,9 +424,8 @@ async fn rush_on_one_server() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let tmp = TempDir::new("one");
     let data = tmp.sub("data");
-    let url = fresh_database(&data).await;
-    load_demo(&data, &url, &[]);
-    let server = Server::start(&data, &url, &[]).await;
+    let url = demo_database(&data).await;
+    let server = Server::start(&data, &url).await;
     let token = sign_in(&server.base).await;
     let session = new_session(&server.base, &token, CAPACITY, 1).await;
 
@@ -411,14 +470,11 @@ async fn rush_with_two_servers_on_postgres() {
     };
     let _turn = ONE_AT_A_TIME.lock().await;
     let tmp = TempDir::new("two");
-    let url = fresh_postgres(&base).await;
     // Two hosts: two data directories, one patient-data key (as a deployment must configure).
-    let key = "6a".repeat(32);
-    let env = [("SHANHAI_PATIENT_KEY", key.as_str())];
     let (data_a, data_b) = (tmp.sub("a"), tmp.sub("b"));
-    load_demo(&data_a, &url, &env);
-    let a = Server::start(&data_a, &url, &env).await;
-    let b = Server::start(&data_b, &url, &env).await;
+    let url = postgres_demo(&base, &data_a).await;
+    let a = Server::start(&data_a, &url).await;
+    let b = Server::start(&data_b, &url).await;
     let bases = [a.base.clone(), b.base.clone()];
     let token = sign_in(&a.base).await;
     let session = new_session(&a.base, &token, CAPACITY, 1).await;
@@ -473,11 +529,11 @@ async fn kill_dash_nine_mid_rush_loses_no_confirmation() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let tmp = TempDir::new("kill");
     let data = tmp.sub("sqlite");
-    kill_mid_rush(&data, &sqlite_url(&data)).await;
+    kill_mid_rush(&data, &sqlite_demo(&data).await).await;
     match postgres_base() {
         Some(base) => {
             let data = tmp.sub("postgres");
-            kill_mid_rush(&data, &fresh_postgres(&base).await).await;
+            kill_mid_rush(&data, &postgres_demo(&base, &data).await).await;
         }
         None => println!(
             "kill_dash_nine_mid_rush_loses_no_confirmation: PostgreSQL part skipped (SHANHAI_TEST_DATABASE_URL is not set)"
@@ -486,8 +542,7 @@ async fn kill_dash_nine_mid_rush_loses_no_confirmation() {
 }
 
 async fn kill_mid_rush(data: &Path, url: &str) {
-    load_demo(data, url, &[]);
-    let server = Server::start(data, url, &[]).await;
+    let server = Server::start(data, url).await;
     let token = sign_in(&server.base).await;
     let session = new_session(&server.base, &token, CAPACITY, 1).await;
 
@@ -527,7 +582,7 @@ async fn kill_mid_rush(data: &Path, url: &str) {
 
     // The same data directory and database, a new process.
     drop(server);
-    let server = Server::start(data, url, &[]).await;
+    let server = Server::start(data, url).await;
     let (codes, booked) = stored(url, &session).await;
     println!(
         "kill_dash_nine_mid_rush_loses_no_confirmation ({}): killed after {seen_at_kill} × 201; clients got {} × 201, {} × 409, {} without an answer; after restart: {} confirmed, booked = {booked}",
