@@ -409,18 +409,14 @@ fn article_kpis(key: &str) -> Vec<&'static str> {
     }
 }
 
-/// Loads the whole demo (about 25 s on SQLite and 50 s on PostgreSQL in a debug build).
+/// The suite's one load of the whole demo: the briefings here, the demo's own scale and
+/// consistency in [`crate::demo`].
 #[tokio::test]
 async fn each_seed_programs_briefing_quotes_its_articles_headline_figures() {
     let app = spawn_app().await;
     let cipher = shanhai_store::crypto::PatientCipher::load(&app.data_dir).expect("patient key");
-    match shanhai_demo::load(&app.db, &cipher)
-        .await
-        .expect("demo loads")
-    {
-        shanhai_demo::Outcome::Loaded(_) => {}
-        shanhai_demo::Outcome::AlreadyThere => panic!("a fresh database"),
-    }
+    let loaded = crate::demo::load_once(&app.db, &cipher).await;
+    crate::demo::has_consultations_and_referrals_at_the_seed_scale(&app.db, &cipher, &loaded).await;
     let (s, t) = app
         .post_anon(
             "/api/v1/auth/token",

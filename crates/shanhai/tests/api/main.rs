@@ -13,6 +13,7 @@ mod briefing;
 mod capacity;
 mod clinics;
 mod consultations;
+mod demo;
 mod dispatch;
 mod exports;
 mod imports;

@@ -1,67 +1,40 @@
-#![allow(clippy::expect_used, clippy::unwrap_used)] // a test that cannot set up should stop
-//! The demo's consultations, MDT sessions and referrals reach the scale of the seed articles,
-//! hold together, and leave something in the demo accounts' inbox. SQLite by default,
-//! PostgreSQL when `SHANHAI_TEST_DATABASE_URL` names a server (a new database is created).
+//! The whole demo, loaded once for the suite (about 15 s on SQLite and 45 s on PostgreSQL in a
+//! debug build): its consultations, MDT sessions and referrals reach the scale of the seed
+//! articles and hold together, the demo accounts find something in their inbox, and loading it
+//! again changes nothing. Each seed program's briefing is checked on the same load
+//! (`briefing::each_seed_programs_briefing_quotes_its_articles_headline_figures`).
 
-use shanhai_demo::{Outcome, load};
+use shanhai_demo::{Loaded, Outcome, load};
 use shanhai_store::consultations::awaiting;
 use shanhai_store::crypto::PatientCipher;
 use shanhai_store::query::{self, int, opt_text, text};
 use shanhai_store::referrals::{self, ReferralFilter};
 use shanhai_store::{Db, users};
 
-async fn fresh_db() -> (Db, std::path::PathBuf) {
-    let dir = std::env::temp_dir().join(format!(
-        "shanhai-demo-test-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let url = match std::env::var("SHANHAI_TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| u.starts_with("postgres"))
-    {
-        Some(base) => {
-            let name = format!(
-                "shanhai_demo_{}",
-                dir.file_name().unwrap().to_string_lossy().replace('-', "_")
-            );
-            let admin = Db::connect(&base).await.expect("connect to PostgreSQL");
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                .execute(admin.pool())
-                .await
-                .expect("create database");
-            admin.close().await;
-            let (prefix, _) = base.rsplit_once('/').unwrap();
-            format!("{prefix}/{name}")
-        }
-        None => format!("sqlite://{}?mode=rwc", dir.join("shanhai.db").display()),
-    };
-    let db = Db::connect(&url).await.expect("connect");
-    db.migrate().await.expect("migrate");
-    (db, dir)
-}
-
 async fn count(db: &Db, sql: &str) -> i64 {
     let row = query::sql_with(sql.into(), vec![])
         .fetch_one(db.pool())
         .await
         .unwrap_or_else(|e| panic!("{sql}: {e}"));
-    int(&row, "n").unwrap()
+    int(&row, "n").expect("n")
 }
 
-#[tokio::test]
-async fn the_demo_has_consultations_and_referrals_at_the_seed_scale() {
-    let (db, dir) = fresh_db().await;
-    let cipher = PatientCipher::from_master(&[7; 32]);
+/// Loads the demo into a fresh database: what was loaded.
+pub async fn load_once(db: &Db, cipher: &PatientCipher) -> Loaded {
     let started = std::time::Instant::now();
-    let Outcome::Loaded(loaded) = load(&db, &cipher).await.expect("demo loads") else {
-        panic!("fresh database already had the demo")
+    let Outcome::Loaded(loaded) = load(db, cipher).await.expect("demo loads") else {
+        panic!("a fresh database already had the demo")
     };
     eprintln!("demo loaded in {:?}", started.elapsed());
+    loaded
+}
+
+/// The demo's consultations and referrals at the seed scale; loading again changes nothing.
+pub async fn has_consultations_and_referrals_at_the_seed_scale(
+    db: &Db,
+    cipher: &PatientCipher,
+    loaded: &Loaded,
+) {
     assert!(loaded.consultations > 10_000, "{}", loaded.consultations);
     assert!(loaded.referrals > 3_000, "{}", loaded.referrals);
 
@@ -72,11 +45,11 @@ async fn the_demo_has_consultations_and_referrals_at_the_seed_scale() {
              WHERE p.name LIKE '%{program}%'"
         )
     };
-    assert!(count(&db, &by_program("沪滇")).await >= 5_500);
-    assert!(count(&db, &by_program("豫哈")).await >= 3_000);
+    assert!(count(db, &by_program("沪滇")).await >= 5_500);
+    assert!(count(db, &by_program("豫哈")).await >= 3_000);
     assert!(
         count(
-            &db,
+            db,
             "SELECT COUNT(*) AS n FROM consultations c JOIN programs p ON p.id = c.program_id \
              WHERE p.name LIKE '%豫哈%' AND c.type IN ('difficult-case', 'mdt')"
         )
@@ -86,7 +59,7 @@ async fn the_demo_has_consultations_and_referrals_at_the_seed_scale() {
     // Every consultation knows its program and deadlines; the targets follow urgency.
     assert_eq!(
         count(
-            &db,
+            db,
             "SELECT COUNT(*) AS n FROM consultations WHERE program_id IS NULL \
              OR accept_due_at IS NULL OR report_due_at IS NULL OR accept_due_at <= requested_at \
              OR report_due_at < accept_due_at"
@@ -97,7 +70,7 @@ async fn the_demo_has_consultations_and_referrals_at_the_seed_scale() {
     // MDT: 2–4 experts, one chair; every consultation has exactly one chair.
     assert_eq!(
         count(
-            &db,
+            db,
             "SELECT COUNT(*) AS n FROM (SELECT c.id, c.type, COUNT(e.id) AS experts, \
              SUM(e.chair) AS chairs FROM consultations c JOIN consultation_experts e \
              ON e.consultation_id = c.id GROUP BY c.id, c.type) x \
@@ -109,7 +82,7 @@ async fn the_demo_has_consultations_and_referrals_at_the_seed_scale() {
     // Experts are people of the consulted hospital.
     assert_eq!(
         count(
-            &db,
+            db,
             "SELECT COUNT(*) AS n FROM consultation_experts e \
              JOIN consultations c ON c.id = e.consultation_id JOIN people p ON p.id = e.person_id \
              WHERE p.institution_id <> c.target_institution_id"
@@ -120,7 +93,7 @@ async fn the_demo_has_consultations_and_referrals_at_the_seed_scale() {
     // Closed ones carry a signed opinion and the requester's decision; some were amended.
     assert_eq!(
         count(
-            &db,
+            db,
             "SELECT COUNT(*) AS n FROM consultations c WHERE c.state IN ('signed', 'closed') \
              AND NOT EXISTS (SELECT 1 FROM consultation_opinions o WHERE o.consultation_id = c.id)"
         )
@@ -129,7 +102,7 @@ async fn the_demo_has_consultations_and_referrals_at_the_seed_scale() {
     );
     assert_eq!(
         count(
-            &db,
+            db,
             "SELECT COUNT(*) AS n FROM consultations WHERE state = 'closed' AND decision IS NULL"
         )
         .await,
@@ -137,7 +110,7 @@ async fn the_demo_has_consultations_and_referrals_at_the_seed_scale() {
     );
     assert!(
         count(
-            &db,
+            db,
             "SELECT COUNT(*) AS n FROM consultation_opinions WHERE version = 2"
         )
         .await
@@ -146,7 +119,7 @@ async fn the_demo_has_consultations_and_referrals_at_the_seed_scale() {
     // Every consultation's timeline starts with the request and ends in its state.
     assert_eq!(
         count(
-            &db,
+            db,
             "SELECT COUNT(*) AS n FROM consultations c WHERE c.state <> (SELECT e.to_state FROM \
              consultation_events e WHERE e.consultation_id = c.id ORDER BY e.at DESC, e.id DESC \
              LIMIT 1)"
@@ -156,7 +129,7 @@ async fn the_demo_has_consultations_and_referrals_at_the_seed_scale() {
     );
     assert_eq!(
         count(
-            &db,
+            db,
             "SELECT COUNT(*) AS n FROM referrals r WHERE r.state <> (SELECT e.to_state FROM \
              referral_events e WHERE e.referral_id = r.id ORDER BY e.at DESC, e.id DESC LIMIT 1)"
         )
@@ -165,7 +138,7 @@ async fn the_demo_has_consultations_and_referrals_at_the_seed_scale() {
     );
     // Some still open, a few overdue, none in the future.
     let open = count(
-        &db,
+        db,
         "SELECT COUNT(*) AS n FROM consultations WHERE state IN ('requested', 'accepted', \
          'scheduled', 'held', 'signed')",
     )
@@ -174,7 +147,7 @@ async fn the_demo_has_consultations_and_referrals_at_the_seed_scale() {
     let now = shanhai_store::now();
     assert_eq!(
         count(
-            &db,
+            db,
             &format!("SELECT COUNT(*) AS n FROM consultation_events WHERE at > '{now}'")
         )
         .await,
@@ -191,40 +164,44 @@ async fn the_demo_has_consultations_and_referrals_at_the_seed_scale() {
     )
     .fetch_one(db.pool())
     .await
-    .unwrap();
+    .expect("ok");
     let name = cipher
-        .decrypt(&text(&row, "patient_name_enc").unwrap())
+        .decrypt(&text(&row, "patient_name_enc").expect("ok"))
         .expect("decrypts");
     assert_eq!(
         shanhai_domain::booking::mask_name(&name),
-        text(&row, "patient_name_masked").unwrap()
+        text(&row, "patient_name_masked").expect("ok")
     );
     let id_number = cipher
-        .decrypt(&opt_text(&row, "patient_id_number_enc").unwrap().unwrap())
-        .unwrap();
+        .decrypt(
+            &opt_text(&row, "patient_id_number_enc")
+                .expect("ok")
+                .expect("ok"),
+        )
+        .expect("ok");
     let parsed = shanhai_domain::booking::IdNumber::parse("id", &id_number).expect("valid ID");
     assert_eq!(
         Some(parsed.masked()),
-        opt_text(&row, "patient_id_number_masked").unwrap()
+        opt_text(&row, "patient_id_number_masked").expect("ok")
     );
 
     // Referrals: figures per program; 300+ tumour patients back in 昭通.
     let hu_dian = loaded.programs["hu-dian"].clone();
     let figures = referrals::figures(
-        &db,
+        db,
         &ReferralFilter {
             program: Some(hu_dian),
             ..Default::default()
         },
     )
     .await
-    .unwrap();
+    .expect("ok");
     assert!(figures.up > 0 && figures.down > 0, "{figures:?}");
     assert!(figures.returned >= 300, "{figures:?}");
     let dianbei = loaded.institutions["zt-dianbei"].clone();
     assert!(
         count(
-            &db,
+            db,
             &format!(
                 "SELECT COUNT(*) AS n FROM referrals r JOIN departments d ON d.id = r.to_department_id \
                  WHERE r.to_institution_id = '{dianbei}' AND r.direction = 'down' \
@@ -235,21 +212,21 @@ async fn the_demo_has_consultations_and_referrals_at_the_seed_scale() {
             >= 300
     );
     let jing_meng = referrals::figures(
-        &db,
+        db,
         &ReferralFilter {
             program: Some(loaded.programs["jing-meng"].clone()),
             ..Default::default()
         },
     )
     .await
-    .unwrap();
+    .expect("ok");
     assert!(
         jing_meng.staying_in_region > jing_meng.leaving_region,
         "大病不出区: {jing_meng:?}"
     );
     assert!(
         count(
-            &db,
+            db,
             "SELECT COUNT(*) AS n FROM referrals WHERE consultation_id IS NOT NULL"
         )
         .await
@@ -257,7 +234,7 @@ async fn the_demo_has_consultations_and_referrals_at_the_seed_scale() {
     );
     assert!(
         count(
-            &db,
+            db,
             "SELECT COUNT(*) AS n FROM referrals WHERE clinic_session_id IS NOT NULL"
         )
         .await
@@ -265,7 +242,7 @@ async fn the_demo_has_consultations_and_referrals_at_the_seed_scale() {
     );
     assert_eq!(
         count(
-            &db,
+            db,
             "SELECT COUNT(*) AS n FROM referrals WHERE program_id IS NULL"
         )
         .await,
@@ -273,19 +250,19 @@ async fn the_demo_has_consultations_and_referrals_at_the_seed_scale() {
     );
 
     // The demo accounts have something to act on.
-    let expert = users::find_by_username(&db, "expert")
+    let expert = users::find_by_username(db, "expert")
         .await
-        .unwrap()
-        .unwrap();
-    let clinician = users::find_by_username(&db, "clinician")
+        .expect("ok")
+        .expect("ok");
+    let clinician = users::find_by_username(db, "clinician")
         .await
-        .unwrap()
-        .unwrap();
+        .expect("ok")
+        .expect("ok");
     let henan = loaded.institutions["hn-people"].clone();
     let hongxing = loaded.institutions["hm-hongxing"].clone();
-    let for_expert = awaiting(&db, None, expert.person_id.as_deref())
+    let for_expert = awaiting(db, None, expert.person_id.as_deref())
         .await
-        .unwrap();
+        .expect("ok");
     assert!(
         for_expert
             .iter()
@@ -295,19 +272,24 @@ async fn the_demo_has_consultations_and_referrals_at_the_seed_scale() {
         "{}",
         for_expert.len()
     );
-    let for_clinician = awaiting(&db, clinician.institution_id.as_deref(), None)
+    let for_clinician = awaiting(db, clinician.institution_id.as_deref(), None)
         .await
-        .unwrap();
+        .expect("ok");
     assert!(
         for_clinician
             .iter()
             .any(|c| c.state.code() == "signed" && c.requesting_institution_id == hongxing)
     );
-    assert!(!referrals::awaiting(&db, &henan).await.unwrap().is_empty());
     assert!(
-        !referrals::awaiting(&db, &hongxing)
+        !referrals::awaiting(db, &henan)
             .await
-            .unwrap()
+            .expect("ok")
+            .is_empty()
+    );
+    assert!(
+        !referrals::awaiting(db, &hongxing)
+            .await
+            .expect("ok")
             .is_empty()
     );
 
@@ -320,15 +302,13 @@ async fn the_demo_has_consultations_and_referrals_at_the_seed_scale() {
         )
         .fetch_one(db.pool())
         .await
-        .unwrap();
-        assert_eq!(text(&row, "type").unwrap(), "imaging");
+        .expect("ok");
+        assert_eq!(text(&row, "type").expect("ok"), "imaging");
     }
 
     // Loading again changes nothing.
     assert!(matches!(
-        load(&db, &cipher).await.unwrap(),
+        load(db, cipher).await.expect("second load"),
         Outcome::AlreadyThere
     ));
-    db.close().await;
-    let _ = std::fs::remove_dir_all(dir);
 }
