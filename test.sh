@@ -238,7 +238,11 @@ passed "$STAGE"
 # ---------------------------------------------------------------------------------------------
 STAGE=schemathesis
 step "start the demo server for schemathesis"
-start_server "$TMP/data-api"
+# Exports stop at 1,000 rows here: the fuzzer asks for ?format=csv on every list dozens of times,
+# and whole exports of the demo's largest lists (the 37,000-entry audit log, 11,000
+# consultations) take seconds each on a debug build. Longer lists answer 422, which is fine;
+# full exports are tested in the API suite (tests/api/exports.rs).
+SHANHAI_EXPORT_MAX_ROWS=1000 start_server "$TMP/data-api"
 
 step "get an API token for $DEMO_USER"
 token_json="$(curl -fsS --max-time 30 -X POST -H 'Content-Type: application/json' \
@@ -252,8 +256,7 @@ echo "token: ok"
 # Only one check: no response may be a 5xx. The stateful phase is left out to keep the run short.
 # Revoking the token would turn the rest of the authenticated run into 401s, so it is skipped. --origin keeps the spec's own base path (servers[0]).
 # Health checks are suppressed so that only real server errors (and hangs) fail the stage.
-# The timeout covers whole-list exports (?format=csv|xlsx of the demo's 39,000-row audit log takes
-# about 13 s on a debug build).
+# The timeout is generous for a debug build on two busy cores.
 st_run() {
     (cd "$TMP" && "${SCHEMATHESIS[@]}" run "$BASE_URL/api/openapi.json" \
         --origin "$BASE_URL" \
@@ -270,8 +273,11 @@ st_run() {
 # The authenticated run goes first, before the anonymous one can trip any login rate limit.
 step "schemathesis, authenticated as $DEMO_USER (no 5xx)"
 st_run -H "Authorization: Bearer $TOKEN"
+# Without a token all but the public operations answer 401, and the public ones had the full run
+# above (they ignore the token), so the anonymous run is a short fuzz: the coverage phase would
+# spend minutes generating inputs that are never read.
 step "schemathesis, anonymous (401 is fine, 5xx is not)"
-st_run
+st_run --phases fuzzing --max-examples 10
 stop_server
 passed "$STAGE"
 

@@ -59,7 +59,9 @@ fn postgres_base() -> Option<String> {
 async fn create_postgres(base: &str, template: Option<&str>) -> (String, String) {
     let name = format!("shanhai_rush_{}", uuid::Uuid::now_v7().simple());
     let admin = Db::connect(base).await.expect("connect to PostgreSQL");
-    let from = template.map(|t| format!(" TEMPLATE {t}")).unwrap_or_default();
+    let from = template
+        .map(|t| format!(" TEMPLATE {t}"))
+        .unwrap_or_default();
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}{from}")))
         .execute(admin.pool())
         .await
@@ -86,8 +88,7 @@ const ENV: &[(&str, &str)] = &[("SHANHAI_PATIENT_KEY", PATIENT_KEY)];
 /// The demo, loaded once per backend per run (about 15 s on SQLite and 45 s on PostgreSQL in a
 /// debug build) into a data directory under the target's tmp folder; each test gets a copy.
 static SQLITE_DEMO: tokio::sync::OnceCell<PathBuf> = tokio::sync::OnceCell::const_new();
-static POSTGRES_DEMO: tokio::sync::OnceCell<(PathBuf, String)> =
-    tokio::sync::OnceCell::const_new();
+static POSTGRES_DEMO: tokio::sync::OnceCell<(PathBuf, String)> = tokio::sync::OnceCell::const_new();
 
 fn pristine_dir(backend: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("rush-demo-{backend}"));

@@ -15,7 +15,8 @@
 //! pages arrive, so memory holds one page at a time; the file is then written as CSV (UTF-8 with
 //! a BOM, RFC 4180 quoting, CRLF) or XLSX (rust_xlsxwriter in constant-memory mode: bold frozen
 //! header, column widths from the data, numbers as numbers) and streamed back. At most
-//! [`MAX_ROWS`] rows: a longer list answers 422 before anything is written.
+//! [`max_rows`] rows ([`MAX_ROWS`], or fewer when the operator sets `SHANHAI_EXPORT_MAX_ROWS`): a
+//! longer list answers 422 before anything is written.
 //!
 //! The pages link to the same URLs: for a `GET` export the layer also accepts the session cookie
 //! of the web UI (a download changes nothing, so no CSRF token is needed; `SameSite=Lax` keeps
@@ -45,6 +46,20 @@ use tower::{Layer, Service, ServiceExt};
 
 /// The most rows one export holds (XLSX allows 1,048,576 per sheet).
 pub const MAX_ROWS: u64 = 1_000_000;
+
+/// The most rows one export holds on this server: `SHANHAI_EXPORT_MAX_ROWS` (1 to [`MAX_ROWS`])
+/// when set, else [`MAX_ROWS`]. An operator lowers it to keep whole-list downloads short; the
+/// test script lowers it for the API fuzzer, which would otherwise download the demo's largest
+/// lists hundreds of times.
+pub fn max_rows() -> u64 {
+    static LIMIT: std::sync::LazyLock<u64> = std::sync::LazyLock::new(|| {
+        std::env::var("SHANHAI_EXPORT_MAX_ROWS")
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map_or(MAX_ROWS, |n| n.clamp(1, MAX_ROWS))
+    });
+    *LIMIT
+}
 /// Rows asked of the list handler per call while exporting.
 const EXPORT_PAGE: i64 = 1000;
 /// Largest JSON page read back from a handler.
@@ -387,7 +402,7 @@ async fn export(
                 };
                 let empty = items.is_empty();
                 spool.add_all(items)?;
-                if empty || spool.rows >= total || spool.rows >= MAX_ROWS {
+                if empty || spool.rows >= total || spool.rows >= max_rows() {
                     break;
                 }
                 page += 1;
@@ -457,7 +472,7 @@ async fn export(
 }
 
 fn too_many(rows: u64) -> Result<(), ApiError> {
-    if rows > MAX_ROWS {
+    if rows > max_rows() {
         Err(ApiError::invalid(Invalid::new(
             "format",
             "error.export_too_many_rows",
@@ -575,7 +590,7 @@ impl Spool {
 
     fn add_all(&mut self, items: Vec<Value>) -> Result<(), ApiError> {
         for item in items {
-            if self.rows >= MAX_ROWS {
+            if self.rows >= max_rows() {
                 break;
             }
             self.add(&item)?;
