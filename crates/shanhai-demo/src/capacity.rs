@@ -872,6 +872,11 @@ pub async fn load(conn: &mut AnyConnection, actor: &Actor, reg: &Registry<'_>) -
     .await?;
     w.mentorships(&hd, 116, "2021-06-01").await?;
     w.placements(&hd, 331, "2021-03-01").await?;
+    // 开展学术讲座2400余次……教学查房4600余次.
+    w.teaching(&hd, TeachingKind::Lecture, 2_406, "2021-03-01")
+        .await?;
+    w.teaching(&hd, TeachingKind::TeachingRound, 4_612, "2021-03-01")
+        .await?;
     // 开展新技术新项目200余项，多项填补县内空白.
     w.techniques(&hd, 213, 36, GapLevel::County, 120, "2021-06-01")
         .await?;

@@ -144,6 +144,18 @@ fn theme_of(code: &str) -> &'static str {
     }
 }
 
+/// The indicator whose sentence quotes `code` as part of its breakdown by type or kind
+/// (`consultations-imaging` inside `consultations`, `teaching-activities-lecture` inside
+/// `teaching-activities`), if any.
+fn parent_of(code: &str) -> Option<&'static str> {
+    ["consultations", "teaching-activities"]
+        .into_iter()
+        .find(|parent| {
+            code.strip_prefix(parent)
+                .is_some_and(|rest| rest.starts_with('-'))
+        })
+}
+
 /// Indicators with a sentence of their own in the catalogues (`ui.briefing.phrase.<code>`), in
 /// the order a paragraph quotes them; others read "name number unit" and come last.
 const PHRASED: &[&str] = &[
@@ -156,8 +168,6 @@ const PHRASED: &[&str] = &[
     "outreach-sessions",
     "outreach-patients",
     "consultations",
-    "consultations-mdt",
-    "consultations-difficult-case",
     "referrals-up",
     "referrals-leaving-region",
     "referrals-down",
@@ -415,7 +425,7 @@ pub async fn build(
         let mut p = ParagraphBuilder::new(lang, t(lang, &format!("ui.briefing.theme.{theme}")));
         let mut quoted: Vec<&IndicatorValue> = values
             .iter()
-            .filter(|v| theme_of(&v.code) == *theme && v.value != 0)
+            .filter(|v| theme_of(&v.code) == *theme && v.value != 0 && parent_of(&v.code).is_none())
             .collect();
         quoted.sort_by_key(|v| {
             PHRASED
@@ -432,6 +442,27 @@ pub async fn build(
             p.text(&before);
             p.figure(indicator_figure(lang, v));
             p.text(&after);
+            let parts: Vec<&IndicatorValue> = values
+                .iter()
+                .filter(|c| c.value != 0 && parent_of(&c.code) == Some(v.code.as_str()))
+                .collect();
+            if !parts.is_empty() {
+                p.text(&t(lang, "ui.briefing.breakdown_open"));
+                for (i, c) in parts.into_iter().enumerate() {
+                    if i > 0 {
+                        p.text(&t(lang, "ui.briefing.breakdown_joiner"));
+                    }
+                    let (a, b) = split_n(
+                        &t(lang, "ui.briefing.breakdown_item")
+                            .replace("{name}", &c.name)
+                            .replace("{unit}", &c.unit),
+                    );
+                    p.text(&a);
+                    p.figure(indicator_figure(lang, c));
+                    p.text(&b);
+                }
+                p.text(&t(lang, "ui.briefing.breakdown_close"));
+            }
         }
         paragraphs.extend(p.finish());
     }

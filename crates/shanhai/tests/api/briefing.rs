@@ -336,8 +336,8 @@ async fn bad_dates_formats_and_programs_are_refused() {
 fn article_figures(key: &str) -> Vec<(&'static str, i64, i64)> {
     match key {
         // 截至2025年4月30日，累计526名北京市高年资专家在内蒙古出诊5500多人次；师带徒615人，
-        // 团队带团队88个，培训医务人员51063人次，疑难病例讨论170次；300余名赴京进修；近1000项制度，92个新专科，
-        // 1051项新技术新项目；肿瘤、消化、神经等专科联盟.
+        // 团队带团队88个，培训医务人员51063人次，远程教学171次，教学查房近200次，疑难病例讨论170次，学术讲座223次；
+        // 300余名赴京进修；近1000项制度，92个新专科，1051项新技术新项目；肿瘤、消化、神经等专科联盟.
         "jing-meng" => vec![
             ("experts-dispatched", 526, 526),
             ("clinic-sessions", 5_500, 5_599),
@@ -349,6 +349,9 @@ fn article_figures(key: &str) -> Vec<(&'static str, i64, i64)> {
             ("specialty-projects", 92, 92),
             ("techniques", 1_051, 1_051),
             ("consultations-difficult-case", 170, 170),
+            ("teaching-activities-remote-teaching", 171, 171),
+            ("teaching-activities-teaching-round", 190, 200),
+            ("teaching-activities-lecture", 223, 223),
             ("alliances", 3, 3),
         ],
         // 37批次、211名专家；新技术新项目120余项，其中30项填补哈密地区空白；疑难病例讨论及
@@ -359,13 +362,14 @@ fn article_figures(key: &str) -> Vec<(&'static str, i64, i64)> {
             ("techniques", 120, 129),
             ("gaps-filled-city", 30, 30),
             ("consultations", 3_000, 3_099),
-            ("teaching-activities", 700, 799),
+            ("teaching-activities-teaching-round", 700, 799),
             ("workstations", 10, 10),
             ("alliances", 4, 4),
             ("research-outputs", 12, 12),
         ],
         // 74+29=103名专家；331名进修；制度143项；专家工作站49个；师带徒116人次；
-        // 新技术新项目200余项；39个薄弱专科；会诊和疑难病例讨论5500余人次；资金8300余万元.
+        // 新技术新项目200余项；39个薄弱专科；会诊和疑难病例讨论5500余人次；学术讲座2400余次，
+        // 教学查房4600余次；资金8300余万元.
         "hu-dian" => vec![
             ("experts-dispatched", 103, 103),
             ("placements", 331, 331),
@@ -375,6 +379,8 @@ fn article_figures(key: &str) -> Vec<(&'static str, i64, i64)> {
             ("techniques", 200, 299),
             ("specialty-projects", 39, 39),
             ("consultations", 5_500, 5_599),
+            ("teaching-activities-lecture", 2_400, 2_499),
+            ("teaching-activities-teaching-round", 4_600, 4_699),
             ("funding", 8_300_000_000, 8_399_999_999),
         ],
         // 10位候鸟专家；5个名医工作室；截至2024年新技术新项目105项，80%填补闽东空白；
