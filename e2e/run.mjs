@@ -1402,7 +1402,7 @@ async function dashboardDrillDownAndBriefing(page, ctx) {
   const headline = page.locator('[data-testid=dash-headlines] [data-code=consultations] .stat-value');
   const consultations = Number((await headline.textContent()).replace(/,/g, ''));
   assert(consultations > 1000, `豫哈 consultations on the dashboard: ${consultations}`);
-  assert((await page.locator('svg.chart').count()) >= 7, 'trend, activity, four compositions, KPI and drill-down charts');
+  assert((await page.locator('svg.chart').count()) >= 7, 'trend, activity, five compositions, KPI and drill-down charts');
   assert((await page.locator('[data-testid=chart-trend] svg rect').count()) > 3, 'the trend has columns');
   assert((await page.locator('[data-testid=chart-kpis] svg circle').count()) > 2, 'the KPI chart has its points');
   assert(CJK.test(await page.locator('[data-testid=chart-composition]').textContent()), 'chart labels in Chinese');
@@ -1412,6 +1412,9 @@ async function dashboardDrillDownAndBriefing(page, ctx) {
   await clickAndWait(page, '[data-testid=dash-headlines] [data-code=consultations] a.stat-value');
   assertEq(pathOf(page), '/records', 'the headline links to its records');
   assertEq(Number(await page.getAttribute('[data-testid=records-total]', 'data-total')), consultations, 'records behind the headline');
+  const tableText = await page.locator('[data-testid=records-table]').textContent();
+  assert(/已结束|已签发|已会诊/.test(tableText), 'states read as labels, not codes');
+  assert(!/\b(closed|signed|routine|difficult-case)\b/.test(tableText), 'no raw codes in the records table');
   await page.goBack({ waitUntil: 'load' });
 
   step('drill down: the province, then the next level, then an institution and its records');

@@ -205,3 +205,78 @@ mod tests {
         }
     }
 }
+
+/// Code lists by the name the API documents them under (the OpenAPI schema component).
+macro_rules! labels_by_schema {
+    ($($module:ident :: $name:ident),+ $(,)?) => {
+        /// The label of `code` in the code list the OpenAPI document names `schema`
+        /// (`ConsultationType`, `Urgency`…), for pages that show API records generically.
+        pub fn label_of(schema: &str, code: &str, lang: crate::Lang) -> Option<&'static str> {
+            match schema {
+                $(stringify!($name) => crate::$module::$name::parse(code).map(|c| c.label(lang)),)+
+                _ => None,
+            }
+        }
+    };
+}
+
+labels_by_schema! {
+    booking::BookingStatus,
+    capacity::PlacementStatus,
+    capacity::Evaluation,
+    capacity::TeachingKind,
+    capacity::TrainingIndicator,
+    capacity::GapLevel,
+    capacity::TechniqueStage,
+    capacity::CaseOutcome,
+    capacity::WorkstationKind,
+    capacity::SpecialtyLevel,
+    capacity::AcceptanceResult,
+    capacity::ResearchKind,
+    capacity::AccreditationGoalKind,
+    capacity::GoalStatus,
+    clinics::VisitType,
+    clinics::SessionStatus,
+    codes::RegionLevel,
+    codes::InstitutionKind,
+    codes::Grade,
+    codes::Gender,
+    codes::Title,
+    codes::ProgramKind,
+    codes::DonorAccess,
+    codes::PairingLevel,
+    codes::PairingMode,
+    codes::Role,
+    consultations::ConsultationType,
+    consultations::Urgency,
+    consultations::ConsultationState,
+    consultations::AttachmentKind,
+    dispatch::AssignmentMode,
+    dispatch::Post,
+    kpis::PeriodType,
+    kpis::KpiDirection,
+    kpis::ValueKind,
+    kpis::ReportState,
+    referrals::Direction,
+    referrals::ReferralState,
+}
+
+#[cfg(test)]
+mod label_tests {
+    use super::label_of;
+    use crate::Lang;
+
+    #[test]
+    fn codes_read_as_labels_by_their_schema_name() {
+        assert_eq!(
+            label_of("ConsultationType", "imaging", Lang::Zh),
+            Some("影像会诊")
+        );
+        assert_eq!(
+            label_of("ConsultationState", "closed", Lang::En),
+            Some("Closed")
+        );
+        assert_eq!(label_of("ConsultationType", "nonsense", Lang::Zh), None);
+        assert_eq!(label_of("NoSuchList", "imaging", Lang::Zh), None);
+    }
+}

@@ -147,7 +147,7 @@ fn theme_of(code: &str) -> &'static str {
 /// The indicator whose sentence quotes `code` as part of its breakdown by type or kind
 /// (`consultations-imaging` inside `consultations`, `teaching-activities-lecture` inside
 /// `teaching-activities`), if any.
-fn parent_of(code: &str) -> Option<&'static str> {
+pub fn parent_of(code: &str) -> Option<&'static str> {
     ["consultations", "teaching-activities"]
         .into_iter()
         .find(|parent| {

@@ -261,13 +261,18 @@ async fn page_data(
         .and_then(|r| RegionCode::parse("region", r).ok())
         .is_some_and(|c| c.prefix().len() >= 6);
 
-    // Headline figures: every indicator of the catalogue, linked to its records at program level.
+    // Headline figures: every indicator of the catalogue, linked to its records at program level
+    // (a total's parts by type or kind only where there are any).
     let totals: HashMap<String, i64> = rollups::totals(&state.db, &scope)
         .await?
         .into_iter()
         .collect();
     let headlines = CATALOGUE
         .iter()
+        .filter(|i| {
+            crate::api::briefing::parent_of(i.code).is_none()
+                || totals.get(i.code).is_some_and(|v| *v != 0)
+        })
         .map(|i| {
             let value = totals.get(i.code).copied().unwrap_or(0);
             Headline {
@@ -359,14 +364,20 @@ async fn page_data(
         value,
         href: None,
     };
-    let consultations = vec![
-        part(t("ui.dash_mdt"), v("consultations-mdt")),
-        part(t("ui.dash_difficult"), v("consultations-difficult-case")),
-        part(
-            t("ui.dash_other_consultations"),
-            v("consultations") - v("consultations-mdt") - v("consultations-difficult-case"),
-        ),
-    ];
+    // A total's parts by type or kind: the catalogue's `<total>-<kind>` indicators.
+    let kinds = |total: &str| -> Vec<Bar> {
+        CATALOGUE
+            .iter()
+            .filter(|i| {
+                i.code
+                    .strip_prefix(total)
+                    .is_some_and(|rest| rest.starts_with('-'))
+            })
+            .map(|i| part(i.name(lang).to_string(), v(i.code)))
+            .collect()
+    };
+    let consultations = kinds("consultations");
+    let teaching = kinds("teaching-activities");
     let gaps = vec![
         part(t("ui.dash_gap_province"), v("gaps-filled-province")),
         part(t("ui.dash_gap_city"), v("gaps-filled-city")),
@@ -401,6 +412,10 @@ async fn page_data(
         (
             t("ui.dash_comp_consultations"),
             charts::donut(&t("ui.dash_comp_consultations"), &consultations, &none),
+        ),
+        (
+            t("ui.dash_comp_teaching"),
+            charts::donut(&t("ui.dash_comp_teaching"), &teaching, &none),
         ),
         (
             t("ui.dash_comp_gaps"),
@@ -597,7 +612,7 @@ fn detail_page(path: &str, id: &str) -> Option<String> {
 }
 
 /// Columns worth showing: short scalar fields (on every row of the page) that some row fills,
-/// not ids, hashes or timestamps; at most nine.
+/// not ids, hashes, scaled integers or timestamps; at most nine.
 fn columns_of(items: &[Value]) -> Vec<String> {
     let Some(first) = items.first().and_then(Value::as_object) else {
         return Vec::new();
@@ -613,6 +628,7 @@ fn columns_of(items: &[Value]) -> Vec<String> {
             !(k.as_str() == "id"
                 || k.ends_with("_id")
                 || k.ends_with("_hash")
+                || k.ends_with("_scaled")
                 || k.ends_with("_enc")
                 || (k.ends_with("_at") && k.as_str() != "requested_at")
                 || k.ends_with("_url")
@@ -686,6 +702,65 @@ const PREFERRED: &[&str] = &[
     "gap_level",
     "surgical_grade",
 ];
+
+/// The code list (an OpenAPI enum schema such as `ConsultationType`) of each field of a list's
+/// items, read from the API's own document, so that codes show as labels.
+fn code_lists(path: &str) -> HashMap<String, String> {
+    static DOC: OnceLock<Value> = OnceLock::new();
+    let doc =
+        DOC.get_or_init(|| serde_json::to_value(crate::api::openapi()).unwrap_or(Value::Null));
+    let schemas = &doc["components"]["schemas"];
+    let name_of = |v: &Value| {
+        v["$ref"]
+            .as_str()
+            .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            .map(str::to_string)
+    };
+    let resolve = |v: &Value| -> Value {
+        name_of(v).map_or_else(|| v.clone(), |n| schemas[n.as_str()].clone())
+    };
+    let ok =
+        &doc["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"];
+    let page = resolve(ok);
+    let item = resolve(if page["properties"]["items"].is_object() {
+        &page["properties"]["items"]["items"]
+    } else {
+        &page["items"]
+    });
+    let mut out = HashMap::new();
+    for (field, prop) in item["properties"].as_object().into_iter().flatten() {
+        let refs = std::iter::once(prop).chain(
+            ["oneOf", "anyOf", "allOf"]
+                .iter()
+                .flat_map(|k| prop[*k].as_array().into_iter().flatten()),
+        );
+        for r in refs {
+            if let Some(name) = name_of(r)
+                && schemas[name.as_str()]["enum"].is_array()
+            {
+                out.insert(field.clone(), name);
+            }
+        }
+    }
+    out
+}
+
+/// A field of an API record as the records page shows it: codes as their labels, instants in
+/// the display time zone.
+fn shown(c: &Chrome, lists: &HashMap<String, String>, key: &str, v: Option<&Value>) -> String {
+    if let Some(Value::String(s)) = v {
+        if let Some(label) = lists
+            .get(key)
+            .and_then(|list| shanhai_domain::codes::label_of(list, s, c.lang))
+        {
+            return label.to_string();
+        }
+        if key.ends_with("_at") {
+            return c.time(s);
+        }
+    }
+    cell(v)
+}
 
 fn cell(v: Option<&Value>) -> String {
     match v {
@@ -770,11 +845,16 @@ async fn records_data(
             (k.clone(), if label == key { k.clone() } else { label })
         })
         .collect();
+    let lists = code_lists(path);
     let rows = items
         .iter()
         .map(|item| {
             let link = item["id"].as_str().and_then(|id| detail_page(path, id));
-            (link, keys.iter().map(|k| cell(item.get(k))).collect())
+            let cells = keys
+                .iter()
+                .map(|k| shown(&c, &lists, k, item.get(k)))
+                .collect();
+            (link, cells)
         })
         .collect();
     let pages = ((total + RECORDS_PER_PAGE - 1) / RECORDS_PER_PAGE).max(1);
