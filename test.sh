@@ -14,7 +14,7 @@
 # and ends with "N passed, 0 failed".
 #
 # Environment knobs (all optional):
-#   SCHEMATHESIS_MAX_EXAMPLES  test cases per operation and phase (default 30)
+#   SCHEMATHESIS_MAX_EXAMPLES  test cases per operation and phase (default 20)
 #   KEEP_TMP=1                 keep the scratch directory (logs, data) even on success
 set -euo pipefail
 
@@ -23,7 +23,7 @@ ROOT="$(pwd)"
 
 export DEBIAN_FRONTEND=noninteractive
 SCHEMATHESIS_VERSION=4.32.5 # the CLI flags below are checked against this version
-SCHEMATHESIS_MAX_EXAMPLES="${SCHEMATHESIS_MAX_EXAMPLES:-30}"
+SCHEMATHESIS_MAX_EXAMPLES="${SCHEMATHESIS_MAX_EXAMPLES:-20}"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 SHANHAI_BIN="$TARGET_DIR/debug/shanhai"
 DEMO_USER="admin"

@@ -529,17 +529,8 @@ const KILL_AFTER: usize = 100;
 async fn kill_dash_nine_mid_rush_loses_no_confirmation() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let tmp = TempDir::new("kill");
-    let data = tmp.sub("sqlite");
-    kill_mid_rush(&data, &sqlite_demo(&data).await).await;
-    match postgres_base() {
-        Some(base) => {
-            let data = tmp.sub("postgres");
-            kill_mid_rush(&data, &postgres_demo(&base, &data).await).await;
-        }
-        None => println!(
-            "kill_dash_nine_mid_rush_loses_no_confirmation: PostgreSQL part skipped (SHANHAI_TEST_DATABASE_URL is not set)"
-        ),
-    }
+    let data = tmp.sub("data");
+    kill_mid_rush(&data, &demo_database(&data).await).await;
 }
 
 async fn kill_mid_rush(data: &Path, url: &str) {
