@@ -1,21 +1,21 @@
 //! Roll-ups under a bulk import on SQLite: instead of the roll-up trigger firing once per
-//! inserted row (an upsert into each roll-up level per teaching activity), the import drops the table's
+//! inserted row (a delta row per teaching activity), the import drops the table's
 //! `AFTER INSERT` roll-up trigger inside its own transaction, inserts, adds the new rows'
-//! contributions with one grouped upsert per rule and roll-up level, and puts the trigger back — exactly as it was
+//! contributions as one delta row per roll-up key, and puts the trigger back — exactly as it was
 //! installed (its SQL is read from `sqlite_master`) — before it commits.
 //!
 //! SQLite's DDL is transactional and the import holds the write lock from `BEGIN IMMEDIATE` to
 //! commit, so no other writer can insert while the trigger is away, a rolled-back import leaves
 //! the trigger in place, and readers only ever see the schema with the trigger. The grouped
 //! statement is generated from the same rules as the trigger and the recount
-//! (`rollups::grouped_upsert`);
+//! (`rollups::grouped_delta`);
 //! the import tests check that `rollups::verify` finds the roll-ups equal to a full recount after
 //! a bulk import. PostgreSQL keeps its per-row triggers.
 
 use shanhai_store::StoreError;
 use shanhai_store::db::Backend;
 use shanhai_store::query::sql_with;
-use shanhai_store::rollups::{Level, RULES, grouped_upsert};
+use shanhai_store::rollups::{RULES, grouped_delta};
 use sqlx::{AnyConnection, Executor, Row as _};
 
 /// A table whose insert trigger is away until [`Deferred::finish`].
@@ -107,13 +107,12 @@ impl Deferred {
             conn.execute(sqlx::AssertSqlSafe(index)).await?;
         }
         if let Some(trigger_sql) = self.trigger_sql {
-            // Both levels, as the trigger would have: the rows' contributions grouped by key.
+            // The rows' contributions grouped by key, into the pending deltas as the trigger
+            // would have put them one by one.
             let cond = format!("t.rowid > {}", self.after_rowid);
             for rule in RULES.iter().filter(|r| r.table == self.table) {
-                for level in [Level::Fine, Level::Program] {
-                    conn.execute(sqlx::AssertSqlSafe(grouped_upsert(rule, level, &cond)))
-                        .await?;
-                }
+                conn.execute(sqlx::AssertSqlSafe(grouped_delta(rule, &cond)))
+                    .await?;
             }
             conn.execute(sqlx::AssertSqlSafe(trigger_sql)).await?;
         }

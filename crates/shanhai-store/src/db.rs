@@ -117,6 +117,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0012_rollup_rules.sql"),
         postgres: include_str!("../migrations/postgres/0012_rollup_rules.sql"),
     },
+    Migration {
+        version: 13,
+        name: "rollup_deltas",
+        sqlite: include_str!("../migrations/sqlite/0013_rollup_deltas.sql"),
+        postgres: include_str!("../migrations/postgres/0013_rollup_deltas.sql"),
+    },
 ];
 
 /// A connection pool and the backend behind it.

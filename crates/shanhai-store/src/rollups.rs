@@ -12,11 +12,20 @@
 //! one row update per level whatever the number of indicators it feeds — the per-kind indicators
 //! add no write cost.
 //!
-//! Two levels, kept by the same triggers in the writer's transaction:
+//! Two levels:
 //! - `rollups`: per (rule, month, program, institution, pairing, kind, person) — what
 //!   institution, region and pairing scopes read;
 //! - `rollups_program`: per (program, month, rule, kind, person) — a few thousand rows, what
 //!   program and national overviews, trends and by-program breakdowns read.
+//!
+//! The triggers do not update them in place: in the writer's own transaction they append the
+//! record's contribution (one row, `+` or `-`) to `rollup_deltas`, an unindexed table — an
+//! append costs a writer a fraction of an upsert into a B-tree keyed by program, institution
+//! and month. [`fold`] (every 2 s in the server: [`folder`]; after each transaction of the
+//! benchmark's generator) moves the pending deltas into both levels in one transaction. Every
+//! reader reads a level together with the pending deltas in one statement (`Level::source`),
+//! and [`check`] adds them to what it compares, so every figure is exact whether or not the
+//! fold has run, and a fold between two reads can neither hide nor double a delta.
 //!
 //! Everything else is generated from the rules, for SQLite and PostgreSQL alike:
 //!
@@ -568,6 +577,21 @@ impl Level {
         }
     }
 
+    /// What readers read: the level's rows and the pending deltas, in one statement (so a
+    /// fold between two reads can neither hide nor double a delta).
+    fn source(self) -> String {
+        let cols = match self {
+            Level::Fine => {
+                "rule, month, program_id, institution_id, pairing_id, kind, member_id, value, extra"
+            }
+            Level::Program => "rule, month, program_id, kind, member_id, value, extra",
+        };
+        format!(
+            "(SELECT {cols} FROM {} UNION ALL SELECT {cols} FROM rollup_deltas)",
+            self.table()
+        )
+    }
+
     fn upsert(self) -> String {
         let t = self.table();
         format!(
@@ -629,25 +653,25 @@ fn on_row(expr: &str, row: &str) -> String {
     out
 }
 
-/// One record's contribution at a level (`sign` `+` or `-`). A rule without joins reads the
-/// trigger's row itself; one with joins reads the record back by its id (after an insert or
-/// update, before an update or delete) to reach its parents.
-fn row_insert(rule: &Rule, level: Level, row: &str, sign: &str) -> String {
-    let (table, keys, upsert) = (level.table(), level.keys(), level.upsert());
+/// One record's contribution (`sign` `+` or `-`), appended to `rollup_deltas`. A rule without
+/// joins reads the trigger's row itself; one with joins reads the record back by its id (after
+/// an insert or update, before an update or delete) to reach its parents.
+fn row_insert(rule: &Rule, row: &str, sign: &str) -> String {
+    let keys = Level::Fine.keys();
     if rule.joins.is_empty() {
         let on = |e: &str| on_row(e, row);
         return format!(
-            "INSERT INTO {table} ({keys}, value, extra) SELECT {}, {sign}({}), {sign}({}) WHERE ({}){upsert}",
-            key_exprs_on(rule, level, on),
+            "INSERT INTO rollup_deltas ({keys}, value, extra) SELECT {}, {sign}({}), {sign}({}) WHERE ({})",
+            key_exprs_on(rule, Level::Fine, on),
             on(rule.value),
             on(rule.extra),
             on(rule.filter)
         );
     }
     format!(
-        "INSERT INTO {table} ({keys}, value, extra) SELECT {}, {sign}({}), {sign}({}) FROM {} t {} \
-         WHERE t.id = {row}.id AND ({}){upsert}",
-        key_exprs(rule, level),
+        "INSERT INTO rollup_deltas ({keys}, value, extra) SELECT {}, {sign}({}), {sign}({}) FROM {} t {} \
+         WHERE t.id = {row}.id AND ({})",
+        key_exprs(rule, Level::Fine),
         rule.value,
         rule.extra,
         rule.table,
@@ -672,14 +696,13 @@ fn grouped_select(rule: &Rule, level: Level, cond: &str, sign: &str) -> String {
 }
 
 /// The statement adding the contributions of the records matching `cond` (a condition over
-/// `t`) to a level of the roll-ups: what a bulk writer runs instead of the per-row trigger.
-pub fn grouped_upsert(rule: &Rule, level: Level, cond: &str) -> String {
+/// `t`) to the pending deltas, grouped by key: what a bulk writer runs instead of the per-row
+/// trigger.
+pub fn grouped_delta(rule: &Rule, cond: &str) -> String {
     format!(
-        "INSERT INTO {} ({}, value, extra) {}{}",
-        level.table(),
-        level.keys(),
-        grouped_select(rule, level, cond, ""),
-        level.upsert()
+        "INSERT INTO rollup_deltas ({}, value, extra) {}",
+        Level::Fine.keys(),
+        grouped_select(rule, Level::Fine, cond, "")
     )
 }
 
@@ -728,10 +751,7 @@ fn triggers(backend: Backend) -> Vec<Trigger> {
         let rules: Vec<&Rule> = RULES.iter().filter(|r| r.table == *table).collect();
         let cols = union(rules.iter().map(|r| watch_of(r)));
         let body = |row: &str, sign: &str| -> Vec<String> {
-            rules
-                .iter()
-                .flat_map(|r| LEVELS.map(|l| row_insert(r, l, row, sign)))
-                .collect()
+            rules.iter().map(|r| row_insert(r, row, sign)).collect()
         };
         let of = format!("UPDATE OF {}", cols.join(", "));
         out.push(Trigger {
@@ -786,17 +806,13 @@ fn triggers(backend: Backend) -> Vec<Trigger> {
         let body = |row: &str, sign: &str| -> Vec<String> {
             links
                 .iter()
-                .flat_map(|(r, p)| {
+                .map(|(r, p)| {
                     let cond = p.link.replace("{id}", &format!("{row}.id"));
-                    LEVELS.map(|l| {
-                        format!(
-                            "INSERT INTO {} ({}, value, extra) {}{}",
-                            l.table(),
-                            l.keys(),
-                            grouped_select(r, l, &cond, sign),
-                            l.upsert()
-                        )
-                    })
+                    format!(
+                        "INSERT INTO rollup_deltas ({}, value, extra) {}",
+                        Level::Fine.keys(),
+                        grouped_select(r, Level::Fine, &cond, sign)
+                    )
                 })
                 .collect()
         };
@@ -874,6 +890,7 @@ fn program_level_from_fine(cond: &str) -> String {
 /// recount of every rule, the program level from the fine one.
 fn rebuild_sql() -> Vec<String> {
     let mut out = vec![
+        "DELETE FROM rollup_deltas".to_string(),
         "DELETE FROM rollups".to_string(),
         "DELETE FROM rollups_program".to_string(),
     ];
@@ -936,7 +953,62 @@ async fn drop_triggers(conn: &mut AnyConnection, backend: Backend) -> Result<()>
     Ok(())
 }
 
-const LOCK_PG: &str = "LOCK TABLE rollups, rollups_program IN EXCLUSIVE MODE";
+const LOCK_PG: &str = "LOCK TABLE rollups, rollups_program, rollup_deltas IN EXCLUSIVE MODE";
+
+/// Moves the pending deltas into both levels (the statements, in order, for one transaction;
+/// on PostgreSQL the first locks the deltas against writers until commit, so the rows summed
+/// are exactly the rows deleted).
+pub fn fold_sql(backend: Backend) -> Vec<String> {
+    let mut out = Vec::new();
+    if backend == Backend::Postgres {
+        out.push("LOCK TABLE rollup_deltas IN EXCLUSIVE MODE".to_string());
+    }
+    for level in LEVELS {
+        let keys = level.keys();
+        out.push(format!(
+            "INSERT INTO {} ({keys}, value, extra) SELECT {keys}, CAST(SUM(value) AS BIGINT), \
+             CAST(SUM(extra) AS BIGINT) FROM rollup_deltas WHERE 1 = 1 GROUP BY {keys}{}",
+            level.table(),
+            level.upsert()
+        ));
+    }
+    out.push("DELETE FROM rollup_deltas".to_string());
+    out
+}
+
+/// Folds the pending deltas into the roll-ups in one write transaction; returns how many
+/// there were. Readers see the same figures before and after.
+pub async fn fold(db: &Db) -> Result<u64> {
+    if sqlx::query("SELECT 1 FROM rollup_deltas LIMIT 1")
+        .fetch_optional(db.pool())
+        .await?
+        .is_none()
+    {
+        return Ok(0);
+    }
+    let mut tx = db.begin_write().await?;
+    let n = int(
+        &sqlx::query("SELECT COUNT(*) AS n FROM rollup_deltas")
+            .fetch_one(&mut *tx)
+            .await?,
+        "n",
+    )?;
+    for sql in fold_sql(db.backend()) {
+        tx.execute(sqlx::AssertSqlSafe(sql)).await?;
+    }
+    tx.commit().await?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// Folds the deltas every `every`, for as long as the server runs.
+pub async fn folder(db: Db, every: std::time::Duration) {
+    loop {
+        tokio::time::sleep(every).await;
+        if let Err(e) = fold(&db).await {
+            tracing::warn!("roll-up fold: {e}");
+        }
+    }
+}
 
 /// Installs the triggers the rules generate, unless the database already has exactly these,
 /// and then rebuilds the roll-ups in the same transaction (so a database from before the
@@ -1040,6 +1112,16 @@ pub async fn check(db: &Db) -> Result<Vec<Check>> {
     Ok(out)
 }
 
+/// A level's non-zero rows of a rule with the pending deltas added.
+fn stored_with_deltas(keys: &str, table: &str, rule: &str) -> String {
+    format!(
+        "SELECT {keys}, CAST(SUM(value) AS BIGINT) AS value, CAST(SUM(extra) AS BIGINT) AS extra FROM \
+         (SELECT {keys}, value, extra FROM {table} WHERE rule = '{rule}' \
+          UNION ALL SELECT {keys}, value, extra FROM rollup_deltas WHERE rule = '{rule}') s \
+         GROUP BY {keys} HAVING SUM(value) <> 0 OR SUM(extra) <> 0"
+    )
+}
+
 async fn check_rule(db: &Db, r: &Rule) -> Result<Vec<Check>> {
     const FINE: &str = "month, program_id, institution_id, pairing_id, kind, member_id";
     const PROGRAM: &str = "month, program_id, kind, member_id";
@@ -1062,20 +1144,13 @@ async fn check_rule(db: &Db, r: &Rule) -> Result<Vec<Check>> {
         let (keys, stored, recount, label) = match level {
             Level::Fine => (
                 FINE,
-                format!(
-                    "SELECT {FINE}, value, extra FROM rollups WHERE rule = '{}' AND (value <> 0 OR extra <> 0)",
-                    r.name
-                ),
+                stored_with_deltas(FINE, "rollups", r.name),
                 format!("SELECT {FINE}, value, extra FROM rollup_recount"),
                 r.name.to_string(),
             ),
             Level::Program => (
                 PROGRAM,
-                format!(
-                    "SELECT {PROGRAM}, value, extra FROM rollups_program WHERE rule = '{}' \
-                     AND (value <> 0 OR extra <> 0)",
-                    r.name
-                ),
+                stored_with_deltas(PROGRAM, "rollups_program", r.name),
                 format!(
                     "SELECT {PROGRAM}, CAST(SUM(value) AS BIGINT) AS value, CAST(SUM(extra) AS BIGINT) AS extra \
                      FROM rollup_recount GROUP BY {PROGRAM} HAVING SUM(value) <> 0 OR SUM(extra) <> 0"
@@ -1556,7 +1631,7 @@ async fn months_into(
     let sql = format!(
         "SELECT {k} AS k, r.kind AS kind{m}, CAST(SUM(r.value) AS BIGINT) AS v, \
          CAST(SUM(r.extra) AS BIGINT) AS x FROM {} r WHERE {} GROUP BY {by}",
-        level.table(),
+        level.source(),
         conds.join(" AND ")
     );
     acc.add_rows(db, sql, args, people).await
@@ -1645,7 +1720,7 @@ async fn totals_from(db: &Db, scope: &Scope, source: Source) -> Result<Vec<(Stri
         let sql = format!(
             "SELECT r.rule AS k, r.kind AS kind, CAST(SUM(r.value) AS BIGINT) AS v, \
              CAST(SUM(r.extra) AS BIGINT) AS x FROM {} r WHERE {} GROUP BY 1, 2",
-            level.table(),
+            level.source(),
             conds.join(" AND ")
         );
         for row in query::sql_with(sql, args).fetch_all(db.pool()).await? {

@@ -80,6 +80,10 @@ impl AppState {
             db.clone(),
             std::time::Duration::from_millis(500),
         ));
+        tokio::spawn(shanhai_store::rollups::folder(
+            db.clone(),
+            std::time::Duration::from_secs(2),
+        ));
         Ok(AppState {
             db,
             rate_limit: Arc::new(auth::RateLimit::per_minute(config.public_rate_limit)),

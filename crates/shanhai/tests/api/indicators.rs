@@ -46,6 +46,25 @@ async fn every_indicator_equals_the_total_of_its_records_list() {
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{b}");
+    // Teaching activities of two kinds (one of program B): the per-kind indicators count them
+    // through the list's `kind=` filter.
+    for (program, kind, attendance) in [
+        (&w.program_a, "lecture", 40),
+        (&w.program_a, "lecture", 25),
+        (&w.program_a, "teaching-round", 12),
+        (&w.program_b, "lecture", 30),
+    ] {
+        let (s, b) = app
+            .post(
+                "/api/v1/teaching-activities",
+                &w.admin,
+                json!({"program_id": program, "institution_id": w.recipient, "kind": kind,
+                       "held_on": "2024-04-02", "place": "示教室", "topic": "教学", "duration_minutes": 60,
+                       "attendance": attendance}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+    }
 
     let until = "2030-12-31";
     let (s, values) = app
@@ -75,6 +94,24 @@ async fn every_indicator_equals_the_total_of_its_records_list() {
         "not the later one, not program B's"
     );
     assert_eq!(value("funding"), 123_456_789);
+    assert_eq!(value("teaching-activities"), 3);
+    assert_eq!(value("teaching-attendance"), 77);
+    assert_eq!(value("teaching-activities-lecture"), 2);
+    assert_eq!(value("teaching-activities-teaching-round"), 1);
+    assert_eq!(value("teaching-activities-training"), 0);
+    assert_eq!(value("consultations-general"), 0);
+    for kind in shanhai_domain::consultations::ConsultationType::ALL {
+        assert!(
+            value(&format!("consultations-{}", kind.code())) >= 0,
+            "{kind:?}"
+        );
+    }
+    for kind in shanhai_domain::capacity::TeachingKind::ALL {
+        assert!(
+            value(&format!("teaching-activities-{}", kind.code())) >= 0,
+            "{kind:?}"
+        );
+    }
     let funding = values
         .iter()
         .find(|v| v["code"] == "funding")
