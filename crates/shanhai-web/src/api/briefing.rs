@@ -588,8 +588,13 @@ fn escape(s: &str) -> String {
 /// session): what HTML and DOCX link to, since a browser has no API token.
 pub fn records_page(f: &BriefingFigure) -> String {
     let enc = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    let expect = if f.counted {
+        format!("&expect={}", f.value)
+    } else {
+        String::new()
+    };
     format!(
-        "/records?src={}&title={}",
+        "/records?src={}&title={}{expect}",
         enc(&f.records_url),
         enc(&f.name)
     )

@@ -118,10 +118,12 @@ fn url(parts: &[(&str, &str)]) -> String {
     format!("/dashboard?{}", q.join("&"))
 }
 
-/// A link to the records page for an API list, titled.
-fn records_href(src: &str, title: &str) -> String {
+/// A link to the records page for an API list, titled; `expect` is the count the figure shows,
+/// so that the page can say when the viewer may see only some of the records.
+fn records_href(src: &str, title: &str, expect: Option<i64>) -> String {
+    let expect = expect.map(|n| format!("&expect={n}")).unwrap_or_default();
     format!(
-        "/records?src={}&title={}",
+        "/records?src={}&title={}{expect}",
         super::urlencode(src),
         super::urlencode(title)
     )
@@ -290,8 +292,13 @@ async fn page_data(
                 },
                 definition: i.definition(lang).to_string(),
                 href: match (&pid, &region) {
-                    (Some(pid), None) => records_url(i.code, pid, &until, None)
-                        .map(|u| records_href(&u, i.name(lang))),
+                    (Some(pid), None) => records_url(i.code, pid, &until, None).map(|u| {
+                        records_href(
+                            &u,
+                            i.name(lang),
+                            (i.measure == Measure::Count).then_some(value),
+                        )
+                    }),
                     _ => None,
                 },
             }
@@ -491,7 +498,13 @@ async fn page_data(
                 href: pid
                     .as_deref()
                     .and_then(|pid| records_url(indicator.code, pid, &until, Some(&id)))
-                    .map(|u| records_href(&u, &format!("{} · {}", indicator.name(lang), name))),
+                    .map(|u| {
+                        records_href(
+                            &u,
+                            &format!("{} · {}", indicator.name(lang), name),
+                            (indicator.measure == Measure::Count).then_some(value),
+                        )
+                    }),
                 label: name,
                 value,
             }
@@ -572,6 +585,8 @@ struct RecordsQuery {
     src: Option<String>,
     title: Option<String>,
     page: Option<String>,
+    /// The count of the figure that links here.
+    expect: Option<String>,
 }
 
 #[derive(Template)]
@@ -589,6 +604,8 @@ struct RecordsPage {
     next: Option<String>,
     csv: String,
     xlsx: String,
+    /// Said when the figure counts more records than the viewer may see.
+    partial: Option<String>,
 }
 
 const RECORDS_PER_PAGE: i64 = 50;
@@ -862,9 +879,26 @@ async fn records_data(
         .title
         .filter(|t| !t.trim().is_empty())
         .unwrap_or_else(|| path.to_string());
+    let expect = q
+        .expect
+        .as_deref()
+        .and_then(|n| n.parse::<i64>().ok())
+        .filter(|n| *n >= 0);
+    let partial = expect.filter(|n| *n > total).map(|n| {
+        c.t("ui.records_partial")
+            .replace(
+                "{expected}",
+                &shanhai_domain::indicators::group_thousands(n),
+            )
+            .replace(
+                "{shown}",
+                &shanhai_domain::indicators::group_thousands(total),
+            )
+    });
+    let carried = expect.map(|n| format!("&expect={n}")).unwrap_or_default();
     let link = |p: i64| {
         format!(
-            "/records?src={}&title={}&page={p}",
+            "/records?src={}&title={}&page={p}{carried}",
             super::urlencode(&src),
             super::urlencode(&title)
         )
@@ -880,6 +914,7 @@ async fn records_data(
             "{src}{}format=xlsx",
             if query.is_empty() { "?" } else { "&" }
         ),
+        partial,
         c,
         title,
         src,
