@@ -8,6 +8,7 @@ pub mod audit;
 pub mod bookings;
 pub mod capacity;
 pub mod clinics;
+pub mod composition;
 pub mod consultations;
 pub mod crypto;
 pub mod db;

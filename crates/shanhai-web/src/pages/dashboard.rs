@@ -118,6 +118,21 @@ fn url(parts: &[(&str, &str)]) -> String {
     format!("/dashboard?{}", q.join("&"))
 }
 
+/// The six largest parts, and the rest together under `other` (a ring stays legible).
+fn top_parts(mut parts: Vec<Bar>, other: &str) -> Vec<Bar> {
+    const SHOWN: usize = 6;
+    parts.sort_by(|a, b| b.value.cmp(&a.value));
+    if parts.len() > SHOWN + 1 {
+        let rest: i64 = parts.drain(SHOWN..).map(|p| p.value).sum();
+        parts.push(Bar {
+            label: other.to_string(),
+            value: rest,
+            href: None,
+        });
+    }
+    parts
+}
+
 /// A link to the records page for an API list, titled; `expect` is the count the figure shows,
 /// so that the page can say when the viewer may see only some of the records.
 fn records_href(src: &str, title: &str, expect: Option<i64>) -> String {
@@ -385,6 +400,38 @@ async fn page_data(
     };
     let consultations = kinds("consultations");
     let teaching = kinds("teaching-activities");
+    // Dimensions the roll-ups do not keep, counted from the program's small tables.
+    let other = t("ui.dash_other");
+    let schemes = top_parts(
+        shanhai_store::composition::assignments_by_scheme(&state.db, &scope)
+            .await?
+            .into_iter()
+            .map(|(name, n)| {
+                let label = if name.is_empty() {
+                    t("ui.dash_no_scheme")
+                } else {
+                    name
+                };
+                part(label, n)
+            })
+            .collect(),
+        &other,
+    );
+    let specialties = top_parts(
+        shanhai_store::composition::techniques_by_specialty(&state.db, &scope)
+            .await?
+            .into_iter()
+            .map(|(code, n)| {
+                let label =
+                    shanhai_domain::specialty::find(&code).map_or(code.clone(), |s| match lang {
+                        Lang::Zh => s.zh.clone(),
+                        Lang::En => s.en.clone(),
+                    });
+                part(label, n)
+            })
+            .collect(),
+        &other,
+    );
     let gaps = vec![
         part(t("ui.dash_gap_province"), v("gaps-filled-province")),
         part(t("ui.dash_gap_city"), v("gaps-filled-city")),
@@ -423,6 +470,14 @@ async fn page_data(
         (
             t("ui.dash_comp_teaching"),
             charts::donut(&t("ui.dash_comp_teaching"), &teaching, &none),
+        ),
+        (
+            t("ui.dash_comp_schemes"),
+            charts::donut(&t("ui.dash_comp_schemes"), &schemes, &none),
+        ),
+        (
+            t("ui.dash_comp_specialties"),
+            charts::donut(&t("ui.dash_comp_specialties"), &specialties, &none),
         ),
         (
             t("ui.dash_comp_gaps"),

@@ -423,6 +423,7 @@ async fn each_seed_programs_briefing_quotes_its_articles_headline_figures() {
     let cipher = shanhai_store::crypto::PatientCipher::load(&app.data_dir).expect("patient key");
     let loaded = crate::demo::load_once(&app.db, &cipher).await;
     crate::demo::has_consultations_and_referrals_at_the_seed_scale(&app.db, &cipher, &loaded).await;
+    crate::demo::compositions_add_up_to_the_roll_ups(&app.db, &loaded).await;
     let (s, t) = app
         .post_anon(
             "/api/v1/auth/token",

@@ -312,3 +312,46 @@ pub async fn has_consultations_and_referrals_at_the_seed_scale(
         Outcome::AlreadyThere
     ));
 }
+
+/// The dashboard's compositions by dispatch scheme and by specialty add up to the assignments
+/// and techniques the roll-ups count, for each program and for all of them together.
+pub async fn compositions_add_up_to_the_roll_ups(db: &Db, loaded: &Loaded) {
+    use shanhai_store::{composition, rollups};
+    let mut scopes: Vec<rollups::Scope> = loaded
+        .programs
+        .values()
+        .map(|p| rollups::Scope {
+            program: Some(p.clone()),
+            until: shanhai_store::today().to_string(),
+            ..Default::default()
+        })
+        .collect();
+    scopes.push(rollups::Scope {
+        until: shanhai_store::today().to_string(),
+        region: Some("150000".into()),
+        ..Default::default()
+    });
+    for scope in scopes {
+        let sum = |parts: Vec<(String, i64)>| parts.iter().map(|(_, n)| n).sum::<i64>();
+        let by_scheme = composition::assignments_by_scheme(db, &scope)
+            .await
+            .expect("by scheme");
+        let by_specialty = composition::techniques_by_specialty(db, &scope)
+            .await
+            .expect("by specialty");
+        assert_eq!(
+            sum(by_scheme),
+            rollups::total(db, &scope, "assignments")
+                .await
+                .expect("total"),
+            "{scope:?}"
+        );
+        assert_eq!(
+            sum(by_specialty),
+            rollups::total(db, &scope, "techniques")
+                .await
+                .expect("total"),
+            "{scope:?}"
+        );
+    }
+}
