@@ -524,7 +524,8 @@ fn line(what: &str, fast: Duration, slow: Duration, equal: bool) -> String {
 /// by person for the distinct people), so the baseline does not grow with the indicators.
 async fn full_scan_totals(db: &Db, program: &str, until: &str) -> Result<Vec<(String, i64)>> {
     // rule → kind → (value, extra, people with a positive count)
-    let mut per_rule: HashMap<&str, HashMap<String, (i64, i64, HashSet<String>)>> = HashMap::new();
+    type Kinds = HashMap<String, (i64, i64, HashSet<String>)>;
+    let mut per_rule: HashMap<&str, Kinds> = HashMap::new();
     for r in rollups::RULES {
         let member = r.member.unwrap_or("''");
         let sql = format!(
