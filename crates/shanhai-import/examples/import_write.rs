@@ -1,6 +1,6 @@
 //! `cargo run --release -p shanhai-import --example import_write -- DATABASE_URL KIND FILE`:
 //! one import through the library, timed — for profiling the write path without the server
-//! crates (the benchmark proper is `bench/`'s `import`).
+//! crates (the benchmark proper is `bench/`'s `import`). Migrates the database first.
 
 use shanhai_import::{NoProgress, Upload, Who};
 use shanhai_store::Db;
@@ -14,6 +14,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err("usage: import_write DATABASE_URL KIND FILE".into());
     };
     let db = Db::connect(url).await?;
+    db.migrate().await?;
     let bytes = std::fs::read(file)?;
     let start = Instant::now();
     let outcome = shanhai_import::import(

@@ -3,10 +3,12 @@
 //! transaction — all rows or none.
 //!
 //! A kind of import is one module implementing [`ImportKind`] and one line in [`registry!`]. An
-//! import runs in two passes over the file: the first checks every row (nothing held but the
-//! natural keys seen), the second — only when no row is bad — parses again and writes. A row
-//! whose natural key is already stored is left as it is and counted as unchanged, so importing
-//! the same file twice creates nothing the second time.
+//! import reads the file once: each row is checked (nothing held but the natural keys seen) and,
+//! while no row so far is bad, its record goes in a batch to the writer, which inserts it in the
+//! import's one transaction; the first bad row stops the writing, the check reads on to name
+//! every bad row, and the transaction is rolled back (see [`run`]). A row whose natural key is
+//! already stored is left as it is and counted as unchanged, so importing the same file twice
+//! creates nothing the second time.
 
 mod clinics;
 pub mod context;
@@ -31,6 +33,7 @@ use shanhai_store::{Db, StoreError};
 use sqlx::AnyConnection;
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use utoipa::ToSchema;
 
 /// A column of a kind's spreadsheet.
@@ -297,7 +300,36 @@ pub struct Upload<'a> {
 /// Rows written per call of [`ImportKind::write`].
 const WRITE_BATCH: usize = 2000;
 
+/// Rows checked between two yields of the checking side, so that the writing side (the other
+/// half of the same task) hands the database its next statement promptly.
+const YIELD_EVERY: usize = 64;
+
+/// A batch of new records on its way to the writer, with the checker's estimate of how many new
+/// rows the whole file holds (read by the first batch only).
+struct Batch<R> {
+    rows: Vec<(usize, R)>,
+    estimate: usize,
+}
+
+/// The writing side's transaction, as the check left it.
+struct Written<S> {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    cache: Option<CacheBefore>,
+    deferred: Option<rollup::Deferred>,
+    state: S,
+    problems: Vec<Problem>,
+}
+
 /// Imports a file of a known kind: see [`import`].
+///
+/// One pass over the file, in two halves of one task that run at once: the checker parses and
+/// checks every row, and while every row so far is good it hands the new records, in batches,
+/// to the writer, which inserts them in one transaction (opened with the first batch). The
+/// database works on one batch on its own thread while the checker parses the next. The first
+/// bad row stops the handing over; the checker goes on to the end of the file so the report
+/// names every bad row, and the transaction is rolled back, so a file with any bad row writes
+/// nothing. Only a file whose every row is good is committed, with its `imports` row and audit
+/// entry in the same transaction.
 pub async fn run<K: ImportKind>(
     db: &Db,
     actor: &Actor,
@@ -306,6 +338,13 @@ pub async fn run<K: ImportKind>(
     dry_run: bool,
     progress: &dyn Progress,
 ) -> Result<Outcome, StoreError> {
+    let t0 = std::time::Instant::now();
+    let timings = std::env::var_os("SHANHAI_IMPORT_TIMINGS").is_some();
+    let lap = |what: &str| {
+        if timings {
+            eprintln!("[import] {what}: {:.3} s", t0.elapsed().as_secs_f64());
+        }
+    };
     let mut outcome = Outcome {
         kind: K::NAME,
         rows: 0,
@@ -338,100 +377,182 @@ pub async fn run<K: ImportKind>(
         K::prepare(db, &mut conn, &mut cx).await?;
         (cx, K::stored_keys(&mut conn).await?)
     };
+    lap("context and stored keys loaded");
 
-    // First pass: check every row; remember only the keys.
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    let mut rows = sheet.rows();
-    while let Some((number, record)) = rows.next() {
-        outcome.rows += 1;
-        if outcome.rows.is_multiple_of(4096) {
-            let (done, total) = rows.progress();
-            progress.update(Phase::Checking, done, total);
+    let writes = !dry_run || K::CHECKED_ON_WRITE;
+    // Set by the checker at the first bad row: nothing more is written, and the writer rolls
+    // back as soon as it has seen the last batch.
+    let failed = AtomicBool::new(false);
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Batch<K::Record>>(2);
+
+    let writer = async {
+        let mut written: Option<Written<K::State>> = None;
+        while let Some(batch) = receiver.recv().await {
+            if failed.load(Ordering::Relaxed) {
+                continue;
+            }
+            let w = match &mut written {
+                Some(w) => w,
+                None => {
+                    let mut tx = db.begin_write().await?;
+                    let cache = tune_for_import(&mut tx, db.backend(), upload.bytes.len()).await?;
+                    let deferred = match K::ROLLUP_TABLE {
+                        Some(table) => {
+                            rollup::defer(&mut tx, db.backend(), table, batch.estimate).await?
+                        }
+                        None => None,
+                    };
+                    written.insert(Written {
+                        tx,
+                        cache,
+                        deferred,
+                        state: K::State::default(),
+                        problems: vec![],
+                    })
+                }
+            };
+            let found = K::write(&mut w.tx, actor, &mut w.state, batch.rows).await?;
+            w.problems.extend(found);
         }
-        let row = Row {
-            number,
-            record: &record,
-            positions: &positions,
-        };
-        if record.iter().any(|c| c.contains('\u{fffd}')) {
-            outcome.push(Problem::whole_row("error.import_bad_encoding").in_row(number));
-            continue;
+        if failed.load(Ordering::Relaxed)
+            && let Some(mut w) = written.take()
+        {
+            restore_tuning(&mut w.tx, w.cache).await?;
+            w.tx.rollback().await?;
         }
-        match K::parse(&row, &cx) {
-            Err(p) => outcome.push(p.in_row(number)),
-            Ok(parsed) => {
-                let identity = parsed.identity.unwrap_or_else(|| parsed.key.clone());
-                if let Some(first) = seen.get(&identity) {
-                    let mut p = Problem::whole_row("error.import_duplicate_row").in_row(number);
-                    p.other_row = Some(*first);
-                    outcome.push(p);
-                } else if stored.contains(&parsed.key) {
-                    outcome.unchanged += 1;
-                    seen.insert(identity, number);
-                } else {
-                    outcome.created += 1;
-                    seen.insert(identity, number);
+        Ok::<_, StoreError>(written)
+    };
+
+    let checker = async {
+        let mut sender = writes.then_some(sender);
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        let mut batch = Vec::with_capacity(WRITE_BATCH);
+        let mut sent_any = false;
+        let mut rows = sheet.rows();
+        let mut record = StringRecord::new();
+        while let Some(number) = rows.read(&mut record) {
+            outcome.rows += 1;
+            if outcome.rows.is_multiple_of(YIELD_EVERY) {
+                if outcome.rows.is_multiple_of(4096) {
+                    let (done, total) = rows.progress();
+                    let phase = if sender.is_some() && sent_any {
+                        Phase::Writing
+                    } else {
+                        Phase::Checking
+                    };
+                    progress.update(phase, done, total);
+                }
+                tokio::task::yield_now().await;
+            }
+            let row = Row {
+                number,
+                record: &record,
+                positions: &positions,
+            };
+            let problem = if record.iter().any(|c| c.contains('\u{fffd}')) {
+                Some(Problem::whole_row("error.import_bad_encoding").in_row(number))
+            } else {
+                match K::parse(&row, &cx) {
+                    Err(p) => Some(p.in_row(number)),
+                    Ok(parsed) => {
+                        let new = !stored.contains(&parsed.key);
+                        let identity = parsed.identity.unwrap_or(parsed.key);
+                        match seen.entry(identity) {
+                            std::collections::hash_map::Entry::Occupied(first) => {
+                                let mut p =
+                                    Problem::whole_row("error.import_duplicate_row").in_row(number);
+                                p.other_row = Some(*first.get());
+                                Some(p)
+                            }
+                            std::collections::hash_map::Entry::Vacant(v) => {
+                                v.insert(number);
+                                if new {
+                                    outcome.created += 1;
+                                    if sender.is_some() {
+                                        batch.push((number, parsed.record));
+                                    }
+                                } else {
+                                    outcome.unchanged += 1;
+                                }
+                                None
+                            }
+                        }
+                    }
+                }
+            };
+            if let Some(p) = problem {
+                outcome.push(p);
+                if sender.take().is_some() {
+                    failed.store(true, Ordering::Relaxed);
+                    batch = Vec::new();
                 }
             }
+            if batch.len() == WRITE_BATCH
+                && let Some(s) = &sender
+            {
+                // At most the new rows so far and every row left: what the writer's first
+                // batch decides the index rebuild by (see `rollup::defer`). Overestimating
+                // rebuilds indexes a file at least as large as the table could have inserted
+                // into — work of the same order as reading the file.
+                let estimate = if sent_any {
+                    0
+                } else {
+                    outcome.created + rows.remaining_rows()
+                };
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(WRITE_BATCH));
+                if s.send(Batch {
+                    rows: full,
+                    estimate,
+                })
+                .await
+                .is_err()
+                {
+                    // The writer failed; its error is what the import returns.
+                    sender = None;
+                }
+                sent_any = true;
+            }
         }
-    }
-    drop(seen);
+        if let Some(s) = sender
+            && !batch.is_empty()
+        {
+            let estimate = if sent_any { 0 } else { outcome.created };
+            let _ = s
+                .send(Batch {
+                    rows: batch,
+                    estimate,
+                })
+                .await;
+        }
+    };
+
+    let ((), written) = tokio::join!(checker, writer);
+    let written = written?;
+    lap("checked and written");
     if outcome.rows == 0 {
         outcome.push(Problem::whole_row("error.import_empty"));
     }
-    if !outcome.ok() || outcome.created == 0 || (dry_run && !K::CHECKED_ON_WRITE) {
+    let Some(mut w) = written else {
         return Ok(outcome);
-    }
-
-    // Second pass: parse again and write, all in one transaction.
-    let mut tx = db.begin_write().await?;
-    let cache = grow_cache(&mut tx, db.backend(), upload.bytes.len()).await?;
-    let deferred = match K::ROLLUP_TABLE {
-        Some(table) => rollup::defer(&mut tx, db.backend(), table, outcome.created).await?,
-        None => None,
     };
-    let mut state = K::State::default();
-    let mut batch = Vec::with_capacity(WRITE_BATCH);
-    let mut rows = sheet.rows();
-    let mut written = 0u64;
-    let mut problems = Vec::new();
-    while let Some((number, record)) = rows.next() {
-        let row = Row {
-            number,
-            record: &record,
-            positions: &positions,
-        };
-        let parsed = K::parse(&row, &cx).map_err(|p| {
-            StoreError::Other(format!("row {number} changed between passes: {}", p.key))
-        })?;
-        if !stored.contains(&parsed.key) {
-            batch.push((number, parsed.record));
+    if !outcome.ok() || !w.problems.is_empty() || dry_run {
+        // A bad row the checker found after the writer's last batch, or what only the database
+        // could tell, or a dry run of a kind checked on write.
+        restore_tuning(&mut w.tx, w.cache).await?;
+        w.tx.rollback().await?;
+        if outcome.ok() {
+            w.problems.into_iter().for_each(|p| outcome.push(p));
         }
-        if batch.len() == WRITE_BATCH {
-            written += batch.len() as u64;
-            problems
-                .extend(K::write(&mut tx, actor, &mut state, std::mem::take(&mut batch)).await?);
-            let (done, total) = rows.progress();
-            progress.update(Phase::Writing, done, total);
-        }
-    }
-    if !batch.is_empty() {
-        written += batch.len() as u64;
-        problems.extend(K::write(&mut tx, actor, &mut state, batch).await?);
-    }
-    if !problems.is_empty() || dry_run {
-        restore_cache(&mut tx, cache).await?;
-        tx.rollback().await?;
-        problems.into_iter().for_each(|p| outcome.push(p));
         return Ok(outcome);
     }
-    if let Some(deferred) = deferred {
-        deferred.finish(&mut tx).await?;
+    if let Some(deferred) = w.deferred {
+        deferred.finish(&mut w.tx).await?;
     }
-    record_import(&mut tx, actor, &upload, &outcome).await?;
-    restore_cache(&mut tx, cache).await?;
-    tx.commit().await?;
-    debug_assert_eq!(written as usize, outcome.created);
+    lap("indexes rebuilt, roll-ups added, trigger restored");
+    record_import(&mut w.tx, actor, &upload, &outcome).await?;
+    restore_tuning(&mut w.tx, w.cache).await?;
+    w.tx.commit().await?;
+    lap("committed");
     Ok(outcome)
 }
 
@@ -445,35 +566,56 @@ fn import_cache_kib(upload_bytes: usize) -> i64 {
     ((upload_bytes as i64 * 2) / 1024).clamp(64 * 1024, 512 * 1024)
 }
 
-/// Enlarges the connection's page cache for the import; returns the size to restore.
-async fn grow_cache(
+/// The connection's settings before the import changed them.
+struct CacheBefore {
+    cache_size: i64,
+    threads: i64,
+}
+
+/// Enlarges the connection's page cache for the import and lets SQLite sort with a helper
+/// thread (`PRAGMA threads`: the index rebuild of a large load sorts every row once per index);
+/// returns the settings to restore.
+async fn tune_for_import(
     conn: &mut AnyConnection,
     backend: shanhai_store::Backend,
     upload_bytes: usize,
-) -> Result<Option<i64>, StoreError> {
+) -> Result<Option<CacheBefore>, StoreError> {
     if backend != shanhai_store::Backend::Sqlite {
         return Ok(None);
     }
-    use sqlx::Row as _;
-    let before: i64 = sql_with("PRAGMA cache_size".into(), vec![])
-        .fetch_one(&mut *conn)
-        .await?
-        .try_get(0)?;
-    sql_with(
+    let before = CacheBefore {
+        cache_size: pragma(conn, "cache_size").await?,
+        threads: pragma(conn, "threads").await?,
+    };
+    for set in [
         format!("PRAGMA cache_size = -{}", import_cache_kib(upload_bytes)),
-        vec![],
-    )
-    .execute(&mut *conn)
-    .await?;
+        "PRAGMA threads = 2".to_string(),
+    ] {
+        sql_with(set, vec![]).execute(&mut *conn).await?;
+    }
     Ok(Some(before))
 }
 
-/// Gives the pooled connection its usual page cache back before it returns to the pool.
-async fn restore_cache(conn: &mut AnyConnection, before: Option<i64>) -> Result<(), StoreError> {
+async fn pragma(conn: &mut AnyConnection, name: &str) -> Result<i64, StoreError> {
+    use sqlx::Row as _;
+    Ok(sql_with(format!("PRAGMA {name}"), vec![])
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get(0)?)
+}
+
+/// Gives the pooled connection its usual settings back before it returns to the pool.
+async fn restore_tuning(
+    conn: &mut AnyConnection,
+    before: Option<CacheBefore>,
+) -> Result<(), StoreError> {
     if let Some(before) = before {
-        sql_with(format!("PRAGMA cache_size = {before}"), vec![])
-            .execute(&mut *conn)
-            .await?;
+        for set in [
+            format!("PRAGMA cache_size = {}", before.cache_size),
+            format!("PRAGMA threads = {}", before.threads),
+        ] {
+            sql_with(set, vec![]).execute(&mut *conn).await?;
+        }
     }
     Ok(())
 }
@@ -584,64 +726,118 @@ async fn record_import(
     .await
 }
 
-/// Bound values per multi-row `INSERT` (SQLite allows 32,766; PostgreSQL 65,535).
-const VALUES_PER_STATEMENT: usize = 2000;
+/// Rows per multi-row `INSERT`: one batch of [`WRITE_BATCH`] rows makes one statement.
+const ROWS_PER_STATEMENT: usize = WRITE_BATCH;
 
-/// Inserts rows with multi-row `INSERT`s of up to [`VALUES_PER_STATEMENT`] values each; `id`,
-/// `created_at` and `updated_at` are added to every row.
+/// Inserts rows, `id`, `created_at` and `updated_at` added to every row, with one statement per
+/// [`ROWS_PER_STATEMENT`] rows that binds a single value: the rows as a JSON array of arrays,
+/// which the database unpacks itself (`json_each` on SQLite, `json_array_elements` on
+/// PostgreSQL; `->>` reads a cell on both, `NULL` for null, and integer columns are cast to
+/// `BIGINT`). The values and their types are those the rows bind one by one would have stored.
 ///
-/// On SQLite the placeholders are anonymous (`?`), not numbered (`$1`): binding a numbered
-/// parameter makes sqlx look its name up with `sqlite3_bind_parameter_name`, which walks the
-/// statement's parameter list, so binding a statement of n numbered parameters costs n² — that,
-/// not SQLite, was why larger statements used to be slower (profiled: 29 % of an import's time,
-/// and 40 rows per statement the best compromise). With `?` binding is linear and a statement
-/// can carry a hundred rows or more. PostgreSQL needs `$n` and does not pay that cost.
+/// Why: binding every value separately cost more than the database's own work. Each value went
+/// through `Arg`, sqlx's `AnyArguments` and its SQLite arguments — three heap copies — and was
+/// freed on sqlx's SQLite worker thread, not the thread that allocated it; profiled on a
+/// million-row import, `malloc`/`free` took about 30 % of the time. One JSON text per statement
+/// is one allocation, and SQLite parses each row's array once (its JSON parse cache serves the
+/// row's other cells).
 pub(crate) async fn insert_many(
     conn: &mut AnyConnection,
     table: &str,
     columns: &[&str],
     rows: Vec<Vec<Arg>>,
 ) -> Result<(), StoreError> {
-    let now = shanhai_store::now();
-    let width = columns.len() + 3;
-    let per_statement = (VALUES_PER_STATEMENT / width).max(1);
-    let anonymous = conn.backend_name().eq_ignore_ascii_case("sqlite");
+    let Some(first) = rows.first() else {
+        return Ok(());
+    };
+    let sqlite = conn.backend_name().eq_ignore_ascii_case("sqlite");
     let mut all = columns.to_vec();
     all.extend(["id", "created_at", "updated_at"]);
-    let head = format!("INSERT INTO {table} ({}) VALUES ", all.join(", "));
+    let cells: Vec<String> = first
+        .iter()
+        .map(|a| matches!(a, Arg::Int(_) | Arg::OptInt(_)))
+        .chain([false; 3])
+        .enumerate()
+        .map(|(i, int)| {
+            if int {
+                format!("CAST(j.value ->> {i} AS BIGINT)")
+            } else {
+                format!("j.value ->> {i}")
+            }
+        })
+        .collect();
+    let source = if sqlite {
+        "jsonb_each($1) AS j"
+    } else {
+        "json_array_elements(CAST($1 AS json)) AS j(value)"
+    };
+    let sql = format!(
+        "INSERT INTO {table} ({}) SELECT {} FROM {source}",
+        all.join(", "),
+        cells.join(", ")
+    );
+    let now = shanhai_store::now();
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
-        let chunk: Vec<Vec<Arg>> = rows.by_ref().take(per_statement).collect();
-        let mut sql = String::with_capacity(head.len() + chunk.len() * width * 6);
-        sql.push_str(&head);
-        let mut args = Vec::with_capacity(chunk.len() * width);
-        for (r, mut row) in chunk.into_iter().enumerate() {
+        let mut json = String::with_capacity(ROWS_PER_STATEMENT * 64 * all.len());
+        json.push('[');
+        for (r, row) in rows.by_ref().take(ROWS_PER_STATEMENT).enumerate() {
             if r > 0 {
-                sql.push(',');
+                json.push(',');
             }
-            sql.push('(');
-            for c in 0..width {
-                if c > 0 {
-                    sql.push(',');
-                }
-                if anonymous {
-                    sql.push('?');
-                } else {
-                    sql.push('$');
-                    sql.push_str(&(r * width + c + 1).to_string());
-                }
+            json.push('[');
+            for arg in &row {
+                push_json(&mut json, arg);
+                json.push(',');
             }
-            sql.push(')');
-            row.extend([
-                shanhai_domain::ids::new_id().into(),
-                now.clone().into(),
-                now.clone().into(),
-            ]);
-            args.extend(row);
+            push_json_str(&mut json, &shanhai_domain::ids::new_id());
+            json.push(',');
+            push_json_str(&mut json, &now);
+            json.push(',');
+            push_json_str(&mut json, &now);
+            json.push(']');
         }
-        sql_with(sql, args).execute(&mut *conn).await?;
+        json.push(']');
+        sql_with(sql.clone(), vec![json.into()])
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
+}
+
+/// A value as JSON: a string, a whole number or null.
+fn push_json(out: &mut String, arg: &Arg) {
+    use std::fmt::Write as _;
+    match arg {
+        Arg::Text(s) | Arg::OptText(Some(s)) => push_json_str(out, s),
+        Arg::Int(i) | Arg::OptInt(Some(i)) => {
+            let _ = write!(out, "{i}");
+        }
+        Arg::OptText(None) | Arg::OptInt(None) => out.push_str("null"),
+    }
+}
+
+/// A JSON string: `"` and `\` escaped, control characters as `\u00XX`, the rest as it is.
+fn push_json_str(out: &mut String, s: &str) {
+    use std::fmt::Write as _;
+    out.push('"');
+    let mut from = 0;
+    for (i, b) in s.bytes().enumerate() {
+        if b == b'"' || b == b'\\' || b < 0x20 {
+            // ASCII, so `i` is on a character boundary.
+            out.push_str(&s[from..i]);
+            match b {
+                b'"' => out.push_str("\\\""),
+                b'\\' => out.push_str("\\\\"),
+                _ => {
+                    let _ = write!(out, "\\u{b:04x}");
+                }
+            }
+            from = i + 1;
+        }
+    }
+    out.push_str(&s[from..]);
+    out.push('"');
 }
 
 /// A code cell: the code itself (`teaching-round`) or its label in either language (教学查房).
@@ -791,3 +987,75 @@ registry!(
     techniques::Techniques,
     kpis::Kpis,
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::{Connection, Executor, Row as _};
+
+    #[test]
+    fn json_strings_escape_quotes_backslashes_and_control_characters() {
+        let mut out = String::new();
+        push_json_str(&mut out, "a\"b\\c\td\n\u{1}中文😀");
+        assert_eq!(out, r#""a\"b\\c\u0009d\u000a\u0001中文😀""#);
+    }
+
+    /// Every value lands as a bound value would: text as text, whole numbers as integers,
+    /// nulls as null, across more than one statement.
+    #[tokio::test]
+    async fn insert_many_stores_each_value_as_bound() -> Result<(), Box<dyn std::error::Error>> {
+        sqlx::any::install_default_drivers();
+        let mut conn = AnyConnection::connect("sqlite::memory:").await?;
+        conn.execute(
+            "CREATE TABLE t (n INTEGER NOT NULL, a TEXT, b INTEGER, id TEXT PRIMARY KEY, \
+             created_at TEXT NOT NULL, updated_at TEXT NOT NULL)",
+        )
+        .await?;
+        let odd = "引号\"反斜杠\\制表\t换行\n\u{1}😀 '单引号'";
+        let rows: Vec<Vec<Arg>> = (0..ROWS_PER_STATEMENT as i64 + 5)
+            .map(|n| match n {
+                0 => vec![n.into(), odd.into(), Arg::OptInt(Some(i64::MIN))],
+                1 => vec![n.into(), Arg::OptText(None), Arg::OptInt(None)],
+                2 => vec![n.into(), "".into(), Arg::OptInt(Some(i64::MAX))],
+                _ => vec![n.into(), format!("第{n}行").into(), Arg::OptInt(Some(n))],
+            })
+            .collect();
+        insert_many(&mut conn, "t", &["n", "a", "b"], rows).await?;
+        let got = sql_with(
+            "SELECT n, a, b, typeof(n), typeof(a), typeof(b), length(id), created_at = updated_at \
+             FROM t ORDER BY n"
+                .into(),
+            vec![],
+        )
+        .fetch_all(&mut conn)
+        .await?;
+        assert_eq!(got.len(), ROWS_PER_STATEMENT + 5);
+        let row = |i: usize| -> Result<_, sqlx::Error> {
+            let r = &got[i];
+            Ok((
+                r.try_get::<i64, _>(0)?,
+                r.try_get::<Option<String>, _>(1)?,
+                r.try_get::<Option<i64>, _>(2)?,
+                r.try_get::<String, _>(3)?,
+                r.try_get::<String, _>(4)?,
+                r.try_get::<String, _>(5)?,
+                r.try_get::<i64, _>(6)?,
+                r.try_get::<i64, _>(7)?,
+            ))
+        };
+        let text = |s: &str| Some(s.to_string());
+        let types = |a: &str, b: &str| ("integer".to_string(), a.to_string(), b.to_string());
+        let (n, a, b, tn, ta, tb, id, same) = row(0)?;
+        assert_eq!((n, a, b, id, same), (0, text(odd), Some(i64::MIN), 36, 1));
+        assert_eq!((tn, ta, tb), types("text", "integer"));
+        let (n, a, b, tn, ta, tb, ..) = row(1)?;
+        assert_eq!((n, a, b), (1, None, None));
+        assert_eq!((tn, ta, tb), types("null", "null"));
+        let (_, a, b, ..) = row(2)?;
+        assert_eq!((a, b), (text(""), Some(i64::MAX)));
+        let (n, a, b, ..) = row(ROWS_PER_STATEMENT + 4)?;
+        let last = ROWS_PER_STATEMENT as i64 + 4;
+        assert_eq!((n, a, b), (last, Some(format!("第{last}行")), Some(last)));
+        Ok(())
+    }
+}

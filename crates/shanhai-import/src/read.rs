@@ -71,6 +71,7 @@ impl<'a> Sheet<'a> {
                 let _ = reader.read_record(&mut skip);
                 Rows::Csv {
                     reader,
+                    text,
                     len: text.len() as u64,
                 }
             }
@@ -85,6 +86,7 @@ impl<'a> Sheet<'a> {
 pub enum Rows<'a> {
     Csv {
         reader: csv::Reader<&'a [u8]>,
+        text: &'a [u8],
         len: u64,
     },
     Xlsx {
@@ -97,8 +99,47 @@ impl Rows<'_> {
     /// How far through the file the reader is, and out of how much (bytes or rows).
     pub fn progress(&self) -> (u64, u64) {
         match self {
-            Rows::Csv { reader, len } => (reader.position().byte(), *len),
+            Rows::Csv { reader, len, .. } => (reader.position().byte(), *len),
             Rows::Xlsx { rows, len } => (len - rows.len() as u64, *len),
+        }
+    }
+
+    /// About how many rows are left: the line breaks after the reader's position in a CSV (a
+    /// cell with a line break in it counts twice), the rows left of a workbook.
+    pub fn remaining_rows(&self) -> usize {
+        match self {
+            Rows::Csv { reader, text, .. } => {
+                let at = (reader.position().byte() as usize).min(text.len());
+                text[at..].iter().filter(|b| **b == b'\n').count()
+            }
+            Rows::Xlsx { rows, .. } => rows.len(),
+        }
+    }
+}
+
+impl Rows<'_> {
+    /// Reads the next data row into `record`, reusing its buffers, and returns the row's
+    /// number; `None` at the end. Blank rows are skipped.
+    pub fn read(&mut self, record: &mut StringRecord) -> Option<usize> {
+        match self {
+            Rows::Csv { reader, .. } => loop {
+                match reader.read_record(record) {
+                    Ok(true) => {
+                        if record.iter().all(|c| c.trim().is_empty()) {
+                            continue;
+                        }
+                        return Some(record.position().map_or(0, |p| p.line() as usize));
+                    }
+                    Ok(false) => return None,
+                    // The text was decoded before parsing and records may be ragged, so the
+                    // reader has nothing left to fail on but I/O on a slice, which cannot happen.
+                    Err(_) => return None,
+                }
+            },
+            Rows::Xlsx { rows, .. } => rows.next().map(|(number, r)| {
+                record.clone_from(r);
+                *number
+            }),
         }
     }
 }
@@ -107,25 +148,8 @@ impl Iterator for Rows<'_> {
     type Item = (usize, StringRecord);
 
     fn next(&mut self) -> Option<(usize, StringRecord)> {
-        match self {
-            Rows::Csv { reader, .. } => loop {
-                let mut record = StringRecord::new();
-                match reader.read_record(&mut record) {
-                    Ok(true) => {
-                        let line = record.position().map_or(0, |p| p.line() as usize);
-                        if record.iter().all(|c| c.trim().is_empty()) {
-                            continue;
-                        }
-                        return Some((line, record));
-                    }
-                    Ok(false) => return None,
-                    // The text was decoded before parsing and records may be ragged, so the
-                    // reader has nothing left to fail on but I/O on a slice, which cannot happen.
-                    Err(_) => return None,
-                }
-            },
-            Rows::Xlsx { rows, .. } => rows.next().cloned(),
-        }
+        let mut record = StringRecord::new();
+        self.read(&mut record).map(|number| (number, record))
     }
 }
 
