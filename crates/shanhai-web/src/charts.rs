@@ -485,7 +485,7 @@ mod tests {
                 })
                 .collect(),
         };
-        well_formed(&trend("t", &[s.clone()], "无"));
+        well_formed(&trend("t", std::slice::from_ref(&s), "无"));
         well_formed(&trend("t", &[s.clone(), s], "无"));
         let k = KpiRow {
             name: "首考通过率".into(),

@@ -145,7 +145,6 @@ async fn list_consultations(
         from: q.from,
         until: q.until,
         requested_by: q.requested_by,
-        ..Default::default()
     };
     Ok(Json(
         consultations::list(&state.db, &filter, page.request()).await?,

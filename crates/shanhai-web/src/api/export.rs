@@ -718,6 +718,27 @@ fn display_width(s: &str) -> usize {
         .min(MAX_WIDTH)
 }
 
+
+/// The export URL of a list for the pages' "导出" links, with the page's non-empty filters
+/// (`pairs` alternates names and values), ending so that `format=xlsx` or `format=csv` can be
+/// appended.
+pub fn href(api_path: &str, pairs: &[&str]) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    for pair in pairs.chunks(2) {
+        if let [name, value] = pair
+            && !value.trim().is_empty()
+        {
+            query.append_pair(name, value.trim());
+        }
+    }
+    let query = query.finish();
+    if query.is_empty() {
+        format!("{api_path}?")
+    } else {
+        format!("{api_path}?{query}&")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -752,25 +773,5 @@ mod tests {
             file_name("/api/v1/programs/{id}/indicators", Format::Xlsx).starts_with("indicators-")
         );
         assert!(file_name("/api/v1/kpi-reports", Format::Csv).ends_with(".csv"));
-    }
-}
-
-/// The export URL of a list for the pages' "导出" links, with the page's non-empty filters
-/// (`pairs` alternates names and values), ending so that `format=xlsx` or `format=csv` can be
-/// appended.
-pub fn href(api_path: &str, pairs: &[&str]) -> String {
-    let mut query = form_urlencoded::Serializer::new(String::new());
-    for pair in pairs.chunks(2) {
-        if let [name, value] = pair
-            && !value.trim().is_empty()
-        {
-            query.append_pair(name, value.trim());
-        }
-    }
-    let query = query.finish();
-    if query.is_empty() {
-        format!("{api_path}?")
-    } else {
-        format!("{api_path}?{query}&")
     }
 }

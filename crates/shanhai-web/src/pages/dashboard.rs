@@ -121,7 +121,7 @@ fn url(parts: &[(&str, &str)]) -> String {
 /// The six largest parts, and the rest together under `other` (a ring stays legible).
 fn top_parts(mut parts: Vec<Bar>, other: &str) -> Vec<Bar> {
     const SHOWN: usize = 6;
-    parts.sort_by(|a, b| b.value.cmp(&a.value));
+    parts.sort_by_key(|p| std::cmp::Reverse(p.value));
     if parts.len() > SHOWN + 1 {
         let rest: i64 = parts.drain(SHOWN..).map(|p| p.value).sum();
         parts.push(Bar {
