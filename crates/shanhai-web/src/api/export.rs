@@ -718,7 +718,6 @@ fn display_width(s: &str) -> usize {
         .min(MAX_WIDTH)
 }
 
-
 /// The export URL of a list for the pages' "导出" links, with the page's non-empty filters
 /// (`pairs` alternates names and values), ending so that `format=xlsx` or `format=csv` can be
 /// appended.
