@@ -123,6 +123,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0013_rollup_deltas.sql"),
         postgres: include_str!("../migrations/postgres/0013_rollup_deltas.sql"),
     },
+    Migration {
+        version: 14,
+        name: "rollup_edge_index",
+        sqlite: include_str!("../migrations/sqlite/0014_rollup_edge_index.sql"),
+        postgres: include_str!("../migrations/postgres/0014_rollup_edge_index.sql"),
+    },
 ];
 
 /// A connection pool and the backend behind it.
