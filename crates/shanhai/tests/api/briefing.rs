@@ -85,9 +85,15 @@ fn form_encode(s: &str) -> String {
 }
 
 /// The UI page listing a figure's records (what HTML and DOCX link to).
+/// The records page a figure links to; a counted figure passes its count along (`expect`).
 fn records_page(f: &Value) -> String {
+    let expect = if f["counted"] == json!(true) {
+        format!("&expect={}", f["value"])
+    } else {
+        String::new()
+    };
     format!(
-        "/records?src={}&title={}",
+        "/records?src={}&title={}{expect}",
         form_encode(f["records_url"].as_str().expect("url")),
         form_encode(f["name"].as_str().expect("name"))
     )
