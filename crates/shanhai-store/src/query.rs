@@ -309,6 +309,31 @@ pub fn json_list(row: &AnyRow, col: &str) -> Result<Vec<String>> {
     Ok(serde_json::from_str(&text(row, col)?).unwrap_or_default())
 }
 
+/// `name` by `key` for the given keys of a table, in chunks of 500 (bind limits).
+pub(crate) async fn names(
+    db: &crate::Db,
+    table: &str,
+    key: &str,
+    keys: &[String],
+) -> crate::Result<std::collections::HashMap<String, String>> {
+    let mut out = std::collections::HashMap::with_capacity(keys.len());
+    for chunk in keys.chunks(500) {
+        let mut filter = Filter::default();
+        let set: BTreeSet<String> = chunk.iter().cloned().collect();
+        filter.within(key, &set);
+        let rows = sql_with(
+            format!("SELECT {key} AS k, name FROM {table}{}", filter.sql()),
+            filter.args.clone(),
+        )
+        .fetch_all(db.pool())
+        .await?;
+        for row in rows {
+            out.insert(text(&row, "k")?, text(&row, "name")?);
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -342,29 +367,4 @@ mod tests {
             "UPDATE t SET a = $1, b = $2 WHERE id = $3"
         );
     }
-}
-
-/// `name` by `key` for the given keys of a table, in chunks of 500 (bind limits).
-pub(crate) async fn names(
-    db: &crate::Db,
-    table: &str,
-    key: &str,
-    keys: &[String],
-) -> crate::Result<std::collections::HashMap<String, String>> {
-    let mut out = std::collections::HashMap::with_capacity(keys.len());
-    for chunk in keys.chunks(500) {
-        let mut filter = Filter::default();
-        let set: BTreeSet<String> = chunk.iter().cloned().collect();
-        filter.within(key, &set);
-        let rows = sql_with(
-            format!("SELECT {key} AS k, name FROM {table}{}", filter.sql()),
-            filter.args.clone(),
-        )
-        .fetch_all(db.pool())
-        .await?;
-        for row in rows {
-            out.insert(text(&row, "k")?, text(&row, "name")?);
-        }
-    }
-    Ok(out)
 }
