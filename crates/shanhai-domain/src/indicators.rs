@@ -228,6 +228,17 @@ pub struct IndicatorValue {
     pub records_url: String,
 }
 
+/// The total an indicator is a part of, by type or kind: `consultations-imaging` is part of
+/// `consultations`, `teaching-activities-lecture` of `teaching-activities`.
+pub fn total_of(code: &str) -> Option<&'static str> {
+    ["consultations", "teaching-activities"]
+        .into_iter()
+        .find(|total| {
+            code.strip_prefix(total)
+                .is_some_and(|rest| rest.starts_with('-'))
+        })
+}
+
 /// `12345678` as `12,345,678`.
 pub fn group_thousands(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();

@@ -5,63 +5,21 @@
 //! dates; the pairing narrows assignments, which know theirs through their batch).
 
 use crate::query::{self, Arg, int, text};
-use crate::rollups::Scope;
+use crate::rollups::{self, Scope};
 use crate::{Db, Result};
-use shanhai_domain::registry::RegionCode;
 
-/// The conditions and arguments a scope puts on a table aliased `t` whose program, institution
-/// and date are the given expressions.
-fn scope_sql(
-    scope: &Scope,
-    program: &str,
-    institution: &str,
-    date: &str,
-    pairing: Option<&str>,
-) -> Result<(String, Vec<Arg>)> {
-    let mut args: Vec<Arg> = vec![scope.until.clone().into()];
-    let mut sql = format!("{date} <= $1");
-    // `cond` with `{}` where the value's placeholder goes.
-    fn push(cond: String, value: String, args: &mut Vec<Arg>, sql: &mut String) {
-        args.push(value.into());
-        sql.push_str(&format!(
-            " AND {}",
-            cond.replace("{}", &format!("${}", args.len()))
-        ));
+/// The conditions and arguments a scope puts on a table whose program, pairing, institution
+/// and date are the given expressions: the roll-ups' own scope conditions, and the dates.
+fn scope_sql(scope: &Scope, exprs: [&str; 3], date: &str) -> Result<(String, Vec<Arg>)> {
+    let parsed = rollups::parse_scope(scope)?;
+    let mut args: Vec<Arg> = vec![parsed.until.to_string().into()];
+    let mut conds = vec![format!("{date} <= $1")];
+    if let Some(from) = parsed.from {
+        args.push(from.to_string().into());
+        conds.push(format!("{date} >= ${}", args.len()));
     }
-    if let Some(p) = &scope.program {
-        push(format!("{program} = {{}}"), p.clone(), &mut args, &mut sql);
-    }
-    if let Some(i) = &scope.institution {
-        push(
-            format!("{institution} = {{}}"),
-            i.clone(),
-            &mut args,
-            &mut sql,
-        );
-    }
-    if let Some(f) = &scope.from {
-        push(format!("{date} >= {{}}"), f.clone(), &mut args, &mut sql);
-    }
-    if let (Some(p), Some(col)) = (&scope.pairing, pairing) {
-        push(format!("{col} = {{}}"), p.clone(), &mut args, &mut sql);
-    }
-    if let Some(r) = scope
-        .region
-        .as_deref()
-        .map(str::trim)
-        .filter(|r| !r.is_empty())
-    {
-        let code = RegionCode::parse("region", r)?;
-        push(
-            format!(
-                "{institution} IN (SELECT ri.id FROM institutions ri WHERE ri.region_code LIKE {{}})"
-            ),
-            format!("{}%", code.prefix()),
-            &mut args,
-            &mut sql,
-        );
-    }
-    Ok((sql, args))
+    conds.extend(rollups::scope_conditions(scope, &parsed, exprs, &mut args));
+    Ok((conds.join(" AND "), args))
 }
 
 async fn grouped(db: &Db, sql: String, args: Vec<Arg>) -> Result<Vec<(String, i64)>> {
@@ -76,10 +34,8 @@ async fn grouped(db: &Db, sql: String, args: Vec<Arg>) -> Result<Vec<(String, i6
 pub async fn assignments_by_scheme(db: &Db, scope: &Scope) -> Result<Vec<(String, i64)>> {
     let (cond, args) = scope_sql(
         scope,
-        "b.program_id",
-        "t.institution_id",
+        ["b.program_id", "b.pairing_id", "t.institution_id"],
         "t.start_date",
-        Some("b.pairing_id"),
     )?;
     let sql = format!(
         "SELECT COALESCE(s.name, '') AS k, COUNT(*) AS n FROM assignments t \
@@ -94,10 +50,8 @@ pub async fn assignments_by_scheme(db: &Db, scope: &Scope) -> Result<Vec<(String
 pub async fn techniques_by_specialty(db: &Db, scope: &Scope) -> Result<Vec<(String, i64)>> {
     let (cond, args) = scope_sql(
         scope,
-        "t.program_id",
-        "t.institution_id",
+        ["t.program_id", "t.pairing_id", "t.institution_id"],
         "t.introduced_on",
-        Some("t.pairing_id"),
     )?;
     let sql = format!(
         "SELECT substr(t.specialty_code, 1, 2) AS k, COUNT(*) AS n FROM techniques t \

@@ -1378,14 +1378,15 @@ fn plan(from: Option<NaiveDate>, until: NaiveDate, source: Source) -> Plan {
     Plan { months, raw }
 }
 
-struct Parsed {
-    from: Option<NaiveDate>,
-    until: NaiveDate,
+/// A scope's dates and region, checked.
+pub(crate) struct Parsed {
+    pub(crate) from: Option<NaiveDate>,
+    pub(crate) until: NaiveDate,
     region_like: Option<String>,
     region_len: usize,
 }
 
-fn parse_scope(scope: &Scope) -> Result<Parsed> {
+pub(crate) fn parse_scope(scope: &Scope) -> Result<Parsed> {
     let until = parse_date("until", &scope.until)?;
     let from = match scope
         .from
@@ -1428,7 +1429,7 @@ fn opt(s: &Option<String>) -> Option<&str> {
 
 /// Adds the scope's program, pairing, institution and region conditions over the given
 /// expressions.
-fn scope_conditions(
+pub(crate) fn scope_conditions(
     scope: &Scope,
     parsed: &Parsed,
     exprs: [&str; 3],

@@ -19,7 +19,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use shanhai_domain::access::Reach;
-use shanhai_domain::indicators::{IndicatorValue, Measure, group_thousands, yuan};
+use shanhai_domain::indicators::{IndicatorValue, Measure, group_thousands, total_of, yuan};
 use shanhai_domain::kpis::KpiStanding;
 use shanhai_domain::{Invalid, Lang};
 use shanhai_store::Db;
@@ -142,18 +142,6 @@ fn theme_of(code: &str) -> &'static str {
     } else {
         "dispatch"
     }
-}
-
-/// The indicator whose sentence quotes `code` as part of its breakdown by type or kind
-/// (`consultations-imaging` inside `consultations`, `teaching-activities-lecture` inside
-/// `teaching-activities`), if any.
-pub fn parent_of(code: &str) -> Option<&'static str> {
-    ["consultations", "teaching-activities"]
-        .into_iter()
-        .find(|parent| {
-            code.strip_prefix(parent)
-                .is_some_and(|rest| rest.starts_with('-'))
-        })
 }
 
 /// Indicators with a sentence of their own in the catalogues (`ui.briefing.phrase.<code>`), in
@@ -425,7 +413,7 @@ pub async fn build(
         let mut p = ParagraphBuilder::new(lang, t(lang, &format!("ui.briefing.theme.{theme}")));
         let mut quoted: Vec<&IndicatorValue> = values
             .iter()
-            .filter(|v| theme_of(&v.code) == *theme && v.value != 0 && parent_of(&v.code).is_none())
+            .filter(|v| theme_of(&v.code) == *theme && v.value != 0 && total_of(&v.code).is_none())
             .collect();
         quoted.sort_by_key(|v| {
             PHRASED
@@ -444,7 +432,7 @@ pub async fn build(
             p.text(&after);
             let parts: Vec<&IndicatorValue> = values
                 .iter()
-                .filter(|c| c.value != 0 && parent_of(&c.code) == Some(v.code.as_str()))
+                .filter(|c| c.value != 0 && total_of(&c.code) == Some(v.code.as_str()))
                 .collect();
             if !parts.is_empty() {
                 p.text(&t(lang, "ui.briefing.breakdown_open"));

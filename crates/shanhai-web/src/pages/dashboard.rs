@@ -20,7 +20,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use shanhai_domain::Lang;
 use shanhai_domain::codes::Role;
-use shanhai_domain::indicators::{CATALOGUE, Indicator, Measure};
+use shanhai_domain::indicators::{CATALOGUE, Indicator, Measure, total_of};
 use shanhai_domain::registry::{Program, Region, RegionCode};
 use shanhai_store::kpis::{self, StandingsFilter};
 use shanhai_store::programs::{self, ProgramFilter};
@@ -286,10 +286,7 @@ async fn page_data(
         .collect();
     let headlines = CATALOGUE
         .iter()
-        .filter(|i| {
-            crate::api::briefing::parent_of(i.code).is_none()
-                || totals.get(i.code).is_some_and(|v| *v != 0)
-        })
+        .filter(|i| total_of(i.code).is_none() || totals.get(i.code).is_some_and(|v| *v != 0))
         .map(|i| {
             let value = totals.get(i.code).copied().unwrap_or(0);
             Headline {
@@ -386,15 +383,11 @@ async fn page_data(
         value,
         href: None,
     };
-    // A total's parts by type or kind: the catalogue's `<total>-<kind>` indicators.
+    // A total's parts by type or kind (`indicators::total_of`).
     let kinds = |total: &str| -> Vec<Bar> {
         CATALOGUE
             .iter()
-            .filter(|i| {
-                i.code
-                    .strip_prefix(total)
-                    .is_some_and(|rest| rest.starts_with('-'))
-            })
+            .filter(|i| total_of(i.code) == Some(total))
             .map(|i| part(i.name(lang).to_string(), v(i.code)))
             .collect()
     };
