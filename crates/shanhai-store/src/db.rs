@@ -129,6 +129,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0014_rollup_edge_index.sql"),
         postgres: include_str!("../migrations/postgres/0014_rollup_edge_index.sql"),
     },
+    Migration {
+        version: 16,
+        name: "rollups_daily",
+        sqlite: include_str!("../migrations/sqlite/0016_rollups_daily.sql"),
+        postgres: include_str!("../migrations/postgres/0016_rollups_daily.sql"),
+    },
 ];
 
 /// A connection pool and the backend behind it.

@@ -12,17 +12,19 @@
 //! one row update per level whatever the number of indicators it feeds — the per-kind indicators
 //! add no write cost.
 //!
-//! Two levels:
+//! Three levels:
 //! - `rollups`: per (rule, month, program, institution, pairing, kind, person) — what
 //!   institution, region and pairing scopes read;
 //! - `rollups_program`: per (program, month, rule, kind, person) — a few thousand rows, what
-//!   program and national overviews, trends and by-program breakdowns read.
+//!   program and national overviews, trends and by-program breakdowns read;
+//! - `rollups_daily`: per (day, program, rule, kind, person) — what those same readers read for
+//!   the partial months at the ends of a date range.
 //!
 //! The triggers do not update them in place: in the writer's own transaction they append the
-//! record's contribution (one row, `+` or `-`) to `rollup_deltas`, an unindexed table — an
-//! append costs a writer a fraction of an upsert into a B-tree keyed by program, institution
+//! record's contribution (one row per day, `+` or `-`) to `rollup_deltas`, an unindexed table —
+//! an append costs a writer a fraction of an upsert into a B-tree keyed by program, institution
 //! and month. [`fold`] (every 2 s in the server: [`folder`]; after each transaction of the
-//! benchmark's generator) moves the pending deltas into both levels in one transaction. Every
+//! benchmark's generator) moves the pending deltas into every level in one transaction. Every
 //! reader reads a level together with the pending deltas in one statement (`Level::source`),
 //! and [`check`] adds them to what it compares, so every figure is exact whether or not the
 //! fold has run, and a fold between two reads can neither hide nor double a delta.
@@ -32,9 +34,10 @@
 //! - the triggers (installed at migrate time by [`install_on`]; a changed rule set — say, a new
 //!   indicator — replaces the triggers and rebuilds the tables in the same transaction, so the
 //!   spec is the single source and no SQL file has to be kept in step with it);
-//! - the from-scratch recount that [`verify`] compares both levels with and [`rebuild`] refills
+//! - the from-scratch recount that [`verify`] compares every level with and [`rebuild`] refills
 //!   them from;
-//! - the raw-table queries for the partial months at the edges of a date range.
+//! - the raw-table queries for the partial months at the edges of a date range of an
+//!   institution, pairing or region scope.
 //!
 //! Why triggers: the demo loader and the spreadsheet import write with bulk INSERTs, not through
 //! one Rust write path; a trigger catches every write, whoever makes it, in the writer's own
@@ -45,8 +48,9 @@
 //! When a record reaches its program through a parent (an assignment through its batch), the
 //! parent's triggers move the children's contributions when the parent's key columns change.
 //!
-//! A date range is exact: the whole months inside it are read from the roll-ups, the partial
-//! months at its ends are counted from the raw tables (indexed by program and date).
+//! A date range is exact: the whole months inside it are read from the roll-ups; the partial
+//! months at its ends from the daily level for program and national scopes, and from the raw
+//! tables (indexed by program, institution and date) for narrower ones.
 //!
 //! Counting across programs: each record belongs to one program, so summing programs never
 //! counts an activity twice. Distinct people (`experts-dispatched`) are kept per person with a
@@ -544,13 +548,18 @@ fn watch_of(rule: &Rule) -> Vec<&'static str> {
 
 // ---- generated SQL ----
 
-/// The two levels of roll-ups.
+/// The levels of roll-ups, and the pending deltas they are folded from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
-    /// `rollups`: per institution and pairing.
+    /// `rollups`: per month, institution and pairing.
     Fine,
-    /// `rollups_program`: per program only.
+    /// `rollups_program`: per month and program only.
     Program,
+    /// `rollups_daily`: per day and program, for the partial months at a range's ends.
+    Daily,
+    /// `rollup_deltas`: what the triggers append (per day, institution and pairing), folded
+    /// into the three levels.
+    Deltas,
 }
 
 impl Level {
@@ -558,6 +567,8 @@ impl Level {
         match self {
             Level::Fine => "rollups",
             Level::Program => "rollups_program",
+            Level::Daily => "rollups_daily",
+            Level::Deltas => "rollup_deltas",
         }
     }
 
@@ -566,29 +577,57 @@ impl Level {
         match self {
             Level::Fine => "rule, month, program_id, institution_id, pairing_id, kind, member_id",
             Level::Program => "rule, month, program_id, kind, member_id",
+            Level::Daily => "rule, day, program_id, kind, member_id",
+            Level::Deltas => "rule, day, program_id, institution_id, pairing_id, kind, member_id",
         }
+    }
+
+    /// The level's period column and its width in characters (`YYYY-MM`, `YYYY-MM-DD`).
+    fn period(self) -> (&'static str, usize) {
+        match self {
+            Level::Fine | Level::Program => ("month", 7),
+            Level::Daily | Level::Deltas => ("day", 10),
+        }
+    }
+
+    /// Whether the level keeps the institution and the pairing.
+    fn placed(self) -> bool {
+        matches!(self, Level::Fine | Level::Deltas)
     }
 
     /// `GROUP BY` positions of the keys after the constant rule name.
     fn group_by(self) -> &'static str {
-        match self {
-            Level::Fine => "2, 3, 4, 5, 6, 7",
-            Level::Program => "2, 3, 4, 5",
+        if self.placed() {
+            "2, 3, 4, 5, 6, 7"
+        } else {
+            "2, 3, 4, 5"
         }
+    }
+
+    /// The level's keys computed from a row of `rollup_deltas`, named as the level names them.
+    fn keys_from_deltas(self) -> String {
+        let (period, width) = self.period();
+        let place = if self.placed() {
+            "institution_id, pairing_id, "
+        } else {
+            ""
+        };
+        let period = if width == 10 {
+            "day".to_string()
+        } else {
+            format!("substr(day, 1, {width}) AS {period}")
+        };
+        format!("rule, {period}, program_id, {place}kind, member_id")
     }
 
     /// What readers read: the level's rows and the pending deltas, in one statement (so a
     /// fold between two reads can neither hide nor double a delta).
     fn source(self) -> String {
-        let cols = match self {
-            Level::Fine => {
-                "rule, month, program_id, institution_id, pairing_id, kind, member_id, value, extra"
-            }
-            Level::Program => "rule, month, program_id, kind, member_id, value, extra",
-        };
         format!(
-            "(SELECT {cols} FROM {} UNION ALL SELECT {cols} FROM rollup_deltas)",
-            self.table()
+            "(SELECT {}, value, extra FROM {} UNION ALL SELECT {}, value, extra FROM rollup_deltas)",
+            self.keys(),
+            self.table(),
+            self.keys_from_deltas()
         )
     }
 
@@ -601,7 +640,8 @@ impl Level {
     }
 }
 
-const LEVELS: [Level; 2] = [Level::Fine, Level::Program];
+/// The levels the deltas are folded into.
+const LEVELS: [Level; 3] = [Level::Fine, Level::Program, Level::Daily];
 
 fn member_expr(rule: &Rule) -> &'static str {
     rule.member.unwrap_or("NULL")
@@ -610,16 +650,18 @@ fn member_expr(rule: &Rule) -> &'static str {
 /// The key columns of a record's contribution at a level, in `Level::keys` order, with the
 /// rule's expressions passed through `on`.
 fn key_exprs_on(rule: &Rule, level: Level, on: impl Fn(&str) -> String) -> String {
-    let place = match level {
-        Level::Fine => format!(
+    let place = if level.placed() {
+        format!(
             "COALESCE({}, '') AS institution_id, COALESCE({}, '') AS pairing_id, ",
             on(rule.institution),
             on(rule.pairing)
-        ),
-        Level::Program => String::new(),
+        )
+    } else {
+        String::new()
     };
+    let (period, width) = level.period();
     format!(
-        "'{}' AS rule, substr({}, 1, 7) AS month, COALESCE({}, '') AS program_id, {place}\
+        "'{}' AS rule, substr({}, 1, {width}) AS {period}, COALESCE({}, '') AS program_id, {place}\
          COALESCE({}, '') AS kind, COALESCE({}, '') AS member_id",
         rule.name,
         on(rule.date),
@@ -657,12 +699,12 @@ fn on_row(expr: &str, row: &str) -> String {
 /// joins reads the trigger's row itself; one with joins reads the record back by its id (after
 /// an insert or update, before an update or delete) to reach its parents.
 fn row_insert(rule: &Rule, row: &str, sign: &str) -> String {
-    let keys = Level::Fine.keys();
+    let keys = Level::Deltas.keys();
     if rule.joins.is_empty() {
         let on = |e: &str| on_row(e, row);
         return format!(
             "INSERT INTO rollup_deltas ({keys}, value, extra) SELECT {}, {sign}({}), {sign}({}) WHERE ({})",
-            key_exprs_on(rule, Level::Fine, on),
+            key_exprs_on(rule, Level::Deltas, on),
             on(rule.value),
             on(rule.extra),
             on(rule.filter)
@@ -671,7 +713,7 @@ fn row_insert(rule: &Rule, row: &str, sign: &str) -> String {
     format!(
         "INSERT INTO rollup_deltas ({keys}, value, extra) SELECT {}, {sign}({}), {sign}({}) FROM {} t {} \
          WHERE t.id = {row}.id AND ({})",
-        key_exprs(rule, Level::Fine),
+        key_exprs(rule, Level::Deltas),
         rule.value,
         rule.extra,
         rule.table,
@@ -701,8 +743,8 @@ fn grouped_select(rule: &Rule, level: Level, cond: &str, sign: &str) -> String {
 pub fn grouped_delta(rule: &Rule, cond: &str) -> String {
     format!(
         "INSERT INTO rollup_deltas ({}, value, extra) {}",
-        Level::Fine.keys(),
-        grouped_select(rule, Level::Fine, cond, "")
+        Level::Deltas.keys(),
+        grouped_select(rule, Level::Deltas, cond, "")
     )
 }
 
@@ -810,8 +852,8 @@ fn triggers(backend: Backend) -> Vec<Trigger> {
                     let cond = p.link.replace("{id}", &format!("{row}.id"));
                     format!(
                         "INSERT INTO rollup_deltas ({}, value, extra) {}",
-                        Level::Fine.keys(),
-                        grouped_select(r, Level::Fine, &cond, sign)
+                        Level::Deltas.keys(),
+                        grouped_select(r, Level::Deltas, &cond, sign)
                     )
                 })
                 .collect()
@@ -876,32 +918,17 @@ pub fn trigger_ddl(backend: Backend) -> Vec<String> {
     out
 }
 
-/// The coarse level summed from the fine rows of `cond` (a condition over `rollups`).
-fn program_level_from_fine(cond: &str) -> String {
-    format!(
-        "INSERT INTO rollups_program ({}, value, extra) SELECT rule, month, program_id, kind, member_id, \
-         CAST(SUM(value) AS BIGINT), CAST(SUM(extra) AS BIGINT) FROM rollups WHERE {cond} \
-         GROUP BY rule, month, program_id, kind, member_id",
-        Level::Program.keys()
-    )
-}
-
-/// Refills both levels from the raw tables (the statements, in order): the fine level by a
-/// recount of every rule, the program level from the fine one.
+/// Refills every level from the raw tables (the statements, in order): a recount of every rule
+/// at the deltas' grain, folded like any deltas.
 fn rebuild_sql() -> Vec<String> {
-    let mut out = vec![
-        "DELETE FROM rollup_deltas".to_string(),
-        "DELETE FROM rollups".to_string(),
-        "DELETE FROM rollups_program".to_string(),
-    ];
+    let mut out: Vec<String> = [Level::Deltas, Level::Fine, Level::Program, Level::Daily]
+        .iter()
+        .map(|l| format!("DELETE FROM {}", l.table()))
+        .collect();
     for r in RULES {
-        out.push(format!(
-            "INSERT INTO rollups ({}, value, extra) {}",
-            Level::Fine.keys(),
-            grouped_select(r, Level::Fine, "1 = 1", "")
-        ));
+        out.push(grouped_delta(r, "1 = 1"));
     }
-    out.push(program_level_from_fine("1 = 1"));
+    out.extend(fold_statements());
     out
 }
 
@@ -953,9 +980,30 @@ async fn drop_triggers(conn: &mut AnyConnection, backend: Backend) -> Result<()>
     Ok(())
 }
 
-const LOCK_PG: &str = "LOCK TABLE rollups, rollups_program, rollup_deltas IN EXCLUSIVE MODE";
+const LOCK_PG: &str =
+    "LOCK TABLE rollups, rollups_program, rollups_daily, rollup_deltas IN EXCLUSIVE MODE";
 
-/// Moves the pending deltas into both levels (the statements, in order, for one transaction;
+/// Adds the pending deltas to every level and empties them.
+fn fold_statements() -> Vec<String> {
+    let mut out = Vec::new();
+    for level in LEVELS {
+        let n = level.keys().split(',').count();
+        let positions: Vec<String> = (1..=n).map(|i| i.to_string()).collect();
+        out.push(format!(
+            "INSERT INTO {} ({}, value, extra) SELECT {}, CAST(SUM(value) AS BIGINT), \
+             CAST(SUM(extra) AS BIGINT) FROM rollup_deltas WHERE 1 = 1 GROUP BY {}{}",
+            level.table(),
+            level.keys(),
+            level.keys_from_deltas(),
+            positions.join(", "),
+            level.upsert()
+        ));
+    }
+    out.push("DELETE FROM rollup_deltas".to_string());
+    out
+}
+
+/// Moves the pending deltas into every level (the statements, in order, for one transaction;
 /// on PostgreSQL the first locks the deltas against writers until commit, so the rows summed
 /// are exactly the rows deleted).
 pub fn fold_sql(backend: Backend) -> Vec<String> {
@@ -963,16 +1011,7 @@ pub fn fold_sql(backend: Backend) -> Vec<String> {
     if backend == Backend::Postgres {
         out.push("LOCK TABLE rollup_deltas IN EXCLUSIVE MODE".to_string());
     }
-    for level in LEVELS {
-        let keys = level.keys();
-        out.push(format!(
-            "INSERT INTO {} ({keys}, value, extra) SELECT {keys}, CAST(SUM(value) AS BIGINT), \
-             CAST(SUM(extra) AS BIGINT) FROM rollup_deltas WHERE 1 = 1 GROUP BY {keys}{}",
-            level.table(),
-            level.upsert()
-        ));
-    }
-    out.push("DELETE FROM rollup_deltas".to_string());
+    out.extend(fold_statements());
     out
 }
 
@@ -1047,7 +1086,7 @@ pub async fn install_on(conn: &mut AnyConnection, backend: Backend) -> Result<bo
     Ok(true)
 }
 
-/// Empties both levels and refills them from the raw tables, in one transaction that keeps
+/// Empties every level and refills them from the raw tables, in one transaction that keeps
 /// writers out meanwhile. Returns the number of fine roll-up rows.
 pub async fn rebuild(db: &Db) -> Result<u64> {
     let mut tx = db.begin_write().await?;
@@ -1076,6 +1115,7 @@ pub struct Mismatch {
     pub indicator: String,
     pub rule: String,
     pub kind: String,
+    /// The month (`YYYY-MM`), or on the daily level the day (`YYYY-MM-DD`).
     pub month: String,
     pub program_id: String,
     /// `*` on the program level.
@@ -1093,7 +1133,7 @@ pub struct Mismatch {
 /// recount gives, and the rows that differ (at most [`MAX_MISMATCHES`] listed).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Check {
-    /// The rule, and ` (program)` for the program level.
+    /// The rule, and ` (program)` or ` (daily)` for those levels.
     pub indicator: String,
     pub stored_rows: i64,
     pub recounted_rows: i64,
@@ -1102,8 +1142,8 @@ pub struct Check {
 
 pub const MAX_MISMATCHES: i64 = 1000;
 
-/// Compares both levels of every rule with a from-scratch `GROUP BY` recount of the raw
-/// tables (the program level with the fine recount summed per program).
+/// Compares every level of every rule with a from-scratch `GROUP BY` recount of the raw
+/// tables (one recount per rule, summed to each level's keys).
 pub async fn check(db: &Db) -> Result<Vec<Check>> {
     let mut out = Vec::new();
     for r in RULES {
@@ -1113,50 +1153,52 @@ pub async fn check(db: &Db) -> Result<Vec<Check>> {
 }
 
 /// A level's non-zero rows of a rule with the pending deltas added.
-fn stored_with_deltas(keys: &str, table: &str, rule: &str) -> String {
+fn stored_with_deltas(level: Level, rule: &str) -> String {
+    let keys = level.keys();
     format!(
         "SELECT {keys}, CAST(SUM(value) AS BIGINT) AS value, CAST(SUM(extra) AS BIGINT) AS extra FROM \
-         (SELECT {keys}, value, extra FROM {table} WHERE rule = '{rule}' \
-          UNION ALL SELECT {keys}, value, extra FROM rollup_deltas WHERE rule = '{rule}') s \
-         GROUP BY {keys} HAVING SUM(value) <> 0 OR SUM(extra) <> 0"
+         (SELECT {keys}, value, extra FROM {} WHERE rule = '{rule}' \
+          UNION ALL SELECT {}, value, extra FROM rollup_deltas WHERE rule = '{rule}') s \
+         GROUP BY {keys} HAVING SUM(value) <> 0 OR SUM(extra) <> 0",
+        level.table(),
+        level.keys_from_deltas()
+    )
+}
+
+/// The recount (in the temporary table `rollup_recount`, at the deltas' grain) summed to a
+/// level's keys, non-zero rows only.
+fn recount_at(level: Level) -> String {
+    let n = level.keys().split(',').count();
+    let positions: Vec<String> = (1..=n).map(|i| i.to_string()).collect();
+    format!(
+        "SELECT {}, CAST(SUM(value) AS BIGINT) AS value, CAST(SUM(extra) AS BIGINT) AS extra \
+         FROM rollup_recount GROUP BY {} HAVING SUM(value) <> 0 OR SUM(extra) <> 0",
+        level.keys_from_deltas(),
+        positions.join(", ")
     )
 }
 
 async fn check_rule(db: &Db, r: &Rule) -> Result<Vec<Check>> {
-    const FINE: &str = "month, program_id, institution_id, pairing_id, kind, member_id";
-    const PROGRAM: &str = "month, program_id, kind, member_id";
-    let recount = format!(
-        "{} HAVING SUM({}) <> 0 OR SUM({}) <> 0",
-        grouped_select(r, Level::Fine, "1 = 1", ""),
-        r.value,
-        r.extra
-    );
-    // The recount is a scan of the source table: run it once, into a temporary table on one
-    // connection, and compare both levels both ways against it.
+    // The recount is a scan of the source table: run it once, at the deltas' grain (per day,
+    // institution and pairing), into a temporary table on one connection, and compare every
+    // level both ways against its sums.
     let mut conn = db.pool().acquire().await?;
     conn.execute("DROP TABLE IF EXISTS rollup_recount").await?;
     conn.execute(sqlx::AssertSqlSafe(format!(
-        "CREATE TEMPORARY TABLE rollup_recount AS SELECT {FINE}, value, extra FROM ({recount}) x"
+        "CREATE TEMPORARY TABLE rollup_recount AS SELECT {}, value, extra FROM ({}) x",
+        Level::Deltas.keys(),
+        grouped_select(r, Level::Deltas, "1 = 1", "")
     )))
     .await?;
     let mut out = Vec::new();
     for level in LEVELS {
-        let (keys, stored, recount, label) = match level {
-            Level::Fine => (
-                FINE,
-                stored_with_deltas(FINE, "rollups", r.name),
-                format!("SELECT {FINE}, value, extra FROM rollup_recount"),
-                r.name.to_string(),
-            ),
-            Level::Program => (
-                PROGRAM,
-                stored_with_deltas(PROGRAM, "rollups_program", r.name),
-                format!(
-                    "SELECT {PROGRAM}, CAST(SUM(value) AS BIGINT) AS value, CAST(SUM(extra) AS BIGINT) AS extra \
-                     FROM rollup_recount GROUP BY {PROGRAM} HAVING SUM(value) <> 0 OR SUM(extra) <> 0"
-                ),
-                format!("{} (program)", r.name),
-            ),
+        let keys = level.keys();
+        let stored = stored_with_deltas(level, r.name);
+        let recount = recount_at(level);
+        let label = match level {
+            Level::Program => format!("{} (program)", r.name),
+            Level::Daily => format!("{} (daily)", r.name),
+            _ => r.name.to_string(),
         };
         let mut count = async |sql: &str| -> Result<i64> {
             let row = query::sql_with(format!("SELECT COUNT(*) AS n FROM ({sql}) x"), vec![])
@@ -1172,18 +1214,20 @@ async fn check_rule(db: &Db, r: &Rule) -> Result<Vec<Check>> {
                  LIMIT {MAX_MISMATCHES}"
             )
         };
+        let (period, _) = level.period();
         let mut by_key: BTreeMap<[String; 6], [i64; 4]> = BTreeMap::new();
         for (sql, is_stored) in [
             (diff(&stored, &recount), true),
             (diff(&recount, &stored), false),
         ] {
             for row in query::sql_with(sql, vec![]).fetch_all(&mut *conn).await? {
-                let (institution, pairing) = match level {
-                    Level::Fine => (text(&row, "institution_id")?, text(&row, "pairing_id")?),
-                    Level::Program => ("*".to_string(), "*".to_string()),
+                let (institution, pairing) = if level.placed() {
+                    (text(&row, "institution_id")?, text(&row, "pairing_id")?)
+                } else {
+                    ("*".to_string(), "*".to_string())
                 };
                 let key = [
-                    text(&row, "month")?,
+                    text(&row, period)?,
                     text(&row, "program_id")?,
                     institution,
                     pairing,
@@ -1577,19 +1621,46 @@ impl Acc {
     }
 }
 
-/// The whole-month conditions over a roll-up level aliased `r`.
-fn month_conditions(
+/// A stretch of a date range read from the roll-ups: whole months (inclusive bounds; no low
+/// bound: since the beginning), or days from the daily level.
+#[derive(Debug, Clone, Copy)]
+enum Span<'a> {
+    Months(&'a Option<String>, &'a str),
+    Days(Option<NaiveDate>, NaiveDate),
+}
+
+impl Span<'_> {
+    /// The level that answers it.
+    fn level(self, scope: &Scope, parsed: &Parsed, group: Group) -> Level {
+        match self {
+            Span::Months(..) => level_for(scope, parsed, group),
+            Span::Days(..) => Level::Daily,
+        }
+    }
+}
+
+/// Whether the partial months of a range are read from the daily level (program and national
+/// scopes) rather than counted from the records.
+fn daily_edges(scope: &Scope, parsed: &Parsed, group: Group, source: Source) -> bool {
+    source == Source::Rollups && level_for(scope, parsed, group) == Level::Program
+}
+
+/// The span's and the scope's conditions over a roll-up level aliased `r`.
+fn span_conditions(
     scope: &Scope,
     parsed: &Parsed,
-    lo: &Option<String>,
-    hi: &str,
+    span: Span,
     args: &mut Vec<Arg>,
 ) -> Vec<String> {
-    args.push(hi.to_string().into());
-    let mut conds = vec![format!("r.month <= ${}", args.len())];
+    let (column, lo, hi) = match span {
+        Span::Months(lo, hi) => ("r.month", lo.clone(), hi.to_string()),
+        Span::Days(from, until) => ("r.day", from.map(|f| f.to_string()), until.to_string()),
+    };
+    args.push(hi.into());
+    let mut conds = vec![format!("{column} <= ${}", args.len())];
     if let Some(lo) = lo {
-        args.push(lo.clone().into());
-        conds.push(format!("r.month >= ${}", args.len()));
+        args.push(lo.into());
+        conds.push(format!("{column} >= ${}", args.len()));
     }
     conds.extend(scope_conditions(
         scope,
@@ -1600,28 +1671,35 @@ fn month_conditions(
     conds
 }
 
-/// Adds one rule's whole months from the roll-ups.
+/// The month of a row of a level aliased `r`.
+fn month_column(level: Level) -> &'static str {
+    match level.period() {
+        ("month", _) => "r.month",
+        _ => "substr(r.day, 1, 7)",
+    }
+}
+
+/// Adds one rule's span from the roll-ups.
 #[allow(clippy::too_many_arguments)]
-async fn months_into(
+async fn level_into(
     acc: &mut Acc,
     db: &Db,
     scope: &Scope,
     parsed: &Parsed,
     rule: &Rule,
     group: Group,
-    lo: &Option<String>,
-    hi: &str,
+    span: Span<'_>,
 ) -> Result<()> {
-    let level = level_for(scope, parsed, group);
+    let level = span.level(scope, parsed, group);
     let mut args: Vec<Arg> = vec![rule.name.into()];
     let mut conds = vec!["r.rule = $1".to_string()];
-    conds.extend(month_conditions(scope, parsed, lo, hi, &mut args));
+    conds.extend(span_conditions(scope, parsed, span, &mut args));
     let k = group_expr(
         group,
         "r.program_id",
         "r.pairing_id",
         "r.institution_id",
-        "r.month",
+        month_column(level),
     );
     let people = rule.member.is_some();
     let (m, by) = if people {
@@ -1695,10 +1773,15 @@ async fn grouped(
     let plan = plan(parsed.from, parsed.until, source);
     let mut acc = Acc::default();
     if let Some((lo, hi)) = &plan.months {
-        months_into(&mut acc, db, scope, parsed, rule, group, lo, hi).await?;
+        level_into(&mut acc, db, scope, parsed, rule, group, Span::Months(lo, hi)).await?;
     }
     for (from, until) in &plan.raw {
-        raw_into(&mut acc, db, scope, parsed, rule, group, *from, *until).await?;
+        if daily_edges(scope, parsed, group, source) {
+            let span = Span::Days(*from, *until);
+            level_into(&mut acc, db, scope, parsed, rule, group, span).await?;
+        } else {
+            raw_into(&mut acc, db, scope, parsed, rule, group, *from, *until).await?;
+        }
     }
     Ok(acc)
 }
@@ -1708,43 +1791,59 @@ fn measure_or_invalid(indicator: &str) -> Result<&'static Measure> {
         .ok_or_else(|| StoreError::Invalid(Invalid::new("indicator", "error.unknown_code")))
 }
 
+/// Adds every rule's span from the roll-ups: the rules without people in one pass over the
+/// scope's rows, each rule with people in one more.
+async fn span_into(
+    accs: &mut HashMap<&'static str, Acc>,
+    db: &Db,
+    scope: &Scope,
+    parsed: &Parsed,
+    span: Span<'_>,
+) -> Result<()> {
+    let level = span.level(scope, parsed, Group::None);
+    let mut args: Vec<Arg> = Vec::new();
+    let conds = span_conditions(scope, parsed, span, &mut args);
+    let sql = format!(
+        "SELECT r.rule AS k, r.kind AS kind, CAST(SUM(r.value) AS BIGINT) AS v, \
+         CAST(SUM(r.extra) AS BIGINT) AS x FROM {} r WHERE {} GROUP BY 1, 2",
+        level.source(),
+        conds.join(" AND ")
+    );
+    for row in query::sql_with(sql, args).fetch_all(db.pool()).await? {
+        let name = text(&row, "k")?;
+        if let Some(r) = RULES.iter().find(|r| r.name == name && r.member.is_none())
+            && let Some(acc) = accs.get_mut(r.name)
+        {
+            acc.add(
+                String::new(),
+                text(&row, "kind")?,
+                None,
+                int(&row, "v")?,
+                int(&row, "x")?,
+            );
+        }
+    }
+    for r in RULES.iter().filter(|r| r.member.is_some()) {
+        if let Some(acc) = accs.get_mut(r.name) {
+            level_into(acc, db, scope, parsed, r, Group::None, span).await?;
+        }
+    }
+    Ok(())
+}
+
 async fn totals_from(db: &Db, scope: &Scope, source: Source) -> Result<Vec<(String, i64)>> {
     let parsed = parse_scope(scope)?;
     let plan = plan(parsed.from, parsed.until, source);
     let mut accs: HashMap<&'static str, Acc> =
         RULES.iter().map(|r| (r.name, Acc::default())).collect();
     if let Some((lo, hi)) = &plan.months {
-        // The rules without people: their whole months in one pass over the scope's rows.
-        let level = level_for(scope, &parsed, Group::None);
-        let mut args: Vec<Arg> = Vec::new();
-        let conds = month_conditions(scope, &parsed, lo, hi, &mut args);
-        let sql = format!(
-            "SELECT r.rule AS k, r.kind AS kind, CAST(SUM(r.value) AS BIGINT) AS v, \
-             CAST(SUM(r.extra) AS BIGINT) AS x FROM {} r WHERE {} GROUP BY 1, 2",
-            level.source(),
-            conds.join(" AND ")
-        );
-        for row in query::sql_with(sql, args).fetch_all(db.pool()).await? {
-            let name = text(&row, "k")?;
-            if let Some(r) = RULES.iter().find(|r| r.name == name && r.member.is_none())
-                && let Some(acc) = accs.get_mut(r.name)
-            {
-                acc.add(
-                    String::new(),
-                    text(&row, "kind")?,
-                    None,
-                    int(&row, "v")?,
-                    int(&row, "x")?,
-                );
-            }
-        }
-        for r in RULES.iter().filter(|r| r.member.is_some()) {
-            if let Some(acc) = accs.get_mut(r.name) {
-                months_into(acc, db, scope, &parsed, r, Group::None, lo, hi).await?;
-            }
-        }
+        span_into(&mut accs, db, scope, &parsed, Span::Months(lo, hi)).await?;
     }
     for (from, until) in &plan.raw {
+        if daily_edges(scope, &parsed, Group::None, source) {
+            span_into(&mut accs, db, scope, &parsed, Span::Days(*from, *until)).await?;
+            continue;
+        }
         for r in RULES {
             if let Some(acc) = accs.get_mut(r.name) {
                 raw_into(acc, db, scope, &parsed, r, Group::None, *from, *until).await?;

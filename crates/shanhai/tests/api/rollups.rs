@@ -736,7 +736,7 @@ async fn on_the_demo_data_rollups_equal_the_catalogue_and_verify_catches_tamperi
         }
     }
 
-    // A tampered row of either level fails verify; `--repair --yes` rebuilds both.
+    // A tampered row of any level fails verify; `--repair --yes` rebuilds them all.
     let verify_with = |extra: &[&str]| {
         std::process::Command::new(env!("CARGO_BIN_EXE_shanhai"))
             .args([
@@ -757,6 +757,8 @@ async fn on_the_demo_data_rollups_equal_the_catalogue_and_verify_catches_tamperi
          AND month = (SELECT MIN(month) FROM rollups WHERE rule = 'consultations')",
         "UPDATE rollups_program SET extra = extra + 1 WHERE rule = 'teaching-activities' \
          AND month = (SELECT MAX(month) FROM rollups_program WHERE rule = 'teaching-activities')",
+        "UPDATE rollups_daily SET value = value - 1 WHERE rule = 'referrals' \
+         AND day = (SELECT MAX(day) FROM rollups_daily WHERE rule = 'referrals')",
     ] {
         sqlx::query(tamper)
             .execute(app.db.pool())
