@@ -130,6 +130,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0014_rollup_edge_index.sql"),
     },
     Migration {
+        version: 15,
+        name: "workload_reports",
+        sqlite: include_str!("../migrations/sqlite/0015_workload_reports.sql"),
+        postgres: include_str!("../migrations/postgres/0015_workload_reports.sql"),
+    },
+    Migration {
         version: 16,
         name: "rollups_daily",
         sqlite: include_str!("../migrations/sqlite/0016_rollups_daily.sql"),

@@ -26,6 +26,7 @@ pub mod regions;
 pub mod rollups;
 pub mod users;
 pub mod webhooks;
+pub mod workload;
 
 pub use db::{Backend, Db};
 pub use query::{Page, PageRequest};

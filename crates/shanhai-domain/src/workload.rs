@@ -1,0 +1,165 @@
+//! Workload reports: what a dispatched expert did at the recipient hospital in a period —
+//! usually a calendar month — reported under their assignment by the expert, the team leader or
+//! a coordinator: outpatients seen (门诊接诊人次), inpatients admitted (收治住院人次) and
+//! operations performed (手术台次). The program's cumulative figures ("帮扶专家累计接诊门诊患者
+//! 23.6万余人次…") are their sums, counted at each report's period end.
+
+use crate::Invalid;
+use crate::validate::{self, reference};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// The most any one count of a report may be (a month of a busy clinic is a few thousand).
+pub const MAX_COUNT: i64 = 1_000_000;
+
+/// The longest period one report covers, in days (a year).
+pub const MAX_PERIOD_DAYS: i64 = 366;
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct WorkloadReportInput {
+    /// The assignment the work was done under.
+    pub assignment_id: String,
+    /// First day of the period (`YYYY-MM-DD`), usually the first of a month.
+    pub period_start: String,
+    /// Last day of the period; the report counts on this date.
+    pub period_end: String,
+    /// Outpatient visits seen (人次).
+    #[schema(minimum = 0, maximum = 1_000_000)]
+    pub outpatients: i64,
+    /// Inpatients admitted under the expert (人次).
+    #[schema(minimum = 0, maximum = 1_000_000)]
+    pub admissions: i64,
+    /// Operations performed or led (台次).
+    #[schema(minimum = 0, maximum = 1_000_000)]
+    pub operations: i64,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewWorkloadReport {
+    pub assignment_id: String,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub outpatients: i64,
+    pub admissions: i64,
+    pub operations: i64,
+    pub note: Option<String>,
+}
+
+fn count(field: &str, n: i64) -> Result<i64, Invalid> {
+    if (0..=MAX_COUNT).contains(&n) {
+        Ok(n)
+    } else {
+        Err(Invalid::new(field, "error.workload_count_range"))
+    }
+}
+
+impl WorkloadReportInput {
+    pub fn parse(&self) -> Result<NewWorkloadReport, Invalid> {
+        let period_start = validate::date("period_start", &self.period_start)?;
+        let period_end = validate::date("period_end", &self.period_end)?;
+        if period_end < period_start {
+            return Err(Invalid::new("period_end", "error.end_before_start"));
+        }
+        if (period_end - period_start).num_days() >= MAX_PERIOD_DAYS {
+            return Err(Invalid::new("period_end", "error.workload_period_too_long"));
+        }
+        Ok(NewWorkloadReport {
+            assignment_id: reference("assignment_id", &self.assignment_id)?,
+            period_start,
+            period_end,
+            outpatients: count("outpatients", self.outpatients)?,
+            admissions: count("admissions", self.admissions)?,
+            operations: count("operations", self.operations)?,
+            note: validate::optional_text("note", self.note.as_deref(), 500)?,
+        })
+    }
+}
+
+impl NewWorkloadReport {
+    /// The period must overlap the assignment's (an expert reports for the time they served).
+    pub fn check_within(&self, start: NaiveDate, end: NaiveDate) -> Result<(), Invalid> {
+        if self.period_end < start || self.period_start > end {
+            return Err(Invalid::new(
+                "period_start",
+                "error.workload_outside_assignment",
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct WorkloadReport {
+    pub id: String,
+    pub assignment_id: String,
+    pub program_id: Option<String>,
+    pub batch_number: Option<i64>,
+    pub person_id: String,
+    pub person_name: Option<String>,
+    /// The recipient institution of the assignment.
+    pub institution_id: String,
+    pub institution_name: Option<String>,
+    pub department_name: Option<String>,
+    pub period_start: String,
+    pub period_end: String,
+    pub outpatients: i64,
+    pub admissions: i64,
+    pub operations: i64,
+    pub note: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(start: &str, end: &str, outpatients: i64) -> WorkloadReportInput {
+        WorkloadReportInput {
+            assignment_id: "0190b6a8-5d3c-7a1e-9f00-000000000001".into(),
+            period_start: start.into(),
+            period_end: end.into(),
+            outpatients,
+            admissions: 12,
+            operations: 3,
+            note: None,
+        }
+    }
+
+    #[test]
+    fn a_month_parses_and_bad_periods_and_counts_are_refused() {
+        let r = input("2024-03-01", "2024-03-31", 380).parse();
+        assert_eq!(r.map(|r| r.outpatients), Ok(380));
+        let key = |i: WorkloadReportInput| i.parse().map_err(|e| (e.field, e.key));
+        assert_eq!(
+            key(input("2024-03-31", "2024-03-01", 1)),
+            Err(("period_end".into(), "error.end_before_start"))
+        );
+        assert_eq!(
+            key(input("2024-01-01", "2025-01-31", 1)),
+            Err(("period_end".into(), "error.workload_period_too_long"))
+        );
+        assert_eq!(
+            key(input("2024-03-01", "2024-03-31", -1)),
+            Err(("outpatients".into(), "error.workload_count_range"))
+        );
+        assert_eq!(
+            key(input("2024-03-01", "2024-03-31", MAX_COUNT + 1)),
+            Err(("outpatients".into(), "error.workload_count_range"))
+        );
+    }
+
+    #[test]
+    fn the_period_must_overlap_the_assignment() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default();
+        let r = input("2024-03-01", "2024-03-31", 1)
+            .parse()
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        assert!(r.check_within(d("2024-03-15"), d("2024-09-14")).is_ok());
+        assert!(r.check_within(d("2024-04-01"), d("2024-09-30")).is_err());
+        assert!(r.check_within(d("2023-09-01"), d("2024-02-29")).is_err());
+    }
+}

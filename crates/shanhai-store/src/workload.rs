@@ -1,0 +1,222 @@
+//! Workload reports: outpatients, admissions and operations of a dispatched expert per period
+//! (usually a month), under their assignment. The roll-ups sum each count at the report's
+//! period end (`rollups::RULES`, `workload-*`); the list below is what those figures link to.
+
+use crate::audit::{self, Action, Actor};
+use crate::dispatch;
+use crate::query::{self, Arg, Filter, Page, PageRequest, fetch_page, int, opt_text, text};
+use crate::record::{self, Table};
+use crate::{Db, Result, StoreError};
+use chrono::NaiveDate;
+use shanhai_domain::Invalid;
+use shanhai_domain::workload::{NewWorkloadReport, WorkloadReport};
+use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
+
+pub struct WorkloadReports;
+
+const SELECT: &str = "t.*, b.program_id AS program_id, b.number AS batch_number, \
+    a.person_id AS person_id, p.name AS person_name, a.institution_id AS institution_id, \
+    i.name AS institution_name, d.name AS department_name";
+const FROM: &str = "workload_reports t JOIN assignments a ON a.id = t.assignment_id \
+    JOIN batches b ON b.id = a.batch_id JOIN people p ON p.id = a.person_id \
+    JOIN institutions i ON i.id = a.institution_id LEFT JOIN departments d ON d.id = a.department_id";
+
+impl Table for WorkloadReports {
+    type Record = WorkloadReport;
+    const TABLE: &'static str = "workload_reports";
+    const ENTITY: &'static str = "workload_report";
+    const SELECT: &'static str = SELECT;
+    const FROM: &'static str = FROM;
+    const ID: &'static str = "t.id";
+    const CONFLICT: &'static str = "error.workload_period_taken";
+
+    fn decode(row: &AnyRow) -> Result<WorkloadReport> {
+        Ok(WorkloadReport {
+            id: text(row, "id")?,
+            assignment_id: text(row, "assignment_id")?,
+            program_id: opt_text(row, "program_id")?,
+            batch_number: sqlx::Row::try_get::<Option<i64>, _>(row, "batch_number")?,
+            person_id: text(row, "person_id")?,
+            person_name: opt_text(row, "person_name")?,
+            institution_id: text(row, "institution_id")?,
+            institution_name: opt_text(row, "institution_name")?,
+            department_name: opt_text(row, "department_name")?,
+            period_start: text(row, "period_start")?,
+            period_end: text(row, "period_end")?,
+            outpatients: int(row, "outpatients")?,
+            admissions: int(row, "admissions")?,
+            operations: int(row, "operations")?,
+            note: opt_text(row, "note")?,
+            created_at: text(row, "created_at")?,
+            updated_at: text(row, "updated_at")?,
+        })
+    }
+}
+
+const COLUMNS: &[&str] = &[
+    "assignment_id",
+    "period_start",
+    "period_end",
+    "outpatients",
+    "admissions",
+    "operations",
+    "note",
+];
+
+fn args(new: &NewWorkloadReport) -> Vec<Arg> {
+    vec![
+        new.assignment_id.clone().into(),
+        new.period_start.to_string().into(),
+        new.period_end.to_string().into(),
+        new.outpatients.into(),
+        new.admissions.into(),
+        new.operations.into(),
+        new.note.clone().into(),
+    ]
+}
+
+fn date(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
+}
+
+/// The assignment exists, the period overlaps it, and no other report of the assignment
+/// covers any day of the period (409: the work would be counted twice).
+async fn check(conn: &mut AnyConnection, new: &NewWorkloadReport, id: Option<&str>) -> Result<()> {
+    let a = match dispatch::get_assignment_on(conn, &new.assignment_id).await {
+        Err(StoreError::NotFound) => {
+            return Err(Invalid::new("assignment_id", "error.unknown_assignment").into());
+        }
+        other => other?,
+    };
+    new.check_within(date(&a.start_date), date(&a.end_date))?;
+    let overlapping = query::sql_with(
+        "SELECT COUNT(*) AS n FROM workload_reports WHERE assignment_id = $1 \
+         AND period_start <= $2 AND period_end >= $3 AND id <> $4"
+            .into(),
+        vec![
+            new.assignment_id.clone().into(),
+            new.period_end.to_string().into(),
+            new.period_start.to_string().into(),
+            id.unwrap_or("").into(),
+        ],
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if int(&overlapping, "n")? > 0 {
+        return Err(StoreError::Conflict("error.workload_period_taken"));
+    }
+    Ok(())
+}
+
+pub async fn get_on(conn: &mut AnyConnection, id: &str) -> Result<WorkloadReport> {
+    record::get_on::<WorkloadReports>(conn, id).await
+}
+
+pub async fn get(db: &Db, id: &str) -> Result<WorkloadReport> {
+    record::get::<WorkloadReports>(db, id).await
+}
+
+/// Creates a report inside the caller's transaction (the demo loader writes many this way).
+pub async fn create_on(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    new: &NewWorkloadReport,
+) -> Result<WorkloadReport> {
+    check(conn, new, None).await?;
+    record::insert::<WorkloadReports>(conn, actor, COLUMNS, args(new)).await
+}
+
+pub async fn create(db: &Db, actor: &Actor, new: &NewWorkloadReport) -> Result<WorkloadReport> {
+    let mut tx = db.begin_write().await?;
+    let created = create_on(&mut tx, actor, new).await?;
+    tx.commit().await?;
+    Ok(created)
+}
+
+pub async fn update(
+    db: &Db,
+    actor: &Actor,
+    id: &str,
+    new: &NewWorkloadReport,
+) -> Result<WorkloadReport> {
+    let mut tx = db.begin_write().await?;
+    get_on(&mut tx, id).await?;
+    check(&mut tx, new, Some(id)).await?;
+    let after = record::update::<WorkloadReports>(&mut tx, actor, id, COLUMNS, args(new)).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Removes a report filed by mistake; the audit log keeps what it was.
+pub async fn delete(db: &Db, actor: &Actor, id: &str) -> Result<()> {
+    let mut tx = db.begin_write().await?;
+    let before = get_on(&mut tx, id).await?;
+    query::sql_with(
+        "DELETE FROM workload_reports WHERE id = $1".into(),
+        vec![id.into()],
+    )
+    .execute(&mut *tx)
+    .await?;
+    audit::record::<_, ()>(
+        &mut tx,
+        actor,
+        Action::Delete,
+        WorkloadReports::ENTITY,
+        id,
+        Some(&before),
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct WorkloadFilter {
+    pub program: Option<String>,
+    pub assignment: Option<String>,
+    pub batch: Option<String>,
+    /// The recipient institution of the assignment.
+    pub institution: Option<String>,
+    pub person: Option<String>,
+    /// Recipient institutions in this GB/T 2260 region or below.
+    pub region: Option<String>,
+    pub q: Option<String>,
+    /// Periods ending on or after this date.
+    pub from: Option<String>,
+    /// Periods ending on or before this date (what the indicators count up to).
+    pub until: Option<String>,
+}
+
+fn filter_of(f: &WorkloadFilter) -> Filter {
+    let mut filter = Filter::default();
+    filter
+        .eq("b.program_id", f.program.as_deref())
+        .eq("t.assignment_id", f.assignment.as_deref())
+        .eq("a.batch_id", f.batch.as_deref())
+        .eq("a.institution_id", f.institution.as_deref())
+        .eq("a.person_id", f.person.as_deref())
+        .in_region("i.region_code", f.region.as_deref())
+        .search(&["p.name", "t.note"], f.q.as_deref());
+    if let Some(d) = f.from.as_deref().filter(|d| !d.is_empty()) {
+        filter.raw("t.period_end >= {}", d.into());
+    }
+    if let Some(d) = f.until.as_deref().filter(|d| !d.is_empty()) {
+        filter.raw("t.period_end <= {}", d.into());
+    }
+    filter
+}
+
+pub async fn list(db: &Db, f: &WorkloadFilter, page: PageRequest) -> Result<Page<WorkloadReport>> {
+    fetch_page(
+        db.pool(),
+        SELECT,
+        FROM,
+        &filter_of(f),
+        "t.period_end DESC, p.name, t.id",
+        page,
+        WorkloadReports::decode,
+    )
+    .await
+}
