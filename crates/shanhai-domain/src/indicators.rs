@@ -78,6 +78,9 @@ indicators! {
     "experts-dispatched", Count, "派出专家", "Experts dispatched", "名", "people",
         "截至统计日，在本项目中有派驻安排（已开始）的不同人员数；同一人多次派驻只计一次。",
         "Distinct people with an assignment in the program that had begun by the date; a person sent several times counts once.";
+    "batches", Count, "派出批次", "Batches dispatched", "批", "batches",
+        "截至统计日已开始（出发日期不晚于统计日）的派出批次数。",
+        "Dispatch batches of the program that had begun (started) by the date.";
     "assignments", Count, "派驻人次", "Assignments", "人次", "assignments",
         "截至统计日已开始的派驻安排数（常驻、候鸟、按月、按季、短期、远程）。",
         "Assignments in the program that had begun by the date (resident, fly-in, monthly, quarterly, one-off, remote).";
@@ -93,6 +96,15 @@ indicators! {
     "patients-seen", Sum, "接诊患者", "Patients seen", "人次", "patients",
         "上述出诊场次中已签到就诊的预约人次。",
         "Bookings checked in on those clinic sessions.";
+    "workload-outpatients", Sum, "专家门诊接诊", "Outpatient visits by experts", "人次", "visits",
+        "派驻专家按期（一般按月）填报的工作量中门诊接诊人次之和，按填报期末日计入。",
+        "Outpatient visits in the dispatched experts' workload reports (usually monthly), counted at each period's end.";
+    "workload-admissions", Sum, "专家收治住院", "Inpatient admissions by experts", "人次", "admissions",
+        "派驻专家按期填报的工作量中收治（接诊）入院患者人次之和，按填报期末日计入。",
+        "Inpatients admitted in the dispatched experts' workload reports, counted at each period's end.";
+    "workload-operations", Sum, "专家开展手术", "Operations by experts", "人次", "operations",
+        "派驻专家按期填报的工作量中主刀或指导开展的手术人次（台次）之和，按填报期末日计入。",
+        "Operations performed or led in the dispatched experts' workload reports, counted at each period's end.";
     "outreach-sessions", Count, "义诊与巡回诊疗", "Outreach sessions", "场", "sessions",
         "截至统计日开展的义诊、巡回诊疗场次（未停诊）。",
         "Free outreach and circuit clinic sessions held by the date (not cancelled).";

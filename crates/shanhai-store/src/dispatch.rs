@@ -200,6 +200,8 @@ pub struct BatchFilter {
     pub program: Option<String>,
     pub scheme: Option<String>,
     pub pairing: Option<String>,
+    /// Batches that had begun by this date (`start_date <= until`).
+    pub until: Option<String>,
 }
 
 pub async fn list_batches(db: &Db, f: &BatchFilter, page: PageRequest) -> Result<Page<Batch>> {
@@ -208,6 +210,9 @@ pub async fn list_batches(db: &Db, f: &BatchFilter, page: PageRequest) -> Result
         .eq("b.program_id", f.program.as_deref())
         .eq("b.scheme_id", f.scheme.as_deref())
         .eq("b.pairing_id", f.pairing.as_deref());
+    if let Some(d) = f.until.as_deref().filter(|d| !d.is_empty()) {
+        filter.raw("b.start_date <= {}", d.into());
+    }
     fetch_page(
         db.pool(),
         BATCH_SELECT,

@@ -378,7 +378,57 @@ pub const RULES: &[Rule] = &[
         extra: "t.value_fen",
         ..simple("equipment", "equipment_donations", "t.donated_on")
     },
+    // A batch counts once it has begun; it has no one institution (it may serve several).
+    Rule {
+        name: "batches",
+        table: "batches",
+        program: "t.program_id",
+        pairing: "t.pairing_id",
+        institution: "NULL",
+        date: "t.start_date",
+        watch: &["program_id", "pairing_id", "start_date"],
+        ..simple("", "", "")
+    },
+    // An expert's workload report counts at its period end, at the assignment's recipient; one
+    // rule per count (a rule sums two columns, and these are a few rows per expert and month).
+    workload("workload-outpatients", "t.outpatients"),
+    workload("workload-admissions", "t.admissions"),
+    workload("workload-operations", "t.operations"),
 ];
+
+/// The rule summing one count of the workload reports.
+const fn workload(name: &'static str, value: &'static str) -> Rule {
+    Rule {
+        name,
+        table: "workload_reports",
+        joins: "JOIN assignments a ON a.id = t.assignment_id JOIN batches b ON b.id = a.batch_id",
+        program: "b.program_id",
+        pairing: "b.pairing_id",
+        institution: "a.institution_id",
+        date: "t.period_end",
+        value,
+        watch: &[
+            "assignment_id",
+            "period_end",
+            "outpatients",
+            "admissions",
+            "operations",
+        ],
+        parents: &[
+            Parent {
+                table: "assignments",
+                watch: &["batch_id", "institution_id"],
+                link: "t.assignment_id = {id}",
+            },
+            Parent {
+                table: "batches",
+                watch: &["program_id", "pairing_id"],
+                link: "t.assignment_id IN (SELECT x.id FROM assignments x WHERE x.batch_id = {id})",
+            },
+        ],
+        ..simple("", "", "")
+    }
+}
 
 const fn m(indicator: &'static str, rule: &'static str, column: Column) -> Measure {
     Measure {
@@ -519,6 +569,10 @@ pub const MEASURES: &[Measure] = &[
     m("research-outputs", "research-outputs", Value),
     m("funding", "funding", Extra),
     m("equipment-value", "equipment", Extra),
+    m("batches", "batches", Value),
+    m("workload-outpatients", "workload-outpatients", Value),
+    m("workload-admissions", "workload-admissions", Value),
+    m("workload-operations", "workload-operations", Value),
 ];
 
 /// The measure of a catalogue indicator.

@@ -147,12 +147,16 @@ fn theme_of(code: &str) -> &'static str {
 /// Indicators with a sentence of their own in the catalogues (`ui.briefing.phrase.<code>`), in
 /// the order a paragraph quotes them; others read "name number unit" and come last.
 const PHRASED: &[&str] = &[
+    "batches",
     "experts-dispatched",
     "assignments",
     "work-days",
     "clinic-sessions",
     "bookings",
     "patients-seen",
+    "workload-outpatients",
+    "workload-admissions",
+    "workload-operations",
     "outreach-sessions",
     "outreach-patients",
     "consultations",

@@ -148,6 +148,8 @@ pub struct BatchQuery {
     program: Option<String>,
     scheme: Option<String>,
     pairing: Option<String>,
+    /// Batches that had begun by this date (`YYYY-MM-DD`).
+    until: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/batches", tag = "dispatch", security(("bearer" = [])), params(PageParams, BatchQuery),
@@ -162,6 +164,7 @@ async fn list_batches(
         program: q.program,
         scheme: q.scheme,
         pairing: q.pairing,
+        until: q.until,
     };
     Ok(Json(
         dispatch::list_batches(&state.db, &filter, page.request()).await?,
@@ -337,7 +340,11 @@ async fn update_assignment(
 
 /// Days served may be recorded by the expert themselves, by whoever runs the recipient's data,
 /// and by whoever may dispatch in the batch.
-async fn may_record_days(state: &AppState, caller: &Caller, a: &Assignment) -> ApiResult<()> {
+pub(crate) async fn may_record_days(
+    state: &AppState,
+    caller: &Caller,
+    a: &Assignment,
+) -> ApiResult<()> {
     if caller.user.person_id.as_deref() == Some(a.person_id.as_str()) {
         return Ok(());
     }

@@ -50,7 +50,11 @@ pub fn records_url(
             format!("/api/v1/people?dispatched_in={program}&until={until}"),
             None,
         ),
+        "batches" => (format!("/api/v1/batches?{q}"), None),
         "assignments" | "work-days" => (format!("/api/v1/assignments?{q}"), Some("institution")),
+        "workload-outpatients" | "workload-admissions" | "workload-operations" => {
+            (format!("/api/v1/workload-reports?{q}"), Some("institution"))
+        }
         "clinic-sessions" | "bookings" | "patients-seen" => (
             format!("/api/v1/clinic-sessions?{q}&status=open"),
             Some("institution"),

@@ -18,6 +18,7 @@ pub mod referrals;
 mod registry;
 pub mod rollups;
 pub mod webhooks;
+pub mod workload;
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
@@ -229,6 +230,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(capacity::CapacityApi::openapi());
     doc.merge(kpis::KpisApi::openapi());
     doc.merge(rollups::RollupsApi::openapi());
+    doc.merge(workload::WorkloadApi::openapi());
     export::document(doc)
 }
 
@@ -251,6 +253,7 @@ pub fn router() -> Router<AppState> {
         .merge(capacity::router())
         .merge(kpis::router())
         .merge(rollups::router())
+        .merge(workload::router())
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi()))
 }
 

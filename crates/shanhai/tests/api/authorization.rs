@@ -94,6 +94,31 @@ async fn every_endpoint_allows_exactly_the_roles_it_should() {
         w.department_r.clone(),
     );
     let (batch2, person_d2) = (batch.clone(), w.person_d.clone());
+    // An expert's assignment (after the one-off visits the walk dispatches in March) and a
+    // workload report under it, for the workload paths.
+    let (s_status, stationed) = app
+        .post(
+            "/api/v1/assignments",
+            &w.admin,
+            json!({"batch_id": batch, "person_id": w.person_d, "institution_id": w.recipient, "mode": "stationed",
+                   "post": "team-member", "start_date": "2025-04-01", "end_date": "2025-12-31"}),
+        )
+        .await;
+    assert_eq!(s_status, StatusCode::CREATED, "{stationed}");
+    let stationed = stationed["id"].as_str().expect("assignment id").to_string();
+    let workload_body = move |day: i64| {
+        let d = (chrono::NaiveDate::from_ymd_opt(2025, 4, 1).expect("date")
+            + chrono::Duration::days(day))
+        .to_string();
+        json!({"assignment_id": stationed, "period_start": d, "period_end": d,
+               "outpatients": 30, "admissions": 4, "operations": 1})
+    };
+    let (s_status, report) = app
+        .post("/api/v1/workload-reports", &w.admin, workload_body(0))
+        .await;
+    assert_eq!(s_status, StatusCode::CREATED, "{report}");
+    let report = report["id"].as_str().expect("report id").to_string();
+    let workload_body2 = workload_body.clone();
 
     // Capacity building: one record of each collection at the recipient, created by the admin,
     // for the item paths; and people at the recipient to take as apprentices.
@@ -302,6 +327,25 @@ async fn every_endpoint_allows_exactly_the_roles_it_should() {
             Method::GET,
             "/api/v1/dispatch/calendar?region=150000".into(),
             EVERYONE,
+        ),
+        case(Method::GET, "/api/v1/workload-reports".into(), EVERYONE),
+        case(
+            Method::GET,
+            format!("/api/v1/workload-reports/{report}"),
+            EVERYONE,
+        ),
+        // Whoever may record the assignment's days: the recipient's side and the dispatchers.
+        with_body(
+            Method::POST,
+            "/api/v1/workload-reports".into(),
+            &["admin", "office", "coord-d", "coord-r"],
+            move |i| workload_body(1 + (i % 270) as i64),
+        ),
+        with_body(
+            Method::PUT,
+            format!("/api/v1/workload-reports/{report}"),
+            &["admin", "office", "coord-d", "coord-r"],
+            move |_| workload_body2(0),
         ),
         case(Method::GET, "/api/v1/clinic-sessions".into(), EVERYONE),
         case(

@@ -65,6 +65,46 @@ async fn every_indicator_equals_the_total_of_its_records_list() {
             .await;
         assert_eq!(s, StatusCode::CREATED, "{b}");
     }
+    // A batch of program A (and one of program B), an expert's assignment under it and two
+    // monthly workload reports (one ending after the date).
+    let mut batch_a = String::new();
+    for (program, number) in [(&w.program_a, 1), (&w.program_b, 1)] {
+        let (s, b) = app
+            .post(
+                "/api/v1/batches",
+                &w.admin,
+                json!({"program_id": program, "number": number, "start_date": "2024-01-01", "end_date": "2031-12-31"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        if *program == w.program_a {
+            batch_a = b["id"].as_str().expect("batch id").to_string();
+        }
+    }
+    let (s, a) = app
+        .post(
+            "/api/v1/assignments",
+            &w.admin,
+            json!({"batch_id": batch_a, "person_id": w.person_d, "institution_id": w.recipient,
+                   "mode": "stationed", "post": "team-leader", "start_date": "2030-11-01", "end_date": "2031-06-30"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    for (start, end, outpatients) in [
+        ("2030-11-01", "2030-11-30", 380),
+        ("2030-12-01", "2030-12-31", 402),
+        ("2031-01-01", "2031-01-31", 999),
+    ] {
+        let (s, b) = app
+            .post(
+                "/api/v1/workload-reports",
+                &w.admin,
+                json!({"assignment_id": a["id"], "period_start": start, "period_end": end,
+                       "outpatients": outpatients, "admissions": 40, "operations": 11}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+    }
 
     let until = "2030-12-31";
     let (s, values) = app
@@ -99,6 +139,32 @@ async fn every_indicator_equals_the_total_of_its_records_list() {
     assert_eq!(value("teaching-activities-lecture"), 2);
     assert_eq!(value("teaching-activities-teaching-round"), 1);
     assert_eq!(value("teaching-activities-training"), 0);
+    assert_eq!(value("batches"), 1, "not program B's");
+    assert_eq!(
+        value("workload-outpatients"),
+        782,
+        "not the month after the date"
+    );
+    assert_eq!(value("workload-admissions"), 80);
+    assert_eq!(value("workload-operations"), 22);
+    // A sum's list holds exactly the records summed.
+    for (code, field) in [
+        ("workload-outpatients", "outpatients"),
+        ("workload-admissions", "admissions"),
+        ("workload-operations", "operations"),
+    ] {
+        let v = values.iter().find(|v| v["code"] == code).expect(code);
+        let url = v["records_url"].as_str().expect("records_url");
+        let (s, list) = app.get(url, &clinician).await;
+        assert_eq!(s, StatusCode::OK, "{url}: {list}");
+        let sum: i64 = list["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|i| i[field].as_i64().unwrap_or(0))
+            .sum();
+        assert_eq!(sum, value(code), "{code} → {url}");
+    }
     assert_eq!(value("consultations-general"), 0);
     for kind in shanhai_domain::consultations::ConsultationType::ALL {
         assert!(

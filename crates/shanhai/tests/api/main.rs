@@ -24,3 +24,4 @@ mod registry;
 mod rollups;
 mod storage;
 mod webhooks;
+mod workload;

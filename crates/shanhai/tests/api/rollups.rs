@@ -33,6 +33,7 @@ struct Live {
     funding: Vec<String>,
     assignments: Vec<String>,
     service_days: Vec<(String, String)>,
+    workload: Vec<(String, String)>,
     techniques: Vec<String>,
     seq: u64,
 }
@@ -128,6 +129,19 @@ enum Op {
     DeleteServiceDay {
         pick: usize,
     },
+    Workload {
+        pick: usize,
+        day: u32,
+        counts: (i64, i64, i64),
+    },
+    MoveWorkload {
+        pick: usize,
+        day: u32,
+        outpatients: i64,
+    },
+    DeleteWorkload {
+        pick: usize,
+    },
     Technique {
         program: usize,
         inst: usize,
@@ -178,6 +192,9 @@ fn op() -> impl Strategy<Value = Op> {
         1 => k.prop_map(|pick| Op::DeleteAssignment { pick }),
         2 => (k, d.clone()).prop_map(|(pick, day)| Op::ServiceDay { pick, day }),
         1 => k.prop_map(|pick| Op::DeleteServiceDay { pick }),
+        2 => (k, d.clone(), (0..500i64, 0..100i64, 0..40i64)).prop_map(|(pick, day, counts)| Op::Workload { pick, day, counts }),
+        1 => (k, d.clone(), 0..500i64).prop_map(|(pick, day, outpatients)| Op::MoveWorkload { pick, day, outpatients }),
+        1 => k.prop_map(|pick| Op::DeleteWorkload { pick }),
         2 => (p.clone(), i.clone(), d.clone(), 0..5usize, 1..5i64, any::<bool>()).prop_map(|(program, inst, day, gap, grade, paired)| Op::Technique { program, inst, day, gap, grade, paired }),
         1 => (k, p.clone(), d.clone(), 0..5usize, 1..5i64).prop_map(|(pick, program, day, gap, grade)| Op::MoveTechnique { pick, program, day, gap, grade }),
         1 => k.prop_map(|pick| Op::DeleteTechnique { pick }),
@@ -427,6 +444,13 @@ async fn apply(db: &Db, f: &Fixture, live: &mut Live, op: &Op) {
                     vec![s(&a)],
                 )
                 .await;
+                exec(
+                    db,
+                    "DELETE FROM workload_reports WHERE assignment_id = $1",
+                    vec![s(&a)],
+                )
+                .await;
+                live.workload.retain(|(x, _)| *x != a);
                 exec(db, "DELETE FROM assignments WHERE id = $1", vec![s(&a)]).await;
                 live.service_days.retain(|(x, _)| *x != a);
                 live.assignments.retain(|x| *x != a);
@@ -445,6 +469,44 @@ async fn apply(db: &Db, f: &Fixture, live: &mut Live, op: &Op) {
             if !live.service_days.is_empty() {
                 let (_, sid) = live.service_days.remove(k % live.service_days.len());
                 exec(db, "DELETE FROM service_days WHERE id = $1", vec![s(&sid)]).await;
+            }
+        }
+        Op::Workload {
+            pick: k,
+            day,
+            counts: (outpatients, admissions, operations),
+        } => {
+            if let Some(a) = pick(&live.assignments, k) {
+                let wid = id(live);
+                exec(db, "INSERT INTO workload_reports (id, assignment_id, period_start, period_end, outpatients, admissions, \
+                    operations, created_at, updated_at) VALUES ($1, $2, $3, $3, CAST($4 AS INTEGER), CAST($5 AS INTEGER), \
+                    CAST($6 AS INTEGER), $7, $7) ON CONFLICT (assignment_id, period_start) DO NOTHING",
+                    vec![s(&wid), s(&a), s(date(day)), s(outpatients), s(admissions), s(operations), s(&now)]).await;
+                live.workload.push((a, wid));
+            }
+        }
+        Op::MoveWorkload {
+            pick: k,
+            day,
+            outpatients,
+        } => {
+            if !live.workload.is_empty() {
+                let (_, wid) = live.workload[k % live.workload.len()].clone();
+                // A later period end (the start stays, so the key stays unique).
+                exec(db, "UPDATE workload_reports SET period_end = $1, outpatients = CAST($2 AS INTEGER) \
+                    WHERE id = $3 AND period_start <= $1",
+                    vec![s(date(day)), s(outpatients), s(&wid)]).await;
+            }
+        }
+        Op::DeleteWorkload { pick: k } => {
+            if !live.workload.is_empty() {
+                let (_, wid) = live.workload.remove(k % live.workload.len());
+                exec(
+                    db,
+                    "DELETE FROM workload_reports WHERE id = $1",
+                    vec![s(&wid)],
+                )
+                .await;
             }
         }
         Op::Technique {

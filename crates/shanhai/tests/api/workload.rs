@@ -1,0 +1,242 @@
+//! Workload reports: an expert's monthly outpatients, admissions and operations under their
+//! assignment — filed, corrected and removed with an audit trail, never twice for a day, and
+//! summed by the `workload-*` indicators at each period's end.
+
+use crate::helpers::*;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+/// A batch of program A and a stationed assignment of the donor's expert at the recipient,
+/// 2025-01-10 to 2025-06-30.
+async fn assignment(app: &TestApp, w: &World) -> String {
+    let (s, b) = app
+        .post(
+            "/api/v1/batches",
+            &w.admin,
+            json!({"program_id": w.program_a, "pairing_id": w.pairing, "number": 7,
+                   "start_date": "2025-01-01", "end_date": "2025-12-31"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let (s, a) = app
+        .post(
+            "/api/v1/assignments",
+            &w.admin,
+            json!({"batch_id": b["id"], "person_id": w.person_d, "institution_id": w.recipient,
+                   "mode": "stationed", "post": "team-member", "start_date": "2025-01-10", "end_date": "2025-06-30"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    a["id"].as_str().expect("id").to_string()
+}
+
+fn report(assignment: &str, start: &str, end: &str, counts: [i64; 3]) -> Value {
+    json!({"assignment_id": assignment, "period_start": start, "period_end": end,
+           "outpatients": counts[0], "admissions": counts[1], "operations": counts[2]})
+}
+
+async fn indicator(app: &TestApp, w: &World, code: &str, until: &str) -> i64 {
+    let (s, values) = app
+        .get(
+            &format!("/api/v1/programs/{}/indicators?until={until}", w.program_a),
+            &w.admin,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{values}");
+    values
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|v| v["code"] == code)
+        .and_then(|v| v["value"].as_i64())
+        .expect(code)
+}
+
+#[tokio::test]
+async fn workload_reports_are_filed_once_per_period_corrected_with_an_audit_and_summed() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let a = assignment(&app, &w).await;
+    let coord_r = app.token("coord-r").await;
+    // January (from the assignment's first day) and February.
+    let (s, jan) = app
+        .post(
+            "/api/v1/workload-reports",
+            &coord_r,
+            report(&a, "2025-01-10", "2025-01-31", [310, 42, 9]),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{jan}");
+    assert_eq!(jan["institution_id"], json!(w.recipient));
+    assert_eq!(jan["program_id"], json!(w.program_a));
+    let (s, feb) = app
+        .post(
+            "/api/v1/workload-reports",
+            &coord_r,
+            report(&a, "2025-02-01", "2025-02-28", [402, 51, 14]),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{feb}");
+    // A period overlapping one already reported would count the work twice.
+    let (s, b) = app
+        .post(
+            "/api/v1/workload-reports",
+            &coord_r,
+            report(&a, "2025-02-15", "2025-03-14", [1, 1, 1]),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{b}");
+    for (body, field) in [
+        (
+            report(&a, "2025-07-01", "2025-07-31", [1, 1, 1]),
+            "period_start",
+        ),
+        (
+            report(&a, "2025-03-31", "2025-03-01", [1, 1, 1]),
+            "period_end",
+        ),
+        (
+            report(&a, "2025-03-01", "2025-03-31", [-1, 1, 1]),
+            "outpatients",
+        ),
+        (
+            report(
+                "0190b6a8-5d3c-7a1e-9f00-000000000001",
+                "2025-03-01",
+                "2025-03-31",
+                [1, 1, 1],
+            ),
+            "assignment_id",
+        ),
+    ] {
+        let (s, b) = app.post("/api/v1/workload-reports", &coord_r, body).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+        assert_eq!(b["error"]["field"], field, "{b}");
+    }
+    // Someone with no hand in the assignment may read but not file.
+    let coord_u = app.token("coord-u").await;
+    let (s, _) = app
+        .post(
+            "/api/v1/workload-reports",
+            &coord_u,
+            report(&a, "2025-03-01", "2025-03-31", [1, 1, 1]),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+
+    // Counted at the period's end: by 2025-01-31 January only, by 2025-02-28 both.
+    assert_eq!(
+        indicator(&app, &w, "workload-outpatients", "2025-01-30").await,
+        0
+    );
+    assert_eq!(
+        indicator(&app, &w, "workload-outpatients", "2025-01-31").await,
+        310
+    );
+    assert_eq!(
+        indicator(&app, &w, "workload-admissions", "2025-02-28").await,
+        93
+    );
+    assert_eq!(
+        indicator(&app, &w, "workload-operations", "2025-12-31").await,
+        23
+    );
+    let (s, list) = app
+        .get(
+            &format!(
+                "/api/v1/workload-reports?program={}&until=2025-02-28",
+                w.program_a
+            ),
+            &coord_u,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{list}");
+    assert_eq!(list["total"], 2);
+    assert_eq!(list["items"][0]["period_end"], "2025-02-28", "latest first");
+
+    // A correction moves the figure and keeps what the report said before.
+    let feb_id = feb["id"].as_str().expect("id");
+    let (s, b) = app
+        .put(
+            &format!("/api/v1/workload-reports/{feb_id}"),
+            &coord_r,
+            report(&a, "2025-02-01", "2025-02-28", [420, 51, 14]),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(
+        indicator(&app, &w, "workload-outpatients", "2025-12-31").await,
+        730
+    );
+    let (_, log) = app
+        .get(
+            "/api/v1/audit?entity=workload_report&action=update",
+            &w.admin,
+        )
+        .await;
+    assert_eq!(log["total"], 1, "{log}");
+    assert_eq!(log["items"][0]["before"]["outpatients"], 402);
+    let r = app
+        .request(
+            Method::DELETE,
+            &format!("/api/v1/workload-reports/{feb_id}"),
+            Some(&coord_u),
+            None,
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = app
+        .request(
+            Method::DELETE,
+            &format!("/api/v1/workload-reports/{feb_id}"),
+            Some(&coord_r),
+            None,
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        indicator(&app, &w, "workload-outpatients", "2025-12-31").await,
+        310
+    );
+    let (s, _) = app
+        .get(&format!("/api/v1/workload-reports/{feb_id}"), &w.admin)
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (_, log) = app
+        .get(
+            "/api/v1/audit?entity=workload_report&action=delete",
+            &w.admin,
+        )
+        .await;
+    assert_eq!(log["total"], 1, "{log}");
+    // The roll-ups equal a recount after the inserts, the update and the delete.
+    let mismatches = shanhai_store::rollups::verify(&app.db)
+        .await
+        .expect("verify");
+    assert!(mismatches.is_empty(), "{mismatches:?}");
+}
+
+#[tokio::test]
+async fn batches_count_once_they_have_begun() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    for (number, start) in [(1, "2024-03-01"), (2, "2024-09-01"), (3, "2025-03-01")] {
+        let (s, b) = app
+            .post(
+                "/api/v1/batches",
+                &w.admin,
+                json!({"program_id": w.program_a, "number": number, "start_date": start, "end_date": "2025-12-31"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+    }
+    assert_eq!(indicator(&app, &w, "batches", "2024-09-01").await, 2);
+    let (s, list) = app
+        .get(
+            &format!("/api/v1/batches?program={}&until=2024-09-01", w.program_a),
+            &w.admin,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{list}");
+    assert_eq!(list["total"], 2);
+}
