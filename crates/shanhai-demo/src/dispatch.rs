@@ -207,6 +207,8 @@ pub struct Summary {
     pub assignments: usize,
     pub sessions: usize,
     pub bookings: usize,
+    /// Experts' monthly workload reports (outpatients, admissions, operations).
+    pub workload_reports: usize,
 }
 
 pub async fn load(
@@ -226,6 +228,7 @@ pub async fn load(
         assignments: 0,
         sessions: 0,
         bookings: 0,
+        workload_reports: 0,
     };
     let mut active: Vec<Assignment> = Vec::new();
 
@@ -260,6 +263,7 @@ pub async fn load(
         // People this program has sent, by donor, with the last day they were away.
         let mut sent: HashMap<String, Vec<(Person, NaiveDate)>> = HashMap::new();
         let mut historical: Vec<Assignment> = Vec::new();
+        let mut of_plan: Vec<Assignment> = Vec::new();
         for k in 0..plan.batches + plan.ongoing {
             let article = k < plan.batches;
             let (start, end) = if article {
@@ -371,6 +375,7 @@ pub async fn load(
                 .map_err(|e| StoreError::Other(format!("demo assignment: {e}")))?;
                 let a = dispatch::create_assignment_on(conn, actor, &new).await?;
                 summary.assignments += 1;
+                of_plan.push(a.clone());
                 if a_start <= today && today <= a_end {
                     summary
                         .on_duty
@@ -400,6 +405,8 @@ pub async fn load(
                 "demo clinic sessions by the article's date"
             );
         }
+        summary.workload_reports +=
+            crate::workload::load(conn, actor, plan.program, &of_plan, as_of, today).await?;
     }
     let (sessions, booked) =
         clinics_around_today(conn, actor, cipher, &mut rng, &active, today).await?;
@@ -410,6 +417,7 @@ pub async fn load(
         assignments = summary.assignments,
         sessions = summary.sessions,
         bookings = summary.bookings,
+        workload_reports = summary.workload_reports,
         total_ms = started.elapsed().as_millis() as u64,
         "demo dispatch loaded"
     );

@@ -11,6 +11,7 @@ mod dispatch;
 pub mod imaging;
 mod kpis;
 mod people;
+mod workload;
 
 use serde::Deserialize;
 use shanhai_domain::accounts::UserInput;

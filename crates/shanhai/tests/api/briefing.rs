@@ -364,6 +364,7 @@ fn article_figures(key: &str) -> Vec<(&'static str, i64, i64)> {
         // 多学科会诊3000余次；700多场教学查房；8个名医工作室、2个中原学者工作站；4个专科联盟；
         // 立项1+3+2+4项、SCI论文2篇.
         "yu-ha" => vec![
+            ("batches", 37, 37),
             ("experts-dispatched", 211, 211),
             ("techniques", 120, 129),
             ("gaps-filled-city", 30, 30),
@@ -375,8 +376,12 @@ fn article_figures(key: &str) -> Vec<(&'static str, i64, i64)> {
         ],
         // 74+29=103名专家；331名进修；制度143项；专家工作站49个；师带徒116人次；
         // 新技术新项目200余项；39个薄弱专科；会诊和疑难病例讨论5500余人次；学术讲座2400余次，
-        // 教学查房4600余次；资金8300余万元.
+        // 教学查房4600余次；资金8300余万元；帮扶专家累计接诊门诊患者23.6万余人次，接诊入院患者
+        // 近6.3万余人次，开展手术2.1万余人次.
         "hu-dian" => vec![
+            ("workload-outpatients", 236_000, 236_999),
+            ("workload-admissions", 62_000, 62_999),
+            ("workload-operations", 21_000, 21_999),
             ("experts-dispatched", 103, 103),
             ("placements", 331, 331),
             ("regulations", 143, 143),
@@ -493,6 +498,38 @@ async fn each_seed_programs_briefing_quotes_its_articles_headline_figures() {
             );
         }
         every_counted_figure_lists_that_many_records(&app, &b, &token).await;
+        workload_figures_sum_their_records(&app, &b, &token).await;
+    }
+}
+
+/// Follows every workload figure's `records_url` (all pages) and sums the reports' count.
+async fn workload_figures_sum_their_records(app: &TestApp, b: &Value, token: &str) {
+    for f in figures(b) {
+        let Some(field) = f["code"]
+            .as_str()
+            .and_then(|c| c.strip_prefix("workload-"))
+            .map(str::to_string)
+        else {
+            continue;
+        };
+        let url = f["records_url"].as_str().expect("records_url");
+        let (mut sum, mut page) = (0, 1);
+        loop {
+            let (s, list) = app
+                .get(&format!("{url}&per_page=200&page={page}"), token)
+                .await;
+            assert_eq!(s, StatusCode::OK, "{url}: {list}");
+            let items = list["items"].as_array().expect("items");
+            sum += items
+                .iter()
+                .map(|i| i[field.as_str()].as_i64().unwrap_or(0))
+                .sum::<i64>();
+            if items.len() < 200 {
+                break;
+            }
+            page += 1;
+        }
+        assert_eq!(sum, f["value"].as_i64().expect("value"), "{url}");
     }
 }
 
