@@ -1049,7 +1049,7 @@ async fn run(args: Args) -> Result<()> {
         records += count(&db, &format!("SELECT COUNT(*) FROM {table}")).await?;
     }
     println!(
-        "[data] {} institutions, {} programs, {} pairings, {} activity records, {} roll-up rows + {} program-level rows, {:.1} GB",
+        "[data] {} institutions, {} programs, {} pairings, {} activity records, {} roll-up rows + {} program-level rows + {} daily rows, {:.1} GB",
         count(&db, "SELECT COUNT(*) FROM institutions").await?,
         count(&db, "SELECT COUNT(*) FROM programs").await?,
         count(&db, "SELECT COUNT(*) FROM pairings").await?,
@@ -1059,6 +1059,9 @@ async fn run(args: Args) -> Result<()> {
         )?),
         thousands(u64::try_from(
             count(&db, "SELECT COUNT(*) FROM rollups_program").await?
+        )?),
+        thousands(u64::try_from(
+            count(&db, "SELECT COUNT(*) FROM rollups_daily").await?
         )?),
         size as f64 / 1e9
     );

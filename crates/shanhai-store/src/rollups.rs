@@ -1700,12 +1700,7 @@ fn daily_edges(scope: &Scope, parsed: &Parsed, group: Group, source: Source) -> 
 }
 
 /// The span's and the scope's conditions over a roll-up level aliased `r`.
-fn span_conditions(
-    scope: &Scope,
-    parsed: &Parsed,
-    span: Span,
-    args: &mut Vec<Arg>,
-) -> Vec<String> {
+fn span_conditions(scope: &Scope, parsed: &Parsed, span: Span, args: &mut Vec<Arg>) -> Vec<String> {
     let (column, lo, hi) = match span {
         Span::Months(lo, hi) => ("r.month", lo.clone(), hi.to_string()),
         Span::Days(from, until) => ("r.day", from.map(|f| f.to_string()), until.to_string()),
@@ -1827,7 +1822,16 @@ async fn grouped(
     let plan = plan(parsed.from, parsed.until, source);
     let mut acc = Acc::default();
     if let Some((lo, hi)) = &plan.months {
-        level_into(&mut acc, db, scope, parsed, rule, group, Span::Months(lo, hi)).await?;
+        level_into(
+            &mut acc,
+            db,
+            scope,
+            parsed,
+            rule,
+            group,
+            Span::Months(lo, hi),
+        )
+        .await?;
     }
     for (from, until) in &plan.raw {
         if daily_edges(scope, parsed, group, source) {
