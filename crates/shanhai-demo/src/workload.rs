@@ -51,6 +51,20 @@ fn months_of(a: &Assignment) -> Vec<(NaiveDate, NaiveDate)> {
         out.push((first.max(start), last.min(end)));
         first = next;
     }
+    // A few days at either end go into the neighbouring month's report (an expert arriving on
+    // the 28th reports them with the next month).
+    let short = |p: &(NaiveDate, NaiveDate)| (p.1 - p.0).num_days() < 6;
+    if out.len() > 1 && short(&out[0]) {
+        let first = out.remove(0);
+        out[0].0 = first.0;
+    }
+    if out.len() > 1
+        && out.last().is_some_and(short)
+        && let Some(last) = out.pop()
+        && let Some(before) = out.last_mut()
+    {
+        before.1 = last.1;
+    }
     out
 }
 
@@ -172,6 +186,40 @@ pub async fn load(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_assignment_reports_by_month_with_a_few_days_at_its_ends_folded_in() {
+        let a = |start: &str, end: &str| Assignment {
+            id: String::new(),
+            batch_id: String::new(),
+            batch_number: None,
+            program_id: None,
+            person_id: String::new(),
+            person_name: None,
+            person_title: None,
+            home_institution_name: None,
+            institution_id: String::new(),
+            institution_name: None,
+            department_id: None,
+            department_name: None,
+            mode: AssignmentMode::Stationed,
+            post: shanhai_domain::dispatch::Post::TeamMember,
+            weekdays: vec![],
+            start_date: start.into(),
+            end_date: end.into(),
+            days_served: 0,
+            created_at: String::new(),
+            updated_at: String::new(),
+        };
+        let months = months_of(&a("2024-05-31", "2024-11-03"));
+        assert_eq!(months.first(), Some(&(d("2024-05-31"), d("2024-06-30"))));
+        assert_eq!(months.last(), Some(&(d("2024-10-01"), d("2024-11-03"))));
+        assert_eq!(months.len(), 5);
+        assert_eq!(
+            months_of(&a("2024-03-01", "2024-03-03")),
+            vec![(d("2024-03-01"), d("2024-03-03"))]
+        );
+    }
 
     #[test]
     fn a_total_spreads_exactly_in_proportion() {
