@@ -141,6 +141,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0016_rollups_daily.sql"),
         postgres: include_str!("../migrations/postgres/0016_rollups_daily.sql"),
     },
+    Migration {
+        version: 17,
+        name: "rollups_yearly",
+        sqlite: include_str!("../migrations/sqlite/0017_rollups_yearly.sql"),
+        postgres: include_str!("../migrations/postgres/0017_rollups_yearly.sql"),
+    },
 ];
 
 /// A connection pool and the backend behind it.

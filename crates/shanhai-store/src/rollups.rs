@@ -611,6 +611,8 @@ pub enum Level {
     Program,
     /// `rollups_daily`: per day and program, for the partial months at a range's ends.
     Daily,
+    /// `rollups_yearly`: the fine level's keys per year, for the whole years of a range.
+    Yearly,
     /// `rollup_deltas`: what the triggers append (per day, institution and pairing), folded
     /// into the three levels.
     Deltas,
@@ -622,6 +624,7 @@ impl Level {
             Level::Fine => "rollups",
             Level::Program => "rollups_program",
             Level::Daily => "rollups_daily",
+            Level::Yearly => "rollups_yearly",
             Level::Deltas => "rollup_deltas",
         }
     }
@@ -632,6 +635,7 @@ impl Level {
             Level::Fine => "rule, month, program_id, institution_id, pairing_id, kind, member_id",
             Level::Program => "rule, month, program_id, kind, member_id",
             Level::Daily => "rule, day, program_id, kind, member_id",
+            Level::Yearly => "rule, year, program_id, institution_id, pairing_id, kind, member_id",
             Level::Deltas => "rule, day, program_id, institution_id, pairing_id, kind, member_id",
         }
     }
@@ -641,12 +645,13 @@ impl Level {
         match self {
             Level::Fine | Level::Program => ("month", 7),
             Level::Daily | Level::Deltas => ("day", 10),
+            Level::Yearly => ("year", 4),
         }
     }
 
     /// Whether the level keeps the institution and the pairing.
     fn placed(self) -> bool {
-        matches!(self, Level::Fine | Level::Deltas)
+        matches!(self, Level::Fine | Level::Deltas | Level::Yearly)
     }
 
     /// `GROUP BY` positions of the keys after the constant rule name.
@@ -695,7 +700,7 @@ impl Level {
 }
 
 /// The levels the deltas are folded into.
-const LEVELS: [Level; 3] = [Level::Fine, Level::Program, Level::Daily];
+const LEVELS: [Level; 4] = [Level::Fine, Level::Program, Level::Daily, Level::Yearly];
 
 fn member_expr(rule: &Rule) -> &'static str {
     rule.member.unwrap_or("NULL")
@@ -975,8 +980,9 @@ pub fn trigger_ddl(backend: Backend) -> Vec<String> {
 /// Refills every level from the raw tables (the statements, in order): a recount of every rule
 /// at the deltas' grain, folded like any deltas.
 fn rebuild_sql() -> Vec<String> {
-    let mut out: Vec<String> = [Level::Deltas, Level::Fine, Level::Program, Level::Daily]
+    let mut out: Vec<String> = [Level::Deltas]
         .iter()
+        .chain(LEVELS.iter())
         .map(|l| format!("DELETE FROM {}", l.table()))
         .collect();
     for r in RULES {
@@ -1034,8 +1040,8 @@ async fn drop_triggers(conn: &mut AnyConnection, backend: Backend) -> Result<()>
     Ok(())
 }
 
-const LOCK_PG: &str =
-    "LOCK TABLE rollups, rollups_program, rollups_daily, rollup_deltas IN EXCLUSIVE MODE";
+const LOCK_PG: &str = "LOCK TABLE rollups, rollups_program, rollups_daily, rollups_yearly, \
+     rollup_deltas IN EXCLUSIVE MODE";
 
 /// Adds the pending deltas to every level and empties them.
 fn fold_statements() -> Vec<String> {
@@ -1252,6 +1258,7 @@ async fn check_rule(db: &Db, r: &Rule) -> Result<Vec<Check>> {
         let label = match level {
             Level::Program => format!("{} (program)", r.name),
             Level::Daily => format!("{} (daily)", r.name),
+            Level::Yearly => format!("{} (yearly)", r.name),
             _ => r.name.to_string(),
         };
         let mut count = async |sql: &str| -> Result<i64> {
@@ -1675,34 +1682,105 @@ impl Acc {
     }
 }
 
-/// A stretch of a date range read from the roll-ups: whole months (inclusive bounds; no low
-/// bound: since the beginning), or days from the daily level.
-#[derive(Debug, Clone, Copy)]
-enum Span<'a> {
-    Months(&'a Option<String>, &'a str),
+/// A stretch of a date range read from the roll-ups: whole months or whole years (inclusive
+/// bounds, `YYYY-MM` or `YYYY`; no low bound: since the beginning), or days from the daily
+/// level.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Span {
+    Months(Option<String>, String),
+    Years(Option<String>, String),
     Days(Option<NaiveDate>, NaiveDate),
 }
 
-impl Span<'_> {
+impl Span {
     /// The level that answers it.
-    fn level(self, scope: &Scope, parsed: &Parsed, group: Group) -> Level {
+    fn level(&self, scope: &Scope, parsed: &Parsed, group: Group) -> Level {
         match self {
             Span::Months(..) => level_for(scope, parsed, group),
+            Span::Years(..) => Level::Yearly,
             Span::Days(..) => Level::Daily,
         }
     }
 }
 
-/// Whether the partial months of a range are read from the daily level (program and national
-/// scopes) rather than counted from the records.
-fn daily_edges(scope: &Scope, parsed: &Parsed, group: Group, source: Source) -> bool {
-    source == Source::Rollups && level_for(scope, parsed, group) == Level::Program
+/// A range of whole months as the whole years inside it and the months around them.
+fn with_years(lo: Option<&str>, hi: &str) -> Vec<Span> {
+    let year = |m: &str| m.get(..4).and_then(|y| y.parse::<i32>().ok());
+    fn month(m: &str) -> &str {
+        m.get(5..7).unwrap_or("")
+    }
+    let months = || vec![Span::Months(lo.map(str::to_string), hi.to_string())];
+    let Some(hy) = year(hi) else {
+        return months();
+    };
+    let last = if month(hi) == "12" { hy } else { hy - 1 };
+    let first = match lo {
+        None => None,
+        Some(l) => match year(l) {
+            Some(ly) if month(l) == "01" => Some(ly),
+            Some(ly) => Some(ly + 1),
+            None => return months(),
+        },
+    };
+    if first.is_some_and(|f| f > last) {
+        return months();
+    }
+    let mut out = Vec::new();
+    if let (Some(l), Some(f)) = (lo, first)
+        && month(l) != "01"
+    {
+        out.push(Span::Months(Some(l.to_string()), format!("{}-12", f - 1)));
+    }
+    out.push(Span::Years(first.map(|f| f.to_string()), last.to_string()));
+    if last < hy {
+        out.push(Span::Months(Some(format!("{hy}-01")), hi.to_string()));
+    }
+    out
+}
+
+/// What a range is read from: spans of the roll-ups, and date ranges counted from the records.
+/// Program and national scopes read whole months from the program level and the partial
+/// months from the daily level; narrower ones read whole years from the yearly level (unless
+/// grouped by month), the months around them from the fine level and the partial months from
+/// the records. A scan reads everything from the records.
+#[allow(clippy::type_complexity)]
+fn spans(
+    scope: &Scope,
+    parsed: &Parsed,
+    group: Group,
+    source: Source,
+) -> (Vec<Span>, Vec<(Option<NaiveDate>, NaiveDate)>) {
+    let plan = plan(parsed.from, parsed.until, source);
+    let program_level = level_for(scope, parsed, group) == Level::Program;
+    let mut spans = Vec::new();
+    if let Some((lo, hi)) = plan.months {
+        if program_level || group == Group::Month {
+            spans.push(Span::Months(lo, hi));
+        } else {
+            spans.extend(with_years(lo.as_deref(), &hi));
+        }
+    }
+    let mut raw = Vec::new();
+    for (from, until) in plan.raw {
+        if program_level && source == Source::Rollups {
+            spans.push(Span::Days(from, until));
+        } else {
+            raw.push((from, until));
+        }
+    }
+    (spans, raw)
 }
 
 /// The span's and the scope's conditions over a roll-up level aliased `r`.
-fn span_conditions(scope: &Scope, parsed: &Parsed, span: Span, args: &mut Vec<Arg>) -> Vec<String> {
+fn span_conditions(
+    scope: &Scope,
+    parsed: &Parsed,
+    span: &Span,
+    args: &mut Vec<Arg>,
+) -> Vec<String> {
     let (column, lo, hi) = match span {
-        Span::Months(lo, hi) => ("r.month", lo.clone(), hi.to_string()),
+        Span::Months(lo, hi) => ("r.month", lo.clone(), hi.clone()),
+        Span::Years(lo, hi) => ("r.year", lo.clone(), hi.clone()),
         Span::Days(from, until) => ("r.day", from.map(|f| f.to_string()), until.to_string()),
     };
     args.push(hi.into());
@@ -1724,7 +1802,9 @@ fn span_conditions(scope: &Scope, parsed: &Parsed, span: Span, args: &mut Vec<Ar
 fn month_column(level: Level) -> &'static str {
     match level.period() {
         ("month", _) => "r.month",
-        _ => "substr(r.day, 1, 7)",
+        ("day", _) => "substr(r.day, 1, 7)",
+        // Never grouped by month (`spans` reads months then).
+        _ => "r.year",
     }
 }
 
@@ -1737,7 +1817,7 @@ async fn level_into(
     parsed: &Parsed,
     rule: &Rule,
     group: Group,
-    span: Span<'_>,
+    span: &Span,
 ) -> Result<()> {
     let level = span.level(scope, parsed, group);
     let mut args: Vec<Arg> = vec![rule.name.into()];
@@ -1819,27 +1899,13 @@ async fn grouped(
     group: Group,
     source: Source,
 ) -> Result<Acc> {
-    let plan = plan(parsed.from, parsed.until, source);
+    let (spans, raw) = spans(scope, parsed, group, source);
     let mut acc = Acc::default();
-    if let Some((lo, hi)) = &plan.months {
-        level_into(
-            &mut acc,
-            db,
-            scope,
-            parsed,
-            rule,
-            group,
-            Span::Months(lo, hi),
-        )
-        .await?;
+    for span in &spans {
+        level_into(&mut acc, db, scope, parsed, rule, group, span).await?;
     }
-    for (from, until) in &plan.raw {
-        if daily_edges(scope, parsed, group, source) {
-            let span = Span::Days(*from, *until);
-            level_into(&mut acc, db, scope, parsed, rule, group, span).await?;
-        } else {
-            raw_into(&mut acc, db, scope, parsed, rule, group, *from, *until).await?;
-        }
+    for (from, until) in raw {
+        raw_into(&mut acc, db, scope, parsed, rule, group, from, until).await?;
     }
     Ok(acc)
 }
@@ -1856,7 +1922,7 @@ async fn span_into(
     db: &Db,
     scope: &Scope,
     parsed: &Parsed,
-    span: Span<'_>,
+    span: &Span,
 ) -> Result<()> {
     let level = span.level(scope, parsed, Group::None);
     let mut args: Vec<Arg> = Vec::new();
@@ -1891,20 +1957,16 @@ async fn span_into(
 
 async fn totals_from(db: &Db, scope: &Scope, source: Source) -> Result<Vec<(String, i64)>> {
     let parsed = parse_scope(scope)?;
-    let plan = plan(parsed.from, parsed.until, source);
+    let (spans, raw) = spans(scope, &parsed, Group::None, source);
     let mut accs: HashMap<&'static str, Acc> =
         RULES.iter().map(|r| (r.name, Acc::default())).collect();
-    if let Some((lo, hi)) = &plan.months {
-        span_into(&mut accs, db, scope, &parsed, Span::Months(lo, hi)).await?;
+    for span in &spans {
+        span_into(&mut accs, db, scope, &parsed, span).await?;
     }
-    for (from, until) in &plan.raw {
-        if daily_edges(scope, &parsed, Group::None, source) {
-            span_into(&mut accs, db, scope, &parsed, Span::Days(*from, *until)).await?;
-            continue;
-        }
+    for (from, until) in raw {
         for r in RULES {
             if let Some(acc) = accs.get_mut(r.name) {
-                raw_into(acc, db, scope, &parsed, r, Group::None, *from, *until).await?;
+                raw_into(acc, db, scope, &parsed, r, Group::None, from, until).await?;
             }
         }
     }
@@ -2200,6 +2262,42 @@ mod tests {
                 months: None,
                 raw: vec![]
             }
+        );
+    }
+
+    #[test]
+    fn whole_years_are_read_from_the_yearly_level_and_the_months_around_them_from_the_fine() {
+        let m = |lo: Option<&str>, hi: &str| Span::Months(lo.map(str::to_string), hi.to_string());
+        let y = |lo: Option<&str>, hi: &str| Span::Years(lo.map(str::to_string), hi.to_string());
+        assert_eq!(
+            with_years(None, "2025-05"),
+            vec![y(None, "2024"), m(Some("2025-01"), "2025-05")]
+        );
+        assert_eq!(with_years(None, "2025-12"), vec![y(None, "2025")]);
+        assert_eq!(
+            with_years(Some("2022-03"), "2025-05"),
+            vec![
+                m(Some("2022-03"), "2022-12"),
+                y(Some("2023"), "2024"),
+                m(Some("2025-01"), "2025-05")
+            ]
+        );
+        assert_eq!(
+            with_years(Some("2024-01"), "2024-12"),
+            vec![y(Some("2024"), "2024")]
+        );
+        // No whole year inside: months only.
+        assert_eq!(
+            with_years(Some("2024-03"), "2025-05"),
+            vec![m(Some("2024-03"), "2025-05")]
+        );
+        assert_eq!(
+            with_years(Some("2024-03"), "2024-12"),
+            vec![m(Some("2024-03"), "2024-12")]
+        );
+        assert_eq!(
+            with_years(Some("2025-01"), "2025-05"),
+            vec![m(Some("2025-01"), "2025-05")]
         );
     }
 

@@ -815,6 +815,8 @@ async fn on_the_demo_data_rollups_equal_the_catalogue_and_verify_catches_tamperi
             .expect("run verify")
     };
     for tamper in [
+        "UPDATE rollups_yearly SET extra = extra + 1 WHERE rule = 'teaching-activities' \
+         AND year = (SELECT MIN(year) FROM rollups_yearly WHERE rule = 'teaching-activities')",
         "UPDATE rollups SET value = value + 1 WHERE rule = 'consultations' \
          AND month = (SELECT MIN(month) FROM rollups WHERE rule = 'consultations')",
         "UPDATE rollups_program SET extra = extra + 1 WHERE rule = 'teaching-activities' \
