@@ -147,6 +147,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0017_rollups_yearly.sql"),
         postgres: include_str!("../migrations/postgres/0017_rollups_yearly.sql"),
     },
+    Migration {
+        version: 18,
+        name: "rollups_program_order",
+        sqlite: include_str!("../migrations/sqlite/0018_rollups_program_order.sql"),
+        postgres: include_str!("../migrations/postgres/0018_rollups_program_order.sql"),
+    },
 ];
 
 /// A connection pool and the backend behind it.

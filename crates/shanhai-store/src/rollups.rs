@@ -15,7 +15,7 @@
 //! Three levels:
 //! - `rollups`: per (rule, month, program, institution, pairing, kind, person) — what
 //!   institution, region and pairing scopes read;
-//! - `rollups_program`: per (program, month, rule, kind, person) — a few thousand rows, what
+//! - `rollups_program`: per (program, rule, kind, person, month) — a few thousand rows, what
 //!   program and national overviews, trends and by-program breakdowns read;
 //! - `rollups_daily`: per (day, program, rule, kind, person) — what those same readers read for
 //!   the partial months at the ends of a date range.
@@ -25,9 +25,9 @@
 //! an append costs a writer a fraction of an upsert into a B-tree keyed by program, institution
 //! and month. [`fold`] (every 2 s in the server: [`folder`]; after each transaction of the
 //! benchmark's generator) moves the pending deltas into every level in one transaction. Every
-//! reader reads a level together with the pending deltas in one statement (`Level::source`),
-//! and [`check`] adds them to what it compares, so every figure is exact whether or not the
-//! fold has run, and a fold between two reads can neither hide nor double a delta.
+//! reader reads a level and the pending deltas within one read transaction (one snapshot:
+//! `read_tx`, `Level::sources`), and [`check`] adds them to what it compares, so every figure
+//! is exact whether or not the fold has run, and a fold can neither hide nor double a delta.
 //!
 //! Everything else is generated from the rules, for SQLite and PostgreSQL alike:
 //!
@@ -679,15 +679,17 @@ impl Level {
         format!("rule, {period}, program_id, {place}kind, member_id")
     }
 
-    /// What readers read: the level's rows and the pending deltas, in one statement (so a
-    /// fold between two reads can neither hide nor double a delta).
-    fn source(self) -> String {
-        format!(
-            "(SELECT {}, value, extra FROM {} UNION ALL SELECT {}, value, extra FROM rollup_deltas)",
-            self.keys(),
-            self.table(),
-            self.keys_from_deltas()
-        )
+    /// What readers read, each by a statement of its own inside one read transaction
+    /// ([`read_tx`]): the level's rows (in its keys' order) and the pending deltas at the
+    /// level's keys.
+    fn sources(self) -> [String; 2] {
+        [
+            self.table().to_string(),
+            format!(
+                "(SELECT {}, value, extra FROM rollup_deltas)",
+                self.keys_from_deltas()
+            ),
+        ]
     }
 
     fn upsert(self) -> String {
@@ -1666,8 +1668,14 @@ impl Acc {
         out
     }
 
-    async fn add_rows(&mut self, db: &Db, sql: String, args: Vec<Arg>, people: bool) -> Result<()> {
-        let rows = query::sql_with(sql, args).fetch_all(db.pool()).await?;
+    async fn add_rows(
+        &mut self,
+        conn: &mut AnyConnection,
+        sql: String,
+        args: Vec<Arg>,
+        people: bool,
+    ) -> Result<()> {
+        let rows = query::sql_with(sql, args).fetch_all(&mut *conn).await?;
         for row in rows {
             let member = if people { Some(text(&row, "m")?) } else { None };
             self.add(
@@ -1680,6 +1688,19 @@ impl Acc {
         }
         Ok(())
     }
+}
+
+/// One consistent read of the roll-ups: a level and the pending deltas are read by two
+/// statements, so both must see one snapshot — a fold between them could otherwise hide or
+/// double a delta. SQLite's deferred transaction reads one snapshot of the WAL; PostgreSQL's
+/// default (read committed) would not, hence repeatable read.
+async fn read_tx(db: &Db) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+    let mut tx = db.pool().begin().await?;
+    if db.backend() == Backend::Postgres {
+        tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .await?;
+    }
+    Ok(tx)
 }
 
 /// A stretch of a date range read from the roll-ups: whole months or whole years (inclusive
@@ -1812,7 +1833,7 @@ fn month_column(level: Level) -> &'static str {
 #[allow(clippy::too_many_arguments)]
 async fn level_into(
     acc: &mut Acc,
-    db: &Db,
+    conn: &mut AnyConnection,
     scope: &Scope,
     parsed: &Parsed,
     rule: &Rule,
@@ -1836,13 +1857,15 @@ async fn level_into(
     } else {
         ("", "1, 2")
     };
-    let sql = format!(
-        "SELECT {k} AS k, r.kind AS kind{m}, CAST(SUM(r.value) AS BIGINT) AS v, \
-         CAST(SUM(r.extra) AS BIGINT) AS x FROM {} r WHERE {} GROUP BY {by}",
-        level.source(),
-        conds.join(" AND ")
-    );
-    acc.add_rows(db, sql, args, people).await
+    for source in level.sources() {
+        let sql = format!(
+            "SELECT {k} AS k, r.kind AS kind{m}, CAST(SUM(r.value) AS BIGINT) AS v, \
+             CAST(SUM(r.extra) AS BIGINT) AS x FROM {source} r WHERE {} GROUP BY {by}",
+            conds.join(" AND ")
+        );
+        acc.add_rows(conn, sql, args.clone(), people).await?;
+    }
+    Ok(())
 }
 
 /// Adds one rule's records dated in `[from, until]` (`None`: since the beginning), counted
@@ -1850,7 +1873,7 @@ async fn level_into(
 #[allow(clippy::too_many_arguments)]
 async fn raw_into(
     acc: &mut Acc,
-    db: &Db,
+    conn: &mut AnyConnection,
     scope: &Scope,
     parsed: &Parsed,
     rule: &Rule,
@@ -1887,7 +1910,7 @@ async fn raw_into(
         rule.joins,
         conds.join(" AND ")
     );
-    acc.add_rows(db, sql, args, people).await
+    acc.add_rows(conn, sql, args, people).await
 }
 
 /// One rule's contributions per group over the scope.
@@ -1900,13 +1923,15 @@ async fn grouped(
     source: Source,
 ) -> Result<Acc> {
     let (spans, raw) = spans(scope, parsed, group, source);
+    let mut tx = read_tx(db).await?;
     let mut acc = Acc::default();
     for span in &spans {
-        level_into(&mut acc, db, scope, parsed, rule, group, span).await?;
+        level_into(&mut acc, &mut tx, scope, parsed, rule, group, span).await?;
     }
     for (from, until) in raw {
-        raw_into(&mut acc, db, scope, parsed, rule, group, from, until).await?;
+        raw_into(&mut acc, &mut tx, scope, parsed, rule, group, from, until).await?;
     }
+    tx.commit().await?;
     Ok(acc)
 }
 
@@ -1919,7 +1944,7 @@ fn measure_or_invalid(indicator: &str) -> Result<&'static Measure> {
 /// scope's rows, each rule with people in one more.
 async fn span_into(
     accs: &mut HashMap<&'static str, Acc>,
-    db: &Db,
+    conn: &mut AnyConnection,
     scope: &Scope,
     parsed: &Parsed,
     span: &Span,
@@ -1927,13 +1952,20 @@ async fn span_into(
     let level = span.level(scope, parsed, Group::None);
     let mut args: Vec<Arg> = Vec::new();
     let conds = span_conditions(scope, parsed, span, &mut args);
-    let sql = format!(
-        "SELECT r.rule AS k, r.kind AS kind, CAST(SUM(r.value) AS BIGINT) AS v, \
-         CAST(SUM(r.extra) AS BIGINT) AS x FROM {} r WHERE {} GROUP BY 1, 2",
-        level.source(),
-        conds.join(" AND ")
-    );
-    for row in query::sql_with(sql, args).fetch_all(db.pool()).await? {
+    let mut rows = Vec::new();
+    for source in level.sources() {
+        let sql = format!(
+            "SELECT r.rule AS k, r.kind AS kind, CAST(SUM(r.value) AS BIGINT) AS v, \
+             CAST(SUM(r.extra) AS BIGINT) AS x FROM {source} r WHERE {} GROUP BY 1, 2",
+            conds.join(" AND ")
+        );
+        rows.extend(
+            query::sql_with(sql, args.clone())
+                .fetch_all(&mut *conn)
+                .await?,
+        );
+    }
+    for row in rows {
         let name = text(&row, "k")?;
         if let Some(r) = RULES.iter().find(|r| r.name == name && r.member.is_none())
             && let Some(acc) = accs.get_mut(r.name)
@@ -1949,7 +1981,7 @@ async fn span_into(
     }
     for r in RULES.iter().filter(|r| r.member.is_some()) {
         if let Some(acc) = accs.get_mut(r.name) {
-            level_into(acc, db, scope, parsed, r, Group::None, span).await?;
+            level_into(acc, conn, scope, parsed, r, Group::None, span).await?;
         }
     }
     Ok(())
@@ -1958,18 +1990,20 @@ async fn span_into(
 async fn totals_from(db: &Db, scope: &Scope, source: Source) -> Result<Vec<(String, i64)>> {
     let parsed = parse_scope(scope)?;
     let (spans, raw) = spans(scope, &parsed, Group::None, source);
+    let mut tx = read_tx(db).await?;
     let mut accs: HashMap<&'static str, Acc> =
         RULES.iter().map(|r| (r.name, Acc::default())).collect();
     for span in &spans {
-        span_into(&mut accs, db, scope, &parsed, span).await?;
+        span_into(&mut accs, &mut tx, scope, &parsed, span).await?;
     }
     for (from, until) in raw {
         for r in RULES {
             if let Some(acc) = accs.get_mut(r.name) {
-                raw_into(acc, db, scope, &parsed, r, Group::None, from, until).await?;
+                raw_into(acc, &mut tx, scope, &parsed, r, Group::None, from, until).await?;
             }
         }
     }
+    tx.commit().await?;
     Ok(MEASURES
         .iter()
         .map(|m| {
