@@ -8,7 +8,6 @@ use shanhai_store::audit::Actor;
 use shanhai_store::query::sql_with;
 use shanhai_store::{StoreError, clinics};
 use sqlx::{AnyConnection, Row as _};
-use std::collections::HashSet;
 
 pub struct ClinicSessions;
 
@@ -124,7 +123,7 @@ impl ImportKind for ClinicSessions {
     type Record = NewClinicSession;
     type State = ();
 
-    async fn stored_keys(conn: &mut AnyConnection) -> Result<HashSet<String>, StoreError> {
+    async fn stored_keys(conn: &mut AnyConnection) -> Result<crate::Keys, StoreError> {
         let rows = sql_with(
             "SELECT expert_id, institution_id, date, start_time FROM clinic_sessions".into(),
             vec![],

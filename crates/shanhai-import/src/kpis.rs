@@ -199,7 +199,7 @@ impl ImportKind for Kpis {
         Ok(())
     }
 
-    async fn stored_keys(conn: &mut AnyConnection) -> Result<HashSet<String>, StoreError> {
+    async fn stored_keys(conn: &mut AnyConnection) -> Result<crate::Keys, StoreError> {
         let rows = sql_with(
             "SELECT r.institution_id, r.period_key, v.definition_code, v.value_scaled \
              FROM kpi_values v JOIN kpi_reports r ON r.id = v.report_id \

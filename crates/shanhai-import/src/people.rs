@@ -15,7 +15,7 @@ use shanhai_store::audit::Actor;
 use shanhai_store::query::sql_with;
 use shanhai_store::{StoreError, dispatch, people};
 use sqlx::{AnyConnection, Row as _};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 pub struct People;
 
@@ -260,8 +260,8 @@ impl ImportKind for People {
     type Record = Record;
     type State = Created;
 
-    async fn stored_keys(conn: &mut AnyConnection) -> Result<HashSet<String>, StoreError> {
-        let mut keys = HashSet::new();
+    async fn stored_keys(conn: &mut AnyConnection) -> Result<crate::Keys, StoreError> {
+        let mut keys = crate::Keys::default();
         for r in sql_with(
             "SELECT institution_id, name, title FROM people".into(),
             vec![],

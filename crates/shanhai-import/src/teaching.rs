@@ -9,7 +9,6 @@ use shanhai_store::audit::Actor;
 use shanhai_store::capacity::{Collection, TeachingActivities as Stored};
 use shanhai_store::query::sql_with;
 use sqlx::{AnyConnection, Row as _};
-use std::collections::HashSet;
 
 pub struct TeachingActivities;
 
@@ -125,7 +124,7 @@ impl ImportKind for TeachingActivities {
     type Record = shanhai_domain::capacity::NewTeachingActivity;
     type State = ();
 
-    async fn stored_keys(conn: &mut AnyConnection) -> Result<HashSet<String>, StoreError> {
+    async fn stored_keys(conn: &mut AnyConnection) -> Result<crate::Keys, StoreError> {
         let rows = sql_with(
             "SELECT institution_id, kind, held_on, topic FROM teaching_activities".into(),
             vec![],

@@ -9,7 +9,6 @@ use shanhai_store::audit::Actor;
 use shanhai_store::query::sql_with;
 use shanhai_store::{StoreError, capacity};
 use sqlx::{AnyConnection, Row as _};
-use std::collections::HashSet;
 
 pub struct Techniques;
 
@@ -144,7 +143,7 @@ impl ImportKind for Techniques {
     type Record = NewTechnique;
     type State = ();
 
-    async fn stored_keys(conn: &mut AnyConnection) -> Result<HashSet<String>, StoreError> {
+    async fn stored_keys(conn: &mut AnyConnection) -> Result<crate::Keys, StoreError> {
         let rows = sql_with(
             "SELECT institution_id, name_key FROM techniques".into(),
             vec![],
