@@ -2,8 +2,10 @@
 -- row per month, institution, pairing and kind; a national drill-down over five years read a
 -- few hundred thousand of them. A fourth level with the same keys per year answers the whole
 -- years of such a range (the months around them still come from rollups), a twelfth of the
--- rows. Filled by the same fold; emptying rollup_state makes the next migrate rebuild every
--- level from the records. PostgreSQL dialect.
+-- rows. Keyed rule, institution and kind first: a drill-down groups by institution and kind,
+-- and in this order the rows arrive grouped (the few years of a group are filtered as read).
+-- Filled by the same fold; emptying rollup_state makes the next migrate rebuild every level
+-- from the records. PostgreSQL dialect.
 
 CREATE TABLE rollups_yearly (
     rule TEXT NOT NULL,
@@ -15,7 +17,7 @@ CREATE TABLE rollups_yearly (
     member_id TEXT NOT NULL,
     value BIGINT NOT NULL,
     extra BIGINT NOT NULL,
-    PRIMARY KEY (rule, year, program_id, institution_id, pairing_id, kind, member_id)
+    PRIMARY KEY (rule, institution_id, kind, year, program_id, pairing_id, member_id)
 );
 CREATE INDEX rollups_yearly_institution ON rollups_yearly(institution_id, rule, year);
 CREATE INDEX rollups_yearly_pairing ON rollups_yearly(pairing_id, rule, year);
