@@ -52,10 +52,17 @@ fn generate(path: &Path, args: &Args) -> Result<u64> {
     Ok(csv.len() as u64)
 }
 
-fn timed(what: &str, cmd: &mut Command) -> Result<Duration> {
+/// Wall time and CPU seconds (user + system, every thread) of one command.
+struct Took {
+    wall: Duration,
+    cpu: Option<f64>,
+}
+
+fn timed(what: &str, cmd: &mut Command) -> Result<Took> {
+    let cpu_before = children_cpu();
     let start = Instant::now();
     let out = cmd.output().with_context(|| what.to_string())?;
-    let took = start.elapsed();
+    let wall = start.elapsed();
     if !out.status.success() {
         bail!(
             "{what} failed: {}\n{}",
@@ -63,7 +70,21 @@ fn timed(what: &str, cmd: &mut Command) -> Result<Duration> {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    Ok(took)
+    let cpu = children_cpu()
+        .zip(cpu_before)
+        .map(|(after, before)| after - before);
+    Ok(Took { wall, cpu })
+}
+
+/// CPU seconds of this process's waited-for children so far (Linux: `cutime` + `cstime` of
+/// `/proc/self/stat`, in clock ticks of 1/100 s). On shared cores the wall time of a step
+/// depends on what else runs; its CPU time much less, so the benchmark prints both.
+fn children_cpu() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i)?.parse::<f64>().ok();
+    // Fields 16 and 17 of the file; the first after the command's `)` is field 3.
+    Some((ticks(13)? + ticks(14)?) / 100.0)
 }
 
 fn count(sqlite3: &Path, db: &Path, table: &str) -> Result<u64> {
@@ -162,33 +183,41 @@ fn main() -> Result<()> {
     }
 
     let rate = |d: Duration| args.rows as f64 / d.as_secs_f64();
-    let base = rate(baseline);
+    let base = rate(baseline.wall);
+    let cpu = |t: &Took| t.cpu.map_or_else(|| "-".to_string(), |c| format!("{c:.2}"));
     println!(
-        "{:<44} {:>8.2} s {:>10.0} rows/s",
+        "{:<44} {:>8.2} s {:>10.0} rows/s  cpu {:>6} s",
         "sqlite3 .import (baseline)",
-        baseline.as_secs_f64(),
-        base
+        baseline.wall.as_secs_f64(),
+        base,
+        cpu(&baseline)
     );
-    for (what, d) in [
-        ("shanhai import --dry-run (check every row)", dry),
-        ("shanhai import (check and write)", real),
-        ("shanhai import again (all unchanged)", again),
+    for (what, t) in [
+        ("shanhai import --dry-run (check every row)", &dry),
+        ("shanhai import (check and write)", &real),
+        ("shanhai import again (all unchanged)", &again),
     ] {
         println!(
-            "{what:<44} {:>8.2} s {:>10.0} rows/s  ratio {:.2}",
-            d.as_secs_f64(),
-            rate(d),
-            rate(d) / base
+            "{what:<44} {:>8.2} s {:>10.0} rows/s  cpu {:>6} s  ratio {:.2}",
+            t.wall.as_secs_f64(),
+            rate(t.wall),
+            cpu(t),
+            rate(t.wall) / base
         );
     }
     println!(
-        "ratios to sqlite3 .import: dry run {:.2}, import {:.2} (goal: import >= 0.30, {})",
-        rate(dry) / base,
-        rate(real) / base,
-        if rate(real) / base >= 0.3 {
+        "ratios to sqlite3 .import: dry run {:.2}, import {:.2} (goal: import >= 0.30, {}); \
+         CPU seconds, import / sqlite3: {}",
+        rate(dry.wall) / base,
+        rate(real.wall) / base,
+        if rate(real.wall) / base >= 0.3 {
             "met"
         } else {
             "missed"
+        },
+        match (real.cpu, baseline.cpu) {
+            (Some(r), Some(b)) if b > 0.0 => format!("{:.1}", r / b),
+            _ => "-".to_string(),
         }
     );
     let _ = std::fs::remove_dir_all(&dir);
