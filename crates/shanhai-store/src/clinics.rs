@@ -237,12 +237,7 @@ fn session_filter(f: &SessionFilter) -> Filter {
         .eq("c.assignment_id", f.assignment.as_deref())
         .eq("c.status", f.status.as_deref())
         .search(&["p.name", "i.name"], f.q.as_deref());
-    if let Some(d) = f.from.as_deref().filter(|d| !d.is_empty()) {
-        filter.raw("c.date >= {}", d.into());
-    }
-    if let Some(d) = f.until.as_deref().filter(|d| !d.is_empty()) {
-        filter.raw("c.date <= {}", d.into());
-    }
+    filter.dated("c.date", f.from.as_deref(), f.until.as_deref());
     filter.in_region("i.region_code", f.region.as_deref());
     if let Some(s) = f.specialty.as_deref().filter(|s| !s.trim().is_empty()) {
         filter.raw(

@@ -696,12 +696,7 @@ pub async fn list(
             ],
         );
     }
-    if let Some(d) = f.from.as_deref().filter(|d| !d.is_empty()) {
-        filter.raw("c.requested_at >= {}", d.into());
-    }
-    if let Some(d) = f.until.as_deref().filter(|d| !d.is_empty()) {
-        filter.raw("c.requested_at < {}", format!("{d}~").into());
-    }
+    filter.dated("c.requested_at", f.from.as_deref(), f.until.as_deref());
     if f.overdue_only {
         let now = crate::now();
         filter.raw_each(OVERDUE_SQL, vec![now.clone().into(), now.into()]);
@@ -762,12 +757,7 @@ pub async fn figures(db: &Db, f: &FiguresFilter) -> Result<ConsultationFigures> 
     let mut filter = Filter::default();
     filter.eq("c.program_id", f.program.as_deref());
     filter.in_region("ri.region_code", f.region.as_deref());
-    if let Some(d) = f.from.as_deref().filter(|d| !d.is_empty()) {
-        filter.raw("c.requested_at >= {}", d.into());
-    }
-    if let Some(d) = f.until.as_deref().filter(|d| !d.is_empty()) {
-        filter.raw("c.requested_at < {}", format!("{d}~").into());
-    }
+    filter.dated("c.requested_at", f.from.as_deref(), f.until.as_deref());
     let now = crate::now();
     let mut overdue = filter.clone();
     overdue.raw_each(OVERDUE_SQL, vec![now.clone().into(), now.into()]);

@@ -169,6 +169,19 @@ impl Filter {
         self
     }
 
+    /// A date or timestamp column (`YYYY-MM-DD…`) within `[from, until]`, both days included;
+    /// a bound left empty is no bound.
+    pub fn dated(&mut self, column: &str, from: Option<&str>, until: Option<&str>) -> &mut Self {
+        if let Some(from) = from.map(str::trim).filter(|d| !d.is_empty()) {
+            self.raw(&format!("{column} >= {{}}"), from.into());
+        }
+        if let Some(until) = until.map(str::trim).filter(|d| !d.is_empty()) {
+            // `~` sorts after every character of a timestamp: the whole of that day.
+            self.raw(&format!("{column} < {{}}"), format!("{until}~").into());
+        }
+        self
+    }
+
     pub fn raw(&mut self, clause: &str, value: Arg) -> &mut Self {
         let p = self.next(value);
         self.clauses.push(clause.replace("{}", &p));

@@ -1,5 +1,5 @@
 //! What every record table shares: read one row by id, insert a row and audit its creation,
-//! update a row and audit before and after — each inside the caller's transaction, so a write
+//! update a row and audit before and after, delete a row and audit what it was — each inside the caller's transaction, so a write
 //! and its audit entry commit together.
 
 use crate::audit::{self, Action, Actor};
@@ -96,6 +96,27 @@ pub async fn update<T: Table>(
     )
     .await?;
     Ok(after)
+}
+
+/// Deletes a row and audits what it was.
+pub async fn delete<T: Table>(conn: &mut AnyConnection, actor: &Actor, id: &str) -> Result<()> {
+    let before = get_on::<T>(conn, id).await?;
+    query::sql_with(
+        format!("DELETE FROM {} WHERE id = $1", T::TABLE),
+        vec![id.into()],
+    )
+    .execute(&mut *conn)
+    .await?;
+    audit::record::<_, ()>(
+        conn,
+        actor,
+        Action::Delete,
+        T::ENTITY,
+        id,
+        Some(&before),
+        None,
+    )
+    .await
 }
 
 pub async fn get<T: Table>(db: &crate::Db, id: &str) -> Result<T::Record> {

@@ -383,12 +383,7 @@ fn filter_of(f: &ReferralFilter) -> Filter {
     if let Some(leaves) = f.leaves_region {
         filter.raw("r.leaves_region = {}", i64::from(leaves).into());
     }
-    if let Some(d) = f.from.as_deref().filter(|d| !d.is_empty()) {
-        filter.raw("r.created_at >= {}", d.into());
-    }
-    if let Some(d) = f.until.as_deref().filter(|d| !d.is_empty()) {
-        filter.raw("r.created_at < {}", format!("{d}~").into());
-    }
+    filter.dated("r.created_at", f.from.as_deref(), f.until.as_deref());
     filter
 }
 

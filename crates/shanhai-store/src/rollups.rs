@@ -143,6 +143,12 @@ impl Measure {
 }
 
 const BATCH_JOIN: &str = "JOIN batches b ON b.id = t.batch_id";
+/// The batch of a record's assignment (`t.assignment_id`): its program and pairing.
+const BATCH_OF_ASSIGNMENT: Parent = Parent {
+    table: "batches",
+    watch: &["program_id", "pairing_id"],
+    link: "t.assignment_id IN (SELECT x.id FROM assignments x WHERE x.batch_id = {id})",
+};
 const SESSION_JOINS: &str =
     "LEFT JOIN assignments a ON a.id = t.assignment_id LEFT JOIN batches b ON b.id = a.batch_id";
 const SESSION_WATCH: &[&str] = &[
@@ -159,11 +165,7 @@ const SESSION_PARENTS: &[Parent] = &[
         watch: &["batch_id"],
         link: "t.assignment_id = {id}",
     },
-    Parent {
-        table: "batches",
-        watch: &["program_id", "pairing_id"],
-        link: "t.assignment_id IN (SELECT x.id FROM assignments x WHERE x.batch_id = {id})",
-    },
+    BATCH_OF_ASSIGNMENT,
 ];
 const BOOKING_JOINS: &str = "JOIN clinic_sessions s ON s.id = t.session_id \
     LEFT JOIN assignments a ON a.id = s.assignment_id LEFT JOIN batches b ON b.id = a.batch_id";
@@ -250,11 +252,7 @@ pub const RULES: &[Rule] = &[
                 watch: &["batch_id", "institution_id", "start_date"],
                 link: "t.assignment_id = {id}",
             },
-            Parent {
-                table: "batches",
-                watch: &["program_id", "pairing_id"],
-                link: "t.assignment_id IN (SELECT x.id FROM assignments x WHERE x.batch_id = {id})",
-            },
+            BATCH_OF_ASSIGNMENT,
         ],
         ..simple("", "", "")
     },
@@ -420,11 +418,7 @@ const fn workload(name: &'static str, value: &'static str) -> Rule {
                 watch: &["batch_id", "institution_id"],
                 link: "t.assignment_id = {id}",
             },
-            Parent {
-                table: "batches",
-                watch: &["program_id", "pairing_id"],
-                link: "t.assignment_id IN (SELECT x.id FROM assignments x WHERE x.batch_id = {id})",
-            },
+            BATCH_OF_ASSIGNMENT,
         ],
         ..simple("", "", "")
     }

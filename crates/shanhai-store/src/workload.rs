@@ -2,7 +2,7 @@
 //! (usually a month), under their assignment. The roll-ups sum each count at the report's
 //! period end (`rollups::RULES`, `workload-*`); the list below is what those figures link to.
 
-use crate::audit::{self, Action, Actor};
+use crate::audit::Actor;
 use crate::dispatch;
 use crate::query::{self, Arg, Filter, Page, PageRequest, fetch_page, int, opt_text, text};
 use crate::record::{self, Table};
@@ -151,23 +151,7 @@ pub async fn update(
 /// Removes a report filed by mistake; the audit log keeps what it was.
 pub async fn delete(db: &Db, actor: &Actor, id: &str) -> Result<()> {
     let mut tx = db.begin_write().await?;
-    let before = get_on(&mut tx, id).await?;
-    query::sql_with(
-        "DELETE FROM workload_reports WHERE id = $1".into(),
-        vec![id.into()],
-    )
-    .execute(&mut *tx)
-    .await?;
-    audit::record::<_, ()>(
-        &mut tx,
-        actor,
-        Action::Delete,
-        WorkloadReports::ENTITY,
-        id,
-        Some(&before),
-        None,
-    )
-    .await?;
+    record::delete::<WorkloadReports>(&mut tx, actor, id).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -199,12 +183,7 @@ fn filter_of(f: &WorkloadFilter) -> Filter {
         .eq("a.person_id", f.person.as_deref())
         .in_region("i.region_code", f.region.as_deref())
         .search(&["p.name", "t.note"], f.q.as_deref());
-    if let Some(d) = f.from.as_deref().filter(|d| !d.is_empty()) {
-        filter.raw("t.period_end >= {}", d.into());
-    }
-    if let Some(d) = f.until.as_deref().filter(|d| !d.is_empty()) {
-        filter.raw("t.period_end <= {}", d.into());
-    }
+    filter.dated("t.period_end", f.from.as_deref(), f.until.as_deref());
     filter
 }
 
