@@ -1934,14 +1934,16 @@ fn measure_or_invalid(indicator: &str) -> Result<&'static Measure> {
         .ok_or_else(|| StoreError::Invalid(Invalid::new("indicator", "error.unknown_code")))
 }
 
-/// Adds every rule's span from the roll-ups: the rules without people in one pass over the
-/// scope's rows, each rule with people in one more.
+/// Adds every rule's span from the roll-ups: the sums of every rule in one pass over the
+/// scope's rows, and with `people` each person of the rules with people in one more per rule
+/// (without: their distinct people are counted by [`people_counts`]).
 async fn span_into(
     accs: &mut HashMap<&'static str, Acc>,
     conn: &mut AnyConnection,
     scope: &Scope,
     parsed: &Parsed,
     span: &Span,
+    people: bool,
 ) -> Result<()> {
     let level = span.level(scope, parsed, Group::None);
     let mut args: Vec<Arg> = Vec::new();
@@ -1961,7 +1963,9 @@ async fn span_into(
     }
     for row in rows {
         let name = text(&row, "k")?;
-        if let Some(r) = RULES.iter().find(|r| r.name == name && r.member.is_none())
+        if let Some(r) = RULES
+            .iter()
+            .find(|r| r.name == name && !(people && r.member.is_some()))
             && let Some(acc) = accs.get_mut(r.name)
         {
             acc.add(
@@ -1973,12 +1977,64 @@ async fn span_into(
             );
         }
     }
-    for r in RULES.iter().filter(|r| r.member.is_some()) {
-        if let Some(acc) = accs.get_mut(r.name) {
-            level_into(acc, conn, scope, parsed, r, Group::None, span).await?;
+    if people {
+        for r in RULES.iter().filter(|r| r.member.is_some()) {
+            if let Some(acc) = accs.get_mut(r.name) {
+                level_into(acc, conn, scope, parsed, r, Group::None, span).await?;
+            }
         }
     }
     Ok(())
+}
+
+/// Each people measure's distinct people over spans of the roll-ups, counted in one statement
+/// per measure (a person with rows in several spans, levels or deltas counts once; only the
+/// count leaves the database, not a row per person).
+async fn people_counts(
+    conn: &mut AnyConnection,
+    scope: &Scope,
+    parsed: &Parsed,
+    spans: &[Span],
+) -> Result<HashMap<&'static str, i64>> {
+    let mut out = HashMap::new();
+    for m in MEASURES.iter().filter(|m| m.distinct()) {
+        let mut args: Vec<Arg> = vec![m.rule.into()];
+        let mut arms = Vec::new();
+        for span in spans {
+            let conds = span_conditions(scope, parsed, span, &mut args).join(" AND ");
+            for source in span.level(scope, parsed, Group::None).sources() {
+                arms.push(format!(
+                    "SELECT r.kind AS kind, r.member_id AS m, r.value AS v FROM {source} r \
+                     WHERE r.rule = $1 AND {conds}"
+                ));
+            }
+        }
+        if arms.is_empty() {
+            out.insert(m.indicator, 0);
+            continue;
+        }
+        let kinds = if m.kinds.is_empty() {
+            "1 = 1".to_string()
+        } else {
+            let ps: Vec<String> = m
+                .kinds
+                .iter()
+                .map(|k| {
+                    args.push((*k).into());
+                    format!("${}", args.len())
+                })
+                .collect();
+            format!("x.kind IN ({})", ps.join(", "))
+        };
+        let sql = format!(
+            "SELECT COUNT(*) AS n FROM (SELECT x.m FROM ({}) x WHERE {kinds} \
+             GROUP BY x.m HAVING SUM(x.v) > 0) y",
+            arms.join(" UNION ALL ")
+        );
+        let row = query::sql_with(sql, args).fetch_one(&mut *conn).await?;
+        out.insert(m.indicator, int(&row, "n")?);
+    }
+    Ok(out)
 }
 
 async fn totals_from(db: &Db, scope: &Scope, source: Source) -> Result<Vec<(String, i64)>> {
@@ -1987,8 +2043,15 @@ async fn totals_from(db: &Db, scope: &Scope, source: Source) -> Result<Vec<(Stri
     let mut tx = read_tx(db).await?;
     let mut accs: HashMap<&'static str, Acc> =
         RULES.iter().map(|r| (r.name, Acc::default())).collect();
+    // Read from the roll-ups alone, the distinct people are counted in the database; with
+    // records counted too, person by person here.
+    let counted = if raw.is_empty() {
+        Some(people_counts(&mut tx, scope, &parsed, &spans).await?)
+    } else {
+        None
+    };
     for span in &spans {
-        span_into(&mut accs, &mut tx, scope, &parsed, span).await?;
+        span_into(&mut accs, &mut tx, scope, &parsed, span, counted.is_none()).await?;
     }
     for (from, until) in raw {
         for r in RULES {
@@ -2001,10 +2064,13 @@ async fn totals_from(db: &Db, scope: &Scope, source: Source) -> Result<Vec<(Stri
     Ok(MEASURES
         .iter()
         .map(|m| {
-            let value = accs
-                .get(m.rule)
-                .and_then(|acc| acc.values(m).get("").copied())
-                .unwrap_or(0);
+            let value = match (&counted, m.distinct()) {
+                (Some(counted), true) => counted.get(m.indicator).copied().unwrap_or(0),
+                _ => accs
+                    .get(m.rule)
+                    .and_then(|acc| acc.values(m).get("").copied())
+                    .unwrap_or(0),
+            };
             (m.indicator.to_string(), value)
         })
         .collect())
