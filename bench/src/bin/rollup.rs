@@ -676,6 +676,8 @@ async fn serve_phase(
     province: &str,
     city: &str,
 ) -> Result<()> {
+    // A new account per run: a reused database keeps the accounts of earlier runs.
+    let username = format!("bench-{}", std::process::id());
     let mut add = Command::new(bin)
         .args([
             "--lang",
@@ -683,7 +685,7 @@ async fn serve_phase(
             "user",
             "add",
             "--username",
-            "bench",
+            &username,
             "--role",
             "platform-admin",
             "--password-stdin",
@@ -700,7 +702,7 @@ async fn serve_phase(
         stdin.write_all(b"bench-password-1234\n")?;
     }
     let out = add.wait_with_output()?;
-    if !out.status.success() && !String::from_utf8_lossy(&out.stderr).contains("exists") {
+    if !out.status.success() {
         bail!("user add: {}", String::from_utf8_lossy(&out.stderr));
     }
     let port = free_port()?;
@@ -742,7 +744,7 @@ async fn serve_phase(
     let after_start = status_kb(pid, "VmRSS:").unwrap_or(0);
     let token: Value = client
         .post(format!("{}/api/v1/auth/token", server.base))
-        .json(&serde_json::json!({"username": "bench", "password": "bench-password-1234"}))
+        .json(&serde_json::json!({"username": username, "password": "bench-password-1234"}))
         .send()
         .await?
         .json()
