@@ -311,6 +311,21 @@ pub async fn program(app: &TestApp, token: &str, name: &str, office: Option<&str
     b["id"].as_str().expect("id").to_string()
 }
 
+/// A batch of program A under the world's pairing, numbered `number`, running through 2025;
+/// its id.
+pub async fn batch_2025(app: &TestApp, w: &World, number: i64) -> String {
+    let (s, b) = app
+        .post(
+            "/api/v1/batches",
+            &w.admin,
+            json!({"program_id": w.program_a, "pairing_id": w.pairing, "number": number,
+                   "start_date": "2025-01-01", "end_date": "2025-12-31"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    b["id"].as_str().expect("batch id").to_string()
+}
+
 pub async fn world(app: &TestApp) -> World {
     let admin = app.admin().await;
     region(app, &admin, "310000", "上海市", None).await;

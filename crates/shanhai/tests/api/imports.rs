@@ -227,15 +227,7 @@ async fn gb18030_csv_imports_like_utf8() {
 async fn xlsx_imports_people_with_their_assignments_once() {
     let app = spawn_app().await;
     let w = world(&app).await;
-    let (s, b) = app
-        .post(
-            "/api/v1/batches",
-            &w.admin,
-            json!({"program_id": w.program_a, "pairing_id": w.pairing, "number": 7,
-                   "start_date": "2025-01-01", "end_date": "2025-12-31"}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{b}");
+    batch_2025(&app, &w, 7).await;
     let people_before = app.count("people").await;
 
     let mut book = rust_xlsxwriter::Workbook::new();

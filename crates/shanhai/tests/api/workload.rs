@@ -9,20 +9,12 @@ use serde_json::{Value, json};
 /// A batch of program A and a stationed assignment of the donor's expert at the recipient,
 /// 2025-01-10 to 2025-06-30.
 async fn assignment(app: &TestApp, w: &World) -> String {
-    let (s, b) = app
-        .post(
-            "/api/v1/batches",
-            &w.admin,
-            json!({"program_id": w.program_a, "pairing_id": w.pairing, "number": 7,
-                   "start_date": "2025-01-01", "end_date": "2025-12-31"}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let batch = batch_2025(app, w, 7).await;
     let (s, a) = app
         .post(
             "/api/v1/assignments",
             &w.admin,
-            json!({"batch_id": b["id"], "person_id": w.person_d, "institution_id": w.recipient,
+            json!({"batch_id": batch, "person_id": w.person_d, "institution_id": w.recipient,
                    "mode": "stationed", "post": "team-member", "start_date": "2025-01-10", "end_date": "2025-06-30"}),
         )
         .await;
