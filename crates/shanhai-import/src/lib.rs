@@ -768,7 +768,7 @@ pub(crate) async fn insert_many(
             .map(|a| matches!(a, Arg::Int(_) | Arg::OptInt(_)))
             .collect();
         let constant: Vec<bool> = (0..first.len())
-            .map(|c| chunk.iter().all(|row| same(&row[c], &first[c])))
+            .map(|c| chunk.iter().all(|row| row[c] == first[c]))
             .collect();
         // The select list, in the table's column order: `$n` for a constant, a JSON cell for
         // the rest; the id is the last JSON cell, the timestamps two constants.
@@ -826,17 +826,6 @@ pub(crate) async fn insert_many(
         sql_with(sql, args).execute(&mut *conn).await?;
     }
     Ok(())
-}
-
-/// Whether two values bind the same: the same kind of value, and equal.
-fn same(a: &Arg, b: &Arg) -> bool {
-    match (a, b) {
-        (Arg::Text(a), Arg::Text(b)) => a == b,
-        (Arg::OptText(a), Arg::OptText(b)) => a == b,
-        (Arg::Int(a), Arg::Int(b)) => a == b,
-        (Arg::OptInt(a), Arg::OptInt(b)) => a == b,
-        _ => false,
-    }
 }
 
 /// UUIDv7 ids for bulk inserts without a call into the kernel's random generator per id (1.5–2 %

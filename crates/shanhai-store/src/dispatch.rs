@@ -308,7 +308,7 @@ fn assignment_args(new: &NewAssignment) -> Vec<Arg> {
     ]
 }
 
-fn date(s: &str) -> NaiveDate {
+pub(crate) fn date(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
 }
 

@@ -9,7 +9,7 @@ use sqlx::{Any, AssertSqlSafe, Row};
 use std::collections::BTreeSet;
 
 /// A value to bind.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Arg {
     Text(String),
     OptText(Option<String>),

@@ -648,6 +648,15 @@ impl Level {
         matches!(self, Level::Fine | Level::Deltas | Level::Yearly)
     }
 
+    /// `GROUP BY` positions of all the keys (`1, 2, …`).
+    fn positions(self) -> String {
+        let n = self.keys().split(',').count();
+        (1..=n)
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// `GROUP BY` positions of the keys after the constant rule name.
     fn group_by(self) -> &'static str {
         if self.placed() {
@@ -665,7 +674,7 @@ impl Level {
         } else {
             ""
         };
-        let period = if width == 10 {
+        let period = if period == "day" {
             "day".to_string()
         } else {
             format!("substr(day, 1, {width}) AS {period}")
@@ -1043,15 +1052,13 @@ const LOCK_PG: &str = "LOCK TABLE rollups, rollups_program, rollups_daily, rollu
 fn fold_statements() -> Vec<String> {
     let mut out = Vec::new();
     for level in LEVELS {
-        let n = level.keys().split(',').count();
-        let positions: Vec<String> = (1..=n).map(|i| i.to_string()).collect();
         out.push(format!(
             "INSERT INTO {} ({}, value, extra) SELECT {}, CAST(SUM(value) AS BIGINT), \
              CAST(SUM(extra) AS BIGINT) FROM rollup_deltas WHERE 1 = 1 GROUP BY {}{}",
             level.table(),
             level.keys(),
             level.keys_from_deltas(),
-            positions.join(", "),
+            level.positions(),
             level.upsert()
         ));
     }
@@ -1224,13 +1231,11 @@ fn stored_with_deltas(level: Level, rule: &str) -> String {
 /// The recount (in the temporary table `rollup_recount`, at the deltas' grain) summed to a
 /// level's keys, non-zero rows only.
 fn recount_at(level: Level) -> String {
-    let n = level.keys().split(',').count();
-    let positions: Vec<String> = (1..=n).map(|i| i.to_string()).collect();
     format!(
         "SELECT {}, CAST(SUM(value) AS BIGINT) AS value, CAST(SUM(extra) AS BIGINT) AS extra \
          FROM rollup_recount GROUP BY {} HAVING SUM(value) <> 0 OR SUM(extra) <> 0",
         level.keys_from_deltas(),
-        positions.join(", ")
+        level.positions()
     )
 }
 

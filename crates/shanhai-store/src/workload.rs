@@ -7,8 +7,6 @@ use crate::dispatch;
 use crate::query::{self, Arg, Filter, Page, PageRequest, fetch_page, int, opt_text, text};
 use crate::record::{self, Table};
 use crate::{Db, Result, StoreError};
-use chrono::NaiveDate;
-use shanhai_domain::Invalid;
 use shanhai_domain::workload::{NewWorkloadReport, WorkloadReport};
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
@@ -76,20 +74,17 @@ fn args(new: &NewWorkloadReport) -> Vec<Arg> {
     ]
 }
 
-fn date(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
-}
-
 /// The assignment exists, the period overlaps it, and no other report of the assignment
 /// covers any day of the period (409: the work would be counted twice).
 async fn check(conn: &mut AnyConnection, new: &NewWorkloadReport, id: Option<&str>) -> Result<()> {
-    let a = match dispatch::get_assignment_on(conn, &new.assignment_id).await {
-        Err(StoreError::NotFound) => {
-            return Err(Invalid::new("assignment_id", "error.unknown_assignment").into());
-        }
-        other => other?,
-    };
-    new.check_within(date(&a.start_date), date(&a.end_date))?;
+    let a = record::require::<dispatch::Assignments>(
+        conn,
+        "assignment_id",
+        &new.assignment_id,
+        "error.unknown_assignment",
+    )
+    .await?;
+    new.check_within(dispatch::date(&a.start_date), dispatch::date(&a.end_date))?;
     let overlapping = query::sql_with(
         "SELECT COUNT(*) AS n FROM workload_reports WHERE assignment_id = $1 \
          AND period_start <= $2 AND period_end >= $3 AND id <> $4"

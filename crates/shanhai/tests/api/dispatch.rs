@@ -4,19 +4,6 @@ use crate::helpers::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-async fn batch(app: &TestApp, w: &World, number: i64) -> String {
-    let (s, b) = app
-        .post(
-            "/api/v1/batches",
-            &w.admin,
-            json!({"program_id": w.program_a, "pairing_id": w.pairing, "number": number,
-                   "start_date": "2025-01-01", "end_date": "2025-12-31"}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{b}");
-    b["id"].as_str().expect("id").to_string()
-}
-
 fn assignment(
     batch: &str,
     w: &World,
@@ -34,7 +21,7 @@ fn assignment(
 async fn a_person_is_not_in_two_places_on_one_day_and_assignments_stay_inside_their_batch() {
     let app = spawn_app().await;
     let w = world(&app).await;
-    let b = batch(&app, &w, 1).await;
+    let b = batch_2025(&app, &w, 1).await;
     let coord_d = app.token("coord-d").await;
     let (s, first) = app
         .post(
@@ -151,7 +138,7 @@ async fn a_person_is_not_in_two_places_on_one_day_and_assignments_stay_inside_th
 async fn days_served_are_recorded_once_and_corrections_are_audited() {
     let app = spawn_app().await;
     let w = world(&app).await;
-    let b = batch(&app, &w, 2).await;
+    let b = batch_2025(&app, &w, 2).await;
     let (_, a) = app
         .post(
             "/api/v1/assignments",
@@ -218,7 +205,7 @@ async fn days_served_are_recorded_once_and_corrections_are_audited() {
 async fn an_assignments_pattern_generates_its_clinic_sessions() {
     let app = spawn_app().await;
     let w = world(&app).await;
-    let b = batch(&app, &w, 3).await;
+    let b = batch_2025(&app, &w, 3).await;
     let (_, a) = app
         .post(
             "/api/v1/assignments",
