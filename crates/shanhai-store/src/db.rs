@@ -153,6 +153,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0018_rollups_program_order.sql"),
         postgres: include_str!("../migrations/postgres/0018_rollups_program_order.sql"),
     },
+    Migration {
+        version: 19,
+        name: "rollups_province",
+        sqlite: include_str!("../migrations/sqlite/0019_rollups_province.sql"),
+        postgres: include_str!("../migrations/postgres/0019_rollups_province.sql"),
+    },
 ];
 
 /// A connection pool and the backend behind it.

@@ -601,14 +601,15 @@ fn watch_of(rule: &Rule) -> Vec<&'static str> {
 pub enum Level {
     /// `rollups`: per month, institution and pairing.
     Fine,
-    /// `rollups_program`: per month and program only.
+    /// `rollups_program`: per month, program and province.
     Program,
-    /// `rollups_daily`: per day and program, for the partial months at a range's ends.
+    /// `rollups_daily`: per day, program and province, for the partial months at a range's
+    /// ends.
     Daily,
     /// `rollups_yearly`: the fine level's keys per year, for the whole years of a range.
     Yearly,
-    /// `rollup_deltas`: what the triggers append (per day, institution and pairing), folded
-    /// into the three levels.
+    /// `rollup_deltas`: what the triggers append (per day, institution, pairing and province),
+    /// folded into the four levels.
     Deltas,
 }
 
@@ -627,10 +628,12 @@ impl Level {
     fn keys(self) -> &'static str {
         match self {
             Level::Fine => "rule, month, program_id, institution_id, pairing_id, kind, member_id",
-            Level::Program => "rule, month, program_id, kind, member_id",
-            Level::Daily => "rule, day, program_id, kind, member_id",
+            Level::Program => "rule, month, program_id, province, kind, member_id",
+            Level::Daily => "rule, day, program_id, province, kind, member_id",
             Level::Yearly => "rule, year, program_id, institution_id, pairing_id, kind, member_id",
-            Level::Deltas => "rule, day, program_id, institution_id, pairing_id, kind, member_id",
+            Level::Deltas => {
+                "rule, day, program_id, institution_id, pairing_id, province, kind, member_id"
+            }
         }
     }
 
@@ -648,22 +651,29 @@ impl Level {
         matches!(self, Level::Fine | Level::Deltas | Level::Yearly)
     }
 
-    /// `GROUP BY` positions of all the keys (`1, 2, …`).
-    fn positions(self) -> String {
+    /// Whether the level keeps the province of the institution (the levels without the
+    /// institution, and the deltas they are folded from).
+    fn provincial(self) -> bool {
+        matches!(self, Level::Program | Level::Daily | Level::Deltas)
+    }
+
+    /// `GROUP BY` positions of the keys from the `first` (`first, first + 1, …`).
+    fn positions_from(self, first: usize) -> String {
         let n = self.keys().split(',').count();
-        (1..=n)
+        (first..=n)
             .map(|i| i.to_string())
             .collect::<Vec<_>>()
             .join(", ")
     }
 
+    /// `GROUP BY` positions of all the keys (`1, 2, …`).
+    fn positions(self) -> String {
+        self.positions_from(1)
+    }
+
     /// `GROUP BY` positions of the keys after the constant rule name.
-    fn group_by(self) -> &'static str {
-        if self.placed() {
-            "2, 3, 4, 5, 6, 7"
-        } else {
-            "2, 3, 4, 5"
-        }
+    fn group_by(self) -> String {
+        self.positions_from(2)
     }
 
     /// The level's keys computed from a row of `rollup_deltas`, named as the level names them.
@@ -674,12 +684,13 @@ impl Level {
         } else {
             ""
         };
+        let province = if self.provincial() { "province, " } else { "" };
         let period = if period == "day" {
             "day".to_string()
         } else {
             format!("substr(day, 1, {width}) AS {period}")
         };
-        format!("rule, {period}, program_id, {place}kind, member_id")
+        format!("rule, {period}, program_id, {place}{province}kind, member_id")
     }
 
     /// What readers read, each by a statement of its own inside one read transaction
@@ -723,15 +734,28 @@ fn key_exprs_on(rule: &Rule, level: Level, on: impl Fn(&str) -> String) -> Strin
     } else {
         String::new()
     };
+    let province = if level.provincial() {
+        format!("{} AS province, ", province_of(&on(rule.institution)))
+    } else {
+        String::new()
+    };
     let (period, width) = level.period();
     format!(
         "'{}' AS rule, substr({}, 1, {width}) AS {period}, COALESCE({}, '') AS program_id, {place}\
-         COALESCE({}, '') AS kind, COALESCE({}, '') AS member_id",
+         {province}COALESCE({}, '') AS kind, COALESCE({}, '') AS member_id",
         rule.name,
         on(rule.date),
         on(rule.program),
         on(rule.split),
         on(member_expr(rule))
+    )
+}
+
+/// The province of the institution `institution` (an expression giving its id): the first two
+/// digits of its GB/T 2260 code, `''` without one.
+fn province_of(institution: &str) -> String {
+    format!(
+        "COALESCE((SELECT substr(ri.region_code, 1, 2) FROM institutions ri WHERE ri.id = {institution}), '')"
     )
 }
 
@@ -835,6 +859,42 @@ fn union(lists: impl IntoIterator<Item = Vec<&'static str>>) -> Vec<&'static str
     out
 }
 
+/// A parent of a rule's records, with its link as a condition over `t` and the rule's joins.
+struct Link {
+    table: &'static str,
+    watch: &'static [&'static str],
+    link: String,
+}
+
+/// Every rule's parents: those it names, and the institution its records are counted at,
+/// whose region places them in a province.
+fn parent_links() -> Vec<(&'static Rule, Link)> {
+    let mut out = Vec::new();
+    for r in RULES {
+        for p in r.parents {
+            out.push((
+                r,
+                Link {
+                    table: p.table,
+                    watch: p.watch,
+                    link: p.link.to_string(),
+                },
+            ));
+        }
+        if r.institution != "NULL" {
+            out.push((
+                r,
+                Link {
+                    table: "institutions",
+                    watch: &["region_code"],
+                    link: format!("{} = {{id}}", r.institution),
+                },
+            ));
+        }
+    }
+    out
+}
+
 /// One trigger: a name, when it fires, on which table, and its statements (`;`-terminated).
 struct Trigger {
     name: String,
@@ -894,20 +954,15 @@ fn triggers(backend: Backend) -> Vec<Trigger> {
         });
     }
     // Parents: when a parent's key column changes, its children's contributions move.
+    let links = parent_links();
     let mut parents: Vec<&'static str> = Vec::new();
-    for r in RULES {
-        for p in r.parents {
-            if !parents.contains(&p.table) {
-                parents.push(p.table);
-            }
+    for (_, p) in &links {
+        if !parents.contains(&p.table) {
+            parents.push(p.table);
         }
     }
     for parent in parents {
-        let links: Vec<(&Rule, &Parent)> = RULES
-            .iter()
-            .flat_map(|r| r.parents.iter().map(move |p| (r, p)))
-            .filter(|(_, p)| p.table == parent)
-            .collect();
+        let links: Vec<&(&Rule, Link)> = links.iter().filter(|(_, p)| p.table == parent).collect();
         let cols = union(links.iter().map(|(_, p)| p.watch.to_vec()));
         let body = |row: &str, sign: &str| -> Vec<String> {
             links
@@ -1185,6 +1240,9 @@ pub struct Mismatch {
     pub institution_id: String,
     /// `*` on the program level.
     pub pairing_id: String,
+    /// The province (two digits of GB/T 2260) on the program and daily levels; `*` on the
+    /// others.
+    pub province: String,
     pub member_id: String,
     pub stored: i64,
     pub recounted: i64,
@@ -1277,7 +1335,7 @@ async fn check_rule(db: &Db, r: &Rule) -> Result<Vec<Check>> {
             )
         };
         let (period, _) = level.period();
-        let mut by_key: BTreeMap<[String; 6], [i64; 4]> = BTreeMap::new();
+        let mut by_key: BTreeMap<[String; 7], [i64; 4]> = BTreeMap::new();
         for (sql, is_stored) in [
             (diff(&stored, &recount), true),
             (diff(&recount, &stored), false),
@@ -1288,11 +1346,17 @@ async fn check_rule(db: &Db, r: &Rule) -> Result<Vec<Check>> {
                 } else {
                     ("*".to_string(), "*".to_string())
                 };
+                let province = if level.provincial() {
+                    text(&row, "province")?
+                } else {
+                    "*".to_string()
+                };
                 let key = [
                     text(&row, period)?,
                     text(&row, "program_id")?,
                     institution,
                     pairing,
+                    province,
                     text(&row, "kind")?,
                     text(&row, "member_id")?,
                 ];
@@ -1315,6 +1379,7 @@ async fn check_rule(db: &Db, r: &Rule) -> Result<Vec<Check>> {
                     program_id,
                     institution_id,
                     pairing_id,
+                    province,
                     kind,
                     member_id,
                 ] = k;
@@ -1330,6 +1395,7 @@ async fn check_rule(db: &Db, r: &Rule) -> Result<Vec<Check>> {
                     program_id,
                     institution_id,
                     pairing_id,
+                    province,
                     member_id,
                     stored,
                     recounted,
@@ -1398,6 +1464,8 @@ enum Group {
     Program,
     Pairing,
     Institution,
+    /// The province of the institution (on the program and daily levels).
+    Province,
 }
 
 /// Where values come from: the roll-ups (plus raw edge months), or a full scan of the raw
@@ -1490,6 +1558,8 @@ pub(crate) struct Parsed {
     pub(crate) until: NaiveDate,
     region_like: Option<String>,
     region_len: usize,
+    /// The region's two digits when it is a whole province.
+    province: Option<String>,
 }
 
 pub(crate) fn parse_scope(scope: &Scope) -> Result<Parsed> {
@@ -1521,11 +1591,17 @@ pub(crate) fn parse_scope(scope: &Scope) -> Result<Parsed> {
         }
         None => (None, 2),
     };
+    let province = region_like
+        .as_deref()
+        .and_then(|l| l.strip_suffix('%'))
+        .filter(|p| p.len() == 2)
+        .map(str::to_string);
     Ok(Parsed {
         from,
         until,
         region_like,
         region_len,
+        province,
     })
 }
 
@@ -1534,11 +1610,13 @@ fn opt(s: &Option<String>) -> Option<&str> {
 }
 
 /// Adds the scope's program, pairing, institution and region conditions over the given
-/// expressions.
+/// expressions; a whole province over `province` when given (a level that keeps it), else
+/// through the institution's region.
 pub(crate) fn scope_conditions(
     scope: &Scope,
     parsed: &Parsed,
     exprs: [&str; 3],
+    province: Option<&str>,
     args: &mut Vec<Arg>,
 ) -> Vec<String> {
     let mut out = Vec::new();
@@ -1553,7 +1631,10 @@ pub(crate) fn scope_conditions(
             out.push(format!("{expr} = ${}", args.len()));
         }
     }
-    if let Some(like) = &parsed.region_like {
+    if let (Some(expr), Some(p)) = (province, &parsed.province) {
+        args.push(p.clone().into());
+        out.push(format!("{expr} = ${}", args.len()));
+    } else if let Some(like) = &parsed.region_like {
         args.push(like.clone().into());
         out.push(format!(
             "{institution} IN (SELECT ri.id FROM institutions ri WHERE ri.region_code LIKE ${})",
@@ -1568,9 +1649,11 @@ fn group_expr(
     program: &str,
     pairing: &str,
     institution: &str,
+    province: &str,
     month: &str,
 ) -> String {
     match group {
+        Group::Province => province.into(),
         Group::None => "''".into(),
         Group::Month => month.into(),
         Group::Program => format!("COALESCE({program}, '')"),
@@ -1579,12 +1662,12 @@ fn group_expr(
     }
 }
 
-/// Which level answers a query: the program level when nothing narrower than a program is
-/// asked, the fine level otherwise.
+/// Which level answers a query: the program level when nothing narrower than a program or a
+/// whole province is asked, the fine level otherwise.
 fn level_for(scope: &Scope, parsed: &Parsed, group: Group) -> Level {
     let narrow = opt(&scope.pairing).is_some()
         || opt(&scope.institution).is_some()
-        || parsed.region_like.is_some()
+        || (parsed.region_like.is_some() && parsed.province.is_none())
         || matches!(group, Group::Pairing | Group::Institution);
     if narrow { Level::Fine } else { Level::Program }
 }
@@ -1796,6 +1879,7 @@ fn span_conditions(
     scope: &Scope,
     parsed: &Parsed,
     span: &Span,
+    level: Level,
     args: &mut Vec<Arg>,
 ) -> Vec<String> {
     let (column, lo, hi) = match span {
@@ -1809,10 +1893,12 @@ fn span_conditions(
         args.push(lo.into());
         conds.push(format!("{column} >= ${}", args.len()));
     }
+    let province = level.provincial().then_some("r.province");
     conds.extend(scope_conditions(
         scope,
         parsed,
         ["r.program_id", "r.pairing_id", "r.institution_id"],
+        province,
         args,
     ));
     conds
@@ -1842,12 +1928,13 @@ async fn level_into(
     let level = span.level(scope, parsed, group);
     let mut args: Vec<Arg> = vec![rule.name.into()];
     let mut conds = vec!["r.rule = $1".to_string()];
-    conds.extend(span_conditions(scope, parsed, span, &mut args));
+    conds.extend(span_conditions(scope, parsed, span, level, &mut args));
     let k = group_expr(
         group,
         "r.program_id",
         "r.pairing_id",
         "r.institution_id",
+        "r.province",
         month_column(level),
     );
     let people = rule.member.is_some();
@@ -1890,10 +1977,18 @@ async fn raw_into(
         scope,
         parsed,
         [rule.program, rule.pairing, rule.institution],
+        None,
         &mut args,
     ));
     let month = format!("substr({}, 1, 7)", rule.date);
-    let k = group_expr(group, rule.program, rule.pairing, rule.institution, &month);
+    let k = group_expr(
+        group,
+        rule.program,
+        rule.pairing,
+        rule.institution,
+        &province_of(rule.institution),
+        &month,
+    );
     let people = rule.member.is_some();
     let (m, by) = match rule.member {
         Some(m) => (format!(", COALESCE({m}, '') AS m"), "1, 2, 3"),
@@ -1952,7 +2047,7 @@ async fn span_into(
 ) -> Result<()> {
     let level = span.level(scope, parsed, Group::None);
     let mut args: Vec<Arg> = Vec::new();
-    let conds = span_conditions(scope, parsed, span, &mut args);
+    let conds = span_conditions(scope, parsed, span, level, &mut args);
     let mut rows = Vec::new();
     for source in level.sources() {
         let sql = format!(
@@ -2006,8 +2101,9 @@ async fn people_counts(
         let mut args: Vec<Arg> = vec![m.rule.into()];
         let mut arms = Vec::new();
         for span in spans {
-            let conds = span_conditions(scope, parsed, span, &mut args).join(" AND ");
-            for source in span.level(scope, parsed, Group::None).sources() {
+            let level = span.level(scope, parsed, Group::None);
+            let conds = span_conditions(scope, parsed, span, level, &mut args).join(" AND ");
+            for source in level.sources() {
                 arms.push(format!(
                     "SELECT r.kind AS kind, r.member_id AS m, r.value AS v FROM {source} r \
                      WHERE r.rule = $1 AND {conds}"
@@ -2205,13 +2301,22 @@ async fn breakdown_from(
 ) -> Result<Vec<(String, i64)>> {
     let m = measure_or_invalid(indicator)?;
     let parsed = parse_scope(scope)?;
+    // Provinces of the whole country come from the levels that keep them; smaller regions
+    // (and a scan) group institutions, folded into their regions below.
+    let provinces = by == By::ChildRegion
+        && parsed.region_like.is_none()
+        && source == Source::Rollups
+        && level_for(scope, &parsed, Group::Province) == Level::Program;
     let group = match by {
         By::Program => Group::Program,
         By::Pairing => Group::Pairing,
+        By::ChildRegion if provinces => Group::Province,
         By::Institution | By::ChildRegion => Group::Institution,
     };
     let mut acc = grouped(db, scope, &parsed, m.rule(), group, source).await?;
-    if by == By::ChildRegion {
+    if provinces {
+        acc = acc.fold(|p| (!p.is_empty()).then(|| format!("{p}0000")));
+    } else if by == By::ChildRegion {
         let rows = match &parsed.region_like {
             Some(like) => {
                 query::sql_with(

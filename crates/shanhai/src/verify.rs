@@ -68,7 +68,7 @@ async fn check_and_print(db: &Db, lang: Lang) -> Result<bool> {
     }
     for m in checks.iter().flat_map(|c| &c.mismatches) {
         println!(
-            "  {} {} {}={} {}={} {}={} {}={} {}={} {}={}",
+            "  {} {} {}={} {}={} {}={} {}={} {}={} {}={} {}={}",
             m.indicator,
             m.month,
             say(lang, "项目", "program"),
@@ -77,6 +77,8 @@ async fn check_and_print(db: &Db, lang: Lang) -> Result<bool> {
             m.institution_id,
             say(lang, "结对", "pairing"),
             m.pairing_id,
+            say(lang, "省份", "province"),
+            m.province,
             say(lang, "人员", "person"),
             m.member_id,
             say(lang, "汇总", "stored"),

@@ -165,7 +165,16 @@ enum Op {
         program: usize,
         paired: bool,
     },
+    /// An institution's region changes (another province or another county): its records'
+    /// contributions move with it.
+    MoveInstitution {
+        inst: usize,
+        region: usize,
+    },
 }
+
+/// The regions an institution may move between (all in the fixture's tree).
+const INSTITUTION_REGIONS: [&str; 3] = ["150203", "310101", "150200"];
 
 const DAYS: u32 = 800;
 
@@ -199,6 +208,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (k, p.clone(), d.clone(), 0..5usize, 1..5i64).prop_map(|(pick, program, day, gap, grade)| Op::MoveTechnique { pick, program, day, gap, grade }),
         1 => k.prop_map(|pick| Op::DeleteTechnique { pick }),
         1 => (0..3usize, 0..2usize, any::<bool>()).prop_map(|(batch, program, paired)| Op::MoveBatch { batch, program, paired }),
+        1 => (i.clone(), 0..INSTITUTION_REGIONS.len()).prop_map(|(inst, region)| Op::MoveInstitution { inst, region }),
     ]
 }
 
@@ -552,6 +562,14 @@ async fn apply(db: &Db, f: &Fixture, live: &mut Live, op: &Op) {
             live.seq += 1;
             exec(db, "UPDATE batches SET program_id = $1, pairing_id = $2, number = CAST($3 AS INTEGER) WHERE id = $4",
                 vec![program(p), paired.then(|| f.pairing.clone()), s(1000 + live.seq), s(&f.batches[batch])]).await;
+        }
+        Op::MoveInstitution { inst: i, region } => {
+            exec(
+                db,
+                "UPDATE institutions SET region_code = $1 WHERE id = $2",
+                vec![s(INSTITUTION_REGIONS[region]), s(inst(i))],
+            )
+            .await;
         }
     }
 }
