@@ -18,7 +18,9 @@ fn scope_sql(scope: &Scope, exprs: [&str; 3], date: &str) -> Result<(String, Vec
         args.push(from.to_string().into());
         conds.push(format!("{date} >= ${}", args.len()));
     }
-    conds.extend(rollups::scope_conditions(scope, &parsed, exprs, None, &mut args));
+    conds.extend(rollups::scope_conditions(
+        scope, &parsed, exprs, None, &mut args,
+    ));
     Ok((conds.join(" AND "), args))
 }
 
