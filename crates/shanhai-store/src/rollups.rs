@@ -608,8 +608,9 @@ pub enum Level {
     Daily,
     /// `rollups_yearly`: the fine level's keys per year, for the whole years of a range.
     Yearly,
-    /// `rollup_deltas`: what the triggers append (per day, institution, pairing and province),
-    /// folded into the four levels.
+    /// `rollup_deltas`: what the triggers append (per day, institution and pairing), folded
+    /// into the four levels. A delta's province is `NULL` (looked up from its institution when
+    /// folded or read) unless pinned (see [`parent_links`]).
     Deltas,
 }
 
@@ -677,14 +678,22 @@ impl Level {
     }
 
     /// The level's keys computed from a row of `rollup_deltas`, named as the level names them.
-    fn keys_from_deltas(self) -> String {
+    /// `from`: the table of deltas (`rollup_deltas`, or a recount at their grain).
+    fn keys_from_deltas(self, from: &str) -> String {
         let (period, width) = self.period();
         let place = if self.placed() {
             "institution_id, pairing_id, "
         } else {
             ""
         };
-        let province = if self.provincial() { "province, " } else { "" };
+        let province = if self.provincial() {
+            format!(
+                "COALESCE({from}.province, {}) AS province, ",
+                province_of(&format!("{from}.institution_id"))
+            )
+        } else {
+            String::new()
+        };
         let period = if period == "day" {
             "day".to_string()
         } else {
@@ -701,7 +710,7 @@ impl Level {
             self.table().to_string(),
             format!(
                 "(SELECT {}, value, extra FROM rollup_deltas)",
-                self.keys_from_deltas()
+                self.keys_from_deltas("rollup_deltas")
             ),
         ]
     }
@@ -724,7 +733,8 @@ fn member_expr(rule: &Rule) -> &'static str {
 
 /// The key columns of a record's contribution at a level, in `Level::keys` order, with the
 /// rule's expressions passed through `on`.
-fn key_exprs_on(rule: &Rule, level: Level, on: impl Fn(&str) -> String) -> String {
+/// A delta's province is `NULL` (looked up when folded) unless `pinned`.
+fn key_exprs_on(rule: &Rule, level: Level, pinned: bool, on: impl Fn(&str) -> String) -> String {
     let place = if level.placed() {
         format!(
             "COALESCE({}, '') AS institution_id, COALESCE({}, '') AS pairing_id, ",
@@ -734,10 +744,10 @@ fn key_exprs_on(rule: &Rule, level: Level, on: impl Fn(&str) -> String) -> Strin
     } else {
         String::new()
     };
-    let province = if level.provincial() {
-        format!("{} AS province, ", province_of(&on(rule.institution)))
-    } else {
-        String::new()
+    let province = match level {
+        Level::Deltas if !pinned => "CAST(NULL AS TEXT) AS province, ".to_string(),
+        _ if level.provincial() => format!("{} AS province, ", province_of(&on(rule.institution))),
+        _ => String::new(),
     };
     let (period, width) = level.period();
     format!(
@@ -759,8 +769,8 @@ fn province_of(institution: &str) -> String {
     )
 }
 
-fn key_exprs(rule: &Rule, level: Level) -> String {
-    key_exprs_on(rule, level, |e| e.to_string())
+fn key_exprs(rule: &Rule, level: Level, pinned: bool) -> String {
+    key_exprs_on(rule, level, pinned, |e| e.to_string())
 }
 
 /// `expr` with the source alias `t.` replaced by the trigger's row (`NEW.` or `OLD.`).
@@ -792,7 +802,7 @@ fn row_insert(rule: &Rule, row: &str, sign: &str) -> String {
         let on = |e: &str| on_row(e, row);
         return format!(
             "INSERT INTO rollup_deltas ({keys}, value, extra) SELECT {}, {sign}({}), {sign}({}) WHERE ({})",
-            key_exprs_on(rule, Level::Deltas, on),
+            key_exprs_on(rule, Level::Deltas, false, on),
             on(rule.value),
             on(rule.extra),
             on(rule.filter)
@@ -801,7 +811,7 @@ fn row_insert(rule: &Rule, row: &str, sign: &str) -> String {
     format!(
         "INSERT INTO rollup_deltas ({keys}, value, extra) SELECT {}, {sign}({}), {sign}({}) FROM {} t {} \
          WHERE t.id = {row}.id AND ({})",
-        key_exprs(rule, Level::Deltas),
+        key_exprs(rule, Level::Deltas, false),
         rule.value,
         rule.extra,
         rule.table,
@@ -810,12 +820,13 @@ fn row_insert(rule: &Rule, row: &str, sign: &str) -> String {
     )
 }
 
-/// The contributions of the records matching `cond`, grouped by the level's key.
-fn grouped_select(rule: &Rule, level: Level, cond: &str, sign: &str) -> String {
+/// The contributions of the records matching `cond`, grouped by the level's key (at the
+/// deltas' grain, the province `pinned` or left to the fold).
+fn grouped_select(rule: &Rule, level: Level, pinned: bool, cond: &str, sign: &str) -> String {
     format!(
         "SELECT {}, {sign}CAST(SUM({}) AS BIGINT) AS value, {sign}CAST(SUM({}) AS BIGINT) AS extra \
          FROM {} t {} WHERE ({}) AND ({cond}) GROUP BY {}",
-        key_exprs(rule, level),
+        key_exprs(rule, level, pinned),
         rule.value,
         rule.extra,
         rule.table,
@@ -832,7 +843,7 @@ pub fn grouped_delta(rule: &Rule, cond: &str) -> String {
     format!(
         "INSERT INTO rollup_deltas ({}, value, extra) {}",
         Level::Deltas.keys(),
-        grouped_select(rule, Level::Deltas, cond, "")
+        grouped_select(rule, Level::Deltas, false, cond, "")
     )
 }
 
@@ -894,6 +905,11 @@ fn parent_links() -> Vec<(&'static Rule, Link)> {
     }
     out
 }
+
+/// Pins the pending deltas of the institution `OLD` to its province, before its region changes
+/// or it goes.
+const PIN_INSTITUTION: &str = "UPDATE rollup_deltas SET province = COALESCE(substr(OLD.region_code, 1, 2), '') \
+     WHERE province IS NULL AND institution_id = OLD.id";
 
 /// One trigger: a name, when it fires, on which table, and its statements (`;`-terminated).
 struct Trigger {
@@ -964,20 +980,34 @@ fn triggers(backend: Backend) -> Vec<Trigger> {
     for parent in parents {
         let links: Vec<&(&Rule, Link)> = links.iter().filter(|(_, p)| p.table == parent).collect();
         let cols = union(links.iter().map(|(_, p)| p.watch.to_vec()));
+        // An institution's region places its records in a province: the contributions it
+        // moves carry their province, and its pending deltas (whose province the fold would
+        // look up) are pinned to the old one first.
+        let regional = parent == "institutions";
         let body = |row: &str, sign: &str| -> Vec<String> {
-            links
-                .iter()
-                .map(|(r, p)| {
+            let pin = (regional && row == "OLD").then(|| PIN_INSTITUTION.to_string());
+            pin.into_iter()
+                .chain(links.iter().map(|(r, p)| {
                     let cond = p.link.replace("{id}", &format!("{row}.id"));
                     format!(
                         "INSERT INTO rollup_deltas ({}, value, extra) {}",
                         Level::Deltas.keys(),
-                        grouped_select(r, Level::Deltas, &cond, sign)
+                        grouped_select(r, Level::Deltas, regional, &cond, sign)
                     )
-                })
+                }))
                 .collect()
         };
         let of = format!("UPDATE OF {}", cols.join(", "));
+        if regional {
+            out.push(Trigger {
+                name: format!("rollup_{parent}_pin"),
+                timing: "BEFORE",
+                event: "DELETE".into(),
+                table: parent,
+                when: None,
+                body: vec![PIN_INSTITUTION.to_string()],
+            });
+        }
         out.push(Trigger {
             name: format!("rollup_{parent}_children_old"),
             timing: "BEFORE",
@@ -1112,7 +1142,7 @@ fn fold_statements() -> Vec<String> {
              CAST(SUM(extra) AS BIGINT) FROM rollup_deltas WHERE 1 = 1 GROUP BY {}{}",
             level.table(),
             level.keys(),
-            level.keys_from_deltas(),
+            level.keys_from_deltas("rollup_deltas"),
             level.positions(),
             level.upsert()
         ));
@@ -1282,7 +1312,7 @@ fn stored_with_deltas(level: Level, rule: &str) -> String {
           UNION ALL SELECT {}, value, extra FROM rollup_deltas WHERE rule = '{rule}') s \
          GROUP BY {keys} HAVING SUM(value) <> 0 OR SUM(extra) <> 0",
         level.table(),
-        level.keys_from_deltas()
+        level.keys_from_deltas("rollup_deltas")
     )
 }
 
@@ -1292,7 +1322,7 @@ fn recount_at(level: Level) -> String {
     format!(
         "SELECT {}, CAST(SUM(value) AS BIGINT) AS value, CAST(SUM(extra) AS BIGINT) AS extra \
          FROM rollup_recount GROUP BY {} HAVING SUM(value) <> 0 OR SUM(extra) <> 0",
-        level.keys_from_deltas(),
+        level.keys_from_deltas("rollup_recount"),
         level.positions()
     )
 }
@@ -1306,7 +1336,7 @@ async fn check_rule(db: &Db, r: &Rule) -> Result<Vec<Check>> {
     conn.execute(sqlx::AssertSqlSafe(format!(
         "CREATE TEMPORARY TABLE rollup_recount AS SELECT {}, value, extra FROM ({}) x",
         Level::Deltas.keys(),
-        grouped_select(r, Level::Deltas, "1 = 1", "")
+        grouped_select(r, Level::Deltas, false, "1 = 1", "")
     )))
     .await?;
     let mut out = Vec::new();
