@@ -251,6 +251,12 @@ pub fn total_of(code: &str) -> Option<&'static str> {
         })
 }
 
+/// Whether an indicator sums reports a program may never file (the dispatched experts'
+/// workload): a dashboard leaves it out while it is zero, as it does a total's empty parts.
+pub fn only_when_reported(code: &str) -> bool {
+    code.starts_with("workload-")
+}
+
 /// `12345678` as `12,345,678`.
 pub fn group_thousands(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();

@@ -20,7 +20,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use shanhai_domain::Lang;
 use shanhai_domain::codes::Role;
-use shanhai_domain::indicators::{CATALOGUE, Indicator, Measure, total_of};
+use shanhai_domain::indicators::{CATALOGUE, Indicator, Measure, only_when_reported, total_of};
 use shanhai_domain::registry::{Program, Region, RegionCode};
 use shanhai_store::kpis::{self, StandingsFilter};
 use shanhai_store::programs::{self, ProgramFilter};
@@ -279,14 +279,17 @@ async fn page_data(
         .is_some_and(|c| c.prefix().len() >= 6);
 
     // Headline figures: every indicator of the catalogue, linked to its records at program level
-    // (a total's parts by type or kind only where there are any).
+    // (a total's parts by type or kind, and reported workload, only where there are any).
     let totals: HashMap<String, i64> = rollups::totals(&state.db, &scope)
         .await?
         .into_iter()
         .collect();
     let headlines = CATALOGUE
         .iter()
-        .filter(|i| total_of(i.code).is_none() || totals.get(i.code).is_some_and(|v| *v != 0))
+        .filter(|i| {
+            (total_of(i.code).is_none() && !only_when_reported(i.code))
+                || totals.get(i.code).is_some_and(|v| *v != 0)
+        })
         .map(|i| {
             let value = totals.get(i.code).copied().unwrap_or(0);
             Headline {
