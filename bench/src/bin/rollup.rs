@@ -8,7 +8,8 @@
 //!     figures counted from the records (`rollups::scan_*`, the queries a dashboard would run
 //!     without roll-ups: indexed by program and date where an index exists);
 //! (b) the write overhead of the triggers: the same records inserted with and without them
-//!     (same database, same indexes; each run rolled back);
+//!     (same database, same indexes): many records in one transaction (rolled back), and one
+//!     record per committed transaction as the server writes (deleted afterwards);
 //! (c) `shanhai verify`'s check on the whole dataset, and its time;
 //! (d) the server's peak resident memory (VmHWM) serving the dashboard endpoints on it.
 //!
@@ -851,17 +852,7 @@ async fn insert_mix(
 ) -> Result<(Duration, Duration)> {
     exec(conn, "BEGIN IMMEDIATE").await?;
     if !triggers {
-        let names: Vec<String> = sqlx::query(
-            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'rollup%'",
-        )
-        .fetch_all(&mut **conn)
-        .await?
-        .iter()
-        .map(|r| r.try_get::<String, _>(0))
-        .collect::<Result<_, _>>()?;
-        for name in names {
-            exec(conn, &format!("DROP TRIGGER {name}")).await?;
-        }
+        drop_rollup_triggers(conn).await?;
     }
     let t = Instant::now();
     for kind in KINDS.iter().filter(|k| k.name != "assignments") {
@@ -881,8 +872,100 @@ async fn insert_mix(
     Ok((elapsed, folding))
 }
 
-/// The same records one INSERT at a time through prepared statements (the way the server
-/// writes), in one transaction rolled back.
+/// Drops the roll-up triggers (inside the connection's open transaction).
+async fn drop_rollup_triggers(conn: &mut PoolConnection<Any>) -> Result<()> {
+    let names: Vec<String> = sqlx::query(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'rollup%'",
+    )
+    .fetch_all(&mut **conn)
+    .await?
+    .iter()
+    .map(|r| r.try_get::<String, _>(0))
+    .collect::<Result<_, _>>()?;
+    for name in names {
+        exec(conn, &format!("DROP TRIGGER {name}")).await?;
+    }
+    Ok(())
+}
+
+/// What one-record inserts are made of: institutions with their program and donor, and a user.
+struct Picks {
+    places: Vec<(String, String, String)>,
+    user: String,
+}
+
+async fn picks(conn: &mut PoolConnection<Any>) -> Result<Picks> {
+    let places = sqlx::query("SELECT id, program_id, donor_id FROM gen_inst ORDER BY n")
+        .fetch_all(&mut **conn)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+        .collect::<Result<_, sqlx::Error>>()?;
+    let user: String = sqlx::query("SELECT id FROM users WHERE username = 'generator'")
+        .fetch_one(&mut **conn)
+        .await?
+        .try_get(0)?;
+    Ok(Picks { places, user })
+}
+
+/// Inserts record `i` of the one-at-a-time mix (a consultation, a referral or a teaching
+/// activity, in turn) through a prepared statement, the way the server writes.
+async fn insert_one(conn: &mut PoolConnection<Any>, p: &Picks, i: u64, tag: &str) -> Result<()> {
+    let (inst, program, donor) = &p.places[(i as usize * 7919) % p.places.len()];
+    let user = &p.user;
+    let day = chrono::NaiveDate::from_ymd_opt(2021, 1, 1).unwrap_or_default()
+        + chrono::Duration::days((i as i64 * 37) % DAYS);
+    match i % 3 {
+        0 => {
+            sqlx::query(
+                "INSERT INTO consultations (id, type, urgency, state, requesting_institution_id, requester_user_id, requester_name, \
+                 target_institution_id, patient_name_enc, patient_name_masked, patient_sex, patient_age, case_summary, question, \
+                 requested_at, created_at, updated_at, program_id) \
+                 VALUES ($1, $2, 'routine', 'requested', $3, $4, '医生', $5, 'x', '张*', 'female', 40, '', '', $6, $6, $6, $7)",
+            )
+            .bind(format!("{tag}c{i}"))
+            .bind(if i.is_multiple_of(2) { "mdt" } else { "general" })
+            .bind(inst)
+            .bind(user)
+            .bind(donor)
+            .bind(format!("{day}T08:00:00.000Z"))
+            .bind(program)
+            .execute(&mut **conn)
+            .await?;
+        }
+        1 => {
+            sqlx::query(
+                "INSERT INTO referrals (id, direction, urgency, state, from_institution_id, sender_user_id, sender_name, to_institution_id, \
+                 patient_name_enc, patient_name_masked, patient_sex, patient_age, reason, leaves_region, created_at, updated_at, program_id) \
+                 VALUES ($1, 'up', 'routine', 'sent', $2, $3, '医生', $4, 'x', '张*', 'male', 50, '', 0, $5, $5, $6)",
+            )
+            .bind(format!("{tag}r{i}"))
+            .bind(inst)
+            .bind(user)
+            .bind(donor)
+            .bind(format!("{day}T09:00:00.000Z"))
+            .bind(program)
+            .execute(&mut **conn)
+            .await?;
+        }
+        _ => {
+            sqlx::query(
+                "INSERT INTO teaching_activities (id, program_id, institution_id, kind, held_on, online, topic, duration_minutes, \
+                 attendance, attendee_ids, created_at, updated_at) VALUES ($1, $2, $3, 'lecture', $4, 0, '讲座', 60, 30, '[]', $4, $4)",
+            )
+            .bind(format!("{tag}t{i}"))
+            .bind(program)
+            .bind(inst)
+            .bind(day.to_string())
+            .execute(&mut **conn)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// The same records one INSERT at a time through prepared statements, in one transaction
+/// rolled back.
 async fn insert_rows(
     conn: &mut PoolConnection<Any>,
     n: u64,
@@ -891,80 +974,12 @@ async fn insert_rows(
 ) -> Result<(Duration, Duration)> {
     exec(conn, "BEGIN IMMEDIATE").await?;
     if !triggers {
-        let names: Vec<String> = sqlx::query(
-            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'rollup%'",
-        )
-        .fetch_all(&mut **conn)
-        .await?
-        .iter()
-        .map(|r| r.try_get::<String, _>(0))
-        .collect::<Result<_, _>>()?;
-        for name in names {
-            exec(conn, &format!("DROP TRIGGER {name}")).await?;
-        }
+        drop_rollup_triggers(conn).await?;
     }
-    let picks: Vec<(String, String, String)> =
-        sqlx::query("SELECT id, program_id, donor_id FROM gen_inst ORDER BY n")
-            .fetch_all(&mut **conn)
-            .await?
-            .iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
-            .collect::<Result<_, sqlx::Error>>()?;
-    let user: String = sqlx::query("SELECT id FROM users WHERE username = 'generator'")
-        .fetch_one(&mut **conn)
-        .await?
-        .try_get(0)?;
+    let p = picks(conn).await?;
     let t = Instant::now();
     for i in 0..n {
-        let (inst, program, donor) = &picks[(i as usize * 7919) % picks.len()];
-        let day = chrono::NaiveDate::from_ymd_opt(2021, 1, 1).unwrap_or_default()
-            + chrono::Duration::days((i as i64 * 37) % DAYS);
-        match i % 3 {
-            0 => {
-                sqlx::query(
-                    "INSERT INTO consultations (id, type, urgency, state, requesting_institution_id, requester_user_id, requester_name, \
-                     target_institution_id, patient_name_enc, patient_name_masked, patient_sex, patient_age, case_summary, question, \
-                     requested_at, created_at, updated_at, program_id) \
-                     VALUES ($1, $2, 'routine', 'requested', $3, $4, '医生', $5, 'x', '张*', 'female', 40, '', '', $6, $6, $6, $7)",
-                )
-                .bind(format!("{tag}c{i}"))
-                .bind(if i % 2 == 0 { "mdt" } else { "general" })
-                .bind(inst)
-                .bind(&user)
-                .bind(donor)
-                .bind(format!("{day}T08:00:00.000Z"))
-                .bind(program)
-                .execute(&mut **conn)
-                .await?;
-            }
-            1 => {
-                sqlx::query(
-                    "INSERT INTO referrals (id, direction, urgency, state, from_institution_id, sender_user_id, sender_name, to_institution_id, \
-                     patient_name_enc, patient_name_masked, patient_sex, patient_age, reason, leaves_region, created_at, updated_at, program_id) \
-                     VALUES ($1, 'up', 'routine', 'sent', $2, $3, '医生', $4, 'x', '张*', 'male', 50, '', 0, $5, $5, $6)",
-                )
-                .bind(format!("{tag}r{i}"))
-                .bind(inst)
-                .bind(&user)
-                .bind(donor)
-                .bind(format!("{day}T09:00:00.000Z"))
-                .bind(program)
-                .execute(&mut **conn)
-                .await?;
-            }
-            _ => {
-                sqlx::query(
-                    "INSERT INTO teaching_activities (id, program_id, institution_id, kind, held_on, online, topic, duration_minutes, \
-                     attendance, attendee_ids, created_at, updated_at) VALUES ($1, $2, $3, 'lecture', $4, 0, '讲座', 60, 30, '[]', $4, $4)",
-                )
-                .bind(format!("{tag}t{i}"))
-                .bind(program)
-                .bind(inst)
-                .bind(day.to_string())
-                .execute(&mut **conn)
-                .await?;
-            }
-        }
+        insert_one(conn, &p, i, tag).await?;
     }
     let elapsed = t.elapsed();
     let t = Instant::now();
@@ -975,6 +990,68 @@ async fn insert_rows(
     }
     let folding = t.elapsed();
     exec(conn, "ROLLBACK").await?;
+    Ok((elapsed, folding))
+}
+
+/// The same records each in a transaction of its own, committed, as the server writes them
+/// (one API write, one transaction), with or without the triggers; then the fold of their
+/// deltas. Afterwards the records and their deltas are deleted (without the triggers) and the
+/// triggers put back, so the database ends as it began. Needs no pending deltas at the start.
+async fn insert_committed(
+    conn: &mut PoolConnection<Any>,
+    n: u64,
+    triggers: bool,
+    tag: &str,
+) -> Result<(Duration, Duration)> {
+    let pending = sqlx::query("SELECT COUNT(*) FROM rollup_deltas")
+        .fetch_one(&mut **conn)
+        .await?
+        .try_get::<i64, _>(0)?;
+    if pending != 0 {
+        bail!("{pending} pending roll-up deltas: fold them first");
+    }
+    if !triggers {
+        exec(conn, "BEGIN IMMEDIATE").await?;
+        drop_rollup_triggers(conn).await?;
+        exec(conn, "COMMIT").await?;
+    }
+    let p = picks(conn).await?;
+    let t = Instant::now();
+    for i in 0..n {
+        exec(conn, "BEGIN IMMEDIATE").await?;
+        insert_one(conn, &p, i, tag).await?;
+        exec(conn, "COMMIT").await?;
+    }
+    let elapsed = t.elapsed();
+    // The fold as the server runs it: its own write transaction (timed, then rolled back; the
+    // deltas go with the cleanup below).
+    let t = Instant::now();
+    if triggers {
+        exec(conn, "BEGIN IMMEDIATE").await?;
+        for sql in rollups::fold_sql(Backend::Sqlite) {
+            exec(conn, &sql).await?;
+        }
+        exec(conn, "ROLLBACK").await?;
+    }
+    let folding = t.elapsed();
+    exec(conn, "BEGIN IMMEDIATE").await?;
+    drop_rollup_triggers(conn).await?;
+    for (table, letter) in [
+        ("consultations", 'c'),
+        ("referrals", 'r'),
+        ("teaching_activities", 't'),
+    ] {
+        exec(
+            conn,
+            &format!("DELETE FROM {table} WHERE id >= '{tag}{letter}' AND id < '{tag}{letter}~'"),
+        )
+        .await?;
+    }
+    exec(conn, "DELETE FROM rollup_deltas").await?;
+    for ddl in rollups::trigger_ddl(Backend::Sqlite) {
+        exec(conn, &ddl).await?;
+    }
+    exec(conn, "COMMIT").await?;
     Ok((elapsed, folding))
 }
 
@@ -1208,6 +1285,29 @@ async fn run(args: Args) -> Result<()> {
     );
     println!(
         "  one prepared INSERT per record ({} records): with triggers {:>9} ({:.0}/s)   without {:>9} ({:.0}/s)   overhead {:>6.1} %   + fold {:>9} (with it {:>6.1} %)",
+        thousands(n),
+        secs(w.0),
+        n as f64 / w.0.as_secs_f64(),
+        secs(wo),
+        n as f64 / wo.as_secs_f64(),
+        (w.0.as_secs_f64() / wo.as_secs_f64() - 1.0) * 100.0,
+        secs(w.1),
+        ((w.0 + w.1).as_secs_f64() / wo.as_secs_f64() - 1.0) * 100.0
+    );
+    let n = args.overhead_records.min(20_000);
+    rollups::fold(&db).await?;
+    let mut with = Vec::new();
+    let mut without = Vec::new();
+    for round in 0..2 {
+        without.push(insert_committed(&mut conn, n, false, &format!("u{round}")).await?);
+        with.push(insert_committed(&mut conn, n, true, &format!("v{round}")).await?);
+    }
+    let (w, wo) = (
+        with.iter().min().copied().unwrap_or_default(),
+        without.iter().map(|x| x.0).min().unwrap_or_default(),
+    );
+    println!(
+        "  one record per committed transaction, as the server writes ({} records): with triggers {:>9} ({:.0}/s)   without {:>9} ({:.0}/s)   overhead {:>6.1} %   + fold {:>9} (with it {:>6.1} %)",
         thousands(n),
         secs(w.0),
         n as f64 / w.0.as_secs_f64(),
