@@ -103,16 +103,26 @@ pub(crate) async fn defer(
 impl Deferred {
     /// Rebuilds the indexes, adds the import's rows to the roll-ups and reinstalls the trigger.
     pub(crate) async fn finish(self, conn: &mut AnyConnection) -> Result<(), StoreError> {
+        let timings = std::env::var_os("SHANHAI_IMPORT_TIMINGS").is_some();
+        let timed = |what: &str, t: std::time::Instant| {
+            if timings {
+                eprintln!("[import]   {what}: {:.3} s", t.elapsed().as_secs_f64());
+            }
+        };
         for index in self.indexes {
+            let t = std::time::Instant::now();
             conn.execute(sqlx::AssertSqlSafe(index)).await?;
+            timed("one index built", t);
         }
         if let Some(trigger_sql) = self.trigger_sql {
             // The rows' contributions grouped by key, into the pending deltas as the trigger
             // would have put them one by one.
             let cond = format!("t.rowid > {}", self.after_rowid);
             for rule in RULES.iter().filter(|r| r.table == self.table) {
+                let t = std::time::Instant::now();
                 conn.execute(sqlx::AssertSqlSafe(grouped_delta(rule, &cond)))
                     .await?;
+                timed("grouped roll-up deltas", t);
             }
             conn.execute(sqlx::AssertSqlSafe(trigger_sql)).await?;
         }

@@ -112,7 +112,7 @@ const COLUMNS: &[Column] = &[
     },
 ];
 
-fn key(institution_id: &str, kind: &str, held_on: &str, topic: &str) -> String {
+fn key(institution_id: &str, kind: &str, held_on: impl std::fmt::Display, topic: &str) -> String {
     format!("{institution_id}\u{1f}{kind}\u{1f}{held_on}\u{1f}{topic}")
 }
 
@@ -190,7 +190,7 @@ impl ImportKind for TeachingActivities {
             key: key(
                 &new.institution_id,
                 new.kind.code(),
-                &new.held_on.to_string(),
+                new.held_on,
                 &new.topic,
             ),
             record: new,

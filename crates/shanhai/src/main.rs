@@ -15,6 +15,12 @@ use shanhai_store::{Backend, Db, users};
 use std::io::Read;
 use std::path::Path;
 
+/// mimalloc instead of the system allocator: a million-row import allocates and frees a few
+/// small strings per row on one thread and large batches on another, and glibc's malloc/free
+/// took about 16 % of its CPU (bench/README.md, "Import (C11)").
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() {
     let (cli, lang) = cli::parse();
