@@ -1208,7 +1208,12 @@ pub async fn install_on(conn: &mut AnyConnection, backend: Backend) -> Result<bo
         .await?
         .map(|r| text(&r, "spec_hash"))
         .transpose()?;
-    if stored.as_deref() == Some(hash.as_str()) {
+    // The same specification, and every trigger in place: nothing to do. A trigger missing (a
+    // tool stopped halfway, a hand-made change) means writes may have gone uncounted: reinstall
+    // and rebuild.
+    if stored.as_deref() == Some(hash.as_str())
+        && installed_triggers(conn, backend).await? == triggers(backend).len() as i64
+    {
         return Ok(false);
     }
     let mut tx = conn.begin().await?;
@@ -1232,6 +1237,23 @@ pub async fn install_on(conn: &mut AnyConnection, backend: Backend) -> Result<bo
     .await?;
     tx.commit().await?;
     Ok(true)
+}
+
+/// How many roll-up triggers the database holds.
+async fn installed_triggers(conn: &mut AnyConnection, backend: Backend) -> Result<i64> {
+    let sql = match backend {
+        Backend::Sqlite => {
+            "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'trigger' \
+             AND name LIKE 'rollup\\_%' ESCAPE '\\'"
+        }
+        Backend::Postgres => {
+            "SELECT COUNT(*) AS n FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = current_schema() AND NOT t.tgisinternal \
+             AND t.tgname LIKE 'rollup\\_%'"
+        }
+    };
+    int(&sqlx::query(sql).fetch_one(&mut *conn).await?, "n")
 }
 
 /// Empties every level and refills them from the raw tables, in one transaction that keeps
@@ -2594,6 +2616,21 @@ mod tests {
             !install_on(&mut conn, Backend::Sqlite)
                 .await
                 .expect("install")
+        );
+        // A trigger gone (a tool stopped halfway): the next start puts them back and rebuilds.
+        conn.execute("DROP TRIGGER rollup_consultations_ins")
+            .await
+            .expect("drop");
+        assert!(
+            install_on(&mut conn, Backend::Sqlite)
+                .await
+                .expect("reinstall")
+        );
+        assert_eq!(
+            installed_triggers(&mut conn, Backend::Sqlite)
+                .await
+                .expect("count"),
+            triggers(Backend::Sqlite).len() as i64
         );
         drop(conn);
         assert!(verify(&db).await.expect("verify").is_empty());
