@@ -1351,14 +1351,15 @@ fn recount_at(level: Level) -> String {
 
 async fn check_rule(db: &Db, r: &Rule) -> Result<Vec<Check>> {
     // The recount is a scan of the source table: run it once, at the deltas' grain (per day,
-    // institution and pairing), into a temporary table on one connection, and compare every
+    // institution and pairing, each record's province looked up as it is read rather than
+    // left to the fold's lookup), into a temporary table on one connection, and compare every
     // level both ways against its sums.
     let mut conn = db.pool().acquire().await?;
     conn.execute("DROP TABLE IF EXISTS rollup_recount").await?;
     conn.execute(sqlx::AssertSqlSafe(format!(
         "CREATE TEMPORARY TABLE rollup_recount AS SELECT {}, value, extra FROM ({}) x",
         Level::Deltas.keys(),
-        grouped_select(r, Level::Deltas, false, "1 = 1", "")
+        grouped_select(r, Level::Deltas, true, "1 = 1", "")
     )))
     .await?;
     let mut out = Vec::new();
