@@ -1059,6 +1059,66 @@ async fn insert_committed(
     Ok((elapsed, folding))
 }
 
+/// How the write-overhead phase inserts its records.
+#[derive(Debug, Clone, Copy)]
+enum Writes {
+    /// `INSERT … SELECT` statements, in one transaction rolled back.
+    Bulk,
+    /// One prepared INSERT per record, in one transaction rolled back.
+    Rows,
+    /// One record per committed transaction.
+    Committed,
+}
+
+/// Inserts `n` records `how`, with the triggers or without; returns the insert's and the
+/// fold's times.
+async fn insert_by(
+    conn: &mut PoolConnection<Any>,
+    how: Writes,
+    n: u64,
+    triggers: bool,
+    tag: &str,
+) -> Result<(Duration, Duration)> {
+    match how {
+        Writes::Bulk => insert_mix(conn, n, triggers, tag).await,
+        Writes::Rows => insert_rows(conn, n, triggers, tag).await,
+        Writes::Committed => insert_committed(conn, n, triggers, tag).await,
+    }
+}
+
+/// Inserts the records twice without the triggers and twice with them, alternately, and prints
+/// the best of each and the overhead, without and with the fold.
+async fn overhead(conn: &mut PoolConnection<Any>, how: Writes, n: u64, label: &str) -> Result<()> {
+    let letter = match how {
+        Writes::Bulk => 'w',
+        Writes::Rows => 'y',
+        Writes::Committed => 'u',
+    };
+    let mut with = Vec::new();
+    let mut without = Vec::new();
+    for round in 0..2 {
+        without.push(insert_by(conn, how, n, false, &format!("{letter}{round}")).await?);
+        with.push(insert_by(conn, how, n, true, &format!("{letter}x{round}")).await?);
+    }
+    let (w, wo) = (
+        with.iter().min().copied().unwrap_or_default(),
+        without.iter().map(|x| x.0).min().unwrap_or_default(),
+    );
+    let rate = |d: Duration| n as f64 / d.as_secs_f64();
+    let more = |d: Duration| (d.as_secs_f64() / wo.as_secs_f64() - 1.0) * 100.0;
+    println!(
+        "  {label}: with triggers {:>9} ({:.0}/s)   without {:>9} ({:.0}/s)   overhead {:>6.1} %   (aim ≤ 20 %)   + fold {:>9} (with it {:>6.1} %)",
+        secs(w.0),
+        rate(w.0),
+        secs(wo),
+        rate(wo),
+        more(w.0),
+        secs(w.1),
+        more(w.0 + w.1)
+    );
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() {
     let args = Args::parse();
@@ -1247,80 +1307,36 @@ async fn run(args: Args) -> Result<()> {
 
     // (b) write overhead.
     println!(
-        "[b] write overhead of the roll-up triggers: {} records, same database, rolled back",
+        "[b] write overhead of the roll-up triggers: {} records, same database, each run rolled back or deleted",
         thousands(args.overhead_records)
     );
-    let mut with = Vec::new();
-    let mut without = Vec::new();
-    for round in 0..2 {
-        without.push(
-            insert_mix(
-                &mut conn,
-                args.overhead_records,
-                false,
-                &format!("w{round}"),
-            )
-            .await?,
-        );
-        with.push(insert_mix(&mut conn, args.overhead_records, true, &format!("x{round}")).await?);
-    }
-    let (w, wo) = (
-        with.iter().min().copied().unwrap_or_default(),
-        without.iter().map(|x| x.0).min().unwrap_or_default(),
-    );
-    println!(
-        "  bulk INSERT…SELECT:   with triggers {:>9}   without {:>9}   overhead {:>6.1} %   (aim ≤ 20 %)   + fold {:>9} (with it {:>6.1} %)",
-        secs(w.0),
-        secs(wo),
-        (w.0.as_secs_f64() / wo.as_secs_f64() - 1.0) * 100.0,
-        secs(w.1),
-        ((w.0 + w.1).as_secs_f64() / wo.as_secs_f64() - 1.0) * 100.0
-    );
+    overhead(
+        &mut conn,
+        Writes::Bulk,
+        args.overhead_records,
+        "bulk INSERT…SELECT",
+    )
+    .await?;
     let n = args.overhead_records.min(100_000);
-    let mut with = Vec::new();
-    let mut without = Vec::new();
-    for round in 0..2 {
-        without.push(insert_rows(&mut conn, n, false, &format!("y{round}")).await?);
-        with.push(insert_rows(&mut conn, n, true, &format!("z{round}")).await?);
-    }
-    let (w, wo) = (
-        with.iter().min().copied().unwrap_or_default(),
-        without.iter().map(|x| x.0).min().unwrap_or_default(),
-    );
-    println!(
-        "  one prepared INSERT per record ({} records): with triggers {:>9} ({:.0}/s)   without {:>9} ({:.0}/s)   overhead {:>6.1} %   + fold {:>9} (with it {:>6.1} %)",
-        thousands(n),
-        secs(w.0),
-        n as f64 / w.0.as_secs_f64(),
-        secs(wo),
-        n as f64 / wo.as_secs_f64(),
-        (w.0.as_secs_f64() / wo.as_secs_f64() - 1.0) * 100.0,
-        secs(w.1),
-        ((w.0 + w.1).as_secs_f64() / wo.as_secs_f64() - 1.0) * 100.0
-    );
+    overhead(
+        &mut conn,
+        Writes::Rows,
+        n,
+        &format!("one prepared INSERT per record ({} records)", thousands(n)),
+    )
+    .await?;
     let n = args.overhead_records.min(20_000);
     rollups::fold(&db).await?;
-    let mut with = Vec::new();
-    let mut without = Vec::new();
-    for round in 0..2 {
-        without.push(insert_committed(&mut conn, n, false, &format!("u{round}")).await?);
-        with.push(insert_committed(&mut conn, n, true, &format!("v{round}")).await?);
-    }
-    let (w, wo) = (
-        with.iter().min().copied().unwrap_or_default(),
-        without.iter().map(|x| x.0).min().unwrap_or_default(),
-    );
-    println!(
-        "  one record per committed transaction, as the server writes ({} records): with triggers {:>9} ({:.0}/s)   without {:>9} ({:.0}/s)   overhead {:>6.1} %   + fold {:>9} (with it {:>6.1} %)",
-        thousands(n),
-        secs(w.0),
-        n as f64 / w.0.as_secs_f64(),
-        secs(wo),
-        n as f64 / wo.as_secs_f64(),
-        (w.0.as_secs_f64() / wo.as_secs_f64() - 1.0) * 100.0,
-        secs(w.1),
-        ((w.0 + w.1).as_secs_f64() / wo.as_secs_f64() - 1.0) * 100.0
-    );
+    overhead(
+        &mut conn,
+        Writes::Committed,
+        n,
+        &format!(
+            "one record per committed transaction, as the server writes ({} records)",
+            thousands(n)
+        ),
+    )
+    .await?;
     drop(conn);
 
     // (c) verify.
