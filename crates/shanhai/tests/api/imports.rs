@@ -116,6 +116,15 @@ async fn a_good_file_imports_and_importing_it_again_creates_nothing() {
         1,
         "an import that wrote nothing is not recorded"
     );
+    // The import took the roll-up trigger away and put it back: the next start finds every
+    // trigger in place and neither reinstalls nor rebuilds.
+    let mut conn = app.db.pool().acquire().await.expect("conn");
+    assert!(
+        !shanhai_store::rollups::install_on(&mut conn, app.db.backend())
+            .await
+            .expect("install"),
+        "the triggers are as installed after an import"
+    );
 }
 
 /// Replaces data row `n` (1-based; spreadsheet row n + 1) of a 3,000-row file.
