@@ -860,7 +860,12 @@ async fn insert_mix(
         exec(conn, &(kind.insert)(0, m, tag)).await?;
     }
     let elapsed = t.elapsed();
-    // The fold of these records' deltas (the server's job every 2 s), timed on its own.
+    Ok((elapsed, fold_and_roll_back(conn, triggers).await?))
+}
+
+/// Times the fold of the open transaction's deltas (the server's job every 2 s) on its own,
+/// then rolls the transaction back.
+async fn fold_and_roll_back(conn: &mut PoolConnection<Any>, triggers: bool) -> Result<Duration> {
     let t = Instant::now();
     if triggers {
         for sql in rollups::fold_sql(Backend::Sqlite) {
@@ -869,7 +874,7 @@ async fn insert_mix(
     }
     let folding = t.elapsed();
     exec(conn, "ROLLBACK").await?;
-    Ok((elapsed, folding))
+    Ok(folding)
 }
 
 /// Drops the roll-up triggers (inside the connection's open transaction).
@@ -982,15 +987,7 @@ async fn insert_rows(
         insert_one(conn, &p, i, tag).await?;
     }
     let elapsed = t.elapsed();
-    let t = Instant::now();
-    if triggers {
-        for sql in rollups::fold_sql(Backend::Sqlite) {
-            exec(conn, &sql).await?;
-        }
-    }
-    let folding = t.elapsed();
-    exec(conn, "ROLLBACK").await?;
-    Ok((elapsed, folding))
+    Ok((elapsed, fold_and_roll_back(conn, triggers).await?))
 }
 
 /// The same records each in a transaction of its own, committed, as the server writes them
@@ -1025,15 +1022,8 @@ async fn insert_committed(
     let elapsed = t.elapsed();
     // The fold as the server runs it: its own write transaction (timed, then rolled back; the
     // deltas go with the cleanup below).
-    let t = Instant::now();
-    if triggers {
-        exec(conn, "BEGIN IMMEDIATE").await?;
-        for sql in rollups::fold_sql(Backend::Sqlite) {
-            exec(conn, &sql).await?;
-        }
-        exec(conn, "ROLLBACK").await?;
-    }
-    let folding = t.elapsed();
+    exec(conn, "BEGIN IMMEDIATE").await?;
+    let folding = fold_and_roll_back(conn, triggers).await?;
     // The new records have no children: without the foreign-key checks, deleting them does not
     // scan the tables that may refer to them (some without an index on the reference).
     exec(conn, "PRAGMA foreign_keys = OFF").await?;
