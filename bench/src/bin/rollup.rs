@@ -852,7 +852,7 @@ async fn insert_mix(
 ) -> Result<(Duration, Duration)> {
     exec(conn, "BEGIN IMMEDIATE").await?;
     if !triggers {
-        drop_rollup_triggers(conn).await?;
+        rollups::drop_triggers(conn, Backend::Sqlite).await?;
     }
     let t = Instant::now();
     for kind in KINDS.iter().filter(|k| k.name != "assignments") {
@@ -875,22 +875,6 @@ async fn fold_and_roll_back(conn: &mut PoolConnection<Any>, triggers: bool) -> R
     let folding = t.elapsed();
     exec(conn, "ROLLBACK").await?;
     Ok(folding)
-}
-
-/// Drops the roll-up triggers (inside the connection's open transaction).
-async fn drop_rollup_triggers(conn: &mut PoolConnection<Any>) -> Result<()> {
-    let names: Vec<String> = sqlx::query(
-        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'rollup%'",
-    )
-    .fetch_all(&mut **conn)
-    .await?
-    .iter()
-    .map(|r| r.try_get::<String, _>(0))
-    .collect::<Result<_, _>>()?;
-    for name in names {
-        exec(conn, &format!("DROP TRIGGER {name}")).await?;
-    }
-    Ok(())
 }
 
 /// What one-record inserts are made of: institutions with their program and donor, and a user.
@@ -979,7 +963,7 @@ async fn insert_rows(
 ) -> Result<(Duration, Duration)> {
     exec(conn, "BEGIN IMMEDIATE").await?;
     if !triggers {
-        drop_rollup_triggers(conn).await?;
+        rollups::drop_triggers(conn, Backend::Sqlite).await?;
     }
     let p = picks(conn).await?;
     let t = Instant::now();
@@ -1009,7 +993,7 @@ async fn insert_committed(
     }
     if !triggers {
         exec(conn, "BEGIN IMMEDIATE").await?;
-        drop_rollup_triggers(conn).await?;
+        rollups::drop_triggers(conn, Backend::Sqlite).await?;
         exec(conn, "COMMIT").await?;
     }
     let p = picks(conn).await?;
@@ -1028,7 +1012,7 @@ async fn insert_committed(
     // scan the tables that may refer to them (some without an index on the reference).
     exec(conn, "PRAGMA foreign_keys = OFF").await?;
     exec(conn, "BEGIN IMMEDIATE").await?;
-    drop_rollup_triggers(conn).await?;
+    rollups::drop_triggers(conn, Backend::Sqlite).await?;
     for (table, letter) in [
         ("consultations", 'c'),
         ("referrals", 'r'),

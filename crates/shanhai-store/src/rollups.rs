@@ -875,6 +875,9 @@ struct Link {
     table: &'static str,
     watch: &'static [&'static str],
     link: String,
+    /// The parent places its records in a province (the institution): the contributions it
+    /// moves carry their province, and its pending deltas are pinned to the old one first.
+    places: bool,
 }
 
 /// Every rule's parents: those it names, and the institution its records are counted at,
@@ -889,6 +892,7 @@ fn parent_links() -> Vec<(&'static Rule, Link)> {
                     table: p.table,
                     watch: p.watch,
                     link: p.link.to_string(),
+                    places: false,
                 },
             ));
         }
@@ -899,6 +903,7 @@ fn parent_links() -> Vec<(&'static Rule, Link)> {
                     table: "institutions",
                     watch: &["region_code"],
                     link: format!("{} = {{id}}", r.institution),
+                    places: true,
                 },
             ));
         }
@@ -980,10 +985,7 @@ fn triggers(backend: Backend) -> Vec<Trigger> {
     for parent in parents {
         let links: Vec<&(&Rule, Link)> = links.iter().filter(|(_, p)| p.table == parent).collect();
         let cols = union(links.iter().map(|(_, p)| p.watch.to_vec()));
-        // An institution's region places its records in a province: the contributions it
-        // moves carry their province, and its pending deltas (whose province the fold would
-        // look up) are pinned to the old one first.
-        let regional = parent == "institutions";
+        let regional = links.iter().any(|(_, p)| p.places);
         let body = |row: &str, sign: &str| -> Vec<String> {
             let pin = (regional && row == "OLD").then(|| PIN_INSTITUTION.to_string());
             pin.into_iter()
@@ -1093,7 +1095,10 @@ pub fn spec_hash(backend: Backend) -> String {
     hex::encode(h.finalize())
 }
 
-async fn drop_triggers(conn: &mut AnyConnection, backend: Backend) -> Result<()> {
+/// Drops every roll-up trigger (inside the connection's transaction, if one is open): what
+/// [`install_on`] does before it installs them again, and what a benchmark does to measure
+/// writes without them.
+pub async fn drop_triggers(conn: &mut AnyConnection, backend: Backend) -> Result<()> {
     match backend {
         Backend::Sqlite => {
             let names: Vec<String> = sqlx::query(
