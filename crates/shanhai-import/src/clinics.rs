@@ -5,9 +5,8 @@ use crate::context::Context;
 use crate::{Column, ImportKind, Parsed, Problem, Row, code_of, on_column};
 use shanhai_domain::clinics::{ClinicSessionInput, NewClinicSession, VisitType};
 use shanhai_store::audit::Actor;
-use shanhai_store::query::sql_with;
 use shanhai_store::{StoreError, clinics};
-use sqlx::{AnyConnection, Row as _};
+use sqlx::AnyConnection;
 
 pub struct ClinicSessions;
 
@@ -124,23 +123,12 @@ impl ImportKind for ClinicSessions {
     type State = ();
 
     async fn stored_keys(conn: &mut AnyConnection) -> Result<crate::Keys, StoreError> {
-        let rows = sql_with(
-            "SELECT expert_id, institution_id, date, start_time FROM clinic_sessions".into(),
-            vec![],
+        crate::stored_keys_joined(
+            conn,
+            "clinic_sessions",
+            &["expert_id", "institution_id", "date", "start_time"],
         )
-        .fetch_all(conn)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(key(
-                    &r.try_get::<String, _>(0)?,
-                    &r.try_get::<String, _>(1)?,
-                    &r.try_get::<String, _>(2)?,
-                    &r.try_get::<String, _>(3)?,
-                ))
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(StoreError::from)
+        .await
     }
 
     fn parse(row: &Row<'_>, cx: &Context) -> Result<Parsed<NewClinicSession>, Problem> {

@@ -2,13 +2,14 @@
 //! date and topic. Written with multi-row inserts, as they come by the thousand.
 
 use crate::context::Context;
-use crate::{Column, ImportKind, Parsed, Problem, Row, code_of, insert_many, on_column};
+use crate::{
+    Column, Contribution, ImportKind, Parsed, Problem, Row, code_of, insert_many, on_column,
+};
 use shanhai_domain::capacity::{TeachingActivityInput, TeachingKind};
 use shanhai_store::StoreError;
 use shanhai_store::audit::Actor;
 use shanhai_store::capacity::{Collection, TeachingActivities as Stored};
-use shanhai_store::query::sql_with;
-use sqlx::{AnyConnection, Row as _};
+use sqlx::AnyConnection;
 
 pub struct TeachingActivities;
 
@@ -112,8 +113,17 @@ const COLUMNS: &[Column] = &[
     },
 ];
 
-fn key(institution_id: &str, kind: &str, held_on: impl std::fmt::Display, topic: &str) -> String {
-    format!("{institution_id}\u{1f}{kind}\u{1f}{held_on}\u{1f}{topic}")
+/// A stored activity's natural key: the columns `stored_keys` joins, in its order.
+fn key(institution_id: &str, kind: &str, held_on: &str, topic: &str) -> String {
+    let parts = [institution_id, kind, held_on, topic];
+    let mut key = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            key.push('\u{1f}');
+        }
+        key.push_str(part);
+    }
+    key
 }
 
 impl ImportKind for TeachingActivities {
@@ -125,23 +135,26 @@ impl ImportKind for TeachingActivities {
     type State = ();
 
     async fn stored_keys(conn: &mut AnyConnection) -> Result<crate::Keys, StoreError> {
-        let rows = sql_with(
-            "SELECT institution_id, kind, held_on, topic FROM teaching_activities".into(),
-            vec![],
+        crate::stored_keys_joined(
+            conn,
+            "teaching_activities",
+            &["institution_id", "kind", "held_on", "topic"],
         )
-        .fetch_all(conn)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(key(
-                    &r.try_get::<String, _>(0)?,
-                    &r.try_get::<String, _>(1)?,
-                    &r.try_get::<String, _>(2)?,
-                    &r.try_get::<String, _>(3)?,
-                ))
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(StoreError::from)
+        .await
+    }
+
+    /// The `teaching-activities` rule: counted on its date, by program, institution and kind,
+    /// `extra` the attendance.
+    fn contribution(new: &Self::Record) -> Option<Contribution<'_>> {
+        Some(Contribution {
+            rule: "teaching-activities",
+            day: new.held_on,
+            program_id: new.program_id.as_deref(),
+            institution_id: &new.institution_id,
+            kind: new.kind.code(),
+            value: 1,
+            extra: new.attendance,
+        })
     }
 
     fn parse(row: &Row<'_>, cx: &Context) -> Result<Parsed<Self::Record>, Problem> {
@@ -190,7 +203,7 @@ impl ImportKind for TeachingActivities {
             key: key(
                 &new.institution_id,
                 new.kind.code(),
-                new.held_on,
+                &shanhai_domain::validate::iso_date(new.held_on),
                 &new.topic,
             ),
             record: new,

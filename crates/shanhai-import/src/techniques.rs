@@ -6,9 +6,8 @@ use crate::context::Context;
 use crate::{Column, ImportKind, Parsed, Problem, Row, code_of, on_column};
 use shanhai_domain::capacity::{GapLevel, NewTechnique, TechniqueInput, technique_key};
 use shanhai_store::audit::Actor;
-use shanhai_store::query::sql_with;
 use shanhai_store::{StoreError, capacity};
-use sqlx::{AnyConnection, Row as _};
+use sqlx::AnyConnection;
 
 pub struct Techniques;
 
@@ -144,21 +143,7 @@ impl ImportKind for Techniques {
     type State = ();
 
     async fn stored_keys(conn: &mut AnyConnection) -> Result<crate::Keys, StoreError> {
-        let rows = sql_with(
-            "SELECT institution_id, name_key FROM techniques".into(),
-            vec![],
-        )
-        .fetch_all(conn)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(key(
-                    &r.try_get::<String, _>(0)?,
-                    &r.try_get::<String, _>(1)?,
-                ))
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(StoreError::from)
+        crate::stored_keys_joined(conn, "techniques", &["institution_id", "name_key"]).await
     }
 
     fn parse(row: &Row<'_>, cx: &Context) -> Result<Parsed<NewTechnique>, Problem> {

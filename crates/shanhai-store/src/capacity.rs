@@ -912,7 +912,7 @@ impl Collection for TeachingActivities {
             n.institution_id.clone().into(),
             n.department_id.clone().into(),
             n.kind.code().into(),
-            n.held_on.to_string().into(),
+            shanhai_domain::validate::iso_date(n.held_on).into(),
             n.host_id.clone().into(),
             n.place.clone().into(),
             i64::from(n.online).into(),
