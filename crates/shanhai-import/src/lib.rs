@@ -437,8 +437,10 @@ pub async fn run<K: ImportKind>(
         Ok::<_, StoreError>(written)
     };
 
-    // The new records' roll-up contributions, summed by key as they are checked.
+    // The new records' roll-up contributions, summed by key as they are checked — only where
+    // the import replaces the insert trigger (SQLite); PostgreSQL's triggers count every row.
     let mut sums = rollup::Sums::default();
+    let sum_rollups = db.backend() == shanhai_store::Backend::Sqlite && K::ROLLUP_TABLE.is_some();
     let checker = async {
         let mut sender = writes.then_some(sender);
         let mut seen: foldhash::HashMap<String, usize> = foldhash::HashMap::default();
@@ -485,7 +487,9 @@ pub async fn run<K: ImportKind>(
                                 if new {
                                     outcome.created += 1;
                                     if sender.is_some() {
-                                        sums.add(K::contribution(&parsed.record));
+                                        if sum_rollups {
+                                            sums.add(K::contribution(&parsed.record));
+                                        }
                                         batch.push((number, parsed.record));
                                     }
                                 } else {
