@@ -14,7 +14,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use clap::{Parser, ValueEnum};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use shanhai_domain::booking::BookingRequest;
+use shanhai_domain::booking::{BookingLimits, BookingRequest};
 use shanhai_store::Db;
 use shanhai_store::audit::Actor;
 use shanhai_store::bookings::{self, BookOutcome};
@@ -705,7 +705,15 @@ async fn storage_limit(
                 .parse()
                 .map_err(|e| anyhow!("booking request: {e:?}"))?;
                 let mut tx = db.begin_write().await?;
-                let outcome = bookings::book_on(&mut tx, &cipher, &actor, session, &new).await?;
+                let outcome = bookings::book_on(
+                    &mut tx,
+                    &cipher,
+                    &actor,
+                    session,
+                    &new,
+                    &BookingLimits::DEFAULT.without_address_limits(),
+                )
+                .await?;
                 tx.commit().await?;
                 if !matches!(outcome, BookOutcome::Confirmed(_)) {
                     bail!("storage loop: booking not confirmed");

@@ -18,7 +18,7 @@ use crate::people;
 use chrono::{Datelike, Months, NaiveDate};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use shanhai_domain::booking::{BookingRequest, check_char};
+use shanhai_domain::booking::{BookingLimits, BookingRequest, check_char};
 use shanhai_domain::clinics::{ClinicSessionInput, clinic_dates};
 use shanhai_domain::dispatch::*;
 use shanhai_domain::registry::{Department, Institution, Person};
@@ -659,7 +659,16 @@ async fn clinics_around_today(
                     .parse()
                     .map_err(|e| StoreError::Other(format!("demo booking: {e}")))?;
                 let mut savepoint = sqlx::Connection::begin(&mut *conn).await?;
-                match bookings::book_on(&mut savepoint, cipher, &public, &session.id, &new).await {
+                match bookings::book_on(
+                    &mut savepoint,
+                    cipher,
+                    &public,
+                    &session.id,
+                    &new,
+                    &BookingLimits::DEFAULT,
+                )
+                .await
+                {
                     Ok(_) => {
                         savepoint.commit().await?;
                         booked += 1;

@@ -221,6 +221,63 @@ pub fn decide(
     }
 }
 
+/// How many bookings one phone number and one network address may make, so that one client
+/// cannot take a famous expert's places with made-up names and ID numbers (号贩子).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BookingLimits {
+    /// Active bookings (confirmed, waitlisted, checked in) per phone number in one session.
+    pub phone_per_session: i64,
+    /// Bookings made per phone number in any 24 hours, cancelled ones included.
+    pub phone_per_day: i64,
+    /// Active bookings per network address in one session; 0: no limit.
+    pub address_per_session: i64,
+    /// Bookings made per network address in any 24 hours; 0: no limit.
+    pub address_per_day: i64,
+}
+
+impl BookingLimits {
+    pub const DEFAULT: BookingLimits = BookingLimits {
+        phone_per_session: 2,
+        phone_per_day: 5,
+        address_per_session: 10,
+        address_per_day: 30,
+    };
+
+    /// The per-address limits off (a load test from one address), the per-phone ones kept.
+    pub fn without_address_limits(self) -> BookingLimits {
+        BookingLimits {
+            address_per_session: 0,
+            address_per_day: 0,
+            ..self
+        }
+    }
+
+    /// The message key of the first limit the counts have reached, if any.
+    pub fn reached(&self, counts: &BookingCounts) -> Option<&'static str> {
+        let at = |limit: i64, n: i64| limit > 0 && n >= limit;
+        if at(self.phone_per_session, counts.phone_in_session)
+            || at(self.phone_per_day, counts.phone_today)
+        {
+            Some("error.booking_limit_phone")
+        } else if at(self.address_per_session, counts.address_in_session)
+            || at(self.address_per_day, counts.address_today)
+        {
+            Some("error.booking_limit_address")
+        } else {
+            None
+        }
+    }
+}
+
+/// What a phone number and an address already hold, as [`BookingLimits`] counts them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BookingCounts {
+    pub phone_in_session: i64,
+    pub phone_today: i64,
+    pub address_in_session: i64,
+    pub address_today: i64,
+}
+
 /// A patient's view of their booking (no identifiers beyond the masked ones).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PublicBooking {
@@ -312,6 +369,35 @@ mod tests {
         assert_eq!(decide(2, 2, true, false, true), Decision::Waitlist);
         assert_eq!(decide(2, 0, true, true, false), Decision::AlreadyBooked);
         assert_eq!(decide(2, 0, false, false, false), Decision::Closed);
+    }
+
+    #[test]
+    fn limits_stop_one_phone_and_one_address_and_the_address_limits_can_be_switched_off() {
+        let limits = BookingLimits::DEFAULT;
+        let none = BookingCounts::default();
+        assert_eq!(limits.reached(&none), None);
+        let phone = BookingCounts {
+            phone_in_session: limits.phone_per_session,
+            ..none
+        };
+        assert_eq!(limits.reached(&phone), Some("error.booking_limit_phone"));
+        let busy_day = BookingCounts {
+            phone_today: limits.phone_per_day,
+            ..none
+        };
+        assert_eq!(limits.reached(&busy_day), Some("error.booking_limit_phone"));
+        let address = BookingCounts {
+            address_in_session: limits.address_per_session,
+            address_today: limits.address_per_day,
+            ..none
+        };
+        assert_eq!(
+            limits.reached(&address),
+            Some("error.booking_limit_address")
+        );
+        let off = limits.without_address_limits();
+        assert_eq!(off.reached(&address), None);
+        assert_eq!(off.reached(&phone), Some("error.booking_limit_phone"));
     }
 
     proptest! {

@@ -50,8 +50,22 @@ pub fn optional_text(
     }
 }
 
-/// A calendar date written `YYYY-MM-DD`.
+/// The years a record's date may fall in. The programs began in the 1990s, and a year like
+/// `-001` or `9999` is a typing slip or a probe; kept out, it cannot reach a figure or a report.
+pub const DATE_YEARS: std::ops::RangeInclusive<i32> = 1900..=2099;
+
+/// A calendar date written `YYYY-MM-DD`, in [`DATE_YEARS`].
 pub fn date(field: &str, value: &str) -> Result<NaiveDate, Invalid> {
+    use chrono::Datelike;
+    let d = any_date(field, value)?;
+    if DATE_YEARS.contains(&d.year()) {
+        Ok(d)
+    } else {
+        Err(Invalid::new(field, "error.date_range"))
+    }
+}
+
+fn any_date(field: &str, value: &str) -> Result<NaiveDate, Invalid> {
     let value = value.trim();
     // The usual `YYYY-MM-DD` read directly (an import reads a million of them; chrono's format
     // parser is several times slower), anything else by the format, with the same result.
@@ -146,12 +160,20 @@ mod tests {
             "+2025-05-06",
         ] {
             let slow = NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").ok();
-            assert_eq!(date("d", v).ok(), slow, "{v:?}");
+            assert_eq!(any_date("d", v).ok(), slow, "{v:?}");
         }
         for d in ["2025-05-06", "0001-01-01", "9999-12-31", "2024-02-29"] {
             let d: NaiveDate = d.parse()?;
             assert_eq!(iso_date(d), d.to_string());
         }
+        for out_of_range in ["-001-01-01", "9999-12-31", "1899-12-31", "2100-01-01"] {
+            assert_eq!(
+                date("adopted_on", out_of_range).map_err(|e| e.key),
+                Err("error.date_range"),
+                "{out_of_range}"
+            );
+        }
+        assert!(date("d", "1900-01-01").is_ok() && date("d", "2099-12-31").is_ok());
         let far = NaiveDate::from_ymd_opt(12345, 1, 2).ok_or("date")?;
         assert_eq!(iso_date(far), far.to_string());
         Ok(())

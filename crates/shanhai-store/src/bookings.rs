@@ -86,19 +86,49 @@ pub async fn book_on(
     actor: &Actor,
     session_id: &str,
     new: &NewBooking,
+    limits: &BookingLimits,
 ) -> Result<BookOutcome> {
     let person_hash = cipher.digest(new.id_number.as_str());
+    let phone_hash = cipher.digest(new.phone.as_str());
+    // The address counts only where a limit applies to it; NULL matches no row.
+    let address_hash = actor
+        .ip
+        .as_deref()
+        .filter(|_| limits.address_per_session > 0 || limits.address_per_day > 0)
+        .map(|ip| cipher.digest(ip));
+    let day_ago = (chrono::Utc::now() - chrono::Duration::hours(24))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let session = query::sql_with(
         "SELECT c.capacity, c.booked, c.status, c.date, \
          (SELECT COUNT(*) FROM bookings b WHERE b.session_id = c.id AND b.person_hash = $2 \
-          AND b.status IN ('confirmed', 'waitlisted', 'checked-in')) AS already \
+          AND b.status IN ('confirmed', 'waitlisted', 'checked-in')) AS already, \
+         (SELECT COUNT(*) FROM bookings b WHERE b.phone_hash = $3 AND b.session_id = c.id \
+          AND b.status IN ('confirmed', 'waitlisted', 'checked-in')) AS phone_in_session, \
+         (SELECT COUNT(*) FROM bookings b WHERE b.phone_hash = $3 AND b.created_at > $5) \
+          AS phone_today, \
+         (SELECT COUNT(*) FROM bookings b WHERE b.address_hash = $4 AND b.session_id = c.id \
+          AND b.status IN ('confirmed', 'waitlisted', 'checked-in')) AS address_in_session, \
+         (SELECT COUNT(*) FROM bookings b WHERE b.address_hash = $4 AND b.created_at > $5) \
+          AS address_today \
          FROM clinic_sessions c WHERE c.id = $1"
             .into(),
-        vec![session_id.into(), person_hash.clone().into()],
+        vec![
+            session_id.into(),
+            person_hash.clone().into(),
+            phone_hash.clone().into(),
+            address_hash.clone().into(),
+            day_ago.into(),
+        ],
     )
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(StoreError::NotFound)?;
+    let counts = BookingCounts {
+        phone_in_session: int(&session, "phone_in_session")?,
+        phone_today: int(&session, "phone_today")?,
+        address_in_session: int(&session, "address_in_session")?,
+        address_today: int(&session, "address_today")?,
+    };
     let open = text(&session, "status")? == SessionStatus::Open.code()
         && text(&session, "date")? >= crate::today().to_string();
     match decide(
@@ -112,6 +142,9 @@ pub async fn book_on(
         Decision::AlreadyBooked => return Err(StoreError::Conflict("error.already_booked")),
         Decision::Full => return Err(StoreError::Conflict("error.session_full")),
         Decision::Confirm | Decision::Waitlist => {}
+    }
+    if let Some(key) = limits.reached(&counts) {
+        return Err(StoreError::Conflict(key));
     }
     // The decision above read a snapshot; the guarded UPDATE is what holds under concurrency.
     let took_place = query::sql_with(
@@ -168,6 +201,7 @@ pub async fn book_on(
                 "id_number_enc",
                 "person_hash",
                 "phone_hash",
+                "address_hash",
                 "name_masked",
                 "phone_masked",
                 "id_number_masked",
@@ -185,7 +219,8 @@ pub async fn book_on(
             cipher.encrypt(new.phone.as_str()).into(),
             cipher.encrypt(new.id_number.as_str()).into(),
             person_hash.into(),
-            cipher.digest(new.phone.as_str()).into(),
+            phone_hash.into(),
+            address_hash.into(),
             booking.name_masked.clone().into(),
             booking.phone_masked.clone().into(),
             booking.id_number_masked.clone().into(),
@@ -250,6 +285,7 @@ struct Job {
 pub struct BookingDesk {
     db: Db,
     cipher: Arc<PatientCipher>,
+    limits: BookingLimits,
     queue: Option<mpsc::Sender<Job>>,
 }
 
@@ -257,17 +293,26 @@ pub struct BookingDesk {
 const MAX_GROUP: usize = 512;
 
 impl BookingDesk {
-    pub async fn start(db: Db, cipher: Arc<PatientCipher>) -> Result<BookingDesk> {
+    pub async fn start(
+        db: Db,
+        cipher: Arc<PatientCipher>,
+        limits: BookingLimits,
+    ) -> Result<BookingDesk> {
         let queue = match db.backend() {
             Backend::Sqlite => {
                 let (sender, receiver) = mpsc::channel(MAX_GROUP * 8);
                 let conn = db.pool().acquire().await?.detach();
-                tokio::spawn(writer(conn, cipher.clone(), receiver));
+                tokio::spawn(writer(conn, cipher.clone(), limits, receiver));
                 Some(sender)
             }
             Backend::Postgres => None,
         };
-        Ok(BookingDesk { db, cipher, queue })
+        Ok(BookingDesk {
+            db,
+            cipher,
+            limits,
+            queue,
+        })
     }
 
     pub fn cipher(&self) -> &PatientCipher {
@@ -299,7 +344,15 @@ impl BookingDesk {
             }
             None => {
                 let mut tx = self.db.begin_write().await?;
-                let outcome = book_on(&mut tx, &self.cipher, actor, session_id, &booking).await?;
+                let outcome = book_on(
+                    &mut tx,
+                    &self.cipher,
+                    actor,
+                    session_id,
+                    &booking,
+                    &self.limits,
+                )
+                .await?;
                 tx.commit().await?;
                 Ok(outcome)
             }
@@ -310,6 +363,7 @@ impl BookingDesk {
 async fn writer(
     mut conn: AnyConnection,
     cipher: Arc<PatientCipher>,
+    limits: BookingLimits,
     mut queue: mpsc::Receiver<Job>,
 ) {
     let mut jobs = Vec::with_capacity(MAX_GROUP);
@@ -321,7 +375,7 @@ async fn writer(
                 Err(_) => break,
             }
         }
-        match commit_group(&mut conn, &cipher, &jobs).await {
+        match commit_group(&mut conn, &cipher, &limits, &jobs).await {
             Ok(outcomes) => {
                 for (job, outcome) in jobs.drain(..).zip(outcomes) {
                     let _ = job.reply.send(outcome);
@@ -342,6 +396,7 @@ async fn writer(
 async fn commit_group(
     conn: &mut AnyConnection,
     cipher: &PatientCipher,
+    limits: &BookingLimits,
     jobs: &[Job],
 ) -> Result<Vec<Result<BookOutcome>>> {
     let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
@@ -354,6 +409,7 @@ async fn commit_group(
             &job.actor,
             &job.session_id,
             &job.booking,
+            limits,
         )
         .await
         {
@@ -384,7 +440,9 @@ async fn by_code_on(
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(StoreError::NotFound)?;
-    let phone = Phone::parse("phone", &lookup.phone)?;
+    // A malformed phone number answers as a wrong one does: a different answer would tell
+    // that the code exists.
+    let phone = Phone::parse("phone", &lookup.phone).map_err(|_| StoreError::NotFound)?;
     if text(&row, "phone_hash")? != cipher.digest(phone.as_str()) {
         return Err(StoreError::NotFound);
     }

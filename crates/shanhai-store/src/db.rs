@@ -159,6 +159,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0019_rollups_province.sql"),
         postgres: include_str!("../migrations/postgres/0019_rollups_province.sql"),
     },
+    Migration {
+        version: 20,
+        name: "booking_limits",
+        sqlite: include_str!("../migrations/sqlite/0020_booking_limits.sql"),
+        postgres: include_str!("../migrations/postgres/0020_booking_limits.sql"),
+    },
 ];
 
 /// A connection pool and the backend behind it.

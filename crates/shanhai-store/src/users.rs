@@ -222,7 +222,9 @@ pub async fn update(db: &Db, actor: &Actor, id: &str, change: &UserUpdate) -> Re
         args.push(hash.into());
     }
     let after = record::update::<Users>(&mut tx, actor, id, &columns, args).await?;
-    if !active {
+    // A new password ends every token and session issued under the old one: whoever changed
+    // it may be shutting out someone who learnt the old password.
+    if !active || change.password.is_some() {
         revoke_all_on(&mut tx, id).await?;
     }
     tx.commit().await?;
@@ -295,13 +297,26 @@ pub async fn issue_token(db: &Db, actor: &Actor, user: &User) -> Result<String> 
     Ok(token)
 }
 
-/// The user behind a live API token.
-pub async fn user_for_token(db: &Db, token: &str) -> Result<Option<(User, String)>> {
+/// When a token issued now stops working, given the tokens' lifetime.
+pub fn token_expiry(issued_at: chrono::DateTime<chrono::Utc>, lifetime_hours: u32) -> String {
+    (issued_at + chrono::Duration::hours(i64::from(lifetime_hours)))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// The user behind a live API token: not revoked, and issued less than `lifetime_hours` ago
+/// (so that a change of the configured lifetime applies to tokens already issued).
+pub async fn user_for_token(
+    db: &Db,
+    token: &str,
+    lifetime_hours: u32,
+) -> Result<Option<(User, String)>> {
+    let issued_after = (chrono::Utc::now() - chrono::Duration::hours(i64::from(lifetime_hours)))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let row = query::sql_with(
         "SELECT u.*, t.id AS token_id FROM api_tokens t JOIN users u ON u.id = t.user_id \
-         WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active = 1"
+         WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active = 1 AND t.created_at > $2"
             .into(),
-        vec![sha256_hex(token).into()],
+        vec![sha256_hex(token).into(), issued_after.into()],
     )
     .fetch_optional(db.pool())
     .await?;

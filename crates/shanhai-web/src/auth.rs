@@ -94,9 +94,10 @@ impl FromRequestParts<AppState> for Caller {
             .map(str::trim)
             .filter(|t| !t.is_empty() && t.len() < 200)
             .ok_or_else(ApiError::unauthorized)?;
-        let (user, token_id) = users::user_for_token(&state.db, token)
-            .await?
-            .ok_or_else(ApiError::unauthorized)?;
+        let (user, token_id) =
+            users::user_for_token(&state.db, token, state.config.token_lifetime_hours)
+                .await?
+                .ok_or_else(ApiError::unauthorized)?;
         Ok(Caller {
             principal: users::principal(&user),
             user,
@@ -211,18 +212,48 @@ impl FromRequestParts<AppState> for PublicCaller {
     }
 }
 
-/// Counts failed sign-ins per (address, username); after `MAX_FAILURES` within `WINDOW` further
-/// attempts are refused until the window has passed.
+/// Counts sign-in attempts that have not succeeded, per (address, username) and per address
+/// across usernames. An attempt is counted when it starts, before the slow password check, so
+/// that parallel guesses cannot all pass the check before the first failure is known; a success
+/// takes its own attempt back and forgets the username's failures.
 #[derive(Default)]
 pub struct LoginThrottle {
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
+    counts: Mutex<ThrottleCounts>,
+}
+
+#[derive(Default)]
+struct ThrottleCounts {
+    by_username: HashMap<String, (u32, Instant)>,
+    by_address: HashMap<String, (u32, Instant)>,
+}
+
+/// One counter of a window: refuses once `limit` is reached, else counts one more.
+fn take(map: &mut HashMap<String, (u32, Instant)>, key: String, limit: u32) -> Result<(), u64> {
+    if map.len() > 100_000 {
+        map.retain(|_, (_, since)| since.elapsed() < LoginThrottle::WINDOW);
+    }
+    let entry = map.entry(key).or_insert((0, Instant::now()));
+    if entry.1.elapsed() >= LoginThrottle::WINDOW {
+        *entry = (0, Instant::now());
+    }
+    if entry.0 >= limit {
+        return Err(LoginThrottle::WINDOW
+            .saturating_sub(entry.1.elapsed())
+            .as_secs()
+            .max(1));
+    }
+    entry.0 += 1;
+    Ok(())
 }
 
 impl LoginThrottle {
+    /// Attempts not ending in success allowed per address and username within [`Self::WINDOW`].
     pub const MAX_FAILURES: u32 = 5;
+    /// Attempts not ending in success allowed per address, whatever the username.
+    pub const MAX_FAILURES_PER_ADDRESS: u32 = 20;
     pub const WINDOW: Duration = Duration::from_secs(15 * 60);
 
-    fn key(ip: Option<&str>, username: &str) -> String {
+    fn username_key(ip: Option<&str>, username: &str) -> String {
         format!(
             "{}|{}",
             ip.unwrap_or("-"),
@@ -230,40 +261,39 @@ impl LoginThrottle {
         )
     }
 
-    /// `Err(seconds to wait)` when this key is locked out.
-    pub fn check(&self, ip: Option<&str>, username: &str) -> Result<(), u64> {
-        let Ok(mut map) = self.failures.lock() else {
-            return Ok(());
+    /// Counts an attempt before the password is checked; `Err(seconds to wait)` when the
+    /// address, or the address with this username, has used its allowance.
+    pub fn attempt(&self, ip: Option<&str>, username: &str) -> Result<(), u64> {
+        let Ok(mut counts) = self.counts.lock() else {
+            return Err(Self::WINDOW.as_secs());
         };
-        let key = Self::key(ip, username);
-        match map.get(&key) {
-            Some((_, since)) if since.elapsed() >= Self::WINDOW => {
-                map.remove(&key);
-                Ok(())
-            }
-            Some((n, since)) if *n >= Self::MAX_FAILURES => Err(Self::WINDOW
+        let address = ip.unwrap_or("-").to_string();
+        let user_key = Self::username_key(ip, username);
+        if let Some((n, since)) = counts.by_address.get(&address)
+            && *n >= Self::MAX_FAILURES_PER_ADDRESS
+            && since.elapsed() < Self::WINDOW
+        {
+            return Err(Self::WINDOW
                 .saturating_sub(since.elapsed())
                 .as_secs()
-                .max(1)),
-            _ => Ok(()),
+                .max(1));
         }
+        take(&mut counts.by_username, user_key, Self::MAX_FAILURES)?;
+        take(
+            &mut counts.by_address,
+            address,
+            Self::MAX_FAILURES_PER_ADDRESS,
+        )
     }
 
-    pub fn failed(&self, ip: Option<&str>, username: &str) {
-        if let Ok(mut map) = self.failures.lock() {
-            if map.len() > 100_000 {
-                map.retain(|_, (_, since)| since.elapsed() < Self::WINDOW);
-            }
-            let entry = map
-                .entry(Self::key(ip, username))
-                .or_insert((0, Instant::now()));
-            entry.0 += 1;
-        }
-    }
-
+    /// The attempt succeeded: it does not count, and the username's earlier failures from this
+    /// address are forgotten.
     pub fn succeeded(&self, ip: Option<&str>, username: &str) {
-        if let Ok(mut map) = self.failures.lock() {
-            map.remove(&Self::key(ip, username));
+        if let Ok(mut counts) = self.counts.lock() {
+            counts.by_username.remove(&Self::username_key(ip, username));
+            if let Some(entry) = counts.by_address.get_mut(ip.unwrap_or("-")) {
+                entry.0 = entry.0.saturating_sub(1);
+            }
         }
     }
 }
@@ -276,7 +306,7 @@ pub async fn sign_in(
     username: &str,
     password: &str,
 ) -> Result<User, ApiError> {
-    if let Err(wait) = state.throttle.check(ip, username) {
+    if let Err(wait) = state.throttle.attempt(ip, username) {
         return Err(ApiError {
             retry_after: Some(wait),
             ..ApiError::new(
@@ -291,13 +321,10 @@ pub async fn sign_in(
             state.throttle.succeeded(ip, username);
             Ok(user)
         }
-        None => {
-            state.throttle.failed(ip, username);
-            Err(ApiError {
-                key: "error.bad_credentials",
-                ..ApiError::unauthorized()
-            })
-        }
+        None => Err(ApiError {
+            key: "error.bad_credentials",
+            ..ApiError::unauthorized()
+        }),
     }
 }
 
@@ -309,13 +336,31 @@ mod tests {
     fn the_throttle_locks_after_repeated_failures_and_forgets_on_success() {
         let t = LoginThrottle::default();
         for _ in 0..LoginThrottle::MAX_FAILURES {
-            assert!(t.check(Some("1.2.3.4"), "admin").is_ok());
-            t.failed(Some("1.2.3.4"), "admin");
+            assert!(t.attempt(Some("1.2.3.4"), "admin").is_ok());
         }
-        assert!(t.check(Some("1.2.3.4"), "Admin").is_err());
-        assert!(t.check(Some("5.6.7.8"), "admin").is_ok());
+        assert!(t.attempt(Some("1.2.3.4"), "Admin").is_err());
+        assert!(t.attempt(Some("5.6.7.8"), "admin").is_ok());
         t.succeeded(Some("1.2.3.4"), "admin");
-        assert!(t.check(Some("1.2.3.4"), "admin").is_ok());
+        assert!(t.attempt(Some("1.2.3.4"), "admin").is_ok());
+    }
+
+    #[test]
+    fn one_address_is_slowed_down_across_usernames() {
+        let t = LoginThrottle::default();
+        for i in 0..LoginThrottle::MAX_FAILURES_PER_ADDRESS {
+            assert!(t.attempt(Some("1.2.3.4"), &format!("user{i}")).is_ok());
+        }
+        assert!(t.attempt(Some("1.2.3.4"), "someone-else").is_err());
+        assert!(t.attempt(Some("5.6.7.8"), "someone-else").is_ok());
+    }
+
+    #[test]
+    fn successes_do_not_use_up_the_address_allowance() {
+        let t = LoginThrottle::default();
+        for _ in 0..LoginThrottle::MAX_FAILURES_PER_ADDRESS * 3 {
+            assert!(t.attempt(Some("1.2.3.4"), "office").is_ok());
+            t.succeeded(Some("1.2.3.4"), "office");
+        }
     }
 
     #[test]

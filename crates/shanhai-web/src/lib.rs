@@ -13,12 +13,13 @@ pub mod pages;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, header};
+use shanhai_domain::booking::BookingLimits;
 use shanhai_store::bookings::BookingDesk;
 use shanhai_store::crypto::PatientCipher;
 use shanhai_store::{Db, StoreError};
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 /// Largest request body accepted anywhere except document uploads.
@@ -35,17 +36,54 @@ pub struct Config {
     pub public_rate_limit: u32,
     /// S3-compatible storage for uploaded files; `None` keeps them under `data_dir/files`.
     pub s3: Option<shanhai_files::S3Config>,
+    /// How long an API token works after it is issued, in hours.
+    pub token_lifetime_hours: u32,
+    /// On SIGTERM, how long requests in flight may take to finish.
+    pub shutdown_grace_seconds: u32,
+    /// See [`HEADER_READ_TIMEOUT`]; shorter in tests.
+    pub header_read_timeout_ms: u32,
 }
 
 impl Config {
     /// Public requests per address per minute unless `SHANHAI_PUBLIC_RATE_LIMIT` says otherwise.
     pub const DEFAULT_PUBLIC_RATE_LIMIT: u32 = 120;
+    /// API tokens work for 30 days unless `SHANHAI_TOKEN_HOURS` (1 to 8,760) says otherwise.
+    pub const DEFAULT_TOKEN_LIFETIME_HOURS: u32 = 30 * 24;
+    /// Requests in flight get 10 s to finish on SIGTERM unless `SHANHAI_SHUTDOWN_SECONDS` says
+    /// otherwise.
+    pub const DEFAULT_SHUTDOWN_GRACE_SECONDS: u32 = 10;
 
-    pub fn public_rate_limit_from_env() -> u32 {
-        std::env::var("SHANHAI_PUBLIC_RATE_LIMIT")
-            .ok()
-            .and_then(|v| v.trim().parse().ok())
-            .unwrap_or(Config::DEFAULT_PUBLIC_RATE_LIMIT)
+    /// The defaults: no S3, no `Secure` cookies, every limit at its default.
+    pub fn new(data_dir: PathBuf) -> Config {
+        Config {
+            data_dir,
+            secure_cookies: false,
+            public_rate_limit: Config::DEFAULT_PUBLIC_RATE_LIMIT,
+            s3: None,
+            token_lifetime_hours: Config::DEFAULT_TOKEN_LIFETIME_HOURS,
+            shutdown_grace_seconds: Config::DEFAULT_SHUTDOWN_GRACE_SECONDS,
+            header_read_timeout_ms: HEADER_READ_TIMEOUT.as_millis() as u32,
+        }
+    }
+
+    /// The defaults, with the limits an operator sets through the environment read from it.
+    pub fn from_env(data_dir: PathBuf) -> Config {
+        fn var(name: &str, range: std::ops::RangeInclusive<u32>) -> Option<u32> {
+            std::env::var(name)
+                .ok()
+                .and_then(|v| v.trim().parse().ok())
+                .filter(|v| range.contains(v))
+        }
+        let defaults = Config::new(data_dir);
+        Config {
+            public_rate_limit: var("SHANHAI_PUBLIC_RATE_LIMIT", 0..=u32::MAX)
+                .unwrap_or(defaults.public_rate_limit),
+            token_lifetime_hours: var("SHANHAI_TOKEN_HOURS", 1..=8_760)
+                .unwrap_or(defaults.token_lifetime_hours),
+            shutdown_grace_seconds: var("SHANHAI_SHUTDOWN_SECONDS", 0..=3_600)
+                .unwrap_or(defaults.shutdown_grace_seconds),
+            ..defaults
+        }
     }
 }
 
@@ -75,7 +113,14 @@ impl AppState {
         }
         .map_err(|e| StoreError::Other(e.to_string()))?;
         tracing::info!("attachments stored in {}", files.describe());
-        let desk = BookingDesk::start(db.clone(), Arc::new(cipher)).await?;
+        // Switching the public rate limit off (a load test from one address) switches off the
+        // per-address booking limits with it.
+        let limits = if config.public_rate_limit == 0 {
+            BookingLimits::DEFAULT.without_address_limits()
+        } else {
+            BookingLimits::DEFAULT
+        };
+        let desk = BookingDesk::start(db.clone(), Arc::new(cipher), limits).await?;
         tokio::spawn(api::webhooks::worker(
             db.clone(),
             std::time::Duration::from_millis(500),
@@ -99,6 +144,13 @@ impl AppState {
     }
 }
 
+/// Scripts only from the site itself, never inline; styles may be inline (the charts' SVG and
+/// the bars set widths in `style`), nothing may frame the pages, forms post only here.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
+    style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; \
+    connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; \
+    frame-ancestors 'none'";
+
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api::export::wrap(api::router(), state.clone()))
@@ -117,15 +169,91 @@ pub fn router(state: AppState) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
         ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        ))
+        // Pages and JSON carry patient and case details: no copy in a browser's or a proxy's
+        // cache. The stylesheet and the script say otherwise for themselves.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
         .with_state(state)
 }
 
-/// Serves until the listener fails or the process is told to stop (Ctrl-C or SIGTERM).
+/// How long a client may take to send a request's headers; also how long a kept-alive
+/// connection may sit idle before its next request. A client that never finishes its headers
+/// holds a connection for no longer than this.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Serves until the process is told to stop (Ctrl-C or SIGTERM). Then it stops accepting, lets
+/// requests in flight finish for at most `config.shutdown_grace_seconds`, and returns; idle and
+/// half-sent connections are closed at once.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    serve_until(listener, state, shutdown_signal()).await
+}
+
+/// [`serve`], stopping when `stop` completes instead of on a signal.
+pub async fn serve_until(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    stop: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use hyper_util::server::conn::auto;
+    use tower::ServiceExt;
+
+    let grace = Duration::from_secs(u64::from(state.config.shutdown_grace_seconds));
+    let header_timeout = Duration::from_millis(u64::from(state.config.header_read_timeout_ms));
+    let app = router(state);
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(Some(header_timeout));
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .keep_alive_interval(Some(header_timeout))
+        .keep_alive_timeout(header_timeout);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut stop = std::pin::pin!(stop);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait instead of spinning.
+                    tracing::warn!("accept: {e}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut stop => break,
+        };
+        let app = app.clone();
+        let service = hyper::service::service_fn(
+            move |mut request: hyper::Request<hyper::body::Incoming>| {
+                request
+                    .extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                app.clone().oneshot(request.map(axum::body::Body::new))
+            },
+        );
+        let connection = builder
+            .serve_connection_with_upgrades(TokioIo::new(stream), service)
+            .into_owned();
+        tokio::spawn(graceful.watch(connection));
+    }
+    drop(listener);
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(grace) => {
+            tracing::warn!("requests still running after {} s; stopping anyway", grace.as_secs());
+        }
+    }
+    Ok(())
 }
 
 async fn shutdown_signal() {

@@ -226,10 +226,9 @@ async fn run(cli: Cli, lang: Lang) -> Result<()> {
                 );
             }
             let config = shanhai_web::Config {
-                data_dir: cli.data_dir.clone(),
                 secure_cookies: *secure_cookies,
-                public_rate_limit: shanhai_web::Config::public_rate_limit_from_env(),
                 s3,
+                ..shanhai_web::Config::from_env(cli.data_dir.clone())
             };
             let state = shanhai_web::AppState::start(db.clone(), config).await?;
             shanhai_web::serve(listener, state).await?;

@@ -50,6 +50,8 @@ pub struct TokenRequest {
 pub struct TokenResponse {
     /// Send as `Authorization: Bearer <token>`. Revoke with `DELETE /api/v1/auth/token`.
     pub token: String,
+    /// When the token stops working (RFC 3339, UTC); sign in again for a new one.
+    pub expires_at: String,
     pub user: User,
 }
 
@@ -68,8 +70,16 @@ async fn issue_token(
         name: user.username.clone(),
         ip,
     };
+    let expires_at = users::token_expiry(chrono::Utc::now(), state.config.token_lifetime_hours);
     let token = users::issue_token(&state.db, &actor, &user).await?;
-    Ok((StatusCode::CREATED, Json(TokenResponse { token, user })))
+    Ok((
+        StatusCode::CREATED,
+        Json(TokenResponse {
+            token,
+            expires_at,
+            user,
+        }),
+    ))
 }
 
 /// Revokes the token this request carries.

@@ -317,7 +317,7 @@ async fn resolve_user(
         .filter(|t| !t.is_empty() && t.len() < 200);
     if let Some(token) = bearer {
         return Ok((
-            users::user_for_token(&state.db, token)
+            users::user_for_token(&state.db, token, state.config.token_lifetime_hours)
                 .await?
                 .map(|(u, _)| u),
             false,

@@ -856,15 +856,18 @@ async fn records_data(
     let c = Chrome::new(Some(viewer), "dashboard", here_path);
     let src = q.src.unwrap_or_default();
     let (path, query) = src.split_once('?').unwrap_or((src.as_str(), ""));
-    let safe = path.starts_with("/api/v1/")
-        && !path.contains("..")
-        && path
-            .chars()
-            .all(|ch| ch.is_ascii_alphanumeric() || "/-_".contains(ch))
-        && !query.split('&').any(|kv| {
-            let key = kv.split('=').next().unwrap_or("");
-            matches!(key, "page" | "per_page" | "format")
-        });
+    // Only a collection, `/api/v1/<list>`: every figure's records are one, and a single
+    // record (a booking's contact, a consultation's case) would be an audited read of patient
+    // data that a link from anywhere could make in the viewer's name.
+    let safe = path.strip_prefix("/api/v1/").is_some_and(|list| {
+        !list.is_empty()
+            && list
+                .chars()
+                .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-')
+    }) && !query.split('&').any(|kv| {
+        let key = kv.split('=').next().unwrap_or("");
+        matches!(key, "page" | "per_page" | "format")
+    });
     if !safe {
         return Err(shanhai_domain::Invalid::new("src", "error.records_src").into());
     }
@@ -986,8 +989,12 @@ async fn records_page(
     State(state): State<AppState>,
     viewer: Viewer,
     uri: OriginalUri,
+    headers: axum::http::HeaderMap,
     Query(q): Query<RecordsQuery>,
 ) -> Response {
+    if super::cross_site(&headers) {
+        return error_page(&viewer, "dashboard", here(&uri), ApiError::forbidden());
+    }
     match records_data(&state, &viewer, q, here(&uri)).await {
         Ok(page) => render(&page),
         Err(e) => error_page(&viewer, "dashboard", here(&uri), e),

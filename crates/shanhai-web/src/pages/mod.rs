@@ -38,6 +38,7 @@ use shanhai_store::{Page, users};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/assets/app.css", get(stylesheet))
+        .route("/assets/app.js", get(script))
         .merge(session::router())
         .merge(registry::router())
         .merge(admin::router())
@@ -64,6 +65,17 @@ async fn stylesheet() -> Response {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         include_str!("../../assets/app.css"),
+    )
+        .into_response()
+}
+
+async fn script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../assets/app.js"),
     )
         .into_response()
 }
@@ -379,6 +391,16 @@ pub fn error_page(
         c,
     };
     (status, render(&page)).into_response()
+}
+
+/// Whether the browser says the request comes from another site (a link or a form elsewhere):
+/// `Sec-Fetch-Site` is `cross-site` or `same-site`. A typed address, a bookmark or a link in a
+/// downloaded briefing says `none`; clients that send no such header are let through.
+pub fn cross_site(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| matches!(v, "cross-site" | "same-site"))
 }
 
 /// A form posted without this session's CSRF token is refused, on an error page.

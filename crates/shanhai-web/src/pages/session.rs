@@ -46,10 +46,20 @@ struct NextQuery {
     next: Option<String>,
 }
 
-/// Only same-site paths are followed after sign-in.
+/// Only same-site paths are followed after sign-in or a language switch: one leading `/` not
+/// followed by another `/` or `\\`, and nothing but visible ASCII. Browsers drop tabs and line
+/// breaks from a URL, so `/\t/host` would become `//host`, another origin; control characters
+/// would also make the `Location` header invalid.
 fn safe_next(next: Option<&str>) -> String {
+    let local = |n: &str| {
+        let mut bytes = n.bytes();
+        bytes.next() == Some(b'/')
+            && !matches!(bytes.next(), Some(b'/' | b'\\'))
+            && n.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
+            && n.parse::<axum::http::uri::PathAndQuery>().is_ok()
+    };
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        Some(n) if local(n) => n.to_string(),
         _ => "/programs".to_string(),
     }
 }
@@ -210,5 +220,23 @@ mod tests {
         assert_eq!(super::safe_next(Some("//evil.example")), "/programs");
         assert_eq!(super::safe_next(Some("https://evil.example")), "/programs");
         assert_eq!(super::safe_next(None), "/programs");
+        for other_origin in [
+            "/\t/127.0.0.1:18999/x",
+            "/\n/evil",
+            "/\\evil",
+            "/%09/x\t",
+            "/\u{1}",
+        ] {
+            assert_eq!(
+                super::safe_next(Some(other_origin)),
+                "/programs",
+                "{other_origin:?}"
+            );
+        }
+        assert_eq!(
+            super::safe_next(Some("/clinics?q=%E5%84%BF")),
+            "/clinics?q=%E5%84%BF"
+        );
+        assert_eq!(super::safe_next(Some("/clinics?q=儿")), "/programs");
     }
 }

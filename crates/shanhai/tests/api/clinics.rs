@@ -343,10 +343,8 @@ async fn servers_sharing_a_database_must_share_the_patient_key() {
         TempDir(std::env::temp_dir().join(format!("shanhai-key-{}", uuid::Uuid::now_v7())));
     std::fs::create_dir_all(&other_dir.0).expect("dir");
     let config = shanhai_web::Config {
-        data_dir: other_dir.0.clone(),
-        secure_cookies: false,
         public_rate_limit: 0,
-        s3: None,
+        ..shanhai_web::Config::new(other_dir.0.clone())
     };
     let refused = shanhai_web::AppState::start(first.db.clone(), config).await;
     let message = refused.err().map(|e| e.to_string()).unwrap_or_default();
@@ -355,10 +353,8 @@ async fn servers_sharing_a_database_must_share_the_patient_key() {
         "a second key was accepted: {message}"
     );
     let same = shanhai_web::Config {
-        data_dir: first.data_dir.clone(),
-        secure_cookies: false,
         public_rate_limit: 0,
-        s3: None,
+        ..shanhai_web::Config::new(first.data_dir.clone())
     };
     assert!(
         shanhai_web::AppState::start(first.db.clone(), same)

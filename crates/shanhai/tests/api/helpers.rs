@@ -65,12 +65,15 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_on(tmp: TempDir, database_url: String) -> TestApp {
-    spawn_app_with(tmp, database_url, 0).await
+    spawn(tmp, database_url, |_| {}).await
 }
 
 /// Like [`spawn_app_on`], with the public rate limit (requests per address per minute) on.
 pub async fn spawn_app_with(tmp: TempDir, database_url: String, public_rate_limit: u32) -> TestApp {
-    spawn(tmp, database_url, public_rate_limit, None).await
+    spawn(tmp, database_url, |c| {
+        c.public_rate_limit = public_rate_limit
+    })
+    .await
 }
 
 /// Like [`spawn_app_on`], keeping attachments in S3-compatible storage when `s3` is given.
@@ -79,14 +82,22 @@ pub async fn spawn_app_configured(
     database_url: String,
     s3: Option<shanhai_files::S3Config>,
 ) -> TestApp {
-    spawn(tmp, database_url, 0, s3).await
+    spawn(tmp, database_url, |c| c.s3 = s3).await
 }
 
+/// Like [`spawn_app`], with the server's configuration changed by `configure` first.
+pub async fn spawn_app_with_config(configure: impl FnOnce(&mut shanhai_web::Config)) -> TestApp {
+    let tmp = temp_dir();
+    let database_url = fresh_database(&tmp.0).await;
+    spawn(tmp, database_url, configure).await
+}
+
+/// Starts the server with the defaults of [`shanhai_web::Config::new`], the public rate limit
+/// off, and whatever `configure` changes.
 async fn spawn(
     tmp: TempDir,
     database_url: String,
-    public_rate_limit: u32,
-    s3: Option<shanhai_files::S3Config>,
+    configure: impl FnOnce(&mut shanhai_web::Config),
 ) -> TestApp {
     let db = Db::connect(&database_url).await.expect("connect");
     db.migrate().await.expect("migrate");
@@ -94,12 +105,11 @@ async fn spawn(
         .await
         .expect("bind");
     let addr = format!("http://{}", listener.local_addr().expect("addr"));
-    let config = shanhai_web::Config {
-        data_dir: tmp.0.clone(),
-        secure_cookies: false,
-        public_rate_limit,
-        s3,
+    let mut config = shanhai_web::Config {
+        public_rate_limit: 0,
+        ..shanhai_web::Config::new(tmp.0.clone())
     };
+    configure(&mut config);
     let state = shanhai_web::AppState::start(db.clone(), config)
         .await
         .expect("start");
@@ -206,6 +216,18 @@ impl TestApp {
     pub async fn admin(&self) -> String {
         self.add_user("admin", "platform-admin", None, None).await;
         self.token("admin").await
+    }
+
+    /// A signed-in session for the pages, as the `Cookie` header value.
+    pub async fn session_cookie(&self, username: &str) -> String {
+        let user = shanhai_store::users::find_by_username(&self.db, username)
+            .await
+            .expect("find user")
+            .expect("user exists");
+        let session = shanhai_store::users::create_session(&self.db, &Actor::system("test"), &user)
+            .await
+            .expect("session");
+        format!("shanhai_session={}", session.cookie)
     }
 
     pub async fn count(&self, table: &str) -> i64 {
