@@ -545,3 +545,35 @@ async fn the_records_page_opens_lists_only_and_only_from_the_site_itself() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn error_pages_answer_with_the_error_s_status() {
+    let app = spawn_app().await;
+    let _w = world(&app).await;
+    let cookie = app.session_cookie("expert-d").await;
+    let missing = uuid::Uuid::now_v7();
+    for (path, status) in [
+        ("/no-such-page".to_string(), StatusCode::NOT_FOUND),
+        (format!("/clinics/{missing}"), StatusCode::NOT_FOUND),
+        (format!("/consultations/{missing}"), StatusCode::NOT_FOUND),
+        ("/clinics/not-an-id".to_string(), StatusCode::NOT_FOUND),
+        ("/users".to_string(), StatusCode::FORBIDDEN),
+        ("/audit".to_string(), StatusCode::FORBIDDEN),
+        (
+            "/records?src=x".to_string(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (format!("/public/sessions/{missing}"), StatusCode::NOT_FOUND),
+    ] {
+        let r = app
+            .client
+            .get(app.url(&path))
+            .header(header::COOKIE, &cookie)
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.status(), status, "{path}");
+        let html = r.text().await.expect("text");
+        assert!(html.contains("<h1>"), "{path}: no error page");
+    }
+}
