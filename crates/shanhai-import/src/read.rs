@@ -699,6 +699,7 @@ fn cell_text(cell: &Data) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::expect_used)] // a test that cannot set up should stop with the reason
 mod tests {
     use super::*;
 

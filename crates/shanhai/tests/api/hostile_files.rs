@@ -280,6 +280,7 @@ async fn hostile_spreadsheets_are_refused_or_read_in_bounded_memory_and_leave_no
     );
 
     let peak = server.peak_rss_kb();
+    eprintln!("peak resident memory of the server: {peak} kB");
     assert!(
         peak < MEMORY_BOUND_KB,
         "peak resident memory {peak} kB is over {MEMORY_BOUND_KB} kB"
@@ -311,6 +312,7 @@ async fn a_deflated_dicom_declaring_a_huge_image_is_stored_without_preview_in_bo
     assert!(reason.contains("too large to preview"), "{a}");
 
     let peak = server.peak_rss_kb();
+    eprintln!("peak resident memory of the server: {peak} kB");
     assert!(
         peak < MEMORY_BOUND_KB,
         "peak resident memory {peak} kB is over {MEMORY_BOUND_KB} kB"
