@@ -167,7 +167,7 @@ impl Sheet {
                 last_row,
             } => match book.worksheet_cells_reader(sheet) {
                 Ok(cells) => Inner::Xlsx {
-                    cells,
+                    cells: Box::new(cells),
                     pending: None,
                     ended: false,
                     skip_through: Some(*header_row),
@@ -213,7 +213,7 @@ enum Inner<'a> {
         row_start: Arc<AtomicU64>,
     },
     Xlsx {
-        cells: XlsxCellReader<'a, BufReader<File>>,
+        cells: Box<XlsxCellReader<'a, BufReader<File>>>,
         /// The first cell of the next row, read while finishing the last one, or `None` with
         /// `ended` once the sheet's data ended (the reader must not be asked again).
         pending: Option<(u32, u32, String)>,
@@ -724,7 +724,10 @@ mod tests {
         }
     }
 
-    fn rows_of(bytes: &[u8]) -> Result<(Format, Vec<(usize, Vec<String>)>), Unreadable> {
+    /// Rows as their numbers and cells.
+    type Numbered = Vec<(usize, Vec<String>)>;
+
+    fn rows_of(bytes: &[u8]) -> Result<(Format, Numbered), Unreadable> {
         let file = Scratch::with(bytes);
         let mut sheet = Sheet::open(&file.0)?;
         let format = sheet.format;
