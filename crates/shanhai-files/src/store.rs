@@ -105,6 +105,33 @@ impl FileStore {
         &self.scratch
     }
 
+    /// Removes the uploads a crashed server left in scratch space: files with the receiver's
+    /// prefix that were last written before `started` (an upload another process is receiving
+    /// right now is newer). Other files are left alone. Returns how many were removed.
+    pub fn clean_scratch(&self, started: std::time::SystemTime) -> usize {
+        let Ok(entries) = std::fs::read_dir(&self.scratch) else {
+            return 0;
+        };
+        let mut removed = 0;
+        for entry in entries.flatten() {
+            let ours = entry
+                .file_name()
+                .to_str()
+                .is_some_and(|n| n.starts_with(crate::upload::SCRATCH_PREFIX));
+            let stale = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| t < started);
+            if ours && stale && entry.file_type().is_ok_and(|t| t.is_file()) {
+                match std::fs::remove_file(entry.path()) {
+                    Ok(()) => removed += 1,
+                    Err(e) => tracing::warn!("scratch {}: {e}", entry.path().display()),
+                }
+            }
+        }
+        removed
+    }
+
     /// Whether a file is stored under `key`.
     pub async fn exists(&self, key: &str) -> Result<bool, StoreError> {
         match self.inner.head(&Key::from(key)).await {

@@ -136,6 +136,58 @@ pub fn undecodable_slice(s: &SyntheticStudy) -> Vec<u8> {
     write(obj, uids::JPEG2000_LOSSLESS)
 }
 
+/// A hostile file for the tests of the DICOM limits: deflated explicit VR little endian,
+/// declaring a `rows` × `columns` 8-bit image whose pixel data (zeros, all of them present)
+/// inflate to rows × columns bytes — 1.2 GB for 35,000 × 35,000, in about a megabyte on disk.
+/// Streamed to `out`, never whole in memory.
+pub fn deflated_zeros(
+    rows: u16,
+    columns: u16,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
+    use dicom_encoding::transfer_syntax::TransferSyntaxIndex;
+    use std::io::Write as _;
+    let s = SyntheticStudy::default();
+    let mut obj = base_object(&s, "3");
+    for (tag, value) in [
+        (tags::ROWS, rows),
+        (tags::COLUMNS, columns),
+        (tags::BITS_ALLOCATED, 8),
+        (tags::BITS_STORED, 8),
+        (tags::HIGH_BIT, 7),
+        (tags::PIXEL_REPRESENTATION, 0),
+    ] {
+        obj.put(DataElement::new(tag, VR::US, PrimitiveValue::from(value)));
+    }
+    let meta = FileMetaTableBuilder::new()
+        .transfer_syntax(uids::DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN)
+        .media_storage_sop_class_uid(uids::CT_IMAGE_STORAGE)
+        .media_storage_sop_instance_uid(format!("2.25.3{}", s.seed))
+        .build()
+        .map_err(std::io::Error::other)?;
+    out.write_all(&[0u8; 128])?;
+    out.write_all(b"DICM")?;
+    meta.write(&mut *out).map_err(std::io::Error::other)?;
+    let explicit = dicom_transfer_syntax_registry::TransferSyntaxRegistry
+        .get(uids::EXPLICIT_VR_LITTLE_ENDIAN)
+        .ok_or_else(|| std::io::Error::other("no explicit VR little endian"))?;
+    let mut deflated = flate2::write::DeflateEncoder::new(out, flate2::Compression::default());
+    obj.write_dataset_with_ts(&mut deflated, explicit)
+        .map_err(std::io::Error::other)?;
+    let length = u32::from(rows) * u32::from(columns);
+    deflated.write_all(&[0xE0, 0x7F, 0x10, 0x00, b'O', b'B', 0, 0])?;
+    deflated.write_all(&length.to_le_bytes())?;
+    let zeros = vec![0u8; 1 << 20];
+    let mut left = length as usize;
+    while left > 0 {
+        let n = left.min(zeros.len());
+        deflated.write_all(&zeros[..n])?;
+        left -= n;
+    }
+    deflated.finish()?;
+    Ok(())
+}
+
 #[cfg(test)]
 #[allow(clippy::expect_used)] // a test that cannot set up should stop with the reason
 mod tests {
@@ -162,6 +214,29 @@ mod tests {
         assert!(!name.contains("San"), "{name}");
         let png = study.preview.expect("preview");
         assert!(png.starts_with(&[0x89, b'P', b'N', b'G']));
+    }
+
+    #[test]
+    fn a_deflated_file_declaring_a_huge_image_is_summarised_without_decoding_it() {
+        let mut bytes = Vec::new();
+        deflated_zeros(35_000, 35_000, &mut bytes).expect("write");
+        assert!(bytes.len() < 4 << 20, "{} bytes", bytes.len());
+        let path = to_file(&bytes);
+        let study = dicom::read(&path).expect("readable header");
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(study.summary.rows, Some(35_000));
+        let reason = study.preview.expect_err("no preview");
+        assert!(reason.contains("too large"), "{reason}");
+    }
+
+    #[test]
+    fn a_deflated_file_within_the_limits_still_renders() {
+        let mut bytes = Vec::new();
+        deflated_zeros(64, 64, &mut bytes).expect("write");
+        let path = to_file(&bytes);
+        let study = dicom::read(&path).expect("readable");
+        let _ = std::fs::remove_file(&path);
+        assert!(study.preview.is_ok(), "{:?}", study.preview.err());
     }
 
     #[test]

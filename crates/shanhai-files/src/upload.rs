@@ -9,6 +9,9 @@ use tokio::io::AsyncWriteExt;
 /// How many leading bytes are kept for sniffing (a DICOM file's magic sits at 128..132).
 const HEAD: usize = 132;
 
+/// The name prefix of every scratch file an upload is received into; what a restart cleans.
+pub const SCRATCH_PREFIX: &str = ".upload-";
+
 #[derive(Debug, thiserror::Error)]
 pub enum UploadError {
     #[error("the file is larger than {limit} bytes")]
@@ -32,7 +35,7 @@ pub struct Receiver {
 impl Receiver {
     pub async fn new(scratch: &Path, limit: u64) -> std::io::Result<Receiver> {
         tokio::fs::create_dir_all(scratch).await?;
-        let path = scratch.join(format!(".upload-{}", shanhai_domain::ids::new_id()));
+        let path = scratch.join(format!("{SCRATCH_PREFIX}{}", shanhai_domain::ids::new_id()));
         let file = tokio::fs::File::create(&path).await?;
         Ok(Receiver {
             file,
@@ -93,9 +96,20 @@ pub struct Received {
     pub head: Vec<u8>,
 }
 
+impl Received {
+    /// Keeps the file at `to` (on the same file system) instead of removing it.
+    pub fn keep_as(mut self, to: &Path) -> std::io::Result<()> {
+        std::fs::rename(&self.path, to)?;
+        self.path = PathBuf::new();
+        Ok(())
+    }
+}
+
 impl Drop for Received {
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
+        if !self.path.as_os_str().is_empty() {
+            let _ = std::fs::remove_file(&self.path);
+        }
     }
 }
 

@@ -15,7 +15,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let db = Db::connect(url).await?;
     db.migrate().await?;
-    let bytes = std::fs::read(file)?;
     let start = Instant::now();
     let outcome = shanhai_import::import(
         &db,
@@ -24,7 +23,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Who::System,
         Upload {
             file_name: file,
-            bytes: &bytes,
+            path: std::path::Path::new(file),
         },
         false,
         &NoProgress,

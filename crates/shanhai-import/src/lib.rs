@@ -19,11 +19,12 @@ mod rollup;
 mod teaching;
 mod techniques;
 pub mod template;
+pub mod workbook;
 
 use context::Context;
 pub use context::Who;
 use csv::StringRecord;
-use read::{Sheet, Unreadable};
+use read::Sheet;
 pub use rollup::Contribution;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -306,10 +307,10 @@ impl Progress for NoProgress {
     fn update(&self, _: Phase, _: u64, _: u64) {}
 }
 
-/// The file as imported: its name and bytes.
+/// The file as imported: its name and where it is on disk (it is read as a stream).
 pub struct Upload<'a> {
     pub file_name: &'a str,
-    pub bytes: &'a [u8],
+    pub path: &'a std::path::Path,
 }
 
 /// Rows written per call of [`ImportKind::write`].
@@ -369,16 +370,14 @@ pub async fn run<K: ImportKind>(
         problems: vec![],
         more_problems: 0,
     };
-    let sheet = match Sheet::open(upload.bytes) {
+    let mut sheet = match Sheet::open(upload.path) {
         Ok(sheet) => sheet,
         Err(e) => {
-            outcome.push(Problem::whole_row(match e {
-                Unreadable::Workbook => "error.import_unreadable",
-                Unreadable::Empty => "error.import_empty",
-            }));
+            outcome.push(Problem::whole_row(e.key()));
             return Ok(outcome);
         }
     };
+    let upload_bytes = std::fs::metadata(upload.path).map_or(0, |m| m.len() as usize);
     let positions = match header_positions::<K>(&sheet.header) {
         Ok(p) => p,
         Err(problems) => {
@@ -411,7 +410,7 @@ pub async fn run<K: ImportKind>(
                 None => {
                     let bulk = rollup::is_bulk(db, K::ROLLUP_TABLE, batch.estimate).await?;
                     let mut tx = rollup::Tx::begin(db, bulk).await?;
-                    let cache = tune_for_import(&mut tx, db.backend(), upload.bytes.len()).await?;
+                    let cache = tune_for_import(&mut tx, db.backend(), upload_bytes).await?;
                     let deferred = match K::ROLLUP_TABLE {
                         Some(table) => rollup::defer(&mut tx, db.backend(), table).await?,
                         None => None,
@@ -532,6 +531,14 @@ pub async fn run<K: ImportKind>(
                     sender = None;
                 }
                 sent_any = true;
+            }
+        }
+        // A file that stops part-way (a limit, a damaged workbook) is bad as a whole: the rows
+        // after the failure were never checked, so nothing may be written.
+        if let Some(e) = rows.take_failure() {
+            outcome.push(Problem::whole_row(e.key()));
+            if sender.take().is_some() {
+                failed.store(true, Ordering::Relaxed);
             }
         }
         if let Some(s) = sender
@@ -689,6 +696,21 @@ fn header_positions<K: ImportKind>(header: &[String]) -> Result<Vec<Option<usize
     }
 }
 
+/// The file's SHA-256, read as a stream.
+fn file_sha256(path: &std::path::Path) -> Result<String, StoreError> {
+    use std::io::Read as _;
+    let io = |e: std::io::Error| StoreError::Other(format!("{}: {e}", path.display()));
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        match file.read(&mut buf).map_err(io)? {
+            0 => return Ok(hex::encode(hasher.finalize())),
+            n => hasher.update(&buf[..n]),
+        }
+    }
+}
+
 /// Remembers the file (by its SHA-256) and audits the import as one entry with its counts.
 async fn record_import(
     conn: &mut AnyConnection,
@@ -697,7 +719,7 @@ async fn record_import(
     outcome: &Outcome,
 ) -> Result<(), StoreError> {
     let id = shanhai_domain::ids::new_id();
-    let sha256 = hex::encode(Sha256::digest(upload.bytes));
+    let sha256 = file_sha256(upload.path)?;
     let file_name: String = upload.file_name.chars().take(200).collect();
     sql_with(
         insert_sql(

@@ -112,6 +112,10 @@ impl AppState {
             None => shanhai_files::FileStore::local(&config.data_dir),
         }
         .map_err(|e| StoreError::Other(e.to_string()))?;
+        let stale = files.clean_scratch(std::time::SystemTime::now());
+        if stale > 0 {
+            tracing::info!("removed {stale} unfinished uploads from scratch space");
+        }
         tracing::info!("attachments stored in {}", files.describe());
         // Switching the public rate limit off (a load test from one address) switches off the
         // per-address booking limits with it.

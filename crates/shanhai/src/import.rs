@@ -61,8 +61,10 @@ pub async fn run(db: &Db, kind: &str, file: &Path, dry_run: bool, lang: Lang) ->
     if shanhai_import::columns(kind).is_none() {
         return Err(unknown_kind(kind, lang));
     }
-    let bytes = std::fs::read(file).with_context(|| file.display().to_string())?;
-    let bar = ProgressBar::new(bytes.len() as u64);
+    let size = std::fs::metadata(file)
+        .with_context(|| file.display().to_string())?
+        .len();
+    let bar = ProgressBar::new(size);
     bar.set_style(
         ProgressStyle::with_template("{msg:4} [{bar:40}] {percent:>3}% {elapsed_precise}")
             .unwrap_or_else(|_| ProgressStyle::default_bar())
@@ -83,7 +85,7 @@ pub async fn run(db: &Db, kind: &str, file: &Path, dry_run: bool, lang: Lang) ->
         Who::System,
         Upload {
             file_name: &file_name,
-            bytes: &bytes,
+            path: file,
         },
         dry_run,
         &progress,

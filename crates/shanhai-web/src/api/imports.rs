@@ -8,6 +8,7 @@ use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::i18n;
+use axum::extract::multipart::Field;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -17,6 +18,7 @@ use serde::Deserialize;
 use shanhai_domain::Invalid;
 use shanhai_domain::access::Principal;
 use shanhai_domain::codes::Role;
+use shanhai_files::{Received, Receiver, UploadError};
 use shanhai_import::{NoProgress, Outcome, Report, Upload, Who};
 use shanhai_store::StoreError;
 use shanhai_store::audit::Actor;
@@ -29,16 +31,44 @@ use utoipa::{IntoParams, OpenApi};
 )]
 pub struct ImportsApi;
 
-/// The largest spreadsheet accepted: 256 MiB (a million-row CSV is about 150 MiB).
-pub const IMPORT_LIMIT: usize = 256 * 1024 * 1024;
+/// The largest spreadsheet accepted: 256 MiB (a million-row CSV is about 150 MiB). It is
+/// received into a scratch file as it arrives, never held in memory.
+pub const IMPORT_LIMIT: u64 = 256 * 1024 * 1024;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route(
             "/api/v1/imports/{kind}",
-            post(import).layer(DefaultBodyLimit::max(IMPORT_LIMIT)),
+            // The receiver enforces the import limit itself while streaming the file.
+            post(import).layer(DefaultBodyLimit::disable()),
         )
         .route("/api/v1/imports/{kind}/template", get(template))
+}
+
+/// Streams a multipart field into a scratch file under `DATA_DIR/tmp`, refusing it (413) past
+/// [`IMPORT_LIMIT`]; `None` for an empty field. The scratch file goes when the result is dropped.
+pub async fn receive_file(state: &AppState, mut field: Field<'_>) -> ApiResult<Option<Received>> {
+    let mut receiver = Receiver::new(state.files.scratch(), IMPORT_LIMIT).await?;
+    while let Some(chunk) = field.chunk().await? {
+        receiver.write(&chunk).await.map_err(upload_error)?;
+    }
+    match receiver.finish().await {
+        Ok(received) => Ok(Some(received)),
+        Err(UploadError::Empty) => Ok(None),
+        Err(e) => Err(upload_error(e)),
+    }
+}
+
+fn upload_error(e: UploadError) -> ApiError {
+    match e {
+        UploadError::TooLarge { .. } => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "error.import_too_large",
+        ),
+        UploadError::Empty => Invalid::new("file", "error.import_empty").into(),
+        UploadError::Io(e) => e.into(),
+    }
 }
 
 /// Coordinators, program offices and the platform admin import; rows are then checked one by
@@ -84,11 +114,13 @@ pub struct ImportQuery {
 /// Imports a spreadsheet (multipart field `file`: XLSX, or CSV in UTF-8 or GB18030) of a kind:
 /// `people` (with their assignments), `clinic-sessions`, `teaching-activities`, `techniques`.
 /// The report counts the rows, those created and those already stored (unchanged); with any
-/// error it is returned with 422 and nothing is written.
+/// error it is returned with 422 and nothing is written. A file over 256 MiB answers 413; a
+/// workbook beyond the reading limits (sheet size, columns, cells, inflated parts) or a CSV row
+/// over 1 MiB answers 422 with the limit named in the report.
 #[utoipa::path(post, path = "/api/v1/imports/{kind}", tag = "imports", security(("bearer" = [])),
     params(("kind" = String, Path), ImportQuery),
     request_body(content_type = "multipart/form-data", description = "field `file`"),
-    responses((status = 200, body = Report), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = Report)))]
+    responses((status = 200, body = Report), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = Report)))]
 async fn import(
     State(state): State<AppState>,
     caller: Caller,
@@ -105,7 +137,9 @@ async fn import(
             continue;
         }
         let file_name = field.file_name().unwrap_or("").to_string();
-        let bytes = field.bytes().await?;
+        let received = receive_file(&state, field)
+            .await?
+            .ok_or_else(|| ApiError::from(Invalid::new("file", "error.import_empty")))?;
         let outcome = run(
             &state,
             &caller.principal,
@@ -113,7 +147,7 @@ async fn import(
             &kind,
             Upload {
                 file_name: &file_name,
-                bytes: &bytes,
+                path: &received.path,
             },
             q.dry_run.unwrap_or(false),
         )

@@ -5,16 +5,18 @@
 use super::dispatch::here;
 use super::{Chrome, Viewer, csrf_refused, error_page, render};
 use crate::AppState;
-use crate::api::imports::{IMPORT_LIMIT, may_import, run, template_response};
+use crate::api::imports::{may_import, receive_file, run, template_response};
 use crate::error::ApiError;
 use crate::i18n;
 use askama::Template;
 use axum::Router;
+use axum::extract::multipart::Field;
 use axum::extract::{DefaultBodyLimit, Multipart, OriginalUri, Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
 use shanhai_domain::Invalid;
+use shanhai_files::Received;
 use shanhai_import::{Report, Upload};
 use std::path::PathBuf;
 
@@ -24,7 +26,9 @@ pub fn router() -> Router<AppState> {
             "/import",
             get(import_page)
                 .post(submit)
-                .layer(DefaultBodyLimit::max(IMPORT_LIMIT)),
+                // The file streams to scratch space under the import limit, the other fields
+                // are read with their own small bound.
+                .layer(DefaultBodyLimit::disable()),
         )
         .route("/import/template/{kind}", get(template))
 }
@@ -99,6 +103,21 @@ fn pending_path(state: &AppState, viewer: &Viewer, token: &str) -> Option<PathBu
     ok.then(|| state.config.data_dir.join("import-uploads").join(token))
 }
 
+/// The longest text field the form sends (a CSRF token, a kind, a pending upload's name).
+const FIELD_LIMIT: usize = 4096;
+
+/// A small text field of the form, read with a bound (the file is the only large field).
+async fn text_field(mut field: Field<'_>) -> Result<String, ApiError> {
+    let mut data = Vec::new();
+    while let Some(chunk) = field.chunk().await? {
+        if data.len() + chunk.len() > FIELD_LIMIT {
+            return Err(crate::error::too_large());
+        }
+        data.extend_from_slice(&chunk);
+    }
+    Ok(String::from_utf8_lossy(&data).into_owned())
+}
+
 /// A dry run (`file` given) or the confirmed import (`pending` names the waiting upload).
 async fn submit(
     State(state): State<AppState>,
@@ -108,7 +127,7 @@ async fn submit(
 ) -> Response {
     let (mut csrf, mut kind, mut pending, mut file_name) =
         (String::new(), String::new(), String::new(), String::new());
-    let mut bytes: Option<Vec<u8>> = None;
+    let mut received: Option<Received> = None;
     loop {
         let field = match multipart.next_field().await {
             Ok(Some(f)) => f,
@@ -116,41 +135,47 @@ async fn submit(
             Err(e) => return error_page(&viewer, "import", here(&uri), e.into()),
         };
         let name = field.name().unwrap_or("").to_string();
-        if name == "file" {
+        let read = if name == "file" {
             file_name = field.file_name().unwrap_or("").to_string();
-        }
-        let data = match field.bytes().await {
-            Ok(d) => d,
-            Err(e) => return error_page(&viewer, "import", here(&uri), e.into()),
+            receive_file(&state, field).await.map(|r| {
+                received = r;
+            })
+        } else {
+            text_field(field).await.map(|text| match name.as_str() {
+                "csrf" => csrf = text,
+                "kind" => kind = text,
+                "pending" => pending = text,
+                "file_name" => file_name = text,
+                _ => {}
+            })
         };
-        let text = || String::from_utf8_lossy(&data).into_owned();
-        match name.as_str() {
-            "csrf" => csrf = text(),
-            "kind" => kind = text(),
-            "pending" => pending = text(),
-            "file_name" => file_name = text(),
-            "file" if !data.is_empty() => bytes = Some(data.to_vec()),
-            _ => {}
+        if let Err(e) = read {
+            return error_page(&viewer, "import", here(&uri), e);
         }
     }
     if !viewer.csrf_ok(&csrf) {
         return csrf_refused(&viewer, "import", here(&uri));
     }
     let result = async {
-        let confirm = bytes.is_none() && !pending.is_empty();
-        let (bytes, path) = if confirm {
+        let confirm = received.is_none() && !pending.is_empty();
+        let waiting_path = if confirm {
             let path = pending_path(&state, &viewer, &pending).ok_or_else(ApiError::not_found)?;
-            (
-                std::fs::read(&path).map_err(|_| ApiError::not_found())?,
-                Some(path),
-            )
+            if !path.is_file() {
+                return Err(ApiError::not_found());
+            }
+            Some(path)
         } else {
-            (
-                bytes.ok_or_else(|| {
-                    ApiError::from(Invalid::new("file", "error.import_file_required"))
-                })?,
-                None,
-            )
+            None
+        };
+        let path = match (&waiting_path, &received) {
+            (Some(path), _) => path.clone(),
+            (None, Some(r)) => r.path.clone(),
+            (None, None) => {
+                return Err(ApiError::from(Invalid::new(
+                    "file",
+                    "error.import_file_required",
+                )));
+            }
         };
         let outcome = run(
             &state,
@@ -159,15 +184,18 @@ async fn submit(
             &kind,
             Upload {
                 file_name: &file_name,
-                bytes: &bytes,
+                path: &path,
             },
             !confirm,
         )
         .await?;
         let mut waiting = None;
-        if let Some(path) = path {
+        if let Some(path) = waiting_path {
             let _ = std::fs::remove_file(path);
-        } else if outcome.ok() && outcome.created > 0 {
+        } else if outcome.ok()
+            && outcome.created > 0
+            && let Some(r) = received
+        {
             let dir = state.config.data_dir.join("import-uploads");
             std::fs::create_dir_all(&dir)?;
             let token = format!(
@@ -175,7 +203,7 @@ async fn submit(
                 viewer.user.id,
                 hex::encode(rand::random::<[u8; 16]>())
             );
-            std::fs::write(dir.join(&token), &bytes)?;
+            r.keep_as(&dir.join(&token))?;
             waiting = Some(token);
         }
         Ok::<_, ApiError>((outcome, waiting))

@@ -17,6 +17,7 @@ mod demo;
 mod dispatch;
 mod exports;
 mod hardening;
+mod hostile_files;
 mod imports;
 mod indicators;
 mod kpis;
