@@ -59,6 +59,23 @@ pub async fn receive_file(state: &AppState, mut field: Field<'_>) -> ApiResult<O
     }
 }
 
+/// How long a refused upload is read on (and thrown away) before the answer goes out. A client
+/// still sending when the server closes the connection gets a reset instead of the answer, and a
+/// browser then shows a network error rather than "too large"; a file just past the limit is
+/// read to its end, a far larger one is cut off after this.
+const DRAIN_AFTER_REFUSAL: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Reads and discards the rest of a refused multipart request, for at most
+/// [`DRAIN_AFTER_REFUSAL`].
+pub async fn drain(multipart: &mut Multipart) {
+    let _ = tokio::time::timeout(DRAIN_AFTER_REFUSAL, async {
+        while let Ok(Some(mut field)) = multipart.next_field().await {
+            while let Ok(Some(_)) = field.chunk().await {}
+        }
+    })
+    .await;
+}
+
 fn upload_error(e: UploadError) -> ApiError {
     match e {
         UploadError::TooLarge { .. } => ApiError::new(
@@ -137,9 +154,14 @@ async fn import(
             continue;
         }
         let file_name = field.file_name().unwrap_or("").to_string();
-        let received = receive_file(&state, field)
-            .await?
-            .ok_or_else(|| ApiError::from(Invalid::new("file", "error.import_empty")))?;
+        let received = match receive_file(&state, field).await {
+            Ok(received) => received,
+            Err(e) => {
+                drain(&mut multipart).await;
+                return Err(e);
+            }
+        }
+        .ok_or_else(|| ApiError::from(Invalid::new("file", "error.import_empty")))?;
         let outcome = run(
             &state,
             &caller.principal,

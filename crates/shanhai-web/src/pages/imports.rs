@@ -150,6 +150,7 @@ async fn submit(
             })
         };
         if let Err(e) = read {
+            crate::api::imports::drain(&mut multipart).await;
             return error_page(&viewer, "import", here(&uri), e);
         }
     }

@@ -58,6 +58,17 @@ pub async fn fresh_database(dir: &std::path::Path) -> String {
     }
 }
 
+/// The tests' HTTP client: follows no redirects, and drops a kept-alive connection after 5 s
+/// idle, before the server closes it (after 15 s without a request). Reusing a connection the
+/// server has just closed fails a POST (a browser would retry it; reqwest does not).
+pub fn client() -> Client {
+    Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_idle_timeout(std::time::Duration::from_secs(5))
+        .build()
+        .expect("client")
+}
+
 pub async fn spawn_app() -> TestApp {
     let tmp = temp_dir();
     let database_url = fresh_database(&tmp.0).await;
@@ -119,10 +130,7 @@ async fn spawn(
         db,
         database_url,
         data_dir: tmp.0.clone(),
-        client: Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client"),
+        client: client(),
         _tmp: tmp,
     }
 }

@@ -51,7 +51,7 @@ impl Server {
         let server = Server {
             child,
             addr: format!("http://127.0.0.1:{port}"),
-            client: reqwest::Client::new(),
+            client: crate::helpers::client(),
         };
         for _ in 0..300 {
             if server
