@@ -75,6 +75,40 @@ impl Reach {
     }
 }
 
+/// Why the policy says no: `Forbidden` when the caller may never do it, `Conflict` when the
+/// caller may but not in the record's current state; each with the message key to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    Forbidden(&'static str),
+    Conflict(&'static str),
+}
+
+/// A pairing's program and its two sides, as the policy weighs a creation or a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PairingSides<'a> {
+    pub program_id: &'a str,
+    pub donor_id: &'a str,
+    pub recipient_id: &'a str,
+}
+
+/// Whether an institution already takes part in a program: a side of one of its pairings
+/// (running or ended), or its office.
+pub fn in_program(
+    program_id: &str,
+    institution_id: &str,
+    links: &[PairingLink],
+    programs: &[ProgramFacts],
+) -> bool {
+    links.iter().any(|l| {
+        l.program_id == program_id
+            && (l.donor_id == institution_id || l.recipient_id == institution_id)
+    }) || programs.iter().any(|p| {
+        p.program_id == program_id && p.office_institution_id.as_deref() == Some(institution_id)
+    })
+}
+
+const NEW_INSTITUTION: Refusal = Refusal::Forbidden("error.new_institution_needs_admin");
+
 impl Principal {
     pub fn is_admin(&self) -> bool {
         self.role == Role::PlatformAdmin
@@ -164,6 +198,92 @@ impl Principal {
     /// program's own office.
     pub fn can_manage_program(&self, program_id: &str) -> bool {
         self.is_admin() || self.office_of(program_id)
+    }
+
+    /// Creating a pairing. A pairing widens reach (the office reaches both sides, the donor's
+    /// staff the recipient's data), so nobody may use one to widen their own: the platform admin
+    /// pairs any institutions; a program office pairs, in its own program only, institutions
+    /// already in that program; a new institution enters a program through the platform admin.
+    pub fn may_create_pairing(
+        &self,
+        new: PairingSides<'_>,
+        links: &[PairingLink],
+        programs: &[ProgramFacts],
+    ) -> Result<(), Refusal> {
+        if self.is_admin() {
+            return Ok(());
+        }
+        if !self.office_of(new.program_id) {
+            return Err(Refusal::Forbidden("error.forbidden"));
+        }
+        let known = |i: &str| in_program(new.program_id, i, links, programs);
+        if known(new.donor_id) && known(new.recipient_id) {
+            Ok(())
+        } else {
+            Err(NEW_INSTITUTION)
+        }
+    }
+
+    /// Changing a pairing: the platform admin any; a program office one of its program's, when
+    /// the pairing before and after the change both pass [`Principal::may_create_pairing`] and it
+    /// stays in the same program.
+    pub fn may_change_pairing(
+        &self,
+        before: PairingSides<'_>,
+        after: PairingSides<'_>,
+        links: &[PairingLink],
+        programs: &[ProgramFacts],
+    ) -> Result<(), Refusal> {
+        if self.is_admin() {
+            return Ok(());
+        }
+        self.may_create_pairing(before, links, programs)?;
+        if before.program_id != after.program_id {
+            return Err(Refusal::Forbidden("error.pairing_moves_program"));
+        }
+        self.may_create_pairing(after, links, programs)
+    }
+
+    /// Changing a program: the platform admin; its own office, as long as the office institution
+    /// it names (which the office then reaches) is none or already in the program.
+    pub fn may_change_program(
+        &self,
+        program_id: &str,
+        office_institution_id: Option<&str>,
+        links: &[PairingLink],
+        programs: &[ProgramFacts],
+    ) -> Result<(), Refusal> {
+        if self.is_admin() {
+            return Ok(());
+        }
+        if !self.office_of(program_id) {
+            return Err(Refusal::Forbidden("error.forbidden"));
+        }
+        match office_institution_id {
+            Some(i) if !in_program(program_id, i, links, programs) => Err(NEW_INSTITUTION),
+            _ => Ok(()),
+        }
+    }
+
+    /// Revealing a booking's patient name and phone number: only the host institution's
+    /// coordinators, who call the patients when a session is cancelled (停诊), and only then.
+    /// Not the program office, the donor side, experts or clinicians; not the platform admin
+    /// either, who runs the platform, not the clinic (an admin who must call patients does it
+    /// through a coordinator's account, which names the caller in the audit).
+    pub fn may_reveal_booking_contact(
+        &self,
+        host_institution_id: &str,
+        session_cancelled: bool,
+    ) -> Result<(), Refusal> {
+        if self.role != Role::Coordinator
+            || self.institution_id.as_deref() != Some(host_institution_id)
+        {
+            return Err(Refusal::Forbidden("error.contact_host_coordinators_only"));
+        }
+        if !session_cancelled {
+            return Err(Refusal::Conflict("error.contact_cancelled_sessions_only"));
+        }
+        Ok(())
     }
 
     /// Agreements are read by the program's managers and by the two paired institutions' staff.
@@ -286,6 +406,110 @@ mod tests {
         }
     }
 
+    fn sides<'a>(program: &'a str, donor: &'a str, recipient: &'a str) -> PairingSides<'a> {
+        PairingSides {
+            program_id: program,
+            donor_id: donor,
+            recipient_id: recipient,
+        }
+    }
+
+    /// 豫哈: the office pairs 宁德 (in its program) with 福鼎 (not in it) to reach 福鼎's people.
+    #[test]
+    fn an_office_cannot_bring_a_new_institution_into_its_program() {
+        let links = [link("p", "ningde", "zhengzhou", DonorAccess::Read)];
+        let programs = [ProgramFacts {
+            program_id: "p".into(),
+            office_institution_id: Some("office".into()),
+        }];
+        let office = principal(Role::ProgramOffice, Some("p"), None);
+        assert_eq!(
+            office.may_create_pairing(sides("p", "ningde", "fuding"), &links, &programs),
+            Err(NEW_INSTITUTION)
+        );
+        assert_eq!(
+            office.may_create_pairing(sides("p", "ningde", "zhengzhou"), &links, &programs),
+            Ok(())
+        );
+        assert_eq!(
+            office.may_create_pairing(sides("p", "office", "ningde"), &links, &programs),
+            Ok(()),
+            "the office institution is in the program"
+        );
+        assert!(
+            office
+                .may_create_pairing(sides("q", "ningde", "zhengzhou"), &links, &programs)
+                .is_err(),
+            "another program"
+        );
+        let admin = principal(Role::PlatformAdmin, None, None);
+        assert_eq!(
+            admin.may_create_pairing(sides("p", "ningde", "fuding"), &links, &programs),
+            Ok(())
+        );
+        let before = sides("p", "ningde", "zhengzhou");
+        assert_eq!(
+            office.may_change_pairing(before, sides("p", "ningde", "fuding"), &links, &programs),
+            Err(NEW_INSTITUTION),
+            "an update that swaps in an outside institution"
+        );
+        assert!(
+            office
+                .may_change_pairing(before, sides("q", "ningde", "zhengzhou"), &links, &programs)
+                .is_err(),
+            "an office does not move a pairing to another program"
+        );
+        assert_eq!(
+            office.may_change_pairing(before, before, &links, &programs),
+            Ok(())
+        );
+        assert_eq!(
+            office.may_change_program("p", Some("fuding"), &links, &programs),
+            Err(NEW_INSTITUTION),
+            "naming an outside institution as the office's own"
+        );
+        assert_eq!(
+            office.may_change_program("p", Some("office"), &links, &programs),
+            Ok(())
+        );
+        for role in [Role::Coordinator, Role::Expert, Role::Clinician] {
+            let p = principal(role, Some("p"), Some("ningde"));
+            assert!(
+                p.may_create_pairing(sides("p", "ningde", "zhengzhou"), &links, &programs)
+                    .is_err()
+            );
+            assert!(
+                p.may_change_pairing(before, before, &links, &programs)
+                    .is_err()
+            );
+        }
+    }
+
+    #[test]
+    fn only_the_hosts_coordinators_reveal_a_contact_and_only_for_a_cancelled_session() {
+        let host = principal(Role::Coordinator, None, Some("host"));
+        assert_eq!(host.may_reveal_booking_contact("host", true), Ok(()));
+        assert!(matches!(
+            host.may_reveal_booking_contact("host", false),
+            Err(Refusal::Conflict(_))
+        ));
+        let others = [
+            principal(Role::Coordinator, None, Some("donor")),
+            principal(Role::ProgramOffice, Some("p"), Some("host")),
+            principal(Role::PlatformAdmin, None, None),
+            principal(Role::Expert, None, Some("host")),
+            principal(Role::Clinician, None, Some("host")),
+        ];
+        for p in others {
+            for cancelled in [true, false] {
+                assert!(matches!(
+                    p.may_reveal_booking_contact("host", cancelled),
+                    Err(Refusal::Forbidden(_))
+                ));
+            }
+        }
+    }
+
     fn arb_links() -> impl Strategy<Value = Vec<PairingLink>> {
         let inst = prop::sample::select(vec!["a", "b", "c", "d", "e"]);
         let access = prop::sample::select(DonorAccess::ALL.to_vec());
@@ -324,6 +548,41 @@ mod tests {
                 && l.donor_access != DonorAccess::None);
             prop_assert_eq!(access.can_read(), target == "a" || linked);
             prop_assert_eq!(me.reach(&links, &[]).contains(target), access.can_read());
+        }
+
+        /// Whatever an office creates or changes, its reach afterwards is its reach before:
+        /// no pairing it may make widens what it sees.
+        #[test]
+        fn no_pairing_an_office_may_make_widens_its_reach(
+            links in arb_links(),
+            program in prop::sample::select(vec!["p", "q"]),
+            donor in prop::sample::select(vec!["a", "b", "c", "d", "e", "f"]),
+            recipient in prop::sample::select(vec!["a", "b", "c", "d", "e", "f"]),
+            office_institution in prop::sample::select(vec![None, Some("a"), Some("f")]),
+        ) {
+            let office = principal(Role::ProgramOffice, Some("p"), None);
+            let programs = [ProgramFacts {
+                program_id: "p".into(),
+                office_institution_id: office_institution.map(str::to_string),
+            }];
+            let new = sides(program, donor, recipient);
+            if office.may_create_pairing(new, &links, &programs).is_ok() {
+                let mut after = links.clone();
+                after.push(link(program, donor, recipient, DonorAccess::Write));
+                prop_assert_eq!(office.reach(&after, &programs), office.reach(&links, &programs));
+            }
+            if let Some(before) = links.first() {
+                let was = sides(&before.program_id, &before.donor_id, &before.recipient_id);
+                if office.may_change_pairing(was, new, &links, &programs).is_ok() {
+                    let mut after = links.clone();
+                    after[0] = link(program, donor, recipient, DonorAccess::Write);
+                    let (old, now) = (office.reach(&links, &programs), office.reach(&after, &programs));
+                    match (old, now) {
+                        (Reach::Some(old), Reach::Some(now)) => prop_assert!(now.is_subset(&old)),
+                        _ => prop_assert!(false, "an office never reaches all"),
+                    }
+                }
+            }
         }
 
         #[test]

@@ -2,6 +2,8 @@
 //! experts, moving through a state machine that every layer obeys. The requesting side keeps
 //! the clinical decision; experts advise.
 
+use crate::access::Principal;
+use crate::codes::Role;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -178,6 +180,103 @@ impl Targets {
     }
 }
 
+/// Who takes part in a consultation: the requesting and the consulted institution, and the
+/// assigned experts (person ids).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parties {
+    pub requesting_institution_id: String,
+    pub target_institution_id: String,
+    pub expert_person_ids: Vec<String>,
+}
+
+impl Parties {
+    fn assigned(&self, person: Option<&str>) -> bool {
+        person.is_some_and(|me| self.expert_person_ids.iter().any(|e| e == me))
+    }
+}
+
+/// Which consultations a caller sees — the one rule for a single case, its attachments and
+/// previews, the lists and the inbox (the store turns it into the lists' filter).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConsultationScope {
+    /// The platform admin.
+    All,
+    /// Those requested by or asked of `institution_id` (set for its coordinators and
+    /// clinicians only), and those `person_id` is assigned to. The default sees nothing.
+    Parties {
+        institution_id: Option<String>,
+        person_id: Option<String>,
+    },
+}
+
+impl Default for ConsultationScope {
+    fn default() -> ConsultationScope {
+        ConsultationScope::Parties {
+            institution_id: None,
+            person_id: None,
+        }
+    }
+}
+
+impl ConsultationScope {
+    /// A caller's scope. A case's patient details are for the two hospitals' coordinators and
+    /// clinicians and the experts assigned to it: an expert sees a consultation only once
+    /// assigned, even one asked of their own hospital (its coordinators triage and assign); a
+    /// program office sees none (it has the de-identified figures).
+    pub fn of(principal: &Principal, person: Option<&str>) -> ConsultationScope {
+        if principal.is_admin() {
+            return ConsultationScope::All;
+        }
+        let staff = matches!(principal.role, Role::Coordinator | Role::Clinician);
+        ConsultationScope::Parties {
+            institution_id: principal.institution_id.clone().filter(|_| staff),
+            person_id: person.map(str::to_string),
+        }
+    }
+
+    pub fn admits(&self, p: &Parties) -> bool {
+        match self {
+            ConsultationScope::All => true,
+            ConsultationScope::Parties {
+                institution_id,
+                person_id,
+            } => {
+                institution_id.as_deref().is_some_and(|i| {
+                    i == p.requesting_institution_id || i == p.target_institution_id
+                }) || p.assigned(person_id.as_deref())
+            }
+        }
+    }
+}
+
+/// Whether a user (with their linked person, if any) sees the consultation.
+pub fn sees(principal: &Principal, person: Option<&str>, p: &Parties) -> bool {
+    ConsultationScope::of(principal, person).admits(p)
+}
+
+/// Whether a user may take `action` (whether the state allows it is the state machine's
+/// question): an assigned expert signs; the consulted side's assigned experts and staff accept,
+/// decline, schedule and hold; the requesting side's staff close and cancel. Whoever may act
+/// sees the consultation.
+pub fn may_act(
+    principal: &Principal,
+    person: Option<&str>,
+    p: &Parties,
+    action: ConsultationAction,
+) -> bool {
+    let assigned = p.assigned(person);
+    let staff_of = |institution: &str| {
+        principal.is_admin()
+            || (matches!(principal.role, Role::Coordinator | Role::Clinician)
+                && principal.institution_id.as_deref() == Some(institution))
+    };
+    match (action, action.side()) {
+        (ConsultationAction::Sign, _) => assigned,
+        (_, Side::Consultant) => assigned || staff_of(&p.target_institution_id),
+        (_, Side::Requester) => staff_of(&p.requesting_institution_id),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -246,6 +345,89 @@ mod tests {
             if transition(state, a) == Some(S::Signed) {
                 prop_assert_eq!(a.side(), Side::Consultant);
             }
+        }
+    }
+
+    fn principal(role: Role, institution: Option<&str>) -> Principal {
+        Principal {
+            user_id: "u".into(),
+            username: "u".into(),
+            role,
+            program_id: None,
+            institution_id: institution.map(str::to_string),
+        }
+    }
+
+    fn parties() -> Parties {
+        Parties {
+            requesting_institution_id: "recipient".into(),
+            target_institution_id: "donor".into(),
+            expert_person_ids: vec!["assigned".into()],
+        }
+    }
+
+    #[test]
+    fn an_expert_of_the_consulted_hospital_sees_a_case_only_once_assigned() {
+        let expert = principal(Role::Expert, Some("donor"));
+        assert!(!sees(&expert, Some("other-expert"), &parties()));
+        assert!(!sees(&expert, None, &parties()));
+        assert!(sees(&expert, Some("assigned"), &parties()));
+        for a in ConsultationAction::ALL {
+            assert!(!may_act(&expert, Some("other-expert"), &parties(), *a));
+        }
+        assert!(may_act(&expert, Some("assigned"), &parties(), A::Sign));
+    }
+
+    #[test]
+    fn the_two_hospitals_staff_see_it_and_offices_and_outsiders_do_not() {
+        for role in [Role::Coordinator, Role::Clinician] {
+            assert!(sees(&principal(role, Some("donor")), None, &parties()));
+            assert!(sees(&principal(role, Some("recipient")), None, &parties()));
+            assert!(!sees(&principal(role, Some("elsewhere")), None, &parties()));
+        }
+        assert!(sees(
+            &principal(Role::PlatformAdmin, None),
+            None,
+            &parties()
+        ));
+        assert!(!sees(
+            &principal(Role::ProgramOffice, Some("donor")),
+            None,
+            &parties()
+        ));
+        assert!(!sees(
+            &principal(Role::Expert, Some("recipient")),
+            None,
+            &parties()
+        ));
+        assert!(
+            !ConsultationScope::default().admits(&parties()),
+            "a scope nobody set shows nothing"
+        );
+    }
+
+    proptest! {
+        /// Whoever may act on a consultation sees it, and the scope (the lists' filter) admits
+        /// exactly the consultations the single-case rule shows.
+        #[test]
+        fn acting_implies_seeing_and_the_scope_is_the_rule(
+            role in prop::sample::select(Role::ALL.to_vec()),
+            institution in prop::sample::select(vec![None, Some("donor"), Some("recipient"), Some("elsewhere")]),
+            person in prop::sample::select(vec![None, Some("assigned"), Some("other")]),
+            a in arb_action(),
+        ) {
+            let p = principal(role, institution);
+            let x = parties();
+            prop_assert_eq!(ConsultationScope::of(&p, person).admits(&x), sees(&p, person, &x));
+            if may_act(&p, person, &x, a) {
+                prop_assert!(sees(&p, person, &x));
+            }
+            let staff = matches!(role, Role::Coordinator | Role::Clinician)
+                && matches!(institution, Some("donor") | Some("recipient"));
+            prop_assert_eq!(
+                sees(&p, person, &x),
+                role == Role::PlatformAdmin || staff || person == Some("assigned")
+            );
         }
     }
 }

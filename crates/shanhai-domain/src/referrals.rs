@@ -2,6 +2,8 @@
 //! with a named receiving coordinator, acceptance, an arrival notice back to the sender and an
 //! outcome.
 
+use crate::access::Principal;
+use crate::codes::Role;
 use serde::{Deserialize, Serialize};
 
 code_enum! {
@@ -82,6 +84,34 @@ pub fn transition(state: ReferralState, action: ReferralAction) -> Option<Referr
     }
 }
 
+/// Clinicians and coordinators of the institution, or the platform admin: who refer patients
+/// from it and receive them there.
+pub fn is_staff_of(p: &Principal, institution: &str) -> bool {
+    p.is_admin()
+        || (matches!(p.role, Role::Coordinator | Role::Clinician)
+            && p.institution_id.as_deref() == Some(institution))
+}
+
+/// Whether a user may take `action` on a referral from `from` to `to` (whether the state allows
+/// it is the state machine's question): the sender cancels, the receiver does the rest.
+pub fn may_act(p: &Principal, from: &str, to: &str, action: ReferralAction) -> bool {
+    match action.party() {
+        Party::Sender => is_staff_of(p, from),
+        Party::Receiver => is_staff_of(p, to),
+    }
+}
+
+/// A referral cites only a consultation its author sees (the consultation's own rule): citing
+/// one would otherwise tie its case to a referral both hospitals read. Callers refuse the id
+/// exactly as an unknown one, so that a consultation's existence does not leak.
+pub fn may_cite_consultation(
+    p: &Principal,
+    person: Option<&str>,
+    consultation: &crate::consultations::Parties,
+) -> bool {
+    crate::consultations::sees(p, person, consultation)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,6 +132,42 @@ mod tests {
             "no cancelling once the patient is there"
         );
         assert_eq!(transition(S::Created, A::Treat), None);
+    }
+
+    #[test]
+    fn a_referral_cites_only_a_consultation_its_author_sees() {
+        let consultation = crate::consultations::Parties {
+            requesting_institution_id: "recipient".into(),
+            target_institution_id: "donor".into(),
+            expert_person_ids: vec!["expert".into()],
+        };
+        let clinician = |institution: &str| Principal {
+            user_id: "u".into(),
+            username: "u".into(),
+            role: Role::Clinician,
+            program_id: None,
+            institution_id: Some(institution.into()),
+        };
+        assert!(may_cite_consultation(
+            &clinician("recipient"),
+            None,
+            &consultation
+        ));
+        assert!(may_cite_consultation(
+            &clinician("donor"),
+            None,
+            &consultation
+        ));
+        assert!(!may_cite_consultation(
+            &clinician("elsewhere"),
+            None,
+            &consultation
+        ));
+        assert!(may_cite_consultation(
+            &clinician("elsewhere"),
+            Some("expert"),
+            &consultation
+        ));
     }
 
     proptest! {

@@ -322,13 +322,7 @@ pub async fn read(db: &Db, actor: &Actor, id: &str) -> Result<Consultation> {
     Ok(c)
 }
 
-/// Who takes part: the requesting and the asked institution, and the experts.
-pub struct Parties {
-    pub requesting_institution_id: String,
-    pub target_institution_id: String,
-    pub expert_person_ids: Vec<String>,
-}
-
+/// Who takes part in the consultation, for the access policy.
 pub async fn parties(db: &Db, id: &str) -> Result<Parties> {
     let row = query::sql_with(
         "SELECT requesting_institution_id, target_institution_id FROM consultations WHERE id = $1"
@@ -649,8 +643,8 @@ pub struct ConsultationFilter {
     pub institution: Option<String>,
     /// Requested by this institution only.
     pub requested_by: Option<String>,
-    /// Limit to what the caller takes part in; `None` for the platform admin.
-    pub visible_to: Option<Visibility>,
+    /// What the caller sees (the default sees nothing).
+    pub scope: ConsultationScope,
     pub overdue_only: bool,
     /// The program linking the two hospitals.
     pub program: Option<String>,
@@ -660,12 +654,6 @@ pub struct ConsultationFilter {
     pub from: Option<String>,
     /// … and on or before this one.
     pub until: Option<String>,
-}
-
-#[derive(Debug, Clone)]
-pub struct Visibility {
-    pub institution_id: Option<String>,
-    pub person_id: Option<String>,
 }
 
 pub async fn list(
@@ -683,9 +671,15 @@ pub async fn list(
             &["c.requesting_institution_id", "c.target_institution_id"],
             f.institution.as_deref(),
         );
-    if let Some(v) = &f.visible_to {
-        let institution = v.institution_id.clone().unwrap_or_default();
-        let person = v.person_id.clone().unwrap_or_default();
+    // The SQL twin of `ConsultationScope::admits`; an absent institution or person is '' and
+    // matches no row.
+    if let ConsultationScope::Parties {
+        institution_id,
+        person_id,
+    } = &f.scope
+    {
+        let institution = institution_id.clone().unwrap_or_default();
+        let person = person_id.clone().unwrap_or_default();
         filter.raw_each(
             "(c.requesting_institution_id = {} OR c.target_institution_id = {} \
               OR c.id IN (SELECT consultation_id FROM consultation_experts WHERE person_id = {}))",

@@ -138,6 +138,16 @@ impl From<DomainError> for ApiError {
     }
 }
 
+impl From<shanhai_domain::access::Refusal> for ApiError {
+    fn from(r: shanhai_domain::access::Refusal) -> ApiError {
+        use shanhai_domain::access::Refusal;
+        match r {
+            Refusal::Forbidden(key) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", key),
+            Refusal::Conflict(key) => ApiError::new(StatusCode::CONFLICT, "conflict", key),
+        }
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
         match e {

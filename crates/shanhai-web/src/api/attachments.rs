@@ -126,7 +126,7 @@ pub async fn receive(
 /// Whether the caller sees the consultation the attachment belongs to.
 async fn check_access(state: &AppState, caller: &Caller, consultation_id: &str) -> ApiResult<()> {
     let parties = consultations::parties(&state.db, consultation_id).await?;
-    allow(super::consultations::sees(
+    allow(shanhai_domain::consultations::sees(
         &caller.principal,
         caller.user.person_id.as_deref(),
         &parties,

@@ -252,15 +252,23 @@ async fn no_show(
     ))
 }
 
-/// The patient's name and phone number, to call them (e.g. about a cancelled session). Audited.
+/// The patient's name and phone number, to call them about a cancelled session (停诊): for the
+/// host institution's coordinators only (403 for anyone else), and only once the session is
+/// cancelled (409 before). Each reveal is an audited read.
 #[utoipa::path(get, path = "/api/v1/bookings/{id}/contact", tag = "clinics", security(("bearer" = [])), params(("id" = String, Path)),
-    responses((status = 200, body = Contact), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Contact), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
 async fn contact(
     State(state): State<AppState>,
     caller: Caller,
     IdPath(id): IdPath,
 ) -> ApiResult<Json<Contact>> {
-    booking_host(&state, &caller, &id).await?;
+    let booking = bookings::get(&state.db, &id).await?;
+    let session = clinics::get(&state.db, &booking.session_id).await?;
+    caller.principal.may_reveal_booking_contact(
+        &session.institution_id,
+        session.status == SessionStatus::Cancelled,
+    )?;
     Ok(Json(
         bookings::contact(&state.db, state.desk.cipher(), &caller.actor(), &id).await?,
     ))

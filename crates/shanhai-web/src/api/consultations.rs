@@ -1,6 +1,6 @@
 //! Remote consultations (C4): requests, the state machine's transitions and signed opinions.
-//! Patient details are seen only by the two institutions and the assigned experts; each read
-//! is audited.
+//! Who sees a case and who may move it is the domain's policy (`sees`, `may_act`,
+//! `ConsultationScope`); each read is audited.
 
 use super::{ApiQuery, IdPath, JsonBody, PageParams, allow, named_or_own};
 use crate::AppState;
@@ -11,11 +11,10 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
-use shanhai_domain::access::Principal;
 use shanhai_domain::codes::Role;
 use shanhai_domain::consultations::*;
 use shanhai_store::Page;
-use shanhai_store::consultations::{self, ConsultationFilter, Parties, Visibility};
+use shanhai_store::consultations::{self, ConsultationFilter};
 use utoipa::{IntoParams, OpenApi};
 
 #[derive(OpenApi)]
@@ -64,40 +63,9 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/consultations/{id}/{action}", post(act))
 }
 
+/// Whether the caller sees the consultation (the domain's rule, [`sees`]).
 fn takes_part(caller: &Caller, p: &Parties) -> bool {
     sees(&caller.principal, caller.user.person_id.as_deref(), p)
-}
-
-/// Whether a user (with their linked person, if any) takes part in the consultation: the two
-/// institutions' people, the assigned experts and the platform admin. The pages use it too.
-pub fn sees(principal: &Principal, person: Option<&str>, p: &Parties) -> bool {
-    let inst = principal.institution_id.as_deref();
-    principal.is_admin()
-        || inst.is_some_and(|i| i == p.requesting_institution_id || i == p.target_institution_id)
-        || person.is_some_and(|me| p.expert_person_ids.iter().any(|e| e == me))
-}
-
-/// Whether a user may take `action` (whether the state allows it is the state machine's
-/// question): an assigned expert signs; the consulted side's experts and staff accept, decline,
-/// schedule and hold; the requesting side's staff close and cancel. The pages show only the
-/// actions this allows.
-pub fn may_act(
-    principal: &Principal,
-    person: Option<&str>,
-    p: &Parties,
-    action: ConsultationAction,
-) -> bool {
-    let assigned = person.is_some_and(|me| p.expert_person_ids.iter().any(|e| e == me));
-    let staff_of = |institution: &str| {
-        principal.is_admin()
-            || (matches!(principal.role, Role::Coordinator | Role::Clinician)
-                && principal.institution_id.as_deref() == Some(institution))
-    };
-    match (action, action.side()) {
-        (ConsultationAction::Sign, _) => assigned,
-        (_, Side::Consultant) => assigned || staff_of(&p.target_institution_id),
-        (_, Side::Requester) => staff_of(&p.requesting_institution_id),
-    }
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -121,7 +89,8 @@ pub struct ConsultationQuery {
     requested_by: Option<String>,
 }
 
-/// Consultations the caller takes part in (all, for the platform admin).
+/// Consultations the caller sees: the two hospitals' coordinators and clinicians, the assigned
+/// experts (all, for the platform admin).
 #[utoipa::path(get, path = "/api/v1/consultations", tag = "consultations", security(("bearer" = [])),
     params(PageParams, ConsultationQuery),
     responses((status = 200, body = Page<Consultation>), (status = 401, body = ErrorBody)))]
@@ -131,14 +100,10 @@ async fn list_consultations(
     ApiQuery(page): ApiQuery<PageParams>,
     ApiQuery(q): ApiQuery<ConsultationQuery>,
 ) -> ApiResult<Json<Page<Consultation>>> {
-    let visible_to = (!caller.principal.is_admin()).then(|| Visibility {
-        institution_id: caller.principal.institution_id.clone(),
-        person_id: caller.user.person_id.clone(),
-    });
     let filter = ConsultationFilter {
         state: q.state,
         institution: q.institution,
-        visible_to,
+        scope: ConsultationScope::of(&caller.principal, caller.user.person_id.as_deref()),
         overdue_only: q.overdue.unwrap_or(false),
         program: q.program,
         kind: q.r#type,

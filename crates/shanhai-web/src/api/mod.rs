@@ -15,7 +15,7 @@ pub mod indicators;
 pub mod kpis;
 pub mod public;
 pub mod referrals;
-mod registry;
+pub mod registry;
 pub mod rollups;
 pub mod webhooks;
 pub mod workload;

@@ -10,11 +10,13 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
+use shanhai_domain::Invalid;
 use shanhai_domain::access::Principal;
 use shanhai_domain::codes::Role;
 use shanhai_domain::referrals::*;
-use shanhai_store::Page;
+use shanhai_store::audit::Actor;
 use shanhai_store::referrals::{self, ReferralFilter};
+use shanhai_store::{Page, StoreError};
 use utoipa::{IntoParams, OpenApi};
 
 #[derive(OpenApi)]
@@ -49,20 +51,38 @@ fn staff_of(caller: &Caller, institution: &str) -> bool {
     is_staff_of(&caller.principal, institution)
 }
 
-/// Clinicians and coordinators of the institution, or the platform admin. The pages use it too.
-pub fn is_staff_of(p: &Principal, institution: &str) -> bool {
-    p.is_admin()
-        || (matches!(p.role, Role::Coordinator | Role::Clinician)
-            && p.institution_id.as_deref() == Some(institution))
-}
-
-/// Whether a user may take `action` on a referral from `from` to `to` (whether the state allows
-/// it is the state machine's question): the sender cancels, the receiver does the rest.
-pub fn may_act(p: &Principal, from: &str, to: &str, action: ReferralAction) -> bool {
-    match action.party() {
-        Party::Sender => is_staff_of(p, from),
-        Party::Receiver => is_staff_of(p, to),
+/// Refers a patient for the API and the pages alike: the author must be staff of the sending
+/// institution and see the consultation the referral cites (an unseen one is refused as an
+/// unknown id: 422 on `consultation_id`).
+pub async fn create(
+    state: &AppState,
+    principal: &Principal,
+    person: Option<&str>,
+    actor: &Actor,
+    sender_name: &str,
+    new: &NewReferral,
+) -> ApiResult<Referral> {
+    let from = named_or_own(&new.from_institution_id, principal, "from_institution_id")?;
+    allow(is_staff_of(principal, &from))?;
+    if let Some(cited) = &new.consultation_id {
+        let unknown = || Invalid::new("consultation_id", "error.bad_reference");
+        let parties = match shanhai_store::consultations::parties(&state.db, cited).await {
+            Err(StoreError::NotFound) => return Err(unknown().into()),
+            other => other?,
+        };
+        if !may_cite_consultation(principal, person, &parties) {
+            return Err(unknown().into());
+        }
     }
+    Ok(referrals::create(
+        &state.db,
+        state.desk.cipher(),
+        actor,
+        sender_name,
+        &from,
+        new,
+    )
+    .await?)
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -121,7 +141,8 @@ async fn list_referrals(
     ))
 }
 
-/// Refers a patient up or down (clinicians and coordinators of the sending institution).
+/// Refers a patient up or down (clinicians and coordinators of the sending institution), citing
+/// if need be a consultation the author sees.
 #[utoipa::path(post, path = "/api/v1/referrals", tag = "referrals", security(("bearer" = [])), request_body = ReferralInput,
     responses((status = 201, body = Referral), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_referral(
@@ -135,14 +156,12 @@ async fn create_referral(
         Role::PlatformAdmin | Role::Coordinator | Role::Clinician
     ))?;
     let new = body.parse::<ReferralInput>()?.parse()?;
-    let from = named_or_own(&new.from_institution_id, p, "from_institution_id")?;
-    allow(staff_of(&caller, &from))?;
-    let created = referrals::create(
-        &state.db,
-        state.desk.cipher(),
+    let created = create(
+        &state,
+        p,
+        caller.user.person_id.as_deref(),
         &caller.actor(),
         &caller.user.display_name,
-        &from,
         &new,
     )
     .await?;

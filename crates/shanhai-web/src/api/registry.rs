@@ -13,10 +13,12 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
+use shanhai_domain::access::{PairingSides, Principal};
 use shanhai_domain::codes::Role;
 use shanhai_domain::registry::*;
 use shanhai_domain::specialty::{self, Specialty};
 use shanhai_store::agreements::{self, AgreementFilter, DocumentMeta};
+use shanhai_store::audit::Actor;
 use shanhai_store::departments::{self, DepartmentFilter};
 use shanhai_store::institutions::{self, InstitutionFilter};
 use shanhai_store::pairings::{self, PairingFilter};
@@ -544,7 +546,8 @@ async fn get_program(
     Ok(Json(programs::get(&state.db, &id).await?))
 }
 
-/// Changes a program (platform admin, the program's office).
+/// Changes a program (platform admin, the program's office; an office names as its office
+/// institution none or one already in the program, since it reaches that institution).
 #[utoipa::path(put, path = "/api/v1/programs/{id}", tag = "registry", security(("bearer" = [])), params(("id" = String, Path)),
     request_body = ProgramInput,
     responses((status = 200, body = Program), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -557,6 +560,13 @@ async fn update_program(
     programs::get(&state.db, &id).await?;
     allow(caller.principal.can_manage_program(&id))?;
     let new = body.parse::<ProgramInput>()?.parse()?;
+    let facts = AccessFacts::load(&state).await?;
+    caller.principal.may_change_program(
+        &id,
+        new.office_institution_id.as_deref(),
+        &facts.links,
+        &facts.programs,
+    )?;
     Ok(Json(
         programs::update(&state.db, &caller.actor(), &id, &new).await?,
     ))
@@ -598,7 +608,10 @@ async fn list_pairings(
     ))
 }
 
-/// Pairs a donor with a recipient in a program (platform admin, the program's office).
+/// Pairs a donor with a recipient in a program: the platform admin any two institutions; the
+/// program's office two institutions already in its program (a side of one of its pairings, or
+/// its office institution) — bringing a new institution into a program needs the platform
+/// admin (403 otherwise).
 #[utoipa::path(post, path = "/api/v1/pairings", tag = "registry", security(("bearer" = [])), request_body = PairingInput,
     responses((status = 201, body = Pairing), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_pairing(
@@ -611,8 +624,27 @@ async fn create_pairing(
         Role::PlatformAdmin | Role::ProgramOffice
     ))?;
     let new = body.parse::<PairingInput>()?.parse()?;
-    allow(caller.principal.can_manage_program(&new.program_id))?;
-    created(pairings::create(&state.db, &caller.actor(), &new).await?)
+    created(create_pairing_as(&state, &caller.principal, &caller.actor(), &new).await?)
+}
+
+/// Creates a pairing if the access policy lets `principal` (the API and the pages alike).
+pub async fn create_pairing_as(
+    state: &AppState,
+    principal: &Principal,
+    actor: &Actor,
+    new: &NewPairing,
+) -> ApiResult<Pairing> {
+    let facts = AccessFacts::load(state).await?;
+    principal.may_create_pairing(sides(new), &facts.links, &facts.programs)?;
+    Ok(pairings::create(&state.db, actor, new).await?)
+}
+
+fn sides(p: &NewPairing) -> PairingSides<'_> {
+    PairingSides {
+        program_id: &p.program_id,
+        donor_id: &p.donor_id,
+        recipient_id: &p.recipient_id,
+    }
 }
 
 #[utoipa::path(get, path = "/api/v1/pairings/{id}", tag = "registry", security(("bearer" = [])), params(("id" = String, Path)),
@@ -625,6 +657,9 @@ async fn get_pairing(
     Ok(Json(pairings::get(&state.db, &id).await?))
 }
 
+/// Changes a pairing: the platform admin any; the program's office one of its program's, when
+/// both the pairing as it was and as it becomes join institutions already in the program, and it
+/// stays in that program.
 #[utoipa::path(put, path = "/api/v1/pairings/{id}", tag = "registry", security(("bearer" = [])), params(("id" = String, Path)),
     request_body = PairingInput,
     responses((status = 200, body = Pairing), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -637,7 +672,15 @@ async fn update_pairing(
     let before = pairings::get(&state.db, &id).await?;
     allow(caller.principal.can_manage_program(&before.program_id))?;
     let new = body.parse::<PairingInput>()?.parse()?;
-    allow(caller.principal.can_manage_program(&new.program_id))?;
+    let facts = AccessFacts::load(&state).await?;
+    let was = PairingSides {
+        program_id: &before.program_id,
+        donor_id: &before.donor_id,
+        recipient_id: &before.recipient_id,
+    };
+    caller
+        .principal
+        .may_change_pairing(was, sides(&new), &facts.links, &facts.programs)?;
     Ok(Json(
         pairings::update(&state.db, &caller.actor(), &id, &new).await?,
     ))

@@ -206,6 +206,8 @@ struct SessionPage {
     pager: Option<Pager>,
     /// Bookings whose patients must be told about a cancelled session.
     to_contact: Vec<Booking>,
+    /// Whether the viewer may reveal their contact details (the same rule as the API).
+    can_reveal: bool,
     revealed: Option<(String, Contact)>,
     error: Option<String>,
     notice: Option<String>,
@@ -297,6 +299,7 @@ async fn session_data(
         (None, None, Vec::new())
     };
     let day_reached = session.date <= shanhai_store::today().to_string();
+    let can_reveal = reveals_contact(viewer, &session).is_ok();
     Ok(SessionPage {
         c: Chrome::new(Some(viewer), "clinics", format!("/clinics/{id}")),
         session,
@@ -304,6 +307,7 @@ async fn session_data(
         bookings,
         pager,
         to_contact,
+        can_reveal,
         revealed: extras.revealed,
         error: extras.error,
         notice: extras.notice,
@@ -352,6 +356,17 @@ fn no_store(mut response: Response) -> Response {
     response
 }
 
+/// The access policy's answer to revealing this session's patients' contact details.
+fn reveals_contact(
+    viewer: &Viewer,
+    session: &ClinicSession,
+) -> Result<(), shanhai_domain::access::Refusal> {
+    viewer.principal.may_reveal_booking_contact(
+        &session.institution_id,
+        session.status == SessionStatus::Cancelled,
+    )
+}
+
 /// Check-in, no-show and revealing a patient's contact details.
 async fn booking_action(
     State(state): State<AppState>,
@@ -379,10 +394,10 @@ async fn booking_action(
         if !runs(&facts, &viewer, &session.institution_id) {
             return Err(ApiError::forbidden());
         }
-        Ok(booking)
+        Ok((booking, session))
     }
     .await;
-    let booking = match checked {
+    let (booking, session) = match checked {
         Ok(b) => b,
         Err(e) => return error_page(&viewer, "clinics", back, e),
     };
@@ -405,12 +420,15 @@ async fn booking_action(
         .await
         .map(|_| None)
         .map_err(ApiError::from),
-        "contact" => {
-            bookings::contact(&state.db, state.desk.cipher(), &viewer.actor(), &booking.id)
-                .await
-                .map(Some)
-                .map_err(ApiError::from)
-        }
+        "contact" => match reveals_contact(&viewer, &session) {
+            Ok(()) => {
+                bookings::contact(&state.db, state.desk.cipher(), &viewer.actor(), &booking.id)
+                    .await
+                    .map(Some)
+                    .map_err(ApiError::from)
+            }
+            Err(refusal) => Err(refusal.into()),
+        },
         _ => return error_page(&viewer, "clinics", back, ApiError::not_found()),
     };
     match outcome {

@@ -7,7 +7,6 @@ use super::dispatch::{all, given, here, page_no};
 use super::{Chrome, FormData, Pager, Viewer, csrf_refused, error_page, form_failed, render};
 use crate::AppState;
 use crate::api::attachments;
-use crate::api::consultations::{may_act, sees};
 use crate::api::named_or_own;
 use crate::error::ApiError;
 use askama::Template;
@@ -21,12 +20,13 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use shanhai_domain::codes::{Gender, Role};
 use shanhai_domain::consultations::{
-    Consultation, ConsultationAction, ConsultationEvent, ConsultationInput, ConsultationState,
-    ConsultationType, DicomSummary, Opinion, PatientInput, TransitionInput, Urgency, transition,
+    Consultation, ConsultationAction, ConsultationEvent, ConsultationInput, ConsultationScope,
+    ConsultationState, ConsultationType, DicomSummary, Opinion, PatientInput, TransitionInput,
+    Urgency, may_act, sees, transition,
 };
 use shanhai_domain::registry::{Institution, Person};
 use shanhai_domain::specialty::Specialty;
-use shanhai_store::consultations::{self, ConsultationFilter, Visibility};
+use shanhai_store::consultations::{self, ConsultationFilter};
 use shanhai_store::institutions::{self, InstitutionFilter};
 use shanhai_store::pairings::{self, PairingFilter};
 use shanhai_store::people::{self, PersonFilter};
@@ -189,10 +189,6 @@ async fn queue(
             })
         }
         Tab::Requested | Tab::All => {
-            let visible_to = (!p.is_admin()).then(|| Visibility {
-                institution_id: p.institution_id.clone(),
-                person_id: viewer.user.person_id.clone(),
-            });
             let requested_by = match tab {
                 Tab::Requested => Some(p.institution_id.clone().unwrap_or_default()),
                 _ => None,
@@ -200,7 +196,7 @@ async fn queue(
             let filter = ConsultationFilter {
                 state: state_filter.clone(),
                 requested_by,
-                visible_to,
+                scope: ConsultationScope::of(p, viewer.user.person_id.as_deref()),
                 overdue_only: overdue,
                 ..Default::default()
             };

@@ -6,8 +6,6 @@ use super::consultations::{patient_of, person_label};
 use super::dispatch::{all, given, here};
 use super::{Chrome, FormData, Viewer, csrf_refused, error_page, form_failed, render};
 use crate::AppState;
-use crate::api::named_or_own;
-use crate::api::referrals::{is_staff_of, may_act};
 use crate::error::ApiError;
 use askama::Template;
 use axum::Router;
@@ -18,18 +16,18 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use shanhai_domain::codes::{Gender, Role};
-use shanhai_domain::consultations::{Consultation, Urgency};
+use shanhai_domain::consultations::{Consultation, ConsultationScope, Urgency};
 use shanhai_domain::referrals::{
     Direction, Referral, ReferralAction, ReferralEvent, ReferralInput, ReferralState,
-    ReferralTransitionInput, transition,
+    ReferralTransitionInput, is_staff_of, may_act, may_cite_consultation, transition,
 };
 use shanhai_domain::registry::{Department, Institution, Person};
-use shanhai_store::consultations::{self, ConsultationFilter, Visibility};
+use shanhai_store::PageRequest;
+use shanhai_store::consultations::{self, ConsultationFilter};
 use shanhai_store::departments::{self, DepartmentFilter};
 use shanhai_store::institutions::{self, InstitutionFilter};
 use shanhai_store::people::{self, PersonFilter};
 use shanhai_store::referrals::{self, ReferralFilter};
-use shanhai_store::{PageRequest, StoreError};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -533,10 +531,7 @@ async fn referral_form_data(
             &state.db,
             &ConsultationFilter {
                 requested_by: Some(own.clone()),
-                visible_to: (!p.is_admin()).then(|| Visibility {
-                    institution_id: p.institution_id.clone(),
-                    person_id: viewer.user.person_id.clone(),
-                }),
+                scope: ConsultationScope::of(p, viewer.user.person_id.as_deref()),
                 ..Default::default()
             },
             PageRequest::new(Some(1), Some(50)),
@@ -576,6 +571,11 @@ async fn referral_form(
     if to.is_none()
         && let Some(c) = given(&q.consultation).and_then(|c| shanhai_domain::ids::parse_id(&c))
         && let Ok(parties) = consultations::parties(&state.db, &c).await
+        && may_cite_consultation(
+            &viewer.principal,
+            viewer.user.person_id.as_deref(),
+            &parties,
+        )
     {
         to = Some(parties.target_institution_id);
     }
@@ -618,23 +618,15 @@ async fn create(
             return Err(ApiError::forbidden());
         }
         let new = input_of(&form)?.parse()?;
-        let from = named_or_own(&new.from_institution_id, p, "from_institution_id")?;
-        if !is_staff_of(p, &from) {
-            return Err(ApiError::forbidden());
-        }
-        referrals::create(
-            &state.db,
-            state.desk.cipher(),
+        crate::api::referrals::create(
+            &state,
+            p,
+            viewer.user.person_id.as_deref(),
             &viewer.actor(),
             &viewer.user.display_name,
-            &from,
             &new,
         )
         .await
-        .map_err(|e| match e {
-            StoreError::NotFound => ApiError::not_found(),
-            other => other.into(),
-        })
     }
     .await;
     let e = match result {

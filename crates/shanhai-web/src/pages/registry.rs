@@ -12,6 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
+use shanhai_domain::access::in_program;
 use shanhai_domain::codes::{InstitutionKind, PairingLevel, PairingMode, ProgramKind, Title};
 use shanhai_domain::registry::*;
 use shanhai_domain::specialty::{self, Specialty};
@@ -281,6 +282,8 @@ struct PairingFormPage {
     c: Chrome,
     program: Program,
     institutions: Vec<Institution>,
+    /// The viewer is the program's office: the choice is its program's institutions.
+    office_only: bool,
     levels: &'static [PairingLevel],
     modes: &'static [PairingMode],
     specialties: Vec<&'static Specialty>,
@@ -302,7 +305,7 @@ async fn pairing_form(
     error: Option<FormError>,
 ) -> PairingFormPage {
     let filter = InstitutionFilter::default();
-    let institutions = institutions::list(
+    let mut institutions = institutions::list(
         &state.db,
         &filter,
         PageRequest::new(Some(1), Some(PageRequest::MAX_PER_PAGE)),
@@ -310,6 +313,11 @@ async fn pairing_form(
     .await
     .map(|p| p.items)
     .unwrap_or_default();
+    // An office chooses among its program's institutions: only those can it pair.
+    let office_only = !viewer.principal.is_admin();
+    if office_only && let Ok(facts) = AccessFacts::load(state).await {
+        institutions.retain(|i| in_program(&program.id, &i.id, &facts.links, &facts.programs));
+    }
     PairingFormPage {
         c: Chrome::new(
             Some(viewer),
@@ -318,6 +326,7 @@ async fn pairing_form(
         ),
         program,
         institutions,
+        office_only,
         levels: PairingLevel::ALL,
         modes: PairingMode::ALL,
         specialties: specialty::all()
@@ -390,17 +399,29 @@ async fn pairing_create(
         end_date: form.opt("end_date"),
     };
     let result = match input.parse() {
-        Ok(new) => pairings::create(&state.db, &viewer.actor(), &new)
+        Ok(new) => {
+            crate::api::registry::create_pairing_as(
+                &state,
+                &viewer.principal,
+                &viewer.actor(),
+                &new,
+            )
             .await
-            .map_err(ApiError::from),
+        }
         Err(e) => Err(e.into()),
     };
     match result {
         Ok(_) => Redirect::to(&format!("/programs/{}", program.id)).into_response(),
         Err(e) => {
+            // The policy's refusal (a new institution needs the platform admin) keeps its 403.
+            let status = if e.status == StatusCode::FORBIDDEN {
+                StatusCode::FORBIDDEN
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
             let page =
                 pairing_form(&state, &viewer, program, form, Some(FormError::from_api(e))).await;
-            (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()
+            (status, render(&page)).into_response()
         }
     }
 }

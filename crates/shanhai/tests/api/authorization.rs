@@ -1,5 +1,6 @@
-//! Walks every endpoint with every role, and with a coordinator of an unrelated institution, and
-//! checks who is allowed and who is refused.
+//! Walks every endpoint with every role, with a coordinator of an unrelated institution and with
+//! the office of another program (`office-b`, of program B), and checks who is allowed and who
+//! is refused.
 
 use crate::helpers::*;
 use reqwest::{Method, StatusCode};
@@ -14,6 +15,7 @@ const ROLES: &[&str] = &[
     "coord-u",
     "expert-d",
     "clinician-r",
+    "office-b",
 ];
 
 struct Case {
@@ -54,7 +56,7 @@ async fn every_endpoint_allows_exactly_the_roles_it_should() {
     let app = spawn_app().await;
     let w = world(&app).await;
     let mut tokens = Vec::new();
-    for role in ROLES {
+    for role in ROLES.iter().filter(|r| **r != "office-b") {
         tokens.push((
             role,
             if *role == "admin" {
@@ -64,6 +66,9 @@ async fn every_endpoint_allows_exactly_the_roles_it_should() {
             },
         ));
     }
+    app.add_user("office-b", "program-office", Some(&w.program_b), None)
+        .await;
+    tokens.push((&"office-b", app.token("office-b").await));
     let n = std::sync::Arc::new(AtomicUsize::new(0));
     let (donor, recipient, unrelated) = (w.donor.clone(), w.recipient.clone(), w.unrelated.clone());
     let (program_a, program_b, pairing) =
@@ -72,9 +77,8 @@ async fn every_endpoint_allows_exactly_the_roles_it_should() {
     let r3 = recipient.clone();
     let u2 = unrelated.clone();
     let pa = program_a.clone();
-    let pb = program_b.clone();
     let (d2, r4) = (donor.clone(), recipient.clone());
-    let (d3, r5) = (donor.clone(), recipient.clone());
+    let r5 = recipient.clone();
     let pairing2 = pairing.clone();
     let (s_status, batch) = app
         .post(
@@ -168,7 +172,7 @@ async fn every_endpoint_allows_exactly_the_roles_it_should() {
         with_body(
             Method::POST,
             "/api/v1/institutions".into(),
-            &["admin", "office"],
+            &["admin", "office", "office-b"],
             |i| json!({"name": format!("测试医院{i}"), "kind": "hospital", "grade": "2A", "region_code": "150203"}),
         ),
         with_body(
@@ -249,7 +253,7 @@ async fn every_endpoint_allows_exactly_the_roles_it_should() {
         with_body(
             Method::PUT,
             format!("/api/v1/programs/{program_b}"),
-            ADMIN,
+            &["admin", "office-b"],
             |_| json!({"name": "其他项目", "kind": "east-west", "start_date": "2021-01-01"}),
         ),
         case(Method::GET, "/api/v1/pairings".into(), EVERYONE),
@@ -270,14 +274,14 @@ async fn every_endpoint_allows_exactly_the_roles_it_should() {
                    "departments": [department], "start_date": "2022-01-01"})
             },
         ),
-        with_body(Method::POST, "/api/v1/pairings".into(), ADMIN, move |_| {
-            json!({"program_id": pb, "donor_id": d3, "recipient_id": recipient, "level": "hospital", "mode": "trusteeship",
-                   "start_date": "2022-01-01"})
-        }),
+    ];
+    let mut cases = cases;
+    cases.extend(pairing_cases(&app, &w).await);
+    cases.extend(vec![
         case(
             Method::GET,
             "/api/v1/agreements".into(),
-            &["admin", "office", "coord-d", "coord-r", "coord-u"],
+            &["admin", "office", "coord-d", "coord-r", "coord-u", "office-b"],
         ),
         case(
             Method::GET,
@@ -367,8 +371,7 @@ async fn every_endpoint_allows_exactly_the_roles_it_should() {
             format!("/api/v1/clinic-sessions/{session}/bookings"),
             &["admin", "office", "coord-r"],
         ),
-    ];
-    let mut cases = cases;
+    ]);
     cases.extend(capacity_cases(
         &w,
         &capacity_body,
@@ -774,4 +777,136 @@ async fn lists_of_people_are_scoped_to_what_each_role_may_see() {
         .1;
     assert_eq!(before, after);
     assert!(!w.office_inst.is_empty());
+}
+
+/// Pairings created and changed by every role. An office pairs, in its own program only,
+/// institutions already in it (a side of one of its pairings, or its office institution); a new
+/// institution enters a program through the platform admin; an office never moves a pairing to
+/// another program. Bodies that would let a later caller through (the admin's bringing an
+/// institution in) are the admin's alone: the others ask for an institution nobody admits.
+async fn pairing_cases(app: &TestApp, w: &World) -> Vec<Case> {
+    let mut new_institution = Vec::new();
+    for name in [
+        "包头市第一医院",
+        "包头市第二医院",
+        "包头市第三医院",
+        "包头市第四医院",
+        "包头市第五医院",
+        "包头市第七医院",
+        "包头市第八医院",
+        "包头市第九医院",
+        "包头市第十医院",
+        "包头市第十一医院",
+    ] {
+        new_institution.push(institution(app, &w.admin, name, "hospital", "150203").await);
+    }
+    let [b1, b2, x1, x2, m1, m2, in_a, in_b, outside, moved_in] =
+        <[String; 10]>::try_from(new_institution).expect("ten institutions");
+    let pairing = |program: &str, donor: &str, recipient: &str| {
+        json!({"program_id": program, "donor_id": donor, "recipient_id": recipient,
+               "level": "hospital", "mode": "counterpart", "start_date": "2023-01-01"})
+    };
+    let create = |body: Value| {
+        let admin = w.admin.clone();
+        async move {
+            let (s, b) = app.post("/api/v1/pairings", &admin, body).await;
+            assert_eq!(s, StatusCode::CREATED, "{b}");
+            b["id"].as_str().expect("pairing id").to_string()
+        }
+    };
+    // Program B: B1 → B2. Program A: X1 → X2 (to swap a side of), M1 → M2 (to move).
+    let pairing_b = create(pairing(&w.program_b, &b1, &b2)).await;
+    let pairing_x = create(pairing(&w.program_a, &x1, &x2)).await;
+    let pairing_m = create(pairing(&w.program_a, &m1, &m2)).await;
+    let (a, b) = (w.program_a.clone(), w.program_b.clone());
+    let (donor, recipient) = (w.donor.clone(), w.recipient.clone());
+    let admin_first = |admin: Value, others: Value| {
+        in_call_order(move |k| {
+            if k == 1 {
+                admin.clone()
+            } else {
+                others.clone()
+            }
+        })
+    };
+    let departments = |department: &str| {
+        json!({"program_id": b, "donor_id": b1, "recipient_id": b2, "level": "department",
+               "mode": "counterpart", "departments": [department], "start_date": "2022-01-01"})
+    };
+    vec![
+        // Between institutions already in the program: its office too.
+        with_body(
+            Method::POST,
+            "/api/v1/pairings".into(),
+            &["admin", "office-b"],
+            admin_first(departments("04"), departments("05")),
+        ),
+        // Bringing a new institution into program A (the attack of issue 15): the admin only.
+        with_body(
+            Method::POST,
+            "/api/v1/pairings".into(),
+            ADMIN,
+            admin_first(pairing(&a, &donor, &in_a), pairing(&a, &donor, &outside)),
+        ),
+        with_body(
+            Method::POST,
+            "/api/v1/pairings".into(),
+            ADMIN,
+            admin_first(pairing(&b, &b1, &in_b), pairing(&b, &b1, &outside)),
+        ),
+        // Program B's institutions into program A: neither office may.
+        with_body(
+            Method::POST,
+            "/api/v1/pairings".into(),
+            ADMIN,
+            admin_first(pairing(&b, &b2, &b1), pairing(&a, &b1, &b2)),
+        ),
+        // Changing a pairing, its sides staying in the program.
+        with_body(
+            Method::PUT,
+            format!("/api/v1/pairings/{}", w.pairing),
+            &["admin", "office"],
+            {
+                let body = json!({"program_id": a, "donor_id": donor, "recipient_id": recipient,
+                                  "level": "hospital", "mode": "counterpart", "start_date": "2020-01-01"});
+                move |_| body.clone()
+            },
+        ),
+        with_body(
+            Method::PUT,
+            format!("/api/v1/pairings/{pairing_b}"),
+            &["admin", "office-b"],
+            {
+                let body = pairing(&b, &b1, &b2);
+                move |_| body.clone()
+            },
+        ),
+        // Swapping in a new institution: the admin only.
+        with_body(
+            Method::PUT,
+            format!("/api/v1/pairings/{pairing_x}"),
+            ADMIN,
+            admin_first(pairing(&a, &x1, &moved_in), pairing(&a, &x1, &outside)),
+        ),
+        // Moving a pairing to another program: the admin only (after the admin's move, program
+        // B's office asks to move it back).
+        with_body(
+            Method::PUT,
+            format!("/api/v1/pairings/{pairing_m}"),
+            ADMIN,
+            admin_first(pairing(&b, &m1, &m2), pairing(&a, &m1, &m2)),
+        ),
+        // Naming an outsider as the program's office institution: the admin only.
+        with_body(
+            Method::PUT,
+            format!("/api/v1/programs/{}", w.program_a),
+            ADMIN,
+            admin_first(
+                json!({"name": "沪蒙医疗协作", "kind": "east-west", "start_date": "2021-01-01",
+                       "office_institution_id": w.office_inst}),
+                json!({"name": "沪蒙医疗协作", "kind": "east-west", "start_date": "2021-01-01",
+                       "office_institution_id": outside}),
+            ),
+        ),
+    ]
 }

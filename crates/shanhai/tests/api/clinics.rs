@@ -362,3 +362,97 @@ async fn servers_sharing_a_database_must_share_the_patient_key() {
             .is_ok()
     );
 }
+
+/// Issue 15, finding 6: the program office read a booking's plaintext name and phone for an
+/// open session. A patient's contact is revealed to the host institution's coordinators only,
+/// and only once the session is cancelled (409 before); the API and the page agree, and each
+/// reveal is an audited read.
+#[tokio::test]
+async fn a_bookings_contact_is_for_the_hosts_coordinators_once_the_session_is_cancelled() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let s = session(&app, &w, 3, &today()).await;
+    let (status, b) = book(&app, &s, 7, false).await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
+    let coord = app.token("coord-r").await;
+    let (_, list) = app
+        .get(&format!("/api/v1/clinic-sessions/{s}/bookings"), &coord)
+        .await;
+    let booking = list["items"][0]["id"].as_str().expect("id").to_string();
+    let contact = format!("/api/v1/bookings/{booking}/contact");
+    let mut others = vec![("admin", w.admin.clone())];
+    for who in ["office", "coord-d", "coord-u", "expert-d", "clinician-r"] {
+        others.push((who, app.token(who).await));
+    }
+    let audited = || async {
+        app.get(
+            &format!("/api/v1/audit?entity=booking_contact&entity_id={booking}"),
+            &w.admin,
+        )
+        .await
+        .1["total"]
+            .as_i64()
+            .unwrap_or(-1)
+    };
+
+    let (status, b) = app.get(&contact, &coord).await;
+    assert_eq!(status, StatusCode::CONFLICT, "an open session: {b}");
+    assert!(!b.to_string().contains(&phone(7)));
+    for (who, token) in &others {
+        let (status, b) = app.get(&contact, token).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{who}, open session: {b}");
+    }
+    let host = crate::registry::Browser::sign_in(&app, "coord-r").await;
+    let (status, html) = host.get(&format!("/clinics/{s}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        !html.contains("reveal-contact"),
+        "nothing offered while open"
+    );
+    let (status, html) = host
+        .post(&format!("/clinics/{s}/bookings/{booking}/contact"), "")
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "the page agrees");
+    assert!(!html.contains(&phone(7)));
+    assert_eq!(audited().await, 0, "nothing revealed, nothing read");
+
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/clinic-sessions/{s}/cancel"),
+            &coord,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    for (who, token) in &others {
+        let (status, b) = app.get(&contact, token).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{who}, cancelled: {b}");
+        assert!(!b.to_string().contains(&phone(7)));
+    }
+    let office = crate::registry::Browser::sign_in(&app, "office").await;
+    let (status, html) = office.get(&format!("/clinics/{s}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        !html.contains("reveal-contact"),
+        "not offered to the office"
+    );
+    let (status, html) = office
+        .post(&format!("/clinics/{s}/bookings/{booking}/contact"), "")
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "the page agrees");
+    assert!(!html.contains(&phone(7)));
+    assert_eq!(audited().await, 0);
+
+    let (status, b) = app.get(&contact, &coord).await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    assert_eq!(b["phone"], phone(7));
+    let (status, html) = host.get(&format!("/clinics/{s}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("reveal-contact"));
+    let (status, html) = host
+        .post(&format!("/clinics/{s}/bookings/{booking}/contact"), "")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(&phone(7)));
+    assert_eq!(audited().await, 2, "each reveal is an audited read");
+}

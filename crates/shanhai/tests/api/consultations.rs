@@ -325,3 +325,132 @@ async fn program_targets_set_the_deadlines_and_the_office_sees_only_figures() {
     let (s, _) = app.get("/api/v1/consultations/figures", &clinician).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 }
+
+/// Issue 15, finding 7: an expert of the consulted (donor) hospital who is not assigned read
+/// every consultation of their hospital, its attachments and previews. The README promises the
+/// two hospitals and the assigned experts; the API, the lists, the inbox and the pages keep it.
+#[tokio::test]
+async fn an_expert_of_the_consulted_hospital_sees_a_case_only_once_assigned() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let assigned = expert_account(&app, &w).await;
+    let colleague = person(&app, &w.admin, &w.donor, "沈二").await;
+    let (s, b) = app
+        .post(
+            "/api/v1/users",
+            &w.admin,
+            json!({"username": "dr-shen-two", "password": PASSWORD, "role": "expert", "institution_id": w.donor, "person_id": colleague}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let unassigned = app.token("dr-shen-two").await;
+    let without_person = app.token("expert-d").await;
+    let clinician = app.token("clinician-r").await;
+    let id = request(&app, &w, &clinician).await["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let study = shanhai_files::synthetic::SyntheticStudy {
+        size: 64,
+        ..Default::default()
+    };
+    let (s, a) = crate::attachments::upload(
+        &app,
+        &clinician,
+        &id,
+        "胸部CT.dcm",
+        shanhai_files::synthetic::ct_slice(&study),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    let attachment = a["id"].as_str().expect("attachment id").to_string();
+    let paths = [
+        format!("/api/v1/consultations/{id}"),
+        format!("/api/v1/consultations/{id}/attachments"),
+        format!("/api/v1/attachments/{attachment}"),
+        format!("/api/v1/attachments/{attachment}/content"),
+        format!("/api/v1/attachments/{attachment}/preview"),
+    ];
+    let listed = |token: String, query: String| {
+        let app = &app;
+        async move {
+            app.get(&format!("/api/v1/consultations{query}"), &token)
+                .await
+                .1["total"]
+                .as_i64()
+                .unwrap_or(-1)
+        }
+    };
+    let donor_filter = format!("?institution={}", w.donor);
+    for (who, token) in [("unassigned", &unassigned), ("no person", &without_person)] {
+        for path in &paths {
+            let s = app
+                .request(reqwest::Method::GET, path, Some(token), None)
+                .await
+                .status();
+            assert_eq!(s, StatusCode::FORBIDDEN, "{who}: {path}");
+        }
+        assert_eq!(
+            listed(token.clone(), String::new()).await,
+            0,
+            "{who}: the list"
+        );
+        assert_eq!(
+            listed(token.clone(), donor_filter.clone()).await,
+            0,
+            "{who}"
+        );
+        let (_, inbox) = app.get("/api/v1/inbox", token).await;
+        assert_eq!(inbox["count"], 0, "{who}: the inbox");
+        assert_eq!(
+            act(&app, token, &id, "accept", json!({})).await.0,
+            StatusCode::FORBIDDEN,
+            "{who}: accept"
+        );
+        let (s, _) =
+            crate::attachments::upload(&app, token, &id, "x.pdf", b"%PDF-1.4\n".to_vec()).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{who}: upload");
+    }
+    for path in &paths {
+        let s = app
+            .request(reqwest::Method::GET, path, Some(&assigned), None)
+            .await
+            .status();
+        assert_eq!(s, StatusCode::OK, "assigned: {path}");
+    }
+    assert_eq!(listed(assigned.clone(), String::new()).await, 1);
+    assert_eq!(listed(assigned.clone(), donor_filter.clone()).await, 1);
+    for who in ["coord-d", "coord-r", "clinician-r"] {
+        assert_eq!(
+            listed(app.token(who).await, String::new()).await,
+            1,
+            "{who}"
+        );
+    }
+
+    // The pages follow the same rule.
+    let page = crate::registry::Browser::sign_in(&app, "dr-shen-two").await;
+    for path in [
+        format!("/consultations/{id}"),
+        format!("/attachments/{attachment}/content"),
+        format!("/attachments/{attachment}/preview"),
+    ] {
+        assert_eq!(
+            page.get(&path).await.0,
+            StatusCode::FORBIDDEN,
+            "page {path}"
+        );
+    }
+    let (s, html) = page.get("/consultations?tab=all").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(!html.contains(&id), "the page's list");
+    let (s, _) = page.post(&format!("/consultations/{id}/accept"), "").await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "page accept");
+    let page = crate::registry::Browser::sign_in(&app, "dr-shen").await;
+    assert_eq!(
+        page.get(&format!("/consultations/{id}")).await.0,
+        StatusCode::OK
+    );
+    let (_, html) = page.get("/consultations?tab=all").await;
+    assert!(html.contains(&id));
+}

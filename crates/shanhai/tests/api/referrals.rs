@@ -160,3 +160,72 @@ async fn a_referral_names_the_clinic_session_or_consultation_it_came_from() {
     assert_eq!(s, StatusCode::CREATED, "{r}");
     assert_eq!(r["consultation_id"], consultation["id"]);
 }
+
+/// Issue 15, finding 16: a referral cited a consultation its author could not read. Citing one
+/// you do not see is refused exactly like an unknown id (422 on `consultation_id`), through the
+/// API and the page, and nothing is written.
+#[tokio::test]
+async fn a_referral_cannot_cite_a_consultation_its_author_does_not_see() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let clinician = app.token("clinician-r").await;
+    let consultation = crate::consultations::request(&app, &w, &clinician).await;
+    let id = consultation["id"].as_str().expect("id").to_string();
+    let coord_u = app.token("coord-u").await;
+    let before = app.count("referrals").await;
+    let cite = |consultation_id: &str| {
+        json!({"direction": "up", "urgency": "routine", "to_institution_id": w.donor,
+               "patient": {"name": "李桂兰", "sex": "female", "age": 58}, "reason": "会诊建议上转",
+               "consultation_id": consultation_id})
+    };
+    let (s, unseen) = app.post("/api/v1/referrals", &coord_u, cite(&id)).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{unseen}");
+    assert_eq!(unseen["error"]["field"], "consultation_id");
+    let (s, unknown) = app
+        .post(
+            "/api/v1/referrals",
+            &coord_u,
+            cite("0190b2a4-0000-7000-8000-000000000000"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(unseen, unknown, "existence does not leak");
+    assert_eq!(app.count("referrals").await, before, "nothing written");
+
+    let page = crate::registry::Browser::sign_in(&app, "coord-u").await;
+    let form = |consultation_id: &str| {
+        format!(
+            "direction=up&urgency=routine&to_institution_id={}&patient.name=%E6%9D%8E%E6%A1%82%E5%85%B0\
+             &patient.sex=female&patient.age=58&reason=%E4%B8%8A%E8%BD%AC&consultation_id={consultation_id}",
+            w.donor
+        )
+    };
+    let (s, html) = page.post("/referrals", &form(&id)).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    let (s, _) = page
+        .post("/referrals", &form("0190b2a4-0000-7000-8000-000000000000"))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, prefilled) = page.get(&format!("/referrals/new?consultation={id}")).await;
+    assert!(
+        !prefilled.contains(&format!("name=\"to_institution_id\" value=\"{}\"", w.donor)),
+        "the form does not reveal whom the unseen consultation asked"
+    );
+    assert_eq!(app.count("referrals").await, before, "nothing written");
+
+    // Both hospitals' staff see it and may cite it.
+    let coord_d = app.token("coord-d").await;
+    let (s, r) = app
+        .post(
+            "/api/v1/referrals",
+            &coord_d,
+            json!({"direction": "down", "urgency": "routine", "to_institution_id": w.recipient,
+                   "patient": {"name": "李桂兰", "sex": "female", "age": 58}, "reason": "康复期下转",
+                   "consultation_id": id}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    let page = crate::registry::Browser::sign_in(&app, "clinician-r").await;
+    let (s, html) = page.post("/referrals", &form(&id)).await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{html}");
+}

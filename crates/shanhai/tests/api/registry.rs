@@ -216,3 +216,242 @@ async fn the_openapi_document_describes_the_api() {
         .expect("send");
     assert_eq!(r.status(), StatusCode::OK);
 }
+
+/// A signed-in browser for the pages: the session cookie and the session's CSRF token.
+pub struct Browser<'a> {
+    app: &'a TestApp,
+    cookie: String,
+    csrf: String,
+}
+
+impl<'a> Browser<'a> {
+    pub async fn sign_in(app: &'a TestApp, username: &str) -> Browser<'a> {
+        let set_cookies = |r: &reqwest::Response, jar: &mut Vec<String>| {
+            for v in r.headers().get_all(reqwest::header::SET_COOKIE) {
+                let pair = v.to_str().expect("ascii").split(';').next().expect("pair");
+                let name = pair.split('=').next().unwrap_or("").to_string();
+                jar.retain(|c| !c.starts_with(&format!("{name}=")));
+                jar.push(pair.to_string());
+            }
+        };
+        let csrf_of = |html: &str| {
+            html.split("name=\"csrf\" value=\"")
+                .nth(1)
+                .and_then(|s| s.split('"').next())
+                .expect("csrf")
+                .to_string()
+        };
+        let mut jar = Vec::new();
+        let r = app
+            .client
+            .get(app.url("/login"))
+            .send()
+            .await
+            .expect("login");
+        set_cookies(&r, &mut jar);
+        let csrf = csrf_of(&r.text().await.expect("html"));
+        let r = app
+            .client
+            .post(app.url("/login"))
+            .header(reqwest::header::COOKIE, jar.join("; "))
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .body(format!(
+                "csrf={csrf}&username={username}&password={PASSWORD}"
+            ))
+            .send()
+            .await
+            .expect("sign in");
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{username} signs in");
+        set_cookies(&r, &mut jar);
+        let mut browser = Browser {
+            app,
+            cookie: jar.join("; "),
+            csrf: String::new(),
+        };
+        let (_, page) = browser.get("/programs").await;
+        browser.csrf = csrf_of(&page);
+        browser
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, String) {
+        let r = self
+            .app
+            .client
+            .get(self.app.url(path))
+            .header(reqwest::header::COOKIE, &self.cookie)
+            .send()
+            .await
+            .expect("page");
+        (r.status(), r.text().await.unwrap_or_default())
+    }
+
+    /// Posts a form (`a=1&b=2`, without the CSRF token, which is added).
+    pub async fn post(&self, path: &str, form: &str) -> (StatusCode, String) {
+        let r = self
+            .app
+            .client
+            .post(self.app.url(path))
+            .header(reqwest::header::COOKIE, &self.cookie)
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .body(format!("csrf={}&{form}", self.csrf))
+            .send()
+            .await
+            .expect("post");
+        (r.status(), r.text().await.unwrap_or_default())
+    }
+}
+
+/// Issue 15, finding 2: the 豫哈 office paired 宁德 (in its program) with 福鼎 (not in it) and from
+/// then on read 福鼎's people. Here the donor is in the program and the unrelated hospital is not.
+#[tokio::test]
+async fn a_program_office_cannot_widen_its_own_reach_with_a_pairing() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let office = app.token("office").await;
+    let pairings = app.count("pairings").await;
+    let attack = json!({"program_id": w.program_a, "donor_id": w.donor, "recipient_id": w.unrelated,
+                        "level": "hospital", "mode": "counterpart", "start_date": "2024-01-01"});
+    let r = app
+        .request(
+            reqwest::Method::POST,
+            "/api/v1/pairings",
+            Some(&office),
+            Some(&attack),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let body: serde_json::Value = r.json().await.expect("json");
+    let message = body["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("平台管理员"), "{body}");
+    let r = app
+        .client
+        .post(app.url("/api/v1/pairings"))
+        .bearer_auth(&office)
+        .header(reqwest::header::ACCEPT_LANGUAGE, "en")
+        .json(&attack)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let body: serde_json::Value = r.json().await.expect("json");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("platform admin"),
+        "{body}"
+    );
+    assert_eq!(app.count("pairings").await, pairings, "nothing written");
+    let (s, _) = app
+        .get(&format!("/api/v1/people/{}", w.person_u), &office)
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "still cannot read the outsider");
+    let (_, people) = app.get("/api/v1/people", &office).await;
+    assert!(!people.to_string().contains("六医生"), "{people}");
+
+    // The same through the page.
+    let browser = Browser::sign_in(&app, "office").await;
+    let (s, html) = browser
+        .get(&format!("/programs/{}/pairings/new", w.program_a))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("pairing-office-help"));
+    assert!(
+        !html.contains(&w.unrelated),
+        "the form offers only the program's institutions"
+    );
+    let (s, html) = browser
+        .post(
+            &format!("/programs/{}/pairings", w.program_a),
+            &format!(
+                "donor_id={}&recipient_id={}&level=hospital&mode=counterpart&start_date=2024-01-01",
+                w.donor, w.unrelated
+            ),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert!(html.contains("须由平台管理员操作"), "the page says why");
+    assert_eq!(app.count("pairings").await, pairings, "nothing written");
+
+    // Naming the outsider as the program's office institution is the same widening.
+    let (s, b) = app
+        .put(
+            &format!("/api/v1/programs/{}", w.program_a),
+            &office,
+            json!({"name": "沪蒙医疗协作", "kind": "east-west", "start_date": "2021-01-01",
+                   "office_institution_id": w.unrelated}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{b}");
+    let (s, _) = app
+        .get(&format!("/api/v1/people/{}", w.person_u), &office)
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+
+    // Between institutions already in the program the office pairs as before.
+    let (s, b) = app
+        .post(
+            "/api/v1/pairings",
+            &office,
+            json!({"program_id": w.program_a, "donor_id": w.donor, "recipient_id": w.office_inst,
+                   "level": "hospital", "mode": "counterpart", "start_date": "2024-01-01"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let own = b["id"].as_str().expect("id").to_string();
+    let (s, html) = browser
+        .post(
+            &format!("/programs/{}/pairings", w.program_a),
+            &format!(
+                "donor_id={}&recipient_id={}&level=hospital&mode=trusteeship&start_date=2024-01-01",
+                w.office_inst, w.recipient
+            ),
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{html}");
+
+    // An update that swaps in the outsider is refused, and so is moving to another program.
+    let before = app
+        .get(&format!("/api/v1/pairings/{own}"), &w.admin)
+        .await
+        .1;
+    for (program, recipient) in [(&w.program_a, &w.unrelated), (&w.program_b, &w.office_inst)] {
+        let (s, b) = app
+            .put(
+                &format!("/api/v1/pairings/{own}"),
+                &office,
+                json!({"program_id": program, "donor_id": w.donor, "recipient_id": recipient,
+                       "level": "hospital", "mode": "counterpart", "start_date": "2024-01-01"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{b}");
+    }
+    let (s, b) = app
+        .put(
+            &format!("/api/v1/pairings/{own}"),
+            &office,
+            json!({"program_id": w.program_a, "donor_id": w.recipient, "recipient_id": w.office_inst,
+                   "level": "hospital", "mode": "counterpart", "start_date": "2024-01-01"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "a change within the program: {b}");
+    assert_ne!(b, before);
+    let (s, _) = app
+        .get(&format!("/api/v1/people/{}", w.person_u), &office)
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+
+    // The platform admin brings the outsider in; then the office reaches it.
+    let (s, b) = app.post("/api/v1/pairings", &w.admin, attack).await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let (s, _) = app
+        .get(&format!("/api/v1/people/{}", w.person_u), &office)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+}
