@@ -35,6 +35,9 @@ pub struct Config {
     pub public_rate_limit: u32,
     /// S3-compatible storage for uploaded files; `None` keeps them under `data_dir/files`.
     pub s3: Option<shanhai_files::S3Config>,
+    /// Hosts, addresses and CIDR blocks webhooks may reach although they are internal
+    /// (on-premises receivers); empty refuses every internal destination.
+    pub webhook_allow: shanhai_domain::webhooks::WebhookAllow,
 }
 
 impl Config {
@@ -78,7 +81,8 @@ impl AppState {
         let desk = BookingDesk::start(db.clone(), Arc::new(cipher)).await?;
         tokio::spawn(api::webhooks::worker(
             db.clone(),
-            std::time::Duration::from_millis(500),
+            config.webhook_allow.clone(),
+            api::webhooks::DeliveryLimits::default(),
         ));
         tokio::spawn(shanhai_store::rollups::folder(
             db.clone(),
