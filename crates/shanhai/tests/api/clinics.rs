@@ -347,6 +347,7 @@ async fn servers_sharing_a_database_must_share_the_patient_key() {
         secure_cookies: false,
         public_rate_limit: 0,
         s3: None,
+        webhook_allow: Default::default(),
     };
     let refused = shanhai_web::AppState::start(first.db.clone(), config).await;
     let message = refused.err().map(|e| e.to_string()).unwrap_or_default();
@@ -359,6 +360,7 @@ async fn servers_sharing_a_database_must_share_the_patient_key() {
         secure_cookies: false,
         public_rate_limit: 0,
         s3: None,
+        webhook_allow: Default::default(),
     };
     assert!(
         shanhai_web::AppState::start(first.db.clone(), same)

@@ -88,18 +88,40 @@ async fn spawn(
     public_rate_limit: u32,
     s3: Option<shanhai_files::S3Config>,
 ) -> TestApp {
+    let config = shanhai_web::Config {
+        data_dir: tmp.0.clone(),
+        secure_cookies: false,
+        public_rate_limit,
+        s3,
+        // The webhook tests' receivers listen on this machine.
+        webhook_allow: shanhai_domain::webhooks::WebhookAllow::parse("127.0.0.1")
+            .expect("allow-list"),
+    };
+    spawn_config(tmp, database_url, config).await
+}
+
+/// A fresh app with its configuration changed by `configure` (e.g. an empty webhook allow-list).
+pub async fn spawn_app_with_config(configure: impl FnOnce(&mut shanhai_web::Config)) -> TestApp {
+    let tmp = temp_dir();
+    let database_url = fresh_database(&tmp.0).await;
+    let mut config = shanhai_web::Config {
+        data_dir: tmp.0.clone(),
+        secure_cookies: false,
+        public_rate_limit: 0,
+        s3: None,
+        webhook_allow: Default::default(),
+    };
+    configure(&mut config);
+    spawn_config(tmp, database_url, config).await
+}
+
+async fn spawn_config(tmp: TempDir, database_url: String, config: shanhai_web::Config) -> TestApp {
     let db = Db::connect(&database_url).await.expect("connect");
     db.migrate().await.expect("migrate");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let addr = format!("http://{}", listener.local_addr().expect("addr"));
-    let config = shanhai_web::Config {
-        data_dir: tmp.0.clone(),
-        secure_cookies: false,
-        public_rate_limit,
-        s3,
-    };
     let state = shanhai_web::AppState::start(db.clone(), config)
         .await
         .expect("start");
