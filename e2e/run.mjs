@@ -1061,9 +1061,15 @@ async function referralBoard(page, ctx) {
   await ctx.clearCookies();
   await login(page, 'coord-donor');
 
-  step("the coordinator registers a webhook for the hospital's HIS (a short secret is refused first)");
+  step("the coordinator registers a webhook for the hospital's HIS (an internal address and a short secret are refused first)");
   await visit(page, '/webhooks');
-  const hookUrl = `http://127.0.0.1:9/his-${Date.now()}`;
+  await page.fill('[data-testid=webhook-form] input[name=url]', 'http://2130706433:8080/');
+  await page.fill('[data-testid=webhook-form] input[name=secret]', 'a-long-enough-shared-secret');
+  const refusedUrl = await submit(page, '[data-testid=webhook-form]');
+  assertEq(refusedUrl.status(), 422, 'status for an internal address');
+  await page.locator('[data-testid=error-url]').waitFor({ state: 'visible' });
+  // .invalid never resolves (RFC 6761): the receiver stays down, and nothing leaves the machine.
+  const hookUrl = `http://his.hospital.invalid/his-${Date.now()}`;
   await page.fill('[data-testid=webhook-form] input[name=url]', hookUrl);
   await page.fill('[data-testid=webhook-form] input[name=secret]', 'short-secret-15');
   await page.$eval('[data-testid=webhook-form] input[name=secret]', (el) => el.removeAttribute('minlength'));

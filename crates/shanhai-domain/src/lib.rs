@@ -18,6 +18,7 @@ pub mod referrals;
 pub mod registry;
 pub mod specialty;
 pub mod validate;
+pub mod webhooks;
 pub mod workload;
 
 pub use error::{DomainError, Invalid};

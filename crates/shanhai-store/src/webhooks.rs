@@ -8,8 +8,10 @@ use crate::query::{self, int, opt_text, text};
 use crate::record::{self, Table};
 use crate::{Db, Result, institutions};
 use serde::Serialize;
+use shanhai_domain::webhooks::DeliveryError;
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
+use std::collections::BTreeSet;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Webhook {
@@ -93,7 +95,7 @@ pub async fn enqueue(
     event: &str,
     payload: &serde_json::Value,
 ) -> Result<()> {
-    let mut set = std::collections::BTreeSet::new();
+    let mut set = BTreeSet::new();
     for i in institutions {
         set.insert(i.to_string());
     }
@@ -143,6 +145,8 @@ pub async fn enqueue(
 #[derive(Debug, Clone)]
 pub struct Delivery {
     pub id: String,
+    pub webhook_id: String,
+    pub institution_id: String,
     pub url: String,
     pub secret: String,
     pub event: String,
@@ -154,48 +158,94 @@ fn at(offset: chrono::Duration) -> String {
     (chrono::Utc::now() + offset).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-/// Claims up to `limit` due deliveries for 30 seconds.
-pub async fn claim_due(db: &Db, limit: i64) -> Result<Vec<Delivery>> {
+/// How long a claimed delivery is left to its worker before another may take it over; well
+/// beyond the worker's request timeout.
+pub const CLAIM_SECONDS: i64 = 30;
+
+/// Due deliveries that may start now, oldest first: for each webhook only its oldest due event,
+/// and none for a webhook with a delivery in flight (claimed) on any server, so a slow receiver
+/// holds up only its own queue. Institutions in `busy` (at their quota) are left out so that
+/// their backlog does not crowd the others out of `limit`. Nothing is claimed.
+pub async fn due(db: &Db, limit: i64, busy: &BTreeSet<String>) -> Result<Vec<Delivery>> {
     let now = crate::now();
-    // A plain read first: the claim takes the write lock, which an idle outbox should not.
-    let due = query::sql_with(
-        "SELECT COUNT(*) AS n FROM webhook_outbox WHERE delivered_at IS NULL AND next_attempt_at <= $1".into(),
-        vec![now.clone().into()],
-    )
-    .fetch_one(db.pool())
-    .await?;
-    if int(&due, "n")? == 0 {
-        return Ok(Vec::new());
+    let mut filter = query::Filter::default();
+    let p_now = filter.next(now.into());
+    filter.raw_each(
+        &format!(
+            "o.delivered_at IS NULL AND o.next_attempt_at <= {p_now} \
+             AND (o.claimed_until IS NULL OR o.claimed_until < {p_now}) \
+             AND o.id = (SELECT f.id FROM webhook_outbox f WHERE f.webhook_id = o.webhook_id \
+                 AND f.delivered_at IS NULL AND f.next_attempt_at <= {p_now} \
+                 ORDER BY f.next_attempt_at, f.id LIMIT 1) \
+             AND NOT EXISTS (SELECT 1 FROM webhook_outbox c WHERE c.webhook_id = o.webhook_id \
+                 AND c.delivered_at IS NULL AND c.claimed_until >= {p_now})"
+        ),
+        Vec::new(),
+    );
+    if !busy.is_empty() {
+        let ps: Vec<String> = busy.iter().map(|i| filter.next(i.into())).collect();
+        filter.raw_each(
+            &format!("w.institution_id NOT IN ({})", ps.join(", ")),
+            Vec::new(),
+        );
     }
-    let mut tx = db.begin_write().await?;
     let rows = query::sql_with(
-        "SELECT o.id, o.event, o.payload, o.attempts, w.url, w.secret FROM webhook_outbox o JOIN webhooks w ON w.id = o.webhook_id \
-         WHERE o.delivered_at IS NULL AND o.next_attempt_at <= $1 AND (o.claimed_until IS NULL OR o.claimed_until < $1) \
-         ORDER BY o.next_attempt_at LIMIT $2"
-            .into(),
-        vec![now.clone().into(), limit.into()],
+        format!(
+            "SELECT o.id, o.webhook_id, w.institution_id, o.event, o.payload, o.attempts, w.url, \
+             w.secret FROM webhook_outbox o JOIN webhooks w ON w.id = o.webhook_id{} \
+             ORDER BY o.next_attempt_at, o.id LIMIT {}",
+            filter.sql(),
+            limit.clamp(1, 1000)
+        ),
+        filter.args.clone(),
     )
-    .fetch_all(&mut *tx)
+    .fetch_all(db.pool())
     .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let id = text(row, "id")?;
-        let claimed = query::sql_with(
-            "UPDATE webhook_outbox SET claimed_until = $1 WHERE id = $2 AND (claimed_until IS NULL OR claimed_until < $3)".into(),
-            vec![at(chrono::Duration::seconds(30)).into(), id.clone().into(), now.clone().into()],
-        )
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if claimed == 1 {
-            out.push(Delivery {
-                id,
+    rows.iter()
+        .map(|row| {
+            Ok(Delivery {
+                id: text(row, "id")?,
+                webhook_id: text(row, "webhook_id")?,
+                institution_id: text(row, "institution_id")?,
                 url: text(row, "url")?,
                 secret: text(row, "secret")?,
                 event: text(row, "event")?,
                 payload: text(row, "payload")?,
                 attempts: int(row, "attempts")?,
-            });
+            })
+        })
+        .collect()
+}
+
+/// Claims these deliveries for [`CLAIM_SECONDS`] and answers those this worker got: a row
+/// another server claimed meanwhile, or whose webhook has another delivery in flight, is skipped.
+pub async fn claim(db: &Db, picked: Vec<Delivery>) -> Result<Vec<Delivery>> {
+    if picked.is_empty() {
+        return Ok(picked);
+    }
+    let now = crate::now();
+    let until = at(chrono::Duration::seconds(CLAIM_SECONDS));
+    let mut tx = db.begin_write().await?;
+    let mut out = Vec::with_capacity(picked.len());
+    for d in picked {
+        let claimed = query::sql_with(
+            "UPDATE webhook_outbox SET claimed_until = $1 WHERE id = $2 AND delivered_at IS NULL \
+             AND (claimed_until IS NULL OR claimed_until < $3) \
+             AND NOT EXISTS (SELECT 1 FROM webhook_outbox c WHERE c.webhook_id = $4 \
+                 AND c.delivered_at IS NULL AND c.claimed_until >= $3)"
+                .into(),
+            vec![
+                until.clone().into(),
+                d.id.clone().into(),
+                now.clone().into(),
+                d.webhook_id.clone().into(),
+            ],
+        )
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if claimed == 1 {
+            out.push(d);
         }
     }
     tx.commit().await?;
@@ -203,8 +253,8 @@ pub async fn claim_due(db: &Db, limit: i64) -> Result<Vec<Delivery>> {
 }
 
 /// Records the outcome of an attempt: delivered, or due again after an exponential backoff
-/// (1 s, 2 s, 4 s … at most an hour).
-pub async fn finish(db: &Db, delivery: &Delivery, error: Option<String>) -> Result<()> {
+/// (1 s, 2 s, 4 s … at most an hour) with the reason as a code (see [`DeliveryError`]).
+pub async fn finish(db: &Db, delivery: &Delivery, error: Option<DeliveryError>) -> Result<()> {
     let attempts = delivery.attempts + 1;
     let mut tx = db.begin_write().await?;
     match error {
@@ -223,7 +273,7 @@ pub async fn finish(db: &Db, delivery: &Delivery, error: Option<String>) -> Resu
                 vec![
                     attempts.into(),
                     at(chrono::Duration::seconds(backoff.min(3600))).into(),
-                    e.chars().take(500).collect::<String>().into(),
+                    e.code().into(),
                     delivery.id.clone().into(),
                 ],
             )
@@ -265,13 +315,16 @@ pub struct DeliveryRecord {
     /// When the receiver accepted it; `None` while it is still being retried.
     pub delivered_at: Option<String>,
     pub next_attempt_at: String,
+    /// Why the last attempt failed: `failed` (no acceptable answer: the destination is not
+    /// allowed, did not resolve, refused or timed out; deliberately not told apart),
+    /// `http_3xx` (a redirect, never followed), `http_4xx` or `http_5xx`.
     pub last_error: Option<String>,
 }
 
 /// The most recent deliveries to these webhooks, newest first.
 pub async fn recent_deliveries(
     db: &Db,
-    webhook_ids: &std::collections::BTreeSet<String>,
+    webhook_ids: &BTreeSet<String>,
     limit: i64,
 ) -> Result<Vec<DeliveryRecord>> {
     let mut filter = query::Filter::default();
@@ -297,7 +350,8 @@ pub async fn recent_deliveries(
                 created_at: text(r, "created_at")?,
                 delivered_at: opt_text(r, "delivered_at")?,
                 next_attempt_at: text(r, "next_attempt_at")?,
-                last_error: opt_text(r, "last_error")?,
+                last_error: opt_text(r, "last_error")?
+                    .map(|e| DeliveryError::from_stored(&e).code().to_string()),
             })
         })
         .collect()

@@ -42,6 +42,9 @@ pub struct Config {
     pub shutdown_grace_seconds: u32,
     /// See [`HEADER_READ_TIMEOUT`]; shorter in tests.
     pub header_read_timeout_ms: u32,
+    /// Hosts, addresses and CIDR blocks webhooks may reach although they are internal
+    /// (on-premises receivers); empty refuses every internal destination.
+    pub webhook_allow: shanhai_domain::webhooks::WebhookAllow,
 }
 
 impl Config {
@@ -63,6 +66,7 @@ impl Config {
             token_lifetime_hours: Config::DEFAULT_TOKEN_LIFETIME_HOURS,
             shutdown_grace_seconds: Config::DEFAULT_SHUTDOWN_GRACE_SECONDS,
             header_read_timeout_ms: HEADER_READ_TIMEOUT.as_millis() as u32,
+            webhook_allow: Default::default(),
         }
     }
 
@@ -127,7 +131,8 @@ impl AppState {
         let desk = BookingDesk::start(db.clone(), Arc::new(cipher), limits).await?;
         tokio::spawn(api::webhooks::worker(
             db.clone(),
-            std::time::Duration::from_millis(500),
+            config.webhook_allow.clone(),
+            api::webhooks::DeliveryLimits::default(),
         ));
         tokio::spawn(shanhai_store::rollups::folder(
             db.clone(),

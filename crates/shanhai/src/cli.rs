@@ -47,6 +47,10 @@ pub enum Command {
         /// S3 region
         #[arg(long, env = "SHANHAI_S3_REGION", default_value = "us-east-1")]
         s3_region: String,
+        /// Internal hosts, addresses or CIDR blocks webhooks may reach, comma-separated
+        /// (on-premises receivers, e.g. his.hospital.local,10.20.0.0/16); default: none
+        #[arg(long, env = "SHANHAI_WEBHOOK_ALLOW", default_value = "")]
+        webhook_allow: String,
     },
     /// Apply database migrations and exit
     Migrate,
@@ -181,6 +185,11 @@ const ZH_HELP: &[(&str, &str, &str)] = &[
         "S3 服务地址，如 http://127.0.0.1:9000（默认：AWS）",
     ),
     ("serve", "s3_region", "S3 区域"),
+    (
+        "serve",
+        "webhook_allow",
+        "允许事件推送到达的内网主机名、地址或 CIDR 网段，逗号分隔（院内接收端，如 his.hospital.local,10.20.0.0/16）；默认不允许任何内网地址",
+    ),
     ("migrate", "", "执行数据库迁移后退出"),
     ("demo", "", "向数据库载入演示数据（不启动服务）"),
     ("user", "", "账号管理"),

@@ -201,7 +201,19 @@ async fn run(cli: Cli, lang: Lang) -> Result<()> {
             s3_bucket,
             s3_endpoint,
             s3_region,
+            webhook_allow,
         } => {
+            let webhook_allow = shanhai_domain::webhooks::WebhookAllow::parse(webhook_allow)
+                .map_err(|entry| {
+                    anyhow::anyhow!(
+                        "{} {entry:?}",
+                        say(
+                            lang,
+                            "SHANHAI_WEBHOOK_ALLOW 中有无法识别的项（应为主机名、IP 地址或 CIDR 网段）：",
+                            "SHANHAI_WEBHOOK_ALLOW has an entry that is not a host name, an address or a CIDR block:"
+                        )
+                    )
+                })?;
             let db = open(&cli, lang).await?;
             let s3 = s3_bucket.as_ref().map(|bucket| shanhai_files::S3Config {
                 bucket: bucket.clone(),
@@ -228,6 +240,7 @@ async fn run(cli: Cli, lang: Lang) -> Result<()> {
             let config = shanhai_web::Config {
                 secure_cookies: *secure_cookies,
                 s3,
+                webhook_allow,
                 ..shanhai_web::Config::from_env(cli.data_dir.clone())
             };
             let state = shanhai_web::AppState::start(db.clone(), config).await?;

@@ -13,10 +13,12 @@ use serde::Deserialize;
 use sha2::Sha256;
 use shanhai_domain::Invalid;
 use shanhai_domain::access::Principal;
-use shanhai_store::Db;
-use shanhai_store::webhooks::{self, Delivery, DeliveryRecord, Webhook};
-use std::time::Duration;
+use shanhai_domain::webhooks::WebhookAllow;
+use shanhai_store::webhooks::{self, DeliveryRecord, Webhook};
 use utoipa::{IntoParams, OpenApi, ToSchema};
+
+mod delivery;
+pub use delivery::{DeliveryLimits, worker};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -34,7 +36,11 @@ pub fn router() -> Router<AppState> {
 #[derive(Deserialize, ToSchema)]
 pub struct WebhookInput {
     pub institution_id: String,
-    /// `http://` or `https://` URL that receives `POST`ed JSON events.
+    /// `http://` or `https://` URL that receives `POST`ed JSON events. Its host must not be
+    /// `localhost` or a loopback, private, link-local, unique-local, carrier-grade NAT,
+    /// unspecified, multicast or reserved address (in any spelling, e.g. `2130706433`), unless
+    /// the operator allows it (`SHANHAI_WEBHOOK_ALLOW`); the addresses it resolves to are
+    /// checked again before each delivery, and redirects are not followed.
     pub url: String,
     /// Shared secret (16–200 characters): each delivery carries
     /// `X-Shanhai-Signature: sha256=<hex HMAC-SHA256 of the body>`.
@@ -51,16 +57,16 @@ pub fn manages(facts: &AccessFacts, principal: &Principal, institution_id: &str)
     principal.can_run_clinics(facts.access(principal, institution_id))
 }
 
-/// The receiving URL and the shared secret, checked: `http(s)://`, no spaces, at most 500
-/// characters; a secret of 16–200 characters.
-pub fn checked_target(url: &str, secret: &str) -> ApiResult<(String, String)> {
-    let url = url.trim();
-    if !(url.starts_with("http://") || url.starts_with("https://"))
-        || url.len() > 500
-        || url.chars().any(char::is_whitespace)
-    {
-        return Err(Invalid::new("url", "error.webhook_url").into());
-    }
+/// The receiving URL and the shared secret, checked, for the API and the page alike: the URL by
+/// [`shanhai_domain::webhooks::checked_url`] (http or https, no internal destination unless the
+/// operator's allow-list admits it), normalized as it will be dialled; a secret of 16–200
+/// characters.
+pub fn checked_target(
+    url: &str,
+    secret: &str,
+    allow: &WebhookAllow,
+) -> ApiResult<(String, String)> {
+    let url = shanhai_domain::webhooks::checked_url(url, allow)?;
     let secret = secret.trim();
     if !(16..=200).contains(&secret.chars().count()) {
         return Err(Invalid::new("secret", "error.webhook_secret").into());
@@ -109,7 +115,7 @@ async fn create_webhook(
     let input: WebhookInput = body.parse()?;
     let institution = shanhai_domain::validate::reference("institution_id", &input.institution_id)?;
     may_manage(&state, &caller, &institution).await?;
-    let (url, secret) = checked_target(&input.url, &input.secret)?;
+    let (url, secret) = checked_target(&input.url, &input.secret, &state.config.webhook_allow)?;
     Ok((
         StatusCode::CREATED,
         Json(webhooks::create(&state.db, &caller.actor(), &institution, &url, &secret).await?),
@@ -140,45 +146,4 @@ pub fn signature(secret: &str, body: &str) -> String {
         .unwrap_or_else(|_| unreachable!("any key length works"));
     mac.update(body.as_bytes());
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
-}
-
-async fn deliver(client: &reqwest::Client, d: &Delivery) -> Option<String> {
-    let sent = client
-        .post(&d.url)
-        .header("content-type", "application/json")
-        .header("x-shanhai-event", &d.event)
-        .header("x-shanhai-delivery", &d.id)
-        .header("x-shanhai-signature", signature(&d.secret, &d.payload))
-        .body(d.payload.clone())
-        .send()
-        .await;
-    match sent {
-        Ok(r) if r.status().is_success() => None,
-        Ok(r) => Some(format!("HTTP {}", r.status())),
-        Err(e) => Some(e.to_string()),
-    }
-}
-
-/// Delivers due outbox events every `interval`, forever.
-pub async fn worker(db: Db, interval: Duration) {
-    let Ok(client) = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-    else {
-        return;
-    };
-    loop {
-        match webhooks::claim_due(&db, 20).await {
-            Ok(due) => {
-                for d in due {
-                    let error = deliver(&client, &d).await;
-                    if let Err(e) = webhooks::finish(&db, &d, error).await {
-                        tracing::warn!("webhook outbox: {e}");
-                    }
-                }
-            }
-            Err(e) => tracing::warn!("webhook outbox: {e}"),
-        }
-        tokio::time::sleep(interval).await;
-    }
 }

@@ -53,6 +53,11 @@ impl WebhooksPage {
             .unwrap_or_default()
     }
 
+    /// Why a delivery failed, in the viewer's language: a generic reason or the status class.
+    fn delivery_error(&self, code: &str) -> String {
+        self.c.t(format!("code.delivery_error.{code}"))
+    }
+
     fn field_error(&self, field: &str) -> Option<String> {
         self.error
             .as_ref()
@@ -151,7 +156,11 @@ async fn create(
         if !manages(&facts, &viewer.principal, &institution) {
             return Err(ApiError::forbidden());
         }
-        let (url, secret) = checked_target(&form.get("url"), &form.get("secret"))?;
+        let (url, secret) = checked_target(
+            &form.get("url"),
+            &form.get("secret"),
+            &state.config.webhook_allow,
+        )?;
         Ok(webhooks::create(&state.db, &viewer.actor(), &institution, &url, &secret).await?)
     }
     .await;

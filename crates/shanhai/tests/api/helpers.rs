@@ -104,7 +104,8 @@ pub async fn spawn_app_with_config(configure: impl FnOnce(&mut shanhai_web::Conf
 }
 
 /// Starts the server with the defaults of [`shanhai_web::Config::new`], the public rate limit
-/// off, and whatever `configure` changes.
+/// off, webhooks allowed to reach 127.0.0.1 (the tests' receivers listen there), and whatever
+/// `configure` changes.
 async fn spawn(
     tmp: TempDir,
     database_url: String,
@@ -118,6 +119,8 @@ async fn spawn(
     let addr = format!("http://{}", listener.local_addr().expect("addr"));
     let mut config = shanhai_web::Config {
         public_rate_limit: 0,
+        webhook_allow: shanhai_domain::webhooks::WebhookAllow::parse("127.0.0.1")
+            .expect("allow-list"),
         ..shanhai_web::Config::new(tmp.0.clone())
     };
     configure(&mut config);
