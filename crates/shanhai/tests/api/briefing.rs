@@ -533,64 +533,13 @@ async fn workload_figures_sum_their_records(app: &TestApp, b: &Value, token: &st
     }
 }
 
-/// Cookies from a response's `Set-Cookie` headers, as a `Cookie` header value.
-fn cookies(r: &reqwest::Response, jar: &mut Vec<String>) {
-    for v in r.headers().get_all(reqwest::header::SET_COOKIE) {
-        let pair = v
-            .to_str()
-            .expect("ascii")
-            .split(';')
-            .next()
-            .expect("pair")
-            .to_string();
-        let name = pair.split('=').next().unwrap_or("").to_string();
-        jar.retain(|c| !c.starts_with(&format!("{name}=")));
-        jar.push(pair);
-    }
-}
-
 #[tokio::test]
 async fn the_briefing_page_shows_the_text_with_links_and_downloads_under_the_session() {
     let app = spawn_app().await;
     let w = world(&app).await;
     program_with_records(&app, &w).await;
-    let mut jar = Vec::new();
-    let r = app
-        .client
-        .get(app.url("/login"))
-        .send()
-        .await
-        .expect("login");
-    cookies(&r, &mut jar);
-    let html = r.text().await.expect("html");
-    let csrf = html
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .expect("csrf")
-        .to_string();
-    let r = app
-        .client
-        .post(app.url("/login"))
-        .header(reqwest::header::COOKIE, jar.join("; "))
-        .header(
-            reqwest::header::CONTENT_TYPE,
-            "application/x-www-form-urlencoded",
-        )
-        .body(format!(
-            "csrf={csrf}&username=clinician-r&password={PASSWORD}"
-        ))
-        .send()
-        .await
-        .expect("sign in");
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    cookies(&r, &mut jar);
-    let page = |path: String| {
-        app.client
-            .get(app.url(&path))
-            .header(reqwest::header::COOKIE, jar.join("; "))
-            .send()
-    };
+    let browser = Browser::sign_in(&app, "clinician-r").await;
+    let page = |path: String| browser.response(path);
 
     // The program page links to its briefing.
     let program = page(format!("/programs/{}", w.program_a))

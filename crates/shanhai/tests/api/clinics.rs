@@ -402,7 +402,7 @@ async fn a_bookings_contact_is_for_the_hosts_coordinators_once_the_session_is_ca
         let (status, b) = app.get(&contact, token).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{who}, open session: {b}");
     }
-    let host = crate::registry::Browser::sign_in(&app, "coord-r").await;
+    let host = crate::helpers::Browser::sign_in(&app, "coord-r").await;
     let (status, html) = host.get(&format!("/clinics/{s}")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(
@@ -429,7 +429,7 @@ async fn a_bookings_contact_is_for_the_hosts_coordinators_once_the_session_is_ca
         assert_eq!(status, StatusCode::FORBIDDEN, "{who}, cancelled: {b}");
         assert!(!b.to_string().contains(&phone(7)));
     }
-    let office = crate::registry::Browser::sign_in(&app, "office").await;
+    let office = crate::helpers::Browser::sign_in(&app, "office").await;
     let (status, html) = office.get(&format!("/clinics/{s}")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(

@@ -429,7 +429,7 @@ async fn an_expert_of_the_consulted_hospital_sees_a_case_only_once_assigned() {
     }
 
     // The pages follow the same rule.
-    let page = crate::registry::Browser::sign_in(&app, "dr-shen-two").await;
+    let page = crate::helpers::Browser::sign_in(&app, "dr-shen-two").await;
     for path in [
         format!("/consultations/{id}"),
         format!("/attachments/{attachment}/content"),
@@ -446,7 +446,7 @@ async fn an_expert_of_the_consulted_hospital_sees_a_case_only_once_assigned() {
     assert!(!html.contains(&id), "the page's list");
     let (s, _) = page.post(&format!("/consultations/{id}/accept"), "").await;
     assert_eq!(s, StatusCode::FORBIDDEN, "page accept");
-    let page = crate::registry::Browser::sign_in(&app, "dr-shen").await;
+    let page = crate::helpers::Browser::sign_in(&app, "dr-shen").await;
     assert_eq!(
         page.get(&format!("/consultations/{id}")).await.0,
         StatusCode::OK

@@ -437,3 +437,105 @@ pub async fn world(app: &TestApp) -> World {
         department_r,
     }
 }
+
+/// A signed-in browser for the pages: the session cookie and the session's CSRF token.
+pub struct Browser<'a> {
+    app: &'a TestApp,
+    cookie: String,
+    csrf: String,
+}
+
+impl<'a> Browser<'a> {
+    pub async fn sign_in(app: &'a TestApp, username: &str) -> Browser<'a> {
+        let set_cookies = |r: &reqwest::Response, jar: &mut Vec<String>| {
+            for v in r.headers().get_all(reqwest::header::SET_COOKIE) {
+                let pair = v.to_str().expect("ascii").split(';').next().expect("pair");
+                let name = pair.split('=').next().unwrap_or("").to_string();
+                jar.retain(|c| !c.starts_with(&format!("{name}=")));
+                jar.push(pair.to_string());
+            }
+        };
+        let csrf_of = |html: &str| {
+            html.split("name=\"csrf\" value=\"")
+                .nth(1)
+                .and_then(|s| s.split('"').next())
+                .expect("csrf")
+                .to_string()
+        };
+        let mut jar = Vec::new();
+        let r = app
+            .client
+            .get(app.url("/login"))
+            .send()
+            .await
+            .expect("login");
+        set_cookies(&r, &mut jar);
+        let csrf = csrf_of(&r.text().await.expect("html"));
+        let r = app
+            .client
+            .post(app.url("/login"))
+            .header(reqwest::header::COOKIE, jar.join("; "))
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .body(format!(
+                "csrf={csrf}&username={username}&password={PASSWORD}"
+            ))
+            .send()
+            .await
+            .expect("sign in");
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{username} signs in");
+        set_cookies(&r, &mut jar);
+        let mut browser = Browser {
+            app,
+            cookie: jar.join("; "),
+            csrf: String::new(),
+        };
+        let (_, page) = browser.get("/programs").await;
+        browser.csrf = csrf_of(&page);
+        browser
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, String) {
+        let r = self
+            .app
+            .client
+            .get(self.app.url(path))
+            .header(reqwest::header::COOKIE, &self.cookie)
+            .send()
+            .await
+            .expect("page");
+        (r.status(), r.text().await.unwrap_or_default())
+    }
+
+    /// The whole answer to a GET, for its headers and bytes.
+    pub fn response(
+        &self,
+        path: String,
+    ) -> impl Future<Output = reqwest::Result<Response>> + use<'a> {
+        self.app
+            .client
+            .get(self.app.url(&path))
+            .header(reqwest::header::COOKIE, &self.cookie)
+            .send()
+    }
+
+    /// Posts a form (`a=1&b=2`, without the CSRF token, which is added).
+    pub async fn post(&self, path: &str, form: &str) -> (StatusCode, String) {
+        let r = self
+            .app
+            .client
+            .post(self.app.url(path))
+            .header(reqwest::header::COOKIE, &self.cookie)
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .body(format!("csrf={}&{form}", self.csrf))
+            .send()
+            .await
+            .expect("post");
+        (r.status(), r.text().await.unwrap_or_default())
+    }
+}

@@ -192,7 +192,7 @@ async fn a_referral_cannot_cite_a_consultation_its_author_does_not_see() {
     assert_eq!(unseen, unknown, "existence does not leak");
     assert_eq!(app.count("referrals").await, before, "nothing written");
 
-    let page = crate::registry::Browser::sign_in(&app, "coord-u").await;
+    let page = crate::helpers::Browser::sign_in(&app, "coord-u").await;
     let form = |consultation_id: &str| {
         format!(
             "direction=up&urgency=routine&to_institution_id={}&patient.name=%E6%9D%8E%E6%A1%82%E5%85%B0\
@@ -225,7 +225,7 @@ async fn a_referral_cannot_cite_a_consultation_its_author_does_not_see() {
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{r}");
-    let page = crate::registry::Browser::sign_in(&app, "clinician-r").await;
+    let page = crate::helpers::Browser::sign_in(&app, "clinician-r").await;
     let (s, html) = page.post("/referrals", &form(&id)).await;
     assert_eq!(s, StatusCode::SEE_OTHER, "{html}");
 }

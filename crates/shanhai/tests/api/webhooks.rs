@@ -251,19 +251,17 @@ async fn a_webhook_to_an_internal_address_is_refused_when_registered_by_api_and_
     assert_eq!(app.count("webhooks").await, 0, "nothing was stored");
 
     // The page form refuses the same URLs, at the field.
-    let session = PageSession::sign_in(&app, "coord-d").await;
-    let (_, page) = session.get("/webhooks").await;
-    let csrf = PageSession::csrf(&page);
+    let session = Browser::sign_in(&app, "coord-d").await;
     for url in [
         "http://2130706433:18999/",
         "http://[::1]/",
         "http://localhost/",
     ] {
         let (status, html) = session
-            .post_form(
+            .post(
                 "/webhooks",
                 &format!(
-                    "csrf={csrf}&institution_id={}&url={}&secret=s3cret-s3cret-s3cret",
+                    "institution_id={}&url={}&secret=s3cret-s3cret-s3cret",
                     w.donor,
                     form_encode(url)
                 ),
@@ -386,7 +384,7 @@ async fn redirects_are_not_followed_and_failures_do_not_tell_open_ports_from_clo
     let to_failing = deliveries_until(&app, &coord_d, &failing_hook, tried).await;
     assert_eq!(to_failing[0]["last_error"], "http_5xx");
 
-    let session = PageSession::sign_in(&app, "coord-d").await;
+    let session = Browser::sign_in(&app, "coord-d").await;
     let (_, html) = session.get("/webhooks?lang=en").await;
     for word in [
         "connection refused",
@@ -491,98 +489,6 @@ async fn slow_receivers_of_one_hospital_do_not_delay_another_hospitals_events() 
         4,
         "at most four deliveries in flight per institution"
     );
-}
-
-/// A signed-in browser session: its cookies.
-struct PageSession<'a> {
-    app: &'a TestApp,
-    cookies: String,
-}
-
-impl<'a> PageSession<'a> {
-    async fn sign_in(app: &'a TestApp, username: &str) -> PageSession<'a> {
-        let r = app
-            .client
-            .get(app.url("/login"))
-            .send()
-            .await
-            .expect("login");
-        let mut jar = set_cookies(&r, Vec::new());
-        let csrf = PageSession::csrf(&r.text().await.expect("html"));
-        let r = app
-            .client
-            .post(app.url("/login"))
-            .header(reqwest::header::COOKIE, jar.join("; "))
-            .header(
-                reqwest::header::CONTENT_TYPE,
-                "application/x-www-form-urlencoded",
-            )
-            .body(format!(
-                "csrf={csrf}&username={username}&password={PASSWORD}"
-            ))
-            .send()
-            .await
-            .expect("sign in");
-        assert_eq!(r.status(), StatusCode::SEE_OTHER);
-        jar = set_cookies(&r, jar);
-        PageSession {
-            app,
-            cookies: jar.join("; "),
-        }
-    }
-
-    fn csrf(html: &str) -> String {
-        html.split("name=\"csrf\" value=\"")
-            .nth(1)
-            .and_then(|s| s.split('"').next())
-            .expect("csrf")
-            .to_string()
-    }
-
-    async fn get(&self, path: &str) -> (StatusCode, String) {
-        let r = self
-            .app
-            .client
-            .get(self.app.url(path))
-            .header(reqwest::header::COOKIE, &self.cookies)
-            .send()
-            .await
-            .expect("page");
-        (r.status(), r.text().await.expect("html"))
-    }
-
-    async fn post_form(&self, path: &str, body: &str) -> (StatusCode, String) {
-        let r = self
-            .app
-            .client
-            .post(self.app.url(path))
-            .header(reqwest::header::COOKIE, &self.cookies)
-            .header(
-                reqwest::header::CONTENT_TYPE,
-                "application/x-www-form-urlencoded",
-            )
-            .body(body.to_string())
-            .send()
-            .await
-            .expect("form");
-        (r.status(), r.text().await.expect("html"))
-    }
-}
-
-fn set_cookies(r: &reqwest::Response, mut jar: Vec<String>) -> Vec<String> {
-    for v in r.headers().get_all(reqwest::header::SET_COOKIE) {
-        let pair = v
-            .to_str()
-            .expect("ascii")
-            .split(';')
-            .next()
-            .expect("pair")
-            .to_string();
-        let name = pair.split('=').next().unwrap_or("").to_string();
-        jar.retain(|c| !c.starts_with(&format!("{name}=")));
-        jar.push(pair);
-    }
-    jar
 }
 
 fn form_encode(s: &str) -> String {
