@@ -128,6 +128,18 @@ impl ClinicSessionInput {
     }
 }
 
+impl NewClinicSession {
+    /// A session is published for today or a later day; one already past would only be a
+    /// record of what happened, which is what an import is for.
+    pub fn check_publishable(&self, today: NaiveDate) -> Result<(), Invalid> {
+        if self.date < today {
+            Err(Invalid::new("date", "error.session_in_past"))
+        } else {
+            Ok(())
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ClinicSession {
     pub id: String,

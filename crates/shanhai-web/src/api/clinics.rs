@@ -132,6 +132,7 @@ async fn create_session(
 ) -> ApiResult<(StatusCode, Json<ClinicSession>)> {
     let new = body.parse::<ClinicSessionInput>()?.parse()?;
     may_run(&state, &caller, &new.institution_id).await?;
+    new.check_publishable(shanhai_store::today())?;
     Ok((
         StatusCode::CREATED,
         Json(clinics::create(&state.db, &caller.actor(), &new).await?),

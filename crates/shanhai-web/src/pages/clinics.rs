@@ -2,9 +2,7 @@
 //! bookings (check-in, no-show, cancelling the session and calling its patients), and the form
 //! that publishes a session.
 
-use super::dispatch::{
-    all, all_institutions, given, here, page_no, parse_date, title_label, weekday_label,
-};
+use super::dispatch::{all, all_institutions, given, here, page_no, title_label, weekday_label};
 use super::{Chrome, FormData, Pager, Viewer, csrf_refused, error_page, form_failed, render};
 use crate::AppState;
 use crate::auth::AccessFacts;
@@ -832,12 +830,7 @@ async fn session_create(
         if !runs(&facts, &viewer, &new.institution_id) {
             return Err(ApiError::forbidden());
         }
-        if parse_date(&form.get("date")).is_some_and(|d| d < shanhai_store::today()) {
-            return Err(ApiError::invalid(shanhai_domain::Invalid::new(
-                "date",
-                "ui.session_in_past",
-            )));
-        }
+        new.check_publishable(shanhai_store::today())?;
         clinics::create(&state.db, &viewer.actor(), &new)
             .await
             .map_err(|e| match e {

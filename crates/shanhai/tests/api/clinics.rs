@@ -456,3 +456,49 @@ async fn a_bookings_contact_is_for_the_hosts_coordinators_once_the_session_is_ca
     assert!(html.contains(&phone(7)));
     assert_eq!(audited().await, 2, "each reveal is an audited read");
 }
+
+/// A past-dated session is refused the same way through the API and the page: 422 at `date`,
+/// nothing stored (issue 16's acceptance check; one rule in the domain).
+#[tokio::test]
+async fn a_past_dated_session_is_refused_the_same_way_by_the_api_and_the_page() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let yesterday = (shanhai_store::today() - chrono::Duration::days(1)).to_string();
+    let before = app.count("clinic_sessions").await;
+    let (status, body) = app
+        .post(
+            "/api/v1/clinic-sessions",
+            &w.admin,
+            json!({"expert_id": w.person_d, "institution_id": w.recipient, "department_id": w.department_r,
+                   "date": yesterday, "start": "08:30", "end": "11:30", "capacity": 5}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["field"], "date", "{body}");
+    let page = Browser::sign_in(&app, "coord-r").await;
+    let (status, html) = page
+        .post(
+            "/clinics",
+            &format!(
+                "expert_id={}&institution_id={}&department_id={}&date={yesterday}&start=08%3A30&end=11%3A30&capacity=5",
+                w.person_d, w.recipient, w.department_r
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("data-testid=\"error-date\""),
+        "the page shows it at the field"
+    );
+    assert_eq!(app.count("clinic_sessions").await, before);
+    let today = shanhai_store::today().to_string();
+    let (status, body) = app
+        .post(
+            "/api/v1/clinic-sessions",
+            &w.admin,
+            json!({"expert_id": w.person_d, "institution_id": w.recipient, "department_id": w.department_r,
+                   "date": today, "start": "08:30", "end": "11:30", "capacity": 5}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "today is fine: {body}");
+}
