@@ -9,7 +9,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use url::{Host, Url};
 
 /// Longest receiving URL accepted, in bytes.
-pub const MAX_URL_LEN: usize = 500;
+const MAX_URL_LEN: usize = 500;
 
 /// Checks a webhook URL as it is registered and again before each delivery: `http` or `https`,
 /// a host, no credentials, at most [`MAX_URL_LEN`] bytes, and a host that is neither `localhost`
@@ -75,7 +75,7 @@ fn is_localhost(name: &str) -> bool {
 /// (including cloud metadata at 169.254.169.254), unique-local, unspecified, multicast, broadcast,
 /// documentation, benchmarking and reserved ranges, and IPv6 forms that carry an IPv4 address
 /// (mapped, compatible, NAT64, 6to4) when the carried address is one of those.
-pub fn forbidden(ip: IpAddr) -> bool {
+fn forbidden(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => forbidden_v4(v4),
         IpAddr::V6(v6) => forbidden_v6(v6),
@@ -203,10 +203,6 @@ impl WebhookAllow {
             }
         }
         Ok(allow)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.names.is_empty() && self.nets.is_empty()
     }
 
     fn allows_name(&self, host: &str) -> bool {
@@ -420,7 +416,7 @@ mod tests {
         for bad in ["10.0.0.0/33", "a b", "1.2.3", "http://x", "::1/129"] {
             assert_eq!(WebhookAllow::parse(bad), Err(bad.to_string()));
         }
-        assert!(WebhookAllow::parse("").is_ok_and(|a| a.is_empty()));
+        assert!(WebhookAllow::parse("").is_ok_and(|a| a.names.is_empty() && a.nets.is_empty()));
     }
 
     #[test]

@@ -24,6 +24,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Upload {
             file_name: file,
             path: std::path::Path::new(file),
+            sha256: None,
         },
         false,
         &NoProgress,

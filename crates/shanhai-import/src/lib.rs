@@ -311,6 +311,9 @@ impl Progress for NoProgress {
 pub struct Upload<'a> {
     pub file_name: &'a str,
     pub path: &'a std::path::Path,
+    /// The file's SHA-256 when the receiver already computed it; otherwise the import reads
+    /// the file once more for it, before it opens its write transaction.
+    pub sha256: Option<&'a str>,
 }
 
 /// Rows written per call of [`ImportKind::write`].
@@ -369,6 +372,18 @@ pub async fn run<K: ImportKind>(
         dry_run,
         problems: vec![],
         more_problems: 0,
+    };
+    // The file's hash is taken before the write transaction opens, off the async threads: a
+    // large file must not hold SQLite's write lock while it is read.
+    let sha256 = match (dry_run, upload.sha256) {
+        (true, _) => String::new(),
+        (false, Some(known)) => known.to_string(),
+        (false, None) => {
+            let path = upload.path.to_path_buf();
+            tokio::task::spawn_blocking(move || file_sha256(&path))
+                .await
+                .map_err(|e| StoreError::Other(format!("hashing the file: {e}")))??
+        }
     };
     let mut sheet = match Sheet::open(upload.path) {
         Ok(sheet) => sheet,
@@ -577,7 +592,7 @@ pub async fn run<K: ImportKind>(
         deferred.finish(&mut w.tx, &sums).await?;
     }
     lap("indexes rebuilt, roll-ups added, trigger restored");
-    record_import(&mut w.tx, actor, &upload, &outcome).await?;
+    record_import(&mut w.tx, actor, &upload, &sha256, &outcome).await?;
     restore_tuning(&mut w.tx, w.cache).await?;
     w.tx.commit().await?;
     lap("committed");
@@ -716,10 +731,10 @@ async fn record_import(
     conn: &mut AnyConnection,
     actor: &Actor,
     upload: &Upload<'_>,
+    sha256: &str,
     outcome: &Outcome,
 ) -> Result<(), StoreError> {
     let id = shanhai_domain::ids::new_id();
-    let sha256 = file_sha256(upload.path)?;
     let file_name: String = upload.file_name.chars().take(200).collect();
     sql_with(
         insert_sql(
@@ -740,7 +755,7 @@ async fn record_import(
             id.clone().into(),
             outcome.kind.into(),
             file_name.clone().into(),
-            sha256.clone().into(),
+            sha256.into(),
             (outcome.rows as i64).into(),
             (outcome.created as i64).into(),
             (outcome.unchanged as i64).into(),

@@ -667,7 +667,7 @@ fn next_cell(
         if row >= MAX_ROWS || column >= MAX_COLUMNS {
             return Err(SHEET_LIMIT);
         }
-        let text = cell_text(&Data::from(value.clone()));
+        let text = cell_text(Data::from(value.clone()));
         if text.is_empty() {
             continue;
         }
@@ -677,14 +677,14 @@ fn next_cell(
 
 /// A cell as the text a CSV would hold: dates `YYYY-MM-DD`, times `HH:MM`, whole numbers
 /// without a decimal point.
-fn cell_text(cell: &Data) -> String {
+fn cell_text(cell: Data) -> String {
     match cell {
         Data::Empty => String::new(),
-        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s,
         Data::Int(i) => i.to_string(),
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", f as i64),
         Data::Float(f) => f.to_string(),
-        Data::Bool(b) => if *b { "是" } else { "否" }.to_string(),
+        Data::Bool(b) => if b { "是" } else { "否" }.to_string(),
         Data::DateTime(dt) => {
             let value = dt.as_f64();
             match dt.as_datetime() {

@@ -78,6 +78,9 @@ impl Class {
     /// The elements the part may hold, for the XML parts (the others are not lexed).
     fn max_elements(self) -> Option<u64> {
         match self {
+            // Read one cell at a time, a sheet may hold any number of elements; it is still
+            // lexed (one extra inflation) for the token limit, since calamine would hold one
+            // cell's inline text whole, however long.
             Class::Sheet => Some(u64::MAX),
             Class::SharedStrings => Some(MAX_SHARED_STRINGS_ELEMENTS),
             Class::Other => Some(MAX_OTHER_ELEMENTS),

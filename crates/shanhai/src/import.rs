@@ -86,6 +86,7 @@ pub async fn run(db: &Db, kind: &str, file: &Path, dry_run: bool, lang: Lang) ->
         Upload {
             file_name: &file_name,
             path: file,
+            sha256: None,
         },
         dry_run,
         &progress,

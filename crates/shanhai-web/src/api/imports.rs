@@ -170,6 +170,7 @@ async fn import(
             Upload {
                 file_name: &file_name,
                 path: &received.path,
+                sha256: Some(&received.sha256),
             },
             q.dry_run.unwrap_or(false),
         )

@@ -186,6 +186,7 @@ async fn submit(
             Upload {
                 file_name: &file_name,
                 path: &path,
+                sha256: received.as_ref().map(|r| r.sha256.as_str()),
             },
             !confirm,
         )
