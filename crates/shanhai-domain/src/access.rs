@@ -311,6 +311,15 @@ impl Principal {
         access.can_write() && !matches!(self.role, Role::Expert | Role::Clinician)
     }
 
+    /// Runs an institution's clinics (publish, cancel, check in), given the caller's access to it.
+    pub fn may_run_clinics(&self, access: Access) -> Result<(), Refusal> {
+        if self.can_run_clinics(access) {
+            Ok(())
+        } else {
+            Err(Refusal::Forbidden("error.forbidden"))
+        }
+    }
+
     /// Creating an institution: the platform admin or a program office.
     pub fn can_create_institution(&self) -> bool {
         matches!(self.role, Role::PlatformAdmin | Role::ProgramOffice)

@@ -1,9 +1,9 @@
 //! Visiting-expert clinic sessions (出诊): when and where an expert sees patients, how many, and
 //! the dates an assignment's pattern produces.
 
-use crate::Invalid;
 use crate::dispatch::{AssignmentMode, Presence, Weekdays};
 use crate::validate::{self, code, optional_reference, reference};
+use crate::{Invalid, Problems};
 use chrono::{NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -97,34 +97,76 @@ pub struct NewClinicSession {
 pub const MAX_CAPACITY: i64 = 10_000;
 
 impl ClinicSessionInput {
-    pub fn parse(&self) -> Result<NewClinicSession, Invalid> {
-        let window = Window::parse(&self.start, &self.end)?;
-        if !(1..=MAX_CAPACITY).contains(&self.capacity) {
-            return Err(Invalid::new("capacity", "error.capacity_range"));
-        }
-        let slot_minutes = match self.slot_minutes {
-            Some(m) if !(1..=480).contains(&m) => {
-                return Err(Invalid::new("slot_minutes", "error.slot_minutes_range"));
+    /// The session described, or every problem found in the input, each at its field.
+    pub fn parse(&self) -> Result<NewClinicSession, Problems> {
+        let mut p = Problems::new();
+        let window = p.take(Window::parse(&self.start, &self.end));
+        let capacity = p.take(if (1..=MAX_CAPACITY).contains(&self.capacity) {
+            Ok(self.capacity)
+        } else {
+            Err(Invalid::new("capacity", "error.capacity_range"))
+        });
+        let slot_minutes = p.take(match (self.slot_minutes, window, capacity) {
+            (Some(m), _, _) if !(1..=480).contains(&m) => {
+                Err(Invalid::new("slot_minutes", "error.slot_minutes_range"))
             }
-            Some(m) => m,
-            None => (window.minutes() / self.capacity).max(1),
-        };
-        let visit_type = match self.visit_type.as_deref().map(str::trim) {
-            None | Some("") => VisitType::Expert,
-            Some(v) => code("visit_type", v, VisitType::parse)?,
-        };
-        Ok(NewClinicSession {
-            expert_id: reference("expert_id", &self.expert_id)?,
-            institution_id: reference("institution_id", &self.institution_id)?,
-            department_id: optional_reference("department_id", self.department_id.as_deref())?,
-            assignment_id: optional_reference("assignment_id", self.assignment_id.as_deref())?,
-            date: validate::date("date", &self.date)?,
+            (Some(m), _, _) => Ok(m),
+            (None, Some(w), Some(c)) => Ok((w.minutes() / c).max(1)),
+            (None, _, _) => Ok(1),
+        });
+        let visit_type = p.take(match self.visit_type.as_deref().map(str::trim) {
+            None | Some("") => Ok(VisitType::Expert),
+            Some(v) => code("visit_type", v, VisitType::parse),
+        });
+        let expert_id = p.take(reference("expert_id", &self.expert_id));
+        let institution_id = p.take(reference("institution_id", &self.institution_id));
+        let department_id = p.take(optional_reference(
+            "department_id",
+            self.department_id.as_deref(),
+        ));
+        let assignment_id = p.take(optional_reference(
+            "assignment_id",
+            self.assignment_id.as_deref(),
+        ));
+        let date = p.take(validate::date("date", &self.date));
+        let note = p.take(validate::optional_text("note", self.note.as_deref(), 500));
+        match (
             window,
-            capacity: self.capacity,
+            capacity,
             slot_minutes,
             visit_type,
-            note: validate::optional_text("note", self.note.as_deref(), 500)?,
-        })
+            expert_id,
+            institution_id,
+            department_id,
+            assignment_id,
+            date,
+            note,
+        ) {
+            (
+                Some(window),
+                Some(capacity),
+                Some(slot_minutes),
+                Some(visit_type),
+                Some(expert_id),
+                Some(institution_id),
+                Some(department_id),
+                Some(assignment_id),
+                Some(date),
+                Some(note),
+            ) => Ok(NewClinicSession {
+                expert_id,
+                institution_id,
+                department_id,
+                assignment_id,
+                date,
+                window,
+                capacity,
+                slot_minutes,
+                visit_type,
+                note,
+            }),
+            _ => Err(p),
+        }
     }
 }
 

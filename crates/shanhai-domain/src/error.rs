@@ -26,3 +26,85 @@ pub enum DomainError {
     #[error("conflict: {0}")]
     Conflict(&'static str),
 }
+
+/// Every problem found in one input, each at its field, so that a form shows them all at once.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Problems(Vec<Invalid>);
+
+impl Problems {
+    pub fn new() -> Problems {
+        Problems(Vec::new())
+    }
+
+    /// The value of a check that passed; a failed check's problem is noted and `None` returned.
+    pub fn take<T>(&mut self, checked: Result<T, Invalid>) -> Option<T> {
+        match checked {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.push(e);
+                None
+            }
+        }
+    }
+
+    /// Notes a problem, once per field (the first problem found at a field is the one shown).
+    pub fn push(&mut self, problem: Invalid) {
+        if !self.0.iter().any(|p| p.field == problem.field) {
+            self.0.push(problem);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Invalid> {
+        self.0.iter()
+    }
+
+    /// The problem at `field`, if any.
+    pub fn at(&self, field: &str) -> Option<&Invalid> {
+        self.0.iter().find(|p| p.field == field)
+    }
+
+    /// `Ok` when nothing was found.
+    pub fn finish(self) -> Result<(), Problems> {
+        if self.0.is_empty() { Ok(()) } else { Err(self) }
+    }
+
+    /// The first problem, for a caller that reports one problem per record (an import row).
+    pub fn into_first(self) -> Invalid {
+        self.0
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| Invalid::new("", "error.required"))
+    }
+
+    /// The first problem (the one an API error names in `field`).
+    pub fn first(&self) -> Option<&Invalid> {
+        self.0.first()
+    }
+}
+
+impl From<Invalid> for Problems {
+    fn from(i: Invalid) -> Problems {
+        Problems(vec![i])
+    }
+}
+
+impl IntoIterator for Problems {
+    type Item = Invalid;
+    type IntoIter = std::vec::IntoIter<Invalid>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl std::fmt::Display for Problems {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let all: Vec<String> = self.0.iter().map(ToString::to_string).collect();
+        f.write_str(&all.join("; "))
+    }
+}
+
+impl std::error::Error for Problems {}

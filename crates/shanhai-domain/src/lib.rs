@@ -21,7 +21,7 @@ pub mod validate;
 pub mod webhooks;
 pub mod workload;
 
-pub use error::{DomainError, Invalid};
+pub use error::{DomainError, Invalid, Problems};
 
 /// The two languages every user-facing text exists in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]

@@ -7,10 +7,11 @@ use crate::error::ApiError;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
-use shanhai_domain::access::{PairingLink, Principal, ProgramFacts, Reach};
+use shanhai_domain::access::Principal;
 use shanhai_domain::accounts::User;
+use shanhai_service::Acting;
 use shanhai_store::audit::Actor;
-use shanhai_store::{pairings, programs, users};
+use shanhai_store::users;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Mutex;
@@ -65,6 +66,14 @@ impl Caller {
             ip: self.ip.clone(),
         }
     }
+
+    /// The caller as the service layer sees them.
+    pub fn acting(&self) -> Acting {
+        Acting {
+            principal: self.principal.clone(),
+            actor: self.actor(),
+        }
+    }
 }
 
 impl FromRequestParts<AppState> for Caller {
@@ -107,29 +116,7 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-/// What the access policy needs to know about pairings and programs, read once per request
-/// that needs it.
-pub struct AccessFacts {
-    pub links: Vec<PairingLink>,
-    pub programs: Vec<ProgramFacts>,
-}
-
-impl AccessFacts {
-    pub async fn load(state: &AppState) -> Result<AccessFacts, ApiError> {
-        Ok(AccessFacts {
-            links: pairings::links(&state.db).await?,
-            programs: programs::facts(&state.db).await?,
-        })
-    }
-
-    pub fn reach(&self, p: &Principal) -> Reach {
-        p.reach(&self.links, &self.programs)
-    }
-
-    pub fn access(&self, p: &Principal, institution_id: &str) -> shanhai_domain::access::Access {
-        p.institution_access(institution_id, &self.links, &self.programs)
-    }
-}
+pub use shanhai_service::AccessFacts;
 
 /// A token bucket per client address for the public endpoints: `per_minute` requests a minute,
 /// with bursts up to the same number.

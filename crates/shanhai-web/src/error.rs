@@ -7,7 +7,8 @@ use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use shanhai_domain::{DomainError, Invalid};
+use shanhai_domain::{DomainError, Invalid, Problems};
+use shanhai_service::ServiceError;
 use shanhai_store::StoreError;
 
 #[derive(Debug)]
@@ -19,6 +20,8 @@ pub struct ApiError {
     pub field: Option<String>,
     pub detail: Option<String>,
     pub retry_after: Option<u64>,
+    /// Every problem of an invalid input (the first is also `key` and `field`).
+    pub problems: Vec<Invalid>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -36,6 +39,15 @@ pub struct ErrorDetail {
     /// The input field at fault, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Every problem of an invalid input, each at its field (the first is `field` and `message`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldProblem>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct FieldProblem {
+    pub field: String,
+    pub message: String,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -49,6 +61,7 @@ impl ApiError {
             field: None,
             detail: None,
             retry_after: None,
+            problems: Vec::new(),
         }
     }
 
@@ -74,8 +87,33 @@ impl ApiError {
 
     pub fn invalid(invalid: Invalid) -> ApiError {
         ApiError {
-            field: Some(invalid.field),
+            field: Some(invalid.field.clone()),
+            problems: vec![invalid.clone()],
             ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", invalid.key)
+        }
+    }
+
+    /// Every problem of an input; the first names `field` and `message`.
+    pub fn problems(problems: Problems) -> ApiError {
+        let all: Vec<Invalid> = problems.into_iter().collect();
+        let Some(first) = all.first().cloned() else {
+            return ApiError::bad_request("error.bad_body");
+        };
+        ApiError {
+            problems: all,
+            ..ApiError::invalid(first)
+        }
+    }
+
+    /// One problem's message, with its field's label, in the request's language.
+    pub fn problem_message(problem: &Invalid) -> String {
+        let lang = i18n::current();
+        let message = i18n::t(lang, problem.key);
+        let label = i18n::t(lang, &format!("field.{}", problem.field));
+        if label.starts_with("field.") {
+            message
+        } else {
+            format!("{label}：{message}")
         }
     }
 
@@ -110,6 +148,17 @@ impl IntoResponse for ApiError {
                 code: self.code.to_string(),
                 message: self.message(),
                 field: self.field.clone(),
+                errors: if self.problems.len() > 1 {
+                    self.problems
+                        .iter()
+                        .map(|p| FieldProblem {
+                            field: p.field.clone(),
+                            message: ApiError::problem_message(p),
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                },
             },
         };
         let mut response = (self.status, Json(body)).into_response();
@@ -125,6 +174,24 @@ impl IntoResponse for ApiError {
 impl From<Invalid> for ApiError {
     fn from(e: Invalid) -> ApiError {
         ApiError::invalid(e)
+    }
+}
+
+impl From<Problems> for ApiError {
+    fn from(p: Problems) -> ApiError {
+        ApiError::problems(p)
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> ApiError {
+        match e {
+            ServiceError::Invalid(p) => ApiError::problems(p),
+            ServiceError::Forbidden(key) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", key),
+            ServiceError::Conflict(key) => ApiError::new(StatusCode::CONFLICT, "conflict", key),
+            ServiceError::NotFound => ApiError::not_found(),
+            ServiceError::Store(e) => e.into(),
+        }
     }
 }
 

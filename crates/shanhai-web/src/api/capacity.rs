@@ -122,7 +122,7 @@ async fn list_of<T: Collection>(
     page: &PageParams,
     q: CapacityQuery,
 ) -> ApiResult<Json<Page<T::Record>>> {
-    let facts = AccessFacts::load(state).await?;
+    let facts = AccessFacts::load(&state.db).await?;
     Ok(Json(
         store::list::<T>(
             &state.db,
@@ -143,7 +143,7 @@ where
     T::Record: Scoped,
 {
     let record = store::get::<T>(&state.db, id).await?;
-    may_read(&AccessFacts::load(state).await?, caller, &record)?;
+    may_read(&AccessFacts::load(&state.db).await?, caller, &record)?;
     Ok(Json(record))
 }
 
@@ -153,7 +153,7 @@ async fn create_of<T: Collection, I: Parse<New = T::New> + serde::de::Deserializ
     body: &JsonBody,
 ) -> ApiResult<(StatusCode, Json<T::Record>)> {
     let new = body.parse::<I>()?.parse()?;
-    may_write(&AccessFacts::load(state).await?, caller, &new)?;
+    may_write(&AccessFacts::load(&state.db).await?, caller, &new)?;
     Ok((
         StatusCode::CREATED,
         Json(store::create::<T>(&state.db, &caller.actor(), &new).await?),
@@ -170,7 +170,7 @@ where
     T::Record: Scoped,
 {
     let before = store::get::<T>(&state.db, id).await?;
-    let facts = AccessFacts::load(state).await?;
+    let facts = AccessFacts::load(&state.db).await?;
     may_write(&facts, caller, &before)?;
     let new = body.parse::<I>()?.parse()?;
     may_write(&facts, caller, &new)?;
@@ -304,7 +304,7 @@ async fn create_mentorship(
     body: JsonBody,
 ) -> ApiResult<(StatusCode, Json<Mentorship>)> {
     let new = body.parse::<MentorshipInput>()?.parse()?;
-    may_write(&AccessFacts::load(&state).await?, &caller, &new)?;
+    may_write(&AccessFacts::load(&state.db).await?, &caller, &new)?;
     Ok((
         StatusCode::CREATED,
         Json(store::create_mentorship(&state.db, &caller.actor(), &new).await?),
@@ -321,7 +321,7 @@ async fn get_mentorship(
 ) -> ApiResult<Json<MentorshipDetail>> {
     let detail = store::mentorship_detail(&state.db, &id).await?;
     may_read(
-        &AccessFacts::load(&state).await?,
+        &AccessFacts::load(&state.db).await?,
         &caller,
         &detail.mentorship,
     )?;
@@ -339,7 +339,7 @@ async fn update_mentorship(
     body: JsonBody,
 ) -> ApiResult<Json<Mentorship>> {
     let before = store::get::<Mentorships>(&state.db, &id).await?;
-    let facts = AccessFacts::load(&state).await?;
+    let facts = AccessFacts::load(&state.db).await?;
     may_write(&facts, &caller, &before)?;
     let new = body.parse::<MentorshipInput>()?.parse()?;
     may_write(&facts, &caller, &new)?;
@@ -360,7 +360,7 @@ async fn add_apprentice(
     body: JsonBody,
 ) -> ApiResult<(StatusCode, Json<Apprentice>)> {
     let m = store::get::<Mentorships>(&state.db, &id).await?;
-    may_write(&AccessFacts::load(&state).await?, &caller, &m)?;
+    may_write(&AccessFacts::load(&state.db).await?, &caller, &m)?;
     let new = body.parse::<ApprenticeInput>()?.parse()?;
     Ok((
         StatusCode::CREATED,
@@ -381,7 +381,7 @@ async fn add_note(
     let m = store::get::<Mentorships>(&state.db, &id).await?;
     let is_mentor = caller.user.person_id.as_deref() == Some(m.mentor_id.as_str());
     if !is_mentor {
-        may_write(&AccessFacts::load(&state).await?, &caller, &m)?;
+        may_write(&AccessFacts::load(&state.db).await?, &caller, &m)?;
     }
     let (written_on, note) = body.parse::<NoteInput>()?.parse()?;
     Ok((
@@ -454,7 +454,7 @@ async fn create_technique(
     body: JsonBody,
 ) -> ApiResult<(StatusCode, Json<TechniqueWithWarnings>)> {
     let new = body.parse::<TechniqueInput>()?.parse()?;
-    may_write(&AccessFacts::load(&state).await?, &caller, &new)?;
+    may_write(&AccessFacts::load(&state.db).await?, &caller, &new)?;
     let (technique, earlier) = store::create_technique(&state.db, &caller.actor(), &new).await?;
     Ok((
         StatusCode::CREATED,
@@ -475,7 +475,7 @@ async fn get_technique(
 ) -> ApiResult<Json<TechniqueDetail>> {
     let detail = store::technique_detail(&state.db, &id).await?;
     may_read(
-        &AccessFacts::load(&state).await?,
+        &AccessFacts::load(&state.db).await?,
         &caller,
         &detail.technique,
     )?;
@@ -493,7 +493,7 @@ async fn update_technique(
     body: JsonBody,
 ) -> ApiResult<Json<TechniqueWithWarnings>> {
     let before = store::get::<Techniques>(&state.db, &id).await?;
-    let facts = AccessFacts::load(&state).await?;
+    let facts = AccessFacts::load(&state.db).await?;
     may_write(&facts, &caller, &before)?;
     let new = body.parse::<TechniqueInput>()?.parse()?;
     may_write(&facts, &caller, &new)?;
@@ -516,7 +516,7 @@ async fn record_case(
     body: JsonBody,
 ) -> ApiResult<(StatusCode, Json<TechniqueCase>)> {
     let technique = store::get::<Techniques>(&state.db, &id).await?;
-    may_write(&AccessFacts::load(&state).await?, &caller, &technique)?;
+    may_write(&AccessFacts::load(&state.db).await?, &caller, &technique)?;
     let new = body.parse::<TechniqueCaseInput>()?.parse()?;
     Ok((
         StatusCode::CREATED,
@@ -536,7 +536,7 @@ async fn change_stage(
     body: JsonBody,
 ) -> ApiResult<Json<Technique>> {
     let technique = store::get::<Techniques>(&state.db, &id).await?;
-    may_write(&AccessFacts::load(&state).await?, &caller, &technique)?;
+    may_write(&AccessFacts::load(&state.db).await?, &caller, &technique)?;
     let (stage, on, note) = body.parse::<StageInput>()?.parse()?;
     let note = match (on, note) {
         (Some(on), Some(note)) => Some(format!("{on} {note}")),
@@ -569,7 +569,11 @@ async fn get_alliance(
     IdPath(id): IdPath,
 ) -> ApiResult<Json<AllianceDetail>> {
     let detail = store::alliance_detail(&state.db, &id).await?;
-    may_read(&AccessFacts::load(&state).await?, &caller, &detail.alliance)?;
+    may_read(
+        &AccessFacts::load(&state.db).await?,
+        &caller,
+        &detail.alliance,
+    )?;
     Ok(Json(detail))
 }
 
@@ -596,7 +600,7 @@ async fn add_member(
     body: JsonBody,
 ) -> ApiResult<(StatusCode, Json<AllianceMember>)> {
     let alliance = store::get::<Alliances>(&state.db, &id).await?;
-    may_write(&AccessFacts::load(&state).await?, &caller, &alliance)?;
+    may_write(&AccessFacts::load(&state.db).await?, &caller, &alliance)?;
     let (institution_id, joined_on) = body.parse::<AllianceMemberInput>()?.parse()?;
     Ok((
         StatusCode::CREATED,
@@ -614,7 +618,7 @@ async fn funding_totals(
     caller: Caller,
     ApiQuery(q): ApiQuery<CapacityQuery>,
 ) -> ApiResult<Json<MoneyTotals>> {
-    let facts = AccessFacts::load(&state).await?;
+    let facts = AccessFacts::load(&state.db).await?;
     Ok(Json(
         store::funding_totals(&state.db, &q.filter(), &facts.reach(&caller.principal)).await?,
     ))
@@ -628,7 +632,7 @@ async fn equipment_totals(
     caller: Caller,
     ApiQuery(q): ApiQuery<CapacityQuery>,
 ) -> ApiResult<Json<MoneyTotals>> {
-    let facts = AccessFacts::load(&state).await?;
+    let facts = AccessFacts::load(&state.db).await?;
     Ok(Json(
         store::equipment_totals(&state.db, &q.filter(), &facts.reach(&caller.principal)).await?,
     ))
@@ -644,7 +648,7 @@ async fn institution_capacity(
     IdPath(id): IdPath,
 ) -> ApiResult<Json<CapacitySummary>> {
     allow(
-        AccessFacts::load(&state)
+        AccessFacts::load(&state.db)
             .await?
             .access(&caller.principal, &id)
             .can_read(),

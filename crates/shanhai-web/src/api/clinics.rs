@@ -2,8 +2,8 @@
 
 use super::{ApiQuery, IdPath, JsonBody, PageParams};
 use crate::AppState;
-use crate::auth::{AccessFacts, Caller};
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::auth::Caller;
+use crate::error::{ApiResult, ErrorBody};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -11,9 +11,10 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use shanhai_domain::booking::{Booking, BookingStatus};
 use shanhai_domain::clinics::*;
-use shanhai_store::bookings::{self, Contact};
+use shanhai_service::clinics as service;
+use shanhai_store::Page;
+use shanhai_store::bookings::Contact;
 use shanhai_store::clinics::{self, SessionFilter};
-use shanhai_store::{Page, StoreError};
 use utoipa::{IntoParams, OpenApi};
 
 #[derive(OpenApi)]
@@ -59,19 +60,6 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/bookings/{id}/check-in", post(check_in))
         .route("/api/v1/bookings/{id}/no-show", post(no_show))
         .route("/api/v1/bookings/{id}/contact", get(contact))
-}
-
-/// Whoever runs the host institution's clinics.
-async fn may_run(state: &AppState, caller: &Caller, institution_id: &str) -> ApiResult<()> {
-    let facts = AccessFacts::load(state).await?;
-    if caller
-        .principal
-        .can_run_clinics(facts.access(&caller.principal, institution_id))
-    {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden())
-    }
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -130,13 +118,9 @@ async fn create_session(
     caller: Caller,
     body: JsonBody,
 ) -> ApiResult<(StatusCode, Json<ClinicSession>)> {
-    let new = body.parse::<ClinicSessionInput>()?.parse()?;
-    may_run(&state, &caller, &new.institution_id).await?;
-    new.check_publishable(shanhai_store::today())?;
-    Ok((
-        StatusCode::CREATED,
-        Json(clinics::create(&state.db, &caller.actor(), &new).await?),
-    ))
+    let input = body.parse::<ClinicSessionInput>()?;
+    let session = service::publish(&state.db, &caller.acting(), &input).await?;
+    Ok((StatusCode::CREATED, Json(session)))
 }
 
 #[utoipa::path(get, path = "/api/v1/clinic-sessions/{id}", tag = "clinics", security(("bearer" = [])), params(("id" = String, Path)),
@@ -158,12 +142,9 @@ async fn update_session(
     IdPath(id): IdPath,
     body: JsonBody,
 ) -> ApiResult<Json<ClinicSession>> {
-    let before = clinics::get(&state.db, &id).await?;
-    may_run(&state, &caller, &before.institution_id).await?;
-    let new = body.parse::<ClinicSessionInput>()?.parse()?;
-    may_run(&state, &caller, &new.institution_id).await?;
+    let input = body.parse::<ClinicSessionInput>()?;
     Ok(Json(
-        clinics::update(&state.db, &caller.actor(), &id, &new).await?,
+        service::update(&state.db, &caller.acting(), &id, &input).await?,
     ))
 }
 
@@ -175,10 +156,8 @@ async fn cancel_session(
     caller: Caller,
     IdPath(id): IdPath,
 ) -> ApiResult<Json<ClinicSession>> {
-    let before = clinics::get(&state.db, &id).await?;
-    may_run(&state, &caller, &before.institution_id).await?;
     Ok(Json(
-        clinics::cancel(&state.db, &caller.actor(), &id).await?,
+        service::cancel(&state.db, &caller.acting(), &id).await?,
     ))
 }
 
@@ -200,29 +179,16 @@ async fn session_bookings(
     ApiQuery(page): ApiQuery<PageParams>,
     ApiQuery(q): ApiQuery<BookingQuery>,
 ) -> ApiResult<Json<Page<Booking>>> {
-    let session = clinics::get(&state.db, &id).await?;
-    may_run(&state, &caller, &session.institution_id).await?;
     Ok(Json(
-        bookings::list_for_session(
+        service::bookings(
             &state.db,
-            &caller.actor(),
+            &caller.acting(),
             &id,
             q.status.as_deref(),
             page.request(),
         )
         .await?,
     ))
-}
-
-async fn booking_host(state: &AppState, caller: &Caller, booking_id: &str) -> ApiResult<()> {
-    let booking = bookings::get(&state.db, booking_id).await?;
-    let session = clinics::get(&state.db, &booking.session_id)
-        .await
-        .map_err(|e| match e {
-            StoreError::NotFound => ApiError::not_found(),
-            other => other.into(),
-        })?;
-    may_run(state, caller, &session.institution_id).await
 }
 
 /// Marks a confirmed booking as checked in (on or after the session's day).
@@ -233,9 +199,9 @@ async fn check_in(
     caller: Caller,
     IdPath(id): IdPath,
 ) -> ApiResult<Json<Booking>> {
-    booking_host(&state, &caller, &id).await?;
+    let acting = caller.acting();
     Ok(Json(
-        bookings::mark(&state.db, &caller.actor(), &id, BookingStatus::CheckedIn).await?,
+        service::mark(&state.db, &acting, &id, None, BookingStatus::CheckedIn).await?,
     ))
 }
 
@@ -247,9 +213,9 @@ async fn no_show(
     caller: Caller,
     IdPath(id): IdPath,
 ) -> ApiResult<Json<Booking>> {
-    booking_host(&state, &caller, &id).await?;
+    let acting = caller.acting();
     Ok(Json(
-        bookings::mark(&state.db, &caller.actor(), &id, BookingStatus::NoShow).await?,
+        service::mark(&state.db, &acting, &id, None, BookingStatus::NoShow).await?,
     ))
 }
 
@@ -264,13 +230,8 @@ async fn contact(
     caller: Caller,
     IdPath(id): IdPath,
 ) -> ApiResult<Json<Contact>> {
-    let booking = bookings::get(&state.db, &id).await?;
-    let session = clinics::get(&state.db, &booking.session_id).await?;
-    caller.principal.may_reveal_booking_contact(
-        &session.institution_id,
-        session.status == SessionStatus::Cancelled,
-    )?;
+    let cipher = state.desk.cipher();
     Ok(Json(
-        bookings::contact(&state.db, state.desk.cipher(), &caller.actor(), &id).await?,
+        service::reveal_contact(&state.db, cipher, &caller.acting(), &id, None).await?,
     ))
 }

@@ -348,7 +348,7 @@ pub(crate) async fn may_record_days(
     if caller.user.person_id.as_deref() == Some(a.person_id.as_str()) {
         return Ok(());
     }
-    let facts = AccessFacts::load(state).await?;
+    let facts = AccessFacts::load(&state.db).await?;
     if caller
         .principal
         .can_run_clinics(facts.access(&caller.principal, &a.institution_id))
@@ -428,7 +428,7 @@ async fn generate_sessions(
     body: JsonBody,
 ) -> ApiResult<(StatusCode, Json<Vec<ClinicSession>>)> {
     let a = dispatch::get_assignment(&state.db, &id).await?;
-    let facts = AccessFacts::load(&state).await?;
+    let facts = AccessFacts::load(&state.db).await?;
     allow(
         caller
             .principal

@@ -128,7 +128,7 @@ async fn list_reports(
         state: q.state,
         region: q.region,
     };
-    let facts = AccessFacts::load(&state).await?;
+    let facts = AccessFacts::load(&state.db).await?;
     Ok(Json(
         kpis::list(
             &state.db,
@@ -151,7 +151,7 @@ async fn create_report(
 ) -> ApiResult<(StatusCode, Json<KpiReport>)> {
     let input = body.parse::<KpiReportInput>()?;
     let institution = shanhai_domain::validate::reference("institution_id", &input.institution_id)?;
-    let facts = AccessFacts::load(&state).await?;
+    let facts = AccessFacts::load(&state.db).await?;
     allow(may_enter(
         &caller.principal,
         facts.access(&caller.principal, &institution),
@@ -170,7 +170,7 @@ async fn get_report(
     IdPath(id): IdPath,
 ) -> ApiResult<Json<KpiReport>> {
     let report = kpis::get(&state.db, &id).await?;
-    let facts = AccessFacts::load(&state).await?;
+    let facts = AccessFacts::load(&state.db).await?;
     allow(
         facts
             .access(&caller.principal, &report.institution_id)
@@ -192,7 +192,7 @@ async fn put_values(
     body: JsonBody,
 ) -> ApiResult<Json<KpiReport>> {
     let report = kpis::get(&state.db, &id).await?;
-    let facts = AccessFacts::load(&state).await?;
+    let facts = AccessFacts::load(&state.db).await?;
     allow(may_enter(
         &caller.principal,
         facts.access(&caller.principal, &report.institution_id),
@@ -236,7 +236,7 @@ async fn act(
     let id = shanhai_domain::ids::parse_id(&raw_id).ok_or_else(ApiError::not_found)?;
     let action = ReportAction::parse(&raw_action).ok_or_else(ApiError::not_found)?;
     let report = kpis::get(&state.db, &id).await?;
-    let facts = AccessFacts::load(&state).await?;
+    let facts = AccessFacts::load(&state.db).await?;
     allow(may_act(&facts, &caller.principal, &report, action))?;
     let reason = body.parse::<KpiTransitionInput>()?.parse(action)?;
     Ok(Json(
@@ -286,7 +286,7 @@ async fn series(
         until: bound_of("until", &q.until, true)?,
         include_unapproved: q.include_unapproved,
     };
-    let facts = AccessFacts::load(&state).await?;
+    let facts = AccessFacts::load(&state.db).await?;
     Ok(Json(
         kpis::series(&state.db, &filter, &facts.reach(&caller.principal)).await?,
     ))
@@ -323,7 +323,7 @@ async fn standings(
         definition: q.definition,
         until,
     };
-    let facts = AccessFacts::load(&state).await?;
+    let facts = AccessFacts::load(&state.db).await?;
     Ok(Json(
         kpis::standings(&state.db, &filter, &facts.reach(&caller.principal)).await?,
     ))

@@ -283,7 +283,7 @@ async fn update_institution(
     body: JsonBody,
 ) -> ApiResult<Json<Institution>> {
     institutions::get(&state.db, &id).await?;
-    let facts = AccessFacts::load(&state).await?;
+    let facts = AccessFacts::load(&state.db).await?;
     allow(facts.access(&caller.principal, &id).can_write())?;
     let new = body.parse::<InstitutionInput>()?.parse()?;
     Ok(Json(
@@ -330,7 +330,7 @@ async fn create_department(
 ) -> Created<Department> {
     require_staff_writer(&caller)?;
     let new = body.parse::<DepartmentInput>()?.parse()?;
-    let facts = AccessFacts::load(&state).await?;
+    let facts = AccessFacts::load(&state.db).await?;
     allow(
         facts
             .access(&caller.principal, &new.institution_id)
@@ -360,7 +360,7 @@ async fn update_department(
 ) -> ApiResult<Json<Department>> {
     require_staff_writer(&caller)?;
     let before = departments::get(&state.db, &id).await?;
-    let facts = AccessFacts::load(&state).await?;
+    let facts = AccessFacts::load(&state.db).await?;
     allow(
         facts
             .access(&caller.principal, &before.institution_id)
@@ -409,7 +409,7 @@ async fn list_people(
     ApiQuery(page): ApiQuery<PageParams>,
     ApiQuery(q): ApiQuery<PersonQuery>,
 ) -> ApiResult<Json<Page<Person>>> {
-    let facts = AccessFacts::load(&state).await?;
+    let facts = AccessFacts::load(&state.db).await?;
     let filter = PersonFilter {
         institution: q.institution,
         department: q.department,
@@ -439,7 +439,7 @@ async fn create_person(
 ) -> Created<Person> {
     require_staff_writer(&caller)?;
     let new = body.parse::<PersonInput>()?.parse()?;
-    let facts = AccessFacts::load(&state).await?;
+    let facts = AccessFacts::load(&state.db).await?;
     allow(
         facts
             .access(&caller.principal, &new.institution_id)
@@ -456,7 +456,7 @@ async fn get_person(
     IdPath(id): IdPath,
 ) -> ApiResult<Json<Person>> {
     let person = people::get(&state.db, &id).await?;
-    let facts = AccessFacts::load(&state).await?;
+    let facts = AccessFacts::load(&state.db).await?;
     allow(
         facts
             .access(&caller.principal, &person.institution_id)
@@ -477,7 +477,7 @@ async fn update_person(
 ) -> ApiResult<Json<Person>> {
     require_staff_writer(&caller)?;
     let before = people::get(&state.db, &id).await?;
-    let facts = AccessFacts::load(&state).await?;
+    let facts = AccessFacts::load(&state.db).await?;
     allow(
         facts
             .access(&caller.principal, &before.institution_id)
@@ -560,7 +560,7 @@ async fn update_program(
     programs::get(&state.db, &id).await?;
     allow(caller.principal.can_manage_program(&id))?;
     let new = body.parse::<ProgramInput>()?.parse()?;
-    let facts = AccessFacts::load(&state).await?;
+    let facts = AccessFacts::load(&state.db).await?;
     caller.principal.may_change_program(
         &id,
         new.office_institution_id.as_deref(),
@@ -634,7 +634,7 @@ pub async fn create_pairing_as(
     actor: &Actor,
     new: &NewPairing,
 ) -> ApiResult<Pairing> {
-    let facts = AccessFacts::load(state).await?;
+    let facts = AccessFacts::load(&state.db).await?;
     principal.may_create_pairing(sides(new), &facts.links, &facts.programs)?;
     Ok(pairings::create(&state.db, actor, new).await?)
 }
@@ -672,7 +672,7 @@ async fn update_pairing(
     let before = pairings::get(&state.db, &id).await?;
     allow(caller.principal.can_manage_program(&before.program_id))?;
     let new = body.parse::<PairingInput>()?.parse()?;
-    let facts = AccessFacts::load(&state).await?;
+    let facts = AccessFacts::load(&state.db).await?;
     let was = PairingSides {
         program_id: &before.program_id,
         donor_id: &before.donor_id,

@@ -48,7 +48,7 @@ pub struct WebhookInput {
 }
 
 async fn may_manage(state: &AppState, caller: &Caller, institution_id: &str) -> ApiResult<()> {
-    let facts = AccessFacts::load(state).await?;
+    let facts = AccessFacts::load(&state.db).await?;
     allow(manages(&facts, &caller.principal, institution_id))
 }
 

@@ -1,6 +1,6 @@
 //! Administration pages: accounts and the audit log (platform admin).
 
-use super::{Chrome, FormData, FormError, Pager, Viewer, error_page, render};
+use super::{Chrome, FormData, FormErrors, Pager, Viewer, error_page, render};
 use crate::AppState;
 use crate::error::ApiError;
 use askama::Template;
@@ -94,14 +94,14 @@ struct UserFormPage {
     programs: Vec<Program>,
     institutions: Vec<Institution>,
     values: FormData,
-    error: Option<FormError>,
+    error: Option<FormErrors>,
 }
 
 async fn user_form(
     state: &AppState,
     viewer: &Viewer,
     values: FormData,
-    error: Option<FormError>,
+    error: Option<FormErrors>,
 ) -> UserFormPage {
     let all = PageRequest::new(Some(1), Some(PageRequest::MAX_PER_PAGE));
     UserFormPage {
@@ -155,7 +155,7 @@ async fn user_create(
     match result {
         Ok(_) => Redirect::to("/users").into_response(),
         Err(e) => {
-            let page = user_form(&state, &viewer, form, Some(FormError::from_api(e))).await;
+            let page = user_form(&state, &viewer, form, Some(FormErrors::from_api(&e))).await;
             (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()
         }
     }

@@ -3,7 +3,7 @@
 //! teaching, placements, specialty building and resources. Lists, forms and the detail pages
 //! apply the same access rules as the JSON API (`api::capacity::{may_read, may_write}`).
 
-use super::clinics::FieldError;
+use super::FormErrors;
 use super::dispatch::{all, given, here, page_no};
 use super::{Chrome, FormData, Pager, Viewer, csrf_refused, error_page, form_failed, render};
 use crate::AppState;
@@ -185,7 +185,7 @@ struct Scope {
 impl Scope {
     async fn load(state: &AppState) -> Result<Scope, ApiError> {
         Ok(Scope {
-            facts: AccessFacts::load(state).await?,
+            facts: AccessFacts::load(&state.db).await?,
             institutions: institutions::list(&state.db, &InstitutionFilter::default(), all())
                 .await?
                 .items,
@@ -791,7 +791,7 @@ struct FormPage {
     institution: Option<Institution>,
     choices: Vec<Institution>,
     fields: Vec<Field>,
-    error: Option<FieldError>,
+    error: Option<FormErrors>,
 }
 
 #[derive(Deserialize, Default)]
@@ -804,7 +804,7 @@ async fn form_data<S: Section>(
     viewer: &Viewer,
     chosen: Option<String>,
     values: Option<&FormData>,
-    error: Option<FieldError>,
+    error: Option<FormErrors>,
 ) -> Result<FormPage, ApiError> {
     let scope = Scope::load(state).await?;
     let writable = scope.writable(viewer);
@@ -839,10 +839,7 @@ async fn form_data<S: Section>(
                     v.get(f.name)
                 };
             }
-            f.error = error
-                .as_ref()
-                .filter(|e| e.field.as_deref() == Some(f.name))
-                .map(|e| e.bare.clone());
+            f.error = error.as_ref().and_then(|e| e.at(f.name));
         }
     }
     Ok(FormPage {
@@ -1787,7 +1784,7 @@ struct TechniquePage {
     outcomes: Vec<(String, String)>,
     next_stages: Vec<(String, String)>,
     /// The form that failed ("case" or "stage") and why.
-    failed: Option<(&'static str, FieldError)>,
+    failed: Option<(&'static str, FormErrors)>,
     values: FormData,
 }
 
@@ -1799,15 +1796,15 @@ impl TechniquePage {
     fn err(&self, form: &str, field: &str) -> Option<String> {
         self.failed
             .as_ref()
-            .filter(|(f, e)| *f == form && e.field.as_deref() == Some(field))
-            .map(|(_, e)| e.bare.clone())
+            .filter(|(f, _)| *f == form)
+            .and_then(|(_, e)| e.at(field))
     }
 
     fn alert(&self, form: &str) -> Option<String> {
         self.failed
             .as_ref()
             .filter(|(f, _)| *f == form)
-            .map(|(_, e)| e.message.clone())
+            .map(|(_, e)| e.summary())
     }
 
     fn value(&self, form: &str, field: &str, default: &str) -> String {
@@ -1864,7 +1861,7 @@ async fn technique_data(
     viewer: &Viewer,
     id: &str,
     q: &TechniqueQuery,
-    failed: Option<(&'static str, FieldError)>,
+    failed: Option<(&'static str, FormErrors)>,
     values: FormData,
 ) -> Result<TechniquePage, ApiError> {
     let mut d = store::technique_detail(&state.db, id).await?;
@@ -2047,7 +2044,7 @@ struct MentorshipPage {
     can_write: bool,
     can_note: bool,
     candidates: Vec<(String, String)>,
-    failed: Option<(&'static str, FieldError)>,
+    failed: Option<(&'static str, FormErrors)>,
     values: FormData,
 }
 
@@ -2059,15 +2056,15 @@ impl MentorshipPage {
     fn err(&self, form: &str, field: &str) -> Option<String> {
         self.failed
             .as_ref()
-            .filter(|(f, e)| *f == form && e.field.as_deref() == Some(field))
-            .map(|(_, e)| e.bare.clone())
+            .filter(|(f, _)| *f == form)
+            .and_then(|(_, e)| e.at(field))
     }
 
     fn alert(&self, form: &str) -> Option<String> {
         self.failed
             .as_ref()
             .filter(|(f, _)| *f == form)
-            .map(|(_, e)| e.message.clone())
+            .map(|(_, e)| e.summary())
     }
 
     fn value(&self, form: &str, field: &str, default: &str) -> String {
@@ -2083,7 +2080,7 @@ async fn mentorship_data(
     state: &AppState,
     viewer: &Viewer,
     id: &str,
-    failed: Option<(&'static str, FieldError)>,
+    failed: Option<(&'static str, FormErrors)>,
     values: FormData,
 ) -> Result<MentorshipPage, ApiError> {
     let d = store::mentorship_detail(&state.db, id).await?;
@@ -2233,16 +2230,13 @@ struct AlliancePage {
     d: AllianceDetail,
     can_write: bool,
     candidates: Vec<(String, String)>,
-    error: Option<FieldError>,
+    error: Option<FormErrors>,
     values: FormData,
 }
 
 impl AlliancePage {
     fn err(&self, field: &str) -> Option<String> {
-        self.error
-            .as_ref()
-            .filter(|e| e.field.as_deref() == Some(field))
-            .map(|e| e.bare.clone())
+        self.error.as_ref().and_then(|e| e.at(field))
     }
 }
 
@@ -2250,7 +2244,7 @@ async fn alliance_data(
     state: &AppState,
     viewer: &Viewer,
     id: &str,
-    error: Option<FieldError>,
+    error: Option<FormErrors>,
     values: FormData,
 ) -> Result<AlliancePage, ApiError> {
     let d = store::alliance_detail(&state.db, id).await?;
@@ -2344,7 +2338,7 @@ pub struct Built {
 }
 
 pub(super) async fn built_here(state: &AppState, viewer: &Viewer, id: &str) -> Option<Built> {
-    let facts = AccessFacts::load(state).await.ok()?;
+    let facts = AccessFacts::load(&state.db).await.ok()?;
     if !facts.access(&viewer.principal, id).can_read() {
         return None;
     }

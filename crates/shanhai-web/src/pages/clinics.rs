@@ -3,7 +3,10 @@
 //! that publishes a session.
 
 use super::dispatch::{all, all_institutions, given, here, page_no, title_label, weekday_label};
-use super::{Chrome, FormData, Pager, Viewer, csrf_refused, error_page, form_failed, render};
+use super::{
+    Chrome, ErrorsAt, Form, FormData, FormErrors, Pager, Viewer, csrf_refused, error_page,
+    form_failed, id_or_404, render,
+};
 use crate::AppState;
 use crate::auth::AccessFacts;
 use crate::error::ApiError;
@@ -20,12 +23,13 @@ use shanhai_domain::access::Reach;
 use shanhai_domain::booking::{Booking, BookingStatus};
 use shanhai_domain::clinics::{ClinicSession, ClinicSessionInput, SessionStatus, VisitType};
 use shanhai_domain::registry::{Department, Institution};
-use shanhai_store::bookings::{self, Contact};
+use shanhai_service::clinics as service;
+use shanhai_store::bookings::Contact;
 use shanhai_store::clinics::{self, SessionFilter};
 use shanhai_store::departments::{self, DepartmentFilter};
 use shanhai_store::dispatch::{self, AssignmentFilter};
 use shanhai_store::people::{self, PersonFilter};
-use shanhai_store::{Page, PageRequest, StoreError, institutions};
+use shanhai_store::{Page, PageRequest};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -40,37 +44,6 @@ pub fn router() -> Router<AppState> {
             "/clinics/{id}/bookings/{booking}/{action}",
             post(booking_action),
         )
-}
-
-fn id_or_404(raw: &str) -> Result<String, ApiError> {
-    shanhai_domain::ids::parse_id(raw).ok_or_else(ApiError::not_found)
-}
-
-/// Whether the viewer runs this institution's clinics.
-fn runs(facts: &AccessFacts, viewer: &Viewer, institution_id: &str) -> bool {
-    viewer
-        .principal
-        .can_run_clinics(facts.access(&viewer.principal, institution_id))
-}
-
-/// The institutions whose clinics the viewer runs, by name.
-async fn runnable(state: &AppState, viewer: &Viewer) -> Result<Vec<Institution>, ApiError> {
-    let facts = AccessFacts::load(state).await?;
-    let mut out: Vec<Institution> = match facts.reach(&viewer.principal) {
-        Reach::All => all_institutions(state).await,
-        Reach::Some(set) => {
-            let mut v = Vec::new();
-            for id in set {
-                if let Ok(i) = institutions::get(&state.db, &id).await {
-                    v.push(i);
-                }
-            }
-            v
-        }
-    };
-    out.retain(|i| runs(&facts, viewer, &i.id));
-    out.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(out)
 }
 
 /// A status badge class.
@@ -167,7 +140,7 @@ async fn session_list(
             href.push_str("&from=");
         }
     }
-    let can_create = runnable(&state, &viewer)
+    let can_create = service::hosts(&state.db, &viewer.acting())
         .await
         .map(|v| !v.is_empty())
         .unwrap_or(false);
@@ -266,12 +239,14 @@ async fn session_data(
     extras: Extras,
 ) -> Result<SessionPage, ApiError> {
     let session = clinics::get(&state.db, id).await?;
-    let facts = AccessFacts::load(state).await?;
-    let can_run = runs(&facts, viewer, &session.institution_id);
+    let acting = viewer.acting();
+    let can_run = service::may_run(&state.db, &acting, &session.institution_id)
+        .await
+        .is_ok();
     let (bookings, pager, to_contact) = if can_run {
-        let page = bookings::list_for_session(
+        let page = service::bookings(
             &state.db,
-            &viewer.actor(),
+            &acting,
             id,
             None,
             PageRequest::new(extras.page, Some(100)),
@@ -381,64 +356,49 @@ async fn booking_action(
     if !viewer.csrf_ok(&form.get("csrf")) {
         return csrf_refused(&viewer, "clinics", back);
     }
-    // The booking must belong to this session, and the viewer must run its host's clinics.
-    let checked = async {
-        let booking = bookings::get(&state.db, &booking_id).await?;
-        if booking.session_id != id {
-            return Err(ApiError::not_found());
-        }
-        let session = clinics::get(&state.db, &id).await?;
-        let facts = AccessFacts::load(&state).await?;
-        if !runs(&facts, &viewer, &session.institution_id) {
-            return Err(ApiError::forbidden());
-        }
-        Ok((booking, session))
-    }
-    .await;
-    let (booking, session) = match checked {
-        Ok(b) => b,
-        Err(e) => return error_page(&viewer, "clinics", back, e),
-    };
+    let acting = viewer.acting();
     let outcome: Result<Option<Contact>, ApiError> = match action.as_str() {
-        "check-in" => bookings::mark(
-            &state.db,
-            &viewer.actor(),
-            &booking.id,
-            BookingStatus::CheckedIn,
-        )
-        .await
-        .map(|_| None)
-        .map_err(ApiError::from),
-        "no-show" => bookings::mark(
-            &state.db,
-            &viewer.actor(),
-            &booking.id,
-            BookingStatus::NoShow,
-        )
-        .await
-        .map(|_| None)
-        .map_err(ApiError::from),
-        "contact" => match reveals_contact(&viewer, &session) {
-            Ok(()) => {
-                bookings::contact(&state.db, state.desk.cipher(), &viewer.actor(), &booking.id)
-                    .await
-                    .map(Some)
-                    .map_err(ApiError::from)
-            }
-            Err(refusal) => Err(refusal.into()),
-        },
+        "check-in" | "no-show" => {
+            let status = if action == "check-in" {
+                BookingStatus::CheckedIn
+            } else {
+                BookingStatus::NoShow
+            };
+            service::mark(&state.db, &acting, &booking_id, Some(&id), status)
+                .await
+                .map(|_| None)
+                .map_err(ApiError::from)
+        }
+        "contact" => {
+            let cipher = state.desk.cipher();
+            service::reveal_contact(&state.db, cipher, &acting, &booking_id, Some(&id))
+                .await
+                .map(Some)
+                .map_err(ApiError::from)
+        }
         _ => return error_page(&viewer, "clinics", back, ApiError::not_found()),
+    };
+    // Refused outright (no such booking here, not the viewer's clinic): an error page; a
+    // refused reveal or a booking not in a markable state: the session page says why.
+    let outcome = match outcome {
+        Err(e)
+            if e.status == StatusCode::NOT_FOUND
+                || (e.status == StatusCode::FORBIDDEN && action != "contact") =>
+        {
+            return error_page(&viewer, "clinics", back, e);
+        }
+        other => other,
     };
     match outcome {
         // After a change, back to the session (so that reloading does not post again).
-        Ok(None) => Redirect::to(&format!("/clinics/{id}#b-{}", booking.id)).into_response(),
+        Ok(None) => Redirect::to(&format!("/clinics/{id}#b-{booking_id}")).into_response(),
         // The contact details are shown once, in this answer, never in a URL.
         Ok(Some(contact)) => {
             let extras = Extras {
                 page: None,
                 error: None,
                 notice: None,
-                revealed: Some((booking.id.clone(), contact)),
+                revealed: Some((booking_id.clone(), contact)),
             };
             match session_data(&state, &viewer, &id, extras).await {
                 Ok(page) => no_store(render(&page)),
@@ -483,12 +443,7 @@ async fn may_cancel(
     raw: &str,
 ) -> Result<ClinicSession, ApiError> {
     let id = id_or_404(raw)?;
-    let session = clinics::get(&state.db, &id).await?;
-    let facts = AccessFacts::load(state).await?;
-    if !runs(&facts, viewer, &session.institution_id) {
-        return Err(ApiError::forbidden());
-    }
-    Ok(session)
+    Ok(service::hosted(&state.db, &viewer.acting(), &id).await?)
 }
 
 async fn cancel_confirm(
@@ -522,7 +477,7 @@ async fn cancel_session(
         return csrf_refused(&viewer, "clinics", here(&uri));
     }
     let result = match may_cancel(&state, &viewer, &raw).await {
-        Ok(session) => clinics::cancel(&state.db, &viewer.actor(), &session.id)
+        Ok(session) => service::cancel(&state.db, &viewer.acting(), &session.id)
             .await
             .map_err(ApiError::from),
         Err(e) => Err(e),
@@ -551,47 +506,6 @@ struct ExpertGroup {
     experts: Vec<ExpertOption>,
 }
 
-/// A form error, with the field it concerns.
-pub(super) struct FieldError {
-    pub field: Option<String>,
-    /// With the field's label, for the alert above the form.
-    pub message: String,
-    /// Without it, for beside the field.
-    pub bare: String,
-}
-
-impl FieldError {
-    pub(super) fn from_api(e: &ApiError, lang: Lang) -> FieldError {
-        // The store's message speaks of dates; on this form the window is a time of day.
-        if e.key == "error.end_before_start" && e.field.as_deref() == Some("end") {
-            let text = crate::i18n::t(lang, "ui.end_time_before_start");
-            return FieldError {
-                field: e.field.clone(),
-                message: text.clone(),
-                bare: text,
-            };
-        }
-        let bare = match &e.detail {
-            Some(d) => format!("{} ({d})", crate::i18n::t(lang, e.key)),
-            None => crate::i18n::t(lang, e.key),
-        };
-        FieldError {
-            field: e.field.clone(),
-            message: e.message(),
-            bare: capitalised(&bare),
-        }
-    }
-}
-
-/// A message shown on its own beside a field starts with a capital letter (English).
-pub(super) fn capitalised(s: &str) -> String {
-    let mut chars = s.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
-
 #[derive(Template)]
 #[template(path = "clinic_form.html")]
 struct SessionFormPage {
@@ -602,23 +516,16 @@ struct SessionFormPage {
     experts: Vec<ExpertGroup>,
     visit_types: &'static [VisitType],
     values: FormData,
-    error: Option<FieldError>,
+    error: Option<FormErrors>,
 }
 
 impl SessionFormPage {
     fn field_error(&self, field: &str) -> Option<String> {
-        self.error
-            .as_ref()
-            .filter(|e| e.field.as_deref() == Some(field))
-            .map(|e| e.bare.clone())
+        self.error.at(field)
     }
 
     fn invalid(&self, field: &str) -> &'static str {
-        if self.field_error(field).is_some() {
-            "invalid"
-        } else {
-            ""
-        }
+        self.error.invalid(field)
     }
 }
 
@@ -627,9 +534,9 @@ async fn session_form(
     viewer: &Viewer,
     host_id: Option<String>,
     values: FormData,
-    error: Option<FieldError>,
+    error: Option<FormErrors>,
 ) -> Result<SessionFormPage, ApiError> {
-    let hosts = runnable(state, viewer).await?;
+    let hosts = service::hosts(&state.db, &viewer.acting()).await?;
     if hosts.is_empty() {
         return Err(ApiError::forbidden());
     }
@@ -705,7 +612,7 @@ async fn expert_groups(
             experts: dispatched,
         });
     }
-    let facts = AccessFacts::load(state).await?;
+    let facts = AccessFacts::load(&state.db).await?;
     let reach = facts.reach(&viewer.principal);
     let person_option = |p: shanhai_domain::registry::Person| ExpertOption {
         label: format!(
@@ -795,53 +702,27 @@ async fn session_new(
 
 async fn session_create(
     State(state): State<AppState>,
-    viewer: Viewer,
     uri: OriginalUri,
-    body: Bytes,
+    Form { viewer, data: form }: Form,
 ) -> Response {
-    let form = FormData::parse(&body);
-    if !viewer.csrf_ok(&form.get("csrf")) {
-        return csrf_refused(&viewer, "clinics", here(&uri));
-    }
     let host = form.get("institution_id");
-    let capacity = form.get("capacity");
-    let result: Result<ClinicSession, ApiError> = async {
-        let capacity = capacity.trim().parse::<i64>().map_err(|_| {
-            ApiError::invalid(shanhai_domain::Invalid::new(
-                "capacity",
-                "error.capacity_range",
-            ))
-        })?;
-        let input = ClinicSessionInput {
-            expert_id: form.get("expert_id"),
-            institution_id: host.clone(),
-            department_id: form.opt("department_id"),
-            assignment_id: None,
-            date: form.get("date"),
-            start: form.get("start"),
-            end: form.get("end"),
-            capacity,
-            slot_minutes: None,
-            visit_type: form.opt("visit_type"),
-            note: form.opt("note"),
-        };
-        let new = input.parse()?;
-        let facts = AccessFacts::load(&state).await?;
-        if !runs(&facts, &viewer, &new.institution_id) {
-            return Err(ApiError::forbidden());
-        }
-        new.check_publishable(shanhai_store::today())?;
-        clinics::create(&state.db, &viewer.actor(), &new)
-            .await
-            .map_err(|e| match e {
-                StoreError::NotFound => ApiError::not_found(),
-                other => other.into(),
-            })
-    }
-    .await;
-    let e = match result {
+    let input = ClinicSessionInput {
+        expert_id: form.get("expert_id"),
+        institution_id: host.clone(),
+        department_id: form.opt("department_id"),
+        assignment_id: None,
+        date: form.get("date"),
+        start: form.get("start"),
+        end: form.get("end"),
+        // Not a whole number: out of range, said beside the field with the other problems.
+        capacity: form.get("capacity").trim().parse().unwrap_or(0),
+        slot_minutes: None,
+        visit_type: form.opt("visit_type"),
+        note: form.opt("note"),
+    };
+    let e = match service::publish(&state.db, &viewer.acting(), &input).await {
         Ok(session) => return Redirect::to(&format!("/clinics/{}", session.id)).into_response(),
-        Err(e) => e,
+        Err(e) => ApiError::from(e),
     };
     let host = Some(host).filter(|h| !h.is_empty());
     form_failed(

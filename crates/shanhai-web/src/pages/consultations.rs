@@ -2,7 +2,7 @@
 //! see), the request form with its attachments, and the consultation page with the DICOM
 //! previews, the signed opinions, the timeline and the actions the viewer may take now.
 
-use super::clinics::FieldError;
+use super::FormErrors;
 use super::dispatch::{all, given, here, page_no};
 use super::{Chrome, FormData, Pager, Viewer, csrf_refused, error_page, form_failed, render};
 use crate::AppState;
@@ -266,7 +266,7 @@ struct ConsultationPage {
     can_upload: bool,
     can_refer: bool,
     /// The action whose form failed, with what went wrong.
-    failed: Option<(String, FieldError)>,
+    failed: Option<(String, FormErrors)>,
     /// What the failed form held.
     values: FormData,
     notice: Option<String>,
@@ -331,8 +331,8 @@ impl ConsultationPage {
     fn field_error(&self, action: &str, field: &str) -> Option<String> {
         self.failed
             .as_ref()
-            .filter(|(a, e)| a == action && e.field.as_deref() == Some(field))
-            .map(|(_, e)| e.bare.clone())
+            .filter(|(a, _)| *a == action)
+            .and_then(|(_, e)| e.at(field))
     }
 
     fn value(&self, action: &str, field: &str) -> String {
@@ -412,7 +412,7 @@ impl ConsultationPage {
 }
 
 struct Extras {
-    failed: Option<(String, FieldError)>,
+    failed: Option<(String, FormErrors)>,
     values: FormData,
     notice: Option<String>,
 }
@@ -538,10 +538,7 @@ async fn act(
         Err(e) => {
             let status = e.status;
             let extras = Extras {
-                failed: Some((
-                    action.code().to_string(),
-                    FieldError::from_api(&e, crate::i18n::current()),
-                )),
+                failed: Some((action.code().to_string(), FormErrors::from_api(&e))),
                 values: form,
                 notice: None,
             };
@@ -581,15 +578,12 @@ struct RequestFormPage {
     sexes: &'static [Gender],
     specialties: &'static [Specialty],
     values: FormData,
-    error: Option<FieldError>,
+    error: Option<FormErrors>,
 }
 
 impl RequestFormPage {
     fn field_error(&self, field: &str) -> Option<String> {
-        self.error
-            .as_ref()
-            .filter(|e| e.field.as_deref() == Some(field))
-            .map(|e| e.bare.clone())
+        self.error.as_ref().and_then(|e| e.at(field))
     }
 
     fn invalid(&self, field: &str) -> &'static str {
@@ -631,7 +625,7 @@ async fn request_form_data(
     viewer: &Viewer,
     target_id: Option<String>,
     values: FormData,
-    error: Option<FieldError>,
+    error: Option<FormErrors>,
 ) -> Result<RequestFormPage, ApiError> {
     if !may_request(viewer) {
         return Err(ApiError::forbidden());
@@ -900,15 +894,15 @@ async fn create(
     let extras = Extras {
         failed: Some((
             "upload".into(),
-            FieldError {
-                field: Some("file".into()),
-                message: format!(
+            FormErrors::one(
+                "file",
+                format!(
                     "{} {}",
                     crate::i18n::t(lang, "ui.requested_but_files_refused"),
                     rejected.join("；")
                 ),
-                bare: rejected.join("；"),
-            },
+                rejected.join("；"),
+            ),
         )),
         values: FormData::parse(b""),
         notice: None,
@@ -1015,11 +1009,7 @@ async fn upload(
     let extras = Extras {
         failed: Some((
             "upload".into(),
-            FieldError {
-                field: Some("file".into()),
-                message: refused.join("；"),
-                bare: refused.join("；"),
-            },
+            FormErrors::one("file", refused.join("；"), refused.join("；")),
         )),
         values: FormData::parse(b""),
         notice: None,

@@ -490,7 +490,7 @@ async fn page_data(
     ];
 
     // KPI before/after, within what the viewer may see.
-    let reach = AccessFacts::load(state).await?.reach(&viewer.principal);
+    let reach = AccessFacts::load(&state.db).await?.reach(&viewer.principal);
     let standings = kpis::standings(
         &state.db,
         &StandingsFilter {

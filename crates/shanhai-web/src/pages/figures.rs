@@ -1,7 +1,7 @@
 //! The program office's view of remote consultation and referral: de-identified figures for a
 //! program and period, and the program's turnaround targets (which the office sets).
 
-use super::clinics::FieldError;
+use super::FormErrors;
 use super::dispatch::{all, here};
 use super::{Chrome, FormData, Viewer, csrf_refused, error_page, form_failed, render};
 use crate::AppState;
@@ -49,7 +49,7 @@ struct FiguresPage {
     referrals: ReferralFigures,
     targets: TargetsInput,
     can_set_targets: bool,
-    error: Option<FieldError>,
+    error: Option<FormErrors>,
 }
 
 impl FiguresPage {
@@ -123,10 +123,7 @@ impl FiguresPage {
     }
 
     fn field_error(&self, field: &str) -> Option<String> {
-        self.error
-            .as_ref()
-            .filter(|e| e.field.as_deref() == Some(field))
-            .map(|e| e.bare.clone())
+        self.error.as_ref().and_then(|e| e.at(field))
     }
 }
 
@@ -154,7 +151,7 @@ async fn page_data(
     viewer: &Viewer,
     q: FiguresQuery,
     here_path: String,
-    error: Option<FieldError>,
+    error: Option<FormErrors>,
 ) -> Result<FiguresPage, ApiError> {
     let programs = programs::list(&state.db, &ProgramFilter::default(), all())
         .await?

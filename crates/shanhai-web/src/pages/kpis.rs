@@ -3,7 +3,7 @@
 //! value) with submit for the institution and approve, return and reopen (with a reason) for the
 //! program office. An approved report is shown read-only with a lock.
 
-use super::clinics::FieldError;
+use super::FormErrors;
 use super::dispatch::{all, here, page_no};
 use super::{FormData, Pager, Viewer, error_page, render};
 use crate::AppState;
@@ -66,7 +66,7 @@ struct ListPage {
     period: String,
     state: String,
     values: FormData,
-    error: Option<FieldError>,
+    error: Option<FormErrors>,
 }
 
 impl ListPage {
@@ -75,10 +75,7 @@ impl ListPage {
     }
 
     fn field_error(&self, field: &str) -> Option<String> {
-        self.error
-            .as_ref()
-            .filter(|e| e.field.as_deref() == Some(field))
-            .map(|e| e.bare.clone())
+        self.error.as_ref().and_then(|e| e.at(field))
     }
 
     fn invalid(&self, field: &str) -> &'static str {
@@ -106,9 +103,9 @@ async fn list_data(
     uri: &OriginalUri,
     q: ListQuery,
     values: FormData,
-    error: Option<FieldError>,
+    error: Option<FormErrors>,
 ) -> Result<ListPage, ApiError> {
-    let facts = AccessFacts::load(state).await?;
+    let facts = AccessFacts::load(&state.db).await?;
     let reach = facts.reach(&viewer.principal);
     let period = match q.period.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
         Some(p) => Some(Period::parse("period", p)?.key()),
@@ -219,7 +216,7 @@ async fn create(
         };
         let institution =
             shanhai_domain::validate::reference("institution_id", &input.institution_id)?;
-        let facts = AccessFacts::load(&state).await?;
+        let facts = AccessFacts::load(&state.db).await?;
         if !may_enter(
             &viewer.principal,
             facts.access(&viewer.principal, &institution),
@@ -237,7 +234,7 @@ async fn create(
         }
         Err(e) => {
             let status = e.status;
-            let error = FieldError::from_api(&e, crate::i18n::current());
+            let error = FormErrors::from_api(&e);
             match list_data(
                 &state,
                 &viewer,
@@ -275,7 +272,7 @@ struct ReportPage {
     can_approve: bool,
     can_return: bool,
     can_reopen: bool,
-    error: Option<FieldError>,
+    error: Option<FormErrors>,
     /// The form the error belongs to: `values`, `return` or `reopen`.
     failed: String,
     notice: Option<String>,
@@ -286,15 +283,15 @@ impl ReportPage {
         let field = format!("values[{i}].{name}");
         self.error
             .as_ref()
-            .filter(|e| self.failed == "values" && e.field.as_deref() == Some(field.as_str()))
-            .map(|e| e.bare.clone())
+            .filter(|_| self.failed == "values")
+            .and_then(|e| e.at(&field))
     }
 
     fn reason_error(&self, form: &str) -> Option<String> {
         self.error
             .as_ref()
             .filter(|_| self.failed == form)
-            .map(|e| e.bare.clone())
+            .map(FormErrors::beside)
     }
 
     fn state_class(&self) -> &'static str {
@@ -359,11 +356,11 @@ async fn report_data(
     viewer: &Viewer,
     id: &str,
     form: Option<&FormData>,
-    error: Option<(String, FieldError)>,
+    error: Option<(String, FormErrors)>,
     notice: Option<String>,
 ) -> Result<ReportPage, ApiError> {
     let r = kpis::get(&state.db, id).await?;
-    let facts = AccessFacts::load(state).await?;
+    let facts = AccessFacts::load(&state.db).await?;
     let p = &viewer.principal;
     if !facts.access(p, &r.institution_id).can_read() {
         return Err(ApiError::forbidden());
@@ -436,7 +433,7 @@ async fn save(
     let then_submit = form.get("then") == "submit";
     let result: Result<(), ApiError> = async {
         let r = kpis::get(&state.db, &id).await?;
-        let facts = AccessFacts::load(&state).await?;
+        let facts = AccessFacts::load(&state.db).await?;
         let p = &viewer.principal;
         if !may_enter(p, facts.access(p, &r.institution_id)) {
             return Err(ApiError::forbidden());
@@ -493,7 +490,7 @@ async fn finish(
         }
         Err(e) => {
             let status = e.status;
-            let error = FieldError::from_api(&e, crate::i18n::current());
+            let error = FormErrors::from_api(&e);
             let values_form = form.filter(|_| form_name == "values");
             match report_data(
                 state,
@@ -531,7 +528,7 @@ async fn act(
     };
     let result: Result<(), ApiError> = async {
         let r = kpis::get(&state.db, &id).await?;
-        let facts = AccessFacts::load(&state).await?;
+        let facts = AccessFacts::load(&state.db).await?;
         if !may_act(&facts, &viewer.principal, &r, action) {
             return Err(ApiError::forbidden());
         }

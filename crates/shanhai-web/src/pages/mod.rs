@@ -9,6 +9,7 @@ mod consultations;
 mod dashboard;
 mod dispatch;
 mod figures;
+mod form;
 mod imports;
 mod inbox;
 mod kpis;
@@ -17,6 +18,10 @@ mod referrals;
 mod registry;
 mod session;
 mod webhooks;
+
+pub use form::{
+    ErrorsAt, Form, FormErrors, csrf_refused, error_page, form_failed, id_or_404, not_found,
+};
 
 use crate::AppState;
 use crate::auth::{self, SESSION_COOKIE};
@@ -55,7 +60,7 @@ pub fn router() -> Router<AppState> {
         .merge(dashboard::router())
         .merge(briefing::router())
         .merge(imports::router())
-        .fallback(not_found)
+        .fallback(unknown_path)
 }
 
 async fn stylesheet() -> Response {
@@ -81,7 +86,7 @@ async fn script() -> Response {
 }
 
 /// Unknown paths: the API's error shape under `/api/`, a page elsewhere.
-async fn not_found(uri: Uri, viewer: Option<Viewer>) -> Response {
+async fn unknown_path(uri: Uri, viewer: Option<Viewer>) -> Response {
     if uri.path().starts_with("/api/") {
         return crate::error::ApiError::not_found().into_response();
     }
@@ -128,6 +133,14 @@ impl Viewer {
             user_id: Some(self.user.id.clone()),
             name: self.user.username.clone(),
             ip: self.ip.clone(),
+        }
+    }
+
+    /// The viewer as the service layer sees them.
+    pub fn acting(&self) -> shanhai_service::Acting {
+        shanhai_service::Acting {
+            principal: self.principal.clone(),
+            actor: self.actor(),
         }
     }
 
@@ -361,38 +374,6 @@ impl FormData {
     }
 }
 
-/// A form error to show beside the form.
-pub struct FormError {
-    pub field: Option<String>,
-    pub message: String,
-}
-
-impl FormError {
-    pub fn from_api(e: crate::error::ApiError) -> FormError {
-        FormError {
-            message: e.message(),
-            field: e.field.clone(),
-        }
-    }
-}
-
-/// Pages use the same error mapping as the API, shown as a page.
-pub fn error_page(
-    viewer: &Viewer,
-    nav: &'static str,
-    here: String,
-    e: crate::error::ApiError,
-) -> Response {
-    let c = Chrome::new(Some(viewer), nav, here);
-    let status = e.status;
-    let page = MessagePage {
-        title: c.t("ui.error_title"),
-        message: e.message(),
-        c,
-    };
-    (status, render(&page)).into_response()
-}
-
 /// Whether the browser says the request comes from another site (a link or a form elsewhere):
 /// `Sec-Fetch-Site` is `cross-site` or `same-site`. A typed address, a bookmark or a link in a
 /// downloaded briefing says `none`; clients that send no such header are let through.
@@ -401,40 +382,4 @@ pub fn cross_site(headers: &axum::http::HeaderMap) -> bool {
         .get("sec-fetch-site")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| matches!(v, "cross-site" | "same-site"))
-}
-
-/// A form posted without this session's CSRF token is refused, on an error page.
-pub fn csrf_refused(viewer: &Viewer, nav: &'static str, here: String) -> Response {
-    error_page(
-        viewer,
-        nav,
-        here,
-        crate::error::ApiError::forbidden().with_detail("CSRF"),
-    )
-}
-
-/// What a form whose action failed shows: an error with one of the `refused` statuses on an
-/// error page; any other the form again (`again` builds it with the error beside its field),
-/// sent with the error's status.
-async fn form_failed<P, Fut>(
-    viewer: &Viewer,
-    nav: &'static str,
-    back: String,
-    e: crate::error::ApiError,
-    refused: &[StatusCode],
-    again: impl FnOnce(clinics::FieldError) -> Fut,
-) -> Response
-where
-    P: Template,
-    Fut: Future<Output = Result<P, crate::error::ApiError>>,
-{
-    if refused.contains(&e.status) {
-        return error_page(viewer, nav, back, e);
-    }
-    let status = e.status;
-    let error = clinics::FieldError::from_api(&e, i18n::current());
-    match again(error).await {
-        Ok(page) => (status, render(&page)).into_response(),
-        Err(e) => error_page(viewer, nav, back, e),
-    }
 }

@@ -3,10 +3,10 @@
 //! the public API. Phone and ID numbers travel only in POST bodies; every form carries a
 //! double-submit CSRF token (a cookie and a hidden field that must match).
 
-use super::clinics::capitalised;
 use super::dispatch::{
     RegionGroup, given, here, page_no, region_groups, title_label, weekday_label,
 };
+use super::form::capitalised;
 use super::{Chrome, FormData, Pager, render};
 use crate::AppState;
 use crate::api::public::PublicSessionQuery;

@@ -1,7 +1,7 @@
 //! Two-way referral pages (C5): the board by state, the referral form, and the referral page
 //! with its steps (the arrival notice back to the sender) and the actions the viewer may take.
 
-use super::clinics::FieldError;
+use super::FormErrors;
 use super::consultations::{patient_of, person_label};
 use super::dispatch::{all, given, here};
 use super::{Chrome, FormData, Viewer, csrf_refused, error_page, form_failed, render};
@@ -216,7 +216,7 @@ struct ReferralPage {
     actions: Vec<ReferralAction>,
     /// The viewer is on the sending side (the arrival notice is for them).
     sender_side: bool,
-    failed: Option<(String, FieldError)>,
+    failed: Option<(String, FormErrors)>,
     values: FormData,
 }
 
@@ -257,8 +257,8 @@ impl ReferralPage {
     fn field_error(&self, action: &str, field: &str) -> Option<String> {
         self.failed
             .as_ref()
-            .filter(|(a, e)| a == action && e.field.as_deref() == Some(field))
-            .map(|(_, e)| e.bare.clone())
+            .filter(|(a, _)| *a == action)
+            .and_then(|(_, e)| e.at(field))
     }
 
     fn value(&self, action: &str) -> String {
@@ -309,7 +309,7 @@ async fn referral_data(
     state: &AppState,
     viewer: &Viewer,
     id: &str,
-    failed: Option<(String, FieldError)>,
+    failed: Option<(String, FormErrors)>,
     values: FormData,
 ) -> Result<ReferralPage, ApiError> {
     let (from, to) = referrals::parties(&state.db, id).await?;
@@ -397,10 +397,7 @@ async fn act(
         }
         Err(e) => {
             let status = e.status;
-            let failed = Some((
-                action.code().to_string(),
-                FieldError::from_api(&e, crate::i18n::current()),
-            ));
+            let failed = Some((action.code().to_string(), FormErrors::from_api(&e)));
             match referral_data(&state, &viewer, &id, failed, form).await {
                 Ok(page) => (status, no_store(render(&page))).into_response(),
                 Err(e) => error_page(&viewer, "referrals", back, e),
@@ -432,15 +429,12 @@ struct ReferralFormPage {
     urgencies: &'static [Urgency],
     sexes: &'static [Gender],
     values: FormData,
-    error: Option<FieldError>,
+    error: Option<FormErrors>,
 }
 
 impl ReferralFormPage {
     fn field_error(&self, field: &str) -> Option<String> {
-        self.error
-            .as_ref()
-            .filter(|e| e.field.as_deref() == Some(field))
-            .map(|e| e.bare.clone())
+        self.error.as_ref().and_then(|e| e.at(field))
     }
 
     fn invalid(&self, field: &str) -> &'static str {
@@ -475,7 +469,7 @@ async fn referral_form_data(
     viewer: &Viewer,
     receiver_id: Option<String>,
     values: FormData,
-    error: Option<FieldError>,
+    error: Option<FormErrors>,
 ) -> Result<ReferralFormPage, ApiError> {
     if !uses_referrals(viewer) {
         return Err(ApiError::forbidden());

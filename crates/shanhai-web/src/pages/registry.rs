@@ -1,6 +1,6 @@
 //! Registry pages: programs with their pairings, institutions, people.
 
-use super::{Chrome, FormData, FormError, Pager, Viewer, error_page, render};
+use super::{Chrome, FormData, FormErrors, Pager, Viewer, error_page, render};
 use crate::AppState;
 use crate::auth::AccessFacts;
 use crate::error::ApiError;
@@ -111,7 +111,7 @@ struct ProgramFormPage {
     kinds: &'static [ProgramKind],
     offices: Vec<Institution>,
     values: FormData,
-    error: Option<FormError>,
+    error: Option<FormErrors>,
 }
 
 async fn offices(state: &AppState) -> Vec<Institution> {
@@ -171,7 +171,7 @@ async fn program_create(
                 kinds: ProgramKind::ALL,
                 offices: offices(&state).await,
                 values: form,
-                error: Some(FormError::from_api(e)),
+                error: Some(FormErrors::from_api(&e)),
             };
             (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()
         }
@@ -237,7 +237,7 @@ async fn program_page_data(
             recipients.push(institutions::get(&state.db, &p.recipient_id).await?);
         }
     }
-    let facts = AccessFacts::load(state).await?;
+    let facts = AccessFacts::load(&state.db).await?;
     let people = people::list(
         &state.db,
         &PersonFilter {
@@ -288,7 +288,7 @@ struct PairingFormPage {
     modes: &'static [PairingMode],
     specialties: Vec<&'static Specialty>,
     values: FormData,
-    error: Option<FormError>,
+    error: Option<FormErrors>,
 }
 
 impl PairingFormPage {
@@ -302,7 +302,7 @@ async fn pairing_form(
     viewer: &Viewer,
     program: Program,
     values: FormData,
-    error: Option<FormError>,
+    error: Option<FormErrors>,
 ) -> PairingFormPage {
     let filter = InstitutionFilter::default();
     let mut institutions = institutions::list(
@@ -315,7 +315,7 @@ async fn pairing_form(
     .unwrap_or_default();
     // An office chooses among its program's institutions: only those can it pair.
     let office_only = !viewer.principal.is_admin();
-    if office_only && let Ok(facts) = AccessFacts::load(state).await {
+    if office_only && let Ok(facts) = AccessFacts::load(&state.db).await {
         institutions.retain(|i| in_program(&program.id, &i.id, &facts.links, &facts.programs));
     }
     PairingFormPage {
@@ -419,8 +419,14 @@ async fn pairing_create(
             } else {
                 StatusCode::UNPROCESSABLE_ENTITY
             };
-            let page =
-                pairing_form(&state, &viewer, program, form, Some(FormError::from_api(e))).await;
+            let page = pairing_form(
+                &state,
+                &viewer,
+                program,
+                form,
+                Some(FormErrors::from_api(&e)),
+            )
+            .await;
             (status, render(&page)).into_response()
         }
     }
@@ -537,7 +543,7 @@ async fn institution_page_data(
     )
     .await?
     .items;
-    let facts = AccessFacts::load(state).await?;
+    let facts = AccessFacts::load(&state.db).await?;
     let people = if facts.access(&viewer.principal, &id).can_read() {
         let filter = PersonFilter {
             institution: Some(id.clone()),
@@ -586,9 +592,9 @@ async fn people_list(
     uri: OriginalUri,
     Query(q): Query<ListQuery>,
 ) -> Response {
-    let facts = match AccessFacts::load(&state).await {
+    let facts = match AccessFacts::load(&state.db).await {
         Ok(f) => f,
-        Err(e) => return error_page(&viewer, "people", here(&uri), e),
+        Err(e) => return error_page(&viewer, "people", here(&uri), e.into()),
     };
     let filter = PersonFilter {
         q: q.q.clone(),

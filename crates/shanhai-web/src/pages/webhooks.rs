@@ -1,7 +1,7 @@
 //! Webhook management: an institution's webhooks, adding one, and the recent deliveries with
 //! their attempts and errors. For whoever manages the institution's data.
 
-use super::clinics::FieldError;
+use super::FormErrors;
 use super::dispatch::{all, here};
 use super::{Chrome, FormData, Viewer, csrf_refused, error_page, form_failed, render};
 use crate::AppState;
@@ -33,7 +33,7 @@ struct WebhooksPage {
     hooks: Vec<Webhook>,
     deliveries: Vec<DeliveryRecord>,
     values: FormData,
-    error: Option<FieldError>,
+    error: Option<FormErrors>,
 }
 
 impl WebhooksPage {
@@ -59,10 +59,7 @@ impl WebhooksPage {
     }
 
     fn field_error(&self, field: &str) -> Option<String> {
-        self.error
-            .as_ref()
-            .filter(|e| e.field.as_deref() == Some(field))
-            .map(|e| e.bare.clone())
+        self.error.as_ref().and_then(|e| e.at(field))
     }
 
     fn invalid(&self, field: &str) -> &'static str {
@@ -76,7 +73,7 @@ impl WebhooksPage {
 
 /// The institutions whose webhooks the viewer manages, by name.
 async fn managed(state: &AppState, viewer: &Viewer) -> Result<Vec<Institution>, ApiError> {
-    let facts = AccessFacts::load(state).await?;
+    let facts = AccessFacts::load(&state.db).await?;
     let everyone = institutions::list(&state.db, &InstitutionFilter::default(), all())
         .await?
         .items;
@@ -97,7 +94,7 @@ async fn page_data(
     state: &AppState,
     viewer: &Viewer,
     values: FormData,
-    error: Option<FieldError>,
+    error: Option<FormErrors>,
 ) -> Result<WebhooksPage, ApiError> {
     let institutions = managed(state, viewer).await?;
     if institutions.is_empty() {
@@ -152,7 +149,7 @@ async fn create(
     let result: Result<Webhook, ApiError> = async {
         let institution =
             shanhai_domain::validate::reference("institution_id", &form.get("institution_id"))?;
-        let facts = AccessFacts::load(&state).await?;
+        let facts = AccessFacts::load(&state.db).await?;
         if !manages(&facts, &viewer.principal, &institution) {
             return Err(ApiError::forbidden());
         }

@@ -1,0 +1,162 @@
+//! Clinic sessions (出诊) and their bookings, staff side: publish, change and cancel a session,
+//! list its bookings, check a patient in or mark a no-show, reveal a patient's contact details
+//! after a cancellation.
+
+use crate::{AccessFacts, Acting, ServiceError, ServiceResult};
+use shanhai_domain::access::Reach;
+use shanhai_domain::booking::{Booking, BookingStatus};
+use shanhai_domain::clinics::{ClinicSession, ClinicSessionInput, SessionStatus};
+use shanhai_domain::registry::Institution;
+use shanhai_store::bookings::{self, Contact};
+use shanhai_store::crypto::PatientCipher;
+use shanhai_store::institutions::{self, InstitutionFilter};
+use shanhai_store::{Db, Page, PageRequest, clinics};
+
+/// Refuses unless the acting principal runs `institution_id`'s clinics.
+pub async fn may_run(db: &Db, who: &Acting, institution_id: &str) -> ServiceResult<()> {
+    let facts = AccessFacts::load(db).await?;
+    Ok(who
+        .principal
+        .may_run_clinics(facts.access(&who.principal, institution_id))?)
+}
+
+/// The institutions whose clinics the acting principal runs, by name.
+pub async fn hosts(db: &Db, who: &Acting) -> ServiceResult<Vec<Institution>> {
+    let facts = AccessFacts::load(db).await?;
+    let mut out: Vec<Institution> = match facts.reach(&who.principal) {
+        Reach::All => all_institutions(db).await?,
+        Reach::Some(set) => {
+            let mut v = Vec::new();
+            for id in set {
+                match institutions::get(db, &id).await {
+                    Ok(i) => v.push(i),
+                    Err(shanhai_store::StoreError::NotFound) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            v
+        }
+    };
+    out.retain(|i| {
+        who.principal
+            .may_run_clinics(facts.access(&who.principal, &i.id))
+            .is_ok()
+    });
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
+/// Publishes a session for today or later at an institution whose clinics the caller runs.
+pub async fn publish(
+    db: &Db,
+    who: &Acting,
+    input: &ClinicSessionInput,
+) -> ServiceResult<ClinicSession> {
+    let new = input.parse()?;
+    may_run(db, who, &new.institution_id).await?;
+    new.check_publishable(shanhai_store::today())?;
+    Ok(clinics::create(db, &who.actor, &new).await?)
+}
+
+/// Changes a session; the caller must run the host before and after.
+pub async fn update(
+    db: &Db,
+    who: &Acting,
+    id: &str,
+    input: &ClinicSessionInput,
+) -> ServiceResult<ClinicSession> {
+    let before = clinics::get(db, id).await?;
+    may_run(db, who, &before.institution_id).await?;
+    let new = input.parse()?;
+    may_run(db, who, &new.institution_id).await?;
+    Ok(clinics::update(db, &who.actor, id, &new).await?)
+}
+
+/// A session, for whoever runs its host's clinics (to cancel it, to see its bookings).
+pub async fn hosted(db: &Db, who: &Acting, id: &str) -> ServiceResult<ClinicSession> {
+    let session = clinics::get(db, id).await?;
+    may_run(db, who, &session.institution_id).await?;
+    Ok(session)
+}
+
+/// Cancels a session (停诊). Its bookings stay listed so every patient can be contacted.
+pub async fn cancel(db: &Db, who: &Acting, id: &str) -> ServiceResult<ClinicSession> {
+    hosted(db, who, id).await?;
+    Ok(clinics::cancel(db, &who.actor, id).await?)
+}
+
+/// A session's bookings, identifiers masked (the read is audited).
+pub async fn bookings(
+    db: &Db,
+    who: &Acting,
+    session_id: &str,
+    status: Option<&str>,
+    page: PageRequest,
+) -> ServiceResult<Page<Booking>> {
+    hosted(db, who, session_id).await?;
+    Ok(bookings::list_for_session(db, &who.actor, session_id, status, page).await?)
+}
+
+/// A booking and its session; with `in_session`, the booking must belong to that session.
+async fn booking_at(
+    db: &Db,
+    booking_id: &str,
+    in_session: Option<&str>,
+) -> ServiceResult<(Booking, ClinicSession)> {
+    let booking = bookings::get(db, booking_id).await?;
+    if in_session.is_some_and(|s| s != booking.session_id) {
+        return Err(ServiceError::NotFound);
+    }
+    let session = clinics::get(db, &booking.session_id).await?;
+    Ok((booking, session))
+}
+
+/// Checks a patient in (`CheckedIn`) or marks a no-show (`NoShow`), on or after the session's day.
+pub async fn mark(
+    db: &Db,
+    who: &Acting,
+    booking_id: &str,
+    in_session: Option<&str>,
+    status: BookingStatus,
+) -> ServiceResult<Booking> {
+    let (booking, session) = booking_at(db, booking_id, in_session).await?;
+    may_run(db, who, &session.institution_id).await?;
+    Ok(bookings::mark(db, &who.actor, &booking.id, status).await?)
+}
+
+/// The patient's name and phone number, to call them about a cancelled session: for the host
+/// institution's coordinators, once the session is cancelled. Each reveal is an audited read.
+pub async fn reveal_contact(
+    db: &Db,
+    cipher: &PatientCipher,
+    who: &Acting,
+    booking_id: &str,
+    in_session: Option<&str>,
+) -> ServiceResult<Contact> {
+    let (booking, session) = booking_at(db, booking_id, in_session).await?;
+    who.principal.may_reveal_booking_contact(
+        &session.institution_id,
+        session.status == SessionStatus::Cancelled,
+    )?;
+    Ok(bookings::contact(db, cipher, &who.actor, &booking.id).await?)
+}
+
+/// Every institution (the platform admin's hosts), read a page at a time.
+async fn all_institutions(db: &Db) -> ServiceResult<Vec<Institution>> {
+    let mut out = Vec::new();
+    let mut page = 1;
+    loop {
+        let batch = institutions::list(
+            db,
+            &InstitutionFilter::default(),
+            PageRequest::new(Some(page), Some(PageRequest::MAX_PER_PAGE)),
+        )
+        .await?;
+        let pages = batch.pages();
+        out.extend(batch.items);
+        if page >= pages {
+            return Ok(out);
+        }
+        page += 1;
+    }
+}
