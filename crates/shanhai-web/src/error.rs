@@ -21,7 +21,7 @@ pub struct ApiError {
     pub detail: Option<String>,
     pub retry_after: Option<u64>,
     /// Every problem of an invalid input (the first is also `key` and `field`).
-    pub problems: Vec<Invalid>,
+    pub problems: Box<[Invalid]>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -61,7 +61,7 @@ impl ApiError {
             field: None,
             detail: None,
             retry_after: None,
-            problems: Vec::new(),
+            problems: Box::new([]),
         }
     }
 
@@ -88,14 +88,14 @@ impl ApiError {
     pub fn invalid(invalid: Invalid) -> ApiError {
         ApiError {
             field: Some(invalid.field.clone()),
-            problems: vec![invalid.clone()],
+            problems: Box::new([invalid.clone()]),
             ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", invalid.key)
         }
     }
 
     /// Every problem of an input; the first names `field` and `message`.
     pub fn problems(problems: Problems) -> ApiError {
-        let all: Vec<Invalid> = problems.into_iter().collect();
+        let all: Box<[Invalid]> = problems.into_iter().collect();
         let Some(first) = all.first().cloned() else {
             return ApiError::bad_request("error.bad_body");
         };
