@@ -429,16 +429,16 @@ async fn every_endpoint_allows_exactly_the_roles_it_should() {
 }
 
 /// Who may read a recipient's capacity records: whoever reaches the recipient.
-const CAPACITY_READ: &[&str] = &["admin", "office", "coord-d", "coord-r", "clinician-r"];
+pub(crate) const CAPACITY_READ: &[&str] = &["admin", "office", "coord-d", "coord-r", "clinician-r"];
 /// Who may write them: whoever may change the recipient's data (the program office under its
 /// own program; this program gives the donor side read access only).
-const CAPACITY_WRITE: &[&str] = &["admin", "office", "coord-r"];
+pub(crate) const CAPACITY_WRITE: &[&str] = &["admin", "office", "coord-r"];
 
-type Body = Box<dyn Fn(usize) -> Value>;
+pub(crate) type Body = Box<dyn Fn(usize) -> Value>;
 
 /// A body for each capacity collection at the recipient under program A; `i` keeps the
 /// records that must be unique apart.
-fn capacity_bodies(w: &World) -> Vec<(&'static str, std::rc::Rc<Body>)> {
+pub(crate) fn capacity_bodies(w: &World) -> Vec<(&'static str, std::rc::Rc<Body>)> {
     let (p, r, d) = (w.program_a.clone(), w.recipient.clone(), w.donor.clone());
     let (pr, pd) = (w.person_r.clone(), w.person_d.clone());
     let body = |f: Box<dyn Fn(usize) -> Value>| std::rc::Rc::new(f);

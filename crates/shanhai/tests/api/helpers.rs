@@ -539,3 +539,85 @@ impl<'a> Browser<'a> {
         (r.status(), r.text().await.unwrap_or_default())
     }
 }
+
+impl<'a> Browser<'a> {
+    /// A browser that has not signed in: no session cookie, no CSRF token.
+    pub fn anonymous(app: &'a TestApp) -> Browser<'a> {
+        Browser {
+            app,
+            cookie: String::new(),
+            csrf: String::new(),
+        }
+    }
+
+    /// Posts a form (`a=1&b=2`; the CSRF token is added first); the whole answer, for its
+    /// `Location`.
+    pub async fn post_response(&self, path: &str, form: &str) -> Response {
+        self.app
+            .client
+            .post(self.app.url(path))
+            .header(reqwest::header::COOKIE, &self.cookie)
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .body(format!("csrf={}&{form}", self.csrf))
+            .send()
+            .await
+            .expect("post")
+    }
+
+    /// Posts a multipart form: the CSRF token first, then what `parts` adds.
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        parts: impl FnOnce(reqwest::multipart::Form) -> reqwest::multipart::Form,
+    ) -> Response {
+        let form = parts(reqwest::multipart::Form::new().text("csrf", self.csrf.clone()));
+        self.app
+            .client
+            .post(self.app.url(path))
+            .header(reqwest::header::COOKIE, &self.cookie)
+            .multipart(form)
+            .send()
+            .await
+            .expect("post multipart")
+    }
+
+    /// Posts a form of the public pages, as a visitor of `page` would: that page's CSRF cookie
+    /// and token (the public pages' own, not the session's) with the form, besides the session.
+    pub async fn post_public(&self, page: &str, path: &str, form: &str) -> Response {
+        let r = self.response(page.to_string()).await.expect("public page");
+        let cookie = r
+            .headers()
+            .get_all(reqwest::header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok()?.split(';').next().map(str::to_string))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let html = r.text().await.expect("html");
+        let token = html
+            .split("name=\"csrf\" value=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .expect("public csrf")
+            .to_string();
+        let cookies = [self.cookie.as_str(), cookie.as_str()]
+            .into_iter()
+            .filter(|c| !c.is_empty())
+            .collect::<Vec<_>>()
+            .join("; ");
+        self.app
+            .client
+            .post(self.app.url(path))
+            .header(reqwest::header::COOKIE, cookies)
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .body(format!("csrf={token}&{form}"))
+            .send()
+            .await
+            .expect("public post")
+    }
+}

@@ -21,6 +21,7 @@ mod hostile_files;
 mod imports;
 mod indicators;
 mod kpis;
+mod page_authorization;
 mod referrals;
 mod registry;
 mod rollups;
