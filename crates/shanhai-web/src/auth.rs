@@ -72,6 +72,8 @@ impl Caller {
         Acting {
             principal: self.principal.clone(),
             actor: self.actor(),
+            person_id: self.user.person_id.clone(),
+            display_name: self.user.display_name.clone(),
         }
     }
 }

@@ -141,6 +141,8 @@ impl Viewer {
         shanhai_service::Acting {
             principal: self.principal.clone(),
             actor: self.actor(),
+            person_id: self.user.person_id.clone(),
+            display_name: self.user.display_name.clone(),
         }
     }
 
