@@ -11,6 +11,7 @@ pub mod clinics;
 pub mod consultations;
 mod error;
 mod facts;
+pub mod kpis;
 pub mod referrals;
 pub mod webhooks;
 
