@@ -9,6 +9,7 @@
 
 pub mod clinics;
 pub mod consultations;
+pub mod dispatch;
 mod error;
 mod facts;
 pub mod kpis;
