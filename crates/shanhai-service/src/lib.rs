@@ -14,6 +14,7 @@ mod error;
 mod facts;
 pub mod kpis;
 pub mod referrals;
+pub mod registry;
 pub mod webhooks;
 
 pub use error::{ServiceError, ServiceResult};
