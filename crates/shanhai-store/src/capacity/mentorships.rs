@@ -1,4 +1,5 @@
-//! Mentorships (师带徒): a mentor's term, its apprentices and progress notes, and the program's mentorship settings.
+//! Mentorships (师带徒): a mentor's term, its apprentices and progress notes, and the program's
+//! mentorship settings.
 
 use super::{CapacityFilter, Collection, Ref, check, check_new, create_on, filter_for, opt_code};
 use crate::audit::{self, Action, Actor};
