@@ -2,13 +2,13 @@
 
 use super::{Collection, Ref};
 use crate::audit::{self, Action, Actor};
-use crate::query::{self, Arg, int, opt_text, text};
+use crate::query::{self};
 use crate::record::{self, Table};
+use crate::row::{Decode, row};
 use crate::{Db, Result, StoreError, institutions};
 use chrono::NaiveDate;
 use shanhai_domain::capacity::*;
 use sqlx::AnyConnection;
-use sqlx::any::AnyRow;
 
 capacity_table!(
     Alliances,
@@ -18,48 +18,37 @@ capacity_table!(
     "t.*, i.name AS institution_name, \
      (SELECT COUNT(*) FROM alliance_members m WHERE m.alliance_id = t.id) AS member_count",
     "alliances t JOIN institutions i ON i.id = t.institution_id",
-    "error.conflict",
-    decode_alliance
+    "error.conflict"
 );
 
-fn decode_alliance(row: &AnyRow) -> Result<Alliance> {
-    Ok(Alliance {
-        id: text(row, "id")?,
-        program_id: opt_text(row, "program_id")?,
-        institution_id: text(row, "institution_id")?,
-        institution_name: opt_text(row, "institution_name")?,
-        name: text(row, "name")?,
-        specialty_code: opt_text(row, "specialty_code")?,
-        founded_on: text(row, "founded_on")?,
-        member_count: int(row, "member_count")?,
-        created_at: text(row, "created_at")?,
-        updated_at: text(row, "updated_at")?,
-    })
+row! {
+    read Alliance(row) {
+        id: text,
+        program_id: opt_text,
+        institution_id: text,
+        institution_name: opt_text,
+        name: text,
+        specialty_code: opt_text,
+        founded_on: text,
+        member_count: int,
+        created_at: text,
+        updated_at: text,
+    }
+    write NewAlliance(n) {
+        program_id: clone,
+        institution_id: clone,
+        name: clone,
+        specialty_code: clone,
+        founded_on: date,
+    }
 }
 
 impl Collection for Alliances {
     type New = NewAlliance;
-    const COLUMNS: &'static [&'static str] = &[
-        "program_id",
-        "institution_id",
-        "name",
-        "specialty_code",
-        "founded_on",
-    ];
     const SEARCH: &'static [&'static str] = &["t.name"];
     const ORDER: &'static str = "t.founded_on DESC, t.id";
     const KIND: Option<&'static str> = Some("t.specialty_code");
     const DATE: &'static str = "t.founded_on";
-
-    fn args(n: &NewAlliance) -> Vec<Arg> {
-        vec![
-            n.program_id.clone().into(),
-            n.institution_id.clone().into(),
-            n.name.clone().into(),
-            n.specialty_code.clone().into(),
-            n.founded_on.to_string().into(),
-        ]
-    }
 
     fn refs(_: &NewAlliance) -> Vec<Ref<'_>> {
         Vec::new()
@@ -69,14 +58,14 @@ impl Collection for Alliances {
 const MEMBER_SELECT: &str = "SELECT m.*, i.name AS institution_name FROM alliance_members m \
     JOIN institutions i ON i.id = m.institution_id";
 
-fn decode_member(row: &AnyRow) -> Result<AllianceMember> {
-    Ok(AllianceMember {
-        id: text(row, "id")?,
-        alliance_id: text(row, "alliance_id")?,
-        institution_id: text(row, "institution_id")?,
-        institution_name: opt_text(row, "institution_name")?,
-        joined_on: text(row, "joined_on")?,
-    })
+row! {
+    read AllianceMember(row) {
+        id: text,
+        alliance_id: text,
+        institution_id: text,
+        institution_name: opt_text,
+        joined_on: text,
+    }
 }
 
 /// Adds a member institution to an alliance (each institution once).
@@ -121,7 +110,7 @@ pub async fn add_member_on(
     )
     .fetch_one(&mut *conn)
     .await?;
-    let created = decode_member(&row)?;
+    let created = AllianceMember::decode(&row)?;
     audit::record::<(), _>(
         conn,
         actor,
@@ -157,7 +146,7 @@ pub async fn alliance_detail(db: &Db, id: &str) -> Result<AllianceDetail> {
     .fetch_all(db.pool())
     .await?
     .iter()
-    .map(decode_member)
+    .map(AllianceMember::decode)
     .collect::<Result<_>>()?;
     Ok(AllianceDetail { alliance, members })
 }

@@ -1,17 +1,17 @@
 //! Mentorships (师带徒): a mentor's term, its apprentices and progress notes, and the program's
 //! mentorship settings.
 
-use super::{CapacityFilter, Collection, Ref, check, check_new, create_on, filter_for, opt_code};
+use super::{CapacityFilter, Collection, Ref, check, check_new, create_on, filter_for};
 use crate::audit::{self, Action, Actor};
-use crate::query::{self, Arg, int, opt_text, text};
+use crate::query::{self, int};
 use crate::record::{self, Table};
+use crate::row::{Columns, Decode, row};
 use crate::{Db, Result, StoreError, programs};
 use chrono::NaiveDate;
 use shanhai_domain::Invalid;
 use shanhai_domain::access::Reach;
 use shanhai_domain::capacity::*;
 use sqlx::AnyConnection;
-use sqlx::any::AnyRow;
 
 const MENTORSHIP_SELECT: &str = "t.*, i.name AS institution_name, m.name AS mentor_name, \
     (SELECT COUNT(*) FROM mentorship_apprentices a WHERE a.mentorship_id = t.id) AS apprentice_count";
@@ -23,63 +23,48 @@ capacity_table!(
     "mentorship",
     MENTORSHIP_SELECT,
     "mentorships t JOIN institutions i ON i.id = t.institution_id JOIN people m ON m.id = t.mentor_id",
-    "error.conflict",
-    decode_mentorship
+    "error.conflict"
 );
 
-fn decode_mentorship(row: &AnyRow) -> Result<Mentorship> {
-    Ok(Mentorship {
-        id: text(row, "id")?,
-        program_id: opt_text(row, "program_id")?,
-        institution_id: text(row, "institution_id")?,
-        institution_name: opt_text(row, "institution_name")?,
-        department_id: opt_text(row, "department_id")?,
-        mentor_id: text(row, "mentor_id")?,
-        mentor_name: opt_text(row, "mentor_name")?,
-        term_start: text(row, "term_start")?,
-        term_end: text(row, "term_end")?,
-        subject: opt_text(row, "subject")?,
-        evaluation: opt_code(row, "evaluation", Evaluation::parse)?,
-        evaluation_note: opt_text(row, "evaluation_note")?,
-        apprentice_count: int(row, "apprentice_count")?,
-        created_at: text(row, "created_at")?,
-        updated_at: text(row, "updated_at")?,
-    })
+row! {
+    read Mentorship(row) {
+        id: text,
+        program_id: opt_text,
+        institution_id: text,
+        institution_name: opt_text,
+        department_id: opt_text,
+        mentor_id: text,
+        mentor_name: opt_text,
+        term_start: text,
+        term_end: text,
+        subject: opt_text,
+        evaluation: opt_code(Evaluation::parse),
+        evaluation_note: opt_text,
+        apprentice_count: int,
+        created_at: text,
+        updated_at: text,
+    }
+    write NewMentorship(n) {
+        program_id: clone,
+        institution_id: clone,
+        department_id: clone,
+        mentor_id: clone,
+        term_start: date,
+        // Settled before it is written (see `create_mentorship_on`).
+        term_end: { n.term_end.unwrap_or(n.term_start).to_string().into() },
+        subject: clone,
+        evaluation: opt_code,
+        evaluation_note: clone,
+    }
 }
 
 impl Collection for Mentorships {
     type New = NewMentorship;
-    const COLUMNS: &'static [&'static str] = &[
-        "program_id",
-        "institution_id",
-        "department_id",
-        "mentor_id",
-        "term_start",
-        "term_end",
-        "subject",
-        "evaluation",
-        "evaluation_note",
-    ];
     const SEARCH: &'static [&'static str] = &["m.name", "t.subject"];
     const ORDER: &'static str = "t.term_start DESC, m.name, t.id";
     const KIND: Option<&'static str> = Some("t.evaluation");
     const PERSON: &'static [&'static str] = &["t.mentor_id"];
     const DATE: &'static str = "t.term_start";
-
-    /// `term_end` must already be settled (see [`create_mentorship_on`]).
-    fn args(n: &NewMentorship) -> Vec<Arg> {
-        vec![
-            n.program_id.clone().into(),
-            n.institution_id.clone().into(),
-            n.department_id.clone().into(),
-            n.mentor_id.clone().into(),
-            n.term_start.to_string().into(),
-            n.term_end.unwrap_or(n.term_start).to_string().into(),
-            n.subject.clone().into(),
-            n.evaluation.map(|e| e.code().to_string()).into(),
-            n.evaluation_note.clone().into(),
-        ]
-    }
 
     fn refs(n: &NewMentorship) -> Vec<Ref<'_>> {
         let mut refs = vec![Ref::Person("mentor_id", &n.mentor_id)];
@@ -209,26 +194,21 @@ pub async fn update_mentorship(
         ..new.clone()
     };
     check_new::<Mentorships>(&mut tx, &settled).await?;
-    let after = record::update::<Mentorships>(
-        &mut tx,
-        actor,
-        id,
-        Mentorships::COLUMNS,
-        Mentorships::args(&settled),
-    )
-    .await?;
+    let after =
+        record::update::<Mentorships>(&mut tx, actor, id, NewMentorship::COLUMNS, settled.args())
+            .await?;
     tx.commit().await?;
     Ok(after)
 }
 
-fn decode_apprentice(row: &AnyRow) -> Result<Apprentice> {
-    Ok(Apprentice {
-        id: text(row, "id")?,
-        mentorship_id: text(row, "mentorship_id")?,
-        person_id: text(row, "person_id")?,
-        person_name: opt_text(row, "person_name")?,
-        joined_on: text(row, "joined_on")?,
-    })
+row! {
+    read Apprentice(row) {
+        id: text,
+        mentorship_id: text,
+        person_id: text,
+        person_name: opt_text,
+        joined_on: text,
+    }
 }
 
 const APPRENTICE_SELECT: &str = "SELECT a.*, p.name AS person_name FROM mentorship_apprentices a \
@@ -323,7 +303,7 @@ pub async fn add_apprentice_on(
     )
     .fetch_one(&mut *conn)
     .await?;
-    let created = decode_apprentice(&row)?;
+    let created = Apprentice::decode(&row)?;
     audit::record::<(), _>(
         conn,
         actor,
@@ -349,15 +329,15 @@ pub async fn add_apprentice(
     Ok(created)
 }
 
-fn decode_note(row: &AnyRow) -> Result<ProgressNote> {
-    Ok(ProgressNote {
-        id: text(row, "id")?,
-        mentorship_id: text(row, "mentorship_id")?,
-        written_on: text(row, "written_on")?,
-        note: text(row, "note")?,
-        author: text(row, "author")?,
-        created_at: text(row, "created_at")?,
-    })
+row! {
+    read ProgressNote(row) {
+        id: text,
+        mentorship_id: text,
+        written_on: text,
+        note: text,
+        author: text,
+        created_at: text,
+    }
 }
 
 /// Adds a progress note to a mentorship.
@@ -403,7 +383,7 @@ pub async fn add_note(
     )
     .fetch_one(&mut *tx)
     .await?;
-    let created = decode_note(&row)?;
+    let created = ProgressNote::decode(&row)?;
     audit::record::<(), _>(
         &mut tx,
         actor,
@@ -428,7 +408,7 @@ pub async fn mentorship_detail(db: &Db, id: &str) -> Result<MentorshipDetail> {
     .fetch_all(db.pool())
     .await?
     .iter()
-    .map(decode_apprentice)
+    .map(Apprentice::decode)
     .collect::<Result<_>>()?;
     let notes = query::sql_with(
         "SELECT * FROM mentorship_notes WHERE mentorship_id = $1 ORDER BY written_on, created_at"
@@ -438,7 +418,7 @@ pub async fn mentorship_detail(db: &Db, id: &str) -> Result<MentorshipDetail> {
     .fetch_all(db.pool())
     .await?
     .iter()
-    .map(decode_note)
+    .map(ProgressNote::decode)
     .collect::<Result<_>>()?;
     Ok(MentorshipDetail {
         mentorship,

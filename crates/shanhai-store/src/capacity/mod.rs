@@ -7,15 +7,14 @@
 //! alliances (members) add their own operations.
 
 use crate::audit::Actor;
-use crate::query::{self, Arg, Filter, Page, PageRequest, fetch_page, int, opt_text, text};
+use crate::query::{self, Arg, Filter, Page, PageRequest, fetch_page, int, text};
 use crate::record::{self, Table};
+use crate::row::Columns;
 use crate::{Db, Result, departments, institutions, people, programs};
-use chrono::NaiveDate;
 use shanhai_domain::Invalid;
 use shanhai_domain::access::Reach;
 use shanhai_domain::capacity::*;
 use sqlx::AnyConnection;
-use sqlx::any::AnyRow;
 
 /// Another record an input names, checked before a write.
 pub enum Ref<'a> {
@@ -76,9 +75,10 @@ fn scope_refs(new: &impl Scoped) -> Vec<Ref<'_>> {
 /// A table of records that belong to one local institution (`t.institution_id`, joined to `i`)
 /// and optionally a program (`t.program_id`).
 pub trait Collection: Table {
-    type New: Scoped + Sync;
-    /// Columns written from an input, in the order of [`Collection::args`].
-    const COLUMNS: &'static [&'static str];
+    /// The input, which names the columns it writes ([`Columns`]).
+    type New: Scoped + Sync + Columns;
+    /// Columns written from an input, in the order of [`Collection::args`] (the input's).
+    const COLUMNS: &'static [&'static str] = <Self::New as Columns>::COLUMNS;
     /// Columns `?q=` searches.
     const SEARCH: &'static [&'static str];
     const ORDER: &'static str;
@@ -93,7 +93,10 @@ pub trait Collection: Table {
     /// Whether `?gap_level=` and `?min_grade=` apply (techniques).
     const GRADED: bool = false;
 
-    fn args(new: &Self::New) -> Vec<Arg>;
+    /// The values of [`Collection::COLUMNS`] (the input's).
+    fn args(new: &Self::New) -> Vec<Arg> {
+        new.args()
+    }
     /// References beyond the program and institution.
     fn refs(new: &Self::New) -> Vec<Ref<'_>>;
 }
@@ -213,27 +216,10 @@ pub async fn update<T: Collection>(
     Ok(after)
 }
 
-fn opt_int(row: &AnyRow, col: &str) -> Result<Option<i64>> {
-    Ok(sqlx::Row::try_get::<Option<i64>, _>(row, col)?)
-}
-
-fn opt_code<T>(row: &AnyRow, col: &str, parse: fn(&str) -> Option<T>) -> Result<Option<T>> {
-    Ok(opt_text(row, col)?.and_then(|c| parse(&c)))
-}
-
-fn json<T: serde::Serialize>(value: &T) -> Arg {
-    serde_json::to_string(value)
-        .unwrap_or_else(|_| "[]".into())
-        .into()
-}
-
-fn date_arg(d: Option<NaiveDate>) -> Arg {
-    d.map(|d| d.to_string()).into()
-}
-
 /// Declares a [`Collection`]'s [`Table`] half: a table aliased `t`, joined to its institution `i`.
+/// Its record's [`Decode`](crate::row::Decode) comes from a [`row!`](crate::row::row) `read`.
 macro_rules! capacity_table {
-    ($name:ident, $record:ty, $table:literal, $entity:literal, $select:expr, $from:expr, $conflict:literal, $decode:ident) => {
+    ($name:ident, $record:ty, $table:literal, $entity:literal, $select:expr, $from:expr, $conflict:literal) => {
         pub struct $name;
 
         impl Table for $name {
@@ -244,10 +230,6 @@ macro_rules! capacity_table {
             const FROM: &'static str = $from;
             const ID: &'static str = "t.id";
             const CONFLICT: &'static str = $conflict;
-
-            fn decode(row: &AnyRow) -> Result<$record> {
-                $decode(row)
-            }
         }
     };
 }

@@ -1,11 +1,9 @@
 //! Research outputs: papers, grants, patents…
 
-use super::{Collection, Ref, opt_int};
-use crate::Result;
-use crate::query::{self, Arg, opt_text, text};
+use super::{Collection, Ref};
 use crate::record::Table;
+use crate::row::row;
 use shanhai_domain::capacity::*;
-use sqlx::any::AnyRow;
 
 capacity_table!(
     ResearchOutputs,
@@ -14,58 +12,44 @@ capacity_table!(
     "research_output",
     "t.*, i.name AS institution_name, p.name AS person_name",
     "research_outputs t JOIN institutions i ON i.id = t.institution_id JOIN people p ON p.id = t.person_id",
-    "error.conflict",
-    decode_research
+    "error.conflict"
 );
 
-fn decode_research(row: &AnyRow) -> Result<ResearchOutput> {
-    Ok(ResearchOutput {
-        id: text(row, "id")?,
-        program_id: opt_text(row, "program_id")?,
-        institution_id: text(row, "institution_id")?,
-        institution_name: opt_text(row, "institution_name")?,
-        kind: query::code(row, "kind", ResearchKind::parse)?,
-        title: text(row, "title")?,
-        person_id: text(row, "person_id")?,
-        person_name: opt_text(row, "person_name")?,
-        venue: opt_text(row, "venue")?,
-        dated_on: text(row, "dated_on")?,
-        amount_fen: opt_int(row, "amount_fen")?,
-        created_at: text(row, "created_at")?,
-        updated_at: text(row, "updated_at")?,
-    })
+row! {
+    read ResearchOutput(row) {
+        id: text,
+        program_id: opt_text,
+        institution_id: text,
+        institution_name: opt_text,
+        kind: code(ResearchKind::parse),
+        title: text,
+        person_id: text,
+        person_name: opt_text,
+        venue: opt_text,
+        dated_on: text,
+        amount_fen: opt_int,
+        created_at: text,
+        updated_at: text,
+    }
+    write NewResearchOutput(n) {
+        program_id: clone,
+        institution_id: clone,
+        kind: code,
+        title: clone,
+        person_id: clone,
+        venue: clone,
+        dated_on: date,
+        amount_fen: copy,
+    }
 }
 
 impl Collection for ResearchOutputs {
     type New = NewResearchOutput;
-    const COLUMNS: &'static [&'static str] = &[
-        "program_id",
-        "institution_id",
-        "kind",
-        "title",
-        "person_id",
-        "venue",
-        "dated_on",
-        "amount_fen",
-    ];
     const SEARCH: &'static [&'static str] = &["t.title", "p.name", "t.venue"];
     const ORDER: &'static str = "t.dated_on DESC, t.id";
     const KIND: Option<&'static str> = Some("t.kind");
     const PERSON: &'static [&'static str] = &["t.person_id"];
     const DATE: &'static str = "t.dated_on";
-
-    fn args(n: &NewResearchOutput) -> Vec<Arg> {
-        vec![
-            n.program_id.clone().into(),
-            n.institution_id.clone().into(),
-            n.kind.code().into(),
-            n.title.clone().into(),
-            n.person_id.clone().into(),
-            n.venue.clone().into(),
-            n.dated_on.to_string().into(),
-            n.amount_fen.into(),
-        ]
-    }
 
     fn refs(n: &NewResearchOutput) -> Vec<Ref<'_>> {
         vec![Ref::PersonAt("person_id", &n.person_id, &n.institution_id)]

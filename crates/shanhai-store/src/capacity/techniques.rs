@@ -1,14 +1,14 @@
 //! Techniques (新技术新项目): stages, cases, the timeline and the first-in-region check.
 
-use super::{Collection, Ref, check_new, opt_code, opt_int};
+use super::{Collection, Ref, check_new};
 use crate::audit::{self, Action, Actor};
-use crate::query::{self, Arg, Filter, int, opt_text, text};
+use crate::query::{self, Filter, opt_text, text};
 use crate::record::{self, Step, Table};
+use crate::row::{Columns, Decode, row};
 use crate::{Db, Result, StoreError, institutions, people};
 use shanhai_domain::Invalid;
 use shanhai_domain::capacity::*;
 use sqlx::AnyConnection;
-use sqlx::any::AnyRow;
 
 const TECHNIQUE_SELECT: &str = "t.*, i.name AS institution_name, d.name AS department_name, \
     e.name AS expert_name, \
@@ -25,77 +25,59 @@ capacity_table!(
     TECHNIQUE_SELECT,
     "techniques t JOIN institutions i ON i.id = t.institution_id \
      LEFT JOIN departments d ON d.id = t.department_id LEFT JOIN people e ON e.id = t.expert_id",
-    "error.conflict",
-    decode_technique
+    "error.conflict"
 );
 
-fn decode_technique(row: &AnyRow) -> Result<Technique> {
-    Ok(Technique {
-        id: text(row, "id")?,
-        program_id: opt_text(row, "program_id")?,
-        institution_id: text(row, "institution_id")?,
-        institution_name: opt_text(row, "institution_name")?,
-        department_id: opt_text(row, "department_id")?,
-        department_name: opt_text(row, "department_name")?,
-        name: text(row, "name")?,
-        specialty_code: text(row, "specialty_code")?,
-        surgical_grade: opt_int(row, "surgical_grade")?,
-        gap_level: opt_code(row, "gap_level", GapLevel::parse)?,
-        pairing_id: opt_text(row, "pairing_id")?,
-        expert_id: opt_text(row, "expert_id")?,
-        expert_name: opt_text(row, "expert_name")?,
-        stage: query::code(row, "stage", TechniqueStage::parse)?,
-        introduced_on: text(row, "introduced_on")?,
-        first_case_on: opt_text(row, "first_case_on")?,
-        case_count: int(row, "case_count")?,
-        local_case_count: int(row, "local_case_count")?,
-        description: opt_text(row, "description")?,
-        created_at: text(row, "created_at")?,
-        updated_at: text(row, "updated_at")?,
-    })
+row! {
+    read Technique(row) {
+        id: text,
+        program_id: opt_text,
+        institution_id: text,
+        institution_name: opt_text,
+        department_id: opt_text,
+        department_name: opt_text,
+        name: text,
+        specialty_code: text,
+        surgical_grade: opt_int,
+        gap_level: opt_code(GapLevel::parse),
+        pairing_id: opt_text,
+        expert_id: opt_text,
+        expert_name: opt_text,
+        stage: code(TechniqueStage::parse),
+        introduced_on: text,
+        first_case_on: opt_text,
+        case_count: int,
+        local_case_count: int,
+        description: opt_text,
+        created_at: text,
+        updated_at: text,
+    }
+    write NewTechnique(n) {
+        program_id: clone,
+        institution_id: clone,
+        department_id: clone,
+        name: clone,
+        name_key: { technique_key(&n.name).into() },
+        specialty_code: clone,
+        surgical_grade: copy,
+        gap_level: opt_code,
+        pairing_id: clone,
+        expert_id: clone,
+        introduced_on: date,
+        description: clone,
+    }
 }
 
 /// Techniques are created at the `introduced` stage; the stage then changes only through
 /// [`change_stage`], so it is not among the columns an input writes.
 impl Collection for Techniques {
     type New = NewTechnique;
-    const COLUMNS: &'static [&'static str] = &[
-        "program_id",
-        "institution_id",
-        "department_id",
-        "name",
-        "name_key",
-        "specialty_code",
-        "surgical_grade",
-        "gap_level",
-        "pairing_id",
-        "expert_id",
-        "introduced_on",
-        "description",
-    ];
     const SEARCH: &'static [&'static str] = &["t.name", "e.name"];
     const ORDER: &'static str = "t.introduced_on DESC, t.id";
     const KIND: Option<&'static str> = Some("t.stage");
     const PERSON: &'static [&'static str] = &["t.expert_id"];
     const DATE: &'static str = "t.introduced_on";
     const GRADED: bool = true;
-
-    fn args(n: &NewTechnique) -> Vec<Arg> {
-        vec![
-            n.program_id.clone().into(),
-            n.institution_id.clone().into(),
-            n.department_id.clone().into(),
-            n.name.clone().into(),
-            technique_key(&n.name).into(),
-            n.specialty_code.clone().into(),
-            n.surgical_grade.into(),
-            n.gap_level.map(|g| g.code().to_string()).into(),
-            n.pairing_id.clone().into(),
-            n.expert_id.clone().into(),
-            n.introduced_on.to_string().into(),
-            n.description.clone().into(),
-        ]
-    }
 
     fn refs(n: &NewTechnique) -> Vec<Ref<'_>> {
         let mut refs = Vec::new();
@@ -201,9 +183,9 @@ pub async fn create_technique_on(
 ) -> Result<(Technique, Vec<EarlierTechnique>)> {
     check_new::<Techniques>(conn, new).await?;
     let earlier = earlier_in_area(conn, new, "").await?;
-    let mut columns = Techniques::COLUMNS.to_vec();
+    let mut columns = NewTechnique::COLUMNS.to_vec();
     columns.push("stage");
-    let mut args = Techniques::args(new);
+    let mut args = new.args();
     args.push(TechniqueStage::Introduced.code().into());
     let created = record::insert::<Techniques>(conn, actor, &columns, args).await?;
     technique_step(
@@ -241,32 +223,26 @@ pub async fn update_technique(
     record::get_on::<Techniques>(&mut tx, id).await?;
     check_new::<Techniques>(&mut tx, new).await?;
     let earlier = earlier_in_area(&mut tx, new, id).await?;
-    let after = record::update::<Techniques>(
-        &mut tx,
-        actor,
-        id,
-        Techniques::COLUMNS,
-        Techniques::args(new),
-    )
-    .await?;
+    let after =
+        record::update::<Techniques>(&mut tx, actor, id, NewTechnique::COLUMNS, new.args()).await?;
     tx.commit().await?;
     Ok((after, earlier))
 }
 
-fn decode_case(row: &AnyRow) -> Result<TechniqueCase> {
-    Ok(TechniqueCase {
-        id: text(row, "id")?,
-        technique_id: text(row, "technique_id")?,
-        performed_on: text(row, "performed_on")?,
-        operator_id: text(row, "operator_id")?,
-        operator_name: opt_text(row, "operator_name")?,
-        by_local_staff: int(row, "by_local_staff")? != 0,
-        supervisor_id: opt_text(row, "supervisor_id")?,
-        supervisor_name: opt_text(row, "supervisor_name")?,
-        outcome: query::code(row, "outcome", CaseOutcome::parse)?,
-        note: opt_text(row, "note")?,
-        created_at: text(row, "created_at")?,
-    })
+row! {
+    read TechniqueCase(row) {
+        id: text,
+        technique_id: text,
+        performed_on: text,
+        operator_id: text,
+        operator_name: opt_text,
+        by_local_staff: bool,
+        supervisor_id: opt_text,
+        supervisor_name: opt_text,
+        outcome: code(CaseOutcome::parse),
+        note: opt_text,
+        created_at: text,
+    }
 }
 
 const CASE_SELECT: &str = "SELECT c.*, o.name AS operator_name, s.name AS supervisor_name \
@@ -328,7 +304,7 @@ pub async fn record_case_on(
     )
     .fetch_one(&mut *conn)
     .await?;
-    let created = decode_case(&row)?;
+    let created = TechniqueCase::decode(&row)?;
     audit::record::<(), _>(
         conn,
         actor,
@@ -427,7 +403,7 @@ pub async fn technique_detail(db: &Db, id: &str) -> Result<TechniqueDetail> {
     .fetch_all(db.pool())
     .await?
     .iter()
-    .map(decode_case)
+    .map(TechniqueCase::decode)
     .collect::<Result<_>>()?;
     let timeline = query::sql_with(
         "SELECT * FROM technique_events WHERE technique_id = $1 ORDER BY at, id".into(),
