@@ -156,3 +156,79 @@ macro_rules! put_field {
     };
 }
 pub(crate) use put_field;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+    use shanhai_domain::codes::Gender;
+
+    struct NewThing {
+        name: String,
+        note: Option<String>,
+        count: i64,
+        limit: Option<i64>,
+        on: NaiveDate,
+        until: Option<NaiveDate>,
+        sex: Gender,
+        maybe: Option<Gender>,
+        online: bool,
+        tags: Vec<String>,
+    }
+
+    row! {
+        write NewThing(n) {
+            name: clone,
+            note: clone,
+            count: copy,
+            limit: copy,
+            on: date,
+            until: opt_date,
+            sex: code,
+            maybe: opt_code,
+            online: bool,
+            tags: json,
+            name_key: { n.name.to_lowercase().into() },
+        }
+    }
+
+    #[test]
+    fn written_columns_and_values_come_in_the_declared_order() {
+        let on = NaiveDate::from_ymd_opt(2025, 4, 30).unwrap_or_default();
+        let n = NewThing {
+            name: "Ab".into(),
+            note: None,
+            count: 3,
+            limit: Some(7),
+            on,
+            until: None,
+            sex: Gender::Female,
+            maybe: Some(Gender::Male),
+            online: true,
+            tags: vec!["x".into(), "y".into()],
+        };
+        assert_eq!(
+            NewThing::COLUMNS,
+            &[
+                "name", "note", "count", "limit", "on", "until", "sex", "maybe", "online", "tags",
+                "name_key"
+            ]
+        );
+        assert_eq!(
+            n.args(),
+            vec![
+                Arg::Text("Ab".into()),
+                Arg::OptText(None),
+                Arg::Int(3),
+                Arg::OptInt(Some(7)),
+                Arg::Text("2025-04-30".into()),
+                Arg::OptText(None),
+                Arg::Text("female".into()),
+                Arg::OptText(Some("male".into())),
+                Arg::Int(1),
+                Arg::Text(r#"["x","y"]"#.into()),
+                Arg::Text("ab".into()),
+            ]
+        );
+    }
+}
