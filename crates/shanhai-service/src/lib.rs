@@ -7,11 +7,13 @@
 //! are thin views over these functions: they differ only in how they read input and render
 //! output, so the two can no longer disagree about who may do what or what is valid.
 
+pub mod bookings;
 pub mod clinics;
 pub mod consultations;
 pub mod dispatch;
 mod error;
 mod facts;
+pub mod imports;
 pub mod kpis;
 pub mod referrals;
 pub mod registry;
