@@ -7,6 +7,7 @@
 //! are thin views over these functions: they differ only in how they read input and render
 //! output, so the two can no longer disagree about who may do what or what is valid.
 
+pub mod accounts;
 pub mod bookings;
 pub mod clinics;
 pub mod consultations;
