@@ -701,8 +701,8 @@ async function coordinatorChecksInAPatient(page) {
   await login(page, 'coord-recipient');
   const nav = await navTexts(page);
   assert(nav.includes('派驻') && nav.includes('出诊'), `nav lacks 派驻/出诊: ${nav.join(' | ')}`);
-  step('/clinics filtered to 红星医院 lists the session with its counts');
-  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('nav.mainnav a[href="/clinics"]')]);
+  step('/clinic-sessions filtered to 红星医院 lists the session with its counts');
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('nav.mainnav a[href="/clinic-sessions"]')]);
   await page.selectOption('[data-testid=clinic-filters] select[name=institution]', f.hongxing.id);
   await submit(page, '[data-testid=clinic-filters]');
   const row = page.locator(`[data-testid=session-row][data-id="${session.id}"]`);
@@ -723,7 +723,7 @@ async function coordinatorChecksInAPatient(page) {
   assertEq((await brow.locator('[data-testid=booking-status]').textContent()).trim(), '已预约', 'status before check-in');
   await shot(page, 'clinic-session-before-check-in');
   await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), brow.locator('[data-testid=check-in]').click()]);
-  assertEq(pathOf(page), `/clinics/${session.id}`, 'back on the session page after check-in');
+  assertEq(pathOf(page), `/clinic-sessions/${session.id}`, 'back on the session page after check-in');
   const statusAfter = await page
     .locator(`[data-testid=booking-row][data-code="${booking.booking_code}"] [data-testid=booking-status]`)
     .textContent();
@@ -754,8 +754,8 @@ async function coordinatorPublishesCancelsAndCalls(page) {
     201,
   );
   await login(page, 'coord-recipient');
-  step('/clinics/new: an end before the start is refused next to the field');
-  await visit(page, '/clinics/new');
+  step('/clinic-sessions/new: an end before the start is refused next to the field');
+  await visit(page, '/clinic-sessions/new');
   const form = '[data-testid=session-form]';
   await page.selectOption(`${form} select[name=expert_id]`, expert.id);
   await page.selectOption(`${form} select[name=department_id]`, f.department.id);
@@ -772,21 +772,21 @@ async function coordinatorPublishesCancelsAndCalls(page) {
   step('corrected, the session is published');
   await page.fill(`${form} input[name=end]`, '17:00');
   await submit(page, form);
-  const m = pathOf(page).match(/^\/clinics\/([0-9a-f-]{36})$/);
-  assert(m, `after publishing, expected /clinics/{id}, got ${page.url()}`);
+  const m = pathOf(page).match(/^\/clinic-sessions\/([0-9a-f-]{36})$/);
+  assert(m, `after publishing, expected /clinic-sessions/{id}, got ${page.url()}`);
   const sessionId = m[1];
   assert((await page.textContent('h1')).includes(expert.name), 'session page heading');
 
   step('a patient books it; the coordinator cancels the session after a confirmation step');
   const phone = '18811112222';
   const booking = await apiOk('POST', `/api/v1/public/sessions/${sessionId}/bookings`, { name: '刘德明', phone, id_number: idNumber('19550505', '777') }, undefined, 201);
-  await visit(page, `/clinics/${sessionId}`);
+  await visit(page, `/clinic-sessions/${sessionId}`);
   await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('[data-testid=cancel-session]')]);
-  assertEq(pathOf(page), `/clinics/${sessionId}/cancel`, 'the confirmation step');
+  assertEq(pathOf(page), `/clinic-sessions/${sessionId}/cancel`, 'the confirmation step');
   assert((await page.textContent('[data-testid=cancel-affected]')).includes('1'), 'affected count on the confirmation');
   await shot(page, 'clinic-cancel-confirm');
   await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('[data-testid=confirm-cancel]')]);
-  assertEq(pathOf(page), `/clinics/${sessionId}`, 'back on the session after cancelling');
+  assertEq(pathOf(page), `/clinic-sessions/${sessionId}`, 'back on the session after cancelling');
   assertEq((await page.textContent('[data-testid=session-status]')).trim(), '已停诊', 'session status');
   const list = page.locator('[data-testid=to-contact]');
   await list.waitFor({ state: 'visible' });

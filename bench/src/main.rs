@@ -14,7 +14,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use clap::{Parser, ValueEnum};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use shanhai_domain::booking::{BookingLimits, BookingRequest};
+use shanhai_domain::bookings::{BookingLimits, BookingRequest};
 use shanhai_store::Db;
 use shanhai_store::audit::Actor;
 use shanhai_store::bookings::{self, BookOutcome};
@@ -291,7 +291,7 @@ fn id_number(seq: u32) -> String {
     let birth = chrono::NaiveDate::from_ymd_opt(1940, 1, 1).unwrap_or_default()
         + chrono::Days::new(u64::from(seq / 1000));
     let body = format!("150203{}{:03}", birth.format("%Y%m%d"), seq % 1000);
-    let check = shanhai_domain::booking::check_char(&body).unwrap_or('0');
+    let check = shanhai_domain::bookings::check_char(&body).unwrap_or('0');
     format!("{body}{check}")
 }
 

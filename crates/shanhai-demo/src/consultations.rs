@@ -19,7 +19,7 @@ use cases::{CASES, Case, Field, IMAGING, Sex, field_of};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, SecondsFormat, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use shanhai_domain::booking::{check_char, mask_id_number, mask_name};
+use shanhai_domain::bookings::{check_char, mask_id_number, mask_name};
 use shanhai_store::crypto::PatientCipher;
 use shanhai_store::query::{self, Arg, opt_text, text};
 use shanhai_store::{Result, StoreError};

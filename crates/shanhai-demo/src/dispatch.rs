@@ -18,13 +18,13 @@ use crate::people;
 use chrono::{Datelike, Months, NaiveDate};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use shanhai_domain::booking::{BookingLimits, BookingRequest, check_char};
-use shanhai_domain::clinics::{ClinicSessionInput, clinic_dates};
+use shanhai_domain::bookings::{BookingLimits, BookingRequest, check_char};
+use shanhai_domain::clinic_sessions::{ClinicSessionInput, clinic_dates};
 use shanhai_domain::dispatch::*;
 use shanhai_domain::registry::{Department, Institution, Person};
 use shanhai_store::audit::Actor;
 use shanhai_store::crypto::PatientCipher;
-use shanhai_store::{Result, StoreError, bookings, clinics, dispatch};
+use shanhai_store::{Result, StoreError, bookings, clinic_sessions, dispatch};
 use sqlx::AnyConnection;
 use std::collections::{HashMap, HashSet};
 
@@ -541,7 +541,7 @@ async fn sessions_by(
         }
         .parse()
         .map_err(|e| StoreError::Other(format!("demo session: {e}")))?;
-        clinics::create_on(conn, actor, &new).await?;
+        clinic_sessions::create_on(conn, actor, &new).await?;
     }
     Ok(n)
 }
@@ -621,7 +621,7 @@ async fn clinics_around_today(
             }
             .parse()
             .map_err(|e| StoreError::Other(format!("demo session: {e}")))?;
-            let session = clinics::create_on(conn, actor, &new).await?;
+            let session = clinic_sessions::create_on(conn, actor, &new).await?;
             sessions += 1;
             let region: String = session
                 .region_code

@@ -221,7 +221,7 @@ macro_rules! labels_by_schema {
 }
 
 labels_by_schema! {
-    booking::BookingStatus,
+    bookings::BookingStatus,
     capacity::PlacementStatus,
     capacity::Evaluation,
     capacity::TeachingKind,
@@ -235,8 +235,8 @@ labels_by_schema! {
     capacity::ResearchKind,
     capacity::AccreditationGoalKind,
     capacity::GoalStatus,
-    clinics::VisitType,
-    clinics::SessionStatus,
+    clinic_sessions::VisitType,
+    clinic_sessions::SessionStatus,
     codes::RegionLevel,
     codes::InstitutionKind,
     codes::Grade,

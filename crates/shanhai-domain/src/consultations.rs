@@ -493,7 +493,7 @@ pub struct NewConsultation {
     pub target_specialty_code: Option<String>,
     pub expert_ids: Vec<String>,
     pub patient_name: String,
-    pub patient_id_number: Option<crate::booking::IdNumber>,
+    pub patient_id_number: Option<crate::bookings::IdNumber>,
     pub patient_sex: crate::codes::Gender,
     pub patient_age: i64,
     pub case_summary: String,
@@ -528,7 +528,7 @@ impl ConsultationInput {
         };
         let patient_id_number = match self.patient.id_number.as_deref().map(str::trim) {
             None | Some("") => None,
-            Some(id) => Some(crate::booking::IdNumber::parse("patient.id_number", id)?),
+            Some(id) => Some(crate::bookings::IdNumber::parse("patient.id_number", id)?),
         };
         Ok(NewConsultation {
             kind: code("type", &self.r#type, ConsultationType::parse)?,

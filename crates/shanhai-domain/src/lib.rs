@@ -5,9 +5,9 @@ pub mod access;
 pub mod accounts;
 #[macro_use]
 pub mod codes;
-pub mod booking;
+pub mod bookings;
 pub mod capacity;
-pub mod clinics;
+pub mod clinic_sessions;
 pub mod consultations;
 pub mod dispatch;
 pub mod error;

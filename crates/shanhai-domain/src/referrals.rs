@@ -245,7 +245,7 @@ pub struct NewReferral {
     pub to_department_id: Option<String>,
     pub receiving_coordinator_id: Option<String>,
     pub patient_name: String,
-    pub patient_id_number: Option<crate::booking::IdNumber>,
+    pub patient_id_number: Option<crate::bookings::IdNumber>,
     pub patient_sex: crate::codes::Gender,
     pub patient_age: i64,
     pub reason: String,
@@ -261,7 +261,7 @@ impl ReferralInput {
         }
         let patient_id_number = match self.patient.id_number.as_deref().map(str::trim) {
             None | Some("") => None,
-            Some(id) => Some(crate::booking::IdNumber::parse("patient.id_number", id)?),
+            Some(id) => Some(crate::bookings::IdNumber::parse("patient.id_number", id)?),
         };
         Ok(NewReferral {
             direction: code("direction", &self.direction, Direction::parse)?,

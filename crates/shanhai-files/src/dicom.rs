@@ -10,7 +10,7 @@ use dicom_object::file::ReadPreamble;
 use dicom_pixeldata::image::imageops::FilterType;
 use dicom_pixeldata::{ConvertOptions, PixelDecoder, VoiLutOption, WindowLevel};
 use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
-use shanhai_domain::booking::mask_name;
+use shanhai_domain::bookings::mask_name;
 use shanhai_domain::consultations::DicomSummary;
 use std::io::{Cursor, Read};
 use std::path::Path;

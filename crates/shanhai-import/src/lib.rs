@@ -10,7 +10,7 @@
 //! already stored is left as it is and counted as unchanged, so importing the same file twice
 //! creates nothing the second time.
 
-mod clinics;
+mod clinic_sessions;
 pub mod context;
 mod kpis;
 mod people;
@@ -1179,7 +1179,7 @@ macro_rules! registry {
 
 registry!(
     people::People,
-    clinics::ClinicSessions,
+    clinic_sessions::ClinicSessions,
     teaching::TeachingActivities,
     techniques::Techniques,
     kpis::Kpis,

@@ -3,7 +3,7 @@
 //! booking desk holds the per-phone and per-address limits.
 
 use crate::{ServiceError, ServiceResult};
-use shanhai_domain::booking::{BookingLookup, BookingRequest, PublicBooking};
+use shanhai_domain::bookings::{BookingLookup, BookingRequest, PublicBooking};
 use shanhai_store::audit::Actor;
 use shanhai_store::bookings::{self, BookOutcome, BookingDesk};
 use shanhai_store::{Db, StoreError};

@@ -5,7 +5,7 @@
 use crate::{AccessFacts, Acting, ServiceError, ServiceResult};
 use chrono::NaiveDate;
 use shanhai_domain::Invalid;
-use shanhai_domain::clinics::{
+use shanhai_domain::clinic_sessions::{
     ClinicSession, ClinicSessionInput, GenerateSessionsInput, clinic_dates,
 };
 use shanhai_domain::dispatch::{
@@ -13,7 +13,7 @@ use shanhai_domain::dispatch::{
 };
 use shanhai_domain::validate;
 use shanhai_store::dispatch::{self, ServiceDay};
-use shanhai_store::{Db, PageRequest, StoreError, clinics, pairings};
+use shanhai_store::{Db, PageRequest, StoreError, clinic_sessions, pairings};
 
 /// Starts a dispatch scheme under a program (its office, or the platform admin).
 pub async fn create_scheme(db: &Db, who: &Acting, input: &SchemeInput) -> ServiceResult<Scheme> {
@@ -112,7 +112,7 @@ pub async fn update_assignment(
 }
 
 /// Who records an assignment's days served and its workload: the expert themself, whoever runs
-/// the host's clinics, and whoever plans the batch.
+/// the host's clinic_sessions, and whoever plans the batch.
 pub async fn may_record_days(db: &Db, who: &Acting, a: &Assignment) -> ServiceResult<()> {
     if who.person() == Some(a.person_id.as_str()) {
         return Ok(());
@@ -169,7 +169,7 @@ pub async fn generate_sessions(
     input: &GenerateSessionsInput,
 ) -> ServiceResult<Vec<ClinicSession>> {
     let a = dispatch::get_assignment(db, assignment_id).await?;
-    crate::clinics::may_run(db, who, &a.institution_id).await?;
+    crate::clinic_sessions::may_run(db, who, &a.institution_id).await?;
     let presence = a.presence().ok_or_else(|| {
         ServiceError::Store(StoreError::Other(format!(
             "assignment {assignment_id}: stored pattern unreadable"
@@ -187,9 +187,9 @@ pub async fn generate_sessions(
         from,
         until,
     )?;
-    let existing = clinics::list(
+    let existing = clinic_sessions::list(
         db,
-        &clinics::SessionFilter {
+        &clinic_sessions::SessionFilter {
             expert: Some(a.person_id.clone()),
             institution: Some(a.institution_id.clone()),
             from: Some(from.to_string()),
@@ -223,5 +223,5 @@ pub async fn generate_sessions(
             .parse()?,
         );
     }
-    Ok(clinics::create_many(db, &who.actor, &sessions).await?)
+    Ok(clinic_sessions::create_many(db, &who.actor, &sessions).await?)
 }

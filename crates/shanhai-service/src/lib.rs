@@ -9,7 +9,7 @@
 
 pub mod accounts;
 pub mod bookings;
-pub mod clinics;
+pub mod clinic_sessions;
 pub mod consultations;
 pub mod dispatch;
 mod error;

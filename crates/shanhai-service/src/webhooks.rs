@@ -26,7 +26,7 @@ pub async fn list(db: &Db, who: &Acting, institution: Option<&str>) -> ServiceRe
     if who.principal.is_admin() {
         return Ok(webhooks::list(db, None).await?);
     }
-    let managed = crate::clinics::hosts(db, who).await?;
+    let managed = crate::clinic_sessions::hosts(db, who).await?;
     if managed.is_empty() {
         return Err(ServiceError::forbidden());
     }

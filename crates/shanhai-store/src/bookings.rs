@@ -13,8 +13,8 @@ use crate::query::{self, Filter, Page, PageRequest, fetch_page, int, text};
 use crate::row::{Decode, row};
 use crate::{Backend, Db, Result, StoreError};
 use rand::Rng;
-use shanhai_domain::booking::*;
-use shanhai_domain::clinics::SessionStatus;
+use shanhai_domain::bookings::*;
+use shanhai_domain::clinic_sessions::SessionStatus;
 use sqlx::{AnyConnection, Connection};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
@@ -574,7 +574,7 @@ pub async fn cancel(
 pub async fn mark(db: &Db, actor: &Actor, booking_id: &str, to: BookingStatus) -> Result<Booking> {
     let mut tx = db.begin_write().await?;
     let before = get_on(&mut tx, booking_id).await?;
-    let session = crate::clinics::get_on(&mut tx, &before.session_id).await?;
+    let session = crate::clinic_sessions::get_on(&mut tx, &before.session_id).await?;
     if session.date > crate::today().to_string() {
         return Err(StoreError::Conflict("error.session_not_yet"));
     }

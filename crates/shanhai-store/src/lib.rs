@@ -7,7 +7,7 @@ pub mod attachments;
 pub mod audit;
 pub mod bookings;
 pub mod capacity;
-pub mod clinics;
+pub mod clinic_sessions;
 pub mod composition;
 pub mod consultations;
 pub mod crypto;

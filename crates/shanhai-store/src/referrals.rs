@@ -7,7 +7,7 @@ use crate::query::{self, Filter, Page, PageRequest, fetch_page, int, opt_text, t
 use crate::row::{Decode, row};
 use crate::{Db, Result, StoreError, departments, institutions};
 use shanhai_domain::Invalid;
-use shanhai_domain::booking::mask_name;
+use shanhai_domain::bookings::mask_name;
 use shanhai_domain::codes::Gender;
 use shanhai_domain::consultations::Urgency;
 use shanhai_domain::referrals::*;

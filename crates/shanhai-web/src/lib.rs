@@ -13,7 +13,7 @@ pub mod pages;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, header};
-use shanhai_domain::booking::BookingLimits;
+use shanhai_domain::bookings::BookingLimits;
 use shanhai_store::bookings::BookingDesk;
 use shanhai_store::crypto::PatientCipher;
 use shanhai_store::{Db, StoreError};

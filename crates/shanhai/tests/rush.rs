@@ -251,7 +251,7 @@ impl Drop for Server {
 /// A valid 18-character ID number, distinct for every `seq` below 28 000.
 fn id_number(seq: u32) -> String {
     let body = format!("150203{}{:03}", 19700101 + (seq / 1000) % 28, seq % 1000);
-    let check = shanhai_domain::booking::check_char(&body).expect("17 digits");
+    let check = shanhai_domain::bookings::check_char(&body).expect("17 digits");
     format!("{body}{check}")
 }
 

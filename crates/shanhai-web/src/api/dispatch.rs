@@ -10,7 +10,7 @@ use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use shanhai_domain::clinics::{ClinicSession, GenerateSessionsInput};
+use shanhai_domain::clinic_sessions::{ClinicSession, GenerateSessionsInput};
 use shanhai_domain::dispatch::*;
 use shanhai_service::dispatch as service;
 use shanhai_store::Page;
@@ -362,7 +362,7 @@ async fn generate_sessions(
 ) -> ApiResult<(StatusCode, Json<Vec<ClinicSession>>)> {
     let acting = caller.acting();
     let a = dispatch::get_assignment(&state.db, &id).await?;
-    shanhai_service::clinics::may_run(&state.db, &acting, &a.institution_id).await?;
+    shanhai_service::clinic_sessions::may_run(&state.db, &acting, &a.institution_id).await?;
     let input: GenerateSessionsInput = body.parse()?;
     let created = service::generate_sessions(&state.db, &acting, &id, &input).await?;
     Ok((StatusCode::CREATED, Json(created)))

@@ -5,7 +5,7 @@ mod accounts;
 pub mod attachments;
 pub mod briefing;
 pub mod capacity;
-mod clinics;
+mod clinic_sessions;
 pub mod consultations;
 pub mod dispatch;
 pub mod export;
@@ -201,7 +201,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(accounts::AccountsApi::openapi());
     doc.merge(registry::RegistryApi::openapi());
     doc.merge(dispatch::DispatchApi::openapi());
-    doc.merge(clinics::ClinicsApi::openapi());
+    doc.merge(clinic_sessions::ClinicsApi::openapi());
     doc.merge(public::PublicApi::openapi());
     doc.merge(consultations::ConsultationsApi::openapi());
     doc.merge(attachments::AttachmentsApi::openapi());
@@ -224,7 +224,7 @@ pub fn router() -> Router<AppState> {
         .merge(accounts::router())
         .merge(registry::router())
         .merge(dispatch::router())
-        .merge(clinics::router())
+        .merge(clinic_sessions::router())
         .merge(public::router())
         .merge(consultations::router())
         .merge(attachments::router())

@@ -11,12 +11,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
-use shanhai_domain::booking::{BookingLookup, BookingRequest, PublicBooking};
-use shanhai_domain::clinics::ClinicSession;
+use shanhai_domain::bookings::{BookingLookup, BookingRequest, PublicBooking};
+use shanhai_domain::clinic_sessions::ClinicSession;
 use shanhai_service::bookings as service;
 use shanhai_store::Page;
 use shanhai_store::bookings::BookOutcome;
-use shanhai_store::clinics::{self, SessionFilter};
+use shanhai_store::clinic_sessions::{self, SessionFilter};
 use utoipa::{IntoParams, OpenApi};
 
 #[derive(OpenApi)]
@@ -89,7 +89,7 @@ async fn search_sessions(
     let body = match state.public_search.get(&key) {
         Some(cached) => cached,
         None => {
-            let page = clinics::list(&state.db, &q.filter(), page.request()).await?;
+            let page = clinic_sessions::list(&state.db, &q.filter(), page.request()).await?;
             let body = std::sync::Arc::new(serde_json::to_vec(&page).unwrap_or_default());
             state.public_search.put(key, body.clone());
             body
@@ -109,7 +109,7 @@ async fn get_public_session(
     _caller: PublicCaller,
     IdPath(id): IdPath,
 ) -> ApiResult<Json<ClinicSession>> {
-    Ok(Json(clinics::get(&state.db, &id).await?))
+    Ok(Json(clinic_sessions::get(&state.db, &id).await?))
 }
 
 /// Books a slot: 201 with the booking code; 202 with the waitlist position when the session is

@@ -1,6 +1,6 @@
 //! Workload reports: outpatients, admissions and operations of a dispatched expert per period
 //! (usually a month), filed under their assignment. Whoever may record the assignment's days
-//! served files and corrects them — the expert themselves, whoever runs the recipient's clinics,
+//! served files and corrects them — the expert themselves, whoever runs the recipient's clinic_sessions,
 //! whoever may dispatch in the batch — and every write is audited. Anyone signed in reads them,
 //! as they read the roster: they are counts, with no patient details.
 

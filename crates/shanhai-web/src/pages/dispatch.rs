@@ -13,11 +13,11 @@ use axum::routing::get;
 use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 use shanhai_domain::Lang;
-use shanhai_domain::clinics::ClinicSession;
+use shanhai_domain::clinic_sessions::ClinicSession;
 use shanhai_domain::codes::{RegionLevel, Title};
 use shanhai_domain::dispatch::{Assignment, AssignmentMode, Batch, Weekdays};
 use shanhai_domain::registry::{Institution, Person, Program, Region};
-use shanhai_store::clinics::{self, SessionFilter};
+use shanhai_store::clinic_sessions::{self, SessionFilter};
 use shanhai_store::dispatch::{self, AssignmentFilter, BatchFilter};
 use shanhai_store::institutions::{self, InstitutionFilter};
 use shanhai_store::pairings::{self, PairingFilter};
@@ -557,7 +557,7 @@ async fn my_schedule(State(state): State<AppState>, viewer: Viewer, uri: Origina
         all(),
     )
     .await;
-    let sessions = clinics::list(
+    let sessions = clinic_sessions::list(
         &state.db,
         &SessionFilter {
             expert: Some(person_id),

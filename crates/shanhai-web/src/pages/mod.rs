@@ -4,7 +4,7 @@
 mod admin;
 mod briefing;
 mod capacity;
-mod clinics;
+mod clinic_sessions;
 mod consultations;
 mod dashboard;
 mod dispatch;
@@ -48,7 +48,7 @@ pub fn router() -> Router<AppState> {
         .merge(registry::router())
         .merge(admin::router())
         .merge(dispatch::router())
-        .merge(clinics::router())
+        .merge(clinic_sessions::router())
         .merge(consultations::router())
         .merge(inbox::router())
         .merge(referrals::router())

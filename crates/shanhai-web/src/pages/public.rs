@@ -21,12 +21,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use shanhai_domain::Lang;
-use shanhai_domain::booking::{BookingLookup, BookingRequest, BookingStatus, PublicBooking};
-use shanhai_domain::clinics::{ClinicSession, SessionStatus};
+use shanhai_domain::bookings::{BookingLookup, BookingRequest, BookingStatus, PublicBooking};
+use shanhai_domain::clinic_sessions::{ClinicSession, SessionStatus};
 use shanhai_domain::specialty::{self, Specialty};
 use shanhai_service::bookings as service;
 use shanhai_store::bookings::BookOutcome;
-use shanhai_store::clinics;
+use shanhai_store::clinic_sessions;
 use shanhai_store::{Page, PageRequest};
 
 pub fn router() -> Router<AppState> {
@@ -197,7 +197,7 @@ async fn search(
         ..Default::default()
     };
     let c = Chrome::new(None, "public", here(&uri));
-    let sessions = match clinics::list(
+    let sessions = match clinic_sessions::list(
         &state.db,
         &query.filter(),
         PageRequest::new(page_no(&q.page), Some(12)),
@@ -296,7 +296,7 @@ impl SessionPage {
 
 async fn load_session(state: &AppState, raw: &str) -> Result<ClinicSession, ApiError> {
     let id = shanhai_domain::ids::parse_id(raw).ok_or_else(ApiError::not_found)?;
-    Ok(clinics::get(&state.db, &id).await?)
+    Ok(clinic_sessions::get(&state.db, &id).await?)
 }
 
 async fn session_page(
@@ -402,7 +402,7 @@ async fn book(
                 StatusCode::CREATED
             };
             // The counts after this booking.
-            let session = clinics::get(&state.db, &session.id)
+            let session = clinic_sessions::get(&state.db, &session.id)
                 .await
                 .unwrap_or(session);
             let page = BookedPage {
@@ -415,7 +415,7 @@ async fn book(
         Err(e) => {
             let status = e.status;
             // Fresh counts: a session that just filled up offers the waitlist.
-            let session = clinics::get(&state.db, &session.id)
+            let session = clinic_sessions::get(&state.db, &session.id)
                 .await
                 .unwrap_or(session);
             match e.field.clone() {
@@ -570,7 +570,7 @@ async fn lookup_or_cancel(
         .map_err(ApiError::from);
         match result {
             Ok(b) => {
-                page.session = clinics::get(&state.db, &b.session_id).await.ok();
+                page.session = clinic_sessions::get(&state.db, &b.session_id).await.ok();
                 if cancel {
                     page.notice = Some(crate::i18n::t(lang, "ui.booking_cancelled_notice"));
                 }

@@ -74,7 +74,7 @@ async fn page_data(
 ) -> Result<WebhooksPage, ApiError> {
     let acting = viewer.acting();
     let hooks = service::list(&state.db, &acting, None).await?;
-    let institutions = shanhai_service::clinics::hosts(&state.db, &acting).await?;
+    let institutions = shanhai_service::clinic_sessions::hosts(&state.db, &acting).await?;
     let hook_ids: BTreeSet<String> = hooks.iter().map(|h| h.id.clone()).collect();
     let deliveries = webhooks::recent_deliveries(&state.db, &hook_ids, 30).await?;
     Ok(WebhooksPage {

@@ -89,7 +89,8 @@ async fn every_endpoint_allows_exactly_the_roles_it_should() {
         .await;
     assert_eq!(s_status, StatusCode::CREATED, "{batch}");
     let batch = batch["id"].as_str().expect("batch id").to_string();
-    let session = crate::clinics::session(&app, &w, 10, &crate::clinics::today()).await;
+    let session =
+        crate::clinic_sessions::session(&app, &w, 10, &crate::clinic_sessions::today()).await;
     let (pa2, pa3, pairing3) = (program_a.clone(), program_a.clone(), pairing.clone());
     let (person_d, r6, r7, dep_r) = (
         w.person_d.clone(),

@@ -24,7 +24,7 @@ pub async fn request(app: &TestApp, w: &World, token: &str) -> Value {
             token,
             json!({"type": "mdt", "urgency": "urgent", "target_institution_id": w.donor, "target_specialty_code": "03.04",
                    "expert_ids": [w.person_d],
-                   "patient": {"name": "王小明", "id_number": crate::clinics::id_number(42), "sex": "male", "age": 63},
+                   "patient": {"name": "王小明", "id_number": crate::clinic_sessions::id_number(42), "sex": "male", "age": 63},
                    "case_summary": "胸痛3小时，心电图ST段抬高。", "question": "是否急诊PCI？"}),
         )
         .await;
@@ -53,7 +53,10 @@ async fn a_consultation_runs_from_request_to_signed_opinion_and_illegal_moves_ch
     let id = c["id"].as_str().expect("id").to_string();
     assert_eq!(c["state"], "requested");
     assert_eq!(c["patient_name_masked"], "王**");
-    assert!(!c.to_string().contains(&crate::clinics::id_number(42)));
+    assert!(
+        !c.to_string()
+            .contains(&crate::clinic_sessions::id_number(42))
+    );
 
     let inbox = |token: String| {
         let app = &app;

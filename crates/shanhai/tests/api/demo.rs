@@ -169,7 +169,7 @@ pub async fn has_consultations_and_referrals_at_the_seed_scale(
         .decrypt(&text(&row, "patient_name_enc").expect("ok"))
         .expect("decrypts");
     assert_eq!(
-        shanhai_domain::booking::mask_name(&name),
+        shanhai_domain::bookings::mask_name(&name),
         text(&row, "patient_name_masked").expect("ok")
     );
     let id_number = cipher
@@ -179,7 +179,7 @@ pub async fn has_consultations_and_referrals_at_the_seed_scale(
                 .expect("ok"),
         )
         .expect("ok");
-    let parsed = shanhai_domain::booking::IdNumber::parse("id", &id_number).expect("valid ID");
+    let parsed = shanhai_domain::bookings::IdNumber::parse("id", &id_number).expect("valid ID");
     assert_eq!(
         Some(parsed.masked()),
         opt_text(&row, "patient_id_number_masked").expect("ok")

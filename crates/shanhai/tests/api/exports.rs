@@ -309,7 +309,7 @@ async fn patient_lists_export_within_the_callers_scope_masked_and_audited() {
     let w = world(&app).await;
     let clinician = app.token("clinician-r").await;
     let c = crate::consultations::request(&app, &w, &clinician).await;
-    let id_number = crate::clinics::id_number(42);
+    let id_number = crate::clinic_sessions::id_number(42);
 
     let n = export_equals_list(&app, &clinician, "/api/v1/consultations").await;
     assert_eq!(n, 1);

@@ -2,7 +2,7 @@
 //! sign-in throttling, slow clients and shutdown, response headers, tokens, booking limits,
 //! the public booking lookup, dates, and the records page.
 
-use crate::clinics::{id_number, phone, session, today};
+use crate::clinic_sessions::{id_number, phone, session, today};
 use crate::helpers::*;
 use reqwest::{Method, StatusCode, header};
 use serde_json::{Value, json};
@@ -47,11 +47,11 @@ async fn only_same_site_paths_are_followed_after_a_language_switch_or_sign_in() 
     }
     let r = app
         .client
-        .get(app.url("/lang/en?next=/clinics%3Fq%3D1"))
+        .get(app.url("/lang/en?next=/clinic-sessions%3Fq%3D1"))
         .send()
         .await
         .expect("send");
-    assert_eq!(r.headers()[header::LOCATION], "/clinics?q=1");
+    assert_eq!(r.headers()[header::LOCATION], "/clinic-sessions?q=1");
 }
 
 async fn token_attempt(app: &TestApp, username: &str, password: &str) -> StatusCode {
@@ -259,7 +259,7 @@ async fn pages_have_a_content_security_policy_without_inline_script_and_case_jso
         "/public/booking",
         "/programs",
         "/dashboard",
-        "/clinics",
+        "/clinic-sessions",
     ] {
         let r = app
             .client
@@ -554,9 +554,12 @@ async fn error_pages_answer_with_the_error_s_status() {
     let missing = uuid::Uuid::now_v7();
     for (path, status) in [
         ("/no-such-page".to_string(), StatusCode::NOT_FOUND),
-        (format!("/clinics/{missing}"), StatusCode::NOT_FOUND),
+        (format!("/clinic-sessions/{missing}"), StatusCode::NOT_FOUND),
         (format!("/consultations/{missing}"), StatusCode::NOT_FOUND),
-        ("/clinics/not-an-id".to_string(), StatusCode::NOT_FOUND),
+        (
+            "/clinic-sessions/not-an-id".to_string(),
+            StatusCode::NOT_FOUND,
+        ),
         ("/users".to_string(), StatusCode::FORBIDDEN),
         ("/audit".to_string(), StatusCode::FORBIDDEN),
         (

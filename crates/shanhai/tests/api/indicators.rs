@@ -269,8 +269,8 @@ async fn field_work_training_and_technique_indicators_count_their_records() {
         let (s, b) = app
             .post_anon(
                 &format!("/api/v1/public/sessions/{session}/bookings"),
-                json!({"name": "王芳", "phone": crate::clinics::phone(seq),
-                       "id_number": crate::clinics::id_number(seq), "waitlist": false}),
+                json!({"name": "王芳", "phone": crate::clinic_sessions::phone(seq),
+                       "id_number": crate::clinic_sessions::id_number(seq), "waitlist": false}),
             )
             .await;
         assert_eq!(s, StatusCode::CREATED, "{b}");

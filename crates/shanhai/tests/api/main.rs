@@ -11,7 +11,7 @@ mod authorization;
 mod bad_input;
 mod briefing;
 mod capacity;
-mod clinics;
+mod clinic_sessions;
 mod consultations;
 mod demo;
 mod dispatch;

@@ -38,7 +38,7 @@ const ADMIN: &[&str] = &["admin"];
 /// Whoever requests consultations and refers patients (for their own institution): the platform
 /// admin, coordinators and clinicians.
 const STAFF: &[&str] = &["admin", "coord-d", "coord-r", "coord-u", "clinician-r"];
-/// Whoever writes some institution's data (runs its clinics, manages its webhooks, keeps its
+/// Whoever writes some institution's data (runs its clinic_sessions, manages its webhooks, keeps its
 /// capacity records): not experts and clinicians.
 const WRITERS: &[&str] = &[
     "admin", "office", "coord-d", "coord-r", "coord-u", "office-b",
@@ -118,23 +118,26 @@ const TWINS: &[(&str, &str)] = &[
         "POST /alliances/{id}/members",
         "POST /api/v1/alliances/{id}/members",
     ),
-    ("GET /clinics", "GET /api/v1/clinic-sessions"),
-    ("POST /clinics", "POST /api/v1/clinic-sessions"),
-    ("GET /clinics/{id}", "GET /api/v1/clinic-sessions/{id}"),
+    ("GET /clinic-sessions", "GET /api/v1/clinic-sessions"),
+    ("POST /clinic-sessions", "POST /api/v1/clinic-sessions"),
     (
-        "POST /clinics/{id}/cancel",
+        "GET /clinic-sessions/{id}",
+        "GET /api/v1/clinic-sessions/{id}",
+    ),
+    (
+        "POST /clinic-sessions/{id}/cancel",
         "POST /api/v1/clinic-sessions/{id}/cancel",
     ),
     (
-        "POST /clinics/{id}/bookings/{booking}/check-in",
+        "POST /clinic-sessions/{id}/bookings/{booking}/check-in",
         "POST /api/v1/bookings/{id}/check-in",
     ),
     (
-        "POST /clinics/{id}/bookings/{booking}/no-show",
+        "POST /clinic-sessions/{id}/bookings/{booking}/no-show",
         "POST /api/v1/bookings/{id}/no-show",
     ),
     (
-        "POST /clinics/{id}/bookings/{booking}/contact",
+        "POST /clinic-sessions/{id}/bookings/{booking}/contact",
         "GET /api/v1/bookings/{id}/contact",
     ),
     ("GET /consultations", "GET /api/v1/consultations"),
@@ -476,8 +479,8 @@ async fn book(app: &TestApp, session: &str, seq: u32) -> String {
     let (s, b) = app
         .post_anon(
             &format!("/api/v1/public/sessions/{session}/bookings"),
-            json!({"name": "张三", "phone": crate::clinics::phone(seq),
-                   "id_number": crate::clinics::id_number(seq), "waitlist": false}),
+            json!({"name": "张三", "phone": crate::clinic_sessions::phone(seq),
+                   "id_number": crate::clinic_sessions::id_number(seq), "waitlist": false}),
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{b}");
@@ -511,11 +514,11 @@ async fn records(app: &TestApp) -> Records {
         .await;
     assert_eq!(s, StatusCode::CREATED, "{b}");
 
-    let session = crate::clinics::session(app, &w, 20, &day(0)).await;
+    let session = crate::clinic_sessions::session(app, &w, 20, &day(0)).await;
     let booking = book(app, &session, 1).await;
-    let cancel_me = crate::clinics::session(app, &w, 20, &day(1)).await;
-    let public_session = crate::clinics::session(app, &w, 40, &day(2)).await;
-    let cancelled = crate::clinics::session(app, &w, 20, &day(3)).await;
+    let cancel_me = crate::clinic_sessions::session(app, &w, 20, &day(1)).await;
+    let public_session = crate::clinic_sessions::session(app, &w, 40, &day(2)).await;
+    let cancelled = crate::clinic_sessions::session(app, &w, 20, &day(3)).await;
     let cancelled_booking = book(app, &cancelled, 2).await;
     let (s, b) = app
         .post(
@@ -852,24 +855,33 @@ fn cases(r: &Records) -> Vec<Case> {
     let sb = session_body.clone();
     let (s, bk, cb) = (&r.session, &r.booking, &r.cancelled_booking);
     cases.extend([
-        case("GET /clinics", get("/clinics"), EVERYONE).twin(api_get("/api/v1/clinic-sessions")),
+        case("GET /clinic-sessions", get("/clinic-sessions"), EVERYONE)
+            .twin(api_get("/api/v1/clinic-sessions")),
         case(
-            "POST /clinics",
-            post("/clinics", move |i| form_of(&sb(i))),
+            "POST /clinic-sessions",
+            post("/clinic-sessions", move |i| form_of(&sb(i))),
             RUNS_R,
         )
         .twin(api(Method::POST, "/api/v1/clinic-sessions", session_body)),
-        case("GET /clinics/new", get("/clinics/new"), WRITERS),
-        case("GET /clinics/{id}", get(format!("/clinics/{s}")), EVERYONE)
-            .twin(api_get(format!("/api/v1/clinic-sessions/{s}"))),
         case(
-            "GET /clinics/{id}/cancel",
-            get(format!("/clinics/{}/cancel", r.cancel_me)),
+            "GET /clinic-sessions/new",
+            get("/clinic-sessions/new"),
+            WRITERS,
+        ),
+        case(
+            "GET /clinic-sessions/{id}",
+            get(format!("/clinic-sessions/{s}")),
+            EVERYONE,
+        )
+        .twin(api_get(format!("/api/v1/clinic-sessions/{s}"))),
+        case(
+            "GET /clinic-sessions/{id}/cancel",
+            get(format!("/clinic-sessions/{}/cancel", r.cancel_me)),
             RUNS_R,
         ),
         case(
-            "POST /clinics/{id}/cancel",
-            post(format!("/clinics/{}/cancel", r.cancel_me), |_| {
+            "POST /clinic-sessions/{id}/cancel",
+            post(format!("/clinic-sessions/{}/cancel", r.cancel_me), |_| {
                 String::new()
             }),
             RUNS_R,
@@ -880,10 +892,11 @@ fn cases(r: &Records) -> Vec<Case> {
             |_| json!({}),
         )),
         case(
-            "POST /clinics/{id}/bookings/{booking}/check-in",
-            post(format!("/clinics/{s}/bookings/{bk}/check-in"), |_| {
-                String::new()
-            }),
+            "POST /clinic-sessions/{id}/bookings/{booking}/check-in",
+            post(
+                format!("/clinic-sessions/{s}/bookings/{bk}/check-in"),
+                |_| String::new(),
+            ),
             RUNS_R,
         )
         .twin(api(
@@ -892,10 +905,11 @@ fn cases(r: &Records) -> Vec<Case> {
             |_| json!({}),
         )),
         case(
-            "POST /clinics/{id}/bookings/{booking}/no-show",
-            post(format!("/clinics/{s}/bookings/{bk}/no-show"), |_| {
-                String::new()
-            }),
+            "POST /clinic-sessions/{id}/bookings/{booking}/no-show",
+            post(
+                format!("/clinic-sessions/{s}/bookings/{bk}/no-show"),
+                |_| String::new(),
+            ),
             RUNS_R,
         )
         .twin(api(
@@ -904,9 +918,9 @@ fn cases(r: &Records) -> Vec<Case> {
             |_| json!({}),
         )),
         case(
-            "POST /clinics/{id}/bookings/{booking}/contact",
+            "POST /clinic-sessions/{id}/bookings/{booking}/contact",
             post(
-                format!("/clinics/{}/bookings/{cb}/contact", r.cancelled),
+                format!("/clinic-sessions/{}/bookings/{cb}/contact", r.cancelled),
                 |_| String::new(),
             ),
             &["coord-r"],
@@ -1281,8 +1295,8 @@ fn cases(r: &Records) -> Vec<Case> {
                     let seq = 100 + i as u32;
                     form(&[
                         ("name", "张三"),
-                        ("phone", &crate::clinics::phone(seq)),
-                        ("id_number", &crate::clinics::id_number(seq)),
+                        ("phone", &crate::clinic_sessions::phone(seq)),
+                        ("id_number", &crate::clinic_sessions::id_number(seq)),
                     ])
                 }),
             ),

@@ -16,16 +16,18 @@ use axum::body::Bytes;
 use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use serde::Deserialize;
 use shanhai_domain::Lang;
 use shanhai_domain::access::Reach;
-use shanhai_domain::booking::{Booking, BookingStatus};
-use shanhai_domain::clinics::{ClinicSession, ClinicSessionInput, SessionStatus, VisitType};
+use shanhai_domain::bookings::{Booking, BookingStatus};
+use shanhai_domain::clinic_sessions::{
+    ClinicSession, ClinicSessionInput, SessionStatus, VisitType,
+};
 use shanhai_domain::registry::{Department, Institution};
-use shanhai_service::clinics as service;
+use shanhai_service::clinic_sessions as service;
 use shanhai_store::bookings::Contact;
-use shanhai_store::clinics::{self, SessionFilter};
+use shanhai_store::clinic_sessions::{self, SessionFilter};
 use shanhai_store::departments::{self, DepartmentFilter};
 use shanhai_store::dispatch::{self, AssignmentFilter};
 use shanhai_store::people::{self, PersonFilter};
@@ -33,17 +35,33 @@ use shanhai_store::{Page, PageRequest};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/clinics", get(session_list).post(session_create))
-        .route("/clinics/new", get(session_new))
-        .route("/clinics/{id}", get(session_page))
+        .route("/clinic-sessions", get(session_list).post(session_create))
+        .route("/clinic-sessions/new", get(session_new))
+        .route("/clinic-sessions/{id}", get(session_page))
         .route(
-            "/clinics/{id}/cancel",
+            "/clinic-sessions/{id}/cancel",
             get(cancel_confirm).post(cancel_session),
         )
         .route(
-            "/clinics/{id}/bookings/{booking}/{action}",
+            "/clinic-sessions/{id}/bookings/{booking}/{action}",
             post(booking_action),
         )
+        // The pages' earlier address: links and bookmarks keep working (308 keeps a form's POST).
+        .route("/clinics", any(old_address))
+        .route("/clinics/{*rest}", any(old_address))
+}
+
+/// `/clinics…` answers with a permanent redirect to the same place under `/clinic-sessions`.
+async fn old_address(uri: OriginalUri) -> Response {
+    let old = uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/clinics");
+    let new = format!(
+        "/clinic-sessions{}",
+        old.strip_prefix("/clinics").unwrap_or("")
+    );
+    Redirect::permanent(&new).into_response()
 }
 
 /// A status badge class.
@@ -69,7 +87,7 @@ struct ListQuery {
 }
 
 #[derive(Template)]
-#[template(path = "clinics.html")]
+#[template(path = "clinic_sessions.html")]
 struct SessionsPage {
     c: Chrome,
     institution: String,
@@ -113,7 +131,7 @@ async fn session_list(
         q: given(&q.q),
         ..Default::default()
     };
-    let page = match clinics::list(
+    let page = match clinic_sessions::list(
         &state.db,
         &filter,
         PageRequest::new(page_no(&q.page), Some(25)),
@@ -125,7 +143,7 @@ async fn session_list(
     };
     let mut pager = Pager::new(
         &page,
-        "/clinics",
+        "/clinic-sessions",
         &[
             ("institution", q.institution.as_deref()),
             ("from", Some(from.as_str())),
@@ -167,7 +185,7 @@ struct SessionQuery {
 }
 
 #[derive(Template)]
-#[template(path = "clinic.html")]
+#[template(path = "clinic_session.html")]
 struct SessionPage {
     c: Chrome,
     session: ClinicSession,
@@ -238,7 +256,7 @@ async fn session_data(
     id: &str,
     extras: Extras,
 ) -> Result<SessionPage, ApiError> {
-    let session = clinics::get(&state.db, id).await?;
+    let session = clinic_sessions::get(&state.db, id).await?;
     let acting = viewer.acting();
     let can_run = service::may_run(&state.db, &acting, &session.institution_id)
         .await
@@ -252,7 +270,7 @@ async fn session_data(
             PageRequest::new(extras.page, Some(100)),
         )
         .await?;
-        let pager = Pager::new(&page, &format!("/clinics/{id}"), &[]);
+        let pager = Pager::new(&page, &format!("/clinic-sessions/{id}"), &[]);
         let to_contact = if session.status == SessionStatus::Cancelled {
             page.items
                 .iter()
@@ -274,7 +292,7 @@ async fn session_data(
     let day_reached = session.date <= shanhai_store::today().to_string();
     let can_reveal = reveals_contact(viewer, &session).is_ok();
     Ok(SessionPage {
-        c: Chrome::new(Some(viewer), "clinics", format!("/clinics/{id}")),
+        c: Chrome::new(Some(viewer), "clinics", format!("/clinic-sessions/{id}")),
         session,
         can_run,
         bookings,
@@ -348,7 +366,7 @@ async fn booking_action(
     body: Bytes,
 ) -> Response {
     let form = FormData::parse(&body);
-    let back = format!("/clinics/{raw}");
+    let back = format!("/clinic-sessions/{raw}");
     let (id, booking_id) = match (id_or_404(&raw), id_or_404(&raw_booking)) {
         (Ok(a), Ok(b)) => (a, b),
         _ => return error_page(&viewer, "clinics", back, ApiError::not_found()),
@@ -391,7 +409,7 @@ async fn booking_action(
     };
     match outcome {
         // After a change, back to the session (so that reloading does not post again).
-        Ok(None) => Redirect::to(&format!("/clinics/{id}#b-{booking_id}")).into_response(),
+        Ok(None) => Redirect::to(&format!("/clinic-sessions/{id}#b-{booking_id}")).into_response(),
         // The contact details are shown once, in this answer, never in a URL.
         Ok(Some(contact)) => {
             let extras = Extras {
@@ -424,7 +442,7 @@ async fn booking_action(
 // ---- cancelling a session ----
 
 #[derive(Template)]
-#[template(path = "clinic_cancel.html")]
+#[template(path = "clinic_session_cancel.html")]
 struct CancelPage {
     c: Chrome,
     session: ClinicSession,
@@ -454,7 +472,7 @@ async fn cancel_confirm(
 ) -> Response {
     match may_cancel(&state, &viewer, &raw).await {
         Ok(session) if session.status == SessionStatus::Cancelled => {
-            Redirect::to(&format!("/clinics/{}", session.id)).into_response()
+            Redirect::to(&format!("/clinic-sessions/{}", session.id)).into_response()
         }
         Ok(session) => render(&CancelPage {
             c: Chrome::new(Some(&viewer), "clinics", here(&uri)),
@@ -483,7 +501,7 @@ async fn cancel_session(
         Err(e) => Err(e),
     };
     match result {
-        Ok(session) => Redirect::to(&format!("/clinics/{}", session.id)).into_response(),
+        Ok(session) => Redirect::to(&format!("/clinic-sessions/{}", session.id)).into_response(),
         Err(e) => error_page(&viewer, "clinics", here(&uri), e),
     }
 }
@@ -507,7 +525,7 @@ struct ExpertGroup {
 }
 
 #[derive(Template)]
-#[template(path = "clinic_form.html")]
+#[template(path = "clinic_session_form.html")]
 struct SessionFormPage {
     c: Chrome,
     hosts: Vec<Institution>,
@@ -560,7 +578,7 @@ async fn session_form(
         None => (Vec::new(), Vec::new()),
     };
     Ok(SessionFormPage {
-        c: Chrome::new(Some(viewer), "clinics", "/clinics/new".into()),
+        c: Chrome::new(Some(viewer), "clinics", "/clinic-sessions/new".into()),
         hosts,
         host,
         departments,
@@ -721,7 +739,9 @@ async fn session_create(
         note: form.opt("note"),
     };
     let e = match service::publish(&state.db, &viewer.acting(), &input).await {
-        Ok(session) => return Redirect::to(&format!("/clinics/{}", session.id)).into_response(),
+        Ok(session) => {
+            return Redirect::to(&format!("/clinic-sessions/{}", session.id)).into_response();
+        }
         Err(e) => ApiError::from(e),
     };
     let host = Some(host).filter(|h| !h.is_empty());

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 /// A valid 18-character ID number for a sequence number.
 pub fn id_number(seq: u32) -> String {
     let body = format!("150203{}{:03}", 19700101 + (seq / 1000) % 28, seq % 1000);
-    let check = shanhai_domain::booking::check_char(&body).expect("17 digits");
+    let check = shanhai_domain::bookings::check_char(&body).expect("17 digits");
     format!("{body}{check}")
 }
 
@@ -403,14 +403,17 @@ async fn a_bookings_contact_is_for_the_hosts_coordinators_once_the_session_is_ca
         assert_eq!(status, StatusCode::FORBIDDEN, "{who}, open session: {b}");
     }
     let host = crate::helpers::Browser::sign_in(&app, "coord-r").await;
-    let (status, html) = host.get(&format!("/clinics/{s}")).await;
+    let (status, html) = host.get(&format!("/clinic-sessions/{s}")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(
         !html.contains("reveal-contact"),
         "nothing offered while open"
     );
     let (status, html) = host
-        .post(&format!("/clinics/{s}/bookings/{booking}/contact"), "")
+        .post(
+            &format!("/clinic-sessions/{s}/bookings/{booking}/contact"),
+            "",
+        )
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "the page agrees");
     assert!(!html.contains(&phone(7)));
@@ -430,14 +433,17 @@ async fn a_bookings_contact_is_for_the_hosts_coordinators_once_the_session_is_ca
         assert!(!b.to_string().contains(&phone(7)));
     }
     let office = crate::helpers::Browser::sign_in(&app, "office").await;
-    let (status, html) = office.get(&format!("/clinics/{s}")).await;
+    let (status, html) = office.get(&format!("/clinic-sessions/{s}")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(
         !html.contains("reveal-contact"),
         "not offered to the office"
     );
     let (status, html) = office
-        .post(&format!("/clinics/{s}/bookings/{booking}/contact"), "")
+        .post(
+            &format!("/clinic-sessions/{s}/bookings/{booking}/contact"),
+            "",
+        )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "the page agrees");
     assert!(!html.contains(&phone(7)));
@@ -446,11 +452,14 @@ async fn a_bookings_contact_is_for_the_hosts_coordinators_once_the_session_is_ca
     let (status, b) = app.get(&contact, &coord).await;
     assert_eq!(status, StatusCode::OK, "{b}");
     assert_eq!(b["phone"], phone(7));
-    let (status, html) = host.get(&format!("/clinics/{s}")).await;
+    let (status, html) = host.get(&format!("/clinic-sessions/{s}")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("reveal-contact"));
     let (status, html) = host
-        .post(&format!("/clinics/{s}/bookings/{booking}/contact"), "")
+        .post(
+            &format!("/clinic-sessions/{s}/bookings/{booking}/contact"),
+            "",
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains(&phone(7)));
@@ -478,7 +487,7 @@ async fn a_past_dated_session_is_refused_the_same_way_by_the_api_and_the_page() 
     let page = Browser::sign_in(&app, "coord-r").await;
     let (status, html) = page
         .post(
-            "/clinics",
+            "/clinic-sessions",
             &format!(
                 "expert_id={}&institution_id={}&department_id={}&date={yesterday}&start=08%3A30&end=11%3A30&capacity=5",
                 w.person_d, w.recipient, w.department_r
@@ -526,7 +535,7 @@ async fn every_problem_of_a_clinic_session_is_reported_at_once_by_the_api_and_th
     let page = Browser::sign_in(&app, "coord-r").await;
     let (status, html) = page
         .post(
-            "/clinics",
+            "/clinic-sessions",
             &format!(
                 "expert_id={}&institution_id={}&date=2030-02-30&start=09%3A00&end=08%3A00&capacity=none",
                 w.person_d, w.recipient
@@ -541,4 +550,26 @@ async fn every_problem_of_a_clinic_session_is_reported_at_once_by_the_api_and_th
         );
     }
     assert_eq!(app.count("clinic_sessions").await, before);
+}
+
+#[tokio::test]
+async fn the_clinic_session_pages_earlier_address_redirects_to_the_new_one() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let page = Browser::sign_in(&app, "coord-r").await;
+    for (old, new) in [
+        ("/clinics", "/clinic-sessions"),
+        (
+            "/clinics?from=2030-01-01",
+            "/clinic-sessions?from=2030-01-01",
+        ),
+        (
+            &format!("/clinics/{}", w.recipient) as &str,
+            &format!("/clinic-sessions/{}", w.recipient) as &str,
+        ),
+    ] {
+        let r = page.response(old.to_string()).await.expect("old address");
+        assert_eq!(r.status(), StatusCode::PERMANENT_REDIRECT, "{old}");
+        assert_eq!(r.headers()[reqwest::header::LOCATION], new, "{old}");
+    }
 }

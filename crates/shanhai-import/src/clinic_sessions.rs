@@ -3,9 +3,9 @@
 
 use crate::context::Context;
 use crate::{Column, ImportKind, Parsed, Problem, Row, code_of, on_column};
-use shanhai_domain::clinics::{ClinicSessionInput, NewClinicSession, VisitType};
+use shanhai_domain::clinic_sessions::{ClinicSessionInput, NewClinicSession, VisitType};
 use shanhai_store::audit::Actor;
-use shanhai_store::{StoreError, clinics};
+use shanhai_store::{StoreError, clinic_sessions};
 use sqlx::AnyConnection;
 
 pub struct ClinicSessions;
@@ -182,7 +182,7 @@ impl ImportKind for ClinicSessions {
     ) -> Result<Vec<Problem>, StoreError> {
         let mut problems = Vec::new();
         for (number, new) in batch {
-            match clinics::create_on(conn, actor, &new).await {
+            match clinic_sessions::create_on(conn, actor, &new).await {
                 Ok(_) => {}
                 Err(StoreError::Invalid(e)) => {
                     let mut p = on_column(COLUMNS, e);

@@ -6,7 +6,7 @@ use crate::record::{self, Table};
 use crate::row::{Columns, row};
 use crate::{Db, Result, StoreError, departments, dispatch, institutions, people};
 use shanhai_domain::Invalid;
-use shanhai_domain::clinics::*;
+use shanhai_domain::clinic_sessions::*;
 use sqlx::AnyConnection;
 
 pub struct ClinicSessions;

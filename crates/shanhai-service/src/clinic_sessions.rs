@@ -4,13 +4,13 @@
 
 use crate::{AccessFacts, Acting, ServiceError, ServiceResult};
 use shanhai_domain::access::Reach;
-use shanhai_domain::booking::{Booking, BookingStatus};
-use shanhai_domain::clinics::{ClinicSession, ClinicSessionInput, SessionStatus};
+use shanhai_domain::bookings::{Booking, BookingStatus};
+use shanhai_domain::clinic_sessions::{ClinicSession, ClinicSessionInput, SessionStatus};
 use shanhai_domain::registry::Institution;
 use shanhai_store::bookings::{self, Contact};
 use shanhai_store::crypto::PatientCipher;
 use shanhai_store::institutions::{self, InstitutionFilter};
-use shanhai_store::{Db, Page, PageRequest, clinics};
+use shanhai_store::{Db, Page, PageRequest, clinic_sessions};
 
 /// Refuses unless the acting principal runs `institution_id`'s clinics.
 pub async fn may_run(db: &Db, who: &Acting, institution_id: &str) -> ServiceResult<()> {
@@ -55,7 +55,7 @@ pub async fn publish(
     let new = input.parse()?;
     may_run(db, who, &new.institution_id).await?;
     new.check_publishable(shanhai_store::today())?;
-    Ok(clinics::create(db, &who.actor, &new).await?)
+    Ok(clinic_sessions::create(db, &who.actor, &new).await?)
 }
 
 /// Changes a session; the caller must run the host before and after.
@@ -65,16 +65,16 @@ pub async fn update(
     id: &str,
     input: &ClinicSessionInput,
 ) -> ServiceResult<ClinicSession> {
-    let before = clinics::get(db, id).await?;
+    let before = clinic_sessions::get(db, id).await?;
     may_run(db, who, &before.institution_id).await?;
     let new = input.parse()?;
     may_run(db, who, &new.institution_id).await?;
-    Ok(clinics::update(db, &who.actor, id, &new).await?)
+    Ok(clinic_sessions::update(db, &who.actor, id, &new).await?)
 }
 
 /// A session, for whoever runs its host's clinics (to cancel it, to see its bookings).
 pub async fn hosted(db: &Db, who: &Acting, id: &str) -> ServiceResult<ClinicSession> {
-    let session = clinics::get(db, id).await?;
+    let session = clinic_sessions::get(db, id).await?;
     may_run(db, who, &session.institution_id).await?;
     Ok(session)
 }
@@ -82,7 +82,7 @@ pub async fn hosted(db: &Db, who: &Acting, id: &str) -> ServiceResult<ClinicSess
 /// Cancels a session (停诊). Its bookings stay listed so every patient can be contacted.
 pub async fn cancel(db: &Db, who: &Acting, id: &str) -> ServiceResult<ClinicSession> {
     hosted(db, who, id).await?;
-    Ok(clinics::cancel(db, &who.actor, id).await?)
+    Ok(clinic_sessions::cancel(db, &who.actor, id).await?)
 }
 
 /// A session's bookings, identifiers masked (the read is audited).
@@ -107,7 +107,7 @@ async fn booking_at(
     if in_session.is_some_and(|s| s != booking.session_id) {
         return Err(ServiceError::NotFound);
     }
-    let session = clinics::get(db, &booking.session_id).await?;
+    let session = clinic_sessions::get(db, &booking.session_id).await?;
     Ok((booking, session))
 }
 

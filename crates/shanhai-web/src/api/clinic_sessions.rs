@@ -9,12 +9,12 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
-use shanhai_domain::booking::{Booking, BookingStatus};
-use shanhai_domain::clinics::*;
-use shanhai_service::clinics as service;
+use shanhai_domain::bookings::{Booking, BookingStatus};
+use shanhai_domain::clinic_sessions::*;
+use shanhai_service::clinic_sessions as service;
 use shanhai_store::Page;
 use shanhai_store::bookings::Contact;
-use shanhai_store::clinics::{self, SessionFilter};
+use shanhai_store::clinic_sessions::{self, SessionFilter};
 use utoipa::{IntoParams, OpenApi};
 
 #[derive(OpenApi)]
@@ -106,7 +106,7 @@ async fn list_sessions(
         outreach: q.outreach,
     };
     Ok(Json(
-        clinics::list(&state.db, &filter, page.request()).await?,
+        clinic_sessions::list(&state.db, &filter, page.request()).await?,
     ))
 }
 
@@ -130,7 +130,7 @@ async fn get_session(
     _caller: Caller,
     IdPath(id): IdPath,
 ) -> ApiResult<Json<ClinicSession>> {
-    Ok(Json(clinics::get(&state.db, &id).await?))
+    Ok(Json(clinic_sessions::get(&state.db, &id).await?))
 }
 
 #[utoipa::path(put, path = "/api/v1/clinic-sessions/{id}", tag = "clinics", security(("bearer" = [])), params(("id" = String, Path)),
