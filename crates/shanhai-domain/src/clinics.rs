@@ -276,6 +276,14 @@ pub fn clinic_dates(
 mod tests {
     use super::*;
 
+    /// The first problem of an invalid input.
+    fn first(p: &crate::Problems) -> crate::Invalid {
+        p.iter()
+            .next()
+            .cloned()
+            .unwrap_or_else(|| crate::Invalid::new("", ""))
+    }
+
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
     }
@@ -338,17 +346,20 @@ mod tests {
         assert_eq!(input.parse().map(|s| s.slot_minutes), Ok(6));
         input.capacity = 0;
         assert_eq!(
-            input.parse().map_err(|e| e.key),
+            input.parse().map_err(|e| first(&e).key),
             Err("error.capacity_range")
         );
         input.capacity = 10;
         input.end = "08:00".into();
         assert_eq!(
-            input.parse().map_err(|e| e.key),
+            input.parse().map_err(|e| first(&e).key),
             Err("error.end_before_start")
         );
         input.end = "8点".into();
-        assert_eq!(input.parse().map_err(|e| e.field), Err("end".to_string()));
+        assert_eq!(
+            input.parse().map_err(|e| first(&e).field.clone()),
+            Err("end".to_string())
+        );
         assert!(
             clinic_dates(
                 AssignmentMode::Remote,
