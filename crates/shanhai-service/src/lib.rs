@@ -7,6 +7,7 @@
 //! are thin views over these functions: they differ only in how they read input and render
 //! output, so the two can no longer disagree about who may do what or what is valid.
 
+pub mod capacity;
 pub mod clinics;
 mod error;
 mod facts;
@@ -22,4 +23,7 @@ use shanhai_store::audit::Actor;
 pub struct Acting {
     pub principal: Principal,
     pub actor: Actor,
+    /// The registry person the account belongs to (experts, clinicians), for the rules that
+    /// name a person: a mentor writes its mentorship's notes.
+    pub person_id: Option<String>,
 }

@@ -72,6 +72,7 @@ impl Caller {
         Acting {
             principal: self.principal.clone(),
             actor: self.actor(),
+            person_id: self.user.person_id.clone(),
         }
     }
 }

@@ -7,8 +7,8 @@ use super::FormErrors;
 use super::dispatch::{all, given, here, page_no};
 use super::{Chrome, FormData, Pager, Viewer, csrf_refused, error_page, form_failed, render};
 use crate::AppState;
-use crate::api::capacity::{Parse, gap_warnings, may_read, may_write};
-use crate::auth::{AccessFacts, Caller};
+use crate::api::capacity::gap_warnings;
+use crate::auth::AccessFacts;
 use crate::error::ApiError;
 use askama::Template;
 use axum::Router;
@@ -22,6 +22,7 @@ use serde::de::DeserializeOwned;
 use shanhai_domain::Lang;
 use shanhai_domain::capacity::*;
 use shanhai_domain::registry::{Department, Institution, Pairing, Person, Program};
+use shanhai_service::capacity::Parse;
 use shanhai_store::Page;
 use shanhai_store::audit::Actor;
 use shanhai_store::capacity::{self as store, CapacityFilter, Collection, EarlierTechnique, *};
@@ -85,16 +86,6 @@ fn section<S: Section>(r: Router<AppState>) -> Router<AppState> {
 
 fn id_or_404(raw: &str) -> Result<String, ApiError> {
     shanhai_domain::ids::parse_id(raw).ok_or_else(ApiError::not_found)
-}
-
-/// The pages act for the viewer as the API acts for a caller.
-fn caller(viewer: &Viewer) -> Caller {
-    Caller {
-        user: viewer.user.clone(),
-        principal: viewer.principal.clone(),
-        token_id: String::new(),
-        ip: viewer.ip.clone(),
-    }
 }
 
 /// An amount in fen as yuan with thousands separators: `8300000000` → `¥83,000,000.00`.
@@ -210,11 +201,19 @@ impl Scope {
     }
 
     fn may_write(&self, viewer: &Viewer, record: &impl Scoped) -> Result<(), ApiError> {
-        may_write(&self.facts, &caller(viewer), record)
+        let access = self
+            .facts
+            .access(&viewer.principal, record.institution_id());
+        Ok(viewer
+            .principal
+            .may_write_capacity(access, record.program_id())?)
     }
 
     fn may_read(&self, viewer: &Viewer, record: &impl Scoped) -> Result<(), ApiError> {
-        may_read(&self.facts, &caller(viewer), record)
+        let access = self
+            .facts
+            .access(&viewer.principal, record.institution_id());
+        Ok(viewer.principal.may_read_capacity(access)?)
     }
 }
 

@@ -141,6 +141,7 @@ impl Viewer {
         shanhai_service::Acting {
             principal: self.principal.clone(),
             actor: self.actor(),
+            person_id: self.user.person_id.clone(),
         }
     }
 
