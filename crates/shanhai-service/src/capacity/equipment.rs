@@ -15,7 +15,8 @@ plain_collection!(
     EquipmentDonation
 );
 
-/// Donated equipment's value summed exactly (integer fen) over the donations the filters select, within the acting principal's reach.
+/// Donated equipment's value summed exactly (integer fen) over the donations the filters
+/// select, within the acting principal's reach.
 pub async fn totals(db: &Db, who: &Acting, filter: &CapacityFilter) -> ServiceResult<MoneyTotals> {
     let reach = AccessFacts::load(db).await?.reach(&who.principal);
     Ok(store::equipment_totals(db, filter, &reach).await?)

@@ -11,7 +11,8 @@ use shanhai_store::capacity::{self as store, CapacityFilter};
 parse_into!(FundingItemInput => NewFundingItem);
 plain_collection!(FundingItems, FundingItemInput, FundingItem);
 
-/// Funding summed exactly (integer fen) over the items the filters select, within the acting principal's reach.
+/// Funding summed exactly (integer fen) over the items the filters select, within the acting
+/// principal's reach.
 pub async fn totals(db: &Db, who: &Acting, filter: &CapacityFilter) -> ServiceResult<MoneyTotals> {
     let reach = AccessFacts::load(db).await?.reach(&who.principal);
     Ok(store::funding_totals(db, filter, &reach).await?)

@@ -91,7 +91,7 @@ macro_rules! plain_collection {
             $crate::capacity::create::<$t, $input>(db, who, input).await
         }
 
-        /// Changes a record; the caller must may write it before and after.
+        /// Changes a record; the caller must be allowed to write it before and after.
         pub async fn update(
             db: &shanhai_store::Db,
             who: &$crate::Acting,
@@ -169,8 +169,8 @@ async fn parsed_for_writing<N: Scoped>(
     Ok(new)
 }
 
-/// The record before a change, which the caller must may write, and the change parsed, which
-/// they must may write too (a record does not move to an institution they may not change).
+/// The change parsed, once the caller is found allowed to write the record before it and after
+/// it (a record does not move to an institution they may not change).
 async fn parsed_change<T: Collection>(
     db: &Db,
     who: &Acting,
@@ -209,7 +209,7 @@ pub async fn create<T: Collection, I: Parse<New = T::New>>(
     Ok(store::create::<T>(db, &who.actor, &new).await?)
 }
 
-/// Changes a record; the caller must may write it before and after.
+/// Changes a record; the caller must be allowed to write it before and after.
 pub async fn update<T: Collection, I: Parse<New = T::New>>(
     db: &Db,
     who: &Acting,

@@ -2,4 +2,6 @@
 
 use super::*;
 
-collection!(full accreditation, AccreditationGoalInput, AccreditationGoal, "/api/v1/accreditation-goals", "/api/v1/accreditation-goals/{id}", "Accreditation goals (三甲, 千县工程, 提质达标) with their status.");
+collection!(full accreditation, AccreditationGoalInput, AccreditationGoal,
+    "/api/v1/accreditation-goals", "/api/v1/accreditation-goals/{id}",
+    "Accreditation goals (三甲, 千县工程, 提质达标) with their status.");

@@ -2,7 +2,9 @@
 
 use super::*;
 
-collection!(full equipment, EquipmentDonationInput, EquipmentDonation, "/api/v1/equipment-donations", "/api/v1/equipment-donations/{id}", "Equipment donations with their value in integer fen.");
+collection!(full equipment, EquipmentDonationInput, EquipmentDonation,
+    "/api/v1/equipment-donations", "/api/v1/equipment-donations/{id}",
+    "Equipment donations with their value in integer fen.");
 
 /// Donated equipment's value summed exactly (integer fen) over the donations the filters select.
 #[utoipa::path(get, path = "/api/v1/equipment-donations/totals", tag = "capacity", security(("bearer" = [])), params(CapacityQuery),

@@ -2,4 +2,6 @@
 
 use super::*;
 
-collection!(full placements, PlacementInput, Placement, "/api/v1/placements", "/api/v1/placements/{id}", "进修 placements of local staff at donor hospitals (`kind` filters the status).");
+collection!(full placements, PlacementInput, Placement,
+    "/api/v1/placements", "/api/v1/placements/{id}",
+    "进修 placements of local staff at donor hospitals (`kind` filters the status).");

@@ -2,4 +2,6 @@
 
 use super::*;
 
-collection!(full research, ResearchOutputInput, ResearchOutput, "/api/v1/research-outputs", "/api/v1/research-outputs/{id}", "Grants, papers, patents and awards credited to local staff.");
+collection!(full research, ResearchOutputInput, ResearchOutput,
+    "/api/v1/research-outputs", "/api/v1/research-outputs/{id}",
+    "Grants, papers, patents and awards credited to local staff.");

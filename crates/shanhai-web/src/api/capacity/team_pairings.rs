@@ -2,4 +2,6 @@
 
 use super::*;
 
-collection!(full team_pairings, TeamPairingInput, TeamPairing, "/api/v1/team-pairings", "/api/v1/team-pairings/{id}", "团队带团队: a donor team paired with a local team.");
+collection!(full team_pairings, TeamPairingInput, TeamPairing,
+    "/api/v1/team-pairings", "/api/v1/team-pairings/{id}",
+    "团队带团队: a donor team paired with a local team.");

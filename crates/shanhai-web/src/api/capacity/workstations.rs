@@ -2,4 +2,6 @@
 
 use super::*;
 
-collection!(full workstations, WorkstationInput, Workstation, "/api/v1/workstations", "/api/v1/workstations/{id}", "名医工作室, 专家工作站, 院士工作站 and co-built centres.");
+collection!(full workstations, WorkstationInput, Workstation,
+    "/api/v1/workstations", "/api/v1/workstations/{id}",
+    "名医工作室, 专家工作站, 院士工作站 and co-built centres.");
