@@ -322,6 +322,19 @@ impl Principal {
     }
 
     /// Creating an institution: the platform admin or a program office.
+    /// The program whose figures the caller may see: any (or all) for the platform admin, their
+    /// own for a program office (asking for another is refused); nobody else sees program
+    /// figures.
+    pub fn figures_program(&self, asked: Option<String>) -> Result<Option<String>, Refusal> {
+        match self.role {
+            Role::PlatformAdmin => Ok(asked),
+            Role::ProgramOffice if asked.is_none() || asked == self.program_id => {
+                Ok(self.program_id.clone())
+            }
+            _ => Err(Refusal::Forbidden("error.forbidden")),
+        }
+    }
+
     pub fn can_create_institution(&self) -> bool {
         matches!(self.role, Role::PlatformAdmin | Role::ProgramOffice)
     }

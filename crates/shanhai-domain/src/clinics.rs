@@ -276,14 +276,6 @@ pub fn clinic_dates(
 mod tests {
     use super::*;
 
-    /// The first problem of an invalid input.
-    fn first(p: &crate::Problems) -> crate::Invalid {
-        p.iter()
-            .next()
-            .cloned()
-            .unwrap_or_else(|| crate::Invalid::new("", ""))
-    }
-
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
     }
@@ -346,20 +338,29 @@ mod tests {
         assert_eq!(input.parse().map(|s| s.slot_minutes), Ok(6));
         input.capacity = 0;
         assert_eq!(
-            input.parse().map_err(|e| first(&e).key),
+            input.parse().map_err(|e| e.into_first().key),
             Err("error.capacity_range")
         );
         input.capacity = 10;
         input.end = "08:00".into();
         assert_eq!(
-            input.parse().map_err(|e| first(&e).key),
+            input.parse().map_err(|e| e.into_first().key),
             Err("error.end_before_start")
         );
         input.end = "8点".into();
         assert_eq!(
-            input.parse().map_err(|e| first(&e).field.clone()),
+            input.parse().map_err(|e| e.into_first().field),
             Err("end".to_string())
         );
+        // Every problem at once, each at its field.
+        input.capacity = 0;
+        input.date = "2025-02-30".into();
+        let fields: Vec<String> = input
+            .parse()
+            .map_err(|p| p.into_iter().map(|i| i.field).collect())
+            .err()
+            .unwrap_or_default();
+        assert_eq!(fields, ["end", "capacity", "date"]);
         assert!(
             clinic_dates(
                 AssignmentMode::Remote,

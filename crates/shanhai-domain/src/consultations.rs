@@ -2,7 +2,7 @@
 //! experts, moving through a state machine that every layer obeys. The requesting side keeps
 //! the clinical decision; experts advise.
 
-use crate::access::Principal;
+use crate::access::{Principal, Refusal};
 use crate::codes::Role;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -252,6 +252,23 @@ impl ConsultationScope {
 /// Whether a user (with their linked person, if any) sees the consultation.
 pub fn sees(principal: &Principal, person: Option<&str>, p: &Parties) -> bool {
     ConsultationScope::of(principal, person).admits(p)
+}
+
+/// Whether a user may request a consultation from `requesting` (the platform admin from any
+/// institution, a coordinator or clinician from their own); with `None`, whether their role may
+/// request at all.
+pub fn may_request(principal: &Principal, requesting: Option<&str>) -> Result<(), Refusal> {
+    let role_may = matches!(
+        principal.role,
+        Role::PlatformAdmin | Role::Coordinator | Role::Clinician
+    );
+    let from_own = principal.is_admin()
+        || requesting.is_none_or(|r| principal.institution_id.as_deref() == Some(r));
+    if role_may && from_own {
+        Ok(())
+    } else {
+        Err(Refusal::Forbidden("error.forbidden"))
+    }
 }
 
 /// Whether a user may take `action` (whether the state allows it is the state machine's

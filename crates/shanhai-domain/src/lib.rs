@@ -12,6 +12,7 @@ pub mod consultations;
 pub mod dispatch;
 pub mod error;
 pub mod ids;
+pub mod inbox;
 pub mod indicators;
 pub mod kpis;
 pub mod referrals;

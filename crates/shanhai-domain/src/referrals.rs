@@ -2,7 +2,7 @@
 //! with a named receiving coordinator, acceptance, an arrival notice back to the sender and an
 //! outcome.
 
-use crate::access::Principal;
+use crate::access::{Principal, Refusal};
 use crate::codes::Role;
 use serde::{Deserialize, Serialize};
 
@@ -90,6 +90,27 @@ pub fn is_staff_of(p: &Principal, institution: &str) -> bool {
     p.is_admin()
         || (matches!(p.role, Role::Coordinator | Role::Clinician)
             && p.institution_id.as_deref() == Some(institution))
+}
+
+/// Whose referrals a user sees: `None` for all (the platform admin), else those sent from or to
+/// their institution (coordinators and clinicians with one); anyone else works without referrals.
+pub fn visible_to(p: &Principal) -> Result<Option<String>, Refusal> {
+    if p.is_admin() {
+        return Ok(None);
+    }
+    match (&p.role, &p.institution_id) {
+        (Role::Coordinator | Role::Clinician, Some(i)) => Ok(Some(i.clone())),
+        _ => Err(Refusal::Forbidden("error.forbidden")),
+    }
+}
+
+/// Whether a user may refer a patient from `from`: its staff, or the platform admin.
+pub fn may_refer_from(p: &Principal, from: &str) -> Result<(), Refusal> {
+    if is_staff_of(p, from) {
+        Ok(())
+    } else {
+        Err(Refusal::Forbidden("error.forbidden"))
+    }
 }
 
 /// Whether a user may take `action` on a referral from `from` to `to` (whether the state allows

@@ -17,6 +17,10 @@ pub enum ServiceError {
     Conflict(&'static str),
     #[error("not found")]
     NotFound,
+    /// Not found, with the message key that says what (e.g. a booking code and phone that do
+    /// not match).
+    #[error("not found: {0}")]
+    NotFoundAs(&'static str),
     #[error(transparent)]
     Store(StoreError),
 }

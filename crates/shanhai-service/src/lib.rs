@@ -7,10 +7,19 @@
 //! are thin views over these functions: they differ only in how they read input and render
 //! output, so the two can no longer disagree about who may do what or what is valid.
 
+pub mod accounts;
+pub mod bookings;
 pub mod capacity;
 pub mod clinics;
+pub mod consultations;
+pub mod dispatch;
 mod error;
 mod facts;
+pub mod imports;
+pub mod kpis;
+pub mod referrals;
+pub mod registry;
+pub mod webhooks;
 
 pub use error::{ServiceError, ServiceResult};
 pub use facts::AccessFacts;
@@ -23,7 +32,40 @@ use shanhai_store::audit::Actor;
 pub struct Acting {
     pub principal: Principal,
     pub actor: Actor,
-    /// The registry person the account belongs to (experts, clinicians), for the rules that
-    /// name a person: a mentor writes its mentorship's notes.
+    /// The person record of the signed-in user (an expert's, a clinician's), if any.
     pub person_id: Option<String>,
+    /// The user's name as shown to others (never the login).
+    pub display_name: String,
+}
+
+impl Acting {
+    pub fn person(&self) -> Option<&str> {
+        self.person_id.as_deref()
+    }
+}
+
+/// One page of a list held in memory.
+pub fn page_of<T>(
+    mut items: Vec<T>,
+    request: shanhai_store::PageRequest,
+) -> shanhai_store::Page<T> {
+    let total = i64::try_from(items.len()).unwrap_or(i64::MAX);
+    let per_page = request.per_page.max(1);
+    let pages = ((total + per_page - 1) / per_page).max(1);
+    let page = request.page.clamp(1, pages);
+    let start = usize::try_from((page - 1) * per_page).unwrap_or(usize::MAX);
+    let items: Vec<T> = if start < items.len() {
+        items
+            .drain(start..)
+            .take(usize::try_from(per_page).unwrap_or(usize::MAX))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    shanhai_store::Page {
+        items,
+        total,
+        page,
+        per_page,
+    }
 }

@@ -1,8 +1,9 @@
 //! Agreements behind a pairing: signed date, term, scope and the signed document.
 
 use crate::audit::Actor;
-use crate::query::{self, Arg, Filter, Page, PageRequest, fetch_page, opt_text, text};
+use crate::query::{self, Filter, Page, PageRequest, fetch_page, opt_text};
 use crate::record::{self, Table};
+use crate::row::{Columns, Decode, row};
 use crate::{Db, Result, StoreError, pairings};
 use shanhai_domain::registry::{Agreement, AgreementDocument, NewAgreement, agreement_expiry};
 use sqlx::AnyConnection;
@@ -31,44 +32,54 @@ impl Table for Agreements {
     const FROM: &'static str = FROM;
     const ID: &'static str = "a.id";
     const CONFLICT: &'static str = "error.agreement_exists";
+}
 
-    fn decode(row: &AnyRow) -> Result<Agreement> {
-        decode(row)
+row! {
+    read Agreement(row) {
+        id: text,
+        pairing_id: text,
+        program_id: opt_text,
+        signed_on: text,
+        term_years: int,
+        expires_on: { expiry(&signed_on, term_years) },
+        scope: text,
+        document: { document(row, &id)? },
+        created_at: text,
+        updated_at: text,
+    }
+    write NewAgreement(new) {
+        pairing_id: clone,
+        signed_on: date,
+        term_years: copy,
+        scope: clone,
     }
 }
 
-fn decode(row: &AnyRow) -> Result<Agreement> {
-    let id = text(row, "id")?;
-    let signed_on = text(row, "signed_on")?;
-    let term_years = query::int(row, "term_years")?;
-    let expires_on = chrono::NaiveDate::parse_from_str(&signed_on, "%Y-%m-%d")
+/// When an agreement signed on `signed_on` (`YYYY-MM-DD`) for `term_years` ends; empty when the
+/// date does not read.
+fn expiry(signed_on: &str, term_years: i64) -> String {
+    chrono::NaiveDate::parse_from_str(signed_on, "%Y-%m-%d")
         .map(|d| agreement_expiry(d, term_years).to_string())
-        .unwrap_or_default();
-    let document = match (
-        opt_text(row, "document_name")?,
-        opt_text(row, "document_sha256")?,
-    ) {
-        (Some(file_name), Some(sha256)) => Some(AgreementDocument {
-            file_name,
-            content_type: opt_text(row, "document_content_type")?.unwrap_or_default(),
-            size: row_size(row)?,
-            sha256,
-            url: format!("/api/v1/agreements/{id}/document"),
-        }),
-        _ => None,
-    };
-    Ok(Agreement {
-        pairing_id: text(row, "pairing_id")?,
-        program_id: opt_text(row, "program_id")?,
-        signed_on,
-        term_years,
-        expires_on,
-        scope: text(row, "scope")?,
-        document,
-        created_at: text(row, "created_at")?,
-        updated_at: text(row, "updated_at")?,
-        id,
-    })
+        .unwrap_or_default()
+}
+
+/// The signed document, when one is stored.
+fn document(row: &AnyRow, id: &str) -> Result<Option<AgreementDocument>> {
+    Ok(
+        match (
+            opt_text(row, "document_name")?,
+            opt_text(row, "document_sha256")?,
+        ) {
+            (Some(file_name), Some(sha256)) => Some(AgreementDocument {
+                file_name,
+                content_type: opt_text(row, "document_content_type")?.unwrap_or_default(),
+                size: row_size(row)?,
+                sha256,
+                url: format!("/api/v1/agreements/{id}/document"),
+            }),
+            _ => None,
+        },
+    )
 }
 
 fn row_size(row: &AnyRow) -> Result<i64> {
@@ -108,7 +119,7 @@ pub async fn list(db: &Db, f: &AgreementFilter, page: PageRequest) -> Result<Pag
         &filter,
         "a.signed_on DESC, a.id",
         page,
-        decode,
+        Agreement::decode,
     )
     .await
 }
@@ -121,24 +132,13 @@ pub async fn get(db: &Db, id: &str) -> Result<Agreement> {
     record::get::<Agreements>(db, id).await
 }
 
-const COLUMNS: &[&str] = &["pairing_id", "signed_on", "term_years", "scope"];
-
-fn args(new: &NewAgreement) -> Vec<Arg> {
-    vec![
-        new.pairing_id.clone().into(),
-        new.signed_on.to_string().into(),
-        new.term_years.into(),
-        new.scope.clone().into(),
-    ]
-}
-
 pub async fn create_on(
     conn: &mut AnyConnection,
     actor: &Actor,
     new: &NewAgreement,
 ) -> Result<Agreement> {
     pairings::require(conn, "pairing_id", &new.pairing_id).await?;
-    record::insert::<Agreements>(conn, actor, COLUMNS, args(new)).await
+    record::insert::<Agreements>(conn, actor, NewAgreement::COLUMNS, new.args()).await
 }
 
 pub async fn create(db: &Db, actor: &Actor, new: &NewAgreement) -> Result<Agreement> {
@@ -152,7 +152,8 @@ pub async fn update(db: &Db, actor: &Actor, id: &str, new: &NewAgreement) -> Res
     let mut tx = db.begin_write().await?;
     get_on(&mut tx, id).await?;
     pairings::require(&mut tx, "pairing_id", &new.pairing_id).await?;
-    let after = record::update::<Agreements>(&mut tx, actor, id, COLUMNS, args(new)).await?;
+    let after =
+        record::update::<Agreements>(&mut tx, actor, id, NewAgreement::COLUMNS, new.args()).await?;
     tx.commit().await?;
     Ok(after)
 }

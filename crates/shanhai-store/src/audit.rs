@@ -3,10 +3,10 @@
 //! a write and its audit entry commit or vanish together.
 
 use crate::Result;
-use crate::query::{self, Filter, Page, PageRequest, fetch_page, opt_text, text};
+use crate::query::{self, Filter, Page, PageRequest, fetch_page};
+use crate::row::{Decode, row};
 use serde::Serialize;
 use sqlx::AnyConnection;
-use sqlx::any::AnyRow;
 
 /// Who is acting, as the audit log records it.
 #[derive(Debug, Clone)]
@@ -112,22 +112,19 @@ pub struct AuditEntry {
     pub ip: Option<String>,
 }
 
-fn decode(row: &AnyRow) -> Result<AuditEntry> {
-    let json = |col| -> Result<Option<serde_json::Value>> {
-        Ok(opt_text(row, col)?.and_then(|s| serde_json::from_str(&s).ok()))
-    };
-    Ok(AuditEntry {
-        id: text(row, "id")?,
-        at: text(row, "at")?,
-        actor_id: opt_text(row, "actor_id")?,
-        actor_name: text(row, "actor_name")?,
-        action: text(row, "action")?,
-        entity: text(row, "entity")?,
-        entity_id: text(row, "entity_id")?,
-        before: json("before_json")?,
-        after: json("after_json")?,
-        ip: opt_text(row, "ip")?,
-    })
+row! {
+    read AuditEntry(row) {
+        id: text,
+        at: text,
+        actor_id: opt_text,
+        actor_name: text,
+        action: text,
+        entity: text,
+        entity_id: text,
+        before: opt_json("before_json"),
+        after: opt_json("after_json"),
+        ip: opt_text,
+    }
 }
 
 #[derive(Debug, Default, Clone)]
@@ -166,7 +163,7 @@ pub async fn list(
         &filter,
         "at DESC, id DESC",
         page,
-        decode,
+        AuditEntry::decode,
     )
     .await
 }

@@ -10,11 +10,11 @@
 use crate::audit::{self, Action, Actor};
 use crate::crypto::PatientCipher;
 use crate::query::{self, Filter, Page, PageRequest, fetch_page, int, text};
+use crate::row::{Decode, row};
 use crate::{Backend, Db, Result, StoreError};
 use rand::Rng;
 use shanhai_domain::booking::*;
 use shanhai_domain::clinics::SessionStatus;
-use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Connection};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
@@ -35,19 +35,19 @@ fn new_code() -> String {
         .collect()
 }
 
-fn decode(row: &AnyRow) -> Result<Booking> {
-    Ok(Booking {
-        id: text(row, "id")?,
-        booking_code: text(row, "booking_code")?,
-        session_id: text(row, "session_id")?,
-        status: query::code(row, "status", BookingStatus::parse)?,
-        waitlist_position: sqlx::Row::try_get::<Option<i64>, _>(row, "waitlist_position")?,
-        name_masked: text(row, "name_masked")?,
-        phone_masked: text(row, "phone_masked")?,
-        id_number_masked: text(row, "id_number_masked")?,
-        created_at: text(row, "created_at")?,
-        updated_at: text(row, "updated_at")?,
-    })
+row! {
+    read Booking(row) {
+        id: text,
+        booking_code: text,
+        session_id: text,
+        status: code(BookingStatus::parse),
+        waitlist_position: opt_int,
+        name_masked: text,
+        phone_masked: text,
+        id_number_masked: text,
+        created_at: text,
+        updated_at: text,
+    }
 }
 
 /// The patient's view, with the current place in the waitlist.
@@ -265,7 +265,7 @@ pub async fn get_on(conn: &mut AnyConnection, id: &str) -> Result<Booking> {
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(StoreError::NotFound)?;
-    decode(&row)
+    Booking::decode(&row)
 }
 
 pub async fn get(db: &Db, id: &str) -> Result<Booking> {
@@ -446,7 +446,7 @@ async fn by_code_on(
     if text(&row, "phone_hash")? != cipher.digest(phone.as_str()) {
         return Err(StoreError::NotFound);
     }
-    decode(&row)
+    Booking::decode(&row)
 }
 
 pub async fn lookup(
@@ -621,7 +621,7 @@ pub async fn list_for_session(
         &filter,
         "status, waitlist_position, created_at, id",
         page,
-        decode,
+        Booking::decode,
     )
     .await?;
     let mut tx = db.begin_write().await?;

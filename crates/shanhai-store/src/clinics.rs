@@ -1,13 +1,13 @@
 //! Visiting-expert clinic sessions (出诊排班).
 
 use crate::audit::Actor;
-use crate::query::{self, Arg, Filter, Page, PageRequest, fetch_page, int, opt_text, text};
+use crate::query::{self, Filter, Page, PageRequest, fetch_page, int};
 use crate::record::{self, Table};
+use crate::row::{Columns, row};
 use crate::{Db, Result, StoreError, departments, dispatch, institutions, people};
 use shanhai_domain::Invalid;
 use shanhai_domain::clinics::*;
 use sqlx::AnyConnection;
-use sqlx::any::AnyRow;
 
 pub struct ClinicSessions;
 
@@ -26,41 +26,50 @@ impl Table for ClinicSessions {
     const FROM: &'static str = FROM;
     const ID: &'static str = "c.id";
     const CONFLICT: &'static str = "error.session_exists";
+}
 
-    fn decode(row: &AnyRow) -> Result<ClinicSession> {
-        let capacity = int(row, "capacity")?;
-        let booked = int(row, "booked")?;
-        Ok(ClinicSession {
-            id: text(row, "id")?,
-            expert_id: text(row, "expert_id")?,
-            expert_name: opt_text(row, "expert_name")?,
-            expert_title: opt_text(row, "expert_title")?,
-            expert_honours: opt_text(row, "expert_honours")?
-                .and_then(|h| serde_json::from_str(&h).ok())
-                .unwrap_or_default(),
-            home_institution_name: opt_text(row, "home_institution_name")?,
-            institution_id: text(row, "institution_id")?,
-            institution_name: opt_text(row, "institution_name")?,
-            region_code: opt_text(row, "region_code")?,
-            region_name: opt_text(row, "region_name")?,
-            department_id: opt_text(row, "department_id")?,
-            department_name: opt_text(row, "department_name")?,
-            specialty_code: opt_text(row, "specialty_code")?,
-            assignment_id: opt_text(row, "assignment_id")?,
-            date: text(row, "date")?,
-            start: text(row, "start_time")?,
-            end: text(row, "end_time")?,
-            capacity,
-            booked,
-            available: (capacity - booked).max(0),
-            waitlisted: int(row, "waitlisted")?,
-            slot_minutes: int(row, "slot_minutes")?,
-            visit_type: query::code(row, "visit_type", VisitType::parse)?,
-            status: query::code(row, "status", SessionStatus::parse)?,
-            note: opt_text(row, "note")?,
-            created_at: text(row, "created_at")?,
-            updated_at: text(row, "updated_at")?,
-        })
+row! {
+    read ClinicSession(row) {
+        id: text,
+        expert_id: text,
+        expert_name: opt_text,
+        expert_title: opt_text,
+        expert_honours: { query::opt_json(row, "expert_honours")?.unwrap_or_default() },
+        home_institution_name: opt_text,
+        institution_id: text,
+        institution_name: opt_text,
+        region_code: opt_text,
+        region_name: opt_text,
+        department_id: opt_text,
+        department_name: opt_text,
+        specialty_code: opt_text,
+        assignment_id: opt_text,
+        date: text,
+        start: text("start_time"),
+        end: text("end_time"),
+        capacity: int,
+        booked: int,
+        available: { (capacity - booked).max(0) },
+        waitlisted: int,
+        slot_minutes: int,
+        visit_type: code(VisitType::parse),
+        status: code(SessionStatus::parse),
+        note: opt_text,
+        created_at: text,
+        updated_at: text,
+    }
+    write NewClinicSession(new) {
+        expert_id: clone,
+        institution_id: clone,
+        department_id: clone,
+        assignment_id: clone,
+        date: date,
+        start_time: { new.window.start.format("%H:%M").to_string().into() },
+        end_time: { new.window.end.format("%H:%M").to_string().into() },
+        capacity: copy,
+        slot_minutes: copy,
+        visit_type: code,
+        note: clone,
     }
 }
 
@@ -70,36 +79,6 @@ pub async fn get_on(conn: &mut AnyConnection, id: &str) -> Result<ClinicSession>
 
 pub async fn get(db: &Db, id: &str) -> Result<ClinicSession> {
     record::get::<ClinicSessions>(db, id).await
-}
-
-const COLUMNS: &[&str] = &[
-    "expert_id",
-    "institution_id",
-    "department_id",
-    "assignment_id",
-    "date",
-    "start_time",
-    "end_time",
-    "capacity",
-    "slot_minutes",
-    "visit_type",
-    "note",
-];
-
-fn args(new: &NewClinicSession) -> Vec<Arg> {
-    vec![
-        new.expert_id.clone().into(),
-        new.institution_id.clone().into(),
-        new.department_id.clone().into(),
-        new.assignment_id.clone().into(),
-        new.date.to_string().into(),
-        new.window.start.format("%H:%M").to_string().into(),
-        new.window.end.format("%H:%M").to_string().into(),
-        new.capacity.into(),
-        new.slot_minutes.into(),
-        new.visit_type.code().into(),
-        new.note.clone().into(),
-    ]
 }
 
 async fn check(conn: &mut AnyConnection, new: &NewClinicSession) -> Result<()> {
@@ -133,9 +112,9 @@ pub async fn create_on(
     new: &NewClinicSession,
 ) -> Result<ClinicSession> {
     check(conn, new).await?;
-    let mut columns = COLUMNS.to_vec();
+    let mut columns = NewClinicSession::COLUMNS.to_vec();
     columns.extend(["booked", "waitlisted", "waitlist_seq", "status"]);
-    let mut a = args(new);
+    let mut a = new.args();
     a.extend([
         0i64.into(),
         0i64.into(),
@@ -180,7 +159,9 @@ pub async fn update(
     if new.capacity < before.booked {
         return Err(Invalid::new("capacity", "error.capacity_below_booked").into());
     }
-    let after = record::update::<ClinicSessions>(&mut tx, actor, id, COLUMNS, args(new)).await?;
+    let after =
+        record::update::<ClinicSessions>(&mut tx, actor, id, NewClinicSession::COLUMNS, new.args())
+            .await?;
     tx.commit().await?;
     Ok(after)
 }

@@ -5,13 +5,13 @@
 use crate::audit::{self, Action, Actor};
 use crate::crypto::PatientCipher;
 use crate::query::{self, Filter, Page, PageRequest, fetch_page, int, opt_text, text};
+use crate::row::{Decode, row};
 use crate::{Db, Result, StoreError, institutions, people};
 use shanhai_domain::Invalid;
 use shanhai_domain::booking::mask_name;
 use shanhai_domain::codes::Gender;
 use shanhai_domain::consultations::*;
 use sqlx::AnyConnection;
-use sqlx::any::AnyRow;
 
 const SELECT: &str =
     "c.*, ri.name AS requesting_institution_name, ti.name AS target_institution_name";
@@ -192,47 +192,46 @@ fn plus(at: &str, d: std::time::Duration) -> String {
         .unwrap_or_else(|_| at.to_string())
 }
 
-fn decode(row: &AnyRow) -> Result<Consultation> {
-    let urgency = query::code(row, "urgency", Urgency::parse)?;
-    let state = query::code(row, "state", ConsultationState::parse)?;
-    let requested_at = text(row, "requested_at")?;
-    Ok(Consultation {
-        id: text(row, "id")?,
-        r#type: query::code(row, "type", ConsultationType::parse)?,
-        overdue: past_due(
-            urgency,
-            state,
-            &requested_at,
-            opt_text(row, "accept_due_at")?.as_deref(),
-            opt_text(row, "report_due_at")?.as_deref(),
-        ),
-        program_id: opt_text(row, "program_id")?,
-        accept_due_at: opt_text(row, "accept_due_at")?,
-        report_due_at: opt_text(row, "report_due_at")?,
-        urgency,
-        state,
-        requesting_institution_id: text(row, "requesting_institution_id")?,
-        requesting_institution_name: opt_text(row, "requesting_institution_name")?,
-        requester_name: text(row, "requester_name")?,
-        target_institution_id: text(row, "target_institution_id")?,
-        target_institution_name: opt_text(row, "target_institution_name")?,
-        target_specialty_code: opt_text(row, "target_specialty_code")?,
-        patient_name_masked: text(row, "patient_name_masked")?,
-        patient_id_number_masked: opt_text(row, "patient_id_number_masked")?,
-        patient_sex: query::code(row, "patient_sex", Gender::parse)?,
-        patient_age: int(row, "patient_age")?,
-        case_summary: text(row, "case_summary")?,
-        question: text(row, "question")?,
-        decline_reason: opt_text(row, "decline_reason")?,
-        scheduled_at: opt_text(row, "scheduled_at")?,
-        decision: opt_text(row, "decision")?,
-        requested_at,
-        updated_at: text(row, "updated_at")?,
-        experts: Vec::new(),
-        opinions: Vec::new(),
-        events: Vec::new(),
-        attachments: Vec::new(),
-    })
+row! {
+    read Consultation(row) {
+        id: text,
+        r#type: code(ConsultationType::parse, "type"),
+        urgency: code(Urgency::parse),
+        state: code(ConsultationState::parse),
+        requested_at: text,
+        accept_due_at: opt_text,
+        report_due_at: opt_text,
+        overdue: {
+            past_due(
+                urgency,
+                state,
+                &requested_at,
+                accept_due_at.as_deref(),
+                report_due_at.as_deref(),
+            )
+        },
+        program_id: opt_text,
+        requesting_institution_id: text,
+        requesting_institution_name: opt_text,
+        requester_name: text,
+        target_institution_id: text,
+        target_institution_name: opt_text,
+        target_specialty_code: opt_text,
+        patient_name_masked: text,
+        patient_id_number_masked: opt_text,
+        patient_sex: code(Gender::parse),
+        patient_age: int,
+        case_summary: text,
+        question: text,
+        decline_reason: opt_text,
+        scheduled_at: opt_text,
+        decision: opt_text,
+        updated_at: text,
+        experts: { Vec::new() },
+        opinions: { Vec::new() },
+        events: { Vec::new() },
+        attachments: { Vec::new() },
+    }
 }
 
 /// The consultation with its experts, opinions and history.
@@ -244,7 +243,7 @@ pub async fn get_on(conn: &mut AnyConnection, id: &str) -> Result<Consultation> 
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(StoreError::NotFound)?;
-    let mut c = decode(&row)?;
+    let mut c = Consultation::decode(&row)?;
     let experts = query::sql_with(
         "SELECT e.person_id, e.chair, p.name, i.name AS institution_name FROM consultation_experts e \
          JOIN people p ON p.id = e.person_id JOIN institutions i ON i.id = p.institution_id \
@@ -702,7 +701,7 @@ pub async fn list(
         &filter,
         "c.requested_at DESC, c.id",
         page,
-        decode,
+        Consultation::decode,
     )
     .await
 }
@@ -730,7 +729,7 @@ pub async fn awaiting(
     )
     .fetch_all(db.pool())
     .await?;
-    rows.iter().map(decode).collect()
+    rows.iter().map(Consultation::decode).collect()
 }
 
 /// Which consultations the figures count.

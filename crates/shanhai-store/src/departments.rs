@@ -1,13 +1,13 @@
 //! Departments of an institution, each with its 诊疗科目 specialty.
 
 use crate::audit::Actor;
-use crate::query::{self, Filter, Page, PageRequest, fetch_page, opt_text, text};
+use crate::query::{Filter, Page, PageRequest, fetch_page};
 use crate::record::{self, Table};
+use crate::row::{Columns, Decode, row};
 use crate::{Db, Result, StoreError, institutions};
 use shanhai_domain::Invalid;
 use shanhai_domain::registry::{Department, NewDepartment};
 use sqlx::AnyConnection;
-use sqlx::any::AnyRow;
 
 const SELECT: &str = "d.*, i.name AS institution_name";
 const FROM: &str = "departments d JOIN institutions i ON i.id = d.institution_id";
@@ -22,24 +22,24 @@ impl Table for Departments {
     const FROM: &'static str = FROM;
     const ID: &'static str = "d.id";
     const CONFLICT: &'static str = "error.department_exists";
-
-    fn decode(row: &AnyRow) -> Result<Department> {
-        decode(row)
-    }
 }
 
-fn decode(row: &AnyRow) -> Result<Department> {
-    let specialty_code = text(row, "specialty_code")?;
-    Ok(Department {
-        id: text(row, "id")?,
-        institution_id: text(row, "institution_id")?,
-        institution_name: opt_text(row, "institution_name")?,
-        specialty_name: shanhai_domain::specialty::find(&specialty_code).map(|s| s.zh.clone()),
-        specialty_code,
-        name: text(row, "name")?,
-        created_at: text(row, "created_at")?,
-        updated_at: text(row, "updated_at")?,
-    })
+row! {
+    read Department(row) {
+        id: text,
+        institution_id: text,
+        institution_name: opt_text,
+        specialty_code: text,
+        specialty_name: { shanhai_domain::specialty::find(&specialty_code).map(|s| s.zh.clone()) },
+        name: text,
+        created_at: text,
+        updated_at: text,
+    }
+    write NewDepartment(new) {
+        institution_id: clone,
+        specialty_code: clone,
+        name: clone,
+    }
 }
 
 #[derive(Debug, Default, Clone)]
@@ -69,19 +69,9 @@ pub async fn list(db: &Db, f: &DepartmentFilter, page: PageRequest) -> Result<Pa
         &filter,
         "i.name, d.specialty_code, d.name",
         page,
-        decode,
+        Department::decode,
     )
     .await
-}
-
-const COLUMNS: &[&str] = &["institution_id", "specialty_code", "name"];
-
-fn args(new: &NewDepartment) -> Vec<query::Arg> {
-    vec![
-        new.institution_id.clone().into(),
-        new.specialty_code.clone().into(),
-        new.name.clone().into(),
-    ]
 }
 
 /// Fails with a field error unless the department exists and belongs to the institution.
@@ -113,7 +103,7 @@ pub async fn create_on(
     new: &NewDepartment,
 ) -> Result<Department> {
     institutions::require(conn, "institution_id", &new.institution_id).await?;
-    record::insert::<Departments>(conn, actor, COLUMNS, args(new)).await
+    record::insert::<Departments>(conn, actor, NewDepartment::COLUMNS, new.args()).await
 }
 
 pub async fn create(db: &Db, actor: &Actor, new: &NewDepartment) -> Result<Department> {
@@ -129,7 +119,9 @@ pub async fn update(db: &Db, actor: &Actor, id: &str, new: &NewDepartment) -> Re
     if before.institution_id != new.institution_id {
         return Err(Invalid::new("institution_id", "error.department_moves").into());
     }
-    let after = record::update::<Departments>(&mut tx, actor, id, COLUMNS, args(new)).await?;
+    let after =
+        record::update::<Departments>(&mut tx, actor, id, NewDepartment::COLUMNS, new.args())
+            .await?;
     tx.commit().await?;
     Ok(after)
 }

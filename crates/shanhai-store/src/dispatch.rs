@@ -1,14 +1,14 @@
 //! Expert dispatch (C2): schemes, batches, assignments and the days actually served.
 
 use crate::audit::{self, Action, Actor};
-use crate::query::{self, Arg, Filter, Page, PageRequest, fetch_page, int, opt_text, text};
+use crate::query::{self, Filter, Page, PageRequest, fetch_page, int};
 use crate::record::{self, Table};
+use crate::row::{Columns, Decode, row};
 use crate::{Db, Result, StoreError, departments, institutions, people, programs};
 use chrono::NaiveDate;
 use shanhai_domain::Invalid;
 use shanhai_domain::dispatch::*;
 use sqlx::AnyConnection;
-use sqlx::any::AnyRow;
 
 // ---- schemes ----
 
@@ -22,16 +22,21 @@ impl Table for Schemes {
     const FROM: &'static str = "dispatch_schemes";
     const ID: &'static str = "id";
     const CONFLICT: &'static str = "error.scheme_exists";
+}
 
-    fn decode(row: &AnyRow) -> Result<Scheme> {
-        Ok(Scheme {
-            id: text(row, "id")?,
-            program_id: text(row, "program_id")?,
-            name: text(row, "name")?,
-            description: opt_text(row, "description")?,
-            created_at: text(row, "created_at")?,
-            updated_at: text(row, "updated_at")?,
-        })
+row! {
+    read Scheme(row) {
+        id: text,
+        program_id: text,
+        name: text,
+        description: opt_text,
+        created_at: text,
+        updated_at: text,
+    }
+    write NewScheme(new) {
+        program_id: clone,
+        name: clone,
+        description: clone,
     }
 }
 
@@ -41,17 +46,7 @@ pub async fn create_scheme_on(
     new: &NewScheme,
 ) -> Result<Scheme> {
     programs::require(conn, "program_id", &new.program_id).await?;
-    record::insert::<Schemes>(
-        conn,
-        actor,
-        &["program_id", "name", "description"],
-        vec![
-            new.program_id.clone().into(),
-            new.name.clone().into(),
-            new.description.clone().into(),
-        ],
-    )
-    .await
+    record::insert::<Schemes>(conn, actor, NewScheme::COLUMNS, new.args()).await
 }
 
 pub async fn create_scheme(db: &Db, actor: &Actor, new: &NewScheme) -> Result<Scheme> {
@@ -96,49 +91,36 @@ impl Table for Batches {
     const FROM: &'static str = BATCH_FROM;
     const ID: &'static str = "b.id";
     const CONFLICT: &'static str = "error.batch_exists";
+}
 
-    fn decode(row: &AnyRow) -> Result<Batch> {
-        Ok(Batch {
-            id: text(row, "id")?,
-            program_id: text(row, "program_id")?,
-            scheme_id: opt_text(row, "scheme_id")?,
-            scheme_name: opt_text(row, "scheme_name")?,
-            pairing_id: opt_text(row, "pairing_id")?,
-            number: int(row, "number")?,
-            name: opt_text(row, "name")?,
-            start_date: text(row, "start_date")?,
-            end_date: text(row, "end_date")?,
-            assignment_count: int(row, "assignment_count")?,
-            created_at: text(row, "created_at")?,
-            updated_at: text(row, "updated_at")?,
-        })
+row! {
+    read Batch(row) {
+        id: text,
+        program_id: text,
+        scheme_id: opt_text,
+        scheme_name: opt_text,
+        pairing_id: opt_text,
+        number: int,
+        name: opt_text,
+        start_date: text,
+        end_date: text,
+        assignment_count: int,
+        created_at: text,
+        updated_at: text,
+    }
+    write NewBatch(new) {
+        program_id: clone,
+        scheme_id: clone,
+        pairing_id: clone,
+        number: copy,
+        name: clone,
+        start_date: date,
+        end_date: date,
     }
 }
 
 pub async fn get_batch(db: &Db, id: &str) -> Result<Batch> {
     record::get::<Batches>(db, id).await
-}
-
-const BATCH_COLUMNS: &[&str] = &[
-    "program_id",
-    "scheme_id",
-    "pairing_id",
-    "number",
-    "name",
-    "start_date",
-    "end_date",
-];
-
-fn batch_args(new: &NewBatch) -> Vec<Arg> {
-    vec![
-        new.program_id.clone().into(),
-        new.scheme_id.clone().into(),
-        new.pairing_id.clone().into(),
-        new.number.into(),
-        new.name.clone().into(),
-        new.start_date.to_string().into(),
-        new.end_date.to_string().into(),
-    ]
 }
 
 async fn check_batch(conn: &mut AnyConnection, new: &NewBatch) -> Result<()> {
@@ -165,7 +147,7 @@ pub async fn create_batch_on(
     new: &NewBatch,
 ) -> Result<Batch> {
     check_batch(conn, new).await?;
-    record::insert::<Batches>(conn, actor, BATCH_COLUMNS, batch_args(new)).await
+    record::insert::<Batches>(conn, actor, NewBatch::COLUMNS, new.args()).await
 }
 
 pub async fn create_batch(db: &Db, actor: &Actor, new: &NewBatch) -> Result<Batch> {
@@ -190,7 +172,7 @@ pub async fn update_batch(db: &Db, actor: &Actor, id: &str, new: &NewBatch) -> R
         return Err(Invalid::new("start_date", "error.batch_excludes_assignments").into());
     }
     let after =
-        record::update::<Batches>(&mut tx, actor, id, BATCH_COLUMNS, batch_args(new)).await?;
+        record::update::<Batches>(&mut tx, actor, id, NewBatch::COLUMNS, new.args()).await?;
     tx.commit().await?;
     Ok(after)
 }
@@ -245,30 +227,41 @@ impl Table for Assignments {
     const FROM: &'static str = ASSIGNMENT_FROM;
     const ID: &'static str = "a.id";
     const CONFLICT: &'static str = "error.assignment_exists";
+}
 
-    fn decode(row: &AnyRow) -> Result<Assignment> {
-        Ok(Assignment {
-            id: text(row, "id")?,
-            batch_id: text(row, "batch_id")?,
-            batch_number: sqlx::Row::try_get::<Option<i64>, _>(row, "batch_number")?,
-            program_id: opt_text(row, "program_id")?,
-            person_id: text(row, "person_id")?,
-            person_name: opt_text(row, "person_name")?,
-            person_title: opt_text(row, "person_title")?,
-            home_institution_name: opt_text(row, "home_institution_name")?,
-            institution_id: text(row, "institution_id")?,
-            institution_name: opt_text(row, "institution_name")?,
-            department_id: opt_text(row, "department_id")?,
-            department_name: opt_text(row, "department_name")?,
-            mode: query::code(row, "mode", AssignmentMode::parse)?,
-            post: query::code(row, "post", Post::parse)?,
-            weekdays: serde_json::from_str(&text(row, "weekdays")?).unwrap_or_default(),
-            start_date: text(row, "start_date")?,
-            end_date: text(row, "end_date")?,
-            days_served: int(row, "days_served")?,
-            created_at: text(row, "created_at")?,
-            updated_at: text(row, "updated_at")?,
-        })
+row! {
+    read Assignment(row) {
+        id: text,
+        batch_id: text,
+        batch_number: opt_int,
+        program_id: opt_text,
+        person_id: text,
+        person_name: opt_text,
+        person_title: opt_text,
+        home_institution_name: opt_text,
+        institution_id: text,
+        institution_name: opt_text,
+        department_id: opt_text,
+        department_name: opt_text,
+        mode: code(AssignmentMode::parse),
+        post: code(Post::parse),
+        weekdays: json,
+        start_date: text,
+        end_date: text,
+        days_served: int,
+        created_at: text,
+        updated_at: text,
+    }
+    write NewAssignment(new) {
+        batch_id: clone,
+        person_id: clone,
+        institution_id: clone,
+        department_id: clone,
+        mode: code,
+        post: code,
+        weekdays: { query::json_arg(&new.weekdays.to_vec()) },
+        start_date: date,
+        end_date: date,
     }
 }
 
@@ -278,34 +271,6 @@ pub async fn get_assignment_on(conn: &mut AnyConnection, id: &str) -> Result<Ass
 
 pub async fn get_assignment(db: &Db, id: &str) -> Result<Assignment> {
     record::get::<Assignments>(db, id).await
-}
-
-const ASSIGNMENT_COLUMNS: &[&str] = &[
-    "batch_id",
-    "person_id",
-    "institution_id",
-    "department_id",
-    "mode",
-    "post",
-    "weekdays",
-    "start_date",
-    "end_date",
-];
-
-fn assignment_args(new: &NewAssignment) -> Vec<Arg> {
-    vec![
-        new.batch_id.clone().into(),
-        new.person_id.clone().into(),
-        new.institution_id.clone().into(),
-        new.department_id.clone().into(),
-        new.mode.code().into(),
-        new.post.code().into(),
-        serde_json::to_string(&new.weekdays.to_vec())
-            .unwrap_or_else(|_| "[]".into())
-            .into(),
-        new.start_date.to_string().into(),
-        new.end_date.to_string().into(),
-    ]
 }
 
 pub(crate) fn date(s: &str) -> NaiveDate {
@@ -361,7 +326,7 @@ pub async fn create_assignment_on(
     new: &NewAssignment,
 ) -> Result<Assignment> {
     check_assignment(conn, new, None).await?;
-    record::insert::<Assignments>(conn, actor, ASSIGNMENT_COLUMNS, assignment_args(new)).await
+    record::insert::<Assignments>(conn, actor, NewAssignment::COLUMNS, new.args()).await
 }
 
 pub async fn create_assignment(db: &Db, actor: &Actor, new: &NewAssignment) -> Result<Assignment> {
@@ -381,7 +346,7 @@ pub async fn update_assignment(
     get_assignment_on(&mut tx, id).await?;
     check_assignment(&mut tx, new, Some(id)).await?;
     let after =
-        record::update::<Assignments>(&mut tx, actor, id, ASSIGNMENT_COLUMNS, assignment_args(new))
+        record::update::<Assignments>(&mut tx, actor, id, NewAssignment::COLUMNS, new.args())
             .await?;
     tx.commit().await?;
     Ok(after)
@@ -498,14 +463,14 @@ pub struct ServiceDay {
     pub created_at: String,
 }
 
-fn decode_day(row: &AnyRow) -> Result<ServiceDay> {
-    Ok(ServiceDay {
-        id: text(row, "id")?,
-        assignment_id: text(row, "assignment_id")?,
-        day: text(row, "day")?,
-        note: opt_text(row, "note")?,
-        created_at: text(row, "created_at")?,
-    })
+row! {
+    read ServiceDay(row) {
+        id: text,
+        assignment_id: text,
+        day: text,
+        note: opt_text,
+        created_at: text,
+    }
 }
 
 pub async fn service_days(db: &Db, assignment_id: &str) -> Result<Vec<ServiceDay>> {
@@ -515,7 +480,7 @@ pub async fn service_days(db: &Db, assignment_id: &str) -> Result<Vec<ServiceDay
     )
     .fetch_all(db.pool())
     .await?;
-    rows.iter().map(decode_day).collect()
+    rows.iter().map(ServiceDay::decode).collect()
 }
 
 /// Records a day served (check-in). The day must fall inside the assignment's period.
@@ -563,7 +528,7 @@ pub async fn record_day(
     )
     .fetch_one(&mut *tx)
     .await?;
-    let created = decode_day(&row)?;
+    let created = ServiceDay::decode(&row)?;
     audit::record::<(), _>(
         &mut tx,
         actor,
@@ -588,7 +553,7 @@ pub async fn remove_day(db: &Db, actor: &Actor, assignment_id: &str, day: NaiveD
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(StoreError::NotFound)?;
-    let before = decode_day(&row)?;
+    let before = ServiceDay::decode(&row)?;
     query::sql_with(
         "DELETE FROM service_days WHERE id = $1".into(),
         vec![before.id.clone().into()],

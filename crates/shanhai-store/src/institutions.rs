@@ -1,15 +1,15 @@
 //! Institutions: hospitals, township health centres, health commissions…
 
 use crate::audit::Actor;
-use crate::query::{self, Filter, Page, PageRequest, fetch_page, opt_text, text};
+use crate::query::{Filter, Page, PageRequest, fetch_page};
 use crate::record::{self, Table};
+use crate::row::{Columns, Decode, row};
 use crate::{Db, Result, regions};
 use shanhai_domain::Invalid;
 use shanhai_domain::access::Reach;
 use shanhai_domain::codes::{Grade, InstitutionKind};
 use shanhai_domain::registry::{Institution, NewInstitution};
 use sqlx::AnyConnection;
-use sqlx::any::AnyRow;
 
 const SELECT: &str = "i.*, r.name AS region_name";
 const FROM: &str = "institutions i LEFT JOIN regions r ON r.code = i.region_code";
@@ -24,25 +24,29 @@ impl Table for Institutions {
     const FROM: &'static str = FROM;
     const ID: &'static str = "i.id";
     const CONFLICT: &'static str = "error.institution_exists";
-
-    fn decode(row: &AnyRow) -> Result<Institution> {
-        decode(row)
-    }
 }
 
-fn decode(row: &AnyRow) -> Result<Institution> {
-    Ok(Institution {
-        id: text(row, "id")?,
-        name: text(row, "name")?,
-        kind: query::code(row, "kind", InstitutionKind::parse)?,
-        grade: query::code(row, "grade", Grade::parse)?,
-        region_code: text(row, "region_code")?,
-        region_name: opt_text(row, "region_name")?,
-        parent_id: opt_text(row, "parent_id")?,
-        address: opt_text(row, "address")?,
-        created_at: text(row, "created_at")?,
-        updated_at: text(row, "updated_at")?,
-    })
+row! {
+    read Institution(row) {
+        id: text,
+        name: text,
+        kind: code(InstitutionKind::parse),
+        grade: code(Grade::parse),
+        region_code: text,
+        region_name: opt_text,
+        parent_id: opt_text,
+        address: opt_text,
+        created_at: text,
+        updated_at: text,
+    }
+    write NewInstitution(new) {
+        name: clone,
+        kind: code,
+        grade: code,
+        region_code: { new.region_code.as_str().into() },
+        parent_id: clone,
+        address: clone,
+    }
 }
 
 #[derive(Debug, Default, Clone)]
@@ -80,7 +84,7 @@ pub async fn list(db: &Db, f: &InstitutionFilter, page: PageRequest) -> Result<P
         &filter,
         "i.name, i.id",
         page,
-        decode,
+        Institution::decode,
     )
     .await
 }
@@ -103,26 +107,6 @@ async fn check(conn: &mut AnyConnection, new: &NewInstitution, id: Option<&str>)
     Ok(())
 }
 
-const COLUMNS: &[&str] = &[
-    "name",
-    "kind",
-    "grade",
-    "region_code",
-    "parent_id",
-    "address",
-];
-
-fn args(new: &NewInstitution) -> Vec<query::Arg> {
-    vec![
-        new.name.clone().into(),
-        new.kind.code().into(),
-        new.grade.code().into(),
-        new.region_code.as_str().into(),
-        new.parent_id.clone().into(),
-        new.address.clone().into(),
-    ]
-}
-
 pub async fn get_on(conn: &mut AnyConnection, id: &str) -> Result<Institution> {
     record::get_on::<Institutions>(conn, id).await
 }
@@ -142,7 +126,7 @@ pub async fn create_on(
     new: &NewInstitution,
 ) -> Result<Institution> {
     check(conn, new, None).await?;
-    record::insert::<Institutions>(conn, actor, COLUMNS, args(new)).await
+    record::insert::<Institutions>(conn, actor, NewInstitution::COLUMNS, new.args()).await
 }
 
 pub async fn create(db: &Db, actor: &Actor, new: &NewInstitution) -> Result<Institution> {
@@ -156,7 +140,9 @@ pub async fn update(db: &Db, actor: &Actor, id: &str, new: &NewInstitution) -> R
     let mut tx = db.begin_write().await?;
     get_on(&mut tx, id).await?;
     check(&mut tx, new, Some(id)).await?;
-    let after = record::update::<Institutions>(&mut tx, actor, id, COLUMNS, args(new)).await?;
+    let after =
+        record::update::<Institutions>(&mut tx, actor, id, NewInstitution::COLUMNS, new.args())
+            .await?;
     tx.commit().await?;
     Ok(after)
 }

@@ -4,33 +4,34 @@
 //! the state, so a concurrent approval cannot slip between them.
 
 use crate::audit::{self, Action, Actor};
-use crate::query::{self, Filter, Page, PageRequest, fetch_page, int, opt_text, text};
+use crate::query::{self, Filter, Page, PageRequest, fetch_page, int, opt_int, opt_text, text};
+use crate::row::{Decode, row};
 use crate::{Db, Result, StoreError, institutions, programs};
 use shanhai_domain::Invalid;
 use shanhai_domain::access::Reach;
 use shanhai_domain::kpis::*;
-use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
 // ---- definitions ----
 
-fn decode_definition(row: &AnyRow) -> Result<KpiDefinition> {
-    let periods: Vec<String> = query::json_list(row, "period_types")?;
-    Ok(KpiDefinition {
-        code: text(row, "code")?,
-        name_zh: text(row, "name_zh")?,
-        name_en: text(row, "name_en")?,
-        unit: text(row, "unit")?,
-        direction: query::code(row, "direction", KpiDirection::parse)?,
-        value_kind: query::code(row, "value_kind", ValueKind::parse)?,
-        scale: int(row, "scale")?,
-        period_types: periods
-            .iter()
-            .filter_map(|p| PeriodType::parse(p))
-            .collect(),
-        description: opt_text(row, "description")?,
-        builtin: int(row, "builtin")? != 0,
-    })
+row! {
+    read KpiDefinition(row) {
+        code: text,
+        name_zh: text,
+        name_en: text,
+        unit: text,
+        direction: code(KpiDirection::parse),
+        value_kind: code(ValueKind::parse),
+        scale: int,
+        period_types: {
+            query::json_list(row, "period_types")?
+                .iter()
+                .filter_map(|p| PeriodType::parse(p))
+                .collect()
+        },
+        description: opt_text,
+        builtin: bool,
+    }
 }
 
 async fn definitions_on(conn: &mut AnyConnection) -> Result<Vec<KpiDefinition>> {
@@ -41,7 +42,7 @@ async fn definitions_on(conn: &mut AnyConnection) -> Result<Vec<KpiDefinition>> 
     .fetch_all(conn)
     .await?
     .iter()
-    .map(decode_definition)
+    .map(KpiDefinition::decode)
     .collect::<Result<Vec<_>>>()
     .map(|mut defs| {
         defs.sort_by_cached_key(|d| catalogue_rank(&d.code));
@@ -62,7 +63,7 @@ pub async fn definition(db: &Db, code: &str) -> Result<KpiDefinition> {
     .fetch_optional(db.pool())
     .await?
     .as_ref()
-    .map(decode_definition)
+    .map(KpiDefinition::decode)
     .unwrap_or(Err(StoreError::NotFound))
 }
 
@@ -135,31 +136,27 @@ const SELECT: &str = "r.*, i.name AS institution_name, p.name AS program_name";
 const FROM: &str = "kpi_reports r JOIN institutions i ON i.id = r.institution_id \
     LEFT JOIN programs p ON p.id = r.program_id";
 
-fn decode(row: &AnyRow) -> Result<KpiReport> {
-    Ok(KpiReport {
-        id: text(row, "id")?,
-        institution_id: text(row, "institution_id")?,
-        institution_name: opt_text(row, "institution_name")?,
-        program_id: opt_text(row, "program_id")?,
-        program_name: opt_text(row, "program_name")?,
-        period_type: query::code(row, "period_type", PeriodType::parse)?,
-        period: text(row, "period_key")?,
-        period_start: text(row, "period_start")?,
-        period_end: text(row, "period_end")?,
-        state: query::code(row, "state", ReportState::parse)?,
-        submitted_by: opt_text(row, "submitted_by")?,
-        submitted_at: opt_text(row, "submitted_at")?,
-        approved_by: opt_text(row, "approved_by")?,
-        approved_at: opt_text(row, "approved_at")?,
-        created_at: text(row, "created_at")?,
-        updated_at: text(row, "updated_at")?,
-        values: Vec::new(),
-        events: Vec::new(),
-    })
-}
-
-fn opt_int(row: &AnyRow, col: &str) -> Result<Option<i64>> {
-    Ok(row.try_get::<Option<i64>, _>(col)?)
+row! {
+    read KpiReport(row) {
+        id: text,
+        institution_id: text,
+        institution_name: opt_text,
+        program_id: opt_text,
+        program_name: opt_text,
+        period_type: code(PeriodType::parse),
+        period: text("period_key"),
+        period_start: text,
+        period_end: text,
+        state: code(ReportState::parse),
+        submitted_by: opt_text,
+        submitted_at: opt_text,
+        approved_by: opt_text,
+        approved_at: opt_text,
+        created_at: text,
+        updated_at: text,
+        values: { Vec::new() },
+        events: { Vec::new() },
+    }
 }
 
 fn scaled(v: Option<i64>, scale: i64) -> Option<String> {
@@ -175,7 +172,7 @@ pub async fn get_on(conn: &mut AnyConnection, id: &str) -> Result<KpiReport> {
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(StoreError::NotFound)?;
-    let mut report = decode(&row)?;
+    let mut report = KpiReport::decode(&row)?;
     let rows = query::sql_with(
         "SELECT v.*, d.name_zh, d.name_en, d.unit, d.direction, d.scale FROM kpi_values v \
          JOIN kpi_definitions d ON d.code = v.definition_code \
@@ -561,7 +558,7 @@ pub async fn list(
         &filter,
         "r.period_start DESC, i.name, r.period_key",
         page,
-        decode,
+        KpiReport::decode,
     )
     .await
 }

@@ -24,6 +24,7 @@ pub mod record;
 pub mod referrals;
 pub mod regions;
 pub mod rollups;
+pub mod row;
 pub mod users;
 pub mod webhooks;
 pub mod workload;

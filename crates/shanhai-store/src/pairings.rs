@@ -3,12 +3,12 @@
 use crate::audit::Actor;
 use crate::query::{self, Filter, Page, PageRequest, fetch_page, opt_text, text};
 use crate::record::{self, Table};
+use crate::row::{Columns, Decode, row};
 use crate::{Db, Result, institutions, programs};
 use shanhai_domain::access::PairingLink;
 use shanhai_domain::codes::{DonorAccess, PairingLevel, PairingMode};
 use shanhai_domain::registry::{NewPairing, Pairing};
 use sqlx::AnyConnection;
-use sqlx::any::AnyRow;
 
 const SELECT: &str = "x.*, p.name AS program_name, d.name AS donor_name, r.name AS recipient_name";
 const FROM: &str = "pairings x JOIN programs p ON p.id = x.program_id \
@@ -24,29 +24,35 @@ impl Table for Pairings {
     const FROM: &'static str = FROM;
     const ID: &'static str = "x.id";
     const CONFLICT: &'static str = "error.pairing_exists";
-
-    fn decode(row: &AnyRow) -> Result<Pairing> {
-        decode(row)
-    }
 }
 
-fn decode(row: &AnyRow) -> Result<Pairing> {
-    Ok(Pairing {
-        id: text(row, "id")?,
-        program_id: text(row, "program_id")?,
-        program_name: opt_text(row, "program_name")?,
-        donor_id: text(row, "donor_id")?,
-        donor_name: opt_text(row, "donor_name")?,
-        recipient_id: text(row, "recipient_id")?,
-        recipient_name: opt_text(row, "recipient_name")?,
-        level: query::code(row, "level", PairingLevel::parse)?,
-        mode: query::code(row, "mode", PairingMode::parse)?,
-        departments: query::json_list(row, "departments")?,
-        start_date: text(row, "start_date")?,
-        end_date: opt_text(row, "end_date")?,
-        created_at: text(row, "created_at")?,
-        updated_at: text(row, "updated_at")?,
-    })
+row! {
+    read Pairing(row) {
+        id: text,
+        program_id: text,
+        program_name: opt_text,
+        donor_id: text,
+        donor_name: opt_text,
+        recipient_id: text,
+        recipient_name: opt_text,
+        level: code(PairingLevel::parse),
+        mode: code(PairingMode::parse),
+        departments: json_list,
+        start_date: text,
+        end_date: opt_text,
+        created_at: text,
+        updated_at: text,
+    }
+    write NewPairing(new) {
+        program_id: clone,
+        donor_id: clone,
+        recipient_id: clone,
+        level: code,
+        mode: code,
+        departments: json,
+        start_date: date,
+        end_date: opt_date,
+    }
 }
 
 #[derive(Debug, Default, Clone)]
@@ -76,7 +82,7 @@ pub async fn list(db: &Db, f: &PairingFilter, page: PageRequest) -> Result<Page<
         &filter,
         "p.name, d.name, r.name, x.id",
         page,
-        decode,
+        Pairing::decode,
     )
     .await
 }
@@ -106,32 +112,6 @@ pub async fn links(db: &Db) -> Result<Vec<PairingLink>> {
         .collect()
 }
 
-const COLUMNS: &[&str] = &[
-    "program_id",
-    "donor_id",
-    "recipient_id",
-    "level",
-    "mode",
-    "departments",
-    "start_date",
-    "end_date",
-];
-
-fn args(new: &NewPairing) -> Vec<query::Arg> {
-    vec![
-        new.program_id.clone().into(),
-        new.donor_id.clone().into(),
-        new.recipient_id.clone().into(),
-        new.level.code().into(),
-        new.mode.code().into(),
-        serde_json::to_string(&new.departments)
-            .unwrap_or_else(|_| "[]".into())
-            .into(),
-        new.start_date.to_string().into(),
-        new.end_date.map(|d| d.to_string()).into(),
-    ]
-}
-
 async fn check(conn: &mut AnyConnection, new: &NewPairing) -> Result<()> {
     programs::require(conn, "program_id", &new.program_id).await?;
     institutions::require(conn, "donor_id", &new.donor_id).await?;
@@ -158,7 +138,7 @@ pub async fn create_on(
     new: &NewPairing,
 ) -> Result<Pairing> {
     check(conn, new).await?;
-    record::insert::<Pairings>(conn, actor, COLUMNS, args(new)).await
+    record::insert::<Pairings>(conn, actor, NewPairing::COLUMNS, new.args()).await
 }
 
 pub async fn create(db: &Db, actor: &Actor, new: &NewPairing) -> Result<Pairing> {
@@ -172,7 +152,8 @@ pub async fn update(db: &Db, actor: &Actor, id: &str, new: &NewPairing) -> Resul
     let mut tx = db.begin_write().await?;
     get_on(&mut tx, id).await?;
     check(&mut tx, new).await?;
-    let after = record::update::<Pairings>(&mut tx, actor, id, COLUMNS, args(new)).await?;
+    let after =
+        record::update::<Pairings>(&mut tx, actor, id, NewPairing::COLUMNS, new.args()).await?;
     tx.commit().await?;
     Ok(after)
 }

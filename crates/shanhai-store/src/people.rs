@@ -1,14 +1,14 @@
 //! People: experts, clinicians, coordinators, with title and honours.
 
 use crate::audit::Actor;
-use crate::query::{self, Filter, Page, PageRequest, fetch_page, opt_text, text};
+use crate::query::{Filter, Page, PageRequest, fetch_page};
 use crate::record::{self, Table};
+use crate::row::{Columns, Decode, row};
 use crate::{Db, Result, departments, institutions};
 use shanhai_domain::access::Reach;
 use shanhai_domain::codes::{Gender, Title};
 use shanhai_domain::registry::{NewPerson, Person};
 use sqlx::AnyConnection;
-use sqlx::any::AnyRow;
 
 const SELECT: &str = "p.*, i.name AS institution_name, d.name AS department_name";
 const FROM: &str = "people p JOIN institutions i ON i.id = p.institution_id \
@@ -24,27 +24,32 @@ impl Table for People {
     const FROM: &'static str = FROM;
     const ID: &'static str = "p.id";
     const CONFLICT: &'static str = "error.person_exists";
-
-    fn decode(row: &AnyRow) -> Result<Person> {
-        decode(row)
-    }
 }
 
-fn decode(row: &AnyRow) -> Result<Person> {
-    Ok(Person {
-        id: text(row, "id")?,
-        name: text(row, "name")?,
-        gender: query::code(row, "gender", Gender::parse)?,
-        title: query::code(row, "title", Title::parse)?,
-        honours: query::json_list(row, "honours")?,
-        institution_id: text(row, "institution_id")?,
-        institution_name: opt_text(row, "institution_name")?,
-        department_id: opt_text(row, "department_id")?,
-        department_name: opt_text(row, "department_name")?,
-        specialty_code: opt_text(row, "specialty_code")?,
-        created_at: text(row, "created_at")?,
-        updated_at: text(row, "updated_at")?,
-    })
+row! {
+    read Person(row) {
+        id: text,
+        name: text,
+        gender: code(Gender::parse),
+        title: code(Title::parse),
+        honours: json_list,
+        institution_id: text,
+        institution_name: opt_text,
+        department_id: opt_text,
+        department_name: opt_text,
+        specialty_code: opt_text,
+        created_at: text,
+        updated_at: text,
+    }
+    write NewPerson(new) {
+        name: clone,
+        gender: code,
+        title: code,
+        honours: json,
+        institution_id: clone,
+        department_id: clone,
+        specialty_code: clone,
+    }
 }
 
 #[derive(Debug, Default, Clone)]
@@ -100,33 +105,9 @@ pub async fn list(
         &filter,
         "i.name, p.name, p.id",
         page,
-        decode,
+        Person::decode,
     )
     .await
-}
-
-const COLUMNS: &[&str] = &[
-    "name",
-    "gender",
-    "title",
-    "honours",
-    "institution_id",
-    "department_id",
-    "specialty_code",
-];
-
-fn args(new: &NewPerson) -> Vec<query::Arg> {
-    vec![
-        new.name.clone().into(),
-        new.gender.code().into(),
-        new.title.code().into(),
-        serde_json::to_string(&new.honours)
-            .unwrap_or_else(|_| "[]".into())
-            .into(),
-        new.institution_id.clone().into(),
-        new.department_id.clone().into(),
-        new.specialty_code.clone().into(),
-    ]
 }
 
 async fn check(conn: &mut AnyConnection, new: &NewPerson) -> Result<()> {
@@ -152,7 +133,7 @@ pub async fn get(db: &Db, id: &str) -> Result<Person> {
 
 pub async fn create_on(conn: &mut AnyConnection, actor: &Actor, new: &NewPerson) -> Result<Person> {
     check(conn, new).await?;
-    record::insert::<People>(conn, actor, COLUMNS, args(new)).await
+    record::insert::<People>(conn, actor, NewPerson::COLUMNS, new.args()).await
 }
 
 pub async fn create(db: &Db, actor: &Actor, new: &NewPerson) -> Result<Person> {
@@ -166,7 +147,8 @@ pub async fn update(db: &Db, actor: &Actor, id: &str, new: &NewPerson) -> Result
     let mut tx = db.begin_write().await?;
     get_on(&mut tx, id).await?;
     check(&mut tx, new).await?;
-    let after = record::update::<People>(&mut tx, actor, id, COLUMNS, args(new)).await?;
+    let after =
+        record::update::<People>(&mut tx, actor, id, NewPerson::COLUMNS, new.args()).await?;
     tx.commit().await?;
     Ok(after)
 }

@@ -1,14 +1,14 @@
 //! Programs: 沪蒙医疗协作, 京蒙"医疗倍增计划"…
 
 use crate::audit::Actor;
-use crate::query::{self, Filter, Page, PageRequest, fetch_page, int, opt_text, text};
+use crate::query::{Filter, Page, PageRequest, fetch_page, opt_text, text};
 use crate::record::{self, Table};
+use crate::row::{Columns, Decode, row};
 use crate::{Db, Result, institutions};
 use shanhai_domain::access::ProgramFacts;
 use shanhai_domain::codes::{DonorAccess, ProgramKind};
 use shanhai_domain::registry::{NewProgram, Program};
 use sqlx::AnyConnection;
-use sqlx::any::AnyRow;
 
 const SELECT: &str =
     "p.*, (SELECT COUNT(*) FROM pairings x WHERE x.program_id = p.id) AS pairing_count";
@@ -24,26 +24,31 @@ impl Table for Programs {
     const FROM: &'static str = FROM;
     const ID: &'static str = "p.id";
     const CONFLICT: &'static str = "error.program_exists";
-
-    fn decode(row: &AnyRow) -> Result<Program> {
-        decode(row)
-    }
 }
 
-fn decode(row: &AnyRow) -> Result<Program> {
-    Ok(Program {
-        id: text(row, "id")?,
-        name: text(row, "name")?,
-        kind: query::code(row, "kind", ProgramKind::parse)?,
-        description: opt_text(row, "description")?,
-        start_date: text(row, "start_date")?,
-        end_date: opt_text(row, "end_date")?,
-        office_institution_id: opt_text(row, "office_institution_id")?,
-        donor_access: query::code(row, "donor_access", DonorAccess::parse)?,
-        pairing_count: int(row, "pairing_count")?,
-        created_at: text(row, "created_at")?,
-        updated_at: text(row, "updated_at")?,
-    })
+row! {
+    read Program(row) {
+        id: text,
+        name: text,
+        kind: code(ProgramKind::parse),
+        description: opt_text,
+        start_date: text,
+        end_date: opt_text,
+        office_institution_id: opt_text,
+        donor_access: code(DonorAccess::parse),
+        pairing_count: int,
+        created_at: text,
+        updated_at: text,
+    }
+    write NewProgram(new) {
+        name: clone,
+        kind: code,
+        description: clone,
+        start_date: date,
+        end_date: opt_date,
+        office_institution_id: clone,
+        donor_access: code,
+    }
 }
 
 #[derive(Debug, Default, Clone)]
@@ -72,7 +77,7 @@ pub async fn list(db: &Db, f: &ProgramFilter, page: PageRequest) -> Result<Page<
         &filter,
         "p.start_date, p.name",
         page,
-        decode,
+        Program::decode,
     )
     .await
 }
@@ -90,28 +95,6 @@ pub async fn facts(db: &Db) -> Result<Vec<ProgramFacts>> {
             })
         })
         .collect()
-}
-
-const COLUMNS: &[&str] = &[
-    "name",
-    "kind",
-    "description",
-    "start_date",
-    "end_date",
-    "office_institution_id",
-    "donor_access",
-];
-
-fn args(new: &NewProgram) -> Vec<query::Arg> {
-    vec![
-        new.name.clone().into(),
-        new.kind.code().into(),
-        new.description.clone().into(),
-        new.start_date.to_string().into(),
-        new.end_date.map(|d| d.to_string()).into(),
-        new.office_institution_id.clone().into(),
-        new.donor_access.code().into(),
-    ]
 }
 
 async fn check(conn: &mut AnyConnection, new: &NewProgram) -> Result<()> {
@@ -140,7 +123,7 @@ pub async fn create_on(
     new: &NewProgram,
 ) -> Result<Program> {
     check(conn, new).await?;
-    record::insert::<Programs>(conn, actor, COLUMNS, args(new)).await
+    record::insert::<Programs>(conn, actor, NewProgram::COLUMNS, new.args()).await
 }
 
 pub async fn create(db: &Db, actor: &Actor, new: &NewProgram) -> Result<Program> {
@@ -154,7 +137,8 @@ pub async fn update(db: &Db, actor: &Actor, id: &str, new: &NewProgram) -> Resul
     let mut tx = db.begin_write().await?;
     get_on(&mut tx, id).await?;
     check(&mut tx, new).await?;
-    let after = record::update::<Programs>(&mut tx, actor, id, COLUMNS, args(new)).await?;
+    let after =
+        record::update::<Programs>(&mut tx, actor, id, NewProgram::COLUMNS, new.args()).await?;
     tx.commit().await?;
     Ok(after)
 }

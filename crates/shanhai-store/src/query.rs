@@ -311,6 +311,10 @@ pub fn int(row: &AnyRow, col: &str) -> Result<i64> {
     Ok(row.try_get::<i64, _>(col)?)
 }
 
+pub fn opt_int(row: &AnyRow, col: &str) -> Result<Option<i64>> {
+    Ok(row.try_get::<Option<i64>, _>(col)?)
+}
+
 /// A vocabulary code read back from the database.
 pub fn code<T>(row: &AnyRow, col: &str, parse: fn(&str) -> Option<T>) -> Result<T> {
     let raw = text(row, col)?;
@@ -318,8 +322,25 @@ pub fn code<T>(row: &AnyRow, col: &str, parse: fn(&str) -> Option<T>) -> Result<
         .ok_or_else(|| crate::StoreError::Other(format!("unknown code {raw:?} in column {col}")))
 }
 
+/// An optional vocabulary code; a code no longer known reads as `None`.
+pub fn opt_code<T>(row: &AnyRow, col: &str, parse: fn(&str) -> Option<T>) -> Result<Option<T>> {
+    Ok(opt_text(row, col)?.and_then(|c| parse(&c)))
+}
+
 pub fn json_list(row: &AnyRow, col: &str) -> Result<Vec<String>> {
     Ok(serde_json::from_str(&text(row, col)?).unwrap_or_default())
+}
+
+/// Optional JSON text; unreadable JSON reads as `None`.
+pub fn opt_json<T: serde::de::DeserializeOwned>(row: &AnyRow, col: &str) -> Result<Option<T>> {
+    Ok(opt_text(row, col)?.and_then(|s| serde_json::from_str(&s).ok()))
+}
+
+/// A value written as JSON text (`[]` should it fail to serialise).
+pub fn json_arg<T: Serialize + ?Sized>(value: &T) -> Arg {
+    serde_json::to_string(value)
+        .unwrap_or_else(|_| "[]".into())
+        .into()
 }
 
 /// `name` by `key` for the given keys of a table, in chunks of 500 (bind limits).

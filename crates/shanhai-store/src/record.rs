@@ -4,6 +4,7 @@
 
 use crate::audit::{self, Action, Actor};
 use crate::query::{self, Arg};
+use crate::row::Decode;
 use crate::{Result, StoreError};
 use serde::Serialize;
 use sqlx::AnyConnection;
@@ -11,7 +12,7 @@ use sqlx::any::AnyRow;
 
 /// A table of records with a text id.
 pub trait Table {
-    type Record: Serialize;
+    type Record: Serialize + Decode;
     /// The table written to.
     const TABLE: &'static str;
     /// The entity name in the audit log.
@@ -25,7 +26,10 @@ pub trait Table {
     /// The message key for a broken uniqueness rule.
     const CONFLICT: &'static str;
 
-    fn decode(row: &AnyRow) -> Result<Self::Record>;
+    /// Reads a record from a row of `SELECT`/`FROM` (the record's [`Decode`]).
+    fn decode(row: &AnyRow) -> Result<Self::Record> {
+        Self::Record::decode(row)
+    }
 }
 
 pub async fn get_on<T: Table>(conn: &mut AnyConnection, id: &str) -> Result<T::Record> {

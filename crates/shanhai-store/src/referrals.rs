@@ -4,6 +4,7 @@
 use crate::audit::{self, Action, Actor};
 use crate::crypto::PatientCipher;
 use crate::query::{self, Filter, Page, PageRequest, fetch_page, int, opt_text, text};
+use crate::row::{Decode, row};
 use crate::{Db, Result, StoreError, departments, institutions};
 use shanhai_domain::Invalid;
 use shanhai_domain::booking::mask_name;
@@ -11,38 +12,37 @@ use shanhai_domain::codes::Gender;
 use shanhai_domain::consultations::Urgency;
 use shanhai_domain::referrals::*;
 use sqlx::AnyConnection;
-use sqlx::any::AnyRow;
 
 const SELECT: &str = "r.*, fi.name AS from_institution_name, ti.name AS to_institution_name";
 const FROM: &str = "referrals r JOIN institutions fi ON fi.id = r.from_institution_id \
     JOIN institutions ti ON ti.id = r.to_institution_id";
 
-fn decode(row: &AnyRow) -> Result<Referral> {
-    Ok(Referral {
-        id: text(row, "id")?,
-        direction: query::code(row, "direction", Direction::parse)?,
-        urgency: query::code(row, "urgency", Urgency::parse)?,
-        state: query::code(row, "state", ReferralState::parse)?,
-        from_institution_id: text(row, "from_institution_id")?,
-        from_institution_name: opt_text(row, "from_institution_name")?,
-        sender_name: text(row, "sender_name")?,
-        to_institution_id: text(row, "to_institution_id")?,
-        to_institution_name: opt_text(row, "to_institution_name")?,
-        to_department_id: opt_text(row, "to_department_id")?,
-        receiving_coordinator_id: opt_text(row, "receiving_coordinator_id")?,
-        patient_name_masked: text(row, "patient_name_masked")?,
-        patient_id_number_masked: opt_text(row, "patient_id_number_masked")?,
-        patient_sex: query::code(row, "patient_sex", Gender::parse)?,
-        patient_age: int(row, "patient_age")?,
-        reason: text(row, "reason")?,
-        consultation_id: opt_text(row, "consultation_id")?,
-        clinic_session_id: opt_text(row, "clinic_session_id")?,
-        program_id: opt_text(row, "program_id")?,
-        leaves_region: int(row, "leaves_region")? != 0,
-        created_at: text(row, "created_at")?,
-        updated_at: text(row, "updated_at")?,
-        events: Vec::new(),
-    })
+row! {
+    read Referral(row) {
+        id: text,
+        direction: code(Direction::parse),
+        urgency: code(Urgency::parse),
+        state: code(ReferralState::parse),
+        from_institution_id: text,
+        from_institution_name: opt_text,
+        sender_name: text,
+        to_institution_id: text,
+        to_institution_name: opt_text,
+        to_department_id: opt_text,
+        receiving_coordinator_id: opt_text,
+        patient_name_masked: text,
+        patient_id_number_masked: opt_text,
+        patient_sex: code(Gender::parse),
+        patient_age: int,
+        reason: text,
+        consultation_id: opt_text,
+        clinic_session_id: opt_text,
+        program_id: opt_text,
+        leaves_region: bool,
+        created_at: text,
+        updated_at: text,
+        events: { Vec::new() },
+    }
 }
 
 pub async fn get_on(conn: &mut AnyConnection, id: &str) -> Result<Referral> {
@@ -53,7 +53,7 @@ pub async fn get_on(conn: &mut AnyConnection, id: &str) -> Result<Referral> {
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(StoreError::NotFound)?;
-    let mut r = decode(&row)?;
+    let mut r = Referral::decode(&row)?;
     let events = query::sql_with(
         "SELECT * FROM referral_events WHERE referral_id = $1 ORDER BY at, id".into(),
         vec![id.into()],
@@ -395,7 +395,7 @@ pub async fn list(db: &Db, f: &ReferralFilter, page: PageRequest) -> Result<Page
         &filter_of(f),
         "r.created_at DESC, r.id",
         page,
-        decode,
+        Referral::decode,
     )
     .await
 }
@@ -453,5 +453,5 @@ pub async fn awaiting(db: &Db, institution_id: &str) -> Result<Vec<Referral>> {
     )
     .fetch_all(db.pool())
     .await?;
-    rows.iter().map(decode).collect()
+    rows.iter().map(Referral::decode).collect()
 }

@@ -1,21 +1,21 @@
 //! Administrative regions (GB/T 2260).
 
 use crate::audit::{self, Action, Actor};
-use crate::query::{self, Filter, Page, PageRequest, fetch_page, opt_text, text};
+use crate::query::{self, Filter, Page, PageRequest, fetch_page};
+use crate::row::{Decode, row};
 use crate::{Db, Result, StoreError};
 use shanhai_domain::Invalid;
 use shanhai_domain::codes::RegionLevel;
 use shanhai_domain::registry::{NewRegion, Region};
 use sqlx::AnyConnection;
-use sqlx::any::AnyRow;
 
-fn decode(row: &AnyRow) -> Result<Region> {
-    Ok(Region {
-        code: text(row, "code")?,
-        name: text(row, "name")?,
-        level: query::code(row, "level", RegionLevel::parse)?,
-        parent_code: opt_text(row, "parent_code")?,
-    })
+row! {
+    read Region(row) {
+        code: text,
+        name: text,
+        level: code(RegionLevel::parse),
+        parent_code: opt_text,
+    }
 }
 
 pub async fn get_on(conn: &mut AnyConnection, code: &str) -> Result<Region> {
@@ -26,7 +26,7 @@ pub async fn get_on(conn: &mut AnyConnection, code: &str) -> Result<Region> {
     .fetch_optional(conn)
     .await?
     .ok_or(StoreError::NotFound)?;
-    decode(&row)
+    Region::decode(&row)
 }
 
 pub async fn get(db: &Db, code: &str) -> Result<Region> {
@@ -54,7 +54,16 @@ pub async fn list(db: &Db, f: &RegionFilter, page: PageRequest) -> Result<Page<R
         .eq("parent_code", f.parent.as_deref())
         .eq("level", f.level.as_deref())
         .search(&["name", "code"], f.q.as_deref());
-    fetch_page(db.pool(), "*", "regions", &filter, "code", page, decode).await
+    fetch_page(
+        db.pool(),
+        "*",
+        "regions",
+        &filter,
+        "code",
+        page,
+        Region::decode,
+    )
+    .await
 }
 
 /// The region and all its ancestors, from the province down.

@@ -2,8 +2,9 @@
 //! random; only their SHA-256 is stored.
 
 use crate::audit::{self, Action, Actor};
-use crate::query::{self, Filter, Page, PageRequest, fetch_page, opt_text, text};
+use crate::query::{self, Filter, Page, PageRequest, fetch_page, text};
 use crate::record::{self, Table};
+use crate::row::{Decode, row};
 use crate::{Db, Result, StoreError, institutions, programs};
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
@@ -15,7 +16,6 @@ use shanhai_domain::accounts::{NewUser, Scope, User, UserUpdate};
 use shanhai_domain::codes::Role;
 use shanhai_domain::{Invalid, accounts, validate};
 use sqlx::AnyConnection;
-use sqlx::any::AnyRow;
 
 /// How long a UI session lasts without signing in again.
 pub const SESSION_HOURS: i64 = 12;
@@ -30,10 +30,6 @@ impl Table for Users {
     const FROM: &'static str = "users";
     const ID: &'static str = "id";
     const CONFLICT: &'static str = "error.username_taken";
-
-    fn decode(row: &AnyRow) -> Result<User> {
-        decode(row)
-    }
 }
 
 pub async fn get_on(conn: &mut AnyConnection, id: &str) -> Result<User> {
@@ -44,19 +40,19 @@ pub async fn get(db: &Db, id: &str) -> Result<User> {
     record::get::<Users>(db, id).await
 }
 
-fn decode(row: &AnyRow) -> Result<User> {
-    Ok(User {
-        id: text(row, "id")?,
-        username: text(row, "username")?,
-        display_name: text(row, "display_name")?,
-        role: query::code(row, "role", Role::parse)?,
-        program_id: opt_text(row, "program_id")?,
-        institution_id: opt_text(row, "institution_id")?,
-        person_id: opt_text(row, "person_id")?,
-        active: query::int(row, "active")? != 0,
-        created_at: text(row, "created_at")?,
-        updated_at: text(row, "updated_at")?,
-    })
+row! {
+    read User(row) {
+        id: text,
+        username: text,
+        display_name: text,
+        role: code(Role::parse),
+        program_id: opt_text,
+        institution_id: opt_text,
+        person_id: opt_text,
+        active: bool,
+        created_at: text,
+        updated_at: text,
+    }
 }
 
 pub fn principal(user: &User) -> Principal {
@@ -121,7 +117,16 @@ pub async fn list(db: &Db, f: &UserFilter, page: PageRequest) -> Result<Page<Use
         .eq("role", f.role.as_deref())
         .eq("institution_id", f.institution.as_deref())
         .eq("program_id", f.program.as_deref());
-    fetch_page(db.pool(), "*", "users", &filter, "username", page, decode).await
+    fetch_page(
+        db.pool(),
+        "*",
+        "users",
+        &filter,
+        "username",
+        page,
+        User::decode,
+    )
+    .await
 }
 
 async fn check_scope(conn: &mut AnyConnection, scope: &Scope) -> Result<()> {
@@ -258,7 +263,7 @@ pub async fn authenticate(db: &Db, username: &str, password: &str) -> Result<Opt
     .fetch_optional(db.pool())
     .await?;
     let (user, hash) = match &row {
-        Some(r) => (Some(decode(r)?), text(r, "password_hash")?),
+        Some(r) => (Some(User::decode(r)?), text(r, "password_hash")?),
         None => (None, DUMMY_HASH.to_string()),
     };
     let ok = password_matches(hash, password.to_string()).await;
@@ -320,7 +325,7 @@ pub async fn user_for_token(
     )
     .fetch_optional(db.pool())
     .await?;
-    row.map(|r| Ok((decode(&r)?, text(&r, "token_id")?)))
+    row.map(|r| Ok((User::decode(&r)?, text(&r, "token_id")?)))
         .transpose()
 }
 
@@ -411,7 +416,7 @@ pub async fn session(db: &Db, cookie: &str) -> Result<Option<(User, String)>> {
     )
     .fetch_optional(db.pool())
     .await?;
-    row.map(|r| Ok((decode(&r)?, text(&r, "csrf_token")?)))
+    row.map(|r| Ok((User::decode(&r)?, text(&r, "csrf_token")?)))
         .transpose()
 }
 
@@ -451,7 +456,7 @@ pub async fn find_by_username(db: &Db, username: &str) -> Result<Option<User>> {
     )
     .fetch_optional(db.pool())
     .await?;
-    row.map(|r| decode(&r)).transpose()
+    row.map(|r| User::decode(&r)).transpose()
 }
 
 #[cfg(test)]

@@ -6,11 +6,11 @@
 use crate::audit::Actor;
 use crate::query::{self, int, opt_text, text};
 use crate::record::{self, Table};
+use crate::row::row;
 use crate::{Db, Result, institutions};
 use serde::Serialize;
 use shanhai_domain::webhooks::DeliveryError;
 use sqlx::AnyConnection;
-use sqlx::any::AnyRow;
 use std::collections::BTreeSet;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -33,16 +33,16 @@ impl Table for Webhooks {
     const FROM: &'static str = "webhooks";
     const ID: &'static str = "id";
     const CONFLICT: &'static str = "error.webhook_exists";
+}
 
-    fn decode(row: &AnyRow) -> Result<Webhook> {
-        Ok(Webhook {
-            id: text(row, "id")?,
-            institution_id: text(row, "institution_id")?,
-            url: text(row, "url")?,
-            active: int(row, "active")? != 0,
-            created_at: text(row, "created_at")?,
-            updated_at: text(row, "updated_at")?,
-        })
+row! {
+    read Webhook(row) {
+        id: text,
+        institution_id: text,
+        url: text,
+        active: bool,
+        created_at: text,
+        updated_at: text,
     }
 }
 

@@ -4,12 +4,12 @@
 
 use crate::audit::Actor;
 use crate::dispatch;
-use crate::query::{self, Arg, Filter, Page, PageRequest, fetch_page, int, opt_text, text};
+use crate::query::{self, Filter, Page, PageRequest, fetch_page, int};
 use crate::record::{self, Table};
+use crate::row::{Columns, row};
 use crate::{Db, Result, StoreError};
 use shanhai_domain::workload::{NewWorkloadReport, WorkloadReport};
 use sqlx::AnyConnection;
-use sqlx::any::AnyRow;
 
 pub struct WorkloadReports;
 
@@ -28,50 +28,37 @@ impl Table for WorkloadReports {
     const FROM: &'static str = FROM;
     const ID: &'static str = "t.id";
     const CONFLICT: &'static str = "error.workload_period_taken";
-
-    fn decode(row: &AnyRow) -> Result<WorkloadReport> {
-        Ok(WorkloadReport {
-            id: text(row, "id")?,
-            assignment_id: text(row, "assignment_id")?,
-            program_id: opt_text(row, "program_id")?,
-            batch_number: sqlx::Row::try_get::<Option<i64>, _>(row, "batch_number")?,
-            person_id: text(row, "person_id")?,
-            person_name: opt_text(row, "person_name")?,
-            institution_id: text(row, "institution_id")?,
-            institution_name: opt_text(row, "institution_name")?,
-            department_name: opt_text(row, "department_name")?,
-            period_start: text(row, "period_start")?,
-            period_end: text(row, "period_end")?,
-            outpatients: int(row, "outpatients")?,
-            admissions: int(row, "admissions")?,
-            operations: int(row, "operations")?,
-            note: opt_text(row, "note")?,
-            created_at: text(row, "created_at")?,
-            updated_at: text(row, "updated_at")?,
-        })
-    }
 }
 
-const COLUMNS: &[&str] = &[
-    "assignment_id",
-    "period_start",
-    "period_end",
-    "outpatients",
-    "admissions",
-    "operations",
-    "note",
-];
-
-fn args(new: &NewWorkloadReport) -> Vec<Arg> {
-    vec![
-        new.assignment_id.clone().into(),
-        new.period_start.to_string().into(),
-        new.period_end.to_string().into(),
-        new.outpatients.into(),
-        new.admissions.into(),
-        new.operations.into(),
-        new.note.clone().into(),
-    ]
+row! {
+    read WorkloadReport(row) {
+        id: text,
+        assignment_id: text,
+        program_id: opt_text,
+        batch_number: opt_int,
+        person_id: text,
+        person_name: opt_text,
+        institution_id: text,
+        institution_name: opt_text,
+        department_name: opt_text,
+        period_start: text,
+        period_end: text,
+        outpatients: int,
+        admissions: int,
+        operations: int,
+        note: opt_text,
+        created_at: text,
+        updated_at: text,
+    }
+    write NewWorkloadReport(new) {
+        assignment_id: clone,
+        period_start: date,
+        period_end: date,
+        outpatients: copy,
+        admissions: copy,
+        operations: copy,
+        note: clone,
+    }
 }
 
 /// The assignment exists, the period overlaps it, and no other report of the assignment
@@ -119,7 +106,7 @@ pub async fn create_on(
     new: &NewWorkloadReport,
 ) -> Result<WorkloadReport> {
     check(conn, new, None).await?;
-    record::insert::<WorkloadReports>(conn, actor, COLUMNS, args(new)).await
+    record::insert::<WorkloadReports>(conn, actor, NewWorkloadReport::COLUMNS, new.args()).await
 }
 
 pub async fn create(db: &Db, actor: &Actor, new: &NewWorkloadReport) -> Result<WorkloadReport> {
@@ -138,7 +125,14 @@ pub async fn update(
     let mut tx = db.begin_write().await?;
     get_on(&mut tx, id).await?;
     check(&mut tx, new, Some(id)).await?;
-    let after = record::update::<WorkloadReports>(&mut tx, actor, id, COLUMNS, args(new)).await?;
+    let after = record::update::<WorkloadReports>(
+        &mut tx,
+        actor,
+        id,
+        NewWorkloadReport::COLUMNS,
+        new.args(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(after)
 }

@@ -73,6 +73,7 @@ impl Caller {
             principal: self.principal.clone(),
             actor: self.actor(),
             person_id: self.user.person_id.clone(),
+            display_name: self.user.display_name.clone(),
         }
     }
 }

@@ -190,6 +190,10 @@ impl From<ServiceError> for ApiError {
             ServiceError::Forbidden(key) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", key),
             ServiceError::Conflict(key) => ApiError::new(StatusCode::CONFLICT, "conflict", key),
             ServiceError::NotFound => ApiError::not_found(),
+            ServiceError::NotFoundAs(key) => ApiError {
+                key,
+                ..ApiError::not_found()
+            },
             ServiceError::Store(e) => e.into(),
         }
     }

@@ -3,7 +3,7 @@
 use super::{ApiQuery, IdPath, JsonBody, PageParams};
 use crate::AppState;
 use crate::auth::{self, Caller, ClientIp};
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiResult, ErrorBody};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -98,11 +98,7 @@ async fn me(caller: Caller) -> Json<User> {
 }
 
 fn require_admin(caller: &Caller) -> ApiResult<()> {
-    if caller.principal.is_admin() {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden())
-    }
+    Ok(shanhai_service::accounts::may_administer(&caller.acting())?)
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -124,14 +120,16 @@ async fn list_users(
     ApiQuery(page): ApiQuery<PageParams>,
     ApiQuery(q): ApiQuery<UserQuery>,
 ) -> ApiResult<Json<Page<User>>> {
-    require_admin(&caller)?;
     let filter = UserFilter {
         q: q.q,
         role: q.role,
         institution: q.institution,
         program: q.program,
     };
-    Ok(Json(users::list(&state.db, &filter, page.request()).await?))
+    let acting = caller.acting();
+    Ok(Json(
+        shanhai_service::accounts::list(&state.db, &acting, &filter, page.request()).await?,
+    ))
 }
 
 /// Creates an account (platform admin).
@@ -142,11 +140,12 @@ async fn create_user(
     caller: Caller,
     body: JsonBody,
 ) -> ApiResult<(StatusCode, Json<User>)> {
-    require_admin(&caller)?;
-    let new = body.parse::<UserInput>()?.parse()?;
+    let acting = caller.acting();
+    shanhai_service::accounts::may_administer(&acting)?;
+    let input = body.parse::<UserInput>()?;
     Ok((
         StatusCode::CREATED,
-        Json(users::create(&state.db, &caller.actor(), &new).await?),
+        Json(shanhai_service::accounts::create(&state.db, &acting, &input).await?),
     ))
 }
 

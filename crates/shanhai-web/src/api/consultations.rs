@@ -2,7 +2,7 @@
 //! Who sees a case and who may move it is the domain's policy (`sees`, `may_act`,
 //! `ConsultationScope`); each read is audited.
 
-use super::{ApiQuery, IdPath, JsonBody, PageParams, allow, named_or_own};
+use super::{ApiQuery, IdPath, JsonBody, PageParams};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -11,10 +11,10 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
-use shanhai_domain::codes::Role;
 use shanhai_domain::consultations::*;
+use shanhai_service::consultations as service;
 use shanhai_store::Page;
-use shanhai_store::consultations::{self, ConsultationFilter};
+use shanhai_store::consultations::ConsultationFilter;
 use utoipa::{IntoParams, OpenApi};
 
 #[derive(OpenApi)]
@@ -64,10 +64,6 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Whether the caller sees the consultation (the domain's rule, [`sees`]).
-fn takes_part(caller: &Caller, p: &Parties) -> bool {
-    sees(&caller.principal, caller.user.person_id.as_deref(), p)
-}
-
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ConsultationQuery {
@@ -103,16 +99,16 @@ async fn list_consultations(
     let filter = ConsultationFilter {
         state: q.state,
         institution: q.institution,
-        scope: ConsultationScope::of(&caller.principal, caller.user.person_id.as_deref()),
         overdue_only: q.overdue.unwrap_or(false),
         program: q.program,
         kind: q.r#type,
         from: q.from,
         until: q.until,
         requested_by: q.requested_by,
+        ..Default::default()
     };
     Ok(Json(
-        consultations::list(&state.db, &filter, page.request()).await?,
+        service::list(&state.db, &caller.acting(), filter, page.request()).await?,
     ))
 }
 
@@ -126,27 +122,9 @@ async fn create_consultation(
     caller: Caller,
     body: JsonBody,
 ) -> ApiResult<(StatusCode, Json<Consultation>)> {
-    let p = &caller.principal;
-    allow(matches!(
-        p.role,
-        Role::PlatformAdmin | Role::Coordinator | Role::Clinician
-    ))?;
-    let new = body.parse::<ConsultationInput>()?.parse()?;
-    let requesting = named_or_own(
-        &new.requesting_institution_id,
-        p,
-        "requesting_institution_id",
-    )?;
-    allow(p.is_admin() || p.institution_id.as_deref() == Some(requesting.as_str()))?;
-    let created = consultations::create(
-        &state.db,
-        state.desk.cipher(),
-        &caller.actor(),
-        &caller.user.display_name,
-        &requesting,
-        &new,
-    )
-    .await?;
+    let input = body.parse::<ConsultationInput>()?;
+    let cipher = state.desk.cipher();
+    let created = service::request(&state.db, cipher, &caller.acting(), &input).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
@@ -159,11 +137,8 @@ async fn get_consultation(
     caller: Caller,
     IdPath(id): IdPath,
 ) -> ApiResult<Json<Consultation>> {
-    let parties = consultations::parties(&state.db, &id).await?;
-    allow(takes_part(&caller, &parties))?;
-    Ok(Json(
-        consultations::read(&state.db, &caller.actor(), &id).await?,
-    ))
+    let (consultation, _, _) = service::read(&state.db, &caller.acting(), &id).await?;
+    Ok(Json(consultation))
 }
 
 /// Moves the consultation on: `accept`, `decline` (`reason`), `schedule` (`scheduled_at`),
@@ -182,14 +157,12 @@ async fn act(
 ) -> ApiResult<Json<Consultation>> {
     let id = shanhai_domain::ids::parse_id(&raw_id).ok_or_else(ApiError::not_found)?;
     let action = ConsultationAction::parse(&raw_action).ok_or_else(ApiError::not_found)?;
-    let parties = consultations::parties(&state.db, &id).await?;
-    allow(takes_part(&caller, &parties))?;
-    let me = caller.user.person_id.as_deref();
-    allow(may_act(&caller.principal, me, &parties, action))?;
+    let acting = caller.acting();
+    // Who may act is decided before the body is judged.
+    service::parties(&state.db, &acting, &id).await?;
     let input: TransitionInput = body.parse()?;
-    let detail = input.parse(action)?;
     Ok(Json(
-        consultations::transition(&state.db, &caller.actor(), me, &id, action, &detail).await?,
+        service::transition(&state.db, &acting, &id, action, &input).await?,
     ))
 }
 
@@ -203,14 +176,10 @@ async fn consultation_figures(
     caller: Caller,
     ApiQuery(q): ApiQuery<super::FiguresQuery>,
 ) -> ApiResult<Json<ConsultationFigures>> {
-    let program = super::figures_program(&caller.principal, q.program)?;
-    let filter = consultations::FiguresFilter {
-        program,
-        region: q.region,
-        from: q.from,
-        until: q.until,
-    };
-    Ok(Json(consultations::figures(&state.db, &filter).await?))
+    let acting = caller.acting();
+    Ok(Json(
+        service::figures(&state.db, &acting, q.program, q.region, q.from, q.until).await?,
+    ))
 }
 
 /// The program's consultation turnaround targets in hours (defaults: 急会诊 2 h to accept and
@@ -223,8 +192,7 @@ async fn get_targets(
     _caller: Caller,
     IdPath(id): IdPath,
 ) -> ApiResult<Json<TargetsInput>> {
-    shanhai_store::programs::get(&state.db, &id).await?;
-    Ok(Json(consultations::targets(&state.db, &id).await?.into()))
+    Ok(Json(service::targets(&state.db, &id).await?.into()))
 }
 
 /// Sets the program's turnaround targets (its office or the platform admin). New requests get
@@ -238,11 +206,9 @@ async fn set_targets(
     IdPath(id): IdPath,
     body: JsonBody,
 ) -> ApiResult<Json<TargetsInput>> {
-    shanhai_store::programs::get(&state.db, &id).await?;
-    allow(caller.principal.can_manage_program(&id))?;
-    let targets = body.parse::<TargetsInput>()?.parse()?;
+    let input = body.parse::<TargetsInput>()?;
     Ok(Json(
-        consultations::set_targets(&state.db, &caller.actor(), &id, &targets)
+        service::set_targets(&state.db, &caller.acting(), &id, &input)
             .await?
             .into(),
     ))

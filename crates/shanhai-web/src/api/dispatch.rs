@@ -1,8 +1,8 @@
 //! Expert dispatch (C2): schemes, batches, assignments, days served and the week calendar.
 
-use super::{ApiQuery, IdPath, JsonBody, PageParams, allow};
+use super::{ApiQuery, IdPath, JsonBody, PageParams};
 use crate::AppState;
-use crate::auth::{AccessFacts, Caller};
+use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -10,13 +10,11 @@ use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use shanhai_domain::Invalid;
-use shanhai_domain::clinics::{
-    ClinicSession, ClinicSessionInput, GenerateSessionsInput, clinic_dates,
-};
+use shanhai_domain::clinics::{ClinicSession, GenerateSessionsInput};
 use shanhai_domain::dispatch::*;
+use shanhai_service::dispatch as service;
+use shanhai_store::Page;
 use shanhai_store::dispatch::{self, AssignmentFilter, BatchFilter, ServiceDay};
-use shanhai_store::{Page, StoreError, clinics, pairings};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 #[derive(OpenApi)]
@@ -115,33 +113,15 @@ async fn create_scheme(
     caller: Caller,
     body: JsonBody,
 ) -> ApiResult<(StatusCode, Json<Scheme>)> {
-    let new = body.parse::<SchemeInput>()?.parse()?;
-    allow(caller.principal.can_manage_program(&new.program_id))?;
+    let input = body.parse::<SchemeInput>()?;
     Ok((
         StatusCode::CREATED,
-        Json(dispatch::create_scheme(&state.db, &caller.actor(), &new).await?),
+        Json(service::create_scheme(&state.db, &caller.acting(), &input).await?),
     ))
 }
 
 /// Whether the caller may plan this batch: the program's managers, or the donor's coordinator
 /// when the batch serves a pairing.
-async fn may_plan(
-    state: &AppState,
-    caller: &Caller,
-    program_id: &str,
-    pairing_id: Option<&str>,
-) -> ApiResult<()> {
-    let donor = match pairing_id {
-        Some(p) => match pairings::get(&state.db, p).await {
-            Ok(p) => Some(p.donor_id),
-            Err(StoreError::NotFound) => None,
-            Err(e) => return Err(e.into()),
-        },
-        None => None,
-    };
-    allow(caller.principal.can_dispatch(program_id, donor.as_deref()))
-}
-
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct BatchQuery {
@@ -179,11 +159,10 @@ async fn create_batch(
     caller: Caller,
     body: JsonBody,
 ) -> ApiResult<(StatusCode, Json<Batch>)> {
-    let new = body.parse::<BatchInput>()?.parse()?;
-    may_plan(&state, &caller, &new.program_id, new.pairing_id.as_deref()).await?;
+    let input = body.parse::<BatchInput>()?;
     Ok((
         StatusCode::CREATED,
-        Json(dispatch::create_batch(&state.db, &caller.actor(), &new).await?),
+        Json(service::create_batch(&state.db, &caller.acting(), &input).await?),
     ))
 }
 
@@ -206,18 +185,11 @@ async fn update_batch(
     IdPath(id): IdPath,
     body: JsonBody,
 ) -> ApiResult<Json<Batch>> {
-    let before = dispatch::get_batch(&state.db, &id).await?;
-    may_plan(
-        &state,
-        &caller,
-        &before.program_id,
-        before.pairing_id.as_deref(),
-    )
-    .await?;
-    let new = body.parse::<BatchInput>()?.parse()?;
-    may_plan(&state, &caller, &new.program_id, new.pairing_id.as_deref()).await?;
+    let acting = caller.acting();
+    service::may_change_batch(&state.db, &acting, &id).await?;
+    let input = body.parse::<BatchInput>()?;
     Ok(Json(
-        dispatch::update_batch(&state.db, &caller.actor(), &id, &new).await?,
+        service::update_batch(&state.db, &acting, &id, &input).await?,
     ))
 }
 
@@ -277,22 +249,6 @@ async fn list_assignments(
     ))
 }
 
-async fn may_dispatch_in(state: &AppState, caller: &Caller, batch_id: &str) -> ApiResult<()> {
-    let batch = match dispatch::get_batch(&state.db, batch_id).await {
-        Err(StoreError::NotFound) => {
-            return Err(Invalid::new("batch_id", "error.unknown_batch").into());
-        }
-        other => other?,
-    };
-    may_plan(
-        state,
-        caller,
-        &batch.program_id,
-        batch.pairing_id.as_deref(),
-    )
-    .await
-}
-
 /// Assigns a person to a recipient within a batch. Refused (409) when the person would be in two
 /// places on one day; the period must lie inside the batch.
 #[utoipa::path(post, path = "/api/v1/assignments", tag = "dispatch", security(("bearer" = [])), request_body = AssignmentInput,
@@ -302,11 +258,10 @@ async fn create_assignment(
     caller: Caller,
     body: JsonBody,
 ) -> ApiResult<(StatusCode, Json<Assignment>)> {
-    let new = body.parse::<AssignmentInput>()?.parse()?;
-    may_dispatch_in(&state, &caller, &new.batch_id).await?;
+    let input = body.parse::<AssignmentInput>()?;
     Ok((
         StatusCode::CREATED,
-        Json(dispatch::create_assignment(&state.db, &caller.actor(), &new).await?),
+        Json(service::create_assignment(&state.db, &caller.acting(), &input).await?),
     ))
 }
 
@@ -329,35 +284,16 @@ async fn update_assignment(
     IdPath(id): IdPath,
     body: JsonBody,
 ) -> ApiResult<Json<Assignment>> {
-    let before = dispatch::get_assignment(&state.db, &id).await?;
-    may_dispatch_in(&state, &caller, &before.batch_id).await?;
-    let new = body.parse::<AssignmentInput>()?.parse()?;
-    may_dispatch_in(&state, &caller, &new.batch_id).await?;
+    let acting = caller.acting();
+    service::may_change_assignment(&state.db, &acting, &id).await?;
+    let input = body.parse::<AssignmentInput>()?;
     Ok(Json(
-        dispatch::update_assignment(&state.db, &caller.actor(), &id, &new).await?,
+        service::update_assignment(&state.db, &acting, &id, &input).await?,
     ))
 }
 
 /// Days served may be recorded by the expert themselves, by whoever runs the recipient's data,
 /// and by whoever may dispatch in the batch.
-pub(crate) async fn may_record_days(
-    state: &AppState,
-    caller: &Caller,
-    a: &Assignment,
-) -> ApiResult<()> {
-    if caller.user.person_id.as_deref() == Some(a.person_id.as_str()) {
-        return Ok(());
-    }
-    let facts = AccessFacts::load(&state.db).await?;
-    if caller
-        .principal
-        .can_run_clinics(facts.access(&caller.principal, &a.institution_id))
-    {
-        return Ok(());
-    }
-    may_dispatch_in(state, caller, &a.batch_id).await
-}
-
 #[utoipa::path(get, path = "/api/v1/assignments/{id}/service-days", tag = "dispatch", security(("bearer" = [])),
     params(("id" = String, Path)), responses((status = 200, body = Vec<ServiceDay>), (status = 404, body = ErrorBody)))]
 async fn list_days(
@@ -387,14 +323,14 @@ async fn record_day(
     IdPath(id): IdPath,
     body: JsonBody,
 ) -> ApiResult<(StatusCode, Json<ServiceDay>)> {
+    let acting = caller.acting();
     let a = dispatch::get_assignment(&state.db, &id).await?;
-    may_record_days(&state, &caller, &a).await?;
+    service::may_record_days(&state.db, &acting, &a).await?;
     let input: DayInput = body.parse()?;
-    let day = shanhai_domain::validate::date("day", &input.day)?;
-    let note = shanhai_domain::validate::optional_text("note", input.note.as_deref(), 200)?;
+    let note = input.note.as_deref();
     Ok((
         StatusCode::CREATED,
-        Json(dispatch::record_day(&state.db, &caller.actor(), &id, day, note).await?),
+        Json(service::record_day(&state.db, &acting, &id, &input.day, note).await?),
     ))
 }
 
@@ -408,10 +344,7 @@ async fn remove_day(
     Path((raw, day)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     let id = shanhai_domain::ids::parse_id(&raw).ok_or_else(ApiError::not_found)?;
-    let a = dispatch::get_assignment(&state.db, &id).await?;
-    may_record_days(&state, &caller, &a).await?;
-    let day = NaiveDate::parse_from_str(&day, "%Y-%m-%d").map_err(|_| ApiError::not_found())?;
-    dispatch::remove_day(&state.db, &caller.actor(), &id, day).await?;
+    service::remove_day(&state.db, &caller.acting(), &id, &day).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -427,68 +360,11 @@ async fn generate_sessions(
     IdPath(id): IdPath,
     body: JsonBody,
 ) -> ApiResult<(StatusCode, Json<Vec<ClinicSession>>)> {
+    let acting = caller.acting();
     let a = dispatch::get_assignment(&state.db, &id).await?;
-    let facts = AccessFacts::load(&state.db).await?;
-    allow(
-        caller
-            .principal
-            .can_run_clinics(facts.access(&caller.principal, &a.institution_id)),
-    )?;
+    shanhai_service::clinics::may_run(&state.db, &acting, &a.institution_id).await?;
     let input: GenerateSessionsInput = body.parse()?;
-    let presence = a
-        .presence()
-        .ok_or_else(|| ApiError::bad_request("error.bad_body"))?;
-    let from = shanhai_domain::validate::optional_date("from", input.from.as_deref())?
-        .unwrap_or(presence.start);
-    let until = shanhai_domain::validate::optional_date("until", input.until.as_deref())?
-        .unwrap_or(presence.end);
-    let chosen = Weekdays::parse(&input.weekdays)?;
-    let dates = clinic_dates(
-        a.mode,
-        presence.weekdays,
-        chosen,
-        presence.start,
-        presence.end,
-        from,
-        until,
-    )?;
-    let existing = clinics::list(
-        &state.db,
-        &clinics::SessionFilter {
-            expert: Some(a.person_id.clone()),
-            institution: Some(a.institution_id.clone()),
-            from: Some(from.to_string()),
-            until: Some(until.to_string()),
-            ..Default::default()
-        },
-        shanhai_store::PageRequest::new(Some(1), Some(shanhai_store::PageRequest::MAX_PER_PAGE)),
-    )
-    .await?;
-    let taken: std::collections::HashSet<String> =
-        existing.items.into_iter().map(|s| s.date).collect();
-    let mut sessions = Vec::new();
-    for date in dates
-        .into_iter()
-        .filter(|d| !taken.contains(&d.to_string()))
-    {
-        sessions.push(
-            ClinicSessionInput {
-                expert_id: a.person_id.clone(),
-                institution_id: a.institution_id.clone(),
-                department_id: a.department_id.clone(),
-                assignment_id: Some(a.id.clone()),
-                date: date.to_string(),
-                start: input.start.clone(),
-                end: input.end.clone(),
-                capacity: input.capacity,
-                slot_minutes: input.slot_minutes,
-                visit_type: input.visit_type.clone(),
-                note: None,
-            }
-            .parse()?,
-        );
-    }
-    let created = clinics::create_many(&state.db, &caller.actor(), &sessions).await?;
+    let created = service::generate_sessions(&state.db, &acting, &id, &input).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 

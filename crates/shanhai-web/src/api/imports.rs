@@ -3,7 +3,7 @@
 //! transaction; `GET /api/v1/imports/{kind}/template` gives the template. Each row may write only
 //! what the caller could create through the kind's own endpoint.
 
-use super::{ApiQuery, allow};
+use super::ApiQuery;
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -16,12 +16,9 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use shanhai_domain::Invalid;
-use shanhai_domain::access::Principal;
-use shanhai_domain::codes::Role;
 use shanhai_files::{Received, Receiver, UploadError};
-use shanhai_import::{NoProgress, Outcome, Report, Upload, Who};
+use shanhai_import::{Report, Upload};
 use shanhai_store::StoreError;
-use shanhai_store::audit::Actor;
 use utoipa::{IntoParams, OpenApi};
 
 #[derive(OpenApi)]
@@ -88,38 +85,6 @@ fn upload_error(e: UploadError) -> ApiError {
     }
 }
 
-/// Coordinators, program offices and the platform admin import; rows are then checked one by
-/// one against what the caller may write.
-pub fn may_import(p: &Principal) -> bool {
-    matches!(
-        p.role,
-        Role::PlatformAdmin | Role::ProgramOffice | Role::Coordinator
-    )
-}
-
-/// Runs an import for a signed-in user (the API and the page share it).
-pub async fn run(
-    state: &AppState,
-    principal: &Principal,
-    actor: &Actor,
-    kind: &str,
-    upload: Upload<'_>,
-    dry_run: bool,
-) -> ApiResult<Outcome> {
-    allow(may_import(principal))?;
-    shanhai_import::import(
-        &state.db,
-        kind,
-        actor,
-        Who::User(principal.clone()),
-        upload,
-        dry_run,
-        &NoProgress,
-    )
-    .await?
-    .ok_or_else(ApiError::not_found)
-}
-
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ImportQuery {
@@ -145,7 +110,8 @@ async fn import(
     ApiQuery(q): ApiQuery<ImportQuery>,
     mut multipart: Multipart,
 ) -> ApiResult<Response> {
-    allow(may_import(&caller.principal))?;
+    let acting = caller.acting();
+    shanhai_service::imports::may_start(&acting)?;
     if shanhai_import::columns(&kind).is_none() {
         return Err(ApiError::not_found());
     }
@@ -162,10 +128,9 @@ async fn import(
             }
         }
         .ok_or_else(|| ApiError::from(Invalid::new("file", "error.import_empty")))?;
-        let outcome = run(
-            &state,
-            &caller.principal,
-            &caller.actor(),
+        let outcome = shanhai_service::imports::import(
+            &state.db,
+            &acting,
             &kind,
             Upload {
                 file_name: &file_name,

@@ -3,17 +3,17 @@
 //! which locks the period, returns a submitted report, or reopens an approved one with a reason.
 //! Reads follow reach.
 
-use super::{ApiQuery, IdPath, JsonBody, PageParams, allow};
+use super::{ApiQuery, IdPath, JsonBody, PageParams};
 use crate::AppState;
-use crate::auth::{AccessFacts, Caller};
+use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
-use shanhai_domain::codes::Role;
 use shanhai_domain::kpis::*;
+use shanhai_service::kpis as service;
 use shanhai_store::Page;
 use shanhai_store::kpis::{self, KpiReportFilter, SeriesFilter, StandingsFilter};
 use utoipa::{IntoParams, OpenApi};
@@ -84,14 +84,12 @@ async fn create_definition(
     caller: Caller,
     body: JsonBody,
 ) -> ApiResult<(StatusCode, Json<KpiDefinition>)> {
-    allow(matches!(
-        caller.principal.role,
-        Role::PlatformAdmin | Role::ProgramOffice
-    ))?;
-    let new = body.parse::<KpiDefinitionInput>()?.parse()?;
+    let acting = caller.acting();
+    service::may_define(&acting)?;
+    let input = body.parse::<KpiDefinitionInput>()?;
     Ok((
         StatusCode::CREATED,
-        Json(kpis::create_definition(&state.db, &caller.actor(), &new).await?),
+        Json(service::define(&state.db, &acting, &input).await?),
     ))
 }
 
@@ -128,15 +126,8 @@ async fn list_reports(
         state: q.state,
         region: q.region,
     };
-    let facts = AccessFacts::load(&state.db).await?;
     Ok(Json(
-        kpis::list(
-            &state.db,
-            &filter,
-            &facts.reach(&caller.principal),
-            page.request(),
-        )
-        .await?,
+        service::list(&state.db, &caller.acting(), &filter, page.request()).await?,
     ))
 }
 
@@ -150,14 +141,7 @@ async fn create_report(
     body: JsonBody,
 ) -> ApiResult<(StatusCode, Json<KpiReport>)> {
     let input = body.parse::<KpiReportInput>()?;
-    let institution = shanhai_domain::validate::reference("institution_id", &input.institution_id)?;
-    let facts = AccessFacts::load(&state.db).await?;
-    allow(may_enter(
-        &caller.principal,
-        facts.access(&caller.principal, &institution),
-    ))?;
-    let new = input.parse()?;
-    let created = kpis::create(&state.db, &caller.actor(), &new, &input.values).await?;
+    let created = service::open(&state.db, &caller.acting(), &input).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
@@ -169,13 +153,7 @@ async fn get_report(
     caller: Caller,
     IdPath(id): IdPath,
 ) -> ApiResult<Json<KpiReport>> {
-    let report = kpis::get(&state.db, &id).await?;
-    let facts = AccessFacts::load(&state.db).await?;
-    allow(
-        facts
-            .access(&caller.principal, &report.institution_id)
-            .can_read(),
-    )?;
+    let (report, _) = service::read(&state.db, &caller.acting(), &id).await?;
     Ok(Json(report))
 }
 
@@ -191,38 +169,14 @@ async fn put_values(
     IdPath(id): IdPath,
     body: JsonBody,
 ) -> ApiResult<Json<KpiReport>> {
-    let report = kpis::get(&state.db, &id).await?;
-    let facts = AccessFacts::load(&state.db).await?;
-    allow(may_enter(
-        &caller.principal,
-        facts.access(&caller.principal, &report.institution_id),
-    ))?;
+    let acting = caller.acting();
+    service::may_edit(&state.db, &acting, &id).await?;
     let input = body.parse::<KpiValuesInput>()?;
     Ok(Json(
-        kpis::set_values(&state.db, &caller.actor(), &id, &input.values).await?,
+        service::save(&state.db, &acting, &id, &input.values, false).await?,
     ))
 }
 
-/// Whether a user may take `action` on `report` (whether its state allows it is the state
-/// machine's question). The pages use it too.
-pub fn may_act(
-    facts: &AccessFacts,
-    p: &shanhai_domain::access::Principal,
-    report: &KpiReport,
-    action: ReportAction,
-) -> bool {
-    let access = facts.access(p, &report.institution_id);
-    if action.by_reviewer() {
-        may_review(p, report.program_id.as_deref(), access)
-    } else {
-        may_enter(p, access)
-    }
-}
-
-/// `submit` (the institution), `approve` (locks the period), `return` a submitted report to
-/// draft with `{reason}`, or `reopen` an approved one for correction with `{reason}` (the
-/// program office). Without a reason a return or reopen answers 422; a step the state does not
-/// allow answers 409.
 #[utoipa::path(post, path = "/api/v1/kpi-reports/{id}/{action}", tag = "kpis", security(("bearer" = [])),
     params(("id" = String, Path), ("action" = ReportAction, Path)), request_body = KpiTransitionInput,
     responses((status = 200, body = KpiReport), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
@@ -235,12 +189,11 @@ async fn act(
 ) -> ApiResult<Json<KpiReport>> {
     let id = shanhai_domain::ids::parse_id(&raw_id).ok_or_else(ApiError::not_found)?;
     let action = ReportAction::parse(&raw_action).ok_or_else(ApiError::not_found)?;
-    let report = kpis::get(&state.db, &id).await?;
-    let facts = AccessFacts::load(&state.db).await?;
-    allow(may_act(&facts, &caller.principal, &report, action))?;
-    let reason = body.parse::<KpiTransitionInput>()?.parse(action)?;
+    let acting = caller.acting();
+    service::may_take(&state.db, &acting, &id, action).await?;
+    let input = body.parse::<KpiTransitionInput>()?;
     Ok(Json(
-        kpis::transition(&state.db, &caller.actor(), &id, action, reason).await?,
+        service::act(&state.db, &acting, &id, action, &input).await?,
     ))
 }
 
@@ -286,9 +239,8 @@ async fn series(
         until: bound_of("until", &q.until, true)?,
         include_unapproved: q.include_unapproved,
     };
-    let facts = AccessFacts::load(&state.db).await?;
     Ok(Json(
-        kpis::series(&state.db, &filter, &facts.reach(&caller.principal)).await?,
+        service::series(&state.db, &caller.acting(), &filter).await?,
     ))
 }
 
@@ -323,8 +275,7 @@ async fn standings(
         definition: q.definition,
         until,
     };
-    let facts = AccessFacts::load(&state.db).await?;
     Ok(Json(
-        kpis::standings(&state.db, &filter, &facts.reach(&caller.principal)).await?,
+        service::standings(&state.db, &caller.acting(), &filter).await?,
     ))
 }

@@ -127,22 +127,6 @@ pub struct FiguresQuery {
     pub until: Option<String>,
 }
 
-/// The program whose figures the caller may see: any (or all) for the platform admin, their
-/// own for a program office; nobody else sees program figures.
-pub fn figures_program(
-    p: &shanhai_domain::access::Principal,
-    asked: Option<String>,
-) -> Result<Option<String>, ApiError> {
-    match p.role {
-        shanhai_domain::codes::Role::PlatformAdmin => Ok(asked),
-        shanhai_domain::codes::Role::ProgramOffice => {
-            allow(asked.is_none() || asked == p.program_id)?;
-            Ok(p.program_id.clone())
-        }
-        _ => Err(ApiError::forbidden()),
-    }
-}
-
 pub fn allow(ok: bool) -> Result<(), ApiError> {
     if ok {
         Ok(())

@@ -13,9 +13,10 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use shanhai_domain::booking::{BookingLookup, BookingRequest, PublicBooking};
 use shanhai_domain::clinics::ClinicSession;
-use shanhai_store::bookings::{self, BookOutcome};
+use shanhai_service::bookings as service;
+use shanhai_store::Page;
+use shanhai_store::bookings::BookOutcome;
 use shanhai_store::clinics::{self, SessionFilter};
-use shanhai_store::{Page, StoreError};
 use utoipa::{IntoParams, OpenApi};
 
 #[derive(OpenApi)]
@@ -124,11 +125,13 @@ async fn book(
     IdPath(id): IdPath,
     body: JsonBody,
 ) -> ApiResult<Response> {
-    let new = body.parse::<BookingRequest>()?.parse()?;
-    Ok(match state.desk.book(&caller.actor(), &id, new).await? {
-        BookOutcome::Confirmed(b) => (StatusCode::CREATED, Json(b)).into_response(),
-        BookOutcome::Waitlisted(b) => (StatusCode::ACCEPTED, Json(b)).into_response(),
-    })
+    let request = body.parse::<BookingRequest>()?;
+    Ok(
+        match service::book(&state.desk, &caller.actor(), &id, &request).await? {
+            BookOutcome::Confirmed(b) => (StatusCode::CREATED, Json(b)).into_response(),
+            BookOutcome::Waitlisted(b) => (StatusCode::ACCEPTED, Json(b)).into_response(),
+        },
+    )
 }
 
 /// Finds a booking by its code and the phone number it was made with.
@@ -141,9 +144,7 @@ async fn lookup(
 ) -> ApiResult<Json<PublicBooking>> {
     let req: BookingLookup = body.parse()?;
     Ok(Json(
-        bookings::lookup(&state.db, state.desk.cipher(), &caller.actor(), &req)
-            .await
-            .map_err(not_found_as_404)?,
+        service::lookup(&state.db, &state.desk, &caller.actor(), &req).await?,
     ))
 }
 
@@ -157,19 +158,6 @@ async fn cancel(
 ) -> ApiResult<Json<PublicBooking>> {
     let req: BookingLookup = body.parse()?;
     Ok(Json(
-        bookings::cancel(&state.db, state.desk.cipher(), &caller.actor(), &req)
-            .await
-            .map_err(not_found_as_404)?,
+        service::cancel(&state.db, &state.desk, &caller.actor(), &req).await?,
     ))
-}
-
-/// A wrong code and a wrong phone number look the same from outside.
-fn not_found_as_404(e: StoreError) -> crate::error::ApiError {
-    match e {
-        StoreError::NotFound => crate::error::ApiError {
-            key: "error.booking_not_found",
-            ..crate::error::ApiError::not_found()
-        },
-        other => other.into(),
-    }
 }

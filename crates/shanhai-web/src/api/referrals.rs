@@ -1,7 +1,7 @@
 //! Two-way referrals (C5): the sending and receiving institutions' staff move a referral along;
 //! figures carry no patient details.
 
-use super::{ApiQuery, IdPath, JsonBody, PageParams, allow, named_or_own};
+use super::{ApiQuery, IdPath, JsonBody, PageParams};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -10,13 +10,10 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
-use shanhai_domain::Invalid;
-use shanhai_domain::access::Principal;
-use shanhai_domain::codes::Role;
 use shanhai_domain::referrals::*;
-use shanhai_store::audit::Actor;
-use shanhai_store::referrals::{self, ReferralFilter};
-use shanhai_store::{Page, StoreError};
+use shanhai_service::referrals as service;
+use shanhai_store::Page;
+use shanhai_store::referrals::ReferralFilter;
 use utoipa::{IntoParams, OpenApi};
 
 #[derive(OpenApi)]
@@ -44,45 +41,6 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/referrals/figures", get(referral_figures))
         .route("/api/v1/referrals/{id}", get(get_referral))
         .route("/api/v1/referrals/{id}/{action}", post(act))
-}
-
-/// Clinicians and coordinators of the institution, or the platform admin.
-fn staff_of(caller: &Caller, institution: &str) -> bool {
-    is_staff_of(&caller.principal, institution)
-}
-
-/// Refers a patient for the API and the pages alike: the author must be staff of the sending
-/// institution and see the consultation the referral cites (an unseen one is refused as an
-/// unknown id: 422 on `consultation_id`).
-pub async fn create(
-    state: &AppState,
-    principal: &Principal,
-    person: Option<&str>,
-    actor: &Actor,
-    sender_name: &str,
-    new: &NewReferral,
-) -> ApiResult<Referral> {
-    let from = named_or_own(&new.from_institution_id, principal, "from_institution_id")?;
-    allow(is_staff_of(principal, &from))?;
-    if let Some(cited) = &new.consultation_id {
-        let unknown = || Invalid::new("consultation_id", "error.bad_reference");
-        let parties = match shanhai_store::consultations::parties(&state.db, cited).await {
-            Err(StoreError::NotFound) => return Err(unknown().into()),
-            other => other?,
-        };
-        if !may_cite_consultation(principal, person, &parties) {
-            return Err(unknown().into());
-        }
-    }
-    Ok(referrals::create(
-        &state.db,
-        state.desk.cipher(),
-        actor,
-        sender_name,
-        &from,
-        new,
-    )
-    .await?)
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -116,18 +74,10 @@ async fn list_referrals(
     ApiQuery(page): ApiQuery<PageParams>,
     ApiQuery(q): ApiQuery<ReferralQuery>,
 ) -> ApiResult<Json<Page<Referral>>> {
-    let p = &caller.principal;
-    let visible_to_institution = if p.is_admin() {
-        None
-    } else {
-        allow(matches!(p.role, Role::Coordinator | Role::Clinician))?;
-        Some(p.institution_id.clone().unwrap_or_default())
-    };
     let filter = ReferralFilter {
         state: q.state,
         direction: q.direction,
         institution: q.institution,
-        visible_to_institution,
         program: q.program,
         from: q.from,
         until: q.until,
@@ -137,7 +87,7 @@ async fn list_referrals(
         ..Default::default()
     };
     Ok(Json(
-        referrals::list(&state.db, &filter, page.request()).await?,
+        service::list(&state.db, &caller.acting(), filter, page.request()).await?,
     ))
 }
 
@@ -150,21 +100,9 @@ async fn create_referral(
     caller: Caller,
     body: JsonBody,
 ) -> ApiResult<(StatusCode, Json<Referral>)> {
-    let p = &caller.principal;
-    allow(matches!(
-        p.role,
-        Role::PlatformAdmin | Role::Coordinator | Role::Clinician
-    ))?;
-    let new = body.parse::<ReferralInput>()?.parse()?;
-    let created = create(
-        &state,
-        p,
-        caller.user.person_id.as_deref(),
-        &caller.actor(),
-        &caller.user.display_name,
-        &new,
-    )
-    .await?;
+    let input = body.parse::<ReferralInput>()?;
+    let cipher = state.desk.cipher();
+    let created = service::refer(&state.db, cipher, &caller.acting(), &input).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
@@ -177,15 +115,10 @@ async fn referral_figures(
     caller: Caller,
     ApiQuery(q): ApiQuery<super::FiguresQuery>,
 ) -> ApiResult<Json<ReferralFigures>> {
-    let program = super::figures_program(&caller.principal, q.program)?;
-    let filter = ReferralFilter {
-        program,
-        region: q.region,
-        from: q.from,
-        until: q.until,
-        ..Default::default()
-    };
-    Ok(Json(referrals::figures(&state.db, &filter).await?))
+    let acting = caller.acting();
+    Ok(Json(
+        service::figures(&state.db, &acting, q.program, q.region, q.from, q.until).await?,
+    ))
 }
 
 /// The referral with its steps (the read is audited).
@@ -196,11 +129,8 @@ async fn get_referral(
     caller: Caller,
     IdPath(id): IdPath,
 ) -> ApiResult<Json<Referral>> {
-    let (from, to) = referrals::parties(&state.db, &id).await?;
-    allow(staff_of(&caller, &from) || staff_of(&caller, &to))?;
-    Ok(Json(
-        referrals::read(&state.db, &caller.actor(), &id).await?,
-    ))
+    let (referral, _, _) = service::read(&state.db, &caller.acting(), &id).await?;
+    Ok(Json(referral))
 }
 
 /// `accept`, `decline` (note = reason), `arrive` (the arrival notice to the sender), `treat`,
@@ -218,10 +148,10 @@ async fn act(
 ) -> ApiResult<Json<Referral>> {
     let id = shanhai_domain::ids::parse_id(&raw_id).ok_or_else(ApiError::not_found)?;
     let action = ReferralAction::parse(&raw_action).ok_or_else(ApiError::not_found)?;
-    let (from, to) = referrals::parties(&state.db, &id).await?;
-    allow(may_act(&caller.principal, &from, &to, action))?;
-    let note = body.parse::<ReferralTransitionInput>()?.parse(action)?;
+    let acting = caller.acting();
+    service::may_take(&state.db, &acting, &id, action).await?;
+    let input = body.parse::<ReferralTransitionInput>()?;
     Ok(Json(
-        referrals::transition(&state.db, &caller.actor(), &id, action, note).await?,
+        service::act(&state.db, &acting, &id, action, &input).await?,
     ))
 }

@@ -13,12 +13,11 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use shanhai_domain::access::{PairingSides, Principal};
 use shanhai_domain::codes::Role;
 use shanhai_domain::registry::*;
 use shanhai_domain::specialty::{self, Specialty};
+use shanhai_service::registry as service;
 use shanhai_store::agreements::{self, AgreementFilter, DocumentMeta};
-use shanhai_store::audit::Actor;
 use shanhai_store::departments::{self, DepartmentFilter};
 use shanhai_store::institutions::{self, InstitutionFilter};
 use shanhai_store::pairings::{self, PairingFilter};
@@ -531,9 +530,10 @@ async fn create_program(
     caller: Caller,
     body: JsonBody,
 ) -> Created<Program> {
-    allow(caller.principal.is_admin())?;
-    let new = body.parse::<ProgramInput>()?.parse()?;
-    created(programs::create(&state.db, &caller.actor(), &new).await?)
+    let acting = caller.acting();
+    service::may_create_program(&acting)?;
+    let input = body.parse::<ProgramInput>()?;
+    created(service::create_program(&state.db, &acting, &input).await?)
 }
 
 #[utoipa::path(get, path = "/api/v1/programs/{id}", tag = "registry", security(("bearer" = [])), params(("id" = String, Path)),
@@ -557,18 +557,11 @@ async fn update_program(
     IdPath(id): IdPath,
     body: JsonBody,
 ) -> ApiResult<Json<Program>> {
-    programs::get(&state.db, &id).await?;
-    allow(caller.principal.can_manage_program(&id))?;
-    let new = body.parse::<ProgramInput>()?.parse()?;
-    let facts = AccessFacts::load(&state.db).await?;
-    caller.principal.may_change_program(
-        &id,
-        new.office_institution_id.as_deref(),
-        &facts.links,
-        &facts.programs,
-    )?;
+    let acting = caller.acting();
+    service::may_manage_program(&state.db, &acting, &id).await?;
+    let input = body.parse::<ProgramInput>()?;
     Ok(Json(
-        programs::update(&state.db, &caller.actor(), &id, &new).await?,
+        service::update_program(&state.db, &acting, &id, &input).await?,
     ))
 }
 
@@ -619,32 +612,10 @@ async fn create_pairing(
     caller: Caller,
     body: JsonBody,
 ) -> Created<Pairing> {
-    allow(matches!(
-        caller.principal.role,
-        Role::PlatformAdmin | Role::ProgramOffice
-    ))?;
-    let new = body.parse::<PairingInput>()?.parse()?;
-    created(create_pairing_as(&state, &caller.principal, &caller.actor(), &new).await?)
-}
-
-/// Creates a pairing if the access policy lets `principal` (the API and the pages alike).
-pub async fn create_pairing_as(
-    state: &AppState,
-    principal: &Principal,
-    actor: &Actor,
-    new: &NewPairing,
-) -> ApiResult<Pairing> {
-    let facts = AccessFacts::load(&state.db).await?;
-    principal.may_create_pairing(sides(new), &facts.links, &facts.programs)?;
-    Ok(pairings::create(&state.db, actor, new).await?)
-}
-
-fn sides(p: &NewPairing) -> PairingSides<'_> {
-    PairingSides {
-        program_id: &p.program_id,
-        donor_id: &p.donor_id,
-        recipient_id: &p.recipient_id,
-    }
+    let acting = caller.acting();
+    service::may_pair(&acting)?;
+    let input = body.parse::<PairingInput>()?;
+    created(service::create_pairing(&state.db, &acting, &input).await?)
 }
 
 #[utoipa::path(get, path = "/api/v1/pairings/{id}", tag = "registry", security(("bearer" = [])), params(("id" = String, Path)),
@@ -669,20 +640,11 @@ async fn update_pairing(
     IdPath(id): IdPath,
     body: JsonBody,
 ) -> ApiResult<Json<Pairing>> {
-    let before = pairings::get(&state.db, &id).await?;
-    allow(caller.principal.can_manage_program(&before.program_id))?;
-    let new = body.parse::<PairingInput>()?.parse()?;
-    let facts = AccessFacts::load(&state.db).await?;
-    let was = PairingSides {
-        program_id: &before.program_id,
-        donor_id: &before.donor_id,
-        recipient_id: &before.recipient_id,
-    };
-    caller
-        .principal
-        .may_change_pairing(was, sides(&new), &facts.links, &facts.programs)?;
+    let acting = caller.acting();
+    service::may_change_pairing(&state.db, &acting, &id).await?;
+    let input = body.parse::<PairingInput>()?;
     Ok(Json(
-        pairings::update(&state.db, &caller.actor(), &id, &new).await?,
+        service::update_pairing(&state.db, &acting, &id, &input).await?,
     ))
 }
 

@@ -1,9 +1,9 @@
 //! Webhooks for other systems: registration and the delivery worker.
 
-use super::{ApiQuery, IdPath, JsonBody, allow};
+use super::{ApiQuery, IdPath, JsonBody};
 use crate::AppState;
-use crate::auth::{AccessFacts, Caller};
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::auth::Caller;
+use crate::error::{ApiResult, ErrorBody};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
@@ -11,10 +11,8 @@ use axum::{Json, Router};
 use hmac::{Hmac, Mac};
 use serde::Deserialize;
 use sha2::Sha256;
-use shanhai_domain::Invalid;
-use shanhai_domain::access::Principal;
-use shanhai_domain::webhooks::WebhookAllow;
-use shanhai_store::webhooks::{self, DeliveryRecord, Webhook};
+use shanhai_service::webhooks as service;
+use shanhai_store::webhooks::{DeliveryRecord, Webhook};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 mod delivery;
@@ -47,40 +45,14 @@ pub struct WebhookInput {
     pub secret: String,
 }
 
-async fn may_manage(state: &AppState, caller: &Caller, institution_id: &str) -> ApiResult<()> {
-    let facts = AccessFacts::load(&state.db).await?;
-    allow(manages(&facts, &caller.principal, institution_id))
-}
-
-/// Whoever manages an institution's data manages its webhooks. The pages use it too.
-pub fn manages(facts: &AccessFacts, principal: &Principal, institution_id: &str) -> bool {
-    principal.can_run_clinics(facts.access(principal, institution_id))
-}
-
-/// The receiving URL and the shared secret, checked, for the API and the page alike: the URL by
-/// [`shanhai_domain::webhooks::checked_url`] (http or https, no internal destination unless the
-/// operator's allow-list admits it), normalized as it will be dialled; a secret of 16–200
-/// characters.
-pub fn checked_target(
-    url: &str,
-    secret: &str,
-    allow: &WebhookAllow,
-) -> ApiResult<(String, String)> {
-    let url = shanhai_domain::webhooks::checked_url(url, allow)?;
-    let secret = secret.trim();
-    if !(16..=200).contains(&secret.chars().count()) {
-        return Err(Invalid::new("secret", "error.webhook_secret").into());
-    }
-    Ok((url.to_string(), secret.to_string()))
-}
-
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct WebhookQuery {
     institution: Option<String>,
 }
 
-/// An institution's webhooks (whoever manages the institution's data).
+/// An institution's webhooks (whoever manages the institution's data); without `institution`,
+/// those of every institution the caller manages.
 #[utoipa::path(get, path = "/api/v1/webhooks", tag = "webhooks", security(("bearer" = [])), params(WebhookQuery),
     responses((status = 200, body = Vec<Webhook>), (status = 403, body = ErrorBody)))]
 async fn list_webhooks(
@@ -88,19 +60,10 @@ async fn list_webhooks(
     caller: Caller,
     ApiQuery(q): ApiQuery<WebhookQuery>,
 ) -> ApiResult<Json<Vec<Webhook>>> {
-    let institution = match q.institution {
-        Some(i) => i,
-        None if caller.principal.is_admin() => {
-            return Ok(Json(webhooks::list(&state.db, None).await?));
-        }
-        None => caller
-            .principal
-            .institution_id
-            .clone()
-            .ok_or_else(ApiError::forbidden)?,
-    };
-    may_manage(&state, &caller, &institution).await?;
-    Ok(Json(webhooks::list(&state.db, Some(&institution)).await?))
+    let acting = caller.acting();
+    Ok(Json(
+        service::list(&state.db, &acting, q.institution.as_deref()).await?,
+    ))
 }
 
 /// Registers a webhook: consultation and referral events touching the institution are sent to
@@ -113,13 +76,16 @@ async fn create_webhook(
     body: JsonBody,
 ) -> ApiResult<(StatusCode, Json<Webhook>)> {
     let input: WebhookInput = body.parse()?;
-    let institution = shanhai_domain::validate::reference("institution_id", &input.institution_id)?;
-    may_manage(&state, &caller, &institution).await?;
-    let (url, secret) = checked_target(&input.url, &input.secret, &state.config.webhook_allow)?;
-    Ok((
-        StatusCode::CREATED,
-        Json(webhooks::create(&state.db, &caller.actor(), &institution, &url, &secret).await?),
-    ))
+    let hook = service::register(
+        &state.db,
+        &caller.acting(),
+        &state.config.webhook_allow,
+        &input.institution_id,
+        &input.url,
+        &input.secret,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(hook)))
 }
 
 /// The webhook's most recent deliveries (at most 50, newest first): event, attempts, when it
@@ -132,11 +98,8 @@ async fn list_deliveries(
     caller: Caller,
     IdPath(id): IdPath,
 ) -> ApiResult<Json<Vec<DeliveryRecord>>> {
-    let hook = webhooks::get(&state.db, &id).await?;
-    may_manage(&state, &caller, &hook.institution_id).await?;
-    let ids = std::collections::BTreeSet::from([hook.id]);
     Ok(Json(
-        webhooks::recent_deliveries(&state.db, &ids, 50).await?,
+        service::deliveries(&state.db, &caller.acting(), &id, 50).await?,
     ))
 }
 

@@ -4,7 +4,6 @@
 //! whoever may dispatch in the batch — and every write is audited. Anyone signed in reads them,
 //! as they read the roster: they are counts, with no patient details.
 
-use super::dispatch::may_record_days;
 use super::{ApiQuery, IdPath, JsonBody, PageParams};
 use crate::AppState;
 use crate::auth::Caller;
@@ -110,7 +109,7 @@ async fn create_report(
 ) -> ApiResult<(StatusCode, Json<WorkloadReport>)> {
     let new = body.parse::<WorkloadReportInput>()?.parse()?;
     let a = assignment_of(&state, &new.assignment_id).await?;
-    may_record_days(&state, &caller, &a).await?;
+    shanhai_service::dispatch::may_record_days(&state.db, &caller.acting(), &a).await?;
     Ok((
         StatusCode::CREATED,
         Json(workload::create(&state.db, &caller.actor(), &new).await?),
@@ -141,11 +140,11 @@ async fn update_report(
 ) -> ApiResult<Json<WorkloadReport>> {
     let before = workload::get(&state.db, &id).await?;
     let a = dispatch::get_assignment(&state.db, &before.assignment_id).await?;
-    may_record_days(&state, &caller, &a).await?;
+    shanhai_service::dispatch::may_record_days(&state.db, &caller.acting(), &a).await?;
     let new = body.parse::<WorkloadReportInput>()?.parse()?;
     if new.assignment_id != before.assignment_id {
         let other = assignment_of(&state, &new.assignment_id).await?;
-        may_record_days(&state, &caller, &other).await?;
+        shanhai_service::dispatch::may_record_days(&state.db, &caller.acting(), &other).await?;
     }
     Ok(Json(
         workload::update(&state.db, &caller.actor(), &id, &new).await?,
@@ -163,7 +162,7 @@ async fn delete_report(
 ) -> ApiResult<StatusCode> {
     let before = workload::get(&state.db, &id).await?;
     let a = dispatch::get_assignment(&state.db, &before.assignment_id).await?;
-    may_record_days(&state, &caller, &a).await?;
+    shanhai_service::dispatch::may_record_days(&state.db, &caller.acting(), &a).await?;
     workload::delete(&state.db, &caller.actor(), &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

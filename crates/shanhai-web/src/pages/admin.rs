@@ -1,11 +1,10 @@
 //! Administration pages: accounts and the audit log (platform admin).
 
-use super::{Chrome, FormData, FormErrors, Pager, Viewer, error_page, render};
+use super::{Chrome, Form, FormData, FormErrors, Pager, Viewer, error_page, render};
 use crate::AppState;
 use crate::error::ApiError;
 use askama::Template;
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{OriginalUri, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -129,13 +128,12 @@ async fn user_new(State(state): State<AppState>, viewer: Viewer, uri: OriginalUr
 
 async fn user_create(
     State(state): State<AppState>,
-    viewer: Viewer,
     uri: OriginalUri,
-    body: Bytes,
+    Form { viewer, data: form }: Form,
 ) -> Response {
-    let form = FormData::parse(&body);
-    if !viewer.csrf_ok(&form.get("csrf")) || !viewer.principal.is_admin() {
-        return error_page(&viewer, "users", here(&uri), ApiError::forbidden());
+    let acting = viewer.acting();
+    if let Err(e) = shanhai_service::accounts::may_administer(&acting) {
+        return error_page(&viewer, "users", here(&uri), e.into());
     }
     let input = UserInput {
         username: form.get("username"),
@@ -146,13 +144,8 @@ async fn user_create(
         institution_id: form.opt("institution_id"),
         person_id: None,
     };
-    let result = match input.parse() {
-        Ok(new) => users::create(&state.db, &viewer.actor(), &new)
-            .await
-            .map_err(ApiError::from),
-        Err(e) => Err(e.into()),
-    };
-    match result {
+    let result = shanhai_service::accounts::create(&state.db, &acting, &input).await;
+    match result.map_err(ApiError::from) {
         Ok(_) => Redirect::to("/users").into_response(),
         Err(e) => {
             let page = user_form(&state, &viewer, form, Some(FormErrors::from_api(&e))).await;

@@ -2,30 +2,30 @@
 //! see), the request form with its attachments, and the consultation page with the DICOM
 //! previews, the signed opinions, the timeline and the actions the viewer may take now.
 
-use super::FormErrors;
 use super::dispatch::{all, given, here, page_no};
-use super::{Chrome, FormData, Pager, Viewer, csrf_refused, error_page, form_failed, render};
+use super::{
+    Chrome, ErrorsAt, Form, FormData, FormErrors, Pager, Viewer, csrf_refused, error_page,
+    form_failed, id_or_404, not_found, render,
+};
 use crate::AppState;
 use crate::api::attachments;
-use crate::api::named_or_own;
 use crate::error::ApiError;
 use askama::Template;
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::multipart::Field;
 use axum::extract::{DefaultBodyLimit, Multipart, OriginalUri, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use shanhai_domain::codes::{Gender, Role};
+use shanhai_domain::codes::Gender;
 use shanhai_domain::consultations::{
-    Consultation, ConsultationAction, ConsultationEvent, ConsultationInput, ConsultationScope,
-    ConsultationState, ConsultationType, DicomSummary, Opinion, PatientInput, TransitionInput,
-    Urgency, may_act, sees, transition,
+    Consultation, ConsultationAction, ConsultationEvent, ConsultationInput, ConsultationState,
+    ConsultationType, DicomSummary, Opinion, PatientInput, TransitionInput, Urgency,
 };
 use shanhai_domain::registry::{Institution, Person};
 use shanhai_domain::specialty::Specialty;
+use shanhai_service::consultations as service;
 use shanhai_store::consultations::{self, ConsultationFilter};
 use shanhai_store::institutions::{self, InstitutionFilter};
 use shanhai_store::pairings::{self, PairingFilter};
@@ -50,10 +50,6 @@ pub fn router() -> Router<AppState> {
         .route("/consultations/{id}/{action}", post(act))
 }
 
-fn id_or_404(raw: &str) -> Result<String, ApiError> {
-    shanhai_domain::ids::parse_id(raw).ok_or_else(ApiError::not_found)
-}
-
 /// Pages that show patient data are not kept in caches.
 fn no_store(mut response: Response) -> Response {
     response
@@ -74,10 +70,12 @@ pub(super) fn state_class(s: ConsultationState) -> &'static str {
 }
 
 /// Whether the viewer may request consultations (for their own institution).
+/// Whether the viewer may request consultations (from their own institution, or for the
+/// platform admin any).
 fn may_request(viewer: &Viewer) -> bool {
     let p = &viewer.principal;
-    p.is_admin()
-        || (matches!(p.role, Role::Coordinator | Role::Clinician) && p.institution_id.is_some())
+    shanhai_domain::consultations::may_request(p, None).is_ok()
+        && (p.is_admin() || p.institution_id.is_some())
 }
 
 // ---- the queue ----
@@ -164,30 +162,15 @@ async fn queue(
     let p = &viewer.principal;
     let request = PageRequest::new(page_no(&q.page), Some(QUEUE_PAGE_SIZE));
     let loaded: Result<Page<Consultation>, ApiError> = match tab {
-        Tab::Waiting => {
-            // The inbox's rule: what the viewer (or their department) has to act on now.
-            crate::api::inbox::load(
-                &state,
-                p.institution_id.as_deref(),
-                viewer.user.person_id.as_deref(),
-                p.role,
-            )
-            .await
-            .map(|inbox| {
-                let mut items = inbox.consultations;
-                items.retain(|c| {
-                    state_filter.as_deref().is_none_or(|s| c.state.code() == s)
-                        && (!overdue || c.overdue)
-                });
-                // Overdue first, then the oldest request.
-                items.sort_by(|a, b| {
-                    b.overdue
-                        .cmp(&a.overdue)
-                        .then_with(|| a.requested_at.cmp(&b.requested_at))
-                });
-                paged(items, &request)
-            })
-        }
+        Tab::Waiting => service::waiting(
+            &state.db,
+            &viewer.acting(),
+            state_filter.as_deref(),
+            overdue,
+            request,
+        )
+        .await
+        .map_err(ApiError::from),
         Tab::Requested | Tab::All => {
             let requested_by = match tab {
                 Tab::Requested => Some(p.institution_id.clone().unwrap_or_default()),
@@ -196,11 +179,10 @@ async fn queue(
             let filter = ConsultationFilter {
                 state: state_filter.clone(),
                 requested_by,
-                scope: ConsultationScope::of(p, viewer.user.person_id.as_deref()),
                 overdue_only: overdue,
                 ..Default::default()
             };
-            consultations::list(&state.db, &filter, request)
+            service::list(&state.db, &viewer.acting(), filter, request)
                 .await
                 .map_err(ApiError::from)
         }
@@ -229,29 +211,6 @@ async fn queue(
         can_request: may_request(&viewer),
         has_institution: p.institution_id.is_some(),
     }))
-}
-
-/// One page of a list held in memory.
-fn paged<T>(mut items: Vec<T>, request: &PageRequest) -> Page<T> {
-    let total = i64::try_from(items.len()).unwrap_or(i64::MAX);
-    let per_page = request.per_page.max(1);
-    let pages = ((total + per_page - 1) / per_page).max(1);
-    let page = request.page.clamp(1, pages);
-    let start = usize::try_from((page - 1) * per_page).unwrap_or(usize::MAX);
-    let items: Vec<T> = if start < items.len() {
-        items
-            .drain(start..)
-            .take(usize::try_from(per_page).unwrap_or(usize::MAX))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    Page {
-        items,
-        total,
-        page,
-        per_page,
-    }
 }
 
 // ---- one consultation ----
@@ -435,22 +394,11 @@ async fn consultation_data(
     id: &str,
     extras: Extras,
 ) -> Result<ConsultationPage, ApiError> {
-    let parties = consultations::parties(&state.db, id).await?;
-    let me = viewer.user.person_id.as_deref();
-    if !sees(&viewer.principal, me, &parties) {
-        return Err(ApiError::forbidden());
-    }
-    let x = consultations::read(&state.db, &viewer.actor(), id).await?;
-    let actions = ConsultationAction::ALL
-        .iter()
-        .copied()
-        .filter(|a| transition(x.state, *a).is_some())
-        .filter(|a| may_act(&viewer.principal, me, &parties, *a))
-        .collect();
-    let p = &viewer.principal;
-    let can_refer = p.is_admin()
-        || (matches!(p.role, Role::Coordinator | Role::Clinician)
-            && p.institution_id.as_deref() == Some(parties.requesting_institution_id.as_str()));
+    let (x, parties, actions) = service::read(&state.db, &viewer.acting(), id).await?;
+    let can_refer = shanhai_domain::referrals::is_staff_of(
+        &viewer.principal,
+        &parties.requesting_institution_id,
+    );
     Ok(ConsultationPage {
         c: Chrome::new(
             Some(viewer),
@@ -491,45 +439,23 @@ async fn consultation_page(
 /// the page beside the form.
 async fn act(
     State(state): State<AppState>,
-    viewer: Viewer,
     Path((raw, raw_action)): Path<(String, String)>,
-    body: Bytes,
+    Form { viewer, data: form }: Form,
 ) -> Response {
-    let form = FormData::parse(&body);
     let back = format!("/consultations/{raw}");
     let (id, action) = match (id_or_404(&raw), ConsultationAction::parse(&raw_action)) {
         (Ok(id), Some(action)) => (id, action),
-        _ => return error_page(&viewer, "consultations", back, ApiError::not_found()),
+        _ => return not_found(&viewer, "consultations", back),
     };
-    if !viewer.csrf_ok(&form.get("csrf")) {
-        return csrf_refused(&viewer, "consultations", back);
-    }
-    let me = viewer.user.person_id.clone();
-    let result: Result<Consultation, ApiError> = async {
-        let parties = consultations::parties(&state.db, &id).await?;
-        if !sees(&viewer.principal, me.as_deref(), &parties)
-            || !may_act(&viewer.principal, me.as_deref(), &parties, action)
-        {
-            return Err(ApiError::forbidden());
-        }
-        let input = TransitionInput {
-            reason: form.opt("reason"),
-            scheduled_at: form.opt("scheduled_at"),
-            opinion: form.opt("opinion"),
-            decision: form.opt("decision"),
-        };
-        let detail = input.parse(action)?;
-        Ok(consultations::transition(
-            &state.db,
-            &viewer.actor(),
-            me.as_deref(),
-            &id,
-            action,
-            &detail,
-        )
-        .await?)
-    }
-    .await;
+    let input = TransitionInput {
+        reason: form.opt("reason"),
+        scheduled_at: form.opt("scheduled_at"),
+        opinion: form.opt("opinion"),
+        decision: form.opt("decision"),
+    };
+    let result = service::transition(&state.db, &viewer.acting(), &id, action, &input)
+        .await
+        .map_err(ApiError::from);
     match result {
         Ok(_) => Redirect::to(&format!("/consultations/{id}#state")).into_response(),
         Err(e) if e.status == StatusCode::FORBIDDEN || e.status == StatusCode::NOT_FOUND => {
@@ -583,15 +509,11 @@ struct RequestFormPage {
 
 impl RequestFormPage {
     fn field_error(&self, field: &str) -> Option<String> {
-        self.error.as_ref().and_then(|e| e.at(field))
+        self.error.at(field)
     }
 
     fn invalid(&self, field: &str) -> &'static str {
-        if self.field_error(field).is_some() {
-            "invalid"
-        } else {
-            ""
-        }
+        self.error.invalid(field)
     }
 
     fn is_target(&self, id: &str) -> bool {
@@ -787,28 +709,9 @@ async fn create_from(
     viewer: &Viewer,
     form: &FormData,
 ) -> Result<Consultation, ApiError> {
-    let p = &viewer.principal;
-    if !may_request(viewer) {
-        return Err(ApiError::forbidden());
-    }
-    let new = input_of(form)?.parse()?;
-    let requesting = named_or_own(
-        &new.requesting_institution_id,
-        p,
-        "requesting_institution_id",
-    )?;
-    if !(p.is_admin() || p.institution_id.as_deref() == Some(requesting.as_str())) {
-        return Err(ApiError::forbidden());
-    }
-    Ok(consultations::create(
-        &state.db,
-        state.desk.cipher(),
-        &viewer.actor(),
-        &viewer.user.display_name,
-        &requesting,
-        &new,
-    )
-    .await?)
+    let input = input_of(form)?;
+    let cipher = state.desk.cipher();
+    Ok(service::request(&state.db, cipher, &viewer.acting(), &input).await?)
 }
 
 /// The form again, with what was typed and the error beside its field.
@@ -920,14 +823,7 @@ async fn attach(
     consultation_id: &str,
     field: Field<'_>,
 ) -> Result<(), ApiError> {
-    let parties = consultations::parties(&state.db, consultation_id).await?;
-    if !sees(
-        &viewer.principal,
-        viewer.user.person_id.as_deref(),
-        &parties,
-    ) {
-        return Err(ApiError::forbidden());
-    }
+    service::parties(&state.db, &viewer.acting(), consultation_id).await?;
     attachments::receive(
         state,
         &viewer.actor(),
@@ -1036,14 +932,7 @@ async fn attachment_file(
 ) -> Result<Response, ApiError> {
     let id = id_or_404(raw)?;
     let keys = shanhai_store::attachments::keys(&state.db, &id).await?;
-    let parties = consultations::parties(&state.db, &keys.consultation_id).await?;
-    if !sees(
-        &viewer.principal,
-        viewer.user.person_id.as_deref(),
-        &parties,
-    ) {
-        return Err(ApiError::forbidden());
-    }
+    service::parties(&state.db, &viewer.acting(), &keys.consultation_id).await?;
     attachments::stream(state, &viewer.actor(), &id, &keys, preview, inline).await
 }
 

@@ -3,26 +3,23 @@
 
 use super::FormErrors;
 use super::dispatch::{all, here};
-use super::{Chrome, FormData, Viewer, csrf_refused, error_page, form_failed, render};
+use super::{Chrome, Form, FormData, Viewer, error_page, form_failed, render};
 use crate::AppState;
 use crate::error::ApiError;
 use askama::Template;
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{OriginalUri, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use shanhai_domain::codes::Role;
 use shanhai_domain::consultations::{
     ConsultationFigures, ConsultationState, ConsultationType, TargetHours, TargetsInput, Urgency,
 };
 use shanhai_domain::referrals::ReferralFigures;
 use shanhai_domain::registry::Program;
-use shanhai_store::consultations::{self, FiguresFilter};
+use shanhai_store::consultations;
 use shanhai_store::programs::{self, ProgramFilter};
-use shanhai_store::referrals::{self, ReferralFilter};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -127,22 +124,18 @@ impl FiguresPage {
     }
 }
 
-/// The program the viewer's figures are about: the office's own; any for the admin (the
-/// first when none is asked for). Others are refused.
+/// The program the viewer's figures are about: the office's own (another is refused, as by the
+/// API); any for the admin (the first when none is asked for). Others are refused.
 fn chosen_program(
     viewer: &Viewer,
     asked: Option<&str>,
     programs: &[Program],
 ) -> Result<Option<Program>, ApiError> {
-    let p = &viewer.principal;
-    let id = match p.role {
-        Role::PlatformAdmin => asked
-            .filter(|a| !a.is_empty())
-            .map(str::to_string)
-            .or_else(|| programs.first().map(|p| p.id.clone())),
-        Role::ProgramOffice => p.program_id.clone(),
-        _ => return Err(ApiError::forbidden()),
-    };
+    let asked = asked.filter(|a| !a.is_empty()).map(str::to_string);
+    let id = viewer
+        .principal
+        .figures_program(asked)?
+        .or_else(|| programs.first().map(|p| p.id.clone()));
     Ok(id.and_then(|id| programs.iter().find(|p| p.id == id).cloned()))
 }
 
@@ -164,24 +157,24 @@ async fn page_data(
     };
     let (from, until) = (date(q.from), date(q.until));
     let opt = |s: &String| (!s.is_empty()).then(|| s.clone());
-    let consultations = consultations::figures(
-        &state.db,
-        &FiguresFilter {
-            program: program_id.clone(),
-            region: None,
-            from: opt(&from),
-            until: opt(&until),
-        },
+    let acting = viewer.acting();
+    let (db, period) = (&state.db, (opt(&from), opt(&until)));
+    let consultations = shanhai_service::consultations::figures(
+        db,
+        &acting,
+        program_id.clone(),
+        None,
+        period.0.clone(),
+        period.1.clone(),
     )
     .await?;
-    let referrals = referrals::figures(
-        &state.db,
-        &ReferralFilter {
-            program: program_id.clone(),
-            from: opt(&from),
-            until: opt(&until),
-            ..Default::default()
-        },
+    let referrals = shanhai_service::referrals::figures(
+        db,
+        &acting,
+        program_id.clone(),
+        None,
+        period.0,
+        period.1,
     )
     .await?;
     let targets = match &program_id {
@@ -228,23 +221,10 @@ fn hours_field(form: &FormData, name: &'static str) -> Result<f64, ApiError> {
         .map_err(|_| shanhai_domain::Invalid::new(name, "error.target_range").into())
 }
 
-async fn set_targets(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    uri: OriginalUri,
-    body: Bytes,
-) -> Response {
-    let form = FormData::parse(&body);
-    if !viewer.csrf_ok(&form.get("csrf")) {
-        return csrf_refused(&viewer, "figures", here(&uri));
-    }
+async fn set_targets(State(state): State<AppState>, Form { viewer, data: form }: Form) -> Response {
     let program = form.get("program");
     let back = format!("/figures?program={}", super::urlencode(&program));
     let result: Result<(), ApiError> = async {
-        programs::get(&state.db, &program).await?;
-        if !viewer.principal.can_manage_program(&program) {
-            return Err(ApiError::forbidden());
-        }
         let input = TargetsInput {
             urgent: TargetHours {
                 accept_hours: hours_field(&form, "urgent_accept")?,
@@ -255,8 +235,8 @@ async fn set_targets(
                 report_hours: hours_field(&form, "routine_report")?,
             },
         };
-        let targets = input.parse()?;
-        consultations::set_targets(&state.db, &viewer.actor(), &program, &targets).await?;
+        let acting = viewer.acting();
+        shanhai_service::consultations::set_targets(&state.db, &acting, &program, &input).await?;
         Ok(())
     }
     .await;

@@ -5,7 +5,7 @@
 use super::dispatch::here;
 use super::{Chrome, Viewer, csrf_refused, error_page, render};
 use crate::AppState;
-use crate::api::imports::{may_import, receive_file, run, template_response};
+use crate::api::imports::{receive_file, template_response};
 use crate::error::ApiError;
 use crate::i18n;
 use askama::Template;
@@ -18,6 +18,7 @@ use serde::Deserialize;
 use shanhai_domain::Invalid;
 use shanhai_files::Received;
 use shanhai_import::{Report, Upload};
+use shanhai_service::imports::may_import;
 use std::path::PathBuf;
 
 pub fn router() -> Router<AppState> {
@@ -178,10 +179,9 @@ async fn submit(
                 )));
             }
         };
-        let outcome = run(
-            &state,
-            &viewer.principal,
-            &viewer.actor(),
+        let outcome = shanhai_service::imports::import(
+            &state.db,
+            &viewer.acting(),
             &kind,
             Upload {
                 file_name: &file_name,

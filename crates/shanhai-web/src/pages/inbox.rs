@@ -2,12 +2,12 @@
 
 use super::{Chrome, Viewer, error_page, render};
 use crate::AppState;
-use crate::api::inbox::{Inbox, load};
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
+use shanhai_domain::inbox::Inbox;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/inbox", get(inbox_page))
@@ -21,19 +21,11 @@ struct InboxPage {
 }
 
 async fn inbox_page(State(state): State<AppState>, viewer: Viewer) -> Response {
-    let p = &viewer.principal;
-    match load(
-        &state,
-        p.institution_id.as_deref(),
-        viewer.user.person_id.as_deref(),
-        p.role,
-    )
-    .await
-    {
+    match shanhai_service::consultations::inbox(&state.db, &viewer.acting()).await {
         Ok(inbox) => render(&InboxPage {
             c: Chrome::new(Some(&viewer), "inbox", "/inbox".into()),
             inbox,
         }),
-        Err(e) => error_page(&viewer, "inbox", "/inbox".into(), e),
+        Err(e) => error_page(&viewer, "inbox", "/inbox".into(), e.into()),
     }
 }

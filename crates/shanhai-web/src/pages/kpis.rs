@@ -3,22 +3,20 @@
 //! value) with submit for the institution and approve, return and reopen (with a reason) for the
 //! program office. An approved report is shown read-only with a lock.
 
-use super::FormErrors;
 use super::dispatch::{all, here, page_no};
-use super::{FormData, Pager, Viewer, error_page, render};
+use super::{Form, FormData, FormErrors, Pager, Viewer, error_page, id_or_404, not_found, render};
 use crate::AppState;
-use crate::api::kpis::may_act;
 use crate::auth::AccessFacts;
 use crate::error::ApiError;
 use askama::Template;
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{OriginalUri, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use shanhai_domain::kpis::*;
 use shanhai_domain::registry::{Institution, Program};
+use shanhai_service::kpis as service;
 use shanhai_store::PageRequest;
 use shanhai_store::institutions::{self, InstitutionFilter};
 use shanhai_store::kpis::{self, KpiReportFilter};
@@ -29,16 +27,6 @@ pub fn router() -> Router<AppState> {
         .route("/kpis", get(list_page).post(create))
         .route("/kpis/{id}", get(report_page).post(save))
         .route("/kpis/{id}/{action}", post(act))
-}
-
-/// A form posted without this session's CSRF token.
-fn refused(viewer: &Viewer, uri: &OriginalUri) -> Response {
-    error_page(
-        viewer,
-        "kpis",
-        here(uri),
-        ApiError::forbidden().with_detail("CSRF"),
-    )
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -118,13 +106,9 @@ async fn list_data(
         state: q.state.clone().filter(|v| !v.is_empty()),
         region: None,
     };
-    let page = kpis::list(
-        &state.db,
-        &filter,
-        &reach,
-        PageRequest::new(page_no(&q.page), Some(30)),
-    )
-    .await?;
+    let acting = viewer.acting();
+    let request = PageRequest::new(page_no(&q.page), Some(30));
+    let page = service::list(&state.db, &acting, &filter, request).await?;
     let pager = Pager::new(
         &page,
         "/kpis",
@@ -199,34 +183,18 @@ async fn list_page(
 
 async fn create(
     State(state): State<AppState>,
-    viewer: Viewer,
     uri: OriginalUri,
-    body: Bytes,
+    Form { viewer, data: form }: Form,
 ) -> Response {
-    let form = FormData::parse(&body);
-    if !viewer.csrf_ok(&form.get("csrf")) {
-        return refused(&viewer, &uri);
-    }
-    let result: Result<KpiReport, ApiError> = async {
-        let input = KpiReportInput {
-            institution_id: form.get("institution_id"),
-            program_id: form.opt("program_id"),
-            period: form.get("period"),
-            values: Vec::new(),
-        };
-        let institution =
-            shanhai_domain::validate::reference("institution_id", &input.institution_id)?;
-        let facts = AccessFacts::load(&state.db).await?;
-        if !may_enter(
-            &viewer.principal,
-            facts.access(&viewer.principal, &institution),
-        ) {
-            return Err(ApiError::forbidden());
-        }
-        let new = input.parse()?;
-        Ok(kpis::create(&state.db, &viewer.actor(), &new, &[]).await?)
-    }
-    .await;
+    let input = KpiReportInput {
+        institution_id: form.get("institution_id"),
+        program_id: form.opt("program_id"),
+        period: form.get("period"),
+        values: Vec::new(),
+    };
+    let result = service::open(&state.db, &viewer.acting(), &input)
+        .await
+        .map_err(ApiError::from);
     match result {
         Ok(r) => Redirect::to(&format!("/kpis/{}", r.id)).into_response(),
         Err(e) if e.status == axum::http::StatusCode::FORBIDDEN => {
@@ -359,16 +327,7 @@ async fn report_data(
     error: Option<(String, FormErrors)>,
     notice: Option<String>,
 ) -> Result<ReportPage, ApiError> {
-    let r = kpis::get(&state.db, id).await?;
-    let facts = AccessFacts::load(&state.db).await?;
-    let p = &viewer.principal;
-    if !facts.access(p, &r.institution_id).can_read() {
-        return Err(ApiError::forbidden());
-    }
-    let can = |action: ReportAction| {
-        transition(r.state, action).is_some() && may_act(&facts, p, &r, action)
-    };
-    let can_edit = editable(r.state) && may_enter(p, facts.access(p, &r.institution_id));
+    let (r, rights) = service::read(&state.db, &viewer.acting(), id).await?;
     let defs = kpis::definitions(&state.db).await?;
     let (failed, error) = match error {
         Some((f, e)) => (f, Some(e)),
@@ -377,11 +336,11 @@ async fn report_data(
     Ok(ReportPage {
         c: super::Chrome::new(Some(viewer), "kpis", format!("/kpis/{id}")),
         rows: rows(defs, &r, form),
-        can_edit,
-        can_submit: can(ReportAction::Submit),
-        can_approve: can(ReportAction::Approve),
-        can_return: can(ReportAction::Return),
-        can_reopen: can(ReportAction::Reopen),
+        can_edit: rights.edit,
+        can_submit: rights.submit,
+        can_approve: rights.approve,
+        can_return: rights.give_back,
+        can_reopen: rights.reopen,
         r,
         error,
         failed,
@@ -418,44 +377,29 @@ async fn report_page(
 /// Saves the entry form (every definition shown, one line each) and, when asked, submits.
 async fn save(
     State(state): State<AppState>,
-    viewer: Viewer,
     uri: OriginalUri,
     Path(raw): Path<String>,
-    body: Bytes,
+    Form { viewer, data: form }: Form,
 ) -> Response {
-    let form = FormData::parse(&body);
-    if !viewer.csrf_ok(&form.get("csrf")) {
-        return refused(&viewer, &uri);
-    }
-    let Some(id) = shanhai_domain::ids::parse_id(&raw) else {
-        return error_page(&viewer, "kpis", here(&uri), ApiError::not_found());
+    let Ok(id) = id_or_404(&raw) else {
+        return not_found(&viewer, "kpis", here(&uri));
     };
     let then_submit = form.get("then") == "submit";
-    let result: Result<(), ApiError> = async {
-        let r = kpis::get(&state.db, &id).await?;
-        let facts = AccessFacts::load(&state.db).await?;
-        let p = &viewer.principal;
-        if !may_enter(p, facts.access(p, &r.institution_id)) {
-            return Err(ApiError::forbidden());
-        }
-        let values: Vec<KpiValueInput> = form
-            .all("definition")
-            .into_iter()
-            .map(|code| KpiValueInput {
-                value: form.opt(&format!("value:{code}")),
-                baseline: form.opt(&format!("baseline:{code}")),
-                target: form.opt(&format!("target:{code}")),
-                note: form.opt(&format!("note:{code}")),
-                definition: code,
-            })
-            .collect();
-        kpis::set_values(&state.db, &viewer.actor(), &id, &values).await?;
-        if then_submit {
-            kpis::transition(&state.db, &viewer.actor(), &id, ReportAction::Submit, None).await?;
-        }
-        Ok(())
-    }
-    .await;
+    let values: Vec<KpiValueInput> = form
+        .all("definition")
+        .into_iter()
+        .map(|code| KpiValueInput {
+            value: form.opt(&format!("value:{code}")),
+            baseline: form.opt(&format!("baseline:{code}")),
+            target: form.opt(&format!("target:{code}")),
+            note: form.opt(&format!("note:{code}")),
+            definition: code,
+        })
+        .collect();
+    let result = service::save(&state.db, &viewer.acting(), &id, &values, then_submit)
+        .await
+        .map(|_| ())
+        .map_err(ApiError::from);
     let done = if then_submit { "submit" } else { "saved" };
     finish(
         &state,
@@ -511,35 +455,20 @@ async fn finish(
 
 async fn act(
     State(state): State<AppState>,
-    viewer: Viewer,
     uri: OriginalUri,
     Path((raw, raw_action)): Path<(String, String)>,
-    body: Bytes,
+    Form { viewer, data: form }: Form,
 ) -> Response {
-    let form = FormData::parse(&body);
-    if !viewer.csrf_ok(&form.get("csrf")) {
-        return refused(&viewer, &uri);
-    }
-    let (Some(id), Some(action)) = (
-        shanhai_domain::ids::parse_id(&raw),
-        ReportAction::parse(&raw_action),
-    ) else {
-        return error_page(&viewer, "kpis", here(&uri), ApiError::not_found());
+    let (Ok(id), Some(action)) = (id_or_404(&raw), ReportAction::parse(&raw_action)) else {
+        return not_found(&viewer, "kpis", here(&uri));
     };
-    let result: Result<(), ApiError> = async {
-        let r = kpis::get(&state.db, &id).await?;
-        let facts = AccessFacts::load(&state.db).await?;
-        if !may_act(&facts, &viewer.principal, &r, action) {
-            return Err(ApiError::forbidden());
-        }
-        let reason = KpiTransitionInput {
-            reason: form.opt("reason"),
-        }
-        .parse(action)?;
-        kpis::transition(&state.db, &viewer.actor(), &id, action, reason).await?;
-        Ok(())
-    }
-    .await;
+    let input = KpiTransitionInput {
+        reason: form.opt("reason"),
+    };
+    let result = service::act(&state.db, &viewer.acting(), &id, action, &input)
+        .await
+        .map(|_| ())
+        .map_err(ApiError::from);
     finish(
         &state,
         &viewer,

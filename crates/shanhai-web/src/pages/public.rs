@@ -24,9 +24,10 @@ use shanhai_domain::Lang;
 use shanhai_domain::booking::{BookingLookup, BookingRequest, BookingStatus, PublicBooking};
 use shanhai_domain::clinics::{ClinicSession, SessionStatus};
 use shanhai_domain::specialty::{self, Specialty};
-use shanhai_store::bookings::{self, BookOutcome};
+use shanhai_service::bookings as service;
+use shanhai_store::bookings::BookOutcome;
 use shanhai_store::clinics;
-use shanhai_store::{Page, PageRequest, StoreError};
+use shanhai_store::{Page, PageRequest};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -120,16 +121,6 @@ fn message(c: Chrome, status: StatusCode, e: &ApiError) -> Response {
 fn too_many(e: ApiError, here: String) -> Response {
     let c = Chrome::new(None, "", here);
     message(c, e.status, &e)
-}
-
-fn not_found_key(e: StoreError) -> ApiError {
-    match e {
-        StoreError::NotFound => ApiError {
-            key: "error.booking_not_found",
-            ..ApiError::not_found()
-        },
-        other => other.into(),
-    }
 }
 
 /// Helpers the public templates share.
@@ -400,14 +391,9 @@ async fn book(
         id_number: form.get("id_number"),
         waitlist: !form.get("waitlist").is_empty(),
     };
-    let outcome = match request.parse() {
-        Ok(new) => state
-            .desk
-            .book(&caller.actor(), &session.id, new)
-            .await
-            .map_err(ApiError::from),
-        Err(invalid) => Err(invalid.into()),
-    };
+    let outcome = service::book(&state.desk, &caller.actor(), &session.id, &request)
+        .await
+        .map_err(ApiError::from);
     match outcome {
         Ok(BookOutcome::Confirmed(booking)) | Ok(BookOutcome::Waitlisted(booking)) => {
             let status = if booking.status == BookingStatus::Waitlisted {
@@ -575,12 +561,13 @@ async fn lookup_or_cancel(
             booking_code: code,
             phone,
         };
+        let (db, desk, actor) = (&state.db, &state.desk, caller.actor());
         let result = if cancel {
-            bookings::cancel(&state.db, state.desk.cipher(), &caller.actor(), &req).await
+            service::cancel(db, desk, &actor, &req).await
         } else {
-            bookings::lookup(&state.db, state.desk.cipher(), &caller.actor(), &req).await
+            service::lookup(db, desk, &actor, &req).await
         }
-        .map_err(not_found_key);
+        .map_err(ApiError::from);
         match result {
             Ok(b) => {
                 page.session = clinics::get(&state.db, &b.session_id).await.ok();

@@ -1,33 +1,35 @@
 //! Two-way referral pages (C5): the board by state, the referral form, and the referral page
 //! with its steps (the arrival notice back to the sender) and the actions the viewer may take.
 
-use super::FormErrors;
 use super::consultations::{patient_of, person_label};
 use super::dispatch::{all, given, here};
-use super::{Chrome, FormData, Viewer, csrf_refused, error_page, form_failed, render};
+use super::{
+    Chrome, Form, FormData, FormErrors, Viewer, error_page, form_failed, id_or_404, not_found,
+    render,
+};
 use crate::AppState;
 use crate::error::ApiError;
 use askama::Template;
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use shanhai_domain::codes::{Gender, Role};
+use shanhai_domain::codes::Gender;
 use shanhai_domain::consultations::{Consultation, ConsultationScope, Urgency};
 use shanhai_domain::referrals::{
     Direction, Referral, ReferralAction, ReferralEvent, ReferralInput, ReferralState,
-    ReferralTransitionInput, is_staff_of, may_act, may_cite_consultation, transition,
+    ReferralTransitionInput, may_cite_consultation,
 };
 use shanhai_domain::registry::{Department, Institution, Person};
+use shanhai_service::referrals as service;
 use shanhai_store::PageRequest;
 use shanhai_store::consultations::{self, ConsultationFilter};
 use shanhai_store::departments::{self, DepartmentFilter};
 use shanhai_store::institutions::{self, InstitutionFilter};
 use shanhai_store::people::{self, PersonFilter};
-use shanhai_store::referrals::{self, ReferralFilter};
+use shanhai_store::referrals::ReferralFilter;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -35,10 +37,6 @@ pub fn router() -> Router<AppState> {
         .route("/referrals/new", get(referral_form))
         .route("/referrals/{id}", get(referral_page))
         .route("/referrals/{id}/{action}", post(act))
-}
-
-fn id_or_404(raw: &str) -> Result<String, ApiError> {
-    shanhai_domain::ids::parse_id(raw).ok_or_else(ApiError::not_found)
 }
 
 fn no_store(mut response: Response) -> Response {
@@ -50,9 +48,7 @@ fn no_store(mut response: Response) -> Response {
 
 /// Clinicians and coordinators refer patients; the platform admin sees every referral.
 fn uses_referrals(viewer: &Viewer) -> bool {
-    let p = &viewer.principal;
-    p.is_admin()
-        || (matches!(p.role, Role::Coordinator | Role::Clinician) && p.institution_id.is_some())
+    shanhai_domain::referrals::visible_to(&viewer.principal).is_ok()
 }
 
 pub(super) fn state_class(s: ReferralState) -> &'static str {
@@ -157,7 +153,7 @@ async fn board(
         return error_page(&viewer, "referrals", here(&uri), ApiError::forbidden());
     }
     let direction = given(&q.direction).filter(|d| Direction::parse(d).is_some());
-    let p = &viewer.principal;
+    let acting = viewer.acting();
     let lang = crate::i18n::current();
     let mut columns = Vec::new();
     for (key, title, states) in BOARD_COLUMNS {
@@ -171,13 +167,12 @@ async fn board(
             let filter = ReferralFilter {
                 state: Some(s.code().to_string()),
                 direction: direction.clone(),
-                visible_to_institution: (!p.is_admin())
-                    .then(|| p.institution_id.clone().unwrap_or_default()),
                 ..Default::default()
             };
-            match referrals::list(
+            match service::list(
                 &state.db,
-                &filter,
+                &acting,
+                filter,
                 PageRequest::new(Some(1), Some(CARDS_PER_COLUMN)),
             )
             .await
@@ -199,7 +194,7 @@ async fn board(
         c: Chrome::new(Some(&viewer), "referrals", here(&uri)),
         direction: direction.unwrap_or_default(),
         columns,
-        own_institution: p.institution_id.clone(),
+        own_institution: viewer.principal.institution_id.clone(),
         can_create: uses_referrals(&viewer),
     }))
 }
@@ -312,18 +307,8 @@ async fn referral_data(
     failed: Option<(String, FormErrors)>,
     values: FormData,
 ) -> Result<ReferralPage, ApiError> {
-    let (from, to) = referrals::parties(&state.db, id).await?;
+    let (r, from, actions) = service::read(&state.db, &viewer.acting(), id).await?;
     let p = &viewer.principal;
-    if !(is_staff_of(p, &from) || is_staff_of(p, &to)) {
-        return Err(ApiError::forbidden());
-    }
-    let r = referrals::read(&state.db, &viewer.actor(), id).await?;
-    let actions = ReferralAction::ALL
-        .iter()
-        .copied()
-        .filter(|a| transition(r.state, *a).is_some())
-        .filter(|a| may_act(p, &from, &to, *a))
-        .collect();
     let department = match &r.to_department_id {
         Some(d) => departments::get(&state.db, d).await.ok().map(|d| d.name),
         None => None,
@@ -365,31 +350,20 @@ async fn referral_page(
 
 async fn act(
     State(state): State<AppState>,
-    viewer: Viewer,
     Path((raw, raw_action)): Path<(String, String)>,
-    body: Bytes,
+    Form { viewer, data: form }: Form,
 ) -> Response {
-    let form = FormData::parse(&body);
     let back = format!("/referrals/{raw}");
     let (id, action) = match (id_or_404(&raw), ReferralAction::parse(&raw_action)) {
         (Ok(id), Some(action)) => (id, action),
-        _ => return error_page(&viewer, "referrals", back, ApiError::not_found()),
+        _ => return not_found(&viewer, "referrals", back),
     };
-    if !viewer.csrf_ok(&form.get("csrf")) {
-        return csrf_refused(&viewer, "referrals", back);
-    }
-    let result: Result<Referral, ApiError> = async {
-        let (from, to) = referrals::parties(&state.db, &id).await?;
-        if !may_act(&viewer.principal, &from, &to, action) {
-            return Err(ApiError::forbidden());
-        }
-        let note = ReferralTransitionInput {
-            note: form.opt("note"),
-        }
-        .parse(action)?;
-        Ok(referrals::transition(&state.db, &viewer.actor(), &id, action, note).await?)
-    }
-    .await;
+    let input = ReferralTransitionInput {
+        note: form.opt("note"),
+    };
+    let result = service::act(&state.db, &viewer.acting(), &id, action, &input)
+        .await
+        .map_err(ApiError::from);
     match result {
         Ok(_) => Redirect::to(&format!("/referrals/{id}")).into_response(),
         Err(e) if e.status == StatusCode::FORBIDDEN || e.status == StatusCode::NOT_FOUND => {
@@ -598,29 +572,13 @@ fn input_of(form: &FormData) -> Result<ReferralInput, ApiError> {
 
 async fn create(
     State(state): State<AppState>,
-    viewer: Viewer,
     uri: OriginalUri,
-    body: Bytes,
+    Form { viewer, data: form }: Form,
 ) -> Response {
-    let form = FormData::parse(&body);
-    if !viewer.csrf_ok(&form.get("csrf")) {
-        return csrf_refused(&viewer, "referrals", here(&uri));
-    }
     let result: Result<Referral, ApiError> = async {
-        let p = &viewer.principal;
-        if !uses_referrals(&viewer) {
-            return Err(ApiError::forbidden());
-        }
-        let new = input_of(&form)?.parse()?;
-        crate::api::referrals::create(
-            &state,
-            p,
-            viewer.user.person_id.as_deref(),
-            &viewer.actor(),
-            &viewer.user.display_name,
-            &new,
-        )
-        .await
+        let input = input_of(&form)?;
+        let cipher = state.desk.cipher();
+        Ok(service::refer(&state.db, cipher, &viewer.acting(), &input).await?)
     }
     .await;
     let e = match result {

@@ -1,12 +1,11 @@
 //! Registry pages: programs with their pairings, institutions, people.
 
-use super::{Chrome, FormData, FormErrors, Pager, Viewer, error_page, render};
+use super::{Chrome, Form, FormData, FormErrors, Pager, Viewer, error_page, id_or_404, render};
 use crate::AppState;
 use crate::auth::AccessFacts;
 use crate::error::ApiError;
 use askama::Template;
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -16,6 +15,7 @@ use shanhai_domain::access::in_program;
 use shanhai_domain::codes::{InstitutionKind, PairingLevel, PairingMode, ProgramKind, Title};
 use shanhai_domain::registry::*;
 use shanhai_domain::specialty::{self, Specialty};
+use shanhai_service::registry as service;
 use shanhai_store::departments::{self, DepartmentFilter};
 use shanhai_store::institutions::{self, InstitutionFilter};
 use shanhai_store::pairings::{self, PairingFilter};
@@ -60,10 +60,6 @@ fn here(uri: &OriginalUri) -> String {
         .path_and_query()
         .map(|p| p.to_string())
         .unwrap_or_else(|| "/".into())
-}
-
-fn id_or_404(raw: &str) -> Result<String, ApiError> {
-    shanhai_domain::ids::parse_id(raw).ok_or_else(ApiError::not_found)
 }
 
 // ---- programs ----
@@ -140,13 +136,12 @@ async fn program_new(State(state): State<AppState>, viewer: Viewer, uri: Origina
 
 async fn program_create(
     State(state): State<AppState>,
-    viewer: Viewer,
     uri: OriginalUri,
-    body: Bytes,
+    Form { viewer, data: form }: Form,
 ) -> Response {
-    let form = FormData::parse(&body);
-    if !viewer.csrf_ok(&form.get("csrf")) || !viewer.principal.is_admin() {
-        return error_page(&viewer, "programs", here(&uri), ApiError::forbidden());
+    let acting = viewer.acting();
+    if let Err(e) = service::may_create_program(&acting) {
+        return error_page(&viewer, "programs", here(&uri), e.into());
     }
     let input = ProgramInput {
         name: form.get("name"),
@@ -157,13 +152,8 @@ async fn program_create(
         office_institution_id: form.opt("office_institution_id"),
         donor_access: form.opt("donor_access"),
     };
-    let result = match input.parse() {
-        Ok(new) => programs::create(&state.db, &viewer.actor(), &new)
-            .await
-            .map_err(ApiError::from),
-        Err(e) => Err(e.into()),
-    };
-    match result {
+    let result = service::create_program(&state.db, &acting, &input).await;
+    match result.map_err(ApiError::from) {
         Ok(program) => Redirect::to(&format!("/programs/{}", program.id)).into_response(),
         Err(e) => {
             let page = ProgramFormPage {
@@ -369,23 +359,19 @@ async fn pairing_new(
 
 async fn pairing_create(
     State(state): State<AppState>,
-    viewer: Viewer,
     uri: OriginalUri,
     Path(raw): Path<String>,
-    body: Bytes,
+    Form { viewer, data: form }: Form,
 ) -> Response {
-    let form = FormData::parse(&body);
+    let acting = viewer.acting();
     let program = match id_or_404(&raw) {
-        Ok(id) => programs::get(&state.db, &id).await.map_err(ApiError::from),
+        Ok(id) => service::may_manage_program(&state.db, &acting, &id)
+            .await
+            .map_err(ApiError::from),
         Err(e) => Err(e),
     };
     let program = match program {
-        Ok(p)
-            if viewer.csrf_ok(&form.get("csrf")) && viewer.principal.can_manage_program(&p.id) =>
-        {
-            p
-        }
-        Ok(_) => return error_page(&viewer, "programs", here(&uri), ApiError::forbidden()),
+        Ok(p) => p,
         Err(e) => return error_page(&viewer, "programs", here(&uri), e),
     };
     let input = PairingInput {
@@ -398,19 +384,8 @@ async fn pairing_create(
         start_date: form.get("start_date"),
         end_date: form.opt("end_date"),
     };
-    let result = match input.parse() {
-        Ok(new) => {
-            crate::api::registry::create_pairing_as(
-                &state,
-                &viewer.principal,
-                &viewer.actor(),
-                &new,
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
-    };
-    match result {
+    let result = service::create_pairing(&state.db, &acting, &input).await;
+    match result.map_err(ApiError::from) {
         Ok(_) => Redirect::to(&format!("/programs/{}", program.id)).into_response(),
         Err(e) => {
             // The policy's refusal (a new institution needs the platform admin) keeps its 403.

@@ -1,23 +1,18 @@
 //! Webhook management: an institution's webhooks, adding one, and the recent deliveries with
 //! their attempts and errors. For whoever manages the institution's data.
 
-use super::FormErrors;
-use super::dispatch::{all, here};
-use super::{Chrome, FormData, Viewer, csrf_refused, error_page, form_failed, render};
+use super::dispatch::here;
+use super::{Chrome, Form, FormData, FormErrors, Viewer, error_page, form_failed, render};
 use crate::AppState;
-use crate::api::webhooks::{checked_target, manages};
-use crate::auth::AccessFacts;
 use crate::error::ApiError;
 use askama::Template;
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{OriginalUri, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use shanhai_domain::access::Reach;
 use shanhai_domain::registry::Institution;
-use shanhai_store::institutions::{self, InstitutionFilter};
+use shanhai_service::webhooks as service;
 use shanhai_store::webhooks::{self, DeliveryRecord, Webhook};
 use std::collections::BTreeSet;
 
@@ -71,41 +66,15 @@ impl WebhooksPage {
     }
 }
 
-/// The institutions whose webhooks the viewer manages, by name.
-async fn managed(state: &AppState, viewer: &Viewer) -> Result<Vec<Institution>, ApiError> {
-    let facts = AccessFacts::load(&state.db).await?;
-    let everyone = institutions::list(&state.db, &InstitutionFilter::default(), all())
-        .await?
-        .items;
-    let reach = facts.reach(&viewer.principal);
-    let mut out: Vec<Institution> = everyone
-        .into_iter()
-        .filter(|i| match &reach {
-            Reach::All => true,
-            Reach::Some(set) => set.contains(&i.id),
-        })
-        .filter(|i| manages(&facts, &viewer.principal, &i.id))
-        .collect();
-    out.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(out)
-}
-
 async fn page_data(
     state: &AppState,
     viewer: &Viewer,
     values: FormData,
     error: Option<FormErrors>,
 ) -> Result<WebhooksPage, ApiError> {
-    let institutions = managed(state, viewer).await?;
-    if institutions.is_empty() {
-        return Err(ApiError::forbidden());
-    }
-    let ids: BTreeSet<&str> = institutions.iter().map(|i| i.id.as_str()).collect();
-    let hooks: Vec<Webhook> = webhooks::list(&state.db, None)
-        .await?
-        .into_iter()
-        .filter(|h| ids.contains(h.institution_id.as_str()))
-        .collect();
+    let acting = viewer.acting();
+    let hooks = service::list(&state.db, &acting, None).await?;
+    let institutions = shanhai_service::clinics::hosts(&state.db, &acting).await?;
     let hook_ids: BTreeSet<String> = hooks.iter().map(|h| h.id.clone()).collect();
     let deliveries = webhooks::recent_deliveries(&state.db, &hook_ids, 30).await?;
     Ok(WebhooksPage {
@@ -138,29 +107,19 @@ async fn webhooks_page(
 
 async fn create(
     State(state): State<AppState>,
-    viewer: Viewer,
     uri: OriginalUri,
-    body: Bytes,
+    Form { viewer, data: form }: Form,
 ) -> Response {
-    let form = FormData::parse(&body);
-    if !viewer.csrf_ok(&form.get("csrf")) {
-        return csrf_refused(&viewer, "webhooks", here(&uri));
-    }
-    let result: Result<Webhook, ApiError> = async {
-        let institution =
-            shanhai_domain::validate::reference("institution_id", &form.get("institution_id"))?;
-        let facts = AccessFacts::load(&state.db).await?;
-        if !manages(&facts, &viewer.principal, &institution) {
-            return Err(ApiError::forbidden());
-        }
-        let (url, secret) = checked_target(
-            &form.get("url"),
-            &form.get("secret"),
-            &state.config.webhook_allow,
-        )?;
-        Ok(webhooks::create(&state.db, &viewer.actor(), &institution, &url, &secret).await?)
-    }
-    .await;
+    let result = service::register(
+        &state.db,
+        &viewer.acting(),
+        &state.config.webhook_allow,
+        &form.get("institution_id"),
+        &form.get("url"),
+        &form.get("secret"),
+    )
+    .await
+    .map_err(ApiError::from);
     let Err(e) = result else {
         return Redirect::to("/webhooks").into_response();
     };

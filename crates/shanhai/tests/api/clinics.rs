@@ -502,3 +502,43 @@ async fn a_past_dated_session_is_refused_the_same_way_by_the_api_and_the_page() 
         .await;
     assert_eq!(status, StatusCode::CREATED, "today is fine: {body}");
 }
+
+#[tokio::test]
+async fn every_problem_of_a_clinic_session_is_reported_at_once_by_the_api_and_the_page() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let before = app.count("clinic_sessions").await;
+    let (status, body) = app
+        .post(
+            "/api/v1/clinic-sessions",
+            &w.admin,
+            json!({"expert_id": w.person_d, "institution_id": w.recipient,
+                   "date": "2030-02-30", "start": "09:00", "end": "08:00", "capacity": 0}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["field"], "end", "the first problem: {body}");
+    let fields: Vec<&str> = body["error"]["errors"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|e| e["field"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(fields, ["end", "capacity", "date"], "{body}");
+    let page = Browser::sign_in(&app, "coord-r").await;
+    let (status, html) = page
+        .post(
+            "/clinics",
+            &format!(
+                "expert_id={}&institution_id={}&date=2030-02-30&start=09%3A00&end=08%3A00&capacity=none",
+                w.person_d, w.recipient
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    for field in ["end", "capacity", "date"] {
+        assert!(
+            html.contains(&format!("data-testid=\"error-{field}\"")),
+            "the page shows the problem at {field}"
+        );
+    }
+    assert_eq!(app.count("clinic_sessions").await, before);
+}

@@ -266,17 +266,7 @@ const TWINS: &[(&str, &str)] = &[
 
 /// Where the page and its API twin decide differently today: (page, account). Each is checked
 /// to still disagree, so that an entry is removed when the code is fixed.
-const KNOWN_DISAGREEMENTS: &[(&str, &str)] = &[
-    // GET /webhooks as a program office: the page lists the webhooks of every institution the
-    // office manages (200); GET /api/v1/webhooks without `?institution=` answers 403 to an
-    // account without an institution of its own (with `?institution=<R>` it answers 200).
-    ("GET /webhooks", "office"),
-    ("GET /webhooks", "office-b"),
-    // GET /figures?program=<B> as program A's office: the page ignores the program asked for
-    // and shows program A's figures (200); GET /api/v1/consultations/figures?program=<B>
-    // refuses an office another program's figures (403).
-    ("GET /figures?program= (program B)", "office"),
-];
+const KNOWN_DISAGREEMENTS: &[(&str, &str)] = &[];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Decision {

@@ -1,0 +1,227 @@
+//! Expert dispatch (C2): schemes, batches (批次) and assignments, the days an expert served,
+//! and the clinic sessions an assignment's pattern produces. Who may plan is the domain's rule
+//! (`Principal::can_manage_program`, `Principal::can_dispatch`).
+
+use crate::{AccessFacts, Acting, ServiceError, ServiceResult};
+use chrono::NaiveDate;
+use shanhai_domain::Invalid;
+use shanhai_domain::clinics::{
+    ClinicSession, ClinicSessionInput, GenerateSessionsInput, clinic_dates,
+};
+use shanhai_domain::dispatch::{
+    Assignment, AssignmentInput, Batch, BatchInput, Scheme, SchemeInput, Weekdays,
+};
+use shanhai_domain::validate;
+use shanhai_store::dispatch::{self, ServiceDay};
+use shanhai_store::{Db, PageRequest, StoreError, clinics, pairings};
+
+/// Starts a dispatch scheme under a program (its office, or the platform admin).
+pub async fn create_scheme(db: &Db, who: &Acting, input: &SchemeInput) -> ServiceResult<Scheme> {
+    let new = input.parse()?;
+    if !who.principal.can_manage_program(&new.program_id) {
+        return Err(ServiceError::forbidden());
+    }
+    Ok(dispatch::create_scheme(db, &who.actor, &new).await?)
+}
+
+/// Refuses unless the caller plans dispatch in the program (and, for a donor's coordinator,
+/// the pairing's donor side).
+pub async fn may_plan(
+    db: &Db,
+    who: &Acting,
+    program_id: &str,
+    pairing_id: Option<&str>,
+) -> ServiceResult<()> {
+    let donor = match pairing_id {
+        Some(p) => match pairings::get(db, p).await {
+            Ok(p) => Some(p.donor_id),
+            Err(StoreError::NotFound) => None,
+            Err(e) => return Err(e.into()),
+        },
+        None => None,
+    };
+    if who.principal.can_dispatch(program_id, donor.as_deref()) {
+        Ok(())
+    } else {
+        Err(ServiceError::forbidden())
+    }
+}
+
+pub async fn create_batch(db: &Db, who: &Acting, input: &BatchInput) -> ServiceResult<Batch> {
+    let new = input.parse()?;
+    may_plan(db, who, &new.program_id, new.pairing_id.as_deref()).await?;
+    Ok(dispatch::create_batch(db, &who.actor, &new).await?)
+}
+
+/// Refuses unless the caller plans the batch (asked before the input is read).
+pub async fn may_change_batch(db: &Db, who: &Acting, id: &str) -> ServiceResult<()> {
+    let before = dispatch::get_batch(db, id).await?;
+    may_plan(db, who, &before.program_id, before.pairing_id.as_deref()).await
+}
+
+pub async fn update_batch(
+    db: &Db,
+    who: &Acting,
+    id: &str,
+    input: &BatchInput,
+) -> ServiceResult<Batch> {
+    may_change_batch(db, who, id).await?;
+    let new = input.parse()?;
+    may_plan(db, who, &new.program_id, new.pairing_id.as_deref()).await?;
+    Ok(dispatch::update_batch(db, &who.actor, id, &new).await?)
+}
+
+/// Refuses unless the caller plans the batch an assignment is in (an unknown batch is a
+/// problem of the input's `batch_id`).
+pub async fn may_dispatch_in(db: &Db, who: &Acting, batch_id: &str) -> ServiceResult<()> {
+    let batch = match dispatch::get_batch(db, batch_id).await {
+        Err(StoreError::NotFound) => {
+            return Err(Invalid::new("batch_id", "error.unknown_batch").into());
+        }
+        other => other?,
+    };
+    may_plan(db, who, &batch.program_id, batch.pairing_id.as_deref()).await
+}
+
+pub async fn create_assignment(
+    db: &Db,
+    who: &Acting,
+    input: &AssignmentInput,
+) -> ServiceResult<Assignment> {
+    let new = input.parse()?;
+    may_dispatch_in(db, who, &new.batch_id).await?;
+    Ok(dispatch::create_assignment(db, &who.actor, &new).await?)
+}
+
+/// Refuses unless the caller plans the assignment's batch (asked before the input is read).
+pub async fn may_change_assignment(db: &Db, who: &Acting, id: &str) -> ServiceResult<()> {
+    let before = dispatch::get_assignment(db, id).await?;
+    may_dispatch_in(db, who, &before.batch_id).await
+}
+
+pub async fn update_assignment(
+    db: &Db,
+    who: &Acting,
+    id: &str,
+    input: &AssignmentInput,
+) -> ServiceResult<Assignment> {
+    may_change_assignment(db, who, id).await?;
+    let new = input.parse()?;
+    may_dispatch_in(db, who, &new.batch_id).await?;
+    Ok(dispatch::update_assignment(db, &who.actor, id, &new).await?)
+}
+
+/// Who records an assignment's days served and its workload: the expert themself, whoever runs
+/// the host's clinics, and whoever plans the batch.
+pub async fn may_record_days(db: &Db, who: &Acting, a: &Assignment) -> ServiceResult<()> {
+    if who.person() == Some(a.person_id.as_str()) {
+        return Ok(());
+    }
+    let facts = AccessFacts::load(db).await?;
+    if who
+        .principal
+        .may_run_clinics(facts.access(&who.principal, &a.institution_id))
+        .is_ok()
+    {
+        return Ok(());
+    }
+    may_dispatch_in(db, who, &a.batch_id).await
+}
+
+/// Records a day an expert served on an assignment.
+pub async fn record_day(
+    db: &Db,
+    who: &Acting,
+    assignment_id: &str,
+    day: &str,
+    note: Option<&str>,
+) -> ServiceResult<ServiceDay> {
+    let a = dispatch::get_assignment(db, assignment_id).await?;
+    may_record_days(db, who, &a).await?;
+    let mut problems = shanhai_domain::Problems::new();
+    let day = problems.take(validate::date("day", day));
+    let note = problems.take(validate::optional_text("note", note, 200));
+    let (Some(day), Some(note)) = (day, note) else {
+        return Err(ServiceError::Invalid(problems));
+    };
+    Ok(dispatch::record_day(db, &who.actor, assignment_id, day, note).await?)
+}
+
+/// Removes a recorded day (an unknown date names nothing: 404).
+pub async fn remove_day(
+    db: &Db,
+    who: &Acting,
+    assignment_id: &str,
+    day: &str,
+) -> ServiceResult<()> {
+    let a = dispatch::get_assignment(db, assignment_id).await?;
+    may_record_days(db, who, &a).await?;
+    let day = NaiveDate::parse_from_str(day, "%Y-%m-%d").map_err(|_| ServiceError::NotFound)?;
+    Ok(dispatch::remove_day(db, &who.actor, assignment_id, day).await?)
+}
+
+/// Publishes the clinic sessions an assignment's pattern gives between two dates (those not
+/// already published), for whoever runs the host's clinics.
+pub async fn generate_sessions(
+    db: &Db,
+    who: &Acting,
+    assignment_id: &str,
+    input: &GenerateSessionsInput,
+) -> ServiceResult<Vec<ClinicSession>> {
+    let a = dispatch::get_assignment(db, assignment_id).await?;
+    crate::clinics::may_run(db, who, &a.institution_id).await?;
+    let presence = a.presence().ok_or_else(|| {
+        ServiceError::Store(StoreError::Other(format!(
+            "assignment {assignment_id}: stored pattern unreadable"
+        )))
+    })?;
+    let from = validate::optional_date("from", input.from.as_deref())?.unwrap_or(presence.start);
+    let until = validate::optional_date("until", input.until.as_deref())?.unwrap_or(presence.end);
+    let chosen = Weekdays::parse(&input.weekdays)?;
+    let dates = clinic_dates(
+        a.mode,
+        presence.weekdays,
+        chosen,
+        presence.start,
+        presence.end,
+        from,
+        until,
+    )?;
+    let existing = clinics::list(
+        db,
+        &clinics::SessionFilter {
+            expert: Some(a.person_id.clone()),
+            institution: Some(a.institution_id.clone()),
+            from: Some(from.to_string()),
+            until: Some(until.to_string()),
+            ..Default::default()
+        },
+        PageRequest::new(Some(1), Some(PageRequest::MAX_PER_PAGE)),
+    )
+    .await?;
+    let taken: std::collections::HashSet<String> =
+        existing.items.into_iter().map(|s| s.date).collect();
+    let mut sessions = Vec::new();
+    for date in dates
+        .into_iter()
+        .filter(|d| !taken.contains(&d.to_string()))
+    {
+        sessions.push(
+            ClinicSessionInput {
+                expert_id: a.person_id.clone(),
+                institution_id: a.institution_id.clone(),
+                department_id: a.department_id.clone(),
+                assignment_id: Some(a.id.clone()),
+                date: date.to_string(),
+                start: input.start.clone(),
+                end: input.end.clone(),
+                capacity: input.capacity,
+                slot_minutes: input.slot_minutes,
+                visit_type: input.visit_type.clone(),
+                note: None,
+            }
+            .parse()?,
+        );
+    }
+    Ok(clinics::create_many(db, &who.actor, &sessions).await?)
+}
