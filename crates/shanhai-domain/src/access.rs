@@ -107,6 +107,7 @@ pub fn in_program(
     })
 }
 
+const FORBIDDEN: Refusal = Refusal::Forbidden("error.forbidden");
 const NEW_INSTITUTION: Refusal = Refusal::Forbidden("error.new_institution_needs_admin");
 
 impl Principal {
@@ -337,6 +338,59 @@ impl Principal {
     pub fn can_create_institution(&self) -> bool {
         matches!(self.role, Role::PlatformAdmin | Role::ProgramOffice)
     }
+
+    /// Reading a capacity building record (a placement, a technique, a mentorship…, C6–C9) or an
+    /// institution's capacity summary: whoever reaches the local institution it belongs to.
+    pub fn may_read_capacity(&self, access: Access) -> Result<(), Refusal> {
+        if access.can_read() {
+            Ok(())
+        } else {
+            Err(FORBIDDEN)
+        }
+    }
+
+    /// Creating or changing a capacity building record, or adding to it (an apprentice, a
+    /// technique's case or stage, an alliance's member): whoever may change the local
+    /// institution's data (its coordinator, the donor side where the program grants write
+    /// access, the program office, the platform admin); a program office only for a record under
+    /// its own program or none.
+    pub fn may_write_capacity(
+        &self,
+        access: Access,
+        program_id: Option<&str>,
+    ) -> Result<(), Refusal> {
+        let own_program =
+            program_id.is_none_or(|p| self.role != Role::ProgramOffice || self.office_of(p));
+        if access.can_write() && own_program {
+            Ok(())
+        } else {
+            Err(FORBIDDEN)
+        }
+    }
+
+    /// A progress note on a mentorship: those who may change the mentorship, and the mentor
+    /// (`person_id` is the registry person of the caller's account).
+    pub fn may_note_mentorship(
+        &self,
+        access: Access,
+        program_id: Option<&str>,
+        mentor_id: &str,
+        person_id: Option<&str>,
+    ) -> Result<(), Refusal> {
+        if person_id == Some(mentor_id) {
+            return Ok(());
+        }
+        self.may_write_capacity(access, program_id)
+    }
+
+    /// A program's capacity settings (apprentices per mentor, term length): its managers.
+    pub fn may_set_capacity_settings(&self, program_id: &str) -> Result<(), Refusal> {
+        if self.can_manage_program(program_id) {
+            Ok(())
+        } else {
+            Err(FORBIDDEN)
+        }
+    }
 }
 
 #[cfg(test)]
@@ -532,6 +586,78 @@ mod tests {
         }
     }
 
+    #[test]
+    fn capacity_records_are_written_by_the_institution_s_side_and_an_office_under_its_program() {
+        let links = [
+            link("p", "donor", "recipient", DonorAccess::Write),
+            link("p", "reader", "recipient", DonorAccess::Read),
+        ];
+        let programs = [ProgramFacts {
+            program_id: "p".into(),
+            office_institution_id: None,
+        }];
+        let at = |p: &Principal| p.institution_access("recipient", &links, &programs);
+        let writers = [
+            principal(Role::Coordinator, None, Some("recipient")),
+            principal(Role::Coordinator, None, Some("donor")),
+            principal(Role::ProgramOffice, Some("p"), None),
+            principal(Role::PlatformAdmin, None, None),
+        ];
+        for p in &writers {
+            assert_eq!(
+                p.may_write_capacity(at(p), Some("p")),
+                Ok(()),
+                "{:?}",
+                p.role
+            );
+            assert_eq!(p.may_write_capacity(at(p), None), Ok(()), "{:?}", p.role);
+            assert_eq!(p.may_read_capacity(at(p)), Ok(()));
+        }
+        let office = &writers[2];
+        assert_eq!(
+            office.may_write_capacity(Access::Write, Some("q")),
+            Err(FORBIDDEN),
+            "an office writes under its own program only"
+        );
+        let readers = [
+            principal(Role::Coordinator, None, Some("reader")),
+            principal(Role::Expert, None, Some("recipient")),
+            principal(Role::Clinician, None, Some("recipient")),
+        ];
+        for p in &readers {
+            assert_eq!(p.may_read_capacity(at(p)), Ok(()));
+            assert_eq!(p.may_write_capacity(at(p), Some("p")), Err(FORBIDDEN));
+        }
+        let outsider = principal(Role::Coordinator, None, Some("elsewhere"));
+        assert_eq!(outsider.may_read_capacity(at(&outsider)), Err(FORBIDDEN));
+        assert!(writers[3].may_set_capacity_settings("p").is_ok());
+        assert!(office.may_set_capacity_settings("p").is_ok());
+        assert!(office.may_set_capacity_settings("q").is_err());
+        assert!(writers[0].may_set_capacity_settings("p").is_err());
+    }
+
+    #[test]
+    fn the_mentor_notes_a_mentorship_it_may_not_change() {
+        let expert = principal(Role::Expert, None, Some("donor"));
+        assert_eq!(
+            expert.may_note_mentorship(Access::None, Some("p"), "dr-shen", Some("dr-shen")),
+            Ok(())
+        );
+        assert_eq!(
+            expert.may_note_mentorship(Access::None, Some("p"), "dr-shen", Some("dr-wang")),
+            Err(FORBIDDEN)
+        );
+        assert_eq!(
+            expert.may_note_mentorship(Access::Read, Some("p"), "dr-shen", None),
+            Err(FORBIDDEN)
+        );
+        let coordinator = principal(Role::Coordinator, None, Some("recipient"));
+        assert_eq!(
+            coordinator.may_note_mentorship(Access::Write, None, "dr-shen", None),
+            Ok(())
+        );
+    }
+
     fn arb_links() -> impl Strategy<Value = Vec<PairingLink>> {
         let inst = prop::sample::select(vec!["a", "b", "c", "d", "e"]);
         let access = prop::sample::select(DonorAccess::ALL.to_vec());
@@ -605,6 +731,35 @@ mod tests {
                     }
                 }
             }
+        }
+
+        /// Whoever may write a capacity record may read it; nobody writes a record of an
+        /// institution it may not change; experts and clinicians write none, and a note is a
+        /// write unless the caller is the mentor.
+        #[test]
+        fn capacity_writes_need_write_access_and_imply_reads(
+            links in arb_links(),
+            role in prop::sample::select(Role::ALL.to_vec()),
+            own in prop::sample::select(vec![None, Some("a"), Some("b")]),
+            target in prop::sample::select(vec!["a", "b", "c", "d", "e"]),
+            program in prop::sample::select(vec![None, Some("p"), Some("q")]),
+            person in prop::sample::select(vec![None, Some("m"), Some("n")]),
+        ) {
+            let me = principal(role, Some("p"), own);
+            let programs = [ProgramFacts { program_id: "p".into(), office_institution_id: None }];
+            let access = me.institution_access(target, &links, &programs);
+            let write = me.may_write_capacity(access, program);
+            if write.is_ok() {
+                prop_assert!(me.may_read_capacity(access).is_ok());
+                prop_assert!(access.can_write());
+                prop_assert!(!matches!(role, Role::Expert | Role::Clinician));
+            }
+            if role == Role::ProgramOffice && program == Some("q") {
+                prop_assert!(write.is_err());
+            }
+            prop_assert_eq!(me.may_read_capacity(access).is_ok(), me.reach(&links, &programs).contains(target));
+            let note = me.may_note_mentorship(access, program, "m", person);
+            prop_assert_eq!(note.is_ok(), person == Some("m") || write.is_ok());
         }
 
         #[test]

@@ -656,3 +656,38 @@ async fn every_collection_takes_its_records_and_filters_them() {
     }
     assert_eq!(summary["accreditation_goals"][0]["goal"], "grade-3a");
 }
+
+/// The workstation form leaves "visits" empty unless the coordinator counts them: an empty
+/// number field means the input's default (0 visits), not a malformed body.
+#[tokio::test]
+async fn a_workstation_recorded_from_its_page_without_visits_has_none() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let browser = Browser::sign_in(&app, "coord-r").await;
+    let form = format!(
+        "institution_id={}&name=%E5%90%8D%E5%8C%BB%E5%B7%A5%E4%BD%9C%E5%AE%A4&kind=studio&lead_expert_id=&department_id=&opened_on=2023-05-01&visits=&program_id={}",
+        w.recipient, w.program_a
+    );
+    let r = browser.post_response("/workstations", &form).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let location = r
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|l| l.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(
+        location,
+        format!("/workstations?institution={}", w.recipient)
+    );
+    let t = app.token("coord-r").await;
+    let (_, list) = app
+        .get(
+            &format!("/api/v1/workstations?institution={}", w.recipient),
+            &t,
+        )
+        .await;
+    assert_eq!(list["total"], 1, "{list}");
+    assert_eq!(list["items"][0]["name"], "名医工作室");
+    assert_eq!(list["items"][0]["visits"], 0);
+}

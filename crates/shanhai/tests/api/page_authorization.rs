@@ -746,16 +746,7 @@ fn cases(r: &Records) -> Vec<Case> {
         cases.push(
             case(
                 "POST /{collection} (each capacity collection)",
-                post(format!("/{collection}"), move |i| {
-                    let mut form = form_of(&b1(i + 1));
-                    // The workstation form answers 400 when "visits" is left empty (the page
-                    // sends null where the API's input takes a number or nothing); given here,
-                    // so that the walk reaches the access check.
-                    if collection == "workstations" {
-                        form.push_str("&visits=0");
-                    }
-                    form
-                }),
+                post(format!("/{collection}"), move |i| form_of(&b1(i + 1))),
                 CAPACITY_WRITE,
             )
             .twin(api(

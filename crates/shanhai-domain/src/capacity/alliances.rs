@@ -1,0 +1,88 @@
+//! Specialty alliances (专科联盟) and their member institutions.
+
+use super::{TITLE_MAX, optional_specialty};
+use crate::Invalid;
+use crate::validate::{self, optional_reference, reference, text};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct AllianceInput {
+    #[serde(default)]
+    pub program_id: Option<String>,
+    /// The lead institution.
+    pub institution_id: String,
+    pub name: String,
+    #[serde(default)]
+    pub specialty_code: Option<String>,
+    pub founded_on: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewAlliance {
+    pub program_id: Option<String>,
+    pub institution_id: String,
+    pub name: String,
+    pub specialty_code: Option<String>,
+    pub founded_on: NaiveDate,
+}
+
+impl AllianceInput {
+    pub fn parse(&self) -> Result<NewAlliance, Invalid> {
+        Ok(NewAlliance {
+            program_id: optional_reference("program_id", self.program_id.as_deref())?,
+            institution_id: reference("institution_id", &self.institution_id)?,
+            name: text("name", &self.name, TITLE_MAX)?,
+            specialty_code: optional_specialty("specialty_code", self.specialty_code.as_deref())?,
+            founded_on: validate::date("founded_on", &self.founded_on)?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Alliance {
+    pub id: String,
+    pub program_id: Option<String>,
+    pub institution_id: String,
+    pub institution_name: Option<String>,
+    pub name: String,
+    pub specialty_code: Option<String>,
+    pub founded_on: String,
+    pub member_count: i64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct AllianceMemberInput {
+    pub institution_id: String,
+    pub joined_on: String,
+}
+
+impl AllianceMemberInput {
+    pub fn parse(&self) -> Result<(String, NaiveDate), Invalid> {
+        Ok((
+            reference("institution_id", &self.institution_id)?,
+            validate::date("joined_on", &self.joined_on)?,
+        ))
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AllianceMember {
+    pub id: String,
+    pub alliance_id: String,
+    pub institution_id: String,
+    pub institution_name: Option<String>,
+    pub joined_on: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AllianceDetail {
+    #[serde(flatten)]
+    pub alliance: Alliance,
+    pub members: Vec<AllianceMember>,
+}
+
+scoped!(NewAlliance, Alliance);

@@ -1,0 +1,90 @@
+//! Equipment donations, valued in integer fen.
+
+use super::{TITLE_MAX, amount, count};
+use crate::Invalid;
+use crate::validate::{self, optional_reference, optional_text, reference, text};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct EquipmentDonationInput {
+    #[serde(default)]
+    pub program_id: Option<String>,
+    /// The recipient institution.
+    pub institution_id: String,
+    #[serde(default)]
+    pub donor_institution_id: Option<String>,
+    /// The donor's name when it is not an institution in the registry.
+    #[serde(default)]
+    pub donor_name: Option<String>,
+    pub item: String,
+    pub quantity: i64,
+    /// Total value in integer fen. Give this or `value_yuan`.
+    #[serde(default)]
+    pub value_fen: Option<i64>,
+    #[serde(default)]
+    pub value_yuan: Option<String>,
+    pub donated_on: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEquipmentDonation {
+    pub program_id: Option<String>,
+    pub institution_id: String,
+    pub donor_institution_id: Option<String>,
+    pub donor_name: Option<String>,
+    pub item: String,
+    pub quantity: i64,
+    pub value_fen: i64,
+    pub donated_on: NaiveDate,
+}
+
+impl EquipmentDonationInput {
+    pub fn parse(&self) -> Result<NewEquipmentDonation, Invalid> {
+        let donor_institution_id =
+            optional_reference("donor_institution_id", self.donor_institution_id.as_deref())?;
+        let donor_name = optional_text("donor_name", self.donor_name.as_deref(), TITLE_MAX)?;
+        if donor_institution_id.is_none() && donor_name.is_none() {
+            return Err(Invalid::new("donor_institution_id", "error.required"));
+        }
+        let quantity = count("quantity", self.quantity, 1_000_000)?;
+        if quantity == 0 {
+            return Err(Invalid::new("quantity", "error.out_of_range"));
+        }
+        Ok(NewEquipmentDonation {
+            program_id: optional_reference("program_id", self.program_id.as_deref())?,
+            institution_id: reference("institution_id", &self.institution_id)?,
+            donor_institution_id,
+            donor_name,
+            item: text("item", &self.item, TITLE_MAX)?,
+            quantity,
+            value_fen: amount(
+                "value_fen",
+                self.value_fen,
+                self.value_yuan.as_deref(),
+                "value_yuan",
+            )?,
+            donated_on: validate::date("donated_on", &self.donated_on)?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EquipmentDonation {
+    pub id: String,
+    pub program_id: Option<String>,
+    pub institution_id: String,
+    pub institution_name: Option<String>,
+    pub donor_institution_id: Option<String>,
+    pub donor_name: Option<String>,
+    pub item: String,
+    pub quantity: i64,
+    pub value_fen: i64,
+    pub value_yuan: String,
+    pub donated_on: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+scoped!(NewEquipmentDonation, EquipmentDonation);

@@ -1,0 +1,100 @@
+//! 进修 placements: local staff trained at a donor hospital.
+
+use super::{NOTE_MAX, TITLE_MAX, optional_code};
+use crate::Invalid;
+use crate::validate::{self, optional_reference, optional_text, reference, text};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+code_enum! {
+    PlacementStatus {
+        Ongoing => "ongoing", "进修中", "Ongoing";
+        Completed => "completed", "已结业", "Completed";
+        Withdrawn => "withdrawn", "中止", "Withdrawn";
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct PlacementInput {
+    #[serde(default)]
+    pub program_id: Option<String>,
+    /// The trainee's own (local) institution.
+    pub institution_id: String,
+    /// The trainee, a person of `institution_id`.
+    pub person_id: String,
+    /// The donor hospital that hosts the placement.
+    pub host_institution_id: String,
+    #[serde(default)]
+    pub host_department_id: Option<String>,
+    pub subject: String,
+    pub start_date: String,
+    #[serde(default)]
+    pub end_date: Option<String>,
+    /// `ongoing` (default), `completed`, `withdrawn`.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// Skills learned or certificate obtained.
+    #[serde(default)]
+    pub outcome: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewPlacement {
+    pub program_id: Option<String>,
+    pub institution_id: String,
+    pub person_id: String,
+    pub host_institution_id: String,
+    pub host_department_id: Option<String>,
+    pub subject: String,
+    pub start_date: NaiveDate,
+    pub end_date: Option<NaiveDate>,
+    pub status: PlacementStatus,
+    pub outcome: Option<String>,
+}
+
+impl PlacementInput {
+    pub fn parse(&self) -> Result<NewPlacement, Invalid> {
+        let start_date = validate::date("start_date", &self.start_date)?;
+        let end_date = validate::optional_date("end_date", self.end_date.as_deref())?;
+        validate::period(start_date, end_date)?;
+        Ok(NewPlacement {
+            program_id: optional_reference("program_id", self.program_id.as_deref())?,
+            institution_id: reference("institution_id", &self.institution_id)?,
+            person_id: reference("person_id", &self.person_id)?,
+            host_institution_id: reference("host_institution_id", &self.host_institution_id)?,
+            host_department_id: optional_reference(
+                "host_department_id",
+                self.host_department_id.as_deref(),
+            )?,
+            subject: text("subject", &self.subject, TITLE_MAX)?,
+            start_date,
+            end_date,
+            status: optional_code("status", self.status.as_deref(), PlacementStatus::parse)?
+                .unwrap_or(PlacementStatus::Ongoing),
+            outcome: optional_text("outcome", self.outcome.as_deref(), NOTE_MAX)?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Placement {
+    pub id: String,
+    pub program_id: Option<String>,
+    pub institution_id: String,
+    pub institution_name: Option<String>,
+    pub person_id: String,
+    pub person_name: Option<String>,
+    pub host_institution_id: String,
+    pub host_institution_name: Option<String>,
+    pub host_department_id: Option<String>,
+    pub subject: String,
+    pub start_date: String,
+    pub end_date: Option<String>,
+    pub status: PlacementStatus,
+    pub outcome: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+scoped!(NewPlacement, Placement);

@@ -1,0 +1,328 @@
+//! Capacity building (C6), technology transfer (C7), specialty and management building (C8) and
+//! resources (C9), one module per record kind. Every record belongs to a local institution:
+//! whoever may change that institution's data writes it (its coordinator, the donor side where
+//! the program grants write access, the program office, the platform admin); whoever reaches it
+//! reads it. The use cases and those rules live in `shanhai_service::capacity` and the domain's
+//! access policy; the handlers here read the request, call one use case and answer JSON.
+
+pub mod accreditation;
+pub mod alliances;
+pub mod equipment;
+pub mod funding;
+pub mod mentorships;
+pub mod placements;
+pub mod regulations;
+pub mod research;
+pub mod specialty_projects;
+pub mod teaching;
+pub mod team_pairings;
+pub mod techniques;
+pub mod training_kpis;
+pub mod workstations;
+
+pub use techniques::{TechniqueWithWarnings, gap_warnings};
+
+use super::{ApiQuery, IdPath, JsonBody, PageParams};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::{ApiResult, ErrorBody};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use shanhai_domain::capacity::*;
+use shanhai_service::capacity::{self as service, CapacityFilter};
+use shanhai_store::Page;
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+/// The filters every capacity list takes.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CapacityQuery {
+    program: Option<String>,
+    /// The local institution.
+    institution: Option<String>,
+    /// Institutions in this region (GB/T 2260 code) or below.
+    region: Option<String>,
+    q: Option<String>,
+    /// The collection's kind, stage, status, level or area (see each record's codes).
+    kind: Option<String>,
+    /// Records naming this person: trainee, mentor, host or attendee, expert, author.
+    person: Option<String>,
+    /// On or after this date (`YYYY-MM-DD`; a year for KPIs).
+    from: Option<String>,
+    /// On or before this date.
+    until: Option<String>,
+    /// Techniques only: the gap the technique fills (`hospital`, `county`, `city`, `province`).
+    gap_level: Option<String>,
+    /// Techniques only: at least this surgical grade (1–4).
+    #[param(minimum = 1, maximum = 4)]
+    min_grade: Option<i64>,
+}
+
+impl CapacityQuery {
+    fn filter(self) -> CapacityFilter {
+        CapacityFilter {
+            program: self.program,
+            institution: self.institution,
+            region: self.region,
+            q: self.q,
+            kind: self.kind,
+            person: self.person,
+            from: self.from,
+            until: self.until,
+            gap_level: self.gap_level,
+            min_grade: self.min_grade,
+        }
+    }
+}
+
+/// The endpoints of a collection: `list` always; with `full`, also `get_one`, `create`,
+/// `update` and a `router` for all four (the others write the rest by hand). `$service` names the
+/// collection's module in `shanhai_service::capacity`.
+macro_rules! collection {
+    (full $service:ident, $input:ident, $record:ident, $list:tt, $item:tt, $doc:tt) => {
+        collection!(@list $service, $record, $list, $doc);
+
+        #[doc = $doc]
+        #[utoipa::path(get, path = $item, tag = "capacity", security(("bearer" = [])), params(("id" = String, Path)),
+            responses((status = 200, body = $record), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+        pub async fn get_one(
+            State(state): State<AppState>,
+            caller: Caller,
+            IdPath(id): IdPath,
+        ) -> ApiResult<Json<$record>> {
+            Ok(Json(service::$service::get(&state.db, &caller.acting(), &id).await?))
+        }
+
+        #[doc = $doc]
+        #[utoipa::path(post, path = $list, tag = "capacity", security(("bearer" = [])), request_body = $input,
+            responses((status = 201, body = $record), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        pub async fn create(
+            State(state): State<AppState>,
+            caller: Caller,
+            body: JsonBody,
+        ) -> ApiResult<(StatusCode, Json<$record>)> {
+            let input = body.parse::<$input>()?;
+            let created = service::$service::create(&state.db, &caller.acting(), &input).await?;
+            Ok((StatusCode::CREATED, Json(created)))
+        }
+
+        #[doc = $doc]
+        #[utoipa::path(put, path = $item, tag = "capacity", security(("bearer" = [])), params(("id" = String, Path)),
+            request_body = $input,
+            responses((status = 200, body = $record), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        pub async fn update(
+            State(state): State<AppState>,
+            caller: Caller,
+            IdPath(id): IdPath,
+            body: JsonBody,
+        ) -> ApiResult<Json<$record>> {
+            let input = body.parse::<$input>()?;
+            Ok(Json(service::$service::update(&state.db, &caller.acting(), &id, &input).await?))
+        }
+
+        pub fn router() -> Router<AppState> {
+            Router::new()
+                .route($list, get(list).post(create))
+                .route($item, get(get_one).put(update))
+        }
+    };
+    (@list $service:ident, $record:ident, $list:tt, $doc:tt) => {
+        #[doc = $doc]
+        #[utoipa::path(get, path = $list, tag = "capacity", security(("bearer" = [])), params(PageParams, CapacityQuery),
+            responses((status = 200, body = Page<$record>), (status = 401, body = ErrorBody)))]
+        pub async fn list(
+            State(state): State<AppState>,
+            caller: Caller,
+            ApiQuery(page): ApiQuery<PageParams>,
+            ApiQuery(q): ApiQuery<CapacityQuery>,
+        ) -> ApiResult<Json<Page<$record>>> {
+            let acting = caller.acting();
+            Ok(Json(
+                service::$service::list(&state.db, &acting, &q.filter(), page.request()).await?,
+            ))
+        }
+    };
+}
+
+pub(crate) use collection;
+
+/// "What was built here": techniques by stage and gap, training, workstations, alliances,
+/// regulations, research, accreditation goals, funding and equipment at one institution.
+#[utoipa::path(get, path = "/api/v1/institutions/{id}/capacity", tag = "capacity", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = CapacitySummary), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn institution_capacity(
+    State(state): State<AppState>,
+    caller: Caller,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<CapacitySummary>> {
+    Ok(Json(
+        service::summary(&state.db, &caller.acting(), &id).await?,
+    ))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(
+        placements::list,
+        placements::get_one,
+        placements::create,
+        placements::update,
+        team_pairings::list,
+        team_pairings::get_one,
+        team_pairings::create,
+        team_pairings::update,
+        teaching::list,
+        teaching::get_one,
+        teaching::create,
+        teaching::update,
+        training_kpis::list,
+        training_kpis::get_one,
+        training_kpis::create,
+        training_kpis::update,
+        workstations::list,
+        workstations::get_one,
+        workstations::create,
+        workstations::update,
+        specialty_projects::list,
+        specialty_projects::get_one,
+        specialty_projects::create,
+        specialty_projects::update,
+        regulations::list,
+        regulations::get_one,
+        regulations::create,
+        regulations::update,
+        research::list,
+        research::get_one,
+        research::create,
+        research::update,
+        accreditation::list,
+        accreditation::get_one,
+        accreditation::create,
+        accreditation::update,
+        funding::list,
+        funding::get_one,
+        funding::create,
+        funding::update,
+        equipment::list,
+        equipment::get_one,
+        equipment::create,
+        equipment::update,
+        mentorships::list,
+        mentorships::create_mentorship,
+        mentorships::get_mentorship,
+        mentorships::update_mentorship,
+        mentorships::add_apprentice,
+        mentorships::add_note,
+        mentorships::get_settings,
+        mentorships::put_settings,
+        techniques::list,
+        techniques::create_technique,
+        techniques::get_technique,
+        techniques::update_technique,
+        techniques::record_case,
+        techniques::change_stage,
+        alliances::list,
+        alliances::create_alliance,
+        alliances::get_alliance,
+        alliances::update_alliance,
+        alliances::add_member,
+        funding::funding_totals,
+        equipment::equipment_totals,
+        institution_capacity,
+    ),
+    components(schemas(
+        Placement,
+        PlacementInput,
+        PlacementStatus,
+        Mentorship,
+        MentorshipInput,
+        MentorshipDetail,
+        Apprentice,
+        ApprenticeInput,
+        ProgressNote,
+        NoteInput,
+        Evaluation,
+        CapacitySettings,
+        CapacitySettingsInput,
+        TeamPairing,
+        TeamPairingInput,
+        TeachingActivity,
+        TeachingActivityInput,
+        TeachingKind,
+        TrainingKpi,
+        TrainingKpiInput,
+        TrainingIndicator,
+        Technique,
+        TechniqueInput,
+        TechniqueDetail,
+        TechniqueWithWarnings,
+        TechniqueCase,
+        TechniqueCaseInput,
+        TechniqueEvent,
+        StageInput,
+        TechniqueStage,
+        GapLevel,
+        CaseOutcome,
+        Warning,
+        Workstation,
+        WorkstationInput,
+        WorkstationKind,
+        Alliance,
+        AllianceInput,
+        AllianceDetail,
+        AllianceMember,
+        AllianceMemberInput,
+        SpecialtyProject,
+        SpecialtyProjectInput,
+        SpecialtyLevel,
+        AcceptanceResult,
+        Milestone,
+        Regulation,
+        RegulationInput,
+        ResearchOutput,
+        ResearchOutputInput,
+        ResearchKind,
+        AccreditationGoal,
+        AccreditationGoalInput,
+        AccreditationGoalKind,
+        GoalStatus,
+        FundingItem,
+        FundingItemInput,
+        EquipmentDonation,
+        EquipmentDonationInput,
+        MoneyTotals,
+        CapacitySummary,
+        CodeCount,
+    ))
+)]
+pub struct CapacityApi;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(placements::router())
+        .merge(team_pairings::router())
+        .merge(teaching::router())
+        .merge(training_kpis::router())
+        .merge(workstations::router())
+        .merge(specialty_projects::router())
+        .merge(regulations::router())
+        .merge(research::router())
+        .merge(accreditation::router())
+        .merge(funding::router())
+        .merge(equipment::router())
+        .merge(mentorships::router())
+        .merge(techniques::router())
+        .merge(alliances::router())
+        .route("/api/v1/funding-items/totals", get(funding::funding_totals))
+        .route(
+            "/api/v1/equipment-donations/totals",
+            get(equipment::equipment_totals),
+        )
+        .route(
+            "/api/v1/institutions/{id}/capacity",
+            get(institution_capacity),
+        )
+}
