@@ -335,6 +335,44 @@ impl Principal {
         }
     }
 
+    /// Keeps the region codes (GB/T 2260): the platform admin.
+    pub fn may_keep_regions(&self) -> Result<(), Refusal> {
+        if self.is_admin() {
+            Ok(())
+        } else {
+            Err(Refusal::Forbidden("error.forbidden"))
+        }
+    }
+
+    /// Adds institutions to the registry: the platform admin and program offices.
+    pub fn may_create_institution(&self) -> Result<(), Refusal> {
+        if self.can_create_institution() {
+            Ok(())
+        } else {
+            Err(Refusal::Forbidden("error.forbidden"))
+        }
+    }
+
+    /// Writes an institution's own record, given the caller's access to it.
+    pub fn may_change_institution(&self, access: Access) -> Result<(), Refusal> {
+        if access.can_write() {
+            Ok(())
+        } else {
+            Err(Refusal::Forbidden("error.forbidden"))
+        }
+    }
+
+    /// Keeps an institution's departments and staff: anyone with write access to it but experts
+    /// and clinicians (who read their own institution's); with `None`, whether the role may at all.
+    pub fn may_keep_staff(&self, access: Option<Access>) -> Result<(), Refusal> {
+        let role_may = !matches!(self.role, Role::Expert | Role::Clinician);
+        if role_may && access.is_none_or(Access::can_write) {
+            Ok(())
+        } else {
+            Err(Refusal::Forbidden("error.forbidden"))
+        }
+    }
+
     pub fn can_create_institution(&self) -> bool {
         matches!(self.role, Role::PlatformAdmin | Role::ProgramOffice)
     }

@@ -115,3 +115,163 @@ pub async fn update_pairing(
         .may_change_pairing(was, sides(&new), &facts.links, &facts.programs)?;
     Ok(pairings::update(db, &who.actor, id, &new).await?)
 }
+
+// ---- regions, institutions, departments, people ----
+
+use shanhai_domain::access::Reach;
+use shanhai_domain::registry::{
+    Department, DepartmentInput, Institution, InstitutionInput, Person, PersonInput, Region,
+    RegionInput,
+};
+use shanhai_store::people::PersonFilter;
+use shanhai_store::{Page, PageRequest, departments, institutions, people, regions};
+
+/// Refuses unless the caller keeps the region codes.
+pub fn may_keep_regions(who: &Acting) -> ServiceResult<()> {
+    Ok(who.principal.may_keep_regions()?)
+}
+
+pub async fn create_region(db: &Db, who: &Acting, input: &RegionInput) -> ServiceResult<Region> {
+    may_keep_regions(who)?;
+    let new = input.parse()?;
+    Ok(regions::create(db, &who.actor, &new).await?)
+}
+
+pub async fn update_region(
+    db: &Db,
+    who: &Acting,
+    code: &str,
+    input: &RegionInput,
+) -> ServiceResult<Region> {
+    may_keep_regions(who)?;
+    let new = input.parse()?;
+    Ok(regions::update(db, &who.actor, code, &new).await?)
+}
+
+/// Refuses unless the caller adds institutions to the registry.
+pub fn may_create_institution(who: &Acting) -> ServiceResult<()> {
+    Ok(who.principal.may_create_institution()?)
+}
+
+pub async fn create_institution(
+    db: &Db,
+    who: &Acting,
+    input: &InstitutionInput,
+) -> ServiceResult<Institution> {
+    may_create_institution(who)?;
+    let new = input.parse()?;
+    Ok(institutions::create(db, &who.actor, &new).await?)
+}
+
+/// Refuses unless the caller writes the institution's record (asked before the input is read).
+pub async fn may_change_institution(db: &Db, who: &Acting, id: &str) -> ServiceResult<()> {
+    institutions::get(db, id).await?;
+    let facts = AccessFacts::load(db).await?;
+    Ok(who
+        .principal
+        .may_change_institution(facts.access(&who.principal, id))?)
+}
+
+pub async fn update_institution(
+    db: &Db,
+    who: &Acting,
+    id: &str,
+    input: &InstitutionInput,
+) -> ServiceResult<Institution> {
+    may_change_institution(db, who, id).await?;
+    let new = input.parse()?;
+    Ok(institutions::update(db, &who.actor, id, &new).await?)
+}
+
+/// Refuses a role that never keeps departments and staff (asked before the input is read).
+pub fn may_keep_staff(who: &Acting) -> ServiceResult<()> {
+    Ok(who.principal.may_keep_staff(None)?)
+}
+
+/// Refuses unless the caller keeps `institution_id`'s departments and staff.
+async fn keeps_staff_of(db: &Db, who: &Acting, institution_id: &str) -> ServiceResult<()> {
+    let facts = AccessFacts::load(db).await?;
+    let access = facts.access(&who.principal, institution_id);
+    Ok(who.principal.may_keep_staff(Some(access))?)
+}
+
+pub async fn create_department(
+    db: &Db,
+    who: &Acting,
+    input: &DepartmentInput,
+) -> ServiceResult<Department> {
+    may_keep_staff(who)?;
+    let new = input.parse()?;
+    keeps_staff_of(db, who, &new.institution_id).await?;
+    Ok(departments::create(db, &who.actor, &new).await?)
+}
+
+/// Refuses unless the caller keeps the department's institution (asked before the input is read).
+pub async fn may_change_department(db: &Db, who: &Acting, id: &str) -> ServiceResult<()> {
+    may_keep_staff(who)?;
+    let before = departments::get(db, id).await?;
+    keeps_staff_of(db, who, &before.institution_id).await
+}
+
+pub async fn update_department(
+    db: &Db,
+    who: &Acting,
+    id: &str,
+    input: &DepartmentInput,
+) -> ServiceResult<Department> {
+    may_change_department(db, who, id).await?;
+    let new = input.parse()?;
+    Ok(departments::update(db, &who.actor, id, &new).await?)
+}
+
+/// The people of the institutions the caller reaches, filtered.
+pub async fn list_people(
+    db: &Db,
+    who: &Acting,
+    filter: &PersonFilter,
+    page: PageRequest,
+) -> ServiceResult<Page<Person>> {
+    let reach: Reach = AccessFacts::load(db).await?.reach(&who.principal);
+    Ok(people::list(db, filter, &reach, page).await?)
+}
+
+/// One person, for a caller who reads their institution.
+pub async fn get_person(db: &Db, who: &Acting, id: &str) -> ServiceResult<Person> {
+    let person = people::get(db, id).await?;
+    let facts = AccessFacts::load(db).await?;
+    if facts
+        .access(&who.principal, &person.institution_id)
+        .can_read()
+    {
+        Ok(person)
+    } else {
+        Err(ServiceError::forbidden())
+    }
+}
+
+pub async fn create_person(db: &Db, who: &Acting, input: &PersonInput) -> ServiceResult<Person> {
+    may_keep_staff(who)?;
+    let new = input.parse()?;
+    keeps_staff_of(db, who, &new.institution_id).await?;
+    Ok(people::create(db, &who.actor, &new).await?)
+}
+
+/// Refuses unless the caller keeps the person's institution (asked before the input is read).
+pub async fn may_change_person(db: &Db, who: &Acting, id: &str) -> ServiceResult<()> {
+    may_keep_staff(who)?;
+    let before = people::get(db, id).await?;
+    keeps_staff_of(db, who, &before.institution_id).await
+}
+
+/// Changes a person; the caller keeps their institution before and after.
+pub async fn update_person(
+    db: &Db,
+    who: &Acting,
+    id: &str,
+    input: &PersonInput,
+) -> ServiceResult<Person> {
+    may_change_person(db, who, id).await?;
+    let new = input.parse()?;
+    keeps_staff_of(db, who, &new.institution_id).await?;
+    Ok(people::update(db, &who.actor, id, &new).await?)
+}

@@ -3,7 +3,7 @@
 
 use super::{ApiQuery, IdPath, JsonBody, PageParams, allow};
 use crate::AppState;
-use crate::auth::{AccessFacts, Caller};
+use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use axum::body::Body;
 use axum::extract::{Multipart, Path, State};
@@ -21,7 +21,7 @@ use shanhai_store::agreements::{self, AgreementFilter, DocumentMeta};
 use shanhai_store::departments::{self, DepartmentFilter};
 use shanhai_store::institutions::{self, InstitutionFilter};
 use shanhai_store::pairings::{self, PairingFilter};
-use shanhai_store::people::{self, PersonFilter};
+use shanhai_store::people::PersonFilter;
 use shanhai_store::programs::{self, ProgramFilter};
 use shanhai_store::regions::{self, RegionFilter};
 use shanhai_store::{Page, StoreError};
@@ -179,9 +179,10 @@ async fn create_region(
     caller: Caller,
     body: JsonBody,
 ) -> Created<Region> {
-    allow(caller.principal.is_admin())?;
-    let new = body.parse::<RegionInput>()?.parse()?;
-    created(regions::create(&state.db, &caller.actor(), &new).await?)
+    let acting = caller.acting();
+    service::may_keep_regions(&acting)?;
+    let input = body.parse::<RegionInput>()?;
+    created(service::create_region(&state.db, &acting, &input).await?)
 }
 
 /// One region by its code.
@@ -205,10 +206,11 @@ async fn update_region(
     Path(code): Path<String>,
     body: JsonBody,
 ) -> ApiResult<Json<Region>> {
-    allow(caller.principal.is_admin())?;
-    let new = body.parse::<RegionInput>()?.parse()?;
+    let acting = caller.acting();
+    service::may_keep_regions(&acting)?;
+    let input = body.parse::<RegionInput>()?;
     Ok(Json(
-        regions::update(&state.db, &caller.actor(), &code, &new).await?,
+        service::update_region(&state.db, &acting, &code, &input).await?,
     ))
 }
 
@@ -256,9 +258,10 @@ async fn create_institution(
     caller: Caller,
     body: JsonBody,
 ) -> Created<Institution> {
-    allow(caller.principal.can_create_institution())?;
-    let new = body.parse::<InstitutionInput>()?.parse()?;
-    created(institutions::create(&state.db, &caller.actor(), &new).await?)
+    let acting = caller.acting();
+    service::may_create_institution(&acting)?;
+    let input = body.parse::<InstitutionInput>()?;
+    created(service::create_institution(&state.db, &acting, &input).await?)
 }
 
 #[utoipa::path(get, path = "/api/v1/institutions/{id}", tag = "registry", security(("bearer" = [])), params(("id" = String, Path)),
@@ -281,12 +284,11 @@ async fn update_institution(
     IdPath(id): IdPath,
     body: JsonBody,
 ) -> ApiResult<Json<Institution>> {
-    institutions::get(&state.db, &id).await?;
-    let facts = AccessFacts::load(&state.db).await?;
-    allow(facts.access(&caller.principal, &id).can_write())?;
-    let new = body.parse::<InstitutionInput>()?.parse()?;
+    let acting = caller.acting();
+    service::may_change_institution(&state.db, &acting, &id).await?;
+    let input = body.parse::<InstitutionInput>()?;
     Ok(Json(
-        institutions::update(&state.db, &caller.actor(), &id, &new).await?,
+        service::update_institution(&state.db, &acting, &id, &input).await?,
     ))
 }
 
@@ -327,15 +329,10 @@ async fn create_department(
     caller: Caller,
     body: JsonBody,
 ) -> Created<Department> {
-    require_staff_writer(&caller)?;
-    let new = body.parse::<DepartmentInput>()?.parse()?;
-    let facts = AccessFacts::load(&state.db).await?;
-    allow(
-        facts
-            .access(&caller.principal, &new.institution_id)
-            .can_write(),
-    )?;
-    created(departments::create(&state.db, &caller.actor(), &new).await?)
+    let acting = caller.acting();
+    service::may_keep_staff(&acting)?;
+    let input = body.parse::<DepartmentInput>()?;
+    created(service::create_department(&state.db, &acting, &input).await?)
 }
 
 #[utoipa::path(get, path = "/api/v1/departments/{id}", tag = "registry", security(("bearer" = [])), params(("id" = String, Path)),
@@ -357,28 +354,15 @@ async fn update_department(
     IdPath(id): IdPath,
     body: JsonBody,
 ) -> ApiResult<Json<Department>> {
-    require_staff_writer(&caller)?;
-    let before = departments::get(&state.db, &id).await?;
-    let facts = AccessFacts::load(&state.db).await?;
-    allow(
-        facts
-            .access(&caller.principal, &before.institution_id)
-            .can_write(),
-    )?;
-    let new = body.parse::<DepartmentInput>()?.parse()?;
+    let acting = caller.acting();
+    service::may_change_department(&state.db, &acting, &id).await?;
+    let input = body.parse::<DepartmentInput>()?;
     Ok(Json(
-        departments::update(&state.db, &caller.actor(), &id, &new).await?,
+        service::update_department(&state.db, &acting, &id, &input).await?,
     ))
 }
 
 /// Experts and clinicians read the registry but do not maintain it.
-fn require_staff_writer(caller: &Caller) -> ApiResult<()> {
-    allow(!matches!(
-        caller.principal.role,
-        Role::Expert | Role::Clinician
-    ))
-}
-
 // ---- people ----
 
 #[derive(Deserialize, IntoParams)]
@@ -408,7 +392,6 @@ async fn list_people(
     ApiQuery(page): ApiQuery<PageParams>,
     ApiQuery(q): ApiQuery<PersonQuery>,
 ) -> ApiResult<Json<Page<Person>>> {
-    let facts = AccessFacts::load(&state.db).await?;
     let filter = PersonFilter {
         institution: q.institution,
         department: q.department,
@@ -419,13 +402,7 @@ async fn list_people(
         dispatched_until: q.until,
     };
     Ok(Json(
-        people::list(
-            &state.db,
-            &filter,
-            &facts.reach(&caller.principal),
-            page.request(),
-        )
-        .await?,
+        service::list_people(&state.db, &caller.acting(), &filter, page.request()).await?,
     ))
 }
 
@@ -436,15 +413,10 @@ async fn create_person(
     caller: Caller,
     body: JsonBody,
 ) -> Created<Person> {
-    require_staff_writer(&caller)?;
-    let new = body.parse::<PersonInput>()?.parse()?;
-    let facts = AccessFacts::load(&state.db).await?;
-    allow(
-        facts
-            .access(&caller.principal, &new.institution_id)
-            .can_write(),
-    )?;
-    created(people::create(&state.db, &caller.actor(), &new).await?)
+    let acting = caller.acting();
+    service::may_keep_staff(&acting)?;
+    let input = body.parse::<PersonInput>()?;
+    created(service::create_person(&state.db, &acting, &input).await?)
 }
 
 #[utoipa::path(get, path = "/api/v1/people/{id}", tag = "registry", security(("bearer" = [])), params(("id" = String, Path)),
@@ -454,14 +426,9 @@ async fn get_person(
     caller: Caller,
     IdPath(id): IdPath,
 ) -> ApiResult<Json<Person>> {
-    let person = people::get(&state.db, &id).await?;
-    let facts = AccessFacts::load(&state.db).await?;
-    allow(
-        facts
-            .access(&caller.principal, &person.institution_id)
-            .can_read(),
-    )?;
-    Ok(Json(person))
+    Ok(Json(
+        service::get_person(&state.db, &caller.acting(), &id).await?,
+    ))
 }
 
 /// Changes a person; moving them to another institution needs write access to both.
@@ -474,22 +441,11 @@ async fn update_person(
     IdPath(id): IdPath,
     body: JsonBody,
 ) -> ApiResult<Json<Person>> {
-    require_staff_writer(&caller)?;
-    let before = people::get(&state.db, &id).await?;
-    let facts = AccessFacts::load(&state.db).await?;
-    allow(
-        facts
-            .access(&caller.principal, &before.institution_id)
-            .can_write(),
-    )?;
-    let new = body.parse::<PersonInput>()?.parse()?;
-    allow(
-        facts
-            .access(&caller.principal, &new.institution_id)
-            .can_write(),
-    )?;
+    let acting = caller.acting();
+    service::may_change_person(&state.db, &acting, &id).await?;
+    let input = body.parse::<PersonInput>()?;
     Ok(Json(
-        people::update(&state.db, &caller.actor(), &id, &new).await?,
+        service::update_person(&state.db, &acting, &id, &input).await?,
     ))
 }
 
