@@ -335,6 +335,23 @@ impl Principal {
         }
     }
 
+    /// Which agreements a caller lists: all (platform admin; `asked` narrows to a program), its own
+    /// program's (program office; asking for another is refused), its own institution's pairings'
+    /// (coordinator, as `(None, Some(institution))`); experts and clinicians none.
+    pub fn agreements_listed(
+        &self,
+        asked: Option<String>,
+    ) -> Result<(Option<String>, Option<String>), Refusal> {
+        match self.role {
+            Role::PlatformAdmin => Ok((asked, None)),
+            Role::ProgramOffice if asked.is_none() || asked == self.program_id => {
+                Ok((self.program_id.clone(), None))
+            }
+            Role::Coordinator => Ok((asked, self.institution_id.clone())),
+            _ => Err(Refusal::Forbidden("error.forbidden")),
+        }
+    }
+
     /// Keeps the region codes (GB/T 2260): the platform admin.
     pub fn may_keep_regions(&self) -> Result<(), Refusal> {
         if self.is_admin() {
@@ -768,6 +785,49 @@ mod tests {
                         _ => prop_assert!(false, "an office never reaches all"),
                     }
                 }
+            }
+        }
+
+        /// Keeping staff needs write access to the institution and is never an expert's or a
+        /// clinician's; a role refused outright is refused for every institution.
+        #[test]
+        fn keeping_staff_needs_write_access_and_a_staff_role(
+            links in arb_links(),
+            role in prop::sample::select(Role::ALL.to_vec()),
+            own in prop::sample::select(vec![None, Some("a"), Some("b")]),
+            program in prop::sample::select(vec![None, Some("p"), Some("q")]),
+            target in prop::sample::select(vec!["a", "b", "c", "d", "e"]),
+        ) {
+            let who = principal(role, program, own);
+            let access = who.institution_access(target, &links, &[]);
+            let allowed = who.may_keep_staff(Some(access)).is_ok();
+            prop_assert!(!allowed || access.can_write());
+            prop_assert!(!allowed || !matches!(role, Role::Expert | Role::Clinician));
+            prop_assert!(!allowed || who.may_keep_staff(None).is_ok());
+            prop_assert_eq!(who.may_change_institution(access).is_ok(), access.can_write());
+        }
+
+        /// An office lists only its own program's agreements, whatever it asks for; a
+        /// coordinator only its own institution's; experts and clinicians none.
+        #[test]
+        fn agreements_are_listed_within_the_callers_scope(
+            role in prop::sample::select(Role::ALL.to_vec()),
+            own in prop::sample::select(vec![None, Some("a")]),
+            program in prop::sample::select(vec![None, Some("p")]),
+            asked in prop::sample::select(vec![None, Some("p"), Some("q")]),
+        ) {
+            let who = principal(role, program, own);
+            match (role, who.agreements_listed(asked.map(str::to_string))) {
+                (Role::ProgramOffice, Ok((listed, None))) => {
+                    prop_assert_eq!(listed.as_deref(), program);
+                }
+                (Role::ProgramOffice, Err(_)) => prop_assert!(asked.is_some() && asked != program),
+                (Role::Coordinator, Ok((_, institution))) => {
+                    prop_assert_eq!(institution.as_deref(), own);
+                }
+                (Role::Expert | Role::Clinician, listed) => prop_assert!(listed.is_err()),
+                (Role::PlatformAdmin, listed) => prop_assert!(listed.is_ok()),
+                (_, other) => prop_assert!(false, "unexpected {:?}", other),
             }
         }
 

@@ -275,3 +275,115 @@ pub async fn update_person(
     keeps_staff_of(db, who, &new.institution_id).await?;
     Ok(people::update(db, &who.actor, id, &new).await?)
 }
+
+// ---- agreements ----
+
+use shanhai_domain::Invalid;
+use shanhai_domain::access::PairingLink;
+use shanhai_domain::codes::DonorAccess;
+use shanhai_domain::registry::{Agreement, AgreementInput};
+use shanhai_store::StoreError;
+use shanhai_store::agreements::{self, AgreementFilter, DocumentMeta};
+
+/// The agreements the caller may read, filtered by pairing and program.
+pub async fn list_agreements(
+    db: &Db,
+    who: &Acting,
+    pairing: Option<String>,
+    program: Option<String>,
+    page: PageRequest,
+) -> ServiceResult<Page<Agreement>> {
+    let (program, institution) = who.principal.agreements_listed(program)?;
+    let filter = AgreementFilter {
+        pairing,
+        program,
+        institution,
+    };
+    Ok(agreements::list(db, &filter, page).await?)
+}
+
+/// The pairing an agreement belongs to, as the access policy sees it.
+async fn agreement_link(db: &Db, agreement: &Agreement) -> ServiceResult<PairingLink> {
+    let pairing = pairings::get(db, &agreement.pairing_id).await?;
+    Ok(PairingLink {
+        program_id: pairing.program_id,
+        donor_id: pairing.donor_id,
+        recipient_id: pairing.recipient_id,
+        donor_access: DonorAccess::None,
+        active: true,
+    })
+}
+
+/// The program of the pairing an agreement names; an unknown pairing is a problem of the input.
+async fn program_of_pairing(db: &Db, pairing_id: &str) -> ServiceResult<String> {
+    match pairings::get(db, pairing_id).await {
+        Err(StoreError::NotFound) => {
+            Err(Invalid::new("pairing_id", "error.unknown_pairing").into())
+        }
+        other => Ok(other?.program_id),
+    }
+}
+
+/// An agreement, for whoever may read it (its program's managers, its pairing's coordinators).
+pub async fn get_agreement(db: &Db, who: &Acting, id: &str) -> ServiceResult<Agreement> {
+    let agreement = agreements::get(db, id).await?;
+    if who
+        .principal
+        .can_read_agreement(&agreement_link(db, &agreement).await?)
+    {
+        Ok(agreement)
+    } else {
+        Err(ServiceError::forbidden())
+    }
+}
+
+/// Records an agreement for a pairing of a program the caller manages.
+pub async fn create_agreement(
+    db: &Db,
+    who: &Acting,
+    input: &AgreementInput,
+) -> ServiceResult<Agreement> {
+    may_pair(who)?;
+    let new = input.parse()?;
+    let program = program_of_pairing(db, &new.pairing_id).await?;
+    may_manage_program(db, who, &program).await?;
+    Ok(agreements::create(db, &who.actor, &new).await?)
+}
+
+/// Refuses unless the caller manages the agreement's program (asked before the input is read).
+pub async fn may_change_agreement(db: &Db, who: &Acting, id: &str) -> ServiceResult<Agreement> {
+    let before = agreements::get(db, id).await?;
+    let link = agreement_link(db, &before).await?;
+    if who.principal.can_manage_program(&link.program_id) {
+        Ok(before)
+    } else {
+        Err(ServiceError::forbidden())
+    }
+}
+
+/// Changes an agreement; the caller manages its program before and after.
+pub async fn update_agreement(
+    db: &Db,
+    who: &Acting,
+    id: &str,
+    input: &AgreementInput,
+) -> ServiceResult<Agreement> {
+    may_change_agreement(db, who, id).await?;
+    let new = input.parse()?;
+    let program = program_of_pairing(db, &new.pairing_id).await?;
+    if !who.principal.can_manage_program(&program) {
+        return Err(ServiceError::forbidden());
+    }
+    Ok(agreements::update(db, &who.actor, id, &new).await?)
+}
+
+/// Attaches a stored document (already written under the data directory) to an agreement.
+pub async fn attach_document(
+    db: &Db,
+    who: &Acting,
+    id: &str,
+    meta: &DocumentMeta,
+) -> ServiceResult<Agreement> {
+    may_change_agreement(db, who, id).await?;
+    Ok(agreements::attach_document(db, &who.actor, id, meta).await?)
+}

@@ -2,7 +2,7 @@
 //! size limit and a checksum; the content decides what a file is; DICOM is parsed and previewed.
 //! Only those who see the consultation see its files, and every read of them is audited.
 
-use super::{IdPath, allow};
+use super::IdPath;
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -125,12 +125,8 @@ pub async fn receive(
 
 /// Whether the caller sees the consultation the attachment belongs to.
 async fn check_access(state: &AppState, caller: &Caller, consultation_id: &str) -> ApiResult<()> {
-    let parties = consultations::parties(&state.db, consultation_id).await?;
-    allow(shanhai_domain::consultations::sees(
-        &caller.principal,
-        caller.user.person_id.as_deref(),
-        &parties,
-    ))
+    shanhai_service::consultations::parties(&state.db, &caller.acting(), consultation_id).await?;
+    Ok(())
 }
 
 /// Attaches a file to the consultation (multipart, field `file`): DICOM, PDF, PNG or JPEG,

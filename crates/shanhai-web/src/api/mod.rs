@@ -113,7 +113,6 @@ impl<S: Send + Sync> FromRequestParts<S> for IdPath {
     }
 }
 
-/// Refuses (403) unless the caller's role and scope allow the action.
 /// Which figures a program's figures endpoint shows (no patient details in any of them).
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -125,14 +124,6 @@ pub struct FiguresQuery {
     pub from: Option<String>,
     /// `YYYY-MM-DD`, inclusive.
     pub until: Option<String>,
-}
-
-pub fn allow(ok: bool) -> Result<(), ApiError> {
-    if ok {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden())
-    }
 }
 
 /// The institution a request is made from: the one named in `field`, else the caller's own;

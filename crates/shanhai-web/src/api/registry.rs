@@ -1,7 +1,7 @@
 //! The registry (C1): regions, institutions, departments, people, programs, pairings,
 //! agreements and the national specialty list.
 
-use super::{ApiQuery, IdPath, JsonBody, PageParams, allow};
+use super::{ApiQuery, IdPath, JsonBody, PageParams};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -13,18 +13,17 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use shanhai_domain::codes::Role;
 use shanhai_domain::registry::*;
 use shanhai_domain::specialty::{self, Specialty};
 use shanhai_service::registry as service;
-use shanhai_store::agreements::{self, AgreementFilter, DocumentMeta};
+use shanhai_store::Page;
+use shanhai_store::agreements::{self, DocumentMeta};
 use shanhai_store::departments::{self, DepartmentFilter};
 use shanhai_store::institutions::{self, InstitutionFilter};
 use shanhai_store::pairings::{self, PairingFilter};
 use shanhai_store::people::PersonFilter;
 use shanhai_store::programs::{self, ProgramFilter};
 use shanhai_store::regions::{self, RegionFilter};
-use shanhai_store::{Page, StoreError};
 use tokio::io::AsyncWriteExt;
 use utoipa::{IntoParams, OpenApi};
 
@@ -623,44 +622,10 @@ async fn list_agreements(
     ApiQuery(page): ApiQuery<PageParams>,
     ApiQuery(q): ApiQuery<AgreementQuery>,
 ) -> ApiResult<Json<Page<Agreement>>> {
-    let p = &caller.principal;
-    let mut filter = AgreementFilter {
-        pairing: q.pairing,
-        program: q.program,
-        institution: None,
-    };
-    match p.role {
-        Role::PlatformAdmin => {}
-        Role::ProgramOffice => {
-            if filter
-                .program
-                .as_deref()
-                .is_some_and(|asked| Some(asked) != p.program_id.as_deref())
-            {
-                return Err(ApiError::forbidden());
-            }
-            filter.program = p.program_id.clone();
-        }
-        Role::Coordinator => filter.institution = p.institution_id.clone(),
-        Role::Expert | Role::Clinician => return Err(ApiError::forbidden()),
-    }
+    let acting = caller.acting();
     Ok(Json(
-        agreements::list(&state.db, &filter, page.request()).await?,
+        service::list_agreements(&state.db, &acting, q.pairing, q.program, page.request()).await?,
     ))
-}
-
-async fn agreement_link(
-    state: &AppState,
-    agreement: &Agreement,
-) -> ApiResult<shanhai_domain::access::PairingLink> {
-    let pairing = pairings::get(&state.db, &agreement.pairing_id).await?;
-    Ok(shanhai_domain::access::PairingLink {
-        program_id: pairing.program_id,
-        donor_id: pairing.donor_id,
-        recipient_id: pairing.recipient_id,
-        donor_access: shanhai_domain::codes::DonorAccess::None,
-        active: true,
-    })
 }
 
 /// Records an agreement for a pairing (platform admin, the program's office).
@@ -671,19 +636,10 @@ async fn create_agreement(
     caller: Caller,
     body: JsonBody,
 ) -> Created<Agreement> {
-    allow(matches!(
-        caller.principal.role,
-        Role::PlatformAdmin | Role::ProgramOffice
-    ))?;
-    let new = body.parse::<AgreementInput>()?.parse()?;
-    let pairing = match pairings::get(&state.db, &new.pairing_id).await {
-        Err(StoreError::NotFound) => {
-            return Err(shanhai_domain::Invalid::new("pairing_id", "error.unknown_pairing").into());
-        }
-        other => other?,
-    };
-    allow(caller.principal.can_manage_program(&pairing.program_id))?;
-    created(agreements::create(&state.db, &caller.actor(), &new).await?)
+    let acting = caller.acting();
+    service::may_pair(&acting)?;
+    let input = body.parse::<AgreementInput>()?;
+    created(service::create_agreement(&state.db, &acting, &input).await?)
 }
 
 #[utoipa::path(get, path = "/api/v1/agreements/{id}", tag = "registry", security(("bearer" = [])), params(("id" = String, Path)),
@@ -693,13 +649,9 @@ async fn get_agreement(
     caller: Caller,
     IdPath(id): IdPath,
 ) -> ApiResult<Json<Agreement>> {
-    let agreement = agreements::get(&state.db, &id).await?;
-    allow(
-        caller
-            .principal
-            .can_read_agreement(&agreement_link(&state, &agreement).await?),
-    )?;
-    Ok(Json(agreement))
+    Ok(Json(
+        service::get_agreement(&state.db, &caller.acting(), &id).await?,
+    ))
 }
 
 #[utoipa::path(put, path = "/api/v1/agreements/{id}", tag = "registry", security(("bearer" = [])), params(("id" = String, Path)),
@@ -711,24 +663,11 @@ async fn update_agreement(
     IdPath(id): IdPath,
     body: JsonBody,
 ) -> ApiResult<Json<Agreement>> {
-    let before = agreements::get(&state.db, &id).await?;
-    allow(
-        caller
-            .principal
-            .can_manage_program(&agreement_link(&state, &before).await?.program_id),
-    )?;
-    let new = body.parse::<AgreementInput>()?.parse()?;
-    let pairing = pairings::get(&state.db, &new.pairing_id)
-        .await
-        .map_err(|e| match e {
-            StoreError::NotFound => {
-                shanhai_domain::Invalid::new("pairing_id", "error.unknown_pairing").into()
-            }
-            other => ApiError::from(other),
-        })?;
-    allow(caller.principal.can_manage_program(&pairing.program_id))?;
+    let acting = caller.acting();
+    service::may_change_agreement(&state.db, &acting, &id).await?;
+    let input = body.parse::<AgreementInput>()?;
     Ok(Json(
-        agreements::update(&state.db, &caller.actor(), &id, &new).await?,
+        service::update_agreement(&state.db, &acting, &id, &input).await?,
     ))
 }
 
@@ -759,12 +698,8 @@ async fn upload_document(
     IdPath(id): IdPath,
     mut multipart: Multipart,
 ) -> ApiResult<Json<Agreement>> {
-    let before = agreements::get(&state.db, &id).await?;
-    allow(
-        caller
-            .principal
-            .can_manage_program(&agreement_link(&state, &before).await?.program_id),
-    )?;
+    let acting = caller.acting();
+    service::may_change_agreement(&state.db, &acting, &id).await?;
     let dir = state.config.data_dir.join("documents");
     tokio::fs::create_dir_all(&dir).await?;
     while let Some(mut field) = multipart.next_field().await? {
@@ -830,7 +765,7 @@ async fn upload_document(
             path: relative,
         };
         return Ok(Json(
-            agreements::attach_document(&state.db, &caller.actor(), &id, &meta).await?,
+            service::attach_document(&state.db, &acting, &id, &meta).await?,
         ));
     }
     Err(shanhai_domain::Invalid::new("file", "error.file_missing").into())
@@ -845,12 +780,7 @@ async fn download_document(
     caller: Caller,
     IdPath(id): IdPath,
 ) -> ApiResult<Response> {
-    let agreement = agreements::get(&state.db, &id).await?;
-    allow(
-        caller
-            .principal
-            .can_read_agreement(&agreement_link(&state, &agreement).await?),
-    )?;
+    let agreement = service::get_agreement(&state.db, &caller.acting(), &id).await?;
     let (Some(doc), Some(path)) = (
         agreement.document,
         agreements::document_path(&state.db, &id).await?,

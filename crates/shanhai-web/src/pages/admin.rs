@@ -57,8 +57,8 @@ async fn user_list(
     uri: OriginalUri,
     Query(q): Query<UserQuery>,
 ) -> Response {
-    if !viewer.principal.is_admin() {
-        return error_page(&viewer, "users", here(&uri), ApiError::forbidden());
+    if let Err(e) = shanhai_service::accounts::may_administer(&viewer.acting()) {
+        return error_page(&viewer, "users", here(&uri), e.into());
     }
     let filter = UserFilter {
         q: q.q.clone(),
@@ -120,8 +120,8 @@ async fn user_form(
 }
 
 async fn user_new(State(state): State<AppState>, viewer: Viewer, uri: OriginalUri) -> Response {
-    if !viewer.principal.is_admin() {
-        return error_page(&viewer, "users", here(&uri), ApiError::forbidden());
+    if let Err(e) = shanhai_service::accounts::may_administer(&viewer.acting()) {
+        return error_page(&viewer, "users", here(&uri), e.into());
     }
     render(&user_form(&state, &viewer, FormData::parse(b"role=coordinator"), None).await)
 }
@@ -257,8 +257,8 @@ async fn audit_list(
     uri: OriginalUri,
     Query(q): Query<AuditQuery>,
 ) -> Response {
-    if !viewer.principal.is_admin() {
-        return error_page(&viewer, "audit", here(&uri), ApiError::forbidden());
+    if let Err(e) = shanhai_service::accounts::may_administer(&viewer.acting()) {
+        return error_page(&viewer, "audit", here(&uri), e.into());
     }
     let filter = AuditFilter {
         actor: q.actor.clone(),

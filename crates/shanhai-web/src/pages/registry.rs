@@ -122,8 +122,8 @@ async fn offices(state: &AppState) -> Vec<Institution> {
 }
 
 async fn program_new(State(state): State<AppState>, viewer: Viewer, uri: OriginalUri) -> Response {
-    if !viewer.principal.is_admin() {
-        return error_page(&viewer, "programs", here(&uri), ApiError::forbidden());
+    if let Err(e) = service::may_create_program(&viewer.acting()) {
+        return error_page(&viewer, "programs", here(&uri), e.into());
     }
     render(&ProgramFormPage {
         c: Chrome::new(Some(&viewer), "programs", here(&uri)),
@@ -335,12 +335,13 @@ async fn pairing_new(
     Path(raw): Path<String>,
 ) -> Response {
     let program = match id_or_404(&raw) {
-        Ok(id) => programs::get(&state.db, &id).await.map_err(ApiError::from),
+        Ok(id) => service::may_manage_program(&state.db, &viewer.acting(), &id)
+            .await
+            .map_err(ApiError::from),
         Err(e) => Err(e),
     };
     let program = match program {
-        Ok(p) if viewer.principal.can_manage_program(&p.id) => p,
-        Ok(_) => return error_page(&viewer, "programs", here(&uri), ApiError::forbidden()),
+        Ok(p) => p,
         Err(e) => return error_page(&viewer, "programs", here(&uri), e),
     };
     let today = shanhai_store::today().to_string();
