@@ -158,32 +158,20 @@ impl Context {
         }
     }
 
-    /// May change the institution's people and departments (`POST /api/v1/people`).
+    /// May change the institution's people and departments (`POST /api/v1/people`): the
+    /// domain's staff-keeping rule.
     pub fn may_write_institution(&self, institution_id: &str) -> bool {
         match (&self.who, self.access(institution_id)) {
-            (Who::User(p), Some(a)) => {
-                a.can_write()
-                    && !matches!(
-                        p.role,
-                        shanhai_domain::codes::Role::Expert
-                            | shanhai_domain::codes::Role::Clinician
-                    )
-            }
+            (Who::User(p), Some(a)) => p.may_keep_staff(Some(a)).is_ok(),
             _ => true,
         }
     }
 
-    /// May write a capacity record of the institution under the program (`may_write` of the
-    /// capacity endpoints): a program office only under its own program.
+    /// May write a capacity record of the institution under the program: the domain's capacity
+    /// rule (a program office only under its own program).
     pub fn may_write_capacity(&self, institution_id: &str, program_id: Option<&str>) -> bool {
         match (&self.who, self.access(institution_id)) {
-            (Who::User(p), Some(a)) => {
-                a.can_write()
-                    && program_id.is_none_or(|prog| {
-                        p.role != shanhai_domain::codes::Role::ProgramOffice
-                            || p.can_manage_program(prog)
-                    })
-            }
+            (Who::User(p), Some(a)) => p.may_write_capacity(a, program_id).is_ok(),
             _ => true,
         }
     }
@@ -200,7 +188,7 @@ impl Context {
     /// May publish clinic sessions at the institution (`POST /api/v1/clinic-sessions`).
     pub fn may_run_clinics(&self, institution_id: &str) -> bool {
         match (&self.who, self.access(institution_id)) {
-            (Who::User(p), Some(a)) => p.can_run_clinics(a),
+            (Who::User(p), Some(a)) => p.may_run_clinics(a).is_ok(),
             _ => true,
         }
     }

@@ -26,5 +26,6 @@ mod referrals;
 mod registry;
 mod rollups;
 mod storage;
+mod validation_twins;
 mod webhooks;
 mod workload;
