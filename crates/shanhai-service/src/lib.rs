@@ -20,6 +20,7 @@ pub mod kpis;
 pub mod referrals;
 pub mod registry;
 pub mod webhooks;
+pub mod workload;
 
 pub use error::{ServiceError, ServiceResult};
 pub use facts::AccessFacts;

@@ -13,11 +13,10 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
-use shanhai_domain::Invalid;
-use shanhai_domain::dispatch::Assignment;
 use shanhai_domain::workload::{WorkloadReport, WorkloadReportInput};
+use shanhai_service::workload as service;
+use shanhai_store::Page;
 use shanhai_store::workload::{self, WorkloadFilter};
-use shanhai_store::{Page, StoreError, dispatch};
 use utoipa::{IntoParams, OpenApi};
 
 #[derive(OpenApi)]
@@ -86,16 +85,6 @@ async fn list_reports(
     ))
 }
 
-/// The assignment an input names: 422 naming `assignment_id` when there is none.
-async fn assignment_of(state: &AppState, id: &str) -> ApiResult<Assignment> {
-    match dispatch::get_assignment(&state.db, id).await {
-        Err(StoreError::NotFound) => {
-            Err(Invalid::new("assignment_id", "error.unknown_assignment").into())
-        }
-        other => Ok(other?),
-    }
-}
-
 /// Files an expert's workload for a period (usually a month) under their assignment. The period
 /// must overlap the assignment; 409 when another report of the assignment covers part of it.
 #[utoipa::path(post, path = "/api/v1/workload-reports", tag = "dispatch", security(("bearer" = [])),
@@ -107,12 +96,10 @@ async fn create_report(
     caller: Caller,
     body: JsonBody,
 ) -> ApiResult<(StatusCode, Json<WorkloadReport>)> {
-    let new = body.parse::<WorkloadReportInput>()?.parse()?;
-    let a = assignment_of(&state, &new.assignment_id).await?;
-    shanhai_service::dispatch::may_record_days(&state.db, &caller.acting(), &a).await?;
+    let input = body.parse::<WorkloadReportInput>()?;
     Ok((
         StatusCode::CREATED,
-        Json(workload::create(&state.db, &caller.actor(), &new).await?),
+        Json(service::file(&state.db, &caller.acting(), &input).await?),
     ))
 }
 
@@ -138,16 +125,11 @@ async fn update_report(
     IdPath(id): IdPath,
     body: JsonBody,
 ) -> ApiResult<Json<WorkloadReport>> {
-    let before = workload::get(&state.db, &id).await?;
-    let a = dispatch::get_assignment(&state.db, &before.assignment_id).await?;
-    shanhai_service::dispatch::may_record_days(&state.db, &caller.acting(), &a).await?;
-    let new = body.parse::<WorkloadReportInput>()?.parse()?;
-    if new.assignment_id != before.assignment_id {
-        let other = assignment_of(&state, &new.assignment_id).await?;
-        shanhai_service::dispatch::may_record_days(&state.db, &caller.acting(), &other).await?;
-    }
+    let acting = caller.acting();
+    service::may_change(&state.db, &acting, &id).await?;
+    let input = body.parse::<WorkloadReportInput>()?;
     Ok(Json(
-        workload::update(&state.db, &caller.actor(), &id, &new).await?,
+        service::correct(&state.db, &acting, &id, &input).await?,
     ))
 }
 
@@ -160,9 +142,6 @@ async fn delete_report(
     caller: Caller,
     IdPath(id): IdPath,
 ) -> ApiResult<StatusCode> {
-    let before = workload::get(&state.db, &id).await?;
-    let a = dispatch::get_assignment(&state.db, &before.assignment_id).await?;
-    shanhai_service::dispatch::may_record_days(&state.db, &caller.acting(), &a).await?;
-    workload::delete(&state.db, &caller.actor(), &id).await?;
+    service::remove(&state.db, &caller.acting(), &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
