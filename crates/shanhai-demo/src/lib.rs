@@ -202,8 +202,8 @@ pub(crate) fn as_of(key: &str) -> chrono::NaiveDate {
         .unwrap_or_else(shanhai_store::today)
 }
 
-fn invalid(what: &str, key: &str, e: shanhai_domain::Invalid) -> StoreError {
-    StoreError::Other(format!("demo {what} {key}: {} {}", e.field, e.key))
+fn invalid(what: &str, key: &str, e: impl Into<shanhai_domain::Problems>) -> StoreError {
+    StoreError::Other(format!("demo {what} {key}: {}", e.into()))
 }
 
 /// Loads the demo unless the database already has it (its `admin` account is the marker).

@@ -1,8 +1,8 @@
 //! User accounts: usernames, passwords and the scope a role needs.
 
-use crate::Invalid;
 use crate::codes::Role;
 use crate::validate::{code, optional_reference, text};
+use crate::{Invalid, Problems};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -95,21 +95,28 @@ pub struct NewUser {
 }
 
 impl UserInput {
-    pub fn parse(&self) -> Result<NewUser, Invalid> {
-        let username = username(&self.username)?;
-        let display_name = match self.display_name.as_deref().map(str::trim) {
-            None | Some("") => username.clone(),
-            Some(d) => text("display_name", d, 50)?,
-        };
-        Ok(NewUser {
-            display_name,
-            password: password(&self.password)?,
-            scope: Scope::parse(
+    /// The account described, or every problem of the input, each at its field.
+    pub fn parse(&self) -> Result<NewUser, Problems> {
+        crate::every! {
+            username = username(&self.username),
+            display_name = match self.display_name.as_deref().map(str::trim) {
+                None | Some("") => Ok(None),
+                Some(d) => text("display_name", d, 50).map(Some),
+            },
+            password = password(&self.password),
+            scope = Scope::parse(
                 &self.role,
                 self.program_id.as_deref(),
                 self.institution_id.as_deref(),
-            )?,
-            person_id: crate::validate::optional_reference("person_id", self.person_id.as_deref())?,
+            ),
+            person_id =
+                crate::validate::optional_reference("person_id", self.person_id.as_deref()),
+        }
+        Ok(NewUser {
+            display_name: display_name.unwrap_or_else(|| username.clone()),
+            password,
+            scope,
+            person_id,
             username,
         })
     }

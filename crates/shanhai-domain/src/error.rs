@@ -108,3 +108,26 @@ impl std::fmt::Display for Problems {
 }
 
 impl std::error::Error for Problems {}
+
+/// Runs every check of an input and binds each value, or returns every problem found:
+///
+/// ```ignore
+/// every! {
+///     name = text("name", &self.name, 100),
+///     start = validate::date("start_date", &self.start_date),
+/// }
+/// Ok(New { name, start })
+/// ```
+///
+/// Checks run in the order written (the first problem is the one an API error names in
+/// `field`); inside a function returning `Result<_, Problems>`.
+#[macro_export]
+macro_rules! every {
+    ($($name:ident = $check:expr),+ $(,)?) => {
+        let mut problems = $crate::Problems::new();
+        $(let $name = problems.take($check);)+
+        let ($(Some($name),)+) = ($($name,)+) else {
+            return Err(problems);
+        };
+    };
+}

@@ -9,7 +9,7 @@
 use crate::access::{Access, Principal};
 use crate::codes::Role;
 use crate::validate::{self, code, optional_reference, optional_text, reference};
-use crate::{DomainError, Invalid};
+use crate::{DomainError, Invalid, Problems};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -436,11 +436,17 @@ pub struct NewKpiReport {
 }
 
 impl KpiReportInput {
-    pub fn parse(&self) -> Result<NewKpiReport, Invalid> {
+    /// The report described, or every problem of the input, each at its field.
+    pub fn parse(&self) -> Result<NewKpiReport, Problems> {
+        crate::every! {
+            institution_id = reference("institution_id", &self.institution_id),
+            program_id = optional_reference("program_id", self.program_id.as_deref()),
+            period = Period::parse("period", &self.period),
+        }
         Ok(NewKpiReport {
-            institution_id: reference("institution_id", &self.institution_id)?,
-            program_id: optional_reference("program_id", self.program_id.as_deref())?,
-            period: Period::parse("period", &self.period)?,
+            institution_id,
+            program_id,
+            period,
         })
     }
 }

@@ -254,52 +254,68 @@ pub struct NewReferral {
 }
 
 impl ReferralInput {
-    pub fn parse(&self) -> Result<NewReferral, crate::Invalid> {
+    /// The referral described, or every problem of the input, each at its field.
+    pub fn parse(&self) -> Result<NewReferral, crate::Problems> {
         use crate::validate::{code, optional_reference, reference, text};
-        if !(0..=130).contains(&self.patient.age) {
-            return Err(crate::Invalid::new("patient.age", "error.age_range"));
-        }
-        let patient_id_number = match self.patient.id_number.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(id) => Some(crate::bookings::IdNumber::parse("patient.id_number", id)?),
-        };
-        Ok(NewReferral {
-            direction: code("direction", &self.direction, Direction::parse)?,
-            urgency: code(
+        crate::every! {
+            patient_age = if (0..=130).contains(&self.patient.age) {
+                Ok(self.patient.age)
+            } else {
+                Err(crate::Invalid::new("patient.age", "error.age_range"))
+            },
+            patient_id_number = match self.patient.id_number.as_deref().map(str::trim) {
+                None | Some("") => Ok(None),
+                Some(id) => crate::bookings::IdNumber::parse("patient.id_number", id).map(Some),
+            },
+            direction = code("direction", &self.direction, Direction::parse),
+            urgency = code(
                 "urgency",
                 &self.urgency,
                 crate::consultations::Urgency::parse,
-            )?,
-            from_institution_id: optional_reference(
+            ),
+            from_institution_id = optional_reference(
                 "from_institution_id",
                 self.from_institution_id.as_deref(),
-            )?,
-            to_institution_id: reference("to_institution_id", &self.to_institution_id)?,
-            to_department_id: optional_reference(
+            ),
+            to_institution_id = reference("to_institution_id", &self.to_institution_id),
+            to_department_id = optional_reference(
                 "to_department_id",
                 self.to_department_id.as_deref(),
-            )?,
-            receiving_coordinator_id: optional_reference(
+            ),
+            receiving_coordinator_id = optional_reference(
                 "receiving_coordinator_id",
                 self.receiving_coordinator_id.as_deref(),
-            )?,
-            patient_name: text("patient.name", &self.patient.name, 30)?,
-            patient_id_number,
-            patient_sex: code(
+            ),
+            patient_name = text("patient.name", &self.patient.name, 30),
+            patient_sex = code(
                 "patient.sex",
                 &self.patient.sex,
                 crate::codes::Gender::parse,
-            )?,
-            patient_age: self.patient.age,
-            reason: crate::validate::prose("reason", &self.reason, 5_000)?,
-            consultation_id: optional_reference(
+            ),
+            reason = crate::validate::prose("reason", &self.reason, 5_000),
+            consultation_id = optional_reference(
                 "consultation_id",
                 self.consultation_id.as_deref(),
-            )?,
-            clinic_session_id: optional_reference(
+            ),
+            clinic_session_id = optional_reference(
                 "clinic_session_id",
                 self.clinic_session_id.as_deref(),
-            )?,
+            ),
+        }
+        Ok(NewReferral {
+            direction,
+            urgency,
+            from_institution_id,
+            to_institution_id,
+            to_department_id,
+            receiving_coordinator_id,
+            patient_name,
+            patient_id_number,
+            patient_sex,
+            patient_age,
+            reason,
+            consultation_id,
+            clinic_session_id,
         })
     }
 }

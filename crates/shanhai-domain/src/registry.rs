@@ -3,7 +3,7 @@
 
 use crate::codes::*;
 use crate::validate::{self, code, optional_reference, optional_text, reference, text};
-use crate::{Invalid, specialty};
+use crate::{Invalid, Problems, specialty};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -322,24 +322,31 @@ pub struct NewProgram {
 }
 
 impl ProgramInput {
-    pub fn parse(&self) -> Result<NewProgram, Invalid> {
-        let start_date = validate::date("start_date", &self.start_date)?;
-        let end_date = validate::optional_date("end_date", self.end_date.as_deref())?;
-        validate::period(start_date, end_date)?;
-        let donor_access = match self.donor_access.as_deref().map(str::trim) {
-            None | Some("") => DonorAccess::Read,
-            Some(a) => code("donor_access", a, DonorAccess::parse)?,
-        };
-        Ok(NewProgram {
-            name: text("name", &self.name, NAME_MAX)?,
-            kind: code("kind", &self.kind, ProgramKind::parse)?,
-            description: optional_text("description", self.description.as_deref(), TEXT_MAX)?,
-            start_date,
-            end_date,
-            office_institution_id: optional_reference(
+    /// The program described, or every problem of the input, each at its field.
+    pub fn parse(&self) -> Result<NewProgram, Problems> {
+        crate::every! {
+            start_date = validate::date("start_date", &self.start_date),
+            end_date = validate::optional_date("end_date", self.end_date.as_deref()),
+            donor_access = match self.donor_access.as_deref().map(str::trim) {
+                None | Some("") => Ok(DonorAccess::Read),
+                Some(a) => code("donor_access", a, DonorAccess::parse),
+            },
+            name = text("name", &self.name, NAME_MAX),
+            kind = code("kind", &self.kind, ProgramKind::parse),
+            description = optional_text("description", self.description.as_deref(), TEXT_MAX),
+            office_institution_id = optional_reference(
                 "office_institution_id",
                 self.office_institution_id.as_deref(),
-            )?,
+            ),
+        }
+        validate::period(start_date, end_date)?;
+        Ok(NewProgram {
+            name,
+            kind,
+            description,
+            start_date,
+            end_date,
+            office_institution_id,
             donor_access,
         })
     }

@@ -295,8 +295,12 @@ async fn run(cli: Cli, lang: Lang) -> Result<()> {
                 institution_id: institution.clone(),
                 person_id: person.clone(),
             };
-            let new = input.parse().map_err(|e| {
-                anyhow::anyhow!("{}: {}", e.field, shanhai_web::i18n::t(lang, e.key))
+            let new = input.parse().map_err(|problems| {
+                let lines: Vec<String> = problems
+                    .iter()
+                    .map(|e| format!("{}: {}", e.field, shanhai_web::i18n::t(lang, e.key)))
+                    .collect();
+                anyhow::anyhow!("{}", lines.join("\n"))
             })?;
             let db = open(&cli, lang).await?;
             let user = users::create(&db, &Actor::system("cli"), &new)

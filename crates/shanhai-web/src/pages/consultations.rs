@@ -655,18 +655,12 @@ async fn request_form(
 
 /// The patient fields (`patient.*`) of the consultation and referral forms.
 pub(super) fn patient_of(form: &FormData) -> Result<PatientInput, ApiError> {
-    let age = form.get("patient.age");
-    let age = age.trim().parse::<i64>().map_err(|_| {
-        ApiError::invalid(shanhai_domain::Invalid::new(
-            "patient.age",
-            "error.age_range",
-        ))
-    })?;
     Ok(PatientInput {
         name: form.get("patient.name"),
         id_number: form.opt("patient.id_number"),
         sex: form.get("patient.sex"),
-        age,
+        // Not a whole number: out of range, said beside the field with the other problems.
+        age: form.get("patient.age").trim().parse().unwrap_or(-1),
     })
 }
 

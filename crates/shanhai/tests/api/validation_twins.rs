@@ -98,3 +98,44 @@ async fn a_page_and_its_api_twin_refuse_the_same_input_with_the_same_field_and_m
         );
     }
 }
+
+#[tokio::test]
+async fn every_problem_of_a_referral_is_reported_at_once_by_the_api_and_the_page() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let before = app.count("referrals").await;
+    let token = app.token("coord-r").await;
+    let (status, body) = app
+        .post(
+            "/api/v1/referrals",
+            &token,
+            json!({"direction": "up", "urgency": "routine", "to_institution_id": w.donor,
+                   "patient": {"name": " ", "sex": "male", "age": 200}, "reason": " "}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["field"], "patient.age", "{body}");
+    let fields: Vec<&str> = body["error"]["errors"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|e| e["field"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(fields, ["patient.age", "patient.name", "reason"], "{body}");
+    let page = Browser::sign_in(&app, "coord-r").await;
+    let (status, html) = page
+        .post(
+            "/referrals",
+            &format!(
+                "direction=up&urgency=routine&to_institution_id={}&patient.name=+&patient.sex=male&patient.age=old&reason=+",
+                w.donor
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    for field in ["patient.age", "patient.name", "reason"] {
+        assert!(
+            html.contains(&format!("data-testid=\"error-{field}\"")),
+            "the page shows the problem at {field}"
+        );
+    }
+    assert_eq!(app.count("referrals").await, before);
+}
