@@ -151,14 +151,23 @@ pub struct NewInstitution {
 }
 
 impl InstitutionInput {
-    pub fn parse(&self) -> Result<NewInstitution, Invalid> {
+    /// The institution described, or every problem of the input, each at its field.
+    pub fn parse(&self) -> Result<NewInstitution, Problems> {
+        crate::every! {
+            name = text("name", &self.name, NAME_MAX),
+            kind = code("kind", &self.kind, InstitutionKind::parse),
+            grade = code("grade", &self.grade, Grade::parse),
+            region_code = RegionCode::parse("region_code", &self.region_code),
+            parent_id = optional_reference("parent_id", self.parent_id.as_deref()),
+            address = optional_text("address", self.address.as_deref(), 200),
+        }
         Ok(NewInstitution {
-            name: text("name", &self.name, NAME_MAX)?,
-            kind: code("kind", &self.kind, InstitutionKind::parse)?,
-            grade: code("grade", &self.grade, Grade::parse)?,
-            region_code: RegionCode::parse("region_code", &self.region_code)?,
-            parent_id: optional_reference("parent_id", self.parent_id.as_deref())?,
-            address: optional_text("address", self.address.as_deref(), 200)?,
+            name,
+            kind,
+            grade,
+            region_code,
+            parent_id,
+            address,
         })
     }
 }
@@ -199,11 +208,17 @@ fn specialty_code(field: &str, value: &str) -> Result<String, Invalid> {
 }
 
 impl DepartmentInput {
-    pub fn parse(&self) -> Result<NewDepartment, Invalid> {
+    /// The department described, or every problem of the input, each at its field.
+    pub fn parse(&self) -> Result<NewDepartment, Problems> {
+        crate::every! {
+            institution_id = reference("institution_id", &self.institution_id),
+            specialty_code = specialty_code("specialty_code", &self.specialty_code),
+            name = text("name", &self.name, NAME_MAX),
+        }
         Ok(NewDepartment {
-            institution_id: reference("institution_id", &self.institution_id)?,
-            specialty_code: specialty_code("specialty_code", &self.specialty_code)?,
-            name: text("name", &self.name, NAME_MAX)?,
+            institution_id,
+            specialty_code,
+            name,
         })
     }
 }
@@ -249,26 +264,34 @@ pub struct NewPerson {
 }
 
 impl PersonInput {
-    pub fn parse(&self) -> Result<NewPerson, Invalid> {
-        if self.honours.len() > 20 {
-            return Err(Invalid::new("honours", "error.too_many"));
+    /// The person described, or every problem of the input, each at its field.
+    pub fn parse(&self) -> Result<NewPerson, Problems> {
+        crate::every! {
+            honours = if self.honours.len() > 20 {
+                Err(Invalid::new("honours", "error.too_many"))
+            } else {
+                self.honours
+                    .iter()
+                    .map(|h| text("honours", h, 50))
+                    .collect::<Result<Vec<_>, _>>()
+            },
+            specialty_code = match self.specialty_code.as_deref().map(str::trim) {
+                None | Some("") => Ok(None),
+                Some(c) => specialty_code("specialty_code", c).map(Some),
+            },
+            name = text("name", &self.name, 50),
+            gender = code("gender", &self.gender, Gender::parse),
+            title = code("title", &self.title, Title::parse),
+            institution_id = reference("institution_id", &self.institution_id),
+            department_id = optional_reference("department_id", self.department_id.as_deref()),
         }
-        let honours = self
-            .honours
-            .iter()
-            .map(|h| text("honours", h, 50))
-            .collect::<Result<Vec<_>, _>>()?;
-        let specialty_code = match self.specialty_code.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(c) => Some(specialty_code("specialty_code", c)?),
-        };
         Ok(NewPerson {
-            name: text("name", &self.name, 50)?,
-            gender: code("gender", &self.gender, Gender::parse)?,
-            title: code("title", &self.title, Title::parse)?,
+            name,
+            gender,
+            title,
             honours,
-            institution_id: reference("institution_id", &self.institution_id)?,
-            department_id: optional_reference("department_id", self.department_id.as_deref())?,
+            institution_id,
+            department_id,
             specialty_code,
         })
     }

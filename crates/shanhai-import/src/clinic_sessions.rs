@@ -158,9 +158,7 @@ impl ImportKind for ClinicSessions {
                 .map(|v| code_of(v, VisitType::ALL, VisitType::code, |t, l| t.label(l))),
             note: row.optional(NOTE).map(str::to_string),
         };
-        let new = input
-            .parse()
-            .map_err(|p| on_column(COLUMNS, p.into_first()))?;
+        let new = input.parse().map_err(|p| on_column(COLUMNS, p))?;
         if !cx.may_run_clinics(&new.institution_id) {
             return Err(Problem::at(
                 &COLUMNS[INSTITUTION],

@@ -106,7 +106,12 @@ impl Problem {
 }
 
 /// Maps a domain field error to the column that feeds the field.
-pub fn on_column(columns: &'static [Column], invalid: Invalid) -> Problem {
+pub fn on_column(
+    columns: &'static [Column],
+    invalid: impl Into<shanhai_domain::Problems>,
+) -> Problem {
+    // An import reports one problem a row: the first the checks found.
+    let invalid: Invalid = invalid.into().into_first();
     let column = columns
         .iter()
         .find(|c| c.fields.contains(&invalid.field.as_str()));
