@@ -501,55 +501,73 @@ pub struct NewConsultation {
 }
 
 impl ConsultationInput {
-    pub fn parse(&self) -> Result<NewConsultation, crate::Invalid> {
+    /// The request described, or every problem of the input, each at its field.
+    pub fn parse(&self) -> Result<NewConsultation, crate::Problems> {
         use crate::validate::{code, optional_reference, prose, reference, text};
-        if !(0..=130).contains(&self.patient.age) {
-            return Err(crate::Invalid::new("patient.age", "error.age_range"));
-        }
-        if self.expert_ids.len() > 20 {
-            return Err(crate::Invalid::new("expert_ids", "error.too_many"));
-        }
-        let mut expert_ids = Vec::new();
-        for id in &self.expert_ids {
-            let id = reference("expert_ids", id)?;
-            if !expert_ids.contains(&id) {
-                expert_ids.push(id);
-            }
-        }
-        let target_specialty_code = match self.target_specialty_code.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(c) => Some(
-                crate::specialty::find(c)
-                    .map(|s| s.code.clone())
+        crate::every! {
+            patient_age = if (0..=130).contains(&self.patient.age) {
+                Ok(self.patient.age)
+            } else {
+                Err(crate::Invalid::new("patient.age", "error.age_range"))
+            },
+            expert_ids = if self.expert_ids.len() > 20 {
+                Err(crate::Invalid::new("expert_ids", "error.too_many"))
+            } else {
+                self.expert_ids
+                    .iter()
+                    .map(|id| reference("expert_ids", id))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(|ids| {
+                        let mut unique: Vec<String> = Vec::new();
+                        for id in ids {
+                            if !unique.contains(&id) {
+                                unique.push(id);
+                            }
+                        }
+                        unique
+                    })
+            },
+            target_specialty_code = match self.target_specialty_code.as_deref().map(str::trim) {
+                None | Some("") => Ok(None),
+                Some(c) => crate::specialty::find(c)
+                    .map(|s| Some(s.code.clone()))
                     .ok_or_else(|| {
                         crate::Invalid::new("target_specialty_code", "error.unknown_specialty")
-                    })?,
-            ),
-        };
-        let patient_id_number = match self.patient.id_number.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(id) => Some(crate::bookings::IdNumber::parse("patient.id_number", id)?),
-        };
-        Ok(NewConsultation {
-            kind: code("type", &self.r#type, ConsultationType::parse)?,
-            urgency: code("urgency", &self.urgency, Urgency::parse)?,
-            requesting_institution_id: optional_reference(
+                    }),
+            },
+            patient_id_number = match self.patient.id_number.as_deref().map(str::trim) {
+                None | Some("") => Ok(None),
+                Some(id) => crate::bookings::IdNumber::parse("patient.id_number", id).map(Some),
+            },
+            kind = code("type", &self.r#type, ConsultationType::parse),
+            urgency = code("urgency", &self.urgency, Urgency::parse),
+            requesting_institution_id = optional_reference(
                 "requesting_institution_id",
                 self.requesting_institution_id.as_deref(),
-            )?,
-            target_institution_id: reference("target_institution_id", &self.target_institution_id)?,
-            target_specialty_code,
-            expert_ids,
-            patient_name: text("patient.name", &self.patient.name, 30)?,
-            patient_id_number,
-            patient_sex: code(
+            ),
+            target_institution_id = reference("target_institution_id", &self.target_institution_id),
+            patient_name = text("patient.name", &self.patient.name, 30),
+            patient_sex = code(
                 "patient.sex",
                 &self.patient.sex,
                 crate::codes::Gender::parse,
-            )?,
-            patient_age: self.patient.age,
-            case_summary: prose("case_summary", &self.case_summary, 10_000)?,
-            question: prose("question", &self.question, 2_000)?,
+            ),
+            case_summary = prose("case_summary", &self.case_summary, 10_000),
+            question = prose("question", &self.question, 2_000),
+        }
+        Ok(NewConsultation {
+            kind,
+            urgency,
+            requesting_institution_id,
+            target_institution_id,
+            target_specialty_code,
+            expert_ids,
+            patient_name,
+            patient_id_number,
+            patient_sex,
+            patient_age,
+            case_summary,
+            question,
         })
     }
 }

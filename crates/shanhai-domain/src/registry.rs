@@ -420,41 +420,48 @@ pub struct NewPairing {
 }
 
 impl PairingInput {
-    pub fn parse(&self) -> Result<NewPairing, Invalid> {
-        let donor_id = reference("donor_id", &self.donor_id)?;
-        let recipient_id = reference("recipient_id", &self.recipient_id)?;
-        if donor_id == recipient_id {
-            return Err(Invalid::new(
-                "recipient_id",
-                "error.pairing_same_institution",
-            ));
+    /// The pairing described, or every problem of the input, each at its field.
+    pub fn parse(&self) -> Result<NewPairing, Problems> {
+        crate::every! {
+            donor_id = reference("donor_id", &self.donor_id),
+            recipient_id = reference("recipient_id", &self.recipient_id),
+            level = code("level", &self.level, PairingLevel::parse),
+            departments = if self.departments.len() > 100 {
+                Err(Invalid::new("departments", "error.too_many"))
+            } else {
+                self.departments
+                    .iter()
+                    .map(|c| specialty_code("departments", c))
+                    .collect::<Result<Vec<_>, _>>()
+            },
+            start_date = validate::date("start_date", &self.start_date),
+            end_date = validate::optional_date("end_date", self.end_date.as_deref()),
+            program_id = reference("program_id", &self.program_id),
+            mode = code("mode", &self.mode, PairingMode::parse),
         }
-        let level = code("level", &self.level, PairingLevel::parse)?;
-        if self.departments.len() > 100 {
-            return Err(Invalid::new("departments", "error.too_many"));
-        }
-        let mut departments = self
-            .departments
-            .iter()
-            .map(|c| specialty_code("departments", c))
-            .collect::<Result<Vec<_>, _>>()?;
+        // What the values say together, once each is valid.
+        let mut departments = departments;
         departments.sort();
         departments.dedup();
-        if level == PairingLevel::Department && departments.is_empty() {
-            return Err(Invalid::new(
-                "departments",
-                "error.pairing_departments_required",
-            ));
+        crate::every! {
+            _different = if donor_id == recipient_id {
+                Err(Invalid::new("recipient_id", "error.pairing_same_institution"))
+            } else {
+                Ok(())
+            },
+            _scoped = if level == PairingLevel::Department && departments.is_empty() {
+                Err(Invalid::new("departments", "error.pairing_departments_required"))
+            } else {
+                Ok(())
+            },
+            _ordered = validate::period(start_date, end_date),
         }
-        let start_date = validate::date("start_date", &self.start_date)?;
-        let end_date = validate::optional_date("end_date", self.end_date.as_deref())?;
-        validate::period(start_date, end_date)?;
         Ok(NewPairing {
-            program_id: reference("program_id", &self.program_id)?,
+            program_id,
             donor_id,
             recipient_id,
             level,
-            mode: code("mode", &self.mode, PairingMode::parse)?,
+            mode,
             departments,
             start_date,
             end_date,
@@ -607,17 +614,17 @@ mod tests {
             end_date: Some("2023-12-31".into()),
         };
         assert_eq!(
-            input.parse().map_err(|e| e.key),
+            input.parse().map_err(|e| e.into_first().key),
             Err("error.pairing_same_institution")
         );
         input.recipient_id = id_b;
         assert_eq!(
-            input.parse().map_err(|e| e.key),
+            input.parse().map_err(|e| e.into_first().key),
             Err("error.pairing_departments_required")
         );
         input.departments = vec!["03".into(), "03".into()];
         assert_eq!(
-            input.parse().map_err(|e| e.key),
+            input.parse().map_err(|e| e.into_first().key),
             Err("error.end_before_start")
         );
         input.end_date = None;
