@@ -175,7 +175,7 @@ pub async fn load(
             note: None,
         }
         .parse()
-        .map_err(|e| StoreError::Other(format!("demo workload report: {} {}", e.field, e.key)))?;
+        .map_err(|e| StoreError::Other(format!("demo workload report: {e}")))?;
         workload::create_on(conn, actor, &new).await?;
         n += 1;
     }

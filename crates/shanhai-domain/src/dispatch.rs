@@ -3,7 +3,7 @@
 //! assignment lies inside its batch.
 
 use crate::validate::{self, code, optional_reference, reference, text};
-use crate::{Invalid, Lang};
+use crate::{Invalid, Lang, Problems};
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -188,11 +188,18 @@ pub struct NewScheme {
 }
 
 impl SchemeInput {
-    pub fn parse(&self) -> Result<NewScheme, Invalid> {
+    /// The scheme described, or every problem of the input, each at its field.
+    pub fn parse(&self) -> Result<NewScheme, Problems> {
+        crate::every! {
+            program_id = reference("program_id", &self.program_id),
+            name = text("name", &self.name, 60),
+            description =
+                validate::optional_text("description", self.description.as_deref(), 2000),
+        }
         Ok(NewScheme {
-            program_id: reference("program_id", &self.program_id)?,
-            name: text("name", &self.name, 60)?,
-            description: validate::optional_text("description", self.description.as_deref(), 2000)?,
+            program_id,
+            name,
+            description,
         })
     }
 }
@@ -235,19 +242,28 @@ pub struct NewBatch {
 }
 
 impl BatchInput {
-    pub fn parse(&self) -> Result<NewBatch, Invalid> {
-        if !(1..=10_000).contains(&self.number) {
-            return Err(Invalid::new("number", "error.batch_number_range"));
+    /// The batch described, or every problem of the input, each at its field.
+    pub fn parse(&self) -> Result<NewBatch, Problems> {
+        crate::every! {
+            number = if (1..=10_000).contains(&self.number) {
+                Ok(self.number)
+            } else {
+                Err(Invalid::new("number", "error.batch_number_range"))
+            },
+            start_date = validate::date("start_date", &self.start_date),
+            end_date = validate::date("end_date", &self.end_date),
+            program_id = reference("program_id", &self.program_id),
+            scheme_id = optional_reference("scheme_id", self.scheme_id.as_deref()),
+            pairing_id = optional_reference("pairing_id", self.pairing_id.as_deref()),
+            name = validate::optional_text("name", self.name.as_deref(), 100),
         }
-        let start_date = validate::date("start_date", &self.start_date)?;
-        let end_date = validate::date("end_date", &self.end_date)?;
         validate::period(start_date, Some(end_date))?;
         Ok(NewBatch {
-            program_id: reference("program_id", &self.program_id)?,
-            scheme_id: optional_reference("scheme_id", self.scheme_id.as_deref())?,
-            pairing_id: optional_reference("pairing_id", self.pairing_id.as_deref())?,
-            number: self.number,
-            name: validate::optional_text("name", self.name.as_deref(), 100)?,
+            program_id,
+            scheme_id,
+            pairing_id,
+            number,
+            name,
             start_date,
             end_date,
         })
@@ -303,28 +319,38 @@ pub struct NewAssignment {
 }
 
 impl AssignmentInput {
-    pub fn parse(&self) -> Result<NewAssignment, Invalid> {
-        let mode = code("mode", &self.mode, AssignmentMode::parse)?;
-        let weekdays = match mode {
-            AssignmentMode::Weekly => {
-                let w = Weekdays::parse(&self.weekdays)?;
-                if w.is_empty() {
-                    return Err(Invalid::new("weekdays", "error.weekdays_required"));
-                }
-                w
-            }
-            _ => Weekdays::ALL,
-        };
-        let start_date = validate::date("start_date", &self.start_date)?;
-        let end_date = validate::date("end_date", &self.end_date)?;
-        validate::period(start_date, Some(end_date))?;
+    /// The assignment described, or every problem of the input, each at its field.
+    pub fn parse(&self) -> Result<NewAssignment, Problems> {
+        crate::every! {
+            mode = code("mode", &self.mode, AssignmentMode::parse),
+            start_date = validate::date("start_date", &self.start_date),
+            end_date = validate::date("end_date", &self.end_date),
+            batch_id = reference("batch_id", &self.batch_id),
+            person_id = reference("person_id", &self.person_id),
+            institution_id = reference("institution_id", &self.institution_id),
+            department_id = optional_reference("department_id", self.department_id.as_deref()),
+            post = code("post", &self.post, Post::parse),
+        }
+        crate::every! {
+            weekdays = match mode {
+                AssignmentMode::Weekly => Weekdays::parse(&self.weekdays).and_then(|w| {
+                    if w.is_empty() {
+                        Err(Invalid::new("weekdays", "error.weekdays_required"))
+                    } else {
+                        Ok(w)
+                    }
+                }),
+                _ => Ok(Weekdays::ALL),
+            },
+            _ordered = validate::period(start_date, Some(end_date)),
+        }
         Ok(NewAssignment {
-            batch_id: reference("batch_id", &self.batch_id)?,
-            person_id: reference("person_id", &self.person_id)?,
-            institution_id: reference("institution_id", &self.institution_id)?,
-            department_id: optional_reference("department_id", self.department_id.as_deref())?,
+            batch_id,
+            person_id,
+            institution_id,
+            department_id,
             mode,
-            post: code("post", &self.post, Post::parse)?,
+            post,
             weekdays,
             start_date,
             end_date,
@@ -447,7 +473,7 @@ mod tests {
             end_date: "2025-12-31".into(),
         };
         assert_eq!(
-            input.parse().map_err(|e| e.key),
+            input.parse().map_err(|e| e.into_first().key),
             Err("error.weekdays_required")
         );
         input.weekdays = vec![2, 3, 4];

@@ -4,8 +4,8 @@
 //! operations performed (手术台次). The program's cumulative figures ("帮扶专家累计接诊门诊患者
 //! 23.6万余人次…") are their sums, counted at each report's period end.
 
-use crate::Invalid;
 use crate::validate::{self, reference};
+use crate::{Invalid, Problems};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -57,23 +57,31 @@ fn count(field: &str, n: i64) -> Result<i64, Invalid> {
 }
 
 impl WorkloadReportInput {
-    pub fn parse(&self) -> Result<NewWorkloadReport, Invalid> {
-        let period_start = validate::date("period_start", &self.period_start)?;
-        let period_end = validate::date("period_end", &self.period_end)?;
+    /// The report described, or every problem of the input, each at its field.
+    pub fn parse(&self) -> Result<NewWorkloadReport, Problems> {
+        crate::every! {
+            period_start = validate::date("period_start", &self.period_start),
+            period_end = validate::date("period_end", &self.period_end),
+            assignment_id = reference("assignment_id", &self.assignment_id),
+            outpatients = count("outpatients", self.outpatients),
+            admissions = count("admissions", self.admissions),
+            operations = count("operations", self.operations),
+            note = validate::optional_text("note", self.note.as_deref(), 500),
+        }
         if period_end < period_start {
-            return Err(Invalid::new("period_end", "error.end_before_start"));
+            return Err(Invalid::new("period_end", "error.end_before_start").into());
         }
         if (period_end - period_start).num_days() >= MAX_PERIOD_DAYS {
-            return Err(Invalid::new("period_end", "error.workload_period_too_long"));
+            return Err(Invalid::new("period_end", "error.workload_period_too_long").into());
         }
         Ok(NewWorkloadReport {
-            assignment_id: reference("assignment_id", &self.assignment_id)?,
+            assignment_id,
             period_start,
             period_end,
-            outpatients: count("outpatients", self.outpatients)?,
-            admissions: count("admissions", self.admissions)?,
-            operations: count("operations", self.operations)?,
-            note: validate::optional_text("note", self.note.as_deref(), 500)?,
+            outpatients,
+            admissions,
+            operations,
+            note,
         })
     }
 }
@@ -133,7 +141,11 @@ mod tests {
     fn a_month_parses_and_bad_periods_and_counts_are_refused() {
         let r = input("2024-03-01", "2024-03-31", 380).parse();
         assert_eq!(r.map(|r| r.outpatients), Ok(380));
-        let key = |i: WorkloadReportInput| i.parse().map_err(|e| (e.field, e.key));
+        let key = |i: WorkloadReportInput| {
+            i.parse()
+                .map_err(|p| p.into_first())
+                .map_err(|e| (e.field, e.key))
+        };
         assert_eq!(
             key(input("2024-03-31", "2024-03-01", 1)),
             Err(("period_end".into(), "error.end_before_start"))

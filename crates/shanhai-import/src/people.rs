@@ -163,7 +163,9 @@ const ASSIGNMENT_FIELDS: &[(&str, usize)] = &[
     ("end_date", END),
 ];
 
-fn on_assignment_column(e: Invalid) -> Problem {
+fn on_assignment_column(e: impl Into<shanhai_domain::Problems>) -> Problem {
+    // An import reports one problem a row: the first the checks found.
+    let e: Invalid = e.into().into_first();
     let column = ASSIGNMENT_FIELDS
         .iter()
         .find(|(f, _)| *f == e.field)
