@@ -63,6 +63,19 @@ async fn a_page_and_its_api_twin_refuse_the_same_input_with_the_same_field_and_m
             ),
             field: "start_date",
         },
+        // A capacity record (a regulation adopted) on a day that does not exist.
+        Twin {
+            who: "coord-r",
+            api: "/api/v1/regulations".into(),
+            body: json!({"program_id": w.program_a, "institution_id": w.recipient,
+                         "title": "胸痛中心管理制度", "area": "医疗质量", "adopted_on": "2024-02-30"}),
+            page: "/regulations".into(),
+            form: format!(
+                "program_id={}&institution_id={}&title=%E8%83%B8%E7%97%9B%E4%B8%AD%E5%BF%83%E7%AE%A1%E7%90%86%E5%88%B6%E5%BA%A6&area=%E5%8C%BB%E7%96%97%E8%B4%A8%E9%87%8F&adopted_on=2024-02-30",
+                w.program_a, w.recipient
+            ),
+            field: "adopted_on",
+        },
         // An account with a role that is no role.
         Twin {
             who: "admin",
