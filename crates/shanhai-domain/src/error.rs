@@ -62,11 +62,6 @@ impl Problems {
         self.0.iter()
     }
 
-    /// The problem at `field`, if any.
-    pub fn at(&self, field: &str) -> Option<&Invalid> {
-        self.0.iter().find(|p| p.field == field)
-    }
-
     /// `Ok` when nothing was found.
     pub fn finish(self) -> Result<(), Problems> {
         if self.0.is_empty() { Ok(()) } else { Err(self) }
@@ -78,11 +73,6 @@ impl Problems {
             .into_iter()
             .next()
             .unwrap_or_else(|| Invalid::new("", "error.required"))
-    }
-
-    /// The first problem (the one an API error names in `field`).
-    pub fn first(&self) -> Option<&Invalid> {
-        self.0.first()
     }
 }
 

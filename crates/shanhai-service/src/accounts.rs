@@ -1,17 +1,13 @@
 //! Accounts: the platform admin lists and creates them.
 
-use crate::{Acting, ServiceError, ServiceResult};
+use crate::{Acting, ServiceResult};
 use shanhai_domain::accounts::{User, UserInput};
 use shanhai_store::users::{self, UserFilter};
 use shanhai_store::{Db, Page, PageRequest};
 
 /// Refuses anyone but the platform admin.
 pub fn may_administer(who: &Acting) -> ServiceResult<()> {
-    if who.principal.is_admin() {
-        Ok(())
-    } else {
-        Err(ServiceError::forbidden())
-    }
+    crate::allowed(who.principal.is_admin())
 }
 
 pub async fn list(

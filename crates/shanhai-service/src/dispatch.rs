@@ -40,11 +40,7 @@ pub async fn may_plan(
         },
         None => None,
     };
-    if who.principal.can_dispatch(program_id, donor.as_deref()) {
-        Ok(())
-    } else {
-        Err(ServiceError::forbidden())
-    }
+    crate::allowed(who.principal.can_dispatch(program_id, donor.as_deref()))
 }
 
 pub async fn create_batch(db: &Db, who: &Acting, input: &BatchInput) -> ServiceResult<Batch> {

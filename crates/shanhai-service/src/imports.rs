@@ -19,11 +19,7 @@ pub fn may_import(p: &Principal) -> bool {
 
 /// Refuses a caller who may not import at all (asked before the file is received).
 pub fn may_start(who: &Acting) -> ServiceResult<()> {
-    if may_import(&who.principal) {
-        Ok(())
-    } else {
-        Err(ServiceError::forbidden())
-    }
+    crate::allowed(may_import(&who.principal))
 }
 
 /// Imports (or with `dry_run` only checks) a file of `kind` for a signed-in user; an unknown

@@ -139,11 +139,7 @@ pub async fn save(
 pub async fn may_take(db: &Db, who: &Acting, id: &str, action: ReportAction) -> ServiceResult<()> {
     let r = kpis::get(db, id).await?;
     let facts = AccessFacts::load(db).await?;
-    if may_act(&facts, who, &r, action) {
-        Ok(())
-    } else {
-        Err(ServiceError::forbidden())
-    }
+    crate::allowed(may_act(&facts, who, &r, action))
 }
 
 /// Submits a report, or as its reviewer approves (locking the period), returns (with a reason)

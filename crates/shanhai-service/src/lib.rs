@@ -45,6 +45,15 @@ impl Acting {
     }
 }
 
+/// A yes/no decision of the access policy as a refusal (403) when it says no.
+pub fn allowed(yes: bool) -> ServiceResult<()> {
+    if yes {
+        Ok(())
+    } else {
+        Err(ServiceError::forbidden())
+    }
+}
+
 /// One page of a list held in memory.
 pub fn page_of<T>(
     mut items: Vec<T>,

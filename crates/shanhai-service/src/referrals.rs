@@ -103,11 +103,7 @@ pub async fn may_take(
     action: ReferralAction,
 ) -> ServiceResult<()> {
     let (from, to) = referrals::parties(db, id).await?;
-    if may_act(&who.principal, &from, &to, action) {
-        Ok(())
-    } else {
-        Err(ServiceError::forbidden())
-    }
+    crate::allowed(may_act(&who.principal, &from, &to, action))
 }
 
 /// Referral figures without patient details, for whoever may see the program's figures.

@@ -18,11 +18,7 @@ fn sides(p: &NewPairing) -> PairingSides<'_> {
 
 /// Refuses unless the caller sets up programs (the platform admin).
 pub fn may_create_program(who: &Acting) -> ServiceResult<()> {
-    if who.principal.is_admin() {
-        Ok(())
-    } else {
-        Err(ServiceError::forbidden())
-    }
+    crate::allowed(who.principal.is_admin())
 }
 
 /// Sets up a program.

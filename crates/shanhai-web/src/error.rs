@@ -108,13 +108,7 @@ impl ApiError {
     /// One problem's message, with its field's label, in the request's language.
     pub fn problem_message(problem: &Invalid) -> String {
         let lang = i18n::current();
-        let message = i18n::t(lang, problem.key);
-        let label = i18n::t(lang, &format!("field.{}", problem.field));
-        if label.starts_with("field.") {
-            message
-        } else {
-            format!("{label}：{message}")
-        }
+        labelled(lang, &problem.field, i18n::t(lang, problem.key))
     }
 
     pub fn with_detail(mut self, detail: impl Into<String>) -> ApiError {
@@ -126,15 +120,22 @@ impl ApiError {
         let lang = i18n::current();
         let mut message = i18n::t(lang, self.key);
         if let Some(field) = &self.field {
-            let label = i18n::t(lang, &format!("field.{field}"));
-            if !label.starts_with("field.") {
-                message = format!("{label}：{message}");
-            }
+            message = labelled(lang, field, message);
         }
         if let Some(detail) = &self.detail {
             message = format!("{message} ({detail})");
         }
         message
+    }
+}
+
+/// A message with its field's label in front (`标题：必填`), when the field has a label.
+fn labelled(lang: shanhai_domain::Lang, field: &str, message: String) -> String {
+    let label = i18n::t(lang, &format!("field.{field}"));
+    if label.starts_with("field.") {
+        message
+    } else {
+        format!("{label}：{message}")
     }
 }
 

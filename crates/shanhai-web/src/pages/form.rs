@@ -69,7 +69,7 @@ impl FormErrors {
                 fields: e
                     .problems
                     .iter()
-                    .map(|p| (p.field.clone(), bare(lang, p.field.as_str(), p.key, None)))
+                    .map(|p| (p.field.clone(), bare(lang, p.key, None)))
                     .collect(),
             };
         }
@@ -86,16 +86,8 @@ impl FormErrors {
             fields: e
                 .field
                 .iter()
-                .map(|f| (f.clone(), bare(lang, f, e.key, e.detail.as_deref())))
+                .map(|f| (f.clone(), bare(lang, e.key, e.detail.as_deref())))
                 .collect(),
-        }
-    }
-
-    /// One message not tied to a field.
-    pub fn message(message: String) -> FormErrors {
-        FormErrors {
-            messages: vec![message],
-            fields: Vec::new(),
         }
     }
 
@@ -133,11 +125,6 @@ impl FormErrors {
             .or_else(|| self.messages.first().cloned())
             .unwrap_or_default()
     }
-
-    /// The first field with a problem (for the page to focus).
-    pub fn field(&self) -> Option<&str> {
-        self.fields.first().map(|(f, _)| f.as_str())
-    }
 }
 
 /// Field errors of an optional error, for templates: `self.error.at("date")`.
@@ -160,7 +147,7 @@ impl ErrorsAt for Option<FormErrors> {
 }
 
 /// A problem's message shown on its own beside a field.
-fn bare(lang: Lang, _field: &str, key: &str, detail: Option<&str>) -> String {
+fn bare(lang: Lang, key: &str, detail: Option<&str>) -> String {
     let text = match detail {
         Some(d) => format!("{} ({d})", i18n::t(lang, key)),
         None => i18n::t(lang, key),
