@@ -304,6 +304,46 @@ impl Chrome {
         }
     }
 
+    /// A unit written after a number ("8.92天", "8.92 days", "1 case", "92%").
+    pub fn unit(&self, unit: &str, value: f64) -> String {
+        shanhai_domain::words::unit_after(unit, value, self.lang)
+    }
+
+    /// A unit named on its own, as in a caption ("（人次）" reads "(visits)").
+    pub fn unit_name(&self, unit: &str) -> String {
+        shanhai_domain::words::unit_name(unit, self.lang)
+    }
+
+    /// An honour in the page's language.
+    pub fn honour(&self, h: &str) -> String {
+        shanhai_domain::words::honour(h, self.lang)
+    }
+
+    /// A note in brackets after a label: full-width in Chinese, spaced ASCII in English.
+    pub fn paren(&self, s: impl std::fmt::Display) -> String {
+        match self.lang {
+            Lang::Zh => format!("（{s}）"),
+            Lang::En => format!(" ({s})"),
+        }
+    }
+
+    /// A label and its value in brackets: "（其中本院 3）", " (by local staff 3)".
+    pub fn paren_pair(
+        &self,
+        label: impl std::fmt::Display,
+        value: impl std::fmt::Display,
+    ) -> String {
+        self.paren(format!("{label} {value}"))
+    }
+
+    /// The colon after a label.
+    pub fn colon(&self) -> &'static str {
+        match self.lang {
+            Lang::Zh => "：",
+            Lang::En => ": ",
+        }
+    }
+
     pub fn specialty(&self, code: &str) -> String {
         shanhai_domain::specialty::find(code)
             .map(|s| match self.lang {
