@@ -297,3 +297,19 @@ export function withTimeout(promise, ms, name) {
     }),
   ]).finally(() => clearTimeout(timer));
 }
+
+/**
+ * Choose in a type-ahead picker (templates/picker.html): type `typed` into the text box of the
+ * field `name` (inside `scope`, a selector, if given), wait for a match whose label contains
+ * `text` (default: the typed text) and click it. Returns the chosen label.
+ */
+export async function pickFrom(page, name, typed, text = typed, scope = '') {
+  const box = page.locator(`${scope} [data-testid="pick-${name}"]`.trim());
+  await box.click();
+  await box.fill(typed);
+  const option = page.locator(`${scope} .picker-list [role=option]`.trim(), { hasText: text }).first();
+  await option.waitFor({ state: 'visible' });
+  const label = (await option.textContent()).trim();
+  await option.click();
+  return label;
+}

@@ -13,6 +13,7 @@ mod form;
 mod imports;
 mod inbox;
 mod kpis;
+pub mod pick;
 mod public;
 mod referrals;
 mod registry;
@@ -60,6 +61,7 @@ pub fn router() -> Router<AppState> {
         .merge(dashboard::router())
         .merge(briefing::router())
         .merge(imports::router())
+        .merge(pick::router())
         .fallback(unknown_path)
 }
 

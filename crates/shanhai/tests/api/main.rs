@@ -22,6 +22,7 @@ mod imports;
 mod indicators;
 mod kpis;
 mod page_authorization;
+mod pickers;
 mod referrals;
 mod registry;
 mod rollups;

@@ -84,6 +84,9 @@ const TWINS: &[(&str, &str)] = &[
     ("GET /institutions", "GET /api/v1/institutions"),
     ("GET /institutions/{id}", "GET /api/v1/institutions/{id}"),
     ("GET /people", "GET /api/v1/people"),
+    ("GET /pick/people", "GET /api/v1/people"),
+    ("GET /pick/institutions", "GET /api/v1/institutions"),
+    ("GET /pick/departments", "GET /api/v1/departments"),
     ("GET /users", "GET /api/v1/users"),
     ("POST /users", "POST /api/v1/users"),
     ("GET /audit", "GET /api/v1/audit"),
@@ -706,6 +709,21 @@ fn cases(r: &Records) -> Vec<Case> {
         )
         .twin(api_get(format!("/api/v1/institutions/{recipient}"))),
         case("GET /people", get("/people"), EVERYONE).twin(api_get("/api/v1/people")),
+        // ---- the type-ahead pickers' sources ----
+        case("GET /pick/people", get("/pick/people?q=a"), EVERYONE)
+            .twin(api_get("/api/v1/people?q=a")),
+        case(
+            "GET /pick/institutions",
+            get("/pick/institutions?kind=hospital"),
+            EVERYONE,
+        )
+        .twin(api_get("/api/v1/institutions?kind=hospital")),
+        case(
+            "GET /pick/departments",
+            get(format!("/pick/departments?institution={recipient}")),
+            EVERYONE,
+        )
+        .twin(api_get(format!("/api/v1/departments?institution={recipient}"))),
         // ---- accounts and the audit log ----
         case("GET /users", get("/users"), ADMIN).twin(api_get("/api/v1/users")),
         case(
