@@ -244,20 +244,38 @@ pub struct NewBatch {
 impl BatchInput {
     /// The batch described, or every problem of the input, each at its field.
     pub fn parse(&self) -> Result<NewBatch, Problems> {
-        crate::every! {
-            number = if (1..=10_000).contains(&self.number) {
-                Ok(self.number)
-            } else {
-                Err(Invalid::new("number", "error.batch_number_range"))
-            },
-            start_date = validate::date("start_date", &self.start_date),
-            end_date = validate::date("end_date", &self.end_date),
-            program_id = reference("program_id", &self.program_id),
-            scheme_id = optional_reference("scheme_id", self.scheme_id.as_deref()),
-            pairing_id = optional_reference("pairing_id", self.pairing_id.as_deref()),
-            name = validate::optional_text("name", self.name.as_deref(), 100),
+        let mut problems = Problems::new();
+        let start = problems.take(validate::date("start_date", &self.start_date));
+        let end = problems.take(validate::date("end_date", &self.end_date));
+        // The order of the dates is a problem of its own, told with the others.
+        if let (Some(s), Some(e)) = (start, end) {
+            problems.take(validate::period(s, Some(e)));
         }
-        validate::period(start_date, Some(end_date))?;
+        let number = problems.take(if (1..=10_000).contains(&self.number) {
+            Ok(self.number)
+        } else {
+            Err(Invalid::new("number", "error.batch_number_range"))
+        });
+        let program_id = problems.take(reference("program_id", &self.program_id));
+        let scheme_id = problems.take(optional_reference("scheme_id", self.scheme_id.as_deref()));
+        let pairing_id =
+            problems.take(optional_reference("pairing_id", self.pairing_id.as_deref()));
+        let name = problems.take(validate::optional_text("name", self.name.as_deref(), 100));
+        let (
+            Some(start_date),
+            Some(end_date),
+            Some(number),
+            Some(program_id),
+            Some(scheme_id),
+            Some(pairing_id),
+            Some(name),
+        ) = (start, end, number, program_id, scheme_id, pairing_id, name)
+        else {
+            return Err(problems);
+        };
+        if !problems.is_empty() {
+            return Err(problems);
+        }
         Ok(NewBatch {
             program_id,
             scheme_id,
@@ -559,10 +577,10 @@ impl WeekInput {
                 validate::date("day", &e.day)
                     .map_err(|p| Invalid::new(format!("entries[{i}].day"), p.key)),
             );
-            let mark = problems.take(
-                DayMark::parse(&e.mark)
-                    .ok_or_else(|| Invalid::new(format!("entries[{i}].mark"), "error.unknown_code")),
-            );
+            let mark =
+                problems.take(DayMark::parse(&e.mark).ok_or_else(|| {
+                    Invalid::new(format!("entries[{i}].mark"), "error.unknown_code")
+                }));
             if let (Some(assignment_id), Some(day), Some(mark)) = (id, day, mark) {
                 out.push(DayEntry {
                     assignment_id,

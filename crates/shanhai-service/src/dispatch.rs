@@ -10,8 +10,8 @@ use shanhai_domain::clinic_sessions::{
 };
 use shanhai_domain::codes::Role;
 use shanhai_domain::dispatch::{
-    Assignment, AssignmentInput, Batch, BatchInput, CopyBatchInput, EndAssignmentInput,
-    LeaveInput, Scheme, SchemeInput, WeekInput, Weekdays,
+    Assignment, AssignmentInput, Batch, BatchInput, CopyBatchInput, EndAssignmentInput, LeaveInput,
+    Scheme, SchemeInput, WeekInput, Weekdays,
 };
 use shanhai_domain::validate;
 pub use shanhai_store::dispatch::TodayDuty;
@@ -317,11 +317,7 @@ pub async fn remove_leave(
 /// Confirms or corrects days of assignments at once (a week grid): each cell is served, leave
 /// or not on site; the caller must confirm every assignment named (an unknown one is a problem
 /// at its entry). All cells are written or none.
-pub async fn confirm_days(
-    db: &Db,
-    who: &Acting,
-    input: &WeekInput,
-) -> ServiceResult<WeekOutcome> {
+pub async fn confirm_days(db: &Db, who: &Acting, input: &WeekInput) -> ServiceResult<WeekOutcome> {
     let entries = input.parse()?;
     let mut checked: std::collections::HashSet<String> = std::collections::HashSet::new();
     for (i, e) in entries.iter().enumerate() {

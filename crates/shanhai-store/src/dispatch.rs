@@ -911,8 +911,15 @@ pub async fn set_days(
                         out.confirmed += 1;
                     }
                     None => {
-                        insert_day(&mut tx, actor, &e.assignment_id, e.day, None, Some(confirmer))
-                            .await?;
+                        insert_day(
+                            &mut tx,
+                            actor,
+                            &e.assignment_id,
+                            e.day,
+                            None,
+                            Some(confirmer),
+                        )
+                        .await?;
                         out.confirmed += 1;
                     }
                 }

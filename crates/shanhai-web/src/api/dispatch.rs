@@ -182,7 +182,9 @@ async fn end_assignment(
     let acting = caller.acting();
     service::may_change_assignment(&state.db, &acting, &id).await?;
     let input = body.parse::<EndAssignmentInput>()?;
-    Ok(Json(service::end_early(&state.db, &acting, &id, &input).await?))
+    Ok(Json(
+        service::end_early(&state.db, &acting, &id, &input).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/assignments/{id}/leave-days", tag = "dispatch", security(("bearer" = [])),

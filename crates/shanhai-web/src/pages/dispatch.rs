@@ -498,7 +498,7 @@ async fn batch_list(
 
 /// Whether the viewer plans batches in a program: its office (or the admin), or the
 /// coordinator of a donor in one of its pairings.
-async fn may_plan_in(state: &AppState, viewer: &Viewer, program: &str) -> bool {
+pub(super) async fn may_plan_in(state: &AppState, viewer: &Viewer, program: &str) -> bool {
     let acting = viewer.acting();
     if shanhai_service::dispatch::may_plan(&state.db, &acting, program, None)
         .await
@@ -516,9 +516,11 @@ async fn may_plan_in(state: &AppState, viewer: &Viewer, program: &str) -> bool {
     };
     match pairings::list(&state.db, &filter, PageRequest::new(Some(1), Some(1))).await {
         Ok(page) => match page.items.first() {
-            Some(p) => shanhai_service::dispatch::may_plan(&state.db, &acting, program, Some(&p.id))
-                .await
-                .is_ok(),
+            Some(p) => {
+                shanhai_service::dispatch::may_plan(&state.db, &acting, program, Some(&p.id))
+                    .await
+                    .is_ok()
+            }
             None => false,
         },
         Err(_) => false,

@@ -3,10 +3,10 @@
 //! day) that confirms or corrects a week at a time.
 
 use super::{all, batch_label, given, here, page_no, parse_date, weekday_label};
-use crate::pages::form::{Form, FormErrors, error_page};
-use crate::pages::{Chrome, Pager, Viewer, render};
 use crate::AppState;
 use crate::error::ApiError;
+use crate::pages::form::{Form, FormErrors, error_page};
+use crate::pages::{Chrome, Pager, Viewer, render};
 use askama::Template;
 use axum::Router;
 use axum::extract::{OriginalUri, Query, State};
@@ -188,7 +188,9 @@ async fn week_data(
                 let s = served
                     .iter()
                     .find(|s| s.assignment_id == a.id && s.day == date);
-                let on_leave = leave.iter().any(|l| l.assignment_id == a.id && l.day == date);
+                let on_leave = leave
+                    .iter()
+                    .any(|l| l.assignment_id == a.id && l.day == date);
                 Cell {
                     open: date >= a.start_date && date <= a.end_date && *d <= today,
                     mark: if s.is_some() {

@@ -3,10 +3,10 @@
 //! assignment's page (end it early, record leave). Every action is one service call.
 
 use super::{all, batch_label, given, here, title_label};
-use crate::pages::form::{ErrorsAt, Form, FormErrors, error_page, form_failed, id_or_404};
-use crate::pages::{Chrome, FormData, Viewer, render};
 use crate::AppState;
 use crate::error::ApiError;
+use crate::pages::form::{ErrorsAt, Form, FormErrors, error_page, form_failed, id_or_404};
+use crate::pages::{Chrome, FormData, Viewer, render};
 use askama::Template;
 use axum::Router;
 use axum::extract::{OriginalUri, Path, Query, State};
@@ -15,25 +15,31 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use shanhai_domain::Lang;
+use shanhai_domain::access::Reach;
 use shanhai_domain::dispatch::{
     Assignment, AssignmentInput, AssignmentMode, Batch, BatchInput, CopyBatchInput,
     EndAssignmentInput, LeaveInput, Post, Scheme,
 };
 use shanhai_domain::registry::{Department, Pairing, Program};
 use shanhai_service::dispatch as service;
-use shanhai_store::dispatch::{self, AssignmentFilter, BatchFilter, LeaveDay};
 use shanhai_store::departments::{self, DepartmentFilter};
+use shanhai_store::dispatch::{self, AssignmentFilter, BatchFilter, LeaveDay};
 use shanhai_store::pairings::{self, PairingFilter};
 use shanhai_store::people::{self, PersonFilter};
-use shanhai_domain::access::Reach;
 use shanhai_store::programs;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/dispatch/batches/new", get(batch_new))
         .route("/dispatch/batches/create", post(batch_create))
-        .route("/dispatch/batches/{id}/edit", get(batch_edit).post(batch_update))
-        .route("/dispatch/batches/{id}/copy", get(copy_form).post(copy_save))
+        .route(
+            "/dispatch/batches/{id}/edit",
+            get(batch_edit).post(batch_update),
+        )
+        .route(
+            "/dispatch/batches/{id}/copy",
+            get(copy_form).post(copy_save),
+        )
         .route("/dispatch/assignments/new", get(assignment_new))
         .route("/dispatch/assignments/create", post(assignment_create))
         .route(
@@ -44,7 +50,7 @@ pub fn router() -> Router<AppState> {
         .route("/dispatch/assignments/{id}/end", post(assignment_end))
         .route("/dispatch/assignments/{id}/leave", post(leave_record))
         .route(
-            "/dispatch/assignments/{id}/leave/{day}/remove",
+            "/dispatch/assignments/{id}/leave/remove",
             post(leave_remove),
         )
 }
@@ -130,6 +136,19 @@ async fn batch_new(
     let Some(program) = given(&q.program).or_else(|| viewer.principal.program_id.clone()) else {
         return Redirect::to("/dispatch/batches").into_response();
     };
+    if !super::may_plan_in(&state, &viewer, &program).await {
+        return error_page(&viewer, NAV, here(&uri), ApiError::forbidden());
+    }
+    // A donor's coordinator plans for their own pairing.
+    let own_pairing = match &viewer.principal.institution_id {
+        Some(own) => pairings_of(&state, &program)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .find(|p| p.donor_id == *own)
+            .map(|p| p.id),
+        None => None,
+    };
     let existing = dispatch::list_batches(
         &state.db,
         &BatchFilter {
@@ -147,13 +166,10 @@ async fn batch_new(
         .checked_add_months(chrono::Months::new(6))
         .and_then(|d| d.pred_opt())
         .unwrap_or(start);
-    let single = existing
-        .first()
-        .and_then(|b| b.pairing_id.clone())
+    let single = own_pairing
+        .or_else(|| existing.first().and_then(|b| b.pairing_id.clone()))
         .unwrap_or_default();
-    let defaults = format!(
-        "number={next}&start_date={start}&end_date={end}&pairing_id={single}"
-    );
+    let defaults = format!("number={next}&start_date={start}&end_date={end}&pairing_id={single}");
     match batch_form(
         &state,
         &viewer,
@@ -277,9 +293,7 @@ async fn batch_update(
         here(&uri),
         e,
         &[StatusCode::FORBIDDEN, StatusCode::NOT_FOUND],
-        move |error| async move {
-            batch_form(st, vw, &program, before, form, Some(error)).await
-        },
+        move |error| async move { batch_form(st, vw, &program, before, form, Some(error)).await },
     )
     .await
 }
@@ -464,7 +478,10 @@ impl AssignmentForm {
         }
     }
     fn weekday_checked(&self, d: &i64) -> bool {
-        self.values.all("weekdays").iter().any(|v| v == &d.to_string())
+        self.values
+            .all("weekdays")
+            .iter()
+            .any(|v| v == &d.to_string())
     }
     fn weekday_name(&self, d: &i64) -> String {
         shanhai_domain::dispatch::Weekdays::parse(&[*d])
@@ -691,9 +708,7 @@ async fn assignment_create(
         here(&uri),
         e,
         &[StatusCode::FORBIDDEN, StatusCode::NOT_FOUND],
-        move |error| async move {
-            assignment_form(st, vw, &batch, None, form, Some(error)).await
-        },
+        move |error| async move { assignment_form(st, vw, &batch, None, form, Some(error)).await },
     )
     .await
 }
@@ -986,16 +1001,18 @@ async fn leave_record(
 async fn leave_remove(
     State(state): State<AppState>,
     uri: OriginalUri,
-    Path((raw, day)): Path<(String, String)>,
-    Form { viewer, .. }: Form,
+    Path(raw): Path<String>,
+    Form { viewer, data }: Form,
 ) -> Response {
     let id = match id_or_404(&raw) {
         Ok(id) => id,
         Err(e) => return error_page(&viewer, NAV, here(&uri), e),
     };
+    let day = data.get("day");
     match service::remove_leave(&state.db, &viewer.acting(), &id, &day).await {
-        Ok(()) => Redirect::to(&format!("/dispatch/assignments/{id}?saved=leave_removed"))
-            .into_response(),
+        Ok(()) => {
+            Redirect::to(&format!("/dispatch/assignments/{id}?saved=leave_removed")).into_response()
+        }
         Err(e) => error_page(&viewer, NAV, here(&uri), e.into()),
     }
 }
