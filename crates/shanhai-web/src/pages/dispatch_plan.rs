@@ -1009,8 +1009,17 @@ async fn leave_remove(
         Err(e) => return error_page(&viewer, NAV, here(&uri), e),
     };
     let day = data.get("day");
-    match service::remove_leave(&state.db, &viewer.acting(), &id, &day).await {
-        Ok(()) => {
+    let acting = viewer.acting();
+    let allowed = match dispatch::get_assignment(&state.db, &id).await {
+        Ok(a) => service::may_record_days(&state.db, &acting, &a).await,
+        Err(e) => Err(e.into()),
+    };
+    if let Err(e) = allowed {
+        return error_page(&viewer, NAV, here(&uri), e.into());
+    }
+    // A form sent twice finds the day already cleared: it is no longer leave either way.
+    match service::remove_leave(&state.db, &acting, &id, &day).await {
+        Ok(()) | Err(shanhai_service::ServiceError::NotFound) => {
             Redirect::to(&format!("/dispatch/assignments/{id}?saved=leave_removed")).into_response()
         }
         Err(e) => error_page(&viewer, NAV, here(&uri), e.into()),
