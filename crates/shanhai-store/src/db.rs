@@ -165,6 +165,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0020_booking_limits.sql"),
         postgres: include_str!("../migrations/postgres/0020_booking_limits.sql"),
     },
+    Migration {
+        version: 21,
+        name: "days_served",
+        sqlite: include_str!("../migrations/sqlite/0021_days_served.sql"),
+        postgres: include_str!("../migrations/postgres/0021_days_served.sql"),
+    },
 ];
 
 /// A connection pool and the backend behind it.

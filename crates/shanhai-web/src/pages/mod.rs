@@ -409,6 +409,11 @@ impl FormData {
         Some(self.get(key)).filter(|v| !v.trim().is_empty())
     }
 
+    /// Every field in the order posted.
+    pub fn pairs(&self) -> &[(String, String)] {
+        &self.0
+    }
+
     pub fn all(&self, key: &str) -> Vec<String> {
         self.0
             .iter()

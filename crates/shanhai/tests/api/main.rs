@@ -13,6 +13,7 @@ mod briefing;
 mod capacity;
 mod clinic_sessions;
 mod consultations;
+mod days_served;
 mod demo;
 mod dispatch;
 mod exports;

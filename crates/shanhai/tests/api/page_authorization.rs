@@ -59,6 +59,14 @@ const MENTOR_NOTES: &[&str] = &["admin", "office", "coord-r", "dr-shen"];
 const RUNS_R: &[&str] = &["admin", "office", "coord-r"];
 /// Whoever manages program A, and program B.
 const MANAGES_A: &[&str] = &["admin", "office"];
+/// Whoever plans dispatch in program A's batch of the pairing D → R: its managers and D's
+/// coordinator.
+const PLANS_A: &[&str] = &["admin", "office", "coord-d"];
+/// Whoever confirms days served of an assignment at R in that batch: its planners and whoever
+/// runs R's clinics.
+const CONFIRMS_A: &[&str] = &["admin", "office", "coord-d", "coord-r"];
+/// Whoever records leave on it: those, and the expert (person D, dr-shen).
+const RECORDS_A: &[&str] = &["admin", "office", "coord-d", "coord-r", "dr-shen"];
 const MANAGES_B: &[&str] = &["admin", "office-b"];
 /// Whoever enters R's KPI figures.
 const ENTERS_R: &[&str] = &["admin", "coord-r"];
@@ -260,6 +268,36 @@ const TWINS: &[(&str, &str)] = &[
     ("GET /dispatch", "GET /api/v1/assignments"),
     ("GET /dispatch/batches", "GET /api/v1/batches"),
     ("GET /dispatch/calendar", "GET /api/v1/dispatch/calendar"),
+    ("POST /dispatch/batches/create", "POST /api/v1/batches"),
+    (
+        "POST /dispatch/batches/{id}/edit",
+        "PUT /api/v1/batches/{id}",
+    ),
+    (
+        "POST /dispatch/batches/{id}/copy",
+        "POST /api/v1/batches/{id}/copy",
+    ),
+    (
+        "POST /dispatch/assignments/create",
+        "POST /api/v1/assignments",
+    ),
+    (
+        "POST /dispatch/assignments/{id}/edit",
+        "PUT /api/v1/assignments/{id}",
+    ),
+    (
+        "POST /dispatch/assignments/{id}/end",
+        "POST /api/v1/assignments/{id}/end",
+    ),
+    (
+        "POST /dispatch/assignments/{id}/leave",
+        "POST /api/v1/assignments/{id}/leave-days",
+    ),
+    (
+        "POST /dispatch/days",
+        "POST /api/v1/dispatch/day-confirmations",
+    ),
+    ("POST /my/check-in", "POST /api/v1/me/check-in"),
     ("GET /records?src=/api/v1/people", "GET /api/v1/people"),
     ("GET /records?src=/api/v1/users", "GET /api/v1/users"),
     ("GET /inbox", "GET /api/v1/inbox"),
@@ -476,6 +514,10 @@ struct Records {
     capacity: BTreeMap<&'static str, String>,
     /// People at R to take as apprentices.
     apprentices: Vec<String>,
+    /// Program A's 2025 batch (pairing D → R) and person D's stationed assignment at R in it,
+    /// with 30 days of leave (2025-02-01 …) to remove.
+    batch: String,
+    assignment: String,
 }
 
 async fn book(app: &TestApp, session: &str, seq: u32) -> String {
@@ -589,7 +631,29 @@ async fn records(app: &TestApp) -> Records {
     for k in 0..3 {
         apprentices.push(person(app, &w.admin, &w.recipient, &format!("徒弟{k}")).await);
     }
+    let batch = batch_2025(app, &w, 1).await;
+    let (s, a) = app
+        .post(
+            "/api/v1/assignments",
+            &w.admin,
+            json!({"batch_id": batch, "person_id": w.person_d, "institution_id": w.recipient,
+                   "mode": "stationed", "post": "team-member",
+                   "start_date": "2025-01-01", "end_date": "2025-12-31"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    let assignment = a["id"].as_str().expect("id").to_string();
+    let (s, b) = app
+        .post(
+            &format!("/api/v1/assignments/{assignment}/leave-days"),
+            &w.admin,
+            json!({"from": "2025-02-01", "until": "2025-03-02"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
     Records {
+        batch,
+        assignment,
         w,
         b1,
         b2,
@@ -626,6 +690,7 @@ fn cases(r: &Records) -> Vec<Case> {
     let w = &r.w;
     let (a, b) = (w.program_a.clone(), w.program_b.clone());
     let (donor, recipient) = (w.donor.clone(), w.recipient.clone());
+    let (batch, assignment) = (r.batch.clone(), r.assignment.clone());
     let mut cases = vec![
         // ---- signing in, language, assets ----
         case("GET /", get("/"), EVERYONE),
@@ -1267,6 +1332,209 @@ fn cases(r: &Records) -> Vec<Case> {
         )
         .twin(api_get("/api/v1/dispatch/calendar?region=150000")),
         case("GET /my/schedule", get("/my/schedule"), EVERYONE),
+        case("GET /dispatch/days", get("/dispatch/days"), EVERYONE),
+        case(
+            "GET /dispatch/batches/new",
+            get(format!("/dispatch/batches/new?program={a}")),
+            PLANS_A,
+        ),
+        case(
+            "POST /dispatch/batches/create",
+            post("/dispatch/batches/create", {
+                let (a, p) = (a.clone(), r.w.pairing.clone());
+                move |i| {
+                    form(&[
+                        ("program_id", &a),
+                        ("pairing_id", &p),
+                        ("number", &(100 + 2 * i).to_string()),
+                        ("start_date", "2030-01-01"),
+                        ("end_date", "2030-06-30"),
+                    ])
+                }
+            }),
+            PLANS_A,
+        )
+        .twin(api(Method::POST, "/api/v1/batches", {
+            let (a, p) = (a.clone(), r.w.pairing.clone());
+            move |i| {
+                json!({"program_id": a, "pairing_id": p, "number": 101 + 2 * i,
+                       "start_date": "2030-01-01", "end_date": "2030-06-30"})
+            }
+        })),
+        case(
+            "GET /dispatch/batches/{id}/edit",
+            get(format!("/dispatch/batches/{batch}/edit")),
+            PLANS_A,
+        ),
+        case(
+            "POST /dispatch/batches/{id}/edit",
+            post(format!("/dispatch/batches/{batch}/edit"), {
+                let (a, p) = (a.clone(), r.w.pairing.clone());
+                move |_| {
+                    form(&[
+                        ("program_id", &a),
+                        ("pairing_id", &p),
+                        ("number", "1"),
+                        ("name", "第一批"),
+                        ("start_date", "2025-01-01"),
+                        ("end_date", "2025-12-31"),
+                    ])
+                }
+            }),
+            PLANS_A,
+        )
+        .twin(api(Method::PUT, format!("/api/v1/batches/{batch}"), {
+            let (a, p) = (a.clone(), r.w.pairing.clone());
+            move |_| {
+                json!({"program_id": a, "pairing_id": p, "number": 1, "name": "第一批",
+                       "start_date": "2025-01-01", "end_date": "2025-12-31"})
+            }
+        })),
+        case(
+            "GET /dispatch/batches/{id}/copy",
+            get(format!("/dispatch/batches/{batch}/copy")),
+            PLANS_A,
+        ),
+        case(
+            "POST /dispatch/batches/{id}/copy",
+            post(format!("/dispatch/batches/{batch}/copy"), |i| {
+                form(&[
+                    ("number", &(300 + 2 * i).to_string()),
+                    ("start_date", &format!("{}-01-01", 2040 + 2 * i)),
+                ])
+            }),
+            PLANS_A,
+        )
+        .twin(api(
+            Method::POST,
+            format!("/api/v1/batches/{batch}/copy"),
+            |i| json!({"number": 301 + 2 * i, "start_date": format!("{}-01-01", 2041 + 2 * i)}),
+        )),
+        case(
+            "GET /dispatch/assignments/new",
+            get(format!("/dispatch/assignments/new?batch={batch}")),
+            PLANS_A,
+        ),
+        case(
+            "POST /dispatch/assignments/create",
+            post("/dispatch/assignments/create", {
+                let (b, who, at) = (batch.clone(), r.w.person_d.clone(), r.w.recipient.clone());
+                move |_| {
+                    form(&[
+                        ("batch_id", &b),
+                        ("person_id", &who),
+                        ("institution_id", &at),
+                        ("mode", "one-off"),
+                        ("post", "team-member"),
+                        ("start_date", "2025-05-07"),
+                        ("end_date", "2025-05-07"),
+                    ])
+                }
+            }),
+            PLANS_A,
+        )
+        .twin(api(Method::POST, "/api/v1/assignments", {
+            let (b, who, at) = (batch.clone(), r.w.person_d.clone(), r.w.recipient.clone());
+            move |_| {
+                json!({"batch_id": b, "person_id": who, "institution_id": at, "mode": "one-off",
+                       "post": "team-member", "start_date": "2025-05-07", "end_date": "2025-05-07"})
+            }
+        })),
+        case(
+            "GET /dispatch/assignments/{id}",
+            get(format!("/dispatch/assignments/{assignment}")),
+            EVERYONE,
+        ),
+        case(
+            "GET /dispatch/assignments/{id}/edit",
+            get(format!("/dispatch/assignments/{assignment}/edit")),
+            PLANS_A,
+        ),
+        case(
+            "POST /dispatch/assignments/{id}/edit",
+            post(format!("/dispatch/assignments/{assignment}/edit"), {
+                let (b, who, at) = (batch.clone(), r.w.person_d.clone(), r.w.recipient.clone());
+                move |_| {
+                    form(&[
+                        ("batch_id", &b),
+                        ("person_id", &who),
+                        ("institution_id", &at),
+                        ("mode", "stationed"),
+                        ("post", "team-leader"),
+                        ("start_date", "2025-01-01"),
+                        ("end_date", "2025-12-31"),
+                    ])
+                }
+            }),
+            PLANS_A,
+        )
+        .twin(api(Method::PUT, format!("/api/v1/assignments/{assignment}"), {
+            let (b, who, at) = (batch.clone(), r.w.person_d.clone(), r.w.recipient.clone());
+            move |_| {
+                json!({"batch_id": b, "person_id": who, "institution_id": at, "mode": "stationed",
+                       "post": "team-leader", "start_date": "2025-01-01", "end_date": "2025-12-31"})
+            }
+        })),
+        // A later "early" end: refused at the field (422) for whoever may end it.
+        case(
+            "POST /dispatch/assignments/{id}/end",
+            post(format!("/dispatch/assignments/{assignment}/end"), |_| {
+                form(&[("end_date", "2026-06-30")])
+            }),
+            PLANS_A,
+        )
+        .twin(api(
+            Method::POST,
+            format!("/api/v1/assignments/{assignment}/end"),
+            |_| json!({"end_date": "2026-06-30"}),
+        )),
+        case(
+            "POST /dispatch/assignments/{id}/leave",
+            post(format!("/dispatch/assignments/{assignment}/leave"), |_| {
+                form(&[("from", "2025-04-01"), ("until", "2025-04-02")])
+            }),
+            RECORDS_A,
+        )
+        .twin(api(
+            Method::POST,
+            format!("/api/v1/assignments/{assignment}/leave-days"),
+            |_| json!({"from": "2025-04-01", "until": "2025-04-02"}),
+        )),
+        case(
+            "POST /dispatch/assignments/{id}/leave/remove",
+            post(
+                format!("/dispatch/assignments/{assignment}/leave/remove"),
+                |i| {
+                    let day = chrono::NaiveDate::from_ymd_opt(2025, 2, 1).unwrap_or_default()
+                        + chrono::Duration::days(i as i64);
+                    form(&[("day", &day.to_string())])
+                },
+            ),
+            RECORDS_A,
+        ),
+        case(
+            "POST /dispatch/days",
+            post("/dispatch/days", {
+                let id = assignment.clone();
+                move |_| {
+                    form(&[
+                        ("week", "2025-06-02"),
+                        (&format!("d.{id}.2025-06-02"), "served"),
+                        (&format!("d.{id}.2025-06-03"), "leave"),
+                    ])
+                }
+            }),
+            CONFIRMS_A,
+        )
+        .twin(api(Method::POST, "/api/v1/dispatch/day-confirmations", {
+            let id = assignment.clone();
+            move |_| {
+                json!({"entries": [{"assignment_id": id, "day": "2025-06-02", "mark": "served"},
+                                   {"assignment_id": id, "day": "2025-06-03", "mark": "leave"}]})
+            }
+        })),
+        case("POST /my/check-in", post("/my/check-in", |_| String::new()), EVERYONE)
+            .twin(api(Method::POST, "/api/v1/me/check-in", |_| json!({}))),
         case("GET /dashboard", get("/dashboard"), EVERYONE),
         case(
             "GET /records?src=/api/v1/people",
