@@ -102,7 +102,7 @@ struct ListQuery {
 /// The confirmation after a change, from the `done` (and `n`) of the address it led to.
 fn done_notice(lang: Lang, done: Option<&str>, n: Option<&str>) -> Option<String> {
     let key = match done? {
-        "checked-in" => "ui.done_checked_in",
+        "check-in" => "ui.done_checked_in",
         "no-show" => "ui.done_no_show",
         "undo" => "ui.done_undone",
         "checked-in-many" => "ui.done_checked_in_many",
@@ -152,6 +152,15 @@ async fn session_list(
         .from
         .clone()
         .unwrap_or_else(|| shanhai_store::today().to_string());
+    let hosts = service::hosts(&state.db, &viewer.acting())
+        .await
+        .unwrap_or_default();
+    // A coordinator who runs one hospital's clinics sees that hospital's unless they chose
+    // otherwise (an emptied choice means every institution).
+    let mut q = q;
+    if q.institution.is_none() && hosts.len() == 1 {
+        q.institution = Some(hosts[0].id.clone());
+    }
     let filter = SessionFilter {
         institution: given(&q.institution),
         from: Some(from.clone()),
@@ -187,10 +196,7 @@ async fn session_list(
             href.push_str("&from=");
         }
     }
-    let can_create = service::hosts(&state.db, &viewer.acting())
-        .await
-        .map(|v| !v.is_empty())
-        .unwrap_or(false);
+    let can_create = !hosts.is_empty();
     render(&SessionsPage {
         c: Chrome::new(Some(&viewer), "clinics", here(&uri)),
         institution: q.institution.clone().unwrap_or_default(),
