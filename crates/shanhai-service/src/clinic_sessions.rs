@@ -223,7 +223,7 @@ pub async fn check_in_many(
     booking_ids: &[String],
 ) -> ServiceResult<Vec<Booking>> {
     hosted(db, who, session_id).await?;
-    if booking_ids.is_empty() {
+    if booking_ids.is_empty() || booking_ids.len() > 500 {
         return Err(Invalid::new("booking_ids", "error.choose_bookings").into());
     }
     Ok(bookings::mark_many(
