@@ -233,7 +233,7 @@ export async function newSession(f, expert, days, capacity, visitType = 'academi
       department_id: f.department.id,
       date: shanghaiDate(days),
       start: '09:00',
-      end: '11:30',
+      end: days === 0 ? '23:59' : '11:30',
       capacity,
       visit_type: visitType,
       note: '请携带身份证和既往病历',

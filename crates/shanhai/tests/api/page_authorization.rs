@@ -151,6 +151,22 @@ const TWINS: &[(&str, &str)] = &[
         "POST /clinic-sessions/{id}/bookings/{booking}/contact",
         "GET /api/v1/bookings/{id}/contact",
     ),
+    (
+        "POST /clinic-sessions/{id}/bookings/{booking}/undo",
+        "POST /api/v1/bookings/{id}/undo",
+    ),
+    (
+        "POST /clinic-sessions/{id}/check-ins",
+        "POST /api/v1/clinic-sessions/{id}/check-ins",
+    ),
+    (
+        "POST /clinic-sessions/{id}/edit",
+        "PATCH /api/v1/clinic-sessions/{id}",
+    ),
+    (
+        "POST /clinic-sessions/copy-week",
+        "POST /api/v1/clinic-sessions/copy-week",
+    ),
     ("GET /consultations", "GET /api/v1/consultations"),
     ("POST /consultations", "POST /api/v1/consultations"),
     ("GET /consultations/{id}", "GET /api/v1/consultations/{id}"),
@@ -1000,6 +1016,72 @@ fn cases(r: &Records) -> Vec<Case> {
             &["coord-r"],
         )
         .twin(api_get(format!("/api/v1/bookings/{cb}/contact"))),
+        case(
+            "POST /clinic-sessions/{id}/bookings/{booking}/undo",
+            post(format!("/clinic-sessions/{s}/bookings/{bk}/undo"), |_| {
+                String::new()
+            }),
+            RUNS_R,
+        )
+        .twin(api(
+            Method::POST,
+            format!("/api/v1/bookings/{bk}/undo"),
+            |_| json!({}),
+        )),
+        case(
+            "POST /clinic-sessions/{id}/check-ins",
+            post(format!("/clinic-sessions/{s}/check-ins"), {
+                let bk = bk.clone();
+                move |_| format!("booking={bk}")
+            }),
+            RUNS_R,
+        )
+        .twin(api(
+            Method::POST,
+            format!("/api/v1/clinic-sessions/{s}/check-ins"),
+            {
+                let bk = bk.clone();
+                move |_| json!({"booking_ids": [bk]})
+            },
+        )),
+        case(
+            "GET /clinic-sessions/{id}/edit",
+            get(format!("/clinic-sessions/{}/edit", r.public_session)),
+            RUNS_R,
+        ),
+        case(
+            "POST /clinic-sessions/{id}/edit",
+            post(format!("/clinic-sessions/{}/edit", r.public_session), {
+                let d = day(2);
+                move |_| format!("date={d}&start=08:00&end=12:30&capacity=40&note=3%E8%AF%8A%E5%AE%A4")
+            }),
+            RUNS_R,
+        )
+        .twin(api(
+            Method::PATCH,
+            format!("/api/v1/clinic-sessions/{}", r.public_session),
+            {
+                let d = day(2);
+                move |_| json!({"date": d, "start": "08:00", "end": "12:30", "capacity": 40, "note": "3诊室"})
+            },
+        )),
+        case(
+            "GET /clinic-sessions/copy-week",
+            get("/clinic-sessions/copy-week"),
+            WRITERS,
+        ),
+        case(
+            "POST /clinic-sessions/copy-week",
+            post("/clinic-sessions/copy-week", {
+                let (rr, from, to) = (w.recipient.clone(), day(0), day(14));
+                move |_| format!("institution_id={rr}&from_week={from}&to_week={to}")
+            }),
+            RUNS_R,
+        )
+        .twin(api(Method::POST, "/api/v1/clinic-sessions/copy-week", {
+            let (rr, from, to) = (w.recipient.clone(), day(0), day(14));
+            move |_| json!({"institution_id": rr, "from_week": from, "to_week": to})
+        })),
     ]);
 
     // ---- consultations ----
