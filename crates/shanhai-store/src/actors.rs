@@ -16,6 +16,13 @@ const USERS: &str = "SELECT u.id AS key, COALESCE(p.name, u.display_name) AS nam
     i.name AS institution FROM users u LEFT JOIN people p ON p.id = u.person_id \
     LEFT JOIN institutions i ON i.id = COALESCE(p.institution_id, u.institution_id) WHERE u.id IN";
 
+/// The same, by login: for steps recorded with a login and no account id (before accounts were
+/// linked to people, or by a loader acting in an account's name).
+const LOGINS: &str = "SELECT u.username AS key, COALESCE(p.name, u.display_name) AS name, \
+    p.title AS title, i.name AS institution FROM users u LEFT JOIN people p ON p.id = u.person_id \
+    LEFT JOIN institutions i ON i.id = COALESCE(p.institution_id, u.institution_id) \
+    WHERE u.username IN";
+
 const PEOPLE: &str = "SELECT p.id AS key, p.name AS name, p.title AS title, i.name AS institution \
     FROM people p LEFT JOIN institutions i ON i.id = p.institution_id WHERE p.id IN";
 
@@ -71,15 +78,30 @@ pub async fn users(db: &crate::Db, ids: &[String]) -> Result<HashMap<String, Act
     users_on(&mut conn, ids.iter().map(String::as_str)).await
 }
 
-/// The label of whoever took each of these timeline steps (rows with an `actor_id`), in order.
+/// The label of whoever took each of these timeline steps (rows with an `actor_id` and an
+/// `actor_name`), in order; a step without an account id is matched by the login it recorded.
 pub async fn of_steps_on(
     conn: &mut AnyConnection,
     steps: &[sqlx::any::AnyRow],
 ) -> Result<Vec<Option<ActorLabel>>> {
-    let ids = steps
+    let keys = steps
         .iter()
-        .map(|r| opt_text(r, "actor_id").map(Option::unwrap_or_default))
+        .map(|r| Ok((opt_text(r, "actor_id")?, text(r, "actor_name")?)))
         .collect::<Result<Vec<_>>>()?;
-    let labels = users_on(conn, ids.iter().map(String::as_str)).await?;
-    Ok(ids.iter().map(|id| labels.get(id).cloned()).collect())
+    let by_id = users_on(conn, keys.iter().filter_map(|(id, _)| id.as_deref())).await?;
+    let by_login = labels(
+        conn,
+        LOGINS,
+        keys.iter()
+            .filter(|(id, _)| id.is_none())
+            .map(|(_, login)| login.as_str()),
+    )
+    .await?;
+    Ok(keys
+        .iter()
+        .map(|(id, login)| match id {
+            Some(id) => by_id.get(id).cloned(),
+            None => by_login.get(login).cloned(),
+        })
+        .collect())
 }

@@ -184,22 +184,10 @@ impl AuditPage {
         current == value
     }
 
-    /// The person behind an entry (the recorded name for the command line and the demo loader).
-    fn who(&self, e: &AuditEntry) -> String {
-        let label = e
-            .actor_id
-            .as_ref()
-            .and_then(|id| self.actors.get(id))
-            .cloned();
-        self.c.who(&label, &e.actor_name)
-    }
-
-    /// The login, beside the name, for an entry made by a signed-in account.
-    fn login<'a>(&self, e: &'a AuditEntry) -> Option<&'a str> {
-        e.actor_id
-            .as_ref()
-            .filter(|id| self.actors.contains_key(*id))
-            .map(|_| e.actor_name.as_str())
+    /// The person behind an entry made by a signed-in account (the command line and the demo
+    /// loader have none: their recorded name is shown).
+    fn actor(&self, e: &AuditEntry) -> Option<&shanhai_domain::accounts::ActorLabel> {
+        e.actor_id.as_ref().and_then(|id| self.actors.get(id))
     }
 
     fn action_key(&self, action: &str) -> String {
