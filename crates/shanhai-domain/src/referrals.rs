@@ -456,7 +456,7 @@ pub fn contact_phone(field: &str, raw: &str) -> Result<String, crate::Invalid> {
         None => (raw, None),
     };
     let parts: Vec<&str> = number
-        .split(|c: char| c == '-' || c == ' ')
+        .split(['-', ' '])
         .filter(|p| !p.is_empty())
         .collect();
     let digits = |s: &str, range: std::ops::RangeInclusive<usize>| {
