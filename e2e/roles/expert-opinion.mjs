@@ -61,8 +61,14 @@ function signedOpinion(label) {
     const expert = await demoExpert(f);
     const id = await heldConsultation(f, expert);
 
-    step('the expert signs the opinion in the browser');
+    step('the expert finds it in the queue: cards on a phone, a table on the desk, no sideways scrolling');
     await login(page, 'expert');
+    await visit(page, '/consultations');
+    await page.locator(`[data-testid=consultation-row][data-id="${id}"]`).waitFor({ state: 'visible' });
+    await noOverflow(page, 'the consultation queue');
+    await shot(page, `consultation-queue-${label}`);
+
+    step('the expert signs the opinion in the browser');
     await visit(page, `/consultations/${id}`);
     await page.fill('[data-testid=sign-form] textarea[name=opinion]', '建议行冠脉造影明确病变；在此之前加用沙库巴曲缬沙坦，逐步滴定至目标剂量。');
     await clickAndWait(page, '[data-testid=action-sign]');
