@@ -114,6 +114,14 @@ impl Title {
     }
 }
 
+impl InstitutionKind {
+    /// Whether patients are treated there (a referral goes to one; a health commission is an
+    /// office, not a care provider).
+    pub fn treats_patients(self) -> bool {
+        self != InstitutionKind::HealthCommission
+    }
+}
+
 code_enum! {
     ProgramKind {
         EastWest => "east-west", "东西部协作", "East–west collaboration";

@@ -2,6 +2,7 @@
 //! sqlx's `Any` driver. Values cross the driver as text and integers only: ids are UUIDv7 text,
 //! timestamps RFC 3339 UTC text, dates `YYYY-MM-DD`, lists JSON text.
 
+pub mod actors;
 pub mod agreements;
 pub mod attachments;
 pub mod audit;

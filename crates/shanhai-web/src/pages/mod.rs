@@ -273,6 +273,18 @@ impl Chrome {
     }
 
     /// An instant shown in Asia/Shanghai time, to the minute.
+    /// Who acted, as "name · title · institution" (the recorded name when the account is not
+    /// known, as for steps recorded before accounts were linked to people).
+    pub fn who(
+        &self,
+        label: &Option<shanhai_domain::accounts::ActorLabel>,
+        recorded: &str,
+    ) -> String {
+        label
+            .as_ref()
+            .map_or_else(|| recorded.to_string(), |l| l.line(self.lang))
+    }
+
     pub fn time(&self, rfc3339: &str) -> String {
         chrono::DateTime::parse_from_rfc3339(rfc3339)
             .map(|t| {

@@ -171,6 +171,10 @@ const TWINS: &[(&str, &str)] = &[
     ("POST /consultations", "POST /api/v1/consultations"),
     ("GET /consultations/{id}", "GET /api/v1/consultations/{id}"),
     (
+        "GET /consultations/{id}/report",
+        "GET /api/v1/consultations/{id}",
+    ),
+    (
         "POST /consultations/{id}/attachments",
         "POST /api/v1/consultations/{id}/attachments",
     ),
@@ -215,6 +219,10 @@ const TWINS: &[(&str, &str)] = &[
         "POST /api/v1/consultations/{id}/cancel",
     ),
     ("GET /referrals", "GET /api/v1/referrals"),
+    (
+        "GET /referrals/closed",
+        "GET /api/v1/referrals?finished=true",
+    ),
     ("POST /referrals", "POST /api/v1/referrals"),
     ("GET /referrals/{id}", "GET /api/v1/referrals/{id}"),
     (
@@ -1128,6 +1136,12 @@ fn cases(r: &Records) -> Vec<Case> {
         )
         .twin(api_get(format!("/api/v1/consultations/{c}"))),
         case(
+            "GET /consultations/{id}/report",
+            get(format!("/consultations/{c}/report")),
+            CONSULTATION_PARTIES,
+        )
+        .twin(api_get(format!("/api/v1/consultations/{c}"))),
+        case(
             "POST /consultations/{id}/attachments",
             multipart(format!("/consultations/{c}/attachments"), |_, f| {
                 f.part("files", pdf())
@@ -1232,6 +1246,8 @@ fn cases(r: &Records) -> Vec<Case> {
             referral_json,
         )),
         case("GET /referrals/new", get("/referrals/new"), STAFF),
+        case("GET /referrals/closed", get("/referrals/closed"), STAFF)
+            .twin(api_get("/api/v1/referrals?finished=true")),
         case(
             "GET /referrals/{id}",
             get(format!("/referrals/{rf}")),
