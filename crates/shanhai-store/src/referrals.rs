@@ -345,6 +345,9 @@ pub struct ReferralFilter {
     pub from_institution: Option<String>,
     /// Sent to this institution.
     pub to_institution: Option<String>,
+    /// Words in the reason, the sender's name, either hospital's name or the masked patient
+    /// name (the one search box).
+    pub q: Option<String>,
 }
 
 /// The `LIKE` pattern for a GB/T 2260 region and everything below it.
@@ -384,6 +387,16 @@ fn filter_of(f: &ReferralFilter) -> Filter {
         filter.raw("r.leaves_region = {}", i64::from(leaves).into());
     }
     filter.dated("r.created_at", f.from.as_deref(), f.until.as_deref());
+    filter.search(
+        &[
+            "r.reason",
+            "r.sender_name",
+            "fi.name",
+            "ti.name",
+            "r.patient_name_masked",
+        ],
+        f.q.as_deref(),
+    );
     filter
 }
 
