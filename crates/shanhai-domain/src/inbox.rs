@@ -99,7 +99,20 @@ pub struct SearchResults {
     pub institutions: Vec<crate::registry::Institution>,
     pub consultations: Vec<Consultation>,
     pub referrals: Vec<Referral>,
-    pub total: usize,
+    /// How many of each kind match in all (each list shows the first few).
+    pub totals: SearchTotals,
+    /// Matches of every kind together.
+    pub total: i64,
+}
+
+/// How many records of each kind match.
+#[derive(Debug, Clone, Copy, Default, Serialize, ToSchema)]
+pub struct SearchTotals {
+    pub bookings: i64,
+    pub people: i64,
+    pub institutions: i64,
+    pub consultations: i64,
+    pub referrals: i64,
 }
 
 /// A booking found by its code, with the session it is for.
@@ -110,13 +123,10 @@ pub struct BookingHit {
 }
 
 impl SearchResults {
-    /// Fills in `total` once the lists are in.
+    /// Fills in `total` once the lists and their totals are in.
     pub fn counted(mut self) -> SearchResults {
-        self.total = self.bookings.len()
-            + self.people.len()
-            + self.institutions.len()
-            + self.consultations.len()
-            + self.referrals.len();
+        let t = &self.totals;
+        self.total = t.bookings + t.people + t.institutions + t.consultations + t.referrals;
         self
     }
 }

@@ -176,10 +176,11 @@ pub async fn search(db: &Db, who: &Acting, q: &str) -> ServiceResult<SearchResul
         {
             search::record_booking_read(db, &who.actor, &booking).await?;
             out.bookings.push(BookingHit { booking, session });
+            out.totals.bookings = 1;
         }
     }
     let reach: Reach = facts.reach(p);
-    out.people = people::list(
+    let found = people::list(
         db,
         &PersonFilter {
             q: Some(q.to_string()),
@@ -188,9 +189,9 @@ pub async fn search(db: &Db, who: &Acting, q: &str) -> ServiceResult<SearchResul
         &reach,
         limit,
     )
-    .await?
-    .items;
-    out.institutions = institutions::list(
+    .await?;
+    (out.totals.people, out.people) = (found.total, found.items);
+    let found = institutions::list(
         db,
         &InstitutionFilter {
             q: Some(q.to_string()),
@@ -198,9 +199,9 @@ pub async fn search(db: &Db, who: &Acting, q: &str) -> ServiceResult<SearchResul
         },
         limit,
     )
-    .await?
-    .items;
-    out.consultations = consultations::list(
+    .await?;
+    (out.totals.institutions, out.institutions) = (found.total, found.items);
+    let found = consultations::list(
         db,
         &ConsultationFilter {
             q: Some(q.to_string()),
@@ -209,11 +210,11 @@ pub async fn search(db: &Db, who: &Acting, q: &str) -> ServiceResult<SearchResul
         },
         limit,
     )
-    .await?
-    .items;
+    .await?;
+    (out.totals.consultations, out.consultations) = (found.total, found.items);
     // Referrals are for the two institutions' staff (and the platform admin); others see none.
     if let Ok(visible) = visible_to(p) {
-        out.referrals = referrals::list(
+        let found = referrals::list(
             db,
             &ReferralFilter {
                 q: Some(q.to_string()),
@@ -222,8 +223,8 @@ pub async fn search(db: &Db, who: &Acting, q: &str) -> ServiceResult<SearchResul
             },
             limit,
         )
-        .await?
-        .items;
+        .await?;
+        (out.totals.referrals, out.referrals) = (found.total, found.items);
     }
     Ok(out.counted())
 }

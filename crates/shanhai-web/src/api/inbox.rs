@@ -10,7 +10,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 pub use shanhai_domain::inbox::{
-    BookingHit, Inbox, InboxCounts, SearchResults, Today, TodayAssignment,
+    BookingHit, Inbox, InboxCounts, SearchResults, SearchTotals, Today, TodayAssignment,
 };
 use shanhai_service::inbox as service;
 use utoipa::{IntoParams, OpenApi};
@@ -18,7 +18,15 @@ use utoipa::{IntoParams, OpenApi};
 #[derive(OpenApi)]
 #[openapi(
     paths(inbox, today, search),
-    components(schemas(Inbox, InboxCounts, Today, TodayAssignment, SearchResults, BookingHit))
+    components(schemas(
+        Inbox,
+        InboxCounts,
+        Today,
+        TodayAssignment,
+        SearchResults,
+        SearchTotals,
+        BookingHit
+    ))
 )]
 pub struct InboxApi;
 

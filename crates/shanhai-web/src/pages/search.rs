@@ -29,6 +29,12 @@ struct SearchPage {
     too_short: bool,
 }
 
+impl SearchPage {
+    fn q_encoded(&self) -> String {
+        urlencode(&self.results.q)
+    }
+}
+
 async fn search_page(
     State(state): State<AppState>,
     viewer: Viewer,

@@ -19,6 +19,7 @@ mod exports;
 mod hardening;
 mod hostile_files;
 mod imports;
+mod inbox;
 mod indicators;
 mod kpis;
 mod page_authorization;
