@@ -22,6 +22,8 @@ use shanhai_store::{Db, PageRequest, StoreError, search};
 const KPI_LIMIT: i64 = 200;
 /// How many hits of each kind the search box shows.
 pub const SEARCH_LIMIT: i64 = 20;
+/// The longest search the box takes, in characters.
+const SEARCH_MAX_CHARS: usize = 100;
 
 /// Everything waiting for the caller now: consultations whose next step is theirs (or their
 /// institution's), referrals their institution is to receive, treat or close, KPI reports to
@@ -158,6 +160,12 @@ pub async fn today(db: &Db, who: &Acting) -> ServiceResult<Today> {
 /// and the consultations and referrals the caller sees — patients as masked names only. Fewer
 /// than two characters find nothing (except a booking code).
 pub async fn search(db: &Db, who: &Acting, q: &str) -> ServiceResult<SearchResults> {
+    // Control characters (PostgreSQL refuses NUL in text) are dropped; 100 characters suffice.
+    let q: String = q
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(SEARCH_MAX_CHARS)
+        .collect();
     let q = q.trim();
     let mut out = SearchResults {
         q: q.to_string(),

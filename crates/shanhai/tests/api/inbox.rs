@@ -166,8 +166,13 @@ async fn the_search_box_finds_only_what_the_caller_may_see() {
             .map(Vec::len),
         Some(0)
     );
-    // One character finds nothing.
+    // One character finds nothing; control characters are dropped, not sent to the database.
     assert_eq!(search("admin", "包").await["total"], 0);
+    let (s, b) = app
+        .get("/api/v1/search?q=%00%E5%8C%85%E5%A4%B4%01", &w.admin)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["q"], "包头", "{b}");
 
     // The page shows the same: the unrelated clinician gets no link to the consultation.
     let page = |who: &'static str| {
