@@ -40,9 +40,10 @@ async function signInFailureAndSuccess(page) {
   assertEq(await page.inputValue('input[name=username]'), 'admin', 'username kept after a failed sign-in');
   await shot(page, 'login-failed');
 
-  step('admin signs in and lands on /programs with the five demo programs');
+  step('admin signs in and lands on the overview (dashboard); /programs lists the five demo programs');
   await login(page, 'admin');
-  assertEq(pathOf(page), '/programs', 'path after sign-in');
+  assertEq(pathOf(page), '/dashboard', 'path after sign-in (the admin\'s home)');
+  await visit(page, '/programs');
   const names = await page.$$eval('a.program-card h2', (hs) => hs.map((h) => h.textContent.trim()));
   assert(names.length >= 5, `expected at least 5 program cards, got ${names.length}: ${names.join(' | ')}`);
   for (const want of ['沪蒙医疗协作', '京蒙', '沪滇', '豫哈', '宁德']) {
@@ -62,7 +63,8 @@ async function signInFailureAndSuccess(page) {
 
 async function adminCreatesProgramAndPairing(page) {
   await login(page, 'admin');
-  assertEq(pathOf(page), '/programs', 'path after sign-in');
+  assertEq(pathOf(page), '/dashboard', 'path after sign-in (the admin\'s home)');
+  await visit(page, '/programs');
 
   step('open the new-program form from the programs page');
   await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('[data-testid=new-program]')]);
@@ -233,7 +235,7 @@ async function auditLogAndPermissions(page, ctx) {
 
   step('clinician: no 用户管理/审计日志 links in the nav');
   await login(page, 'clinician');
-  assertEq(pathOf(page), '/programs', 'clinician lands on /programs');
+  assertEq(pathOf(page), '/inbox', 'clinician lands on 待办 (/inbox)');
   const nav = await navTexts(page);
   assert(nav.includes('项目'), `clinician nav lacks 项目: ${nav.join(' | ')}`);
   assert(!nav.includes('用户管理'), `clinician sees 用户管理: ${nav.join(' | ')}`);
@@ -267,6 +269,7 @@ async function phoneViewport(page) {
   await shot(page, 'phone-login');
 
   await login(page, 'admin');
+  await visit(page, '/programs');
   step('programs page at 390x844');
   await check('programs page');
   await shot(page, 'phone-programs');

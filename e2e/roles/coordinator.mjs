@@ -332,7 +332,6 @@ async function importWithABadRowThenFixed(page) {
 
   step('the recipient coordinator opens 数据导入 from the navigation');
   await login(page, 'coord-recipient');
-  await page.click('[data-testid=nav-more] > summary');
   await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('[data-testid=nav-import]')]);
   assertEq(pathOf(page), '/import', 'import page');
 

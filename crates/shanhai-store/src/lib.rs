@@ -26,6 +26,7 @@ pub mod referrals;
 pub mod regions;
 pub mod rollups;
 pub mod row;
+pub mod search;
 pub mod users;
 pub mod webhooks;
 pub mod workload;

@@ -17,6 +17,7 @@ pub mod pick;
 mod public;
 mod referrals;
 mod registry;
+mod search;
 mod session;
 mod webhooks;
 
@@ -38,6 +39,7 @@ use shanhai_domain::Lang;
 use shanhai_domain::access::Principal;
 use shanhai_domain::accounts::User;
 use shanhai_domain::codes::Role;
+use shanhai_domain::inbox::InboxCounts;
 use shanhai_store::audit::Actor;
 use shanhai_store::{Page, users};
 
@@ -52,6 +54,7 @@ pub fn router() -> Router<AppState> {
         .merge(clinic_sessions::router())
         .merge(consultations::router())
         .merge(inbox::router())
+        .merge(search::router())
         .merge(referrals::router())
         .merge(public::router())
         .merge(webhooks::router())
@@ -127,6 +130,9 @@ pub struct Viewer {
     pub csrf: String,
     pub cookie: String,
     pub ip: Option<String>,
+    /// What waits for this user, by kind: the navigation's badges (from the same inbox as the
+    /// 待办 page and `GET /api/v1/inbox`).
+    pub counts: InboxCounts,
 }
 
 impl Viewer {
@@ -186,13 +192,20 @@ impl FromRequestParts<AppState> for Viewer {
             .ok()
             .flatten()
             .ok_or_else(to_login)?;
-        Ok(Viewer {
+        let mut viewer = Viewer {
             principal: users::principal(&user),
             user,
             csrf,
             cookie,
             ip: auth::client_ip(parts),
-        })
+            counts: InboxCounts::default(),
+        };
+        // The navigation's counts; a page still shows (without badges) if they fail.
+        match shanhai_service::inbox::inbox(&state.db, &viewer.acting()).await {
+            Ok(inbox) => viewer.counts = inbox.counts,
+            Err(e) => tracing::warn!("inbox counts: {e:?}"),
+        }
+        Ok(viewer)
     }
 }
 
@@ -223,6 +236,8 @@ pub struct Chrome {
     pub nav: &'static str,
     /// The current path and query, for the language switch to come back to.
     pub here: String,
+    /// What waits for the signed-in user, by kind (the navigation's badges).
+    pub counts: InboxCounts,
 }
 
 impl Chrome {
@@ -233,7 +248,13 @@ impl Chrome {
             csrf: viewer.map(|v| v.csrf.clone()).unwrap_or_default(),
             nav,
             here,
+            counts: viewer.map(|v| v.counts).unwrap_or_default(),
         }
+    }
+
+    /// The user's role code (`expert`, `coordinator`…), empty for a visitor.
+    pub fn role(&self) -> &'static str {
+        self.user.as_ref().map(|u| u.role.code()).unwrap_or("")
     }
 
     pub fn t(&self, key: impl AsRef<str>) -> String {

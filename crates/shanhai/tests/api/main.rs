@@ -20,6 +20,7 @@ mod exports;
 mod hardening;
 mod hostile_files;
 mod imports;
+mod inbox;
 mod indicators;
 mod kpis;
 mod page_authorization;

@@ -325,6 +325,8 @@ const TWINS: &[(&str, &str)] = &[
     ("GET /records?src=/api/v1/people", "GET /api/v1/people"),
     ("GET /records?src=/api/v1/users", "GET /api/v1/users"),
     ("GET /inbox", "GET /api/v1/inbox"),
+    ("GET /today", "GET /api/v1/today"),
+    ("GET /search", "GET /api/v1/search"),
     ("GET /public", "GET /api/v1/public/sessions"),
     (
         "GET /public/sessions/{id}",
@@ -1647,6 +1649,9 @@ fn cases(r: &Records) -> Vec<Case> {
         )
         .twin(api_get("/api/v1/users")),
         case("GET /inbox", get("/inbox"), EVERYONE).twin(api_get("/api/v1/inbox")),
+        case("GET /today", get("/today"), EVERYONE).twin(api_get("/api/v1/today")),
+        case("GET /search", get("/search?q=%E5%8C%85%E5%A4%B4"), EVERYONE)
+            .twin(api_get("/api/v1/search?q=%E5%8C%85%E5%A4%B4")),
         // ---- the public pages ----
         case("GET /public", get("/public"), EVERYONE)
             .public()
