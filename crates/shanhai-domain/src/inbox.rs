@@ -21,6 +21,9 @@ pub struct Inbox {
     /// institutions whose figures they enter) or to review (submitted reports of the programs
     /// they review).
     pub kpi_reports: Vec<KpiReport>,
+    /// Days served at the caller's institutions (or program) not yet confirmed: a coordinator
+    /// or the office confirms them a week at a time (/dispatch/days).
+    pub days_to_confirm: usize,
     pub counts: InboxCounts,
     /// Everything waiting, all kinds together.
     pub count: usize,
@@ -34,6 +37,8 @@ pub struct InboxCounts {
     pub kpi_reports: usize,
     /// KPI reports among `kpi_reports` waiting for the caller's review.
     pub kpi_reports_to_review: usize,
+    /// Days served waiting for confirmation (counted once in `total`: one task, the week grid).
+    pub days_to_confirm: usize,
     pub total: usize,
 }
 
@@ -42,13 +47,18 @@ impl Inbox {
         consultations: Vec<Consultation>,
         referrals: Vec<Referral>,
         kpi_reports: Vec<KpiReport>,
+        days_to_confirm: usize,
     ) -> Inbox {
         let counts = InboxCounts {
             consultations: consultations.len(),
             referrals: referrals.len(),
             kpi_reports: kpi_reports.len(),
             kpi_reports_to_review: kpi_reports.iter().filter(|r| to_review(r.state)).count(),
-            total: consultations.len() + referrals.len() + kpi_reports.len(),
+            days_to_confirm,
+            total: consultations.len()
+                + referrals.len()
+                + kpi_reports.len()
+                + usize::from(days_to_confirm > 0),
         };
         Inbox {
             count: counts.total,
@@ -56,6 +66,7 @@ impl Inbox {
             consultations,
             referrals,
             kpi_reports,
+            days_to_confirm,
         }
     }
 }

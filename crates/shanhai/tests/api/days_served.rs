@@ -108,6 +108,10 @@ async fn an_expert_checks_in_once_today_and_coordinators_confirm_the_week() {
     let coord_r = app.token("coord-r").await;
     let (_, n) = app.get("/api/v1/dispatch/days-to-confirm", &coord_r).await;
     assert_eq!(n["count"], 1);
+    // ... and 待办 says so, with its count in the navigation's total.
+    let (_, inbox) = app.get("/api/v1/inbox", &coord_r).await;
+    assert_eq!(inbox["days_to_confirm"], 1, "{inbox}");
+    assert_eq!(inbox["counts"]["days_to_confirm"], 1);
     let (_, n) = app.get("/api/v1/dispatch/days-to-confirm", &expert).await;
     assert_eq!(n["count"], 0);
     let week = json!({"entries": [
@@ -173,6 +177,8 @@ async fn an_expert_checks_in_once_today_and_coordinators_confirm_the_week() {
     assert_eq!(a["leave_days"], 1);
     let (_, n) = app.get("/api/v1/dispatch/days-to-confirm", &coord_r).await;
     assert_eq!(n["count"], 0);
+    let (_, inbox) = app.get("/api/v1/inbox", &coord_r).await;
+    assert_eq!(inbox["days_to_confirm"], 0);
     let (_, days) = app
         .get(&format!("/api/v1/assignments/{id}/service-days"), &w.admin)
         .await;
