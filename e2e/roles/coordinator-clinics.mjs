@@ -73,6 +73,7 @@ async function clinicDay(page, phone) {
   step('no-show asks first, and can be undone too');
   await row(page, codes[3]).locator('[data-testid=no-show]').click();
   await row(page, codes[3]).locator('[data-testid=confirm-no-show]').waitFor({ state: 'visible' });
+  if (phone) await noOverflow(page, 'the no-show confirm step on a phone');
   await clickAndWait(page, `[data-testid=booking-row][data-code="${codes[3]}"] [data-testid=confirm-no-show]`);
   assertEq(await statusOf(page, codes[3]), '爽约', 'after no-show');
   assertEq(await row(page, codes[3]).locator('[data-testid=undo]').count(), 1, 'an undo for the no-show');
@@ -81,6 +82,7 @@ async function clinicDay(page, phone) {
   for (const code of codes.slice(0, 3)) await row(page, code).locator('[data-testid=pick]').check();
   await page.click('[data-testid=bulk-check-in]');
   await page.locator('[data-testid=confirm-bulk-check-in]').waitFor({ state: 'visible' });
+  if (phone) await noOverflow(page, 'the bulk confirm step on a phone');
   await shot(page, `clinic-bulk-confirm-${tag}`);
   await clickAndWait(page, '[data-testid=confirm-bulk-check-in]');
   for (const code of codes.slice(0, 3)) assertEq(await statusOf(page, code), '已签到', `${code} after bulk check-in`);
@@ -106,6 +108,12 @@ async function clinicDay(page, phone) {
   const changed = await apiOk('GET', `/api/v1/clinic-sessions/${session.id}`, undefined, f.token);
   assertEq(changed.capacity, 12, 'capacity changed');
   assertEq(changed.booked, 4, 'bookers keep their bookings');
+
+  step('in English: labels, states and actions translated');
+  await visit(page, `/clinic-sessions/${session.id}?lang=en`);
+  const actions = await page.locator('[data-testid=bookings-table] thead, [data-testid=booking-status], [data-testid=undo]').allInnerTexts();
+  assert(!actions.some((t) => /[\u4e00-\u9fff]/.test(t)), `Chinese in the English bookings list: ${actions.join(' | ')}`);
+  await shot(page, `clinic-day-en-${tag}`);
 }
 
 async function copyWeek(page, phone) {

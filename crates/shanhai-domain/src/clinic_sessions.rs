@@ -23,7 +23,7 @@ code_enum! {
     /// ([`SessionStatus::of`] decides, and every view shows its answer).
     SessionStatus {
         Open => "open", "可预约", "Open";
-        Full => "full", "已约满", "Full";
+        Full => "full", "已满", "Full";
         Ended => "ended", "已结束", "Ended";
         Cancelled => "cancelled", "已停诊", "Cancelled";
     }

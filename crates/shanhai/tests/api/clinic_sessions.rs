@@ -719,12 +719,12 @@ async fn a_full_session_reads_full_in_the_api_the_lists_and_the_pages() {
     let page = Browser::sign_in(&app, "coord-r").await;
     let (_, html) = page.get("/clinic-sessions").await;
     assert!(
-        html.contains("data-testid=\"session-state\">已约满")
+        html.contains("data-testid=\"session-state\">已满")
             && !html.contains("data-testid=\"session-state\">可预约"),
         "list"
     );
     let (_, html) = page.get(&format!("/clinic-sessions/{s}")).await;
-    assert!(html.contains("已约满"), "session page");
+    assert!(html.contains("已满"), "session page");
 }
 
 #[tokio::test]
