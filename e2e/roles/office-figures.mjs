@@ -91,6 +91,14 @@ async function followConsultationFigure(page, label) {
 
 async function officeFollowsFigureDesk(page) {
   await followConsultationFigure(page, 'figures-desk');
+  step('/figures: the consultations count opens its records too');
+  await visit(page, '/figures');
+  const link = page.locator('[data-testid=figures-consultations-link]');
+  const n = Number((await link.innerText()).replace(/,/g, ''));
+  await shot(page, 'figures-page');
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), link.click()]);
+  assertEq(Number(await page.locator('[data-testid=records-total]').getAttribute('data-total')), n, 'records of the /figures count');
+  await assertLabelledRecords(page);
 }
 
 async function officeFollowsFigurePhone(page) {
