@@ -7,6 +7,8 @@
 //! adds their values and no activity is counted twice. People dispatched are the exception:
 //! they are counted as distinct people within a program.
 
+use crate::access::{Principal, Refusal};
+use crate::codes::Role;
 use serde::Serialize;
 
 /// How an indicator's value reads.
@@ -240,6 +242,83 @@ pub struct IndicatorValue {
     pub records_url: String,
 }
 
+/// Whether an indicator counts records about patients (consultations, referrals, patients
+/// checked in): the records behind it open only de-identified — date, kind, institutions,
+/// state and turnaround; never a name, an ID number or the case.
+pub fn about_patients(code: &str) -> bool {
+    code.starts_with("consultations")
+        || code.starts_with("referrals")
+        || matches!(code, "patients-seen" | "outreach-patients")
+}
+
+/// Which of the records behind a program's figures a caller may open, de-identified (a
+/// [`FigureRecord`] carries no patient details, so a figure never opens to "0 visible" for the
+/// people who read it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FigureRecords {
+    /// Every record the figure counts: the platform admin, and the program's own office (who
+    /// reads the program's figures and reports on them).
+    All,
+    /// The records the caller's institution takes part in: requested or consulted, sent or
+    /// received, hosted or attributed to it (the staff of a hospital).
+    TakingPart(String),
+}
+
+impl FigureRecords {
+    /// The records of `program_id`'s figures `p` may open. Another program's office, and
+    /// anyone without an institution, may open none.
+    pub fn of(p: &Principal, program_id: &str) -> Result<FigureRecords, Refusal> {
+        match p.role {
+            Role::PlatformAdmin => Ok(FigureRecords::All),
+            Role::ProgramOffice if p.program_id.as_deref() == Some(program_id) => {
+                Ok(FigureRecords::All)
+            }
+            Role::ProgramOffice => Err(Refusal::Forbidden("error.forbidden")),
+            Role::Coordinator | Role::Clinician | Role::Expert => p
+                .institution_id
+                .clone()
+                .map(FigureRecords::TakingPart)
+                .ok_or(Refusal::Forbidden("error.forbidden")),
+        }
+    }
+}
+
+/// One record behind a figure, de-identified: what it is, when it counts, which institutions
+/// take part, its state and turnaround. No patient name, ID number, age or case text — these
+/// rows are what the program office reads.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct FigureRecord {
+    /// The record (a consultation, a referral, a technique…); its own page is for those who
+    /// take part in it.
+    pub id: String,
+    /// The day it counts on (`YYYY-MM-DD`).
+    pub date: String,
+    /// Its kind within the figure: the consultation type, referral direction, clinic visit
+    /// type, gap filled or teaching kind (a code).
+    pub kind: Option<String>,
+    /// The institution the figure attributes it to (the requesting hospital of a
+    /// consultation, the sender of an up-referral, the receiver of a down-referral, the host of
+    /// everything else).
+    pub institution_id: Option<String>,
+    pub institution_name: Option<String>,
+    /// For a consultation the requesting hospital, for a referral the sender.
+    pub from_institution_id: Option<String>,
+    pub from_institution_name: Option<String>,
+    /// For a consultation the consulted hospital, for a referral the receiver.
+    pub to_institution_id: Option<String>,
+    pub to_institution_name: Option<String>,
+    /// Its state (a code: `signed`, `accepted`…), where it has one.
+    pub state: Option<String>,
+    /// `urgent` or `routine`, where it has one.
+    pub urgency: Option<String>,
+    /// Hours from the request to the first signed report (a consultation) or from sending to
+    /// acceptance (a referral); none until then.
+    pub turnaround_hours: Option<f64>,
+    /// What it adds to the figure: 1 for a count; the places booked, the people attending, an
+    /// amount in fen for a sum.
+    pub value: i64,
+}
+
 /// The total an indicator is a part of, by type or kind: `consultations-imaging` is part of
 /// `consultations`, `teaching-activities-lecture` of `teaching-activities`.
 pub fn total_of(code: &str) -> Option<&'static str> {
@@ -294,6 +373,33 @@ mod tests {
         for i in CATALOGUE {
             assert!(!i.definition_zh.is_empty() && !i.definition_en.is_empty());
         }
+    }
+
+    #[test]
+    fn the_office_opens_its_own_programs_records_and_hospital_staff_their_own() {
+        let who = |role, program: Option<&str>, institution: Option<&str>| Principal {
+            user_id: "u".into(),
+            username: "u".into(),
+            role,
+            program_id: program.map(str::to_string),
+            institution_id: institution.map(str::to_string),
+        };
+        assert_eq!(
+            FigureRecords::of(&who(Role::ProgramOffice, Some("p"), None), "p"),
+            Ok(FigureRecords::All)
+        );
+        assert!(FigureRecords::of(&who(Role::ProgramOffice, Some("q"), None), "p").is_err());
+        assert_eq!(
+            FigureRecords::of(&who(Role::PlatformAdmin, None, None), "p"),
+            Ok(FigureRecords::All)
+        );
+        assert_eq!(
+            FigureRecords::of(&who(Role::Coordinator, None, Some("h")), "p"),
+            Ok(FigureRecords::TakingPart("h".into()))
+        );
+        assert!(FigureRecords::of(&who(Role::Expert, None, None), "p").is_err());
+        assert!(about_patients("consultations-mdt") && about_patients("referrals-up"));
+        assert!(!about_patients("techniques"));
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod consultations;
 pub mod dispatch;
 mod error;
 mod facts;
+pub mod figures;
 pub mod imports;
 pub mod inbox;
 pub mod kpis;

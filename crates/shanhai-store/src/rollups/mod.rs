@@ -59,12 +59,14 @@
 
 mod fold;
 mod read;
+mod records;
 mod rules;
 mod sql;
 mod verify;
 
 pub use fold::*;
 pub use read::*;
+pub use records::*;
 pub use rules::*;
 pub use sql::*;
 pub use verify::*;

@@ -40,6 +40,9 @@ pub fn router() -> Router<AppState> {
 #[derive(Deserialize, IntoParams, Default)]
 #[into_params(parameter_in = Query)]
 pub struct BriefingQuery {
+    /// Count records from this date on (`YYYY-MM-DD`, inclusive: an annual or half-year
+    /// briefing); default since the beginning.
+    pub from: Option<String>,
     /// Count records up to and including this date (`YYYY-MM-DD`); default today.
     pub until: Option<String>,
     /// `json` (default), `html` (a printable page) or `docx`.
@@ -100,6 +103,8 @@ pub struct Briefing {
     pub program: BriefingProgram,
     /// The institution the briefing narrows to (`?institution=`), if any.
     pub institution: Option<BriefingProgram>,
+    /// The period's first day, when the briefing covers a period (`?from=`).
+    pub from: Option<String>,
     pub until: String,
     pub title: String,
     pub paragraphs: Vec<BriefingParagraph>,
@@ -369,6 +374,7 @@ async fn institution_values(
     db: &Db,
     program: &str,
     institution: &str,
+    from: Option<&str>,
     until: &str,
 ) -> shanhai_store::Result<Vec<IndicatorValue>> {
     use super::indicators::{display, records_url};
@@ -376,6 +382,7 @@ async fn institution_values(
     let scope = shanhai_store::rollups::Scope {
         program: Some(program.to_string()),
         institution: Some(institution.to_string()),
+        from: from.map(str::to_string),
         until: until.to_string(),
         ..Default::default()
     };
@@ -386,7 +393,16 @@ async fn institution_values(
     Ok(shanhai_domain::indicators::CATALOGUE
         .iter()
         .filter_map(|i| {
-            let url = records_url(i.code, program, until, Some(institution))?;
+            let url = records_url(
+                i.code,
+                &super::indicators::Within {
+                    program,
+                    from,
+                    until,
+                    institution: Some(institution),
+                    region: None,
+                },
+            )?;
             let value = totals.get(i.code).copied().unwrap_or(0);
             Some(IndicatorValue {
                 code: i.code.to_string(),
@@ -402,21 +418,31 @@ async fn institution_values(
         .collect())
 }
 
-/// Builds the briefing from the program's indicator values and KPI standings up to `until`.
+/// Builds the briefing from the program's indicator values over `[from, until]` (no `from`:
+/// since the beginning) and KPI standings up to `until`.
 pub async fn build(
     db: &Db,
     program: &shanhai_domain::registry::Program,
     institution: Option<&shanhai_domain::registry::Institution>,
+    from: Option<chrono::NaiveDate>,
     until: chrono::NaiveDate,
 ) -> shanhai_store::Result<Briefing> {
     let lang = crate::i18n::current();
     let until_s = until.to_string();
+    let from_s = from.map(|f| f.to_string());
     let values = match institution {
-        None => super::indicators::program_values(db, &program.id, &until_s).await?,
-        Some(i) => institution_values(db, &program.id, &i.id, &until_s).await?,
+        None => {
+            super::indicators::program_values(db, &program.id, from_s.as_deref(), &until_s).await?
+        }
+        Some(i) => institution_values(db, &program.id, &i.id, from_s.as_deref(), &until_s).await?,
     };
     let mut paragraphs = Vec::new();
-    let date_clause = t(lang, "ui.briefing.as_of").replace("{date}", &long_date(lang, until));
+    let date_clause = match from {
+        Some(f) => t(lang, "ui.briefing.between")
+            .replace("{from}", &long_date(lang, f))
+            .replace("{to}", &long_date(lang, until)),
+        None => t(lang, "ui.briefing.as_of").replace("{date}", &long_date(lang, until)),
+    };
     for theme in THEMES {
         let mut p = ParagraphBuilder::new(lang, t(lang, &format!("ui.briefing.theme.{theme}")));
         let mut quoted: Vec<&IndicatorValue> = values
@@ -557,6 +583,7 @@ pub async fn build(
             id: i.id.clone(),
             name: i.name.clone(),
         }),
+        from: from_s,
         until: until_s,
         title: match institution {
             None => t(lang, "ui.briefing.title").replace("{program}", &program.name),
@@ -596,6 +623,21 @@ pub fn records_page(f: &BriefingFigure) -> String {
     )
 }
 
+/// "Figures as of 30 April 2025", or over a period "Figures from 1 January to 30 June 2025".
+fn dateline(b: &Briefing, lang: Lang) -> String {
+    let long = |s: &str| {
+        chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map(|d| long_date(lang, d))
+            .unwrap_or_else(|_| s.to_string())
+    };
+    match &b.from {
+        Some(f) => t(lang, "ui.briefing.dateline_between")
+            .replace("{from}", &long(f))
+            .replace("{to}", &long(&b.until)),
+        None => t(lang, "ui.briefing.dateline").replace("{date}", &long(&b.until)),
+    }
+}
+
 /// The briefing's body as HTML (title, date line, headed paragraphs; every number a link to
 /// `link(figure)`), for the standalone page and the page inside the UI.
 pub fn article_html(b: &Briefing, lang: Lang, link: &dyn Fn(&BriefingFigure) -> String) -> String {
@@ -604,12 +646,7 @@ pub fn article_html(b: &Briefing, lang: Lang, link: &dyn Fn(&BriefingFigure) -> 
         "<article class=\"briefing\" lang=\"{}\">\n<h1>{}</h1>\n<p class=\"briefing-date\">{}</p>\n",
         lang.code(),
         escape(&b.title),
-        escape(&t(lang, "ui.briefing.dateline").replace(
-            "{date}",
-            &chrono::NaiveDate::parse_from_str(&b.until, "%Y-%m-%d")
-                .map(|d| long_date(lang, d))
-                .unwrap_or_else(|_| b.until.clone())
-        ))
+        escape(&dateline(b, lang))
     ));
     for p in &b.paragraphs {
         out.push_str(&format!("<h2>{}</h2>\n<p>", escape(&p.heading)));
@@ -709,12 +746,7 @@ pub fn docx(b: &Briefing, lang: Lang, base: &str) -> Result<Vec<u8>, String> {
                 .fonts(heading_font()),
         ),
     );
-    let dateline = t(lang, "ui.briefing.dateline").replace(
-        "{date}",
-        &chrono::NaiveDate::parse_from_str(&b.until, "%Y-%m-%d")
-            .map(|d| long_date(lang, d))
-            .unwrap_or_else(|_| b.until.clone()),
-    );
+    let dateline = dateline(b, lang);
     doc = doc.add_paragraph(
         Paragraph::new()
             .align(AlignmentType::Center)
@@ -788,20 +820,45 @@ pub enum Format {
     Docx,
 }
 
-/// Reads `until` (default today) and `format` (default JSON); 422 naming the field otherwise.
-pub fn parse_query(q: &BriefingQuery) -> Result<(chrono::NaiveDate, Format), ApiError> {
-    let until = match q.until.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
-        Some(u) => chrono::NaiveDate::parse_from_str(u, "%Y-%m-%d")
-            .map_err(|_| Invalid::new("until", "error.date_format"))?,
-        None => shanhai_store::today(),
+/// A briefing's period: its first day (none: since the beginning) and its last.
+pub type Period = (Option<chrono::NaiveDate>, chrono::NaiveDate);
+
+/// Reads `from` (default none), `until` (default today) and `format` (default JSON); 422
+/// naming the field otherwise (every problem at once).
+pub fn parse_query(q: &BriefingQuery) -> Result<(Period, Format), ApiError> {
+    let date =
+        |field: &'static str, v: Option<&str>| -> Result<Option<chrono::NaiveDate>, Invalid> {
+            match v.map(str::trim).filter(|u| !u.is_empty()) {
+                Some(u) => chrono::NaiveDate::parse_from_str(u, "%Y-%m-%d")
+                    .map(Some)
+                    .map_err(|_| Invalid::new(field, "error.date_format")),
+                None => Ok(None),
+            }
+        };
+    let (from, until) = (
+        date("from", q.from.as_deref()),
+        date("until", q.until.as_deref()),
+    );
+    let (from, until) = match (from, until) {
+        (Ok(f), Ok(u)) => (f, u.unwrap_or_else(shanhai_store::today)),
+        (Err(a), Err(b)) => {
+            let mut problems = shanhai_domain::Problems::new();
+            problems.push(a);
+            problems.push(b);
+            return Err(problems.into());
+        }
+        (Err(e), _) | (_, Err(e)) => return Err(e.into()),
     };
+    if from.is_some_and(|f| f > until) {
+        return Err(Invalid::new("until", "error.end_before_start").into());
+    }
     let format = match q.format.as_deref().map(str::trim).unwrap_or("") {
         "" | "json" => Format::Json,
         "html" => Format::Html,
         "docx" => Format::Docx,
         _ => return Err(Invalid::new("format", "error.unknown_code").into()),
     };
-    Ok((until, format))
+    Ok(((from, until), format))
 }
 
 /// The institution named by `?institution=`: 422 naming the field when it is not one.
@@ -835,7 +892,10 @@ fn file_stem(b: &Briefing) -> String {
             !c.is_control() && !matches!(c, '/' | '\\' | '"' | ':' | '*' | '?' | '<' | '>' | '|')
         })
         .collect();
-    format!("{clean}-{}", b.until)
+    match &b.from {
+        Some(f) => format!("{clean}-{f}-{}", b.until),
+        None => format!("{clean}-{}", b.until),
+    }
 }
 
 /// `attachment; filename="briefing-….docx"; filename*=UTF-8''…` (RFC 6266 / 5987).
@@ -930,10 +990,10 @@ async fn program_briefing(
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<BriefingQuery>,
 ) -> ApiResult<Response> {
-    let (until, format) = parse_query(&q)?;
+    let ((from, until), format) = parse_query(&q)?;
     let program = shanhai_store::programs::get(&state.db, &id).await?;
     let institution = institution_of(&state.db, &q).await?;
-    let b = build(&state.db, &program, institution.as_ref(), until).await?;
+    let b = build(&state.db, &program, institution.as_ref(), from, until).await?;
     render(&b, format, crate::i18n::current(), &headers, false)
 }
 

@@ -2,49 +2,105 @@
 //! as records change, equal to a recount — `shanhai verify`), each with the list of records it
 //! counts: following a figure's link lists exactly that many records.
 
-use super::{ApiQuery, IdPath};
+use super::{ApiQuery, IdPath, PageParams};
 use crate::AppState;
 use crate::auth::Caller;
-use crate::error::{ApiResult, ErrorBody};
-use axum::extract::State;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 use shanhai_domain::Invalid;
-use shanhai_domain::indicators::{CATALOGUE, IndicatorValue, Measure, group_thousands, yuan};
-use shanhai_store::{Db, Result, rollups};
+use shanhai_domain::indicators::{
+    CATALOGUE, FigureRecord, IndicatorValue, Measure, group_thousands, yuan,
+};
+use shanhai_service::figures::FigureQuery;
+use shanhai_store::{Db, Page, Result, rollups};
 use utoipa::{IntoParams, OpenApi};
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(program_indicators),
-    components(schemas(IndicatorValue, Measure))
+    paths(program_indicators, figure_records),
+    components(schemas(IndicatorValue, Measure, FigureRecord))
 )]
 pub struct IndicatorsApi;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/programs/{id}/indicators", get(program_indicators))
+    Router::new()
+        .route("/api/v1/programs/{id}/indicators", get(program_indicators))
+        .route(
+            "/api/v1/programs/{id}/indicators/{code}/records",
+            get(figure_records),
+        )
 }
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct IndicatorQuery {
+    /// Count records from this date on (`YYYY-MM-DD`, inclusive; an annual or half-year
+    /// report); default since the beginning.
+    from: Option<String>,
     /// Count records up to and including this date (`YYYY-MM-DD`); default today.
     until: Option<String>,
 }
 
-/// The list of records an indicator counts for a program up to a date: an API list whose
+/// Which of a figure's records to list.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FigureRecordsQuery {
+    /// Records counted from this date on (`YYYY-MM-DD`, inclusive); default since the beginning.
+    from: Option<String>,
+    /// Records counted up to and including this date (`YYYY-MM-DD`); default today.
+    until: Option<String>,
+    /// Only those the figure attributes to this institution.
+    institution: Option<String>,
+    /// Only those of institutions in this region (GB/T 2260) or below.
+    region: Option<String>,
+}
+
+/// A query's date, checked (`YYYY-MM-DD`); none when absent or blank.
+pub fn date_param(
+    field: &'static str,
+    value: Option<&str>,
+) -> std::result::Result<Option<String>, Invalid> {
+    match value.map(str::trim).filter(|u| !u.is_empty()) {
+        Some(u) => chrono::NaiveDate::parse_from_str(u, "%Y-%m-%d")
+            .map(|d| Some(d.to_string()))
+            .map_err(|_| Invalid::new(field, "error.date_format")),
+        None => Ok(None),
+    }
+}
+
+/// The list of records an indicator counts for a program over a period: an API list whose
 /// `total` equals the value for counted indicators (for sums, the records summed). With an
 /// institution, the list narrows to the records the roll-up attributes to it (the requesting
 /// hospital of a consultation, the sender of an up-referral, the receiver of a down-referral,
-/// the host of everything else); `None` when no list narrows exactly that way.
-pub fn records_url(
-    code: &str,
-    program: &str,
-    until: &str,
-    institution: Option<&str>,
-) -> Option<String> {
-    let q = format!("program={program}&until={until}");
+/// the host of everything else); `None` when no list narrows exactly that way. Within a region,
+/// or from a start date that a record's own list does not take, the figure listing below. Records about
+/// patients (consultations, referrals, patients seen) are listed de-identified by
+/// `GET /api/v1/programs/{id}/indicators/{code}/records`, which the program office opens in
+/// full.
+pub fn records_url(code: &str, w: &Within) -> Option<String> {
+    let (program, until, institution) = (w.program, w.until, w.institution);
+    let from = w.from.map(str::trim).filter(|f| !f.is_empty());
+    let region = w.region.map(str::trim).filter(|r| !r.is_empty());
+    if figure_listed(code, from, institution, region) {
+        let mut url = format!("/api/v1/programs/{program}/indicators/{code}/records?until={until}");
+        for (key, value) in [
+            ("from", from),
+            ("institution", institution),
+            ("region", region),
+        ] {
+            if let Some(v) = value {
+                url.push_str(&format!("&{key}={v}"));
+            }
+        }
+        return Some(url);
+    }
+    let q = match from {
+        Some(f) => format!("program={program}&from={f}&until={until}"),
+        None => format!("program={program}&until={until}"),
+    };
     let (url, by) = match code {
         "experts-dispatched" => (
             format!("/api/v1/people?dispatched_in={program}&until={until}"),
@@ -133,6 +189,40 @@ pub fn records_url(
     }
 }
 
+/// Whether an indicator's records are listed by the de-identified figure listing rather than
+/// the records' own API list: records about patients (which the office may not read in full);
+/// sums and money, whose rows there carry what each record adds; and lists narrowed in a way
+/// the records' own lists do not take exactly (a start date, a region, people at an
+/// institution).
+fn figure_listed(
+    code: &str,
+    from: Option<&str>,
+    institution: Option<&str>,
+    region: Option<&str>,
+) -> bool {
+    let counted = CATALOGUE
+        .iter()
+        .any(|i| i.code == code && i.measure == Measure::Count);
+    shanhai_domain::indicators::about_patients(code)
+        || !counted
+        || from.is_some()
+        || region.is_some()
+        || (institution.is_some() && code == "experts-dispatched")
+}
+
+/// The records a figure counts: a program, a period, and an institution or region narrowing it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Within<'a> {
+    pub program: &'a str,
+    /// The period's first day (`YYYY-MM-DD`); none: since the beginning.
+    pub from: Option<&'a str>,
+    pub until: &'a str,
+    /// The institution the records are attributed to.
+    pub institution: Option<&'a str>,
+    /// A region (GB/T 2260) the attributed institutions lie in.
+    pub region: Option<&'a str>,
+}
+
 /// An indicator's value as a reader sees it.
 pub fn display(measure: Measure, value: i64) -> String {
     match measure {
@@ -141,11 +231,18 @@ pub fn display(measure: Measure, value: i64) -> String {
     }
 }
 
-/// Every indicator of the catalogue for a program up to a date.
-pub async fn program_values(db: &Db, program: &str, until: &str) -> Result<Vec<IndicatorValue>> {
+/// Every indicator of the catalogue for a program over a period (`from` none: since the
+/// beginning).
+pub async fn program_values(
+    db: &Db,
+    program: &str,
+    from: Option<&str>,
+    until: &str,
+) -> Result<Vec<IndicatorValue>> {
     let lang = crate::i18n::current();
     let scope = rollups::Scope {
         program: Some(program.to_string()),
+        from: from.map(str::to_string),
         until: until.to_string(),
         ..Default::default()
     };
@@ -162,7 +259,16 @@ pub async fn program_values(db: &Db, program: &str, until: &str) -> Result<Vec<I
             measure: indicator.measure,
             display: display(indicator.measure, value),
             definition: indicator.definition(lang).to_string(),
-            records_url: records_url(indicator.code, program, until, None).unwrap_or_default(),
+            records_url: records_url(
+                indicator.code,
+                &Within {
+                    program,
+                    from,
+                    until,
+                    ..Default::default()
+                },
+            )
+            .unwrap_or_default(),
         });
     }
     Ok(out)
@@ -182,11 +288,54 @@ async fn program_indicators(
     ApiQuery(q): ApiQuery<IndicatorQuery>,
 ) -> ApiResult<Json<Vec<IndicatorValue>>> {
     shanhai_store::programs::get(&state.db, &id).await?;
-    let until = match q.until.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
-        Some(u) => chrono::NaiveDate::parse_from_str(u, "%Y-%m-%d")
-            .map_err(|_| Invalid::new("until", "error.date_format"))?
-            .to_string(),
-        None => shanhai_store::today().to_string(),
+    let from = date_param("from", q.from.as_deref())?;
+    let until = date_param("until", q.until.as_deref())?
+        .unwrap_or_else(|| shanhai_store::today().to_string());
+    period_in_order(from.as_deref(), &until)?;
+    Ok(Json(
+        program_values(&state.db, &id, from.as_deref(), &until).await?,
+    ))
+}
+
+/// A start date after the end date names no period.
+fn period_in_order(from: Option<&str>, until: &str) -> std::result::Result<(), Invalid> {
+    match from {
+        Some(f) if f > until => Err(Invalid::new("until", "error.end_before_start")),
+        _ => Ok(()),
+    }
+}
+
+/// The records a program's indicator counts over a period, de-identified (date, kind,
+/// institutions, state, turnaround; never a patient's name, ID number or case). The program's
+/// office and the platform admin list all of them — `total` equals the indicator's value over
+/// the same period; a hospital's staff list those their institution takes part in; others are
+/// refused. Reads of records about patients are audited.
+#[utoipa::path(get, path = "/api/v1/programs/{id}/indicators/{code}/records", tag = "indicators", security(("bearer" = [])),
+    params(("id" = String, Path), ("code" = String, Path, description = "An indicator of the catalogue, e.g. `consultations`"), PageParams, FigureRecordsQuery),
+    responses((status = 200, body = Page<FigureRecord>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn figure_records(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, code)): Path<(String, String)>,
+    ApiQuery(page): ApiQuery<PageParams>,
+    ApiQuery(q): ApiQuery<FigureRecordsQuery>,
+) -> ApiResult<Json<Page<FigureRecord>>> {
+    let id = shanhai_domain::ids::parse_id(&id).ok_or_else(ApiError::not_found)?;
+    let from = date_param("from", q.from.as_deref())?;
+    let until = date_param("until", q.until.as_deref())?
+        .unwrap_or_else(|| shanhai_store::today().to_string());
+    period_in_order(from.as_deref(), &until)?;
+    let query = FigureQuery {
+        program: id,
+        indicator: code,
+        from,
+        until,
+        institution: q.institution,
+        region: q.region,
     };
-    Ok(Json(program_values(&state.db, &id, &until).await?))
+    Ok(Json(
+        shanhai_service::figures::records(&state.db, &caller.acting(), &query, page.request())
+            .await?,
+    ))
 }

@@ -5,7 +5,7 @@
 use super::dispatch::{all, here};
 use super::{Chrome, Viewer, error_page, render};
 use crate::AppState;
-use crate::api::indicators::{display, records_url};
+use crate::api::indicators::{Within, display, records_url};
 use crate::auth::AccessFacts;
 use crate::charts::{self, Bar, KpiRow, Point, Series};
 use crate::error::ApiError;
@@ -43,6 +43,8 @@ const ALL: &str = "all";
 struct DashboardQuery {
     program: Option<String>,
     region: Option<String>,
+    /// The period's first day (an annual or half-year view); none: since the beginning.
+    from: Option<String>,
     until: Option<String>,
     grain: Option<String>,
     indicator: Option<String>,
@@ -68,6 +70,8 @@ struct DashboardPage {
     all_programs: bool,
     /// The chosen indicator per program (national view only).
     by_program: String,
+    /// The period's first day, or empty.
+    from: String,
     until: String,
     grain: &'static str,
     indicator: &'static Indicator,
@@ -77,6 +81,8 @@ struct DashboardPage {
     /// Breadcrumbs: (label, href) from all regions down to the current one.
     trail: Vec<(String, String)>,
     region_name: Option<String>,
+    /// The region drilled to (its code), or empty.
+    region: String,
     headlines: Vec<Headline>,
     trend: String,
     activity: String,
@@ -199,6 +205,11 @@ async fn page_data(
     };
     let until =
         valid_date(q.until.as_deref()).unwrap_or_else(|| shanhai_store::today().to_string());
+    // A start date after the end names no period: the view runs from the beginning.
+    let from = valid_date(q.from.as_deref())
+        .filter(|f| *f <= until)
+        .unwrap_or_default();
+    let from_opt = (!from.is_empty()).then_some(from.as_str());
     let region = q
         .region
         .as_deref()
@@ -232,6 +243,7 @@ async fn page_data(
             program: None,
             all_programs,
             by_program: String::new(),
+            from: from.clone(),
             until,
             grain: grain_code,
             indicator,
@@ -239,6 +251,7 @@ async fn page_data(
             indicators,
             trail: Vec::new(),
             region_name: None,
+            region: String::new(),
             headlines: Vec::new(),
             trend: String::new(),
             activity: String::new(),
@@ -254,12 +267,14 @@ async fn page_data(
     let scope = Scope {
         program: pid.clone(),
         region: region.clone(),
+        from: from_opt.map(str::to_string),
         until: until.clone(),
         ..Default::default()
     };
     let base = |region: &str, ind: &str| {
         url(&[
             ("program", &program_param),
+            ("from", &from),
             ("until", &until),
             ("grain", grain_code),
             ("indicator", ind),
@@ -310,16 +325,22 @@ async fn page_data(
                     display(i.measure, value)
                 },
                 definition: i.definition(lang).to_string(),
-                href: match (&pid, &region) {
-                    (Some(pid), None) => records_url(i.code, pid, &until, None).map(|u| {
-                        records_href(
-                            &u,
-                            i.name(lang),
-                            (i.measure == Measure::Count).then_some(value),
-                        )
-                    }),
-                    _ => None,
-                },
+                href: pid.as_deref().and_then(|pid| {
+                    let within = Within {
+                        program: pid,
+                        from: from_opt,
+                        until: &until,
+                        institution: None,
+                        region: region.as_deref(),
+                    };
+                    records_url(i.code, &within).map(|u| {
+                        let title = match &region_name {
+                            Some(r) => format!("{} · {r}", i.name(lang)),
+                            None => i.name(lang).to_string(),
+                        };
+                        records_href(&u, &title, (i.measure == Measure::Count).then_some(value))
+                    })
+                }),
             }
         })
         .collect();
@@ -505,6 +526,29 @@ async fn page_data(
         &reach,
     )
     .await?;
+    // Within a region, the KPIs of its institutions only: the panel follows the drill-down.
+    let standings = match &region {
+        Some(code) => {
+            let inside: std::collections::HashSet<String> = institutions::list(
+                &state.db,
+                &institutions::InstitutionFilter {
+                    region: Some(code.clone()),
+                    ..Default::default()
+                },
+                all(),
+            )
+            .await?
+            .items
+            .into_iter()
+            .map(|i| i.id)
+            .collect();
+            standings
+                .into_iter()
+                .filter(|s| inside.contains(&s.institution_id))
+                .collect()
+        }
+        None => standings,
+    };
     let kpi_chart = charts::kpi_before_after(
         &t("ui.dash_kpis"),
         &kpi_rows(&standings, lang),
@@ -549,17 +593,29 @@ async fn page_data(
         .take(30)
         .map(|(id, value)| {
             let name = names.get(&id).cloned().unwrap_or_else(|| id.clone());
-            Bar {
-                href: pid
-                    .as_deref()
-                    .and_then(|pid| records_url(indicator.code, pid, &until, Some(&id)))
-                    .map(|u| {
+            // A program's bar opens the records counted at the institution; in the national
+            // view (several programs), the institution itself.
+            let href = match pid.as_deref() {
+                Some(pid) => {
+                    let within = Within {
+                        program: pid,
+                        from: from_opt,
+                        until: &until,
+                        institution: Some(&id),
+                        region: None,
+                    };
+                    records_url(indicator.code, &within).map(|u| {
                         records_href(
                             &u,
                             &format!("{} · {}", indicator.name(lang), name),
                             (indicator.measure == Measure::Count).then_some(value),
                         )
-                    }),
+                    })
+                }
+                None => Some(format!("/institutions/{id}")),
+            };
+            Bar {
+                href,
                 label: name,
                 value,
             }
@@ -585,6 +641,7 @@ async fn page_data(
                     .map_or_else(|| id.clone(), |p| p.name.clone()),
                 href: Some(url(&[
                     ("program", &id),
+                    ("from", &from),
                     ("until", &until),
                     ("grain", grain_code),
                     ("indicator", indicator.code),
@@ -603,6 +660,7 @@ async fn page_data(
         program,
         all_programs,
         by_program,
+        from,
         until,
         grain: grain_code,
         indicator,
@@ -610,6 +668,7 @@ async fn page_data(
         indicators,
         trail,
         region_name,
+        region: region.unwrap_or_default(),
         headlines,
         trend,
         activity,
@@ -649,7 +708,6 @@ struct RecordsQuery {
 struct RecordsPage {
     c: Chrome,
     title: String,
-    src: String,
     total: i64,
     page: i64,
     pages: i64,
@@ -661,6 +719,15 @@ struct RecordsPage {
     xlsx: String,
     /// Said when the figure counts more records than the viewer may see.
     partial: Option<String>,
+    /// Said when the records are about patients: what the de-identified rows leave out.
+    deidentified: bool,
+}
+
+impl RecordsPage {
+    /// The label of the `i`th column (a cell's label on a phone).
+    fn label_of(&self, i: &usize) -> &str {
+        self.columns.get(*i).map_or("", |(_, label)| label.as_str())
+    }
 }
 
 const RECORDS_PER_PAGE: i64 = 50;
@@ -684,7 +751,7 @@ fn detail_page(path: &str, id: &str) -> Option<String> {
 }
 
 /// Columns worth showing: short scalar fields (on every row of the page) that some row fills,
-/// not ids, hashes, scaled integers or timestamps; at most nine.
+/// not ids, hashes, scaled integers or timestamps; at most eight (the link to open a record stays on a desk screen).
 fn columns_of(items: &[Value]) -> Vec<String> {
     let Some(first) = items.first().and_then(Value::as_object) else {
         return Vec::new();
@@ -723,7 +790,7 @@ fn columns_of(items: &[Value]) -> Vec<String> {
         })
         .collect::<std::collections::BTreeMap<usize, String>>()
         .into_values()
-        .take(9)
+        .take(8)
         .collect()
 }
 
@@ -835,6 +902,14 @@ fn shown(c: &Chrome, lists: &HashMap<String, String>, key: &str, v: Option<&Valu
         if key.ends_with("_at") {
             return c.time(s);
         }
+        if key.ends_with("specialty_code")
+            && let Some(sp) = shanhai_domain::specialty::find(s)
+        {
+            return match c.lang {
+                Lang::Zh => sp.zh.clone(),
+                Lang::En => sp.en.clone(),
+            };
+        }
     }
     cell(v)
 }
@@ -858,8 +933,11 @@ async fn records_data(
     here_path: String,
 ) -> Result<RecordsPage, ApiError> {
     let c = Chrome::new(Some(viewer), "dashboard", here_path);
-    let src = q.src.unwrap_or_default();
+    let src = q.src.clone().unwrap_or_default();
     let (path, query) = src.split_once('?').unwrap_or((src.as_str(), ""));
+    if let Some((program, code)) = figure_path(path) {
+        return figure_records_data(state, viewer, c, &q, program, code, query).await;
+    }
     // Only a collection, `/api/v1/<list>`: every figure's records are one, and a single
     // record (a booking's contact, a consultation's case) would be an audited read of patient
     // data that a link from anywhere could make in the viewer's name.
@@ -978,11 +1056,222 @@ async fn records_data(
             if query.is_empty() { "?" } else { "&" }
         ),
         partial,
+        deidentified: false,
         c,
         title,
-        src,
         total,
         page,
+        pages,
+        columns,
+        rows,
+    })
+}
+
+/// The program and indicator of a figure listing's path,
+/// `/api/v1/programs/{id}/indicators/{code}/records`.
+fn figure_path(path: &str) -> Option<(&str, &str)> {
+    let rest = path.strip_prefix("/api/v1/programs/")?;
+    let mut parts = rest.split('/');
+    let (program, indicators, code, records) =
+        (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    (parts.next().is_none() && indicators == "indicators" && records == "records")
+        .then_some((program, code))
+}
+
+/// Where a record behind a figure has its own page, for records not about patients (those
+/// about patients open de-identified only).
+fn figure_detail(code: &str, id: &str) -> Option<String> {
+    let ui = match code {
+        "techniques" | "techniques-grade-3-4" => "techniques",
+        _ if code.starts_with("gaps-filled-") => "techniques",
+        "mentorships" => "mentorships",
+        "alliances" => "alliances",
+        "clinic-sessions" | "outreach-sessions" | "bookings" => "clinics",
+        _ => return None,
+    };
+    Some(format!("/{ui}/{id}"))
+}
+
+/// The code list an indicator's record kinds and states are labelled from.
+fn kind_list(code: &str) -> Option<&'static str> {
+    Some(match code {
+        _ if code.starts_with("consultations") => "ConsultationType",
+        _ if code.starts_with("referrals") => "Direction",
+        _ if code.starts_with("teaching-activities") => "TeachingKind",
+        _ if code.starts_with("gaps-filled") || code.starts_with("techniques") => "GapLevel",
+        "clinic-sessions" | "outreach-sessions" | "bookings" | "patients-seen"
+        | "outreach-patients" => "VisitType",
+        _ => return None,
+    })
+}
+
+/// `/records` for a figure listing: the de-identified records behind a program's figure, read
+/// through the same service function as the API (and audited the same way), shown with labels.
+async fn figure_records_data(
+    state: &AppState,
+    viewer: &Viewer,
+    c: Chrome,
+    q: &RecordsQuery,
+    program: &str,
+    code: &str,
+    query: &str,
+) -> Result<RecordsPage, ApiError> {
+    let program = shanhai_domain::ids::parse_id(program).ok_or_else(ApiError::not_found)?;
+    let param = |key: &str| {
+        form_urlencoded::parse(query.as_bytes())
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.into_owned())
+            .filter(|v| !v.trim().is_empty())
+    };
+    let bad_date = |field: &'static str| shanhai_domain::Invalid::new(field, "error.date_format");
+    let from = param("from")
+        .map(|f| valid_date(Some(&f)).ok_or_else(|| bad_date("from")))
+        .transpose()?;
+    let until = match param("until") {
+        Some(u) => valid_date(Some(&u)).ok_or_else(|| bad_date("until"))?,
+        None => shanhai_store::today().to_string(),
+    };
+    let page = q
+        .page
+        .as_deref()
+        .and_then(|p| p.parse::<i64>().ok())
+        .unwrap_or(1)
+        .max(1);
+    let fq = shanhai_service::figures::FigureQuery {
+        program,
+        indicator: code.to_string(),
+        from,
+        until,
+        institution: param("institution"),
+        region: param("region"),
+    };
+    let list = shanhai_service::figures::records(
+        &state.db,
+        &viewer.acting(),
+        &fq,
+        shanhai_store::PageRequest::new(Some(page), Some(RECORDS_PER_PAGE)),
+    )
+    .await?;
+    let lang = c.lang;
+    let label = |list: &str, v: &Option<String>| {
+        v.as_deref()
+            .map(|v| {
+                shanhai_domain::codes::label_of(list, v, lang)
+                    .map_or_else(|| v.to_string(), str::to_string)
+            })
+            .unwrap_or_default()
+    };
+    let indicator = CATALOGUE.iter().find(|i| i.code == code);
+    let measure = indicator.map_or(Measure::Count, |i| i.measure);
+    let two_sided = code.starts_with("consultations") || code.starts_with("referrals");
+    let consultation = code.starts_with("consultations");
+    let kinds = kind_list(code);
+    let field = |key: &str| c.t(format!("field.{key}"));
+    let mut columns = vec![("date".to_string(), field("date"))];
+    if kinds.is_some() {
+        let key = match kinds {
+            Some("ConsultationType") => "type",
+            Some("Direction") => "direction",
+            Some("VisitType") => "visit_type",
+            Some("GapLevel") => "gap_level",
+            _ => "kind",
+        };
+        columns.push(("kind".into(), field(key)));
+    }
+    if two_sided {
+        let (a, b) = if consultation {
+            ("requesting_institution_name", "target_institution_name")
+        } else {
+            ("from_institution_name", "to_institution_name")
+        };
+        columns.push(("from".into(), field(a)));
+        columns.push(("to".into(), field(b)));
+        columns.push(("urgency".into(), field("urgency")));
+        columns.push(("state".into(), field("state")));
+        columns.push(("turnaround".into(), field("turnaround_hours")));
+    } else {
+        columns.push(("institution".into(), field("institution_name")));
+        if measure != Measure::Count {
+            let unit = indicator.map(|i| i.unit(lang)).unwrap_or_default();
+            columns.push(("value".into(), format!("{} ({unit})", field("value"))));
+        }
+    }
+    let (state_list, urgency_list) = if consultation {
+        ("ConsultationState", "Urgency")
+    } else {
+        ("ReferralState", "Urgency")
+    };
+    let rows = list
+        .items
+        .iter()
+        .map(|r| {
+            let mut cells = vec![r.date.clone()];
+            if let Some(list) = kinds {
+                cells.push(label(list, &r.kind));
+            }
+            if two_sided {
+                cells.push(r.from_institution_name.clone().unwrap_or_default());
+                cells.push(r.to_institution_name.clone().unwrap_or_default());
+                cells.push(label(urgency_list, &r.urgency));
+                cells.push(label(state_list, &r.state));
+                cells.push(
+                    r.turnaround_hours
+                        .map(|h| format!("{h:.1}"))
+                        .unwrap_or_else(|| "—".into()),
+                );
+            } else {
+                cells.push(r.institution_name.clone().unwrap_or_default());
+                if measure != Measure::Count {
+                    cells.push(display(measure, r.value));
+                }
+            }
+            (figure_detail(code, &r.id), cells)
+        })
+        .collect();
+    let total = list.total;
+    let pages = ((total + RECORDS_PER_PAGE - 1) / RECORDS_PER_PAGE).max(1);
+    let src = q.src.clone().unwrap_or_default();
+    let title = q
+        .title
+        .clone()
+        .filter(|t| !t.trim().is_empty())
+        .or_else(|| indicator.map(|i| i.name(lang).to_string()))
+        .unwrap_or_default();
+    let expect = q
+        .expect
+        .as_deref()
+        .and_then(|n| n.parse::<i64>().ok())
+        .filter(|n| *n >= 0);
+    let partial = expect.filter(|n| *n > total).map(|n| {
+        c.t("ui.records_partial")
+            .replace(
+                "{expected}",
+                &shanhai_domain::indicators::group_thousands(n),
+            )
+            .replace(
+                "{shown}",
+                &shanhai_domain::indicators::group_thousands(total),
+            )
+    });
+    let carried = expect.map(|n| format!("&expect={n}")).unwrap_or_default();
+    let link = |p: i64| {
+        format!(
+            "/records?src={}&title={}&page={p}{carried}",
+            super::urlencode(&src),
+            super::urlencode(&title)
+        )
+    };
+    Ok(RecordsPage {
+        prev: (page > 1).then(|| link(page - 1)),
+        next: (page < pages).then(|| link(page + 1)),
+        csv: format!("{src}&format=csv"),
+        xlsx: format!("{src}&format=xlsx"),
+        partial,
+        deidentified: shanhai_domain::indicators::about_patients(code),
+        c,
+        title,
+        total,
+        page: list.page,
         pages,
         columns,
         rows,

@@ -119,6 +119,56 @@ impl FiguresPage {
         u.label(self.c.lang)
     }
 
+    /// The records page of a consultation figure over the page's period (de-identified), or
+    /// none without a program: `code` is `consultations` or `consultations-<type>`, titled
+    /// `label` (empty: the indicator's name).
+    fn records_link(&self, code: &str, label: &str, n: &i64) -> Option<String> {
+        let program = self.program.as_ref()?;
+        let label = if label.is_empty() {
+            shanhai_domain::indicators::CATALOGUE
+                .iter()
+                .find(|i| i.code == code)
+                .map_or(code, |i| i.name(self.c.lang))
+        } else {
+            label
+        };
+        let until = if self.until.is_empty() {
+            shanhai_store::today().to_string()
+        } else {
+            self.until.clone()
+        };
+        let within = crate::api::indicators::Within {
+            program: &program.id,
+            from: (!self.from.is_empty()).then_some(self.from.as_str()),
+            until: &until,
+            ..Default::default()
+        };
+        let src = crate::api::indicators::records_url(code, &within)?;
+        Some(format!(
+            "/records?src={}&title={}&expect={n}",
+            super::urlencode(&src),
+            super::urlencode(label)
+        ))
+    }
+
+    /// The consultation types as (code, label, count).
+    fn type_codes(&self) -> Vec<(String, String, i64)> {
+        ConsultationType::ALL
+            .iter()
+            .map(|t| {
+                (
+                    format!("consultations-{}", t.code()),
+                    t.label(self.c.lang).to_string(),
+                    self.consultations
+                        .by_type
+                        .get(t.code())
+                        .copied()
+                        .unwrap_or(0),
+                )
+            })
+            .collect()
+    }
+
     fn field_error(&self, field: &str) -> Option<String> {
         self.error.as_ref().and_then(|e| e.at(field))
     }

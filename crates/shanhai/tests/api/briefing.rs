@@ -502,16 +502,15 @@ async fn each_seed_programs_briefing_quotes_its_articles_headline_figures() {
     }
 }
 
-/// Follows every workload figure's `records_url` (all pages) and sums the reports' count.
+/// Follows every workload figure's `records_url` (all pages) and sums what each report adds.
 async fn workload_figures_sum_their_records(app: &TestApp, b: &Value, token: &str) {
     for f in figures(b) {
-        let Some(field) = f["code"]
+        if !f["code"]
             .as_str()
-            .and_then(|c| c.strip_prefix("workload-"))
-            .map(str::to_string)
-        else {
+            .is_some_and(|c| c.starts_with("workload-"))
+        {
             continue;
-        };
+        }
         let url = f["records_url"].as_str().expect("records_url");
         let (mut sum, mut page) = (0, 1);
         loop {
@@ -522,7 +521,7 @@ async fn workload_figures_sum_their_records(app: &TestApp, b: &Value, token: &st
             let items = list["items"].as_array().expect("items");
             sum += items
                 .iter()
-                .map(|i| i[field.as_str()].as_i64().unwrap_or(0))
+                .map(|i| i["value"].as_i64().unwrap_or(0))
                 .sum::<i64>();
             if items.len() < 200 {
                 break;
@@ -561,7 +560,10 @@ async fn the_briefing_page_shows_the_text_with_links_and_downloads_under_the_ses
         html.contains("8,300万元</a>"),
         "the funding figure is a link"
     );
-    assert!(html.contains("/records?src=%2Fapi%2Fv1%2Ffunding-items"));
+    assert!(html.contains(&format!(
+        "/records?src=%2Fapi%2Fv1%2Fprograms%2F{}%2Findicators%2Ffunding%2Frecords",
+        w.program_a
+    )));
     assert!(html.contains(&format!("{base}?until=2030-12-31&amp;format=docx")));
 
     // The downloads are the API's bytes.

@@ -147,11 +147,11 @@ async fn every_indicator_equals_the_total_of_its_records_list() {
     );
     assert_eq!(value("workload-admissions"), 80);
     assert_eq!(value("workload-operations"), 22);
-    // A sum's list holds exactly the records summed.
+    // A sum's list holds exactly the records summed, each with what it adds.
     for (code, field) in [
-        ("workload-outpatients", "outpatients"),
-        ("workload-admissions", "admissions"),
-        ("workload-operations", "operations"),
+        ("workload-outpatients", "value"),
+        ("workload-admissions", "value"),
+        ("workload-operations", "value"),
     ] {
         let v = values.iter().find(|v| v["code"] == code).expect(code);
         let url = v["records_url"].as_str().expect("records_url");
@@ -422,12 +422,13 @@ async fn assert_narrowed_lists_count_the_rollup(
         .await
         .expect("breakdown");
         for (institution, n) in rows {
-            let Some(url) = shanhai_web::api::indicators::records_url(
-                code,
-                &w.program_a,
-                "2030-12-31",
-                Some(&institution),
-            ) else {
+            let within = shanhai_web::api::indicators::Within {
+                program: &w.program_a,
+                until: "2030-12-31",
+                institution: Some(&institution),
+                ..Default::default()
+            };
+            let Some(url) = shanhai_web::api::indicators::records_url(code, &within) else {
                 continue;
             };
             let (s, list) = app.get(&url, &w.admin).await;

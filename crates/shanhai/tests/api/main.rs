@@ -17,6 +17,7 @@ mod days_served;
 mod demo;
 mod dispatch;
 mod exports;
+mod figure_records;
 mod hardening;
 mod hostile_files;
 mod imports;

@@ -324,6 +324,10 @@ const TWINS: &[(&str, &str)] = &[
     ("POST /my/check-in", "POST /api/v1/me/check-in"),
     ("GET /records?src=/api/v1/people", "GET /api/v1/people"),
     ("GET /records?src=/api/v1/users", "GET /api/v1/users"),
+    (
+        "GET /records?src= (a figure's records, program A)",
+        "GET /api/v1/programs/{id}/indicators/{code}/records",
+    ),
     ("GET /inbox", "GET /api/v1/inbox"),
     ("GET /today", "GET /api/v1/today"),
     ("GET /search", "GET /api/v1/search"),
@@ -1648,6 +1652,27 @@ fn cases(r: &Records) -> Vec<Case> {
             ADMIN,
         )
         .twin(api_get("/api/v1/users")),
+        // A figure's de-identified records: program A's office and admin (all of them) and the
+        // staff of any hospital (those it takes part in); not program B's office.
+        case(
+            "GET /records?src= (a figure's records, program A)",
+            get(format!(
+                "/records?src=%2Fapi%2Fv1%2Fprograms%2F{a}%2Findicators%2Fconsultations%2Frecords%3Funtil%3D2030-12-31"
+            )),
+            &[
+                "admin",
+                "office",
+                "coord-d",
+                "coord-r",
+                "coord-u",
+                "expert-d",
+                "clinician-r",
+                "dr-shen",
+            ],
+        )
+        .twin(api_get(format!(
+            "/api/v1/programs/{a}/indicators/consultations/records?until=2030-12-31"
+        ))),
         case("GET /inbox", get("/inbox"), EVERYONE).twin(api_get("/api/v1/inbox")),
         case("GET /today", get("/today"), EVERYONE).twin(api_get("/api/v1/today")),
         case("GET /search", get("/search?q=%E5%8C%85%E5%A4%B4"), EVERYONE)
