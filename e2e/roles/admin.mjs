@@ -17,6 +17,7 @@ import {
   shared,
   clickAndWait,
   selectByText,
+  pickFrom,
   PHONE,
 } from '../lib.mjs';
 import { readFileSync } from 'node:fs';
@@ -93,8 +94,8 @@ async function adminCreatesProgramAndPairing(page) {
   assertEq(pathOf(page), `/programs/${shared.programId}/pairings/new`, 'path of the new-pairing form');
 
   step('choose 上海市第一人民医院 → 宁德市医院, 院包院, two departments');
-  await page.selectOption('select[name=donor_id]', { label: '上海市第一人民医院' });
-  await page.selectOption('select[name=recipient_id]', { label: '宁德市医院' });
+  await pickFrom(page, 'donor_id', '上海市第一', '上海市第一人民医院');
+  await pickFrom(page, 'recipient_id', '宁德市医院');
   await page.selectOption('select[name=level]', 'hospital');
   assertEq(
     await page.$eval('select[name=level]', (s) => s.selectedOptions[0].textContent.trim()),

@@ -65,7 +65,8 @@ async function coordinatorChecksInAPatient(page) {
   assert(!browText.includes(phone), 'booking row shows the full phone number');
   assertEq((await brow.locator('[data-testid=booking-status]').textContent()).trim(), '已预约', 'status before check-in');
   await shot(page, 'clinic-session-before-check-in');
-  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), brow.locator('[data-testid=check-in]').click()]);
+  await brow.locator('[data-testid=check-in]').click(); // opens the confirm step
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), brow.locator('[data-testid=confirm-check-in]').click()]);
   assertEq(pathOf(page), `/clinic-sessions/${session.id}`, 'back on the session page after check-in');
   const statusAfter = await page
     .locator(`[data-testid=booking-row][data-code="${booking.booking_code}"] [data-testid=booking-status]`)

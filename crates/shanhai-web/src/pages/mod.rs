@@ -13,6 +13,7 @@ mod form;
 mod imports;
 mod inbox;
 mod kpis;
+pub mod pick;
 mod public;
 mod referrals;
 mod registry;
@@ -63,6 +64,7 @@ pub fn router() -> Router<AppState> {
         .merge(dashboard::router())
         .merge(briefing::router())
         .merge(imports::router())
+        .merge(pick::router())
         .fallback(unknown_path)
 }
 
@@ -292,6 +294,18 @@ impl Chrome {
     }
 
     /// An instant shown in Asia/Shanghai time, to the minute.
+    /// Who acted, as "name · title · institution" (the recorded name when the account is not
+    /// known, as for steps recorded before accounts were linked to people).
+    pub fn who(
+        &self,
+        label: &Option<shanhai_domain::accounts::ActorLabel>,
+        recorded: &str,
+    ) -> String {
+        label
+            .as_ref()
+            .map_or_else(|| recorded.to_string(), |l| l.line(self.lang))
+    }
+
     pub fn time(&self, rfc3339: &str) -> String {
         chrono::DateTime::parse_from_rfc3339(rfc3339)
             .map(|t| {
@@ -322,6 +336,46 @@ impl Chrome {
             format!("{short}…")
         } else {
             short
+        }
+    }
+
+    /// A unit written after a number ("8.92天", "8.92 days", "1 case", "92%").
+    pub fn unit(&self, unit: &str, value: f64) -> String {
+        shanhai_domain::words::unit_after(unit, value, self.lang)
+    }
+
+    /// A unit named on its own, as in a caption ("（人次）" reads "(visits)").
+    pub fn unit_name(&self, unit: &str) -> String {
+        shanhai_domain::words::unit_name(unit, self.lang)
+    }
+
+    /// An honour in the page's language.
+    pub fn honour(&self, h: &str) -> String {
+        shanhai_domain::words::honour(h, self.lang)
+    }
+
+    /// A note in brackets after a label: full-width in Chinese, spaced ASCII in English.
+    pub fn paren(&self, s: impl std::fmt::Display) -> String {
+        match self.lang {
+            Lang::Zh => format!("（{s}）"),
+            Lang::En => format!(" ({s})"),
+        }
+    }
+
+    /// A label and its value in brackets: "（其中本院 3）", " (by local staff 3)".
+    pub fn paren_pair(
+        &self,
+        label: impl std::fmt::Display,
+        value: impl std::fmt::Display,
+    ) -> String {
+        self.paren(format!("{label} {value}"))
+    }
+
+    /// The colon after a label.
+    pub fn colon(&self) -> &'static str {
+        match self.lang {
+            Lang::Zh => "：",
+            Lang::En => ": ",
         }
     }
 
@@ -386,6 +440,11 @@ impl FormData {
 
     pub fn opt(&self, key: &str) -> Option<String> {
         Some(self.get(key)).filter(|v| !v.trim().is_empty())
+    }
+
+    /// Every field in the order posted.
+    pub fn pairs(&self) -> &[(String, String)] {
+        &self.0
     }
 
     pub fn all(&self, key: &str) -> Vec<String> {
