@@ -21,6 +21,8 @@ pub struct Inbox {
     /// institutions whose figures they enter) or to review (submitted reports of the programs
     /// they review).
     pub kpi_reports: Vec<KpiReport>,
+    /// Days experts checked in that the caller has still to confirm (coordinators, offices).
+    pub days_to_confirm: usize,
     pub counts: InboxCounts,
     /// Everything waiting, all kinds together.
     pub count: usize,
@@ -34,6 +36,8 @@ pub struct InboxCounts {
     pub kpi_reports: usize,
     /// KPI reports among `kpi_reports` waiting for the caller's review.
     pub kpi_reports_to_review: usize,
+    /// Days served waiting for the caller's confirmation (counted as one item of work).
+    pub days_to_confirm: usize,
     pub total: usize,
 }
 
@@ -42,13 +46,19 @@ impl Inbox {
         consultations: Vec<Consultation>,
         referrals: Vec<Referral>,
         kpi_reports: Vec<KpiReport>,
+        days_to_confirm: usize,
     ) -> Inbox {
         let counts = InboxCounts {
             consultations: consultations.len(),
             referrals: referrals.len(),
             kpi_reports: kpi_reports.len(),
             kpi_reports_to_review: kpi_reports.iter().filter(|r| to_review(r.state)).count(),
-            total: consultations.len() + referrals.len() + kpi_reports.len(),
+            days_to_confirm,
+            // A week of days to confirm is one piece of work: it counts once in the total.
+            total: consultations.len()
+                + referrals.len()
+                + kpi_reports.len()
+                + usize::from(days_to_confirm > 0),
         };
         Inbox {
             count: counts.total,
@@ -56,6 +66,7 @@ impl Inbox {
             consultations,
             referrals,
             kpi_reports,
+            days_to_confirm,
         }
     }
 }
@@ -144,8 +155,15 @@ mod tests {
     }
 
     #[test]
+    fn days_to_confirm_count_once_in_the_total() {
+        let inbox = Inbox::new(Vec::new(), Vec::new(), Vec::new(), 12);
+        assert_eq!(inbox.counts.days_to_confirm, 12);
+        assert_eq!(inbox.count, 1);
+    }
+
+    #[test]
     fn an_empty_inbox_counts_nothing() {
-        let inbox = Inbox::new(Vec::new(), Vec::new(), Vec::new());
+        let inbox = Inbox::new(Vec::new(), Vec::new(), Vec::new(), 0);
         assert_eq!(inbox.count, 0);
         assert_eq!(inbox.counts, InboxCounts::default());
     }

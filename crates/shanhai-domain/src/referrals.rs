@@ -455,10 +455,7 @@ pub fn contact_phone(field: &str, raw: &str) -> Result<String, crate::Invalid> {
         Some((n, e)) => (n.trim(), Some(e.trim())),
         None => (raw, None),
     };
-    let parts: Vec<&str> = number
-        .split(['-', ' '])
-        .filter(|p| !p.is_empty())
-        .collect();
+    let parts: Vec<&str> = number.split(['-', ' ']).filter(|p| !p.is_empty()).collect();
     let digits = |s: &str, range: std::ops::RangeInclusive<usize>| {
         range.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
     };
