@@ -21,8 +21,7 @@ pub struct Inbox {
     /// institutions whose figures they enter) or to review (submitted reports of the programs
     /// they review).
     pub kpi_reports: Vec<KpiReport>,
-    /// Days served at the caller's institutions (or program) not yet confirmed: a coordinator
-    /// or the office confirms them a week at a time (/dispatch/days).
+    /// Days experts checked in that the caller has still to confirm (coordinators, offices).
     pub days_to_confirm: usize,
     pub counts: InboxCounts,
     /// Everything waiting, all kinds together.
@@ -37,7 +36,7 @@ pub struct InboxCounts {
     pub kpi_reports: usize,
     /// KPI reports among `kpi_reports` waiting for the caller's review.
     pub kpi_reports_to_review: usize,
-    /// Days served waiting for confirmation (counted once in `total`: one task, the week grid).
+    /// Days served waiting for the caller's confirmation (counted as one item of work).
     pub days_to_confirm: usize,
     pub total: usize,
 }
@@ -55,6 +54,7 @@ impl Inbox {
             kpi_reports: kpi_reports.len(),
             kpi_reports_to_review: kpi_reports.iter().filter(|r| to_review(r.state)).count(),
             days_to_confirm,
+            // A week of days to confirm is one piece of work: it counts once in the total.
             total: consultations.len()
                 + referrals.len()
                 + kpi_reports.len()
@@ -155,8 +155,15 @@ mod tests {
     }
 
     #[test]
+    fn days_to_confirm_count_once_in_the_total() {
+        let inbox = Inbox::new(Vec::new(), Vec::new(), Vec::new(), 12);
+        assert_eq!(inbox.counts.days_to_confirm, 12);
+        assert_eq!(inbox.count, 1);
+    }
+
+    #[test]
     fn an_empty_inbox_counts_nothing() {
-        let inbox = Inbox::new(Vec::new(), Vec::new(), Vec::new());
+        let inbox = Inbox::new(Vec::new(), Vec::new(), Vec::new(), 0);
         assert_eq!(inbox.count, 0);
         assert_eq!(inbox.counts, InboxCounts::default());
     }

@@ -28,8 +28,8 @@ const SEARCH_MAX_CHARS: usize = 100;
 /// Everything waiting for the caller now: consultations whose next step is theirs (or their
 /// institution's), referrals their institution is to receive, treat or close, KPI reports to
 /// submit (coordinators, for the institutions whose figures they enter) or to approve (program
-/// offices and the platform admin), days served to confirm (coordinators and offices). Patient
-/// details masked.
+/// offices and the platform admin), and days served to confirm (`dispatch::days_to_confirm`).
+/// Patient details masked.
 pub async fn inbox(db: &Db, who: &Acting) -> ServiceResult<Inbox> {
     let p = &who.principal;
     let staff = matches!(p.role, Role::Coordinator | Role::Clinician);

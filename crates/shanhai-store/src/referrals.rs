@@ -379,7 +379,7 @@ pub struct ReferralFilter {
     /// Only finished referrals (declined, referred back down, closed, cancelled).
     pub finished: bool,
     /// Words in the reason, the sender's name, either hospital's name or the masked patient
-    /// name (the one search box).
+    /// name (the closed column's list, the one search box).
     pub q: Option<String>,
 }
 

@@ -6,10 +6,11 @@ use super::{Chrome, Viewer, error_page, render};
 use crate::AppState;
 use askama::Template;
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::get;
 use chrono::{Datelike, NaiveDate};
+use serde::Deserialize;
 use shanhai_domain::Lang;
 use shanhai_domain::dispatch::{Assignment, AssignmentMode, Weekdays};
 use shanhai_domain::inbox::{Inbox, Today};
@@ -42,6 +43,10 @@ async fn inbox_page(State(state): State<AppState>, viewer: Viewer) -> Response {
 struct TodayPage {
     c: Chrome,
     today: Today,
+    /// Today's duty with the one-tap check-in (the `today_duty.html` fragment of dispatch).
+    duty: Option<shanhai_service::dispatch::TodayDuty>,
+    /// Just checked in (back from the check-in).
+    checked_in: bool,
 }
 
 impl TodayPage {
@@ -76,11 +81,28 @@ fn weekday(lang: Lang, date: &str) -> String {
         .unwrap_or_default()
 }
 
-async fn today_page(State(state): State<AppState>, viewer: Viewer) -> Response {
-    match shanhai_service::inbox::today(&state.db, &viewer.acting()).await {
-        Ok(today) => render(&TodayPage {
+#[derive(Deserialize)]
+struct TodayQuery {
+    checked_in: Option<String>,
+}
+
+async fn today_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<TodayQuery>,
+) -> Response {
+    let acting = viewer.acting();
+    let loaded = async {
+        let today = shanhai_service::inbox::today(&state.db, &acting).await?;
+        let duty = shanhai_service::dispatch::today_for(&state.db, &acting).await?;
+        Ok::<_, shanhai_service::ServiceError>((today, duty))
+    };
+    match loaded.await {
+        Ok((today, duty)) => render(&TodayPage {
             c: Chrome::new(Some(&viewer), "today", "/today".into()),
             today,
+            duty,
+            checked_in: q.checked_in.is_some(),
         }),
         Err(e) => error_page(&viewer, "today", "/today".into(), e.into()),
     }
