@@ -46,6 +46,8 @@ pub struct Registry<'a> {
 
 struct Plan {
     program: &'static str,
+    /// The team a batch sends, for the batch's name ("2016年春季河南省人民医院援疆医疗队").
+    team: &'static str,
     schemes: &'static [&'static str],
     batches: u32,
     experts: usize,
@@ -67,6 +69,7 @@ struct Plan {
 const PLANS: &[Plan] = &[
     Plan {
         program: "yu-ha",
+        team: "河南省人民医院援疆医疗队",
         schemes: &["柔性援疆", "中组部援疆", "名医行", "公卫小组团"],
         batches: 37,
         experts: 211,
@@ -80,6 +83,7 @@ const PLANS: &[Plan] = &[
     },
     Plan {
         program: "hu-dian",
+        team: "上海援滇医疗队",
         schemes: &["东西部协作派驻", "组团式帮扶"],
         batches: 10,
         experts: 103,
@@ -93,6 +97,7 @@ const PLANS: &[Plan] = &[
     },
     Plan {
         program: "min-regional",
+        team: "上海市第一人民医院候鸟专家组",
         schemes: &["候鸟专家"],
         batches: 1,
         experts: 10,
@@ -106,6 +111,7 @@ const PLANS: &[Plan] = &[
     },
     Plan {
         program: "jing-meng",
+        team: "北京援蒙专家团",
         schemes: &["医疗倍增计划", "组团式帮扶", "两次下沉"],
         batches: 12,
         experts: 526,
@@ -124,6 +130,7 @@ const PLANS: &[Plan] = &[
     },
     Plan {
         program: "hu-meng",
+        team: "上海援蒙专科专家组",
         schemes: &["沪蒙专科协作"],
         batches: 4,
         experts: 39,
@@ -209,6 +216,9 @@ pub struct Summary {
     pub bookings: usize,
     /// Experts' monthly workload reports (outpatients, admissions, operations).
     pub workload_reports: usize,
+    /// Days served recorded on the assignments up to yesterday, and days of leave.
+    pub days_served: usize,
+    pub leave_days: usize,
 }
 
 pub async fn load(
@@ -229,6 +239,8 @@ pub async fn load(
         sessions: 0,
         bookings: 0,
         workload_reports: 0,
+        days_served: 0,
+        leave_days: 0,
     };
     let mut active: Vec<Assignment> = Vec::new();
 
@@ -280,7 +292,7 @@ pub async fn load(
                     scheme_id: Some(schemes[k as usize % schemes.len()].id.clone()),
                     pairing_id: single,
                     number: i64::from(k) + 1,
-                    name: None,
+                    name: Some(batch_name(plan, start)),
                     start_date: start.to_string(),
                     end_date: end.to_string(),
                 }
@@ -407,6 +419,10 @@ pub async fn load(
         }
         summary.workload_reports +=
             crate::workload::load(conn, actor, plan.program, &of_plan, as_of, today).await?;
+        let (served, leave) =
+            crate::workload::days_served(conn, &mut rng, &of_plan, reg_names(reg), today).await?;
+        summary.days_served += served;
+        summary.leave_days += leave;
     }
     let (sessions, booked) =
         clinics_around_today(conn, actor, cipher, &mut rng, &active, today).await?;
@@ -418,10 +434,31 @@ pub async fn load(
         sessions = summary.sessions,
         bookings = summary.bookings,
         workload_reports = summary.workload_reports,
+        days_served = summary.days_served,
+        leave_days = summary.leave_days,
         total_ms = started.elapsed().as_millis() as u64,
         "demo dispatch loaded"
     );
     Ok(summary)
+}
+
+/// "2016年春季河南省人民医院援疆医疗队": the year and season the batch leaves, and its team.
+fn batch_name(plan: &Plan, start: NaiveDate) -> String {
+    let season = match start.month() {
+        3..=5 => "春季",
+        6..=8 => "夏季",
+        9..=11 => "秋季",
+        _ => "冬季",
+    };
+    format!("{}年{season}{}", start.year(), plan.team)
+}
+
+/// Institution names by id (who confirms a hospital's days: its 医务科).
+fn reg_names<'a>(reg: &'a Registry<'_>) -> HashMap<&'a str, &'a str> {
+    reg.institutions
+        .values()
+        .map(|i| (i.id.as_str(), i.name.as_str()))
+        .collect()
 }
 
 fn pairing_is_team(reg: &Registry<'_>, pairing: &DemoPairing) -> bool {

@@ -11,6 +11,7 @@ mod dispatch;
 pub mod imaging;
 mod kpis;
 mod people;
+mod technique_catalogue;
 mod workload;
 
 use serde::Deserialize;

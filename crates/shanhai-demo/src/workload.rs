@@ -15,8 +15,10 @@ use rand::{Rng, SeedableRng};
 use shanhai_domain::dispatch::{Assignment, AssignmentMode};
 use shanhai_domain::workload::WorkloadReportInput;
 use shanhai_store::audit::Actor;
+use shanhai_store::query::{self, Arg};
 use shanhai_store::{Result, StoreError, workload};
 use sqlx::AnyConnection;
+use std::collections::HashMap;
 
 /// What an article says the experts did, as ranges of the counts by its date.
 struct Quoted {
@@ -183,6 +185,141 @@ pub async fn load(
     Ok(n)
 }
 
+/// The days each assignment's expert served up to yesterday, with some leave: a stationed expert
+/// works Monday to Friday and some Saturdays; the other modes every day their pattern puts
+/// them on site; one stationed expert in four takes 2–7 days of leave. Days before last week
+/// are confirmed by the host's 医务科; last week's and this week's wait for confirmation. Written with
+/// multi-row inserts (the roll-up triggers count them as `work-days`). Returns the days served
+/// and the days of leave.
+pub async fn days_served(
+    conn: &mut AnyConnection,
+    rng: &mut StdRng,
+    assignments: &[Assignment],
+    institutions: HashMap<&str, &str>,
+    today: NaiveDate,
+) -> Result<(usize, usize)> {
+    let started = std::time::Instant::now();
+    let monday = shanhai_domain::dispatch::week_start(today) - chrono::Duration::days(7);
+    let now = shanhai_store::now();
+    let mut served: Vec<Vec<Arg>> = Vec::new();
+    let mut leave: Vec<Vec<Arg>> = Vec::new();
+    for a in assignments {
+        let Some(p) = a.presence() else { continue };
+        if !p.on_site || p.start >= today {
+            continue;
+        }
+        let last = p.end.min(today - chrono::Duration::days(1));
+        let stationed = a.mode == AssignmentMode::Stationed;
+        let span = (last - p.start).num_days();
+        let away = if stationed && span > 30 && rng.gen_bool(0.25) {
+            let from = p.start + chrono::Duration::days(rng.gen_range(7..span - 7));
+            Some((from, from + chrono::Duration::days(rng.gen_range(1..7))))
+        } else {
+            None
+        };
+        let host = institutions
+            .get(a.institution_id.as_str())
+            .copied()
+            .unwrap_or("");
+        for day in p.start.iter_days().take_while(|d| *d <= last) {
+            if !p.covers(day) {
+                continue;
+            }
+            let weekday = day.weekday().number_from_monday();
+            if stationed && (weekday == 7 || weekday == 6 && !rng.gen_bool(0.3)) {
+                continue;
+            }
+            let id: Arg = shanhai_domain::ids::new_id().into();
+            if away.is_some_and(|(from, until)| from <= day && day <= until) {
+                leave.push(vec![
+                    id,
+                    a.id.clone().into(),
+                    day.to_string().into(),
+                    Some("年假".to_string()).into(),
+                    now.clone().into(),
+                    now.clone().into(),
+                ]);
+                continue;
+            }
+            let confirmed = (day < monday).then(|| {
+                let on = (day + chrono::Duration::days(i64::from(8 - weekday))).min(today);
+                format!("{on}T10:00:00Z")
+            });
+            served.push(vec![
+                id,
+                a.id.clone().into(),
+                day.to_string().into(),
+                Arg::OptText(None),
+                confirmed.clone().into(),
+                confirmed.map(|_| format!("{host}医务科")).into(),
+                now.clone().into(),
+                now.clone().into(),
+            ]);
+        }
+    }
+    let days = [
+        "id",
+        "assignment_id",
+        "day",
+        "note",
+        "confirmed_at",
+        "confirmed_by",
+        "created_at",
+        "updated_at",
+    ];
+    insert_rows(conn, "service_days", &days, &served).await?;
+    let leave_columns = [
+        "id",
+        "assignment_id",
+        "day",
+        "note",
+        "created_at",
+        "updated_at",
+    ];
+    insert_rows(conn, "leave_days", &leave_columns, &leave).await?;
+    tracing::info!(
+        served = served.len(),
+        leave = leave.len(),
+        ms = started.elapsed().as_millis() as u64,
+        "demo days served"
+    );
+    Ok((served.len(), leave.len()))
+}
+
+/// Inserts rows many at a time (a few thousand values per statement).
+async fn insert_rows(
+    conn: &mut AnyConnection,
+    table: &str,
+    columns: &[&str],
+    rows: &[Vec<Arg>],
+) -> Result<()> {
+    for chunk in rows.chunks(400) {
+        let mut n = 0;
+        let values: Vec<String> = chunk
+            .iter()
+            .map(|row| {
+                let marks: Vec<String> = row
+                    .iter()
+                    .map(|_| {
+                        n += 1;
+                        format!("${n}")
+                    })
+                    .collect();
+                format!("({})", marks.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO {table} ({}) VALUES {}",
+            columns.join(", "),
+            values.join(", ")
+        );
+        query::sql_with(sql, chunk.iter().flatten().cloned().collect())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,6 +345,9 @@ mod tests {
             start_date: start.into(),
             end_date: end.into(),
             days_served: 0,
+            days_confirmed: 0,
+            leave_days: 0,
+            planned_end_date: None,
             created_at: String::new(),
             updated_at: String::new(),
         };

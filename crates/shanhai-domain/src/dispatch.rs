@@ -244,20 +244,38 @@ pub struct NewBatch {
 impl BatchInput {
     /// The batch described, or every problem of the input, each at its field.
     pub fn parse(&self) -> Result<NewBatch, Problems> {
-        crate::every! {
-            number = if (1..=10_000).contains(&self.number) {
-                Ok(self.number)
-            } else {
-                Err(Invalid::new("number", "error.batch_number_range"))
-            },
-            start_date = validate::date("start_date", &self.start_date),
-            end_date = validate::date("end_date", &self.end_date),
-            program_id = reference("program_id", &self.program_id),
-            scheme_id = optional_reference("scheme_id", self.scheme_id.as_deref()),
-            pairing_id = optional_reference("pairing_id", self.pairing_id.as_deref()),
-            name = validate::optional_text("name", self.name.as_deref(), 100),
+        let mut problems = Problems::new();
+        let start = problems.take(validate::date("start_date", &self.start_date));
+        let end = problems.take(validate::date("end_date", &self.end_date));
+        // The order of the dates is a problem of its own, told with the others.
+        if let (Some(s), Some(e)) = (start, end) {
+            problems.take(validate::period(s, Some(e)));
         }
-        validate::period(start_date, Some(end_date))?;
+        let number = problems.take(if (1..=10_000).contains(&self.number) {
+            Ok(self.number)
+        } else {
+            Err(Invalid::new("number", "error.batch_number_range"))
+        });
+        let program_id = problems.take(reference("program_id", &self.program_id));
+        let scheme_id = problems.take(optional_reference("scheme_id", self.scheme_id.as_deref()));
+        let pairing_id =
+            problems.take(optional_reference("pairing_id", self.pairing_id.as_deref()));
+        let name = problems.take(validate::optional_text("name", self.name.as_deref(), 100));
+        let (
+            Some(start_date),
+            Some(end_date),
+            Some(number),
+            Some(program_id),
+            Some(scheme_id),
+            Some(pairing_id),
+            Some(name),
+        ) = (start, end, number, program_id, scheme_id, pairing_id, name)
+        else {
+            return Err(problems);
+        };
+        if !problems.is_empty() {
+            return Err(problems);
+        }
         Ok(NewBatch {
             program_id,
             scheme_id,
@@ -395,7 +413,14 @@ pub struct Assignment {
     pub weekdays: Vec<i64>,
     pub start_date: String,
     pub end_date: String,
+    /// Days recorded as served (checked in or confirmed).
     pub days_served: i64,
+    /// Days served a coordinator has confirmed.
+    pub days_confirmed: i64,
+    /// Days of leave recorded.
+    pub leave_days: i64,
+    /// The end first planned, when the assignment was ended early.
+    pub planned_end_date: Option<String>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -408,6 +433,166 @@ impl Assignment {
             NaiveDate::parse_from_str(&self.start_date, "%Y-%m-%d").ok()?,
             NaiveDate::parse_from_str(&self.end_date, "%Y-%m-%d").ok()?,
         ))
+    }
+}
+
+code_enum! {
+    /// What a day of an assignment was, as a coordinator confirms or corrects it.
+    DayMark {
+        Served => "served", "在岗", "On duty";
+        Leave => "leave", "请假", "On leave";
+        Absent => "absent", "未到岗", "Not on site";
+    }
+}
+
+/// A copy of a batch: the same program, scheme, pairing and assignments, from a new start date
+/// (every assignment moves by the same number of days).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct CopyBatchInput {
+    /// The new batch's number within the program (第 N 批).
+    pub number: i64,
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The new batch's first day (`YYYY-MM-DD`).
+    pub start_date: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchCopy {
+    pub number: i64,
+    pub name: Option<String>,
+    pub start_date: NaiveDate,
+}
+
+impl CopyBatchInput {
+    /// The copy described, or every problem of the input, each at its field.
+    pub fn parse(&self) -> Result<BatchCopy, Problems> {
+        crate::every! {
+            number = if (1..=10_000).contains(&self.number) {
+                Ok(self.number)
+            } else {
+                Err(Invalid::new("number", "error.batch_number_range"))
+            },
+            name = validate::optional_text("name", self.name.as_deref(), 100),
+            start_date = validate::date("start_date", &self.start_date),
+        }
+        Ok(BatchCopy {
+            number,
+            name,
+            start_date,
+        })
+    }
+}
+
+/// Ends an assignment before its planned end: the expert's last day at the recipient.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct EndAssignmentInput {
+    /// The last day (`YYYY-MM-DD`), not after the planned end.
+    pub end_date: String,
+}
+
+/// Days of leave on an assignment, from one day to another (both included).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct LeaveInput {
+    /// The first day of leave (`YYYY-MM-DD`).
+    pub from: String,
+    /// The last day of leave (default: the first).
+    #[serde(default)]
+    pub until: Option<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewLeave {
+    pub from: NaiveDate,
+    pub until: NaiveDate,
+    pub note: Option<String>,
+}
+
+impl LeaveInput {
+    /// The leave described, or every problem of the input, each at its field.
+    pub fn parse(&self) -> Result<NewLeave, Problems> {
+        crate::every! {
+            from = validate::date("from", &self.from),
+            until = validate::optional_date("until", self.until.as_deref()),
+            note = validate::optional_text("note", self.note.as_deref(), 200),
+        }
+        let until = until.unwrap_or(from);
+        if until < from {
+            return Err(Invalid::new("until", "error.end_before_start").into());
+        }
+        if (until - from).num_days() >= 366 {
+            return Err(Invalid::new("until", "error.leave_too_long").into());
+        }
+        Ok(NewLeave { from, until, note })
+    }
+}
+
+/// One cell of the week grid: what an assignment's day was.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct WeekEntry {
+    pub assignment_id: String,
+    /// `YYYY-MM-DD`
+    pub day: String,
+    #[schema(value_type = DayMark)]
+    pub mark: String,
+}
+
+/// A week (or any set of days) of assignments confirmed or corrected at once: each day served
+/// is recorded and confirmed, each day of leave recorded as leave, each day not on site cleared.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct WeekInput {
+    pub entries: Vec<WeekEntry>,
+}
+
+/// The most cells one confirmation may carry (a week of 500 assignments).
+pub const MAX_WEEK_ENTRIES: usize = 3_500;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DayEntry {
+    pub assignment_id: String,
+    pub day: NaiveDate,
+    pub mark: DayMark,
+}
+
+impl WeekInput {
+    /// The cells described, or every problem of the input, each at its field
+    /// (`entries[3].day`).
+    pub fn parse(&self) -> Result<Vec<DayEntry>, Problems> {
+        if self.entries.is_empty() {
+            return Err(Invalid::new("entries", "error.entries_required").into());
+        }
+        if self.entries.len() > MAX_WEEK_ENTRIES {
+            return Err(Invalid::new("entries", "error.too_many_entries").into());
+        }
+        let mut problems = Problems::new();
+        let mut out = Vec::with_capacity(self.entries.len());
+        for (i, e) in self.entries.iter().enumerate() {
+            let id = problems.take(
+                reference("assignment_id", &e.assignment_id)
+                    .map_err(|p| Invalid::new(format!("entries[{i}].assignment_id"), p.key)),
+            );
+            let day = problems.take(
+                validate::date("day", &e.day)
+                    .map_err(|p| Invalid::new(format!("entries[{i}].day"), p.key)),
+            );
+            let mark =
+                problems.take(DayMark::parse(&e.mark).ok_or_else(|| {
+                    Invalid::new(format!("entries[{i}].mark"), "error.unknown_code")
+                }));
+            if let (Some(assignment_id), Some(day), Some(mark)) = (id, day, mark) {
+                out.push(DayEntry {
+                    assignment_id,
+                    day,
+                    mark,
+                });
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Ok(out)
     }
 }
 

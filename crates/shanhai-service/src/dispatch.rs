@@ -8,11 +8,14 @@ use shanhai_domain::Invalid;
 use shanhai_domain::clinic_sessions::{
     ClinicSession, ClinicSessionInput, GenerateSessionsInput, clinic_dates,
 };
+use shanhai_domain::codes::Role;
 use shanhai_domain::dispatch::{
-    Assignment, AssignmentInput, Batch, BatchInput, Scheme, SchemeInput, Weekdays,
+    Assignment, AssignmentInput, Batch, BatchInput, CopyBatchInput, EndAssignmentInput, LeaveInput,
+    Scheme, SchemeInput, WeekInput, Weekdays,
 };
 use shanhai_domain::validate;
-use shanhai_store::dispatch::{self, ServiceDay};
+pub use shanhai_store::dispatch::TodayDuty;
+use shanhai_store::dispatch::{self, AssignmentFilter, LeaveDay, ServiceDay, WeekOutcome};
 use shanhai_store::{Db, PageRequest, StoreError, clinic_sessions, pairings};
 
 /// Starts a dispatch scheme under a program (its office, or the platform admin).
@@ -22,6 +25,24 @@ pub async fn create_scheme(db: &Db, who: &Acting, input: &SchemeInput) -> Servic
         return Err(ServiceError::forbidden());
     }
     Ok(dispatch::create_scheme(db, &who.actor, &new).await?)
+}
+
+/// Renames or redescribes a scheme (the offices of its old and its new program).
+pub async fn update_scheme(
+    db: &Db,
+    who: &Acting,
+    id: &str,
+    input: &SchemeInput,
+) -> ServiceResult<Scheme> {
+    let before = dispatch::get_scheme(db, id).await?;
+    if !who.principal.can_manage_program(&before.program_id) {
+        return Err(ServiceError::forbidden());
+    }
+    let new = input.parse()?;
+    if !who.principal.can_manage_program(&new.program_id) {
+        return Err(ServiceError::forbidden());
+    }
+    Ok(dispatch::update_scheme(db, &who.actor, id, &new).await?)
 }
 
 /// Refuses unless the caller plans dispatch in the program (and, for a donor's coordinator,
@@ -220,4 +241,194 @@ pub async fn generate_sessions(
         );
     }
     Ok(clinic_sessions::create_many(db, &who.actor, &sessions).await?)
+}
+
+// ---- planning: copies, early ends ----
+
+/// Copies a batch with its assignments to a new start date (the planners of the batch); every
+/// copied assignment keeps the one-place-a-day rule. Returns the new batch and how many
+/// assignments it got.
+pub async fn copy_batch(
+    db: &Db,
+    who: &Acting,
+    id: &str,
+    input: &CopyBatchInput,
+) -> ServiceResult<(Batch, usize)> {
+    may_change_batch(db, who, id).await?;
+    let copy = input.parse()?;
+    Ok(dispatch::copy_batch(db, &who.actor, id, &copy).await?)
+}
+
+/// Ends an assignment before its planned end (the planners of its batch). Refused at the field
+/// when the new end is not earlier, or days served come after it.
+pub async fn end_early(
+    db: &Db,
+    who: &Acting,
+    id: &str,
+    input: &EndAssignmentInput,
+) -> ServiceResult<Assignment> {
+    may_change_assignment(db, who, id).await?;
+    let last = validate::date("end_date", &input.end_date)?;
+    Ok(dispatch::end_early(db, &who.actor, id, last).await?)
+}
+
+// ---- days served: check-in, leave, confirmation ----
+
+/// Who confirms or corrects an assignment's days: whoever runs the host's clinics and whoever
+/// plans the batch (not the expert on their own).
+pub async fn may_confirm_days(db: &Db, who: &Acting, a: &Assignment) -> ServiceResult<()> {
+    let facts = AccessFacts::load(db).await?;
+    if who
+        .principal
+        .may_run_clinics(facts.access(&who.principal, &a.institution_id))
+        .is_ok()
+    {
+        return Ok(());
+    }
+    may_dispatch_in(db, who, &a.batch_id).await
+}
+
+/// Records days of leave on an assignment (the expert themself or a coordinator).
+pub async fn record_leave(
+    db: &Db,
+    who: &Acting,
+    assignment_id: &str,
+    input: &LeaveInput,
+) -> ServiceResult<Vec<LeaveDay>> {
+    let a = dispatch::get_assignment(db, assignment_id).await?;
+    may_record_days(db, who, &a).await?;
+    let leave = input.parse()?;
+    Ok(dispatch::record_leave(db, &who.actor, assignment_id, &leave).await?)
+}
+
+/// Removes a day of leave recorded by mistake (an unknown date names nothing: 404).
+pub async fn remove_leave(
+    db: &Db,
+    who: &Acting,
+    assignment_id: &str,
+    day: &str,
+) -> ServiceResult<()> {
+    let a = dispatch::get_assignment(db, assignment_id).await?;
+    may_record_days(db, who, &a).await?;
+    let day = NaiveDate::parse_from_str(day, "%Y-%m-%d").map_err(|_| ServiceError::NotFound)?;
+    Ok(dispatch::remove_leave(db, &who.actor, assignment_id, day).await?)
+}
+
+/// Confirms or corrects days of assignments at once (a week grid): each cell is served, leave
+/// or not on site; the caller must confirm every assignment named (an unknown one is a problem
+/// at its entry). All cells are written or none.
+pub async fn confirm_days(db: &Db, who: &Acting, input: &WeekInput) -> ServiceResult<WeekOutcome> {
+    let entries = input.parse()?;
+    let mut checked: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for (i, e) in entries.iter().enumerate() {
+        if checked.contains(&e.assignment_id) {
+            continue;
+        }
+        let a = match dispatch::get_assignment(db, &e.assignment_id).await {
+            Err(StoreError::NotFound) => {
+                return Err(Invalid::new(
+                    format!("entries[{i}].assignment_id"),
+                    "error.unknown_assignment",
+                )
+                .into());
+            }
+            other => other?,
+        };
+        may_confirm_days(db, who, &a).await?;
+        checked.insert(a.id);
+    }
+    let numbered: Vec<(usize, shanhai_domain::dispatch::DayEntry)> =
+        entries.into_iter().enumerate().collect();
+    Ok(dispatch::set_days(db, &who.actor, &who.display_name, &numbered).await?)
+}
+
+/// Today's duty of the signed-in expert (none when their account names no person or they have
+/// no assignment running today). The home page and the schedule show it.
+pub async fn today_for(db: &Db, who: &Acting) -> ServiceResult<Option<TodayDuty>> {
+    let Some(person) = who.person() else {
+        return Ok(None);
+    };
+    let today = shanhai_store::today();
+    let running = dispatch::all_assignments(
+        db,
+        &AssignmentFilter {
+            person: Some(person.to_string()),
+            active_on: Some(today.to_string()),
+            ..Default::default()
+        },
+        20,
+    )
+    .await?;
+    let planned = |a: &Assignment| a.presence().is_some_and(|p| p.covers(today));
+    let Some(a) = running
+        .iter()
+        .find(|a| planned(a))
+        .or_else(|| running.iter().find(|a| a.mode.on_site()))
+        .or_else(|| running.first())
+        .cloned()
+    else {
+        return Ok(None);
+    };
+    let (served, leave) =
+        dispatch::days_between(db, std::slice::from_ref(&a.id), today, today).await?;
+    Ok(Some(TodayDuty {
+        date: today.to_string(),
+        planned: planned(&a),
+        checked_in: served.into_iter().next(),
+        on_leave: !leave.is_empty(),
+        assignment: a,
+    }))
+}
+
+/// The signed-in expert checks in for today, in one tap: today is recorded as served on the
+/// assignment running today. Refused when they have none (422) or already checked in (409).
+pub async fn check_in(db: &Db, who: &Acting) -> ServiceResult<ServiceDay> {
+    if who.person().is_none() {
+        return Err(Invalid::new("day", "error.account_has_no_person").into());
+    }
+    let Some(duty) = today_for(db, who).await? else {
+        return Err(Invalid::new("day", "error.no_assignment_today").into());
+    };
+    if duty.checked_in.is_some() {
+        return Err(ServiceError::Conflict("error.day_already_recorded"));
+    }
+    record_day(db, who, &duty.assignment.id, &duty.date, None).await
+}
+
+/// The assignments a user's lists open on: a program office's program, a recipient
+/// coordinator's hospital, a donor coordinator's own experts, an expert's own assignments; the
+/// platform admin's lists open on everything.
+pub async fn own_scope(db: &Db, who: &Acting) -> ServiceResult<AssignmentFilter> {
+    let p = &who.principal;
+    let mut f = AssignmentFilter::default();
+    match p.role {
+        Role::PlatformAdmin => {}
+        Role::ProgramOffice => f.program = p.program_id.clone(),
+        Role::Expert if who.person().is_some() => f.person = who.person_id.clone(),
+        _ => {
+            let Some(own) = p.institution_id.clone() else {
+                f.program = p.program_id.clone();
+                return Ok(f);
+            };
+            let facts = AccessFacts::load(db).await?;
+            if facts.links.iter().any(|l| l.recipient_id == own) {
+                f.institution = Some(own);
+            } else {
+                f.home = Some(own);
+            }
+        }
+    }
+    Ok(f)
+}
+
+/// How many days experts checked in that the user has still to confirm (for the 待办 inbox):
+/// days served without a confirmation, up to today, in the assignments the user's lists open on
+/// and the user confirms. Zero for experts and clinicians.
+pub async fn days_to_confirm(db: &Db, who: &Acting) -> ServiceResult<u64> {
+    if matches!(who.principal.role, Role::Expert | Role::Clinician) {
+        return Ok(0);
+    }
+    let f = own_scope(db, who).await?;
+    let n = dispatch::unconfirmed_days(db, &f).await?;
+    Ok(u64::try_from(n).unwrap_or(0))
 }

@@ -678,6 +678,9 @@ pub struct ConsultationFilter {
     pub from: Option<String>,
     /// … and on or before this one.
     pub until: Option<String>,
+    /// Words in the question, the requester's name, either hospital's name or the masked
+    /// patient name (the one search box).
+    pub q: Option<String>,
 }
 
 pub async fn list(
@@ -715,6 +718,16 @@ pub async fn list(
         );
     }
     filter.dated("c.requested_at", f.from.as_deref(), f.until.as_deref());
+    filter.search(
+        &[
+            "c.question",
+            "c.requester_name",
+            "ri.name",
+            "ti.name",
+            "c.patient_name_masked",
+        ],
+        f.q.as_deref(),
+    );
     if f.overdue_only {
         let now = crate::now();
         filter.raw_each(OVERDUE_SQL, vec![now.clone().into(), now.into()]);

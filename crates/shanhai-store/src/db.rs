@@ -166,6 +166,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0020_booking_limits.sql"),
     },
     Migration {
+        version: 21,
+        name: "days_served",
+        sqlite: include_str!("../migrations/sqlite/0021_days_served.sql"),
+        postgres: include_str!("../migrations/postgres/0021_days_served.sql"),
+    },
+    Migration {
         version: 23,
         name: "people_and_referral_acceptance",
         sqlite: include_str!("../migrations/sqlite/0023_people_and_referral_acceptance.sql"),

@@ -378,7 +378,8 @@ pub struct ReferralFilter {
     pub to_institution: Option<String>,
     /// Only finished referrals (declined, referred back down, closed, cancelled).
     pub finished: bool,
-    /// Words in the reason, either institution's name or the sender's name.
+    /// Words in the reason, the sender's name, either hospital's name or the masked patient
+    /// name (the one search box).
     pub q: Option<String>,
 }
 
@@ -414,10 +415,6 @@ fn filter_of(f: &ReferralFilter) -> Filter {
             .collect();
         filter.within("r.state", &finished);
     }
-    filter.search(
-        &["r.reason", "fi.name", "ti.name", "r.sender_name"],
-        f.q.as_deref(),
-    );
     if let Some(prefix) = region_prefix(f.region.as_deref()) {
         // A region's referrals: those sent from it, and those coming back down into it.
         filter.raw_each(
@@ -431,6 +428,16 @@ fn filter_of(f: &ReferralFilter) -> Filter {
         filter.raw("r.leaves_region = {}", i64::from(leaves).into());
     }
     filter.dated("r.created_at", f.from.as_deref(), f.until.as_deref());
+    filter.search(
+        &[
+            "r.reason",
+            "r.sender_name",
+            "fi.name",
+            "ti.name",
+            "r.patient_name_masked",
+        ],
+        f.q.as_deref(),
+    );
     filter
 }
 

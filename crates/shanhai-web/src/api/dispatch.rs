@@ -6,7 +6,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -14,7 +14,9 @@ use shanhai_domain::clinic_sessions::{ClinicSession, GenerateSessionsInput};
 use shanhai_domain::dispatch::*;
 use shanhai_service::dispatch as service;
 use shanhai_store::Page;
-use shanhai_store::dispatch::{self, AssignmentFilter, BatchFilter, ServiceDay};
+use shanhai_store::dispatch::{
+    self, AssignmentFilter, BatchFilter, LeaveDay, ServiceDay, TodayDuty, WeekOutcome,
+};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 #[derive(OpenApi)]
@@ -35,6 +37,16 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
         remove_day,
         generate_sessions,
         calendar,
+        update_scheme,
+        copy_batch,
+        end_assignment,
+        list_leave,
+        record_leave,
+        remove_leave,
+        confirm_days,
+        today,
+        check_in,
+        days_to_confirm,
     ),
     components(schemas(
         Scheme,
@@ -51,6 +63,17 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
         CalendarDay,
         CalendarExpert,
         GenerateSessionsInput,
+        CopyBatchInput,
+        BatchCopied,
+        EndAssignmentInput,
+        LeaveInput,
+        LeaveDay,
+        WeekInput,
+        WeekEntry,
+        WeekOutcome,
+        DayMark,
+        TodayDuty,
+        DaysToConfirm,
     ))
 )]
 pub struct DispatchApi;
@@ -84,6 +107,187 @@ pub fn router() -> Router<AppState> {
             post(generate_sessions),
         )
         .route("/api/v1/dispatch/calendar", get(calendar))
+        .route("/api/v1/dispatch-schemes/{id}", put(update_scheme))
+        .route("/api/v1/batches/{id}/copy", post(copy_batch))
+        .route("/api/v1/assignments/{id}/end", post(end_assignment))
+        .route(
+            "/api/v1/assignments/{id}/leave-days",
+            get(list_leave).post(record_leave),
+        )
+        .route(
+            "/api/v1/assignments/{id}/leave-days/{day}",
+            delete(remove_leave),
+        )
+        .route("/api/v1/dispatch/day-confirmations", post(confirm_days))
+        .route("/api/v1/dispatch/days-to-confirm", get(days_to_confirm))
+        .route("/api/v1/me/today", get(today))
+        .route("/api/v1/me/check-in", post(check_in))
+}
+
+/// Renames or redescribes a dispatch scheme (the program's managers).
+#[utoipa::path(put, path = "/api/v1/dispatch-schemes/{id}", tag = "dispatch", security(("bearer" = [])), params(("id" = String, Path)),
+    request_body = SchemeInput,
+    responses((status = 200, body = Scheme), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update_scheme(
+    State(state): State<AppState>,
+    caller: Caller,
+    IdPath(id): IdPath,
+    body: JsonBody,
+) -> ApiResult<Json<Scheme>> {
+    let input = body.parse::<SchemeInput>()?;
+    Ok(Json(
+        service::update_scheme(&state.db, &caller.acting(), &id, &input).await?,
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BatchCopied {
+    pub batch: Batch,
+    /// Assignments copied into it.
+    pub assignments: usize,
+}
+
+/// Copies a batch with its assignments to a new start date (every assignment moves by the same
+/// number of days). Refused (409) when a copied assignment would put someone in two places on
+/// one day; nothing is copied then.
+#[utoipa::path(post, path = "/api/v1/batches/{id}/copy", tag = "dispatch", security(("bearer" = [])), params(("id" = String, Path)),
+    request_body = CopyBatchInput,
+    responses((status = 201, body = BatchCopied), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn copy_batch(
+    State(state): State<AppState>,
+    caller: Caller,
+    IdPath(id): IdPath,
+    body: JsonBody,
+) -> ApiResult<(StatusCode, Json<BatchCopied>)> {
+    let acting = caller.acting();
+    service::may_change_batch(&state.db, &acting, &id).await?;
+    let input = body.parse::<CopyBatchInput>()?;
+    let (batch, assignments) = service::copy_batch(&state.db, &acting, &id, &input).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(BatchCopied { batch, assignments }),
+    ))
+}
+
+/// Ends an assignment early: the given day becomes its last (its planned end is kept).
+#[utoipa::path(post, path = "/api/v1/assignments/{id}/end", tag = "dispatch", security(("bearer" = [])), params(("id" = String, Path)),
+    request_body = EndAssignmentInput,
+    responses((status = 200, body = Assignment), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn end_assignment(
+    State(state): State<AppState>,
+    caller: Caller,
+    IdPath(id): IdPath,
+    body: JsonBody,
+) -> ApiResult<Json<Assignment>> {
+    let acting = caller.acting();
+    service::may_change_assignment(&state.db, &acting, &id).await?;
+    let input = body.parse::<EndAssignmentInput>()?;
+    Ok(Json(
+        service::end_early(&state.db, &acting, &id, &input).await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/assignments/{id}/leave-days", tag = "dispatch", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 200, body = Vec<LeaveDay>), (status = 404, body = ErrorBody)))]
+async fn list_leave(
+    State(state): State<AppState>,
+    _caller: Caller,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<Vec<LeaveDay>>> {
+    dispatch::get_assignment(&state.db, &id).await?;
+    Ok(Json(dispatch::leave_days(&state.db, &id).await?))
+}
+
+/// Records days of leave on an assignment (the expert or a coordinator); a day already recorded
+/// as served is refused at `from`.
+#[utoipa::path(post, path = "/api/v1/assignments/{id}/leave-days", tag = "dispatch", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = LeaveInput,
+    responses((status = 201, body = Vec<LeaveDay>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn record_leave(
+    State(state): State<AppState>,
+    caller: Caller,
+    IdPath(id): IdPath,
+    body: JsonBody,
+) -> ApiResult<(StatusCode, Json<Vec<LeaveDay>>)> {
+    let acting = caller.acting();
+    let a = dispatch::get_assignment(&state.db, &id).await?;
+    service::may_record_days(&state.db, &acting, &a).await?;
+    let input: LeaveInput = body.parse()?;
+    Ok((
+        StatusCode::CREATED,
+        Json(service::record_leave(&state.db, &acting, &id, &input).await?),
+    ))
+}
+
+/// Removes a day of leave recorded by mistake (the audit log keeps it).
+#[utoipa::path(delete, path = "/api/v1/assignments/{id}/leave-days/{day}", tag = "dispatch", security(("bearer" = [])),
+    params(("id" = String, Path), ("day" = String, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn remove_leave(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((raw, day)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let id = shanhai_domain::ids::parse_id(&raw).ok_or_else(ApiError::not_found)?;
+    service::remove_leave(&state.db, &caller.acting(), &id, &day).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Confirms or corrects days of assignments at once (the week grid): each entry says whether the
+/// day was served, on leave or not on site. All entries are written or none.
+#[utoipa::path(post, path = "/api/v1/dispatch/day-confirmations", tag = "dispatch", security(("bearer" = [])),
+    request_body = WeekInput,
+    responses((status = 200, body = WeekOutcome), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn confirm_days(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: JsonBody,
+) -> ApiResult<Json<WeekOutcome>> {
+    let input: WeekInput = body.parse()?;
+    Ok(Json(
+        service::confirm_days(&state.db, &caller.acting(), &input).await?,
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DaysToConfirm {
+    /// Days experts checked in that the caller has still to confirm.
+    pub count: u64,
+}
+
+/// How many checked-in days wait for the caller's confirmation (their program or hospital).
+#[utoipa::path(get, path = "/api/v1/dispatch/days-to-confirm", tag = "dispatch", security(("bearer" = [])),
+    responses((status = 200, body = DaysToConfirm), (status = 401, body = ErrorBody)))]
+async fn days_to_confirm(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<DaysToConfirm>> {
+    Ok(Json(DaysToConfirm {
+        count: service::days_to_confirm(&state.db, &caller.acting()).await?,
+    }))
+}
+
+/// Where the signed-in expert is today (null when they have no assignment running today).
+#[utoipa::path(get, path = "/api/v1/me/today", tag = "dispatch", security(("bearer" = [])),
+    responses((status = 200, body = Option<TodayDuty>), (status = 401, body = ErrorBody)))]
+async fn today(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<Option<TodayDuty>>> {
+    Ok(Json(service::today_for(&state.db, &caller.acting()).await?))
+}
+
+/// The signed-in expert checks in for today on the assignment running today (one tap).
+#[utoipa::path(post, path = "/api/v1/me/check-in", tag = "dispatch", security(("bearer" = [])),
+    responses((status = 201, body = ServiceDay), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn check_in(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<(StatusCode, Json<ServiceDay>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(service::check_in(&state.db, &caller.acting()).await?),
+    ))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -201,6 +405,8 @@ pub struct AssignmentQuery {
     /// The recipient institution.
     institution: Option<String>,
     person: Option<String>,
+    /// The experts' own (donor-side) institution.
+    home: Option<String>,
     /// `me`: the caller's own assignments (their account must name a person).
     expert: Option<String>,
     /// Assignments running on this date (`YYYY-MM-DD`).
@@ -238,6 +444,7 @@ async fn list_assignments(
         batch: q.batch,
         institution: q.institution,
         person,
+        home: q.home,
         active_on: q.active_on,
         region: q.region,
         q: q.q,

@@ -25,8 +25,15 @@ use shanhai_store::programs::{self, ProgramFilter};
 use shanhai_store::regions::{self, RegionFilter};
 use shanhai_store::{Page, PageRequest, people};
 
+#[path = "dispatch_days.rs"]
+mod days;
+#[path = "dispatch_plan.rs"]
+mod plan;
+
 pub fn router() -> Router<AppState> {
     Router::new()
+        .merge(plan::router())
+        .merge(days::router())
         .route("/dispatch", get(roster))
         .route("/dispatch/batches", get(batch_list))
         .route("/dispatch/calendar", get(calendar))
@@ -194,8 +201,11 @@ struct RosterQuery {
     program: Option<String>,
     batch: Option<String>,
     institution: Option<String>,
+    /// The experts' own (donor-side) institution.
+    home: Option<String>,
     q: Option<String>,
     page: Option<String>,
+    saved: Option<String>,
 }
 
 #[derive(Template)]
@@ -205,7 +215,16 @@ struct RosterPage {
     program: String,
     batch: String,
     institution: String,
+    home: String,
     q: String,
+    /// What the roster opened on when no filter was given ("本院", "本项目"…).
+    scope: String,
+    /// The batch shown, with whether the viewer plans it.
+    current: Option<Batch>,
+    may_plan: bool,
+    saved: String,
+    export_href: String,
+    printed_on: String,
     programs: Vec<Program>,
     batches: Vec<Batch>,
     recipients: Vec<(String, String)>,
@@ -234,6 +253,26 @@ impl RosterPage {
             _ => n,
         }
     }
+
+    fn recipient_name(&self) -> String {
+        self.recipients
+            .iter()
+            .find(|(id, _)| *id == self.institution)
+            .map(|(_, n)| n.clone())
+            .unwrap_or_default()
+    }
+
+    fn program_name(&self) -> String {
+        self.programs
+            .iter()
+            .find(|p| p.id == self.program)
+            .map(|p| p.name.clone())
+            .unwrap_or_default()
+    }
+
+    fn saved_text(&self) -> String {
+        self.c.t(format!("ui.saved_{}", self.saved))
+    }
 }
 
 async fn roster(
@@ -242,13 +281,59 @@ async fn roster(
     uri: OriginalUri,
     Query(q): Query<RosterQuery>,
 ) -> Response {
-    let program = given(&q.program);
-    let filter = AssignmentFilter {
-        program: program.clone(),
-        batch: given(&q.batch),
-        institution: given(&q.institution),
-        q: given(&q.q),
-        ..Default::default()
+    // With no filter at all the roster opens on the viewer's own program or hospital; an empty
+    // filter (`?program=`) asks for everything the viewer may see.
+    let explicit = q.program.is_some()
+        || q.batch.is_some()
+        || q.institution.is_some()
+        || q.home.is_some()
+        || q.q.is_some();
+    let acting = viewer.acting();
+    let mut filter = if explicit {
+        AssignmentFilter {
+            program: given(&q.program),
+            batch: given(&q.batch),
+            institution: given(&q.institution),
+            home: given(&q.home),
+            q: given(&q.q),
+            ..Default::default()
+        }
+    } else {
+        match shanhai_service::dispatch::own_scope(&state.db, &acting).await {
+            Ok(f) => f,
+            Err(e) => return error_page(&viewer, "dispatch", here(&uri), e.into()),
+        }
+    };
+    // An expert's own scope is their assignments; their roster is the program's.
+    if !explicit && filter.person.is_some() {
+        filter = AssignmentFilter::default();
+    }
+    let scope = if explicit {
+        String::new()
+    } else if filter.institution.is_some() {
+        crate::i18n::t(crate::i18n::current(), "ui.scope_own_hospital")
+    } else if filter.home.is_some() {
+        crate::i18n::t(crate::i18n::current(), "ui.scope_own_experts")
+    } else if filter.program.is_some() {
+        crate::i18n::t(crate::i18n::current(), "ui.scope_own_program")
+    } else {
+        String::new()
+    };
+    let current = match &filter.batch {
+        Some(b) => dispatch::get_batch(&state.db, b).await.ok(),
+        None => None,
+    };
+    if filter.program.is_none()
+        && let Some(b) = &current
+    {
+        filter.program = Some(b.program_id.clone());
+    }
+    let program = filter.program.clone();
+    let may_plan = match &current {
+        Some(b) => shanhai_service::dispatch::may_change_batch(&state.db, &acting, &b.id)
+            .await
+            .is_ok(),
+        None => false,
     };
     let page = match dispatch::list_assignments(
         &state.db,
@@ -274,22 +359,50 @@ async fn roster(
         .unwrap_or_default(),
         None => Vec::new(),
     };
+    let program_s = program.clone().unwrap_or_default();
+    let batch_s = filter.batch.clone().unwrap_or_default();
+    let institution_s = filter.institution.clone().unwrap_or_default();
+    let home_s = filter.home.clone().unwrap_or_default();
+    let q_s = filter.q.clone().unwrap_or_default();
     let pager = Pager::new(
         &page,
         "/dispatch",
         &[
-            ("program", q.program.as_deref()),
-            ("batch", q.batch.as_deref()),
-            ("institution", q.institution.as_deref()),
-            ("q", q.q.as_deref()),
+            ("program", Some(program_s.as_str())),
+            ("batch", Some(batch_s.as_str())),
+            ("institution", Some(institution_s.as_str())),
+            ("home", Some(home_s.as_str())),
+            ("q", Some(q_s.as_str())),
+        ],
+    );
+    let export_href = crate::api::export::href(
+        "/api/v1/assignments",
+        &[
+            "program",
+            &program_s,
+            "batch",
+            &batch_s,
+            "institution",
+            &institution_s,
+            "home",
+            &home_s,
+            "q",
+            &q_s,
         ],
     );
     render(&RosterPage {
         c: Chrome::new(Some(&viewer), "dispatch", here(&uri)),
-        program: q.program.clone().unwrap_or_default(),
-        batch: q.batch.clone().unwrap_or_default(),
-        institution: q.institution.clone().unwrap_or_default(),
-        q: q.q.clone().unwrap_or_default(),
+        program: program_s,
+        batch: batch_s,
+        institution: institution_s,
+        home: home_s,
+        q: q_s,
+        scope,
+        current,
+        may_plan,
+        saved: q.saved.clone().unwrap_or_default(),
+        export_href,
+        printed_on: shanhai_store::today().to_string(),
         programs: all_programs(&state).await,
         batches,
         recipients: recipients(&state, program).await,
@@ -310,6 +423,7 @@ struct BatchQuery {
 #[template(path = "dispatch_batches.html")]
 struct BatchesPage {
     c: Chrome,
+    may_plan: bool,
     program: Option<Program>,
     programs: Vec<Program>,
     batches: Page<Batch>,
@@ -329,7 +443,12 @@ async fn batch_list(
     Query(q): Query<BatchQuery>,
 ) -> Response {
     let programs = all_programs(&state).await;
-    let program_id = given(&q.program);
+    // With no program asked, the viewer's own (a program office's; the program of a
+    // coordinator's pairings).
+    let program_id = match &q.program {
+        Some(_) => given(&q.program),
+        None => own_program(&state, &viewer).await,
+    };
     let program = program_id
         .as_ref()
         .and_then(|id| programs.iter().find(|p| p.id == *id).cloned());
@@ -363,13 +482,69 @@ async fn batch_list(
         "/dispatch/batches",
         &[("program", q.program.as_deref())],
     );
+    let may_plan = match &program {
+        Some(p) => may_plan_in(&state, &viewer, &p.id).await,
+        None => false,
+    };
     render(&BatchesPage {
         c: Chrome::new(Some(&viewer), "dispatch", here(&uri)),
+        may_plan,
         program,
         programs,
         batches,
         pager,
     })
+}
+
+/// Whether the viewer plans batches in a program: its office (or the admin), or the
+/// coordinator of a donor in one of its pairings.
+pub(super) async fn may_plan_in(state: &AppState, viewer: &Viewer, program: &str) -> bool {
+    let acting = viewer.acting();
+    if shanhai_service::dispatch::may_plan(&state.db, &acting, program, None)
+        .await
+        .is_ok()
+    {
+        return true;
+    }
+    let Some(own) = viewer.principal.institution_id.clone() else {
+        return false;
+    };
+    let filter = PairingFilter {
+        program: Some(program.to_string()),
+        donor: Some(own),
+        ..Default::default()
+    };
+    match pairings::list(&state.db, &filter, PageRequest::new(Some(1), Some(1))).await {
+        Ok(page) => match page.items.first() {
+            Some(p) => {
+                shanhai_service::dispatch::may_plan(&state.db, &acting, program, Some(&p.id))
+                    .await
+                    .is_ok()
+            }
+            None => false,
+        },
+        Err(_) => false,
+    }
+}
+
+/// The program a viewer's lists open on: a program office's own; for a coordinator the program
+/// of the pairings their hospital is in (the first, when several).
+async fn own_program(state: &AppState, viewer: &Viewer) -> Option<String> {
+    if let Some(p) = &viewer.principal.program_id {
+        return Some(p.clone());
+    }
+    let own = viewer.principal.institution_id.clone()?;
+    let filter = PairingFilter {
+        institution: Some(own),
+        ..Default::default()
+    };
+    pairings::list(&state.db, &filter, PageRequest::new(Some(1), Some(1)))
+        .await
+        .ok()?
+        .items
+        .into_iter()
+        .next()
+        .map(|p| p.program_id)
 }
 
 // ---- the week calendar ----
@@ -420,8 +595,7 @@ impl CalendarPage {
         } else {
             "ui.calendar_headline_week"
         };
-        self.c
-            .t(key)
+        crate::i18n::t_count(self.c.lang, key, self.experts_on_duty as f64)
             .replace("{n}", &self.experts_on_duty.to_string())
     }
 }
@@ -508,6 +682,8 @@ async fn calendar(
 #[template(path = "my_schedule.html")]
 struct SchedulePage {
     c: Chrome,
+    duty: Option<shanhai_service::dispatch::TodayDuty>,
+    checked_in: bool,
     person: Option<Person>,
     home: Option<Institution>,
     assignments: Vec<Assignment>,
@@ -530,13 +706,34 @@ impl SchedulePage {
     fn weekday(&self, date: &str) -> String {
         weekday_label(self.c.lang, date)
     }
+
+    fn days_text(&self, n: &i64) -> String {
+        plan::days_text(self.c.lang, *n)
+    }
 }
 
-async fn my_schedule(State(state): State<AppState>, viewer: Viewer, uri: OriginalUri) -> Response {
+#[derive(Deserialize, Default)]
+struct ScheduleQuery {
+    checked_in: Option<String>,
+}
+
+async fn my_schedule(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    uri: OriginalUri,
+    Query(q): Query<ScheduleQuery>,
+) -> Response {
     let c = Chrome::new(Some(&viewer), "schedule", here(&uri));
+    let checked_in = q.checked_in.is_some();
+    let duty = match shanhai_service::dispatch::today_for(&state.db, &viewer.acting()).await {
+        Ok(d) => d,
+        Err(e) => return error_page(&viewer, "schedule", here(&uri), e.into()),
+    };
     let Some(person_id) = viewer.user.person_id.clone() else {
         return render(&SchedulePage {
             c,
+            duty,
+            checked_in,
             person: None,
             home: None,
             assignments: Vec::new(),
@@ -570,6 +767,8 @@ async fn my_schedule(State(state): State<AppState>, viewer: Viewer, uri: Origina
     match (assignments, sessions) {
         (Ok(a), Ok(s)) => render(&SchedulePage {
             c,
+            duty,
+            checked_in,
             person,
             home,
             assignments: a.items,

@@ -59,6 +59,14 @@ const MENTOR_NOTES: &[&str] = &["admin", "office", "coord-r", "dr-shen"];
 const RUNS_R: &[&str] = &["admin", "office", "coord-r"];
 /// Whoever manages program A, and program B.
 const MANAGES_A: &[&str] = &["admin", "office"];
+/// Whoever plans dispatch in program A's batch of the pairing D → R: its managers and D's
+/// coordinator.
+const PLANS_A: &[&str] = &["admin", "office", "coord-d"];
+/// Whoever confirms days served of an assignment at R in that batch: its planners and whoever
+/// runs R's clinics.
+const CONFIRMS_A: &[&str] = &["admin", "office", "coord-d", "coord-r"];
+/// Whoever records leave on it: those, and the expert (person D, dr-shen).
+const RECORDS_A: &[&str] = &["admin", "office", "coord-d", "coord-r", "dr-shen"];
 const MANAGES_B: &[&str] = &["admin", "office-b"];
 /// Whoever enters R's KPI figures.
 const ENTERS_R: &[&str] = &["admin", "coord-r"];
@@ -84,6 +92,9 @@ const TWINS: &[(&str, &str)] = &[
     ("GET /institutions", "GET /api/v1/institutions"),
     ("GET /institutions/{id}", "GET /api/v1/institutions/{id}"),
     ("GET /people", "GET /api/v1/people"),
+    ("GET /pick/people", "GET /api/v1/people"),
+    ("GET /pick/institutions", "GET /api/v1/institutions"),
+    ("GET /pick/departments", "GET /api/v1/departments"),
     ("GET /users", "GET /api/v1/users"),
     ("POST /users", "POST /api/v1/users"),
     ("GET /audit", "GET /api/v1/audit"),
@@ -139,6 +150,22 @@ const TWINS: &[(&str, &str)] = &[
     (
         "POST /clinic-sessions/{id}/bookings/{booking}/contact",
         "GET /api/v1/bookings/{id}/contact",
+    ),
+    (
+        "POST /clinic-sessions/{id}/bookings/{booking}/undo",
+        "POST /api/v1/bookings/{id}/undo",
+    ),
+    (
+        "POST /clinic-sessions/{id}/check-ins",
+        "POST /api/v1/clinic-sessions/{id}/check-ins",
+    ),
+    (
+        "POST /clinic-sessions/{id}/edit",
+        "PATCH /api/v1/clinic-sessions/{id}",
+    ),
+    (
+        "POST /clinic-sessions/copy-week",
+        "POST /api/v1/clinic-sessions/copy-week",
     ),
     ("GET /consultations", "GET /api/v1/consultations"),
     ("POST /consultations", "POST /api/v1/consultations"),
@@ -265,9 +292,41 @@ const TWINS: &[(&str, &str)] = &[
     ("GET /dispatch", "GET /api/v1/assignments"),
     ("GET /dispatch/batches", "GET /api/v1/batches"),
     ("GET /dispatch/calendar", "GET /api/v1/dispatch/calendar"),
+    ("POST /dispatch/batches/create", "POST /api/v1/batches"),
+    (
+        "POST /dispatch/batches/{id}/edit",
+        "PUT /api/v1/batches/{id}",
+    ),
+    (
+        "POST /dispatch/batches/{id}/copy",
+        "POST /api/v1/batches/{id}/copy",
+    ),
+    (
+        "POST /dispatch/assignments/create",
+        "POST /api/v1/assignments",
+    ),
+    (
+        "POST /dispatch/assignments/{id}/edit",
+        "PUT /api/v1/assignments/{id}",
+    ),
+    (
+        "POST /dispatch/assignments/{id}/end",
+        "POST /api/v1/assignments/{id}/end",
+    ),
+    (
+        "POST /dispatch/assignments/{id}/leave",
+        "POST /api/v1/assignments/{id}/leave-days",
+    ),
+    (
+        "POST /dispatch/days",
+        "POST /api/v1/dispatch/day-confirmations",
+    ),
+    ("POST /my/check-in", "POST /api/v1/me/check-in"),
     ("GET /records?src=/api/v1/people", "GET /api/v1/people"),
     ("GET /records?src=/api/v1/users", "GET /api/v1/users"),
     ("GET /inbox", "GET /api/v1/inbox"),
+    ("GET /today", "GET /api/v1/today"),
+    ("GET /search", "GET /api/v1/search"),
     ("GET /public", "GET /api/v1/public/sessions"),
     (
         "GET /public/sessions/{id}",
@@ -481,6 +540,10 @@ struct Records {
     capacity: BTreeMap<&'static str, String>,
     /// People at R to take as apprentices.
     apprentices: Vec<String>,
+    /// Program A's 2025 batch (pairing D → R) and person D's stationed assignment at R in it,
+    /// with 30 days of leave (2025-02-01 …) to remove.
+    batch: String,
+    assignment: String,
 }
 
 async fn book(app: &TestApp, session: &str, seq: u32) -> String {
@@ -594,7 +657,29 @@ async fn records(app: &TestApp) -> Records {
     for k in 0..3 {
         apprentices.push(person(app, &w.admin, &w.recipient, &format!("徒弟{k}")).await);
     }
+    let batch = batch_2025(app, &w, 1).await;
+    let (s, a) = app
+        .post(
+            "/api/v1/assignments",
+            &w.admin,
+            json!({"batch_id": batch, "person_id": w.person_d, "institution_id": w.recipient,
+                   "mode": "stationed", "post": "team-member",
+                   "start_date": "2025-01-01", "end_date": "2025-12-31"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    let assignment = a["id"].as_str().expect("id").to_string();
+    let (s, b) = app
+        .post(
+            &format!("/api/v1/assignments/{assignment}/leave-days"),
+            &w.admin,
+            json!({"from": "2025-02-01", "until": "2025-03-02"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
     Records {
+        batch,
+        assignment,
         w,
         b1,
         b2,
@@ -631,6 +716,7 @@ fn cases(r: &Records) -> Vec<Case> {
     let w = &r.w;
     let (a, b) = (w.program_a.clone(), w.program_b.clone());
     let (donor, recipient) = (w.donor.clone(), w.recipient.clone());
+    let (batch, assignment) = (r.batch.clone(), r.assignment.clone());
     let mut cases = vec![
         // ---- signing in, language, assets ----
         case("GET /", get("/"), EVERYONE),
@@ -714,6 +800,21 @@ fn cases(r: &Records) -> Vec<Case> {
         )
         .twin(api_get(format!("/api/v1/institutions/{recipient}"))),
         case("GET /people", get("/people"), EVERYONE).twin(api_get("/api/v1/people")),
+        // ---- the type-ahead pickers' sources ----
+        case("GET /pick/people", get("/pick/people?q=a"), EVERYONE)
+            .twin(api_get("/api/v1/people?q=a")),
+        case(
+            "GET /pick/institutions",
+            get("/pick/institutions?kind=hospital"),
+            EVERYONE,
+        )
+        .twin(api_get("/api/v1/institutions?kind=hospital")),
+        case(
+            "GET /pick/departments",
+            get(format!("/pick/departments?institution={recipient}")),
+            EVERYONE,
+        )
+        .twin(api_get(format!("/api/v1/departments?institution={recipient}"))),
         // ---- accounts and the audit log ----
         case("GET /users", get("/users"), ADMIN).twin(api_get("/api/v1/users")),
         case(
@@ -925,6 +1026,72 @@ fn cases(r: &Records) -> Vec<Case> {
             &["coord-r"],
         )
         .twin(api_get(format!("/api/v1/bookings/{cb}/contact"))),
+        case(
+            "POST /clinic-sessions/{id}/bookings/{booking}/undo",
+            post(format!("/clinic-sessions/{s}/bookings/{bk}/undo"), |_| {
+                String::new()
+            }),
+            RUNS_R,
+        )
+        .twin(api(
+            Method::POST,
+            format!("/api/v1/bookings/{bk}/undo"),
+            |_| json!({}),
+        )),
+        case(
+            "POST /clinic-sessions/{id}/check-ins",
+            post(format!("/clinic-sessions/{s}/check-ins"), {
+                let bk = bk.clone();
+                move |_| format!("booking={bk}")
+            }),
+            RUNS_R,
+        )
+        .twin(api(
+            Method::POST,
+            format!("/api/v1/clinic-sessions/{s}/check-ins"),
+            {
+                let bk = bk.clone();
+                move |_| json!({"booking_ids": [bk]})
+            },
+        )),
+        case(
+            "GET /clinic-sessions/{id}/edit",
+            get(format!("/clinic-sessions/{}/edit", r.public_session)),
+            RUNS_R,
+        ),
+        case(
+            "POST /clinic-sessions/{id}/edit",
+            post(format!("/clinic-sessions/{}/edit", r.public_session), {
+                let d = day(2);
+                move |_| format!("date={d}&start=08:00&end=12:30&capacity=40&note=3%E8%AF%8A%E5%AE%A4")
+            }),
+            RUNS_R,
+        )
+        .twin(api(
+            Method::PATCH,
+            format!("/api/v1/clinic-sessions/{}", r.public_session),
+            {
+                let d = day(2);
+                move |_| json!({"date": d, "start": "08:00", "end": "12:30", "capacity": 40, "note": "3诊室"})
+            },
+        )),
+        case(
+            "GET /clinic-sessions/copy-week",
+            get("/clinic-sessions/copy-week"),
+            WRITERS,
+        ),
+        case(
+            "POST /clinic-sessions/copy-week",
+            post("/clinic-sessions/copy-week", {
+                let (rr, from, to) = (w.recipient.clone(), day(0), day(14));
+                move |_| format!("institution_id={rr}&from_week={from}&to_week={to}")
+            }),
+            RUNS_R,
+        )
+        .twin(api(Method::POST, "/api/v1/clinic-sessions/copy-week", {
+            let (rr, from, to) = (w.recipient.clone(), day(0), day(14));
+            move |_| json!({"institution_id": rr, "from_week": from, "to_week": to})
+        })),
     ]);
 
     // ---- consultations ----
@@ -1265,6 +1432,209 @@ fn cases(r: &Records) -> Vec<Case> {
         )
         .twin(api_get("/api/v1/dispatch/calendar?region=150000")),
         case("GET /my/schedule", get("/my/schedule"), EVERYONE),
+        case("GET /dispatch/days", get("/dispatch/days"), EVERYONE),
+        case(
+            "GET /dispatch/batches/new",
+            get(format!("/dispatch/batches/new?program={a}")),
+            PLANS_A,
+        ),
+        case(
+            "POST /dispatch/batches/create",
+            post("/dispatch/batches/create", {
+                let (a, p) = (a.clone(), r.w.pairing.clone());
+                move |i| {
+                    form(&[
+                        ("program_id", &a),
+                        ("pairing_id", &p),
+                        ("number", &(100 + 2 * i).to_string()),
+                        ("start_date", "2030-01-01"),
+                        ("end_date", "2030-06-30"),
+                    ])
+                }
+            }),
+            PLANS_A,
+        )
+        .twin(api(Method::POST, "/api/v1/batches", {
+            let (a, p) = (a.clone(), r.w.pairing.clone());
+            move |i| {
+                json!({"program_id": a, "pairing_id": p, "number": 101 + 2 * i,
+                       "start_date": "2030-01-01", "end_date": "2030-06-30"})
+            }
+        })),
+        case(
+            "GET /dispatch/batches/{id}/edit",
+            get(format!("/dispatch/batches/{batch}/edit")),
+            PLANS_A,
+        ),
+        case(
+            "POST /dispatch/batches/{id}/edit",
+            post(format!("/dispatch/batches/{batch}/edit"), {
+                let (a, p) = (a.clone(), r.w.pairing.clone());
+                move |_| {
+                    form(&[
+                        ("program_id", &a),
+                        ("pairing_id", &p),
+                        ("number", "1"),
+                        ("name", "第一批"),
+                        ("start_date", "2025-01-01"),
+                        ("end_date", "2025-12-31"),
+                    ])
+                }
+            }),
+            PLANS_A,
+        )
+        .twin(api(Method::PUT, format!("/api/v1/batches/{batch}"), {
+            let (a, p) = (a.clone(), r.w.pairing.clone());
+            move |_| {
+                json!({"program_id": a, "pairing_id": p, "number": 1, "name": "第一批",
+                       "start_date": "2025-01-01", "end_date": "2025-12-31"})
+            }
+        })),
+        case(
+            "GET /dispatch/batches/{id}/copy",
+            get(format!("/dispatch/batches/{batch}/copy")),
+            PLANS_A,
+        ),
+        case(
+            "POST /dispatch/batches/{id}/copy",
+            post(format!("/dispatch/batches/{batch}/copy"), |i| {
+                form(&[
+                    ("number", &(300 + 2 * i).to_string()),
+                    ("start_date", &format!("{}-01-01", 2040 + 2 * i)),
+                ])
+            }),
+            PLANS_A,
+        )
+        .twin(api(
+            Method::POST,
+            format!("/api/v1/batches/{batch}/copy"),
+            |i| json!({"number": 301 + 2 * i, "start_date": format!("{}-01-01", 2041 + 2 * i)}),
+        )),
+        case(
+            "GET /dispatch/assignments/new",
+            get(format!("/dispatch/assignments/new?batch={batch}")),
+            PLANS_A,
+        ),
+        case(
+            "POST /dispatch/assignments/create",
+            post("/dispatch/assignments/create", {
+                let (b, who, at) = (batch.clone(), r.w.person_d.clone(), r.w.recipient.clone());
+                move |_| {
+                    form(&[
+                        ("batch_id", &b),
+                        ("person_id", &who),
+                        ("institution_id", &at),
+                        ("mode", "one-off"),
+                        ("post", "team-member"),
+                        ("start_date", "2025-05-07"),
+                        ("end_date", "2025-05-07"),
+                    ])
+                }
+            }),
+            PLANS_A,
+        )
+        .twin(api(Method::POST, "/api/v1/assignments", {
+            let (b, who, at) = (batch.clone(), r.w.person_d.clone(), r.w.recipient.clone());
+            move |_| {
+                json!({"batch_id": b, "person_id": who, "institution_id": at, "mode": "one-off",
+                       "post": "team-member", "start_date": "2025-05-07", "end_date": "2025-05-07"})
+            }
+        })),
+        case(
+            "GET /dispatch/assignments/{id}",
+            get(format!("/dispatch/assignments/{assignment}")),
+            EVERYONE,
+        ),
+        case(
+            "GET /dispatch/assignments/{id}/edit",
+            get(format!("/dispatch/assignments/{assignment}/edit")),
+            PLANS_A,
+        ),
+        case(
+            "POST /dispatch/assignments/{id}/edit",
+            post(format!("/dispatch/assignments/{assignment}/edit"), {
+                let (b, who, at) = (batch.clone(), r.w.person_d.clone(), r.w.recipient.clone());
+                move |_| {
+                    form(&[
+                        ("batch_id", &b),
+                        ("person_id", &who),
+                        ("institution_id", &at),
+                        ("mode", "stationed"),
+                        ("post", "team-leader"),
+                        ("start_date", "2025-01-01"),
+                        ("end_date", "2025-12-31"),
+                    ])
+                }
+            }),
+            PLANS_A,
+        )
+        .twin(api(Method::PUT, format!("/api/v1/assignments/{assignment}"), {
+            let (b, who, at) = (batch.clone(), r.w.person_d.clone(), r.w.recipient.clone());
+            move |_| {
+                json!({"batch_id": b, "person_id": who, "institution_id": at, "mode": "stationed",
+                       "post": "team-leader", "start_date": "2025-01-01", "end_date": "2025-12-31"})
+            }
+        })),
+        // A later "early" end: refused at the field (422) for whoever may end it.
+        case(
+            "POST /dispatch/assignments/{id}/end",
+            post(format!("/dispatch/assignments/{assignment}/end"), |_| {
+                form(&[("end_date", "2026-06-30")])
+            }),
+            PLANS_A,
+        )
+        .twin(api(
+            Method::POST,
+            format!("/api/v1/assignments/{assignment}/end"),
+            |_| json!({"end_date": "2026-06-30"}),
+        )),
+        case(
+            "POST /dispatch/assignments/{id}/leave",
+            post(format!("/dispatch/assignments/{assignment}/leave"), |_| {
+                form(&[("from", "2025-04-01"), ("until", "2025-04-02")])
+            }),
+            RECORDS_A,
+        )
+        .twin(api(
+            Method::POST,
+            format!("/api/v1/assignments/{assignment}/leave-days"),
+            |_| json!({"from": "2025-04-01", "until": "2025-04-02"}),
+        )),
+        case(
+            "POST /dispatch/assignments/{id}/leave/remove",
+            post(
+                format!("/dispatch/assignments/{assignment}/leave/remove"),
+                |i| {
+                    let day = chrono::NaiveDate::from_ymd_opt(2025, 2, 1).unwrap_or_default()
+                        + chrono::Duration::days(i as i64);
+                    form(&[("day", &day.to_string())])
+                },
+            ),
+            RECORDS_A,
+        ),
+        case(
+            "POST /dispatch/days",
+            post("/dispatch/days", {
+                let id = assignment.clone();
+                move |_| {
+                    form(&[
+                        ("week", "2025-06-02"),
+                        (&format!("d.{id}.2025-06-02"), "served"),
+                        (&format!("d.{id}.2025-06-03"), "leave"),
+                    ])
+                }
+            }),
+            CONFIRMS_A,
+        )
+        .twin(api(Method::POST, "/api/v1/dispatch/day-confirmations", {
+            let id = assignment.clone();
+            move |_| {
+                json!({"entries": [{"assignment_id": id, "day": "2025-06-02", "mark": "served"},
+                                   {"assignment_id": id, "day": "2025-06-03", "mark": "leave"}]})
+            }
+        })),
+        case("POST /my/check-in", post("/my/check-in", |_| String::new()), EVERYONE)
+            .twin(api(Method::POST, "/api/v1/me/check-in", |_| json!({}))),
         case("GET /dashboard", get("/dashboard"), EVERYONE),
         case(
             "GET /records?src=/api/v1/people",
@@ -1279,6 +1649,9 @@ fn cases(r: &Records) -> Vec<Case> {
         )
         .twin(api_get("/api/v1/users")),
         case("GET /inbox", get("/inbox"), EVERYONE).twin(api_get("/api/v1/inbox")),
+        case("GET /today", get("/today"), EVERYONE).twin(api_get("/api/v1/today")),
+        case("GET /search", get("/search?q=%E5%8C%85%E5%A4%B4"), EVERYONE)
+            .twin(api_get("/api/v1/search?q=%E5%8C%85%E5%A4%B4")),
         // ---- the public pages ----
         case("GET /public", get("/public"), EVERYONE)
             .public()
