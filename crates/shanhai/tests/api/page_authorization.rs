@@ -295,6 +295,11 @@ const TWINS: &[(&str, &str)] = &[
         "POST /api/v1/dispatch/day-confirmations",
     ),
     ("POST /my/check-in", "POST /api/v1/me/check-in"),
+    ("POST /dispatch/schemes", "POST /api/v1/dispatch-schemes"),
+    (
+        "POST /dispatch/schemes/{id}",
+        "PUT /api/v1/dispatch-schemes/{id}",
+    ),
     ("GET /records?src=/api/v1/people", "GET /api/v1/people"),
     ("GET /records?src=/api/v1/users", "GET /api/v1/users"),
     ("GET /inbox", "GET /api/v1/inbox"),
