@@ -233,7 +233,7 @@ export async function newSession(f, expert, days, capacity, visitType = 'academi
       department_id: f.department.id,
       date: shanghaiDate(days),
       start: '09:00',
-      end: '11:30',
+      end: days === 0 ? '23:59' : '11:30',
       capacity,
       visit_type: visitType,
       note: '请携带身份证和既往病历',
@@ -296,4 +296,20 @@ export function withTimeout(promise, ms, name) {
       timer = setTimeout(() => reject(new Error(`case "${name}" timed out after ${ms / 1000}s`)), ms);
     }),
   ]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Choose in a type-ahead picker (templates/picker.html): type `typed` into the text box of the
+ * field `name` (inside `scope`, a selector, if given), wait for a match whose label contains
+ * `text` (default: the typed text) and click it. Returns the chosen label.
+ */
+export async function pickFrom(page, name, typed, text = typed, scope = '') {
+  const box = page.locator(`${scope} [data-testid="pick-${name}"]`.trim());
+  await box.click();
+  await box.fill(typed);
+  const option = page.locator(`${scope} .picker-list [role=option]`.trim(), { hasText: text }).first();
+  await option.waitFor({ state: 'visible' });
+  const label = (await option.textContent()).trim();
+  await option.click();
+  return label;
 }

@@ -17,6 +17,7 @@ import {
   shared,
   clickAndWait,
   selectByText,
+  pickFrom,
   PHONE,
 } from '../lib.mjs';
 import { readFileSync } from 'node:fs';
@@ -39,9 +40,10 @@ async function signInFailureAndSuccess(page) {
   assertEq(await page.inputValue('input[name=username]'), 'admin', 'username kept after a failed sign-in');
   await shot(page, 'login-failed');
 
-  step('admin signs in and lands on /programs with the five demo programs');
+  step('admin signs in and lands on the overview (dashboard); /programs lists the five demo programs');
   await login(page, 'admin');
-  assertEq(pathOf(page), '/programs', 'path after sign-in');
+  assertEq(pathOf(page), '/dashboard', 'path after sign-in (the admin\'s home)');
+  await visit(page, '/programs');
   const names = await page.$$eval('a.program-card h2', (hs) => hs.map((h) => h.textContent.trim()));
   assert(names.length >= 5, `expected at least 5 program cards, got ${names.length}: ${names.join(' | ')}`);
   for (const want of ['沪蒙医疗协作', '京蒙', '沪滇', '豫哈', '宁德']) {
@@ -61,7 +63,8 @@ async function signInFailureAndSuccess(page) {
 
 async function adminCreatesProgramAndPairing(page) {
   await login(page, 'admin');
-  assertEq(pathOf(page), '/programs', 'path after sign-in');
+  assertEq(pathOf(page), '/dashboard', 'path after sign-in (the admin\'s home)');
+  await visit(page, '/programs');
 
   step('open the new-program form from the programs page');
   await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('[data-testid=new-program]')]);
@@ -91,8 +94,8 @@ async function adminCreatesProgramAndPairing(page) {
   assertEq(pathOf(page), `/programs/${shared.programId}/pairings/new`, 'path of the new-pairing form');
 
   step('choose 上海市第一人民医院 → 宁德市医院, 院包院, two departments');
-  await page.selectOption('select[name=donor_id]', { label: '上海市第一人民医院' });
-  await page.selectOption('select[name=recipient_id]', { label: '宁德市医院' });
+  await pickFrom(page, 'donor_id', '上海市第一', '上海市第一人民医院');
+  await pickFrom(page, 'recipient_id', '宁德市医院');
   await page.selectOption('select[name=level]', 'hospital');
   assertEq(
     await page.$eval('select[name=level]', (s) => s.selectedOptions[0].textContent.trim()),
@@ -232,7 +235,7 @@ async function auditLogAndPermissions(page, ctx) {
 
   step('clinician: no 用户管理/审计日志 links in the nav');
   await login(page, 'clinician');
-  assertEq(pathOf(page), '/programs', 'clinician lands on /programs');
+  assertEq(pathOf(page), '/inbox', 'clinician lands on 待办 (/inbox)');
   const nav = await navTexts(page);
   assert(nav.includes('项目'), `clinician nav lacks 项目: ${nav.join(' | ')}`);
   assert(!nav.includes('用户管理'), `clinician sees 用户管理: ${nav.join(' | ')}`);
@@ -266,6 +269,7 @@ async function phoneViewport(page) {
   await shot(page, 'phone-login');
 
   await login(page, 'admin');
+  await visit(page, '/programs');
   step('programs page at 390x844');
   await check('programs page');
   await shot(page, 'phone-programs');

@@ -193,6 +193,11 @@ async function referralBoard(page, ctx) {
   await card.waitFor({ state: 'visible' });
   await shot(page, 'referral-board-receiver');
   await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), card.click()]);
+  // Accepting tells the sender when, where and whom to call (e2e/roles/clinician-referrals.mjs).
+  await page.fill('[data-testid=accept-form] input[name=appointment_at]', '2026-12-09T09:30');
+  await page.fill('[data-testid=accept-form] input[name=ward]', '乳腺外科 3 病区 12 床');
+  await page.fill('[data-testid=accept-form] input[name=contact_name]', '陈晓燕');
+  await page.fill('[data-testid=accept-form] input[name=contact_phone]', '0371-65580123');
   await clickAndWait(page, '[data-testid=action-accept]');
   assertEq(await stateText(page, 'referral-state'), '已接收', 'after accept');
   assertEq(await page.locator('[data-testid=action-cancel]').count(), 0, 'the receiver cannot cancel');

@@ -65,7 +65,8 @@ async function coordinatorChecksInAPatient(page) {
   assert(!browText.includes(phone), 'booking row shows the full phone number');
   assertEq((await brow.locator('[data-testid=booking-status]').textContent()).trim(), '已预约', 'status before check-in');
   await shot(page, 'clinic-session-before-check-in');
-  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), brow.locator('[data-testid=check-in]').click()]);
+  await brow.locator('[data-testid=check-in]').click(); // opens the confirm step
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), brow.locator('[data-testid=confirm-check-in]').click()]);
   assertEq(pathOf(page), `/clinic-sessions/${session.id}`, 'back on the session page after check-in');
   const statusAfter = await page
     .locator(`[data-testid=booking-row][data-code="${booking.booking_code}"] [data-testid=booking-status]`)
@@ -331,7 +332,6 @@ async function importWithABadRowThenFixed(page) {
 
   step('the recipient coordinator opens 数据导入 from the navigation');
   await login(page, 'coord-recipient');
-  await page.click('[data-testid=nav-more] > summary');
   await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('[data-testid=nav-import]')]);
   assertEq(pathOf(page), '/import', 'import page');
 

@@ -11,6 +11,7 @@
 //! | 沪蒙 | 81 进修, 817 remote learners, 4 名医工作站, 长三角胰腺肿瘤联盟 | 81 placements, 24 remote classes attended 817 times, 4 workstations, 1 alliance |
 
 use crate::dispatch::DemoPairing;
+use crate::technique_catalogue::TECHNIQUES;
 use chrono::{Datelike, Months, NaiveDate};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -28,41 +29,6 @@ pub struct Registry<'a> {
     pub institutions: &'a HashMap<String, String>,
     pub pairings: &'a [DemoPairing],
 }
-
-const TECHNIQUES: &[(&str, &str, Option<i64>)] = &[
-    ("经皮冠状动脉介入治疗（PCI）", "03.04", Some(4)),
-    ("冠状动脉血管内超声（IVUS）", "03.04", Some(3)),
-    ("永久起搏器植入术", "03.04", Some(3)),
-    ("射频消融术治疗房颤", "03.04", Some(4)),
-    ("体外膜肺氧合（ECMO）", "03.04", Some(4)),
-    ("脑动脉瘤介入栓塞术", "04.02", Some(4)),
-    ("急性脑梗死机械取栓术", "04.02", Some(4)),
-    ("神经内镜下经鼻蝶垂体瘤切除术", "04.02", Some(4)),
-    ("腹腔镜下胰十二指肠切除术", "04.01", Some(4)),
-    ("腹腔镜下肝癌切除术", "04.01", Some(4)),
-    ("腹腔镜下结直肠癌根治术", "04.01", Some(3)),
-    ("经内镜逆行胰胆管造影（ERCP）", "03.01", Some(3)),
-    ("内镜黏膜下剥离术（ESD）", "03.01", Some(3)),
-    ("胸腔镜下肺叶切除术", "04.04", Some(4)),
-    ("单孔胸腔镜肺结节切除术", "04.04", Some(3)),
-    ("全髋关节置换术", "04.05", Some(4)),
-    ("关节镜下前交叉韧带重建术", "04.05", Some(3)),
-    ("经皮椎间孔镜髓核摘除术", "04.05", Some(3)),
-    ("经尿道前列腺等离子电切术", "04.03", Some(3)),
-    ("输尿管软镜钬激光碎石术", "04.03", Some(3)),
-    ("宫腹腔镜联合手术", "05.01", Some(3)),
-    ("新生儿呼吸机辅助通气", "07", None),
-    ("小儿先天性心脏病介入封堵术", "07", Some(4)),
-    ("超声引导下神经阻滞麻醉", "26", Some(2)),
-    ("床旁连续性血液净化（CRRT）", "03.05", None),
-    ("超声引导下甲状腺结节射频消融", "04.01", Some(3)),
-    ("调强放射治疗（IMRT）", "32", None),
-    ("肿瘤多学科诊疗（MDT）门诊", "19", None),
-    ("数字减影血管造影（DSA）", "30", Some(2)),
-    ("经颅磁刺激治疗抑郁症", "15", None),
-    ("中医针刀松解术", "50", Some(2)),
-    ("冠脉CT血管成像（CTA）", "30", None),
-];
 
 const TEACHING_TOPICS: &[&str] = &[
     "急性胸痛的鉴别诊断与处置",
@@ -307,7 +273,12 @@ impl Writer<'_> {
         let (from, to) = (d(from), side.as_of);
         for k in 0..n {
             let (recipient, donors, pairings) = side.recipient(k);
-            let (name, specialty, grade) = TECHNIQUES[k % TECHNIQUES.len()];
+            // Each hospital walks the catalogue from its own offset, so that no hospital
+            // introduces the same technique twice.
+            let per_hospital = side.recipients.len();
+            let offset = (k % per_hospital) * 11;
+            let (name, specialty, grade) =
+                TECHNIQUES[(k / per_hospital + offset) % TECHNIQUES.len()];
             let name = name.to_string();
             let expert = (k < by_expert)
                 .then(|| side.person(&donors[k % donors.len()], k))

@@ -945,7 +945,8 @@ impl Gen<'_> {
         );
         self.rows.audit.push(audit);
         self.per_program.entry(s.program.clone()).or_default().0 += 1;
-        if s.kind == "imaging" {
+        // The synthetic studies are chest CTs: only a chest case may carry one.
+        if s.kind == "imaging" && s.case.field.chest() {
             self.imaging.push((id.clone(), s.program.clone(), s.fate));
         }
         if state == "closed"
@@ -1540,10 +1541,13 @@ pub async fn load(
         .iter()
         .find(|c| c.field == expert_field)
         .unwrap_or(&CASES[0]);
-    let own_imaging = IMAGING
-        .iter()
-        .find(|c| c.field == expert_field)
-        .unwrap_or(&IMAGING[0]);
+    // An imaging case only where one fits the expert's field (a gynaecologist is not sent a
+    // chest CT); otherwise the inbox holds a difficult case of their own field instead.
+    let own_imaging = IMAGING.iter().find(|c| c.field == expert_field);
+    let (imaging_kind, own_imaging) = match own_imaging {
+        Some(case) => ("imaging", case),
+        None => ("difficult-case", own_case),
+    };
     let colleagues: Vec<Person> = {
         let mut seen = HashSet::from([expert_person.specialty.clone()]);
         g.seniors(&henan)
@@ -1556,10 +1560,10 @@ pub async fn load(
     let inbox: [(&str, bool, Fate, i64, &Case); 7] = [
         ("general", true, Fate::Requested, 40, own_case),
         ("difficult-case", false, Fate::Requested, 30 * 60, own_case),
-        ("imaging", false, Fate::Accepted, 10 * 60, own_imaging),
+        (imaging_kind, false, Fate::Accepted, 10 * 60, own_imaging),
         ("mdt", false, Fate::Scheduled, 20 * 60, own_case),
         ("difficult-case", false, Fate::Held, 16 * 60, own_case),
-        ("imaging", false, Fate::Signed, 30 * 60, own_imaging),
+        (imaging_kind, false, Fate::Signed, 30 * 60, own_imaging),
         ("general", false, Fate::Signed, 44 * 60, own_case),
     ];
     for (kind, urgent, fate, ago, case) in inbox {
@@ -1580,7 +1584,7 @@ pub async fn load(
             requester: (clinician_id.clone(), clinician_name.clone()),
             scheduled_for: Some(midnight(today + Duration::days(1)) + Duration::hours(2)),
         });
-        if kind == "imaging" {
+        if kind == "imaging" && case.field.chest() {
             inbox_imaging.push(id);
         }
     }
@@ -1821,8 +1825,9 @@ pub async fn load(
         );
     }
 
-    // The hook for synthetic DICOM studies: the two imaging consultations in the demo
-    // inbox, then the latest imaging consultations of other programs.
+    // The hook for synthetic DICOM studies: the demo inbox's imaging consultations (when the
+    // expert's field has chest imaging), then the latest chest imaging consultations of other
+    // programs.
     let mut imaging = inbox_imaging;
     let mut others: Vec<&(String, String, Fate)> = g
         .imaging
@@ -1830,12 +1835,15 @@ pub async fn load(
         .filter(|(id, p, _)| *p != yu_ha && !imaging.contains(id))
         .collect();
     others.sort_by(|a, b| b.0.cmp(&a.0));
+    // One per program first, then the latest of any program, up to five.
     let mut seen_programs = HashSet::new();
-    for (id, p, _) in others {
-        if imaging.len() >= 5 {
-            break;
+    for (id, p, _) in &others {
+        if imaging.len() < 5 && seen_programs.insert(p.clone()) {
+            imaging.push(id.clone());
         }
-        if seen_programs.insert(p.clone()) {
+    }
+    for (id, _, _) in &others {
+        if imaging.len() < 5 && !imaging.contains(id) {
             imaging.push(id.clone());
         }
     }

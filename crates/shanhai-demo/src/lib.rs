@@ -11,6 +11,7 @@ mod dispatch;
 pub mod imaging;
 mod kpis;
 mod people;
+mod technique_catalogue;
 mod workload;
 
 use serde::Deserialize;
@@ -121,6 +122,12 @@ pub struct DemoAccount {
     pub username: &'static str,
     pub role: &'static str,
     pub scope: &'static str,
+    /// The person the account belongs to — (name, gender, title) at the scope's institution (a
+    /// program office's staff at the office's institution) — so that pages show who acted by
+    /// name, title and institution. The expert is the 豫哈 expert on duty today; the platform
+    /// admin is nobody in the registry and goes by `display_name`.
+    pub person: Option<(&'static str, &'static str, &'static str)>,
+    pub display_name: &'static str,
 }
 
 /// The accounts the demo creates: one per role, scoped to the 豫哈 program where it applies.
@@ -129,31 +136,43 @@ pub const ACCOUNTS: &[DemoAccount] = &[
         username: "admin",
         role: "platform-admin",
         scope: "",
+        person: None,
+        display_name: "平台管理员",
     },
     DemoAccount {
         username: "office",
         role: "program-office",
         scope: "yu-ha",
+        person: Some(("周立新", "male", "administrator")),
+        display_name: "",
     },
     DemoAccount {
         username: "coord-donor",
         role: "coordinator",
         scope: "hn-people",
+        person: Some(("陈晓燕", "female", "administrator")),
+        display_name: "",
     },
     DemoAccount {
         username: "coord-recipient",
         role: "coordinator",
         scope: "hm-hongxing",
+        person: Some(("阿依古丽·吐尔逊", "female", "administrator")),
+        display_name: "",
     },
     DemoAccount {
         username: "expert",
         role: "expert",
         scope: "hn-people",
+        person: None,
+        display_name: "",
     },
     DemoAccount {
         username: "clinician",
         role: "clinician",
         scope: "hm-hongxing",
+        person: Some(("王海军", "male", "attending-physician")),
+        display_name: "",
     },
 ];
 
@@ -385,16 +404,47 @@ pub async fn load(db: &Db, cipher: &PatientCipher) -> Result<Outcome> {
             "platform-admin" => (None, None),
             _ => (None, loaded.institutions.get(account.scope).cloned()),
         };
+        // Accounts are people: the expert is the one on duty, the others get their own record.
+        let works_at = registry
+            .programs
+            .iter()
+            .find(|p| p.key == account.scope)
+            .and_then(|p| p.office_institution.as_deref())
+            .unwrap_or(account.scope);
+        let person = match account.person {
+            Some((name, gender, title)) => {
+                let new = PersonInput {
+                    name: name.to_string(),
+                    gender: gender.to_string(),
+                    title: title.to_string(),
+                    honours: Vec::new(),
+                    institution_id: inst(works_at)?,
+                    department_id: None,
+                    specialty_code: None,
+                }
+                .parse()
+                .map_err(|e| invalid("person", name, e))?;
+                Some(shanhai_store::people::create_on(&mut tx, &actor, &new).await?)
+            }
+            None if account.role == "expert" => match summary.on_duty.get(account.scope) {
+                Some(id) => Some(shanhai_store::people::get_on(&mut tx, id).await?),
+                None => None,
+            },
+            None => None,
+        };
         let input = UserInput {
             username: account.username.to_string(),
-            display_name: None,
+            display_name: Some(
+                person
+                    .as_ref()
+                    .map_or(account.display_name, |p| p.name.as_str())
+                    .to_string(),
+            ),
             password: DEMO_PASSWORD.to_string(),
             role: account.role.to_string(),
             program_id,
             institution_id,
-            person_id: (account.role == "expert")
-                .then(|| summary.on_duty.get(account.scope).cloned())
-                .flatten(),
+            person_id: person.map(|p| p.id),
         };
         let new = input
             .parse()

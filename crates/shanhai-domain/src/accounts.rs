@@ -154,6 +154,38 @@ pub struct User {
     pub updated_at: String,
 }
 
+/// Who acted, as the pages show them — name, professional title and institution, never the
+/// login. The store resolves it from the account's linked person (`shanhai_store::actors`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ActorLabel {
+    pub name: String,
+    pub title: Option<crate::codes::Title>,
+    pub institution: Option<String>,
+}
+
+impl ActorLabel {
+    /// Title and institution, as far as they are known ("主任医师 · 河南省人民医院").
+    pub fn detail(&self, lang: impl std::borrow::Borrow<crate::Lang>) -> String {
+        let lang = *lang.borrow();
+        self.title
+            .map(|t| t.label(lang).to_string())
+            .into_iter()
+            .chain(self.institution.clone())
+            .collect::<Vec<_>>()
+            .join(" · ")
+    }
+
+    /// "王建国 · 主任医师 · 河南省人民医院".
+    pub fn line(&self, lang: impl std::borrow::Borrow<crate::Lang>) -> String {
+        let detail = self.detail(lang);
+        if detail.is_empty() {
+            self.name.clone()
+        } else {
+            format!("{} · {detail}", self.name)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,5 +221,27 @@ mod tests {
     fn passwords_have_a_minimum_length() {
         assert!(password("short").is_err());
         assert!(password("long-enough-1").is_ok());
+    }
+
+    #[test]
+    fn an_actor_reads_as_name_title_and_institution() {
+        let expert = ActorLabel {
+            name: "王建国".into(),
+            title: Some(crate::codes::Title::ChiefPhysician),
+            institution: Some("河南省人民医院".into()),
+        };
+        assert_eq!(
+            expert.line(crate::Lang::Zh),
+            "王建国 · 主任医师 · 河南省人民医院"
+        );
+        assert_eq!(
+            expert.line(crate::Lang::En),
+            "王建国 · Chief physician · 河南省人民医院"
+        );
+        let admin = ActorLabel {
+            name: "平台管理员".into(),
+            ..Default::default()
+        };
+        assert_eq!(admin.line(crate::Lang::Zh), "平台管理员");
     }
 }

@@ -182,6 +182,18 @@ impl BookingStatus {
         )
     }
 
+    /// Whether a coordinator may move a booking from this status to `to`: check in or mark a
+    /// no-show from confirmed; undo either (back to confirmed). The message key says why not.
+    pub fn may_mark(self, to: BookingStatus) -> Result<(), &'static str> {
+        use BookingStatus::*;
+        match (self, to) {
+            (Confirmed, CheckedIn | NoShow) => Ok(()),
+            (CheckedIn | NoShow, Confirmed) => Ok(()),
+            (_, Confirmed) => Err("error.booking_not_marked"),
+            _ => Err("error.booking_not_confirmed"),
+        }
+    }
+
     /// Whether the booking counts against the session's capacity.
     pub fn holds_slot(self) -> bool {
         matches!(
@@ -360,6 +372,33 @@ mod tests {
         assert!(Phone::parse("phone", "12800138000").is_err());
         assert!(Phone::parse("phone", "1380013800").is_err());
         assert_eq!(mask_name("欧阳明"), "欧**");
+    }
+
+    #[test]
+    fn check_in_and_no_show_come_from_confirmed_and_undo_goes_back() {
+        use BookingStatus::*;
+        assert_eq!(Confirmed.may_mark(CheckedIn), Ok(()));
+        assert_eq!(Confirmed.may_mark(NoShow), Ok(()));
+        assert_eq!(CheckedIn.may_mark(Confirmed), Ok(()));
+        assert_eq!(NoShow.may_mark(Confirmed), Ok(()));
+        assert_eq!(
+            CheckedIn.may_mark(NoShow),
+            Err("error.booking_not_confirmed")
+        );
+        assert_eq!(
+            Waitlisted.may_mark(CheckedIn),
+            Err("error.booking_not_confirmed")
+        );
+        assert_eq!(
+            Cancelled.may_mark(Confirmed),
+            Err("error.booking_not_marked")
+        );
+        assert_eq!(
+            Confirmed.may_mark(Confirmed),
+            Err("error.booking_not_marked")
+        );
+        // Undoing keeps the place: all three hold one.
+        assert!(CheckedIn.holds_slot() && NoShow.holds_slot() && Confirmed.holds_slot());
     }
 
     #[test]

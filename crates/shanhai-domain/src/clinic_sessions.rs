@@ -4,7 +4,7 @@
 use crate::dispatch::{AssignmentMode, Presence, Weekdays};
 use crate::validate::{self, code, optional_reference, reference};
 use crate::{Invalid, Problems};
-use chrono::{NaiveDate, NaiveTime};
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -18,9 +18,89 @@ code_enum! {
 }
 
 code_enum! {
+    /// A session's booking state. Only `open` and `cancelled` are stored; `full` and `ended` are
+    /// what an open session is when its places are taken or its end time has passed
+    /// ([`SessionStatus::of`] decides, and every view shows its answer).
     SessionStatus {
         Open => "open", "可预约", "Open";
+        Full => "full", "已约满", "Full";
+        Ended => "ended", "已结束", "Ended";
         Cancelled => "cancelled", "已停诊", "Cancelled";
+    }
+}
+
+impl SessionStatus {
+    /// The one rule for a session's booking state at `now` (Asia/Shanghai local time):
+    /// cancelled (停诊) first; then ended once its end time has passed; then full once every
+    /// place is taken (waitlisting still possible); otherwise open.
+    pub fn of(
+        cancelled: bool,
+        date: NaiveDate,
+        end: NaiveTime,
+        capacity: i64,
+        booked: i64,
+        now: NaiveDateTime,
+    ) -> SessionStatus {
+        if cancelled {
+            SessionStatus::Cancelled
+        } else if now >= date.and_time(end) {
+            SessionStatus::Ended
+        } else if booked >= capacity {
+            SessionStatus::Full
+        } else {
+            SessionStatus::Open
+        }
+    }
+
+    /// [`SessionStatus::of`] for a session as stored: the stored status code, `YYYY-MM-DD` and
+    /// `HH:MM`. A date or time that does not read counts as not yet ended.
+    pub fn of_stored(
+        stored: &str,
+        date: &str,
+        end: &str,
+        capacity: i64,
+        booked: i64,
+        now: NaiveDateTime,
+    ) -> SessionStatus {
+        let ends = NaiveDate::parse_from_str(date, "%Y-%m-%d")
+            .ok()
+            .zip(NaiveTime::parse_from_str(end, "%H:%M").ok());
+        match ends {
+            Some((d, e)) => SessionStatus::of(
+                stored == SessionStatus::Cancelled.code(),
+                d,
+                e,
+                capacity,
+                booked,
+                now,
+            ),
+            None if stored == SessionStatus::Cancelled.code() => SessionStatus::Cancelled,
+            None if booked >= capacity => SessionStatus::Full,
+            None => SessionStatus::Open,
+        }
+    }
+
+    /// Whether the session still takes bookings (a full one: on its waitlist).
+    pub fn takes_bookings(self) -> bool {
+        matches!(self, SessionStatus::Open | SessionStatus::Full)
+    }
+
+    /// The message key that says why a session takes no bookings.
+    pub fn refusal(self) -> Option<&'static str> {
+        match self {
+            SessionStatus::Ended => Some("error.session_ended"),
+            SessionStatus::Cancelled => Some("error.session_closed"),
+            SessionStatus::Open | SessionStatus::Full => None,
+        }
+    }
+
+    /// The badge class a page shows the state with.
+    pub fn badge(self) -> &'static str {
+        match self {
+            SessionStatus::Open => "ok",
+            SessionStatus::Full => "gold",
+            SessionStatus::Ended | SessionStatus::Cancelled => "off",
+        }
     }
 }
 
@@ -171,6 +251,24 @@ impl ClinicSessionInput {
 }
 
 impl NewClinicSession {
+    /// A copy of a session moved by `days`, the rest unchanged.
+    pub fn copied(s: &ClinicSession, days: i64) -> Option<NewClinicSession> {
+        let date =
+            NaiveDate::parse_from_str(&s.date, "%Y-%m-%d").ok()? + chrono::Duration::days(days);
+        Some(NewClinicSession {
+            expert_id: s.expert_id.clone(),
+            institution_id: s.institution_id.clone(),
+            department_id: s.department_id.clone(),
+            assignment_id: s.assignment_id.clone(),
+            date,
+            window: Window::parse(&s.start, &s.end).ok()?,
+            capacity: s.capacity,
+            slot_minutes: s.slot_minutes,
+            visit_type: s.visit_type,
+            note: s.note.clone(),
+        })
+    }
+
     /// A session is published for today or a later day; one already past would only be a
     /// record of what happened, which is what an import is for.
     pub fn check_publishable(&self, today: NaiveDate) -> Result<(), Invalid> {
@@ -207,10 +305,112 @@ pub struct ClinicSession {
     pub waitlisted: i64,
     pub slot_minutes: i64,
     pub visit_type: VisitType,
+    /// The booking state now: `open`, `full`, `ended` (its end time has passed) or `cancelled`.
     pub status: SessionStatus,
     pub note: Option<String>,
     pub created_at: String,
     pub updated_at: String,
+}
+
+/// Copying one week's sessions at a host to another week, each on the same weekday.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct CopyWeekInput {
+    /// The host institution whose sessions are copied.
+    pub institution_id: String,
+    /// Any day of the week to copy (`YYYY-MM-DD`); the week runs Monday to Sunday.
+    pub from_week: String,
+    /// Any day of the week to copy to (`YYYY-MM-DD`).
+    pub to_week: String,
+}
+
+/// A checked [`CopyWeekInput`]: the host and the two Mondays.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopyWeek {
+    pub institution_id: String,
+    pub from_monday: NaiveDate,
+    pub to_monday: NaiveDate,
+}
+
+/// The Monday of a date's week.
+pub fn monday_of(date: NaiveDate) -> NaiveDate {
+    use chrono::Datelike;
+    date - chrono::Duration::days(i64::from(date.weekday().num_days_from_monday()))
+}
+
+impl CopyWeekInput {
+    /// Every problem at once: the host, both weeks, and the rule that the target is another
+    /// week that has not yet ended.
+    pub fn parse(&self, today: NaiveDate) -> Result<CopyWeek, Problems> {
+        let mut p = Problems::new();
+        let institution_id = p.take(reference("institution_id", &self.institution_id));
+        let from = p.take(validate::date("from_week", &self.from_week));
+        let to = p.take(validate::date("to_week", &self.to_week).and_then(|d| {
+            if monday_of(d) + chrono::Duration::days(6) < today {
+                Err(Invalid::new("to_week", "error.week_in_past"))
+            } else {
+                Ok(d)
+            }
+        }));
+        if let (Some(f), Some(t)) = (from, to)
+            && monday_of(f) == monday_of(t)
+        {
+            p.push(Invalid::new("to_week", "error.same_week"));
+            return Err(p);
+        }
+        match (institution_id, from, to) {
+            (Some(institution_id), Some(f), Some(t)) => Ok(CopyWeek {
+                institution_id,
+                from_monday: monday_of(f),
+                to_monday: monday_of(t),
+            }),
+            _ => Err(p),
+        }
+    }
+}
+
+/// What copying a week came to.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CopyWeekOutcome {
+    /// The sessions created in the target week.
+    pub created: Vec<ClinicSession>,
+    /// Sessions not copied: the same expert already holds one at that time, or the day is past.
+    pub skipped: i64,
+}
+
+/// Changing a published session: its time, department (room), capacity and note. Bookers keep
+/// their bookings; the capacity cannot drop below the places already booked.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct SessionChangeInput {
+    /// `YYYY-MM-DD`
+    pub date: String,
+    /// `HH:MM`
+    pub start: String,
+    /// `HH:MM`
+    pub end: String,
+    pub capacity: i64,
+    #[serde(default)]
+    pub department_id: Option<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+impl SessionChangeInput {
+    /// The session as changed: the rest (expert, host, visit type, assignment) as it was.
+    pub fn apply(&self, s: &ClinicSession) -> ClinicSessionInput {
+        ClinicSessionInput {
+            expert_id: s.expert_id.clone(),
+            institution_id: s.institution_id.clone(),
+            department_id: self.department_id.clone(),
+            assignment_id: s.assignment_id.clone(),
+            date: self.date.clone(),
+            start: self.start.clone(),
+            end: self.end.clone(),
+            capacity: self.capacity,
+            slot_minutes: None,
+            visit_type: Some(s.visit_type.code().to_string()),
+            note: self.note.clone(),
+        }
+    }
 }
 
 /// Generating an assignment's sessions for a date range.
@@ -317,6 +517,65 @@ mod tests {
             shown,
             ["2025-01-31", "2025-02-28", "2025-03-31", "2025-04-30"]
         );
+    }
+
+    #[test]
+    fn copying_a_week_needs_another_week_not_yet_over() {
+        let input = |f: &str, t: &str| CopyWeekInput {
+            institution_id: crate::ids::new_id(),
+            from_week: f.into(),
+            to_week: t.into(),
+        };
+        let today = d("2025-05-07");
+        let ok = input("2025-05-08", "2025-05-14").parse(today);
+        assert_eq!(ok.as_ref().map(|c| c.from_monday), Ok(d("2025-05-05")));
+        assert_eq!(ok.map(|c| c.to_monday), Ok(d("2025-05-12")));
+        let same = input("2025-05-05", "2025-05-11").parse(today);
+        assert_eq!(same.map_err(|p| p.into_first().key), Err("error.same_week"));
+        let past = input("2025-05-05", "2025-04-27").parse(today);
+        assert_eq!(
+            past.map_err(|p| p.into_first().key),
+            Err("error.week_in_past")
+        );
+        let fields: Vec<String> = CopyWeekInput {
+            institution_id: String::new(),
+            from_week: "x".into(),
+            to_week: "2025-02-30".into(),
+        }
+        .parse(today)
+        .map_err(|p| p.into_iter().map(|i| i.field).collect())
+        .err()
+        .unwrap_or_default();
+        assert_eq!(fields, ["institution_id", "from_week", "to_week"]);
+    }
+
+    #[test]
+    fn one_rule_decides_open_full_ended_and_cancelled() {
+        let at = |s: &str| {
+            chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap_or_default()
+        };
+        let state = |now: &str, booked: i64| {
+            SessionStatus::of_stored("open", "2025-05-06", "11:30", 15, booked, at(now))
+        };
+        assert_eq!(state("2025-05-06 08:00", 3), SessionStatus::Open);
+        assert_eq!(state("2025-05-06 08:00", 15), SessionStatus::Full);
+        assert_eq!(state("2025-05-06 11:29", 3), SessionStatus::Open);
+        assert_eq!(state("2025-05-06 11:30", 3), SessionStatus::Ended);
+        assert_eq!(state("2025-05-06 13:44", 15), SessionStatus::Ended);
+        assert_eq!(state("2025-05-07 08:00", 0), SessionStatus::Ended);
+        assert_eq!(
+            SessionStatus::of_stored(
+                "cancelled",
+                "2025-05-06",
+                "11:30",
+                15,
+                0,
+                at("2025-05-01 08:00")
+            ),
+            SessionStatus::Cancelled
+        );
+        assert!(SessionStatus::Full.takes_bookings());
+        assert_eq!(SessionStatus::Ended.refusal(), Some("error.session_ended"));
     }
 
     #[test]

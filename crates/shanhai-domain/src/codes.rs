@@ -100,6 +100,28 @@ code_enum! {
     }
 }
 
+impl Title {
+    /// Whether the title is a physician's (医师): only physicians hold clinics as experts, not
+    /// nurses, technicians, researchers or administrators.
+    pub fn is_physician(self) -> bool {
+        matches!(
+            self,
+            Title::ChiefPhysician
+                | Title::AssociateChiefPhysician
+                | Title::AttendingPhysician
+                | Title::ResidentPhysician
+        )
+    }
+}
+
+impl InstitutionKind {
+    /// Whether patients are treated there (a referral goes to one; a health commission is an
+    /// office, not a care provider).
+    pub fn treats_patients(self) -> bool {
+        self != InstitutionKind::HealthCommission
+    }
+}
+
 code_enum! {
     ProgramKind {
         EastWest => "east-west", "东西部协作", "East–west collaboration";

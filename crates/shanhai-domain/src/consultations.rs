@@ -642,6 +642,8 @@ pub struct Opinion {
     pub version: i64,
     pub author_person_id: Option<String>,
     pub author_name: String,
+    /// The signer: name, title and institution.
+    pub author: Option<crate::accounts::ActorLabel>,
     pub text: String,
     pub signed_at: String,
 }
@@ -653,6 +655,8 @@ pub struct ConsultationEvent {
     pub to_state: String,
     pub at: String,
     pub actor_name: String,
+    /// Who took the step: name, title and institution.
+    pub actor: Option<crate::accounts::ActorLabel>,
     pub detail: Option<String>,
 }
 
@@ -799,6 +803,8 @@ pub struct Consultation {
     pub requesting_institution_id: String,
     pub requesting_institution_name: Option<String>,
     pub requester_name: String,
+    /// The requester: name, title and institution.
+    pub requester: Option<crate::accounts::ActorLabel>,
     pub target_institution_id: String,
     pub target_institution_name: Option<String>,
     pub target_specialty_code: Option<String>,

@@ -633,6 +633,8 @@ pub struct KpiReportEvent {
     pub to_state: String,
     pub at: String,
     pub actor_name: String,
+    /// Who took the step: name, title and institution.
+    pub actor: Option<crate::accounts::ActorLabel>,
     pub reason: Option<String>,
 }
 

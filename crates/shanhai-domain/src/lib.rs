@@ -20,6 +20,7 @@ pub mod registry;
 pub mod specialty;
 pub mod validate;
 pub mod webhooks;
+pub mod words;
 pub mod workload;
 
 pub use error::{DomainError, Invalid, Problems};

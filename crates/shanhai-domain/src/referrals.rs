@@ -38,6 +38,24 @@ code_enum! {
     }
 }
 
+/// A referral's urgency in a referral's words (the shared [`Urgency`] labels name a
+/// consultation's: "急会诊").
+///
+/// [`Urgency`]: crate::consultations::Urgency
+pub fn urgency_label(
+    urgency: impl std::borrow::Borrow<crate::consultations::Urgency>,
+    lang: impl std::borrow::Borrow<crate::Lang>,
+) -> &'static str {
+    use crate::Lang;
+    use crate::consultations::Urgency;
+    match (*urgency.borrow(), *lang.borrow()) {
+        (Urgency::Urgent, Lang::Zh) => "紧急转诊",
+        (Urgency::Urgent, Lang::En) => "Urgent referral",
+        (Urgency::Routine, Lang::Zh) => "常规转诊",
+        (Urgency::Routine, Lang::En) => "Routine referral",
+    }
+}
+
 /// Who takes an action: the sending institution or the receiving one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Party {
@@ -153,6 +171,74 @@ mod tests {
             "no cancelling once the patient is there"
         );
         assert_eq!(transition(S::Created, A::Treat), None);
+    }
+
+    #[test]
+    fn an_acceptance_names_the_appointment_the_ward_and_a_contact_with_a_phone() {
+        let problems = ReferralTransitionInput {
+            appointment_at: Some("tomorrow".into()),
+            contact_phone: Some("12345".into()),
+            ..Default::default()
+        }
+        .parse(A::Accept)
+        .err()
+        .map(|p| p.into_iter().map(|i| (i.field, i.key)).collect::<Vec<_>>())
+        .unwrap_or_default();
+        assert_eq!(
+            problems,
+            vec![
+                ("appointment_at".to_string(), "error.datetime_format"),
+                ("ward".to_string(), "error.required"),
+                ("contact_name".to_string(), "error.required"),
+                ("contact_phone".to_string(), "error.contact_phone_format"),
+            ]
+        );
+        let step = ReferralTransitionInput {
+            appointment_at: Some("2026-12-08T09:30".into()),
+            ward: Some("心内科 12 床".into()),
+            contact_name: Some("李秀兰".into()),
+            contact_phone: Some("0902 2231234".into()),
+            ..Default::default()
+        }
+        .parse(A::Accept)
+        .unwrap_or_else(|p| panic!("{p}"));
+        assert_eq!(
+            step.acceptance.map(|a| a.contact_phone),
+            Some("0902-2231234".to_string())
+        );
+        assert_eq!(
+            ReferralTransitionInput::default().parse(A::Arrive),
+            Ok(ReferralStep::default())
+        );
+    }
+
+    #[test]
+    fn a_contact_phone_is_a_mobile_or_a_landline_with_its_area_code() {
+        for ok in [
+            "13912345678",
+            "+86 139 1234 5678",
+            "010-62345678",
+            "0902-2231234",
+            "09022231234",
+            "021 64320000",
+        ] {
+            assert!(contact_phone("p", ok).is_ok(), "{ok}");
+        }
+        assert_eq!(
+            contact_phone("p", "0902-2231234转806").ok().as_deref(),
+            Some("0902-2231234-806")
+        );
+        for bad in [
+            "",
+            "12345",
+            "2231234",
+            "0902-22",
+            "abc-12345678",
+            "1391234567",
+            "0902-2231234-abcdefg",
+        ] {
+            assert!(contact_phone("p", bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
@@ -320,28 +406,144 @@ impl ReferralInput {
     }
 }
 
-/// What a referral transition may carry: a decline reason, a treatment note, the outcome.
+/// What a referral transition may carry: a decline reason, a treatment note, the outcome; an
+/// acceptance carries the appointment, the ward or bed and the contact the sender calls.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct ReferralTransitionInput {
     #[serde(default)]
     pub note: Option<String>,
+    /// Accepting: when the patient is expected (`YYYY-MM-DDTHH:MM`, Beijing time).
+    #[serde(default)]
+    pub appointment_at: Option<String>,
+    /// Accepting: the ward or bed the patient goes to.
+    #[serde(default)]
+    pub ward: Option<String>,
+    /// Accepting: the named person the sender calls.
+    #[serde(default)]
+    pub contact_name: Option<String>,
+    /// Accepting: that person's phone (mobile, or landline with its area code).
+    #[serde(default)]
+    pub contact_phone: Option<String>,
+}
+
+/// What an acceptance tells the sender.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Acceptance {
+    pub appointment_at: String,
+    pub ward: String,
+    pub contact_name: String,
+    pub contact_phone: String,
+}
+
+/// A parsed transition: its note and, for an acceptance, what the sender is told.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReferralStep {
+    pub note: Option<String>,
+    pub acceptance: Option<Acceptance>,
+}
+
+/// A phone number a hospital answers: a mainland mobile number (11 digits from 13–19), or a
+/// landline with its area code (0 + 2–3 digits, then 7–8 digits, e.g. 0902-2231234), with an
+/// optional extension after "-" or "转".
+pub fn contact_phone(field: &str, raw: &str) -> Result<String, crate::Invalid> {
+    let raw = raw.trim();
+    if let Ok(mobile) = crate::bookings::Phone::parse(field, raw) {
+        return Ok(mobile.as_str().to_string());
+    }
+    let invalid = || crate::Invalid::new(field, "error.contact_phone_format");
+    let (number, extension) = match raw.split_once('转') {
+        Some((n, e)) => (n.trim(), Some(e.trim())),
+        None => (raw, None),
+    };
+    let parts: Vec<&str> = number
+        .split(['-', ' '])
+        .filter(|p| !p.is_empty())
+        .collect();
+    let digits = |s: &str, range: std::ops::RangeInclusive<usize>| {
+        range.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
+    };
+    let (area, local, ext) = match parts.as_slice() {
+        [joined] if joined.starts_with('0') => {
+            // Without a separator: Beijing's and the 02x cities' codes have 3 digits (010,
+            // 021…), the others 4 (0902…).
+            let split = if joined.starts_with("01") || joined.starts_with("02") {
+                3
+            } else {
+                4
+            };
+            (
+                joined.get(..split).unwrap_or(""),
+                joined.get(split..).unwrap_or(""),
+                None,
+            )
+        }
+        [area, local] => (*area, *local, None),
+        [area, local, ext] => (*area, *local, Some(*ext)),
+        _ => return Err(invalid()),
+    };
+    let ext = extension.or(ext);
+    let ok = area.starts_with('0')
+        && digits(area, 3..=4)
+        && digits(local, 7..=8)
+        && ext.is_none_or(|e| digits(e, 1..=6));
+    if !ok {
+        return Err(invalid());
+    }
+    Ok(match ext {
+        Some(e) => format!("{area}-{local}-{e}"),
+        None => format!("{area}-{local}"),
+    })
 }
 
 impl ReferralTransitionInput {
-    /// Declining and closing need a note (the reason, the outcome).
-    pub fn parse(&self, action: ReferralAction) -> Result<Option<String>, crate::Invalid> {
-        let note = match self.note.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(n) => Some(crate::validate::prose("note", n, 5_000)?),
+    /// Declining and closing need a note (the reason, the outcome); accepting needs the
+    /// appointment, the ward or bed and a named contact with a phone number. Every problem at
+    /// once, each at its field.
+    pub fn parse(&self, action: ReferralAction) -> Result<ReferralStep, crate::Problems> {
+        use crate::validate::{prose, text};
+        let required = |field: &str, value: &Option<String>| -> Result<String, crate::Invalid> {
+            match value.as_deref().map(str::trim) {
+                None | Some("") => Err(crate::Invalid::new(field, "error.required")),
+                Some(v) => Ok(v.to_string()),
+            }
         };
-        if matches!(
+        let needs_note = matches!(
             action,
             ReferralAction::Decline | ReferralAction::Close | ReferralAction::DownRefer
-        ) && note.is_none()
-        {
-            return Err(crate::Invalid::new("note", "error.required"));
+        );
+        let note = match self.note.as_deref().map(str::trim) {
+            None | Some("") if needs_note => Err(crate::Invalid::new("note", "error.required")),
+            None | Some("") => Ok(None),
+            Some(n) => prose("note", n, 5_000).map(Some),
+        };
+        if action != ReferralAction::Accept {
+            return Ok(ReferralStep {
+                note: note?,
+                acceptance: None,
+            });
         }
-        Ok(note)
+        crate::every! {
+            note = note,
+            appointment_at = required("appointment_at", &self.appointment_at).and_then(|raw| {
+                chrono::NaiveDateTime::parse_from_str(&raw, "%Y-%m-%dT%H:%M")
+                    .map(|_| raw)
+                    .map_err(|_| crate::Invalid::new("appointment_at", "error.datetime_format"))
+            }),
+            ward = required("ward", &self.ward).and_then(|w| text("ward", &w, 100)),
+            contact_name = required("contact_name", &self.contact_name)
+                .and_then(|n| text("contact_name", &n, 50)),
+            contact_phone = required("contact_phone", &self.contact_phone)
+                .and_then(|p| contact_phone("contact_phone", &p)),
+        }
+        Ok(ReferralStep {
+            note,
+            acceptance: Some(Acceptance {
+                appointment_at,
+                ward,
+                contact_name,
+                contact_phone,
+            }),
+        })
     }
 }
 
@@ -352,6 +554,8 @@ pub struct ReferralEvent {
     pub to_state: String,
     pub at: String,
     pub actor_name: String,
+    /// Who took the step: name, title and institution.
+    pub actor: Option<crate::accounts::ActorLabel>,
     pub note: Option<String>,
 }
 
@@ -364,6 +568,8 @@ pub struct Referral {
     pub from_institution_id: String,
     pub from_institution_name: Option<String>,
     pub sender_name: String,
+    /// The sender: name, title and institution.
+    pub sender: Option<crate::accounts::ActorLabel>,
     pub to_institution_id: String,
     pub to_institution_name: Option<String>,
     pub to_department_id: Option<String>,
@@ -380,6 +586,12 @@ pub struct Referral {
     pub program_id: Option<String>,
     /// Whether the patient leaves the sending institution's province.
     pub leaves_region: bool,
+    /// What the receiver's acceptance tells the sender: when and where the patient is
+    /// expected, and whom to call.
+    pub appointment_at: Option<String>,
+    pub ward: Option<String>,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
     pub created_at: String,
     pub updated_at: String,
     pub events: Vec<ReferralEvent>,

@@ -8,10 +8,9 @@ use shanhai_domain::consultations::{
     Consultation, ConsultationAction, ConsultationFigures, ConsultationInput, ConsultationScope,
     Parties, Targets, TargetsInput, TransitionInput, may_act, may_request, sees,
 };
-use shanhai_domain::inbox::Inbox;
 use shanhai_store::consultations::{self, ConsultationFilter, FiguresFilter};
 use shanhai_store::crypto::PatientCipher;
-use shanhai_store::{Db, Page, PageRequest, referrals};
+use shanhai_store::{Db, Page, PageRequest};
 
 /// The consultations the caller sees, filtered; `filter.scope` is set from the caller.
 pub async fn list(
@@ -24,22 +23,6 @@ pub async fn list(
     Ok(consultations::list(db, &filter, page).await?)
 }
 
-/// What the caller and their institution have to act on now (patient details masked).
-pub async fn inbox(db: &Db, who: &Acting) -> ServiceResult<Inbox> {
-    let p = &who.principal;
-    let staff = matches!(
-        p.role,
-        shanhai_domain::codes::Role::Coordinator | shanhai_domain::codes::Role::Clinician
-    );
-    let institution = p.institution_id.as_deref().filter(|_| staff);
-    let consultations = consultations::awaiting(db, institution, who.person()).await?;
-    let referrals = match institution {
-        Some(i) => referrals::awaiting(db, i).await?,
-        None => Vec::new(),
-    };
-    Ok(Inbox::new(consultations, referrals))
-}
-
 /// The consultations waiting on the caller, overdue first then the oldest request, optionally
 /// only those in one state or only the overdue ones, a page at a time.
 pub async fn waiting(
@@ -49,7 +32,7 @@ pub async fn waiting(
     overdue_only: bool,
     page: PageRequest,
 ) -> ServiceResult<Page<Consultation>> {
-    let mut items = inbox(db, who).await?.consultations;
+    let mut items = crate::inbox::inbox(db, who).await?.consultations;
     items.retain(|c| state.is_none_or(|s| c.state.code() == s) && (!overdue_only || c.overdue));
     items.sort_by(|a, b| {
         b.overdue

@@ -16,6 +16,7 @@ pub mod dispatch;
 mod error;
 mod facts;
 pub mod imports;
+pub mod inbox;
 pub mod kpis;
 pub mod referrals;
 pub mod registry;

@@ -91,8 +91,8 @@ pub async fn act(
     input: &ReferralTransitionInput,
 ) -> ServiceResult<Referral> {
     may_take(db, who, id, action).await?;
-    let note = input.parse(action)?;
-    Ok(referrals::transition(db, &who.actor, id, action, note).await?)
+    let step = input.parse(action)?;
+    Ok(referrals::transition(db, &who.actor, id, action, step).await?)
 }
 
 /// Refuses unless the caller may take `action` on the referral (asked before its input is read).

@@ -99,7 +99,7 @@ pub async fn book_on(
     let day_ago = (chrono::Utc::now() - chrono::Duration::hours(24))
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let session = query::sql_with(
-        "SELECT c.capacity, c.booked, c.status, c.date, \
+        "SELECT c.capacity, c.booked, c.status, c.date, c.end_time, \
          (SELECT COUNT(*) FROM bookings b WHERE b.session_id = c.id AND b.person_hash = $2 \
           AND b.status IN ('confirmed', 'waitlisted', 'checked-in')) AS already, \
          (SELECT COUNT(*) FROM bookings b WHERE b.phone_hash = $3 AND b.session_id = c.id \
@@ -129,8 +129,15 @@ pub async fn book_on(
         address_in_session: int(&session, "address_in_session")?,
         address_today: int(&session, "address_today")?,
     };
-    let open = text(&session, "status")? == SessionStatus::Open.code()
-        && text(&session, "date")? >= crate::today().to_string();
+    let state = SessionStatus::of_stored(
+        &text(&session, "status")?,
+        &text(&session, "date")?,
+        &text(&session, "end_time")?,
+        int(&session, "capacity")?,
+        int(&session, "booked")?,
+        crate::local_now(),
+    );
+    let open = state.takes_bookings();
     match decide(
         int(&session, "capacity")?,
         int(&session, "booked")?,
@@ -138,7 +145,11 @@ pub async fn book_on(
         int(&session, "already")? > 0,
         new.waitlist,
     ) {
-        Decision::Closed => return Err(StoreError::Conflict("error.session_closed")),
+        Decision::Closed => {
+            return Err(StoreError::Conflict(
+                state.refusal().unwrap_or("error.session_closed"),
+            ));
+        }
         Decision::AlreadyBooked => return Err(StoreError::Conflict("error.already_booked")),
         Decision::Full => return Err(StoreError::Conflict("error.session_full")),
         Decision::Confirm | Decision::Waitlist => {}
@@ -570,26 +581,56 @@ pub async fn cancel(
     Ok(view)
 }
 
-/// Check-in or no-show, on or after the session's day.
+/// Check-in or no-show, on or after the session's day, or undoing either (back to confirmed).
 pub async fn mark(db: &Db, actor: &Actor, booking_id: &str, to: BookingStatus) -> Result<Booking> {
     let mut tx = db.begin_write().await?;
-    let before = get_on(&mut tx, booking_id).await?;
-    let session = crate::clinic_sessions::get_on(&mut tx, &before.session_id).await?;
+    let after = mark_on(&mut tx, actor, booking_id, None, to).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Marks several bookings of one session in one transaction: all of them or none.
+pub async fn mark_many(
+    db: &Db,
+    actor: &Actor,
+    session_id: &str,
+    booking_ids: &[String],
+    to: BookingStatus,
+) -> Result<Vec<Booking>> {
+    let mut tx = db.begin_write().await?;
+    let mut out = Vec::with_capacity(booking_ids.len());
+    for id in booking_ids {
+        out.push(mark_on(&mut tx, actor, id, Some(session_id), to).await?);
+    }
+    tx.commit().await?;
+    Ok(out)
+}
+
+async fn mark_on(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    booking_id: &str,
+    in_session: Option<&str>,
+    to: BookingStatus,
+) -> Result<Booking> {
+    let before = get_on(conn, booking_id).await?;
+    if in_session.is_some_and(|s| s != before.session_id) {
+        return Err(StoreError::NotFound);
+    }
+    let session = crate::clinic_sessions::get_on(conn, &before.session_id).await?;
     if session.date > crate::today().to_string() {
         return Err(StoreError::Conflict("error.session_not_yet"));
     }
-    if before.status != BookingStatus::Confirmed {
-        return Err(StoreError::Conflict("error.booking_not_confirmed"));
-    }
+    before.status.may_mark(to).map_err(StoreError::Conflict)?;
     query::sql_with(
         "UPDATE bookings SET status = $1, updated_at = $2 WHERE id = $3".into(),
         vec![to.code().into(), crate::now().into(), booking_id.into()],
     )
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
-    let after = get_on(&mut tx, booking_id).await?;
+    let after = get_on(conn, booking_id).await?;
     audit::record(
-        &mut tx,
+        conn,
         actor,
         Action::Update,
         "booking",
@@ -598,7 +639,6 @@ pub async fn mark(db: &Db, actor: &Actor, booking_id: &str, to: BookingStatus) -
         Some(&after),
     )
     .await?;
-    tx.commit().await?;
     Ok(after)
 }
 

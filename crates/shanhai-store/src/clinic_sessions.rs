@@ -53,7 +53,9 @@ row! {
         waitlisted: int,
         slot_minutes: int,
         visit_type: code(VisitType::parse),
-        status: code(SessionStatus::parse),
+        status: {
+            SessionStatus::of_stored(&query::text(row, "status")?, &date, &end, capacity, booked, crate::local_now())
+        },
         note: opt_text,
         created_at: text,
         updated_at: text,
@@ -196,7 +198,11 @@ pub struct SessionFilter {
     pub specialty: Option<String>,
     pub from: Option<String>,
     pub until: Option<String>,
+    /// A booking state ([`SessionStatus`]): `open`, `full`, `ended` or `cancelled`, decided as
+    /// [`SessionStatus::of`] decides it.
     pub status: Option<String>,
+    /// Only sessions that still take bookings (open or full, not ended, not cancelled).
+    pub bookable: bool,
     /// Search in the expert's and the hospital's names.
     pub q: Option<String>,
     /// Only sessions on hospitals in this set (a coordinator's reach).
@@ -216,10 +222,10 @@ fn session_filter(f: &SessionFilter) -> Filter {
         .eq("c.institution_id", f.institution.as_deref())
         .eq("c.expert_id", f.expert.as_deref())
         .eq("c.assignment_id", f.assignment.as_deref())
-        .eq("c.status", f.status.as_deref())
         .search(&["p.name", "i.name"], f.q.as_deref());
     filter.dated("c.date", f.from.as_deref(), f.until.as_deref());
     filter.in_region("i.region_code", f.region.as_deref());
+    state_filter(&mut filter, f);
     if let Some(s) = f.specialty.as_deref().filter(|s| !s.trim().is_empty()) {
         filter.raw(
             "(COALESCE(d.specialty_code, p.specialty_code) = {} OR COALESCE(d.specialty_code, p.specialty_code) LIKE {} || '.%')",
@@ -251,6 +257,58 @@ fn session_filter(f: &SessionFilter) -> Filter {
         None => {}
     }
     filter
+}
+
+/// The booking-state conditions, in SQL: [`SessionStatus::of`]'s rule over the stored columns.
+fn state_filter(filter: &mut Filter, f: &SessionFilter) {
+    let now = crate::local_now();
+    let (today, time) = (
+        now.date().to_string(),
+        now.time().format("%H:%M").to_string(),
+    );
+    let ended = "(c.date < {} OR (c.date = {} AND c.end_time <= {}))";
+    let not_ended = "c.date > {} OR (c.date = {} AND c.end_time > {})";
+    let args = || {
+        vec![
+            today.clone().into(),
+            today.clone().into(),
+            time.clone().into(),
+        ]
+    };
+    if f.bookable {
+        filter.raw_each(&format!("c.status = 'open' AND ({not_ended})"), args());
+    }
+    let wanted = f
+        .status
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| SessionStatus::parse(s).ok_or(s));
+    match wanted {
+        None => {}
+        Some(Ok(SessionStatus::Cancelled)) => {
+            filter.raw_each("c.status = 'cancelled'", vec![]);
+        }
+        Some(Ok(SessionStatus::Ended)) => {
+            filter.raw_each(&format!("c.status = 'open' AND {ended}"), args());
+        }
+        Some(Ok(SessionStatus::Full)) => {
+            filter.raw_each(
+                &format!("c.status = 'open' AND c.booked >= c.capacity AND ({not_ended})"),
+                args(),
+            );
+        }
+        Some(Ok(SessionStatus::Open)) => {
+            filter.raw_each(
+                &format!("c.status = 'open' AND c.booked < c.capacity AND ({not_ended})"),
+                args(),
+            );
+        }
+        // An unknown state matches nothing, as an unknown code always has.
+        Some(Err(other)) => {
+            filter.raw("c.status = {}", other.to_string().into());
+        }
+    }
 }
 
 /// Places booked (`booked`) over the sessions the filter selects, and the bookings checked in.

@@ -214,6 +214,7 @@ row! {
         requesting_institution_id: text,
         requesting_institution_name: opt_text,
         requester_name: text,
+        requester: { None },
         target_institution_id: text,
         target_institution_name: opt_text,
         target_specialty_code: opt_text,
@@ -244,6 +245,7 @@ pub async fn get_on(conn: &mut AnyConnection, id: &str) -> Result<Consultation> 
     .await?
     .ok_or(StoreError::NotFound)?;
     let mut c = Consultation::decode(&row)?;
+    let requester_id = text(&row, "requester_user_id")?;
     let experts = query::sql_with(
         "SELECT e.person_id, e.chair, p.name, i.name AS institution_name FROM consultation_experts e \
          JOIN people p ON p.id = e.person_id JOIN institutions i ON i.id = p.institution_id \
@@ -277,6 +279,7 @@ pub async fn get_on(conn: &mut AnyConnection, id: &str) -> Result<Consultation> 
                 version: int(r, "version")?,
                 author_person_id: opt_text(r, "author_person_id")?,
                 author_name: text(r, "author_name")?,
+                author: None,
                 text: text(r, "text")?,
                 signed_at: text(r, "signed_at")?,
             })
@@ -288,6 +291,7 @@ pub async fn get_on(conn: &mut AnyConnection, id: &str) -> Result<Consultation> 
     )
     .fetch_all(&mut *conn)
     .await?;
+    let actors = crate::actors::of_steps_on(conn, &events).await?;
     c.events = events
         .iter()
         .map(|r| {
@@ -297,10 +301,31 @@ pub async fn get_on(conn: &mut AnyConnection, id: &str) -> Result<Consultation> 
                 to_state: text(r, "to_state")?,
                 at: text(r, "at")?,
                 actor_name: text(r, "actor_name")?,
+                actor: None,
                 detail: opt_text(r, "detail")?,
             })
         })
         .collect::<Result<_>>()?;
+    // Who requested, who took each step and who signed: name, title and institution.
+    for (e, actor) in c.events.iter_mut().zip(actors) {
+        e.actor = actor;
+    }
+    c.requester = crate::actors::users_on(conn, [requester_id.as_str()])
+        .await?
+        .remove(&requester_id);
+    let signers = crate::actors::people_on(
+        conn,
+        c.opinions
+            .iter()
+            .filter_map(|o| o.author_person_id.as_deref()),
+    )
+    .await?;
+    for o in &mut c.opinions {
+        o.author = o
+            .author_person_id
+            .as_ref()
+            .and_then(|p| signers.get(p).cloned());
+    }
     c.attachments = crate::attachments::list_on(conn, id).await?;
     Ok(c)
 }
@@ -653,6 +678,9 @@ pub struct ConsultationFilter {
     pub from: Option<String>,
     /// … and on or before this one.
     pub until: Option<String>,
+    /// Words in the question, the requester's name, either hospital's name or the masked
+    /// patient name (the one search box).
+    pub q: Option<String>,
 }
 
 pub async fn list(
@@ -690,6 +718,16 @@ pub async fn list(
         );
     }
     filter.dated("c.requested_at", f.from.as_deref(), f.until.as_deref());
+    filter.search(
+        &[
+            "c.question",
+            "c.requester_name",
+            "ri.name",
+            "ti.name",
+            "c.patient_name_masked",
+        ],
+        f.q.as_deref(),
+    );
     if f.overdue_only {
         let now = crate::now();
         filter.raw_each(OVERDUE_SQL, vec![now.clone().into(), now.into()]);

@@ -171,6 +171,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0021_days_served.sql"),
         postgres: include_str!("../migrations/postgres/0021_days_served.sql"),
     },
+    Migration {
+        version: 23,
+        name: "people_and_referral_acceptance",
+        sqlite: include_str!("../migrations/sqlite/0023_people_and_referral_acceptance.sql"),
+        postgres: include_str!("../migrations/postgres/0023_people_and_referral_acceptance.sql"),
+    },
 ];
 
 /// A connection pool and the backend behind it.

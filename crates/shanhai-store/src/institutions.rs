@@ -58,6 +58,8 @@ pub struct InstitutionFilter {
     /// Institutions on either side of a pairing in this program.
     pub program: Option<String>,
     pub parent: Option<String>,
+    /// Only these kinds (codes), e.g. the kinds that treat patients where a hospital is meant.
+    pub kinds: Vec<String>,
 }
 
 pub async fn list(db: &Db, f: &InstitutionFilter, page: PageRequest) -> Result<Page<Institution>> {
@@ -67,6 +69,13 @@ pub async fn list(db: &Db, f: &InstitutionFilter, page: PageRequest) -> Result<P
         .eq("i.kind", f.kind.as_deref())
         .eq("i.parent_id", f.parent.as_deref());
     filter.in_region("i.region_code", f.region.as_deref());
+    if !f.kinds.is_empty() {
+        let marks = vec!["{}"; f.kinds.len()].join(", ");
+        filter.raw_each(
+            &format!("i.kind IN ({marks})"),
+            f.kinds.iter().map(|k| k.clone().into()).collect(),
+        );
+    }
     if let Some(program) = f.program.as_deref().filter(|p| !p.trim().is_empty()) {
         filter.raw(
             "(i.id IN (SELECT donor_id FROM pairings WHERE program_id = {p}) \

@@ -217,15 +217,18 @@ pub async fn get_on(conn: &mut AnyConnection, id: &str) -> Result<KpiReport> {
     )
     .fetch_all(&mut *conn)
     .await?;
+    let actors = crate::actors::of_steps_on(conn, &events).await?;
     report.events = events
         .iter()
-        .map(|e| {
+        .zip(actors)
+        .map(|(e, actor)| {
             Ok(KpiReportEvent {
                 action: text(e, "action")?,
                 from_state: text(e, "from_state")?,
                 to_state: text(e, "to_state")?,
                 at: text(e, "at")?,
                 actor_name: text(e, "actor_name")?,
+                actor,
                 reason: opt_text(e, "reason")?,
             })
         })

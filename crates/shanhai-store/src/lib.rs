@@ -2,6 +2,7 @@
 //! sqlx's `Any` driver. Values cross the driver as text and integers only: ids are UUIDv7 text,
 //! timestamps RFC 3339 UTC text, dates `YYYY-MM-DD`, lists JSON text.
 
+pub mod actors;
 pub mod agreements;
 pub mod attachments;
 pub mod audit;
@@ -25,6 +26,7 @@ pub mod referrals;
 pub mod regions;
 pub mod rollups;
 pub mod row;
+pub mod search;
 pub mod users;
 pub mod webhooks;
 pub mod workload;
@@ -68,5 +70,11 @@ pub fn now() -> String {
 
 /// Today's date in the display time zone (Asia/Shanghai, UTC+8, no daylight saving).
 pub fn today() -> chrono::NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+    local_now().date()
+}
+
+/// The current date and time in the display time zone (Asia/Shanghai, UTC+8): what a clinic
+/// session's date and times are written in.
+pub fn local_now() -> chrono::NaiveDateTime {
+    (chrono::Utc::now() + chrono::Duration::hours(8)).naive_utc()
 }

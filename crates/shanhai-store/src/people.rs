@@ -64,6 +64,11 @@ pub struct PersonFilter {
     pub dispatched_in: Option<String>,
     /// … that had begun by this date.
     pub dispatched_until: Option<String>,
+    /// People of this specialty or one below it (`03` takes `03.06`): their own specialty, else
+    /// their department's.
+    pub specialty: Option<String>,
+    /// Only these titles (codes), e.g. the physicians' for an expert.
+    pub titles: Vec<String>,
 }
 
 pub async fn list(
@@ -95,6 +100,21 @@ pub async fn list(
             "p.id IN (SELECT a.person_id FROM assignments a JOIN batches b ON b.id = a.batch_id \
               WHERE b.program_id = {} AND a.start_date <= {})",
             vec![program.trim().into(), until.into()],
+        );
+    }
+    if let Some(s) = f.specialty.as_deref().filter(|s| !s.trim().is_empty()) {
+        let s = s.trim().to_string();
+        filter.raw_each(
+            "(COALESCE(p.specialty_code, d.specialty_code) = {} \
+              OR COALESCE(p.specialty_code, d.specialty_code) LIKE {})",
+            vec![s.clone().into(), format!("{s}.%").into()],
+        );
+    }
+    if !f.titles.is_empty() {
+        let marks = vec!["{}"; f.titles.len()].join(", ");
+        filter.raw_each(
+            &format!("p.title IN ({marks})"),
+            f.titles.iter().map(|t| t.clone().into()).collect(),
         );
     }
     institutions::reach_filter(&mut filter, "p.institution_id", reach);

@@ -170,6 +170,7 @@ pub async fn append_step(
                 "to_state",
                 "at",
                 "actor_name",
+                "actor_id",
                 note_column,
             ],
         ),
@@ -181,6 +182,7 @@ pub async fn append_step(
             step.to.into(),
             crate::now().into(),
             actor.name.clone().into(),
+            actor.user_id.clone().into(),
             step.note.into(),
         ],
     )

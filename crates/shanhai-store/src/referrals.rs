@@ -26,6 +26,7 @@ row! {
         from_institution_id: text,
         from_institution_name: opt_text,
         sender_name: text,
+        sender: { None },
         to_institution_id: text,
         to_institution_name: opt_text,
         to_department_id: opt_text,
@@ -39,6 +40,10 @@ row! {
         clinic_session_id: opt_text,
         program_id: opt_text,
         leaves_region: bool,
+        appointment_at: opt_text,
+        ward: opt_text,
+        contact_name: opt_text,
+        contact_phone: opt_text,
         created_at: text,
         updated_at: text,
         events: { Vec::new() },
@@ -54,25 +59,32 @@ pub async fn get_on(conn: &mut AnyConnection, id: &str) -> Result<Referral> {
     .await?
     .ok_or(StoreError::NotFound)?;
     let mut r = Referral::decode(&row)?;
+    let sender_id = text(&row, "sender_user_id")?;
     let events = query::sql_with(
         "SELECT * FROM referral_events WHERE referral_id = $1 ORDER BY at, id".into(),
         vec![id.into()],
     )
     .fetch_all(&mut *conn)
     .await?;
+    let actors = crate::actors::of_steps_on(conn, &events).await?;
     r.events = events
         .iter()
-        .map(|e| {
+        .zip(actors)
+        .map(|(e, actor)| {
             Ok(ReferralEvent {
                 action: text(e, "action")?,
                 from_state: text(e, "from_state")?,
                 to_state: text(e, "to_state")?,
                 at: text(e, "at")?,
                 actor_name: text(e, "actor_name")?,
+                actor,
                 note: opt_text(e, "note")?,
             })
         })
         .collect::<Result<_>>()?;
+    r.sender = crate::actors::users_on(conn, [sender_id.as_str()])
+        .await?
+        .remove(&sender_id);
     Ok(r)
 }
 
@@ -155,6 +167,14 @@ pub async fn create(
         institutions::require(&mut tx, "to_institution_id", &new.to_institution_id).await?;
     if sender.id == receiver.id {
         return Err(Invalid::new("to_institution_id", "error.refer_own_institution").into());
+    }
+    for (field, institution) in [
+        ("from_institution_id", &sender),
+        ("to_institution_id", &receiver),
+    ] {
+        if !institution.kind.treats_patients() {
+            return Err(Invalid::new(field, "error.referral_needs_care_provider").into());
+        }
     }
     if let Some(d) = &new.to_department_id {
         departments::require_in(&mut tx, "to_department_id", d, &receiver.id).await?;
@@ -279,20 +299,31 @@ pub async fn transition(
     actor: &Actor,
     id: &str,
     action: ReferralAction,
-    note: Option<String>,
+    step: ReferralStep,
 ) -> Result<Referral> {
     let mut tx = db.begin_write().await?;
     let before = get_on(&mut tx, id).await?;
     let next = shanhai_domain::referrals::transition(before.state, action)
         .ok_or(StoreError::Conflict("error.illegal_transition"))?;
+    let mut columns = vec!["state", "updated_at"];
+    let mut args: Vec<query::Arg> = vec![next.code().into(), crate::now().into()];
+    if let Some(a) = step.acceptance {
+        columns.extend(["appointment_at", "ward", "contact_name", "contact_phone"]);
+        args.extend([
+            a.appointment_at.into(),
+            a.ward.into(),
+            a.contact_name.into(),
+            a.contact_phone.into(),
+        ]);
+    }
+    args.extend([id.into(), before.state.code().into()]);
     let changed = query::sql_with(
-        "UPDATE referrals SET state = $1, updated_at = $2 WHERE id = $3 AND state = $4".into(),
-        vec![
-            next.code().into(),
-            crate::now().into(),
-            id.into(),
-            before.state.code().into(),
-        ],
+        format!(
+            "{} AND state = ${}",
+            query::update_sql("referrals", &columns, "id"),
+            args.len()
+        ),
+        args,
     )
     .execute(&mut *tx)
     .await?
@@ -307,7 +338,7 @@ pub async fn transition(
         before.state.code(),
         next.code(),
         actor,
-        note,
+        step.note,
     )
     .await?;
     let after = get_on(&mut tx, id).await?;
@@ -345,6 +376,11 @@ pub struct ReferralFilter {
     pub from_institution: Option<String>,
     /// Sent to this institution.
     pub to_institution: Option<String>,
+    /// Only finished referrals (declined, referred back down, closed, cancelled).
+    pub finished: bool,
+    /// Words in the reason, the sender's name, either hospital's name or the masked patient
+    /// name (the one search box).
+    pub q: Option<String>,
 }
 
 /// The `LIKE` pattern for a GB/T 2260 region and everything below it.
@@ -371,6 +407,14 @@ fn filter_of(f: &ReferralFilter) -> Filter {
             &["r.from_institution_id", "r.to_institution_id"],
             f.visible_to_institution.as_deref(),
         );
+    if f.finished {
+        let finished: std::collections::BTreeSet<String> = ReferralState::ALL
+            .iter()
+            .filter(|s| s.is_final())
+            .map(|s| s.code().to_string())
+            .collect();
+        filter.within("r.state", &finished);
+    }
     if let Some(prefix) = region_prefix(f.region.as_deref()) {
         // A region's referrals: those sent from it, and those coming back down into it.
         filter.raw_each(
@@ -384,6 +428,16 @@ fn filter_of(f: &ReferralFilter) -> Filter {
         filter.raw("r.leaves_region = {}", i64::from(leaves).into());
     }
     filter.dated("r.created_at", f.from.as_deref(), f.until.as_deref());
+    filter.search(
+        &[
+            "r.reason",
+            "r.sender_name",
+            "fi.name",
+            "ti.name",
+            "r.patient_name_masked",
+        ],
+        f.q.as_deref(),
+    );
     filter
 }
 

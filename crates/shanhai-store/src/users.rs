@@ -166,12 +166,17 @@ pub async fn create_on(
         "active",
         "person_id",
     ];
+    // An account given no display name goes by its person's name, never by its login.
+    let mut display_name = new.display_name.clone();
     if let Some(person) = &new.person_id {
-        crate::people::require(conn, "person_id", person).await?;
+        let person = crate::people::require(conn, "person_id", person).await?;
+        if display_name == new.username {
+            display_name = person.name;
+        }
     }
     let args = vec![
         new.username.clone().into(),
-        new.display_name.clone().into(),
+        display_name.into(),
         password_hash.into(),
         new.scope.role.code().into(),
         new.scope.program_id.clone().into(),

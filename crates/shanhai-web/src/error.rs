@@ -135,7 +135,10 @@ fn labelled(lang: shanhai_domain::Lang, field: &str, message: String) -> String 
     if label.starts_with("field.") {
         message
     } else {
-        format!("{label}：{message}")
+        match lang {
+            shanhai_domain::Lang::Zh => format!("{label}：{message}"),
+            shanhai_domain::Lang::En => format!("{label}: {message}"),
+        }
     }
 }
 

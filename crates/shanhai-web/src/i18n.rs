@@ -29,6 +29,17 @@ pub fn t(lang: Lang, key: &str) -> String {
         .unwrap_or_else(|| key.to_string())
 }
 
+/// The message for `key` counted `n`: the `<key>.one` form where `n` is exactly one and the
+/// catalogue has one (English: "1 patient", "3 patients"); otherwise `key`.
+pub fn t_count(lang: Lang, key: &str, n: f64) -> String {
+    if n == 1.0
+        && let Some(one) = catalogue(lang).get(&format!("{key}.one"))
+    {
+        return one.clone();
+    }
+    t(lang, key)
+}
+
 tokio::task_local! {
     static REQUEST_LANG: Lang;
 }

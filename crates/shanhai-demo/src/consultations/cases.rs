@@ -58,6 +58,11 @@ pub fn field_of(code: &str) -> Field {
 }
 
 impl Field {
+    /// Fields whose imaging is of the chest (the demo's synthetic studies are chest CTs).
+    pub fn chest(self) -> bool {
+        matches!(self, Field::Resp | Field::Tumour | Field::Cardio)
+    }
+
     /// Fields where a surgeon may guide an operation remotely (远程手术指导).
     pub fn surgical(self) -> bool {
         matches!(

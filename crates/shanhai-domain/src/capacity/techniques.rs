@@ -257,6 +257,8 @@ pub struct TechniqueEvent {
     pub to_state: String,
     pub at: String,
     pub actor_name: String,
+    /// Who took the step: name, title and institution.
+    pub actor: Option<crate::accounts::ActorLabel>,
     pub note: Option<String>,
 }
 

@@ -405,24 +405,29 @@ pub async fn technique_detail(db: &Db, id: &str) -> Result<TechniqueDetail> {
     .iter()
     .map(TechniqueCase::decode)
     .collect::<Result<_>>()?;
-    let timeline = query::sql_with(
+    let steps = query::sql_with(
         "SELECT * FROM technique_events WHERE technique_id = $1 ORDER BY at, id".into(),
         vec![id.into()],
     )
     .fetch_all(db.pool())
-    .await?
-    .iter()
-    .map(|r| {
-        Ok(TechniqueEvent {
-            action: text(r, "action")?,
-            from_state: text(r, "from_state")?,
-            to_state: text(r, "to_state")?,
-            at: text(r, "at")?,
-            actor_name: text(r, "actor_name")?,
-            note: opt_text(r, "note")?,
+    .await?;
+    let mut conn = db.pool().acquire().await?;
+    let actors = crate::actors::of_steps_on(&mut conn, &steps).await?;
+    let timeline = steps
+        .iter()
+        .zip(actors)
+        .map(|(r, actor)| {
+            Ok(TechniqueEvent {
+                action: text(r, "action")?,
+                from_state: text(r, "from_state")?,
+                to_state: text(r, "to_state")?,
+                at: text(r, "at")?,
+                actor_name: text(r, "actor_name")?,
+                actor,
+                note: opt_text(r, "note")?,
+            })
         })
-    })
-    .collect::<Result<_>>()?;
+        .collect::<Result<_>>()?;
     Ok(TechniqueDetail {
         technique,
         cases,

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use shanhai_domain::accounts::{User, UserInput, UserUpdate};
+use shanhai_domain::accounts::{ActorLabel, User, UserInput, UserUpdate};
 use shanhai_store::Page;
 use shanhai_store::audit::{self, Actor, AuditEntry, AuditFilter};
 use shanhai_store::users::{self, UserFilter};
@@ -27,7 +27,15 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
         update_user,
         list_audit
     ),
-    components(schemas(TokenRequest, TokenResponse, User, UserInput, UserUpdate, AuditEntry))
+    components(schemas(
+        TokenRequest,
+        TokenResponse,
+        User,
+        UserInput,
+        UserUpdate,
+        AuditEntry,
+        ActorLabel
+    ))
 )]
 pub struct AccountsApi;
 

@@ -258,7 +258,11 @@ fn indicator_figure(lang: Lang, v: &IndicatorValue) -> BriefingFigure {
 /// A sentence template cut at `{n}` (and `{name}`, `{unit}` for unphrased indicators).
 fn sentence(lang: Lang, v: &IndicatorValue) -> (String, String) {
     let template = if PHRASED.contains(&v.code.as_str()) {
-        t(lang, &format!("ui.briefing.phrase.{}", v.code))
+        crate::i18n::t_count(
+            lang,
+            &format!("ui.briefing.phrase.{}", v.code),
+            v.value as f64,
+        )
     } else {
         t(lang, "ui.briefing.phrase_generic")
     };

@@ -24,15 +24,23 @@ use utoipa::{IntoParams, OpenApi};
         create_session,
         get_session,
         update_session,
+        change_session,
         cancel_session,
+        copy_week,
         session_bookings,
+        check_in_many,
         check_in,
         no_show,
+        undo_mark,
         contact
     ),
     components(schemas(
         ClinicSession,
         ClinicSessionInput,
+        SessionChangeInput,
+        CopyWeekInput,
+        CopyWeekOutcome,
+        CheckInMany,
         VisitType,
         SessionStatus,
         Booking,
@@ -50,15 +58,21 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/api/v1/clinic-sessions/{id}",
-            get(get_session).put(update_session),
+            get(get_session).put(update_session).patch(change_session),
         )
+        .route("/api/v1/clinic-sessions/copy-week", post(copy_week))
         .route("/api/v1/clinic-sessions/{id}/cancel", post(cancel_session))
         .route(
             "/api/v1/clinic-sessions/{id}/bookings",
             get(session_bookings),
         )
+        .route(
+            "/api/v1/clinic-sessions/{id}/check-ins",
+            post(check_in_many),
+        )
         .route("/api/v1/bookings/{id}/check-in", post(check_in))
         .route("/api/v1/bookings/{id}/no-show", post(no_show))
+        .route("/api/v1/bookings/{id}/undo", post(undo_mark))
         .route("/api/v1/bookings/{id}/contact", get(contact))
 }
 
@@ -74,7 +88,7 @@ pub struct SessionQuery {
     specialty: Option<String>,
     from: Option<String>,
     until: Option<String>,
-    /// `open` or `cancelled`.
+    /// The booking state: `open`, `full`, `ended` (its end time has passed) or `cancelled`.
     status: Option<String>,
     q: Option<String>,
     /// Sessions held under an assignment of this program.
@@ -100,6 +114,7 @@ async fn list_sessions(
         from: q.from,
         until: q.until,
         status: q.status,
+        bookable: false,
         q: q.q,
         institutions_in: None,
         program: q.program,
@@ -145,6 +160,64 @@ async fn update_session(
     let input = body.parse::<ClinicSessionInput>()?;
     Ok(Json(
         service::update(&state.db, &caller.acting(), &id, &input).await?,
+    ))
+}
+
+/// Changes a published session's date, time, department, capacity or note; the rest stays and
+/// so do its bookings. 409 for a cancelled or ended session; 422 for a capacity below the places
+/// booked, a day in the past, or an end before the start.
+#[utoipa::path(patch, path = "/api/v1/clinic-sessions/{id}", tag = "clinics", security(("bearer" = [])), params(("id" = String, Path)),
+    request_body = SessionChangeInput,
+    responses((status = 200, body = ClinicSession), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn change_session(
+    State(state): State<AppState>,
+    caller: Caller,
+    IdPath(id): IdPath,
+    body: JsonBody,
+) -> ApiResult<Json<ClinicSession>> {
+    let input = body.parse::<SessionChangeInput>()?;
+    Ok(Json(
+        service::change(&state.db, &caller.acting(), &id, &input).await?,
+    ))
+}
+
+/// Copies a week's sessions at a host to another week, each on the same weekday (cancelled ones
+/// left out; past days and an expert's session already there skipped).
+#[utoipa::path(post, path = "/api/v1/clinic-sessions/copy-week", tag = "clinics", security(("bearer" = [])),
+    request_body = CopyWeekInput,
+    responses((status = 201, body = CopyWeekOutcome), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn copy_week(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: JsonBody,
+) -> ApiResult<(StatusCode, Json<CopyWeekOutcome>)> {
+    let input = body.parse::<CopyWeekInput>()?;
+    let outcome = service::copy_week(&state.db, &caller.acting(), &input).await?;
+    Ok((StatusCode::CREATED, Json(outcome)))
+}
+
+/// Bookings to check in together.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct CheckInMany {
+    pub booking_ids: Vec<String>,
+}
+
+/// Checks in several confirmed bookings of the session at once: all of them or none (409 when
+/// one is not confirmed, 404 when one is not this session's).
+#[utoipa::path(post, path = "/api/v1/clinic-sessions/{id}/check-ins", tag = "clinics", security(("bearer" = [])), params(("id" = String, Path)),
+    request_body = CheckInMany,
+    responses((status = 200, body = Vec<Booking>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn check_in_many(
+    State(state): State<AppState>,
+    caller: Caller,
+    IdPath(id): IdPath,
+    body: JsonBody,
+) -> ApiResult<Json<Vec<Booking>>> {
+    let input = body.parse::<CheckInMany>()?;
+    Ok(Json(
+        service::check_in_many(&state.db, &caller.acting(), &id, &input.booking_ids).await?,
     ))
 }
 
@@ -216,6 +289,20 @@ async fn no_show(
     let acting = caller.acting();
     Ok(Json(
         service::mark(&state.db, &acting, &id, None, BookingStatus::NoShow).await?,
+    ))
+}
+
+/// Undoes a check-in or a no-show: the booking is confirmed again (audited).
+#[utoipa::path(post, path = "/api/v1/bookings/{id}/undo", tag = "clinics", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = Booking), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn undo_mark(
+    State(state): State<AppState>,
+    caller: Caller,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<Booking>> {
+    let acting = caller.acting();
+    Ok(Json(
+        service::mark(&state.db, &acting, &id, None, BookingStatus::Confirmed).await?,
     ))
 }
 

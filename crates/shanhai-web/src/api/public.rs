@@ -53,7 +53,8 @@ pub struct PublicSessionQuery {
 }
 
 impl PublicSessionQuery {
-    /// Open sessions from today on.
+    /// Sessions that still take bookings (open or full with a waitlist), from today on; a
+    /// session of today whose end time has passed is not offered.
     pub fn filter(&self) -> SessionFilter {
         let today = shanhai_store::today().to_string();
         let from = self
@@ -69,13 +70,14 @@ impl PublicSessionQuery {
             from: Some(from),
             until: self.date.clone().or_else(|| self.until.clone()),
             q: self.q.clone(),
-            status: Some("open".into()),
+            bookable: true,
             ..Default::default()
         }
     }
 }
 
-/// Visiting-expert clinics open for booking, from today on.
+/// Visiting-expert clinics that still take bookings, from today on (`status` says `open` or
+/// `full`; a full one takes waitlist bookings). Sessions whose end time has passed are left out.
 #[utoipa::path(get, path = "/api/v1/public/sessions", tag = "public", params(PageParams, PublicSessionQuery),
     responses((status = 200, body = Page<ClinicSession>), (status = 429, body = ErrorBody)))]
 async fn search_sessions(
@@ -113,7 +115,9 @@ async fn get_public_session(
 }
 
 /// Books a slot: 201 with the booking code; 202 with the waitlist position when the session is
-/// full and `"waitlist": true`; 409 when full, already booked by the same person, or closed;
+/// full and `"waitlist": true`; 409 naming the reason when full, already booked by the same
+/// person, cancelled (`error.session_closed`) or ended — its end time (Beijing time) has passed
+/// (`error.session_ended`);
 /// 422 naming the field for a bad name, phone or ID number.
 #[utoipa::path(post, path = "/api/v1/public/sessions/{id}/bookings", tag = "public", params(("id" = String, Path)),
     request_body = BookingRequest,

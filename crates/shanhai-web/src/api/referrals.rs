@@ -63,6 +63,10 @@ pub struct ReferralQuery {
     from_institution: Option<String>,
     /// Sent to this institution.
     to_institution: Option<String>,
+    /// `true`: only finished referrals (declined, referred back down, closed, cancelled).
+    finished: Option<bool>,
+    /// Words in the reason, either institution's name or the sender's name.
+    q: Option<String>,
 }
 
 /// Referrals sent from or to the caller's institution (all, for the platform admin).
@@ -84,6 +88,8 @@ async fn list_referrals(
         leaves_region: q.leaving,
         from_institution: q.from_institution,
         to_institution: q.to_institution,
+        finished: q.finished.unwrap_or(false),
+        q: q.q,
         ..Default::default()
     };
     Ok(Json(

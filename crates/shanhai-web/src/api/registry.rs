@@ -243,6 +243,7 @@ async fn list_institutions(
         region: q.region,
         program: q.program,
         parent: q.parent,
+        ..Default::default()
     };
     Ok(Json(
         institutions::list(&state.db, &filter, page.request()).await?,
@@ -399,6 +400,7 @@ async fn list_people(
         program: q.program,
         dispatched_in: q.dispatched_in,
         dispatched_until: q.until,
+        ..Default::default()
     };
     Ok(Json(
         service::list_people(&state.db, &caller.acting(), &filter, page.request()).await?,

@@ -174,12 +174,20 @@ struct AuditPage {
     from: String,
     until: String,
     entries: Page<AuditEntry>,
+    /// Who acted, by account id: name, title and institution.
+    actors: std::collections::HashMap<String, shanhai_domain::accounts::ActorLabel>,
     pager: Pager,
 }
 
 impl AuditPage {
     fn is(&self, current: &str, value: &str) -> bool {
         current == value
+    }
+
+    /// The person behind an entry made by a signed-in account (the command line and the demo
+    /// loader have none: their recorded name is shown).
+    fn actor(&self, e: &AuditEntry) -> Option<&shanhai_domain::accounts::ActorLabel> {
+        e.actor_id.as_ref().and_then(|id| self.actors.get(id))
     }
 
     fn action_key(&self, action: &str) -> String {
@@ -270,6 +278,15 @@ async fn audit_list(
     };
     match audit::list(state.db.pool(), &filter, PageRequest::new(q.page, Some(50))).await {
         Ok(page) => {
+            let ids: Vec<String> = page
+                .items
+                .iter()
+                .filter_map(|e| e.actor_id.clone())
+                .collect();
+            let actors = match shanhai_store::actors::users(&state.db, &ids).await {
+                Ok(actors) => actors,
+                Err(e) => return error_page(&viewer, "audit", here(&uri), e.into()),
+            };
             let pager = Pager::new(
                 &page,
                 "/audit",
@@ -289,6 +306,7 @@ async fn audit_list(
                 from: q.from.unwrap_or_default(),
                 until: q.until.unwrap_or_default(),
                 entries: page,
+                actors,
                 pager,
             })
         }

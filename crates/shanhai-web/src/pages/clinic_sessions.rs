@@ -22,7 +22,8 @@ use shanhai_domain::Lang;
 use shanhai_domain::access::Reach;
 use shanhai_domain::bookings::{Booking, BookingStatus};
 use shanhai_domain::clinic_sessions::{
-    ClinicSession, ClinicSessionInput, SessionStatus, VisitType,
+    ClinicSession, ClinicSessionInput, CopyWeekInput, SessionChangeInput, SessionStatus, VisitType,
+    monday_of,
 };
 use shanhai_domain::registry::{Department, Institution};
 use shanhai_service::clinic_sessions as service;
@@ -37,7 +38,16 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/clinic-sessions", get(session_list).post(session_create))
         .route("/clinic-sessions/new", get(session_new))
+        .route(
+            "/clinic-sessions/copy-week",
+            get(copy_week_form).post(copy_week),
+        )
         .route("/clinic-sessions/{id}", get(session_page))
+        .route(
+            "/clinic-sessions/{id}/edit",
+            get(edit_form).post(edit_session),
+        )
+        .route("/clinic-sessions/{id}/check-ins", post(check_in_many))
         .route(
             "/clinic-sessions/{id}/cancel",
             get(cancel_confirm).post(cancel_session),
@@ -84,6 +94,24 @@ struct ListQuery {
     status: Option<String>,
     q: Option<String>,
     page: Option<String>,
+    /// What was just done, said once at the top (`copied`, with `n` sessions).
+    done: Option<String>,
+    n: Option<String>,
+}
+
+/// The confirmation after a change, from the `done` (and `n`) of the address it led to.
+fn done_notice(lang: Lang, done: Option<&str>, n: Option<&str>) -> Option<String> {
+    let key = match done? {
+        "check-in" => "ui.done_checked_in",
+        "no-show" => "ui.done_no_show",
+        "undo" => "ui.done_undone",
+        "checked-in-many" => "ui.done_checked_in_many",
+        "changed" => "ui.done_session_changed",
+        "copied" => "ui.done_week_copied",
+        _ => return None,
+    };
+    let n: i64 = n.and_then(|n| n.parse().ok()).unwrap_or(0);
+    Some(crate::i18n::t(lang, key).replace("{n}", &n.to_string()))
 }
 
 #[derive(Template)]
@@ -100,6 +128,7 @@ struct SessionsPage {
     sessions: Page<ClinicSession>,
     pager: Pager,
     can_create: bool,
+    notice: Option<String>,
 }
 
 impl SessionsPage {
@@ -123,6 +152,15 @@ async fn session_list(
         .from
         .clone()
         .unwrap_or_else(|| shanhai_store::today().to_string());
+    let hosts = service::hosts(&state.db, &viewer.acting())
+        .await
+        .unwrap_or_default();
+    // A coordinator who runs one hospital's clinics sees that hospital's unless they chose
+    // otherwise (an emptied choice means every institution).
+    let mut q = q;
+    if q.institution.is_none() && hosts.len() == 1 {
+        q.institution = Some(hosts[0].id.clone());
+    }
     let filter = SessionFilter {
         institution: given(&q.institution),
         from: Some(from.clone()),
@@ -158,10 +196,7 @@ async fn session_list(
             href.push_str("&from=");
         }
     }
-    let can_create = service::hosts(&state.db, &viewer.acting())
-        .await
-        .map(|v| !v.is_empty())
-        .unwrap_or(false);
+    let can_create = !hosts.is_empty();
     render(&SessionsPage {
         c: Chrome::new(Some(&viewer), "clinics", here(&uri)),
         institution: q.institution.clone().unwrap_or_default(),
@@ -174,6 +209,7 @@ async fn session_list(
         sessions: page,
         pager,
         can_create,
+        notice: done_notice(crate::i18n::current(), q.done.as_deref(), q.n.as_deref()),
     })
 }
 
@@ -182,6 +218,8 @@ async fn session_list(
 #[derive(Deserialize, Default)]
 struct SessionQuery {
     page: Option<String>,
+    done: Option<String>,
+    n: Option<String>,
 }
 
 #[derive(Template)]
@@ -225,6 +263,25 @@ impl SessionPage {
             && !self.cancelled()
             && self.day_reached
             && b.status == BookingStatus::Confirmed
+    }
+
+    /// A check-in or a no-show the coordinator can take back.
+    fn can_undo(&self, b: &Booking) -> bool {
+        self.can_run
+            && !self.cancelled()
+            && matches!(b.status, BookingStatus::CheckedIn | BookingStatus::NoShow)
+    }
+
+    /// Whether any booking on this page can be checked in (the bulk check-in form).
+    fn any_markable(&self) -> bool {
+        self.bookings
+            .as_ref()
+            .is_some_and(|p| p.items.iter().any(|b| self.can_mark(b)))
+    }
+
+    /// A published session that has not ended can still be changed.
+    fn can_edit(&self) -> bool {
+        self.can_run && self.session.status.takes_bookings()
     }
 
     fn contact_of(&self, b: &Booking) -> Option<&Contact> {
@@ -322,7 +379,7 @@ async fn session_page(
                 Extras {
                     page: page_no(&q.page),
                     error: None,
-                    notice: None,
+                    notice: done_notice(crate::i18n::current(), q.done.as_deref(), q.n.as_deref()),
                     revealed: None,
                 },
             )
@@ -376,11 +433,11 @@ async fn booking_action(
     }
     let acting = viewer.acting();
     let outcome: Result<Option<Contact>, ApiError> = match action.as_str() {
-        "check-in" | "no-show" => {
-            let status = if action == "check-in" {
-                BookingStatus::CheckedIn
-            } else {
-                BookingStatus::NoShow
+        "check-in" | "no-show" | "undo" => {
+            let status = match action.as_str() {
+                "check-in" => BookingStatus::CheckedIn,
+                "no-show" => BookingStatus::NoShow,
+                _ => BookingStatus::Confirmed,
             };
             service::mark(&state.db, &acting, &booking_id, Some(&id), status)
                 .await
@@ -409,7 +466,10 @@ async fn booking_action(
     };
     match outcome {
         // After a change, back to the session (so that reloading does not post again).
-        Ok(None) => Redirect::to(&format!("/clinic-sessions/{id}#b-{booking_id}")).into_response(),
+        Ok(None) => Redirect::to(&format!(
+            "/clinic-sessions/{id}?done={action}#b-{booking_id}"
+        ))
+        .into_response(),
         // The contact details are shown once, in this answer, never in a URL.
         Ok(Some(contact)) => {
             let extras = Extras {
@@ -437,6 +497,292 @@ async fn booking_action(
             }
         }
     }
+}
+
+/// Checks in the bookings ticked in the session page's list, all at once.
+async fn check_in_many(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(raw): Path<String>,
+    body: Bytes,
+) -> Response {
+    let form = FormData::parse(&body);
+    let back = format!("/clinic-sessions/{raw}");
+    let Ok(id) = id_or_404(&raw) else {
+        return error_page(&viewer, "clinics", back, ApiError::not_found());
+    };
+    if !viewer.csrf_ok(&form.get("csrf")) {
+        return csrf_refused(&viewer, "clinics", back);
+    }
+    let ids: Vec<String> = form
+        .all("booking")
+        .iter()
+        .filter_map(|b| id_or_404(b).ok())
+        .collect();
+    match service::check_in_many(&state.db, &viewer.acting(), &id, &ids).await {
+        Ok(done) => Redirect::to(&format!(
+            "/clinic-sessions/{id}?done=checked-in-many&n={}",
+            done.len()
+        ))
+        .into_response(),
+        Err(e) => {
+            let e = ApiError::from(e);
+            if e.status == StatusCode::FORBIDDEN {
+                return error_page(&viewer, "clinics", back, e);
+            }
+            let status = e.status;
+            let extras = Extras {
+                page: None,
+                error: Some(e.message()),
+                notice: None,
+                revealed: None,
+            };
+            match session_data(&state, &viewer, &id, extras).await {
+                Ok(page) => (status, no_store(render(&page))).into_response(),
+                Err(e) => error_page(&viewer, "clinics", back, e),
+            }
+        }
+    }
+}
+
+// ---- changing a published session ----
+
+#[derive(Template)]
+#[template(path = "clinic_session_edit.html")]
+struct EditPage {
+    c: Chrome,
+    session: ClinicSession,
+    departments: Vec<Department>,
+    values: FormData,
+    error: Option<FormErrors>,
+}
+
+impl EditPage {
+    fn field_error(&self, field: &str) -> Option<String> {
+        self.error.at(field)
+    }
+
+    fn invalid(&self, field: &str) -> &'static str {
+        self.error.invalid(field)
+    }
+
+    fn title(&self) -> String {
+        title_label(self.c.lang, self.session.expert_title.as_deref())
+    }
+
+    fn weekday(&self) -> String {
+        weekday_label(self.c.lang, &self.session.date)
+    }
+}
+
+async fn edit_data(
+    state: &AppState,
+    viewer: &Viewer,
+    raw: &str,
+    values: Option<FormData>,
+    error: Option<FormErrors>,
+) -> Result<EditPage, ApiError> {
+    let id = id_or_404(raw)?;
+    let session = service::hosted(&state.db, &viewer.acting(), &id).await?;
+    if !session.status.takes_bookings() {
+        return Err(ApiError::from(shanhai_service::ServiceError::Conflict(
+            match session.status {
+                SessionStatus::Cancelled => "error.session_already_cancelled",
+                _ => "error.session_ended_no_change",
+            },
+        )));
+    }
+    let departments = departments::list(
+        &state.db,
+        &DepartmentFilter {
+            institution: Some(session.institution_id.clone()),
+            ..Default::default()
+        },
+        all(),
+    )
+    .await?
+    .items;
+    let values = values.unwrap_or_else(|| {
+        let mut v = form_urlencoded::Serializer::new(String::new());
+        v.append_pair("date", &session.date)
+            .append_pair("start", &session.start)
+            .append_pair("end", &session.end)
+            .append_pair("capacity", &session.capacity.to_string())
+            .append_pair(
+                "department_id",
+                session.department_id.as_deref().unwrap_or(""),
+            )
+            .append_pair("note", session.note.as_deref().unwrap_or(""));
+        FormData::parse(v.finish().as_bytes())
+    });
+    Ok(EditPage {
+        c: Chrome::new(
+            Some(viewer),
+            "clinics",
+            format!("/clinic-sessions/{id}/edit"),
+        ),
+        session,
+        departments,
+        values,
+        error,
+    })
+}
+
+async fn edit_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    uri: OriginalUri,
+    Path(raw): Path<String>,
+) -> Response {
+    match edit_data(&state, &viewer, &raw, None, None).await {
+        Ok(page) => render(&page),
+        Err(e) => error_page(&viewer, "clinics", here(&uri), e),
+    }
+}
+
+async fn edit_session(
+    State(state): State<AppState>,
+    uri: OriginalUri,
+    Path(raw): Path<String>,
+    Form { viewer, data: form }: Form,
+) -> Response {
+    let input = SessionChangeInput {
+        date: form.get("date"),
+        start: form.get("start"),
+        end: form.get("end"),
+        // Not a whole number: out of range, said beside the field with the other problems.
+        capacity: form.get("capacity").trim().parse().unwrap_or(0),
+        department_id: form.opt("department_id"),
+        note: form.opt("note"),
+    };
+    let e = match id_or_404(&raw) {
+        Ok(id) => match service::change(&state.db, &viewer.acting(), &id, &input).await {
+            Ok(s) => {
+                return Redirect::to(&format!("/clinic-sessions/{}?done=changed", s.id))
+                    .into_response();
+            }
+            Err(e) => ApiError::from(e),
+        },
+        Err(e) => e,
+    };
+    form_failed(
+        &viewer,
+        "clinics",
+        here(&uri),
+        e,
+        &[
+            StatusCode::FORBIDDEN,
+            StatusCode::NOT_FOUND,
+            StatusCode::CONFLICT,
+        ],
+        |error| edit_data(&state, &viewer, &raw, Some(form), Some(error)),
+    )
+    .await
+}
+
+// ---- copying a week ----
+
+#[derive(Template)]
+#[template(path = "clinic_session_copy.html")]
+struct CopyWeekPage {
+    c: Chrome,
+    hosts: Vec<Institution>,
+    values: FormData,
+    error: Option<FormErrors>,
+}
+
+impl CopyWeekPage {
+    fn field_error(&self, field: &str) -> Option<String> {
+        self.error.at(field)
+    }
+
+    fn invalid(&self, field: &str) -> &'static str {
+        self.error.invalid(field)
+    }
+}
+
+async fn copy_data(
+    state: &AppState,
+    viewer: &Viewer,
+    values: FormData,
+    error: Option<FormErrors>,
+) -> Result<CopyWeekPage, ApiError> {
+    let hosts = service::hosts(&state.db, &viewer.acting()).await?;
+    if hosts.is_empty() {
+        return Err(ApiError::forbidden());
+    }
+    Ok(CopyWeekPage {
+        c: Chrome::new(Some(viewer), "clinics", "/clinic-sessions/copy-week".into()),
+        hosts,
+        values,
+        error,
+    })
+}
+
+#[derive(Deserialize, Default)]
+struct CopyQuery {
+    institution: Option<String>,
+    from_week: Option<String>,
+}
+
+async fn copy_week_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    uri: OriginalUri,
+    Query(q): Query<CopyQuery>,
+) -> Response {
+    let this_monday = monday_of(shanhai_store::today());
+    let from = given(&q.from_week).unwrap_or_else(|| this_monday.to_string());
+    let values = {
+        let mut v = form_urlencoded::Serializer::new(String::new());
+        v.append_pair("institution_id", &given(&q.institution).unwrap_or_default())
+            .append_pair("from_week", &from)
+            .append_pair(
+                "to_week",
+                &(this_monday + chrono::Duration::days(7)).to_string(),
+            );
+        FormData::parse(v.finish().as_bytes())
+    };
+    match copy_data(&state, &viewer, values, None).await {
+        Ok(page) => render(&page),
+        Err(e) => error_page(&viewer, "clinics", here(&uri), e),
+    }
+}
+
+async fn copy_week(
+    State(state): State<AppState>,
+    uri: OriginalUri,
+    Form { viewer, data: form }: Form,
+) -> Response {
+    let input = CopyWeekInput {
+        institution_id: form.get("institution_id"),
+        from_week: form.get("from_week"),
+        to_week: form.get("to_week"),
+    };
+    let e = match service::copy_week(&state.db, &viewer.acting(), &input).await {
+        Ok(outcome) => {
+            let monday = chrono::NaiveDate::parse_from_str(input.to_week.trim(), "%Y-%m-%d")
+                .map(monday_of)
+                .unwrap_or_else(|_| shanhai_store::today());
+            let mut q = form_urlencoded::Serializer::new(String::new());
+            q.append_pair("institution", input.institution_id.trim())
+                .append_pair("from", &monday.to_string())
+                .append_pair("until", &(monday + chrono::Duration::days(6)).to_string())
+                .append_pair("done", "copied")
+                .append_pair("n", &outcome.created.len().to_string());
+            return Redirect::to(&format!("/clinic-sessions?{}", q.finish())).into_response();
+        }
+        Err(e) => ApiError::from(e),
+    };
+    form_failed(
+        &viewer,
+        "clinics",
+        here(&uri),
+        e,
+        &[StatusCode::FORBIDDEN],
+        |error| copy_data(&state, &viewer, form, Some(error)),
+    )
+    .await
 }
 
 // ---- cancelling a session ----
@@ -517,6 +863,15 @@ struct NewQuery {
 struct ExpertOption {
     id: String,
     label: String,
+    /// The top-level 诊疗科目 of the person's specialty, when known: the form shows only the
+    /// experts of the chosen department's specialty (and those whose specialty is not known).
+    specialty: String,
+}
+
+/// The top-level 诊疗科目 code of a specialty code (`03.06` → `03`).
+fn top_specialty(code: Option<&str>) -> String {
+    code.map(|c| c.split('.').next().unwrap_or("").to_string())
+        .unwrap_or_default()
 }
 
 struct ExpertGroup {
@@ -538,6 +893,10 @@ struct SessionFormPage {
 }
 
 impl SessionFormPage {
+    fn top(&self, code: &str) -> String {
+        top_specialty(Some(code))
+    }
+
     fn field_error(&self, field: &str) -> Option<String> {
         self.error.at(field)
     }
@@ -611,8 +970,13 @@ async fn expert_groups(
     )
     .await?;
     let mut dispatched = Vec::new();
+    // Only physicians hold clinics: not nurses, technicians, researchers or administrators.
+    let physician = |code: Option<&str>| {
+        code.and_then(shanhai_domain::codes::Title::parse)
+            .is_some_and(|t| t.is_physician())
+    };
     for a in assigned {
-        if seen.insert(a.person_id.clone()) {
+        if physician(a.person_title.as_deref()) && seen.insert(a.person_id.clone()) {
             dispatched.push(ExpertOption {
                 label: format!(
                     "{} · {} · {}",
@@ -621,6 +985,7 @@ async fn expert_groups(
                     a.home_institution_name.clone().unwrap_or_default()
                 ),
                 id: a.person_id,
+                specialty: String::new(),
             });
         }
     }
@@ -642,6 +1007,7 @@ async fn expert_groups(
                 .map(|n| format!(" · {n}"))
                 .unwrap_or_default()
         ),
+        specialty: top_specialty(p.specialty_code.as_deref()),
         id: p.id,
     };
     let staff = people::list(
@@ -657,7 +1023,7 @@ async fn expert_groups(
     let staff: Vec<ExpertOption> = staff
         .items
         .into_iter()
-        .filter(|p| seen.insert(p.id.clone()))
+        .filter(|p| p.title.is_physician() && seen.insert(p.id.clone()))
         .map(person_option)
         .collect();
     if !staff.is_empty() {
@@ -682,7 +1048,7 @@ async fn expert_groups(
             let more: Vec<ExpertOption> = list
                 .items
                 .into_iter()
-                .filter(|p| seen.insert(p.id.clone()))
+                .filter(|p| p.title.is_physician() && seen.insert(p.id.clone()))
                 .map(person_option)
                 .collect();
             if !more.is_empty() {

@@ -47,6 +47,7 @@ pub fn router() -> Router<AppState> {
         .route("/attachments/{id}/preview", get(attachment_preview))
         .route("/consultations/new", get(request_form))
         .route("/consultations/{id}", get(consultation_page))
+        .route("/consultations/{id}/report", get(report_page))
         .route("/consultations/{id}/{action}", post(act))
 }
 
@@ -430,6 +431,62 @@ async fn consultation_page(
             page.c.here = here(&uri);
             no_store(render(&page))
         }
+        Err(e) => error_page(&viewer, "consultations", here(&uri), e),
+    }
+}
+
+// ---- the printable report (会诊报告单) ----
+
+#[derive(Template)]
+#[template(path = "consultation_report.html")]
+struct ReportPage {
+    c: Chrome,
+    x: Consultation,
+}
+
+impl ReportPage {
+    fn specialty(&self) -> String {
+        self.x
+            .target_specialty_code
+            .as_deref()
+            .map(|s| self.c.specialty(s))
+            .unwrap_or_default()
+    }
+
+    /// The opinion in force: the latest signed version.
+    fn opinion(&self) -> Option<&Opinion> {
+        self.x.opinions.iter().max_by_key(|o| o.version)
+    }
+
+    fn scheduled(&self) -> String {
+        self.x
+            .scheduled_at
+            .as_deref()
+            .map(|s| s.replace('T', " "))
+            .unwrap_or_default()
+    }
+}
+
+/// The consultation report to print: the case as the viewer may see it on the consultation page
+/// (the same access rule and the same masked patient details; the read is audited), the
+/// question, the opinion in force and who signed it, with title, hospital and time.
+async fn report_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    uri: OriginalUri,
+    Path(raw): Path<String>,
+) -> Response {
+    let result = match id_or_404(&raw) {
+        Ok(id) => service::read(&state.db, &viewer.acting(), &id)
+            .await
+            .map_err(ApiError::from),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok((x, _, _)) => no_store(render(&ReportPage {
+            c: Chrome::new(Some(&viewer), "consultations", here(&uri)),
+            x,
+        })),
         Err(e) => error_page(&viewer, "consultations", here(&uri), e),
     }
 }

@@ -160,7 +160,11 @@ fn kpi_rows(standings: &[shanhai_domain::kpis::KpiStanding], lang: Lang) -> Vec<
                     "{name} · {}",
                     k.institution_name.clone().unwrap_or_default()
                 ),
-                unit: k.unit.clone(),
+                unit: shanhai_domain::words::unit_after(
+                    &k.unit,
+                    k.latest_value_scaled as f64 / scale,
+                    lang,
+                ),
                 baseline: Some(before as f64 / scale),
                 latest: Some(k.latest_value_scaled as f64 / scale),
                 target: k.target_scaled.map(|t| t as f64 / scale),

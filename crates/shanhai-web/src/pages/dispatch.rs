@@ -601,8 +601,7 @@ impl CalendarPage {
         } else {
             "ui.calendar_headline_week"
         };
-        self.c
-            .t(key)
+        crate::i18n::t_count(self.c.lang, key, self.experts_on_duty as f64)
             .replace("{n}", &self.experts_on_duty.to_string())
     }
 }

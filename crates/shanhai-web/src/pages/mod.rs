@@ -13,9 +13,11 @@ mod form;
 mod imports;
 mod inbox;
 mod kpis;
+pub mod pick;
 mod public;
 mod referrals;
 mod registry;
+mod search;
 mod session;
 mod webhooks;
 
@@ -37,6 +39,7 @@ use shanhai_domain::Lang;
 use shanhai_domain::access::Principal;
 use shanhai_domain::accounts::User;
 use shanhai_domain::codes::Role;
+use shanhai_domain::inbox::InboxCounts;
 use shanhai_store::audit::Actor;
 use shanhai_store::{Page, users};
 
@@ -51,6 +54,7 @@ pub fn router() -> Router<AppState> {
         .merge(clinic_sessions::router())
         .merge(consultations::router())
         .merge(inbox::router())
+        .merge(search::router())
         .merge(referrals::router())
         .merge(public::router())
         .merge(webhooks::router())
@@ -60,6 +64,7 @@ pub fn router() -> Router<AppState> {
         .merge(dashboard::router())
         .merge(briefing::router())
         .merge(imports::router())
+        .merge(pick::router())
         .fallback(unknown_path)
 }
 
@@ -125,6 +130,9 @@ pub struct Viewer {
     pub csrf: String,
     pub cookie: String,
     pub ip: Option<String>,
+    /// What waits for this user, by kind: the navigation's badges (from the same inbox as the
+    /// 待办 page and `GET /api/v1/inbox`).
+    pub counts: InboxCounts,
 }
 
 impl Viewer {
@@ -184,13 +192,20 @@ impl FromRequestParts<AppState> for Viewer {
             .ok()
             .flatten()
             .ok_or_else(to_login)?;
-        Ok(Viewer {
+        let mut viewer = Viewer {
             principal: users::principal(&user),
             user,
             csrf,
             cookie,
             ip: auth::client_ip(parts),
-        })
+            counts: InboxCounts::default(),
+        };
+        // The navigation's counts; a page still shows (without badges) if they fail.
+        match shanhai_service::inbox::inbox(&state.db, &viewer.acting()).await {
+            Ok(inbox) => viewer.counts = inbox.counts,
+            Err(e) => tracing::warn!("inbox counts: {e:?}"),
+        }
+        Ok(viewer)
     }
 }
 
@@ -221,6 +236,8 @@ pub struct Chrome {
     pub nav: &'static str,
     /// The current path and query, for the language switch to come back to.
     pub here: String,
+    /// What waits for the signed-in user, by kind (the navigation's badges).
+    pub counts: InboxCounts,
 }
 
 impl Chrome {
@@ -231,7 +248,13 @@ impl Chrome {
             csrf: viewer.map(|v| v.csrf.clone()).unwrap_or_default(),
             nav,
             here,
+            counts: viewer.map(|v| v.counts).unwrap_or_default(),
         }
+    }
+
+    /// The user's role code (`expert`, `coordinator`…), empty for a visitor.
+    pub fn role(&self) -> &'static str {
+        self.user.as_ref().map(|u| u.role.code()).unwrap_or("")
     }
 
     pub fn t(&self, key: impl AsRef<str>) -> String {
@@ -271,6 +294,18 @@ impl Chrome {
     }
 
     /// An instant shown in Asia/Shanghai time, to the minute.
+    /// Who acted, as "name · title · institution" (the recorded name when the account is not
+    /// known, as for steps recorded before accounts were linked to people).
+    pub fn who(
+        &self,
+        label: &Option<shanhai_domain::accounts::ActorLabel>,
+        recorded: &str,
+    ) -> String {
+        label
+            .as_ref()
+            .map_or_else(|| recorded.to_string(), |l| l.line(self.lang))
+    }
+
     pub fn time(&self, rfc3339: &str) -> String {
         chrono::DateTime::parse_from_rfc3339(rfc3339)
             .map(|t| {
@@ -301,6 +336,46 @@ impl Chrome {
             format!("{short}…")
         } else {
             short
+        }
+    }
+
+    /// A unit written after a number ("8.92天", "8.92 days", "1 case", "92%").
+    pub fn unit(&self, unit: &str, value: f64) -> String {
+        shanhai_domain::words::unit_after(unit, value, self.lang)
+    }
+
+    /// A unit named on its own, as in a caption ("（人次）" reads "(visits)").
+    pub fn unit_name(&self, unit: &str) -> String {
+        shanhai_domain::words::unit_name(unit, self.lang)
+    }
+
+    /// An honour in the page's language.
+    pub fn honour(&self, h: &str) -> String {
+        shanhai_domain::words::honour(h, self.lang)
+    }
+
+    /// A note in brackets after a label: full-width in Chinese, spaced ASCII in English.
+    pub fn paren(&self, s: impl std::fmt::Display) -> String {
+        match self.lang {
+            Lang::Zh => format!("（{s}）"),
+            Lang::En => format!(" ({s})"),
+        }
+    }
+
+    /// A label and its value in brackets: "（其中本院 3）", " (by local staff 3)".
+    pub fn paren_pair(
+        &self,
+        label: impl std::fmt::Display,
+        value: impl std::fmt::Display,
+    ) -> String {
+        self.paren(format!("{label} {value}"))
+    }
+
+    /// The colon after a label.
+    pub fn colon(&self) -> &'static str {
+        match self.lang {
+            Lang::Zh => "：",
+            Lang::En => ": ",
         }
     }
 

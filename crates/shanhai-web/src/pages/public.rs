@@ -135,9 +135,9 @@ fn session_specialty(c: &Chrome, s: &ClinicSession) -> String {
         .unwrap_or_default()
 }
 
-/// Whether a session still takes bookings (open, today or later).
+/// Whether a session still takes bookings (open or full, not ended, not cancelled).
 fn bookable(s: &ClinicSession) -> bool {
-    s.status == SessionStatus::Open && s.date >= shanhai_store::today().to_string()
+    s.status.takes_bookings()
 }
 
 // ---- search ----
@@ -271,7 +271,7 @@ impl SessionPage {
     }
 
     fn full(&self) -> bool {
-        self.session.available == 0
+        self.session.status == SessionStatus::Full
     }
 
     fn field_error(&self, name: &str) -> Option<String> {

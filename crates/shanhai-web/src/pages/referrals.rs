@@ -4,8 +4,8 @@
 use super::consultations::{patient_of, person_label};
 use super::dispatch::{all, given, here};
 use super::{
-    Chrome, Form, FormData, FormErrors, Viewer, error_page, form_failed, id_or_404, not_found,
-    render,
+    Chrome, Form, FormData, FormErrors, Pager, Viewer, error_page, form_failed, id_or_404,
+    not_found, render,
 };
 use crate::AppState;
 use crate::error::ApiError;
@@ -35,6 +35,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/referrals", get(board).post(create))
         .route("/referrals/new", get(referral_form))
+        .route("/referrals/closed", get(closed_list))
         .route("/referrals/{id}", get(referral_page))
         .route("/referrals/{id}/{action}", post(act))
 }
@@ -101,14 +102,16 @@ impl BoardPage {
 
     /// The other side, as the viewer sees it.
     fn counterparty(&self, r: &Referral) -> String {
-        let sent = self.own_institution.as_deref() == Some(r.from_institution_id.as_str());
-        let name = if sent {
-            r.to_institution_name.clone()
+        counterparty(self.own_institution.as_deref(), r)
+    }
+
+    /// The full list behind the finished column, in the board's direction.
+    fn closed_href(&self) -> String {
+        if self.direction.is_empty() {
+            "/referrals/closed".into()
         } else {
-            r.from_institution_name.clone()
-        };
-        let arrow = if sent { "→ " } else { "← " };
-        format!("{arrow}{}", name.unwrap_or_default())
+            format!("/referrals/closed?direction={}", self.direction)
+        }
     }
 
     fn direction_href(&self, d: &str) -> String {
@@ -118,6 +121,18 @@ impl BoardPage {
             format!("/referrals?direction={d}")
         }
     }
+}
+
+/// The other side of a referral, as a viewer at `own` sees it ("→ receiver" or "← sender").
+fn counterparty(own: Option<&str>, r: &Referral) -> String {
+    let sent = own == Some(r.from_institution_id.as_str());
+    let name = if sent {
+        r.to_institution_name.clone()
+    } else {
+        r.from_institution_name.clone()
+    };
+    let arrow = if sent { "→ " } else { "← " };
+    format!("{arrow}{}", name.unwrap_or_default())
 }
 
 /// The board's columns: one per state a referral moves through, then the finished ones.
@@ -196,6 +211,81 @@ async fn board(
         columns,
         own_institution: viewer.principal.institution_id.clone(),
         can_create: uses_referrals(&viewer),
+    }))
+}
+
+// ---- the finished ones ----
+
+#[derive(Deserialize, Default)]
+struct ClosedQuery {
+    direction: Option<String>,
+    q: Option<String>,
+    page: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "referrals_closed.html")]
+struct ClosedPage {
+    c: Chrome,
+    direction: String,
+    q: String,
+    referrals: shanhai_store::Page<Referral>,
+    pager: Pager,
+    own_institution: Option<String>,
+}
+
+impl ClosedPage {
+    fn class(&self, r: &Referral) -> &'static str {
+        state_class(r.state)
+    }
+
+    /// The other side, as the viewer sees it.
+    fn counterparty(&self, r: &Referral) -> String {
+        counterparty(self.own_institution.as_deref(), r)
+    }
+}
+
+/// The board's last column in full: every finished referral, searchable, a page at a time.
+async fn closed_list(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    uri: OriginalUri,
+    Query(q): Query<ClosedQuery>,
+) -> Response {
+    if !uses_referrals(&viewer) {
+        return error_page(&viewer, "referrals", here(&uri), ApiError::forbidden());
+    }
+    let direction = given(&q.direction).filter(|d| Direction::parse(d).is_some());
+    let words = given(&q.q);
+    let filter = ReferralFilter {
+        direction: direction.clone(),
+        finished: true,
+        q: words.clone(),
+        ..Default::default()
+    };
+    let page = match service::list(
+        &state.db,
+        &viewer.acting(),
+        filter,
+        PageRequest::new(q.page, Some(20)),
+    )
+    .await
+    {
+        Ok(page) => page,
+        Err(e) => return error_page(&viewer, "referrals", here(&uri), e.into()),
+    };
+    let pager = Pager::new(
+        &page,
+        "/referrals/closed",
+        &[("direction", direction.as_deref()), ("q", words.as_deref())],
+    );
+    no_store(render(&ClosedPage {
+        c: Chrome::new(Some(&viewer), "referrals", here(&uri)),
+        direction: direction.unwrap_or_default(),
+        q: words.unwrap_or_default(),
+        referrals: page,
+        pager,
+        own_institution: viewer.principal.institution_id.clone(),
     }))
 }
 
@@ -282,13 +372,29 @@ impl ReferralPage {
         self.actions
             .iter()
             .copied()
-            .filter(|a| {
-                matches!(
-                    a,
-                    ReferralAction::Accept | ReferralAction::Arrive | ReferralAction::Treat
-                )
-            })
+            .filter(|a| matches!(a, ReferralAction::Arrive | ReferralAction::Treat))
             .collect()
+    }
+
+    /// The acceptance's fields: name, input type and label.
+    fn accept_fields(&self) -> Vec<(&'static str, &'static str, String)> {
+        [
+            ("appointment_at", "datetime-local"),
+            ("ward", "text"),
+            ("contact_name", "text"),
+            ("contact_phone", "tel"),
+        ]
+        .into_iter()
+        .map(|(f, kind)| (f, kind, self.c.t(format!("field.{f}"))))
+        .collect()
+    }
+
+    fn accept_value(&self, field: &str) -> String {
+        if self.failed_action() == "accept" {
+            self.values.get(field)
+        } else {
+            String::new()
+        }
     }
 
     fn note_label(&self, a: &ReferralAction) -> String {
@@ -360,6 +466,10 @@ async fn act(
     };
     let input = ReferralTransitionInput {
         note: form.opt("note"),
+        appointment_at: form.opt("appointment_at"),
+        ward: form.opt("ward"),
+        contact_name: form.opt("contact_name"),
+        contact_phone: form.opt("contact_phone"),
     };
     let result = service::act(&state.db, &viewer.acting(), &id, action, &input)
         .await
@@ -448,9 +558,14 @@ async fn referral_form_data(
     if !uses_referrals(viewer) {
         return Err(ApiError::forbidden());
     }
-    let everyone = institutions::list(&state.db, &InstitutionFilter::default(), all())
-        .await?
-        .items;
+    // Patients go from and to places that treat them, never to a health commission's office.
+    let everyone: Vec<Institution> =
+        institutions::list(&state.db, &InstitutionFilter::default(), all())
+            .await?
+            .items
+            .into_iter()
+            .filter(|i| i.kind.treats_patients())
+            .collect();
     let p = &viewer.principal;
     let sender = match &p.institution_id {
         Some(id) => everyone.iter().find(|i| &i.id == id).cloned(),

@@ -1,6 +1,9 @@
 //! Registry pages: programs with their pairings, institutions, people.
 
-use super::{Chrome, Form, FormData, FormErrors, Pager, Viewer, error_page, id_or_404, render};
+use super::pick::{self, Pick};
+use super::{
+    Chrome, ErrorsAt, Form, FormData, FormErrors, Pager, Viewer, error_page, id_or_404, render,
+};
 use crate::AppState;
 use crate::auth::AccessFacts;
 use crate::error::ApiError;
@@ -271,7 +274,13 @@ async fn program_page_data(
 struct PairingFormPage {
     c: Chrome,
     program: Program,
-    institutions: Vec<Institution>,
+    /// Who may give: hospitals and regional centres.
+    donors: Vec<Pick>,
+    /// Who may receive: every kind that treats patients.
+    recipients: Vec<Pick>,
+    /// Where the pickers look: the program's institutions for its office, else everyone's.
+    donor_source: String,
+    recipient_source: String,
     /// The viewer is the program's office: the choice is its program's institutions.
     office_only: bool,
     levels: &'static [PairingLevel],
@@ -308,14 +317,31 @@ async fn pairing_form(
     if office_only && let Ok(facts) = AccessFacts::load(&state.db).await {
         institutions.retain(|i| in_program(&program.id, &i.id, &facts.links, &facts.programs));
     }
+    let lang = crate::i18n::current();
+    let of_kinds = |kind: &str| -> Vec<Pick> {
+        let kinds = pick::kinds(Some(kind));
+        institutions
+            .iter()
+            .filter(|i| kinds.iter().any(|k| k == i.kind.code()))
+            .map(|i| pick::institution_pick(lang, i))
+            .collect()
+    };
+    let scope = if office_only {
+        format!("&program={}", program.id)
+    } else {
+        String::new()
+    };
     PairingFormPage {
         c: Chrome::new(
             Some(viewer),
             "programs",
             format!("/programs/{}/pairings/new", program.id),
         ),
+        donors: of_kinds("hospital"),
+        recipients: of_kinds("care"),
+        donor_source: format!("/pick/institutions?kind=hospital{scope}"),
+        recipient_source: format!("/pick/institutions?kind=care{scope}"),
         program,
-        institutions,
         office_only,
         levels: PairingLevel::ALL,
         modes: PairingMode::ALL,
@@ -434,6 +460,7 @@ async fn institution_list(
         region: q.region.clone(),
         program: q.program.clone(),
         parent: None,
+        ..Default::default()
     };
     match institutions::list(&state.db, &filter, q.page()).await {
         Ok(page) => {

@@ -24,12 +24,22 @@ pub fn router() -> Router<AppState> {
 
 const LOGIN_CSRF_COOKIE: &str = "shanhai_login";
 
+/// Each role's home: experts their day (today), the platform admin the overview (dashboard),
+/// everyone else (coordinators, clinicians, program offices) what waits for them (待办).
 async fn home(viewer: Option<Viewer>) -> Redirect {
-    Redirect::to(if viewer.is_some() {
-        "/programs"
-    } else {
-        "/login"
+    Redirect::to(match viewer.as_ref().map(|v| v.user.role) {
+        None => "/login",
+        Some(role) => home_of(role),
     })
+}
+
+pub(super) fn home_of(role: shanhai_domain::codes::Role) -> &'static str {
+    use shanhai_domain::codes::Role;
+    match role {
+        Role::Expert => "/today",
+        Role::PlatformAdmin => "/dashboard",
+        Role::Coordinator | Role::Clinician | Role::ProgramOffice => "/inbox",
+    }
 }
 
 #[derive(Template)]
@@ -60,7 +70,8 @@ fn safe_next(next: Option<&str>) -> String {
     };
     match next {
         Some(n) if local(n) => n.to_string(),
-        _ => "/programs".to_string(),
+        // Home: each role's own (see `home`).
+        _ => "/".to_string(),
     }
 }
 
@@ -217,9 +228,9 @@ mod tests {
     #[test]
     fn only_local_paths_are_followed_after_sign_in() {
         assert_eq!(super::safe_next(Some("/programs/x")), "/programs/x");
-        assert_eq!(super::safe_next(Some("//evil.example")), "/programs");
-        assert_eq!(super::safe_next(Some("https://evil.example")), "/programs");
-        assert_eq!(super::safe_next(None), "/programs");
+        assert_eq!(super::safe_next(Some("//evil.example")), "/");
+        assert_eq!(super::safe_next(Some("https://evil.example")), "/");
+        assert_eq!(super::safe_next(None), "/");
         for other_origin in [
             "/\t/127.0.0.1:18999/x",
             "/\n/evil",
@@ -229,7 +240,7 @@ mod tests {
         ] {
             assert_eq!(
                 super::safe_next(Some(other_origin)),
-                "/programs",
+                "/",
                 "{other_origin:?}"
             );
         }
@@ -237,6 +248,6 @@ mod tests {
             super::safe_next(Some("/clinics?q=%E5%84%BF")),
             "/clinics?q=%E5%84%BF"
         );
-        assert_eq!(super::safe_next(Some("/clinics?q=儿")), "/programs");
+        assert_eq!(super::safe_next(Some("/clinics?q=儿")), "/");
     }
 }

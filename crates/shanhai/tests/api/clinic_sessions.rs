@@ -1,7 +1,7 @@
 //! Clinics and public booking through the API.
 
 use crate::helpers::*;
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 /// A valid 18-character ID number for a sequence number.
@@ -21,7 +21,7 @@ pub async fn session(app: &TestApp, w: &World, capacity: i64, date: &str) -> Str
             "/api/v1/clinic-sessions",
             &w.admin,
             json!({"expert_id": w.person_d, "institution_id": w.recipient, "department_id": w.department_r,
-                   "date": date, "start": "08:30", "end": "11:30", "capacity": capacity, "visit_type": "expert"}),
+                   "date": date, "start": "08:30", "end": "23:59", "capacity": capacity, "visit_type": "expert"}),
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{b}");
@@ -572,4 +572,452 @@ async fn the_clinic_session_pages_earlier_address_redirects_to_the_new_one() {
         assert_eq!(r.status(), StatusCode::PERMANENT_REDIRECT, "{old}");
         assert_eq!(r.headers()[reqwest::header::LOCATION], new, "{old}");
     }
+}
+
+/// A session at R on `date` from `start` to `end`.
+async fn session_at(
+    app: &TestApp,
+    w: &World,
+    capacity: i64,
+    date: &str,
+    start: &str,
+    end: &str,
+) -> String {
+    let (s, b) = app
+        .post(
+            "/api/v1/clinic-sessions",
+            &w.admin,
+            json!({"expert_id": w.person_d, "institution_id": w.recipient, "department_id": w.department_r,
+                   "date": date, "start": start, "end": end, "capacity": capacity}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    b["id"].as_str().expect("id").to_string()
+}
+
+async fn booking_ids(app: &TestApp, w: &World, session: &str) -> Vec<String> {
+    let (s, list) = app
+        .get(
+            &format!("/api/v1/clinic-sessions/{session}/bookings"),
+            &w.admin,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{list}");
+    list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|b| b["id"].as_str().expect("id").to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_session_of_today_whose_end_time_has_passed_takes_no_booking_in_the_api_or_the_page() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    // 00:00–00:01 today (Beijing time): ended for the rest of the day.
+    let s = session_at(&app, &w, 10, &today(), "00:00", "00:01").await;
+    let (status, b) = app
+        .get(&format!("/api/v1/clinic-sessions/{s}"), &w.admin)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(b["status"], "ended", "{b}");
+
+    let (status, b) = book(&app, &s, 1, false).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{b}");
+    let message = b["error"]["message"].as_str().unwrap_or("");
+    assert!(message.contains("已结束"), "the reason: {message}");
+    let r = app
+        .client
+        .post(app.url(&format!("/api/v1/public/sessions/{s}/bookings")))
+        .header("Accept-Language", "en")
+        .json(&json!({"name": "张三", "phone": phone(2), "id_number": id_number(2), "waitlist": true}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(
+        r.status(),
+        StatusCode::CONFLICT,
+        "the waitlist is closed too"
+    );
+    let b: Value = r.json().await.expect("json");
+    assert!(
+        b["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("ended"),
+        "{b}"
+    );
+    assert_eq!(app.count("bookings").await, 0);
+
+    // Not offered in the public lists; the page shows it ended, with no booking form.
+    let r = app
+        .client
+        .get(app.url("/api/v1/public/sessions"))
+        .send()
+        .await
+        .expect("send");
+    let found: Value = r.json().await.expect("json");
+    assert_eq!(found["total"], 0, "{found}");
+    let visitor = Browser::anonymous(&app);
+    let (status, html) = visitor.get(&format!("/public/sessions/{s}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("data-testid=\"not-bookable\""));
+    assert!(!html.contains("data-testid=\"booking-form\""));
+    assert!(html.contains("已结束"));
+    let (_, html) = visitor.get("/public").await;
+    assert!(!html.contains(&s), "the public list does not offer it");
+    // The page's form, posted anyway (with the token of a page that has a form): refused
+    // with the reason.
+    let r = visitor
+        .post_public(
+            "/public/booking",
+            &format!("/public/sessions/{s}"),
+            &format!(
+                "name=%E5%BC%A0%E4%B8%89&phone={}&id_number={}",
+                phone(3),
+                id_number(3)
+            ),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert!(r.text().await.expect("html").contains("已结束"));
+    assert_eq!(app.count("bookings").await, 0);
+
+    // A session later today still takes bookings.
+    let later = session_at(&app, &w, 10, &today(), "00:00", "23:59").await;
+    assert_eq!(book(&app, &later, 4, false).await.0, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn a_full_session_reads_full_in_the_api_the_lists_and_the_pages() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let s = session(&app, &w, 1, &today()).await;
+    assert_eq!(book(&app, &s, 1, false).await.0, StatusCode::CREATED);
+    let (_, b) = app
+        .get(&format!("/api/v1/clinic-sessions/{s}"), &w.admin)
+        .await;
+    assert_eq!(b["status"], "full", "{b}");
+    let (_, list) = app
+        .get("/api/v1/clinic-sessions?status=full", &w.admin)
+        .await;
+    assert_eq!(list["total"], 1, "{list}");
+    let (_, list) = app
+        .get("/api/v1/clinic-sessions?status=open", &w.admin)
+        .await;
+    assert_eq!(list["total"], 0, "{list}");
+    // Still offered to the public: a full session takes waitlist bookings.
+    let r = app
+        .client
+        .get(app.url("/api/v1/public/sessions"))
+        .send()
+        .await
+        .expect("send");
+    let found: Value = r.json().await.expect("json");
+    assert_eq!(found["items"][0]["status"], "full");
+    let page = Browser::sign_in(&app, "coord-r").await;
+    let (_, html) = page.get("/clinic-sessions").await;
+    assert!(
+        html.contains("data-testid=\"session-state\">已约满")
+            && !html.contains("data-testid=\"session-state\">可预约"),
+        "list"
+    );
+    let (_, html) = page.get(&format!("/clinic-sessions/{s}")).await;
+    assert!(html.contains("已约满"), "session page");
+}
+
+#[tokio::test]
+async fn a_coordinator_undoes_a_check_in_and_a_no_show_audited_and_checks_in_several_at_once() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let s = session(&app, &w, 10, &today()).await;
+    for seq in 1..=4 {
+        assert_eq!(book(&app, &s, seq, false).await.0, StatusCode::CREATED);
+    }
+    let ids = booking_ids(&app, &w, &s).await;
+    let coord = app.token("coord-r").await;
+
+    let (status, b) = app
+        .post(
+            &format!("/api/v1/bookings/{}/check-in", ids[0]),
+            &coord,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (status, b["status"].as_str()),
+        (StatusCode::OK, Some("checked-in"))
+    );
+    let (status, b) = app
+        .post(
+            &format!("/api/v1/bookings/{}/undo", ids[0]),
+            &coord,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (status, b["status"].as_str()),
+        (StatusCode::OK, Some("confirmed")),
+        "{b}"
+    );
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/bookings/{}/undo", ids[0]),
+            &coord,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "nothing to undo");
+    let (_, log) = app
+        .get(
+            &format!("/api/v1/audit?entity=booking&entity_id={}", ids[0]),
+            &w.admin,
+        )
+        .await;
+    let log = log.to_string();
+    assert!(
+        log.contains("checked-in") && log.contains("confirmed"),
+        "{log}"
+    );
+    // An expert cannot undo.
+    let expert = app.token("expert-d").await;
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/bookings/{}/undo", ids[0]),
+            &expert,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // Bulk: one booking not confirmed refuses all; then two at once.
+    app.post(
+        &format!("/api/v1/bookings/{}/no-show", ids[3]),
+        &coord,
+        json!({}),
+    )
+    .await;
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/clinic-sessions/{s}/check-ins"),
+            &coord,
+            json!({"booking_ids": [ids[1], ids[3]]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, done) = app
+        .post(
+            &format!("/api/v1/clinic-sessions/{s}/check-ins"),
+            &coord,
+            json!({"booking_ids": [ids[1], ids[2]]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert_eq!(done.as_array().map(Vec::len), Some(2));
+    let (_, list) = app
+        .get(
+            &format!("/api/v1/clinic-sessions/{s}/bookings?status=checked-in"),
+            &w.admin,
+        )
+        .await;
+    assert_eq!(list["total"], 2, "{list}");
+
+    // The page twin: undo the no-show, then bulk check-in what is left.
+    let page = Browser::sign_in(&app, "coord-r").await;
+    let (status, _) = page
+        .post(
+            &format!("/clinic-sessions/{s}/bookings/{}/undo", ids[3]),
+            "",
+        )
+        .await;
+    assert!(status.is_success() || status.is_redirection(), "{status}");
+    let (status, html) = page
+        .post(
+            &format!("/clinic-sessions/{s}/check-ins"),
+            &format!("booking={}&booking={}", ids[0], ids[3]),
+        )
+        .await;
+    assert!(status.is_success() || status.is_redirection(), "{status}");
+    let _ = html;
+    let (_, list) = app
+        .get(
+            &format!("/api/v1/clinic-sessions/{s}/bookings?status=checked-in"),
+            &w.admin,
+        )
+        .await;
+    assert_eq!(list["total"], 4, "{list}");
+}
+
+#[tokio::test]
+async fn a_published_session_is_changed_and_its_bookers_keep_their_bookings() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let day = (shanhai_store::today() + chrono::Duration::days(3)).to_string();
+    let s = session(&app, &w, 3, &day).await;
+    assert_eq!(book(&app, &s, 1, false).await.0, StatusCode::CREATED);
+    assert_eq!(book(&app, &s, 2, false).await.0, StatusCode::CREATED);
+    let patch = |body: Value| {
+        let app = &app;
+        let s = s.clone();
+        let token = w.admin.clone();
+        async move {
+            let r = app
+                .request(
+                    Method::PATCH,
+                    &format!("/api/v1/clinic-sessions/{s}"),
+                    Some(&token),
+                    Some(&body),
+                )
+                .await;
+            let status = r.status();
+            (status, r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let (status, b) =
+        patch(json!({"date": day, "start": "14:00", "end": "13:00", "capacity": 1})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    let (status, b) =
+        patch(json!({"date": day, "start": "14:00", "end": "17:00", "capacity": 1})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert_eq!(
+        b["error"]["field"], "capacity",
+        "not below the 2 booked: {b}"
+    );
+    let (status, b) =
+        patch(json!({"date": day, "start": "14:00", "end": "17:00", "capacity": 2, "note": "门诊楼3楼5诊室"})).await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    assert_eq!(
+        (b["start"].as_str(), b["booked"].as_i64()),
+        (Some("14:00"), Some(2))
+    );
+    assert_eq!(b["status"], "full");
+    assert_eq!(b["expert_id"], w.person_d.as_str(), "the rest as it was");
+    assert_eq!(
+        booking_ids(&app, &w, &s).await.len(),
+        2,
+        "bookers keep their bookings"
+    );
+    // The page twin refuses a capacity below the bookings at the field.
+    let page = Browser::sign_in(&app, "coord-r").await;
+    let (status, html) = page
+        .post(
+            &format!("/clinic-sessions/{s}/edit"),
+            &format!("date={day}&start=14%3A00&end=17%3A00&capacity=1"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("data-testid=\"error-capacity\""));
+    // A cancelled session is not changed.
+    app.post(
+        &format!("/api/v1/clinic-sessions/{s}/cancel"),
+        &w.admin,
+        json!({}),
+    )
+    .await;
+    let (status, _) =
+        patch(json!({"date": day, "start": "14:00", "end": "17:00", "capacity": 5})).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn a_weeks_sessions_are_copied_to_another_week_on_the_same_weekdays() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let monday = shanhai_domain::clinic_sessions::monday_of(shanhai_store::today())
+        + chrono::Duration::days(7);
+    let tue = (monday + chrono::Duration::days(1)).to_string();
+    let thu = (monday + chrono::Duration::days(3)).to_string();
+    session(&app, &w, 10, &tue).await;
+    session(&app, &w, 20, &thu).await;
+    let gone = session(
+        &app,
+        &w,
+        20,
+        &(monday + chrono::Duration::days(4)).to_string(),
+    )
+    .await;
+    app.post(
+        &format!("/api/v1/clinic-sessions/{gone}/cancel"),
+        &w.admin,
+        json!({}),
+    )
+    .await;
+    let coord = app.token("coord-r").await;
+    let body = json!({"institution_id": w.recipient, "from_week": thu, "to_week": (monday + chrono::Duration::days(14)).to_string()});
+    let (status, b) = app
+        .post("/api/v1/clinic-sessions/copy-week", &coord, body.clone())
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
+    let dates: Vec<&str> = b["created"]
+        .as_array()
+        .expect("created")
+        .iter()
+        .filter_map(|s| s["date"].as_str())
+        .collect();
+    assert_eq!(
+        dates,
+        [
+            (monday + chrono::Duration::days(15)).to_string(),
+            (monday + chrono::Duration::days(17)).to_string()
+        ]
+    );
+    assert_eq!(b["skipped"], 0);
+    let (status, b) = app
+        .post("/api/v1/clinic-sessions/copy-week", &coord, body)
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
+    assert_eq!(
+        (b["created"].as_array().map(Vec::len), b["skipped"].as_i64()),
+        (Some(0), Some(2))
+    );
+    // Every problem at once; the same week is refused at its field.
+    let (status, b) = app
+        .post(
+            "/api/v1/clinic-sessions/copy-week",
+            &coord,
+            json!({"institution_id": w.recipient, "from_week": tue, "to_week": thu}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(b["error"]["field"], "to_week", "{b}");
+    // Another hospital's coordinator may not.
+    let other = app.token("coord-d").await;
+    let (status, _) = app
+        .post(
+            "/api/v1/clinic-sessions/copy-week",
+            &other,
+            json!({"institution_id": w.recipient, "from_week": tue, "to_week": (monday + chrono::Duration::days(21)).to_string()}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn only_physicians_hold_clinics() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let (s, nurse) = app
+        .post(
+            "/api/v1/people",
+            &w.admin,
+            json!({"name": "护士长", "gender": "female", "title": "chief-nurse", "institution_id": w.recipient}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{nurse}");
+    let (status, b) = app
+        .post(
+            "/api/v1/clinic-sessions",
+            &w.admin,
+            json!({"expert_id": nurse["id"], "institution_id": w.recipient, "date": today(),
+                   "start": "08:30", "end": "23:59", "capacity": 5}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert_eq!(b["error"]["field"], "expert_id");
+    let page = Browser::sign_in(&app, "coord-r").await;
+    let (_, html) = page
+        .get(&format!("/clinic-sessions/new?institution={}", w.recipient))
+        .await;
+    assert!(!html.contains("护士长"), "the form does not offer a nurse");
 }

@@ -457,3 +457,102 @@ async fn an_expert_of_the_consulted_hospital_sees_a_case_only_once_assigned() {
     let (_, html) = page.get("/consultations?tab=all").await;
     assert!(html.contains(&id));
 }
+
+/// Runs a consultation to a signed opinion by `dr-shen` (沈专家, a chief physician at D).
+async fn signed(app: &TestApp, w: &World) -> String {
+    let expert = expert_account(app, w).await;
+    let clinician = app.token("clinician-r").await;
+    let c = request(app, w, &clinician).await;
+    let id = c["id"].as_str().expect("id").to_string();
+    for (action, body) in [
+        ("accept", json!({})),
+        ("schedule", json!({"scheduled_at": "2026-11-23T09:00"})),
+        ("hold", json!({})),
+        (
+            "sign",
+            json!({"opinion": "建议急诊PCI，术后双抗治疗12个月。"}),
+        ),
+    ] {
+        let (s, b) = act(app, &expert, &id, action, body).await;
+        assert_eq!(s, StatusCode::OK, "{action}: {b}");
+    }
+    id
+}
+
+#[tokio::test]
+async fn a_signed_opinion_and_the_timeline_name_the_expert_by_name_title_and_hospital() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let id = signed(&app, &w).await;
+    let (_, c) = app
+        .get(
+            &format!("/api/v1/consultations/{id}"),
+            &app.token("clinician-r").await,
+        )
+        .await;
+    let author = &c["opinions"][0]["author"];
+    assert_eq!(author["name"], "沈专家", "{c}");
+    assert_eq!(author["title"], "chief-physician");
+    assert_eq!(author["institution"], "上海交通大学医学院附属瑞金医院");
+    let signing = c["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .find(|e| e["action"] == "sign")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(signing["actor"]["name"], "沈专家", "{signing}");
+
+    let page = Browser::sign_in(&app, "clinician-r").await;
+    let (_, html) = page.get(&format!("/consultations/{id}")).await;
+    assert!(html.contains("沈专家"), "the signer's name");
+    assert!(html.contains("主任医师 · 上海交通大学医学院附属瑞金医院"));
+    assert!(!html.contains(">dr-shen<"), "never the login");
+    assert!(
+        html.contains(&format!("/consultations/{id}/report")),
+        "the report is linked once signed"
+    );
+}
+
+#[tokio::test]
+async fn the_printable_report_carries_the_signer_and_follows_the_consultations_access() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let id = signed(&app, &w).await;
+    let report = format!("/consultations/{id}/report");
+    for who in ["clinician-r", "coord-d", "dr-shen", "admin"] {
+        let (s, html) = Browser::sign_in(&app, who).await.get(&report).await;
+        assert_eq!(s, StatusCode::OK, "{who} takes part");
+        assert!(html.contains("会诊报告单"));
+        assert!(
+            html.contains("沈专家") && html.contains("主任医师"),
+            "{who}: the signer"
+        );
+        assert!(
+            html.contains("上海交通大学医学院附属瑞金医院"),
+            "the signer's hospital"
+        );
+        assert!(html.contains("是否急诊PCI？"), "the question");
+        assert!(html.contains("王**"), "the patient, masked");
+        assert!(
+            !html.contains("王小明") && !html.contains(&crate::clinic_sessions::id_number(42)),
+            "never the patient's name or ID number in full"
+        );
+    }
+    for who in ["coord-u", "office", "expert-d"] {
+        let (page, api) = (
+            Browser::sign_in(&app, who).await.get(&report).await.0,
+            app.get(
+                &format!("/api/v1/consultations/{id}"),
+                &app.token(who).await,
+            )
+            .await
+            .0,
+        );
+        assert_eq!(page, StatusCode::FORBIDDEN, "{who} does not take part");
+        assert_eq!(
+            page, api,
+            "{who}: the report decides as the consultation does"
+        );
+    }
+}

@@ -306,6 +306,39 @@ pub async fn has_consultations_and_referrals_at_the_seed_scale(
         assert_eq!(text(&row, "type").expect("ok"), "imaging");
     }
 
+    // Demo records a clinician would trust: no hospital introduces one technique twice, and
+    // the synthetic chest CTs go to chest cases only (the imaging consultations above are
+    // routed to a chest-related or imaging specialty).
+    assert_eq!(
+        count(
+            db,
+            "SELECT COUNT(*) AS n FROM (SELECT institution_id, name FROM techniques \
+             GROUP BY institution_id, name HAVING COUNT(*) > 1) d"
+        )
+        .await,
+        0,
+        "a hospital introduces the same technique twice"
+    );
+    for id in &loaded.imaging_consultations {
+        let row = query::sql_with(
+            "SELECT target_specialty_code FROM consultations WHERE id = $1".into(),
+            vec![id.clone().into()],
+        )
+        .fetch_one(db.pool())
+        .await
+        .expect("ok");
+        let code = opt_text(&row, "target_specialty_code")
+            .expect("ok")
+            .unwrap_or_default();
+        assert!(
+            ["01", "02", "03"].contains(&code.as_str())
+                || ["03.01", "03.04", "04.05", "19", "32"]
+                    .iter()
+                    .any(|p| code.starts_with(p)),
+            "a chest CT routed to specialty {code}"
+        );
+    }
+
     // Loading again changes nothing.
     assert!(matches!(
         load(db, cipher).await.expect("second load"),

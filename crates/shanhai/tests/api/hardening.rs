@@ -29,8 +29,8 @@ async fn only_same_site_paths_are_followed_after_a_language_switch_or_sign_in() 
         assert!(r.status().is_redirection(), "{next}: {}", r.status());
         assert_eq!(
             r.headers()[header::LOCATION],
-            "/programs",
-            "{next} led elsewhere"
+            "/",
+            "{next} led elsewhere (home: each role's own)"
         );
         let form = app
             .client
@@ -41,7 +41,7 @@ async fn only_same_site_paths_are_followed_after_a_language_switch_or_sign_in() 
         assert_eq!(form.status(), StatusCode::OK, "{next}");
         let html = form.text().await.expect("text");
         assert!(
-            html.contains(r#"name="next" value="/programs""#),
+            html.contains(r#"name="next" value="/""#),
             "{next}: the sign-in form carries another target"
         );
     }

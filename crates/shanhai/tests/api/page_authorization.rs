@@ -92,6 +92,9 @@ const TWINS: &[(&str, &str)] = &[
     ("GET /institutions", "GET /api/v1/institutions"),
     ("GET /institutions/{id}", "GET /api/v1/institutions/{id}"),
     ("GET /people", "GET /api/v1/people"),
+    ("GET /pick/people", "GET /api/v1/people"),
+    ("GET /pick/institutions", "GET /api/v1/institutions"),
+    ("GET /pick/departments", "GET /api/v1/departments"),
     ("GET /users", "GET /api/v1/users"),
     ("POST /users", "POST /api/v1/users"),
     ("GET /audit", "GET /api/v1/audit"),
@@ -148,9 +151,29 @@ const TWINS: &[(&str, &str)] = &[
         "POST /clinic-sessions/{id}/bookings/{booking}/contact",
         "GET /api/v1/bookings/{id}/contact",
     ),
+    (
+        "POST /clinic-sessions/{id}/bookings/{booking}/undo",
+        "POST /api/v1/bookings/{id}/undo",
+    ),
+    (
+        "POST /clinic-sessions/{id}/check-ins",
+        "POST /api/v1/clinic-sessions/{id}/check-ins",
+    ),
+    (
+        "POST /clinic-sessions/{id}/edit",
+        "PATCH /api/v1/clinic-sessions/{id}",
+    ),
+    (
+        "POST /clinic-sessions/copy-week",
+        "POST /api/v1/clinic-sessions/copy-week",
+    ),
     ("GET /consultations", "GET /api/v1/consultations"),
     ("POST /consultations", "POST /api/v1/consultations"),
     ("GET /consultations/{id}", "GET /api/v1/consultations/{id}"),
+    (
+        "GET /consultations/{id}/report",
+        "GET /api/v1/consultations/{id}",
+    ),
     (
         "POST /consultations/{id}/attachments",
         "POST /api/v1/consultations/{id}/attachments",
@@ -196,6 +219,10 @@ const TWINS: &[(&str, &str)] = &[
         "POST /api/v1/consultations/{id}/cancel",
     ),
     ("GET /referrals", "GET /api/v1/referrals"),
+    (
+        "GET /referrals/closed",
+        "GET /api/v1/referrals?finished=true",
+    ),
     ("POST /referrals", "POST /api/v1/referrals"),
     ("GET /referrals/{id}", "GET /api/v1/referrals/{id}"),
     (
@@ -303,6 +330,8 @@ const TWINS: &[(&str, &str)] = &[
     ("GET /records?src=/api/v1/people", "GET /api/v1/people"),
     ("GET /records?src=/api/v1/users", "GET /api/v1/users"),
     ("GET /inbox", "GET /api/v1/inbox"),
+    ("GET /today", "GET /api/v1/today"),
+    ("GET /search", "GET /api/v1/search"),
     ("GET /public", "GET /api/v1/public/sessions"),
     (
         "GET /public/sessions/{id}",
@@ -788,6 +817,21 @@ fn cases(r: &Records) -> Vec<Case> {
         )
         .twin(api_get(format!("/api/v1/institutions/{recipient}"))),
         case("GET /people", get("/people"), EVERYONE).twin(api_get("/api/v1/people")),
+        // ---- the type-ahead pickers' sources ----
+        case("GET /pick/people", get("/pick/people?q=a"), EVERYONE)
+            .twin(api_get("/api/v1/people?q=a")),
+        case(
+            "GET /pick/institutions",
+            get("/pick/institutions?kind=hospital"),
+            EVERYONE,
+        )
+        .twin(api_get("/api/v1/institutions?kind=hospital")),
+        case(
+            "GET /pick/departments",
+            get(format!("/pick/departments?institution={recipient}")),
+            EVERYONE,
+        )
+        .twin(api_get(format!("/api/v1/departments?institution={recipient}"))),
         // ---- accounts and the audit log ----
         case("GET /users", get("/users"), ADMIN).twin(api_get("/api/v1/users")),
         case(
@@ -999,6 +1043,72 @@ fn cases(r: &Records) -> Vec<Case> {
             &["coord-r"],
         )
         .twin(api_get(format!("/api/v1/bookings/{cb}/contact"))),
+        case(
+            "POST /clinic-sessions/{id}/bookings/{booking}/undo",
+            post(format!("/clinic-sessions/{s}/bookings/{bk}/undo"), |_| {
+                String::new()
+            }),
+            RUNS_R,
+        )
+        .twin(api(
+            Method::POST,
+            format!("/api/v1/bookings/{bk}/undo"),
+            |_| json!({}),
+        )),
+        case(
+            "POST /clinic-sessions/{id}/check-ins",
+            post(format!("/clinic-sessions/{s}/check-ins"), {
+                let bk = bk.clone();
+                move |_| format!("booking={bk}")
+            }),
+            RUNS_R,
+        )
+        .twin(api(
+            Method::POST,
+            format!("/api/v1/clinic-sessions/{s}/check-ins"),
+            {
+                let bk = bk.clone();
+                move |_| json!({"booking_ids": [bk]})
+            },
+        )),
+        case(
+            "GET /clinic-sessions/{id}/edit",
+            get(format!("/clinic-sessions/{}/edit", r.public_session)),
+            RUNS_R,
+        ),
+        case(
+            "POST /clinic-sessions/{id}/edit",
+            post(format!("/clinic-sessions/{}/edit", r.public_session), {
+                let d = day(2);
+                move |_| format!("date={d}&start=08:00&end=12:30&capacity=40&note=3%E8%AF%8A%E5%AE%A4")
+            }),
+            RUNS_R,
+        )
+        .twin(api(
+            Method::PATCH,
+            format!("/api/v1/clinic-sessions/{}", r.public_session),
+            {
+                let d = day(2);
+                move |_| json!({"date": d, "start": "08:00", "end": "12:30", "capacity": 40, "note": "3诊室"})
+            },
+        )),
+        case(
+            "GET /clinic-sessions/copy-week",
+            get("/clinic-sessions/copy-week"),
+            WRITERS,
+        ),
+        case(
+            "POST /clinic-sessions/copy-week",
+            post("/clinic-sessions/copy-week", {
+                let (rr, from, to) = (w.recipient.clone(), day(0), day(14));
+                move |_| format!("institution_id={rr}&from_week={from}&to_week={to}")
+            }),
+            RUNS_R,
+        )
+        .twin(api(Method::POST, "/api/v1/clinic-sessions/copy-week", {
+            let (rr, from, to) = (w.recipient.clone(), day(0), day(14));
+            move |_| json!({"institution_id": rr, "from_week": from, "to_week": to})
+        })),
     ]);
 
     // ---- consultations ----
@@ -1041,6 +1151,12 @@ fn cases(r: &Records) -> Vec<Case> {
         case(
             "GET /consultations/{id}",
             get(format!("/consultations/{c}")),
+            CONSULTATION_PARTIES,
+        )
+        .twin(api_get(format!("/api/v1/consultations/{c}"))),
+        case(
+            "GET /consultations/{id}/report",
+            get(format!("/consultations/{c}/report")),
             CONSULTATION_PARTIES,
         )
         .twin(api_get(format!("/api/v1/consultations/{c}"))),
@@ -1149,6 +1265,8 @@ fn cases(r: &Records) -> Vec<Case> {
             referral_json,
         )),
         case("GET /referrals/new", get("/referrals/new"), STAFF),
+        case("GET /referrals/closed", get("/referrals/closed"), STAFF)
+            .twin(api_get("/api/v1/referrals?finished=true")),
         case(
             "GET /referrals/{id}",
             get(format!("/referrals/{rf}")),
@@ -1577,6 +1695,9 @@ fn cases(r: &Records) -> Vec<Case> {
         )
         .twin(api_get("/api/v1/users")),
         case("GET /inbox", get("/inbox"), EVERYONE).twin(api_get("/api/v1/inbox")),
+        case("GET /today", get("/today"), EVERYONE).twin(api_get("/api/v1/today")),
+        case("GET /search", get("/search?q=%E5%8C%85%E5%A4%B4"), EVERYONE)
+            .twin(api_get("/api/v1/search?q=%E5%8C%85%E5%A4%B4")),
         // ---- the public pages ----
         case("GET /public", get("/public"), EVERYONE)
             .public()

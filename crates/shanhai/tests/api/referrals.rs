@@ -14,6 +14,12 @@ async fn refer(app: &TestApp, token: &str, to: &str, direction: &str) -> (Status
     .await
 }
 
+/// What an acceptance tells the sender.
+fn acceptance() -> Value {
+    json!({"appointment_at": "2026-12-09T09:30", "ward": "胸外科 2 病区 15 床",
+           "contact_name": "陈晓燕", "contact_phone": "0371-65580123"})
+}
+
 #[tokio::test]
 async fn a_patient_is_referred_up_arrives_is_treated_and_comes_back_down() {
     let app = spawn_app().await;
@@ -43,7 +49,12 @@ async fn a_patient_is_referred_up_arrives_is_treated_and_comes_back_down() {
         "the sender cannot accept"
     );
     for action in ["accept", "arrive", "treat"] {
-        let (s, b) = app.post(&path(action), &coord_d, json!({})).await;
+        let body = if action == "accept" {
+            acceptance()
+        } else {
+            json!({})
+        };
+        let (s, b) = app.post(&path(action), &coord_d, body).await;
         assert_eq!(s, StatusCode::OK, "{action}: {b}");
     }
     assert_eq!(
@@ -228,4 +239,177 @@ async fn a_referral_cannot_cite_a_consultation_its_author_does_not_see() {
     let page = crate::helpers::Browser::sign_in(&app, "clinician-r").await;
     let (s, html) = page.post("/referrals", &form(&id)).await;
     assert_eq!(s, StatusCode::SEE_OTHER, "{html}");
+}
+
+#[tokio::test]
+async fn an_acceptance_names_appointment_ward_and_contact_every_problem_at_once() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let clinician = app.token("clinician-r").await;
+    let coord_d = app.token("coord-d").await;
+    let (_, r) = refer(&app, &clinician, &w.donor, "up").await;
+    let id = r["id"].as_str().expect("id").to_string();
+    let accept = format!("/api/v1/referrals/{id}/accept");
+
+    let (s, b) = app
+        .post(
+            &accept,
+            &coord_d,
+            json!({"appointment_at": "next Tuesday", "contact_phone": "12345"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    let mut fields: Vec<&str> = b["error"]["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .filter_map(|e| e["field"].as_str())
+        .collect();
+    fields.sort_unstable();
+    assert_eq!(
+        fields,
+        ["appointment_at", "contact_name", "contact_phone", "ward"],
+        "every problem at once: {b}"
+    );
+    let (_, unchanged) = app
+        .get(&format!("/api/v1/referrals/{id}"), &clinician)
+        .await;
+    assert_eq!(
+        unchanged["state"], "created",
+        "a refused acceptance changes nothing"
+    );
+    assert_eq!(unchanged["appointment_at"], Value::Null);
+
+    let (s, b) = app.post(&accept, &coord_d, acceptance()).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (_, seen) = app
+        .get(&format!("/api/v1/referrals/{id}"), &clinician)
+        .await;
+    assert_eq!(seen["state"], "accepted");
+    assert_eq!(seen["appointment_at"], "2026-12-09T09:30");
+    assert_eq!(seen["ward"], "胸外科 2 病区 15 床");
+    assert_eq!(seen["contact_name"], "陈晓燕");
+    assert_eq!(seen["contact_phone"], "0371-65580123");
+
+    // The sender reads it on the referral page as well.
+    let page = Browser::sign_in(&app, "clinician-r").await;
+    let (s, html) = page.get(&format!("/referrals/{id}")).await;
+    assert_eq!(s, StatusCode::OK);
+    for shown in [
+        "2026-12-09 09:30",
+        "胸外科 2 病区 15 床",
+        "陈晓燕",
+        "tel:0371-65580123",
+    ] {
+        assert!(html.contains(shown), "the sender sees {shown}");
+    }
+}
+
+#[tokio::test]
+async fn timelines_name_who_acted_by_person_title_and_institution() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let admin = w.admin.clone();
+    // A coordinator of D who is a person in the registry: 沈专家, chief physician at D.
+    let (s, b) = app
+        .post(
+            "/api/v1/users",
+            &admin,
+            json!({"username": "coord-shen", "password": "correct-horse-battery", "role": "coordinator",
+                   "institution_id": w.donor, "person_id": w.person_d}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    assert_eq!(
+        b["display_name"], "沈专家",
+        "an account linked to a person goes by its name"
+    );
+    let clinician = app.token("clinician-r").await;
+    let shen = {
+        let (s, b) = app
+            .post_anon(
+                "/api/v1/auth/token",
+                json!({"username": "coord-shen", "password": "correct-horse-battery"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        b["token"].as_str().expect("token").to_string()
+    };
+    let (_, r) = refer(&app, &clinician, &w.donor, "up").await;
+    let id = r["id"].as_str().expect("id").to_string();
+    let (s, b) = app
+        .post(
+            &format!("/api/v1/referrals/{id}/accept"),
+            &shen,
+            acceptance(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let accepted = &b["events"][1];
+    assert_eq!(accepted["action"], "accept");
+    assert_eq!(accepted["actor"]["name"], "沈专家");
+    assert_eq!(accepted["actor"]["title"], "chief-physician");
+    assert!(accepted["actor"]["institution"].is_string(), "{accepted}");
+
+    let page = Browser::sign_in(&app, "clinician-r").await;
+    let (_, html) = page.get(&format!("/referrals/{id}")).await;
+    assert!(
+        html.contains("沈专家 · 主任医师 · "),
+        "the timeline reads name · title · institution"
+    );
+    assert!(!html.contains(">coord-shen<"), "never the login");
+}
+
+#[tokio::test]
+async fn referrals_go_to_places_that_treat_patients_never_a_health_commission() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let clinician = app.token("clinician-r").await;
+    let office = w.office_inst.clone();
+    let (s, b) = refer(&app, &clinician, &office, "up").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert_eq!(b["error"]["field"], "to_institution_id", "{b}");
+    let page = Browser::sign_in(&app, "clinician-r").await;
+    let (_, html) = page.get("/referrals/new").await;
+    assert!(html.contains(&w.donor), "a hospital is offered");
+    assert!(!html.contains(&office), "a health commission is not");
+}
+
+#[tokio::test]
+async fn the_finished_list_holds_every_finished_referral_and_searches_them() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let clinician = app.token("clinician-r").await;
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let (_, r) = refer(&app, &clinician, &w.donor, "up").await;
+        ids.push(r["id"].as_str().expect("id").to_string());
+    }
+    for id in &ids[..2] {
+        let (s, b) = app
+            .post(
+                &format!("/api/v1/referrals/{id}/cancel"),
+                &clinician,
+                json!({}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+    }
+    let (_, finished) = app.get("/api/v1/referrals?finished=true", &clinician).await;
+    assert_eq!(finished["total"], 2, "{finished}");
+    let (_, none) = app
+        .get(
+            "/api/v1/referrals?finished=true&q=%E6%97%A0%E6%AD%A4%E7%97%85",
+            &clinician,
+        )
+        .await;
+    assert_eq!(none["total"], 0, "a search for words in no reason");
+    let page = Browser::sign_in(&app, "clinician-r").await;
+    let (s, html) = page.get("/referrals/closed?q=%E8%82%BA%E9%83%A8").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(html.matches("data-testid=\"closed-referral\"").count(), 2);
+    assert!(
+        !html.contains(&ids[2]),
+        "the open one is on the board, not here"
+    );
 }
