@@ -899,7 +899,7 @@ pub async fn set_days(
                         after.confirmed_at = Some(now);
                         after.confirmed_by = Some(confirmer.to_string());
                         audit::record(
-                            &mut *tx,
+                            &mut tx,
                             actor,
                             Action::Update,
                             "service_day",

@@ -424,6 +424,8 @@ struct BatchQuery {
 struct BatchesPage {
     c: Chrome,
     may_plan: bool,
+    /// Whether the viewer keeps the program's schemes (its office, the admin).
+    may_manage: bool,
     program: Option<Program>,
     programs: Vec<Program>,
     batches: Page<Batch>,
@@ -486,9 +488,13 @@ async fn batch_list(
         Some(p) => may_plan_in(&state, &viewer, &p.id).await,
         None => false,
     };
+    let may_manage = program
+        .as_ref()
+        .is_some_and(|p| viewer.principal.can_manage_program(&p.id));
     render(&BatchesPage {
         c: Chrome::new(Some(&viewer), "dispatch", here(&uri)),
         may_plan,
+        may_manage,
         program,
         programs,
         batches,

@@ -114,8 +114,22 @@ impl WeekPage {
     fn marks(&self) -> &'static [DayMark] {
         DayMark::ALL
     }
+    fn unconfirmed_text(&self) -> String {
+        if self.unconfirmed == 1 {
+            self.c.t("ui.days_to_confirm_one")
+        } else {
+            self.c
+                .t("ui.days_to_confirm_n")
+                .replace("{n}", &self.unconfirmed.to_string())
+        }
+    }
+
     fn saved_text(&self) -> String {
-        self.c.t("ui.days_saved").replace("{n}", &self.saved)
+        if self.saved == "1" {
+            self.c.t("ui.days_saved_one")
+        } else {
+            self.c.t("ui.days_saved").replace("{n}", &self.saved)
+        }
     }
 }
 

@@ -53,6 +53,8 @@ pub fn router() -> Router<AppState> {
             "/dispatch/assignments/{id}/leave/remove",
             post(leave_remove),
         )
+        .route("/dispatch/schemes", get(schemes_page).post(scheme_create))
+        .route("/dispatch/schemes/{id}", post(scheme_update))
 }
 
 const NAV: &str = "dispatch";
@@ -1024,4 +1026,174 @@ async fn leave_remove(
         }
         Err(e) => error_page(&viewer, NAV, here(&uri), e.into()),
     }
+}
+
+// ---- schemes of a program ----
+
+#[derive(Deserialize, Default)]
+struct SchemesQuery {
+    program: Option<String>,
+    saved: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "dispatch_schemes.html")]
+struct SchemesPage {
+    c: Chrome,
+    program: Program,
+    schemes: Vec<Scheme>,
+    saved: bool,
+    /// The scheme whose form failed (none: the new one), its values and problems.
+    failed: Option<String>,
+    values: FormData,
+    error: Option<FormErrors>,
+}
+
+impl SchemesPage {
+    fn field_error(&self, field: &str) -> Option<String> {
+        self.error.at(field)
+    }
+    fn failed_here(&self, id: &str) -> bool {
+        self.failed.as_deref() == Some(id)
+    }
+}
+
+async fn schemes_data(
+    state: &AppState,
+    viewer: &Viewer,
+    program: &str,
+    saved: bool,
+    failed: Option<String>,
+    values: FormData,
+    error: Option<FormErrors>,
+) -> Result<SchemesPage, ApiError> {
+    let program = program_of(state, program).await?;
+    if !viewer.principal.can_manage_program(&program.id) {
+        return Err(ApiError::forbidden());
+    }
+    let schemes = dispatch::list_schemes(&state.db, Some(&program.id), all())
+        .await?
+        .items;
+    Ok(SchemesPage {
+        c: Chrome::new(
+            Some(viewer),
+            NAV,
+            format!("/dispatch/schemes?program={}", program.id),
+        ),
+        program,
+        schemes,
+        saved,
+        failed,
+        values,
+        error,
+    })
+}
+
+async fn schemes_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    uri: OriginalUri,
+    Query(q): Query<SchemesQuery>,
+) -> Response {
+    let Some(program) = given(&q.program).or_else(|| viewer.principal.program_id.clone()) else {
+        return Redirect::to("/dispatch/batches").into_response();
+    };
+    match schemes_data(
+        &state,
+        &viewer,
+        &program,
+        q.saved.is_some(),
+        None,
+        FormData::parse(b""),
+        None,
+    )
+    .await
+    {
+        Ok(page) => render(&page),
+        Err(e) => error_page(&viewer, NAV, here(&uri), e),
+    }
+}
+
+fn scheme_input(form: &FormData) -> shanhai_domain::dispatch::SchemeInput {
+    shanhai_domain::dispatch::SchemeInput {
+        program_id: form.get("program_id"),
+        name: form.get("name"),
+        description: form.opt("description"),
+    }
+}
+
+async fn scheme_create(
+    State(state): State<AppState>,
+    uri: OriginalUri,
+    Form { viewer, data: form }: Form,
+) -> Response {
+    let input = scheme_input(&form);
+    let e = match service::create_scheme(&state.db, &viewer.acting(), &input).await {
+        Ok(s) => {
+            return Redirect::to(&format!(
+                "/dispatch/schemes?program={}&saved=1",
+                s.program_id
+            ))
+            .into_response();
+        }
+        Err(e) => clash_at(ApiError::from(e), "name"),
+    };
+    let program = input.program_id.clone();
+    let (st, vw) = (&state, &viewer);
+    form_failed(
+        &viewer,
+        NAV,
+        here(&uri),
+        e,
+        &[StatusCode::FORBIDDEN, StatusCode::NOT_FOUND],
+        move |error| async move {
+            schemes_data(
+                st,
+                vw,
+                &program,
+                false,
+                Some(String::new()),
+                form,
+                Some(error),
+            )
+            .await
+        },
+    )
+    .await
+}
+
+async fn scheme_update(
+    State(state): State<AppState>,
+    uri: OriginalUri,
+    Path(raw): Path<String>,
+    Form { viewer, data: form }: Form,
+) -> Response {
+    let id = match id_or_404(&raw) {
+        Ok(id) => id,
+        Err(e) => return error_page(&viewer, NAV, here(&uri), e),
+    };
+    let input = scheme_input(&form);
+    let e = match service::update_scheme(&state.db, &viewer.acting(), &id, &input).await {
+        Ok(s) => {
+            return Redirect::to(&format!(
+                "/dispatch/schemes?program={}&saved=1",
+                s.program_id
+            ))
+            .into_response();
+        }
+        Err(e) => ApiError::from(e),
+    };
+    let program = input.program_id.clone();
+    let (st, vw) = (&state, &viewer);
+    form_failed(
+        &viewer,
+        NAV,
+        here(&uri),
+        e,
+        &[StatusCode::FORBIDDEN, StatusCode::NOT_FOUND],
+        move |error| async move {
+            schemes_data(st, vw, &program, false, Some(id), form, Some(error)).await
+        },
+    )
+    .await
 }

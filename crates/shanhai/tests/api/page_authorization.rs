@@ -322,6 +322,11 @@ const TWINS: &[(&str, &str)] = &[
         "POST /api/v1/dispatch/day-confirmations",
     ),
     ("POST /my/check-in", "POST /api/v1/me/check-in"),
+    ("POST /dispatch/schemes", "POST /api/v1/dispatch-schemes"),
+    (
+        "POST /dispatch/schemes/{id}",
+        "PUT /api/v1/dispatch-schemes/{id}",
+    ),
     ("GET /records?src=/api/v1/people", "GET /api/v1/people"),
     ("GET /records?src=/api/v1/users", "GET /api/v1/users"),
     (
@@ -548,6 +553,8 @@ struct Records {
     /// with 30 days of leave (2025-02-01 …) to remove.
     batch: String,
     assignment: String,
+    /// A dispatch scheme of program A.
+    scheme: String,
 }
 
 async fn book(app: &TestApp, session: &str, seq: u32) -> String {
@@ -681,9 +688,19 @@ async fn records(app: &TestApp) -> Records {
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{b}");
+    let (s, sc) = app
+        .post(
+            "/api/v1/dispatch-schemes",
+            &w.admin,
+            json!({"program_id": w.program_a, "name": "柔性援疆"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{sc}");
+    let scheme = sc["id"].as_str().expect("id").to_string();
     Records {
         batch,
         assignment,
+        scheme,
         w,
         b1,
         b2,
@@ -720,7 +737,7 @@ fn cases(r: &Records) -> Vec<Case> {
     let w = &r.w;
     let (a, b) = (w.program_a.clone(), w.program_b.clone());
     let (donor, recipient) = (w.donor.clone(), w.recipient.clone());
-    let (batch, assignment) = (r.batch.clone(), r.assignment.clone());
+    let (batch, assignment, scheme) = (r.batch.clone(), r.assignment.clone(), r.scheme.clone());
     let mut cases = vec![
         // ---- signing in, language, assets ----
         case("GET /", get("/"), EVERYONE),
@@ -1437,6 +1454,35 @@ fn cases(r: &Records) -> Vec<Case> {
         .twin(api_get("/api/v1/dispatch/calendar?region=150000")),
         case("GET /my/schedule", get("/my/schedule"), EVERYONE),
         case("GET /dispatch/days", get("/dispatch/days"), EVERYONE),
+        case(
+            "GET /dispatch/schemes",
+            get(format!("/dispatch/schemes?program={a}")),
+            MANAGES_A,
+        ),
+        case(
+            "POST /dispatch/schemes",
+            post("/dispatch/schemes", {
+                let a = a.clone();
+                move |i| form(&[("program_id", &a), ("name", &format!("方案{i}"))])
+            }),
+            MANAGES_A,
+        )
+        .twin(api(Method::POST, "/api/v1/dispatch-schemes", {
+            let a = a.clone();
+            move |i| json!({"program_id": a, "name": format!("接口方案{i}")})
+        })),
+        case(
+            "POST /dispatch/schemes/{id}",
+            post(format!("/dispatch/schemes/{scheme}"), {
+                let a = a.clone();
+                move |_| form(&[("program_id", &a), ("name", "柔性援疆"), ("description", "柔性人才")])
+            }),
+            MANAGES_A,
+        )
+        .twin(api(Method::PUT, format!("/api/v1/dispatch-schemes/{scheme}"), {
+            let a = a.clone();
+            move |_| json!({"program_id": a, "name": "柔性援疆", "description": "柔性人才"})
+        })),
         case(
             "GET /dispatch/batches/new",
             get(format!("/dispatch/batches/new?program={a}")),
