@@ -124,6 +124,9 @@ pub fn period(start: NaiveDate, end: Option<NaiveDate>) -> Result<(), Invalid> {
 
 /// A canonical UUID naming another record.
 pub fn reference(field: &str, value: &str) -> Result<String, Invalid> {
+    if value.trim().is_empty() {
+        return Err(Invalid::new(field, "error.choose_one"));
+    }
     crate::ids::parse_id(value.trim()).ok_or_else(|| Invalid::new(field, "error.bad_reference"))
 }
 

@@ -119,7 +119,13 @@ pub fn on_column(
         row: 0,
         column,
         header: None,
-        key: invalid.key,
+        // A report names no numbers: a rule that states its limits in numbers reads as the
+        // general "out of range" there.
+        key: if invalid.numbers.is_empty() {
+            invalid.key
+        } else {
+            "error.out_of_range"
+        },
         other_row: None,
     }
 }

@@ -94,6 +94,9 @@ document.addEventListener("click", (event) => {
     }
 
     function choose(item) {
+      // An answer still on its way must not open the list again.
+      clearTimeout(timer);
+      asked++;
       hidden.value = item ? item.id : "";
       for (const key of Object.keys(hidden.dataset)) delete hidden.dataset[key];
       if (item && item.specialty) hidden.dataset.specialty = item.specialty;
@@ -191,4 +194,13 @@ document.addEventListener("click", (event) => {
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
+})();
+
+// The "saved" confirmation is shown once: the address loses its ?saved=1 (pages::confirm_saves).
+(() => {
+  const here = new URL(window.location.href);
+  if (here.searchParams.has("saved")) {
+    here.searchParams.delete("saved");
+    window.history.replaceState(null, "", here.pathname + here.search + here.hash);
+  }
 })();

@@ -16,6 +16,7 @@ mod consultations;
 mod demo;
 mod dispatch;
 mod exports;
+mod forms;
 mod hardening;
 mod hostile_files;
 mod imports;
