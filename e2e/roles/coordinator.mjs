@@ -177,7 +177,7 @@ async function techniqueToIndependence(page) {
   await page.selectOption(`${form} select[name=surgical_grade]`, '4');
   await page.selectOption(`${form} select[name=gap_level]`, 'county');
   await selectByText(page, `${form} select[name=pairing_id]`, '河南省人民医院');
-  await page.selectOption(`${form} select[name=expert_id]`, expert.id);
+  await pickFrom(page, 'expert_id', expert.name, expert.name, form);
   await page.fill(`${form} input[name=introduced_on]`, shanghaiDate(-30));
   await shot(page, 'technique-form');
   await submit(page, form);

@@ -119,12 +119,16 @@ pub fn on_column(
         row: 0,
         column,
         header: None,
-        // A report names no numbers: a rule that states its limits in numbers reads as the
-        // general "out of range" there.
-        key: if invalid.numbers.is_empty() {
-            invalid.key
-        } else {
-            "error.out_of_range"
+        // A report names no numbers: a rule that states its limits in numbers reads as its
+        // general form there.
+        key: match invalid.key {
+            "error.text_at_most" => "error.too_long",
+            "error.items_at_most" => "error.too_many",
+            key if !invalid.numbers.is_empty() => {
+                let _ = key;
+                "error.out_of_range"
+            }
+            key => key,
         },
         other_row: None,
     }

@@ -107,3 +107,29 @@ pub struct Placement {
 }
 
 scoped!(NewPlacement, Placement);
+
+#[cfg(test)]
+mod every_problem {
+    use super::*;
+
+    #[test]
+    fn a_placement_with_three_mistakes_names_all_three() {
+        let input = PlacementInput {
+            program_id: None,
+            institution_id: "01a2507d-c2b0-71ed-94cb-e5d7773b8625".into(),
+            person_id: String::new(),
+            host_institution_id: String::new(),
+            host_department_id: None,
+            subject: "  ".into(),
+            start_date: "2025-03-01".into(),
+            end_date: None,
+            status: None,
+            outcome: None,
+        };
+        let fields: Vec<String> = match input.parse() {
+            Ok(_) => Vec::new(),
+            Err(problems) => problems.into_iter().map(|p| p.field).collect(),
+        };
+        assert_eq!(fields, ["person_id", "host_institution_id", "subject"]);
+    }
+}

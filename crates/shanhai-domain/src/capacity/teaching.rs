@@ -163,7 +163,7 @@ mod tests {
             attendee_ids: vec![a.clone(), a],
         };
         assert_eq!(
-            input.parse().map_err(|e| e.key),
+            input.parse().map_err(|e| e.into_first().key),
             Err("error.place_or_online")
         );
         let online = TeachingActivityInput {
@@ -177,7 +177,7 @@ mod tests {
             ..online
         };
         assert_eq!(
-            too_few.parse().map_err(|e| e.key),
+            too_few.parse().map_err(|e| e.into_first().key),
             Err("error.attendance_below_named")
         );
     }
