@@ -307,7 +307,7 @@ export async function pickFrom(page, name, typed, text = typed, scope = '') {
   const box = page.locator(`${scope} [data-testid="pick-${name}"]`.trim());
   await box.click();
   await box.fill(typed);
-  const option = page.locator(`${scope} .picker-list [role=option]`.trim(), { hasText: text }).first();
+  const option = page.locator(`${scope} #f-${name}-list [role=option]`.trim(), { hasText: text }).first();
   await option.waitFor({ state: 'visible' });
   const label = (await option.textContent()).trim();
   await option.click();

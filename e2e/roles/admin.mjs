@@ -78,7 +78,7 @@ async function adminCreatesProgramAndPairing(page) {
   await page.fill('textarea[name=description]', '由浏览器端到端测试创建，用于检查新建项目与结对流程。');
   await page.fill('input[name=start_date]', '2025-01-01');
   await page.fill('input[name=end_date]', '2027-12-31');
-  await page.selectOption('select[name=office_institution_id]', { label: '上海市卫生健康委员会' });
+  await pickFrom(page, 'office_institution_id', '上海市卫生', '上海市卫生健康委员会');
   await page.selectOption('select[name=donor_access]', 'read');
   await shot(page, 'program-form-filled');
   await submit(page, 'form[action="/programs"]');

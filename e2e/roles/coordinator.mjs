@@ -25,6 +25,7 @@ import {
   selectByText,
   localStaff,
   PHONE,
+  pickFrom,
 } from '../lib.mjs';
 
 async function coordinatorChecksInAPatient(page) {
@@ -177,7 +178,7 @@ async function techniqueToIndependence(page) {
   await page.selectOption(`${form} select[name=surgical_grade]`, '4');
   await page.selectOption(`${form} select[name=gap_level]`, 'county');
   await selectByText(page, `${form} select[name=pairing_id]`, '河南省人民医院');
-  await page.selectOption(`${form} select[name=expert_id]`, expert.id);
+  await pickFrom(page, 'expert_id', expert.name, expert.name, form);
   await page.fill(`${form} input[name=introduced_on]`, shanghaiDate(-30));
   await shot(page, 'technique-form');
   await submit(page, form);
@@ -276,7 +277,7 @@ async function mentorFullAtFourth(page, ctx) {
   assertEq((await page.textContent('h1')).trim(), '师带徒', 'heading');
   await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('[data-testid=new-record]')]);
   const form = '[data-testid=capacity-form]';
-  await page.selectOption(`${form} select[name=mentor_id]`, mentor.id);
+  await pickFrom(page, 'mentor_id', mentor.name, mentor.name, form);
   await page.fill(`${form} input[name=term_start]`, shanghaiDate(0));
   await page.fill(`${form} input[name=subject]`, '心血管介入');
   await submit(page, form);

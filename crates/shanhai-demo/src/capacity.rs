@@ -107,8 +107,8 @@ fn missing(what: &str, key: &str) -> StoreError {
     StoreError::Other(format!("demo capacity: unknown {what} {key}"))
 }
 
-fn invalid(what: &str, e: shanhai_domain::Invalid) -> StoreError {
-    StoreError::Other(format!("demo capacity {what}: {} {}", e.field, e.key))
+fn invalid(what: &str, e: impl Into<shanhai_domain::Problems>) -> StoreError {
+    StoreError::Other(format!("demo capacity {what}: {}", e.into()))
 }
 
 /// A day within `[from, to]`.

@@ -26,7 +26,7 @@ pub fn password(value: &str) -> Result<String, Invalid> {
         return Err(Invalid::new("password", "error.password_short"));
     }
     if n > PASSWORD_MAX {
-        return Err(Invalid::new("password", "error.too_long"));
+        return Err(Invalid::new("password", "error.text_at_most").with(&[PASSWORD_MAX as i64]));
     }
     Ok(value.to_string())
 }

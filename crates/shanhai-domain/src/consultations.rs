@@ -511,7 +511,7 @@ impl ConsultationInput {
                 Err(crate::Invalid::new("patient.age", "error.age_range"))
             },
             expert_ids = if self.expert_ids.len() > 20 {
-                Err(crate::Invalid::new("expert_ids", "error.too_many"))
+                Err(crate::Invalid::new("expert_ids", "error.items_at_most").with(&[20]))
             } else {
                 self.expert_ids
                     .iter()

@@ -5,6 +5,9 @@
 pub struct Invalid {
     pub field: String,
     pub key: &'static str,
+    /// The numbers the rule names (a limit, a range, a configured length), filled into the
+    /// message's `{0}`, `{1}` so that it states the rule: "应为 0 到 100 之间的整数".
+    pub numbers: Vec<i64>,
 }
 
 impl Invalid {
@@ -12,7 +15,14 @@ impl Invalid {
         Invalid {
             field: field.into(),
             key,
+            numbers: Vec::new(),
         }
+    }
+
+    /// The same problem, naming the numbers of its rule.
+    pub fn with(mut self, numbers: &[i64]) -> Self {
+        self.numbers = numbers.to_vec();
+        self
     }
 }
 

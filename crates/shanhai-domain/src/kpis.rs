@@ -327,7 +327,7 @@ impl KpiDefinitionInput {
         period_types.sort_by_key(|p| PeriodType::ALL.iter().position(|q| q == p));
         let unit = self.unit.trim();
         if unit.chars().count() > 10 || unit.chars().any(char::is_control) {
-            return Err(Invalid::new("unit", "error.too_long"));
+            return Err(Invalid::new("unit", "error.text_at_most").with(&[10]));
         }
         Ok(KpiDefinition {
             code: code_text.to_string(),

@@ -94,18 +94,24 @@ pub struct NewRegion {
 }
 
 impl RegionInput {
-    pub fn parse(&self) -> Result<NewRegion, Invalid> {
-        let code = RegionCode::parse("code", &self.code)?;
-        let name = text("name", &self.name, NAME_MAX)?;
-        let parent_code = match self.parent_code.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(p) => Some(RegionCode::parse("parent_code", p)?),
-        };
+    /// The region described, or every problem of the input, each at its field (the parent is
+    /// checked against the code once both read).
+    pub fn parse(&self) -> Result<NewRegion, Problems> {
+        crate::every! {
+            code = RegionCode::parse("code", &self.code),
+            name = text("name", &self.name, NAME_MAX),
+            parent_code = match self.parent_code.as_deref().map(str::trim) {
+                None | Some("") => Ok(None),
+                Some(p) => RegionCode::parse("parent_code", p).map(Some),
+            },
+        }
         match (&parent_code, code.level()) {
             (None, RegionLevel::Province) => {}
-            (None, _) => return Err(Invalid::new("parent_code", "error.region_parent_required")),
+            (None, _) => {
+                return Err(Invalid::new("parent_code", "error.region_parent_required").into());
+            }
             (Some(parent), _) if !code.may_have_parent(parent) => {
-                return Err(Invalid::new("parent_code", "error.region_parent_mismatch"));
+                return Err(Invalid::new("parent_code", "error.region_parent_mismatch").into());
             }
             (Some(_), _) => {}
         }
@@ -268,7 +274,7 @@ impl PersonInput {
     pub fn parse(&self) -> Result<NewPerson, Problems> {
         crate::every! {
             honours = if self.honours.len() > 20 {
-                Err(Invalid::new("honours", "error.too_many"))
+                Err(Invalid::new("honours", "error.items_at_most").with(&[20]))
             } else {
                 self.honours
                     .iter()
@@ -427,7 +433,7 @@ impl PairingInput {
             recipient_id = reference("recipient_id", &self.recipient_id),
             level = code("level", &self.level, PairingLevel::parse),
             departments = if self.departments.len() > 100 {
-                Err(Invalid::new("departments", "error.too_many"))
+                Err(Invalid::new("departments", "error.items_at_most").with(&[100]))
             } else {
                 self.departments
                     .iter()
@@ -506,15 +512,23 @@ pub struct NewAgreement {
 }
 
 impl AgreementInput {
-    pub fn parse(&self) -> Result<NewAgreement, Invalid> {
-        if !(1..=30).contains(&self.term_years) {
-            return Err(Invalid::new("term_years", "error.term_years_range"));
+    /// The agreement described, or every problem of the input, each at its field.
+    pub fn parse(&self) -> Result<NewAgreement, Problems> {
+        crate::every! {
+            term_years = if (1..=30).contains(&self.term_years) {
+                Ok(self.term_years)
+            } else {
+                Err(Invalid::new("term_years", "error.term_years_range"))
+            },
+            pairing_id = reference("pairing_id", &self.pairing_id),
+            signed_on = validate::date("signed_on", &self.signed_on),
+            scope = text("scope", &self.scope, TEXT_MAX),
         }
         Ok(NewAgreement {
-            pairing_id: reference("pairing_id", &self.pairing_id)?,
-            signed_on: validate::date("signed_on", &self.signed_on)?,
-            term_years: self.term_years,
-            scope: text("scope", &self.scope, TEXT_MAX)?,
+            pairing_id,
+            signed_on,
+            term_years,
+            scope,
         })
     }
 }
@@ -594,7 +608,7 @@ mod tests {
             parent_code: None,
         };
         assert_eq!(
-            input.parse().map_err(|e| e.key),
+            input.parse().map_err(|e| e.into_first().key),
             Err("error.region_parent_required")
         );
     }

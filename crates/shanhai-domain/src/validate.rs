@@ -10,7 +10,7 @@ pub fn text(field: &str, value: &str, max: usize) -> Result<String, Invalid> {
         return Err(Invalid::new(field, "error.required"));
     }
     if value.chars().count() > max {
-        return Err(Invalid::new(field, "error.too_long"));
+        return Err(Invalid::new(field, "error.text_at_most").with(&[max as i64]));
     }
     if value.chars().any(|c| c.is_control()) {
         return Err(Invalid::new(field, "error.control_chars"));
@@ -27,7 +27,7 @@ pub fn prose(field: &str, value: &str, max: usize) -> Result<String, Invalid> {
         return Err(Invalid::new(field, "error.required"));
     }
     if value.chars().count() > max {
-        return Err(Invalid::new(field, "error.too_long"));
+        return Err(Invalid::new(field, "error.text_at_most").with(&[max as i64]));
     }
     if value
         .chars()
@@ -124,6 +124,9 @@ pub fn period(start: NaiveDate, end: Option<NaiveDate>) -> Result<(), Invalid> {
 
 /// A canonical UUID naming another record.
 pub fn reference(field: &str, value: &str) -> Result<String, Invalid> {
+    if value.trim().is_empty() {
+        return Err(Invalid::new(field, "error.choose_one"));
+    }
     crate::ids::parse_id(value.trim()).ok_or_else(|| Invalid::new(field, "error.bad_reference"))
 }
 
@@ -206,7 +209,7 @@ mod tests {
         );
         assert_eq!(
             text("name", "一二三四五六", 5).map_err(|e| e.key),
-            Err("error.too_long")
+            Err("error.text_at_most")
         );
         assert_eq!(
             text("name", "a\u{0}b", 5).map_err(|e| e.key),

@@ -119,7 +119,17 @@ pub fn on_column(
         row: 0,
         column,
         header: None,
-        key: invalid.key,
+        // A report names no numbers: a rule that states its limits in numbers reads as its
+        // general form there.
+        key: match invalid.key {
+            "error.text_at_most" => "error.too_long",
+            "error.items_at_most" => "error.too_many",
+            key if !invalid.numbers.is_empty() => {
+                let _ = key;
+                "error.out_of_range"
+            }
+            key => key,
+        },
         other_row: None,
     }
 }

@@ -69,6 +69,10 @@ pub struct PersonFilter {
     pub specialty: Option<String>,
     /// Only these titles (codes), e.g. the physicians' for an expert.
     pub titles: Vec<String>,
+    /// People at the donors paired with this institution (its visiting experts) …
+    pub donors_of: Option<String>,
+    /// … and, if set, at the institution itself too.
+    pub with_own_staff: bool,
 }
 
 pub async fn list(
@@ -109,6 +113,23 @@ pub async fn list(
               OR COALESCE(p.specialty_code, d.specialty_code) LIKE {})",
             vec![s.clone().into(), format!("{s}.%").into()],
         );
+    }
+    if let Some(i) = f.donors_of.as_deref().filter(|i| !i.trim().is_empty()) {
+        let own = if f.with_own_staff {
+            "p.institution_id = {} OR "
+        } else {
+            ""
+        };
+        let clause = format!(
+            "({own}p.institution_id IN (SELECT donor_id FROM pairings WHERE recipient_id = {{}}))"
+        );
+        let i = i.trim().to_string();
+        let values = if f.with_own_staff {
+            vec![i.clone().into(), i.into()]
+        } else {
+            vec![i.into()]
+        };
+        filter.raw_each(&clause, values);
     }
     if !f.titles.is_empty() {
         let marks = vec!["{}"; f.titles.len()].join(", ");

@@ -94,6 +94,9 @@ document.addEventListener("click", (event) => {
     }
 
     function choose(item) {
+      // An answer still on its way must not open the list again.
+      clearTimeout(timer);
+      asked++;
       hidden.value = item ? item.id : "";
       for (const key of Object.keys(hidden.dataset)) delete hidden.dataset[key];
       if (item && item.specialty) hidden.dataset.specialty = item.specialty;
@@ -218,3 +221,12 @@ document.addEventListener("change", (event) => {
 document.addEventListener("DOMContentLoaded", () => {
   for (const select of document.querySelectorAll("select[data-filter-by]")) filterExperts(select);
 });
+
+// The "saved" confirmation is shown once: the address loses its ?saved=1 (pages::confirm_saves).
+(() => {
+  const here = new URL(window.location.href);
+  if (here.searchParams.has("saved")) {
+    here.searchParams.delete("saved");
+    window.history.replaceState(null, "", here.pathname + here.search + here.hash);
+  }
+})();

@@ -108,7 +108,7 @@ impl ApiError {
     /// One problem's message, with its field's label, in the request's language.
     pub fn problem_message(problem: &Invalid) -> String {
         let lang = i18n::current();
-        labelled(lang, &problem.field, i18n::t(lang, problem.key))
+        labelled(lang, &problem.field, rule_text(lang, problem))
     }
 
     pub fn with_detail(mut self, detail: impl Into<String>) -> ApiError {
@@ -118,7 +118,10 @@ impl ApiError {
 
     pub fn message(&self) -> String {
         let lang = i18n::current();
-        let mut message = i18n::t(lang, self.key);
+        let mut message = match self.problems.first() {
+            Some(p) if p.key == self.key => rule_text(lang, p),
+            _ => i18n::t(lang, self.key),
+        };
         if let Some(field) = &self.field {
             message = labelled(lang, field, message);
         }
@@ -127,6 +130,15 @@ impl ApiError {
         }
         message
     }
+}
+
+/// A problem's message with the numbers of its rule filled in (`{0}`, `{1}`).
+pub fn rule_text(lang: shanhai_domain::Lang, problem: &Invalid) -> String {
+    let mut text = i18n::t(lang, problem.key);
+    for (i, n) in problem.numbers.iter().enumerate() {
+        text = text.replace(&format!("{{{i}}}"), &n.to_string());
+    }
+    text
 }
 
 /// A message with its field's label in front (`标题：必填`), when the field has a label.

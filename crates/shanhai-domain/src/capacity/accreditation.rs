@@ -1,8 +1,8 @@
 //! Accreditation goals (三甲, 千县工程, 提质达标) and their status.
 
 use super::NOTE_MAX;
-use crate::Invalid;
 use crate::validate::{self, code, optional_reference, optional_text, reference};
+use crate::{Invalid, Problems};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -52,20 +52,27 @@ pub struct NewAccreditationGoal {
 }
 
 impl AccreditationGoalInput {
-    pub fn parse(&self) -> Result<NewAccreditationGoal, Invalid> {
-        let status = code("status", &self.status, GoalStatus::parse)?;
-        let achieved_on = validate::optional_date("achieved_on", self.achieved_on.as_deref())?;
+    pub fn parse(&self) -> Result<NewAccreditationGoal, Problems> {
+        crate::every! {
+            status = code("status", &self.status, GoalStatus::parse),
+            achieved_on = validate::optional_date("achieved_on", self.achieved_on.as_deref()),
+            program_id = optional_reference("program_id", self.program_id.as_deref()),
+            institution_id = reference("institution_id", &self.institution_id),
+            goal = code("goal", &self.goal, AccreditationGoalKind::parse),
+            target_on = validate::optional_date("target_on", self.target_on.as_deref()),
+            note = optional_text("note", self.note.as_deref(), NOTE_MAX),
+        }
         if status == GoalStatus::Achieved && achieved_on.is_none() {
-            return Err(Invalid::new("achieved_on", "error.required"));
+            return Err(Invalid::new("achieved_on", "error.achieved_on_when_achieved").into());
         }
         Ok(NewAccreditationGoal {
-            program_id: optional_reference("program_id", self.program_id.as_deref())?,
-            institution_id: reference("institution_id", &self.institution_id)?,
-            goal: code("goal", &self.goal, AccreditationGoalKind::parse)?,
+            program_id,
+            institution_id,
+            goal,
             status,
-            target_on: validate::optional_date("target_on", self.target_on.as_deref())?,
+            target_on,
             achieved_on,
-            note: optional_text("note", self.note.as_deref(), NOTE_MAX)?,
+            note,
         })
     }
 }

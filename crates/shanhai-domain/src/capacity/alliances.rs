@@ -1,7 +1,7 @@
 //! Specialty alliances (专科联盟) and their member institutions.
 
 use super::{TITLE_MAX, optional_specialty};
-use crate::Invalid;
+use crate::Problems;
 use crate::validate::{self, optional_reference, reference, text};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -29,13 +29,20 @@ pub struct NewAlliance {
 }
 
 impl AllianceInput {
-    pub fn parse(&self) -> Result<NewAlliance, Invalid> {
+    pub fn parse(&self) -> Result<NewAlliance, Problems> {
+        crate::every! {
+            program_id = optional_reference("program_id", self.program_id.as_deref()),
+            institution_id = reference("institution_id", &self.institution_id),
+            name = text("name", &self.name, TITLE_MAX),
+            specialty_code = optional_specialty("specialty_code", self.specialty_code.as_deref()),
+            founded_on = validate::date("founded_on", &self.founded_on),
+        }
         Ok(NewAlliance {
-            program_id: optional_reference("program_id", self.program_id.as_deref())?,
-            institution_id: reference("institution_id", &self.institution_id)?,
-            name: text("name", &self.name, TITLE_MAX)?,
-            specialty_code: optional_specialty("specialty_code", self.specialty_code.as_deref())?,
-            founded_on: validate::date("founded_on", &self.founded_on)?,
+            program_id,
+            institution_id,
+            name,
+            specialty_code,
+            founded_on,
         })
     }
 }
@@ -61,11 +68,12 @@ pub struct AllianceMemberInput {
 }
 
 impl AllianceMemberInput {
-    pub fn parse(&self) -> Result<(String, NaiveDate), Invalid> {
-        Ok((
-            reference("institution_id", &self.institution_id)?,
-            validate::date("joined_on", &self.joined_on)?,
-        ))
+    pub fn parse(&self) -> Result<(String, NaiveDate), Problems> {
+        crate::every! {
+            institution_id = reference("institution_id", &self.institution_id),
+            joined_on = validate::date("joined_on", &self.joined_on),
+        }
+        Ok((institution_id, joined_on))
     }
 }
 

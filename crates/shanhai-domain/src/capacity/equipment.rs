@@ -1,8 +1,8 @@
 //! Equipment donations, valued in integer fen.
 
 use super::{TITLE_MAX, amount, count};
-use crate::Invalid;
 use crate::validate::{self, optional_reference, optional_text, reference, text};
+use crate::{Invalid, Problems};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -41,31 +41,41 @@ pub struct NewEquipmentDonation {
 }
 
 impl EquipmentDonationInput {
-    pub fn parse(&self) -> Result<NewEquipmentDonation, Invalid> {
-        let donor_institution_id =
-            optional_reference("donor_institution_id", self.donor_institution_id.as_deref())?;
-        let donor_name = optional_text("donor_name", self.donor_name.as_deref(), TITLE_MAX)?;
-        if donor_institution_id.is_none() && donor_name.is_none() {
-            return Err(Invalid::new("donor_institution_id", "error.required"));
-        }
-        let quantity = count("quantity", self.quantity, 1_000_000)?;
-        if quantity == 0 {
-            return Err(Invalid::new("quantity", "error.out_of_range"));
-        }
-        Ok(NewEquipmentDonation {
-            program_id: optional_reference("program_id", self.program_id.as_deref())?,
-            institution_id: reference("institution_id", &self.institution_id)?,
-            donor_institution_id,
-            donor_name,
-            item: text("item", &self.item, TITLE_MAX)?,
-            quantity,
-            value_fen: amount(
+    pub fn parse(&self) -> Result<NewEquipmentDonation, Problems> {
+        crate::every! {
+            donor_institution_id =
+                optional_reference("donor_institution_id", self.donor_institution_id.as_deref()),
+            donor_name = optional_text("donor_name", self.donor_name.as_deref(), TITLE_MAX),
+            quantity = count("quantity", self.quantity, 1_000_000).and_then(|q| {
+                if q == 0 {
+                    Err(Invalid::new("quantity", "error.quantity_at_least_one"))
+                } else {
+                    Ok(q)
+                }
+            }),
+            program_id = optional_reference("program_id", self.program_id.as_deref()),
+            institution_id = reference("institution_id", &self.institution_id),
+            item = text("item", &self.item, TITLE_MAX),
+            value_fen = amount(
                 "value_fen",
                 self.value_fen,
                 self.value_yuan.as_deref(),
                 "value_yuan",
-            )?,
-            donated_on: validate::date("donated_on", &self.donated_on)?,
+            ),
+            donated_on = validate::date("donated_on", &self.donated_on),
+        }
+        if donor_institution_id.is_none() && donor_name.is_none() {
+            return Err(Invalid::new("donor_institution_id", "error.donor_or_name").into());
+        }
+        Ok(NewEquipmentDonation {
+            program_id,
+            institution_id,
+            donor_institution_id,
+            donor_name,
+            item,
+            quantity,
+            value_fen,
+            donated_on,
         })
     }
 }

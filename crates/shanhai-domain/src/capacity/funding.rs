@@ -1,7 +1,7 @@
 //! Funding items (协作资金), in integer fen.
 
 use super::{TITLE_MAX, amount};
-use crate::Invalid;
+use crate::Problems;
 use crate::validate::{self, optional_reference, reference, text};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -36,19 +36,27 @@ pub struct NewFundingItem {
 }
 
 impl FundingItemInput {
-    pub fn parse(&self) -> Result<NewFundingItem, Invalid> {
-        Ok(NewFundingItem {
-            program_id: optional_reference("program_id", self.program_id.as_deref())?,
-            institution_id: reference("institution_id", &self.institution_id)?,
-            amount_fen: amount(
+    pub fn parse(&self) -> Result<NewFundingItem, Problems> {
+        crate::every! {
+            program_id = optional_reference("program_id", self.program_id.as_deref()),
+            institution_id = reference("institution_id", &self.institution_id),
+            amount_fen = amount(
                 "amount_fen",
                 self.amount_fen,
                 self.amount_yuan.as_deref(),
                 "amount_yuan",
-            )?,
-            source: text("source", &self.source, TITLE_MAX)?,
-            purpose: text("purpose", &self.purpose, TITLE_MAX)?,
-            granted_on: validate::date("granted_on", &self.granted_on)?,
+            ),
+            source = text("source", &self.source, TITLE_MAX),
+            purpose = text("purpose", &self.purpose, TITLE_MAX),
+            granted_on = validate::date("granted_on", &self.granted_on),
+        }
+        Ok(NewFundingItem {
+            program_id,
+            institution_id,
+            amount_fen,
+            source,
+            purpose,
+            granted_on,
         })
     }
 }

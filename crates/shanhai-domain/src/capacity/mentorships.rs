@@ -2,8 +2,8 @@
 //! settings.
 
 use super::{NOTE_MAX, TITLE_MAX, optional_code};
-use crate::Invalid;
 use crate::validate::{self, optional_reference, optional_text, reference, text};
+use crate::{Invalid, Problems};
 use chrono::{Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -28,10 +28,10 @@ impl Default for MentorshipSettings {
 impl MentorshipSettings {
     pub fn parse(max_apprentices: i64, term_months: i64) -> Result<MentorshipSettings, Invalid> {
         if !(1..=50).contains(&max_apprentices) {
-            return Err(Invalid::new("max_apprentices", "error.out_of_range"));
+            return Err(Invalid::new("max_apprentices", "error.count_between").with(&[1, 50]));
         }
         if !(1..=36).contains(&term_months) {
-            return Err(Invalid::new("term_months", "error.out_of_range"));
+            return Err(Invalid::new("term_months", "error.count_between").with(&[1, 36]));
         }
         Ok(MentorshipSettings {
             max_apprentices,
@@ -117,26 +117,35 @@ pub struct NewMentorship {
 }
 
 impl MentorshipInput {
-    pub fn parse(&self) -> Result<NewMentorship, Invalid> {
-        let term_start = validate::date("term_start", &self.term_start)?;
-        let term_end = validate::optional_date("term_end", self.term_end.as_deref())?;
-        if term_end.is_some_and(|e| e < term_start) {
-            return Err(Invalid::new("term_end", "error.end_before_start"));
-        }
-        Ok(NewMentorship {
-            program_id: optional_reference("program_id", self.program_id.as_deref())?,
-            institution_id: reference("institution_id", &self.institution_id)?,
-            department_id: optional_reference("department_id", self.department_id.as_deref())?,
-            mentor_id: reference("mentor_id", &self.mentor_id)?,
-            term_start,
-            term_end,
-            subject: optional_text("subject", self.subject.as_deref(), TITLE_MAX)?,
-            evaluation: optional_code("evaluation", self.evaluation.as_deref(), Evaluation::parse)?,
-            evaluation_note: optional_text(
+    pub fn parse(&self) -> Result<NewMentorship, Problems> {
+        crate::every! {
+            term_start = validate::date("term_start", &self.term_start),
+            term_end = validate::optional_date("term_end", self.term_end.as_deref()),
+            program_id = optional_reference("program_id", self.program_id.as_deref()),
+            institution_id = reference("institution_id", &self.institution_id),
+            department_id = optional_reference("department_id", self.department_id.as_deref()),
+            mentor_id = reference("mentor_id", &self.mentor_id),
+            subject = optional_text("subject", self.subject.as_deref(), TITLE_MAX),
+            evaluation = optional_code("evaluation", self.evaluation.as_deref(), Evaluation::parse),
+            evaluation_note = optional_text(
                 "evaluation_note",
                 self.evaluation_note.as_deref(),
                 NOTE_MAX,
-            )?,
+            ),
+        }
+        if term_end.is_some_and(|e| e < term_start) {
+            return Err(Invalid::new("term_end", "error.end_before_start").into());
+        }
+        Ok(NewMentorship {
+            program_id,
+            institution_id,
+            department_id,
+            mentor_id,
+            term_start,
+            term_end,
+            subject,
+            evaluation,
+            evaluation_note,
         })
     }
 }
@@ -149,7 +158,9 @@ impl NewMentorship {
         match self.term_end {
             None => Ok(longest),
             Some(end) if end <= longest => Ok(end),
-            Some(_) => Err(Invalid::new("term_end", "error.term_too_long")),
+            Some(_) => {
+                Err(Invalid::new("term_end", "error.term_too_long").with(&[settings.term_months]))
+            }
         }
     }
 }
@@ -188,10 +199,14 @@ pub struct NewApprentice {
 }
 
 impl ApprenticeInput {
-    pub fn parse(&self) -> Result<NewApprentice, Invalid> {
+    pub fn parse(&self) -> Result<NewApprentice, Problems> {
+        crate::every! {
+            person_id = reference("person_id", &self.person_id),
+            joined_on = validate::optional_date("joined_on", self.joined_on.as_deref()),
+        }
         Ok(NewApprentice {
-            person_id: reference("person_id", &self.person_id)?,
-            joined_on: validate::optional_date("joined_on", self.joined_on.as_deref())?,
+            person_id,
+            joined_on,
         })
     }
 }
@@ -212,11 +227,12 @@ pub struct NoteInput {
 }
 
 impl NoteInput {
-    pub fn parse(&self) -> Result<(NaiveDate, String), Invalid> {
-        Ok((
-            validate::date("written_on", &self.written_on)?,
-            text("note", &self.note, NOTE_MAX)?,
-        ))
+    pub fn parse(&self) -> Result<(NaiveDate, String), Problems> {
+        crate::every! {
+            written_on = validate::date("written_on", &self.written_on),
+            note = text("note", &self.note, NOTE_MAX),
+        }
+        Ok((written_on, note))
     }
 }
 

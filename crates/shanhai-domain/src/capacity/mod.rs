@@ -61,7 +61,7 @@ fn count(field: &str, value: i64, max: i64) -> Result<i64, Invalid> {
     if (0..=max).contains(&value) {
         Ok(value)
     } else {
-        Err(Invalid::new(field, "error.out_of_range"))
+        Err(Invalid::new(field, "error.count_between").with(&[0, max]))
     }
 }
 

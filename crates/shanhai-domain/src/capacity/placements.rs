@@ -1,7 +1,7 @@
 //! 进修 placements: local staff trained at a donor hospital.
 
 use super::{NOTE_MAX, TITLE_MAX, optional_code};
-use crate::Invalid;
+use crate::Problems;
 use crate::validate::{self, optional_reference, optional_text, reference, text};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -54,25 +54,34 @@ pub struct NewPlacement {
 }
 
 impl PlacementInput {
-    pub fn parse(&self) -> Result<NewPlacement, Invalid> {
-        let start_date = validate::date("start_date", &self.start_date)?;
-        let end_date = validate::optional_date("end_date", self.end_date.as_deref())?;
-        validate::period(start_date, end_date)?;
-        Ok(NewPlacement {
-            program_id: optional_reference("program_id", self.program_id.as_deref())?,
-            institution_id: reference("institution_id", &self.institution_id)?,
-            person_id: reference("person_id", &self.person_id)?,
-            host_institution_id: reference("host_institution_id", &self.host_institution_id)?,
-            host_department_id: optional_reference(
+    pub fn parse(&self) -> Result<NewPlacement, Problems> {
+        crate::every! {
+            start_date = validate::date("start_date", &self.start_date),
+            end_date = validate::optional_date("end_date", self.end_date.as_deref()),
+            program_id = optional_reference("program_id", self.program_id.as_deref()),
+            institution_id = reference("institution_id", &self.institution_id),
+            person_id = reference("person_id", &self.person_id),
+            host_institution_id = reference("host_institution_id", &self.host_institution_id),
+            host_department_id = optional_reference(
                 "host_department_id",
                 self.host_department_id.as_deref(),
-            )?,
-            subject: text("subject", &self.subject, TITLE_MAX)?,
+            ),
+            subject = text("subject", &self.subject, TITLE_MAX),
+            status = optional_code("status", self.status.as_deref(), PlacementStatus::parse),
+            outcome = optional_text("outcome", self.outcome.as_deref(), NOTE_MAX),
+        }
+        validate::period(start_date, end_date)?;
+        Ok(NewPlacement {
+            program_id,
+            institution_id,
+            person_id,
+            host_institution_id,
+            host_department_id,
+            subject,
             start_date,
             end_date,
-            status: optional_code("status", self.status.as_deref(), PlacementStatus::parse)?
-                .unwrap_or(PlacementStatus::Ongoing),
-            outcome: optional_text("outcome", self.outcome.as_deref(), NOTE_MAX)?,
+            status: status.unwrap_or(PlacementStatus::Ongoing),
+            outcome,
         })
     }
 }
@@ -98,3 +107,29 @@ pub struct Placement {
 }
 
 scoped!(NewPlacement, Placement);
+
+#[cfg(test)]
+mod every_problem {
+    use super::*;
+
+    #[test]
+    fn a_placement_with_three_mistakes_names_all_three() {
+        let input = PlacementInput {
+            program_id: None,
+            institution_id: "01a2507d-c2b0-71ed-94cb-e5d7773b8625".into(),
+            person_id: String::new(),
+            host_institution_id: String::new(),
+            host_department_id: None,
+            subject: "  ".into(),
+            start_date: "2025-03-01".into(),
+            end_date: None,
+            status: None,
+            outcome: None,
+        };
+        let fields: Vec<String> = match input.parse() {
+            Ok(_) => Vec::new(),
+            Err(problems) => problems.into_iter().map(|p| p.field).collect(),
+        };
+        assert_eq!(fields, ["person_id", "host_institution_id", "subject"]);
+    }
+}

@@ -1,7 +1,7 @@
 //! Regulations (制度) drafted with the donor's help.
 
 use super::TITLE_MAX;
-use crate::Invalid;
+use crate::Problems;
 use crate::validate::{self, optional_reference, reference, text};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -28,13 +28,20 @@ pub struct NewRegulation {
 }
 
 impl RegulationInput {
-    pub fn parse(&self) -> Result<NewRegulation, Invalid> {
+    pub fn parse(&self) -> Result<NewRegulation, Problems> {
+        crate::every! {
+            program_id = optional_reference("program_id", self.program_id.as_deref()),
+            institution_id = reference("institution_id", &self.institution_id),
+            title = text("title", &self.title, TITLE_MAX),
+            area = text("area", &self.area, 60),
+            adopted_on = validate::date("adopted_on", &self.adopted_on),
+        }
         Ok(NewRegulation {
-            program_id: optional_reference("program_id", self.program_id.as_deref())?,
-            institution_id: reference("institution_id", &self.institution_id)?,
-            title: text("title", &self.title, TITLE_MAX)?,
-            area: text("area", &self.area, 60)?,
-            adopted_on: validate::date("adopted_on", &self.adopted_on)?,
+            program_id,
+            institution_id,
+            title,
+            area,
+            adopted_on,
         })
     }
 }

@@ -1,7 +1,7 @@
 //! Research outputs: grants, papers, patents and awards credited to local staff.
 
 use super::{TITLE_MAX, money};
-use crate::Invalid;
+use crate::Problems;
 use crate::validate::{self, code, optional_reference, optional_text, reference, text};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -47,19 +47,29 @@ pub struct NewResearchOutput {
 }
 
 impl ResearchOutputInput {
-    pub fn parse(&self) -> Result<NewResearchOutput, Invalid> {
-        Ok(NewResearchOutput {
-            program_id: optional_reference("program_id", self.program_id.as_deref())?,
-            institution_id: reference("institution_id", &self.institution_id)?,
-            kind: code("kind", &self.kind, ResearchKind::parse)?,
-            title: text("title", &self.title, 300)?,
-            person_id: reference("person_id", &self.person_id)?,
-            venue: optional_text("venue", self.venue.as_deref(), TITLE_MAX)?,
-            dated_on: validate::date("dated_on", &self.dated_on)?,
-            amount_fen: self
+    pub fn parse(&self) -> Result<NewResearchOutput, Problems> {
+        crate::every! {
+            program_id = optional_reference("program_id", self.program_id.as_deref()),
+            institution_id = reference("institution_id", &self.institution_id),
+            kind = code("kind", &self.kind, ResearchKind::parse),
+            title = text("title", &self.title, 300),
+            person_id = reference("person_id", &self.person_id),
+            venue = optional_text("venue", self.venue.as_deref(), TITLE_MAX),
+            dated_on = validate::date("dated_on", &self.dated_on),
+            amount_fen = self
                 .amount_fen
                 .map(|f| money("amount_fen", f))
-                .transpose()?,
+                .transpose(),
+        }
+        Ok(NewResearchOutput {
+            program_id,
+            institution_id,
+            kind,
+            title,
+            person_id,
+            venue,
+            dated_on,
+            amount_fen,
         })
     }
 }

@@ -1,8 +1,8 @@
 //! Key-specialty and new-specialty projects with milestones and acceptance.
 
 use super::{TITLE_MAX, optional_code};
-use crate::Invalid;
 use crate::validate::{self, code, optional_reference, reference, text};
+use crate::{Invalid, Problems};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -65,33 +65,45 @@ pub struct NewSpecialtyProject {
 }
 
 impl SpecialtyProjectInput {
-    pub fn parse(&self) -> Result<NewSpecialtyProject, Invalid> {
-        let mut milestones = Vec::new();
-        for m in self.milestones.iter().take(100) {
-            milestones.push(Milestone {
-                title: text("milestones", &m.title, TITLE_MAX)?,
-                due_on: validate::date("milestones", &m.due_on)?.to_string(),
-                done_on: validate::optional_date("milestones", m.done_on.as_deref())?
-                    .map(|d| d.to_string()),
-            });
+    pub fn parse(&self) -> Result<NewSpecialtyProject, Problems> {
+        let milestones = || -> Result<Vec<Milestone>, Invalid> {
+            let mut milestones = Vec::new();
+            for m in self.milestones.iter().take(100) {
+                milestones.push(Milestone {
+                    title: text("milestones", &m.title, TITLE_MAX)?,
+                    due_on: validate::date("milestones", &m.due_on)?.to_string(),
+                    done_on: validate::optional_date("milestones", m.done_on.as_deref())?
+                        .map(|d| d.to_string()),
+                });
+            }
+            Ok(milestones)
+        };
+        crate::every! {
+            milestones = milestones(),
+            acceptance_result = optional_code(
+                "acceptance_result",
+                self.acceptance_result.as_deref(),
+                AcceptanceResult::parse,
+            ),
+            accepted_on = validate::optional_date("accepted_on", self.accepted_on.as_deref()),
+            program_id = optional_reference("program_id", self.program_id.as_deref()),
+            institution_id = reference("institution_id", &self.institution_id),
+            department_id = optional_reference("department_id", self.department_id.as_deref()),
+            name = text("name", &self.name, TITLE_MAX),
+            level = code("level", &self.level, SpecialtyLevel::parse),
+            started_on = validate::date("started_on", &self.started_on),
         }
-        let acceptance_result = optional_code(
-            "acceptance_result",
-            self.acceptance_result.as_deref(),
-            AcceptanceResult::parse,
-        )?
-        .unwrap_or(AcceptanceResult::Pending);
-        let accepted_on = validate::optional_date("accepted_on", self.accepted_on.as_deref())?;
+        let acceptance_result = acceptance_result.unwrap_or(AcceptanceResult::Pending);
         if acceptance_result != AcceptanceResult::Pending && accepted_on.is_none() {
-            return Err(Invalid::new("accepted_on", "error.required"));
+            return Err(Invalid::new("accepted_on", "error.accepted_on_with_result").into());
         }
         Ok(NewSpecialtyProject {
-            program_id: optional_reference("program_id", self.program_id.as_deref())?,
-            institution_id: reference("institution_id", &self.institution_id)?,
-            department_id: optional_reference("department_id", self.department_id.as_deref())?,
-            name: text("name", &self.name, TITLE_MAX)?,
-            level: code("level", &self.level, SpecialtyLevel::parse)?,
-            started_on: validate::date("started_on", &self.started_on)?,
+            program_id,
+            institution_id,
+            department_id,
+            name,
+            level,
+            started_on,
             milestones,
             acceptance_result,
             accepted_on,

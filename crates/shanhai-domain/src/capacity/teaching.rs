@@ -1,8 +1,8 @@
 //! Teaching activities (教学查房, 学术讲座, 手术示教…) and who attended.
 
 use super::{TITLE_MAX, count};
-use crate::Invalid;
 use crate::validate::{self, code, optional_reference, optional_text, reference, text};
+use crate::{Invalid, Problems};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -64,37 +64,54 @@ pub struct NewTeachingActivity {
 }
 
 impl TeachingActivityInput {
-    pub fn parse(&self) -> Result<NewTeachingActivity, Invalid> {
-        let mut attendee_ids = Vec::new();
-        for a in &self.attendee_ids {
-            let id = reference("attendee_ids", a)?;
-            if !attendee_ids.contains(&id) {
-                attendee_ids.push(id);
+    pub fn parse(&self) -> Result<NewTeachingActivity, Problems> {
+        let attendee_ids = || -> Result<Vec<String>, Invalid> {
+            let mut attendee_ids = Vec::new();
+            for a in &self.attendee_ids {
+                let id = reference("attendee_ids", a)?;
+                if !attendee_ids.contains(&id) {
+                    attendee_ids.push(id);
+                }
             }
-        }
-        if attendee_ids.len() > 2000 {
-            return Err(Invalid::new("attendee_ids", "error.out_of_range"));
+            if attendee_ids.len() > 2000 {
+                return Err(Invalid::new("attendee_ids", "error.attendees_at_most"));
+            }
+            Ok(attendee_ids)
+        };
+        crate::every! {
+            attendee_ids = attendee_ids(),
+            place = optional_text("place", self.place.as_deref(), TITLE_MAX).and_then(|p| {
+                if p.is_none() && !self.online {
+                    Err(Invalid::new("place", "error.place_or_online"))
+                } else {
+                    Ok(p)
+                }
+            }),
+            program_id = optional_reference("program_id", self.program_id.as_deref()),
+            institution_id = reference("institution_id", &self.institution_id),
+            department_id = optional_reference("department_id", self.department_id.as_deref()),
+            kind = code("kind", &self.kind, TeachingKind::parse),
+            held_on = validate::date("held_on", &self.held_on),
+            host_id = optional_reference("host_id", self.host_id.as_deref()),
+            topic = text("topic", &self.topic, TITLE_MAX),
+            duration_minutes = count("duration_minutes", self.duration_minutes, 24 * 60),
         }
         let named = attendee_ids.len() as i64;
         let attendance = count("attendance", self.attendance.unwrap_or(named), 100_000)?;
         if attendance < named {
-            return Err(Invalid::new("attendance", "error.attendance_below_named"));
-        }
-        let place = optional_text("place", self.place.as_deref(), TITLE_MAX)?;
-        if place.is_none() && !self.online {
-            return Err(Invalid::new("place", "error.place_or_online"));
+            return Err(Invalid::new("attendance", "error.attendance_below_named").into());
         }
         Ok(NewTeachingActivity {
-            program_id: optional_reference("program_id", self.program_id.as_deref())?,
-            institution_id: reference("institution_id", &self.institution_id)?,
-            department_id: optional_reference("department_id", self.department_id.as_deref())?,
-            kind: code("kind", &self.kind, TeachingKind::parse)?,
-            held_on: validate::date("held_on", &self.held_on)?,
-            host_id: optional_reference("host_id", self.host_id.as_deref())?,
+            program_id,
+            institution_id,
+            department_id,
+            kind,
+            held_on,
+            host_id,
             place,
             online: self.online,
-            topic: text("topic", &self.topic, TITLE_MAX)?,
-            duration_minutes: count("duration_minutes", self.duration_minutes, 24 * 60)?,
+            topic,
+            duration_minutes,
             attendance,
             attendee_ids,
         })
@@ -146,7 +163,7 @@ mod tests {
             attendee_ids: vec![a.clone(), a],
         };
         assert_eq!(
-            input.parse().map_err(|e| e.key),
+            input.parse().map_err(|e| e.into_first().key),
             Err("error.place_or_online")
         );
         let online = TeachingActivityInput {
@@ -160,7 +177,7 @@ mod tests {
             ..online
         };
         assert_eq!(
-            too_few.parse().map_err(|e| e.key),
+            too_few.parse().map_err(|e| e.into_first().key),
             Err("error.attendance_below_named")
         );
     }

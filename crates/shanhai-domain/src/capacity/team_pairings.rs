@@ -1,7 +1,7 @@
 //! 团队带团队: a donor team paired with a local team.
 
 use super::TITLE_MAX;
-use crate::Invalid;
+use crate::Problems;
 use crate::validate::{self, optional_reference, reference, text};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -36,17 +36,25 @@ pub struct NewTeamPairing {
 }
 
 impl TeamPairingInput {
-    pub fn parse(&self) -> Result<NewTeamPairing, Invalid> {
-        let start_date = validate::date("start_date", &self.start_date)?;
-        let end_date = validate::optional_date("end_date", self.end_date.as_deref())?;
+    pub fn parse(&self) -> Result<NewTeamPairing, Problems> {
+        crate::every! {
+            start_date = validate::date("start_date", &self.start_date),
+            end_date = validate::optional_date("end_date", self.end_date.as_deref()),
+            program_id = optional_reference("program_id", self.program_id.as_deref()),
+            institution_id = reference("institution_id", &self.institution_id),
+            department_id = optional_reference("department_id", self.department_id.as_deref()),
+            local_team = text("local_team", &self.local_team, TITLE_MAX),
+            donor_institution_id = reference("donor_institution_id", &self.donor_institution_id),
+            donor_team = text("donor_team", &self.donor_team, TITLE_MAX),
+        }
         validate::period(start_date, end_date)?;
         Ok(NewTeamPairing {
-            program_id: optional_reference("program_id", self.program_id.as_deref())?,
-            institution_id: reference("institution_id", &self.institution_id)?,
-            department_id: optional_reference("department_id", self.department_id.as_deref())?,
-            local_team: text("local_team", &self.local_team, TITLE_MAX)?,
-            donor_institution_id: reference("donor_institution_id", &self.donor_institution_id)?,
-            donor_team: text("donor_team", &self.donor_team, TITLE_MAX)?,
+            program_id,
+            institution_id,
+            department_id,
+            local_team,
+            donor_institution_id,
+            donor_team,
             start_date,
             end_date,
         })

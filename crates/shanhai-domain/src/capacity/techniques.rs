@@ -2,8 +2,8 @@
 //! independence, its case log.
 
 use super::{NOTE_MAX, TITLE_MAX, optional_code, specialty_code};
-use crate::Invalid;
 use crate::validate::{self, code, optional_reference, optional_text, reference, text};
+use crate::{Invalid, Problems};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -119,22 +119,37 @@ pub struct NewTechnique {
 }
 
 impl TechniqueInput {
-    pub fn parse(&self) -> Result<NewTechnique, Invalid> {
-        if self.surgical_grade.is_some_and(|g| !(1..=4).contains(&g)) {
-            return Err(Invalid::new("surgical_grade", "error.surgical_grade_range"));
+    pub fn parse(&self) -> Result<NewTechnique, Problems> {
+        crate::every! {
+            surgical_grade = match self.surgical_grade {
+                Some(g) if !(1..=4).contains(&g) => {
+                    Err(Invalid::new("surgical_grade", "error.surgical_grade_range"))
+                }
+                g => Ok(g),
+            },
+            program_id = optional_reference("program_id", self.program_id.as_deref()),
+            institution_id = reference("institution_id", &self.institution_id),
+            department_id = optional_reference("department_id", self.department_id.as_deref()),
+            name = text("name", &self.name, TITLE_MAX),
+            specialty_code = specialty_code("specialty_code", &self.specialty_code),
+            gap_level = optional_code("gap_level", self.gap_level.as_deref(), GapLevel::parse),
+            pairing_id = optional_reference("pairing_id", self.pairing_id.as_deref()),
+            expert_id = optional_reference("expert_id", self.expert_id.as_deref()),
+            introduced_on = validate::date("introduced_on", &self.introduced_on),
+            description = optional_text("description", self.description.as_deref(), NOTE_MAX),
         }
         Ok(NewTechnique {
-            program_id: optional_reference("program_id", self.program_id.as_deref())?,
-            institution_id: reference("institution_id", &self.institution_id)?,
-            department_id: optional_reference("department_id", self.department_id.as_deref())?,
-            name: text("name", &self.name, TITLE_MAX)?,
-            specialty_code: specialty_code("specialty_code", &self.specialty_code)?,
-            surgical_grade: self.surgical_grade,
-            gap_level: optional_code("gap_level", self.gap_level.as_deref(), GapLevel::parse)?,
-            pairing_id: optional_reference("pairing_id", self.pairing_id.as_deref())?,
-            expert_id: optional_reference("expert_id", self.expert_id.as_deref())?,
-            introduced_on: validate::date("introduced_on", &self.introduced_on)?,
-            description: optional_text("description", self.description.as_deref(), NOTE_MAX)?,
+            program_id,
+            institution_id,
+            department_id,
+            name,
+            specialty_code,
+            surgical_grade,
+            gap_level,
+            pairing_id,
+            expert_id,
+            introduced_on,
+            description,
         })
     }
 }
@@ -202,13 +217,20 @@ pub struct NewTechniqueCase {
 }
 
 impl TechniqueCaseInput {
-    pub fn parse(&self) -> Result<NewTechniqueCase, Invalid> {
+    pub fn parse(&self) -> Result<NewTechniqueCase, Problems> {
+        crate::every! {
+            performed_on = validate::date("performed_on", &self.performed_on),
+            operator_id = reference("operator_id", &self.operator_id),
+            supervisor_id = optional_reference("supervisor_id", self.supervisor_id.as_deref()),
+            outcome = code("outcome", &self.outcome, CaseOutcome::parse),
+            note = optional_text("note", self.note.as_deref(), 500),
+        }
         Ok(NewTechniqueCase {
-            performed_on: validate::date("performed_on", &self.performed_on)?,
-            operator_id: reference("operator_id", &self.operator_id)?,
-            supervisor_id: optional_reference("supervisor_id", self.supervisor_id.as_deref())?,
-            outcome: code("outcome", &self.outcome, CaseOutcome::parse)?,
-            note: optional_text("note", self.note.as_deref(), 500)?,
+            performed_on,
+            operator_id,
+            supervisor_id,
+            outcome,
+            note,
         })
     }
 }
@@ -240,12 +262,13 @@ pub struct StageInput {
 }
 
 impl StageInput {
-    pub fn parse(&self) -> Result<(TechniqueStage, Option<NaiveDate>, Option<String>), Invalid> {
-        Ok((
-            code("stage", &self.stage, TechniqueStage::parse)?,
-            validate::optional_date("on", self.on.as_deref())?,
-            optional_text("note", self.note.as_deref(), NOTE_MAX)?,
-        ))
+    pub fn parse(&self) -> Result<(TechniqueStage, Option<NaiveDate>, Option<String>), Problems> {
+        crate::every! {
+            stage = code("stage", &self.stage, TechniqueStage::parse),
+            on = validate::optional_date("on", self.on.as_deref()),
+            note = optional_text("note", self.note.as_deref(), NOTE_MAX),
+        }
+        Ok((stage, on, note))
     }
 }
 

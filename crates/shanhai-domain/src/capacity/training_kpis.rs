@@ -1,8 +1,8 @@
 //! Training KPIs: exam pass rates per institution and year.
 
 use super::count;
-use crate::Invalid;
 use crate::validate::{code, optional_reference, reference};
+use crate::{Invalid, Problems};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -45,17 +45,25 @@ pub struct NewTrainingKpi {
 }
 
 impl TrainingKpiInput {
-    pub fn parse(&self) -> Result<NewTrainingKpi, Invalid> {
-        if !(1990..=2100).contains(&self.year) {
-            return Err(Invalid::new("year", "error.out_of_range"));
+    pub fn parse(&self) -> Result<NewTrainingKpi, Problems> {
+        crate::every! {
+            year = if (1990..=2100).contains(&self.year) {
+                Ok(self.year)
+            } else {
+                Err(Invalid::new("year", "error.year_range"))
+            },
+            candidates = count("candidates", self.candidates, 1_000_000),
+            program_id = optional_reference("program_id", self.program_id.as_deref()),
+            institution_id = reference("institution_id", &self.institution_id),
+            indicator = code("indicator", &self.indicator, TrainingIndicator::parse),
         }
-        let candidates = count("candidates", self.candidates, 1_000_000)?;
-        let passed = count("passed", self.passed, candidates)?;
+        let passed = count("passed", self.passed, candidates)
+            .map_err(|_| Invalid::new("passed", "error.passed_above_candidates"))?;
         Ok(NewTrainingKpi {
-            program_id: optional_reference("program_id", self.program_id.as_deref())?,
-            institution_id: reference("institution_id", &self.institution_id)?,
-            indicator: code("indicator", &self.indicator, TrainingIndicator::parse)?,
-            year: self.year,
+            program_id,
+            institution_id,
+            indicator,
+            year,
             candidates,
             passed,
         })

@@ -1,7 +1,7 @@
 //! 名医工作室, 专家工作站, 院士工作站 and co-built centres.
 
 use super::{TITLE_MAX, count};
-use crate::Invalid;
+use crate::Problems;
 use crate::validate::{self, code, optional_reference, reference, text};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -46,16 +46,26 @@ pub struct NewWorkstation {
 }
 
 impl WorkstationInput {
-    pub fn parse(&self) -> Result<NewWorkstation, Invalid> {
+    pub fn parse(&self) -> Result<NewWorkstation, Problems> {
+        crate::every! {
+            program_id = optional_reference("program_id", self.program_id.as_deref()),
+            institution_id = reference("institution_id", &self.institution_id),
+            department_id = optional_reference("department_id", self.department_id.as_deref()),
+            kind = code("kind", &self.kind, WorkstationKind::parse),
+            name = text("name", &self.name, TITLE_MAX),
+            lead_expert_id = optional_reference("lead_expert_id", self.lead_expert_id.as_deref()),
+            opened_on = validate::date("opened_on", &self.opened_on),
+            visits = count("visits", self.visits, 100_000),
+        }
         Ok(NewWorkstation {
-            program_id: optional_reference("program_id", self.program_id.as_deref())?,
-            institution_id: reference("institution_id", &self.institution_id)?,
-            department_id: optional_reference("department_id", self.department_id.as_deref())?,
-            kind: code("kind", &self.kind, WorkstationKind::parse)?,
-            name: text("name", &self.name, TITLE_MAX)?,
-            lead_expert_id: optional_reference("lead_expert_id", self.lead_expert_id.as_deref())?,
-            opened_on: validate::date("opened_on", &self.opened_on)?,
-            visits: count("visits", self.visits, 100_000)?,
+            program_id,
+            institution_id,
+            department_id,
+            kind,
+            name,
+            lead_expert_id,
+            opened_on,
+            visits,
         })
     }
 }

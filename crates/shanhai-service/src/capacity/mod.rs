@@ -27,7 +27,6 @@ pub mod training_kpis;
 pub mod workstations;
 
 use crate::{AccessFacts, Acting, ServiceResult};
-use shanhai_domain::Invalid;
 use shanhai_domain::access::{Reach, Refusal};
 use shanhai_domain::capacity::{CapacitySummary, Scoped};
 use shanhai_domain::registry::{Department, Institution, Pairing, Person, Program};
@@ -44,7 +43,7 @@ pub use shanhai_store::capacity::CapacityFilter;
 /// An input that parses into what a collection stores.
 pub trait Parse {
     type New;
-    fn parse(&self) -> Result<Self::New, Invalid>;
+    fn parse(&self) -> Result<Self::New, shanhai_domain::Problems>;
 }
 
 /// `Parse` for inputs whose own `parse` gives the collection's new record.
@@ -52,7 +51,7 @@ macro_rules! parse_into {
     ($input:ty => $new:ty) => {
         impl $crate::capacity::Parse for $input {
             type New = $new;
-            fn parse(&self) -> Result<$new, shanhai_domain::Invalid> {
+            fn parse(&self) -> Result<$new, shanhai_domain::Problems> {
                 <$input>::parse(self)
             }
         }

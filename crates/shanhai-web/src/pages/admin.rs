@@ -1,6 +1,7 @@
 //! Administration pages: accounts and the audit log (platform admin).
 
-use super::{Chrome, Form, FormData, FormErrors, Pager, Viewer, error_page, render};
+use super::pick::{self, Pick};
+use super::{Chrome, ErrorsAt, Form, FormData, FormErrors, Pager, Viewer, error_page, render};
 use crate::AppState;
 use crate::error::ApiError;
 use askama::Template;
@@ -12,7 +13,7 @@ use axum::routing::get;
 use serde::Deserialize;
 use shanhai_domain::accounts::{User, UserInput};
 use shanhai_domain::codes::Role;
-use shanhai_domain::registry::{Institution, Program};
+use shanhai_domain::registry::Program;
 use shanhai_store::audit::{self, AuditEntry, AuditFilter};
 use shanhai_store::institutions::{self, InstitutionFilter};
 use shanhai_store::programs::{self, ProgramFilter};
@@ -91,7 +92,9 @@ struct UserFormPage {
     c: Chrome,
     roles: &'static [Role],
     programs: Vec<Program>,
-    institutions: Vec<Institution>,
+    institutions: Vec<Pick>,
+    /// Without scripts: the people of the chosen institution, and the chosen person.
+    people: Vec<Pick>,
     values: FormData,
     error: Option<FormErrors>,
 }
@@ -103,6 +106,20 @@ async fn user_form(
     error: Option<FormErrors>,
 ) -> UserFormPage {
     let all = PageRequest::new(Some(1), Some(PageRequest::MAX_PER_PAGE));
+    let lang = crate::i18n::current();
+    let institution = values.opt("institution_id");
+    let people = match &institution {
+        Some(i) => {
+            let q = pick::PickQuery {
+                institution: Some(i.clone()),
+                ..Default::default()
+            };
+            pick::find_people(state, viewer, &q, PageRequest::MAX_PER_PAGE)
+                .await
+                .unwrap_or_default()
+        }
+        None => Vec::new(),
+    };
     UserFormPage {
         c: Chrome::new(Some(viewer), "users", "/users/new".into()),
         roles: Role::ALL,
@@ -113,7 +130,11 @@ async fn user_form(
         institutions: institutions::list(&state.db, &InstitutionFilter::default(), all)
             .await
             .map(|p| p.items)
-            .unwrap_or_default(),
+            .unwrap_or_default()
+            .iter()
+            .map(|i| pick::institution_pick(lang, i))
+            .collect(),
+        people,
         values,
         error,
     }
@@ -142,7 +163,7 @@ async fn user_create(
         role: form.get("role"),
         program_id: form.opt("program_id"),
         institution_id: form.opt("institution_id"),
-        person_id: None,
+        person_id: form.opt("person_id"),
     };
     let result = shanhai_service::accounts::create(&state.db, &acting, &input).await;
     match result.map_err(ApiError::from) {

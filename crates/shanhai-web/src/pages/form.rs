@@ -69,7 +69,12 @@ impl FormErrors {
                 fields: e
                     .problems
                     .iter()
-                    .map(|p| (p.field.clone(), bare(lang, p.key, None)))
+                    .map(|p| {
+                        (
+                            p.field.clone(),
+                            capitalised(&crate::error::rule_text(lang, p)),
+                        )
+                    })
                     .collect(),
             };
         }
@@ -86,7 +91,10 @@ impl FormErrors {
             fields: e
                 .field
                 .iter()
-                .map(|f| (f.clone(), bare(lang, e.key, e.detail.as_deref())))
+                .map(|f| match e.problems.first().filter(|p| p.key == e.key) {
+                    Some(p) => (f.clone(), capitalised(&crate::error::rule_text(lang, p))),
+                    None => (f.clone(), bare(lang, e.key, e.detail.as_deref())),
+                })
                 .collect(),
         }
     }

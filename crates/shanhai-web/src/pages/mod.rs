@@ -66,6 +66,63 @@ pub fn router() -> Router<AppState> {
         .merge(imports::router())
         .merge(pick::router())
         .fallback(unknown_path)
+        .layer(axum::middleware::from_fn(confirm_saves))
+}
+
+/// The query parameter that tells the page a user lands on that their form was saved.
+pub const SAVED: &str = "saved";
+
+/// A confirmation after every save: a signed-in form post that succeeds answers with a redirect
+/// to the result, which gets `?saved=1`; the layout shows "已保存" there (see [`Chrome::flash`]).
+/// Signing in and out and the language switch are not saves.
+async fn confirm_saves(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let path = req.uri().path().to_string();
+    let is_save = req.method() == axum::http::Method::POST
+        && auth::cookie(req.headers(), SESSION_COOKIE).is_some()
+        && !matches!(path.as_str(), "/login" | "/logout")
+        && !path.starts_with("/lang/")
+        && !path.starts_with("/api/");
+    let mut res = next.run(req).await;
+    if is_save && res.status().is_redirection() {
+        let to = res
+            .headers()
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        if let Some(to) = to.filter(|t| t.starts_with('/') && !t.starts_with("/login")) {
+            let (base, fragment) = match to.split_once('#') {
+                Some((b, f)) => (b.to_string(), format!("#{f}")),
+                None => (to.clone(), String::new()),
+            };
+            let sep = if base.contains('?') { '&' } else { '?' };
+            let marked = format!("{base}{sep}{SAVED}=1{fragment}");
+            if let Ok(v) = axum::http::HeaderValue::from_str(&marked) {
+                res.headers_mut().insert(header::LOCATION, v);
+            }
+        }
+    }
+    res
+}
+
+/// `here` without the saved-confirmation parameter, and whether it had one.
+fn without_saved(here: &str) -> (String, bool) {
+    let Some((path, query)) = here.split_once('?') else {
+        return (here.to_string(), false);
+    };
+    let mut saved = false;
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|p| {
+            let hit = p.split('=').next() == Some(SAVED);
+            saved |= hit;
+            !hit && !p.is_empty()
+        })
+        .collect();
+    if kept.is_empty() {
+        (path.to_string(), saved)
+    } else {
+        (format!("{path}?{}", kept.join("&")), saved)
+    }
 }
 
 async fn stylesheet() -> Response {
@@ -238,11 +295,15 @@ pub struct Chrome {
     pub here: String,
     /// What waits for the signed-in user, by kind (the navigation's badges).
     pub counts: InboxCounts,
+    /// The page is where a successful save landed (`?saved=1`).
+    pub saved: bool,
 }
 
 impl Chrome {
     pub fn new(viewer: Option<&Viewer>, nav: &'static str, here: String) -> Chrome {
+        let (here, saved) = without_saved(&here);
         Chrome {
+            saved: saved && viewer.is_some(),
             lang: i18n::current(),
             user: viewer.map(|v| v.user.clone()),
             csrf: viewer.map(|v| v.csrf.clone()).unwrap_or_default(),
@@ -255,6 +316,11 @@ impl Chrome {
     /// The user's role code (`expert`, `coordinator`…), empty for a visitor.
     pub fn role(&self) -> &'static str {
         self.user.as_ref().map(|u| u.role.code()).unwrap_or("")
+    }
+
+    /// The confirmation shown after a save, if this page is where one landed.
+    pub fn flash(&self) -> Option<String> {
+        self.saved.then(|| self.t("ui.saved_flash"))
     }
 
     pub fn t(&self, key: impl AsRef<str>) -> String {

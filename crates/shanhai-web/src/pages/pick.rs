@@ -1,12 +1,15 @@
 //! The type-ahead pickers' source: `GET /pick/people`, `/pick/institutions`, `/pick/departments`
 //! answer a signed-in page session with at most [`LIMIT`] matches as `{"items": [{"id", "label",
 //! "specialty"?}]}`: labels a person can read (name · title · institution), never codes. People
-//! are those of the institutions the viewer reaches (the same scope as `GET /api/v1/people`);
+//! are those of the institutions the viewer reaches (the same scope as `GET /api/v1/people`),
+//! and the visiting experts (`donors_of`, `around`) of an institution the viewer reads, as its
+//! capacity forms offer them;
 //! institutions and departments are the registry every signed-in user reads. The component that
 //! asks is in `assets/app.js`, the markup in `templates/picker.html`.
 
 use super::Viewer;
 use crate::AppState;
+use crate::auth::AccessFacts;
 use crate::i18n;
 use axum::Json;
 use axum::Router;
@@ -16,13 +19,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
 use shanhai_domain::Lang;
+use shanhai_domain::access::Reach;
 use shanhai_domain::codes::{InstitutionKind, Title};
 use shanhai_domain::registry::{Department, Institution, Person};
 use shanhai_service::registry as service;
 use shanhai_store::PageRequest;
 use shanhai_store::departments::{self, DepartmentFilter};
 use shanhai_store::institutions::{self, InstitutionFilter};
-use shanhai_store::people::PersonFilter;
+use shanhai_store::people::{self, PersonFilter};
 
 /// The most matches one answer holds: the picker asks again as the user types.
 pub const LIMIT: i64 = 20;
@@ -51,6 +55,10 @@ pub struct PickQuery {
     pub kind: Option<String>,
     /// Institutions on either side of this program's pairings, and its office.
     pub program: Option<String>,
+    /// People at the donors paired with this institution (its visiting experts).
+    pub donors_of: Option<String>,
+    /// People at this institution or at the donors paired with it.
+    pub around: Option<String>,
 }
 
 /// One match.
@@ -205,11 +213,33 @@ pub async fn find_people(
         specialty: given(&q.specialty),
         titles: titles(q.role.as_deref()),
         program: given(&q.program),
+        donors_of: given(&q.donors_of).or_else(|| given(&q.around)),
+        with_own_staff: given(&q.around).is_some(),
         ..Default::default()
     };
     let lang = i18n::current();
-    let page = service::list_people(&state.db, &viewer.acting(), &filter, first(limit)).await?;
+    // The visiting experts of an institution the viewer reads: the donors' people its forms
+    // name (a mentor, a technique's expert), as those forms offer them.
+    let host = filter.donors_of.clone();
+    let page = match host {
+        Some(host) if reads(state, viewer, &host).await? => {
+            people::list(&state.db, &filter, &Reach::All, first(limit))
+                .await
+                .map_err(shanhai_service::ServiceError::from)?
+        }
+        _ => service::list_people(&state.db, &viewer.acting(), &filter, first(limit)).await?,
+    };
     Ok(page.items.iter().map(|p| person_pick(lang, p)).collect())
+}
+
+/// Whether the viewer reads `institution`'s records.
+async fn reads(
+    state: &AppState,
+    viewer: &Viewer,
+    institution: &str,
+) -> Result<bool, shanhai_service::ServiceError> {
+    let facts = AccessFacts::load(&state.db).await?;
+    Ok(facts.access(&viewer.principal, institution).can_read())
 }
 
 /// The institutions a picker offers, filtered as the query says (at most `limit`).

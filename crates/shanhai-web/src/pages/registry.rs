@@ -108,19 +108,18 @@ async fn program_list(
 struct ProgramFormPage {
     c: Chrome,
     kinds: &'static [ProgramKind],
-    offices: Vec<Institution>,
+    offices: Vec<Pick>,
     values: FormData,
     error: Option<FormErrors>,
 }
 
-async fn offices(state: &AppState) -> Vec<Institution> {
-    let filter = InstitutionFilter {
-        kind: Some("health-commission".into()),
+async fn offices(state: &AppState) -> Vec<Pick> {
+    let q = pick::PickQuery {
+        kind: Some("office".into()),
         ..Default::default()
     };
-    institutions::list(&state.db, &filter, PageRequest::new(Some(1), Some(200)))
+    pick::find_institutions(state, &q, PageRequest::MAX_PER_PAGE)
         .await
-        .map(|p| p.items)
         .unwrap_or_default()
 }
 

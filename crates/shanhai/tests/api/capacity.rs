@@ -676,9 +676,10 @@ async fn a_workstation_recorded_from_its_page_without_visits_has_none() {
         .and_then(|l| l.to_str().ok())
         .unwrap_or_default()
         .to_string();
+    // The list, with the confirmation that the record was saved.
     assert_eq!(
         location,
-        format!("/workstations?institution={}", w.recipient)
+        format!("/workstations?institution={}&saved=1", w.recipient)
     );
     let t = app.token("coord-r").await;
     let (_, list) = app

@@ -18,6 +18,7 @@ mod demo;
 mod dispatch;
 mod exports;
 mod figure_records;
+mod forms;
 mod hardening;
 mod hostile_files;
 mod imports;

@@ -145,7 +145,7 @@ async fn pickers_offer_hospitals_where_a_hospital_is_meant() {
     assert!(
         departments[0]["label"]
             .as_str()
-            .unwrap()
+            .expect("label")
             .starts_with("心血管内科")
     );
 }

@@ -39,7 +39,7 @@ impl Section for EquipmentS {
             text(c, "item", true),
             number(c, "quantity", true).default("1"),
             Field::new(c, "value_yuan", "money", Json::Str),
-            select(c, "donor_institution_id", false, c.institution_options()),
+            pick(c, "donor_institution_id", false, c.hospital_picks(), ""),
             text(c, "donor_name", false),
             date(c, "donated_on", true),
             select(c, "program_id", false, c.program_options()).default(c.default_program()),

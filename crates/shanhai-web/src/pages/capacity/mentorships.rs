@@ -40,9 +40,15 @@ impl Section for MentorshipsS {
     }
     fn fields(c: &FormCtx) -> Vec<Field> {
         vec![
-            select(c, "mentor_id", true, c.expert_options()),
+            pick(
+                c,
+                "mentor_id",
+                true,
+                c.expert_picks("clinical"),
+                "specialty:department_id.specialty",
+            ),
             select(c, "program_id", false, c.program_options()).default(c.default_program()),
-            select(c, "department_id", false, c.department_options()),
+            pick(c, "department_id", false, c.department_picks(), ""),
             date(c, "term_start", true),
             date(c, "term_end", false).help("ui.cap_term_help", c),
             text(c, "subject", false),

@@ -21,6 +21,7 @@ mod training_kpis;
 mod workstations;
 
 use super::dispatch::{given, here, page_no};
+use super::pick::Pick;
 use super::{
     Chrome, Form, FormData, FormErrors, Pager, Viewer, error_page, form_failed, id_or_404, render,
 };
@@ -236,6 +237,11 @@ pub struct Field {
     pub value: String,
     pub error: Option<String>,
     pub help: Option<String>,
+    /// A `pick` field's choices without scripts, where it looks as one types, and the other
+    /// fields it follows (see templates/picker.html).
+    pub picks: Vec<Pick>,
+    pub source: String,
+    pub with: &'static str,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -259,6 +265,9 @@ impl Field {
             value: String::new(),
             error: None,
             help: None,
+            picks: Vec::new(),
+            source: String::new(),
+            with: "",
         }
     }
 
@@ -333,6 +342,26 @@ fn select(
     )
     .options(options)
 }
+/// A type-ahead picker (people, institutions, departments): `picks` without scripts, else
+/// what `source` finds as one types, following the fields `with` names.
+fn pick(
+    c: &FormCtx,
+    name: &'static str,
+    required: bool,
+    (picks, source): (Vec<Pick>, String),
+    with: &'static str,
+) -> Field {
+    let mut f = Field::new(
+        c,
+        name,
+        "pick",
+        if required { Json::Str } else { Json::OptStr },
+    );
+    f.picks = picks;
+    f.source = source;
+    f.with = with;
+    f
+}
 fn codes<T: Copy>(
     all: &[T],
     code: fn(T) -> &'static str,
@@ -402,13 +431,6 @@ impl FormCtx {
         }
     }
 
-    fn department_options(&self) -> Vec<(String, String)> {
-        self.departments
-            .iter()
-            .map(|d| (d.id.clone(), d.name.clone()))
-            .collect()
-    }
-
     fn person_label(&self, p: &Person) -> String {
         let mut s = format!("{} · {}", p.name, p.title.label(self.lang));
         if let Some(d) = &p.department_name {
@@ -456,6 +478,69 @@ impl FormCtx {
                 )
             })
             .collect()
+    }
+
+    fn as_picks(options: Vec<(String, String)>) -> Vec<Pick> {
+        options
+            .into_iter()
+            .map(|(id, label)| Pick {
+                id,
+                label,
+                specialty: None,
+            })
+            .collect()
+    }
+
+    /// The local institution's departments, each with its specialty for the experts' picker.
+    fn department_picks(&self) -> (Vec<Pick>, String) {
+        let picks = self
+            .departments
+            .iter()
+            .map(|d| Pick {
+                id: d.id.clone(),
+                label: d.name.clone(),
+                specialty: Some(d.specialty_code.clone()),
+            })
+            .collect();
+        (
+            picks,
+            format!("/pick/departments?institution={}", self.institution_id),
+        )
+    }
+
+    /// The local institution's staff.
+    fn local_picks(&self) -> (Vec<Pick>, String) {
+        (
+            Self::as_picks(self.local_options()),
+            format!("/pick/people?institution={}", self.institution_id),
+        )
+    }
+
+    /// The experts of the donors paired with the local institution (`role`: `doctor`,
+    /// `clinical`).
+    fn expert_picks(&self, role: &str) -> (Vec<Pick>, String) {
+        (
+            Self::as_picks(self.expert_options()),
+            format!("/pick/people?donors_of={}&role={role}", self.institution_id),
+        )
+    }
+
+    /// The experts and the local staff.
+    fn host_picks(&self) -> (Vec<Pick>, String) {
+        let mut all = self.expert_options();
+        all.extend(self.local_options());
+        (
+            Self::as_picks(all),
+            format!("/pick/people?around={}&role=clinical", self.institution_id),
+        )
+    }
+
+    /// Hospitals other than the local one.
+    fn hospital_picks(&self) -> (Vec<Pick>, String) {
+        (
+            Self::as_picks(self.institution_options()),
+            "/pick/institutions?kind=hospital".to_string(),
+        )
     }
 
     fn institution_options(&self) -> Vec<(String, String)> {

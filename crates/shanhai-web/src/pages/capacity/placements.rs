@@ -46,8 +46,8 @@ impl Section for PlacementsS {
     }
     fn fields(c: &FormCtx) -> Vec<Field> {
         vec![
-            select(c, "person_id", true, c.local_options()),
-            select(c, "host_institution_id", true, c.institution_options()),
+            pick(c, "person_id", true, c.local_picks(), ""),
+            pick(c, "host_institution_id", true, c.hospital_picks(), ""),
             text(c, "subject", true),
             date(c, "start_date", true),
             date(c, "end_date", false),

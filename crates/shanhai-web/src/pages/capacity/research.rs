@@ -44,7 +44,7 @@ impl Section for ResearchS {
         vec![
             select(c, "kind", true, options_of!(ResearchKind, c.lang)),
             text(c, "title", true).label("ui.cap_research_title", c),
-            select(c, "person_id", true, c.local_options()),
+            pick(c, "person_id", true, c.local_picks(), ""),
             text(c, "venue", false),
             date(c, "dated_on", true),
             select(c, "program_id", false, c.program_options()).default(c.default_program()),

@@ -44,7 +44,7 @@ impl Section for ProjectsS {
             text(c, "name", true),
             select(c, "level", true, options_of!(SpecialtyLevel, c.lang))
                 .label("ui.cap_project_level", c),
-            select(c, "department_id", false, c.department_options()),
+            pick(c, "department_id", false, c.department_picks(), ""),
             date(c, "started_on", true),
             select(
                 c,

@@ -45,14 +45,18 @@ impl Section for TeachingS {
         ]
     }
     fn fields(c: &FormCtx) -> Vec<Field> {
-        let mut hosts = c.expert_options();
-        hosts.extend(c.local_options());
         vec![
             select(c, "kind", true, options_of!(TeachingKind, c.lang)),
             text(c, "topic", true),
             date(c, "held_on", true),
-            select(c, "host_id", false, hosts),
-            select(c, "department_id", false, c.department_options()),
+            pick(
+                c,
+                "host_id",
+                false,
+                c.host_picks(),
+                "specialty:department_id.specialty",
+            ),
+            pick(c, "department_id", false, c.department_picks(), ""),
             text(c, "place", false),
             Field::new(c, "online", "check", Json::Bool).label("ui.cap_online", c),
             number(c, "duration_minutes", true).default("60"),

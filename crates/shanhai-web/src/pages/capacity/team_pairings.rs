@@ -32,8 +32,8 @@ impl Section for TeamPairingsS {
     fn fields(c: &FormCtx) -> Vec<Field> {
         vec![
             text(c, "local_team", true),
-            select(c, "department_id", false, c.department_options()),
-            select(c, "donor_institution_id", true, c.institution_options()),
+            pick(c, "department_id", false, c.department_picks(), ""),
+            pick(c, "donor_institution_id", true, c.hospital_picks(), ""),
             text(c, "donor_team", true),
             select(c, "program_id", false, c.program_options()).default(c.default_program()),
             date(c, "start_date", true),

@@ -69,7 +69,7 @@ impl Section for TechniquesS {
                     .map(|d| d.specialty_code.clone())
                     .unwrap_or_default(),
             ),
-            select(c, "department_id", false, c.department_options()),
+            pick(c, "department_id", false, c.department_picks(), ""),
             Field {
                 json: Json::OptInt,
                 ..select(c, "surgical_grade", false, Vec::new())
@@ -82,7 +82,14 @@ impl Section for TechniquesS {
             select(c, "gap_level", false, options_of!(GapLevel, c.lang)).help("ui.cap_gap_help", c),
             select(c, "program_id", false, c.program_options()).default(c.default_program()),
             select(c, "pairing_id", false, c.pairing_options()),
-            select(c, "expert_id", false, c.expert_options()).label("ui.cap_introducing_expert", c),
+            pick(
+                c,
+                "expert_id",
+                false,
+                c.expert_picks("doctor"),
+                "specialty:department_id.specialty",
+            )
+            .label("ui.cap_introducing_expert", c),
             date(c, "introduced_on", true),
             area(c, "description"),
         ]

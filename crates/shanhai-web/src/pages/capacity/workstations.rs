@@ -39,8 +39,14 @@ impl Section for WorkstationsS {
         vec![
             text(c, "name", true),
             select(c, "kind", true, options_of!(WorkstationKind, c.lang)),
-            select(c, "lead_expert_id", false, c.expert_options()),
-            select(c, "department_id", false, c.department_options()),
+            pick(
+                c,
+                "lead_expert_id",
+                false,
+                c.expert_picks("doctor"),
+                "specialty:department_id.specialty",
+            ),
+            pick(c, "department_id", false, c.department_picks(), ""),
             date(c, "opened_on", true),
             number(c, "visits", false),
             select(c, "program_id", false, c.program_options()).default(c.default_program()),
