@@ -206,7 +206,8 @@ async function auditLogAndPermissions(page, ctx) {
   );
   // Columns: when, who, action, record (entity + short id), changes; labels are in Chinese
   // (新建 = create, 项目 = program, 结对 = pairing).
-  const mine = rows.filter((r) => r[1] === 'admin' && r[2] === '新建');
+  // The actor reads as a name, with the login beneath it.
+  const mine = rows.filter((r) => r[1].split('\n').pop().trim() === 'admin' && r[2] === '新建');
   assert(
     mine.some((r) => r[3].startsWith('项目')),
     `no "create program" entry by admin: ${JSON.stringify(rows.slice(0, 5))}`,

@@ -79,7 +79,9 @@ async function dispatchRosterAndCalendar(page, ctx) {
   await visit(page, '/dispatch/calendar?region=330000');
   assertEq((await page.textContent('[data-testid=calendar-headline]')).trim(), '本周在岗区外专家 0 名', 'headline for 浙江');
 
-  step('/my/schedule without a linked person shows the empty state');
+  step('/my/schedule without a linked person shows the empty state (the admin has none; the office is a person now)');
+  await ctx.clearCookies();
+  await login(page, 'admin');
   await visit(page, '/my/schedule');
   await page.locator('[data-testid=schedule-empty]').waitFor({ state: 'visible' });
 

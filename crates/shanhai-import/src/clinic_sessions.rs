@@ -131,14 +131,14 @@ impl ImportKind for ClinicSessions {
         .await
     }
 
-    fn parse(row: &Row<'_>, cx: &Context) -> Result<Parsed<NewClinicSession>, Problem> {
+    fn parse(row: &Row<'_>, cx: &Context) -> Result<Parsed<NewClinicSession>, Vec<Problem>> {
         let expert_at = match row.optional(EXPERT_INSTITUTION) {
             None => None,
             Some(_) => Some(crate::institution(row, EXPERT_INSTITUTION, COLUMNS, cx)?),
         };
         let expert_name = row.cell(EXPERT);
         if expert_name.is_empty() {
-            return Err(Problem::at(&COLUMNS[EXPERT], "error.required"));
+            return Err(vec![Problem::at(&COLUMNS[EXPERT], "error.required")]);
         }
         let expert_id = crate::person(cx, expert_name, expert_at, &COLUMNS[EXPERT])?;
         let institution_id = crate::institution(row, INSTITUTION, COLUMNS, cx)?;
@@ -160,10 +160,10 @@ impl ImportKind for ClinicSessions {
         };
         let new = input.parse().map_err(|p| on_column(COLUMNS, p))?;
         if !cx.may_run_clinics(&new.institution_id) {
-            return Err(Problem::at(
+            return Err(vec![Problem::at(
                 &COLUMNS[INSTITUTION],
                 "error.import_out_of_scope",
-            ));
+            )]);
         }
         Ok(Parsed {
             identity: None,
@@ -183,9 +183,10 @@ impl ImportKind for ClinicSessions {
             match clinic_sessions::create_on(conn, actor, &new).await {
                 Ok(_) => {}
                 Err(StoreError::Invalid(e)) => {
-                    let mut p = on_column(COLUMNS, e);
-                    p.row = number;
-                    problems.push(p);
+                    for mut p in on_column(COLUMNS, e) {
+                        p.row = number;
+                        problems.push(p);
+                    }
                 }
                 Err(StoreError::Conflict(key)) => {
                     let mut p = Problem::whole_row(key);

@@ -224,7 +224,7 @@ impl ImportKind for Kpis {
             .map_err(StoreError::from)
     }
 
-    fn parse(row: &Row<'_>, cx: &Context) -> Result<Parsed<Record>, Problem> {
+    fn parse(row: &Row<'_>, cx: &Context) -> Result<Parsed<Record>, Vec<Problem>> {
         let data = cx
             .kpis
             .as_ref()
@@ -232,24 +232,24 @@ impl ImportKind for Kpis {
         let institution_id = crate::institution(row, INSTITUTION, COLUMNS, cx)?.to_string();
         let program_id = crate::program(row, PROGRAM, COLUMNS, cx)?;
         if row.cell(KPI).is_empty() {
-            return Err(Problem::at(&COLUMNS[KPI], "error.required"));
+            return Err(vec![Problem::at(&COLUMNS[KPI], "error.required")]);
         }
         let definition = data
             .definition(row.cell(KPI))
             .ok_or_else(|| Problem::at(&COLUMNS[KPI], "error.kpi_unknown_definition"))?;
         if row.cell(PERIOD).is_empty() {
-            return Err(Problem::at(&COLUMNS[PERIOD], "error.required"));
+            return Err(vec![Problem::at(&COLUMNS[PERIOD], "error.required")]);
         }
         let period = Period::parse("period", &normalise_period(row.cell(PERIOD)))
             .map_err(|e| on_column(COLUMNS, e))?;
         if !definition.allows(period.kind()) {
-            return Err(Problem::at(
+            return Err(vec![Problem::at(
                 &COLUMNS[PERIOD],
                 "error.kpi_period_not_allowed",
-            ));
+            )]);
         }
         if row.cell(VALUE).is_empty() {
-            return Err(Problem::at(&COLUMNS[VALUE], "error.required"));
+            return Err(vec![Problem::at(&COLUMNS[VALUE], "error.required")]);
         }
         let input = KpiValueInput {
             definition: definition.code.clone(),
@@ -267,20 +267,20 @@ impl ImportKind for Kpis {
             .value
             .ok_or_else(|| Problem::at(&COLUMNS[VALUE], "error.required"))?;
         if !cx.may_enter_kpis(&institution_id) {
-            return Err(Problem::at(
+            return Err(vec![Problem::at(
                 &COLUMNS[INSTITUTION],
                 "error.import_out_of_scope",
-            ));
+            )]);
         }
         let ident = identity(&institution_id, &period.key(), &definition.code);
         let unchanged = data.values.get(&ident) == Some(&scaled);
         let report = data.reports.get(&(institution_id.clone(), period.key()));
         let report_id = match report {
             Some((_, state)) if !unchanged && !editable(*state) => {
-                return Err(Problem::at(
+                return Err(vec![Problem::at(
                     &COLUMNS[PERIOD],
                     "error.import_kpi_period_locked",
-                ));
+                )]);
             }
             Some((id, _)) => Some(id.clone()),
             None => None,

@@ -28,7 +28,7 @@ use read::Sheet;
 pub use rollup::Contribution;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use shanhai_domain::{Invalid, Lang};
+use shanhai_domain::Lang;
 use shanhai_store::audit::{self, Action, Actor};
 use shanhai_store::query::{Arg, insert_sql, sql_with};
 use shanhai_store::{Db, StoreError};
@@ -105,32 +105,38 @@ impl Problem {
     }
 }
 
-/// Maps a domain field error to the column that feeds the field.
+/// Maps a record's problems to the columns that feed their fields: every problem the checks
+/// found, each at its column (a row reports them all, not only the first).
 pub fn on_column(
     columns: &'static [Column],
     invalid: impl Into<shanhai_domain::Problems>,
-) -> Problem {
-    // An import reports one problem a row: the first the checks found.
-    let invalid: Invalid = invalid.into().into_first();
-    let column = columns
+) -> Vec<Problem> {
+    let problems: shanhai_domain::Problems = invalid.into();
+    problems
         .iter()
-        .find(|c| c.fields.contains(&invalid.field.as_str()));
-    Problem {
-        row: 0,
-        column,
-        header: None,
-        // A report names no numbers: a rule that states its limits in numbers reads as its
-        // general form there.
-        key: match invalid.key {
-            "error.text_at_most" => "error.too_long",
-            "error.items_at_most" => "error.too_many",
-            key if !invalid.numbers.is_empty() => {
-                let _ = key;
-                "error.out_of_range"
-            }
-            key => key,
-        },
-        other_row: None,
+        .map(|invalid| Problem {
+            row: 0,
+            column: columns
+                .iter()
+                .find(|c| c.fields.contains(&invalid.field.as_str())),
+            header: None,
+            // A report names no numbers: a rule that states its limits in numbers reads as its
+            // general form there.
+            key: match invalid.key {
+                "error.text_at_most" => "error.too_long",
+                "error.items_at_most" => "error.too_many",
+                _ if !invalid.numbers.is_empty() => "error.out_of_range",
+                key => key,
+            },
+            other_row: None,
+        })
+        .collect()
+}
+
+/// A lookup or a cell that stops a row's checks is one problem of the row's list.
+impl From<Problem> for Vec<Problem> {
+    fn from(p: Problem) -> Vec<Problem> {
+        vec![p]
     }
 }
 
@@ -209,7 +215,7 @@ pub trait ImportKind: Send + Sync + 'static {
 
     /// Reads one row into a record and its natural key, or says what is wrong with it (the
     /// caller's scope included).
-    fn parse(row: &Row<'_>, cx: &Context) -> Result<Parsed<Self::Record>, Problem>;
+    fn parse(row: &Row<'_>, cx: &Context) -> Result<Parsed<Self::Record>, Vec<Problem>>;
 
     /// Writes new records inside the import's transaction. What only the database can tell
     /// (e.g. an expert in two places on one day) comes back as problems by row.
@@ -496,11 +502,11 @@ pub async fn run<K: ImportKind>(
                 record: &record,
                 positions: &positions,
             };
-            let problem = if record.iter().any(|c| c.contains('\u{fffd}')) {
-                Some(Problem::whole_row("error.import_bad_encoding").in_row(number))
+            let problems: Vec<Problem> = if record.iter().any(|c| c.contains('\u{fffd}')) {
+                vec![Problem::whole_row("error.import_bad_encoding").in_row(number)]
             } else {
                 match K::parse(&row, &cx) {
-                    Err(p) => Some(p.in_row(number)),
+                    Err(ps) => ps.into_iter().map(|p| p.in_row(number)).collect(),
                     Ok(parsed) => {
                         let new = !stored.contains(&parsed.key);
                         let identity = parsed.identity.unwrap_or(parsed.key);
@@ -509,7 +515,7 @@ pub async fn run<K: ImportKind>(
                                 let mut p =
                                     Problem::whole_row("error.import_duplicate_row").in_row(number);
                                 p.other_row = Some(*first.get());
-                                Some(p)
+                                vec![p]
                             }
                             std::collections::hash_map::Entry::Vacant(v) => {
                                 v.insert(number);
@@ -524,14 +530,16 @@ pub async fn run<K: ImportKind>(
                                 } else {
                                     outcome.unchanged += 1;
                                 }
-                                None
+                                Vec::new()
                             }
                         }
                     }
                 }
             };
-            if let Some(p) = problem {
-                outcome.push(p);
+            if !problems.is_empty() {
+                for p in problems {
+                    outcome.push(p);
+                }
                 if sender.take().is_some() {
                     failed.store(true, Ordering::Relaxed);
                     batch = Vec::new();

@@ -164,7 +164,7 @@ const ASSIGNMENT_FIELDS: &[(&str, usize)] = &[
 ];
 
 fn on_assignment_column(e: impl Into<shanhai_domain::Problems>) -> Problem {
-    // An import reports one problem a row: the first the checks found.
+    // The assignment half of a row is checked once its person is: it names its first problem.
     let e: Invalid = e.into().into_first();
     let column = ASSIGNMENT_FIELDS
         .iter()
@@ -300,7 +300,7 @@ impl ImportKind for People {
         Ok(keys)
     }
 
-    fn parse(row: &Row<'_>, cx: &Context) -> Result<Parsed<Record>, Problem> {
+    fn parse(row: &Row<'_>, cx: &Context) -> Result<Parsed<Record>, Vec<Problem>> {
         let institution_id = crate::institution(row, INSTITUTION, COLUMNS, cx)?;
         let input = PersonInput {
             name: row.cell(NAME).to_string(),
@@ -326,10 +326,10 @@ impl ImportKind for People {
             .find(|p| p.title == person.title.code())
             .map(|p| p.id.clone());
         if person_id.is_none() && !cx.may_write_institution(&person.institution_id) {
-            return Err(Problem::at(
+            return Err(vec![Problem::at(
                 &COLUMNS[INSTITUTION],
                 "error.import_out_of_scope",
-            ));
+            )]);
         }
         // A person not stored yet gets an id when written; the assignment is checked with a
         // stand-in until then.

@@ -157,7 +157,7 @@ impl ImportKind for TeachingActivities {
         })
     }
 
-    fn parse(row: &Row<'_>, cx: &Context) -> Result<Parsed<Self::Record>, Problem> {
+    fn parse(row: &Row<'_>, cx: &Context) -> Result<Parsed<Self::Record>, Vec<Problem>> {
         let program_id = crate::program(row, PROGRAM, COLUMNS, cx)?;
         let institution_id = crate::institution(row, INSTITUTION, COLUMNS, cx)?;
         let department_id = crate::department(row, DEPARTMENT, COLUMNS, cx, institution_id)?;
@@ -193,10 +193,10 @@ impl ImportKind for TeachingActivities {
         };
         let new = input.parse().map_err(|e| on_column(COLUMNS, e))?;
         if !cx.may_write_capacity(&new.institution_id, new.program_id.as_deref()) {
-            return Err(Problem::at(
+            return Err(vec![Problem::at(
                 &COLUMNS[INSTITUTION],
                 "error.import_out_of_scope",
-            ));
+            )]);
         }
         Ok(Parsed {
             identity: None,

@@ -146,7 +146,7 @@ impl ImportKind for Techniques {
         crate::stored_keys_joined(conn, "techniques", &["institution_id", "name_key"]).await
     }
 
-    fn parse(row: &Row<'_>, cx: &Context) -> Result<Parsed<NewTechnique>, Problem> {
+    fn parse(row: &Row<'_>, cx: &Context) -> Result<Parsed<NewTechnique>, Vec<Problem>> {
         let institution_id = crate::institution(row, INSTITUTION, COLUMNS, cx)?;
         let expert_id = match row.optional(EXPERT) {
             None => None,
@@ -175,10 +175,10 @@ impl ImportKind for Techniques {
         };
         let new = input.parse().map_err(|e| on_column(COLUMNS, e))?;
         if !cx.may_write_capacity(&new.institution_id, new.program_id.as_deref()) {
-            return Err(Problem::at(
+            return Err(vec![Problem::at(
                 &COLUMNS[INSTITUTION],
                 "error.import_out_of_scope",
-            ));
+            )]);
         }
         Ok(Parsed {
             identity: None,
@@ -198,9 +198,10 @@ impl ImportKind for Techniques {
             match capacity::create_technique_on(conn, actor, &new).await {
                 Ok(_) => {}
                 Err(StoreError::Invalid(e)) => {
-                    let mut p = on_column(COLUMNS, e);
-                    p.row = number;
-                    problems.push(p);
+                    for mut p in on_column(COLUMNS, e) {
+                        p.row = number;
+                        problems.push(p);
+                    }
                 }
                 Err(e) => return Err(e),
             }

@@ -75,6 +75,9 @@ row! {
     }
 }
 
+/// The `status` filter for every session not cancelled.
+pub const SCHEDULED: &str = "scheduled";
+
 pub async fn get_on(conn: &mut AnyConnection, id: &str) -> Result<ClinicSession> {
     record::get_on::<ClinicSessions>(conn, id).await
 }
@@ -200,6 +203,8 @@ pub struct SessionFilter {
     pub until: Option<String>,
     /// A booking state ([`SessionStatus`]): `open`, `full`, `ended` or `cancelled`, decided as
     /// [`SessionStatus::of`] decides it.
+    /// A session state (`open`, `full`, `ended`, `cancelled`), or `scheduled`: every session
+    /// not cancelled, whatever its time (what the figures count).
     pub status: Option<String>,
     /// Only sessions that still take bookings (open or full, not ended, not cancelled).
     pub bookable: bool,
@@ -286,6 +291,10 @@ fn state_filter(filter: &mut Filter, f: &SessionFilter) {
         .map(|s| SessionStatus::parse(s).ok_or(s));
     match wanted {
         None => {}
+        // Every session not cancelled, past or to come: what the figures count as held.
+        Some(Err(SCHEDULED)) => {
+            filter.raw_each("c.status = 'open'", vec![]);
+        }
         Some(Ok(SessionStatus::Cancelled)) => {
             filter.raw_each("c.status = 'cancelled'", vec![]);
         }

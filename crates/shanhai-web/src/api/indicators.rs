@@ -112,11 +112,11 @@ pub fn records_url(code: &str, w: &Within) -> Option<String> {
             (format!("/api/v1/workload-reports?{q}"), Some("institution"))
         }
         "clinic-sessions" | "bookings" | "patients-seen" => (
-            format!("/api/v1/clinic-sessions?{q}&status=open"),
+            format!("/api/v1/clinic-sessions?{q}&status=scheduled"),
             Some("institution"),
         ),
         "outreach-sessions" | "outreach-patients" => (
-            format!("/api/v1/clinic-sessions?{q}&status=open&outreach=true"),
+            format!("/api/v1/clinic-sessions?{q}&status=scheduled&outreach=true"),
             Some("institution"),
         ),
         "consultations" => (format!("/api/v1/consultations?{q}"), Some("requested_by")),

@@ -89,7 +89,17 @@ async fn confirm_saves(req: axum::extract::Request, next: axum::middleware::Next
             .get(header::LOCATION)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        if let Some(to) = to.filter(|t| t.starts_with('/') && !t.starts_with("/login")) {
+        // A page that says itself what was saved (`?saved=leave`, `?done=changed`) keeps its
+        // own words; a second, general confirmation would only repeat it.
+        let says_itself = |t: &str| {
+            t.split_once('?').is_some_and(|(_, q)| {
+                q.split('&')
+                    .any(|p| p.starts_with("saved=") || p.starts_with("done="))
+            })
+        };
+        if let Some(to) =
+            to.filter(|t| t.starts_with('/') && !t.starts_with("/login") && !says_itself(t))
+        {
             let (base, fragment) = match to.split_once('#') {
                 Some((b, f)) => (b.to_string(), format!("#{f}")),
                 None => (to.clone(), String::new()),
@@ -104,7 +114,7 @@ async fn confirm_saves(req: axum::extract::Request, next: axum::middleware::Next
     res
 }
 
-/// `here` without the saved-confirmation parameter, and whether it had one.
+/// `here` without the general saved-confirmation mark (`saved=1`), and whether it had one.
 fn without_saved(here: &str) -> (String, bool) {
     let Some((path, query)) = here.split_once('?') else {
         return (here.to_string(), false);
@@ -113,7 +123,8 @@ fn without_saved(here: &str) -> (String, bool) {
     let kept: Vec<&str> = query
         .split('&')
         .filter(|p| {
-            let hit = p.split('=').next() == Some(SAVED);
+            // Only the general mark; a page's own `saved=<what>` stays its business.
+            let hit = *p == "saved=1";
             saved |= hit;
             !hit && !p.is_empty()
         })

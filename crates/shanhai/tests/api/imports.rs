@@ -481,6 +481,31 @@ async fn clinic_sessions_and_techniques_import_and_templates_download() {
         ),
         (json!(3), json!("引进日期"))
     );
+    // A row with two mistakes names both, each at its column; nothing is written.
+    let two = techniques.replace(",03.04,,,2025-13-01", ",03.04,9,,2025-13-01");
+    let (s, b) = upload(
+        &app,
+        &w.admin,
+        "techniques",
+        "t.csv",
+        two.into_bytes(),
+        true,
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    let mut at: Vec<(Value, Value)> = b["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| (e["row"].clone(), e["column"].clone()))
+        .collect();
+    at.sort_by_key(|(_, c)| c.to_string());
+    assert_eq!(
+        at,
+        vec![(json!(3), json!("引进日期")), (json!(3), json!("手术级别"))],
+        "{b}"
+    );
+    assert_eq!(app.count("techniques").await, 0);
     let fixed = techniques.replace("2025-13-01", "2025-04-01");
     let (s, b) = upload(
         &app,
