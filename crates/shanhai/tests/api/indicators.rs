@@ -245,8 +245,8 @@ async fn field_work_training_and_technique_indicators_count_their_records() {
     let today = shanhai_store::today().to_string();
     let mut sessions = Vec::new();
     for (visit_type, start, end) in [
-        ("expert", "08:00", "11:00"),
-        ("free-clinic", "14:00", "17:00"),
+        ("expert", "00:00", "23:58"),
+        ("free-clinic", "23:58", "23:59"),
     ] {
         let (s, b) = app
             .post(
