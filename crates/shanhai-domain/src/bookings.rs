@@ -153,11 +153,17 @@ pub struct NewBooking {
 }
 
 impl BookingRequest {
-    pub fn parse(&self) -> Result<NewBooking, Invalid> {
+    /// The request checked: every problem at once, each at its field.
+    pub fn parse(&self) -> Result<NewBooking, crate::Problems> {
+        crate::every! {
+            name = text("name", &self.name, 30),
+            phone = Phone::parse("phone", &self.phone),
+            id_number = IdNumber::parse("id_number", &self.id_number),
+        }
         Ok(NewBooking {
-            name: text("name", &self.name, 30)?,
-            phone: Phone::parse("phone", &self.phone)?,
-            id_number: IdNumber::parse("id_number", &self.id_number)?,
+            name,
+            phone,
+            id_number,
             waitlist: self.waitlist,
         })
     }

@@ -727,7 +727,9 @@ pub struct TargetsInput {
 }
 
 impl TargetsInput {
-    pub fn parse(&self) -> Result<Targets, crate::Invalid> {
+    /// The targets checked: every value out of range at once (the order of accept and report
+    /// is checked once each value is valid).
+    pub fn parse(&self) -> Result<Targets, crate::Problems> {
         let minutes = |field: &'static str, h: f64| {
             if h.is_finite() && h > 0.0 && h <= 720.0 {
                 Ok(Duration::from_secs(((h * 60.0).round() as u64).max(1) * 60))
@@ -735,11 +737,17 @@ impl TargetsInput {
                 Err(crate::Invalid::new(field, "error.target_range"))
             }
         };
+        crate::every! {
+            urgent_accept = minutes("urgent", self.urgent.accept_hours),
+            urgent_report = minutes("urgent", self.urgent.report_hours),
+            routine_accept = minutes("routine", self.routine.accept_hours),
+            routine_report = minutes("routine", self.routine.report_hours),
+        }
         let t = Targets {
-            urgent_accept: minutes("urgent", self.urgent.accept_hours)?,
-            urgent_report: minutes("urgent", self.urgent.report_hours)?,
-            routine_accept: minutes("routine", self.routine.accept_hours)?,
-            routine_report: minutes("routine", self.routine.report_hours)?,
+            urgent_accept,
+            urgent_report,
+            routine_accept,
+            routine_report,
         };
         t.validate()?;
         Ok(t)

@@ -295,50 +295,69 @@ pub struct KpiDefinitionInput {
 }
 
 impl KpiDefinitionInput {
-    pub fn parse(&self) -> Result<KpiDefinition, Invalid> {
+    /// The definition checked: every problem at once, each at its field.
+    pub fn parse(&self) -> Result<KpiDefinition, crate::Problems> {
         let code_text = self.code.trim();
-        if code_text.is_empty()
+        let code_ok = !(code_text.is_empty()
             || code_text.len() > 60
             || !code_text
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-            || code_text.starts_with('-')
-        {
-            return Err(Invalid::new("code", "error.kpi_code_format"));
+            || code_text.starts_with('-'));
+        let unit = self.unit.trim();
+        let unit_ok = unit.chars().count() <= 10 && !unit.chars().any(char::is_control);
+        let periods = || -> Result<Vec<PeriodType>, Invalid> {
+            let mut period_types = Vec::new();
+            for p in &self.period_types {
+                let p = code("period_types", p, PeriodType::parse)?;
+                if !period_types.contains(&p) {
+                    period_types.push(p);
+                }
+            }
+            if period_types.is_empty() {
+                period_types = PeriodType::ALL.to_vec();
+            }
+            period_types.sort_by_key(|p| PeriodType::ALL.iter().position(|q| q == p));
+            Ok(period_types)
+        };
+        crate::every! {
+            code_text = if code_ok {
+                Ok(code_text.to_string())
+            } else {
+                Err(Invalid::new("code", "error.kpi_code_format"))
+            },
+            value_kind = code("value_kind", &self.value_kind, ValueKind::parse),
+            period_types = periods(),
+            unit = if unit_ok {
+                Ok(unit.to_string())
+            } else {
+                Err(Invalid::new("unit", "error.text_at_most").with(&[10]))
+            },
+            name_zh = validate::text("name_zh", &self.name_zh, 100),
+            name_en = validate::text("name_en", &self.name_en, 200),
+            direction = code("direction", &self.direction, KpiDirection::parse),
+            description = optional_text("description", self.description.as_deref(), NOTE_MAX),
         }
-        let value_kind = code("value_kind", &self.value_kind, ValueKind::parse)?;
+        // The scale depends on the kind of value: checked once the kind is known.
         let scale = match (value_kind, self.scale) {
             (ValueKind::Count, None | Some(0)) => 0,
-            (ValueKind::Count, Some(_)) => return Err(Invalid::new("scale", "error.out_of_range")),
+            (ValueKind::Count, Some(_)) => {
+                return Err(Invalid::new("scale", "error.out_of_range").into());
+            }
             (_, None) => 2,
             (_, Some(s)) if (0..=MAX_SCALE).contains(&s) => s,
-            (_, Some(_)) => return Err(Invalid::new("scale", "error.out_of_range")),
+            (_, Some(_)) => return Err(Invalid::new("scale", "error.out_of_range").into()),
         };
-        let mut period_types = Vec::new();
-        for p in &self.period_types {
-            let p = code("period_types", p, PeriodType::parse)?;
-            if !period_types.contains(&p) {
-                period_types.push(p);
-            }
-        }
-        if period_types.is_empty() {
-            period_types = PeriodType::ALL.to_vec();
-        }
-        period_types.sort_by_key(|p| PeriodType::ALL.iter().position(|q| q == p));
-        let unit = self.unit.trim();
-        if unit.chars().count() > 10 || unit.chars().any(char::is_control) {
-            return Err(Invalid::new("unit", "error.text_at_most").with(&[10]));
-        }
         Ok(KpiDefinition {
-            code: code_text.to_string(),
-            name_zh: validate::text("name_zh", &self.name_zh, 100)?,
-            name_en: validate::text("name_en", &self.name_en, 200)?,
-            unit: unit.to_string(),
-            direction: code("direction", &self.direction, KpiDirection::parse)?,
+            code: code_text,
+            name_zh,
+            name_en,
+            unit,
+            direction,
             value_kind,
             scale,
             period_types,
-            description: optional_text("description", self.description.as_deref(), NOTE_MAX)?,
+            description,
             builtin: false,
         })
     }

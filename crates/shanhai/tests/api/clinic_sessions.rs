@@ -1021,3 +1021,30 @@ async fn only_physicians_hold_clinics() {
         .await;
     assert!(!html.contains("护士长"), "the form does not offer a nurse");
 }
+
+/// A patient's booking with three mistakes hears of all three at once, each at its field, and
+/// nothing is booked.
+#[tokio::test]
+async fn a_booking_with_three_mistakes_names_all_three() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let day = (shanhai_store::today() + chrono::Duration::days(2)).to_string();
+    let s = session(&app, &w, 5, &day).await;
+    let before = app.count("bookings").await;
+    let (status, body) = app
+        .post_anon(
+            &format!("/api/v1/public/sessions/{s}/bookings"),
+            json!({"name": " ", "phone": "123", "id_number": "110101199003071235", "waitlist": false}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let mut fields: Vec<&str> = body["error"]["errors"]
+        .as_array()
+        .expect("every problem listed")
+        .iter()
+        .map(|e| e["field"].as_str().expect("field"))
+        .collect();
+    fields.sort_unstable();
+    assert_eq!(fields, ["id_number", "name", "phone"], "{body}");
+    assert_eq!(app.count("bookings").await, before);
+}

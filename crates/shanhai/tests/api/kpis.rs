@@ -426,6 +426,19 @@ async fn only_the_institution_enters_and_only_its_program_office_approves() {
     assert_eq!(b["builtin"], false);
     let (s, _) = app.post("/api/v1/kpi-definitions", &office, new).await;
     assert_eq!(s, StatusCode::CONFLICT);
+    // A definition with three mistakes hears of all three, each at its field.
+    let bad = json!({"code": "Bad Code", "name_zh": "", "name_en": "Rate",
+                     "unit": "%", "direction": "sideways", "value_kind": "percent"});
+    let (s, b) = app.post("/api/v1/kpi-definitions", &office, bad).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    let mut fields: Vec<&str> = b["error"]["errors"]
+        .as_array()
+        .expect("every problem listed")
+        .iter()
+        .map(|e| e["field"].as_str().expect("field"))
+        .collect();
+    fields.sort_unstable();
+    assert_eq!(fields, ["code", "direction", "name_zh"], "{b}");
 }
 
 #[tokio::test]
