@@ -1020,30 +1020,7 @@ async fn records_data(
         .title
         .filter(|t| !t.trim().is_empty())
         .unwrap_or_else(|| path.to_string());
-    let expect = q
-        .expect
-        .as_deref()
-        .and_then(|n| n.parse::<i64>().ok())
-        .filter(|n| *n >= 0);
-    let partial = expect.filter(|n| *n > total).map(|n| {
-        c.t("ui.records_partial")
-            .replace(
-                "{expected}",
-                &shanhai_domain::indicators::group_thousands(n),
-            )
-            .replace(
-                "{shown}",
-                &shanhai_domain::indicators::group_thousands(total),
-            )
-    });
-    let carried = expect.map(|n| format!("&expect={n}")).unwrap_or_default();
-    let link = |p: i64| {
-        format!(
-            "/records?src={}&title={}&page={p}{carried}",
-            super::urlencode(&src),
-            super::urlencode(&title)
-        )
-    };
+    let (partial, link) = records_paging(&c, q.expect.as_deref(), total, &src, &title);
     Ok(RecordsPage {
         prev: (page > 1).then(|| link(page - 1)),
         next: (page < pages).then(|| link(page + 1)),
@@ -1065,6 +1042,35 @@ async fn records_data(
         columns,
         rows,
     })
+}
+
+/// What both records pages say about their paging: the note when fewer records are listed than
+/// the figure counts (`expect`), and the link to another page of the same list.
+fn records_paging(
+    c: &Chrome,
+    expect: Option<&str>,
+    total: i64,
+    src: &str,
+    title: &str,
+) -> (Option<String>, impl Fn(i64) -> String + use<>) {
+    let expect = expect
+        .and_then(|n| n.parse::<i64>().ok())
+        .filter(|n| *n >= 0);
+    let partial = expect.filter(|n| *n > total).map(|n| {
+        c.t("ui.records_partial")
+            .replace(
+                "{expected}",
+                &shanhai_domain::indicators::group_thousands(n),
+            )
+            .replace(
+                "{shown}",
+                &shanhai_domain::indicators::group_thousands(total),
+            )
+    });
+    let carried = expect.map(|n| format!("&expect={n}")).unwrap_or_default();
+    let (src, title) = (super::urlencode(src), super::urlencode(title));
+    let link = move |p: i64| format!("/records?src={src}&title={title}&page={p}{carried}");
+    (partial, link)
 }
 
 /// The program and indicator of a figure listing's path,
@@ -1237,30 +1243,7 @@ async fn figure_records_data(
         .filter(|t| !t.trim().is_empty())
         .or_else(|| indicator.map(|i| i.name(lang).to_string()))
         .unwrap_or_default();
-    let expect = q
-        .expect
-        .as_deref()
-        .and_then(|n| n.parse::<i64>().ok())
-        .filter(|n| *n >= 0);
-    let partial = expect.filter(|n| *n > total).map(|n| {
-        c.t("ui.records_partial")
-            .replace(
-                "{expected}",
-                &shanhai_domain::indicators::group_thousands(n),
-            )
-            .replace(
-                "{shown}",
-                &shanhai_domain::indicators::group_thousands(total),
-            )
-    });
-    let carried = expect.map(|n| format!("&expect={n}")).unwrap_or_default();
-    let link = |p: i64| {
-        format!(
-            "/records?src={}&title={}&page={p}{carried}",
-            super::urlencode(&src),
-            super::urlencode(&title)
-        )
-    };
+    let (partial, link) = records_paging(&c, q.expect.as_deref(), total, &src, &title);
     Ok(RecordsPage {
         prev: (page > 1).then(|| link(page - 1)),
         next: (page < pages).then(|| link(page + 1)),
