@@ -813,7 +813,19 @@ pub async fn load(conn: &mut AnyConnection, actor: &Actor, reg: &Registry<'_>) -
 
     // 沪滇东西部医疗协作
     let hd = side(w.conn, reg, "hu-dian").await?;
-    w.regulations(&hd, 143, "2021-03-01").await?;
+    // 制定完善内部管理制度143项: 彝良县人民医院 40余项, 大关县人民医院 10余项, the rest at
+    // 盐津县人民医院 and 滇东北地区中心医院.
+    for (key, n) in [
+        ("zt-yiliang", 42),
+        ("zt-daguan", 12),
+        ("zt-yanjin", 45),
+        ("zt-dianbei", 44),
+    ] {
+        let mut at = side(w.conn, reg, "hu-dian").await?;
+        let id = ids(reg, key)?.clone();
+        at.recipients.retain(|(r, _, _)| *r == id);
+        w.regulations(&at, n, "2021-03-01").await?;
+    }
     const STATION_FIELDS: &[&str] = &[
         "心血管",
         "神经",
@@ -1010,6 +1022,28 @@ pub async fn load(conn: &mut AnyConnection, actor: &Actor, reg: &Registry<'_>) -
         .map(|_| ("grant", "宁德市自然科学基金", "2024-08-01"))
         .collect();
     w.research(&fd, "fd-hospital", reg, &topics).await?;
+    // 2024年4月…"跨省医联体"新模式登场: 平移11项新技术, introduced by 温附二 experts under
+    // the cross-province alliance pairing.
+    let mut alliance = side(w.conn, reg, "min-regional").await?;
+    let fuding = ids(reg, "fd-hospital")?.clone();
+    let wenzhou = ids(reg, "wz-second")?.clone();
+    alliance.recipients.retain(|(r, _, _)| *r == fuding);
+    let alliance_pairing = reg
+        .pairings
+        .iter()
+        .find(|p| {
+            p.program == "min-regional"
+                && p.donor == "wz-second"
+                && p.mode == "cross-province-alliance"
+        })
+        .map(|p| p.id.clone())
+        .ok_or_else(|| missing("pairing", "wz-second→fd-hospital"))?;
+    for (_, donors, pairings) in &mut alliance.recipients {
+        *donors = vec![wenzhou.clone()];
+        *pairings = vec![alliance_pairing.clone()];
+    }
+    w.techniques(&alliance, 11, 0, GapLevel::County, 11, "2024-04-15")
+        .await?;
     w.alliances(
         reg,
         &fd,

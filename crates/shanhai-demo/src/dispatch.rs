@@ -33,6 +33,8 @@ pub struct DemoPairing {
     pub program: String,
     pub donor: String,
     pub recipient: String,
+    /// The pairing's mode code (a donor and a recipient may be paired in several modes).
+    pub mode: String,
     pub id: String,
 }
 

@@ -348,6 +348,7 @@ pub async fn load(db: &Db, cipher: &PatientCipher) -> Result<Outcome> {
             program: x.program.clone(),
             donor: x.donor.clone(),
             recipient: x.recipient.clone(),
+            mode: x.mode.clone(),
             id: pairing.id.clone(),
         });
         if let Some(a) = &x.agreement {

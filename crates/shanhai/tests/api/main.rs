@@ -6,6 +6,7 @@
 mod helpers;
 
 mod accounts;
+mod articles;
 mod attachments;
 mod authorization;
 mod bad_input;
