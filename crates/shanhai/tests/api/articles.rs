@@ -603,6 +603,43 @@ async fn counted_figures_list_their_records(demo: &Demo<'_>, b: &Value, what: &s
     problems
 }
 
+/// A narrowed briefing's DOCX states every figure of its JSON twin.
+async fn docx_states_the_figures(demo: &Demo<'_>, json_url: &str, b: &Value) -> Vec<String> {
+    let url = json_url.replace("format=json", "format=docx");
+    let r = demo
+        .app
+        .request(reqwest::Method::GET, &url, Some(demo.token), None)
+        .await;
+    if r.status() != StatusCode::OK {
+        return vec![format!("{url} answers {}", r.status())];
+    }
+    let bytes = r.bytes().await.unwrap_or_default();
+    let document = zip::ZipArchive::new(std::io::Cursor::new(&bytes[..]))
+        .ok()
+        .and_then(|mut z| {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut z.by_name("word/document.xml").ok()?, &mut text)
+                .ok()?;
+            Some(text)
+        });
+    let Some(document) = document else {
+        return vec![format!("{url} is not a Word document")];
+    };
+    let escape = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    figures(b)
+        .iter()
+        .filter_map(|f| {
+            let shown = escape(f["display"].as_str().unwrap_or_default());
+            (!document.contains(&format!(">{shown}</w:t>")))
+                .then(|| format!("{url}: {} ({shown}) is not in the DOCX", f["code"]))
+        })
+        .collect()
+}
+
 /// Checks one article's statements against its program's briefings at `until`; every problem
 /// found, not just the first.
 pub async fn check(demo: &Demo<'_>, key: &str, program: &str, until: &str) -> Vec<String> {
@@ -629,6 +666,9 @@ pub async fn check(demo: &Demo<'_>, key: &str, program: &str, until: &str) -> Ve
             }
             problems
                 .extend(counted_figures_list_their_records(demo, &b, &format!("{key}{q}")).await);
+            if !q.is_empty() {
+                problems.extend(docx_states_the_figures(demo, &url, &b).await);
+            }
             briefings.insert(q.clone(), b);
         }
         let b = &briefings[&q];
