@@ -39,6 +39,8 @@ pub struct Context {
     batches: HashMap<(String, i64), Batch>,
     /// What the reported-KPI import checks against (loaded only by that kind).
     pub kpis: Option<crate::kpis::KpiData>,
+    /// The assignments workload rows are matched against (loaded only by that kind).
+    pub workload: Option<crate::workload::WorkloadData>,
 }
 
 async fn pairs(conn: &mut AnyConnection, sql: &str) -> Result<Vec<(String, String)>> {
@@ -117,6 +119,7 @@ impl Context {
             program_names,
             batches,
             kpis: None,
+            workload: None,
         })
     }
 

@@ -20,6 +20,7 @@ mod teaching;
 mod techniques;
 pub mod template;
 pub mod workbook;
+mod workload;
 
 use context::Context;
 pub use context::Who;
@@ -1172,7 +1173,7 @@ pub(crate) fn person(
 macro_rules! registry {
     ($($kind:ty),+ $(,)?) => {
         /// The kinds, by name: people and assignments, clinic sessions, teaching activities,
-        /// techniques, reported KPIs.
+        /// techniques, reported KPIs, workload reports.
         pub const KINDS: &[(&str, &str)] = &[$((<$kind>::NAME, <$kind>::LABEL)),+];
 
         /// The columns of a kind.
@@ -1206,6 +1207,7 @@ registry!(
     teaching::TeachingActivities,
     techniques::Techniques,
     kpis::Kpis,
+    workload::WorkloadReports,
 );
 
 #[cfg(test)]

@@ -28,7 +28,7 @@ fn teaching_csv(rows: usize) -> String {
     csv
 }
 
-async fn upload(
+pub async fn upload(
     app: &TestApp,
     token: &str,
     kind: &str,

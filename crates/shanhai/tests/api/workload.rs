@@ -232,3 +232,112 @@ async fn batches_count_once_they_have_begun() {
     assert_eq!(s, StatusCode::OK, "{list}");
     assert_eq!(list["total"], 2);
 }
+
+/// Workload imported from a spreadsheet: rows matched to the expert's assignment at the
+/// hospital, counted by the indicators, `verify` equal after; importing again creates nothing;
+/// a file with a bad row writes nothing and names every problem by row and column.
+#[tokio::test]
+async fn workload_imports_from_a_spreadsheet_once_and_a_bad_row_writes_nothing() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    assignment(&app, &w).await;
+    let header = "专家,专家单位,受援机构,期间开始,期间结束,门诊人次,住院人次,手术台次,备注";
+    let good = format!(
+        "{header}\n沈专家,,包头市中心医院,2025-02-01,2025-02-28,120,15,8,\n\
+         沈专家,,包头市中心医院,2025-03-01,2025-03-31,130,12,6,三月\n"
+    );
+    let coord_r = app.token("coord-r").await;
+    let (s, b) = crate::imports::upload(
+        &app,
+        &coord_r,
+        "workload-reports",
+        "w.csv",
+        good.clone().into_bytes(),
+        false,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(
+        (b["created"].as_i64(), b["unchanged"].as_i64()),
+        (Some(2), Some(0)),
+        "{b}"
+    );
+    assert_eq!(
+        indicator(&app, &w, "workload-outpatients", "2025-12-31").await,
+        250
+    );
+    assert_eq!(
+        indicator(&app, &w, "workload-operations", "2025-12-31").await,
+        14
+    );
+    let mismatches = shanhai_store::rollups::verify(&app.db)
+        .await
+        .expect("verify");
+    assert!(mismatches.is_empty(), "{mismatches:?}");
+    let (s, b) = crate::imports::upload(
+        &app,
+        &coord_r,
+        "workload-reports",
+        "w.csv",
+        good.into_bytes(),
+        false,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(
+        (b["created"].as_i64(), b["unchanged"].as_i64()),
+        (Some(0), Some(2)),
+        "{b}"
+    );
+
+    // Row 3: an unknown expert and a count that is not a number; row 4: a period the expert
+    // did not serve in. Nothing of the file is written.
+    let bad = format!(
+        "{header}\n沈专家,,包头市中心医院,2025-04-01,2025-04-30,100,10,5,\n\
+         无此人,,包头市中心医院,2025-05-01,2025-05-31,很多,10,5,\n\
+         沈专家,,包头市中心医院,2026-05-01,2026-05-31,10,1,1,\n"
+    );
+    let (s, b) = crate::imports::upload(
+        &app,
+        &coord_r,
+        "workload-reports",
+        "bad.csv",
+        bad.into_bytes(),
+        false,
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    let found: Vec<(i64, String)> = b["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| {
+            (
+                e["row"].as_i64().unwrap_or(0),
+                e["column"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert!(found.contains(&(3, "专家".into())), "{b}");
+    assert!(found.contains(&(3, "门诊人次".into())), "{b}");
+    assert!(found.contains(&(4, "受援机构".into())), "{b}");
+    assert_eq!(
+        indicator(&app, &w, "workload-outpatients", "2025-12-31").await,
+        250
+    );
+
+    // Outside the caller's scope: the unrelated hospital's coordinator may not file them.
+    let coord_u = app.token("coord-u").await;
+    let other = format!("{header}\n沈专家,,包头市中心医院,2025-04-01,2025-04-30,100,10,5,\n");
+    let (s, b) = crate::imports::upload(
+        &app,
+        &coord_u,
+        "workload-reports",
+        "o.csv",
+        other.into_bytes(),
+        false,
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert_eq!(b["errors"][0]["column"], json!("受援机构"), "{b}");
+}
