@@ -268,10 +268,16 @@ impl FromRequestParts<AppState> for Viewer {
             ip: auth::client_ip(parts),
             counts: InboxCounts::default(),
         };
-        // The navigation's counts; a page still shows (without badges) if they fail.
-        match shanhai_service::inbox::inbox(&state.db, &viewer.acting()).await {
-            Ok(inbox) => viewer.counts = inbox.counts,
-            Err(e) => tracing::warn!("inbox counts: {e:?}"),
+        // The navigation's counts, for the pages that draw the navigation: not for a form's
+        // POST (it redirects; a form shown again with its problems goes without badges) nor
+        // for the pickers' lists. A page still shows (without badges) if they fail.
+        let draws_navigation =
+            parts.method == axum::http::Method::GET && !uri.path().starts_with("/pick/");
+        if draws_navigation {
+            match shanhai_service::inbox::inbox(&state.db, &viewer.acting()).await {
+                Ok(inbox) => viewer.counts = inbox.counts,
+                Err(e) => tracing::warn!("inbox counts: {e:?}"),
+            }
         }
         Ok(viewer)
     }
