@@ -87,8 +87,9 @@ pub struct Press {
 ///   is above ("5523" → "5500余"), except "近" when it lies within 5 % below the next number
 ///   with one significant digit ("196" → "近200", "960" → "近1000"; "5563" → "5500余", since
 ///   6000 is 7 % away);
-/// * from 10,000 units: in 万 with one decimal, rounded half up, "余" when the exact number is
-///   above it and "近" when below ("236,450" → "23.6万余", "62,800" → "近6.3万").
+/// * from 10,000 units: in 万 with one decimal, rounded down, "余" when the exact number is
+///   above ("236,450" → "23.6万余", "21,549" → "2.1万余"), except "近" when it lies within a
+///   quarter of 0.1万 below the next ("62,800" → "近6.3万").
 pub fn press(value: i128, unit: i128) -> Press {
     let exact = Press {
         approx: Approx::Exact,
@@ -123,14 +124,20 @@ pub fn press(value: i128, unit: i128) -> Press {
         };
     }
     let step = 1_000 * unit;
-    let shown = (value + step / 2) / step * step;
+    let floor = value / step * step;
+    if floor < value && (floor + step - value) * 4 <= step {
+        return Press {
+            approx: Approx::Near,
+            shown: floor + step,
+        };
+    }
     Press {
-        approx: match shown.cmp(&value) {
-            std::cmp::Ordering::Less => Approx::Over,
-            std::cmp::Ordering::Greater => Approx::Near,
-            std::cmp::Ordering::Equal => Approx::Exact,
+        approx: if floor < value {
+            Approx::Over
+        } else {
+            Approx::Exact
         },
-        shown,
+        shown: floor,
     }
 }
 
@@ -258,6 +265,10 @@ mod tests {
         assert_eq!(zh(236_450), "23.6万余");
         assert_eq!(zh(62_800), "近6.3万");
         assert_eq!(zh(21_137), "2.1万余");
+        assert_eq!(zh(21_549), "2.1万余");
+        assert_eq!(zh(62_934), "近6.3万");
+        assert_eq!(zh(62_749), "6.2万余");
+        assert_eq!(zh(236_207), "23.6万余");
         assert_eq!(zh(1_685_126), "168.5万余");
         assert_eq!(zh(99), "99");
         assert_eq!(zh(0), "0");

@@ -612,9 +612,11 @@ impl MoneyItems {
             until: Some(until.to_string()),
             ..Default::default()
         };
-        let url = |list: &str, institution: &str, on: &str| {
+        // The item's own record: its list narrowed to its recipient, day and words.
+        let url = |list: &str, institution: &str, on: &str, words: &str| {
+            let q: String = form_urlencoded::byte_serialize(words.as_bytes()).collect();
             format!(
-                "/api/v1/{list}?program={program}&institution={institution}&from={on}&until={on}"
+                "/api/v1/{list}?program={program}&institution={institution}&from={on}&until={on}&q={q}"
             )
         };
         let mut out = MoneyItems::default();
@@ -631,7 +633,12 @@ impl MoneyItems {
             out.funding
                 .extend(batch.items.into_iter().map(|f| MoneyItem {
                     fen: f.amount_fen,
-                    records_url: url("funding-items", &f.institution_id, &f.granted_on),
+                    records_url: url(
+                        "funding-items",
+                        &f.institution_id,
+                        &f.granted_on,
+                        &f.purpose,
+                    ),
                     recipient: f.institution_name.unwrap_or_default(),
                     purpose: f.purpose,
                     quantity: 1,
@@ -654,7 +661,12 @@ impl MoneyItems {
             out.equipment
                 .extend(batch.items.into_iter().map(|e| MoneyItem {
                     fen: e.value_fen,
-                    records_url: url("equipment-donations", &e.institution_id, &e.donated_on),
+                    records_url: url(
+                        "equipment-donations",
+                        &e.institution_id,
+                        &e.donated_on,
+                        &e.item,
+                    ),
                     recipient: e.institution_name.unwrap_or_default(),
                     purpose: e.item,
                     quantity: e.quantity,
