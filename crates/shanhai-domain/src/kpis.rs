@@ -723,6 +723,16 @@ pub struct KpiReport {
     pub events: Vec<KpiReportEvent>,
 }
 
+impl KpiStanding {
+    /// The KPI's name in a language.
+    pub fn name(&self, lang: crate::Lang) -> &str {
+        match lang {
+            crate::Lang::Zh => &self.name_zh,
+            crate::Lang::En => &self.name_en,
+        }
+    }
+}
+
 impl KpiReport {
     pub fn locked(&self) -> bool {
         !editable(self.state)

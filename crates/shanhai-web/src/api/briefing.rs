@@ -735,6 +735,58 @@ fn money_items(p: &mut ParagraphBuilder, lang: Lang, (kind, items): (&str, &[Mon
 
 // ---- the rounding step: the press's words where the program office chose them ----
 
+/// A figure of the briefing the program office may state either way (the briefing page's
+/// wording section): its exact words and the press's.
+#[derive(Debug, Clone)]
+pub struct WordingChoice {
+    pub code: String,
+    pub name: String,
+    pub exact: String,
+    pub rounded: String,
+    pub rounded_chosen: bool,
+}
+
+/// The briefing's figures that read differently in the press's words, once each, in reading
+/// order.
+pub fn wording_choices(
+    b: &Briefing,
+    wording: &[shanhai_domain::briefing::BriefingPreference],
+    lang: Lang,
+) -> Vec<WordingChoice> {
+    use shanhai_domain::briefing::Wording;
+    let mut out: Vec<WordingChoice> = Vec::new();
+    for p in &b.paragraphs {
+        for (i, f) in p.figures.iter().enumerate() {
+            if out.iter().any(|c| c.code == f.code) {
+                continue;
+            }
+            let exact = p
+                .exact
+                .get(i)
+                .cloned()
+                .flatten()
+                .unwrap_or(f.display.clone());
+            let as_exact = BriefingFigure {
+                display: exact.clone(),
+                ..f.clone()
+            };
+            let Some(rounded) = rounded_display(&as_exact, lang).filter(|r| *r != exact) else {
+                continue;
+            };
+            out.push(WordingChoice {
+                code: f.code.clone(),
+                name: f.name.clone(),
+                exact,
+                rounded,
+                rounded_chosen: wording
+                    .iter()
+                    .any(|w| w.code == f.code && w.wording == Wording::Rounded),
+            });
+        }
+    }
+    out
+}
+
 /// The figure in the press's rounding words, or none when it is stated exactly: counts, sums
 /// and money, and a reported KPI counted in whole units (`门急诊人次`).
 fn rounded_display(f: &BriefingFigure, lang: Lang) -> Option<String> {
