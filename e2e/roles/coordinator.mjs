@@ -301,11 +301,11 @@ async function mentorFullAtFourth(page, ctx) {
   await submit(page, '[data-testid=note-form]');
   await page.locator('[data-testid=note]').first().waitFor({ state: 'visible' });
   await shot(page, 'mentorship-page');
-  step('resources as the platform admin: the demo funding (沪滇, 8300万) totals exactly ¥83,000,000.00');
+  step('resources as the platform admin: the demo funding (沪滇, 8300余万) totals exactly ¥83,264,000.00');
   await ctx.clearCookies();
   await login(page, 'admin');
   await visit(page, '/funding-items');
-  assertEq((await page.textContent('[data-testid=money-total]')).trim(), '¥83,000,000.00', 'funding total');
+  assertEq((await page.textContent('[data-testid=money-total]')).trim(), '¥83,264,000.00', 'funding total');
   const amounts = await page.$$eval('[data-testid=capacity-row] td.num', (tds) => tds.map((t) => t.textContent.trim()));
   assert(amounts.length > 0 && amounts.every((a) => /^¥\d{1,3}(,\d{3})*\.\d{2}$/.test(a)), `amounts: ${amounts}`);
   await shot(page, 'funding-items');

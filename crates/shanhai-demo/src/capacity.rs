@@ -6,7 +6,7 @@
 //! |---|---|---|
 //! | 京蒙 | 师带徒 615, 团队带团队 88, 培训医务人员 51063 人次, 远程教学 171, 教学查房 ≈200, 疑难病例讨论 170, 学术讲座 223, 300余 赴京进修, 1051 new techniques, 近1000 regulations, 92 new specialties, 肿瘤/消化/神经 alliances | 615 apprentices under 205 mentorships, 88 team pairings, 764 teaching activities whose attendance adds up to exactly 51,063, 312 placements, 1,051 techniques, 986 regulations, 92 specialties, 3 alliances |
 //! | 豫哈 | 120余 new techniques since 2021, 30 filling 哈密's gaps, 700多 teaching rounds, 8 名医工作室, 2 中原学者工作站, 4 alliances, grants 1+3+2+4 and 2 SCI papers, 首考通过率 20%→92% | 124 techniques (30 市域 gap claims), 716 rounds, 10 workstations, 4 alliances, 12 research outputs, pass rates 2015–2024 |
-//! | 沪滇 | 143 regulations, 49 workstations, 师带徒 116, 331 进修, 200余 new techniques, 39 strengthened specialties, 8300万 funding with the items listed | the same counts (213 techniques, 36 县域 gap claims), funding items summing to exactly 83,000,000.00 yuan, the equipment listed |
+//! | 沪滇 | 143 regulations, 49 workstations, 师带徒 116, 331 进修, 200余 new techniques, 39 strengthened specialties, 8300余万 funding with the items listed | the same counts (213 techniques, 36 县域 gap claims), the article's five grants and forty small ones summing to exactly 83,264,000.00 yuan (8,326.4万), the four donations listed (600余万 检验设备, 216万 试剂, 673万 超声仪3台, 82万 内镜) |
 //! | 宁德 | 105 new techniques, 40 from Shanghai experts, 80% filling 闽东's gaps, 5 名医工作室; 福鼎 7 research grants, an alliance with 仁济 and 瑞金 | 105 techniques (40 naming a 上海市第一人民医院 expert, 84 市域 gap claims), 5 studios, 7 grants, 1 alliance |
 //! | 沪蒙 | 81 进修, 817 remote learners, 4 名医工作站, 长三角胰腺肿瘤联盟 | 81 placements, 24 remote classes attended 817 times, 4 workstations, 1 alliance |
 
@@ -880,10 +880,13 @@ pub async fn load(conn: &mut AnyConnection, actor: &Actor, reg: &Registry<'_>) -
         &[("paper", "SCI 收录期刊", "2024-03-15")],
     )
     .await?;
+    // 沪滇协作资金 as the article lists it (投入1200万元……共计140万元), then the small grants to
+    // basic facilities that make up the rest of the 8300余万元 (each under 1 % of the total, so
+    // the briefing counts them in the total without naming them).
     let funding: &[Grant] = &[
         (
             "zt-hc",
-            "建设覆盖全市的定制化“全球影像”医疗云服务平台",
+            "在昭通建设覆盖全市的定制化“全球影像”医疗云服务平台",
             12_000_000,
             "2022-03-15",
         ),
@@ -901,53 +904,51 @@ pub async fn load(conn: &mut AnyConnection, actor: &Actor, reg: &Registry<'_>) -
         ),
         (
             "zt-daguan",
-            "大关县人民医院心电图中心改造建设",
-            5_000_000,
+            "大关县人民医院心电图中心和绥江县中医院呼吸专科诊疗中心改造建设",
+            8_400_000,
             "2023-03-01",
         ),
-        (
-            "zt-suijiang-tcm",
-            "绥江县中医院呼吸专科诊疗中心改造建设",
-            3_400_000,
-            "2023-03-01",
-        ),
-        ("zt-yanjin", "购买免费检测试剂", 2_160_000, "2023-05-10"),
         (
             "zt-hc",
-            "购置负压救护车4台（昭阳、镇雄、彝良、威信）",
+            "为昭阳、镇雄、彝良、威信购置负压救护车各1台",
             1_400_000,
             "2023-08-01",
         ),
-        (
-            "zt-yiliang",
-            "基层医疗机构基础设施改善",
-            9_000_000,
-            "2023-10-01",
-        ),
-        (
-            "zt-daguan",
-            "基层医疗机构基础设施改善",
-            8_000_000,
-            "2024-03-01",
-        ),
-        ("zt-dianbei", "人才培养与远程医疗", 6_037_512, "2024-06-01"),
-        (
-            "zt-yiliang-2nd",
-            "区域检验中心运行",
-            4_002_488,
-            "2024-05-20",
-        ),
     ];
+    const SMALL_GRANTS: i64 = 40;
+    const SMALL_GRANT_YUAN: i64 = 736_600;
+    let small_keys = [
+        "zt-yiliang",
+        "zt-daguan",
+        "zt-dianbei",
+        "zt-yiliang-2nd",
+        "zt-suijiang-tcm",
+    ];
+    let small: Vec<(&str, String, i64, String)> = (0..SMALL_GRANTS)
+        .map(|i| {
+            let month = 1 + (i % 18);
+            (
+                small_keys[i as usize % small_keys.len()],
+                format!("基层医疗机构基础设施改善（第{}批）", i + 1),
+                SMALL_GRANT_YUAN,
+                format!("{}-{:02}-10", 2023 + (month - 1) / 12, 1 + (month - 1) % 12),
+            )
+        })
+        .collect();
     let mut funded = 0;
-    for (key, purpose, yuan, on) in funding {
+    let all = funding
+        .iter()
+        .map(|(k, p, y, o)| (*k, p.to_string(), *y, o.to_string()))
+        .chain(small);
+    for (key, purpose, yuan, on) in all {
         let new = FundingItemInput {
             program_id: Some(hd.program_id.clone()),
             institution_id: ids(reg, key)?.clone(),
             amount_fen: Some(yuan * 100),
             amount_yuan: None,
             source: "上海市东西部协作资金".into(),
-            purpose: (*purpose).into(),
-            granted_on: (*on).into(),
+            purpose,
+            granted_on: on,
         }
         .parse()
         .map_err(|e| invalid("funding", e))?;
@@ -955,7 +956,8 @@ pub async fn load(conn: &mut AnyConnection, actor: &Actor, reg: &Registry<'_>) -
         funded += yuan;
         w.records += 1;
     }
-    debug_assert_eq!(funded, 83_000_000);
+    // 8,326.4万元: "8300余万元".
+    debug_assert_eq!(funded, 83_264_000);
     let equipment: &[Donation] = &[
         (
             "zt-yiliang-2nd",
@@ -963,8 +965,17 @@ pub async fn load(conn: &mut AnyConnection, actor: &Actor, reg: &Registry<'_>) -
             "上海市东西部协作",
             "区域检验中心医疗设备",
             1,
-            6_000_000,
+            6_048_000,
             "2022-11-01",
+        ),
+        (
+            "zt-yanjin",
+            None,
+            "上海市东西部协作",
+            "免费检测试剂",
+            1,
+            2_160_000,
+            "2023-05-10",
         ),
         (
             "zt-yanjin",

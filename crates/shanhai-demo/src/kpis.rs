@@ -3,12 +3,15 @@
 //!
 //! | program | institution | what the article says | reports |
 //! |---|---|---|---|
-//! | 豫哈 | 红星医院 | 执业医师首考通过率 20%→92%; 2025 平均住院日 −0.31 天, 三四级手术 +6.11%; 全科住培结业 100% | yearly 2015, 2018, 2021, 2024 approved; 2025 submitted; quarters of 2025: Q1–Q2 approved, Q3 submitted, Q4 a draft |
+//! | 豫哈 | 红星医院 | 执业医师首考通过率 20%→92%; 2025 平均住院日 −0.31 天, 三四级手术 +6.11%; 全科住培结业 100% | yearly 2015, 2018, 2021, 2024, 2025 approved; quarters of 2025: Q1–Q2 approved, Q3 submitted, Q4 a draft |
 //! | 沪滇 | 大关县人民医院 | 患者满意度 81%→92% | 2021 and 2023 approved |
 //! | 沪滇 | 昭通市卫健委 | 居民健康素养 17.17% (2020) → 22.29% (2023); 高血压、糖尿病规范管理率 89.38%、85.25% | 2020 and 2023 approved |
-//! | 区域医疗中心 | 宁德市医院 | 2024 门诊量 168.5万人次 (+11.81%), 四级手术占比 26.63% | 2023 and 2024 approved |
+//! | 区域医疗中心 | 宁德市医院 | 2024 门诊量突破168.5万人次 (1,685,063, +11.81%), 四级手术占比 26.63%, 微创手术 +25.26% (4,180 → 5,236), 药耗占比下降1.02 (read as percentage points, as the 沪滇 article's "提升了5.12%" is: 28.45% → 27.43%), 乳腺癌术前穿刺活检率提升90% (relative: 40% → 76%) | 2023 and 2024 approved |
 //!
-//! The submitted 豫哈 reports wait for the `office` account; the draft belongs to
+//! And how each program's briefing words its figures where the articles round them
+//! (`WORDING`: "出诊5500多人次", "教学查房近200次", "8300余万元", "23.6万余人次"…).
+//!
+//! The submitted 豫哈 report (2025-Q3) waits for the `office` account; the draft belongs to
 //! `coord-recipient`. Rows go in with a few multi-row INSERTs.
 
 use shanhai_domain::kpis::{Period, ReportState, builtin_catalogue, parse_scaled};
@@ -77,7 +80,7 @@ const REPORTS: &[Report] = &[
         program: "yu-ha",
         institution: "hm-hongxing",
         period: "2025",
-        state: ReportState::Submitted,
+        state: ReportState::Approved,
         figures: &[
             ("average-length-of-stay", "8.61", Some("8.92"), Some("8.80")),
             ("grade34-surgeries", "5574", Some("5253"), Some("5400")),
@@ -182,7 +185,12 @@ const REPORTS: &[Report] = &[
         institution: "nd-hospital",
         period: "2023",
         state: ReportState::Approved,
-        figures: &[("outpatient-visits", "1507020", None, None)],
+        figures: &[
+            ("outpatient-visits", "1507020", None, None),
+            ("minimally-invasive-surgeries", "4180", None, None),
+            ("drug-consumable-share", "28.45", None, None),
+            ("breast-cancer-preop-biopsy", "40", None, None),
+        ],
     },
     Report {
         program: "min-regional",
@@ -192,13 +200,47 @@ const REPORTS: &[Report] = &[
         figures: &[
             (
                 "outpatient-visits",
-                "1685000",
+                "1685063",
                 Some("1507020"),
                 Some("1600000"),
             ),
             ("grade4-surgery-share", "26.63", None, Some("25.00")),
+            ("minimally-invasive-surgeries", "5236", Some("4180"), None),
+            (
+                "drug-consumable-share",
+                "27.43",
+                Some("28.45"),
+                Some("28.00"),
+            ),
+            ("breast-cancer-preop-biopsy", "76", Some("40"), Some("70")),
         ],
     },
+];
+
+/// Where each program's briefing states a figure in the press's words, as its article does
+/// (program key, indicator or KPI code).
+const WORDING: &[(&str, &str)] = &[
+    // 京蒙: 出诊5500多人次, 教学查房近200次, 300余名医务人员赴京进修, 制度近1000项.
+    ("jing-meng", "clinic-sessions"),
+    ("jing-meng", "teaching-activities-teaching-round"),
+    ("jing-meng", "placements"),
+    ("jing-meng", "regulations"),
+    // 沪滇: 200余项新技术, 会诊和疑难病例讨论5500余人次, 学术讲座2400余次, 教学查房4600余次,
+    // 8300余万元, 门诊23.6万余人次, 入院近6.3万人次, 手术2.1万余人次.
+    ("hu-dian", "techniques"),
+    ("hu-dian", "consultations"),
+    ("hu-dian", "teaching-activities-lecture"),
+    ("hu-dian", "teaching-activities-teaching-round"),
+    ("hu-dian", "funding"),
+    ("hu-dian", "workload-outpatients"),
+    ("hu-dian", "workload-admissions"),
+    ("hu-dian", "workload-operations"),
+    // 豫哈: 新技术新项目120余项, 疑难病例讨论及多学科会诊3000余次, 700多场教学查房.
+    ("yu-ha", "techniques"),
+    ("yu-ha", "consultations"),
+    ("yu-ha", "teaching-activities-teaching-round"),
+    // 闽: 门诊量突破168.5万人次.
+    ("min-regional", "outpatient-visits"),
 ];
 
 /// Inserts rows into a table with one multi-row statement (the demo's reports are few).
@@ -377,6 +419,32 @@ pub async fn load(conn: &mut AnyConnection, reg: &Registry<'_>) -> Result<usize>
             "reason",
         ],
         events,
+    )
+    .await?;
+    let mut wording = Vec::new();
+    for (key, code) in WORDING {
+        let program = reg
+            .programs
+            .get(*key)
+            .ok_or_else(|| bad(format!("unknown program {key}")))?;
+        let now = at(
+            chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap_or_default(),
+            0,
+            0,
+        );
+        wording.push(vec![
+            program.clone().into(),
+            (*code).into(),
+            shanhai_domain::briefing::Wording::Rounded.code().into(),
+            now.clone().into(),
+            now.into(),
+        ]);
+    }
+    insert_rows(
+        conn,
+        "briefing_preferences",
+        &["program_id", "code", "wording", "created_at", "updated_at"],
+        wording,
     )
     .await?;
     Ok(count)

@@ -145,6 +145,46 @@ impl Period {
         }
     }
 
+    /// The period just before this one of the same type (2024 before 2025, 2024-Q4 before
+    /// 2025-Q1, 2025-02 before 2025-03).
+    pub fn previous(&self) -> Period {
+        match (self.kind, self.index) {
+            (PeriodType::Year, _) => Period {
+                year: self.year - 1,
+                ..*self
+            },
+            (PeriodType::Quarter, 1) => Period {
+                year: self.year - 1,
+                index: 4,
+                ..*self
+            },
+            (PeriodType::Month, 1) => Period {
+                year: self.year - 1,
+                index: 12,
+                ..*self
+            },
+            _ => Period {
+                index: self.index - 1,
+                ..*self
+            },
+        }
+    }
+
+    /// The period as a briefing names it: `2025年`, `2025年第1季度`, `2025年3月`; `2025`,
+    /// `Q1 2025`, `March 2025`.
+    pub fn label(&self, lang: crate::Lang) -> String {
+        match (lang, self.kind) {
+            (crate::Lang::Zh, PeriodType::Year) => format!("{}年", self.year),
+            (crate::Lang::Zh, PeriodType::Quarter) => {
+                format!("{}年第{}季度", self.year, self.index)
+            }
+            (crate::Lang::Zh, PeriodType::Month) => format!("{}年{}月", self.year, self.index),
+            (crate::Lang::En, PeriodType::Year) => format!("{}", self.year),
+            (crate::Lang::En, PeriodType::Quarter) => format!("Q{} {}", self.index, self.year),
+            (crate::Lang::En, PeriodType::Month) => self.start().format("%B %Y").to_string(),
+        }
+    }
+
     /// The first day of the period.
     pub fn start(&self) -> NaiveDate {
         NaiveDate::from_ymd_opt(self.year, self.first_month(), 1).unwrap_or_default()
@@ -380,7 +420,7 @@ const ANY_PERIOD: &[PeriodType] = &[PeriodType::Month, PeriodType::Quarter, Peri
 const QUARTER_OR_YEAR: &[PeriodType] = &[PeriodType::Quarter, PeriodType::Year];
 const YEARLY: &[PeriodType] = &[PeriodType::Year];
 
-/// The KPIs the seed programs report, built in; migration 10 seeds the same rows (a test keeps
+/// The KPIs the seed programs report, built in; migrations 10 and 28 seed the same rows (a test keeps
 /// the two equal).
 #[rustfmt::skip]
 const BUILTINS: &[Builtin] = {
@@ -402,6 +442,9 @@ const BUILTINS: &[Builtin] = {
         ("cmi", "病例组合指数（CMI）", "Case mix index (CMI)", "", Higher, Decimal, 4, ANY_PERIOD),
         ("drug-consumable-share", "药耗占比", "Share of drugs and consumables in revenue", "%", Lower, Percent, 2, ANY_PERIOD),
         ("outpatient-cost-per-visit", "门诊次均费用", "Average outpatient cost per visit", "元", Lower, Decimal, 2, ANY_PERIOD),
+        // Migration 28 (the regional medical centres' articles).
+        ("minimally-invasive-surgeries", "微创手术例数", "Minimally invasive operations", "例", Higher, Count, 0, ANY_PERIOD),
+        ("breast-cancer-preop-biopsy", "乳腺癌术前穿刺活检率", "Breast cancer preoperative core biopsy rate", "%", Higher, Percent, 2, ANY_PERIOD),
     ]
 };
 
@@ -680,6 +723,16 @@ pub struct KpiReport {
     pub events: Vec<KpiReportEvent>,
 }
 
+impl KpiStanding {
+    /// The KPI's name in a language.
+    pub fn name(&self, lang: crate::Lang) -> &str {
+        match lang {
+            crate::Lang::Zh => &self.name_zh,
+            crate::Lang::En => &self.name_en,
+        }
+    }
+}
+
 impl KpiReport {
     pub fn locked(&self) -> bool {
         !editable(self.state)
@@ -742,6 +795,83 @@ pub struct KpiStanding {
     pub target_met: Option<bool>,
     /// How many approved periods lie between first and latest, both included.
     pub periods: i64,
+    /// The approved period just before the latest one of the same type, if any: the change
+    /// between consecutive periods (year on year for years, 环比 for quarters and months).
+    pub previous: Option<KpiChange>,
+    /// The change from the baseline (or, without one, the first value) to the latest, with
+    /// its relative part.
+    pub since_first: Option<KpiChange>,
+}
+
+/// A KPI's change from one figure to another: the difference in the KPI's own units (a rate's
+/// in percentage points), and relative to the earlier figure in hundredths of a percent,
+/// rounded half up (away from zero); whether it goes the KPI's better way.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct KpiChange {
+    pub from_period: String,
+    pub to_period: String,
+    pub from_scaled: i64,
+    pub to_scaled: i64,
+    /// `to − from` in units of 10^-scale.
+    pub delta_scaled: i64,
+    /// The same as an exact decimal (`-0.31`; percentage points for a rate).
+    pub delta: String,
+    /// `(to − from) / from` in hundredths of a percent (`611` is 6.11 %); none from zero.
+    pub relative_bp: Option<i64>,
+    /// The same as a decimal percentage (`6.11`).
+    pub relative: Option<String>,
+    /// Whether the change goes the KPI's better way (none when there is no change).
+    pub improved: Option<bool>,
+}
+
+/// `num / den` rounded half up (away from zero), exactly.
+pub fn div_round_half_up(num: i128, den: i128) -> Option<i128> {
+    if den == 0 {
+        return None;
+    }
+    let negative = (num < 0) != (den < 0);
+    let (n, d) = (num.abs(), den.abs());
+    let q = (2 * n + d) / (2 * d);
+    Some(if negative { -q } else { q })
+}
+
+/// The relative change from `from` to `to` in hundredths of a percent, rounded half up:
+/// 5,253 → 5,574 is `611` (6.11 %); none from zero.
+pub fn relative_change_bp(from: i64, to: i64) -> Option<i64> {
+    div_round_half_up((to as i128 - from as i128) * 10_000, from as i128)
+        .and_then(|v| i64::try_from(v).ok())
+}
+
+/// Whether a change goes `direction`'s better way; none when there is none.
+pub fn improves(direction: KpiDirection, delta: i64) -> Option<bool> {
+    (delta != 0).then_some(match direction {
+        KpiDirection::Higher => delta > 0,
+        KpiDirection::Lower => delta < 0,
+    })
+}
+
+impl KpiChange {
+    /// The change from `(from_period, from)` to `(to_period, to)` of a KPI kept at `scale`.
+    pub fn between(
+        direction: KpiDirection,
+        scale: i64,
+        (from_period, from): (&str, i64),
+        (to_period, to): (&str, i64),
+    ) -> KpiChange {
+        let delta = to - from;
+        let relative_bp = relative_change_bp(from, to);
+        KpiChange {
+            from_period: from_period.to_string(),
+            to_period: to_period.to_string(),
+            from_scaled: from,
+            to_scaled: to,
+            delta_scaled: delta,
+            delta: format_scaled(delta, scale),
+            relative_bp,
+            relative: relative_bp.map(|r| format_scaled(r, 2)),
+            improved: improves(direction, delta),
+        }
+    }
 }
 
 /// Whether `value` reaches `target` in `direction`.
@@ -805,6 +935,59 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn changes_are_exact_and_rounded_half_up() {
+        use KpiDirection::{Higher, Lower};
+        // 红星医院 2025: 平均住院日 8.92 → 8.61 天, 三四级手术 5,253 → 5,574 例.
+        let stay = KpiChange::between(Lower, 2, ("2024", 892), ("2025", 861));
+        assert_eq!((stay.delta_scaled, stay.delta.as_str()), (-31, "-0.31"));
+        assert_eq!(stay.relative.as_deref(), Some("-3.48"));
+        assert_eq!(stay.improved, Some(true));
+        let ops = KpiChange::between(Higher, 0, ("2024", 5_253), ("2025", 5_574));
+        assert_eq!((ops.delta.as_str(), ops.relative_bp), ("321", Some(611)));
+        assert_eq!(ops.improved, Some(true));
+        // 居民健康素养 17.17% → 22.29%: 5.12 percentage points, 29.82 % relative.
+        let literacy = KpiChange::between(Higher, 2, ("2020", 1717), ("2023", 2229));
+        assert_eq!(literacy.delta, "5.12");
+        assert_eq!(literacy.relative.as_deref(), Some("29.82"));
+        // A share that falls is better when lower is better; none from zero.
+        let drugs = KpiChange::between(Lower, 2, ("2023", 2845), ("2024", 2743));
+        assert_eq!(
+            (drugs.delta.as_str(), drugs.improved),
+            ("-1.02", Some(true))
+        );
+        assert_eq!(
+            KpiChange::between(Higher, 0, ("a", 0), ("b", 5)).relative_bp,
+            None
+        );
+        assert_eq!(
+            KpiChange::between(Higher, 0, ("a", 5), ("b", 5)).improved,
+            None
+        );
+        // Half up, away from zero, at the second decimal.
+        assert_eq!(relative_change_bp(8, 9), Some(1250));
+        assert_eq!(relative_change_bp(20_000, 20_001), Some(1)); // 0.005 % → 0.01 %
+        assert_eq!(relative_change_bp(20_001, 20_000), Some(0)); // -0.00499… % → 0.00 %
+        assert_eq!(relative_change_bp(20_000, 19_999), Some(-1)); // -0.005 % → -0.01 %
+        assert_eq!(relative_change_bp(3, 2), Some(-3333));
+        assert_eq!(div_round_half_up(5, 2), Some(3));
+        assert_eq!(div_round_half_up(-5, 2), Some(-3));
+        assert_eq!(div_round_half_up(1, 0), None);
+    }
+
+    #[test]
+    fn periods_know_the_one_before() {
+        let prev = |k: &str| Period::parse("p", k).expect("valid").previous().key();
+        assert_eq!(prev("2025"), "2024");
+        assert_eq!(prev("2025-Q1"), "2024-Q4");
+        assert_eq!(prev("2025-Q3"), "2025-Q2");
+        assert_eq!(prev("2025-01"), "2024-12");
+        assert_eq!(prev("2025-10"), "2025-09");
+        let q = Period::parse("p", "2025-Q1").expect("valid");
+        assert_eq!(q.label(crate::Lang::Zh), "2025年第1季度");
+        assert_eq!(q.label(crate::Lang::En), "Q1 2025");
     }
 
     #[test]

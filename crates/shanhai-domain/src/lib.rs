@@ -6,6 +6,7 @@ pub mod accounts;
 #[macro_use]
 pub mod codes;
 pub mod bookings;
+pub mod briefing;
 pub mod capacity;
 pub mod clinic_sessions;
 pub mod consultations;

@@ -177,6 +177,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0023_people_and_referral_acceptance.sql"),
         postgres: include_str!("../migrations/postgres/0023_people_and_referral_acceptance.sql"),
     },
+    Migration {
+        version: 28,
+        name: "briefing_preferences",
+        sqlite: include_str!("../migrations/sqlite/0028_briefing_preferences.sql"),
+        postgres: include_str!("../migrations/postgres/0028_briefing_preferences.sql"),
+    },
 ];
 
 /// A connection pool and the backend behind it.

@@ -687,6 +687,8 @@ pub async fn standings(db: &Db, f: &StandingsFilter, reach: &Reach) -> Result<Ve
     .await?;
     let defs = definitions(db).await?;
     let mut out: Vec<KpiStanding> = Vec::new();
+    // Per standing (by index): the period and value before its latest.
+    let mut previous: std::collections::HashMap<usize, (String, i64)> = Default::default();
     for row in &rows {
         let institution_id = text(row, "institution_id")?;
         let code = text(row, "definition_code")?;
@@ -700,6 +702,7 @@ pub async fn standings(db: &Db, f: &StandingsFilter, reach: &Reach) -> Result<Ve
         let Some(def) = defs.iter().find(|d| d.code == code) else {
             continue;
         };
+        let last = out.len().saturating_sub(1);
         let same = out.last_mut().filter(|s| {
             s.institution_id == institution_id
                 && s.definition == code
@@ -707,6 +710,7 @@ pub async fn standings(db: &Db, f: &StandingsFilter, reach: &Reach) -> Result<Ve
         });
         match same {
             Some(s) => {
+                previous.insert(last, (s.latest_period.clone(), s.latest_value_scaled));
                 s.latest_period = period;
                 s.latest_value_scaled = value;
                 s.baseline_scaled = baseline.or(s.baseline_scaled);
@@ -738,10 +742,28 @@ pub async fn standings(db: &Db, f: &StandingsFilter, reach: &Reach) -> Result<Ve
                 improved: None,
                 target_met: None,
                 periods: 1,
+                previous: None,
+                since_first: None,
             }),
         }
     }
-    for s in &mut out {
+    for (i, s) in out.iter_mut().enumerate() {
+        // The change from the period just before the latest, when that one is approved too.
+        let consecutive = |earlier: &str| {
+            Period::parse("period", &s.latest_period)
+                .is_ok_and(|latest| latest.previous().key() == earlier)
+        };
+        s.previous = previous
+            .get(&i)
+            .filter(|(p, _)| consecutive(p))
+            .map(|(p, v)| {
+                KpiChange::between(
+                    s.direction,
+                    s.scale,
+                    (p, *v),
+                    (&s.latest_period, s.latest_value_scaled),
+                )
+            });
         let from = s.baseline_scaled.unwrap_or(s.first_value_scaled);
         s.change_scaled = s.latest_value_scaled - from;
         s.change = format_scaled(s.change_scaled, s.scale);
@@ -749,9 +771,21 @@ pub async fn standings(db: &Db, f: &StandingsFilter, reach: &Reach) -> Result<Ve
         s.latest_value = format_scaled(s.latest_value_scaled, s.scale);
         s.baseline = scaled(s.baseline_scaled, s.scale);
         s.target = scaled(s.target_scaled, s.scale);
-        s.improved = (s.change_scaled != 0).then_some(match s.direction {
-            KpiDirection::Higher => s.change_scaled > 0,
-            KpiDirection::Lower => s.change_scaled < 0,
+        s.improved = improves(s.direction, s.change_scaled);
+        // From the baseline when the reports give one (its period unknown: empty), else from
+        // the first period.
+        let first_period = if s.baseline_scaled.is_some_and(|b| b != s.first_value_scaled) {
+            ""
+        } else {
+            &s.first_period
+        };
+        s.since_first = (s.periods > 1 || s.change_scaled != 0).then(|| {
+            KpiChange::between(
+                s.direction,
+                s.scale,
+                (first_period, from),
+                (&s.latest_period, s.latest_value_scaled),
+            )
         });
         s.target_met = s
             .target_scaled

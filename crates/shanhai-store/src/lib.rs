@@ -7,6 +7,7 @@ pub mod agreements;
 pub mod attachments;
 pub mod audit;
 pub mod bookings;
+pub mod briefing;
 pub mod capacity;
 pub mod clinic_sessions;
 pub mod composition;

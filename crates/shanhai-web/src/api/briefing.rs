@@ -20,7 +20,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use shanhai_domain::access::Reach;
 use shanhai_domain::indicators::{IndicatorValue, Measure, group_thousands, total_of, yuan};
-use shanhai_domain::kpis::KpiStanding;
+use shanhai_domain::kpis::{KpiChange, KpiStanding, Period as KpiPeriod, PeriodType};
 use shanhai_domain::{Invalid, Lang};
 use shanhai_store::Db;
 use shanhai_store::kpis::{self, StandingsFilter};
@@ -28,13 +28,26 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(program_briefing),
-    components(schemas(Briefing, BriefingParagraph, BriefingFigure, BriefingProgram))
+    paths(program_briefing, briefing_preferences, set_briefing_preference),
+    components(schemas(
+        Briefing,
+        BriefingParagraph,
+        BriefingFigure,
+        BriefingProgram,
+        shanhai_domain::briefing::BriefingPreference,
+        shanhai_domain::briefing::BriefingPreferenceInput,
+        shanhai_domain::briefing::Wording
+    ))
 )]
 pub struct BriefingApi;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/programs/{id}/briefing", get(program_briefing))
+    Router::new()
+        .route("/api/v1/programs/{id}/briefing", get(program_briefing))
+        .route(
+            "/api/v1/programs/{id}/briefing-preferences",
+            get(briefing_preferences).put(set_briefing_preference),
+        )
 }
 
 #[derive(Deserialize, IntoParams, Default)]
@@ -73,7 +86,9 @@ pub struct BriefingFigure {
     /// The API list of the records behind the number (its `total` equals `value` when
     /// `counted`).
     pub records_url: String,
-    /// `count`, `sum`, `money` or `kpi`.
+    /// `count`, `sum`, `money`, `money-item` (one funding item or donation), `kpi` (a reported
+    /// KPI's level) or `kpi-change` (its change: a difference or a relative change in
+    /// hundredths of a percent).
     pub measure: String,
     /// Whether `value` is the `total` of `records_url`.
     pub counted: bool,
@@ -88,6 +103,9 @@ pub struct BriefingParagraph {
     /// The text cut at the figures, for the HTML and DOCX renderings.
     #[serde(skip)]
     parts: Vec<Part>,
+    /// Per figure, the exact number when the text rounds it (the link's title).
+    #[serde(skip)]
+    exact: Vec<Option<String>>,
 }
 
 #[derive(Debug, Clone)]
@@ -342,6 +360,7 @@ impl ParagraphBuilder {
         Some(BriefingParagraph {
             heading: self.heading,
             text,
+            exact: vec![None; self.figures.len()],
             figures: self.figures,
             parts: self.parts,
         })
@@ -355,15 +374,470 @@ fn kpi_url(s: &KpiStanding, program: &str, until: &str) -> String {
     )
 }
 
-fn kpi_figure(s: &KpiStanding, name: &str, value: i64, shown: &str, url: &str) -> BriefingFigure {
+// ---- reported KPIs: level, change between consecutive periods, baseline → latest ----
+
+/// Which standing of one institution's KPI the briefing states: a year over a quarter over a
+/// month once it has two approved periods, then the most periods.
+fn standing_rank(s: &KpiStanding) -> (bool, usize, i64) {
+    let kind = PeriodType::ALL
+        .iter()
+        .position(|k| *k == s.period_type)
+        .unwrap_or(0);
+    (s.periods >= 2, kind, s.periods)
+}
+
+/// A KPI's scaled value as the text shows it, with its unit: `8.61天`, `92%`, `1,685,126人次`
+/// (zh); `8.61 days`, `92%` (en).
+fn kpi_shown(s: &KpiStanding, lang: Lang, scaled: i64) -> String {
+    let number = trim_decimals(&shanhai_domain::kpis::format_scaled(scaled, s.scale));
+    let unit = 10f64.powi(s.scale as i32);
+    let unit = shanhai_domain::words::unit_after(&s.unit, scaled as f64 / unit, lang);
+    format!("{number}{unit}")
+}
+
+fn kpi_figure(s: &KpiStanding, name: &str, lang: Lang, scaled: i64, url: &str) -> BriefingFigure {
     BriefingFigure {
         code: s.definition.clone(),
         name: name.to_string(),
-        value,
-        display: format!("{}{}", trim_decimals(shown), s.unit),
+        value: scaled,
+        display: kpi_shown(s, lang, scaled),
         records_url: url.to_string(),
         measure: "kpi".into(),
         counted: false,
+    }
+}
+
+/// The reports a change is computed from: the KPI's series between the two periods.
+fn change_url(s: &KpiStanding, program: &str, c: &KpiChange) -> String {
+    let from = if c.from_period.is_empty() {
+        String::new()
+    } else {
+        format!("&from={}", c.from_period)
+    };
+    format!(
+        "/api/v1/kpi-series?definition={}&institution={}&program={program}{from}&until={}",
+        s.definition, s.institution_id, c.to_period
+    )
+}
+
+/// The change's two figures: the difference (a rate's in percentage points) and the relative
+/// change, as magnitudes — the words say which way.
+fn change_figures(
+    s: &KpiStanding,
+    name: &str,
+    lang: Lang,
+    c: &KpiChange,
+    url: &str,
+) -> (BriefingFigure, Option<BriefingFigure>) {
+    let figure = |value: i64, display: String| BriefingFigure {
+        code: s.definition.clone(),
+        name: name.to_string(),
+        value,
+        display,
+        records_url: url.to_string(),
+        measure: "kpi-change".into(),
+        counted: false,
+    };
+    let delta = if s.unit == "%" {
+        let points = trim_decimals(&shanhai_domain::kpis::format_scaled(
+            c.delta_scaled.abs(),
+            s.scale,
+        ));
+        t(lang, "ui.briefing.kpi_points").replace("{n}", &points)
+    } else {
+        kpi_shown(s, lang, c.delta_scaled.abs())
+    };
+    let relative = c.relative_bp.map(|r| {
+        let shown = trim_decimals(&shanhai_domain::kpis::format_scaled(r.abs(), 2));
+        figure(r, format!("{shown}%"))
+    });
+    (figure(c.delta_scaled, delta), relative)
+}
+
+/// Appends a change in the articles' words: a count by its relative change ("增长6.11%（增加
+/// 321例）"), a rate by its points ("提升了5.12个百分点（相对提升29.82%）"), any other value by
+/// its difference ("减少0.31天（下降3.48%）").
+fn change_words(p: &mut ParagraphBuilder, s: &KpiStanding, name: &str, c: &KpiChange, url: &str) {
+    let lang = p.lang;
+    let up = c.delta_scaled > 0;
+    let (delta, relative) = change_figures(s, name, lang, c, url);
+    let kind = match (s.unit.as_str(), s.scale) {
+        ("%", _) => "rate",
+        (_, 0) => "count",
+        _ => "value",
+    };
+    let way = if up { "up" } else { "down" };
+    let key = |part: &str| format!("ui.briefing.kpi_change.{kind}.{way}{part}");
+    let (first, second) = match (kind, relative) {
+        ("count", Some(r)) => (r, Some(delta)),
+        (_, r) => (delta, r),
+    };
+    let (a, b) = split_n(&t(lang, &key("")));
+    p.text(&a);
+    p.figure(first);
+    p.text(&b);
+    if let Some(second) = second {
+        let (a, b) = split_n(&t(lang, &key("_also")));
+        p.text(&a);
+        p.figure(second);
+        p.text(&b);
+    }
+}
+
+/// One KPI's sentence: its latest level with the change from the period before ("2025年平均住院
+/// 日为8.61天，同比减少0.31天"), or from its first figure or baseline ("由2020年的17.17%提升至
+/// 2023年的22.29%，提升了5.12个百分点"), or the level alone ("四级手术占比达26.63%").
+fn kpi_sentence(p: &mut ParagraphBuilder, s: &KpiStanding, who: &str, program: &str, until: &str) {
+    let lang = p.lang;
+    let name = match lang {
+        Lang::Zh => s.name_zh.as_str(),
+        Lang::En => s.name_en.as_str(),
+    };
+    let label = |key: &str| {
+        KpiPeriod::parse("period", key)
+            .map(|k| k.label(lang))
+            .unwrap_or_default()
+    };
+    let fill = |key: &str| {
+        t(lang, key)
+            .replace("{who}", who)
+            .replace("{name}", name)
+            .replace("{period}", &label(&s.latest_period))
+    };
+    let level = kpi_figure(
+        s,
+        name,
+        lang,
+        s.latest_value_scaled,
+        &kpi_url(s, program, until),
+    );
+    p.separator();
+    if let Some(c) = &s.previous {
+        let (a, b) = split_n(&fill("ui.briefing.kpi_latest"));
+        p.text(&a);
+        p.figure(level);
+        p.text(&b);
+        let key = match s.period_type {
+            PeriodType::Year => "ui.briefing.kpi_year_on_year",
+            _ => "ui.briefing.kpi_period_on_period",
+        };
+        p.text(&t(lang, key).replace("{unit}", s.period_type.label(lang)));
+        change_words(p, s, name, c, &change_url(s, program, c));
+        return;
+    }
+    let Some(c) = s.since_first.as_ref().filter(|c| c.delta_scaled != 0) else {
+        let (a, b) = split_n(&fill("ui.briefing.kpi_level"));
+        p.text(&a);
+        p.figure(level);
+        p.text(&b);
+        return;
+    };
+    let url = change_url(s, program, c);
+    let way = if c.delta_scaled > 0 { "rise" } else { "fall" };
+    let dated = if c.from_period.is_empty() {
+        ""
+    } else {
+        "_dated"
+    };
+    let template = fill(&format!("ui.briefing.kpi_{way}{dated}"))
+        .replace("{from_period}", &label(&c.from_period));
+    let (a, rest) = template.split_once("{from}").unwrap_or((&template, ""));
+    let (mid, end) = rest.split_once("{to}").unwrap_or((rest, ""));
+    p.text(a);
+    p.figure(kpi_figure(s, name, lang, c.from_scaled, &url));
+    p.text(mid);
+    p.figure(level);
+    p.text(end);
+    p.text(&t(lang, "ui.briefing.kpi_change_joiner"));
+    change_words(p, s, name, c, &url);
+}
+
+/// The reported KPIs' paragraph, institution by institution (named when it changes).
+fn kpi_paragraph(
+    lang: Lang,
+    chosen: &[&KpiStanding],
+    program: &str,
+    until: &str,
+) -> Option<BriefingParagraph> {
+    let mut p = ParagraphBuilder::new(lang, t(lang, "ui.briefing.theme.kpis"));
+    let mut last_institution = "";
+    for s in chosen {
+        let who = if s.institution_id == last_institution {
+            String::new()
+        } else {
+            last_institution = &s.institution_id;
+            t(lang, "ui.briefing.kpi_who").replace(
+                "{institution}",
+                s.institution_name.as_deref().unwrap_or_default(),
+            )
+        };
+        kpi_sentence(&mut p, s, &who, program, until);
+    }
+    p.finish()
+}
+
+// ---- money by item: the significant funding items and donations before their totals ----
+
+/// One funding item or donation as the resources paragraph names it.
+struct MoneyItem {
+    fen: i64,
+    recipient: String,
+    /// What it is for (funding) or what was given (equipment, with its quantity).
+    purpose: String,
+    quantity: i64,
+    records_url: String,
+}
+
+/// The program's significant funding items and equipment donations
+/// ([`shanhai_domain::briefing::significant_items`]), largest first.
+#[derive(Default)]
+struct MoneyItems {
+    funding: Vec<MoneyItem>,
+    equipment: Vec<MoneyItem>,
+}
+
+impl MoneyItems {
+    async fn read(
+        db: &Db,
+        program: &str,
+        institution: Option<&shanhai_domain::registry::Institution>,
+        from: Option<&str>,
+        until: &str,
+    ) -> shanhai_store::Result<MoneyItems> {
+        use shanhai_store::capacity::{self, CapacityFilter, EquipmentDonations, FundingItems};
+        let filter = CapacityFilter {
+            program: Some(program.to_string()),
+            institution: institution.map(|i| i.id.clone()),
+            from: from.map(str::to_string),
+            until: Some(until.to_string()),
+            ..Default::default()
+        };
+        // The item's own record: its list narrowed to its recipient, day and words.
+        let url = |list: &str, institution: &str, on: &str, words: &str| {
+            let q: String = form_urlencoded::byte_serialize(words.as_bytes()).collect();
+            format!(
+                "/api/v1/{list}?program={program}&institution={institution}&from={on}&until={on}&q={q}"
+            )
+        };
+        let mut out = MoneyItems::default();
+        let mut page = 1;
+        loop {
+            let batch = capacity::list::<FundingItems>(
+                db,
+                &filter,
+                &Reach::All,
+                shanhai_store::PageRequest::new(Some(page), Some(200)),
+            )
+            .await?;
+            let n = batch.items.len();
+            out.funding
+                .extend(batch.items.into_iter().map(|f| MoneyItem {
+                    fen: f.amount_fen,
+                    records_url: url(
+                        "funding-items",
+                        &f.institution_id,
+                        &f.granted_on,
+                        &f.purpose,
+                    ),
+                    recipient: f.institution_name.unwrap_or_default(),
+                    purpose: f.purpose,
+                    quantity: 1,
+                }));
+            if n < 200 {
+                break;
+            }
+            page += 1;
+        }
+        let mut page = 1;
+        loop {
+            let batch = capacity::list::<EquipmentDonations>(
+                db,
+                &filter,
+                &Reach::All,
+                shanhai_store::PageRequest::new(Some(page), Some(200)),
+            )
+            .await?;
+            let n = batch.items.len();
+            out.equipment
+                .extend(batch.items.into_iter().map(|e| MoneyItem {
+                    fen: e.value_fen,
+                    records_url: url(
+                        "equipment-donations",
+                        &e.institution_id,
+                        &e.donated_on,
+                        &e.item,
+                    ),
+                    recipient: e.institution_name.unwrap_or_default(),
+                    purpose: e.item,
+                    quantity: e.quantity,
+                }));
+            if n < 200 {
+                break;
+            }
+            page += 1;
+        }
+        for list in [&mut out.funding, &mut out.equipment] {
+            let amounts: Vec<i64> = list.iter().map(|i| i.fen).collect();
+            let keep = shanhai_domain::briefing::significant_items(&amounts);
+            let mut all: Vec<Option<MoneyItem>> =
+                std::mem::take(list).into_iter().map(Some).collect();
+            *list = keep.into_iter().filter_map(|i| all[i].take()).collect();
+        }
+        Ok(out)
+    }
+
+    /// The items listed before an indicator's total: `funding` or `equipment-value`.
+    fn of(&self, code: &str) -> (&'static str, &[MoneyItem]) {
+        match code {
+            "funding" => ("funding", &self.funding),
+            "equipment-value" => ("equipment", &self.equipment),
+            _ => ("", &[]),
+        }
+    }
+}
+
+/// Names the items (`…投入1,200万元，用于…；投入2,200万元用于…`), each amount a figure whose
+/// records are the item; whether any was named.
+fn money_items(p: &mut ParagraphBuilder, lang: Lang, (kind, items): (&str, &[MoneyItem])) -> bool {
+    for (i, item) in items.iter().enumerate() {
+        if i == 0 {
+            p.separator();
+        } else {
+            p.text(&t(lang, "ui.briefing.money_items_joiner"));
+        }
+        // The recipient is named unless the purpose already does ("新建盐津县人民医院科研综合楼").
+        let named = !item.recipient.is_empty() && !item.purpose.contains(&item.recipient);
+        let quantity = if item.quantity > 1 { "_quantity" } else { "" };
+        let key = format!(
+            "ui.briefing.money_item.{kind}{}{quantity}",
+            if named { "" } else { "_unnamed" }
+        );
+        let (a, b) = split_n(
+            &t(lang, &key)
+                .replace("{recipient}", &item.recipient)
+                .replace("{purpose}", &item.purpose)
+                .replace("{quantity}", &item.quantity.to_string()),
+        );
+        p.text(&a);
+        p.figure(BriefingFigure {
+            code: format!("{kind}-item"),
+            name: item.purpose.clone(),
+            value: item.fen,
+            display: money(lang, item.fen),
+            records_url: item.records_url.clone(),
+            measure: "money-item".into(),
+            counted: false,
+        });
+        p.text(&b);
+    }
+    !items.is_empty()
+}
+
+// ---- the rounding step: the press's words where the program office chose them ----
+
+/// A figure of the briefing the program office may state either way (the briefing page's
+/// wording section): its exact words and the press's.
+#[derive(Debug, Clone)]
+pub struct WordingChoice {
+    pub code: String,
+    pub name: String,
+    pub exact: String,
+    pub rounded: String,
+    pub rounded_chosen: bool,
+}
+
+/// The briefing's figures that read differently in the press's words, once each, in reading
+/// order.
+pub fn wording_choices(
+    b: &Briefing,
+    wording: &[shanhai_domain::briefing::BriefingPreference],
+    lang: Lang,
+) -> Vec<WordingChoice> {
+    use shanhai_domain::briefing::Wording;
+    let mut out: Vec<WordingChoice> = Vec::new();
+    for p in &b.paragraphs {
+        for (i, f) in p.figures.iter().enumerate() {
+            if out.iter().any(|c| c.code == f.code) {
+                continue;
+            }
+            let exact = p
+                .exact
+                .get(i)
+                .cloned()
+                .flatten()
+                .unwrap_or(f.display.clone());
+            let as_exact = BriefingFigure {
+                display: exact.clone(),
+                ..f.clone()
+            };
+            let Some(rounded) = rounded_display(&as_exact, lang).filter(|r| *r != exact) else {
+                continue;
+            };
+            out.push(WordingChoice {
+                code: f.code.clone(),
+                name: f.name.clone(),
+                exact,
+                rounded,
+                rounded_chosen: wording
+                    .iter()
+                    .any(|w| w.code == f.code && w.wording == Wording::Rounded),
+            });
+        }
+    }
+    out
+}
+
+/// The figure in the press's rounding words, or none when it is stated exactly: counts, sums
+/// and money, and a reported KPI counted in whole units (`门急诊人次`).
+fn rounded_display(f: &BriefingFigure, lang: Lang) -> Option<String> {
+    use shanhai_domain::briefing::{press_count, press_money};
+    match f.measure.as_str() {
+        "count" | "sum" => Some(press_count(lang, f.value)),
+        "money" => press_money(lang, f.value),
+        "kpi" => {
+            let exact = shanhai_domain::indicators::group_thousands(f.value);
+            let unit = f.display.strip_prefix(&exact)?;
+            // Only a whole count shows the grouped value itself (a rate shows `92%` for 9200).
+            (!unit.starts_with(['.', '%'])).then(|| format!("{}{unit}", press_count(lang, f.value)))
+        }
+        _ => None,
+    }
+}
+
+/// Rewords the figures the program chose to round (their `value` stays exact; the HTML link's
+/// title gives the exact number) and rebuilds each paragraph's text.
+fn reword(
+    paragraphs: &mut [BriefingParagraph],
+    wording: &[shanhai_domain::briefing::BriefingPreference],
+    lang: Lang,
+) {
+    use shanhai_domain::briefing::Wording;
+    let rounded = |code: &str| {
+        wording
+            .iter()
+            .any(|w| w.code == code && w.wording == Wording::Rounded)
+    };
+    for p in paragraphs.iter_mut() {
+        let mut changed = false;
+        for (i, f) in p.figures.iter_mut().enumerate() {
+            if !rounded(&f.code) {
+                continue;
+            }
+            if let Some(words) = rounded_display(f, lang).filter(|w| *w != f.display) {
+                p.exact[i] = Some(std::mem::replace(&mut f.display, words));
+                changed = true;
+            }
+        }
+        if changed {
+            p.text = p
+                .parts
+                .iter()
+                .map(|part| match part {
+                    Part::Text(s) => s.clone(),
+                    Part::Figure(i) => p.figures[*i].display.clone(),
+                })
+                .collect();
+        }
     }
 }
 
@@ -436,6 +910,7 @@ pub async fn build(
         }
         Some(i) => institution_values(db, &program.id, &i.id, from_s.as_deref(), &until_s).await?,
     };
+    let items = MoneyItems::read(db, &program.id, institution, from_s.as_deref(), &until_s).await?;
     let mut paragraphs = Vec::new();
     let date_clause = match from {
         Some(f) => t(lang, "ui.briefing.between")
@@ -457,9 +932,13 @@ pub async fn build(
         });
         for v in quoted {
             let (before, after) = sentence(lang, v);
+            let listed = money_items(&mut p, lang, items.of(&v.code));
             p.separator();
             if paragraphs.is_empty() && p.sentences == 1 {
                 p.text(&date_clause);
+            }
+            if listed {
+                p.text(&t(lang, "ui.briefing.money_items_total"));
             }
             p.text(&before);
             p.figure(indicator_figure(lang, v));
@@ -500,68 +979,20 @@ pub async fn build(
         &Reach::All,
     )
     .await?;
-    // One standing per institution and KPI: the period type with the most approved periods.
+    // One standing per institution and KPI: a year over a quarter over a month when it has
+    // two approved periods or more, else the period type with the most approved periods.
     let mut chosen: Vec<&KpiStanding> = Vec::new();
     for s in &standings {
         match chosen
             .iter_mut()
             .find(|c| c.institution_id == s.institution_id && c.definition == s.definition)
         {
-            Some(c) if s.periods > c.periods => *c = s,
+            Some(c) if standing_rank(s) > standing_rank(c) => *c = s,
             Some(_) => {}
             None => chosen.push(s),
         }
     }
-    let mut p = ParagraphBuilder::new(lang, t(lang, "ui.briefing.theme.kpis"));
-    let mut last_institution = String::new();
-    for s in chosen {
-        let name = match lang {
-            Lang::Zh => &s.name_zh,
-            Lang::En => &s.name_en,
-        };
-        // The institution is named when it changes.
-        let who = if s.institution_id == last_institution {
-            String::new()
-        } else {
-            last_institution = s.institution_id.clone();
-            t(lang, "ui.briefing.kpi_who").replace(
-                "{institution}",
-                s.institution_name.as_deref().unwrap_or_default(),
-            )
-        };
-        let url = kpi_url(s, &program.id, &until_s);
-        let latest = kpi_figure(s, name, s.latest_value_scaled, &s.latest_value, &url);
-        let from = s
-            .baseline_scaled
-            .zip(s.baseline.clone())
-            .unwrap_or((s.first_value_scaled, s.first_value.clone()));
-        p.separator();
-        if from.0 == s.latest_value_scaled {
-            let (a, b) = split_n(
-                &t(lang, "ui.briefing.kpi_level")
-                    .replace("{who}", &who)
-                    .replace("{name}", name),
-            );
-            p.text(&a);
-            p.figure(latest);
-            p.text(&b);
-        } else {
-            let key = if s.latest_value_scaled > from.0 {
-                "ui.briefing.kpi_rise"
-            } else {
-                "ui.briefing.kpi_fall"
-            };
-            let template = t(lang, key).replace("{who}", &who).replace("{name}", name);
-            let (a, rest) = template.split_once("{from}").unwrap_or((&template, ""));
-            let (mid, end) = rest.split_once("{to}").unwrap_or((rest, ""));
-            p.text(a);
-            p.figure(kpi_figure(s, name, from.0, &from.1, &url));
-            p.text(mid);
-            p.figure(latest);
-            p.text(end);
-        }
-    }
-    paragraphs.extend(p.finish());
+    paragraphs.extend(kpi_paragraph(lang, &chosen, &program.id, &until_s));
 
     if paragraphs.is_empty() {
         let mut p = ParagraphBuilder::new(lang, t(lang, "ui.briefing.theme.dispatch"));
@@ -570,6 +1001,8 @@ pub async fn build(
         p.text(&t(lang, "ui.briefing.nothing_yet"));
         paragraphs.extend(p.finish());
     }
+    let wording = shanhai_store::briefing::list(db, &program.id).await?;
+    reword(&mut paragraphs, &wording, lang);
     let figures = paragraphs
         .iter()
         .flat_map(|p| p.figures.iter().cloned())
@@ -655,6 +1088,18 @@ pub fn article_html(b: &Briefing, lang: Lang, link: &dyn Fn(&BriefingFigure) -> 
                 Part::Text(s) => out.push_str(&escape(s)),
                 Part::Figure(i) => {
                     let f = &p.figures[*i];
+                    if let Some(Some(exact)) = p.exact.get(*i) {
+                        out.push_str(&format!(
+                            "<a class=\"figure rounded\" title=\"{}\" href=\"{}\" data-records-url=\"{}\" data-code=\"{}\" data-value=\"{}\">{}</a>",
+                            escape(&t(lang, "ui.briefing.exact_title").replace("{n}", exact)),
+                            escape(&link(f)),
+                            escape(&f.records_url),
+                            escape(&f.code),
+                            f.value,
+                            escape(&f.display)
+                        ));
+                        continue;
+                    }
                     out.push_str(&format!(
                         "<a class=\"figure\" href=\"{}\" data-records-url=\"{}\" data-code=\"{}\" data-value=\"{}\">{}</a>",
                         escape(&link(f)),
@@ -995,6 +1440,43 @@ async fn program_briefing(
     let institution = institution_of(&state.db, &q).await?;
     let b = build(&state.db, &program, institution.as_ref(), from, until).await?;
     render(&b, format, crate::i18n::current(), &headers, false)
+}
+
+/// How the program's briefing states its figures: the figures whose wording was chosen (`exact`
+/// or `rounded`, the press's words such as "5500余", "近200", "10.5万"); any other figure is
+/// stated exactly.
+#[utoipa::path(get, path = "/api/v1/programs/{id}/briefing-preferences", tag = "indicators", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = [shanhai_domain::briefing::BriefingPreference]),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn briefing_preferences(
+    State(state): State<AppState>,
+    caller: Caller,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<Vec<shanhai_domain::briefing::BriefingPreference>>> {
+    Ok(Json(
+        shanhai_service::briefing::preferences(&state.db, &caller.acting(), &id).await?,
+    ))
+}
+
+/// Sets how the program's briefing states one figure (an indicator's or a reported KPI's
+/// code): `exact` (the default) or `rounded`. The program's office and the platform admin;
+/// audited. The figure keeps its exact `value`.
+#[utoipa::path(put, path = "/api/v1/programs/{id}/briefing-preferences", tag = "indicators", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = shanhai_domain::briefing::BriefingPreferenceInput,
+    responses((status = 200, body = shanhai_domain::briefing::BriefingPreference),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn set_briefing_preference(
+    State(state): State<AppState>,
+    caller: Caller,
+    IdPath(id): IdPath,
+    body: super::JsonBody,
+) -> ApiResult<Json<shanhai_domain::briefing::BriefingPreference>> {
+    let input = body.parse::<shanhai_domain::briefing::BriefingPreferenceInput>()?;
+    Ok(Json(
+        shanhai_service::briefing::set_wording(&state.db, &caller.acting(), &id, &input).await?,
+    ))
 }
 
 #[cfg(test)]

@@ -55,6 +55,78 @@ struct ListPage {
     state: String,
     values: FormData,
     error: Option<FormErrors>,
+    /// The latest change of each KPI the viewer reaches (from approved reports).
+    changes: Vec<ChangeRow>,
+}
+
+/// One KPI's latest change, as the list page's cards show it.
+struct ChangeRow {
+    name: String,
+    institution: String,
+    latest: String,
+    /// "同比 −0.31天（−3.48%）", "较2021年 +11个百分点（+13.58%）".
+    change: String,
+    /// `up`/`down` for the better/worse colour: `better`, `worse` or `same`.
+    tone: &'static str,
+}
+
+/// A standing's change in words for the list page: from the period before when it was
+/// approved too, else from the baseline or first figure.
+fn change_row(s: &KpiStanding, lang: shanhai_domain::Lang) -> Option<ChangeRow> {
+    use crate::i18n::t;
+    let (c, label) = match (&s.previous, &s.since_first) {
+        (Some(c), _) => (
+            c,
+            t(
+                lang,
+                if s.period_type == PeriodType::Year {
+                    "ui.kpi_change_yoy"
+                } else {
+                    "ui.kpi_change_pop"
+                },
+            ),
+        ),
+        (None, Some(c)) if c.delta_scaled != 0 => {
+            let since = Period::parse("p", &c.from_period)
+                .map(|p| p.label(lang))
+                .unwrap_or_else(|_| t(lang, "ui.kpi_baseline"));
+            (
+                c,
+                t(lang, "ui.kpi_change_since").replace("{period}", &since),
+            )
+        }
+        _ => return None,
+    };
+    let scale_unit = 10f64.powi(s.scale as i32);
+    let unit = |v: i64| shanhai_domain::words::unit_after(&s.unit, v as f64 / scale_unit, lang);
+    let sign = if c.delta_scaled > 0 { "+" } else { "−" };
+    let delta = format_scaled(c.delta_scaled.abs(), s.scale);
+    let delta = if s.unit == "%" {
+        t(lang, "ui.briefing.kpi_points").replace("{n}", &delta)
+    } else {
+        format!("{delta}{}", unit(c.delta_scaled.abs()))
+    };
+    let relative = c
+        .relative_bp
+        .map(|r| match lang {
+            shanhai_domain::Lang::Zh => format!("（{sign}{}%）", format_scaled(r.abs(), 2)),
+            shanhai_domain::Lang::En => format!(" ({sign}{}%)", format_scaled(r.abs(), 2)),
+        })
+        .unwrap_or_default();
+    let period = Period::parse("p", &s.latest_period)
+        .map(|p| p.label(lang))
+        .unwrap_or_default();
+    Some(ChangeRow {
+        name: s.name(lang).to_string(),
+        institution: s.institution_name.clone().unwrap_or_default(),
+        latest: format!("{period} {}{}", s.latest_value, unit(s.latest_value_scaled)),
+        change: format!("{label} {sign}{delta}{relative}"),
+        tone: match c.improved {
+            Some(true) => "better",
+            Some(false) => "worse",
+            None => "same",
+        },
+    })
 }
 
 impl ListPage {
@@ -144,7 +216,24 @@ async fn list_data(
                 })
         })
         .collect();
+    let lang = crate::i18n::current();
+    let standings = service::standings(
+        &state.db,
+        &acting,
+        &kpis::StandingsFilter {
+            program: filter.program.clone(),
+            institution: filter.institution.clone(),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let changes = standings
+        .iter()
+        .filter_map(|s| change_row(s, lang))
+        .take(12)
+        .collect();
     Ok(ListPage {
+        changes,
         c: super::Chrome::new(Some(viewer), "kpis", here(uri)),
         reports: page.items,
         pager,

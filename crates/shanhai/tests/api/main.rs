@@ -11,6 +11,7 @@ mod attachments;
 mod authorization;
 mod bad_input;
 mod briefing;
+mod briefing_changes;
 mod capacity;
 mod clinic_sessions;
 mod consultations;

@@ -89,6 +89,10 @@ const TWINS: &[(&str, &str)] = &[
         "GET /programs/{id}/briefing",
         "GET /api/v1/programs/{id}/briefing",
     ),
+    (
+        "POST /programs/{id}/briefing/wording",
+        "PUT /api/v1/programs/{id}/briefing-preferences",
+    ),
     ("GET /institutions", "GET /api/v1/institutions"),
     ("GET /institutions/{id}", "GET /api/v1/institutions/{id}"),
     ("GET /people", "GET /api/v1/people"),
@@ -812,6 +816,23 @@ fn cases(r: &Records) -> Vec<Case> {
         .twin(api_get(format!(
             "/api/v1/programs/{a}/briefing?until=2030-12-31"
         ))),
+        case(
+            "POST /programs/{id}/briefing/wording",
+            post(format!("/programs/{a}/briefing/wording"), |i| {
+                let wording = if i % 2 == 0 { "rounded" } else { "exact" };
+                form(&[
+                    ("until", "2030-12-31"),
+                    ("code", "funding"),
+                    ("wording:funding", wording),
+                ])
+            }),
+            MANAGES_A,
+        )
+        .twin(api(
+            Method::PUT,
+            format!("/api/v1/programs/{a}/briefing-preferences"),
+            |i| json!({"code": "funding", "wording": if i % 2 == 0 { "exact" } else { "rounded" }}),
+        )),
         case("GET /institutions", get("/institutions"), EVERYONE)
             .twin(api_get("/api/v1/institutions")),
         case(
