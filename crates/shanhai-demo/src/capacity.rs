@@ -251,6 +251,7 @@ impl Writer<'_> {
                 duration_minutes: [60, 90, 120][k % 3],
                 attendance: Some(self.next_attendance()),
                 attendee_ids: local,
+                series_id: None,
             };
             let new = input.parse().map_err(|e| invalid("teaching", e))?;
             store::create_on::<TeachingActivities>(self.conn, self.actor, &new).await?;

@@ -177,6 +177,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0023_people_and_referral_acceptance.sql"),
         postgres: include_str!("../migrations/postgres/0023_people_and_referral_acceptance.sql"),
     },
+    Migration {
+        version: 27,
+        name: "training",
+        sqlite: include_str!("../migrations/sqlite/0027_training.sql"),
+        postgres: include_str!("../migrations/postgres/0027_training.sql"),
+    },
 ];
 
 /// A connection pool and the backend behind it.
