@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use shanhai_domain::capacity::*;
 use shanhai_store::audit::Actor;
 use shanhai_store::capacity::{self as store, *};
-use shanhai_store::query::{self, text};
+use shanhai_store::query::{self, Arg, text};
 use shanhai_store::{Result, StoreError};
 use sqlx::AnyConnection;
 use std::collections::HashMap;
@@ -50,6 +50,43 @@ fn shares(total: i64, n: usize) -> Vec<i64> {
     out
 }
 
+/// Multi-row INSERTs of `rows` into `table`, a few hundred rows a statement.
+async fn insert_rows(
+    conn: &mut AnyConnection,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Arg>>,
+) -> Result<()> {
+    let per = (10_000 / columns.len()).clamp(1, 500);
+    // SQLite looks numbered parameters up by name; plain `?` keeps long statements cheap.
+    let sqlite = conn.backend_name().to_ascii_lowercase().contains("sqlite");
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<Vec<Arg>> = rows.by_ref().take(per).collect();
+        let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+        let mut n = 0;
+        for (i, row) in chunk.iter().enumerate() {
+            sql.push_str(if i == 0 { "(" } else { ", (" });
+            for j in 0..row.len() {
+                n += 1;
+                if j > 0 {
+                    sql.push_str(", ");
+                }
+                if sqlite {
+                    sql.push('?');
+                } else {
+                    sql.push_str(&format!("${n}"));
+                }
+            }
+            sql.push(')');
+        }
+        query::sql_with(sql, chunk.into_iter().flatten().collect())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
 async fn ids(conn: &mut AnyConnection, sql: &str, args: Vec<query::Arg>) -> Result<Vec<String>> {
     let rows = query::sql_with(sql.into(), args)
         .fetch_all(&mut *conn)
@@ -69,6 +106,60 @@ impl W<'_> {
         store::create_on::<T>(self.conn, self.actor, new).await
     }
 
+    /// Writes many records of a collection in multi-row INSERTs, each with its `create` audit
+    /// entry (the roll-up triggers fire as for any insert): thousands of parsed inputs whose
+    /// references come from the database itself.
+    async fn bulk<T: Collection>(&mut self, news: &[T::New]) -> Result<()> {
+        let now = shanhai_store::now();
+        let mut rows: Vec<Vec<Arg>> = Vec::with_capacity(news.len());
+        let mut audit: Vec<Vec<Arg>> = Vec::with_capacity(news.len());
+        for new in news {
+            let id = shanhai_domain::ids::new_id();
+            let mut row: Vec<Arg> = vec![id.clone().into()];
+            row.extend(T::args(new));
+            row.push(now.clone().into());
+            row.push(now.clone().into());
+            rows.push(row);
+            let after = serde_json::json!({ "id": id, "table": T::TABLE });
+            audit.push(vec![
+                shanhai_domain::ids::new_id().into(),
+                now.clone().into(),
+                Arg::OptText(None),
+                "demo".into(),
+                "create".into(),
+                T::ENTITY.into(),
+                id.into(),
+                Arg::OptText(None),
+                Arg::OptText(Some(after.to_string())),
+                Arg::OptText(None),
+            ]);
+        }
+        let mut columns = vec!["id"];
+        columns.extend(T::COLUMNS);
+        columns.extend(["created_at", "updated_at"]);
+        insert_rows(self.conn, T::TABLE, &columns, rows).await?;
+        insert_rows(
+            self.conn,
+            "audit_log",
+            &[
+                "id",
+                "at",
+                "actor_id",
+                "actor_name",
+                "action",
+                "entity",
+                "entity_id",
+                "before_json",
+                "after_json",
+                "ip",
+            ],
+            audit,
+        )
+        .await?;
+        self.records += news.len();
+        Ok(())
+    }
+
     /// `attendance.len()` teaching activities of a kind at an institution over a period.
     #[allow(clippy::too_many_arguments)]
     async fn teaching(
@@ -84,6 +175,7 @@ impl W<'_> {
     ) -> Result<()> {
         let n = attendance.len();
         let online = kind == TeachingKind::RemoteTeaching;
+        let mut news = Vec::with_capacity(n);
         for (k, a) in attendance.iter().enumerate() {
             let new = TeachingActivityInput {
                 program_id: Some(program.to_string()),
@@ -106,9 +198,9 @@ impl W<'_> {
             }
             .parse()
             .map_err(|e| invalid("teaching", e))?;
-            self.create::<TeachingActivities>(&new).await?;
+            news.push(new);
         }
-        Ok(())
+        self.bulk::<TeachingActivities>(&news).await
     }
 }
 
@@ -285,6 +377,7 @@ pub async fn load(
     // 滇东北地区中心医院肿瘤中心: 300多名长期在市外就诊的肿瘤患者返回治疗.
     let dianbei = inst("zt-dianbei")?;
     const ELSEWHERE: &[&str] = &["530100", "510100", "500000", "310000", "520100"];
+    let mut returns = Vec::new();
     for k in 0..326 {
         let new = PatientReturnInput {
             program_id: Some(hd.clone()),
@@ -297,8 +390,9 @@ pub async fn load(
         }
         .parse()
         .map_err(|e| invalid("patient return", e))?;
-        w.create::<PatientReturns>(&new).await?;
+        returns.push(new);
     }
+    w.bulk::<PatientReturns>(&returns).await?;
     // 业务培训3.8万余人次; 手术示教7500余次.
     let shanghai = ids(
         w.conn,
@@ -438,11 +532,14 @@ pub async fn load(
         ("急危重症识别与处置", "20"),
     ];
     const SURNAMES: &[char] = &['王', '李', '张', '刘', '陈', '杨', '赵', '黄', '周', '吴'];
-    const GIVEN: &[&str] = &["敏", "静", "伟", "磊", "娜", "强", "丽", "军", "婷", "涛", "洋"];
+    const GIVEN: &[&str] = &[
+        "敏", "静", "伟", "磊", "娜", "强", "丽", "军", "婷", "涛", "洋",
+    ];
     let baotou: Vec<String> = ["bt-central", "bt-fourth", "bt-yiji", "bt-med2", "bt-sixth"]
         .iter()
         .map(|k| inst(k))
         .collect::<Result<_>>()?;
+    let mut enrolments = Vec::new();
     for k in 0..817 {
         let (course, specialty) = COURSES[k % COURSES.len()];
         let new = CmeEnrolmentInput {
@@ -461,8 +558,9 @@ pub async fn load(
         }
         .parse()
         .map_err(|e| invalid("enrolment", e))?;
-        w.create::<CmeEnrolments>(&new).await?;
+        enrolments.push(new);
     }
+    w.bulk::<CmeEnrolments>(&enrolments).await?;
 
     tracing::info!(
         records = w.records,

@@ -79,7 +79,7 @@ capacity_table!(
      LEFT JOIN people p ON p.id = t.person_id \
      LEFT JOIN placements pl ON pl.id = t.placement_id \
      LEFT JOIN people pp ON pp.id = pl.person_id",
-    "error.member_exists"
+    "error.scheme_member_exists"
 );
 
 row! {
@@ -121,7 +121,7 @@ impl Collection for SchemeMembers {
             "scheme_id",
             "training_schemes",
             &n.scheme_id,
-            "error.unknown_scheme",
+            "error.unknown_training_scheme",
         )];
         if let Some(p) = &n.person_id {
             refs.push(Ref::PersonAt("person_id", p, &n.institution_id));

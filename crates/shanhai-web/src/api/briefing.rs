@@ -285,7 +285,12 @@ fn indicator_figure(lang: Lang, v: &IndicatorValue) -> BriefingFigure {
 
 /// A part of an indicator's figure (one training scheme's members, one lecture series'
 /// sessions or attendance), with the list of exactly its records.
-fn named_figure(v: &IndicatorValue, value: i64, records_url: String, measure: &str) -> BriefingFigure {
+fn named_figure(
+    v: &IndicatorValue,
+    value: i64,
+    records_url: String,
+    measure: &str,
+) -> BriefingFigure {
     BriefingFigure {
         code: v.code.clone(),
         name: v.name.clone(),
@@ -522,8 +527,12 @@ pub async fn build(
                             p.text(&t(lang, "ui.briefing.breakdown_joiner"));
                         }
                         let (a, b) = split_n(
-                            &crate::i18n::t_count(lang, "ui.briefing.scheme_members", s.count as f64)
-                                .replace("{name}", &s.name),
+                            &crate::i18n::t_count(
+                                lang,
+                                "ui.briefing.scheme_members",
+                                s.count as f64,
+                            )
+                            .replace("{name}", &s.name),
                         );
                         p.text(&a);
                         p.figure(named_figure(v, s.count, s.records_url, "count"));
@@ -550,7 +559,9 @@ pub async fn build(
                 )
                 .await?;
                 let sessions = values.iter().find(|c| c.code == "lecture-series-sessions");
-                let attended = values.iter().find(|c| c.code == "lecture-series-attendance");
+                let attended = values
+                    .iter()
+                    .find(|c| c.code == "lecture-series-attendance");
                 if let (false, Some(sessions), Some(attended)) =
                     (named.is_empty(), sessions, attended)
                 {

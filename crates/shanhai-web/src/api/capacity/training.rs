@@ -66,7 +66,12 @@ pub struct Named {
 }
 
 /// The filter of a briefing's scope: a program, optionally one institution and a period.
-fn scoped(program: &str, institution: Option<&str>, from: Option<&str>, until: &str) -> CapacityFilter {
+fn scoped(
+    program: &str,
+    institution: Option<&str>,
+    from: Option<&str>,
+    until: &str,
+) -> CapacityFilter {
     CapacityFilter {
         program: Some(program.to_string()),
         institution: institution.map(str::to_string),
