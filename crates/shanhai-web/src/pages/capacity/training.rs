@@ -128,7 +128,7 @@ impl Section for MembersS {
     const NEW: &'static str = "ui.cap_new_member";
     const EMPTY: &'static str = "ui.no_results";
     const HEADERS: &'static [&'static str] = &[
-        "field.person_id",
+        "ui.cap_member_person",
         "ui.cap_scheme",
         "field.institution_id",
         "field.joined_on",
@@ -150,7 +150,9 @@ impl Section for MembersS {
     fn fields(c: &FormCtx) -> Vec<Field> {
         vec![
             select(c, "scheme_id", true, c.training.schemes.clone()).label("ui.cap_scheme", c),
-            pick(c, "person_id", false, c.local_picks(), "").help("ui.cap_member_help", c),
+            pick(c, "person_id", false, c.local_picks(), "")
+                .label("ui.cap_member_person", c)
+                .help("ui.cap_member_help", c),
             select(c, "placement_id", false, c.training.placements.clone()),
             date(c, "joined_on", true),
             select(c, "program_id", false, c.program_options()).default(c.default_program()),
