@@ -8,7 +8,7 @@
 //! | 豫哈 | 120余 new techniques since 2021, 30 filling 哈密's gaps, 700多 teaching rounds, 8 名医工作室, 2 中原学者工作站, 4 alliances, grants 1+3+2+4 and 2 SCI papers, 首考通过率 20%→92% | 124 techniques (30 市域 gap claims), 716 rounds, 10 workstations, 4 alliances, 12 research outputs, pass rates 2015–2024 |
 //! | 沪滇 | 143 regulations, 49 workstations, 师带徒 116, 331 进修, 200余 new techniques, 39 strengthened specialties, 8300余万 funding with the items listed | the same counts (213 techniques, 36 县域 gap claims), the article's five grants and forty small ones summing to exactly 83,264,000.00 yuan (8,326.4万), the four donations listed (600余万 检验设备, 216万 试剂, 673万 超声仪3台, 82万 内镜) |
 //! | 宁德 | 105 new techniques, 40 from Shanghai experts, 80% filling 闽东's gaps, 5 名医工作室; 福鼎 7 research grants, an alliance with 仁济 and 瑞金 | 105 techniques (40 naming a 上海市第一人民医院 expert, 84 市域 gap claims), 5 studios, 7 grants, 1 alliance |
-//! | 沪蒙 | 81 进修, 817 remote learners, 4 名医工作站, 长三角胰腺肿瘤联盟 | 81 placements, 24 remote classes attended 817 times, 4 workstations, 1 alliance |
+//! | 沪蒙 | 81 进修, 817 remote learners, 4 名医工作站, 长三角胰腺肿瘤联盟 | 81 placements, 24 remote classes (the 817 learners are CME enrolments: training.rs), 4 workstations, 1 alliance |
 
 use crate::dispatch::DemoPairing;
 use crate::technique_catalogue::TECHNIQUES;
@@ -251,6 +251,7 @@ impl Writer<'_> {
                 duration_minutes: [60, 90, 120][k % 3],
                 attendance: Some(self.next_attendance()),
                 attendee_ids: local,
+                series_id: None,
             };
             let new = input.parse().map_err(|e| invalid("teaching", e))?;
             store::create_on::<TeachingActivities>(self.conn, self.actor, &new).await?;
@@ -1066,7 +1067,6 @@ pub async fn load(conn: &mut AnyConnection, actor: &Actor, reg: &Registry<'_>) -
     // 市中心医院加入长三角胰腺肿瘤联盟.
     let hm = side(w.conn, reg, "hu-meng").await?;
     w.placements(&hm, 81, "2024-08-01").await?;
-    w.attendance = Some((817, 24));
     w.teaching(&hm, TeachingKind::RemoteTeaching, 24, "2024-08-01")
         .await?;
     let mut children = side(w.conn, reg, "hu-meng").await?;

@@ -12,6 +12,7 @@ pub mod imaging;
 mod kpis;
 mod people;
 mod technique_catalogue;
+mod training;
 mod workload;
 
 use serde::Deserialize;
@@ -398,6 +399,8 @@ pub async fn load(db: &Db, cipher: &PatientCipher) -> Result<Outcome> {
         },
     )
     .await?;
+    loaded.capacity_records +=
+        training::load(&mut tx, &actor, &loaded.programs, &loaded.institutions).await?;
 
     for account in ACCOUNTS {
         let (program_id, institution_id) = match account.role {

@@ -221,6 +221,35 @@ indicators! {
     "funding", Money, "协作资金", "Funding", "元", "CNY",
         "截至统计日拨付的协作资金合计（以分为单位精确计算）。",
         "Funding granted by the date, summed exactly in fen.";
+    // ---- training and management (issue 18, helper "training") ----
+    "training-cohort-members", Count, "培训项目选派学员", "Training scheme members", "名", "members",
+        "截至统计日加入各培训项目（如“雏鹰行动”进修、跟岗学习）的学员数；学员为人员或进修安排，每个项目中每人计一次。",
+        "Members who had joined a training scheme (further study such as 雏鹰行动, shadowing) by the date; a member is a person or a placement, once per scheme.";
+    "lecture-series", Count, "系列课堂", "Lecture series", "个", "series",
+        "截至统计日开办的系列课堂、讲坛与科研门诊数（如“豫哈中原课堂”）。",
+        "Lecture series, forums and research clinics started by the date (such as 豫哈中原课堂).";
+    "lecture-series-sessions", Count, "系列课堂期数", "Lecture series sessions", "期", "sessions",
+        "截至统计日举办的、属于某一系列课堂的教学活动场次（每期一条记录）。",
+        "Teaching activities held by the date as sessions of a lecture series (one record per session).";
+    "lecture-series-attendance", Sum, "系列课堂参与人次", "Lecture series attendance", "人次", "attendances",
+        "上述系列课堂各期的参加人次之和。",
+        "The attendance of those lecture series sessions, summed.";
+    "cme-learners", Count, "远程继续教育学员", "Remote CME learners", "名", "learners",
+        "截至统计日通过远程继续医学教育平台登记学习的学员报名数。",
+        "Enrolments of learners on the remote continuing medical education platform by the date.";
+    "departments-restructured", Count, "优化调整科室", "Departments restructured", "个", "departments",
+        "截至统计日新设、合并、拆分或更名的科室数（每次调整一条记录）。",
+        "Departments created, merged, split or renamed by the date (one record per change).";
+    "accreditations-achieved", Count, "通过评审验收", "Accreditations achieved", "家", "goals",
+        "截至统计日已达成（达成日期不晚于统计日）的等级评审与提质达标目标数。",
+        "Accreditation goals (grade reviews, quality upgrades) achieved on or before the date.";
+    "patients-returned", Count, "返回本地治疗患者", "Patients back for local treatment", "名", "patients",
+        "截至统计日由外地回到受援医院治疗的患者数（去标识化记录：日期、医院、专科、原就诊地区）。",
+        "Patients who came back from elsewhere to be treated at the local hospital by the date (de-identified records: date, hospital, specialty, region treated before).";
+    "teaching-attendance-training", Sum, "业务培训人次", "Skills training attendance", "人次", "attendances",
+        "截至统计日举办的、类别为业务培训的教学活动的参加人次之和。",
+        "The attendance of skills training sessions (teaching activities of this kind) held by the date, summed.";
+    // ---- end training ----
     "equipment-value", Money, "捐赠设备价值", "Equipment donated", "元", "CNY",
         "截至统计日捐赠设备的价值合计（以分为单位精确计算）。",
         "The value of equipment donated by the date, summed exactly in fen.";

@@ -190,6 +190,7 @@ impl ImportKind for TeachingActivities {
                 .ok_or_else(|| Problem::at(&COLUMNS[MINUTES], "error.required"))?,
             attendance: crate::number(row, ATTENDANCE, COLUMNS)?,
             attendee_ids: vec![],
+            series_id: None,
         };
         let new = input.parse().map_err(|e| on_column(COLUMNS, e))?;
         if !cx.may_write_capacity(&new.institution_id, new.program_id.as_deref()) {

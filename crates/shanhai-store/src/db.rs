@@ -178,6 +178,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0023_people_and_referral_acceptance.sql"),
     },
     Migration {
+        version: 27,
+        name: "training",
+        sqlite: include_str!("../migrations/sqlite/0027_training.sql"),
+        postgres: include_str!("../migrations/postgres/0027_training.sql"),
+    },
+    Migration {
         version: 28,
         name: "briefing_preferences",
         sqlite: include_str!("../migrations/sqlite/0028_briefing_preferences.sql"),

@@ -165,6 +165,7 @@ mod specialty_projects;
 mod teaching;
 mod team_pairings;
 mod techniques;
+mod training;
 mod training_kpis;
 mod workstations;
 
@@ -180,6 +181,7 @@ pub use specialty_projects::*;
 pub use teaching::*;
 pub use team_pairings::*;
 pub use techniques::*;
+pub use training::*;
 pub use training_kpis::*;
 pub use workstations::*;
 

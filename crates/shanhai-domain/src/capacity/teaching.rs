@@ -45,6 +45,9 @@ pub struct TeachingActivityInput {
     /// Named attendees (people); the activity is credited to each of them.
     #[serde(default)]
     pub attendee_ids: Vec<String>,
+    /// The lecture series (云中课堂, 科研门诊…) the activity is a session of.
+    #[serde(default)]
+    pub series_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -61,6 +64,7 @@ pub struct NewTeachingActivity {
     pub duration_minutes: i64,
     pub attendance: i64,
     pub attendee_ids: Vec<String>,
+    pub series_id: Option<String>,
 }
 
 impl TeachingActivityInput {
@@ -95,6 +99,7 @@ impl TeachingActivityInput {
             host_id = optional_reference("host_id", self.host_id.as_deref()),
             topic = text("topic", &self.topic, TITLE_MAX),
             duration_minutes = count("duration_minutes", self.duration_minutes, 24 * 60),
+            series_id = optional_reference("series_id", self.series_id.as_deref()),
         }
         let named = attendee_ids.len() as i64;
         let attendance = count("attendance", self.attendance.unwrap_or(named), 100_000)?;
@@ -114,6 +119,7 @@ impl TeachingActivityInput {
             duration_minutes,
             attendance,
             attendee_ids,
+            series_id,
         })
     }
 }
@@ -135,6 +141,8 @@ pub struct TeachingActivity {
     pub duration_minutes: i64,
     pub attendance: i64,
     pub attendee_ids: Vec<String>,
+    pub series_id: Option<String>,
+    pub series_name: Option<String>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -161,6 +169,7 @@ mod tests {
             duration_minutes: 90,
             attendance: None,
             attendee_ids: vec![a.clone(), a],
+            series_id: None,
         };
         assert_eq!(
             input.parse().map_err(|e| e.into_first().key),

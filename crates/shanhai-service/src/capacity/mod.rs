@@ -23,6 +23,7 @@ pub mod specialty_projects;
 pub mod teaching;
 pub mod team_pairings;
 pub mod techniques;
+pub mod training;
 pub mod training_kpis;
 pub mod workstations;
 
@@ -39,6 +40,10 @@ use shanhai_store::programs::{self, ProgramFilter};
 use shanhai_store::{Db, Page, PageRequest};
 
 pub use shanhai_store::capacity::CapacityFilter;
+pub use training::{
+    cme_enrolments, department_changes, lecture_series, patient_returns, scheme_members,
+    training_schemes,
+};
 
 /// An input that parses into what a collection stores.
 pub trait Parse {

@@ -27,6 +27,9 @@ pub enum Ref<'a> {
     PersonAt(&'static str, &'a str, &'a str),
     /// A pairing whose recipient is the institution.
     PairingTo(&'static str, &'a str, &'a str),
+    /// A row of `table` (a training scheme, a lecture series…): (field, table, id, the error
+    /// when there is none).
+    Row(&'static str, &'static str, &'a str, &'static str),
 }
 
 async fn check(conn: &mut AnyConnection, refs: Vec<Ref<'_>>) -> Result<()> {
@@ -56,6 +59,17 @@ async fn check(conn: &mut AnyConnection, refs: Vec<Ref<'_>>) -> Result<()> {
                     != institution
                 {
                     return Err(Invalid::new(field, "error.pairing_not_recipient").into());
+                }
+            }
+            Ref::Row(field, table, id, key) => {
+                let found = query::sql_with(
+                    format!("SELECT id FROM {table} WHERE id = $1"),
+                    vec![id.into()],
+                )
+                .fetch_optional(&mut *conn)
+                .await?;
+                if found.is_none() {
+                    return Err(Invalid::new(field, key).into());
                 }
             }
         }
@@ -92,6 +106,8 @@ pub trait Collection: Table {
     const DATE: &'static str;
     /// Whether `?gap_level=` and `?min_grade=` apply (techniques).
     const GRADED: bool = false;
+    /// The column `?series=` compares with (a lecture series' sessions; `any`: in a series).
+    const SERIES: Option<&'static str> = None;
 
     /// The values of [`Collection::COLUMNS`] (the input's).
     fn args(new: &Self::New) -> Vec<Arg> {
@@ -118,6 +134,8 @@ pub struct CapacityFilter {
     pub gap_level: Option<String>,
     /// Techniques of at least this surgical grade (手术分级 1–4).
     pub min_grade: Option<i64>,
+    /// Teaching activities of this lecture series (`any`: of any series).
+    pub series: Option<String>,
 }
 
 fn filter_for<T: Collection>(f: &CapacityFilter, reach: &Reach) -> Filter {
@@ -147,6 +165,17 @@ fn filter_for<T: Collection>(f: &CapacityFilter, reach: &Reach) -> Filter {
     }
     if let Some(d) = f.until.as_deref().filter(|d| !d.is_empty()) {
         filter.raw(&format!("{} <= {{}}", T::DATE), d.into());
+    }
+    if let Some(column) = T::SERIES {
+        match f.series.as_deref().map(str::trim) {
+            None | Some("") => {}
+            Some("any") => {
+                filter.raw_each(&format!("{column} IS NOT NULL"), Vec::new());
+            }
+            Some(series) => {
+                filter.eq(column, Some(series));
+            }
+        }
     }
     if T::GRADED {
         filter.eq("t.gap_level", f.gap_level.as_deref());
@@ -247,6 +276,7 @@ mod specialty_projects;
 mod teaching;
 mod team_pairings;
 mod techniques;
+mod training;
 mod training_kpis;
 mod workstations;
 
@@ -262,6 +292,7 @@ pub use specialty_projects::*;
 pub use teaching::*;
 pub use team_pairings::*;
 pub use techniques::*;
+pub use training::*;
 pub use training_kpis::*;
 pub use workstations::*;
 

@@ -12,9 +12,9 @@ capacity_table!(
     TeachingActivity,
     "teaching_activities",
     "teaching_activity",
-    "t.*, i.name AS institution_name, h.name AS host_name",
+    "t.*, i.name AS institution_name, h.name AS host_name, ls.name AS series_name",
     "teaching_activities t JOIN institutions i ON i.id = t.institution_id \
-     LEFT JOIN people h ON h.id = t.host_id",
+     LEFT JOIN people h ON h.id = t.host_id LEFT JOIN lecture_series ls ON ls.id = t.series_id",
     "error.conflict"
 );
 
@@ -35,6 +35,8 @@ row! {
         duration_minutes: int,
         attendance: int,
         attendee_ids: json_list,
+        series_id: opt_text,
+        series_name: opt_text,
         created_at: text,
         updated_at: text,
     }
@@ -51,6 +53,7 @@ row! {
         duration_minutes: copy,
         attendance: copy,
         attendee_ids: json,
+        series_id: clone,
     }
 }
 
@@ -62,6 +65,7 @@ impl Collection for TeachingActivities {
     const PERSON: &'static [&'static str] = &["t.host_id"];
     const PERSON_LIST: Option<&'static str> = Some("t.attendee_ids");
     const DATE: &'static str = "t.held_on";
+    const SERIES: Option<&'static str> = Some("t.series_id");
 
     fn refs(n: &NewTeachingActivity) -> Vec<Ref<'_>> {
         let mut refs: Vec<Ref<'_>> = n
@@ -71,6 +75,14 @@ impl Collection for TeachingActivities {
             .collect();
         if let Some(h) = &n.host_id {
             refs.push(Ref::Person("host_id", h));
+        }
+        if let Some(s) = &n.series_id {
+            refs.push(Ref::Row(
+                "series_id",
+                "lecture_series",
+                s,
+                "error.unknown_series",
+            ));
         }
         if let Some(d) = &n.department_id {
             refs.push(Ref::Department("department_id", d, &n.institution_id));

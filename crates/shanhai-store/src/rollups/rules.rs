@@ -327,6 +327,44 @@ pub const RULES: &[Rule] = &[
     workload("workload-outpatients", "t.outpatients"),
     workload("workload-admissions", "t.admissions"),
     workload("workload-operations", "t.operations"),
+    // ---- training and management (issue 18, helper "training") ----
+    simple(
+        "training-scheme-members",
+        "training_scheme_members",
+        "t.joined_on",
+    ),
+    simple("lecture-series", "lecture_series", "t.started_on"),
+    // The teaching activities that are sessions of a lecture series; `extra` the attendance.
+    Rule {
+        filter: "t.series_id IS NOT NULL",
+        extra: "t.attendance",
+        watch: &[
+            "program_id",
+            "institution_id",
+            "held_on",
+            "series_id",
+            "attendance",
+        ],
+        ..simple(
+            "lecture-series-sessions",
+            "teaching_activities",
+            "t.held_on",
+        )
+    },
+    simple("cme-enrolments", "cme_enrolments", "t.enrolled_on"),
+    simple("department-changes", "department_changes", "t.changed_on"),
+    // An accreditation goal counts on the day it was achieved.
+    Rule {
+        filter: "t.status = 'achieved' AND t.achieved_on IS NOT NULL",
+        watch: &["program_id", "institution_id", "status", "achieved_on"],
+        ..simple(
+            "accreditations-achieved",
+            "accreditation_goals",
+            "t.achieved_on",
+        )
+    },
+    simple("patient-returns", "patient_returns", "t.returned_on"),
+    // ---- end training ----
 ];
 
 /// The rule summing one count of the workload reports.
@@ -502,6 +540,26 @@ pub const MEASURES: &[Measure] = &[
     m("workload-outpatients", "workload-outpatients", Value),
     m("workload-admissions", "workload-admissions", Value),
     m("workload-operations", "workload-operations", Value),
+    // ---- training and management (issue 18, helper "training") ----
+    m("training-cohort-members", "training-scheme-members", Value),
+    m("lecture-series", "lecture-series", Value),
+    m("lecture-series-sessions", "lecture-series-sessions", Value),
+    m(
+        "lecture-series-attendance",
+        "lecture-series-sessions",
+        Extra,
+    ),
+    m("cme-learners", "cme-enrolments", Value),
+    m("departments-restructured", "department-changes", Value),
+    m("accreditations-achieved", "accreditations-achieved", Value),
+    m("patients-returned", "patient-returns", Value),
+    of(
+        "teaching-attendance-training",
+        "teaching-activities",
+        &["training"],
+        Extra,
+    ),
+    // ---- end training ----
 ];
 
 /// The measure of a catalogue indicator.

@@ -150,6 +150,18 @@ fn theme_of(code: &str) -> &'static str {
         "regulations",
         "research-outputs",
     ];
+    // Training and management (issue 18, helper "training").
+    match code {
+        "training-cohort-members"
+        | "lecture-series"
+        | "lecture-series-sessions"
+        | "lecture-series-attendance"
+        | "cme-learners"
+        | "teaching-attendance-training" => return "talent",
+        "departments-restructured" | "accreditations-achieved" => return "technique",
+        "patients-returned" => return "remote",
+        _ => {}
+    }
     if code.starts_with("consultations") || code.starts_with("referrals") {
         "remote"
     } else if TALENT.contains(&code) || code.contains("apprentice") || code.contains("teaching") {
@@ -192,6 +204,14 @@ const PHRASED: &[&str] = &[
     "team-pairings",
     "teaching-activities",
     "teaching-attendance",
+    // ---- training and management (issue 18, helper "training") ----
+    "teaching-attendance-training",
+    "training-cohort-members",
+    "lecture-series",
+    "lecture-series-sessions",
+    "lecture-series-attendance",
+    "cme-learners",
+    // ---- end training ----
     "techniques",
     "techniques-grade-3-4",
     "gaps-filled-hospital",
@@ -203,6 +223,9 @@ const PHRASED: &[&str] = &[
     "specialty-projects",
     "regulations",
     "research-outputs",
+    "departments-restructured",
+    "accreditations-achieved",
+    "patients-returned",
     "funding",
     "equipment-value",
 ];
@@ -275,6 +298,25 @@ fn indicator_figure(lang: Lang, v: &IndicatorValue) -> BriefingFigure {
         records_url: v.records_url.clone(),
         measure: measure.into(),
         counted: v.measure == Measure::Count,
+    }
+}
+
+/// A part of an indicator's figure (one training scheme's members, one lecture series'
+/// sessions or attendance), with the list of exactly its records.
+fn named_figure(
+    v: &IndicatorValue,
+    value: i64,
+    records_url: String,
+    measure: &str,
+) -> BriefingFigure {
+    BriefingFigure {
+        code: v.code.clone(),
+        name: v.name.clone(),
+        value,
+        display: group_thousands(value),
+        records_url,
+        measure: measure.into(),
+        counted: measure == "count",
     }
 }
 
@@ -930,7 +972,50 @@ pub async fn build(
                 .position(|c| *c == v.code)
                 .unwrap_or(PHRASED.len())
         });
+        // A lecture series' sessions and attendance are told with the series that has them.
+        let by_series = quoted.iter().any(|v| v.code == "lecture-series");
+        quoted.retain(|v| {
+            !(by_series
+                && matches!(
+                    v.code.as_str(),
+                    "lecture-series-sessions" | "lecture-series-attendance"
+                ))
+        });
         for v in quoted {
+            let inst = institution.map(|i| i.id.as_str());
+            if v.code == "training-cohort-members" {
+                let named = super::capacity::training::schemes_named(
+                    db,
+                    &program.id,
+                    inst,
+                    from_s.as_deref(),
+                    &until_s,
+                )
+                .await?;
+                if !named.is_empty() {
+                    p.separator();
+                    if paragraphs.is_empty() && p.sentences == 1 {
+                        p.text(&date_clause);
+                    }
+                    for (i, s) in named.into_iter().enumerate() {
+                        if i > 0 {
+                            p.text(&t(lang, "ui.briefing.breakdown_joiner"));
+                        }
+                        let (a, b) = split_n(
+                            &crate::i18n::t_count(
+                                lang,
+                                "ui.briefing.scheme_members",
+                                s.count as f64,
+                            )
+                            .replace("{name}", &s.name),
+                        );
+                        p.text(&a);
+                        p.figure(named_figure(v, s.count, s.records_url, "count"));
+                        p.text(&b);
+                    }
+                    continue;
+                }
+            }
             let (before, after) = sentence(lang, v);
             let listed = money_items(&mut p, lang, items.of(&v.code));
             p.separator();
@@ -943,6 +1028,69 @@ pub async fn build(
             p.text(&before);
             p.figure(indicator_figure(lang, v));
             p.text(&after);
+            if v.code == "lecture-series" {
+                let named = super::capacity::training::series_named(
+                    db,
+                    &program.id,
+                    inst,
+                    from_s.as_deref(),
+                    &until_s,
+                )
+                .await?;
+                let sessions = values.iter().find(|c| c.code == "lecture-series-sessions");
+                let attended = values
+                    .iter()
+                    .find(|c| c.code == "lecture-series-attendance");
+                if let (false, Some(sessions), Some(attended)) =
+                    (named.is_empty(), sessions, attended)
+                {
+                    p.text(&t(lang, "ui.briefing.list_open"));
+                    for (i, s) in named.into_iter().enumerate() {
+                        if i > 0 {
+                            p.text(&t(lang, "ui.briefing.series_joiner"));
+                        }
+                        let template = crate::i18n::t_count(
+                            lang,
+                            "ui.briefing.series_sessions",
+                            s.count as f64,
+                        )
+                        .replace("{name}", &s.name);
+                        let (a, b) = split_n(&template);
+                        p.text(&a);
+                        let url = s.records_url.clone();
+                        p.figure(named_figure(sessions, s.count, url.clone(), "count"));
+                        p.text(&b);
+                        if s.attendance > 0 {
+                            let (a, b) = split_n(&crate::i18n::t_count(
+                                lang,
+                                "ui.briefing.series_attendance",
+                                s.attendance as f64,
+                            ));
+                            p.text(&a);
+                            p.figure(named_figure(attended, s.attendance, url, "sum"));
+                            p.text(&b);
+                        }
+                    }
+                    p.text(&t(lang, "ui.briefing.list_close"));
+                }
+                continue;
+            }
+            if v.code == "accreditations-achieved" {
+                let names = super::capacity::training::achieved_named(
+                    db,
+                    &program.id,
+                    inst,
+                    from_s.as_deref(),
+                    &until_s,
+                )
+                .await?;
+                if !names.is_empty() {
+                    p.text(&t(lang, "ui.briefing.list_open"));
+                    p.text(&names.join(&t(lang, "ui.briefing.list_joiner")));
+                    p.text(&t(lang, "ui.briefing.list_close"));
+                }
+                continue;
+            }
             let parts: Vec<&IndicatorValue> = values
                 .iter()
                 .filter(|c| c.value != 0 && total_of(&c.code) == Some(v.code.as_str()))

@@ -181,6 +181,23 @@ pub fn records_url(code: &str, w: &Within) -> Option<String> {
             format!("/api/v1/equipment-donations?{q}"),
             Some("institution"),
         ),
+        // ---- training and management (issue 18, helper "training") ----
+        "training-cohort-members" => (
+            format!("/api/v1/training-scheme-members?{q}"),
+            Some("institution"),
+        ),
+        "lecture-series" => (format!("/api/v1/lecture-series?{q}"), Some("institution")),
+        "lecture-series-sessions" | "lecture-series-attendance" => (
+            format!("/api/v1/teaching-activities?{q}&series=any"),
+            Some("institution"),
+        ),
+        "cme-learners" => (format!("/api/v1/cme-enrolments?{q}"), Some("institution")),
+        "departments-restructured" => (
+            format!("/api/v1/department-changes?{q}"),
+            Some("institution"),
+        ),
+        "patients-returned" => (format!("/api/v1/patient-returns?{q}"), Some("institution")),
+        // ---- end training ----
         _ => return None,
     };
     match institution {
@@ -208,6 +225,8 @@ fn figure_listed(
         || from.is_some()
         || region.is_some()
         || (institution.is_some() && code == "experts-dispatched")
+        // Goals count on the day achieved, which the goals' own list does not filter by.
+        || code == "accreditations-achieved"
 }
 
 /// The records a figure counts: a program, a period, and an institution or region narrowing it.

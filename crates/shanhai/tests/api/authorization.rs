@@ -535,6 +535,58 @@ pub(crate) fn capacity_bodies(w: &World) -> Vec<(&'static str, std::rc::Rc<Body>
                 })
             }),
         ),
+        // ---- training and management (issue 18, helper "training") ----
+        (
+            "training-schemes",
+            body({
+                let (p, r, d) = (p.clone(), r.clone(), d.clone());
+                Box::new(move |i| {
+                    json!({"program_id": p, "institution_id": r, "name": format!("雏鹰行动{i}"),
+                "kind": "further-study", "host_institution_id": d, "started_on": "2024-03-01"})
+                })
+            }),
+        ),
+        (
+            "lecture-series",
+            body({
+                let (p, r) = (p.clone(), r.clone());
+                Box::new(move |i| {
+                    json!({"program_id": p, "institution_id": r, "name": format!("中原课堂{i}"),
+                "kind": "classroom", "started_on": "2024-03-01"})
+                })
+            }),
+        ),
+        (
+            "cme-enrolments",
+            body({
+                let (p, r) = (p.clone(), r.clone());
+                Box::new(move |i| {
+                    json!({"program_id": p, "institution_id": r, "learner_name": format!("学员{i}"),
+                "course": "儿童常见病诊治进展", "specialty_code": "07", "enrolled_on": "2024-09-01"})
+                })
+            }),
+        ),
+        (
+            "department-changes",
+            body({
+                let (p, r) = (p.clone(), r.clone());
+                Box::new(move |_| {
+                    json!({"program_id": p, "institution_id": r, "kind": "renamed", "name": "急诊医学科",
+                "previous_name": "急诊科", "changed_on": "2024-02-01"})
+                })
+            }),
+        ),
+        (
+            "patient-returns",
+            body({
+                let (p, r) = (p.clone(), r.clone());
+                Box::new(move |_| {
+                    json!({"program_id": p, "institution_id": r, "specialty_code": "19",
+                "returned_on": "2024-08-01", "treated_region_code": "310000"})
+                })
+            }),
+        ),
+        // ---- end training ----
         (
             "funding-items",
             body({

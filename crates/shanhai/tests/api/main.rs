@@ -33,6 +33,7 @@ mod referrals;
 mod registry;
 mod rollups;
 mod storage;
+mod training;
 mod validation_twins;
 mod webhooks;
 mod workload;

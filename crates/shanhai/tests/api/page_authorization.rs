@@ -107,6 +107,10 @@ const TWINS: &[(&str, &str)] = &[
         "GET /api/v1/{collection}",
     ),
     (
+        "GET /training-scheme-members",
+        "GET /api/v1/training-scheme-members",
+    ),
+    (
         "POST /{collection} (each capacity collection)",
         "POST /api/v1/{collection}",
     ),
@@ -907,6 +911,20 @@ fn cases(r: &Records) -> Vec<Case> {
             )),
         );
     }
+    // A training scheme's members (their form needs a scheme: the one recorded at R).
+    cases.push(
+        case(
+            "GET /training-scheme-members",
+            get("/training-scheme-members"),
+            EVERYONE,
+        )
+        .twin(api_get("/api/v1/training-scheme-members")),
+    );
+    cases.push(case(
+        "GET /training-scheme-members/new",
+        get("/training-scheme-members/new"),
+        WRITERS,
+    ));
     let (t, m, al) = (
         r.capacity["techniques"].clone(),
         r.capacity["mentorships"].clone(),

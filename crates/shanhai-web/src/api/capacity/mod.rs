@@ -17,6 +17,7 @@ pub mod specialty_projects;
 pub mod teaching;
 pub mod team_pairings;
 pub mod techniques;
+pub mod training;
 pub mod training_kpis;
 pub mod workstations;
 
@@ -59,6 +60,8 @@ pub struct CapacityQuery {
     /// Techniques only: at least this surgical grade (1–4).
     #[param(minimum = 1, maximum = 4)]
     min_grade: Option<i64>,
+    /// Teaching activities only: the sessions of this lecture series (`any`: of any series).
+    series: Option<String>,
 }
 
 impl CapacityQuery {
@@ -74,6 +77,7 @@ impl CapacityQuery {
             until: self.until,
             gap_level: self.gap_level,
             min_grade: self.min_grade,
+            series: self.series,
         }
     }
 }
@@ -232,6 +236,30 @@ async fn institution_capacity(
         funding::funding_totals,
         equipment::equipment_totals,
         institution_capacity,
+        training::training_schemes::list,
+        training::training_schemes::get_one,
+        training::training_schemes::create,
+        training::training_schemes::update,
+        training::scheme_members::list,
+        training::scheme_members::get_one,
+        training::scheme_members::create,
+        training::scheme_members::update,
+        training::lecture_series::list,
+        training::lecture_series::get_one,
+        training::lecture_series::create,
+        training::lecture_series::update,
+        training::cme_enrolments::list,
+        training::cme_enrolments::get_one,
+        training::cme_enrolments::create,
+        training::cme_enrolments::update,
+        training::department_changes::list,
+        training::department_changes::get_one,
+        training::department_changes::create,
+        training::department_changes::update,
+        training::patient_returns::list,
+        training::patient_returns::get_one,
+        training::patient_returns::create,
+        training::patient_returns::update,
     ),
     components(schemas(
         Placement,
@@ -296,6 +324,21 @@ async fn institution_capacity(
         MoneyTotals,
         CapacitySummary,
         CodeCount,
+        TrainingScheme,
+        TrainingSchemeInput,
+        SchemeKind,
+        SchemeMember,
+        SchemeMemberInput,
+        LectureSeries,
+        LectureSeriesInput,
+        SeriesKind,
+        CmeEnrolment,
+        CmeEnrolmentInput,
+        DepartmentChange,
+        DepartmentChangeInput,
+        DepartmentChangeKind,
+        PatientReturn,
+        PatientReturnInput,
     ))
 )]
 pub struct CapacityApi;
@@ -316,6 +359,7 @@ pub fn router() -> Router<AppState> {
         .merge(mentorships::router())
         .merge(techniques::router())
         .merge(alliances::router())
+        .merge(training::router())
         .route("/api/v1/funding-items/totals", get(funding::funding_totals))
         .route(
             "/api/v1/equipment-donations/totals",

@@ -17,6 +17,7 @@ mod specialty_projects;
 mod teaching;
 mod team_pairings;
 mod techniques;
+mod training;
 mod training_kpis;
 mod workstations;
 
@@ -80,6 +81,12 @@ pub fn router() -> Router<AppState> {
     let r = section::<regulations::RegulationsS>(r);
     let r = section::<research::ResearchS>(r);
     let r = section::<accreditation::GoalsS>(r);
+    let r = section::<training::SchemesS>(r);
+    let r = section::<training::MembersS>(r);
+    let r = section::<training::SeriesS>(r);
+    let r = section::<training::CmeS>(r);
+    let r = section::<training::ChangesS>(r);
+    let r = section::<training::ReturnsS>(r);
     let r = section::<funding::FundingS>(r);
     section::<equipment::EquipmentS>(r)
 }
@@ -120,12 +127,15 @@ const TABS: [(&str, &str, &str); 6] = [
 ];
 
 /// Second-level tabs inside a group: (group, path, label key).
-const SUBTABS: [(&str, &str, &str); 14] = [
+const SUBTABS: [(&str, &str, &str); 19] = [
     ("techniques", "/techniques", "ui.cap_techniques"),
     ("mentorships", "/mentorships", "ui.cap_mentorships"),
     ("mentorships", "/team-pairings", "ui.cap_team_pairings"),
     ("teaching", "/teaching-activities", "ui.cap_teaching"),
     ("teaching", "/training-kpis", "ui.cap_kpis"),
+    ("teaching", "/lecture-series", "ui.cap_series"),
+    ("teaching", "/training-schemes", "ui.cap_schemes"),
+    ("teaching", "/cme-enrolments", "ui.cap_cme"),
     ("placements", "/placements", "ui.cap_placements"),
     ("specialty", "/workstations", "ui.cap_workstations"),
     ("specialty", "/alliances", "ui.cap_alliances"),
@@ -133,6 +143,12 @@ const SUBTABS: [(&str, &str, &str); 14] = [
     ("specialty", "/regulations", "ui.cap_regulations"),
     ("specialty", "/research-outputs", "ui.cap_research"),
     ("specialty", "/accreditation-goals", "ui.cap_goals"),
+    (
+        "specialty",
+        "/department-changes",
+        "ui.cap_department_changes",
+    ),
+    ("specialty", "/patient-returns", "ui.cap_patient_returns"),
     ("resources", "/funding-items", "ui.cap_funding"),
     ("resources", "/equipment-donations", "ui.cap_equipment"),
 ];
@@ -394,6 +410,8 @@ pub struct FormCtx {
     experts: Vec<Person>,
     pairings: Vec<Pairing>,
     institutions: Vec<Institution>,
+    /// Lecture series, training schemes and placements, for the training forms.
+    training: training::TrainingChoices,
 }
 
 impl FormCtx {
@@ -414,6 +432,7 @@ impl FormCtx {
             experts: choices.experts,
             pairings: choices.pairings,
             institutions: everyone,
+            training: Default::default(),
         }
     }
 
@@ -789,7 +808,9 @@ async fn form_data<S: Section>(
     let mut fields = Vec::new();
     if let Some(inst) = &institution {
         let choices = service::choices(&state.db, &inst.id).await?;
-        fields = S::fields(&FormCtx::new(choices, &inst.id, scope.all));
+        let mut ctx = FormCtx::new(choices, &inst.id, scope.all);
+        ctx.training = training::choices(&state.db, &viewer.acting(), &inst.id, S::PATH).await?;
+        fields = S::fields(&ctx);
         for f in &mut fields {
             if let Some(v) = values {
                 f.value = if f.json == Json::Bool {

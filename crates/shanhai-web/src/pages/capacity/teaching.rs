@@ -61,6 +61,7 @@ impl Section for TeachingS {
             Field::new(c, "online", "check", Json::Bool).label("ui.cap_online", c),
             number(c, "duration_minutes", true).default("60"),
             number(c, "attendance", false).help("ui.cap_attendance_help", c),
+            select(c, "series_id", false, c.training.series.clone()),
             select(c, "program_id", false, c.program_options()).default(c.default_program()),
         ]
     }
