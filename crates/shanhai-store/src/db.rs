@@ -177,6 +177,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0023_people_and_referral_acceptance.sql"),
         postgres: include_str!("../migrations/postgres/0023_people_and_referral_acceptance.sql"),
     },
+    Migration {
+        version: 25,
+        name: "outreach_events",
+        sqlite: include_str!("../migrations/sqlite/0025_outreach_events.sql"),
+        postgres: include_str!("../migrations/postgres/0025_outreach_events.sql"),
+    },
 ];
 
 /// A connection pool and the backend behind it.

@@ -29,7 +29,7 @@ pub enum Ref<'a> {
     PairingTo(&'static str, &'a str, &'a str),
 }
 
-async fn check(conn: &mut AnyConnection, refs: Vec<Ref<'_>>) -> Result<()> {
+pub(crate) async fn check(conn: &mut AnyConnection, refs: Vec<Ref<'_>>) -> Result<()> {
     for r in refs {
         match r {
             Ref::Program(id) => {
@@ -92,6 +92,8 @@ pub trait Collection: Table {
     const DATE: &'static str;
     /// Whether `?gap_level=` and `?min_grade=` apply (techniques).
     const GRADED: bool = false;
+    /// The region column `?region=` matches (the institution's, unless the record has a place).
+    const REGION: &'static str = "i.region_code";
 
     /// The values of [`Collection::COLUMNS`] (the input's).
     fn args(new: &Self::New) -> Vec<Arg> {
@@ -125,7 +127,7 @@ fn filter_for<T: Collection>(f: &CapacityFilter, reach: &Reach) -> Filter {
     filter
         .eq("t.program_id", f.program.as_deref())
         .eq("t.institution_id", f.institution.as_deref())
-        .in_region("i.region_code", f.region.as_deref())
+        .in_region(T::REGION, f.region.as_deref())
         .search(T::SEARCH, f.q.as_deref());
     if let Some(kind) = T::KIND {
         filter.eq(kind, f.kind.as_deref());
@@ -240,6 +242,7 @@ mod alliances;
 mod equipment;
 mod funding;
 mod mentorships;
+mod outreach;
 mod placements;
 mod regulations;
 mod research;
@@ -255,6 +258,7 @@ pub use alliances::*;
 pub use equipment::*;
 pub use funding::*;
 pub use mentorships::*;
+pub use outreach::*;
 pub use placements::*;
 pub use regulations::*;
 pub use research::*;
