@@ -257,6 +257,8 @@ labels_by_schema! {
     capacity::ResearchKind,
     capacity::AccreditationGoalKind,
     capacity::GoalStatus,
+    capacity::OutreachKind,
+    capacity::PlaceKind,
     clinic_sessions::VisitType,
     clinic_sessions::SessionStatus,
     codes::RegionLevel,

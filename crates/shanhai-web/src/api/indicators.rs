@@ -181,6 +181,8 @@ pub fn records_url(code: &str, w: &Within) -> Option<String> {
             format!("/api/v1/equipment-donations?{q}"),
             Some("institution"),
         ),
+        // ---- outreach events ----
+        "outreach-events" => (format!("/api/v1/outreach-events?{q}"), Some("institution")),
         _ => return None,
     };
     match institution {
