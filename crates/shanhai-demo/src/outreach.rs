@@ -228,8 +228,16 @@ impl Loader<'_, '_> {
             donor_institution_id: opt(self, e.donor)?,
             via_institution_id: opt(self, e.via)?,
             people_served: e.served,
-            screenings: if e.kind == "health-talk" { 0 } else { e.served / 5 },
-            referrals: if e.kind == "health-talk" { 0 } else { e.served / 90 },
+            screenings: if e.kind == "health-talk" {
+                0
+            } else {
+                e.served / 5
+            },
+            referrals: if e.kind == "health-talk" {
+                0
+            } else {
+                e.served / 90
+            },
             local_staff: e.local_staff,
             expert_ids,
             note: e.note.map(str::to_string),
@@ -257,7 +265,10 @@ impl Loader<'_, '_> {
             };
             left -= served;
             if served <= 0 {
-                return Err(StoreError::Other(format!("demo outreach: {} series", s.program)));
+                return Err(StoreError::Other(format!(
+                    "demo outreach: {} series",
+                    s.program
+                )));
             }
             let day = from + chrono::Duration::days(days * k as i64 / s.n as i64 + (k as i64 % 5));
             let (recipient, donor) = s.at[k % s.at.len()];

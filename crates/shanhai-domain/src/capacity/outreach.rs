@@ -113,11 +113,15 @@ impl OutreachEventInput {
             }
             Ok(ids)
         };
-        let donor = optional_reference("donor_institution_id", self.donor_institution_id.as_deref());
+        let donor =
+            optional_reference("donor_institution_id", self.donor_institution_id.as_deref());
         let via = optional_reference("via_institution_id", self.via_institution_id.as_deref())
             .and_then(|v| {
                 if v.is_some() && matches!(donor, Ok(None)) {
-                    Err(Invalid::new("donor_institution_id", "error.outreach_via_needs_donor"))
+                    Err(Invalid::new(
+                        "donor_institution_id",
+                        "error.outreach_via_needs_donor",
+                    ))
                 } else {
                     Ok(v)
                 }
@@ -148,7 +152,10 @@ impl OutreachEventInput {
             problems.push(Invalid::new("referrals", "error.outreach_above_served"));
         }
         if via_institution_id.is_some() && via_institution_id == donor_institution_id {
-            problems.push(Invalid::new("via_institution_id", "error.outreach_via_is_donor"));
+            problems.push(Invalid::new(
+                "via_institution_id",
+                "error.outreach_via_is_donor",
+            ));
         }
         if !problems.is_empty() {
             return Err(problems);
@@ -263,7 +270,10 @@ mod tests {
     #[test]
     fn an_outreach_event_parses_and_states_every_problem_at_once() {
         let ok = input().parse().unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!((ok.kind, ok.place_kind), (OutreachKind::FreeClinic, PlaceKind::Township));
+        assert_eq!(
+            (ok.kind, ok.place_kind),
+            (OutreachKind::FreeClinic, PlaceKind::Township)
+        );
         let bad = OutreachEventInput {
             kind: "party".into(),
             held_on: "2025-13-01".into(),

@@ -30,7 +30,11 @@ pub async fn get(db: &Db, who: &Acting, id: &str) -> ServiceResult<OutreachEvent
 }
 
 /// Records an event, for whoever may change its institution's data.
-pub async fn create(db: &Db, who: &Acting, input: &OutreachEventInput) -> ServiceResult<OutreachEvent> {
+pub async fn create(
+    db: &Db,
+    who: &Acting,
+    input: &OutreachEventInput,
+) -> ServiceResult<OutreachEvent> {
     let new = input.parse()?;
     may_write(db, who, &new).await?;
     Ok(store::create_outreach_event(db, &who.actor, &new).await?)
@@ -106,19 +110,26 @@ pub async fn link_session(
         writes(&facts, who, &before)?;
     }
     if let Some(e) = event_id {
-        let event = store::get_outreach_event(db, e).await.map_err(|err| match err {
-            shanhai_store::StoreError::NotFound => shanhai_store::StoreError::from(
-                shanhai_domain::Invalid::new("outreach_event_id", "error.unknown_outreach_event"),
-            ),
-            other => other,
-        })?;
+        let event = store::get_outreach_event(db, e)
+            .await
+            .map_err(|err| match err {
+                shanhai_store::StoreError::NotFound => {
+                    shanhai_store::StoreError::from(shanhai_domain::Invalid::new(
+                        "outreach_event_id",
+                        "error.unknown_outreach_event",
+                    ))
+                }
+                other => other,
+            })?;
         writes(&facts, who, &event)?;
         if event.institution_id != session.institution_id {
-            return Err(shanhai_store::StoreError::from(shanhai_domain::Invalid::new(
-                "session_id",
-                "error.outreach_session_elsewhere",
-            ))
-            .into());
+            return Err(
+                shanhai_store::StoreError::from(shanhai_domain::Invalid::new(
+                    "session_id",
+                    "error.outreach_session_elsewhere",
+                ))
+                .into(),
+            );
         }
     } else if session.outreach_event_id.is_none() {
         return Ok(());

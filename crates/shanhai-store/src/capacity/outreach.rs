@@ -197,13 +197,9 @@ pub async fn create_outreach_event_on(
     new: &NewOutreachEvent,
 ) -> Result<OutreachEvent> {
     check_new(conn, new).await?;
-    let created = record::insert::<OutreachEvents>(
-        conn,
-        actor,
-        NewOutreachEvent::COLUMNS,
-        new.args(),
-    )
-    .await?;
+    let created =
+        record::insert::<OutreachEvents>(conn, actor, NewOutreachEvent::COLUMNS, new.args())
+            .await?;
     set_experts(conn, &created.id, &new.expert_ids).await?;
     get_outreach_event_on(conn, &created.id).await
 }
@@ -275,12 +271,17 @@ pub async fn link_session(
     if let Some(e) = event_id {
         match record::get_on::<OutreachEvents>(&mut tx, e).await {
             Err(StoreError::NotFound) => {
-                return Err(Invalid::new("outreach_event_id", "error.unknown_outreach_event").into());
+                return Err(
+                    Invalid::new("outreach_event_id", "error.unknown_outreach_event").into(),
+                );
             }
             other => other?,
         };
         use shanhai_domain::clinic_sessions::VisitType;
-        if !matches!(session.visit_type, VisitType::FreeClinic | VisitType::Circuit) {
+        if !matches!(
+            session.visit_type,
+            VisitType::FreeClinic | VisitType::Circuit
+        ) {
             return Err(Invalid::new("session_id", "error.outreach_session_not_outreach").into());
         }
     }

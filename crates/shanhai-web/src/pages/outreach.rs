@@ -6,7 +6,9 @@
 
 use super::dispatch::{given, here, page_no};
 use super::pick::{Pick, institution_pick, person_label};
-use super::{Chrome, FormData, FormErrors, Pager, Viewer, error_page, form_failed, id_or_404, render};
+use super::{
+    Chrome, FormData, FormErrors, Pager, Viewer, error_page, form_failed, id_or_404, render,
+};
 use crate::AppState;
 use crate::error::ApiError;
 use askama::Template;
@@ -144,15 +146,21 @@ async fn region_options(state: &AppState) -> Result<Vec<(String, String)>, ApiEr
             break;
         }
     }
-    let names: std::collections::HashMap<String, String> =
-        all.iter().map(|r| (r.code.clone(), r.name.clone())).collect();
+    let names: std::collections::HashMap<String, String> = all
+        .iter()
+        .map(|r| (r.code.clone(), r.name.clone()))
+        .collect();
     let mut out: Vec<(String, String)> = all
         .iter()
         .map(|r| {
             let code = r.code.as_str();
             let mut parts = Vec::new();
             if code.len() >= 6 {
-                for p in [format!("{}0000", &code[..2]), format!("{}00", &code[..4]), code[..6].to_string()] {
+                for p in [
+                    format!("{}0000", &code[..2]),
+                    format!("{}00", &code[..4]),
+                    code[..6].to_string(),
+                ] {
                     if let Some(n) = names.get(&p)
                         && !parts.contains(n)
                         && p != code
@@ -266,7 +274,11 @@ impl FormPage {
         self.error.as_ref().and_then(|e| e.at(name))
     }
     fn expert(&self, i: &usize) -> String {
-        self.values.all("expert_ids").get(*i).cloned().unwrap_or_default()
+        self.values
+            .all("expert_ids")
+            .get(*i)
+            .cloned()
+            .unwrap_or_default()
     }
     fn slots(&self) -> Vec<usize> {
         (0..EXPERT_SLOTS.max(self.values.all("expert_ids").len())).collect()
@@ -448,7 +460,14 @@ async fn create_page(
 ) -> Response {
     let institution = data.get("institution_id");
     let result: Result<String, ApiError> = async {
-        form_data(&state, &viewer, Some(institution.clone()), FormData::default(), None).await?;
+        form_data(
+            &state,
+            &viewer,
+            Some(institution.clone()),
+            FormData::default(),
+            None,
+        )
+        .await?;
         let input = read_input(&data)?;
         let created = service::create(&state.db, &viewer.acting(), &input).await?;
         Ok(format!("{PATH}/{}", created.id))
@@ -459,7 +478,13 @@ async fn create_page(
         Err(e) => e,
     };
     form_failed(&viewer, NAV, here(&uri), e, REFUSED, |error| {
-        form_data(&state, &viewer, Some(institution), data.clone(), Some(error))
+        form_data(
+            &state,
+            &viewer,
+            Some(institution),
+            data.clone(),
+            Some(error),
+        )
     })
     .await
 }
