@@ -10,6 +10,7 @@ mod consultations;
 mod dispatch;
 pub mod imaging;
 mod kpis;
+mod outreach;
 mod people;
 mod technique_catalogue;
 mod training;
@@ -391,6 +392,15 @@ pub async fn load(db: &Db, cipher: &PatientCipher) -> Result<Outcome> {
     )
     .await?
     .records;
+    outreach::load(
+        &mut tx,
+        &actor,
+        &outreach::Registry {
+            programs: &loaded.programs,
+            institutions: &loaded.institutions,
+        },
+    )
+    .await?;
     loaded.kpi_reports = kpis::load(
         &mut tx,
         &kpis::Registry {

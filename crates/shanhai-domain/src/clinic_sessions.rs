@@ -308,6 +308,8 @@ pub struct ClinicSession {
     /// The booking state now: `open`, `full`, `ended` (its end time has passed) or `cancelled`.
     pub status: SessionStatus,
     pub note: Option<String>,
+    /// The outreach event (义诊, 巡回诊疗) the session was held at, if any.
+    pub outreach_event_id: Option<String>,
     pub created_at: String,
     pub updated_at: String,
 }

@@ -260,6 +260,8 @@ labels_by_schema! {
     capacity::SchemeKind,
     capacity::SeriesKind,
     capacity::DepartmentChangeKind,
+    capacity::OutreachKind,
+    capacity::PlaceKind,
     clinic_sessions::VisitType,
     clinic_sessions::SessionStatus,
     codes::RegionLevel,

@@ -253,6 +253,22 @@ indicators! {
     "equipment-value", Money, "捐赠设备价值", "Equipment donated", "元", "CNY",
         "截至统计日捐赠设备的价值合计（以分为单位精确计算）。",
         "The value of equipment donated by the date, summed exactly in fen.";
+    // ---- outreach events (义诊, 巡回诊疗, 健康讲座/科普, 筛查) ----
+    "outreach-events", Count, "下沉义诊与健康活动", "Outreach events", "场", "events",
+        "截至统计日举办的义诊、巡回诊疗、健康讲座（科普）与筛查活动场次，按活动类别细分。",
+        "Free clinics, circuit clinics, health talks and screenings held by the date, by kind.";
+    "outreach-people-served", Sum, "下沉活动惠及群众", "People served by outreach", "人次", "people",
+        "上述各类下沉活动（义诊、巡回诊疗、健康讲座/科普、筛查）服务群众人次之和。",
+        "People served (visits) summed over every outreach event: free clinics, circuit clinics, health talks and screenings.";
+    "outreach-free-clinic-served", Sum, "义诊服务群众", "People served at free clinics", "人次", "people",
+        "类别为义诊的下沉活动服务群众人次之和。",
+        "People served summed over the outreach events of kind free clinic.";
+    "outreach-screenings", Sum, "下沉活动筛查", "Screenings at outreach events", "人次", "screenings",
+        "各类下沉活动中完成的筛查人次之和。",
+        "Screenings done at outreach events, summed.";
+    "outreach-referrals", Sum, "下沉活动转诊", "Referrals from outreach events", "人次", "referrals",
+        "各类下沉活动中发现并转诊的患者人次之和。",
+        "Patients referred on from outreach events, summed.";
 }
 
 /// An indicator's value for a program and date, as the API shows it.

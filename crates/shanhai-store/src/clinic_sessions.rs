@@ -57,6 +57,7 @@ row! {
             SessionStatus::of_stored(&query::text(row, "status")?, &date, &end, capacity, booked, crate::local_now())
         },
         note: opt_text,
+        outreach_event_id: opt_text,
         created_at: text,
         updated_at: text,
     }

@@ -16,6 +16,7 @@ pub mod alliances;
 pub mod equipment;
 pub mod funding;
 pub mod mentorships;
+pub mod outreach;
 pub mod placements;
 pub mod regulations;
 pub mod research;

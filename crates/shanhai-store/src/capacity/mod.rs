@@ -32,7 +32,7 @@ pub enum Ref<'a> {
     Row(&'static str, &'static str, &'a str, &'static str),
 }
 
-async fn check(conn: &mut AnyConnection, refs: Vec<Ref<'_>>) -> Result<()> {
+pub(crate) async fn check(conn: &mut AnyConnection, refs: Vec<Ref<'_>>) -> Result<()> {
     for r in refs {
         match r {
             Ref::Program(id) => {
@@ -108,6 +108,8 @@ pub trait Collection: Table {
     const GRADED: bool = false;
     /// The column `?series=` compares with (a lecture series' sessions; `any`: in a series).
     const SERIES: Option<&'static str> = None;
+    /// The region column `?region=` matches (the institution's, unless the record has a place).
+    const REGION: &'static str = "i.region_code";
 
     /// The values of [`Collection::COLUMNS`] (the input's).
     fn args(new: &Self::New) -> Vec<Arg> {
@@ -143,7 +145,7 @@ fn filter_for<T: Collection>(f: &CapacityFilter, reach: &Reach) -> Filter {
     filter
         .eq("t.program_id", f.program.as_deref())
         .eq("t.institution_id", f.institution.as_deref())
-        .in_region("i.region_code", f.region.as_deref())
+        .in_region(T::REGION, f.region.as_deref())
         .search(T::SEARCH, f.q.as_deref());
     if let Some(kind) = T::KIND {
         filter.eq(kind, f.kind.as_deref());
@@ -269,6 +271,7 @@ mod alliances;
 mod equipment;
 mod funding;
 mod mentorships;
+mod outreach;
 mod placements;
 mod regulations;
 mod research;
@@ -285,6 +288,7 @@ pub use alliances::*;
 pub use equipment::*;
 pub use funding::*;
 pub use mentorships::*;
+pub use outreach::*;
 pub use placements::*;
 pub use regulations::*;
 pub use research::*;

@@ -365,6 +365,33 @@ pub const RULES: &[Rule] = &[
     },
     simple("patient-returns", "patient_returns", "t.returned_on"),
     // ---- end training ----
+    // ---- outreach events ----
+    // An outreach event by kind; `extra` the people served.
+    Rule {
+        split: "t.kind",
+        extra: "t.people_served",
+        watch: &[
+            "program_id",
+            "institution_id",
+            "held_on",
+            "kind",
+            "people_served",
+        ],
+        ..simple("outreach-events", "outreach_events", "t.held_on")
+    },
+    // What the events produced: screenings (`value`) and referrals (`extra`).
+    Rule {
+        value: "t.screenings",
+        extra: "t.referrals",
+        watch: &[
+            "program_id",
+            "institution_id",
+            "held_on",
+            "screenings",
+            "referrals",
+        ],
+        ..simple("outreach-results", "outreach_events", "t.held_on")
+    },
 ];
 
 /// The rule summing one count of the workload reports.
@@ -560,6 +587,17 @@ pub const MEASURES: &[Measure] = &[
         Extra,
     ),
     // ---- end training ----
+    // ---- outreach events ----
+    m("outreach-events", "outreach-events", Value),
+    m("outreach-people-served", "outreach-events", Extra),
+    of(
+        "outreach-free-clinic-served",
+        "outreach-events",
+        &["free-clinic"],
+        Extra,
+    ),
+    m("outreach-screenings", "outreach-results", Value),
+    m("outreach-referrals", "outreach-results", Extra),
 ];
 
 /// The measure of a catalogue indicator.

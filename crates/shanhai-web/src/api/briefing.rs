@@ -194,6 +194,12 @@ const PHRASED: &[&str] = &[
     "workload-operations",
     "outreach-sessions",
     "outreach-patients",
+    // ---- outreach events ----
+    "outreach-events",
+    "outreach-free-clinic-served",
+    "outreach-people-served",
+    "outreach-screenings",
+    "outreach-referrals",
     "consultations",
     "referrals-up",
     "referrals-leaving-region",

@@ -198,6 +198,8 @@ pub fn records_url(code: &str, w: &Within) -> Option<String> {
         ),
         "patients-returned" => (format!("/api/v1/patient-returns?{q}"), Some("institution")),
         // ---- end training ----
+        // ---- outreach events ----
+        "outreach-events" => (format!("/api/v1/outreach-events?{q}"), Some("institution")),
         _ => return None,
     };
     match institution {

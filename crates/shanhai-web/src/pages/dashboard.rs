@@ -1093,6 +1093,7 @@ fn figure_detail(code: &str, id: &str) -> Option<String> {
         "mentorships" => "mentorships",
         "alliances" => "alliances",
         "clinic-sessions" | "outreach-sessions" | "bookings" => "clinics",
+        _ if code.starts_with("outreach-") && !code.ends_with("-patients") => "outreach-events",
         _ => return None,
     };
     Some(format!("/{ui}/{id}"))
@@ -1107,6 +1108,9 @@ fn kind_list(code: &str) -> Option<&'static str> {
         _ if code.starts_with("gaps-filled") || code.starts_with("techniques") => "GapLevel",
         "clinic-sessions" | "outreach-sessions" | "bookings" | "patients-seen"
         | "outreach-patients" => "VisitType",
+        "outreach-events" | "outreach-people-served" | "outreach-free-clinic-served" => {
+            "OutreachKind"
+        }
         _ => return None,
     })
 }

@@ -13,6 +13,7 @@ mod form;
 mod imports;
 mod inbox;
 mod kpis;
+mod outreach;
 pub mod pick;
 mod public;
 mod referrals;
@@ -59,6 +60,7 @@ pub fn router() -> Router<AppState> {
         .merge(public::router())
         .merge(webhooks::router())
         .merge(capacity::router())
+        .merge(outreach::router())
         .merge(kpis::router())
         .merge(figures::router())
         .merge(dashboard::router())
@@ -506,6 +508,7 @@ impl Pager {
 }
 
 /// A submitted form, parsed by hand so that repeated fields (checkboxes) keep every value.
+#[derive(Default, Clone)]
 pub struct FormData(Vec<(String, String)>);
 
 impl FormData {
@@ -528,6 +531,12 @@ impl FormData {
     /// Every field in the order posted.
     pub fn pairs(&self) -> &[(String, String)] {
         &self.0
+    }
+
+    /// Sets a field (a form's default before it is first shown).
+    pub fn set(&mut self, key: &str, value: &str) {
+        self.0.retain(|(k, _)| k != key);
+        self.0.push((key.to_string(), value.to_string()));
     }
 
     pub fn all(&self, key: &str) -> Vec<String> {

@@ -27,6 +27,7 @@ mod imports;
 mod inbox;
 mod indicators;
 mod kpis;
+mod outreach;
 mod page_authorization;
 mod pickers;
 mod referrals;

@@ -117,11 +117,12 @@ pub(super) fn money(fen: i64) -> String {
 // ---- tabs ----
 
 /// The capacity area's tabs: (group, path, label key).
-const TABS: [(&str, &str, &str); 6] = [
+const TABS: [(&str, &str, &str); 7] = [
     ("techniques", "/techniques", "ui.cap_techniques"),
     ("mentorships", "/mentorships", "ui.cap_mentorships"),
     ("teaching", "/teaching-activities", "ui.cap_teaching"),
     ("placements", "/placements", "ui.cap_placements"),
+    ("outreach", "/outreach-events", "ui.outreach_events"),
     ("specialty", "/workstations", "ui.cap_specialty"),
     ("resources", "/funding-items", "ui.cap_resources"),
 ];
@@ -167,6 +168,11 @@ fn tabs(c: &Chrome, group: &str) -> Vec<Tab> {
             active: *g == group,
         })
         .collect()
+}
+
+/// The capacity area's tabs with `group` active (pages outside this module).
+pub(super) fn tabs_for(c: &Chrome, group: &str) -> Vec<Tab> {
+    tabs(c, group)
 }
 
 fn subtabs(c: &Chrome, group: &str, path: &str) -> Vec<Tab> {
