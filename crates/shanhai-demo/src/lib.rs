@@ -10,6 +10,7 @@ mod consultations;
 mod dispatch;
 pub mod imaging;
 mod kpis;
+mod operations;
 mod people;
 mod technique_catalogue;
 mod workload;
@@ -392,6 +393,15 @@ pub async fn load(db: &Db, cipher: &PatientCipher) -> Result<Outcome> {
     loaded.kpi_reports = kpis::load(
         &mut tx,
         &kpis::Registry {
+            programs: &loaded.programs,
+            institutions: &loaded.institutions,
+        },
+    )
+    .await?;
+    operations::load(
+        &mut tx,
+        &actor,
+        &operations::Registry {
             programs: &loaded.programs,
             institutions: &loaded.institutions,
         },

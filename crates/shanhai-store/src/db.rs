@@ -177,6 +177,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0023_people_and_referral_acceptance.sql"),
         postgres: include_str!("../migrations/postgres/0023_people_and_referral_acceptance.sql"),
     },
+    Migration {
+        version: 24,
+        name: "operations",
+        sqlite: include_str!("../migrations/sqlite/0024_operations.sql"),
+        postgres: include_str!("../migrations/postgres/0024_operations.sql"),
+    },
 ];
 
 /// A connection pool and the backend behind it.

@@ -73,7 +73,7 @@ pub struct BriefingFigure {
     /// The API list of the records behind the number (its `total` equals `value` when
     /// `counted`).
     pub records_url: String,
-    /// `count`, `sum`, `money` or `kpi`.
+    /// `count`, `sum`, `money`, `kpi` or `share` (tenths of a percent of another figure).
     pub measure: String,
     /// Whether `value` is the `total` of `records_url`.
     pub counted: bool,
@@ -132,7 +132,10 @@ fn theme_of(code: &str) -> &'static str {
         "regulations",
         "research-outputs",
     ];
-    if code.starts_with("consultations") || code.starts_with("referrals") {
+    if code.starts_with("operations") {
+        // The operations log (手术) reads next to the workload, in the dispatch paragraph.
+        "dispatch"
+    } else if code.starts_with("consultations") || code.starts_with("referrals") {
         "remote"
     } else if TALENT.contains(&code) || code.contains("apprentice") || code.contains("teaching") {
         "talent"
@@ -162,6 +165,17 @@ const PHRASED: &[&str] = &[
     "workload-outpatients",
     "workload-admissions",
     "workload-operations",
+    // ---- operations (手术), issue 18 ----
+    "operations",
+    "operations-grade-4",
+    "operations-grade-3",
+    "operations-grade-2",
+    "operations-grade-1",
+    "operations-operated",
+    "operations-guided",
+    "operations-demonstration",
+    "operations-remote-guidance",
+    "operations-minimally-invasive",
     "outreach-sessions",
     "outreach-patients",
     "consultations",
@@ -348,6 +362,28 @@ impl ParagraphBuilder {
     }
 }
 
+/// The share of the operations that were teaching demonstrations (示教), in tenths of a
+/// percent (`575` reads `57.5%`), as a figure linking to the demonstrations; none without
+/// operations or demonstrations.
+pub fn demonstration_share(lang: Lang, values: &[IndicatorValue]) -> Option<BriefingFigure> {
+    let value = |code: &str| values.iter().find(|v| v.code == code);
+    let all = value("operations")?;
+    let shown = value("operations-demonstration")?;
+    if all.value <= 0 || shown.value <= 0 {
+        return None;
+    }
+    let permille = (shown.value * 1000 + all.value / 2) / all.value;
+    Some(BriefingFigure {
+        code: "operations-demonstration-share".into(),
+        name: t(lang, "ui.operations_demonstration_share"),
+        value: permille,
+        display: format!("{}.{}%", permille / 10, permille % 10),
+        records_url: shown.records_url.clone(),
+        measure: "share".into(),
+        counted: false,
+    })
+}
+
 fn kpi_url(s: &KpiStanding, program: &str, until: &str) -> String {
     format!(
         "/api/v1/kpi-series?definition={}&institution={}&program={program}&until={until}",
@@ -464,6 +500,14 @@ pub async fn build(
             p.text(&before);
             p.figure(indicator_figure(lang, v));
             p.text(&after);
+            if v.code == "operations"
+                && let Some(share) = demonstration_share(lang, &values)
+            {
+                let (a, b) = split_n(&t(lang, "ui.briefing.operations_demonstration_share"));
+                p.text(&a);
+                p.figure(share);
+                p.text(&b);
+            }
             let parts: Vec<&IndicatorValue> = values
                 .iter()
                 .filter(|c| c.value != 0 && total_of(&c.code) == Some(v.code.as_str()))

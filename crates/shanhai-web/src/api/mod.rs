@@ -13,6 +13,7 @@ pub mod imports;
 pub mod inbox;
 pub mod indicators;
 pub mod kpis;
+pub mod operations;
 pub mod public;
 pub mod referrals;
 pub mod registry;
@@ -206,6 +207,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(kpis::KpisApi::openapi());
     doc.merge(rollups::RollupsApi::openapi());
     doc.merge(workload::WorkloadApi::openapi());
+    doc.merge(operations::OperationsApi::openapi());
     export::document(doc)
 }
 
@@ -229,6 +231,7 @@ pub fn router() -> Router<AppState> {
         .merge(kpis::router())
         .merge(rollups::router())
         .merge(workload::router())
+        .merge(operations::router())
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi()))
 }
 

@@ -13,6 +13,7 @@ mod form;
 mod imports;
 mod inbox;
 mod kpis;
+mod operations;
 pub mod pick;
 mod public;
 mod referrals;
@@ -60,6 +61,7 @@ pub fn router() -> Router<AppState> {
         .merge(webhooks::router())
         .merge(capacity::router())
         .merge(kpis::router())
+        .merge(operations::router())
         .merge(figures::router())
         .merge(dashboard::router())
         .merge(briefing::router())
