@@ -111,16 +111,14 @@ fn day_in(rng: &mut StdRng, from: NaiveDate, to: NaiveDate) -> NaiveDate {
 
 fn operators(rng: &mut StdRng, doctors: &[String]) -> Vec<String> {
     let n = rng.gen_range(1..=2).min(doctors.len());
-    let mut picked: Vec<String> = doctors
-        .choose_multiple(rng, n)
-        .cloned()
-        .collect();
+    let mut picked: Vec<String> = doctors.choose_multiple(rng, n).cloned().collect();
     picked.sort();
     picked
 }
 
 /// 上海九院's procedures at 国药一机医院 (口腔颌面、整复、骨科), by grade.
-const NINTH_GRADE_4: (&str, Option<&str>) = ("下颌骨肿瘤切除＋腓骨肌皮瓣游离移植修复术", Some("76.31"));
+const NINTH_GRADE_4: (&str, Option<&str>) =
+    ("下颌骨肿瘤切除＋腓骨肌皮瓣游离移植修复术", Some("76.31"));
 const NINTH_GRADE_3: &[(&str, Option<&str>)] = &[
     ("腭裂修复术", Some("27.62")),
     ("人工全膝关节置换术", Some("81.54")),
@@ -265,10 +263,7 @@ pub async fn load(conn: &mut AnyConnection, actor: &Actor, reg: &Registry<'_>) -
                     .id
             }
         };
-        for (posting, day, note) in [
-            (first, d1, Some("自治区首例")),
-            (second, d2, None),
-        ] {
+        for (posting, day, note) in [(first, d1, Some("自治区首例")), (second, d2, None)] {
             ops.push(Op {
                 program_id: hu_meng.clone(),
                 institution_id: central.clone(),
@@ -364,9 +359,12 @@ pub async fn load(conn: &mut AnyConnection, actor: &Actor, reg: &Registry<'_>) -
                     })
                     .flatten();
                 let (procedure, grade, mi, technique_id) = match linked {
-                    Some((id, name, grade, _)) => {
-                        ((name, None), grade.clamp(1, 4), name.contains("镜") || name.contains("介入"), Some(id))
-                    }
+                    Some((id, name, grade, _)) => (
+                        (name, None),
+                        grade.clamp(1, 4),
+                        name.contains("镜") || name.contains("介入"),
+                        Some(id),
+                    ),
                     None => {
                         let (name, code, grade, mi) = HENAN[rng.gen_range(0..HENAN.len())];
                         ((name, code), grade, mi, None)
@@ -500,7 +498,12 @@ pub async fn load(conn: &mut AnyConnection, actor: &Actor, reg: &Registry<'_>) -
         let first = postings(conn, &min, &ningde, &inst("sh-first")?).await?;
         let doctors = local_doctors(conn, &ningde).await?;
         let until = crate::as_of("min-regional");
-        for (k, posting) in first.iter().filter(|p| p.start <= until).take(6).enumerate() {
+        for (k, posting) in first
+            .iter()
+            .filter(|p| p.start <= until)
+            .take(6)
+            .enumerate()
+        {
             let (name, code, grade, mi) = HENAN[(k * 5 + 2) % HENAN.len()];
             ops.push(Op {
                 program_id: min.clone(),
@@ -551,7 +554,11 @@ async fn write(conn: &mut AnyConnection, ops: &[Op]) -> Result<()> {
         let id = shanhai_domain::ids::new_id();
         let assignment = (!op.posting.id.is_empty()).then(|| op.posting.id.clone());
         // The assignment's department when it is the operation's institution's.
-        let department = op.posting.department_id.clone().filter(|_| assignment.is_some());
+        let department = op
+            .posting
+            .department_id
+            .clone()
+            .filter(|_| assignment.is_some());
         rows.push(vec![
             id.clone().into(),
             op.program_id.clone().into(),

@@ -440,16 +440,17 @@ impl Principal {
 
     /// Logging or changing an operation (手术): whoever may write the local institution's
     /// capacity records, and the dispatched expert for an operation of their own
-    /// (`person_id` is the registry person of the caller's account) — at an institution they
-    /// reach, under any program.
+    /// (`person_id` is the registry person of the caller's account) at an institution they
+    /// were dispatched to (`dispatched_there`: they have an assignment there).
     pub fn may_log_operation(
         &self,
         access: Access,
         program_id: Option<&str>,
         expert_id: &str,
         person_id: Option<&str>,
+        dispatched_there: bool,
     ) -> Result<(), Refusal> {
-        if self.role == Role::Expert && person_id == Some(expert_id) && access.can_read() {
+        if self.role == Role::Expert && person_id == Some(expert_id) && dispatched_there {
             return Ok(());
         }
         self.may_write_capacity(access, program_id)
@@ -712,26 +713,26 @@ mod tests {
     fn an_expert_logs_their_own_operations_and_nobody_else_s() {
         let expert = principal(Role::Expert, None, Some("donor"));
         assert_eq!(
-            expert.may_log_operation(Access::Read, Some("p"), "dr-shen", Some("dr-shen")),
+            expert.may_log_operation(Access::None, Some("p"), "dr-shen", Some("dr-shen"), true),
             Ok(())
         );
         assert_eq!(
-            expert.may_log_operation(Access::Read, Some("p"), "dr-li", Some("dr-shen")),
+            expert.may_log_operation(Access::None, Some("p"), "dr-li", Some("dr-shen"), true),
             Err(FORBIDDEN)
         );
         assert_eq!(
-            expert.may_log_operation(Access::None, Some("p"), "dr-shen", Some("dr-shen")),
+            expert.may_log_operation(Access::Read, Some("p"), "dr-shen", Some("dr-shen"), false),
             Err(FORBIDDEN),
-            "not at an institution they do not reach"
+            "not where they were not dispatched"
         );
         let clinician = principal(Role::Clinician, None, Some("recipient"));
         assert_eq!(
-            clinician.may_log_operation(Access::Read, None, "dr-c", Some("dr-c")),
+            clinician.may_log_operation(Access::Read, None, "dr-c", Some("dr-c"), true),
             Err(FORBIDDEN)
         );
         let coordinator = principal(Role::Coordinator, None, Some("recipient"));
         assert_eq!(
-            coordinator.may_log_operation(Access::Write, None, "dr-shen", None),
+            coordinator.may_log_operation(Access::Write, None, "dr-shen", None, false),
             Ok(())
         );
     }

@@ -66,7 +66,10 @@ pub fn procedure_code(field: &str, value: &str) -> Result<String, Invalid> {
     let ok = match v.split_once('.') {
         None => b.len() == 2 && digits(b),
         Some((head, tail)) => {
-            head.len() == 2 && digits(head.as_bytes()) && (1..=2).contains(&tail.len()) && digits(tail.as_bytes())
+            head.len() == 2
+                && digits(head.as_bytes())
+                && (1..=2).contains(&tail.len())
+                && digits(tail.as_bytes())
         }
     };
     if ok {
@@ -137,7 +140,11 @@ impl OperationInput {
     pub fn parse(&self, today: NaiveDate) -> Result<NewOperation, Problems> {
         let operators = || -> Result<Vec<String>, Invalid> {
             let mut ids: Vec<String> = Vec::new();
-            for o in self.local_operator_ids.iter().filter(|o| !o.trim().is_empty()) {
+            for o in self
+                .local_operator_ids
+                .iter()
+                .filter(|o| !o.trim().is_empty())
+            {
                 let id = reference("local_operator_ids", o)?;
                 if !ids.contains(&id) {
                     ids.push(id);

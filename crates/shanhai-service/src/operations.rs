@@ -8,44 +8,81 @@
 
 use crate::{AccessFacts, Acting, ServiceResult};
 use shanhai_domain::Problems;
-use shanhai_domain::access::Refusal;
 use shanhai_domain::operations::{NewOperation, Operation, OperationInput};
 use shanhai_store::operations::{self as store, OperationFilter};
 use shanhai_store::{Db, Page, PageRequest};
 
-fn writes(
+/// Whether the person was dispatched to the institution (has an assignment there).
+async fn dispatched_there(
+    db: &Db,
+    person: Option<&str>,
+    institution_id: &str,
+) -> ServiceResult<bool> {
+    let Some(person) = person else {
+        return Ok(false);
+    };
+    let row = shanhai_store::query::sql_with(
+        "SELECT COUNT(*) AS n FROM assignments WHERE person_id = $1 AND institution_id = $2".into(),
+        vec![person.into(), institution_id.into()],
+    )
+    .fetch_one(db.pool())
+    .await
+    .map_err(shanhai_store::StoreError::from)?;
+    Ok(shanhai_store::query::int(&row, "n")? > 0)
+}
+
+async fn writes(
+    db: &Db,
     facts: &AccessFacts,
     who: &Acting,
     institution_id: &str,
     program_id: Option<&str>,
     expert_id: &str,
-) -> Result<(), Refusal> {
-    who.principal.may_log_operation(
+) -> ServiceResult<()> {
+    let own = who.person_id.as_deref() == Some(expert_id)
+        && who.principal.role == shanhai_domain::codes::Role::Expert;
+    let there = own && dispatched_there(db, who.person_id.as_deref(), institution_id).await?;
+    Ok(who.principal.may_log_operation(
         facts.access(&who.principal, institution_id),
         program_id,
         expert_id,
         who.person_id.as_deref(),
-    )
+        there,
+    )?)
 }
 
-fn writes_new(facts: &AccessFacts, who: &Acting, n: &NewOperation) -> Result<(), Refusal> {
+async fn writes_new(
+    db: &Db,
+    facts: &AccessFacts,
+    who: &Acting,
+    n: &NewOperation,
+) -> ServiceResult<()> {
     writes(
+        db,
         facts,
         who,
         &n.institution_id,
         n.program_id.as_deref(),
         &n.expert_id,
     )
+    .await
 }
 
-fn writes_old(facts: &AccessFacts, who: &Acting, o: &Operation) -> Result<(), Refusal> {
+async fn writes_old(
+    db: &Db,
+    facts: &AccessFacts,
+    who: &Acting,
+    o: &Operation,
+) -> ServiceResult<()> {
     writes(
+        db,
         facts,
         who,
         &o.institution_id,
         o.program_id.as_deref(),
         &o.expert_id,
     )
+    .await
 }
 
 /// Parses the input and checks the records it names: every problem at once.
@@ -74,6 +111,16 @@ pub async fn list(
     filter: &OperationFilter,
     page: PageRequest,
 ) -> ServiceResult<Page<Operation>> {
+    // An expert reads the operations they took part in, wherever they were dispatched.
+    if who.principal.role == shanhai_domain::codes::Role::Expert
+        && let Some(me) = who.person_id.clone()
+    {
+        let mine = OperationFilter {
+            person: Some(me),
+            ..filter.clone()
+        };
+        return Ok(store::list(db, &mine, &shanhai_domain::access::Reach::All, page).await?);
+    }
     let reach = AccessFacts::load(db).await?.reach(&who.principal);
     Ok(store::list(db, filter, &reach, page).await?)
 }
@@ -87,9 +134,15 @@ pub async fn get(db: &Db, who: &Acting, id: &str) -> ServiceResult<Operation> {
 pub async fn shown(db: &Db, who: &Acting, id: &str) -> ServiceResult<(Operation, bool)> {
     let o = store::get(db, id).await?;
     let facts = AccessFacts::load(db).await?;
-    who.principal
-        .may_read_capacity(facts.access(&who.principal, &o.institution_id))?;
-    let may_write = writes_old(&facts, who, &o).is_ok();
+    let took_part = who
+        .person_id
+        .as_deref()
+        .is_some_and(|me| o.expert_id == me || o.local_operators.iter().any(|p| p.id == me));
+    if !took_part {
+        who.principal
+            .may_read_capacity(facts.access(&who.principal, &o.institution_id))?;
+    }
+    let may_write = writes_old(db, &facts, who, &o).await.is_ok();
     Ok((o, may_write))
 }
 
@@ -106,7 +159,7 @@ pub fn may_log_any(who: &Acting) -> bool {
 /// Logs an operation.
 pub async fn create(db: &Db, who: &Acting, input: &OperationInput) -> ServiceResult<Operation> {
     let new = input.parse(shanhai_store::today())?;
-    writes_new(&AccessFacts::load(db).await?, who, &new)?;
+    writes_new(db, &AccessFacts::load(db).await?, who, &new).await?;
     let new = parsed(db, input).await?;
     Ok(store::create(db, &who.actor, &new).await?)
 }
@@ -120,9 +173,9 @@ pub async fn update(
 ) -> ServiceResult<Operation> {
     let before = store::get(db, id).await?;
     let facts = AccessFacts::load(db).await?;
-    writes_old(&facts, who, &before)?;
+    writes_old(db, &facts, who, &before).await?;
     let new = input.parse(shanhai_store::today())?;
-    writes_new(&facts, who, &new)?;
+    writes_new(db, &facts, who, &new).await?;
     let new = parsed(db, input).await?;
     Ok(store::update(db, &who.actor, id, &new).await?)
 }
@@ -130,7 +183,7 @@ pub async fn update(
 /// Removes an operation logged by mistake.
 pub async fn delete(db: &Db, who: &Acting, id: &str) -> ServiceResult<()> {
     let before = store::get(db, id).await?;
-    writes_old(&AccessFacts::load(db).await?, who, &before)?;
+    writes_old(db, &AccessFacts::load(db).await?, who, &before).await?;
     Ok(store::delete(db, &who.actor, id).await?)
 }
 

@@ -233,7 +233,11 @@ pub async fn problems(conn: &mut AnyConnection, n: &NewOperation) -> Result<Vec<
                 .map(|_| ()),
         )?;
     }
-    note(people::require(conn, "expert_id", &n.expert_id).await.map(|_| ()))?;
+    note(
+        people::require(conn, "expert_id", &n.expert_id)
+            .await
+            .map(|_| ()),
+    )?;
     if let Some(a) = &n.assignment_id {
         let r = match crate::dispatch::get_assignment_on(conn, a).await {
             Ok(x) if x.person_id == n.expert_id => Ok(()),
@@ -302,7 +306,11 @@ async fn put_operators(conn: &mut AnyConnection, id: &str, people: &[String]) ->
 
 /// Creates an operation inside the caller's transaction (the import and the demo write many
 /// this way); audited with its operators.
-pub async fn create_on(conn: &mut AnyConnection, actor: &Actor, n: &NewOperation) -> Result<Operation> {
+pub async fn create_on(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    n: &NewOperation,
+) -> Result<Operation> {
     check(conn, n).await?;
     let id = shanhai_domain::ids::new_id();
     let now = crate::now();
@@ -315,8 +323,16 @@ pub async fn create_on(conn: &mut AnyConnection, actor: &Actor, n: &NewOperation
         .await?;
     put_operators(conn, &id, &n.local_operator_ids).await?;
     let created = get_on(conn, &id).await?;
-    audit::record::<(), _>(conn, actor, Action::Create, Operations::ENTITY, &id, None, Some(&created))
-        .await?;
+    audit::record::<(), _>(
+        conn,
+        actor,
+        Action::Create,
+        Operations::ENTITY,
+        &id,
+        None,
+        Some(&created),
+    )
+    .await?;
     Ok(created)
 }
 
@@ -341,8 +357,16 @@ pub async fn update(db: &Db, actor: &Actor, id: &str, n: &NewOperation) -> Resul
         .await?;
     put_operators(&mut tx, id, &n.local_operator_ids).await?;
     let after = get_on(&mut tx, id).await?;
-    audit::record(&mut tx, actor, Action::Update, Operations::ENTITY, id, Some(&before), Some(&after))
-        .await?;
+    audit::record(
+        &mut tx,
+        actor,
+        Action::Update,
+        Operations::ENTITY,
+        id,
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
     tx.commit().await?;
     Ok(after)
 }
@@ -356,11 +380,22 @@ pub async fn delete(db: &Db, actor: &Actor, id: &str) -> Result<()> {
     )
     .execute(&mut *tx)
     .await?;
-    query::sql_with("DELETE FROM operations WHERE id = $1".into(), vec![id.into()])
-        .execute(&mut *tx)
-        .await?;
-    audit::record::<_, ()>(&mut tx, actor, Action::Delete, Operations::ENTITY, id, Some(&before), None)
-        .await?;
+    query::sql_with(
+        "DELETE FROM operations WHERE id = $1".into(),
+        vec![id.into()],
+    )
+    .execute(&mut *tx)
+    .await?;
+    audit::record::<_, ()>(
+        &mut tx,
+        actor,
+        Action::Delete,
+        Operations::ENTITY,
+        id,
+        Some(&before),
+        None,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -554,13 +554,38 @@ pub const MEASURES: &[Measure] = &[
     m("workload-operations", "workload-operations", Value),
     // ---- operations (手术), issue 18 ----
     m("operations", "operations", Value),
-    of("operations-grade-1", "operations-grade", &["grade-1"], Value),
-    of("operations-grade-2", "operations-grade", &["grade-2"], Value),
-    of("operations-grade-3", "operations-grade", &["grade-3"], Value),
-    of("operations-grade-4", "operations-grade", &["grade-4"], Value),
+    of(
+        "operations-grade-1",
+        "operations-grade",
+        &["grade-1"],
+        Value,
+    ),
+    of(
+        "operations-grade-2",
+        "operations-grade",
+        &["grade-2"],
+        Value,
+    ),
+    of(
+        "operations-grade-3",
+        "operations-grade",
+        &["grade-3"],
+        Value,
+    ),
+    of(
+        "operations-grade-4",
+        "operations-grade",
+        &["grade-4"],
+        Value,
+    ),
     of("operations-operated", "operations", &["operated"], Value),
     of("operations-guided", "operations", &["guided"], Value),
-    of("operations-demonstration", "operations", &["demonstration"], Value),
+    of(
+        "operations-demonstration",
+        "operations",
+        &["demonstration"],
+        Value,
+    ),
     of(
         "operations-remote-guidance",
         "operations",

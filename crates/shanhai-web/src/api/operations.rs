@@ -22,8 +22,20 @@ use utoipa::{IntoParams, OpenApi};
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(list_operations, create_operation, get_operation, update_operation, delete_operation),
-    components(schemas(Operation, OperationInput, OperationPerson, ExpertRole, OperationOutcome))
+    paths(
+        list_operations,
+        create_operation,
+        get_operation,
+        update_operation,
+        delete_operation
+    ),
+    components(schemas(
+        Operation,
+        OperationInput,
+        OperationPerson,
+        ExpertRole,
+        OperationOutcome
+    ))
 )]
 pub struct OperationsApi;
 

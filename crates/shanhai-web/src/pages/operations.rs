@@ -6,7 +6,9 @@
 
 use super::dispatch::{given, here, page_no};
 use super::pick::Pick;
-use super::{Chrome, Form, FormData, FormErrors, Pager, Viewer, error_page, form_failed, id_or_404, render};
+use super::{
+    Chrome, Form, FormData, FormErrors, Pager, Viewer, error_page, form_failed, id_or_404, render,
+};
 
 /// A form's values as shown again (posted, or read from the record).
 #[derive(Debug, Clone, Default)]
@@ -52,7 +54,9 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use shanhai_domain::Lang;
 use shanhai_domain::codes::Title;
-use shanhai_domain::operations::{ExpertRole, Operation, OperationInput, OperationOutcome, grade_label};
+use shanhai_domain::operations::{
+    ExpertRole, Operation, OperationInput, OperationOutcome, grade_label,
+};
 use shanhai_domain::registry::{Institution, Program};
 use shanhai_service::capacity as cap;
 use shanhai_service::operations as service;
@@ -308,7 +312,11 @@ impl FormPage {
         self.error.as_ref().and_then(|e| e.at(field))
     }
     fn picks_source(&self, kind: &str) -> String {
-        let inst = self.institution.as_ref().map(|i| i.id.as_str()).unwrap_or("");
+        let inst = self
+            .institution
+            .as_ref()
+            .map(|i| i.id.as_str())
+            .unwrap_or("");
         match kind {
             "expert" => format!("/pick/people?donors_of={inst}&role=doctor"),
             "local" => format!("/pick/people?institution={inst}&role=doctor"),
@@ -384,9 +392,21 @@ async fn form_data(
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     if let Some(inst) = &institution {
         let ch = cap::choices(db, &inst.id).await?;
-        programs = ch.programs.iter().map(|p| (p.id.clone(), p.name.clone())).collect();
-        experts = ch.experts.iter().map(|p| person_pick(lang, p, true)).collect();
-        locals = ch.locals.iter().map(|p| person_pick(lang, p, false)).collect();
+        programs = ch
+            .programs
+            .iter()
+            .map(|p| (p.id.clone(), p.name.clone()))
+            .collect();
+        experts = ch
+            .experts
+            .iter()
+            .map(|p| person_pick(lang, p, true))
+            .collect();
+        locals = ch
+            .locals
+            .iter()
+            .map(|p| person_pick(lang, p, false))
+            .collect();
         departments = ch
             .departments
             .iter()
@@ -406,7 +426,11 @@ async fn form_data(
             PageRequest::new(Some(1), Some(PageRequest::MAX_PER_PAGE)),
         )
         .await?;
-        techniques = list.items.iter().map(|t| (t.id.clone(), t.name.clone())).collect();
+        techniques = list
+            .items
+            .iter()
+            .map(|t| (t.id.clone(), t.name.clone()))
+            .collect();
     }
     let mut operators: Vec<String> = values
         .all("local_operator_ids")
@@ -425,7 +449,13 @@ async fn form_data(
             first,
             may,
         ),
-        None => (c.t("ui.operations_new"), "/operations".into(), None, false, true),
+        None => (
+            c.t("ui.operations_new"),
+            "/operations".into(),
+            None,
+            false,
+            true,
+        ),
     };
     Ok(FormPage {
         title,
@@ -482,7 +512,11 @@ async fn new_page(
 
 /// The posted form read into the API's input.
 fn read_input(form: &FormData) -> Result<OperationInput, ApiError> {
-    let opt = |k: &str| form.opt(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    let opt = |k: &str| {
+        form.opt(k)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
     let grade = form.get("grade");
     Ok(OperationInput {
         program_id: opt("program_id"),
@@ -508,7 +542,11 @@ fn read_input(form: &FormData) -> Result<OperationInput, ApiError> {
     })
 }
 
-async fn create_page(State(state): State<AppState>, uri: OriginalUri, Form { viewer, data }: Form) -> Response {
+async fn create_page(
+    State(state): State<AppState>,
+    uri: OriginalUri,
+    Form { viewer, data }: Form,
+) -> Response {
     let institution = data.get("institution_id");
     let result: Result<Operation, ApiError> = async {
         writable_here(&state, &viewer).await?;
@@ -518,13 +556,23 @@ async fn create_page(State(state): State<AppState>, uri: OriginalUri, Form { vie
     .await;
     let e = match result {
         Ok(o) => {
-            return Redirect::to(&format!("/operations?institution={}&saved=1", o.institution_id))
-                .into_response();
+            return Redirect::to(&format!(
+                "/operations?institution={}&saved=1",
+                o.institution_id
+            ))
+            .into_response();
         }
         Err(e) => e,
     };
     form_failed(&viewer, NAV, here(&uri), e, REFUSED, |error| {
-        form_data(&state, &viewer, Some(institution), Values::of(&data), Some(error), None)
+        form_data(
+            &state,
+            &viewer,
+            Some(institution),
+            Values::of(&data),
+            Some(error),
+            None,
+        )
     })
     .await
 }

@@ -25,6 +25,7 @@ mod imports;
 mod inbox;
 mod indicators;
 mod kpis;
+mod operations;
 mod page_authorization;
 mod pickers;
 mod referrals;
