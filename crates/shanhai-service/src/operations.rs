@@ -12,6 +12,23 @@ use shanhai_domain::operations::{NewOperation, Operation, OperationInput};
 use shanhai_store::operations::{self as store, OperationFilter};
 use shanhai_store::{Db, Page, PageRequest};
 
+/// The institutions a person was dispatched to (has an assignment at).
+pub async fn dispatched_to(db: &Db, person: Option<&str>) -> ServiceResult<Vec<String>> {
+    let Some(person) = person else {
+        return Ok(Vec::new());
+    };
+    let rows = shanhai_store::query::sql_with(
+        "SELECT DISTINCT institution_id FROM assignments WHERE person_id = $1".into(),
+        vec![person.into()],
+    )
+    .fetch_all(db.pool())
+    .await
+    .map_err(shanhai_store::StoreError::from)?;
+    rows.iter()
+        .map(|r| Ok(shanhai_store::query::text(r, "institution_id")?))
+        .collect()
+}
+
 /// Whether the person was dispatched to the institution (has an assignment there).
 async fn dispatched_there(
     db: &Db,

@@ -339,7 +339,13 @@ async fn writable_here(state: &AppState, viewer: &Viewer) -> Result<Vec<Institut
     }
     let scope = cap::scope(&state.db, &who).await?;
     let list = if who.principal.role == shanhai_domain::codes::Role::Expert {
-        scope.readable
+        // An expert logs their own operations where they were dispatched.
+        let there = service::dispatched_to(&state.db, who.person_id.as_deref()).await?;
+        scope
+            .all
+            .into_iter()
+            .filter(|i| there.contains(&i.id))
+            .collect()
     } else {
         scope.writable
     };
@@ -373,8 +379,14 @@ async fn form_data(
 ) -> Result<FormPage, ApiError> {
     let db = &state.db;
     let lang = crate::i18n::current();
+    // Editing: the record's institution (the service decided who reads it).
     let choices = match &editing {
-        Some(_) => cap::scope(db, &viewer.acting()).await?.readable,
+        Some(_) => cap::scope(db, &viewer.acting())
+            .await?
+            .all
+            .into_iter()
+            .filter(|i| chosen.as_deref() == Some(i.id.as_str()))
+            .collect(),
         None => writable_here(state, viewer).await?,
     };
     let institution = match &chosen {
