@@ -11,6 +11,7 @@ mod dispatch;
 pub mod imaging;
 mod kpis;
 mod outreach;
+mod operations;
 mod people;
 mod technique_catalogue;
 mod training;
@@ -411,6 +412,15 @@ pub async fn load(db: &Db, cipher: &PatientCipher) -> Result<Outcome> {
     .await?;
     loaded.capacity_records +=
         training::load(&mut tx, &actor, &loaded.programs, &loaded.institutions).await?;
+    operations::load(
+        &mut tx,
+        &actor,
+        &operations::Registry {
+            programs: &loaded.programs,
+            institutions: &loaded.institutions,
+        },
+    )
+    .await?;
 
     for account in ACCOUNTS {
         let (program_id, institution_id) = match account.role {

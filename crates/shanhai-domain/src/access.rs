@@ -438,6 +438,24 @@ impl Principal {
         self.may_write_capacity(access, program_id)
     }
 
+    /// Logging or changing an operation (手术): whoever may write the local institution's
+    /// capacity records, and the dispatched expert for an operation of their own
+    /// (`person_id` is the registry person of the caller's account) at an institution they
+    /// were dispatched to (`dispatched_there`: they have an assignment there).
+    pub fn may_log_operation(
+        &self,
+        access: Access,
+        program_id: Option<&str>,
+        expert_id: &str,
+        person_id: Option<&str>,
+        dispatched_there: bool,
+    ) -> Result<(), Refusal> {
+        if self.role == Role::Expert && person_id == Some(expert_id) && dispatched_there {
+            return Ok(());
+        }
+        self.may_write_capacity(access, program_id)
+    }
+
     /// A program's capacity settings (apprentices per mentor, term length): its managers.
     pub fn may_set_capacity_settings(&self, program_id: &str) -> Result<(), Refusal> {
         if self.can_manage_program(program_id) {
@@ -689,6 +707,34 @@ mod tests {
         assert!(office.may_set_capacity_settings("p").is_ok());
         assert!(office.may_set_capacity_settings("q").is_err());
         assert!(writers[0].may_set_capacity_settings("p").is_err());
+    }
+
+    #[test]
+    fn an_expert_logs_their_own_operations_and_nobody_else_s() {
+        let expert = principal(Role::Expert, None, Some("donor"));
+        assert_eq!(
+            expert.may_log_operation(Access::None, Some("p"), "dr-shen", Some("dr-shen"), true),
+            Ok(())
+        );
+        assert_eq!(
+            expert.may_log_operation(Access::None, Some("p"), "dr-li", Some("dr-shen"), true),
+            Err(FORBIDDEN)
+        );
+        assert_eq!(
+            expert.may_log_operation(Access::Read, Some("p"), "dr-shen", Some("dr-shen"), false),
+            Err(FORBIDDEN),
+            "not where they were not dispatched"
+        );
+        let clinician = principal(Role::Clinician, None, Some("recipient"));
+        assert_eq!(
+            clinician.may_log_operation(Access::Read, None, "dr-c", Some("dr-c"), true),
+            Err(FORBIDDEN)
+        );
+        let coordinator = principal(Role::Coordinator, None, Some("recipient"));
+        assert_eq!(
+            coordinator.may_log_operation(Access::Write, None, "dr-shen", None, false),
+            Ok(())
+        );
     }
 
     #[test]

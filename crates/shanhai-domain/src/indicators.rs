@@ -269,6 +269,37 @@ indicators! {
     "outreach-referrals", Sum, "下沉活动转诊", "Referrals from outreach events", "人次", "referrals",
         "各类下沉活动中发现并转诊的患者人次之和。",
         "Patients referred on from outreach events, summed.";
+    // ---- operations (手术), issue 18 ----
+    "operations", Count, "手术", "Operations", "台", "operations",
+        "截至统计日，派出专家在受援医院主刀、现场指导、示教或远程指导的手术台数（手术日志）。",
+        "Operations the dispatched experts operated, guided on site, demonstrated for teaching or guided remotely at the local institutions by the date (the operations log).";
+    "operations-grade-1", Count, "一级手术", "Grade 1 operations", "台", "operations",
+        "上述手术中手术分级为一级的台数。",
+        "Those operations of surgical grade 1.";
+    "operations-grade-2", Count, "二级手术", "Grade 2 operations", "台", "operations",
+        "上述手术中手术分级为二级的台数。",
+        "Those operations of surgical grade 2.";
+    "operations-grade-3", Count, "三级手术", "Grade 3 operations", "台", "operations",
+        "上述手术中手术分级为三级的台数。",
+        "Those operations of surgical grade 3.";
+    "operations-grade-4", Count, "四级手术", "Grade 4 operations", "台", "operations",
+        "上述手术中手术分级为四级的台数。",
+        "Those operations of surgical grade 4.";
+    "operations-operated", Count, "专家主刀手术", "Operations operated by the experts", "台", "operations",
+        "上述手术中派出专家主刀的台数。",
+        "Those operations the dispatched expert operated.";
+    "operations-guided", Count, "现场指导手术", "Operations guided on site", "台", "operations",
+        "上述手术中派出专家在现场指导本地术者完成的台数。",
+        "Those operations a local surgeon performed with the dispatched expert guiding on site.";
+    "operations-demonstration", Count, "示教手术", "Teaching demonstrations", "台", "operations",
+        "上述手术中派出专家为教学示范（示教）的台数；占手术台数的比例即示教手术占比。",
+        "Those operations the dispatched expert performed as a teaching demonstration; their share of all operations is the demonstration share.";
+    "operations-remote-guidance", Count, "远程指导手术", "Operations guided remotely", "台", "operations",
+        "上述手术中派出专家远程指导的台数。",
+        "Those operations the dispatched expert guided remotely.";
+    "operations-minimally-invasive", Count, "微创手术", "Minimally invasive operations", "台", "operations",
+        "上述手术中微创（腔镜、介入、内镜等）手术的台数。",
+        "Those operations that were minimally invasive (endoscopic, laparoscopic, interventional…).";
 }
 
 /// An indicator's value for a program and date, as the API shows it.

@@ -16,6 +16,7 @@ pub mod ids;
 pub mod inbox;
 pub mod indicators;
 pub mod kpis;
+pub mod operations;
 pub mod referrals;
 pub mod registry;
 pub mod specialty;

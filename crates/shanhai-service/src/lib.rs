@@ -20,6 +20,7 @@ pub mod figures;
 pub mod imports;
 pub mod inbox;
 pub mod kpis;
+pub mod operations;
 pub mod referrals;
 pub mod registry;
 pub mod webhooks;

@@ -178,6 +178,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0023_people_and_referral_acceptance.sql"),
     },
     Migration {
+        version: 24,
+        name: "operations",
+        sqlite: include_str!("../migrations/sqlite/0024_operations.sql"),
+        postgres: include_str!("../migrations/postgres/0024_operations.sql"),
+    },
+    Migration {
         version: 25,
         name: "outreach_events",
         sqlite: include_str!("../migrations/sqlite/0025_outreach_events.sql"),

@@ -18,6 +18,7 @@ pub mod departments;
 pub mod dispatch;
 pub mod institutions;
 pub mod kpis;
+pub mod operations;
 pub mod pairings;
 pub mod people;
 pub mod programs;

@@ -392,7 +392,57 @@ pub const RULES: &[Rule] = &[
         ],
         ..simple("outreach-results", "outreach_events", "t.held_on")
     },
+    // ---- operations (手术), issue 18 ----
+    // By the dispatched expert's role; `extra` marks a minimally invasive one.
+    Rule {
+        split: "t.expert_role",
+        extra: "t.minimally_invasive",
+        ..operations("operations")
+    },
+    // The same operations by grade (一级–四级).
+    Rule {
+        split: "CASE t.grade WHEN 1 THEN 'grade-1' WHEN 2 THEN 'grade-2' WHEN 3 THEN 'grade-3' \
+                WHEN 4 THEN 'grade-4' ELSE NULL END",
+        ..operations("operations-grade")
+    },
 ];
+
+/// An operation (手术) counted once at its institution and date, under its own program and the
+/// pairing of the expert's assignment's batch, when it names one.
+const fn operations(name: &'static str) -> Rule {
+    Rule {
+        name,
+        table: "operations",
+        joins: "LEFT JOIN assignments a ON a.id = t.assignment_id \
+                LEFT JOIN batches b ON b.id = a.batch_id",
+        program: "t.program_id",
+        pairing: "b.pairing_id",
+        institution: "t.institution_id",
+        date: "t.performed_on",
+        watch: &[
+            "program_id",
+            "institution_id",
+            "assignment_id",
+            "performed_on",
+            "grade",
+            "expert_role",
+            "minimally_invasive",
+        ],
+        parents: &[
+            Parent {
+                table: "assignments",
+                watch: &["batch_id"],
+                link: "t.assignment_id = {id}",
+            },
+            Parent {
+                table: "batches",
+                watch: &["pairing_id"],
+                link: "t.assignment_id IN (SELECT x.id FROM assignments x WHERE x.batch_id = {id})",
+            },
+        ],
+        ..simple("", "", "")
+    }
+}
 
 /// The rule summing one count of the workload reports.
 const fn workload(name: &'static str, value: &'static str) -> Rule {
@@ -598,6 +648,47 @@ pub const MEASURES: &[Measure] = &[
     ),
     m("outreach-screenings", "outreach-results", Value),
     m("outreach-referrals", "outreach-results", Extra),
+    // ---- operations (手术), issue 18 ----
+    m("operations", "operations", Value),
+    of(
+        "operations-grade-1",
+        "operations-grade",
+        &["grade-1"],
+        Value,
+    ),
+    of(
+        "operations-grade-2",
+        "operations-grade",
+        &["grade-2"],
+        Value,
+    ),
+    of(
+        "operations-grade-3",
+        "operations-grade",
+        &["grade-3"],
+        Value,
+    ),
+    of(
+        "operations-grade-4",
+        "operations-grade",
+        &["grade-4"],
+        Value,
+    ),
+    of("operations-operated", "operations", &["operated"], Value),
+    of("operations-guided", "operations", &["guided"], Value),
+    of(
+        "operations-demonstration",
+        "operations",
+        &["demonstration"],
+        Value,
+    ),
+    of(
+        "operations-remote-guidance",
+        "operations",
+        &["remote-guidance"],
+        Value,
+    ),
+    m("operations-minimally-invasive", "operations", Extra),
 ];
 
 /// The measure of a catalogue indicator.

@@ -87,8 +87,8 @@ pub struct BriefingFigure {
     /// `counted`).
     pub records_url: String,
     /// `count`, `sum`, `money`, `money-item` (one funding item or donation), `kpi` (a reported
-    /// KPI's level) or `kpi-change` (its change: a difference or a relative change in
-    /// hundredths of a percent).
+    /// KPI's level), `kpi-change` (its change: a difference or a relative change in
+    /// hundredths of a percent) or `share` (tenths of a percent of another figure).
     pub measure: String,
     /// Whether `value` is the `total` of `records_url`.
     pub counted: bool,
@@ -162,7 +162,10 @@ fn theme_of(code: &str) -> &'static str {
         "patients-returned" => return "remote",
         _ => {}
     }
-    if code.starts_with("consultations") || code.starts_with("referrals") {
+    if code.starts_with("operations") {
+        // The operations log (手术) reads next to the workload, in the dispatch paragraph.
+        "dispatch"
+    } else if code.starts_with("consultations") || code.starts_with("referrals") {
         "remote"
     } else if TALENT.contains(&code) || code.contains("apprentice") || code.contains("teaching") {
         "talent"
@@ -192,6 +195,17 @@ const PHRASED: &[&str] = &[
     "workload-outpatients",
     "workload-admissions",
     "workload-operations",
+    // ---- operations (手术), issue 18 ----
+    "operations",
+    "operations-grade-4",
+    "operations-grade-3",
+    "operations-grade-2",
+    "operations-grade-1",
+    "operations-operated",
+    "operations-guided",
+    "operations-demonstration",
+    "operations-remote-guidance",
+    "operations-minimally-invasive",
     "outreach-sessions",
     "outreach-patients",
     // ---- outreach events ----
@@ -413,6 +427,28 @@ impl ParagraphBuilder {
             parts: self.parts,
         })
     }
+}
+
+/// The share of the operations that were teaching demonstrations (示教), in tenths of a
+/// percent (`575` reads `57.5%`), as a figure linking to the demonstrations; none without
+/// operations or demonstrations.
+pub fn demonstration_share(lang: Lang, values: &[IndicatorValue]) -> Option<BriefingFigure> {
+    let value = |code: &str| values.iter().find(|v| v.code == code);
+    let all = value("operations")?;
+    let shown = value("operations-demonstration")?;
+    if all.value <= 0 || shown.value <= 0 {
+        return None;
+    }
+    let permille = (shown.value * 1000 + all.value / 2) / all.value;
+    Some(BriefingFigure {
+        code: "operations-demonstration-share".into(),
+        name: t(lang, "ui.operations_demonstration_share"),
+        value: permille,
+        display: format!("{}.{}%", permille / 10, permille % 10),
+        records_url: shown.records_url.clone(),
+        measure: "share".into(),
+        counted: false,
+    })
 }
 
 fn kpi_url(s: &KpiStanding, program: &str, until: &str) -> String {
@@ -1096,6 +1132,14 @@ pub async fn build(
                     p.text(&t(lang, "ui.briefing.list_close"));
                 }
                 continue;
+            }
+            if v.code == "operations"
+                && let Some(share) = demonstration_share(lang, &values)
+            {
+                let (a, b) = split_n(&t(lang, "ui.briefing.operations_demonstration_share"));
+                p.text(&a);
+                p.figure(share);
+                p.text(&b);
             }
             let parts: Vec<&IndicatorValue> = values
                 .iter()

@@ -200,6 +200,26 @@ pub fn records_url(code: &str, w: &Within) -> Option<String> {
         // ---- end training ----
         // ---- outreach events ----
         "outreach-events" => (format!("/api/v1/outreach-events?{q}"), Some("institution")),
+        // ---- operations (手术), issue 18 ----
+        "operations" => (format!("/api/v1/operations?{q}"), Some("institution")),
+        "operations-minimally-invasive" => (
+            format!("/api/v1/operations?{q}&minimally_invasive=true"),
+            Some("institution"),
+        ),
+        _ if code.starts_with("operations-grade-") => (
+            format!(
+                "/api/v1/operations?{q}&grade={}",
+                code.trim_start_matches("operations-grade-")
+            ),
+            Some("institution"),
+        ),
+        _ if code.starts_with("operations-") => (
+            format!(
+                "/api/v1/operations?{q}&role={}",
+                code.trim_start_matches("operations-")
+            ),
+            Some("institution"),
+        ),
         _ => return None,
     };
     match institution {

@@ -14,6 +14,7 @@ pub mod inbox;
 pub mod indicators;
 pub mod kpis;
 pub mod outreach;
+pub mod operations;
 pub mod public;
 pub mod referrals;
 pub mod registry;
@@ -208,6 +209,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(rollups::RollupsApi::openapi());
     doc.merge(workload::WorkloadApi::openapi());
     doc.merge(outreach::OutreachApi::openapi());
+    doc.merge(operations::OperationsApi::openapi());
     export::document(doc)
 }
 
@@ -232,6 +234,7 @@ pub fn router() -> Router<AppState> {
         .merge(rollups::router())
         .merge(workload::router())
         .merge(outreach::router())
+        .merge(operations::router())
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi()))
 }
 

@@ -14,6 +14,7 @@ mod imports;
 mod inbox;
 mod kpis;
 mod outreach;
+mod operations;
 pub mod pick;
 mod public;
 mod referrals;
@@ -62,6 +63,7 @@ pub fn router() -> Router<AppState> {
         .merge(capacity::router())
         .merge(outreach::router())
         .merge(kpis::router())
+        .merge(operations::router())
         .merge(figures::router())
         .merge(dashboard::router())
         .merge(briefing::router())

@@ -28,6 +28,7 @@ mod inbox;
 mod indicators;
 mod kpis;
 mod outreach;
+mod operations;
 mod page_authorization;
 mod pickers;
 mod referrals;

@@ -68,6 +68,23 @@ const CONFIRMS_A: &[&str] = &["admin", "office", "coord-d", "coord-r"];
 /// Whoever records leave on it: those, and the expert (person D, dr-shen).
 const RECORDS_A: &[&str] = &["admin", "office", "coord-d", "coord-r", "dr-shen"];
 const MANAGES_B: &[&str] = &["admin", "office-b"];
+/// Whoever logs an operation at R with person D as the expert: R's writers, program A's office
+/// and the expert themselves (dr-shen, dispatched to R).
+const LOGS_AT_R: &[&str] = &["admin", "office", "coord-r", "dr-shen"];
+/// Whoever reads that operation: those who reach R, and the expert who took part.
+const READS_OPERATION: &[&str] = &[
+    "admin",
+    "office",
+    "coord-d",
+    "coord-r",
+    "clinician-r",
+    "dr-shen",
+];
+/// Whoever may open the form to log one somewhere: everyone with an institution to write,
+/// and the expert with a person and an assignment.
+const LOGS_SOMEWHERE: &[&str] = &[
+    "admin", "office", "coord-d", "coord-r", "coord-u", "office-b", "dr-shen",
+];
 /// Whoever enters R's KPI figures.
 const ENTERS_R: &[&str] = &["admin", "coord-r"];
 
@@ -115,6 +132,10 @@ const TWINS: &[(&str, &str)] = &[
         "POST /api/v1/{collection}",
     ),
     ("GET /techniques/{id}", "GET /api/v1/techniques/{id}"),
+    ("GET /operations", "GET /api/v1/operations"),
+    ("POST /operations", "POST /api/v1/operations"),
+    ("GET /operations/{id}", "GET /api/v1/operations/{id}"),
+    ("POST /operations/{id}", "PUT /api/v1/operations/{id}"),
     (
         "POST /techniques/{id}/cases",
         "POST /api/v1/techniques/{id}/cases",
@@ -563,6 +584,8 @@ struct Records {
     assignment: String,
     /// A dispatch scheme of program A.
     scheme: String,
+    /// An operation at R with person D as the expert.
+    operation: String,
 }
 
 async fn book(app: &TestApp, session: &str, seq: u32) -> String {
@@ -705,7 +728,17 @@ async fn records(app: &TestApp) -> Records {
         .await;
     assert_eq!(s, StatusCode::CREATED, "{sc}");
     let scheme = sc["id"].as_str().expect("id").to_string();
+    let (s, op) = app
+        .post(
+            "/api/v1/operations",
+            &w.admin,
+            operation_body(&operation_at(&w), 0),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{op}");
+    let operation = op["id"].as_str().expect("id").to_string();
     Records {
+        operation,
         batch,
         assignment,
         scheme,
@@ -726,6 +759,21 @@ async fn records(app: &TestApp) -> Records {
         capacity,
         apprentices,
     }
+}
+
+/// Program A, R and person D: what an operation names.
+type OperationAt = (String, String, String);
+
+fn operation_at(w: &World) -> OperationAt {
+    (w.program_a.clone(), w.recipient.clone(), w.person_d.clone())
+}
+
+/// An operation at R by person D (day `i` of 2025).
+fn operation_body(w: &OperationAt, i: usize) -> Value {
+    json!({"program_id": w.0, "institution_id": w.1, "expert_id": w.2,
+           "performed_on": format!("2025-03-{:02}", 1 + i % 28), "procedure_name": "腹腔镜下胆囊切除术",
+           "procedure_code": "51.23", "grade": 3, "expert_role": "demonstration",
+           "minimally_invasive": true, "outcome": "success"})
 }
 
 /// clinician-r's referral of a patient up to D.
@@ -925,6 +973,48 @@ fn cases(r: &Records) -> Vec<Case> {
         get("/training-scheme-members/new"),
         WRITERS,
     ));
+    // ---- operations (手术) ----
+    let op = r.operation.clone();
+    let (w1, w2, w3, w4) = (
+        operation_at(w),
+        operation_at(w),
+        operation_at(w),
+        operation_at(w),
+    );
+    cases.extend([
+        case("GET /operations", get("/operations"), EVERYONE).twin(api_get("/api/v1/operations")),
+        case(
+            "GET /operations/new",
+            get("/operations/new"),
+            LOGS_SOMEWHERE,
+        ),
+        case(
+            "POST /operations",
+            post("/operations", move |i| form_of(&operation_body(&w1, i))),
+            LOGS_AT_R,
+        )
+        .twin(api(Method::POST, "/api/v1/operations", move |i| {
+            operation_body(&w2, i + 10)
+        })),
+        case(
+            "GET /operations/{id}",
+            get(format!("/operations/{op}")),
+            READS_OPERATION,
+        )
+        .twin(api_get(format!("/api/v1/operations/{op}"))),
+        case(
+            "POST /operations/{id}",
+            post(format!("/operations/{op}"), move |i| {
+                form_of(&operation_body(&w4, i))
+            }),
+            LOGS_AT_R,
+        )
+        .twin(api(
+            Method::PUT,
+            format!("/api/v1/operations/{op}"),
+            move |i| operation_body(&w3, i + 5),
+        )),
+    ]);
     let (t, m, al) = (
         r.capacity["techniques"].clone(),
         r.capacity["mentorships"].clone(),
