@@ -18,6 +18,7 @@ pub mod kpis;
 pub mod referrals;
 pub mod registry;
 pub mod specialty;
+pub mod teams;
 pub mod validate;
 pub mod webhooks;
 pub mod words;

@@ -177,6 +177,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0023_people_and_referral_acceptance.sql"),
         postgres: include_str!("../migrations/postgres/0023_people_and_referral_acceptance.sql"),
     },
+    Migration {
+        version: 26,
+        name: "teams",
+        sqlite: include_str!("../migrations/sqlite/0026_teams.sql"),
+        postgres: include_str!("../migrations/postgres/0026_teams.sql"),
+    },
 ];
 
 /// A connection pool and the backend behind it.

@@ -35,6 +35,14 @@ pub struct Rule {
     pub extra: &'static str,
     /// For rules whose records name a person counted once: the person.
     pub member: Option<&'static str>,
+    /// The dispatched expert (people.id) a record is attributed to, for a team's scope (its
+    /// members' records); `NULL` where a record names no one.
+    pub person: &'static str,
+    /// The team a record names itself (a team visit), for a team's scope; `NULL` where none.
+    pub team: &'static str,
+    /// The dispatch scheme a record is reached through (its batch's `scheme_id`), for a
+    /// scheme's scope; `NULL` where none.
+    pub scheme: &'static str,
     /// The columns of `t` the expressions read (an update of any other column changes nothing).
     pub watch: &'static [&'static str],
     pub parents: &'static [Parent],
@@ -144,6 +152,9 @@ const fn simple(name: &'static str, table: &'static str, date: &'static str) -> 
         value: "1",
         extra: "0",
         member: None,
+        person: "NULL",
+        team: "NULL",
+        scheme: "NULL",
         watch: &[], // filled in by `watch_of` from the rule's own columns
         parents: &[],
     }
@@ -163,6 +174,8 @@ pub const RULES: &[Rule] = &[
         institution: "t.institution_id",
         date: "t.start_date",
         member: Some("t.person_id"),
+        person: "t.person_id",
+        scheme: "b.scheme_id",
         watch: &["batch_id", "person_id", "institution_id", "start_date"],
         parents: &[Parent {
             table: "batches",
@@ -180,6 +193,8 @@ pub const RULES: &[Rule] = &[
         pairing: "b.pairing_id",
         institution: "a.institution_id",
         date: "CASE WHEN a.start_date > t.day THEN a.start_date ELSE t.day END",
+        person: "a.person_id",
+        scheme: "b.scheme_id",
         watch: &["assignment_id", "day"],
         parents: &[
             Parent {
@@ -203,6 +218,8 @@ pub const RULES: &[Rule] = &[
         filter: "t.status = 'open'",
         split: "t.visit_type",
         extra: "t.booked",
+        person: "a.person_id",
+        scheme: "b.scheme_id",
         watch: SESSION_WATCH,
         parents: SESSION_PARENTS,
         ..simple("", "", "")
@@ -218,6 +235,8 @@ pub const RULES: &[Rule] = &[
         date: "s.date",
         filter: "t.status = 'checked-in' AND s.status = 'open'",
         split: "s.visit_type",
+        person: "a.person_id",
+        scheme: "b.scheme_id",
         watch: &["session_id", "status"],
         parents: BOOKING_PARENTS,
         ..simple("", "", "")
@@ -319,6 +338,7 @@ pub const RULES: &[Rule] = &[
         pairing: "t.pairing_id",
         institution: "NULL",
         date: "t.start_date",
+        scheme: "t.scheme_id",
         watch: &["program_id", "pairing_id", "start_date"],
         ..simple("", "", "")
     },
@@ -327,6 +347,16 @@ pub const RULES: &[Rule] = &[
     workload("workload-outpatients", "t.outpatients"),
     workload("workload-admissions", "t.admissions"),
     workload("workload-operations", "t.operations"),
+    // --- teams (issue 18): the extended workload, and a team's visits to its host (counted
+    // once each at its start, at the host; it names its team).
+    workload("workload-rescues", "t.rescues"),
+    workload("workload-mdt", "t.mdt_participations"),
+    Rule {
+        team: "t.team_id",
+        watch: &["program_id", "institution_id", "start_date", "team_id"],
+        ..simple("team-visits", "team_visits", "t.start_date")
+    },
+    // --- end teams
 ];
 
 /// The rule summing one count of the workload reports.
@@ -340,12 +370,16 @@ const fn workload(name: &'static str, value: &'static str) -> Rule {
         institution: "a.institution_id",
         date: "t.period_end",
         value,
+        person: "a.person_id",
+        scheme: "b.scheme_id",
         watch: &[
             "assignment_id",
             "period_end",
             "outpatients",
             "admissions",
             "operations",
+            "rescues",
+            "mdt_participations",
         ],
         parents: &[
             Parent {
@@ -502,6 +536,11 @@ pub const MEASURES: &[Measure] = &[
     m("workload-outpatients", "workload-outpatients", Value),
     m("workload-admissions", "workload-admissions", Value),
     m("workload-operations", "workload-operations", Value),
+    // --- teams (issue 18)
+    m("workload-rescues", "workload-rescues", Value),
+    m("workload-mdt", "workload-mdt", Value),
+    m("team-visits", "team-visits", Value),
+    // --- end teams
 ];
 
 /// The measure of a catalogue indicator.
