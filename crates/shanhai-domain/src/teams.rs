@@ -138,6 +138,26 @@ impl Team {
     }
 }
 
+/// A team's data belongs to the institution it serves (else its home): whoever may change
+/// that institution's capacity records changes the team (the capacity policy).
+impl crate::capacity::Scoped for NewTeam {
+    fn institution_id(&self) -> &str {
+        NewTeam::institution_id(self)
+    }
+    fn program_id(&self) -> Option<&str> {
+        self.program_id.as_deref()
+    }
+}
+
+impl crate::capacity::Scoped for Team {
+    fn institution_id(&self) -> &str {
+        Team::institution_id(self)
+    }
+    fn program_id(&self) -> Option<&str> {
+        self.program_id.as_deref()
+    }
+}
+
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct TeamMemberInput {
     pub person_id: String,

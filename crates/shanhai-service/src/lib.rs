@@ -21,6 +21,7 @@ pub mod inbox;
 pub mod kpis;
 pub mod referrals;
 pub mod registry;
+pub mod teams;
 pub mod webhooks;
 pub mod workload;
 

@@ -17,6 +17,7 @@ pub mod public;
 pub mod referrals;
 pub mod registry;
 pub mod rollups;
+pub mod teams;
 pub mod webhooks;
 pub mod workload;
 
@@ -206,6 +207,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(kpis::KpisApi::openapi());
     doc.merge(rollups::RollupsApi::openapi());
     doc.merge(workload::WorkloadApi::openapi());
+    doc.merge(teams::TeamsApi::openapi());
     export::document(doc)
 }
 
@@ -229,6 +231,7 @@ pub fn router() -> Router<AppState> {
         .merge(kpis::router())
         .merge(rollups::router())
         .merge(workload::router())
+        .merge(teams::router())
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi()))
 }
 
