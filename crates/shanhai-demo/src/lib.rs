@@ -11,6 +11,7 @@ mod dispatch;
 pub mod imaging;
 mod kpis;
 mod people;
+mod teams;
 mod technique_catalogue;
 mod workload;
 
@@ -389,6 +390,20 @@ pub async fn load(db: &Db, cipher: &PatientCipher) -> Result<Outcome> {
     )
     .await?
     .records;
+    let t = teams::load(
+        &mut tx,
+        &actor,
+        cipher,
+        &teams::Registry {
+            programs: &loaded.programs,
+            institutions: &loaded.institutions,
+        },
+    )
+    .await?;
+    (loaded.clinic_sessions, loaded.bookings) = (
+        loaded.clinic_sessions + t.sessions,
+        loaded.bookings + t.bookings,
+    );
     loaded.kpi_reports = kpis::load(
         &mut tx,
         &kpis::Registry {

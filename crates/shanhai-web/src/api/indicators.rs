@@ -105,7 +105,11 @@ impl Narrow {
         p: &NarrowParams<'_>,
     ) -> std::result::Result<Narrow, crate::error::ApiError> {
         use shanhai_store::StoreError;
-        let clean = |v: Option<&str>| v.map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
+        let clean = |v: Option<&str>| {
+            v.map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
+        };
         let mut problems = shanhai_domain::Problems::new();
         let mut out = Narrow::default();
         let id = |v: &str| shanhai_domain::ids::parse_id(v);
@@ -433,6 +437,8 @@ fn figure_listed(
         .any(|i| i.code == code && i.measure == Measure::Count);
     shanhai_domain::indicators::about_patients(code)
         || !counted
+        // Team visits: no list of the program's visits of its own (a team's page lists its).
+        || code == "team-visits"
         || from.is_some()
         || region.is_some()
         || (institution.is_some() && code == "experts-dispatched")

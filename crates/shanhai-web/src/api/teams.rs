@@ -20,10 +20,29 @@ use utoipa::{IntoParams, OpenApi};
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(list_teams, create_team, get_team, update_team, delete_team, add_member, update_member,
-        remove_member, add_visit, remove_visit),
-    components(schemas(Team, TeamDetail, TeamInput, TeamMember, TeamMemberInput, TeamVisit,
-        TeamVisitInput, TeamKind, TeamRole))
+    paths(
+        list_teams,
+        create_team,
+        get_team,
+        update_team,
+        delete_team,
+        add_member,
+        update_member,
+        remove_member,
+        add_visit,
+        remove_visit
+    ),
+    components(schemas(
+        Team,
+        TeamDetail,
+        TeamInput,
+        TeamMember,
+        TeamMemberInput,
+        TeamVisit,
+        TeamVisitInput,
+        TeamKind,
+        TeamRole
+    ))
 )]
 pub struct TeamsApi;
 

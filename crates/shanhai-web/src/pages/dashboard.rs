@@ -167,7 +167,7 @@ fn top_parts(mut parts: Vec<Bar>, other: &str) -> Vec<Bar> {
 
 /// A link to the records page for an API list, titled; `expect` is the count the figure shows,
 /// so that the page can say when the viewer may see only some of the records.
-fn records_href(src: &str, title: &str, expect: Option<i64>) -> String {
+pub(super) fn records_href(src: &str, title: &str, expect: Option<i64>) -> String {
     let expect = expect.map(|n| format!("&expect={n}")).unwrap_or_default();
     format!(
         "/records?src={}&title={}{expect}",
@@ -295,8 +295,12 @@ async fn page_data(
     let pid = program.as_ref().map(|p| p.id.clone());
     let program_param = pid.clone().unwrap_or_else(|| ALL.to_string());
     // A scope below the program: the chooser's `within=kind:id`, or `?team=` and the like.
-    let (mut team, mut scheme, mut pairing, mut institution) =
-        (q.team.clone(), q.scheme.clone(), q.pairing.clone(), q.institution.clone());
+    let (mut team, mut scheme, mut pairing, mut institution) = (
+        q.team.clone(),
+        q.scheme.clone(),
+        q.pairing.clone(),
+        q.institution.clone(),
+    );
     if let Some((kind, id)) = q.within.as_deref().and_then(|w| w.split_once(':')) {
         let id = Some(id.to_string());
         match kind {
@@ -429,7 +433,10 @@ async fn page_data(
                     };
                     url.map(|u| {
                         let mut title = i.name(lang).to_string();
-                        for part in [Some(&scope_label), region_name.as_ref()].into_iter().flatten() {
+                        for part in [Some(&scope_label), region_name.as_ref()]
+                            .into_iter()
+                            .flatten()
+                        {
                             if !part.is_empty() {
                                 title.push_str(&format!(" · {part}"));
                             }
@@ -663,14 +670,14 @@ async fn page_data(
         String::new()
     } else {
         charts::kpi_before_after(
-        &t("ui.dash_kpis"),
-        &kpi_rows(&standings, lang),
-        [
-            &t("ui.dash_baseline"),
-            &t("ui.dash_latest"),
-            &t("ui.dash_target"),
-        ],
-        &t("ui.dash_no_kpis"),
+            &t("ui.dash_kpis"),
+            &kpi_rows(&standings, lang),
+            [
+                &t("ui.dash_baseline"),
+                &t("ui.dash_latest"),
+                &t("ui.dash_target"),
+            ],
+            &t("ui.dash_no_kpis"),
         )
     };
 
@@ -890,7 +897,10 @@ async fn scope_choices(
             opens: false,
             closes: false,
         });
-        for (id, name) in [(&x.donor_id, &x.donor_name), (&x.recipient_id, &x.recipient_name)] {
+        for (id, name) in [
+            (&x.donor_id, &x.donor_name),
+            (&x.recipient_id, &x.recipient_name),
+        ] {
             if !places.iter().any(|(i, _)| i == id) {
                 places.push((id.clone(), name.clone().unwrap_or_default()));
             }

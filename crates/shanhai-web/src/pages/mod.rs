@@ -19,6 +19,7 @@ mod referrals;
 mod registry;
 mod search;
 mod session;
+mod teams;
 mod webhooks;
 
 pub use form::{
@@ -65,6 +66,7 @@ pub fn router() -> Router<AppState> {
         .merge(briefing::router())
         .merge(imports::router())
         .merge(pick::router())
+        .merge(teams::router())
         .fallback(unknown_path)
         .layer(axum::middleware::from_fn(confirm_saves))
 }
