@@ -194,8 +194,15 @@ async fn form_data(
     })
 }
 
+/// The form, for whoever may change some institution's capacity records (a team belongs to
+/// the institution it serves).
 async fn new_page(State(state): State<AppState>, viewer: Viewer, uri: OriginalUri) -> Response {
-    match form_data(&state, &viewer, None, FormData::parse(b"")).await {
+    let result = match may_create(&state, &viewer).await {
+        Ok(true) => form_data(&state, &viewer, None, FormData::parse(b"")).await,
+        Ok(false) => Err(ApiError::forbidden()),
+        Err(e) => Err(e),
+    };
+    match result {
         Ok(page) => render(&page),
         Err(e) => error_page(&viewer, NAV, here(&uri), e),
     }

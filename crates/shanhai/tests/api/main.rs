@@ -31,6 +31,7 @@ mod referrals;
 mod registry;
 mod rollups;
 mod storage;
+mod teams;
 mod validation_twins;
 mod webhooks;
 mod workload;
