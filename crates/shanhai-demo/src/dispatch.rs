@@ -66,6 +66,43 @@ struct Plan {
     ongoing_size: usize,
     /// Clinic sessions (出诊) held by the article's date, when the article counts them.
     sessions_by_as_of: usize,
+    /// Article batch `k`'s scheme (an index into `schemes`), pairing (an index into the
+    /// program's pairings; none: the pairings in turn) and size, where the article says how
+    /// many batches and experts each scheme or pairing sent (none: schemes in turn, experts
+    /// spread evenly).
+    layout: Option<fn(u32) -> (usize, Option<usize>, usize)>,
+}
+
+/// 豫哈's schemes as the article counts them: 柔性援疆专家20批108人、中组部援疆专家8批51人、
+/// 名医行7批44人、公卫小组团专家2批次7人 (37 batches). Those add up to 210 experts while the
+/// article's total is 211: the 柔性援疆 batches carry the one more (109), as every batch has a
+/// scheme. The batches of the schemes take turns in time.
+const YU_HA_SCHEMES: &[(u32, usize)] = &[(20, 109), (8, 51), (7, 44), (2, 7)];
+
+/// 沪蒙's "一对一" specialty pairings, one batch each: 上海市儿童医院 → 包头市第四医院 sends 14
+/// ("10余名专家"), the other four 7, 6, 6 and 6 (39 in all).
+const HU_MENG_BATCHES: &[usize] = &[14, 7, 6, 6, 6];
+
+fn yu_ha_layout(k: u32) -> (usize, Option<usize>, usize) {
+    // Each scheme's batches at evenly spread points of the 37; the batches in that order.
+    let mut order: Vec<(f64, usize, u32)> = Vec::new();
+    for (s, (n, _)) in YU_HA_SCHEMES.iter().enumerate() {
+        for i in 0..*n {
+            order.push(((f64::from(i) + 0.5) / f64::from(*n), s, i));
+        }
+    }
+    order.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    let (_, scheme, i) = order.get(k as usize).copied().unwrap_or((0.0, 0, 0));
+    let (n, experts) = YU_HA_SCHEMES[scheme];
+    // The scheme's experts over its batches: the first ones one more.
+    let n_us = n as usize;
+    let size = experts / n_us + usize::from((i as usize) < experts % n_us);
+    (scheme, None, size)
+}
+
+fn hu_meng_layout(k: u32) -> (usize, Option<usize>, usize) {
+    let k = k as usize;
+    (0, Some(k), HU_MENG_BATCHES.get(k).copied().unwrap_or(0))
 }
 
 const PLANS: &[Plan] = &[
@@ -82,6 +119,7 @@ const PLANS: &[Plan] = &[
         ongoing: 2,
         ongoing_size: 6,
         sessions_by_as_of: 0,
+        layout: Some(yu_ha_layout),
     },
     Plan {
         program: "hu-dian",
@@ -96,6 +134,7 @@ const PLANS: &[Plan] = &[
         ongoing: 2,
         ongoing_size: 10,
         sessions_by_as_of: 0,
+        layout: None,
     },
     Plan {
         program: "min-regional",
@@ -110,6 +149,7 @@ const PLANS: &[Plan] = &[
         ongoing: 1,
         ongoing_size: 10,
         sessions_by_as_of: 0,
+        layout: None,
     },
     Plan {
         program: "jing-meng",
@@ -129,12 +169,13 @@ const PLANS: &[Plan] = &[
         ongoing: 2,
         ongoing_size: 40,
         sessions_by_as_of: 5_563,
+        layout: None,
     },
     Plan {
         program: "hu-meng",
         team: "上海援蒙专科专家组",
         schemes: &["沪蒙专科协作"],
-        batches: 4,
+        batches: 5,
         experts: 39,
         first: "2024-10-01",
         months: 6,
@@ -143,6 +184,7 @@ const PLANS: &[Plan] = &[
         ongoing: 1,
         ongoing_size: 8,
         sessions_by_as_of: 0,
+        layout: Some(hu_meng_layout),
     },
 ];
 
@@ -285,13 +327,21 @@ pub async fn load(
             } else {
                 ongoing_period(plan, k - plan.batches, as_of, today)
             };
-            let single = (pairings.len() == 1).then(|| pairings[0].id.clone());
+            let laid = plan.layout.filter(|_| article).map(|f| f(k));
+            let scheme = laid.map_or(k as usize % schemes.len(), |l| l.0);
+            let fixed = laid
+                .and_then(|l| l.1)
+                .and_then(|i| pairings.get(i).copied());
+            let single = match fixed {
+                Some(p) => Some(p.id.clone()),
+                None => (pairings.len() == 1).then(|| pairings[0].id.clone()),
+            };
             let batch = dispatch::create_batch_on(
                 conn,
                 actor,
                 &BatchInput {
                     program_id: program_id.clone(),
-                    scheme_id: Some(schemes[k as usize % schemes.len()].id.clone()),
+                    scheme_id: Some(schemes[scheme % schemes.len()].id.clone()),
                     pairing_id: single,
                     number: i64::from(k) + 1,
                     name: Some(batch_name(plan, start)),
@@ -303,7 +353,9 @@ pub async fn load(
             )
             .await?;
             summary.batches += 1;
-            let size = if article {
+            let size = if let Some(l) = laid {
+                l.2
+            } else if article {
                 let size = per_batch + usize::from(remainder > 0);
                 remainder = remainder.saturating_sub(1);
                 size
@@ -311,8 +363,13 @@ pub async fn load(
                 plan.ongoing_size
             };
             for slot in 0..size {
-                let pairing = pairings[next_pairing % pairings.len().max(1)];
-                next_pairing += 1;
+                let pairing = match fixed {
+                    Some(p) => p,
+                    None => {
+                        next_pairing += 1;
+                        pairings[(next_pairing - 1) % pairings.len().max(1)]
+                    }
+                };
                 let donor = reg
                     .institutions
                     .get(&pairing.donor)
@@ -419,8 +476,33 @@ pub async fn load(
                 "demo clinic sessions by the article's date"
             );
         }
+        // Where an article quotes the workload of one hospital's experts at another, only their
+        // assignments report it.
+        let (at, from_donor) = crate::workload::reported_by(plan.program);
+        let id_of = |key: Option<&str>| {
+            key.and_then(|k| reg.institutions.get(k))
+                .map(|i| i.id.clone())
+        };
+        let (at, from_donor) = (id_of(at), id_of(from_donor));
+        let mut donor_of: HashMap<String, String> = HashMap::new();
+        if from_donor.is_some() {
+            for a in &of_plan {
+                let p = shanhai_store::people::get_on(conn, &a.person_id).await?;
+                donor_of.insert(a.person_id.clone(), p.institution_id);
+            }
+        }
+        let reporting: Vec<Assignment> = of_plan
+            .iter()
+            .filter(|a| at.as_ref().is_none_or(|i| *i == a.institution_id))
+            .filter(|a| {
+                from_donor
+                    .as_ref()
+                    .is_none_or(|i| donor_of.get(&a.person_id) == Some(i))
+            })
+            .cloned()
+            .collect();
         summary.workload_reports +=
-            crate::workload::load(conn, actor, plan.program, &of_plan, as_of, today).await?;
+            crate::workload::load(conn, actor, plan.program, &reporting, as_of, today).await?;
         let (served, leave) =
             crate::workload::days_served(conn, &mut rng, &of_plan, reg_names(reg), today).await?;
         summary.days_served += served;

@@ -13,6 +13,7 @@ mod kpis;
 mod outreach;
 mod operations;
 mod people;
+mod teams;
 mod technique_catalogue;
 mod training;
 mod workload;
@@ -397,11 +398,20 @@ pub async fn load(db: &Db, cipher: &PatientCipher) -> Result<Outcome> {
         &mut tx,
         &actor,
         &outreach::Registry {
+    let t = teams::load(
+        &mut tx,
+        &actor,
+        cipher,
+        &teams::Registry {
             programs: &loaded.programs,
             institutions: &loaded.institutions,
         },
     )
     .await?;
+    (loaded.clinic_sessions, loaded.bookings) = (
+        loaded.clinic_sessions + t.sessions,
+        loaded.bookings + t.bookings,
+    );
     loaded.kpi_reports = kpis::load(
         &mut tx,
         &kpis::Registry {

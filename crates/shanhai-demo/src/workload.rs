@@ -8,6 +8,10 @@
 //! | program | what the article says | what is generated |
 //! |---|---|---|
 //! | 沪滇 | 帮扶专家累计接诊门诊患者23.6万余人次，接诊入院患者近6.3万余人次，开展手术2.1万余人次 | monthly reports of the 103 experts whose outpatients, admissions and operations by 2024-06-30 add up to 236,xxx, 62,xxx and 21,xxx |
+//! | 豫哈 | 援疆专家累计参与诊疗患者近6万人次……抢救危重患者近2000人 | outpatients 55,xxx and admissions 2,xxx (together 57,xxx–58,xxx), rescues 1,9xx by 2026-03-04 |
+//! | 京蒙 | 接诊疑难复杂病患10.5万人次 | outpatients 105,xxx by 2025-04-30 |
+//! | 闽 | (宁德市医院) 救治360多位肿瘤急危重症患者 | rescues 36x at 宁德市医院, all in reports of 2024 |
+//! | 沪蒙 | 院士团队……门诊接诊患者110余人次 | the reports of the 上海九院 experts at 国药一机医院 only: outpatients 11x |
 
 use chrono::{Datelike, Months, NaiveDate};
 use rand::rngs::StdRng;
@@ -26,15 +30,89 @@ struct Quoted {
     outpatients: (i64, i64),
     admissions: (i64, i64),
     operations: (i64, i64),
+    /// Critically ill patients rescued (抢救危重) and MDT meetings joined.
+    rescues: (i64, i64),
+    mdt: (i64, i64),
+    /// Only the reports of assignments at this recipient (a registry key; none: all).
+    at: Option<&'static str>,
+    /// Only the reports of assignments from this donor (a registry key; none: all).
+    from_donor: Option<&'static str>,
+    /// Rescues only in reports whose period ends on or after this day (the article's year).
+    rescues_since: Option<&'static str>,
 }
 
-const QUOTED: &[Quoted] = &[Quoted {
-    program: "hu-dian",
-    // 23.6万余人次; 近6.3万余人次 (just under 63,000); 2.1万余人次.
-    outpatients: (236_100, 236_900),
-    admissions: (62_500, 62_950),
-    operations: (21_100, 21_900),
-}];
+const NONE: (i64, i64) = (0, 0);
+
+const QUOTED: &[Quoted] = &[
+    Quoted {
+        program: "hu-dian",
+        // 23.6万余人次; 近6.3万余人次 (just under 63,000); 2.1万余人次.
+        outpatients: (236_100, 236_900),
+        admissions: (62_500, 62_950),
+        operations: (21_100, 21_900),
+        rescues: NONE,
+        mdt: NONE,
+        at: None,
+        from_donor: None,
+        rescues_since: None,
+    },
+    Quoted {
+        program: "yu-ha",
+        // 参与诊疗患者近6万人次 (outpatients and admissions); 抢救危重患者近2000人.
+        outpatients: (55_100, 55_900),
+        admissions: (2_300, 2_900),
+        operations: (1_600, 1_900),
+        rescues: (1_910, 1_990),
+        mdt: (300, 380),
+        at: None,
+        from_donor: None,
+        rescues_since: None,
+    },
+    Quoted {
+        program: "jing-meng",
+        // 接诊疑难复杂病患10.5万人次.
+        outpatients: (105_100, 105_900),
+        admissions: (8_100, 8_900),
+        operations: (2_100, 2_600),
+        rescues: (400, 480),
+        mdt: (600, 700),
+        at: None,
+        from_donor: None,
+        rescues_since: None,
+    },
+    Quoted {
+        program: "min-regional",
+        // (宁德市医院) 救治360多位肿瘤急危重症患者 in 2024.
+        outpatients: (3_100, 3_400),
+        admissions: (420, 480),
+        operations: (150, 190),
+        rescues: (361, 368),
+        mdt: (60, 80),
+        at: Some("nd-hospital"),
+        from_donor: None,
+        rescues_since: Some("2024-01-01"),
+    },
+    Quoted {
+        program: "hu-meng",
+        // 院士团队……门诊接诊患者110余人次: the 上海九院 experts at 国药一机医院.
+        outpatients: (111, 118),
+        admissions: NONE,
+        operations: NONE,
+        rescues: NONE,
+        mdt: NONE,
+        at: Some("bt-yiji"),
+        from_donor: Some("sh-ninth"),
+        rescues_since: None,
+    },
+];
+
+/// The recipient and the donor (registry keys) whose assignments report a program's workload.
+pub fn reported_by(program: &str) -> (Option<&'static str>, Option<&'static str>) {
+    QUOTED
+        .iter()
+        .find(|q| q.program == program)
+        .map_or((None, None), |q| (q.at, q.from_donor))
+}
 
 fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
@@ -101,7 +179,7 @@ struct Month {
     start: NaiveDate,
     end: NaiveDate,
     /// Days served in the month, times the expert's own pace.
-    weight: [f64; 3],
+    weight: [f64; 5],
 }
 
 /// Files the monthly workload reports of a program's assignments; returns how many. Programs
@@ -118,6 +196,10 @@ pub async fn load(
         return Ok(0);
     };
     let mut rng = StdRng::seed_from_u64(20_240_630);
+    // Rescues and MDT meetings from a stream of their own (the first three counts stay as
+    // they were drawn before these were reported).
+    let mut more = StdRng::seed_from_u64(20_260_304);
+    let rescues_since = quoted.rescues_since.map(d);
     let mut months = Vec::new();
     for (k, a) in assignments.iter().enumerate() {
         if a.mode == AssignmentMode::Remote {
@@ -129,23 +211,31 @@ pub async fn load(
             rng.gen_range(0.6..1.4),
             rng.gen_range(0.2..1.8),
         ];
+        let more_pace = [more.gen_range(0.3..1.7), more.gen_range(0.5..1.5)];
         for (start, end) in months_of(a) {
             if end >= today {
                 continue;
             }
             let days = (end - start).num_days() as f64 + 1.0;
+            let first = pace.map(|p| p * days * rng.gen_range(0.85..1.15));
+            let mut rest = more_pace.map(|p| p * days * more.gen_range(0.85..1.15));
+            if rescues_since.is_some_and(|since| end < since) {
+                rest[0] = 0.0;
+            }
             months.push(Month {
                 assignment: k,
                 start,
                 end,
-                weight: pace.map(|p| p * days * rng.gen_range(0.85..1.15)),
+                weight: [first[0], first[1], first[2], rest[0], rest[1]],
             });
         }
     }
     let (counted, later): (Vec<&Month>, Vec<&Month>) = months.iter().partition(|m| m.end <= as_of);
     let ranges = [quoted.outpatients, quoted.admissions, quoted.operations];
-    let totals = ranges.map(|(low, high)| rng.gen_range(low..=high));
-    let mut figures: Vec<[i64; 3]> = vec![[0; 3]; counted.len()];
+    let first = ranges.map(|(low, high)| rng.gen_range(low..=high));
+    let rest = [quoted.rescues, quoted.mdt].map(|(low, high)| more.gen_range(low..=high));
+    let totals = [first[0], first[1], first[2], rest[0], rest[1]];
+    let mut figures: Vec<[i64; 5]> = vec![[0; 5]; counted.len()];
     for (c, total) in totals.iter().enumerate() {
         let weights: Vec<f64> = counted.iter().map(|m| m.weight[c]).collect();
         for (i, v) in spread(*total, &weights).into_iter().enumerate() {
@@ -153,11 +243,11 @@ pub async fn load(
         }
     }
     // After the article's date the experts keep the same pace per weighted day.
-    let rates: [f64; 3] = std::array::from_fn(|c| {
+    let rates: [f64; 5] = std::array::from_fn(|c| {
         let w: f64 = counted.iter().map(|m| m.weight[c]).sum();
         if w > 0.0 { totals[c] as f64 / w } else { 0.0 }
     });
-    let later_figures: Vec<[i64; 3]> = later
+    let later_figures: Vec<[i64; 5]> = later
         .iter()
         .map(|m| std::array::from_fn(|c| (m.weight[c] * rates[c]).round() as i64))
         .collect();
@@ -174,6 +264,8 @@ pub async fn load(
             outpatients: f[0],
             admissions: f[1],
             operations: f[2],
+            rescues: f[3],
+            mdt_participations: f[4],
             note: None,
         }
         .parse()

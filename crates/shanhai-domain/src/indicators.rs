@@ -300,6 +300,17 @@ indicators! {
     "operations-minimally-invasive", Count, "微创手术", "Minimally invasive operations", "台", "operations",
         "上述手术中微创（腔镜、介入、内镜等）手术的台数。",
         "Those operations that were minimally invasive (endoscopic, laparoscopic, interventional…).";
+    // --- teams (issue 18)
+    "workload-rescues", Sum, "抢救危重患者", "Critical patients rescued", "人次", "rescues",
+        "派驻专家按期填报的工作量中抢救危重患者人次之和，按填报期末日计入。",
+        "Critical-care rescues in the dispatched experts' workload reports, counted at each period's end.";
+    "workload-mdt", Sum, "参与多学科诊疗", "MDT participations", "次", "participations",
+        "派驻专家按期填报的工作量中参与多学科诊疗（MDT）的次数之和，按填报期末日计入。",
+        "Multidisciplinary team (MDT) meetings joined in the dispatched experts' workload reports, counted at each period's end.";
+    "team-visits", Count, "团队到访", "Team visits", "次", "visits",
+        "专家团队（院士团队、组团式团队等）截至统计日到受援单位开展工作的次数，按每次到访开始日计入。",
+        "Visits of expert teams (an academician's team, a team-based hospital team…) to the institution they serve, counted on each visit's first day.";
+    // --- end teams
 }
 
 /// An indicator's value for a program and date, as the API shows it.

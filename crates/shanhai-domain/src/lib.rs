@@ -20,6 +20,7 @@ pub mod operations;
 pub mod referrals;
 pub mod registry;
 pub mod specialty;
+pub mod teams;
 pub mod validate;
 pub mod webhooks;
 pub mod words;

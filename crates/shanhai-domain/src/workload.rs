@@ -1,7 +1,8 @@
 //! Workload reports: what a dispatched expert did at the recipient hospital in a period —
 //! usually a calendar month — reported under their assignment by the expert, the team leader or
-//! a coordinator: outpatients seen (门诊接诊人次), inpatients admitted (收治住院人次) and
-//! operations performed (手术台次). The program's cumulative figures ("帮扶专家累计接诊门诊患者
+//! a coordinator: outpatients seen (门诊接诊人次), inpatients admitted (收治住院人次),
+//! operations performed (手术台次), critically ill patients rescued (抢救危重) and MDT
+//! meetings joined (MDT 参与). The program's cumulative figures ("帮扶专家累计接诊门诊患者
 //! 23.6万余人次…") are their sums, counted at each report's period end.
 
 use crate::validate::{self, reference};
@@ -33,6 +34,14 @@ pub struct WorkloadReportInput {
     /// Operations performed or led (台次).
     #[schema(minimum = 0, maximum = 1_000_000)]
     pub operations: i64,
+    /// Critically ill patients rescued (抢救危重, 人次); default 0.
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 1_000_000)]
+    pub rescues: i64,
+    /// Multidisciplinary (MDT) meetings joined (次); default 0.
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 1_000_000)]
+    pub mdt_participations: i64,
     #[serde(default)]
     pub note: Option<String>,
 }
@@ -45,6 +54,8 @@ pub struct NewWorkloadReport {
     pub outpatients: i64,
     pub admissions: i64,
     pub operations: i64,
+    pub rescues: i64,
+    pub mdt_participations: i64,
     pub note: Option<String>,
 }
 
@@ -66,6 +77,8 @@ impl WorkloadReportInput {
             outpatients = count("outpatients", self.outpatients),
             admissions = count("admissions", self.admissions),
             operations = count("operations", self.operations),
+            rescues = count("rescues", self.rescues),
+            mdt_participations = count("mdt_participations", self.mdt_participations),
             note = validate::optional_text("note", self.note.as_deref(), 500),
         }
         if period_end < period_start {
@@ -81,6 +94,8 @@ impl WorkloadReportInput {
             outpatients,
             admissions,
             operations,
+            rescues,
+            mdt_participations,
             note,
         })
     }
@@ -116,6 +131,8 @@ pub struct WorkloadReport {
     pub outpatients: i64,
     pub admissions: i64,
     pub operations: i64,
+    pub rescues: i64,
+    pub mdt_participations: i64,
     pub note: Option<String>,
     pub created_at: String,
     pub updated_at: String,
@@ -133,6 +150,8 @@ mod tests {
             outpatients,
             admissions: 12,
             operations: 3,
+            rescues: 1,
+            mdt_participations: 0,
             note: None,
         }
     }

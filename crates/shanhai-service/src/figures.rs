@@ -20,6 +20,11 @@ pub struct FigureQuery {
     pub until: String,
     pub institution: Option<String>,
     pub region: Option<String>,
+    /// A team's records (its members' while members, and its visits).
+    pub team: Option<String>,
+    /// The records reached through a dispatch scheme's batches.
+    pub scheme: Option<String>,
+    pub pairing: Option<String>,
 }
 
 /// One page of the records an indicator of a program counts, de-identified, as far as the
@@ -42,6 +47,9 @@ pub async fn records(
             program: Some(q.program.clone()),
             institution: q.institution.clone().filter(|i| !i.is_empty()),
             region: q.region.clone().filter(|r| !r.is_empty()),
+            team: q.team.clone().filter(|r| !r.is_empty()),
+            scheme: q.scheme.clone().filter(|r| !r.is_empty()),
+            pairing: q.pairing.clone().filter(|r| !r.is_empty()),
             from: q.from.clone().filter(|f| !f.is_empty()),
             until: q.until.clone(),
             ..Default::default()

@@ -23,6 +23,7 @@ pub mod kpis;
 pub mod operations;
 pub mod referrals;
 pub mod registry;
+pub mod teams;
 pub mod webhooks;
 pub mod workload;
 

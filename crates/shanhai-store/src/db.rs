@@ -190,6 +190,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0025_outreach_events.sql"),
     },
     Migration {
+        version: 26,
+        name: "teams",
+        sqlite: include_str!("../migrations/sqlite/0026_teams.sql"),
+        postgres: include_str!("../migrations/postgres/0026_teams.sql"),
+    },
+    Migration {
         version: 27,
         name: "training",
         sqlite: include_str!("../migrations/sqlite/0027_training.sql"),

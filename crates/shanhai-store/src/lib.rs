@@ -29,6 +29,7 @@ pub mod regions;
 pub mod rollups;
 pub mod row;
 pub mod search;
+pub mod teams;
 pub mod users;
 pub mod webhooks;
 pub mod workload;

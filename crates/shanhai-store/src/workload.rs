@@ -46,6 +46,8 @@ row! {
         outpatients: int,
         admissions: int,
         operations: int,
+        rescues: int,
+        mdt_participations: int,
         note: opt_text,
         created_at: text,
         updated_at: text,
@@ -57,6 +59,8 @@ row! {
         outpatients: copy,
         admissions: copy,
         operations: copy,
+        rescues: copy,
+        mdt_participations: copy,
         note: clone,
     }
 }

@@ -11,15 +11,23 @@ use shanhai_domain::Invalid;
 use sqlx::{AnyConnection, Executor};
 use std::collections::{BTreeMap, HashMap};
 
-/// What a dashboard asks for: any combination of program, pairing, institution and region
-/// (GB/T 2260, the whole subtree), over `[from, until]` (`YYYY-MM-DD`, inclusive; no `from`:
-/// since the beginning).
+/// What a dashboard asks for: any combination of program, pairing, institution, region
+/// (GB/T 2260, the whole subtree), team and dispatch scheme, over `[from, until]`
+/// (`YYYY-MM-DD`, inclusive; no `from`: since the beginning).
+///
+/// A team's or a scheme's scope is small (a team's members, a scheme's batches) and is not kept
+/// by the roll-up levels: it is counted from the records (the `Scan` source) by the rules'
+/// `person`/`team` and `scheme` expressions.
 #[derive(Debug, Clone, Default)]
 pub struct Scope {
     pub program: Option<String>,
     pub pairing: Option<String>,
     pub institution: Option<String>,
     pub region: Option<String>,
+    /// A team (teams.id): the records of its members while members, and its visits.
+    pub team: Option<String>,
+    /// A dispatch scheme (dispatch_schemes.id): the records reached through its batches.
+    pub scheme: Option<String>,
     pub from: Option<String>,
     pub until: String,
 }
@@ -192,6 +200,74 @@ pub(crate) fn parse_scope(scope: &Scope) -> Result<Parsed> {
 
 fn opt(s: &Option<String>) -> Option<&str> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// Whether a rule's records have a meaning in the scope: a pairing's scope needs records with
+/// a pairing, an institution's or a region's records at an institution, a team's records of a
+/// person or naming a team, a scheme's records reached through a batch. Indicators over a rule
+/// without one are left out of the scope's figures (not zero).
+pub fn in_scope(rule: &Rule, scope: &Scope) -> bool {
+    let has = |e: &str| e != "NULL";
+    (opt(&scope.pairing).is_none() || has(rule.pairing))
+        && ((opt(&scope.institution).is_none() && opt(&scope.region).is_none())
+            || has(rule.institution))
+        && (opt(&scope.team).is_none() || has(rule.person) || has(rule.team))
+        && (opt(&scope.scheme).is_none() || has(rule.scheme))
+}
+
+/// Whether an indicator of the catalogue has a meaning in the scope (see [`in_scope`]).
+pub fn measured_in(indicator: &str, scope: &Scope) -> bool {
+    measure(indicator).is_some_and(|m| in_scope(m.rule(), scope))
+}
+
+/// Teams and schemes are counted from the records (the levels keep neither).
+fn source_for(scope: &Scope, source: Source) -> Source {
+    if opt(&scope.team).is_some() || opt(&scope.scheme).is_some() {
+        Source::Scan
+    } else {
+        source
+    }
+}
+
+/// The team's and the scheme's conditions over a rule's records (`t` and its joins): a team's
+/// members' records dated while they were members, or records naming the team; records whose
+/// batch is of the scheme. A rule without the expression matches nothing.
+pub(crate) fn rule_scope_conditions(
+    scope: &Scope,
+    rule: &Rule,
+    args: &mut Vec<Arg>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(team) = opt(&scope.team) {
+        args.push(team.into());
+        let n = args.len();
+        let day = format!("substr({}, 1, 10)", rule.date);
+        let mut arms = Vec::new();
+        if rule.person != "NULL" {
+            arms.push(format!(
+                "EXISTS (SELECT 1 FROM team_members tm WHERE tm.team_id = ${n} \
+                 AND tm.person_id = {} AND tm.joined_on <= {day} \
+                 AND (tm.left_on IS NULL OR tm.left_on >= {day}))",
+                rule.person
+            ));
+        }
+        if rule.team != "NULL" {
+            arms.push(format!("{} = ${n}", rule.team));
+        }
+        if arms.is_empty() {
+            arms.push("1 = 0".into());
+        }
+        out.push(format!("({})", arms.join(" OR ")));
+    }
+    if let Some(scheme) = opt(&scope.scheme) {
+        args.push(scheme.into());
+        out.push(if rule.scheme == "NULL" {
+            "1 = 0".into()
+        } else {
+            format!("{} = ${}", rule.scheme, args.len())
+        });
+    }
+    out
 }
 
 /// Adds the scope's program, pairing, institution and region conditions over the given
@@ -565,6 +641,7 @@ async fn raw_into(
         None,
         &mut args,
     ));
+    conds.extend(rule_scope_conditions(scope, rule, &mut args));
     let month = format!("substr({}, 1, 7)", rule.date);
     let k = group_expr(
         group,
@@ -601,7 +678,7 @@ async fn grouped(
     group: Group,
     source: Source,
 ) -> Result<Acc> {
-    let (spans, raw) = spans(scope, parsed, group, source);
+    let (spans, raw) = spans(scope, parsed, group, source_for(scope, source));
     let mut tx = read_tx(db).await?;
     let mut acc = Acc::default();
     for span in &spans {
@@ -725,7 +802,7 @@ async fn people_counts(
 
 async fn totals_from(db: &Db, scope: &Scope, source: Source) -> Result<Vec<(String, i64)>> {
     let parsed = parse_scope(scope)?;
-    let (spans, raw) = spans(scope, &parsed, Group::None, source);
+    let (spans, raw) = spans(scope, &parsed, Group::None, source_for(scope, source));
     let mut tx = read_tx(db).await?;
     let mut accs: HashMap<&'static str, Acc> =
         RULES.iter().map(|r| (r.name, Acc::default())).collect();
@@ -740,7 +817,7 @@ async fn totals_from(db: &Db, scope: &Scope, source: Source) -> Result<Vec<(Stri
         span_into(&mut accs, &mut tx, scope, &parsed, span, counted.is_none()).await?;
     }
     for (from, until) in raw {
-        for r in RULES {
+        for r in RULES.iter().filter(|r| in_scope(r, scope)) {
             if let Some(acc) = accs.get_mut(r.name) {
                 raw_into(acc, &mut tx, scope, &parsed, r, Group::None, from, until).await?;
             }
@@ -749,6 +826,7 @@ async fn totals_from(db: &Db, scope: &Scope, source: Source) -> Result<Vec<(Stri
     tx.commit().await?;
     Ok(MEASURES
         .iter()
+        .filter(|m| in_scope(m.rule(), scope))
         .map(|m| {
             let value = match (&counted, m.distinct()) {
                 (Some(counted), true) => counted.get(m.indicator).copied().unwrap_or(0),
@@ -762,7 +840,8 @@ async fn totals_from(db: &Db, scope: &Scope, source: Source) -> Result<Vec<(Stri
         .collect())
 }
 
-/// Every indicator with a measure, summed over the scope, in [`MEASURES`] order.
+/// Every indicator with a measure and a meaning in the scope ([`in_scope`]), summed over the
+/// scope, in [`MEASURES`] order.
 pub async fn totals(db: &Db, scope: &Scope) -> Result<Vec<(String, i64)>> {
     totals_from(db, scope, Source::Rollups).await
 }
@@ -886,6 +965,7 @@ async fn breakdown_from(
 ) -> Result<Vec<(String, i64)>> {
     let m = measure_or_invalid(indicator)?;
     let parsed = parse_scope(scope)?;
+    let source = source_for(scope, source);
     // Provinces of the whole country come from the levels that keep them; smaller regions
     // (and a scan) group institutions, folded into their regions below.
     let provinces = by == By::ChildRegion

@@ -3,7 +3,7 @@
 //! value by construction — de-identified: dates, kinds, institutions, states and turnaround,
 //! never a patient's name, ID number or case.
 
-use super::read::{Scope, parse_scope, scope_conditions};
+use super::read::{Scope, in_scope, parse_scope, rule_scope_conditions, scope_conditions};
 use super::rules::{Column, Rule, measure};
 use crate::audit::{self, Action, Actor};
 use crate::query::{self, Arg, int, opt_text, text};
@@ -76,6 +76,9 @@ pub async fn records(
         measure(indicator).ok_or_else(|| Invalid::new("indicator", "error.figure_records_none"))?;
     let rule = m.rule();
     let scope = &filter.scope;
+    if !in_scope(rule, scope) {
+        return Err(Invalid::new("indicator", "error.figure_records_none").into());
+    }
     let parsed = parse_scope(scope)?;
     let contribution = match m.column {
         Column::Extra => rule.extra,
@@ -98,6 +101,7 @@ pub async fn records(
         None,
         &mut args,
     ));
+    conds.extend(rule_scope_conditions(scope, rule, &mut args));
     if !m.kinds.is_empty() {
         let mut marks = Vec::new();
         for kind in m.kinds {
@@ -198,6 +202,9 @@ pub async fn records(
                 "until": scope.until,
                 "institution": scope.institution,
                 "region": scope.region,
+                "pairing": scope.pairing,
+                "team": scope.team,
+                "scheme": scope.scheme,
                 "taking_part": filter.taking_part,
                 "page": page.page,
                 "records": listed,

@@ -35,6 +35,14 @@ pub struct Rule {
     pub extra: &'static str,
     /// For rules whose records name a person counted once: the person.
     pub member: Option<&'static str>,
+    /// The dispatched expert (people.id) a record is attributed to, for a team's scope (its
+    /// members' records); `NULL` where a record names no one.
+    pub person: &'static str,
+    /// The team a record names itself (a team visit), for a team's scope; `NULL` where none.
+    pub team: &'static str,
+    /// The dispatch scheme a record is reached through (its batch's `scheme_id`), for a
+    /// scheme's scope; `NULL` where none.
+    pub scheme: &'static str,
     /// The columns of `t` the expressions read (an update of any other column changes nothing).
     pub watch: &'static [&'static str],
     pub parents: &'static [Parent],
@@ -144,6 +152,9 @@ const fn simple(name: &'static str, table: &'static str, date: &'static str) -> 
         value: "1",
         extra: "0",
         member: None,
+        person: "NULL",
+        team: "NULL",
+        scheme: "NULL",
         watch: &[], // filled in by `watch_of` from the rule's own columns
         parents: &[],
     }
@@ -163,6 +174,8 @@ pub const RULES: &[Rule] = &[
         institution: "t.institution_id",
         date: "t.start_date",
         member: Some("t.person_id"),
+        person: "t.person_id",
+        scheme: "b.scheme_id",
         watch: &["batch_id", "person_id", "institution_id", "start_date"],
         parents: &[Parent {
             table: "batches",
@@ -180,6 +193,8 @@ pub const RULES: &[Rule] = &[
         pairing: "b.pairing_id",
         institution: "a.institution_id",
         date: "CASE WHEN a.start_date > t.day THEN a.start_date ELSE t.day END",
+        person: "a.person_id",
+        scheme: "b.scheme_id",
         watch: &["assignment_id", "day"],
         parents: &[
             Parent {
@@ -203,6 +218,8 @@ pub const RULES: &[Rule] = &[
         filter: "t.status = 'open'",
         split: "t.visit_type",
         extra: "t.booked",
+        person: "a.person_id",
+        scheme: "b.scheme_id",
         watch: SESSION_WATCH,
         parents: SESSION_PARENTS,
         ..simple("", "", "")
@@ -218,6 +235,8 @@ pub const RULES: &[Rule] = &[
         date: "s.date",
         filter: "t.status = 'checked-in' AND s.status = 'open'",
         split: "s.visit_type",
+        person: "a.person_id",
+        scheme: "b.scheme_id",
         watch: &["session_id", "status"],
         parents: BOOKING_PARENTS,
         ..simple("", "", "")
@@ -319,6 +338,7 @@ pub const RULES: &[Rule] = &[
         pairing: "t.pairing_id",
         institution: "NULL",
         date: "t.start_date",
+        scheme: "t.scheme_id",
         watch: &["program_id", "pairing_id", "start_date"],
         ..simple("", "", "")
     },
@@ -405,6 +425,16 @@ pub const RULES: &[Rule] = &[
                 WHEN 4 THEN 'grade-4' ELSE NULL END",
         ..operations("operations-grade")
     },
+    // --- teams (issue 18): the extended workload, and a team's visits to its host (counted
+    // once each at its start, at the host; it names its team).
+    workload("workload-rescues", "t.rescues"),
+    workload("workload-mdt", "t.mdt_participations"),
+    Rule {
+        team: "t.team_id",
+        watch: &["program_id", "institution_id", "start_date", "team_id"],
+        ..simple("team-visits", "team_visits", "t.start_date")
+    },
+    // --- end teams
 ];
 
 /// An operation (手术) counted once at its institution and date, under its own program and the
@@ -419,6 +449,10 @@ const fn operations(name: &'static str) -> Rule {
         pairing: "b.pairing_id",
         institution: "t.institution_id",
         date: "t.performed_on",
+        // A team's operations are its members' (the dispatched expert's); a scheme's, those
+        // under its batches' assignments.
+        person: "t.expert_id",
+        scheme: "b.scheme_id",
         watch: &[
             "program_id",
             "institution_id",
@@ -455,12 +489,16 @@ const fn workload(name: &'static str, value: &'static str) -> Rule {
         institution: "a.institution_id",
         date: "t.period_end",
         value,
+        person: "a.person_id",
+        scheme: "b.scheme_id",
         watch: &[
             "assignment_id",
             "period_end",
             "outpatients",
             "admissions",
             "operations",
+            "rescues",
+            "mdt_participations",
         ],
         parents: &[
             Parent {
@@ -689,6 +727,11 @@ pub const MEASURES: &[Measure] = &[
         Value,
     ),
     m("operations-minimally-invasive", "operations", Extra),
+    // --- teams (issue 18)
+    m("workload-rescues", "workload-rescues", Value),
+    m("workload-mdt", "workload-mdt", Value),
+    m("team-visits", "team-visits", Value),
+    // --- end teams
 ];
 
 /// The measure of a catalogue indicator.

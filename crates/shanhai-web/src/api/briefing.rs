@@ -63,6 +63,27 @@ pub struct BriefingQuery {
     /// Narrow to one institution of the program (its id): the records the roll-ups attribute to
     /// it, and its KPIs.
     pub institution: Option<String>,
+    /// Narrow to a team (its members' records while members, and its visits).
+    pub team: Option<String>,
+    /// Narrow to a dispatch scheme (the records reached through its batches).
+    pub scheme: Option<String>,
+    /// Narrow to a pairing.
+    pub pairing: Option<String>,
+    /// Narrow to a region (GB/T 2260) and below.
+    pub region: Option<String>,
+}
+
+impl BriefingQuery {
+    /// The scope parameters, as the figures read them.
+    pub fn narrow_params(&self) -> super::indicators::NarrowParams<'_> {
+        super::indicators::NarrowParams {
+            team: self.team.as_deref(),
+            scheme: self.scheme.as_deref(),
+            pairing: self.pairing.as_deref(),
+            institution: self.institution.as_deref(),
+            region: self.region.as_deref(),
+        }
+    }
 }
 
 /// The program a briefing is about.
@@ -121,6 +142,9 @@ pub struct Briefing {
     pub program: BriefingProgram,
     /// The institution the briefing narrows to (`?institution=`), if any.
     pub institution: Option<BriefingProgram>,
+    /// The scope the briefing narrows to (a team, a scheme, a pairing, an institution, a
+    /// region; their names joined), if any.
+    pub scope: Option<String>,
     /// The period's first day, when the briefing covers a period (`?from=`).
     pub from: Option<String>,
     pub until: String,
@@ -206,6 +230,9 @@ const PHRASED: &[&str] = &[
     "operations-demonstration",
     "operations-remote-guidance",
     "operations-minimally-invasive",
+    "workload-rescues",
+    "workload-mdt",
+    "team-visits",
     "outreach-sessions",
     "outreach-patients",
     // ---- outreach events ----
@@ -684,14 +711,14 @@ impl MoneyItems {
     async fn read(
         db: &Db,
         program: &str,
-        institution: Option<&shanhai_domain::registry::Institution>,
+        institution: Option<&str>,
         from: Option<&str>,
         until: &str,
     ) -> shanhai_store::Result<MoneyItems> {
         use shanhai_store::capacity::{self, CapacityFilter, EquipmentDonations, FundingItems};
         let filter = CapacityFilter {
             program: Some(program.to_string()),
-            institution: institution.map(|i| i.id.clone()),
+            institution: institution.map(str::to_string),
             from: from.map(str::to_string),
             until: Some(until.to_string()),
             ..Default::default()
@@ -981,20 +1008,39 @@ async fn institution_values(
 pub async fn build(
     db: &Db,
     program: &shanhai_domain::registry::Program,
-    institution: Option<&shanhai_domain::registry::Institution>,
+    narrow: &super::indicators::Narrow,
     from: Option<chrono::NaiveDate>,
     until: chrono::NaiveDate,
 ) -> shanhai_store::Result<Briefing> {
     let lang = crate::i18n::current();
     let until_s = until.to_string();
     let from_s = from.map(|f| f.to_string());
-    let values = match institution {
-        None => {
-            super::indicators::program_values(db, &program.id, from_s.as_deref(), &until_s).await?
-        }
-        Some(i) => institution_values(db, &program.id, &i.id, from_s.as_deref(), &until_s).await?,
+    let institution = narrow.institution.clone();
+    let values = if narrow.is_empty() {
+        super::indicators::program_values(db, &program.id, from_s.as_deref(), &until_s).await?
+    } else if narrow.only_institution()
+        && let Some((i, _)) = &institution
+    {
+        institution_values(db, &program.id, i, from_s.as_deref(), &until_s).await?
+    } else {
+        super::indicators::scoped_values(db, &program.id, narrow, from_s.as_deref(), &until_s)
+            .await?
     };
-    let items = MoneyItems::read(db, &program.id, institution, from_s.as_deref(), &until_s).await?;
+    // A team's, a scheme's or a pairing's briefing has no KPIs of its own (those are an
+    // institution's), nor money items (money goes to an institution under a program).
+    let with_kpis = narrow.team.is_none() && narrow.scheme.is_none() && narrow.pairing.is_none();
+    let items = if with_kpis {
+        MoneyItems::read(
+            db,
+            &program.id,
+            institution.as_ref().map(|(id, _)| id.as_str()),
+            from_s.as_deref(),
+            &until_s,
+        )
+        .await?
+    } else {
+        MoneyItems::default()
+    };
     let mut paragraphs = Vec::new();
     let date_clause = match from {
         Some(f) => t(lang, "ui.briefing.between")
@@ -1166,17 +1212,21 @@ pub async fn build(
         paragraphs.extend(p.finish());
     }
 
-    let standings = kpis::standings(
-        db,
-        &StandingsFilter {
-            program: Some(program.id.clone()),
-            institution: institution.map(|i| i.id.clone()),
-            until: Some(until),
-            ..Default::default()
-        },
-        &Reach::All,
-    )
-    .await?;
+    let standings = if with_kpis {
+        kpis::standings(
+            db,
+            &StandingsFilter {
+                program: Some(program.id.clone()),
+                institution: institution.as_ref().map(|(i, _)| i.clone()),
+                until: Some(until),
+                ..Default::default()
+            },
+            &Reach::All,
+        )
+        .await?
+    } else {
+        Vec::new()
+    };
     // One standing per institution and KPI: a year over a quarter over a month when it has
     // two approved periods or more, else the period type with the most approved periods.
     let mut chosen: Vec<&KpiStanding> = Vec::new();
@@ -1210,17 +1260,23 @@ pub async fn build(
             id: program.id.clone(),
             name: program.name.clone(),
         },
-        institution: institution.map(|i| BriefingProgram {
-            id: i.id.clone(),
-            name: i.name.clone(),
+        institution: institution.as_ref().map(|(id, name)| BriefingProgram {
+            id: id.clone(),
+            name: name.clone(),
         }),
+        scope: (!narrow.is_empty()).then(|| narrow.label()),
         from: from_s,
         until: until_s,
-        title: match institution {
-            None => t(lang, "ui.briefing.title").replace("{program}", &program.name),
-            Some(i) => t(lang, "ui.briefing.title_institution")
+        title: if narrow.is_empty() {
+            t(lang, "ui.briefing.title").replace("{program}", &program.name)
+        } else if narrow.only_institution() {
+            t(lang, "ui.briefing.title_institution")
                 .replace("{program}", &program.name)
-                .replace("{institution}", &i.name),
+                .replace("{institution}", &narrow.label())
+        } else {
+            t(lang, "ui.briefing.title_scope")
+                .replace("{program}", &program.name)
+                .replace("{scope}", &narrow.label())
         },
         paragraphs,
         figures,
@@ -1635,8 +1691,9 @@ async fn program_briefing(
 ) -> ApiResult<Response> {
     let ((from, until), format) = parse_query(&q)?;
     let program = shanhai_store::programs::get(&state.db, &id).await?;
-    let institution = institution_of(&state.db, &q).await?;
-    let b = build(&state.db, &program, institution.as_ref(), from, until).await?;
+    let narrow =
+        super::indicators::Narrow::resolve(&state.db, &program.id, &q.narrow_params()).await?;
+    let b = build(&state.db, &program, &narrow, from, until).await?;
     render(&b, format, crate::i18n::current(), &headers, false)
 }
 

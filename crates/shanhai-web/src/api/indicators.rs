@@ -42,6 +42,16 @@ pub struct IndicatorQuery {
     from: Option<String>,
     /// Count records up to and including this date (`YYYY-MM-DD`); default today.
     until: Option<String>,
+    /// Only a team's figures: its members' records while members, and its visits.
+    team: Option<String>,
+    /// Only the records reached through a dispatch scheme's batches.
+    scheme: Option<String>,
+    /// Only a pairing's records.
+    pairing: Option<String>,
+    /// Only the records the figures attribute to this institution.
+    institution: Option<String>,
+    /// Only those of institutions in this region (GB/T 2260) or below.
+    region: Option<String>,
 }
 
 /// Which of a figure's records to list.
@@ -56,6 +66,228 @@ pub struct FigureRecordsQuery {
     institution: Option<String>,
     /// Only those of institutions in this region (GB/T 2260) or below.
     region: Option<String>,
+    /// Only a team's: its members' records while members, and its visits.
+    team: Option<String>,
+    /// Only those reached through a dispatch scheme's batches.
+    scheme: Option<String>,
+    /// Only a pairing's.
+    pairing: Option<String>,
+}
+
+/// A scope below a program that figures narrow to — a team, a dispatch scheme, a pairing, an
+/// institution, a region, or several at once — with the names that title it.
+#[derive(Debug, Clone, Default)]
+pub struct Narrow {
+    /// (id, name) of each; the region's GB/T 2260 code and name.
+    pub team: Option<(String, String)>,
+    pub scheme: Option<(String, String)>,
+    pub pairing: Option<(String, String)>,
+    pub institution: Option<(String, String)>,
+    pub region: Option<(String, String)>,
+}
+
+/// The raw `?team=&scheme=&pairing=&institution=&region=` of a request.
+#[derive(Debug, Clone, Default)]
+pub struct NarrowParams<'a> {
+    pub team: Option<&'a str>,
+    pub scheme: Option<&'a str>,
+    pub pairing: Option<&'a str>,
+    pub institution: Option<&'a str>,
+    pub region: Option<&'a str>,
+}
+
+impl Narrow {
+    /// Reads the parameters: each names a team, a scheme or a pairing of the program, an
+    /// institution or a region, or is a problem at its field (every problem at once).
+    pub async fn resolve(
+        db: &Db,
+        program: &str,
+        p: &NarrowParams<'_>,
+    ) -> std::result::Result<Narrow, crate::error::ApiError> {
+        use shanhai_store::StoreError;
+        let clean = |v: Option<&str>| {
+            v.map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
+        };
+        let mut problems = shanhai_domain::Problems::new();
+        let mut out = Narrow::default();
+        let id = |v: &str| shanhai_domain::ids::parse_id(v);
+        fn found<T>(r: Result<T>) -> std::result::Result<Option<T>, StoreError> {
+            match r {
+                Ok(t) => Ok(Some(t)),
+                Err(StoreError::NotFound) => Ok(None),
+                Err(e) => Err(e),
+            }
+        }
+        if let Some(v) = clean(p.team) {
+            let t = match id(&v) {
+                Some(i) => found(shanhai_store::teams::get(db, &i).await)?,
+                None => None,
+            };
+            match t {
+                Some(t) if t.program_id.as_deref().is_none_or(|p| p == program) => {
+                    out.team = Some((t.id, t.name));
+                }
+                _ => problems.push(Invalid::new("team", "error.unknown_team")),
+            }
+        }
+        if let Some(v) = clean(p.scheme) {
+            let s = match id(&v) {
+                Some(i) => found(shanhai_store::dispatch::get_scheme(db, &i).await)?,
+                None => None,
+            };
+            match s {
+                Some(s) if s.program_id == program => out.scheme = Some((s.id, s.name)),
+                _ => problems.push(Invalid::new("scheme", "error.unknown_scheme")),
+            }
+        }
+        if let Some(v) = clean(p.pairing) {
+            let x = match id(&v) {
+                Some(i) => found(shanhai_store::pairings::get(db, &i).await)?,
+                None => None,
+            };
+            match x {
+                Some(x) if x.program_id == program => {
+                    let name = format!(
+                        "{} → {}",
+                        x.donor_name.unwrap_or_default(),
+                        x.recipient_name.unwrap_or_default()
+                    );
+                    out.pairing = Some((x.id, name));
+                }
+                _ => problems.push(Invalid::new("pairing", "error.unknown_pairing")),
+            }
+        }
+        if let Some(v) = clean(p.institution) {
+            let i = match id(&v) {
+                Some(i) => found(shanhai_store::institutions::get(db, &i).await)?,
+                None => None,
+            };
+            match i {
+                Some(i) => out.institution = Some((i.id, i.name)),
+                None => problems.push(Invalid::new("institution", "error.unknown_institution")),
+            }
+        }
+        if let Some(v) = clean(p.region) {
+            match shanhai_domain::registry::RegionCode::parse("region", &v) {
+                Ok(code) => match found(shanhai_store::regions::get(db, code.as_str()).await)? {
+                    Some(r) => out.region = Some((r.code.to_string(), r.name)),
+                    None => problems.push(Invalid::new("region", "error.unknown_region")),
+                },
+                Err(e) => problems.push(e),
+            }
+        }
+        problems.finish()?;
+        Ok(out)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.team.is_none()
+            && self.scheme.is_none()
+            && self.pairing.is_none()
+            && self.institution.is_none()
+            && self.region.is_none()
+    }
+
+    /// Only an institution: the figures keep the lists narrowed the records' own way.
+    pub fn only_institution(&self) -> bool {
+        self.institution.is_some()
+            && self.team.is_none()
+            && self.scheme.is_none()
+            && self.pairing.is_none()
+            && self.region.is_none()
+    }
+
+    /// The names of the scope, joined (`张志愿院士团队`, `柔性援疆`, `上海市儿童医院 → 包头市第四医院`).
+    pub fn label(&self) -> String {
+        [
+            &self.team,
+            &self.scheme,
+            &self.pairing,
+            &self.institution,
+            &self.region,
+        ]
+        .iter()
+        .filter_map(|x| x.as_ref().map(|(_, n)| n.clone()))
+        .collect::<Vec<_>>()
+        .join("·")
+    }
+
+    /// The roll-up scope of a program narrowed this way.
+    pub fn scope(&self, program: &str, from: Option<&str>, until: &str) -> rollups::Scope {
+        let id = |x: &Option<(String, String)>| x.as_ref().map(|(i, _)| i.clone());
+        rollups::Scope {
+            program: Some(program.to_string()),
+            pairing: id(&self.pairing),
+            institution: id(&self.institution),
+            region: id(&self.region),
+            team: id(&self.team),
+            scheme: id(&self.scheme),
+            from: from.map(str::to_string),
+            until: until.to_string(),
+        }
+    }
+
+    /// `&team=…&scheme=…` (the query a scoped link carries).
+    pub fn query(&self) -> String {
+        let mut q = String::new();
+        for (key, x) in [
+            ("team", &self.team),
+            ("scheme", &self.scheme),
+            ("pairing", &self.pairing),
+            ("institution", &self.institution),
+            ("region", &self.region),
+        ] {
+            if let Some((id, _)) = x {
+                q.push_str(&format!("&{key}={id}"));
+            }
+        }
+        q
+    }
+}
+
+/// Every indicator of the catalogue with a meaning in a narrowed scope of a program, over a
+/// period, each listing exactly its scoped records (the de-identified figure listing with the
+/// same scope). A team's and a scheme's figures are counted from the records (the roll-ups keep
+/// neither); the others from the roll-ups.
+pub async fn scoped_values(
+    db: &Db,
+    program: &str,
+    narrow: &Narrow,
+    from: Option<&str>,
+    until: &str,
+) -> Result<Vec<IndicatorValue>> {
+    let lang = crate::i18n::current();
+    let scope = narrow.scope(program, from, until);
+    let totals: std::collections::HashMap<String, i64> =
+        rollups::totals(db, &scope).await?.into_iter().collect();
+    let from = from.map(str::trim).filter(|f| !f.is_empty());
+    Ok(CATALOGUE
+        .iter()
+        .filter(|i| rollups::measured_in(i.code, &scope))
+        .map(|indicator| {
+            let value = totals.get(indicator.code).copied().unwrap_or(0);
+            let mut url = format!(
+                "/api/v1/programs/{program}/indicators/{}/records?until={until}",
+                indicator.code
+            );
+            if let Some(f) = from {
+                url.push_str(&format!("&from={f}"));
+            }
+            url.push_str(&narrow.query());
+            IndicatorValue {
+                code: indicator.code.to_string(),
+                name: indicator.name(lang).to_string(),
+                value,
+                unit: indicator.unit(lang).to_string(),
+                measure: indicator.measure,
+                display: display(indicator.measure, value),
+                definition: indicator.definition(lang).to_string(),
+                records_url: url,
+            }
+        })
+        .collect())
 }
 
 /// A query's date, checked (`YYYY-MM-DD`); none when absent or blank.
@@ -244,6 +476,8 @@ fn figure_listed(
         .any(|i| i.code == code && i.measure == Measure::Count);
     shanhai_domain::indicators::about_patients(code)
         || !counted
+        // Team visits: no list of the program's visits of its own (a team's page lists its).
+        || code == "team-visits"
         || from.is_some()
         || region.is_some()
         || (institution.is_some() && code == "experts-dispatched")
@@ -319,6 +553,11 @@ pub async fn program_values(
 /// dispatched, assignments, consultations, referrals, training, techniques, specialty building,
 /// funding… each with its definition and `records_url`, an API list whose `total` equals the
 /// value for counted indicators. No patient details. Anyone signed in may read them.
+///
+/// Scoped to a team, a dispatch scheme, a pairing, an institution or a region (any of
+/// `?team=&scheme=&pairing=&institution=&region=`), the figures count the scope's records only
+/// and each `records_url` lists exactly them; indicators with no meaning in the scope (a team's
+/// batches, a pairing's consultations) are left out rather than zero.
 #[utoipa::path(get, path = "/api/v1/programs/{id}/indicators", tag = "indicators", security(("bearer" = [])),
     params(("id" = String, Path), IndicatorQuery),
     responses((status = 200, body = Vec<IndicatorValue>), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -333,8 +572,25 @@ async fn program_indicators(
     let until = date_param("until", q.until.as_deref())?
         .unwrap_or_else(|| shanhai_store::today().to_string());
     period_in_order(from.as_deref(), &until)?;
+    let narrow = Narrow::resolve(
+        &state.db,
+        &id,
+        &NarrowParams {
+            team: q.team.as_deref(),
+            scheme: q.scheme.as_deref(),
+            pairing: q.pairing.as_deref(),
+            institution: q.institution.as_deref(),
+            region: q.region.as_deref(),
+        },
+    )
+    .await?;
+    if narrow.is_empty() {
+        return Ok(Json(
+            program_values(&state.db, &id, from.as_deref(), &until).await?,
+        ));
+    }
     Ok(Json(
-        program_values(&state.db, &id, from.as_deref(), &until).await?,
+        scoped_values(&state.db, &id, &narrow, from.as_deref(), &until).await?,
     ))
 }
 
@@ -374,6 +630,9 @@ async fn figure_records(
         until,
         institution: q.institution,
         region: q.region,
+        team: q.team,
+        scheme: q.scheme,
+        pairing: q.pairing,
     };
     Ok(Json(
         shanhai_service::figures::records(&state.db, &caller.acting(), &query, page.request())

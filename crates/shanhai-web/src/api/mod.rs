@@ -19,6 +19,7 @@ pub mod public;
 pub mod referrals;
 pub mod registry;
 pub mod rollups;
+pub mod teams;
 pub mod webhooks;
 pub mod workload;
 
@@ -210,6 +211,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(workload::WorkloadApi::openapi());
     doc.merge(outreach::OutreachApi::openapi());
     doc.merge(operations::OperationsApi::openapi());
+    doc.merge(teams::TeamsApi::openapi());
     export::document(doc)
 }
 
@@ -235,6 +237,7 @@ pub fn router() -> Router<AppState> {
         .merge(workload::router())
         .merge(outreach::router())
         .merge(operations::router())
+        .merge(teams::router())
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi()))
 }
 

@@ -35,6 +35,10 @@ pub struct RollupQuery {
     institution: Option<String>,
     /// A GB/T 2260 region code: institutions in it or below.
     region: Option<String>,
+    /// A team: its members' records while members, and its visits (counted from the records).
+    team: Option<String>,
+    /// A dispatch scheme: the records reached through its batches (counted from the records).
+    scheme: Option<String>,
     /// `YYYY-MM-DD`, inclusive; default: since the first record.
     from: Option<String>,
     /// `YYYY-MM-DD`, inclusive; default today.
@@ -143,9 +147,17 @@ async fn get_rollups(
         pairing: id_param(&q.pairing, "pairing", "error.unknown_pairing")?,
         institution: id_param(&q.institution, "institution", "error.unknown_institution")?,
         region,
+        team: id_param(&q.team, "team", "error.unknown_team")?,
+        scheme: id_param(&q.scheme, "scheme", "error.unknown_scheme")?,
         from: from.map(|f| f.to_string()),
         until: until.to_string(),
     };
+    // An indicator with no meaning in the scope (a batch of a team) is not a zero.
+    if let Some(i) = &indicator
+        && !rollups::measured_in(i, &scope)
+    {
+        return Err(Invalid::new("indicator", "error.figure_not_in_scope").into());
+    }
     let db = &state.db;
     let pairs = match (&indicator, &shape) {
         (None, Shape::Total) => rollups::totals(db, &scope).await?,

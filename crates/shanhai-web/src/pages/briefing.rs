@@ -66,8 +66,9 @@ async fn page(
     let id = shanhai_domain::ids::parse_id(raw).ok_or_else(ApiError::not_found)?;
     let ((from, until), format) = briefing::parse_query(q)?;
     let program = shanhai_store::programs::get(&state.db, &id).await?;
-    let institution = briefing::institution_of(&state.db, q).await?;
-    let b = briefing::build(&state.db, &program, institution.as_ref(), from, until).await?;
+    let narrow =
+        crate::api::indicators::Narrow::resolve(&state.db, &program.id, &q.narrow_params()).await?;
+    let b = briefing::build(&state.db, &program, &narrow, from, until).await?;
     let lang = crate::i18n::current();
     if q.format.is_some() {
         // Downloads and the printable page: the API's bytes.

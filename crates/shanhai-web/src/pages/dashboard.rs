@@ -5,7 +5,7 @@
 use super::dispatch::{all, here};
 use super::{Chrome, Viewer, error_page, render};
 use crate::AppState;
-use crate::api::indicators::{Within, display, records_url};
+use crate::api::indicators::{Narrow, NarrowParams, Within, display, records_url};
 use crate::auth::AccessFacts;
 use crate::charts::{self, Bar, KpiRow, Point, Series};
 use crate::error::ApiError;
@@ -24,7 +24,7 @@ use shanhai_domain::indicators::{CATALOGUE, Indicator, Measure, only_when_report
 use shanhai_domain::registry::{Program, Region, RegionCode};
 use shanhai_store::kpis::{self, StandingsFilter};
 use shanhai_store::programs::{self, ProgramFilter};
-use shanhai_store::rollups::{self, By, Grain, Scope};
+use shanhai_store::rollups::{self, By, Grain};
 use shanhai_store::{institutions, regions};
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -48,6 +48,24 @@ struct DashboardQuery {
     until: Option<String>,
     grain: Option<String>,
     indicator: Option<String>,
+    /// The scope chooser's choice: `team:ID`, `scheme:ID`, `pairing:ID` or `institution:ID`.
+    within: Option<String>,
+    team: Option<String>,
+    scheme: Option<String>,
+    pairing: Option<String>,
+    institution: Option<String>,
+}
+
+/// One choice of the scope chooser: its group (team, pairing, scheme, institution), value
+/// (`team:ID`) and label.
+pub struct ScopeChoice {
+    pub group: String,
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+    /// The first of its group, the last of its group.
+    pub opens: bool,
+    pub closes: bool,
 }
 
 /// A headline figure.
@@ -92,6 +110,14 @@ struct DashboardPage {
     institutions_chart: String,
     /// Whether the region is a county, so there is no level below it but institutions.
     at_bottom: bool,
+    /// The scope chooser: the program's teams, pairings, schemes and institutions.
+    scope_choices: Vec<ScopeChoice>,
+    /// The chosen scope (`team:ID`…), or empty: the whole program.
+    within: String,
+    /// The chosen scope's name, or empty.
+    scope_label: String,
+    /// `&team=…` for the briefing link.
+    scope_query: String,
 }
 
 fn valid_date(d: Option<&str>) -> Option<String> {
@@ -141,7 +167,7 @@ fn top_parts(mut parts: Vec<Bar>, other: &str) -> Vec<Bar> {
 
 /// A link to the records page for an API list, titled; `expect` is the count the figure shows,
 /// so that the page can say when the viewer may see only some of the records.
-fn records_href(src: &str, title: &str, expect: Option<i64>) -> String {
+pub(super) fn records_href(src: &str, title: &str, expect: Option<i64>) -> String {
     let expect = expect.map(|n| format!("&expect={n}")).unwrap_or_default();
     format!(
         "/records?src={}&title={}{expect}",
@@ -260,17 +286,82 @@ async fn page_data(
             regions_chart: String::new(),
             institutions_chart: String::new(),
             at_bottom: false,
+            scope_choices: Vec::new(),
+            within: String::new(),
+            scope_label: String::new(),
+            scope_query: String::new(),
         });
     }
     let pid = program.as_ref().map(|p| p.id.clone());
     let program_param = pid.clone().unwrap_or_else(|| ALL.to_string());
-    let scope = Scope {
-        program: pid.clone(),
-        region: region.clone(),
-        from: from_opt.map(str::to_string),
-        until: until.clone(),
-        ..Default::default()
+    // A scope below the program: the chooser's `within=kind:id`, or `?team=` and the like.
+    let (mut team, mut scheme, mut pairing, mut institution) = (
+        q.team.clone(),
+        q.scheme.clone(),
+        q.pairing.clone(),
+        q.institution.clone(),
+    );
+    if let Some((kind, id)) = q.within.as_deref().and_then(|w| w.split_once(':')) {
+        let id = Some(id.to_string());
+        match kind {
+            "team" => team = id,
+            "scheme" => scheme = id,
+            "pairing" => pairing = id,
+            "institution" => institution = id,
+            _ => {}
+        }
+    }
+    let narrow = match &pid {
+        Some(pid) => {
+            Narrow::resolve(
+                &state.db,
+                pid,
+                &NarrowParams {
+                    team: team.as_deref(),
+                    scheme: scheme.as_deref(),
+                    pairing: pairing.as_deref(),
+                    institution: institution.as_deref(),
+                    region: None,
+                },
+            )
+            .await?
+        }
+        None => Narrow::default(),
     };
+    let within = [
+        ("team", &narrow.team),
+        ("scheme", &narrow.scheme),
+        ("pairing", &narrow.pairing),
+        ("institution", &narrow.institution),
+    ]
+    .iter()
+    .find_map(|(k, x)| x.as_ref().map(|(id, _)| format!("{k}:{id}")))
+    .unwrap_or_default();
+    let scope_label = narrow.label();
+    let scope_query = narrow.query();
+    let mut scope = narrow.scope(pid.as_deref().unwrap_or(""), from_opt, &until);
+    scope.program = pid.clone();
+    scope.region = region.clone();
+    // Indicators with no meaning in the scope are left out; the chart shows one that has.
+    let indicators: Vec<(&'static str, String)> = indicators
+        .into_iter()
+        .filter(|(code, _)| rollups::measured_in(code, &scope))
+        .collect();
+    let indicator = if rollups::measured_in(indicator.code, &scope) {
+        indicator
+    } else {
+        CATALOGUE
+            .iter()
+            .find(|i| rollups::measured_in(i.code, &scope))
+            .unwrap_or(indicator)
+    };
+    let mut scope_choices = match &pid {
+        Some(pid) => scope_choices(state, pid, lang).await?,
+        None => Vec::new(),
+    };
+    for ch in &mut scope_choices {
+        ch.selected = ch.value == within;
+    }
     let base = |region: &str, ind: &str| {
         url(&[
             ("program", &program_param),
@@ -279,6 +370,7 @@ async fn page_data(
             ("grain", grain_code),
             ("indicator", ind),
             ("region", region),
+            ("within", &within),
         ])
     };
 
@@ -305,6 +397,7 @@ async fn page_data(
         .collect();
     let headlines = CATALOGUE
         .iter()
+        .filter(|i| rollups::measured_in(i.code, &scope))
         .filter(|i| {
             (total_of(i.code).is_none() && !only_when_reported(i.code))
                 || totals.get(i.code).is_some_and(|v| *v != 0)
@@ -333,11 +426,21 @@ async fn page_data(
                         institution: None,
                         region: region.as_deref(),
                     };
-                    records_url(i.code, &within).map(|u| {
-                        let title = match &region_name {
-                            Some(r) => format!("{} · {r}", i.name(lang)),
-                            None => i.name(lang).to_string(),
-                        };
+                    let url = if narrow.is_empty() {
+                        records_url(i.code, &within)
+                    } else {
+                        Some(scoped_records_url(i.code, &within, &scope_query))
+                    };
+                    url.map(|u| {
+                        let mut title = i.name(lang).to_string();
+                        for part in [Some(&scope_label), region_name.as_ref()]
+                            .into_iter()
+                            .flatten()
+                        {
+                            if !part.is_empty() {
+                                title.push_str(&format!(" · {part}"));
+                            }
+                        }
                         records_href(&u, &title, (i.measure == Measure::Count).then_some(value))
                     })
                 }),
@@ -370,7 +473,10 @@ async fn page_data(
         "clinic-sessions",
         "referrals-up",
         "teaching-activities",
-    ] {
+    ]
+    .into_iter()
+    .filter(|c| rollups::measured_in(c, &scope))
+    {
         let rows = rollups::series(&state.db, &scope, code, activity_grain).await?;
         let name = CATALOGUE
             .iter()
@@ -514,6 +620,10 @@ async fn page_data(
         ),
     ];
 
+    // A team's or a scheme's records have no composition by the program's small tables, nor
+    // KPIs (those are an institution's): left out there.
+    let per_record = narrow.team.is_some() || narrow.scheme.is_some();
+    let composition = if per_record { Vec::new() } else { composition };
     // KPI before/after, within what the viewer may see.
     let reach = AccessFacts::load(&state.db).await?.reach(&viewer.principal);
     let standings = kpis::standings(
@@ -549,16 +659,27 @@ async fn page_data(
         }
         None => standings,
     };
-    let kpi_chart = charts::kpi_before_after(
-        &t("ui.dash_kpis"),
-        &kpi_rows(&standings, lang),
-        [
-            &t("ui.dash_baseline"),
-            &t("ui.dash_latest"),
-            &t("ui.dash_target"),
-        ],
-        &t("ui.dash_no_kpis"),
-    );
+    let standings: Vec<_> = match &narrow.institution {
+        Some((id, _)) => standings
+            .into_iter()
+            .filter(|s| &s.institution_id == id)
+            .collect(),
+        None => standings,
+    };
+    let kpi_chart = if per_record {
+        String::new()
+    } else {
+        charts::kpi_before_after(
+            &t("ui.dash_kpis"),
+            &kpi_rows(&standings, lang),
+            [
+                &t("ui.dash_baseline"),
+                &t("ui.dash_latest"),
+                &t("ui.dash_target"),
+            ],
+            &t("ui.dash_no_kpis"),
+        )
+    };
 
     // Drill-down: the regions one level down, then the institutions, then their records.
     let unit = indicator.unit(lang);
@@ -604,7 +725,28 @@ async fn page_data(
                         institution: Some(&id),
                         region: None,
                     };
-                    records_url(indicator.code, &within).map(|u| {
+                    let url = if narrow.is_empty() {
+                        records_url(indicator.code, &within)
+                    } else if narrow.institution.is_some() {
+                        Some(scoped_records_url(
+                            indicator.code,
+                            &Within {
+                                institution: None,
+                                ..within
+                            },
+                            &scope_query,
+                        ))
+                    } else {
+                        Some(scoped_records_url(
+                            indicator.code,
+                            &Within {
+                                institution: None,
+                                ..within
+                            },
+                            &format!("{scope_query}&institution={id}"),
+                        ))
+                    };
+                    url.map(|u| {
                         records_href(
                             &u,
                             &format!("{} · {}", indicator.name(lang), name),
@@ -677,7 +819,121 @@ async fn page_data(
         regions_chart,
         institutions_chart,
         at_bottom,
+        scope_choices,
+        within,
+        scope_label,
+        scope_query,
     })
+}
+
+/// The figure listing of a program's indicator over a narrowed scope (`&team=…` in `query`):
+/// exactly the records the scoped figure counts.
+fn scoped_records_url(code: &str, w: &Within, query: &str) -> String {
+    let mut url = format!(
+        "/api/v1/programs/{}/indicators/{code}/records?until={}",
+        w.program, w.until
+    );
+    if let Some(f) = w.from {
+        url.push_str(&format!("&from={f}"));
+    }
+    if let Some(r) = w.region {
+        url.push_str(&format!("&region={r}"));
+    }
+    url.push_str(query);
+    url
+}
+
+/// What the scope chooser offers for a program: its teams, pairings, dispatch schemes and the
+/// institutions of its pairings.
+async fn scope_choices(
+    state: &AppState,
+    program: &str,
+    lang: Lang,
+) -> Result<Vec<ScopeChoice>, ApiError> {
+    let t = |k: &str| crate::i18n::t(lang, k);
+    let mut out = Vec::new();
+    let teams = shanhai_store::teams::list(
+        &state.db,
+        &shanhai_store::teams::TeamFilter {
+            program: Some(program.to_string()),
+            ..Default::default()
+        },
+        &shanhai_domain::access::Reach::All,
+        all(),
+    )
+    .await?
+    .items;
+    for x in teams {
+        out.push(ScopeChoice {
+            group: t("ui.scope_team"),
+            value: format!("team:{}", x.id),
+            label: x.name,
+            selected: false,
+            opens: false,
+            closes: false,
+        });
+    }
+    let pairings = shanhai_store::pairings::list(
+        &state.db,
+        &shanhai_store::pairings::PairingFilter {
+            program: Some(program.to_string()),
+            ..Default::default()
+        },
+        all(),
+    )
+    .await?
+    .items;
+    let mut places: Vec<(String, String)> = Vec::new();
+    for x in &pairings {
+        out.push(ScopeChoice {
+            group: t("ui.scope_pairing"),
+            value: format!("pairing:{}", x.id),
+            label: format!(
+                "{} → {}",
+                x.donor_name.clone().unwrap_or_default(),
+                x.recipient_name.clone().unwrap_or_default()
+            ),
+            selected: false,
+            opens: false,
+            closes: false,
+        });
+        for (id, name) in [
+            (&x.donor_id, &x.donor_name),
+            (&x.recipient_id, &x.recipient_name),
+        ] {
+            if !places.iter().any(|(i, _)| i == id) {
+                places.push((id.clone(), name.clone().unwrap_or_default()));
+            }
+        }
+    }
+    for x in shanhai_store::dispatch::list_schemes(&state.db, Some(program), all())
+        .await?
+        .items
+    {
+        out.push(ScopeChoice {
+            group: t("ui.scope_scheme"),
+            value: format!("scheme:{}", x.id),
+            label: x.name,
+            selected: false,
+            opens: false,
+            closes: false,
+        });
+    }
+    for (id, name) in places {
+        out.push(ScopeChoice {
+            group: t("ui.scope_institution"),
+            value: format!("institution:{id}"),
+            label: name,
+            selected: false,
+            opens: false,
+            closes: false,
+        });
+    }
+    for i in 0..out.len() {
+        out[i].opens = i == 0 || out[i - 1].group != out[i].group;
+        out[i].closes = i + 1 == out.len() || out[i + 1].group != out[i].group;
+    }
+    Ok(out)
 }
 
 async fn dashboard_page(
@@ -1154,6 +1410,9 @@ async fn figure_records_data(
         until,
         institution: param("institution"),
         region: param("region"),
+        team: param("team"),
+        scheme: param("scheme"),
+        pairing: param("pairing"),
     };
     let list = shanhai_service::figures::records(
         &state.db,

@@ -21,6 +21,7 @@ mod referrals;
 mod registry;
 mod search;
 mod session;
+mod teams;
 mod webhooks;
 
 pub use form::{
@@ -69,6 +70,7 @@ pub fn router() -> Router<AppState> {
         .merge(briefing::router())
         .merge(imports::router())
         .merge(pick::router())
+        .merge(teams::router())
         .fallback(unknown_path)
         .layer(axum::middleware::from_fn(confirm_saves))
 }

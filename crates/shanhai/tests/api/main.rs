@@ -36,6 +36,7 @@ mod registry;
 mod rollups;
 mod storage;
 mod training;
+mod teams;
 mod validation_twins;
 mod webhooks;
 mod workload;

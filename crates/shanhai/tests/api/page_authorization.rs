@@ -154,6 +154,14 @@ const TWINS: &[(&str, &str)] = &[
         "POST /api/v1/mentorships/{id}/notes",
     ),
     ("GET /alliances/{id}", "GET /api/v1/alliances/{id}"),
+    ("GET /teams", "GET /api/v1/teams"),
+    ("POST /teams/new", "POST /api/v1/teams"),
+    ("GET /teams/{id}", "GET /api/v1/teams/{id}"),
+    (
+        "POST /teams/{id}/members",
+        "POST /api/v1/teams/{id}/members",
+    ),
+    ("POST /teams/{id}/visits", "POST /api/v1/teams/{id}/visits"),
     (
         "POST /alliances/{id}/members",
         "POST /api/v1/alliances/{id}/members",
@@ -586,6 +594,8 @@ struct Records {
     scheme: String,
     /// An operation at R with person D as the expert.
     operation: String,
+    /// A team of D serving R under program A, led by person D.
+    team: String,
 }
 
 async fn book(app: &TestApp, session: &str, seq: u32) -> String {
@@ -737,11 +747,23 @@ async fn records(app: &TestApp) -> Records {
         .await;
     assert_eq!(s, StatusCode::CREATED, "{op}");
     let operation = op["id"].as_str().expect("id").to_string();
+    let (s, t) = app
+        .post(
+            "/api/v1/teams",
+            &w.admin,
+            json!({"program_id": w.program_a, "name": "沈专家团队", "kind": "specialty",
+                   "home_institution_id": w.donor, "host_institution_id": w.recipient,
+                   "leader_id": w.person_d, "formed_on": "2024-12-01"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{t}");
+    let team = t["id"].as_str().expect("team").to_string();
     Records {
         operation,
         batch,
         assignment,
         scheme,
+        team,
         w,
         b1,
         b2,
@@ -1084,6 +1106,54 @@ fn cases(r: &Records) -> Vec<Case> {
             "POST /alliances/{id}/members",
             format!("/alliances/{al}/members"),
             Box::new(member),
+        ),
+    ]);
+
+    // ---- teams (the capacity policy, at the team's host R) ----
+    let team_body = {
+        let (pa, d, rr, pd) = (
+            w.program_a.clone(),
+            w.donor.clone(),
+            w.recipient.clone(),
+            w.person_d.clone(),
+        );
+        move |i: usize| {
+            json!({"program_id": pa, "name": format!("专科团队{i}"), "kind": "specialty",
+                   "home_institution_id": d, "host_institution_id": rr, "leader_id": pd,
+                   "formed_on": "2025-01-01"})
+        }
+    };
+    let tb = team_body.clone();
+    let tm = &r.team;
+    let team_member = {
+        let p = w.person_r.clone();
+        move |_: usize| json!({"person_id": p, "joined_on": "2025-01-15"})
+    };
+    let team_visit = |i: usize| json!({"start_date": format!("2025-0{}-02", 1 + i % 9), "end_date": format!("2025-0{}-04", 1 + i % 9)});
+    cases.extend([
+        case("GET /teams", get("/teams"), EVERYONE).twin(api_get("/api/v1/teams")),
+        case("GET /teams/new", get("/teams/new"), WRITERS),
+        case(
+            "POST /teams/new",
+            post("/teams/new", move |i| form_of(&tb(i))),
+            CAPACITY_WRITE,
+        )
+        .twin(api(Method::POST, "/api/v1/teams", team_body)),
+        case(
+            "GET /teams/{id}",
+            get(format!("/teams/{tm}")),
+            CAPACITY_READ,
+        )
+        .twin(api_get(format!("/api/v1/teams/{tm}"))),
+        on_record(
+            "POST /teams/{id}/members",
+            format!("/teams/{tm}/members"),
+            Box::new(team_member),
+        ),
+        on_record(
+            "POST /teams/{id}/visits",
+            format!("/teams/{tm}/visits"),
+            Box::new(team_visit),
         ),
     ]);
 

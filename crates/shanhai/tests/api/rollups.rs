@@ -589,6 +589,7 @@ fn scope_of(f: &Fixture, a: &Ask) -> Scope {
         region: REGIONS[a.region].map(str::to_string),
         from: a.from.map(date),
         until: date(a.until),
+        ..Default::default()
     }
 }
 
