@@ -398,6 +398,11 @@ pub async fn load(db: &Db, cipher: &PatientCipher) -> Result<Outcome> {
         &mut tx,
         &actor,
         &outreach::Registry {
+            programs: &loaded.programs,
+            institutions: &loaded.institutions,
+        },
+    )
+    .await?;
     let t = teams::load(
         &mut tx,
         &actor,

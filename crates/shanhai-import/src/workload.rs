@@ -1,4 +1,4 @@
-//! Workload reports (工作量: outpatients, admissions, operations… of a dispatched expert per
+//! Workload reports (工作量: outpatients, admissions, operations, critical rescues, MDT of a dispatched expert per
 //! period), one row each, keyed by the assignment and the period's first day. The row names the
 //! expert and the hospital they served at; the assignment is the expert's one there whose dates
 //! meet the period. Each report is written through the store as the API writes it (the same
@@ -25,7 +25,9 @@ const END: usize = 4;
 const OUTPATIENTS: usize = 5;
 const ADMISSIONS: usize = 6;
 const OPERATIONS: usize = 7;
-const NOTE: usize = 8;
+const RESCUES: usize = 8;
+const MDT: usize = 9;
+const NOTE: usize = 10;
 
 const COLUMNS: &[Column] = &[
     Column {
@@ -83,6 +85,20 @@ const COLUMNS: &[Column] = &[
         required: true,
         fields: &["operations"],
         example: "8",
+    },
+    Column {
+        zh: "抢救危重人次",
+        en: "Critical rescues",
+        required: false,
+        fields: &["rescues"],
+        example: "2",
+    },
+    Column {
+        zh: "MDT参与次数",
+        en: "MDT participations",
+        required: false,
+        fields: &["mdt_participations"],
+        example: "3",
     },
     Column {
         zh: "备注",
@@ -184,6 +200,7 @@ impl ImportKind for WorkloadReports {
         };
         let institution = crate::institution(row, INSTITUTION, COLUMNS, cx);
         let counts = [OUTPATIENTS, ADMISSIONS, OPERATIONS].map(|i| count(row, i));
+        let optional = [RESCUES, MDT].map(|i| crate::number(row, i, COLUMNS));
         if let Err(p) = &at {
             problems.push(p.clone());
         }
@@ -194,6 +211,11 @@ impl ImportKind for WorkloadReports {
             problems.push(p.clone());
         }
         for c in &counts {
+            if let Err(p) = c {
+                problems.push(p.clone());
+            }
+        }
+        for c in &optional {
             if let Err(p) = c {
                 problems.push(p.clone());
             }
@@ -244,6 +266,7 @@ impl ImportKind for WorkloadReports {
             }
         }
         let [outpatients, admissions, operations] = counts.map(|c| c.unwrap_or(0));
+        let [rescues, mdt_participations] = optional.map(|c| c.ok().flatten().unwrap_or(0));
         let input = WorkloadReportInput {
             // Without an assignment the input's own checks still run (dates, counts); the
             // missing assignment is already a problem of its column.
@@ -253,6 +276,8 @@ impl ImportKind for WorkloadReports {
             outpatients,
             admissions,
             operations,
+            rescues,
+            mdt_participations,
             note: row.optional(NOTE).map(str::to_string),
         };
         match input.parse() {

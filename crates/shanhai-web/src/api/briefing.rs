@@ -1070,7 +1070,7 @@ pub async fn build(
                 ))
         });
         for v in quoted {
-            let inst = institution.map(|i| i.id.as_str());
+            let inst = institution.as_ref().map(|(id, _)| id.as_str());
             if v.code == "training-cohort-members" {
                 let named = super::capacity::training::schemes_named(
                     db,
