@@ -10,6 +10,8 @@
 //!
 //! See bench/README.md for how to read the output.
 
+mod pg;
+
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Parser, ValueEnum};
 use reqwest::StatusCode;
@@ -26,6 +28,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
+
+use pg::{Cluster, PgDatabase, free_port, workspace_root};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum Backend {
@@ -76,14 +80,6 @@ struct Args {
     server: Option<PathBuf>,
 }
 
-/// Where the workspace is: bench/ sits at its root.
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."))
-}
-
 /// target/release/shanhai (or under CARGO_TARGET_DIR), built when missing.
 fn server_binary(args: &Args) -> Result<PathBuf> {
     if let Some(path) = &args.server {
@@ -118,94 +114,6 @@ impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
-}
-
-/// A throwaway PostgreSQL cluster started with scripts/pg.sh, stopped at the end.
-struct Cluster {
-    dir: PathBuf,
-}
-
-impl Cluster {
-    fn start(dir: PathBuf) -> Result<(Cluster, String)> {
-        let port = free_port()?;
-        let script = workspace_root().join("scripts").join("pg.sh");
-        let out = Command::new("bash")
-            .arg(&script)
-            .arg("start")
-            .arg(&dir)
-            .arg(port.to_string())
-            .output()
-            .context("run scripts/pg.sh start")?;
-        if !out.status.success() {
-            bail!(
-                "scripts/pg.sh start failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        Ok((
-            Cluster { dir },
-            format!("postgres://postgres@127.0.0.1:{port}/postgres"),
-        ))
-    }
-}
-
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        let script = workspace_root().join("scripts").join("pg.sh");
-        let _ = Command::new("bash")
-            .arg(&script)
-            .arg("stop")
-            .arg(&self.dir)
-            .stdout(Stdio::null())
-            .status();
-    }
-}
-
-/// A PostgreSQL database created for this run, dropped at the end.
-struct PgDatabase {
-    base: String,
-    name: String,
-}
-
-impl PgDatabase {
-    async fn create(base: &str) -> Result<(PgDatabase, String)> {
-        let name = format!("shanhai_bench_{}", uuid::Uuid::now_v7().simple());
-        let admin = Db::connect(base).await.context("connect to PostgreSQL")?;
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(admin.pool())
-            .await
-            .context("create database")?;
-        admin.close().await;
-        let (prefix, _) = base
-            .rsplit_once('/')
-            .ok_or_else(|| anyhow!("the database URL needs a /DATABASE path"))?;
-        let url = format!("{prefix}/{name}");
-        Ok((
-            PgDatabase {
-                base: base.to_string(),
-                name,
-            },
-            url,
-        ))
-    }
-
-    async fn drop_database(&self) {
-        if let Ok(admin) = Db::connect(&self.base).await {
-            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            )))
-            .execute(admin.pool())
-            .await;
-            admin.close().await;
-        }
-    }
-}
-
-fn free_port() -> Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
 }
 
 /// The `shanhai serve` process; SIGTERM (then SIGKILL) when stopped or dropped.
