@@ -52,6 +52,13 @@ async function officeWordsTheBriefing(page) {
   await page.selectOption(select, 'rounded');
   await submit(page, '[data-testid=wording-form]');
   assert((await briefingText(page)).includes('新技术新项目120余项'), 'rounded again');
+
+  step('the KPI page shows each KPI\'s latest change');
+  await visit(page, '/kpis');
+  const changes = await page.locator('[data-testid=kpi-changes]').innerText();
+  assert(changes.includes('同比 −0.31天（−3.48%）') && changes.includes('同比 +321例（+6.11%）'), `changes: ${changes}`);
+  assert(changes.includes('平均住院日') && changes.includes('三四级手术例数'), `changes: ${changes}`);
+  await shot(page, 'office-kpis-changes');
 }
 
 async function officeReadsTheBriefingOnPhone(page) {

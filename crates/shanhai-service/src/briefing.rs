@@ -31,6 +31,16 @@ async fn known_codes(db: &Db) -> Result<Vec<String>, StoreError> {
     Ok(codes)
 }
 
+/// Refuses unless the program exists (404) and the caller may word its briefing (403).
+pub async fn may_word(db: &Db, who: &Acting, program_id: &str) -> ServiceResult<()> {
+    shanhai_store::programs::get(db, program_id).await?;
+    if may_set_wording(&who.principal, program_id) {
+        Ok(())
+    } else {
+        Err(ServiceError::forbidden())
+    }
+}
+
 /// Sets how the program's briefing states one figure.
 pub async fn set_wording(
     db: &Db,
@@ -38,10 +48,7 @@ pub async fn set_wording(
     program_id: &str,
     input: &BriefingPreferenceInput,
 ) -> ServiceResult<BriefingPreference> {
-    shanhai_store::programs::get(db, program_id).await?;
-    if !may_set_wording(&who.principal, program_id) {
-        return Err(ServiceError::forbidden());
-    }
+    may_word(db, who, program_id).await?;
     let known = known_codes(db).await?;
     let (code, wording) = input.parse(|c| known.iter().any(|k| k == c))?;
     Ok(shanhai_store::briefing::set(db, &who.actor, program_id, &code, wording).await?)

@@ -308,7 +308,7 @@ fn money(lang: Lang, fen: i64) -> String {
 }
 
 /// `92.00` as `92`, `8.90` as `8.9`, `104220` as `104,220`.
-fn trim_decimals(s: &str) -> String {
+pub fn trim_decimals(s: &str) -> String {
     let trimmed = if s.contains('.') {
         s.trim_end_matches('0').trim_end_matches('.')
     } else {

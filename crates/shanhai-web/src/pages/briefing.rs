@@ -106,6 +106,7 @@ async fn save_wording(
     let result = async {
         let id = shanhai_domain::ids::parse_id(&raw).ok_or_else(ApiError::not_found)?;
         let acting = viewer.acting();
+        shanhai_service::briefing::may_word(&state.db, &acting, &id).await?;
         let current = shanhai_service::briefing::preferences(&state.db, &acting, &id).await?;
         for code in form.all("code") {
             let wording = form.get(&format!("wording:{code}"));

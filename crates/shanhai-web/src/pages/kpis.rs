@@ -70,6 +70,11 @@ struct ChangeRow {
     tone: &'static str,
 }
 
+/// Hundredths of a percent as `6.11`, `360`.
+fn trim_pct(bp: i64) -> String {
+    crate::api::briefing::trim_decimals(&format_scaled(bp.abs(), 2))
+}
+
 /// A standing's change in words for the list page: from the period before when it was
 /// approved too, else from the baseline or first figure.
 fn change_row(s: &KpiStanding, lang: shanhai_domain::Lang) -> Option<ChangeRow> {
@@ -100,7 +105,8 @@ fn change_row(s: &KpiStanding, lang: shanhai_domain::Lang) -> Option<ChangeRow> 
     let scale_unit = 10f64.powi(s.scale as i32);
     let unit = |v: i64| shanhai_domain::words::unit_after(&s.unit, v as f64 / scale_unit, lang);
     let sign = if c.delta_scaled > 0 { "+" } else { "−" };
-    let delta = format_scaled(c.delta_scaled.abs(), s.scale);
+    let shown = |v: i64| crate::api::briefing::trim_decimals(&format_scaled(v, s.scale));
+    let delta = shown(c.delta_scaled.abs());
     let delta = if s.unit == "%" {
         t(lang, "ui.briefing.kpi_points").replace("{n}", &delta)
     } else {
@@ -109,8 +115,8 @@ fn change_row(s: &KpiStanding, lang: shanhai_domain::Lang) -> Option<ChangeRow> 
     let relative = c
         .relative_bp
         .map(|r| match lang {
-            shanhai_domain::Lang::Zh => format!("（{sign}{}%）", format_scaled(r.abs(), 2)),
-            shanhai_domain::Lang::En => format!(" ({sign}{}%)", format_scaled(r.abs(), 2)),
+            shanhai_domain::Lang::Zh => format!("（{sign}{}%）", trim_pct(r)),
+            shanhai_domain::Lang::En => format!(" ({sign}{}%)", trim_pct(r)),
         })
         .unwrap_or_default();
     let period = Period::parse("p", &s.latest_period)
@@ -119,7 +125,11 @@ fn change_row(s: &KpiStanding, lang: shanhai_domain::Lang) -> Option<ChangeRow> 
     Some(ChangeRow {
         name: s.name(lang).to_string(),
         institution: s.institution_name.clone().unwrap_or_default(),
-        latest: format!("{period} {}{}", s.latest_value, unit(s.latest_value_scaled)),
+        latest: format!(
+            "{period} {}{}",
+            shown(s.latest_value_scaled),
+            unit(s.latest_value_scaled)
+        ),
         change: format!("{label} {sign}{delta}{relative}"),
         tone: match c.improved {
             Some(true) => "better",
