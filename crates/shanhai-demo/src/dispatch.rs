@@ -100,6 +100,21 @@ fn yu_ha_layout(k: u32) -> (usize, Option<usize>, usize) {
     (scheme, None, size)
 }
 
+/// 沪滇's two schemes as the article counts them: "74名上海医疗专家先后入驻昭通" under 东西部协作
+/// (seven batches, the pairings in turn) and "上海6家医院'组团式'帮扶…3家县级综合医院，累计派出29名
+/// 医疗专家" (three batches, one to each county hospital's team-based pairing): 103 in all.
+const HU_DIAN_TEAM_BATCHES: &[(u32, usize, usize)] = &[(1, 0, 10), (4, 1, 10), (7, 2, 9)];
+
+fn hu_dian_layout(k: u32) -> (usize, Option<usize>, usize) {
+    if let Some((_, pairing, size)) = HU_DIAN_TEAM_BATCHES.iter().find(|(at, _, _)| *at == k) {
+        return (1, Some(*pairing), *size);
+    }
+    // The 东西部协作 batches: 74 experts over seven, the first four one more.
+    let i = HU_DIAN_TEAM_BATCHES.iter().filter(|(at, _, _)| *at < k).count();
+    let nth = k as usize - i;
+    (0, None, 74 / 7 + usize::from(nth < 74 % 7))
+}
+
 fn hu_meng_layout(k: u32) -> (usize, Option<usize>, usize) {
     let k = k as usize;
     (0, Some(k), HU_MENG_BATCHES.get(k).copied().unwrap_or(0))
@@ -134,7 +149,7 @@ const PLANS: &[Plan] = &[
         ongoing: 2,
         ongoing_size: 10,
         sessions_by_as_of: 0,
-        layout: None,
+        layout: Some(hu_dian_layout),
     },
     Plan {
         program: "min-regional",
