@@ -79,6 +79,15 @@ pub fn procedure_code(field: &str, value: &str) -> Result<String, Invalid> {
     }
 }
 
+/// A code chosen from a list: none chosen says so, an unknown one is not allowed.
+fn chosen<T>(field: &str, value: &str, parse: fn(&str) -> Option<T>) -> Result<T, Invalid> {
+    if value.trim().is_empty() {
+        Err(Invalid::new(field, "error.choose_one"))
+    } else {
+        code(field, value, parse)
+    }
+}
+
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct OperationInput {
     #[serde(default)]
@@ -184,9 +193,9 @@ impl OperationInput {
                 Some(c) => procedure_code("procedure_code", c).map(Some),
             },
             grade = grade(),
-            expert_role = code("expert_role", &self.expert_role, ExpertRole::parse),
+            expert_role = chosen("expert_role", &self.expert_role, ExpertRole::parse),
             technique_id = optional_reference("technique_id", self.technique_id.as_deref()),
-            outcome = code("outcome", &self.outcome, OperationOutcome::parse),
+            outcome = chosen("outcome", &self.outcome, OperationOutcome::parse),
             local_operator_ids = operators(),
             note = optional_text("note", self.note.as_deref(), NOTE_MAX),
         }

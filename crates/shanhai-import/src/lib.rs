@@ -13,6 +13,7 @@
 mod clinic_sessions;
 pub mod context;
 mod kpis;
+mod operations;
 mod people;
 pub mod read;
 mod rollup;
@@ -1208,6 +1209,7 @@ registry!(
     techniques::Techniques,
     kpis::Kpis,
     workload::WorkloadReports,
+    operations::Operations,
 );
 
 #[cfg(test)]

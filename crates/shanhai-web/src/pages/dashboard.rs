@@ -395,7 +395,7 @@ async fn page_data(
         .await?
         .into_iter()
         .collect();
-    let headlines = CATALOGUE
+    let mut headlines: Vec<Headline> = CATALOGUE
         .iter()
         .filter(|i| rollups::measured_in(i.code, &scope))
         .filter(|i| {
@@ -447,6 +447,26 @@ async fn page_data(
             }
         })
         .collect();
+    // The operations' demonstration share (示教手术占比), next to the demonstrations.
+    let count = |code: &str| totals.get(code).copied().unwrap_or(0);
+    let (ops, shown) = (count("operations"), count("operations-demonstration"));
+    if ops > 0
+        && shown > 0
+        && let Some(at) = headlines
+            .iter()
+            .position(|h| h.code == "operations-demonstration")
+    {
+        let permille = (shown * 1000 + ops / 2) / ops;
+        let share = Headline {
+            code: "operations-demonstration-share",
+            name: t("ui.operations_demonstration_share"),
+            unit: String::new(),
+            display: format!("{}.{}%", permille / 10, permille % 10),
+            definition: t("ui.operations_demonstration_share_definition"),
+            href: headlines[at].href.clone(),
+        };
+        headlines.insert(at + 1, share);
+    }
 
     // Trends: the chosen indicator over time, and the main activities side by side.
     let points = |rows: Vec<(String, i64)>| -> Vec<Point> {

@@ -290,3 +290,90 @@ async fn operations_are_listed_by_filter_and_counted_by_grade_role_and_approach(
     assert!(text.contains("完成手术4台，其中示教手术占50.0%"), "{text}");
     verify_equal(&app).await;
 }
+
+async fn upload(app: &TestApp, token: &str, csv: String) -> (StatusCode, Value) {
+    use reqwest::multipart::{Form, Part};
+    let form = Form::new().part("file", Part::bytes(csv.into_bytes()).file_name("o.csv"));
+    let r = app
+        .client
+        .post(app.url("/api/v1/imports/operations?dry_run=false"))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .expect("send");
+    let status = r.status();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+const HEADER: &str = "项目,机构*,科室,手术日期*,术式名称*,手术编码,手术分级*,派出专家*,专家单位,专家角色*,本院术者,微创,手术结果*,备注";
+
+#[tokio::test]
+async fn an_operations_sheet_imports_and_a_bad_row_imports_nothing_and_is_named() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let coord_r = app.token("coord-r").await;
+    let good = |day: &str, role: &str| {
+        format!(
+            "沪蒙医疗协作,包头市中心医院,,{day},腹腔镜下胆囊切除术,51.23,三级,沈专家,上海交通大学医学院附属瑞金医院,{role},包医生,是,手术顺利,\n"
+        )
+    };
+    // Row 3 names a bad code and an unknown grade: nothing is imported, the row and columns named.
+    let bad = format!(
+        "{HEADER}\n{}沪蒙医疗协作,包头市中心医院,,2025-03-02,胆囊切除术,5.123,五级,沈专家,,示教,,否,手术顺利,\n",
+        good("2025-03-01", "示教")
+    );
+    let (s, b) = upload(&app, &coord_r, bad).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    let errors = b["errors"].as_array().expect("errors");
+    assert!(errors.iter().all(|e| e["row"] == json!(3)), "{b}");
+    let columns: Vec<&str> = errors.iter().filter_map(|e| e["column"].as_str()).collect();
+    assert!(
+        columns.contains(&"手术编码") && columns.contains(&"手术分级"),
+        "{b}"
+    );
+    assert_eq!(app.count("operations").await, 0);
+    // A good sheet: counted, listed and equal to a recount.
+    let csv = format!(
+        "{HEADER}\n{}{}{}",
+        good("2025-03-01", "示教"),
+        good("2025-03-02", "主刀"),
+        good("2025-03-03", "demonstration")
+    );
+    let (s, b) = upload(&app, &coord_r, csv).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["created"], json!(3), "{b}");
+    let (s, list) = app
+        .get("/api/v1/operations?role=demonstration", &coord_r)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{list}");
+    assert_eq!(list["total"], json!(2));
+    assert_eq!(
+        list["items"][0]["local_operators"][0]["name"],
+        json!("包医生")
+    );
+    let vals = values(&app, &w, "2025-12-31").await;
+    let n = |code: &str| {
+        vals.iter()
+            .find(|v| v["code"] == code)
+            .map(|v| v["value"].clone())
+    };
+    assert_eq!(n("operations"), Some(json!(3)));
+    assert_eq!(n("operations-grade-3"), Some(json!(3)));
+    assert_eq!(n("operations-minimally-invasive"), Some(json!(3)));
+    verify_equal(&app).await;
+    // The template downloads with the sheet's headers.
+    let r = app
+        .client
+        .get(app.url("/api/v1/imports/operations/template?format=csv"))
+        .bearer_auth(&coord_r)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), StatusCode::OK);
+    let text = r.text().await.expect("text");
+    assert!(
+        text.contains("术式名称*") && text.contains("专家角色*"),
+        "{text}"
+    );
+}

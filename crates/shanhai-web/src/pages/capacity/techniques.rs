@@ -148,6 +148,8 @@ pub(super) struct TechniquePage {
     /// The form that failed ("case" or "stage") and why.
     failed: Option<(&'static str, FormErrors)>,
     values: FormData,
+    /// The technique's earliest operation (its 首例 in the operations log): id, date, procedure.
+    first_operation: Option<(String, String, String)>,
 }
 
 impl TechniquePage {
@@ -267,7 +269,12 @@ async fn technique_data(
         .filter(|s| d.technique.stage.may_move_to(**s, i64::MAX).is_ok())
         .map(|s| (s.code().to_string(), s.label(c.lang).to_string()))
         .collect();
+    let first_operation =
+        shanhai_service::operations::first_of_technique(&state.db, &d.technique.id)
+            .await?
+            .map(|o| (o.id, o.performed_on, o.procedure_name));
     Ok(TechniquePage {
+        first_operation,
         tabs: tabs(&c, "techniques"),
         steps,
         can_write: shown.may_write,
