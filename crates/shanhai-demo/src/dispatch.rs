@@ -70,8 +70,11 @@ struct Plan {
     /// program's pairings; none: the pairings in turn) and size, where the article says how
     /// many batches and experts each scheme or pairing sent (none: schemes in turn, experts
     /// spread evenly).
-    layout: Option<fn(u32) -> (usize, Option<usize>, usize)>,
+    layout: Option<Layout>,
 }
+
+/// Article batch `k`'s (scheme index, pairing index, size).
+type Layout = fn(u32) -> (usize, Option<usize>, usize);
 
 /// 豫哈's schemes as the article counts them: 柔性援疆专家20批108人、中组部援疆专家8批51人、
 /// 名医行7批44人、公卫小组团专家2批次7人 (37 batches). Those add up to 210 experts while the

@@ -52,7 +52,6 @@ pub async fn records(
             pairing: q.pairing.clone().filter(|r| !r.is_empty()),
             from: q.from.clone().filter(|f| !f.is_empty()),
             until: q.until.clone(),
-            ..Default::default()
         },
         taking_part: match may {
             FigureRecords::All => None,

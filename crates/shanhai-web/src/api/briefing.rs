@@ -152,6 +152,9 @@ pub struct Briefing {
     pub paragraphs: Vec<BriefingParagraph>,
     /// Every figure of every paragraph, in reading order.
     pub figures: Vec<BriefingFigure>,
+    /// The scope's query parameters, for the page's links and date form.
+    #[serde(skip)]
+    pub scope_params: Vec<(String, String)>,
 }
 
 /// The themes, in reading order.
@@ -1265,6 +1268,7 @@ pub async fn build(
             name: name.clone(),
         }),
         scope: (!narrow.is_empty()).then(|| narrow.label()),
+        scope_params: narrow.pairs(),
         from: from_s,
         until: until_s,
         title: if narrow.is_empty() {

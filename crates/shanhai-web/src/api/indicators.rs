@@ -229,6 +229,20 @@ impl Narrow {
         }
     }
 
+    /// The scope's parameters (`team`, id), in query order.
+    pub fn pairs(&self) -> Vec<(String, String)> {
+        [
+            ("team", &self.team),
+            ("scheme", &self.scheme),
+            ("pairing", &self.pairing),
+            ("institution", &self.institution),
+            ("region", &self.region),
+        ]
+        .iter()
+        .filter_map(|(k, x)| x.as_ref().map(|(id, _)| (k.to_string(), id.clone())))
+        .collect()
+    }
+
     /// `&team=…&scheme=…` (the query a scoped link carries).
     pub fn query(&self) -> String {
         let mut q = String::new();
