@@ -700,7 +700,7 @@ pub async fn load(conn: &mut AnyConnection, actor: &Actor, reg: &Registry<'_>) -
     w.attendance = Some((51_063, 171 + 200 + 170 + 223));
     w.teaching(&jm, TeachingKind::RemoteTeaching, 171, "2023-03-01")
         .await?;
-    w.teaching(&jm, TeachingKind::TeachingRound, 200, "2023-03-01")
+    w.teaching(&jm, TeachingKind::TeachingRound, 196, "2023-03-01")
         .await?;
     w.teaching(&jm, TeachingKind::CaseDiscussion, 170, "2023-03-01")
         .await?;

@@ -177,6 +177,7 @@ const REPORTS: &[Report] = &[
             ("health-literacy", "22.29", Some("17.17"), Some("20.00")),
             ("hypertension-management", "89.38", None, Some("70.00")),
             ("diabetes-management", "85.25", None, Some("70.00")),
+            ("chronic-disease-centres", "100", None, Some("100")),
         ],
     },
     // 省级区域医疗中心: 宁德市医院
@@ -286,9 +287,78 @@ fn at(date: chrono::NaiveDate, days: u64, hour: u32) -> String {
     format!("{day}T{hour:02}:00:00.000Z")
 }
 
+/// The KPIs the demo's programs define for themselves.
+fn own_definitions() -> Vec<shanhai_domain::kpis::KpiDefinition> {
+    use shanhai_domain::kpis::{KpiDirection, KpiDefinition, PeriodType, ValueKind};
+    vec![KpiDefinition {
+        code: "chronic-disease-centres".into(),
+        name_zh: "县乡两级慢性病管理中心建成率".into(),
+        name_en: "County and township chronic disease centres built".into(),
+        unit: "%".into(),
+        direction: KpiDirection::Higher,
+        value_kind: ValueKind::Percent,
+        scale: 2,
+        period_types: vec![PeriodType::Year],
+        description: Some("已建成慢性病管理中心的县、乡两级医疗机构占应建机构的比例。".into()),
+        builtin: false,
+    }]
+}
+
+/// Writes a definition as `shanhai_store::kpis::create_definition` does, on the demo's
+/// connection.
+async fn insert_definition(
+    conn: &mut AnyConnection,
+    d: &shanhai_domain::kpis::KpiDefinition,
+) -> Result<()> {
+    let periods: Vec<&str> = d.period_types.iter().map(|p| p.code()).collect();
+    let now = shanhai_store::now();
+    query::sql_with(
+        query::insert_sql(
+            "kpi_definitions",
+            &[
+                "code",
+                "name_zh",
+                "name_en",
+                "unit",
+                "direction",
+                "value_kind",
+                "scale",
+                "period_types",
+                "description",
+                "builtin",
+                "created_at",
+                "updated_at",
+            ],
+        ),
+        vec![
+            d.code.clone().into(),
+            d.name_zh.clone().into(),
+            d.name_en.clone().into(),
+            d.unit.clone().into(),
+            d.direction.code().into(),
+            d.value_kind.code().into(),
+            d.scale.into(),
+            serde_json::to_string(&periods).unwrap_or_default().into(),
+            d.description.clone().into(),
+            0i64.into(),
+            now.clone().into(),
+            now.into(),
+        ],
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 /// Loads the demo reports; returns how many.
 pub async fn load(conn: &mut AnyConnection, reg: &Registry<'_>) -> Result<usize> {
-    let catalogue = builtin_catalogue();
+    // 沪滇 reports a KPI of its own beside the built-in ones (县、乡两级慢性病管理中心建成率),
+    // defined as a program office defines one (not built in).
+    let own = own_definitions();
+    for d in &own {
+        insert_definition(conn, d).await?;
+    }
+    let catalogue: Vec<_> = builtin_catalogue().into_iter().chain(own).collect();
     let bad = |what: String| StoreError::Other(format!("demo kpis: {what}"));
     let (mut reports, mut values, mut events) = (Vec::new(), Vec::new(), Vec::new());
     for r in REPORTS {
