@@ -13,6 +13,7 @@
 mod clinic_sessions;
 pub mod context;
 mod kpis;
+mod outreach;
 mod people;
 pub mod read;
 mod rollup;
@@ -1206,6 +1207,7 @@ registry!(
     teaching::TeachingActivities,
     techniques::Techniques,
     kpis::Kpis,
+    outreach::OutreachEvents,
 );
 
 #[cfg(test)]
