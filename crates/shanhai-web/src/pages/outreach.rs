@@ -274,15 +274,29 @@ impl FormPage {
         self.error.as_ref().and_then(|e| e.at(name))
     }
     fn expert(&self, i: &usize) -> String {
-        self.values
-            .all("expert_ids")
+        chosen_experts(&self.values)
             .get(*i)
             .cloned()
             .unwrap_or_default()
     }
     fn slots(&self) -> Vec<usize> {
-        (0..EXPERT_SLOTS.max(self.values.all("expert_ids").len())).collect()
+        (0..EXPERT_SLOTS.max(chosen_experts(&self.values).len())).collect()
     }
+    fn slot_name(&self, i: &usize) -> String {
+        format!("expert_{}", i + 1)
+    }
+}
+
+/// The experts chosen: one picker per slot (`expert_1`, `expert_2`…), or `expert_ids` as the
+/// API names them.
+fn chosen_experts(data: &FormData) -> Vec<String> {
+    let mut out: Vec<String> = data.all("expert_ids");
+    for n in 1..=50 {
+        out.extend(data.all(&format!("expert_{n}")));
+    }
+    out.retain(|e| !e.trim().is_empty());
+    out.dedup();
+    out
 }
 
 #[derive(Deserialize, Default)]
@@ -333,7 +347,7 @@ async fn form_data(
             })
             .collect();
         // An expert chosen from elsewhere (the picker searches everyone) stays shown.
-        for id in values.all("expert_ids") {
+        for id in chosen_experts(&values) {
             if !id.is_empty()
                 && !experts.iter().any(|p| p.id == id)
                 && let Ok(p) = shanhai_store::people::get(db, &id).await
@@ -432,11 +446,7 @@ fn read_input(data: &FormData) -> Result<OutreachEventInput, Problems> {
         screenings,
         referrals,
         local_staff,
-        expert_ids: data
-            .all("expert_ids")
-            .into_iter()
-            .filter(|e| !e.trim().is_empty())
-            .collect(),
+        expert_ids: chosen_experts(data),
         note: opt("note"),
     };
     if let Err(more) = input.parse() {
