@@ -282,6 +282,15 @@ impl FormPage {
     fn slots(&self) -> Vec<usize> {
         (0..EXPERT_SLOTS.max(chosen_experts(&self.values).len())).collect()
     }
+    /// The experts around the local institution (its donors' staff and its own).
+    fn expert_source(&self) -> String {
+        let id = self
+            .institution
+            .as_ref()
+            .map(|i| i.id.as_str())
+            .unwrap_or_default();
+        format!("/pick/people?around={id}&role=clinical")
+    }
     fn slot_name(&self, i: &usize) -> String {
         format!("expert_{}", i + 1)
     }
