@@ -421,6 +421,12 @@ async fn form_page(
 /// their own, stated with every other problem of the form.
 fn read_input(data: &FormData) -> Result<OutreachEventInput, Problems> {
     let mut problems = Problems::new();
+    // A choice left empty is missing, not a wrong choice.
+    for field in ["kind", "place_kind", "region_code"] {
+        if data.get(field).trim().is_empty() {
+            problems.push(Invalid::new(field, "error.required"));
+        }
+    }
     let mut number = |name: &str, required: bool| -> i64 {
         let raw = data.get(name);
         let raw = raw.trim();
