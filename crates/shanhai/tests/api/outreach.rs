@@ -270,7 +270,7 @@ async fn an_outreach_clinic_session_links_to_its_event_and_the_event_lists_it() 
     assert!(
         html.contains("data-testid=\"outreach-session\"")
             && html.contains("<strong>上海交通大学医学院附属瑞金医院</strong>")
-            && html.contains("→ </span><strong>昆都仑区卜尔汉图镇 / 昆都仑区</strong>"),
+            && html.contains("→</span> <strong>昆都仑区卜尔汉图镇 / 昆都仑区</strong>"),
         "{html}"
     );
     let r = app
