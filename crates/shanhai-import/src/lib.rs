@@ -14,6 +14,7 @@ mod clinic_sessions;
 pub mod context;
 mod kpis;
 mod operations;
+mod outreach;
 mod people;
 pub mod read;
 mod rollup;
@@ -1210,6 +1211,7 @@ registry!(
     kpis::Kpis,
     workload::WorkloadReports,
     operations::Operations,
+    outreach::OutreachEvents,
 );
 
 #[cfg(test)]

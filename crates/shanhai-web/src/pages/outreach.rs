@@ -274,15 +274,38 @@ impl FormPage {
         self.error.as_ref().and_then(|e| e.at(name))
     }
     fn expert(&self, i: &usize) -> String {
-        self.values
-            .all("expert_ids")
+        chosen_experts(&self.values)
             .get(*i)
             .cloned()
             .unwrap_or_default()
     }
     fn slots(&self) -> Vec<usize> {
-        (0..EXPERT_SLOTS.max(self.values.all("expert_ids").len())).collect()
+        (0..EXPERT_SLOTS.max(chosen_experts(&self.values).len())).collect()
     }
+    /// The experts around the local institution (its donors' staff and its own).
+    fn expert_source(&self) -> String {
+        let id = self
+            .institution
+            .as_ref()
+            .map(|i| i.id.as_str())
+            .unwrap_or_default();
+        format!("/pick/people?around={id}&role=clinical")
+    }
+    fn slot_name(&self, i: &usize) -> String {
+        format!("expert_{}", i + 1)
+    }
+}
+
+/// The experts chosen: one picker per slot (`expert_1`, `expert_2`…), or `expert_ids` as the
+/// API names them.
+fn chosen_experts(data: &FormData) -> Vec<String> {
+    let mut out: Vec<String> = data.all("expert_ids");
+    for n in 1..=50 {
+        out.extend(data.all(&format!("expert_{n}")));
+    }
+    out.retain(|e| !e.trim().is_empty());
+    out.dedup();
+    out
 }
 
 #[derive(Deserialize, Default)]
@@ -333,7 +356,7 @@ async fn form_data(
             })
             .collect();
         // An expert chosen from elsewhere (the picker searches everyone) stays shown.
-        for id in values.all("expert_ids") {
+        for id in chosen_experts(&values) {
             if !id.is_empty()
                 && !experts.iter().any(|p| p.id == id)
                 && let Ok(p) = shanhai_store::people::get(db, &id).await
@@ -398,6 +421,12 @@ async fn form_page(
 /// their own, stated with every other problem of the form.
 fn read_input(data: &FormData) -> Result<OutreachEventInput, Problems> {
     let mut problems = Problems::new();
+    // A choice left empty is missing, not a wrong choice.
+    for field in ["kind", "place_kind", "region_code"] {
+        if data.get(field).trim().is_empty() {
+            problems.push(Invalid::new(field, "error.required"));
+        }
+    }
     let mut number = |name: &str, required: bool| -> i64 {
         let raw = data.get(name);
         let raw = raw.trim();
@@ -432,11 +461,7 @@ fn read_input(data: &FormData) -> Result<OutreachEventInput, Problems> {
         screenings,
         referrals,
         local_staff,
-        expert_ids: data
-            .all("expert_ids")
-            .into_iter()
-            .filter(|e| !e.trim().is_empty())
-            .collect(),
+        expert_ids: chosen_experts(data),
         note: opt("note"),
     };
     if let Err(more) = input.parse() {

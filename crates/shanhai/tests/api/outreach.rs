@@ -270,7 +270,7 @@ async fn an_outreach_clinic_session_links_to_its_event_and_the_event_lists_it() 
     assert!(
         html.contains("data-testid=\"outreach-session\"")
             && html.contains("<strong>上海交通大学医学院附属瑞金医院</strong>")
-            && html.contains("→ </span><strong>昆都仑区卜尔汉图镇 / 昆都仑区</strong>"),
+            && html.contains("→</span> <strong>昆都仑区卜尔汉图镇 / 昆都仑区</strong>"),
         "{html}"
     );
     let r = app
@@ -353,4 +353,89 @@ async fn outreach_figures_equal_their_records_and_the_roll_ups_a_recount() {
         590
     );
     verify_equal(&app).await;
+}
+
+const IMPORT_HEADER: &str = "项目,计入机构*,类型*,日期*,活动名称,地点类型*,地点名称*,区划代码*,派出医院,经由区域医疗中心,服务人次*,筛查人次,转诊人次,当地参与人员数,派出专家,备注";
+
+async fn upload(app: &TestApp, token: &str, csv: String) -> (StatusCode, Value) {
+    use reqwest::multipart::{Form, Part};
+    let form = Form::new().part(
+        "file",
+        Part::bytes(csv.into_bytes()).file_name("outreach.csv".to_string()),
+    );
+    let r = app
+        .client
+        .post(app.url("/api/v1/imports/outreach-events?dry_run=false"))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .expect("send");
+    let status = r.status();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn outreach_events_import_from_a_sheet_and_a_bad_row_imports_nothing() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let row = |i: usize, region: &str, served: &str| {
+        format!(
+            "沪蒙医疗协作,包头市中心医院,义诊,2025-03-{:02},,乡镇,卜尔汉图镇{i},{region},上海交通大学医学院附属瑞金医院,,{served},10,1,3,沈专家,\n",
+            1 + i
+        )
+    };
+    // Row 3 names a region the table does not hold, row 4 a count that is not a number: nothing
+    // is written, and each problem names its row and column.
+    let bad = format!(
+        "{IMPORT_HEADER}\n{}{}{}",
+        row(0, "150203", "100"),
+        row(1, "150299", "100"),
+        row(2, "150203", "很多")
+    );
+    let (s, b) = upload(&app, &w.admin, bad).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    let errors = b["errors"].as_array().expect("errors");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e["row"] == json!(4) && e["column"] == json!("服务人次")),
+        "{b}"
+    );
+    assert_eq!(app.count("outreach_events").await, 0);
+    let bad_region = format!(
+        "{IMPORT_HEADER}\n{}{}",
+        row(0, "150203", "100"),
+        row(1, "150299", "100")
+    );
+    let (s, b) = upload(&app, &w.admin, bad_region).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert_eq!(b["errors"][0]["row"], json!(3), "{b}");
+    assert_eq!(b["errors"][0]["column"], json!("区划代码"), "{b}");
+    assert_eq!(app.count("outreach_events").await, 0);
+
+    let good = format!(
+        "{IMPORT_HEADER}\n{}{}",
+        row(0, "150203", "100"),
+        row(1, "150203", "60")
+    );
+    let (s, b) = upload(&app, &w.admin, good).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["created"].as_i64(), Some(2), "{b}");
+    let (_, list) = app
+        .get(
+            &format!("/api/v1/outreach-events?institution={}", w.recipient),
+            &w.admin,
+        )
+        .await;
+    assert_eq!(list["total"], 2, "{list}");
+    assert_eq!(list["items"][0]["experts"][0]["name"], "沈专家", "{list}");
+    let (value, _) = indicator(&app, &w, "outreach-people-served", "2025-12-31").await;
+    assert_eq!(value, 160);
+    verify_equal(&app).await;
+    // The template names the columns.
+    let (s, _) = app
+        .get("/api/v1/imports/outreach-events/template", &w.admin)
+        .await;
+    assert_eq!(s, StatusCode::OK);
 }

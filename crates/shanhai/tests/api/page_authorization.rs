@@ -154,6 +154,7 @@ const TWINS: &[(&str, &str)] = &[
         "POST /api/v1/mentorships/{id}/notes",
     ),
     ("GET /alliances/{id}", "GET /api/v1/alliances/{id}"),
+<<<<<<< HEAD
     ("GET /teams", "GET /api/v1/teams"),
     ("POST /teams/new", "POST /api/v1/teams"),
     ("GET /teams/{id}", "GET /api/v1/teams/{id}"),
@@ -162,6 +163,18 @@ const TWINS: &[(&str, &str)] = &[
         "POST /api/v1/teams/{id}/members",
     ),
     ("POST /teams/{id}/visits", "POST /api/v1/teams/{id}/visits"),
+=======
+    ("GET /outreach-events", "GET /api/v1/outreach-events"),
+    ("POST /outreach-events", "POST /api/v1/outreach-events"),
+    (
+        "GET /outreach-events/{id}",
+        "GET /api/v1/outreach-events/{id}",
+    ),
+    (
+        "POST /outreach-events/{id}/sessions",
+        "PUT /api/v1/clinic-sessions/{id}/outreach-event",
+    ),
+>>>>>>> h18-outreach
     (
         "POST /alliances/{id}/members",
         "POST /api/v1/alliances/{id}/members",
@@ -705,6 +718,12 @@ async fn records(app: &TestApp) -> Records {
         assert_eq!(s, StatusCode::CREATED, "{collection}: {b}");
         capacity.insert(collection, b["id"].as_str().expect("id").to_string());
     }
+    // ---- outreach events: one at R under program A ----
+    let (s, b) = app
+        .post("/api/v1/outreach-events", &w.admin, outreach_body(&w, 0))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    capacity.insert("outreach-events", b["id"].as_str().expect("id").to_string());
     let mut apprentices = Vec::new();
     for k in 0..3 {
         apprentices.push(person(app, &w.admin, &w.recipient, &format!("徒弟{k}")).await);
@@ -783,6 +802,7 @@ async fn records(app: &TestApp) -> Records {
     }
 }
 
+<<<<<<< HEAD
 /// Program A, R and person D: what an operation names.
 type OperationAt = (String, String, String);
 
@@ -796,6 +816,14 @@ fn operation_body(w: &OperationAt, i: usize) -> Value {
            "performed_on": format!("2025-03-{:02}", 1 + i % 28), "procedure_name": "腹腔镜下胆囊切除术",
            "procedure_code": "51.23", "grade": 3, "expert_role": "demonstration",
            "minimally_invasive": true, "outcome": "success"})
+=======
+/// An outreach event at R under program A (`i` spreads the dates).
+fn outreach_body(w: &World, i: usize) -> Value {
+    json!({"program_id": w.program_a, "institution_id": w.recipient, "kind": "free-clinic",
+           "held_on": day(-(i as i64 % 300)), "place_kind": "township", "place_name": "卜尔汉图镇",
+           "region_code": "150203", "donor_institution_id": w.donor, "people_served": 50 + i as i64,
+           "expert_ids": [w.person_d]})
+>>>>>>> h18-outreach
 }
 
 /// clinician-r's referral of a patient up to D.
@@ -1109,6 +1137,7 @@ fn cases(r: &Records) -> Vec<Case> {
         ),
     ]);
 
+<<<<<<< HEAD
     // ---- teams (the capacity policy, at the team's host R) ----
     let team_body = {
         let (pa, d, rr, pd) = (
@@ -1155,6 +1184,59 @@ fn cases(r: &Records) -> Vec<Case> {
             format!("/teams/{tm}/visits"),
             Box::new(team_visit),
         ),
+=======
+    // ---- outreach events ----
+    let ev = r.capacity["outreach-events"].clone();
+    let ob = {
+        let base = outreach_body(w, 0);
+        move |i: usize| {
+            let mut b = base.clone();
+            b["held_on"] = json!(day(-((i as i64 + 1) % 300)));
+            b["people_served"] = json!(51 + i as i64);
+            b
+        }
+    };
+    let ob2 = ob.clone();
+    let link = {
+        let ev = ev.clone();
+        move |_: usize| json!({"outreach_event_id": ev})
+    };
+    let link_form = {
+        let session = r.session.clone();
+        move |_: usize| form(&[("session_id", session.as_str())])
+    };
+    cases.extend([
+        case("GET /outreach-events", get("/outreach-events"), EVERYONE)
+            .twin(api_get("/api/v1/outreach-events")),
+        case(
+            "GET /outreach-events/new",
+            get("/outreach-events/new"),
+            WRITERS,
+        ),
+        case(
+            "POST /outreach-events",
+            post("/outreach-events", move |i| form_of(&ob(i))),
+            CAPACITY_WRITE,
+        )
+        .twin(api(Method::POST, "/api/v1/outreach-events", ob2)),
+        case(
+            "GET /outreach-events/{id}",
+            get(format!("/outreach-events/{ev}")),
+            CAPACITY_READ,
+        )
+        .twin(api_get(format!("/api/v1/outreach-events/{ev}"))),
+        // The session is an expert clinic: those allowed meet 422 (only outreach sessions link).
+        case(
+            "POST /outreach-events/{id}/sessions",
+            post(format!("/outreach-events/{ev}/sessions"), link_form),
+            CAPACITY_WRITE,
+        )
+        .twin(api(
+            Method::PUT,
+            format!("/api/v1/clinic-sessions/{}/outreach-event", r.session),
+            link,
+        )),
+>>>>>>> h18-outreach
     ]);
 
     // ---- clinics ----
