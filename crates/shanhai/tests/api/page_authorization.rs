@@ -154,7 +154,6 @@ const TWINS: &[(&str, &str)] = &[
         "POST /api/v1/mentorships/{id}/notes",
     ),
     ("GET /alliances/{id}", "GET /api/v1/alliances/{id}"),
-<<<<<<< HEAD
     ("GET /teams", "GET /api/v1/teams"),
     ("POST /teams/new", "POST /api/v1/teams"),
     ("GET /teams/{id}", "GET /api/v1/teams/{id}"),
@@ -163,7 +162,6 @@ const TWINS: &[(&str, &str)] = &[
         "POST /api/v1/teams/{id}/members",
     ),
     ("POST /teams/{id}/visits", "POST /api/v1/teams/{id}/visits"),
-=======
     ("GET /outreach-events", "GET /api/v1/outreach-events"),
     ("POST /outreach-events", "POST /api/v1/outreach-events"),
     (
@@ -174,7 +172,6 @@ const TWINS: &[(&str, &str)] = &[
         "POST /outreach-events/{id}/sessions",
         "PUT /api/v1/clinic-sessions/{id}/outreach-event",
     ),
->>>>>>> h18-outreach
     (
         "POST /alliances/{id}/members",
         "POST /api/v1/alliances/{id}/members",
@@ -802,7 +799,6 @@ async fn records(app: &TestApp) -> Records {
     }
 }
 
-<<<<<<< HEAD
 /// Program A, R and person D: what an operation names.
 type OperationAt = (String, String, String);
 
@@ -816,14 +812,14 @@ fn operation_body(w: &OperationAt, i: usize) -> Value {
            "performed_on": format!("2025-03-{:02}", 1 + i % 28), "procedure_name": "腹腔镜下胆囊切除术",
            "procedure_code": "51.23", "grade": 3, "expert_role": "demonstration",
            "minimally_invasive": true, "outcome": "success"})
-=======
+}
+
 /// An outreach event at R under program A (`i` spreads the dates).
 fn outreach_body(w: &World, i: usize) -> Value {
     json!({"program_id": w.program_a, "institution_id": w.recipient, "kind": "free-clinic",
            "held_on": day(-(i as i64 % 300)), "place_kind": "township", "place_name": "卜尔汉图镇",
            "region_code": "150203", "donor_institution_id": w.donor, "people_served": 50 + i as i64,
            "expert_ids": [w.person_d]})
->>>>>>> h18-outreach
 }
 
 /// clinician-r's referral of a patient up to D.
@@ -1137,7 +1133,6 @@ fn cases(r: &Records) -> Vec<Case> {
         ),
     ]);
 
-<<<<<<< HEAD
     // ---- teams (the capacity policy, at the team's host R) ----
     let team_body = {
         let (pa, d, rr, pd) = (
@@ -1184,7 +1179,7 @@ fn cases(r: &Records) -> Vec<Case> {
             format!("/teams/{tm}/visits"),
             Box::new(team_visit),
         ),
-=======
+    ]);
     // ---- outreach events ----
     let ev = r.capacity["outreach-events"].clone();
     let ob = {
@@ -1236,7 +1231,6 @@ fn cases(r: &Records) -> Vec<Case> {
             format!("/api/v1/clinic-sessions/{}/outreach-event", r.session),
             link,
         )),
->>>>>>> h18-outreach
     ]);
 
     // ---- clinics ----
