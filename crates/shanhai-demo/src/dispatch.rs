@@ -113,7 +113,10 @@ fn hu_dian_layout(k: u32) -> (usize, Option<usize>, usize) {
         return (1, Some(*pairing), *size);
     }
     // The 东西部协作 batches: 74 experts over seven, the first four one more.
-    let i = HU_DIAN_TEAM_BATCHES.iter().filter(|(at, _, _)| *at < k).count();
+    let i = HU_DIAN_TEAM_BATCHES
+        .iter()
+        .filter(|(at, _, _)| *at < k)
+        .count();
     let nth = k as usize - i;
     (0, None, 74 / 7 + usize::from(nth < 74 % 7))
 }

@@ -289,7 +289,7 @@ fn at(date: chrono::NaiveDate, days: u64, hour: u32) -> String {
 
 /// The KPIs the demo's programs define for themselves.
 fn own_definitions() -> Vec<shanhai_domain::kpis::KpiDefinition> {
-    use shanhai_domain::kpis::{KpiDirection, KpiDefinition, PeriodType, ValueKind};
+    use shanhai_domain::kpis::{KpiDefinition, KpiDirection, PeriodType, ValueKind};
     vec![KpiDefinition {
         code: "chronic-disease-centres".into(),
         name_zh: "县乡两级慢性病管理中心建成率".into(),
