@@ -304,59 +304,14 @@ fn own_definitions() -> Vec<shanhai_domain::kpis::KpiDefinition> {
     }]
 }
 
-/// Writes a definition as `shanhai_store::kpis::create_definition` does, on the demo's
-/// connection.
-async fn insert_definition(
-    conn: &mut AnyConnection,
-    d: &shanhai_domain::kpis::KpiDefinition,
-) -> Result<()> {
-    let periods: Vec<&str> = d.period_types.iter().map(|p| p.code()).collect();
-    let now = shanhai_store::now();
-    query::sql_with(
-        query::insert_sql(
-            "kpi_definitions",
-            &[
-                "code",
-                "name_zh",
-                "name_en",
-                "unit",
-                "direction",
-                "value_kind",
-                "scale",
-                "period_types",
-                "description",
-                "builtin",
-                "created_at",
-                "updated_at",
-            ],
-        ),
-        vec![
-            d.code.clone().into(),
-            d.name_zh.clone().into(),
-            d.name_en.clone().into(),
-            d.unit.clone().into(),
-            d.direction.code().into(),
-            d.value_kind.code().into(),
-            d.scale.into(),
-            serde_json::to_string(&periods).unwrap_or_default().into(),
-            d.description.clone().into(),
-            0i64.into(),
-            now.clone().into(),
-            now.into(),
-        ],
-    )
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
-}
-
 /// Loads the demo reports; returns how many.
 pub async fn load(conn: &mut AnyConnection, reg: &Registry<'_>) -> Result<usize> {
     // 沪滇 reports a KPI of its own beside the built-in ones (县、乡两级慢性病管理中心建成率),
     // defined as a program office defines one (not built in).
     let own = own_definitions();
+    let actor = shanhai_store::audit::Actor::system("demo");
     for d in &own {
-        insert_definition(conn, d).await?;
+        shanhai_store::kpis::create_definition_on(conn, &actor, d).await?;
     }
     let catalogue: Vec<_> = builtin_catalogue().into_iter().chain(own).collect();
     let bad = |what: String| StoreError::Other(format!("demo kpis: {what}"));

@@ -74,6 +74,18 @@ pub async fn create_definition(
     new: &KpiDefinition,
 ) -> Result<KpiDefinition> {
     let mut tx = db.begin_write().await?;
+    let created = create_definition_on(&mut tx, actor, new).await?;
+    tx.commit().await?;
+    Ok(created)
+}
+
+/// Adds a definition inside the caller's transaction (the demo loader defines its programs'
+/// own KPIs this way); audited.
+pub async fn create_definition_on(
+    conn: &mut sqlx::AnyConnection,
+    actor: &Actor,
+    new: &KpiDefinition,
+) -> Result<KpiDefinition> {
     let now = crate::now();
     let periods: Vec<&str> = new.period_types.iter().map(|p| p.code()).collect();
     query::sql_with(
@@ -109,7 +121,7 @@ pub async fn create_definition(
             now.into(),
         ],
     )
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await
     .map_err(|e| StoreError::on_unique(e, "error.kpi_definition_exists"))?;
     let created = KpiDefinition {
@@ -117,7 +129,7 @@ pub async fn create_definition(
         ..new.clone()
     };
     audit::record::<(), _>(
-        &mut tx,
+        &mut *conn,
         actor,
         Action::Create,
         "kpi_definition",
@@ -126,7 +138,6 @@ pub async fn create_definition(
         Some(&created),
     )
     .await?;
-    tx.commit().await?;
     Ok(created)
 }
 
