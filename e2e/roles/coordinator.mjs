@@ -163,7 +163,7 @@ async function techniqueToIndependence(page) {
   assertEq(pathOf(page), '/techniques', 'capacity area opens on techniques');
   assertEq((await page.textContent('h1')).trim(), '技术引进', 'heading');
   const tabs = await page.$$eval('[data-testid=capacity-tabs] a', (as) => as.map((a) => a.textContent.trim()));
-  assertEq(tabs.join(','), '技术引进,师带徒,教学活动,进修,专科建设,资源', 'capacity tabs');
+  assertEq(tabs.join(','), '技术引进,师带徒,教学活动,进修,下沉活动,专科建设,资源', 'capacity tabs');
   await shot(page, 'techniques-list');
 
   step('an empty search shows the empty state');

@@ -710,6 +710,30 @@ struct MoneyItems {
     equipment: Vec<MoneyItem>,
 }
 
+/// Every record of a capacity collection the filter selects, read a page at a time.
+async fn every<C: shanhai_store::capacity::Collection>(
+    db: &Db,
+    filter: &shanhai_store::capacity::CapacityFilter,
+) -> shanhai_store::Result<Vec<C::Record>> {
+    const PAGE: i64 = 200;
+    let mut out = Vec::new();
+    for page in 1.. {
+        let batch = shanhai_store::capacity::list::<C>(
+            db,
+            filter,
+            &Reach::All,
+            shanhai_store::PageRequest::new(Some(page), Some(PAGE)),
+        )
+        .await?;
+        let n = batch.items.len();
+        out.extend(batch.items);
+        if i64::try_from(n).unwrap_or(0) < PAGE {
+            break;
+        }
+    }
+    Ok(out)
+}
+
 impl MoneyItems {
     async fn read(
         db: &Db,
@@ -718,7 +742,7 @@ impl MoneyItems {
         from: Option<&str>,
         until: &str,
     ) -> shanhai_store::Result<MoneyItems> {
-        use shanhai_store::capacity::{self, CapacityFilter, EquipmentDonations, FundingItems};
+        use shanhai_store::capacity::{CapacityFilter, EquipmentDonations, FundingItems};
         let filter = CapacityFilter {
             program: Some(program.to_string()),
             institution: institution.map(str::to_string),
@@ -733,63 +757,39 @@ impl MoneyItems {
                 "/api/v1/{list}?program={program}&institution={institution}&from={on}&until={on}&q={q}"
             )
         };
-        let mut out = MoneyItems::default();
-        let mut page = 1;
-        loop {
-            let batch = capacity::list::<FundingItems>(
-                db,
-                &filter,
-                &Reach::All,
-                shanhai_store::PageRequest::new(Some(page), Some(200)),
-            )
-            .await?;
-            let n = batch.items.len();
-            out.funding
-                .extend(batch.items.into_iter().map(|f| MoneyItem {
-                    fen: f.amount_fen,
-                    records_url: url(
-                        "funding-items",
-                        &f.institution_id,
-                        &f.granted_on,
-                        &f.purpose,
-                    ),
-                    recipient: f.institution_name.unwrap_or_default(),
-                    purpose: f.purpose,
-                    quantity: 1,
-                }));
-            if n < 200 {
-                break;
-            }
-            page += 1;
-        }
-        let mut page = 1;
-        loop {
-            let batch = capacity::list::<EquipmentDonations>(
-                db,
-                &filter,
-                &Reach::All,
-                shanhai_store::PageRequest::new(Some(page), Some(200)),
-            )
-            .await?;
-            let n = batch.items.len();
-            out.equipment
-                .extend(batch.items.into_iter().map(|e| MoneyItem {
-                    fen: e.value_fen,
-                    records_url: url(
-                        "equipment-donations",
-                        &e.institution_id,
-                        &e.donated_on,
-                        &e.item,
-                    ),
-                    recipient: e.institution_name.unwrap_or_default(),
-                    purpose: e.item,
-                    quantity: e.quantity,
-                }));
-            if n < 200 {
-                break;
-            }
-            page += 1;
-        }
+        let funding = every::<FundingItems>(db, &filter)
+            .await?
+            .into_iter()
+            .map(|f| MoneyItem {
+                fen: f.amount_fen,
+                records_url: url(
+                    "funding-items",
+                    &f.institution_id,
+                    &f.granted_on,
+                    &f.purpose,
+                ),
+                recipient: f.institution_name.unwrap_or_default(),
+                purpose: f.purpose,
+                quantity: 1,
+            })
+            .collect();
+        let equipment = every::<EquipmentDonations>(db, &filter)
+            .await?
+            .into_iter()
+            .map(|e| MoneyItem {
+                fen: e.value_fen,
+                records_url: url(
+                    "equipment-donations",
+                    &e.institution_id,
+                    &e.donated_on,
+                    &e.item,
+                ),
+                recipient: e.institution_name.unwrap_or_default(),
+                purpose: e.item,
+                quantity: e.quantity,
+            })
+            .collect();
+        let mut out = MoneyItems { funding, equipment };
         for list in [&mut out.funding, &mut out.equipment] {
             let amounts: Vec<i64> = list.iter().map(|i| i.fen).collect();
             let keep = shanhai_domain::briefing::significant_items(&amounts);
