@@ -58,14 +58,15 @@ fn expert_of(lang: Lang, name: Option<&str>, title: Option<&str>) -> String {
     }
 }
 
-/// An assignment as the form's choice reads: "expert · title · institution · start – end".
+/// An assignment as the form's choice reads: "expert · title · start – end · institution" (the
+/// dates before the institution, which a phone's narrow select may cut off).
 fn assignment_label(lang: Lang, a: &Assignment) -> String {
     format!(
-        "{} · {} · {} – {}",
+        "{} · {} – {} · {}",
         expert_of(lang, a.person_name.as_deref(), a.person_title.as_deref()),
-        a.institution_name.clone().unwrap_or_default(),
         a.start_date,
-        a.end_date
+        a.end_date,
+        a.institution_name.clone().unwrap_or_default(),
     )
 }
 
@@ -102,6 +103,7 @@ struct ListPage {
     institution: String,
     expert: String,
     assignment: String,
+    assignment_label: String,
     from: String,
     until: String,
     can_file: bool,
@@ -113,6 +115,10 @@ struct ListPage {
 impl ListPage {
     fn count_label(&self, i: &usize) -> String {
         self.c.t(format!("field.{}", COUNTS[*i]))
+    }
+    /// The column head: short, the full label in its title.
+    fn short_label(&self, i: &usize) -> String {
+        self.c.t(format!("ui.workload_short.{}", COUNTS[*i]))
     }
     fn total_of(&self, i: &usize) -> i64 {
         let t = &self.totals;
@@ -162,13 +168,18 @@ async fn list_page(
     uri: OriginalUri,
     Query(q): Query<ListQuery>,
 ) -> Response {
-    match list_data(&state, &viewer, q).await {
+    match list_data(&state, &viewer, q, here(&uri)).await {
         Ok(page) => render(&page),
         Err(e) => error_page(&viewer, NAV, here(&uri), e),
     }
 }
 
-async fn list_data(state: &AppState, viewer: &Viewer, q: ListQuery) -> Result<ListPage, ApiError> {
+async fn list_data(
+    state: &AppState,
+    viewer: &Viewer,
+    q: ListQuery,
+    at: String,
+) -> Result<ListPage, ApiError> {
     let db = &state.db;
     let who = viewer.acting();
     let filter = WorkloadFilter {
@@ -187,7 +198,16 @@ async fn list_data(state: &AppState, viewer: &Viewer, q: ListQuery) -> Result<Li
     )
     .await?;
     let totals = workload::totals(db, &filter).await?;
-    let c = Chrome::new(Some(viewer), NAV, "/workload-reports".into());
+    let c = Chrome::new(Some(viewer), NAV, at);
+    // Narrowed to one assignment (from its page, or after filing): said, with a way out.
+    let assignment_label = match &filter.assignment {
+        Some(id) => match shanhai_store::dispatch::get_assignment(db, id).await {
+            Ok(a) => assignment_label(c.lang, &a),
+            Err(shanhai_store::StoreError::NotFound) => String::new(),
+            Err(e) => return Err(e.into()),
+        },
+        None => String::new(),
+    };
     let pager = Pager::new(
         &items,
         "/workload-reports",
@@ -225,6 +245,7 @@ async fn list_data(state: &AppState, viewer: &Viewer, q: ListQuery) -> Result<Li
         institution: filter.institution.clone().unwrap_or_default(),
         expert: filter.person.clone().unwrap_or_default(),
         assignment: filter.assignment.clone().unwrap_or_default(),
+        assignment_label,
         from: filter.from.clone().unwrap_or_default(),
         until: filter.until.clone().unwrap_or_default(),
         can_file: !matches!(who.principal.role, shanhai_domain::codes::Role::Clinician),
