@@ -120,15 +120,20 @@ impl ListPage {
     fn short_label(&self, i: &usize) -> String {
         self.c.t(format!("ui.workload_short.{}", COUNTS[*i]))
     }
-    fn total_of(&self, i: &usize) -> i64 {
+    fn total_of(&self, i: &usize) -> String {
         let t = &self.totals;
-        [
-            t.outpatients,
-            t.admissions,
-            t.operations,
-            t.rescues,
-            t.mdt_participations,
-        ][*i]
+        shanhai_domain::indicators::group_thousands(
+            [
+                t.outpatients,
+                t.admissions,
+                t.operations,
+                t.rescues,
+                t.mdt_participations,
+            ][*i],
+        )
+    }
+    fn reports_total(&self) -> String {
+        shanhai_domain::indicators::group_thousands(self.totals.reports)
     }
     fn reports_text(&self) -> String {
         let key = if self.totals.reports == 1 {
@@ -136,9 +141,7 @@ impl ListPage {
         } else {
             "ui.workload_reports_n"
         };
-        self.c
-            .t(key)
-            .replace("{n}", &self.totals.reports.to_string())
+        self.c.t(key).replace("{n}", &self.reports_total())
     }
     fn indices(&self) -> [usize; 5] {
         [0, 1, 2, 3, 4]
