@@ -122,6 +122,8 @@ pub struct WorkloadReport {
     pub batch_number: Option<i64>,
     pub person_id: String,
     pub person_name: Option<String>,
+    /// The expert's title code (`chief-physician`, …).
+    pub person_title: Option<String>,
     /// The recipient institution of the assignment.
     pub institution_id: String,
     pub institution_name: Option<String>,

@@ -60,3 +60,38 @@ pub async fn remove(db: &Db, who: &Acting, id: &str) -> ServiceResult<()> {
     may_change(db, who, id).await?;
     Ok(workload::delete(db, &who.actor, id).await?)
 }
+
+/// The assignments the caller may file workload for, latest first (the form's choices): those
+/// their lists open on (`dispatch::own_scope`) that have started and whose days they record.
+pub async fn recordable(db: &Db, who: &Acting) -> ServiceResult<Vec<Assignment>> {
+    let mut f = crate::dispatch::own_scope(db, who).await?;
+    f.until = Some(shanhai_store::today().to_string());
+    let page = dispatch::list_assignments(
+        db,
+        &f,
+        shanhai_store::PageRequest::new(Some(1), Some(shanhai_store::PageRequest::MAX_PER_PAGE)),
+    )
+    .await?;
+    // The decision rests on the expert, the recipient and the batch: asked once per pair.
+    let mut decided: std::collections::HashMap<(String, String), bool> = Default::default();
+    let mut out = Vec::new();
+    for a in page.items {
+        let ok = if who.person() == Some(a.person_id.as_str()) {
+            true
+        } else {
+            let key = (a.institution_id.clone(), a.batch_id.clone());
+            match decided.get(&key) {
+                Some(ok) => *ok,
+                None => {
+                    let ok = may_record_days(db, who, &a).await.is_ok();
+                    decided.insert(key, ok);
+                    ok
+                }
+            }
+        };
+        if ok {
+            out.push(a);
+        }
+    }
+    Ok(out)
+}

@@ -14,7 +14,7 @@ use sqlx::AnyConnection;
 pub struct WorkloadReports;
 
 const SELECT: &str = "t.*, b.program_id AS program_id, b.number AS batch_number, \
-    a.person_id AS person_id, p.name AS person_name, a.institution_id AS institution_id, \
+    a.person_id AS person_id, p.name AS person_name, p.title AS person_title, a.institution_id AS institution_id, \
     i.name AS institution_name, d.name AS department_name";
 const FROM: &str = "workload_reports t JOIN assignments a ON a.id = t.assignment_id \
     JOIN batches b ON b.id = a.batch_id JOIN people p ON p.id = a.person_id \
@@ -38,6 +38,7 @@ row! {
         batch_number: opt_int,
         person_id: text,
         person_name: opt_text,
+        person_title: opt_text,
         institution_id: text,
         institution_name: opt_text,
         department_name: opt_text,
@@ -191,4 +192,42 @@ pub async fn list(db: &Db, f: &WorkloadFilter, page: PageRequest) -> Result<Page
         WorkloadReports::decode,
     )
     .await
+}
+
+/// The five counts summed over every report the filter selects (the list page's totals).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct WorkloadTotals {
+    pub reports: i64,
+    pub outpatients: i64,
+    pub admissions: i64,
+    pub operations: i64,
+    pub rescues: i64,
+    pub mdt_participations: i64,
+}
+
+pub async fn totals(db: &Db, f: &WorkloadFilter) -> Result<WorkloadTotals> {
+    let filter = filter_of(f);
+    let row = query::sql_with(
+        format!(
+            "SELECT COUNT(*) AS n, \
+             CAST(COALESCE(SUM(t.outpatients), 0) AS BIGINT) AS outpatients, \
+             CAST(COALESCE(SUM(t.admissions), 0) AS BIGINT) AS admissions, \
+             CAST(COALESCE(SUM(t.operations), 0) AS BIGINT) AS operations, \
+             CAST(COALESCE(SUM(t.rescues), 0) AS BIGINT) AS rescues, \
+             CAST(COALESCE(SUM(t.mdt_participations), 0) AS BIGINT) AS mdt \
+             FROM {FROM}{}",
+            filter.sql()
+        ),
+        filter.args.clone(),
+    )
+    .fetch_one(db.pool())
+    .await?;
+    Ok(WorkloadTotals {
+        reports: int(&row, "n")?,
+        outpatients: int(&row, "outpatients")?,
+        admissions: int(&row, "admissions")?,
+        operations: int(&row, "operations")?,
+        rescues: int(&row, "rescues")?,
+        mdt_participations: int(&row, "mdt")?,
+    })
 }

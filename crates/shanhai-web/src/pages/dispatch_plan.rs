@@ -806,6 +806,8 @@ struct AssignmentPage {
     leave: Vec<LeaveDay>,
     may_plan: bool,
     may_record: bool,
+    /// How many workload reports the assignment has.
+    workload_reports: i64,
     saved: String,
     end_values: FormData,
     end_error: Option<FormErrors>,
@@ -864,7 +866,17 @@ async fn assignment_data(
         .is_ok();
     let today = shanhai_store::today().to_string();
     let leave_days = dispatch::leave_days(&state.db, id).await?;
+    let workload_reports = shanhai_store::workload::totals(
+        &state.db,
+        &shanhai_store::workload::WorkloadFilter {
+            assignment: Some(id.to_string()),
+            ..Default::default()
+        },
+    )
+    .await?
+    .reports;
     Ok(AssignmentPage {
+        workload_reports,
         c: Chrome::new(Some(viewer), NAV, format!("/dispatch/assignments/{id}")),
         end_values: end.0.unwrap_or_else(|| {
             let d = if today < a.end_date && today >= a.start_date {

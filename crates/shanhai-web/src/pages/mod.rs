@@ -23,6 +23,7 @@ mod search;
 mod session;
 mod teams;
 mod webhooks;
+mod workload;
 
 pub use form::{
     ErrorsAt, Form, FormErrors, csrf_refused, error_page, form_failed, id_or_404, not_found,
@@ -71,6 +72,7 @@ pub fn router() -> Router<AppState> {
         .merge(imports::router())
         .merge(pick::router())
         .merge(teams::router())
+        .merge(workload::router())
         .fallback(unknown_path)
         .layer(axum::middleware::from_fn(confirm_saves))
 }

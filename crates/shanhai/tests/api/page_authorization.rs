@@ -136,6 +136,16 @@ const TWINS: &[(&str, &str)] = &[
     ("POST /operations", "POST /api/v1/operations"),
     ("GET /operations/{id}", "GET /api/v1/operations/{id}"),
     ("POST /operations/{id}", "PUT /api/v1/operations/{id}"),
+    ("GET /workload-reports", "GET /api/v1/workload-reports"),
+    ("POST /workload-reports", "POST /api/v1/workload-reports"),
+    (
+        "GET /workload-reports/{id}",
+        "GET /api/v1/workload-reports/{id}",
+    ),
+    (
+        "POST /workload-reports/{id}",
+        "PUT /api/v1/workload-reports/{id}",
+    ),
     (
         "POST /techniques/{id}/cases",
         "POST /api/v1/techniques/{id}/cases",
@@ -600,6 +610,8 @@ struct Records {
     /// with 30 days of leave (2025-02-01 …) to remove.
     batch: String,
     assignment: String,
+    /// A workload report of that assignment (June 2025).
+    workload: String,
     /// A dispatch scheme of program A.
     scheme: String,
     /// An operation at R with person D as the expert.
@@ -774,7 +786,18 @@ async fn records(app: &TestApp) -> Records {
         .await;
     assert_eq!(s, StatusCode::CREATED, "{t}");
     let team = t["id"].as_str().expect("team").to_string();
+    let (s, wr) = app
+        .post(
+            "/api/v1/workload-reports",
+            &w.admin,
+            json!({"assignment_id": assignment, "period_start": "2025-06-01",
+                   "period_end": "2025-06-30", "outpatients": 100, "admissions": 10, "operations": 3}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{wr}");
+    let workload = wr["id"].as_str().expect("id").to_string();
     Records {
+        workload,
         operation,
         batch,
         assignment,
@@ -1059,6 +1082,61 @@ fn cases(r: &Records) -> Vec<Case> {
             Method::PUT,
             format!("/api/v1/operations/{op}"),
             move |i| operation_body(&w3, i + 5),
+        )),
+    ]);
+    // ---- workload reports (工作量): whoever records the assignment's days files them ----
+    let (wa, wr) = (r.assignment.clone(), r.workload.clone());
+    let workload_body = {
+        let a = wa.clone();
+        move |i: usize, month: u32| {
+            let day = chrono::NaiveDate::from_ymd_opt(2025, month, 1).unwrap_or_default()
+                + chrono::Duration::days((i % 28) as i64);
+            json!({"assignment_id": a, "period_start": day.to_string(), "period_end": day.to_string(),
+                   "outpatients": i, "admissions": 1, "operations": 0})
+        }
+    };
+    let (wb1, wb2) = (workload_body.clone(), workload_body.clone());
+    let correction = {
+        let a = wa.clone();
+        move |i: usize| {
+            json!({"assignment_id": a, "period_start": "2025-06-01", "period_end": "2025-06-30",
+                   "outpatients": 100 + i, "admissions": 10, "operations": 3})
+        }
+    };
+    let correction2 = correction.clone();
+    cases.extend([
+        case("GET /workload-reports", get("/workload-reports"), EVERYONE)
+            .twin(api_get("/api/v1/workload-reports")),
+        case(
+            "GET /workload-reports/new",
+            get(format!("/workload-reports/new?assignment={wa}")),
+            EVERYONE,
+        ),
+        case(
+            "POST /workload-reports",
+            post("/workload-reports", move |i| form_of(&wb1(i, 7))),
+            RECORDS_A,
+        )
+        .twin(api(Method::POST, "/api/v1/workload-reports", move |i| {
+            wb2(i, 9)
+        })),
+        case(
+            "GET /workload-reports/{id}",
+            get(format!("/workload-reports/{wr}")),
+            EVERYONE,
+        )
+        .twin(api_get(format!("/api/v1/workload-reports/{wr}"))),
+        case(
+            "POST /workload-reports/{id}",
+            post(format!("/workload-reports/{wr}"), move |i| {
+                form_of(&correction(i))
+            }),
+            RECORDS_A,
+        )
+        .twin(api(
+            Method::PUT,
+            format!("/api/v1/workload-reports/{wr}"),
+            move |i| correction2(i + 5),
         )),
     ]);
     let (t, m, al) = (

@@ -341,3 +341,133 @@ async fn workload_imports_from_a_spreadsheet_once_and_a_bad_row_writes_nothing()
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
     assert_eq!(b["errors"][0]["column"], json!("受援机构"), "{b}");
 }
+
+#[tokio::test]
+async fn a_coordinator_files_and_corrects_workload_through_the_pages() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let a = assignment(&app, &w).await;
+    let browser = Browser::sign_in(&app, "coord-r").await;
+    // The form offers the assignment (the expert by name) and preselects it.
+    let (s, html) = browser
+        .get(&format!("/workload-reports/new?assignment={a}"))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    assert!(
+        html.contains(&format!("<option value=\"{a}\" selected")),
+        "{html}"
+    );
+    // A bad form: every problem at its field, nothing filed.
+    let (s, html) = browser
+        .post(
+            "/workload-reports",
+            "assignment_id=&period_start=&period_end=2025-03-31&outpatients=-5&rescues=abc",
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    for field in ["assignment_id", "period_start", "outpatients", "rescues"] {
+        assert!(
+            html.contains(&format!("data-testid=\"error-{field}\"")),
+            "{field}: {html}"
+        );
+    }
+    let (_, list) = app
+        .get(
+            &format!("/api/v1/workload-reports?assignment={a}"),
+            &w.admin,
+        )
+        .await;
+    assert_eq!(list["total"], 0, "{list}");
+    // Filed: back to the list, which shows it and its totals.
+    let r = browser
+        .post_response(
+            "/workload-reports",
+            &format!(
+                "assignment_id={a}&period_start=2025-03-01&period_end=2025-03-31&outpatients=280\
+                 &admissions=33&operations=11&rescues=2&mdt_participations=4&note="
+            ),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to = r.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_string();
+    assert!(to.starts_with("/workload-reports?assignment="), "{to}");
+    let (s, html) = browser.get(&to).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("data-testid=\"workload-report\""), "{html}");
+    assert!(html.contains(">280<"), "{html}");
+    assert_eq!(
+        indicator(&app, &w, "workload-outpatients", "2025-03-31").await,
+        280
+    );
+    let (_, list) = app
+        .get(
+            &format!("/api/v1/workload-reports?assignment={a}"),
+            &w.admin,
+        )
+        .await;
+    let id = list["items"][0]["id"].as_str().expect("id").to_string();
+    // A period overlapping it is refused beside the form, nothing changes.
+    let (s, html) = browser
+        .post(
+            "/workload-reports",
+            &format!(
+                "assignment_id={a}&period_start=2025-03-15&period_end=2025-04-14&outpatients=1"
+            ),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{html}");
+    // Corrected through its page; the indicator follows.
+    let (s, html) = browser.get(&format!("/workload-reports/{id}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("value=\"280\""), "{html}");
+    let r = browser
+        .post_response(
+            &format!("/workload-reports/{id}"),
+            &format!(
+                "assignment_id={a}&period_start=2025-03-01&period_end=2025-03-31&outpatients=300\
+                 &admissions=33&operations=11&rescues=2&mdt_participations=4"
+            ),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        indicator(&app, &w, "workload-outpatients", "2025-03-31").await,
+        300
+    );
+    // A bad correction changes nothing.
+    let (s, html) = browser
+        .post(
+            &format!("/workload-reports/{id}"),
+            &format!(
+                "assignment_id={a}&period_start=2025-03-31&period_end=2025-03-01&outpatients=9"
+            ),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(html.contains("data-testid=\"error-period_end\""), "{html}");
+    assert_eq!(
+        indicator(&app, &w, "workload-outpatients", "2025-03-31").await,
+        300
+    );
+    // Someone with no hand in it reads it, read-only, and may not change it.
+    let other = Browser::sign_in(&app, "coord-u").await;
+    let (s, html) = other.get(&format!("/workload-reports/{id}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("data-testid=\"workload-readonly\""), "{html}");
+    let (s, _) = other
+        .post(&format!("/workload-reports/{id}/delete"), "")
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    // Deleted by the coordinator.
+    let r = browser
+        .post_response(&format!("/workload-reports/{id}/delete"), "")
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        indicator(&app, &w, "workload-outpatients", "2025-03-31").await,
+        0
+    );
+}
