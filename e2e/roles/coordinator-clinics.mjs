@@ -29,11 +29,14 @@ async function dayWithBookings(f, family, n) {
   const session = await newSession(f, expert, 0, 10, 'expert');
   const names = ['陈桂芳', '刘建军', '赵秀兰', '孙志强', '周玉梅'];
   const codes = [];
+  // Distinct ID numbers within the session (one booking per ID number per session): a random
+  // base for the run, then consecutive sequence numbers.
+  const base = 300 + Math.floor(Math.random() * 600);
   for (let i = 0; i < n; i += 1) {
     const b = await apiOk(
       'POST',
       `/api/v1/public/sessions/${session.id}/bookings`,
-      { name: names[i], phone: `1390000${String(Math.floor(Math.random() * 9000) + 1000)}`, id_number: idNumber('19620909', String(300 + i + Math.floor(Math.random() * 600))) },
+      { name: names[i], phone: `1390000${String(Math.floor(Math.random() * 9000) + 1000)}`, id_number: idNumber('19620909', String(base + i)) },
       undefined,
       201,
     );
