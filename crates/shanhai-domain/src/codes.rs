@@ -100,7 +100,45 @@ code_enum! {
     }
 }
 
+/// The series a title belongs to (医师, 护师, 技师, 研究, 管理): ranks compare within a series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TitleSeries {
+    Physician,
+    Nurse,
+    Technician,
+    Research,
+    Administration,
+}
+
 impl Title {
+    /// The title's series and rank in it: 4 正高 (主任), 3 副高 (副主任), 2 中级 (主治, 主管),
+    /// 1 初级 (住院, 护师, 技师). A need's least title is met by a title of the same series and
+    /// at least its rank.
+    pub fn rank(self) -> (TitleSeries, u8) {
+        use TitleSeries::*;
+        match self {
+            Title::ChiefPhysician => (Physician, 4),
+            Title::AssociateChiefPhysician => (Physician, 3),
+            Title::AttendingPhysician => (Physician, 2),
+            Title::ResidentPhysician => (Physician, 1),
+            Title::ChiefNurse => (Nurse, 4),
+            Title::AssociateChiefNurse => (Nurse, 3),
+            Title::SupervisorNurse => (Nurse, 2),
+            Title::Nurse => (Nurse, 1),
+            Title::ChiefTechnician => (Technician, 4),
+            Title::Technician => (Technician, 1),
+            Title::Researcher => (Research, 4),
+            Title::Administrator => (Administration, 1),
+        }
+    }
+
+    /// Whether this title meets `least` (same series, at least its rank).
+    pub fn meets(self, least: Title) -> bool {
+        let (series, rank) = self.rank();
+        let (least_series, least_rank) = least.rank();
+        series == least_series && rank >= least_rank
+    }
+
     /// Whether the title is a physician's (医师): only physicians hold clinics as experts, not
     /// nurses, technicians, researchers or administrators.
     pub fn is_physician(self) -> bool {

@@ -207,6 +207,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0028_briefing_preferences.sql"),
         postgres: include_str!("../migrations/postgres/0028_briefing_preferences.sql"),
     },
+    Migration {
+        version: 29,
+        name: "planning",
+        sqlite: include_str!("../migrations/sqlite/0029_planning.sql"),
+        postgres: include_str!("../migrations/postgres/0029_planning.sql"),
+    },
 ];
 
 /// A connection pool and the backend behind it.
