@@ -17,6 +17,7 @@ pub mod inbox;
 pub mod indicators;
 pub mod kpis;
 pub mod operations;
+pub mod planning;
 pub mod referrals;
 pub mod registry;
 pub mod specialty;

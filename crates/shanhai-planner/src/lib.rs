@@ -204,9 +204,13 @@ pub enum RuleBroken {
     BelowMinimumStay,
     AboveLongestStint,
     /// Two on-site stints (or a stint and an existing assignment) of the expert overlap.
-    TwoPlaces { other_need_id: Option<String> },
+    TwoPlaces {
+        other_need_id: Option<String>,
+    },
     /// Fewer free days than `rest_days` between two on-site stints.
-    Rest { other_need_id: String },
+    Rest {
+        other_need_id: String,
+    },
     /// Two stints of one need overlap (or a need is split when splits are not allowed).
     NeedOverfilled,
     /// A team member's stint is not inside the leader's.
@@ -221,7 +225,10 @@ pub enum Reason {
     NoCandidate,
     /// Candidates exist but are taken by needs of higher (or equal) priority: which needs and
     /// which experts.
-    TakenBy { needs: Vec<String>, experts: Vec<String> },
+    TakenBy {
+        needs: Vec<String>,
+        experts: Vec<String>,
+    },
     /// Candidates are free, but not for the minimum stay in one piece (the longest free run, in
     /// days, inside the window).
     MinimumStayCannotFit { longest_free_days: u32 },

@@ -21,6 +21,7 @@ pub mod imports;
 pub mod inbox;
 pub mod kpis;
 pub mod operations;
+pub mod planning;
 pub mod referrals;
 pub mod registry;
 pub mod teams;

@@ -21,6 +21,7 @@ pub mod kpis;
 pub mod operations;
 pub mod pairings;
 pub mod people;
+pub mod planning;
 pub mod programs;
 pub mod query;
 pub mod record;

@@ -15,6 +15,7 @@ pub mod indicators;
 pub mod kpis;
 pub mod operations;
 pub mod outreach;
+pub mod planning;
 pub mod public;
 pub mod referrals;
 pub mod registry;
@@ -212,6 +213,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(outreach::OutreachApi::openapi());
     doc.merge(operations::OperationsApi::openapi());
     doc.merge(teams::TeamsApi::openapi());
+    doc.merge(planning::openapi());
     export::document(doc)
 }
 
@@ -238,6 +240,7 @@ pub fn router() -> Router<AppState> {
         .merge(outreach::router())
         .merge(operations::router())
         .merge(teams::router())
+        .merge(planning::router())
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi()))
 }
 

@@ -16,6 +16,7 @@ mod kpis;
 mod operations;
 mod outreach;
 pub mod pick;
+mod planning;
 mod public;
 mod referrals;
 mod registry;
@@ -73,6 +74,7 @@ pub fn router() -> Router<AppState> {
         .merge(pick::router())
         .merge(teams::router())
         .merge(workload::router())
+        .merge(planning::router())
         .fallback(unknown_path)
         .layer(axum::middleware::from_fn(confirm_saves))
 }

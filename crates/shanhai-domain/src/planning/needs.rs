@@ -1,0 +1,1 @@
+//! Needs posted for a recipient institution or department.

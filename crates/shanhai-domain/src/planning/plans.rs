@@ -1,0 +1,1 @@
+//! Plans: a solve's proposals, explanations and acceptance.

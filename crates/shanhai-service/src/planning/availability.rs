@@ -1,0 +1,1 @@
+//! Availability posted for donor-side experts, and the program's planning rules.

@@ -1,0 +1,11 @@
+use crate::AppState;
+use axum::Router;
+use utoipa::OpenApi;
+
+#[derive(OpenApi)]
+#[openapi()]
+pub struct PlansApi;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+}
