@@ -30,6 +30,13 @@ use shanhai_domain::codes::Title;
 use shanhai_domain::dispatch::AssignmentMode;
 use std::time::Duration;
 
+mod bound;
+mod check;
+mod exact;
+mod model;
+mod search;
+mod solver;
+
 /// The program's rules where it differs from the defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rules {
@@ -268,27 +275,29 @@ pub struct Fit {
 /// Every rule each stint of `stints` breaks (an empty list: a feasible plan). Used for pinned
 /// stints before a solve, for a coordinator's edits, and by the property tests.
 pub fn check(instance: &Instance, stints: &[Stint]) -> Vec<Violation> {
-    let _ = (instance, stints);
-    Vec::new()
+    check::check(instance, stints)
 }
 
 /// The objective of a set of stints (priority-weighted need-days covered).
 pub fn objective(instance: &Instance, stints: &[Stint]) -> u64 {
-    let _ = (instance, stints);
-    0
+    check::objective(instance, stints)
 }
 
 /// A coordinator's greedy: needs by priority, highest first (then earliest start), each given
 /// the first free expert (in the instance's order) for the longest stint that fits.
 pub fn greedy(instance: &Instance) -> Solution {
-    let _ = instance;
+    let t0 = std::time::Instant::now();
+    let m = model::Model::new(instance);
+    let s = solver::greedy_state(&m);
+    let elapsed = t0.elapsed();
+    let bound = bound::bound(&m).max(s.obj) as u64;
     Solution {
-        stints: Vec::new(),
-        objective: 0,
-        bound: 0,
-        optimal: false,
-        first_feasible: Duration::ZERO,
-        elapsed: Duration::ZERO,
+        stints: solver::to_solution(instance, &m, &s),
+        objective: s.obj as u64,
+        bound,
+        optimal: s.obj as u64 >= bound,
+        first_feasible: elapsed,
+        elapsed,
     }
 }
 
@@ -299,8 +308,12 @@ pub fn solve(
     options: &Options,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Solution, Vec<Violation>> {
-    let _ = (options, progress);
-    Ok(greedy(instance))
+    let violations = check(instance, &instance.pinned);
+    if !violations.is_empty() {
+        return Err(violations);
+    }
+    let m = model::Model::new(instance);
+    Ok(solver::run(instance, &m, options, progress))
 }
 
 /// For each need the solution does not fully cover: why, and what would cover it.
@@ -314,3 +327,9 @@ pub fn fits(instance: &Instance, solution: &Solution, expert_id: &str, limit: us
     let _ = (instance, solution, expert_id, limit);
     Vec::new()
 }
+
+#[doc(hidden)]
+pub mod testgen;
+
+#[cfg(test)]
+mod tests;
