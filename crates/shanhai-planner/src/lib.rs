@@ -16,10 +16,15 @@
 //! - on-site needs (every mode but remote) occupy the expert every day of the stint: two on-site
 //!   stints of one expert (or one and an existing on-site assignment, `busy`) never overlap, and
 //!   between two of them lie at least `rest_days` free days — stricter than the one-place-a-day
-//!   rule, so an accepted plan always passes it; remote stints occupy nobody;
+//!   rule, so an accepted plan always passes it (the rest applies between stints, pinned or
+//!   not; an existing assignment only must not overlap); remote stints occupy nobody;
 //! - a team member's stint lies inside the stint of its team's leader (when the rules say so),
 //!   and a member without a leader's stint has none;
 //! - pinned stints are in every solution as they are.
+//!
+//! The solver's stints start at the need's earliest start or a grid point inside its window
+//! and end the day before a grid point or at the need's latest end (a need's window is cut
+//! into week segments; a pinned stint's ends cut it too); [`check`] accepts any dates.
 //!
 //! **The objective**: the sum over needs of `priority × days of the need's window covered`
 //! ("priority-weighted need-days"); [`Solution::bound`] is a proven upper bound of it.
@@ -33,6 +38,7 @@ use std::time::Duration;
 mod bound;
 mod check;
 mod exact;
+mod explain;
 mod model;
 mod search;
 mod solver;
@@ -318,14 +324,12 @@ pub fn solve(
 
 /// For each need the solution does not fully cover: why, and what would cover it.
 pub fn explain(instance: &Instance, solution: &Solution) -> Vec<Explanation> {
-    let _ = (instance, solution);
-    Vec::new()
+    explain::explain(instance, solution)
 }
 
 /// Where `expert_id` would fit best given `solution`, best first (at most `limit`).
 pub fn fits(instance: &Instance, solution: &Solution, expert_id: &str, limit: usize) -> Vec<Fit> {
-    let _ = (instance, solution, expert_id, limit);
-    Vec::new()
+    explain::fits(instance, solution, expert_id, limit)
 }
 
 #[doc(hidden)]
