@@ -29,6 +29,8 @@
 //! **The objective**: the sum over needs of `priority × days of the need's window covered`
 //! ("priority-weighted need-days"); [`Solution::bound`] is a proven upper bound of it.
 
+pub mod generate;
+
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use shanhai_domain::codes::Title;
