@@ -1,9 +1,9 @@
-//! Times the planner on a generated national-size instance: `cargo run --release -p
-//! shanhai-planner --example national -- [seconds] [seed]`.
+//! Times the planner on a generated instance: `cargo run --release -p shanhai-planner
+//! --example national -- [seconds] [seed] [size]` (the bench's generator; size tiny … national).
 
 #![allow(clippy::expect_used)]
 
-use shanhai_planner::testgen::{Size, generate};
+use shanhai_planner::generate::{Size, instance};
 use shanhai_planner::{Options, check, greedy, solve};
 use std::time::Duration;
 
@@ -11,7 +11,12 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let secs: f64 = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(10.0);
     let seed: u64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(1);
-    let inst = generate(Size::NATIONAL, seed);
+    let size = args
+        .get(3)
+        .and_then(|s| Size::preset(s))
+        .unwrap_or(Size::NATIONAL);
+    let inst = instance(size, seed);
+    let quiet = args.get(4).is_some();
     let g = greedy(&inst);
     println!(
         "greedy: objective {} bound {} in {:?}",
@@ -24,7 +29,7 @@ fn main() {
     };
     let mut last = 0;
     let s = solve(&inst, &options, &mut |p| {
-        if p.objective != last {
+        if p.objective != last && !quiet {
             last = p.objective;
             println!(
                 "{:>8.3}s objective {} bound {}",

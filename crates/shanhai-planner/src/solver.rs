@@ -321,6 +321,13 @@ impl<'a> Search<'a> {
     }
 }
 
+/// Instances with at most this many needs get the exhaustive search.
+const EXACT_NEEDS: usize = 40;
+/// ... after this many rounds of the neighbourhood search.
+const EXACT_AFTER_ROUNDS: u64 = 300;
+/// ... with at most this many nodes.
+const EXACT_NODES: u64 = 4_000_000;
+
 pub(crate) fn run(
     instance: &Instance,
     m: &Model,
@@ -349,17 +356,22 @@ pub(crate) fn run(
     let mut round = 0u64;
     let mut last_report = Instant::now();
     let mut complete = false;
-    if best.obj < ub
-        && let Some(opt) = crate::exact::exact(m, &best, t0, options)
-    {
-        complete = true;
-        if opt.obj > best.obj {
-            best = opt;
-        }
-    }
+    // Small instances: a short search for a good incumbent, then the exhaustive one.
+    let small = m.needs.len() <= EXACT_NEEDS;
+    let mut tried_exact = !small;
     while !complete && best.obj < ub {
         if options.max_rounds.is_some_and(|r| round >= r) || t0.elapsed() >= options.time_limit {
             break;
+        }
+        if !tried_exact && round >= EXACT_AFTER_ROUNDS {
+            tried_exact = true;
+            if let Some(opt) = crate::exact::exact(m, &best, t0, options, EXACT_NODES) {
+                complete = true;
+                if opt.obj > best.obj {
+                    best = opt;
+                }
+                break;
+            }
         }
         search.round();
         round += 1;
