@@ -48,7 +48,20 @@ pub(crate) struct Scratch {
     pinned_at: Vec<Option<(u32, u32)>>,
     inside: Vec<bool>,
     pub out: Vec<(u32, i32, i32)>,
+    /// Per expert, a tie-break between plans covering the same days: a day of this expert
+    /// counts `SCALE - pen` (pen below `SCALE / 365`, so days always come first).
+    pub pen: Vec<i64>,
+    /// The bound's relaxation: no leader constraint, a day worth `priority × SCALE`, and a
+    /// price per candidate and segment (`cost`, prefix sums by candidate: `k * (np + 1) + i`).
+    pub relax: bool,
+    pub cost: Vec<i64>,
+    pub cost_end: Vec<i64>,
+    /// The value of the last recreation's plan (in its units).
+    pub value: i64,
 }
+
+/// A covered day's value in the recreation.
+pub(crate) const SCALE: i64 = 1024;
 
 impl State {
     pub fn new(m: &Model) -> State {
@@ -201,8 +214,17 @@ impl State {
                 }
             }
         }
-        if !nd.split {
+        sc.value = 0;
+        if !nd.split && !sc.relax {
             self.best_single(m, n, sc);
+            return;
+        }
+        if !nd.split && !nd.pinned.is_empty() {
+            sc.value = nd
+                .pinned
+                .iter()
+                .map(|p| (p.2 - p.1) as i64 * nd.prio * SCALE)
+                .sum();
             return;
         }
         let need_len = nd.min.max(1);
@@ -233,7 +255,7 @@ impl State {
                 let (lo, hi) = if sc.inside[i] || sc.pinned_at[i].is_some() {
                     (1, 0)
                 } else {
-                    match self.max_end(m, n, e, seg[i], true) {
+                    match self.max_end(m, n, e, seg[i], !sc.relax) {
                         Some(lim) => {
                             let hi = seg.partition_point(|&x| x <= lim) as i32 - 1;
                             (sc.jmin[i], hi)
@@ -264,7 +286,8 @@ impl State {
             }
             if let Some((kp, j)) = sc.pinned_at[i] {
                 let j = j as usize;
-                let val = (seg[j] - seg[i]) as i64 + sc.h[j * w + kp as usize];
+                let unit = if sc.relax { nd.prio * SCALE } else { SCALE };
+                let val = (seg[j] - seg[i]) as i64 * unit + sc.h[j * w + kp as usize];
                 sc.f[i] = val;
                 for k in 0..w {
                     sc.h[i * w + k] = val;
@@ -274,13 +297,24 @@ impl State {
             let mut b1 = NONE;
             let mut b2 = NONE;
             for k in 0..kk {
+                let per_day = if sc.relax {
+                    nd.prio * SCALE
+                } else {
+                    SCALE - sc.pen.get(nd.cands[k] as usize).copied().unwrap_or(0)
+                };
+                let ck = k * (np + 1);
                 let lo = sc.lo[i * kk + k] as i32;
                 let hi = sc.hi[i * kk + k];
                 let mut bk = NONE;
                 let mut j = hi;
                 while j >= lo {
                     let ju = j as usize;
-                    let v = (seg[ju] - seg[i]) as i64 + sc.h[ju * w + k];
+                    let mut v = (seg[ju] - seg[i]) as i64 * per_day;
+                    if sc.relax {
+                        v -= sc.cost_end[ck + ju] - sc.cost[ck + i];
+                    }
+                    // One stint when the need is not split.
+                    v += if nd.split { sc.h[ju * w + k] } else { 0 };
                     if v > bk.v {
                         bk = Best {
                             v,
@@ -299,12 +333,37 @@ impl State {
             }
             sc.p1[i] = b1;
             sc.p2[i] = b2;
+            if !nd.split {
+                // No stint after this one: reaching a later start is worth nothing more.
+                sc.f[i] = sc.f[i + 1].max(b1.v);
+                continue;
+            }
             sc.f[i] = sc.f[i + 1].max(b1.v);
             sc.h[i * w + kk] = sc.f[i];
             let r = sc.rpos[i] as usize;
             for k in 0..kk {
                 sc.h[i * w + k] = h_value(sc, i, r, k as u32).0;
             }
+        }
+        sc.value = sc.f[0];
+        if !nd.split {
+            // The best single stint (or the pinned one).
+            if nd.pinned.is_empty() {
+                let mut best = NONE;
+                let mut at = 0;
+                for i in 0..np {
+                    if sc.p1[i].v > best.v {
+                        best = sc.p1[i];
+                        at = i;
+                    }
+                }
+                if best.v > 0 {
+                    sc.out
+                        .push((nd.cands[best.k as usize], seg[at], seg[best.j as usize]));
+                }
+                sc.value = best.v.max(0);
+            }
+            return;
         }
         // Reconstruct.
         let mut pos = 0usize;
@@ -344,7 +403,7 @@ impl State {
         }
         // The programme tracks one resting expert: when a stint shorter than the rest lies
         // between two of another expert's, drop the later one.
-        if nd.on_site {
+        if nd.on_site && !sc.relax {
             let mut i = 1;
             while i < sc.out.len() {
                 let (e, a, _) = sc.out[i];

@@ -222,6 +222,13 @@ impl<'a> Search<'a> {
             return false;
         }
         let before = self.s.obj;
+        // Ties between plans covering the same days go to experts drawn at random this round.
+        if self.sc.pen.len() != m.experts.len() {
+            self.sc.pen.resize(m.experts.len(), 0);
+        }
+        for p in self.sc.pen.iter_mut() {
+            *p = self.rng.gen_range(0..=2);
+        }
         // Seed: often a need not fully covered.
         let n0 = if self.rng.gen_bool(0.6) {
             let mut pick = None;
@@ -321,6 +328,8 @@ impl<'a> Search<'a> {
     }
 }
 
+/// Subgradient steps of the bound at most.
+const LAGRANGE_STEPS: u32 = 300;
 /// Instances with at most this many needs get the exhaustive search.
 const EXACT_NEEDS: usize = 40;
 /// ... after this many rounds of the neighbourhood search.
@@ -353,6 +362,11 @@ pub(crate) fn run(
         elapsed: t0.elapsed(),
     });
     let mut search = Search::new(m, s, options.seed);
+    // The bound tightens alongside the search (a fifth of the time at most).
+    let mut lagrange = crate::bound::Lagrange::new(m);
+    let mut ub = ub;
+    let mut lns_time = Duration::ZERO;
+    let mut lag_time = Duration::ZERO;
     let mut round = 0u64;
     let mut last_report = Instant::now();
     let mut complete = false;
@@ -373,7 +387,20 @@ pub(crate) fn run(
                 break;
             }
         }
+        if let Some(lg) = lagrange.as_mut()
+            && lag_time * 4 <= lns_time
+            && lg.iterations < LAGRANGE_STEPS
+        {
+            let t = Instant::now();
+            ub = ub.min(lg.step(m, best.obj));
+            lag_time += t.elapsed();
+            if best.obj >= ub {
+                break;
+            }
+        }
+        let t = Instant::now();
         search.round();
+        lns_time += t.elapsed();
         round += 1;
         if search.s.obj > best.obj {
             best = search.s.clone();
