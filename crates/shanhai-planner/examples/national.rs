@@ -4,7 +4,7 @@
 #![allow(clippy::expect_used)]
 
 use shanhai_planner::generate::{Size, instance};
-use shanhai_planner::{Options, check, greedy, solve};
+use shanhai_planner::{Options, Reason, check, explain, greedy, solve};
 use std::time::Duration;
 
 fn main() {
@@ -49,4 +49,22 @@ fn main() {
         s.elapsed,
         check(&inst, &s.stints).len()
     );
+    let mut kinds = std::collections::BTreeMap::new();
+    for e in explain(&inst, &s) {
+        let need = inst.needs.iter().find(|n| n.id == e.need_id).expect("need");
+        let lost = (e.window_days - e.covered_days) as u64 * need.priority as u64;
+        for r in &e.reasons {
+            let k = match r {
+                Reason::NoCandidate => "no candidate",
+                Reason::TakenBy { .. } => "taken by",
+                Reason::MinimumStayCannotFit { .. } => "minimum stay",
+                Reason::NoLeader => "no leader",
+            };
+            *kinds.entry(k).or_insert(0u64) += lost;
+        }
+        if e.reasons.is_empty() {
+            *kinds.entry("none").or_insert(0u64) += lost;
+        }
+    }
+    println!("uncovered priority-days by reason: {kinds:?}");
 }

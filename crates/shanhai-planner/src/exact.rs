@@ -31,7 +31,7 @@ pub(crate) fn exact(
     options: &Options,
     budget: u64,
 ) -> Option<State> {
-    let s0 = State::new(m);
+    let s0 = State::relaxed(m);
     let mut coverable = Vec::with_capacity(m.needs.len());
     let mut pot = Vec::with_capacity(m.needs.len());
     for (n, nd) in m.needs.iter().enumerate() {
@@ -85,7 +85,7 @@ pub(crate) fn exact(
     let remaining = options.time_limit.saturating_sub(t0.elapsed());
     let mut bb = Bb {
         m,
-        s: s0,
+        s: State::new(m),
         order,
         coverable,
         suffix,

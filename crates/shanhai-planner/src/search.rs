@@ -18,6 +18,9 @@ pub(crate) struct State {
     pub cov: Vec<i64>,
     /// Priority-weighted covered days.
     pub obj: i64,
+    /// For the bounds (no leader's stint yet): per member need, the periods some stint of its
+    /// leader could cover; a member's stint lies inside one of them.
+    pub relax_leader: Vec<Vec<(i32, i32)>>,
 }
 
 /// A placement found by the dynamic programme: value, candidate index, end position.
@@ -64,6 +67,50 @@ pub(crate) struct Scratch {
 pub(crate) const SCALE: i64 = 1024;
 
 impl State {
+    /// The state with busy periods and pinned stints only, where each member need knows the
+    /// periods its leader could cover (for the bounds).
+    pub fn relaxed(m: &Model) -> State {
+        let mut s = State::new(m);
+        let mut spans: Vec<Vec<(i32, i32)>> = Vec::with_capacity(m.needs.len());
+        for (n, nd) in m.needs.iter().enumerate() {
+            let seg = &nd.seg;
+            let np = seg.len() - 1;
+            let mut iv: Vec<(i32, i32)> = nd.pinned.iter().map(|p| (p.1, p.2)).collect();
+            if nd.members.is_empty() {
+                spans.push(iv);
+                continue;
+            }
+            for &e in &nd.cands {
+                for i in 0..np {
+                    if let Some(lim) = s.max_end(m, n, e, seg[i], false) {
+                        let hi = seg.partition_point(|&x| x <= lim) - 1;
+                        if hi > i && seg[hi] - seg[i] >= nd.min.max(1) {
+                            iv.push((seg[i], seg[hi]));
+                        }
+                    }
+                }
+            }
+            iv.sort();
+            let mut merged: Vec<(i32, i32)> = Vec::new();
+            for (a, b) in iv {
+                match merged.last_mut() {
+                    Some(last) if a <= last.1 => last.1 = last.1.max(b),
+                    _ => merged.push((a, b)),
+                }
+            }
+            spans.push(merged);
+        }
+        s.relax_leader = m
+            .needs
+            .iter()
+            .map(|nd| {
+                nd.leader
+                    .map_or_else(Vec::new, |l| spans[l as usize].clone())
+            })
+            .collect();
+        s
+    }
+
     pub fn new(m: &Model) -> State {
         let mut s = State {
             st: vec![Vec::new(); m.needs.len()],
@@ -74,6 +121,7 @@ impl State {
                 .collect(),
             cov: vec![0; m.needs.len()],
             obj: 0,
+            relax_leader: Vec::new(),
         };
         for (n, nd) in m.needs.iter().enumerate() {
             for &(e, a, b) in &nd.pinned {
@@ -176,6 +224,15 @@ impl State {
                 if x >= a + 1 + r {
                     lim = lim.min(x - r);
                 }
+            }
+        }
+        if !leader
+            && nd.leader.is_some()
+            && let Some(spans) = self.relax_leader.get(n)
+        {
+            match spans.iter().find(|&&(x, y)| x <= a && a < y) {
+                Some(&(_, y)) => lim = lim.min(y),
+                None => return None,
             }
         }
         if leader && let Some(l) = nd.leader {

@@ -215,7 +215,7 @@ impl<'a> Search<'a> {
 
     /// One ruin-and-recreate round; returns whether the objective is at least what it was
     /// (otherwise the round is undone).
-    pub fn round(&mut self) -> bool {
+    pub fn round(&mut self, floor: i64) -> bool {
         let m = self.m;
         let nn = m.needs.len();
         if nn == 0 {
@@ -310,7 +310,7 @@ impl<'a> Search<'a> {
         for &n in &order {
             self.recreate(n);
         }
-        let ok = self.s.obj >= before;
+        let ok = self.s.obj >= before.min(floor);
         if !ok {
             for &n in &order {
                 self.s.clear(m, n);
@@ -367,6 +367,7 @@ pub(crate) fn run(
     let mut ub = ub;
     let mut lns_time = Duration::ZERO;
     let mut lag_time = Duration::ZERO;
+    let tau: f64 = 0.0;
     let mut round = 0u64;
     let mut last_report = Instant::now();
     let mut complete = false;
@@ -399,7 +400,10 @@ pub(crate) fn run(
             }
         }
         let t = Instant::now();
-        search.round();
+        // Record-to-record travel: a round may lose a little against the best, less and less.
+        let frac = fraction(t0.elapsed(), round);
+        let slack = (best.obj as f64 * tau * (1.0 - frac)) as i64;
+        search.round(best.obj - slack);
         lns_time += t.elapsed();
         round += 1;
         if search.s.obj > best.obj {
