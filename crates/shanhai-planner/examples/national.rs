@@ -17,6 +17,9 @@ fn main() {
         .unwrap_or(Size::NATIONAL);
     let inst = instance(size, seed);
     let quiet = args.get(4).is_some();
+    if let Ok(path) = std::env::var("DUMP") {
+        std::fs::write(&path, serde_json::to_string(&inst).expect("json")).expect("write");
+    }
     let g = greedy(&inst);
     println!(
         "greedy: objective {} bound {} in {:?}",
