@@ -424,7 +424,12 @@ pub(crate) fn run(
                 }
             }
             if let Some(lg) = lagrange.as_mut()
-                && lag_time * 4 <= lns_time
+                && (if options.max_rounds.is_some() {
+                    // Deterministic runs: a step every few rounds.
+                    round.is_multiple_of(8)
+                } else {
+                    lag_time * 4 <= lns_time
+                })
                 && lg.iterations < LAGRANGE_STEPS
             {
                 let t = Instant::now();

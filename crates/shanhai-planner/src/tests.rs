@@ -585,6 +585,8 @@ proptest! {
         let b = solve_quiet(&inst, 60);
         prop_assert_eq!(a.stints, b.stints);
         prop_assert_eq!(a.objective, b.objective);
+        prop_assert_eq!(a.bound, b.bound);
+        prop_assert_eq!(a.optimal, b.optimal);
     }
 
     /// On tiny instances the solve reaches the optimum a brute force finds.
