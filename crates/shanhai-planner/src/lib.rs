@@ -254,7 +254,9 @@ pub enum Reason {
     /// No expert of that specialty (and title) is free at all in the window.
     NoCandidate,
     /// Candidates exist but are taken by needs of higher (or equal) priority: which needs and
-    /// which experts.
+    /// which experts. The needs come highest priority first; a need of lower priority appears
+    /// when giving it the expert covers more priority-weighted days in all (removing the named
+    /// stints would let this need take a stint of its minimum stay).
     TakenBy {
         needs: Vec<String>,
         experts: Vec<String>,
