@@ -18,7 +18,12 @@ fn solve_quiet(instance: &Instance, rounds: u64) -> Solution {
     solve(instance, &opts(rounds), &mut |_| {}).expect("pinned stints are fine")
 }
 
+/// A small random instance: the crate's generator (off-grid windows, sub-specialties) or, for
+/// odd seeds, the bench's (teams of up to five, pins, busy periods).
 fn small(seed: u64) -> Instance {
+    if seed % 2 == 1 {
+        return generate::instance(generate::Size::SMALL, seed);
+    }
     let mut size = Size::SMALL;
     size.experts = 8 + (seed % 7) as usize;
     size.needs = 10 + (seed % 11) as usize;
@@ -682,5 +687,38 @@ fn the_bench_instances_solve_feasibly() {
         }
         let ex = explain(&inst, &s);
         assert!(ex.iter().all(|e| e.covered_days < e.window_days));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, .. ProptestConfig::default() })]
+
+    /// A fit is true: without the stints it displaces and with its stint, the plan passes the
+    /// rules and its objective moves by the gain.
+    #[test]
+    fn fits_are_true(seed in 0u64..100_000, pick in 0usize..1000) {
+        let inst = small(seed);
+        let s = solve_quiet(&inst, 60);
+        let expert = &inst.experts[pick % inst.experts.len()];
+        let places = fits(&inst, &s, &expert.id, 5);
+        prop_assert!(places.len() <= 5);
+        for w in places.windows(2) {
+            prop_assert!(w[0].gain >= w[1].gain);
+        }
+        for f in places {
+            let mut plan: Vec<Stint> = s
+                .stints
+                .iter()
+                .filter(|x| !f.displaces.contains(x))
+                .cloned()
+                .collect();
+            plan.push(Stint {
+                need_id: f.need_id.clone(),
+                expert_id: expert.id.clone(),
+                period: f.period,
+            });
+            prop_assert_eq!(check(&inst, &plan), vec![], "{:?}", f);
+            prop_assert_eq!(objective(&inst, &plan) as i64, s.objective as i64 + f.gain);
+        }
     }
 }
