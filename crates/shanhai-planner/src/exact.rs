@@ -92,8 +92,14 @@ pub(crate) fn exact(
         best: incumbent.clone(),
         nodes: 0,
         budget,
-        // Short: the search reports no progress meanwhile.
-        deadline: Instant::now() + remaining.min(Duration::from_millis(1500)),
+        // Short: the search reports no progress meanwhile (deterministic runs, with a round
+        // limit, stop at the node budget only, so that every machine gives the same plan).
+        deadline: Instant::now()
+            + if options.max_rounds.is_some() {
+                remaining
+            } else {
+                remaining.min(Duration::from_millis(1500))
+            },
         aborted: false,
     };
     bb.need(0);
