@@ -722,3 +722,20 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn an_empty_instance_is_solved_at_once() {
+    let inst = instance(Vec::new(), Vec::new());
+    let s = solve_quiet(&inst, 10);
+    assert!(s.stints.is_empty() && s.optimal && s.objective == 0 && s.bound == 0);
+    assert!(explain(&inst, &s).is_empty());
+    assert!(fits(&inst, &s, "nobody", 5).is_empty());
+    // Needs nobody can fill: nothing to do, proven.
+    let inst = instance(
+        Vec::new(),
+        vec![need("a", "03", "2027-03-01", "2027-03-28", 7, 5)],
+    );
+    let s = solve_quiet(&inst, 10);
+    assert!(s.optimal && s.objective == 0);
+    assert_eq!(explain(&inst, &s)[0].reasons, vec![Reason::NoCandidate]);
+}
