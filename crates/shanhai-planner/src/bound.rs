@@ -4,7 +4,7 @@
 //! that week; remote needs count their coverable days.
 
 use crate::model::Model;
-use crate::search::State;
+use crate::search::{SCALE, Scratch, State};
 use std::collections::BTreeMap;
 
 struct Item {
@@ -13,7 +13,7 @@ struct Item {
 }
 
 pub(crate) fn bound(m: &Model) -> i64 {
-    let s0 = State::new(m);
+    let s0 = State::relaxed(m);
     let per_week = m.rest >= 6;
     let mut weeks: BTreeMap<i32, Vec<Item>> = BTreeMap::new();
     let mut total = 0i64;
@@ -119,4 +119,131 @@ fn augment(
         }
     }
     false
+}
+
+/// The Lagrangian relaxation of "an expert serves at most one on-site need a week" (valid when
+/// the rest is at least six days): each need alone, exactly (the recreation's programme), with
+/// a price per expert and week; subgradient steps on the prices. Every value is a bound.
+pub(crate) struct Lagrange {
+    s0: State,
+    sc: Scratch,
+    w0: i32,
+    weeks: usize,
+    /// Prices per expert and week, in `SCALE`ths of a priority-day.
+    price: Vec<f64>,
+    usage: Vec<i32>,
+    prefix: Vec<i64>,
+    theta: f64,
+    stall: u32,
+    pub best: i64,
+    pub iterations: u32,
+}
+
+impl Lagrange {
+    pub fn new(m: &Model) -> Option<Lagrange> {
+        if m.rest < 6 || m.needs.is_empty() {
+            return None;
+        }
+        let w0 = m.needs.iter().map(|n| n.start.div_euclid(7)).min()?;
+        let w1 = m.needs.iter().map(|n| n.end.div_euclid(7)).max()?;
+        let weeks = (w1 - w0 + 2 + m.rest / 7 + 1) as usize;
+        let mut sc = Scratch::default();
+        sc.relax = true;
+        Some(Lagrange {
+            s0: State::relaxed(m),
+            sc,
+            w0,
+            weeks,
+            price: vec![0.0; m.experts.len() * weeks],
+            usage: vec![0; m.experts.len() * weeks],
+            prefix: vec![0; m.experts.len() * (weeks + 1)],
+            theta: 2.0,
+            stall: 0,
+            best: i64::MAX,
+            iterations: 0,
+        })
+    }
+
+    /// One subgradient step given the best objective known; returns the bound so far.
+    /// The index of the first week whose first day is at or after `d` (clamped).
+    fn week_at(&self, d: i32) -> usize {
+        let w = (d + 6).div_euclid(7) - self.w0;
+        w.clamp(0, self.weeks as i32) as usize
+    }
+
+    pub fn step(&mut self, m: &Model, lower: i64) -> i64 {
+        self.iterations += 1;
+        // Prefix sums of the (floored) prices per expert.
+        let wk = self.weeks;
+        for e in 0..m.experts.len() {
+            let mut acc = 0i64;
+            for w in 0..wk {
+                self.prefix[e * (wk + 1) + w] = acc;
+                acc += self.price[e * wk + w].floor() as i64;
+            }
+            self.prefix[e * (wk + 1) + wk] = acc;
+        }
+        let mut total: f64 = self.price.iter().map(|p| p.floor()).sum();
+        self.usage.iter_mut().for_each(|u| *u = 0);
+        for (n, nd) in m.needs.iter().enumerate() {
+            let seg = &nd.seg;
+            let np = seg.len() - 1;
+            let kk = nd.cands.len();
+            self.sc.cost.clear();
+            self.sc.cost.resize(kk * (np + 1), 0);
+            self.sc.cost_end.clear();
+            self.sc.cost_end.resize(kk * (np + 1), 0);
+            // A stint [a, b) of expert e holds e (with the rest after it) on the first day of
+            // every week in [a, b + rest): it pays those weeks' prices.
+            if nd.on_site {
+                for (k, &e) in nd.cands.iter().enumerate() {
+                    let base = k * (np + 1);
+                    let row = &self.prefix[e as usize * (self.weeks + 1)..][..self.weeks + 1];
+                    for i in 0..=np {
+                        self.sc.cost[base + i] = row[self.week_at(seg[i])];
+                        self.sc.cost_end[base + i] = row[self.week_at(seg[i] + m.rest)];
+                    }
+                }
+            }
+            self.s0.best_for_need(m, n, &mut self.sc);
+            total += self.sc.value as f64;
+            if nd.on_site {
+                for &(e, a, b) in &self.sc.out {
+                    for w in self.week_at(a)..self.week_at(b + m.rest) {
+                        self.usage[e as usize * self.weeks + w] += 1;
+                    }
+                }
+            }
+        }
+        // Prices are floored in the costs: the value is a bound with the prices as charged.
+        let value = (total / SCALE as f64).floor() as i64;
+        if value < self.best {
+            self.best = value;
+            self.stall = 0;
+        } else {
+            self.stall += 1;
+            if self.stall >= 15 {
+                self.theta = (self.theta / 2.0).max(1e-4);
+                self.stall = 0;
+            }
+        }
+        let mut norm = 0.0;
+        for (p, &u) in self.price.iter().zip(&self.usage) {
+            let g = (u - 1) as f64;
+            if *p > 0.0 || g > 0.0 {
+                norm += g * g;
+            }
+        }
+        if norm > 0.0 {
+            let gap = ((value - lower).max(1) as f64) * SCALE as f64;
+            let step = self.theta * gap / norm;
+            for (p, &u) in self.price.iter_mut().zip(&self.usage) {
+                let g = (u - 1) as f64;
+                if *p > 0.0 || g > 0.0 {
+                    *p = (*p + step * g).max(0.0);
+                }
+            }
+        }
+        self.best
+    }
 }
