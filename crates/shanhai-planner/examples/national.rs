@@ -4,7 +4,7 @@
 #![allow(clippy::expect_used)]
 
 use shanhai_planner::generate::{Size, instance};
-use shanhai_planner::{Options, Reason, check, explain, greedy, solve};
+use shanhai_planner::{Options, Reason, check, explain, fits, greedy, solve};
 use std::time::Duration;
 
 fn main() {
@@ -52,8 +52,14 @@ fn main() {
         s.elapsed,
         check(&inst, &s.stints).len()
     );
+    let t = std::time::Instant::now();
+    let explanations = explain(&inst, &s);
+    println!("explain: {} needs in {:?}", explanations.len(), t.elapsed());
+    let t = std::time::Instant::now();
+    let f = fits(&inst, &s, &inst.experts[0].id, 5);
+    println!("fits: {} places in {:?}", f.len(), t.elapsed());
     let mut kinds = std::collections::BTreeMap::new();
-    for e in explain(&inst, &s) {
+    for e in explanations {
         let need = inst.needs.iter().find(|n| n.id == e.need_id).expect("need");
         let lost = (e.window_days - e.covered_days) as u64 * need.priority as u64;
         for r in &e.reasons {

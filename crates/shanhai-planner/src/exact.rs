@@ -92,7 +92,8 @@ pub(crate) fn exact(
         best: incumbent.clone(),
         nodes: 0,
         budget,
-        deadline: Instant::now() + remaining.min(Duration::from_secs(3600)),
+        // Short: the search reports no progress meanwhile.
+        deadline: Instant::now() + remaining.min(Duration::from_millis(1500)),
         aborted: false,
     };
     bb.need(0);

@@ -202,6 +202,33 @@ impl<'a> Search<'a> {
         }
     }
 
+    /// Recreates every need not fully covered, one at a time, keeping what does not lose: no
+    /// single need can then cover more by itself.
+    pub fn polish(&mut self) {
+        let m = self.m;
+        for n in 0..m.needs.len() {
+            let nd = &m.needs[n];
+            if self.s.cov[n] >= (nd.end - nd.start) as i64 || nd.cands.is_empty() {
+                continue;
+            }
+            let before = self.s.obj;
+            self.saved.clear();
+            self.save(n);
+            self.s.clear(m, n);
+            self.recreate(n);
+            if self.s.obj < before {
+                self.s.clear(m, n);
+                let saved = std::mem::take(&mut self.saved);
+                for (k, v) in &saved {
+                    for &(e, a, b) in v {
+                        self.s.add(m, *k, e, a, b, false);
+                    }
+                }
+                self.saved = saved;
+            }
+        }
+    }
+
     fn save(&mut self, n: usize) {
         if self.saved.iter().any(|x| x.0 == n) {
             return;
@@ -424,7 +451,12 @@ pub(crate) fn run(
                 }
             }
             if let Some(lg) = lagrange.as_mut()
-                && lag_time * 4 <= lns_time
+                && (if options.max_rounds.is_some() {
+                    // Deterministic runs: a step every few rounds.
+                    round.is_multiple_of(8)
+                } else {
+                    lag_time * 4 <= lns_time
+                })
                 && lg.iterations < LAGRANGE_STEPS
             {
                 let t = Instant::now();
@@ -466,6 +498,13 @@ pub(crate) fn run(
             && hb.obj > best.obj
         {
             best = hb;
+        }
+        if !complete {
+            search.s = best.clone();
+            search.polish();
+            if search.s.obj >= best.obj {
+                best = search.s.clone();
+            }
         }
         (best, ub, complete)
     });

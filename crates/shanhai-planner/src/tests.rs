@@ -585,6 +585,8 @@ proptest! {
         let b = solve_quiet(&inst, 60);
         prop_assert_eq!(a.stints, b.stints);
         prop_assert_eq!(a.objective, b.objective);
+        prop_assert_eq!(a.bound, b.bound);
+        prop_assert_eq!(a.optimal, b.optimal);
     }
 
     /// On tiny instances the solve reaches the optimum a brute force finds.
@@ -657,4 +659,28 @@ fn brute_force(inst: &Instance) -> u64 {
     let mut best = 0;
     go(inst, &cands, &mut Vec::new(), &mut best);
     best
+}
+
+/// The bench's instances (teams, pins, busy periods): feasible plans that keep the pins, at
+/// least the greedy's, at most the bound.
+#[test]
+fn the_bench_instances_solve_feasibly() {
+    for (size, seed) in [
+        (generate::Size::MEDIUM, 1),
+        (generate::Size::MEDIUM, 2),
+        (generate::Size::LARGE, 3),
+    ] {
+        let inst = generate::instance(size, seed);
+        let g = greedy(&inst);
+        assert!(check(&inst, &g.stints).is_empty());
+        let s = solve_quiet(&inst, 150);
+        assert!(check(&inst, &s.stints).is_empty());
+        assert_eq!(objective(&inst, &s.stints), s.objective);
+        assert!(g.objective <= s.objective && s.objective <= s.bound);
+        for p in &inst.pinned {
+            assert!(s.stints.contains(p));
+        }
+        let ex = explain(&inst, &s);
+        assert!(ex.iter().all(|e| e.covered_days < e.window_days));
+    }
 }
