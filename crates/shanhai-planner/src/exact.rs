@@ -12,6 +12,8 @@ struct Bb<'a> {
     m: &'a Model,
     s: State,
     order: Vec<usize>,
+    /// Each need's place in the order.
+    rank: Vec<usize>,
     /// Per need and segment: coverable alone (some candidate's feasible stint covers it).
     coverable: Vec<Vec<bool>>,
     /// Weighted coverable days of the needs from position t of the order on.
@@ -83,17 +85,28 @@ pub(crate) fn exact(
         suffix[t] = suffix[t + 1] + pot[order[t]];
     }
     let remaining = options.time_limit.saturating_sub(t0.elapsed());
+    let mut rank = vec![0; order.len()];
+    for (t, &n) in order.iter().enumerate() {
+        rank[n] = t;
+    }
     let mut bb = Bb {
         m,
         s: State::new(m),
         order,
+        rank,
         coverable,
         suffix,
         best: incumbent.clone(),
         nodes: 0,
         budget,
-        // Short: the search reports no progress meanwhile.
-        deadline: Instant::now() + remaining.min(Duration::from_millis(1500)),
+        // Short: the search reports no progress meanwhile (deterministic runs, with a round
+        // limit, stop at the node budget only, so that every machine gives the same plan).
+        deadline: Instant::now()
+            + if options.max_rounds.is_some() {
+                remaining
+            } else {
+                remaining.min(Duration::from_millis(1500))
+            },
         aborted: false,
     };
     bb.need(0);
@@ -108,6 +121,40 @@ impl Bb<'_> {
             .filter(|&i| cov[i])
             .map(|i| (nd.seg[i + 1] - nd.seg[i]) as i64)
             .sum();
+        days * nd.prio
+    }
+
+    /// The weighted days of need `n` (no stint yet) some candidate could still cover given the
+    /// stints chosen so far (its leader's included).
+    fn potential_now(&self, n: usize, t: usize) -> i64 {
+        let m = self.m;
+        let nd = &m.needs[n];
+        // A member lies in its leader's stint once the leader's is chosen.
+        let leader_known = nd.leader.is_some_and(|l| self.rank[l as usize] < t);
+        let seg = &nd.seg;
+        let np = seg.len() - 1;
+        let need_len = nd.min.max(1);
+        let mut covered_to = 0usize;
+        let mut days = 0i64;
+        for i in 0..np {
+            if let Some(p) = nd.pinned.iter().find(|p| p.1 <= seg[i] && seg[i] < p.2) {
+                let j = seg.partition_point(|&x| x < p.2);
+                if j > covered_to {
+                    days += (seg[j] - seg[i.max(covered_to)]) as i64;
+                    covered_to = j;
+                }
+                continue;
+            }
+            for &e in &nd.cands {
+                if let Some(lim) = self.s.max_end(m, n, e, seg[i], leader_known) {
+                    let hi = seg.partition_point(|&x| x <= lim) - 1;
+                    if hi > i && seg[hi] - seg[i] >= need_len && hi > covered_to {
+                        days += (seg[hi] - seg[i.max(covered_to)]) as i64;
+                        covered_to = hi;
+                    }
+                }
+            }
+        }
         days * nd.prio
     }
 
@@ -130,6 +177,17 @@ impl Bb<'_> {
             return;
         }
         if self.s.obj + self.suffix[t] <= self.best.obj {
+            return;
+        }
+        // What the needs left could still cover given the stints chosen so far.
+        let mut left = 0i64;
+        for &n in &self.order[t..] {
+            left += self.potential_now(n, t);
+            if self.s.obj + left > self.best.obj {
+                break;
+            }
+        }
+        if self.s.obj + left <= self.best.obj {
             return;
         }
         let n = self.order[t];

@@ -294,12 +294,19 @@ pub(crate) fn fits(
                         && m.needs[sn].on_site
                         && x < b + m.rest
                         && a < y + m.rest;
-                    let clash_need = sn == n && x < b && a < y;
-                    if clash_expert || clash_need {
+                    // A need of one stint (a leader's) gives up its stint; a leader's members
+                    // outside the new stint go.
+                    let clash_need = sn == n && (!nd.split || (x < b && a < y));
+                    let clash_member = m.needs[sn].leader == Some(n as u32) && (x < a || y > b);
+                    if clash_expert || clash_need || clash_member {
                         gone.push(k);
                     }
                 }
-                if gone.iter().any(|&k| pinned[stints[k].4]) {
+                // Pinned stints stay; a member cannot displace its own leader.
+                if gone
+                    .iter()
+                    .any(|&k| pinned[stints[k].4] || Some(stints[k].0 as u32) == nd.leader)
+                {
                     continue;
                 }
                 let mut k = 0;

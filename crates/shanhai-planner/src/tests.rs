@@ -18,7 +18,12 @@ fn solve_quiet(instance: &Instance, rounds: u64) -> Solution {
     solve(instance, &opts(rounds), &mut |_| {}).expect("pinned stints are fine")
 }
 
+/// A small random instance: the crate's generator (off-grid windows, sub-specialties) or, for
+/// odd seeds, the bench's (teams of up to five, pins, busy periods).
 fn small(seed: u64) -> Instance {
+    if seed % 2 == 1 {
+        return generate::instance(generate::Size::SMALL, seed);
+    }
     let mut size = Size::SMALL;
     size.experts = 8 + (seed % 7) as usize;
     size.needs = 10 + (seed % 11) as usize;
@@ -683,4 +688,54 @@ fn the_bench_instances_solve_feasibly() {
         let ex = explain(&inst, &s);
         assert!(ex.iter().all(|e| e.covered_days < e.window_days));
     }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, .. ProptestConfig::default() })]
+
+    /// A fit is true: without the stints it displaces and with its stint, the plan passes the
+    /// rules and its objective moves by the gain.
+    #[test]
+    fn fits_are_true(seed in 0u64..100_000, pick in 0usize..1000) {
+        let inst = small(seed);
+        let s = solve_quiet(&inst, 60);
+        let expert = &inst.experts[pick % inst.experts.len()];
+        let places = fits(&inst, &s, &expert.id, 5);
+        prop_assert!(places.len() <= 5);
+        for w in places.windows(2) {
+            prop_assert!(w[0].gain >= w[1].gain);
+        }
+        for f in places {
+            let mut plan: Vec<Stint> = s
+                .stints
+                .iter()
+                .filter(|x| !f.displaces.contains(x))
+                .cloned()
+                .collect();
+            plan.push(Stint {
+                need_id: f.need_id.clone(),
+                expert_id: expert.id.clone(),
+                period: f.period,
+            });
+            prop_assert_eq!(check(&inst, &plan), vec![], "{:?}", f);
+            prop_assert_eq!(objective(&inst, &plan) as i64, s.objective as i64 + f.gain);
+        }
+    }
+}
+
+#[test]
+fn an_empty_instance_is_solved_at_once() {
+    let inst = instance(Vec::new(), Vec::new());
+    let s = solve_quiet(&inst, 10);
+    assert!(s.stints.is_empty() && s.optimal && s.objective == 0 && s.bound == 0);
+    assert!(explain(&inst, &s).is_empty());
+    assert!(fits(&inst, &s, "nobody", 5).is_empty());
+    // Needs nobody can fill: nothing to do, proven.
+    let inst = instance(
+        Vec::new(),
+        vec![need("a", "03", "2027-03-01", "2027-03-28", 7, 5)],
+    );
+    let s = solve_quiet(&inst, 10);
+    assert!(s.optimal && s.objective == 0);
+    assert_eq!(explain(&inst, &s)[0].reasons, vec![Reason::NoCandidate]);
 }
