@@ -37,12 +37,10 @@
 //! that chooses its stints and experts (the rest between an expert's stints included); a
 //! leader tries its best few stints with its members recreated inside each. Rounds that lose
 //! are undone. Instances of up to 40 needs then get an exhaustive branch and bound, which
-//! proves the optimum. The bound is the least of a per-week matching of needs to experts
-//! (a transversal matroid: greedy by weight with augmenting paths) and a Lagrangian relaxation
-//! of "one need an expert a week, with the rest" (each need alone, priced), improved by
-//! subgradient steps alongside the search; a team member's days count only inside what its
-//! leader could cover. Without a round limit a second search with larger neighbourhoods runs on
-//! another core.
+//! proves the optimum. The bound is a per-week matching of needs to the experts who could
+//! cover them that week (a transversal matroid: greedy by weight with augmenting paths), where
+//! a team member's days count only inside what its leader could cover. Without a round limit a
+//! second search with larger neighbourhoods runs on another core.
 
 pub mod generate;
 

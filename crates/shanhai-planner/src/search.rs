@@ -54,8 +54,11 @@ pub(crate) struct Scratch {
     /// Per expert, a tie-break between plans covering the same days: a day of this expert
     /// counts `SCALE - pen` (pen below `SCALE / 365`, so days always come first).
     pub pen: Vec<i64>,
-    /// The bound's relaxation: no leader constraint, a day worth `priority × SCALE`, and a
-    /// price per candidate and segment (`cost`, prefix sums by candidate: `k * (np + 1) + i`).
+    /// A relaxation for bounds (the search never sets it; a Lagrangian bound built on it, each
+    /// need alone with prices per expert and week, proved weaker than the matching bound on the
+    /// bench's instances and was taken out): no leader constraint, a day worth
+    /// `priority × SCALE`, and a price per candidate from a segment to the end of a stint plus
+    /// the rest (`cost` and `cost_end`, by candidate: `k * (np + 1) + i`).
     pub relax: bool,
     pub cost: Vec<i64>,
     pub cost_end: Vec<i64>,

@@ -359,8 +359,6 @@ impl<'a> Search<'a> {
     }
 }
 
-/// Subgradient steps of the bound at most.
-const LAGRANGE_STEPS: u32 = 300;
 /// Instances with at most this many needs get the exhaustive search.
 const EXACT_NEEDS: usize = 40;
 /// ... after this many rounds of the neighbourhood search.
@@ -422,12 +420,6 @@ pub(crate) fn run(
             })
         });
         let mut search = Search::new(m, s, options.seed);
-        // The bound tightens alongside the search (a fifth of the time at most).
-        let mut lagrange = crate::bound::Lagrange::new(m);
-        let mut ub = ub;
-        let mut lns_time = Duration::ZERO;
-        let mut lag_time = Duration::ZERO;
-        let tau: f64 = 0.0;
         let mut round = 0u64;
         let mut last_report = Instant::now();
         let mut complete = false;
@@ -450,28 +442,7 @@ pub(crate) fn run(
                     break;
                 }
             }
-            if let Some(lg) = lagrange.as_mut()
-                && (if options.max_rounds.is_some() {
-                    // Deterministic runs: a step every few rounds.
-                    round.is_multiple_of(8)
-                } else {
-                    lag_time * 4 <= lns_time
-                })
-                && lg.iterations < LAGRANGE_STEPS
-            {
-                let t = Instant::now();
-                ub = ub.min(lg.step(m, top(&best)));
-                lag_time += t.elapsed();
-                if top(&best) >= ub {
-                    break;
-                }
-            }
-            let t = Instant::now();
-            // Record-to-record travel: a round may lose a little against the best, less and less.
-            let frac = fraction(t0.elapsed(), round);
-            let slack = (best.obj as f64 * tau * (1.0 - frac)) as i64;
-            search.round(best.obj - slack);
-            lns_time += t.elapsed();
+            search.round(best.obj);
             round += 1;
             if search.s.obj > best.obj {
                 best = search.s.clone();
