@@ -101,12 +101,103 @@ class FirstSolution(cp_model.CpSolverSolutionCallback):
             )
 
 
+def hint(model, inst, groups, day, rest):
+    """A coordinator's greedy of the reference's own (needs by priority, then leaders first, then
+    earliest start; each given the longest free stint of any candidate, again while it is split)
+    as CP-SAT's solution hint: a first plan for the search to improve."""
+    busy = {}  # expert -> [(first day, day after last)] of on-site stints
+    covered = {}  # need -> set of weeks
+    leader_span = {}  # (institution, team) -> (first week, week after last)
+    needs = {n["id"]: n for n in inst["needs"]}
+    for pin in inst.get("pinned", []):
+        a, b = day(pin["period"]["start"]), day(pin["period"]["end"]) + 1
+        need = needs[pin["need_id"]]
+        if need["mode"] != "remote":
+            busy.setdefault(pin["expert_id"], []).append((a, b))
+        covered.setdefault(pin["need_id"], set()).update(range(a // 7, -(-b // 7)))
+        team = need.get("team")
+        if team and team["role"] == "leader":
+            leader_span[(need["institution_id"], team["team"])] = (a // 7, b // 7)
+    chosen = {}  # id(copy list) -> [(start week, weeks)]
+
+    def role(n):
+        return 0 if (n.get("team") or {}).get("role") == "leader" else 1
+
+    order = sorted(inst["needs"], key=lambda n: (-int(n["priority"]), role(n), n["window"]["start"]))
+    for need in order:
+        nid = need["id"]
+        team = need.get("team")
+        span = None
+        if team and team["role"] == "member" and inst["rules"]["team_within_leader"]:
+            span = leader_span.get((need["institution_id"], team["team"]))
+            if span is None:
+                continue
+        single = not inst["rules"]["split_needs"] or role(need) == 0
+        if single and nid in covered:
+            continue
+        weeks_done = covered.setdefault(nid, set())
+        while True:
+            best = None
+            for g in groups.get(nid, {}).values():
+                if len(chosen.get(id(g), [])) >= len(g["copies"]):
+                    continue
+                taken = busy.get(g["expert"], []) if need["mode"] != "remote" else []
+
+                def free(w):
+                    if w in weeks_done or (span is not None and not span[0] <= w < span[1]):
+                        return False
+                    return all(not (7 * w < b + rest and a - rest < 7 * w + 7) for a, b in taken)
+
+                w = g["first"]
+                while w < g["end"]:
+                    if not free(w):
+                        w += 1
+                        continue
+                    r = w
+                    while r < g["end"] and free(r):
+                        r += 1
+                    length = min(r - w, g["max"])
+                    if length >= g["min"] and (best is None or length > best[0]):
+                        best = (length, w, g)
+                    w = r
+            if best is None:
+                break
+            length, start, g = best
+            chosen.setdefault(id(g), []).append((start, length))
+            weeks_done.update(range(start, start + length))
+            if need["mode"] != "remote":
+                busy.setdefault(g["expert"], []).append((7 * start, 7 * (start + length)))
+            if role(need) == 0 and team:
+                leader_span[(need["institution_id"], team["team"])] = (start, start + length)
+            if single:
+                break
+    for need_groups in groups.values():
+        for g in need_groups.values():
+            stints = sorted(chosen.get(id(g), []))
+            for i, (s, k, e, p, d) in enumerate(g["copies"]):
+                if i < len(stints):
+                    start, length = stints[i]
+                    model.AddHint(p, 1)
+                    model.AddHint(s, start)
+                    model.AddHint(k, length)
+                    model.AddHint(e, start + length)
+                    model.AddHint(d, 7 * length)
+                else:
+                    model.AddHint(p, 0)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("instance", help="the instance as JSON")
     parser.add_argument("--time-limit", type=float, default=60.0, help="seconds")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--hint",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="start from the reference's own greedy plan",
+    )
     parser.add_argument("--verbose", action="store_true", help="each improvement on stderr")
     args = parser.parse_args()
     started = time.monotonic()
@@ -139,6 +230,7 @@ def main():
     by_need = {nid: [] for nid in needs}  # need id -> [(interval, presence, days expr, start_d, end_d)]
     by_expert = {eid: [] for eid in experts}  # expert id -> [interval stretched by rest]
     objective = []
+    groups = {}  # need id -> (expert, window, piece) -> its weeks and interval copies (the hint)
 
     def on_site(need):
         return need["mode"] != "remote"
@@ -201,6 +293,10 @@ def main():
                             by_expert[expert["id"]].append(stretched)
                         objective.append(int(need["priority"]) * d)
                         candidates.append((nid, expert["id"], s, k, p))
+                        groups.setdefault(nid, {}).setdefault((expert["id"], w_index, a), {
+                            "expert": expert["id"], "first": first_week, "end": end_week,
+                            "min": min_weeks, "max": max_weeks, "copies": [],
+                        })["copies"].append((s, k, e, p, d))
 
     # Pinned stints: fixed and present.
     pinned_value = 0
@@ -269,6 +365,8 @@ def main():
                 model.Add(end <= le).OnlyEnforceIf(p)
 
     model.Maximize(sum(objective) + pinned_value)
+    if args.hint:
+        hint(model, inst, groups, day, rest)
 
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.1, args.time_limit - (time.monotonic() - started))
