@@ -101,6 +101,7 @@ struct WindowView {
 }
 
 struct ExpertRow {
+    person_id: String,
     name: String,
     title: String,
     specialty: String,
@@ -331,6 +332,7 @@ async fn board(
                 None => experts.push((
                     view.a.person_id.clone(),
                     ExpertRow {
+                        person_id: view.a.person_id.clone(),
                         name: view.a.person_name.clone().unwrap_or_default(),
                         title: view.a.title.map(|t| t.label(lang)).unwrap_or("").into(),
                         specialty: view.a.specialty_label(lang),
@@ -625,7 +627,13 @@ async fn create(
     }
     let input = window_input(&viewer, &form);
     let e = match service::create(&state.db, &viewer.acting(), &input).await {
-        Ok(_) => return Redirect::to("/availability?saved=created").into_response(),
+        Ok(a) => {
+            return Redirect::to(&format!(
+                "/availability?saved=created#expert-{}",
+                a.person_id
+            ))
+            .into_response();
+        }
         Err(e) => ApiError::from(e),
     };
     let (st, vw) = (&state, &viewer);
@@ -676,7 +684,13 @@ async fn update(
     };
     let input = window_input(&viewer, &form);
     let e = match service::update(&state.db, &acting, &id, &input).await {
-        Ok(_) => return Redirect::to("/availability?saved=updated").into_response(),
+        Ok(a) => {
+            return Redirect::to(&format!(
+                "/availability?saved=updated#expert-{}",
+                a.person_id
+            ))
+            .into_response();
+        }
         Err(e) => ApiError::from(e),
     };
     let (st, vw) = (&state, &viewer);
