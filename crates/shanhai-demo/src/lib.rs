@@ -13,6 +13,7 @@ mod kpis;
 mod operations;
 mod outreach;
 mod people;
+mod planning;
 pub mod plans;
 mod teams;
 mod technique_catalogue;
@@ -432,6 +433,17 @@ pub async fn load(db: &Db, cipher: &PatientCipher) -> Result<Outcome> {
         &mut tx,
         &actor,
         &operations::Registry {
+            programs: &loaded.programs,
+            institutions: &loaded.institutions,
+        },
+    )
+    .await?;
+
+    // Needs and availability for the next batch (issue 19's planner), on the people above.
+    planning::load(
+        &mut tx,
+        &actor,
+        &planning::Registry {
             programs: &loaded.programs,
             institutions: &loaded.institutions,
         },
