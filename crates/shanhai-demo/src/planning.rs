@@ -105,10 +105,7 @@ async fn program<'a>(conn: &mut AnyConnection, actor: &'a Actor, id: &str) -> Re
     let mut donors: Vec<String> = pairs.iter().map(|(d, _)| d.clone()).collect();
     donors.dedup();
     for donor in donors {
-        if experts
-            .iter()
-            .any(|e: &Expert| e.institution_id == donor)
-        {
+        if experts.iter().any(|e: &Expert| e.institution_id == donor) {
             continue;
         }
         let rows = query::sql_with(
@@ -221,7 +218,12 @@ impl Program<'_> {
 
     /// Posts a need, with an expert free for it when `covered`; a need no expert can be found
     /// for is left out (unless it is the one meant to stay uncovered).
-    async fn need(&mut self, conn: &mut AnyConnection, spec: Spec<'_>, covered: bool) -> Result<bool> {
+    async fn need(
+        &mut self,
+        conn: &mut AnyConnection,
+        spec: Spec<'_>,
+        covered: bool,
+    ) -> Result<bool> {
         let least = spec.min_title.and_then(Title::parse);
         let expert = if covered {
             match self.take(spec.institution, &spec.specialty, least) {
@@ -331,7 +333,14 @@ impl Program<'_> {
                     vec![BlackoutInput {
                         start_date: (e + Duration::days(10)).to_string(),
                         end_date: (e + Duration::days(16)).to_string(),
-                        reason: Some(if k % 4 == 1 { "学术会议" } else { "院内值班" }.into()),
+                        reason: Some(
+                            if k % 4 == 1 {
+                                "学术会议"
+                            } else {
+                                "院内值班"
+                            }
+                            .into(),
+                        ),
                     }]
                 }
                 _ => Vec::new(),
@@ -619,7 +628,13 @@ pub async fn load(
     // ---- 沪蒙 and 京蒙: a few needs per pairing ----
     for (program_key, mode, window, min_stay, per_pairing) in [
         ("hu-meng", "monthly", ("2027-03-01", "2027-12-31"), 30, 2),
-        ("jing-meng", "stationed", ("2027-04-01", "2027-09-30"), 90, 1),
+        (
+            "jing-meng",
+            "stationed",
+            ("2027-04-01", "2027-09-30"),
+            90,
+            1,
+        ),
     ] {
         let mut p = program(conn, actor, &program_id(program_key)?).await?;
         let mut recipients: Vec<String> = p.pairs.iter().map(|(_, r)| r.clone()).collect();
@@ -640,7 +655,11 @@ pub async fn load(
                     weekdays: Vec::new(),
                     window,
                     min_stay,
-                    post: if posted == 0 { "department-head" } else { "team-member" },
+                    post: if posted == 0 {
+                        "department-head"
+                    } else {
+                        "team-member"
+                    },
                     min_title: Some("associate-chief-physician"),
                     priority: 3 - i64::try_from(posted).unwrap_or(0),
                     team: None,
