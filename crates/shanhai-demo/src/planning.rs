@@ -10,7 +10,8 @@
 //! | 沪蒙, 京蒙 | a few stationed and monthly needs per pairing | one expert per need |
 //!
 //! Experts are taken from the donor institutions' registry people (their real specialty and
-//! title), among those with no assignment running into 2027. Everything goes through the
+//! title), among those with no assignment running into 2027 and not yet offered to another
+//! program (a donor serving two programs gives each its own experts). Everything goes through the
 //! domain's input parsing and the store's audited writes, on the demo's open transaction.
 
 use chrono::{Duration, NaiveDate};
@@ -114,6 +115,7 @@ async fn program<'a>(conn: &mut AnyConnection, actor: &'a Actor, id: &str) -> Re
              AND p.title IN ('chief-physician', 'associate-chief-physician', 'attending-physician') \
              AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.person_id = p.id \
                              AND a.end_date >= '2026-12-01') \
+             AND NOT EXISTS (SELECT 1 FROM availability av WHERE av.person_id = p.id) \
              ORDER BY p.specialty_code, p.name, p.id"
                 .into(),
             vec![donor.clone().into()],
@@ -281,17 +283,13 @@ impl Program<'_> {
     /// A few more free experts of `recipient`'s donors, so that a solve has choices.
     fn spare(&mut self, recipient: &str, n: usize) {
         let donors = self.donors_of(recipient);
-        let mut taken = 0;
         for e in self
             .experts
             .iter_mut()
             .filter(|e| !e.used && donors.contains(&e.institution_id))
+            .take(n)
         {
-            if taken == n {
-                break;
-            }
             e.used = true;
-            taken += 1;
             self.offers.push(Offer {
                 person_id: e.id.clone(),
                 modes: vec!["stationed"],
@@ -396,6 +394,7 @@ pub async fn load(
     let mut p = program(conn, actor, &program_id("yu-ha")?).await?;
     let hongxing = inst("hm-hongxing")?;
     let deps = departments(conn, &hongxing).await?;
+    #[allow(clippy::type_complexity)]
     let batch: [(&str, usize, &str, (&str, &str), i64, &str, &str, i64); 5] = [
         // scheme, needs, mode, window, minimum stay, post, least title, priority
         (
@@ -661,7 +660,7 @@ pub async fn load(
                         "team-member"
                     },
                     min_title: Some("associate-chief-physician"),
-                    priority: 3 - i64::try_from(posted).unwrap_or(0),
+                    priority: 3 - i64::from(posted),
                     team: None,
                     note: None,
                 };

@@ -306,8 +306,8 @@ async fn availability_is_posted_by_the_donor_side_and_the_expert_for_themself() 
     let app = spawn_app().await;
     let w = world(&app).await;
     expert_of_d(&app, &w).await;
-    let audit = app.count("audit_log").await;
     let coord_d = app.token("coord-d").await;
+    let audit = app.count("audit_log").await;
     // Every problem at once, each at its field; nothing written.
     let (s, b) = app
         .post(
