@@ -585,8 +585,14 @@ pub async fn fail_interrupted(db: &Db) -> ServiceResult<u64> {
     Ok(store::fail_unfinished(db, INTERRUPTED).await?)
 }
 
+/// Solves run one at a time (a solve uses a core to its time limit); the others stay queued.
+static SOLVES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+
 fn spawn_solve(db: Db, actor: Actor, plan_id: String) {
     tokio::spawn(async move {
+        let Ok(_turn) = SOLVES.acquire().await else {
+            return;
+        };
         if let Err(e) = solve(&db, &actor, &plan_id, None).await {
             tracing::warn!(plan = %plan_id, "plan solve failed: {e}");
             if let Err(e) = store::fail(&db, &plan_id, &e).await {

@@ -588,3 +588,66 @@ async fn a_restart_fails_the_plans_it_interrupted() {
     let plan = settled(&again, &p.office, &id).await;
     assert_eq!(plan["status"], "done", "{plan}");
 }
+
+#[tokio::test]
+async fn the_demo_accepts_one_plan_and_leaves_another_explaining_its_uncovered_needs() {
+    let app = spawn_app().await;
+    let p = planning(&app).await;
+    // Two programs with needs: the world's (as 豫哈) and a copy of its needs in the other (as 沪滇).
+    let programs = std::collections::HashMap::from([
+        ("yu-ha".to_string(), p.w.program_a.clone()),
+        ("hu-dian".to_string(), p.w.program_b.clone()),
+    ]);
+    exec(
+        &app,
+        "INSERT INTO pairings (id, program_id, donor_id, recipient_id, level, mode, departments, \
+         start_date, created_at, updated_at) VALUES ($1, $2, $3, $4, 'hospital', 'counterpart', '[]', \
+         '2020-01-01', '2026-12-01T00:00:00Z', '2026-12-01T00:00:00Z')",
+        vec![
+            shanhai_domain::ids::new_id().into(),
+            p.w.program_b.clone().into(),
+            p.w.donor.clone().into(),
+            p.w.unrelated.clone().into(),
+        ],
+    )
+    .await;
+    exec(
+        &app,
+        "INSERT INTO needs (id, program_id, institution_id, specialty_code, mode, start_date, end_date, \
+         min_stay_days, post, priority, status, created_at, updated_at) \
+         VALUES ($1, $2, $3, '07', 'stationed', '2028-03-01', '2028-08-31', 90, 'team-member', 2, \
+         'open', '2026-12-01T00:00:00Z', '2026-12-01T00:00:00Z')",
+        vec![
+            shanhai_domain::ids::new_id().into(),
+            p.w.program_b.clone().into(),
+            p.w.unrelated.clone().into(),
+        ],
+    )
+    .await;
+    let summary = shanhai_demo::plans::load(&app.db, &programs)
+        .await
+        .expect("demo plans");
+    let (accepted, batch) = summary.accepted.expect("豫哈's plan accepted");
+    let (done, uncovered) = summary.done.expect("another plan left done");
+    assert!(uncovered >= 1);
+    let (_, plan) = app
+        .get(&format!("/api/v1/plans/{accepted}"), &p.office)
+        .await;
+    assert_eq!(plan["status"], "accepted", "{plan}");
+    let (_, roster) = app
+        .get(&format!("/api/v1/assignments?batch={batch}"), &p.office)
+        .await;
+    assert_eq!(
+        roster["total"],
+        plan["items"].as_array().map(|i| i.len()).unwrap_or(0)
+    );
+    let (_, plan) = app.get(&format!("/api/v1/plans/{done}"), &p.w.admin).await;
+    assert_eq!(plan["status"], "done", "{plan}");
+    assert!(
+        !plan["explanations"][0]["reason"]
+            .as_str()
+            .unwrap_or("")
+            .is_empty(),
+        "{plan}"
+    );
+}
