@@ -327,6 +327,22 @@ async fn bad_plans_and_edits_are_refused_with_the_rule_at_the_field() {
         )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    // Dates far from the horizon, unknown needs and people: rules, never a failure.
+    for (need, person, start, end) in [
+        (&p.needs[0], &p.experts[0], "0001-01-01", "0001-06-30"),
+        (&p.needs[0], &p.experts[0], "9999-01-01", "9999-12-31"),
+        (&p.w.program_a, &p.experts[0], "2027-03-01", "2027-06-30"),
+        (&p.needs[0], &p.w.person_u, "2027-03-01", "2027-06-30"),
+    ] {
+        let (s, b) = app
+            .post(
+                &format!("/api/v1/plans/{id}/items"),
+                &p.office,
+                json!({"need_id": need, "person_id": person, "start_date": start, "end_date": end}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{start}: {b}");
+    }
     let (s, _) = app
         .get(&format!("/api/v1/plans/{id}/fits?person=nobody"), &p.office)
         .await;
