@@ -13,7 +13,7 @@ struct Item {
 }
 
 pub(crate) fn bound(m: &Model) -> i64 {
-    let s0 = State::new(m);
+    let s0 = State::relaxed(m);
     let per_week = m.rest >= 6;
     let mut weeks: BTreeMap<i32, Vec<Item>> = BTreeMap::new();
     let mut total = 0i64;

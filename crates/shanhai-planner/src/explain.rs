@@ -32,31 +32,34 @@ fn compatible(instance: &Instance, n: usize) -> Vec<usize> {
         .collect()
 }
 
-/// Days of `[a, b)` on which expert `e` could serve need `n` leaving the rest of the plan
-/// aside: inside a window that accepts the mode (and allows the minimum stay), no blackout,
-/// no existing assignment (on-site needs).
-fn free_alone(m: &Model, n: usize, e: usize, a: i32, b: i32) -> Vec<bool> {
+/// Per availability window, the days of `[a, b)` on which expert `e` could serve need `n`
+/// leaving the rest of the plan aside: inside that window, which accepts the mode (and allows
+/// the minimum stay), no blackout, no existing assignment (on-site needs). A stint lies in one
+/// window, so runs are counted per window.
+fn free_alone(m: &Model, n: usize, e: usize, a: i32, b: i32) -> Vec<Vec<bool>> {
     let nd = &m.needs[n];
     let ex = &m.experts[e];
-    let mut free = vec![false; (b - a).max(0) as usize];
+    let mut out = Vec::new();
     for w in &ex.windows {
         if w.modes & nd.mode == 0 || w.longest < nd.min {
             continue;
         }
+        let mut free = vec![false; (b - a).max(0) as usize];
         for d in w.start.max(a)..w.end.min(b) {
             if !w.blackouts.iter().any(|&(x, y)| x <= d && d < y) {
                 free[(d - a) as usize] = true;
             }
         }
-    }
-    if nd.on_site {
-        for &(x, y) in &ex.busy {
-            for d in x.max(a)..y.min(b) {
-                free[(d - a) as usize] = false;
+        if nd.on_site {
+            for &(x, y) in &ex.busy {
+                for d in x.max(a)..y.min(b) {
+                    free[(d - a) as usize] = false;
+                }
             }
         }
+        out.push(free);
     }
-    free
+    out
 }
 
 fn longest_run(free: &[bool], mask: &[bool]) -> (i32, usize) {
@@ -124,29 +127,45 @@ pub(crate) fn explain(instance: &Instance, solution: &Solution) -> Vec<Explanati
             let mut blocked_needs: Vec<usize> = Vec::new();
             let mut blocked_experts: Vec<usize> = Vec::new();
             for &e in &cands {
-                let alone = free_alone(&m, n, e, ws, we);
-                let (l_alone, at) = longest_run(&alone, &gap);
-                any_free |= l_alone > 0;
-                longest_alone = longest_alone.max(l_alone);
-                if l_alone < min {
+                // Per window: free alone, then without the rest around this need's own
+                // stints of the expert (a stint lies in one window).
+                let mut best: Option<(i32, usize, Vec<bool>)> = None;
+                for mut w in free_alone(&m, n, e, ws, we) {
+                    any_free |= w.iter().zip(&gap).any(|(&f, &g)| f && g);
+                    if nd.on_site {
+                        for &(sn, se, a, b, _) in &stints {
+                            if se == e && sn == n {
+                                for d in (a - m.rest).max(ws)..(b + m.rest).min(we) {
+                                    w[(d - ws) as usize] = false;
+                                }
+                            }
+                        }
+                    }
+                    let (l, at) = longest_run(&w, &gap);
+                    if best.as_ref().is_none_or(|b| l > b.0) {
+                        best = Some((l, at, w));
+                    }
+                }
+                let Some((l_self, at, mut now)) = best else {
+                    continue;
+                };
+                longest_alone = longest_alone.max(l_self);
+                if l_self < min || !nd.on_site {
                     continue;
                 }
-                // Free given the plan: the expert's other on-site stints with the rest around.
-                let mut now = alone.clone();
+                // Free given the plan: the expert's stints of other needs, with the rest
+                // around them; those near the free run hold the expert.
+                let (ra, rb) = (ws + at as i32, ws + at as i32 + l_self);
                 let mut holders = Vec::new();
-                if nd.on_site {
-                    for &(sn, se, a, b, _) in &stints {
-                        if se != e || !m.needs[sn].on_site {
-                            continue;
-                        }
-                        for d in (a - m.rest).max(ws)..(b + m.rest).min(we) {
-                            now[(d - ws) as usize] = false;
-                        }
-                        // It holds the expert in the free run (with the rest around it).
-                        let (ra, rb) = (ws + at as i32, ws + at as i32 + l_alone);
-                        if sn != n && a < rb + m.rest && ra < b + m.rest {
-                            holders.push(sn);
-                        }
+                for &(sn, se, a, b, _) in &stints {
+                    if se != e || sn == n || !m.needs[sn].on_site {
+                        continue;
+                    }
+                    for d in (a - m.rest).max(ws)..(b + m.rest).min(we) {
+                        now[(d - ws) as usize] = false;
+                    }
+                    if a < rb + m.rest && ra < b + m.rest {
+                        holders.push(sn);
                     }
                 }
                 let (l_now, _) = longest_run(&now, &gap);
@@ -275,12 +294,19 @@ pub(crate) fn fits(
                         && m.needs[sn].on_site
                         && x < b + m.rest
                         && a < y + m.rest;
-                    let clash_need = sn == n && x < b && a < y;
-                    if clash_expert || clash_need {
+                    // A need of one stint (a leader's) gives up its stint; a leader's members
+                    // outside the new stint go.
+                    let clash_need = sn == n && (!nd.split || (x < b && a < y));
+                    let clash_member = m.needs[sn].leader == Some(n as u32) && (x < a || y > b);
+                    if clash_expert || clash_need || clash_member {
                         gone.push(k);
                     }
                 }
-                if gone.iter().any(|&k| pinned[stints[k].4]) {
+                // Pinned stints stay; a member cannot displace its own leader.
+                if gone
+                    .iter()
+                    .any(|&k| pinned[stints[k].4] || Some(stints[k].0 as u32) == nd.leader)
+                {
                     continue;
                 }
                 let mut k = 0;

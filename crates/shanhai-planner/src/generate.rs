@@ -198,8 +198,20 @@ fn nurse_title(rng: &mut StdRng) -> Title {
     )
 }
 
-/// A need's minimum stay in weeks for its mode, at most `cap` and at least 2 weeks.
-fn min_stay_weeks(rng: &mut StdRng, mode: AssignmentMode, cap: u32) -> u32 {
+/// `weeks` of a year-long horizon scaled to a horizon of `horizon` weeks (shorter batches ask
+/// for shorter stays), at most `cap` and at least 2 weeks.
+fn scaled(weeks: u32, horizon: u32, cap: u32) -> u32 {
+    let weeks = if horizon >= 52 {
+        weeks
+    } else {
+        (weeks * horizon + 26) / 52
+    };
+    weeks.min(cap).max(2)
+}
+
+/// A need's minimum stay in weeks for its mode (for a year-long horizon: 4–26 weeks stationed,
+/// 4–13 for clinics and 候鸟, 2 one-off, 2–8 remote), scaled to the horizon.
+fn min_stay_weeks(rng: &mut StdRng, mode: AssignmentMode, horizon: u32, cap: u32) -> u32 {
     let weeks = match mode {
         AssignmentMode::Stationed => *weighted(rng, &[(4, 20), (8, 25), (13, 35), (26, 20)]),
         AssignmentMode::Weekly | AssignmentMode::Monthly | AssignmentMode::Quarterly => {
@@ -208,7 +220,7 @@ fn min_stay_weeks(rng: &mut StdRng, mode: AssignmentMode, cap: u32) -> u32 {
         AssignmentMode::OneOff => 2,
         AssignmentMode::Remote => rng.gen_range(2..=8),
     };
-    weeks.min(cap).max(2)
+    scaled(weeks, horizon, cap)
 }
 
 /// Generates the instance of `size` for `seed` (the same size and seed: the same instance).
@@ -260,7 +272,7 @@ pub fn instance(size: Size, seed: u64) -> Instance {
         });
         let members = rng.gen_range(2..=4).min(size.needs - needs.len());
         for _ in 0..members {
-            let stay = rng.gen_range(4..=13).min(leader_stay);
+            let stay = scaled(rng.gen_range(4..=13), weeks, leader_stay);
             let member_len = rng.gen_range(stay..=len);
             let member_from = from + rng.gen_range(0..=len - member_len);
             needs.push(Need {
@@ -298,7 +310,7 @@ pub fn instance(size: Size, seed: u64) -> Instance {
                 (AssignmentMode::Remote, 12),
             ],
         );
-        let stay = min_stay_weeks(&mut rng, mode, stay_cap);
+        let stay = min_stay_weeks(&mut rng, mode, weeks, stay_cap);
         let len = (stay + rng.gen_range(0..=stay * 2)).min(weeks);
         let from = rng.gen_range(0..=weeks - len);
         let mut specialty = pool[skewed(&mut rng, pool.len(), 0.5)].clone();

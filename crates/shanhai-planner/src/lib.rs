@@ -28,6 +28,19 @@
 //!
 //! **The objective**: the sum over needs of `priority × days of the need's window covered`
 //! ("priority-weighted need-days"); [`Solution::bound`] is a proven upper bound of it.
+//!
+//! **The solver.** [`greedy`] is the coordinator's way (needs by priority, the first free
+//! expert, the longest stint) and the search's start. [`solve`] then runs a large
+//! neighbourhood search: each round ruins a few related needs (one not fully covered, the
+//! needs holding its candidates around its window, needs sharing candidates) and recreates
+//! each exactly given the rest of the plan — a dynamic programme over the need's week segments
+//! that chooses its stints and experts (the rest between an expert's stints included); a
+//! leader tries its best few stints with its members recreated inside each. Rounds that lose
+//! are undone. Instances of up to 40 needs then get an exhaustive branch and bound, which
+//! proves the optimum. The bound is a per-week matching of needs to the experts who could
+//! cover them that week (a transversal matroid: greedy by weight with augmenting paths), where
+//! a team member's days count only inside what its leader could cover. Without a round limit a
+//! second search with larger neighbourhoods runs on another core.
 
 pub mod generate;
 
@@ -239,7 +252,9 @@ pub enum Reason {
     /// No expert of that specialty (and title) is free at all in the window.
     NoCandidate,
     /// Candidates exist but are taken by needs of higher (or equal) priority: which needs and
-    /// which experts.
+    /// which experts. The needs come highest priority first; a need of lower priority appears
+    /// when giving it the expert covers more priority-weighted days in all (removing the named
+    /// stints would let this need take a stint of its minimum stay).
     TakenBy {
         needs: Vec<String>,
         experts: Vec<String>,

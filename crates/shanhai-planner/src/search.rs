@@ -18,6 +18,9 @@ pub(crate) struct State {
     pub cov: Vec<i64>,
     /// Priority-weighted covered days.
     pub obj: i64,
+    /// For the bounds (no leader's stint yet): per member need, the periods some stint of its
+    /// leader could cover; a member's stint lies inside one of them.
+    pub relax_leader: Vec<Vec<(i32, i32)>>,
 }
 
 /// A placement found by the dynamic programme: value, candidate index, end position.
@@ -48,9 +51,69 @@ pub(crate) struct Scratch {
     pinned_at: Vec<Option<(u32, u32)>>,
     inside: Vec<bool>,
     pub out: Vec<(u32, i32, i32)>,
+    /// Per expert, a tie-break between plans covering the same days: a day of this expert
+    /// counts `SCALE - pen` (pen below `SCALE / 365`, so days always come first).
+    pub pen: Vec<i64>,
+    /// A relaxation for bounds (the search never sets it; a Lagrangian bound built on it, each
+    /// need alone with prices per expert and week, proved weaker than the matching bound on the
+    /// bench's instances and was taken out): no leader constraint, a day worth
+    /// `priority × SCALE`, and a price per candidate from a segment to the end of a stint plus
+    /// the rest (`cost` and `cost_end`, by candidate: `k * (np + 1) + i`).
+    pub relax: bool,
+    pub cost: Vec<i64>,
+    pub cost_end: Vec<i64>,
+    /// The value of the last recreation's plan (in its units).
+    pub value: i64,
 }
 
+/// A covered day's value in the recreation.
+pub(crate) const SCALE: i64 = 1024;
+
 impl State {
+    /// The state with busy periods and pinned stints only, where each member need knows the
+    /// periods its leader could cover (for the bounds).
+    pub fn relaxed(m: &Model) -> State {
+        let mut s = State::new(m);
+        let mut spans: Vec<Vec<(i32, i32)>> = Vec::with_capacity(m.needs.len());
+        for (n, nd) in m.needs.iter().enumerate() {
+            let seg = &nd.seg;
+            let np = seg.len() - 1;
+            let mut iv: Vec<(i32, i32)> = nd.pinned.iter().map(|p| (p.1, p.2)).collect();
+            if nd.members.is_empty() {
+                spans.push(iv);
+                continue;
+            }
+            for &e in &nd.cands {
+                for i in 0..np {
+                    if let Some(lim) = s.max_end(m, n, e, seg[i], false) {
+                        let hi = seg.partition_point(|&x| x <= lim) - 1;
+                        if hi > i && seg[hi] - seg[i] >= nd.min.max(1) {
+                            iv.push((seg[i], seg[hi]));
+                        }
+                    }
+                }
+            }
+            iv.sort();
+            let mut merged: Vec<(i32, i32)> = Vec::new();
+            for (a, b) in iv {
+                match merged.last_mut() {
+                    Some(last) if a <= last.1 => last.1 = last.1.max(b),
+                    _ => merged.push((a, b)),
+                }
+            }
+            spans.push(merged);
+        }
+        s.relax_leader = m
+            .needs
+            .iter()
+            .map(|nd| {
+                nd.leader
+                    .map_or_else(Vec::new, |l| spans[l as usize].clone())
+            })
+            .collect();
+        s
+    }
+
     pub fn new(m: &Model) -> State {
         let mut s = State {
             st: vec![Vec::new(); m.needs.len()],
@@ -61,6 +124,7 @@ impl State {
                 .collect(),
             cov: vec![0; m.needs.len()],
             obj: 0,
+            relax_leader: Vec::new(),
         };
         for (n, nd) in m.needs.iter().enumerate() {
             for &(e, a, b) in &nd.pinned {
@@ -165,6 +229,15 @@ impl State {
                 }
             }
         }
+        if !leader
+            && nd.leader.is_some()
+            && let Some(spans) = self.relax_leader.get(n)
+        {
+            match spans.iter().find(|&&(x, y)| x <= a && a < y) {
+                Some(&(_, y)) => lim = lim.min(y),
+                None => return None,
+            }
+        }
         if leader && let Some(l) = nd.leader {
             match self.st[l as usize].first() {
                 Some(&(_, la, lb, _)) if la <= a && a < lb => lim = lim.min(lb),
@@ -201,8 +274,17 @@ impl State {
                 }
             }
         }
-        if !nd.split {
+        sc.value = 0;
+        if !nd.split && !sc.relax {
             self.best_single(m, n, sc);
+            return;
+        }
+        if !nd.split && !nd.pinned.is_empty() {
+            sc.value = nd
+                .pinned
+                .iter()
+                .map(|p| (p.2 - p.1) as i64 * nd.prio * SCALE)
+                .sum();
             return;
         }
         let need_len = nd.min.max(1);
@@ -233,7 +315,7 @@ impl State {
                 let (lo, hi) = if sc.inside[i] || sc.pinned_at[i].is_some() {
                     (1, 0)
                 } else {
-                    match self.max_end(m, n, e, seg[i], true) {
+                    match self.max_end(m, n, e, seg[i], !sc.relax) {
                         Some(lim) => {
                             let hi = seg.partition_point(|&x| x <= lim) as i32 - 1;
                             (sc.jmin[i], hi)
@@ -264,7 +346,8 @@ impl State {
             }
             if let Some((kp, j)) = sc.pinned_at[i] {
                 let j = j as usize;
-                let val = (seg[j] - seg[i]) as i64 + sc.h[j * w + kp as usize];
+                let unit = if sc.relax { nd.prio * SCALE } else { SCALE };
+                let val = (seg[j] - seg[i]) as i64 * unit + sc.h[j * w + kp as usize];
                 sc.f[i] = val;
                 for k in 0..w {
                     sc.h[i * w + k] = val;
@@ -274,13 +357,24 @@ impl State {
             let mut b1 = NONE;
             let mut b2 = NONE;
             for k in 0..kk {
+                let per_day = if sc.relax {
+                    nd.prio * SCALE
+                } else {
+                    SCALE - sc.pen.get(nd.cands[k] as usize).copied().unwrap_or(0)
+                };
+                let ck = k * (np + 1);
                 let lo = sc.lo[i * kk + k] as i32;
                 let hi = sc.hi[i * kk + k];
                 let mut bk = NONE;
                 let mut j = hi;
                 while j >= lo {
                     let ju = j as usize;
-                    let v = (seg[ju] - seg[i]) as i64 + sc.h[ju * w + k];
+                    let mut v = (seg[ju] - seg[i]) as i64 * per_day;
+                    if sc.relax {
+                        v -= sc.cost_end[ck + ju] - sc.cost[ck + i];
+                    }
+                    // One stint when the need is not split.
+                    v += if nd.split { sc.h[ju * w + k] } else { 0 };
                     if v > bk.v {
                         bk = Best {
                             v,
@@ -299,12 +393,37 @@ impl State {
             }
             sc.p1[i] = b1;
             sc.p2[i] = b2;
+            if !nd.split {
+                // No stint after this one: reaching a later start is worth nothing more.
+                sc.f[i] = sc.f[i + 1].max(b1.v);
+                continue;
+            }
             sc.f[i] = sc.f[i + 1].max(b1.v);
             sc.h[i * w + kk] = sc.f[i];
             let r = sc.rpos[i] as usize;
             for k in 0..kk {
                 sc.h[i * w + k] = h_value(sc, i, r, k as u32).0;
             }
+        }
+        sc.value = sc.f[0];
+        if !nd.split {
+            // The best single stint (or the pinned one).
+            if nd.pinned.is_empty() {
+                let mut best = NONE;
+                let mut at = 0;
+                for i in 0..np {
+                    if sc.p1[i].v > best.v {
+                        best = sc.p1[i];
+                        at = i;
+                    }
+                }
+                if best.v > 0 {
+                    sc.out
+                        .push((nd.cands[best.k as usize], seg[at], seg[best.j as usize]));
+                }
+                sc.value = best.v.max(0);
+            }
+            return;
         }
         // Reconstruct.
         let mut pos = 0usize;
@@ -344,7 +463,7 @@ impl State {
         }
         // The programme tracks one resting expert: when a stint shorter than the rest lies
         // between two of another expert's, drop the later one.
-        if nd.on_site {
+        if nd.on_site && !sc.relax {
             let mut i = 1;
             while i < sc.out.len() {
                 let (e, a, _) = sc.out[i];

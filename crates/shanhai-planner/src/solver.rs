@@ -8,6 +8,7 @@ use crate::{Instance, Options, Progress, Solution, Stint};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
 /// Positions of the need's segments where a pinned stint starts, with its end position.
@@ -114,6 +115,8 @@ pub(crate) struct Search<'a> {
     related: Vec<Vec<u32>>,
     saved: Vec<Saved>,
     ruined: Vec<usize>,
+    /// The most needs a round ruins.
+    pub qmax: usize,
 }
 
 impl<'a> Search<'a> {
@@ -154,6 +157,7 @@ impl<'a> Search<'a> {
             related,
             saved: Vec::new(),
             ruined: Vec::new(),
+            qmax: 10,
         }
     }
 
@@ -198,6 +202,33 @@ impl<'a> Search<'a> {
         }
     }
 
+    /// Recreates every need not fully covered, one at a time, keeping what does not lose: no
+    /// single need can then cover more by itself.
+    pub fn polish(&mut self) {
+        let m = self.m;
+        for n in 0..m.needs.len() {
+            let nd = &m.needs[n];
+            if self.s.cov[n] >= (nd.end - nd.start) as i64 || nd.cands.is_empty() {
+                continue;
+            }
+            let before = self.s.obj;
+            self.saved.clear();
+            self.save(n);
+            self.s.clear(m, n);
+            self.recreate(n);
+            if self.s.obj < before {
+                self.s.clear(m, n);
+                let saved = std::mem::take(&mut self.saved);
+                for (k, v) in &saved {
+                    for &(e, a, b) in v {
+                        self.s.add(m, *k, e, a, b, false);
+                    }
+                }
+                self.saved = saved;
+            }
+        }
+    }
+
     fn save(&mut self, n: usize) {
         if self.saved.iter().any(|x| x.0 == n) {
             return;
@@ -215,13 +246,20 @@ impl<'a> Search<'a> {
 
     /// One ruin-and-recreate round; returns whether the objective is at least what it was
     /// (otherwise the round is undone).
-    pub fn round(&mut self) -> bool {
+    pub fn round(&mut self, floor: i64) -> bool {
         let m = self.m;
         let nn = m.needs.len();
         if nn == 0 {
             return false;
         }
         let before = self.s.obj;
+        // Ties between plans covering the same days go to experts drawn at random this round.
+        if self.sc.pen.len() != m.experts.len() {
+            self.sc.pen.resize(m.experts.len(), 0);
+        }
+        for p in self.sc.pen.iter_mut() {
+            *p = self.rng.gen_range(0..=2);
+        }
         // Seed: often a need not fully covered.
         let n0 = if self.rng.gen_bool(0.6) {
             let mut pick = None;
@@ -239,7 +277,7 @@ impl<'a> Search<'a> {
         };
         self.ruined.clear();
         self.ruined.push(n0);
-        let q = self.rng.gen_range(2..=10usize);
+        let q = self.rng.gen_range(2..=self.qmax);
         // The needs holding n0's candidates around its window.
         let nd0 = &m.needs[n0];
         let mut blockers: Vec<usize> = Vec::new();
@@ -303,7 +341,7 @@ impl<'a> Search<'a> {
         for &n in &order {
             self.recreate(n);
         }
-        let ok = self.s.obj >= before;
+        let ok = self.s.obj >= before.min(floor);
         if !ok {
             for &n in &order {
                 self.s.clear(m, n);
@@ -320,6 +358,13 @@ impl<'a> Search<'a> {
         ok
     }
 }
+
+/// Instances with at most this many needs get the exhaustive search.
+const EXACT_NEEDS: usize = 40;
+/// ... after this many rounds of the neighbourhood search.
+const EXACT_AFTER_ROUNDS: u64 = 300;
+/// ... with at most this many nodes.
+const EXACT_NODES: u64 = 4_000_000;
 
 pub(crate) fn run(
     instance: &Instance,
@@ -345,43 +390,95 @@ pub(crate) fn run(
         bound: ub as u64,
         elapsed: t0.elapsed(),
     });
-    let mut search = Search::new(m, s, options.seed);
-    let mut round = 0u64;
-    let mut last_report = Instant::now();
-    let mut complete = false;
-    if best.obj < ub
-        && let Some(opt) = crate::exact::exact(m, &best, t0, options)
-    {
-        complete = true;
-        if opt.obj > best.obj {
-            best = opt;
+    // On two cores and without a round limit, a second search with larger neighbourhoods runs
+    // alongside; the better plan wins.
+    let stop = AtomicBool::new(false);
+    let shared = AtomicI64::new(best.obj);
+    let parallel = options.max_rounds.is_none()
+        && m.needs.len() > EXACT_NEEDS
+        && std::thread::available_parallelism().is_ok_and(|p| p.get() >= 2);
+    let (best, ub, complete) = std::thread::scope(|scope| {
+        let helper = parallel.then(|| {
+            let start = s.clone();
+            let (stop, shared) = (&stop, &shared);
+            scope.spawn(move || {
+                let mut h = Search::new(
+                    m,
+                    start,
+                    options.seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 1,
+                );
+                h.qmax = 40;
+                let mut hb = h.s.clone();
+                while !stop.load(Ordering::Relaxed) && t0.elapsed() < options.time_limit {
+                    h.round(hb.obj);
+                    if h.s.obj > hb.obj {
+                        hb = h.s.clone();
+                        shared.fetch_max(hb.obj, Ordering::Relaxed);
+                    }
+                }
+                hb
+            })
+        });
+        let mut search = Search::new(m, s, options.seed);
+        let mut round = 0u64;
+        let mut last_report = Instant::now();
+        let mut complete = false;
+        // Small instances: a short search for a good incumbent, then the exhaustive one.
+        let small = m.needs.len() <= EXACT_NEEDS;
+        let mut tried_exact = !small;
+        let top = |best: &State| best.obj.max(shared.load(Ordering::Relaxed));
+        while !complete && top(&best) < ub {
+            if options.max_rounds.is_some_and(|r| round >= r) || t0.elapsed() >= options.time_limit
+            {
+                break;
+            }
+            if !tried_exact && round >= EXACT_AFTER_ROUNDS {
+                tried_exact = true;
+                if let Some(opt) = crate::exact::exact(m, &best, t0, options, EXACT_NODES) {
+                    complete = true;
+                    if opt.obj > best.obj {
+                        best = opt;
+                    }
+                    break;
+                }
+            }
+            search.round(best.obj);
+            round += 1;
+            if search.s.obj > best.obj {
+                best = search.s.clone();
+                last_report = Instant::now();
+                progress(Progress {
+                    fraction: fraction(t0.elapsed(), round),
+                    objective: top(&best) as u64,
+                    bound: ub as u64,
+                    elapsed: t0.elapsed(),
+                });
+            } else if last_report.elapsed() >= Duration::from_millis(500) {
+                last_report = Instant::now();
+                progress(Progress {
+                    fraction: fraction(t0.elapsed(), round),
+                    objective: top(&best) as u64,
+                    bound: ub as u64,
+                    elapsed: t0.elapsed(),
+                });
+            }
         }
-    }
-    while !complete && best.obj < ub {
-        if options.max_rounds.is_some_and(|r| round >= r) || t0.elapsed() >= options.time_limit {
-            break;
+        stop.store(true, Ordering::Relaxed);
+        if let Some(h) = helper
+            && let Ok(hb) = h.join()
+            && hb.obj > best.obj
+        {
+            best = hb;
         }
-        search.round();
-        round += 1;
-        if search.s.obj > best.obj {
-            best = search.s.clone();
-            last_report = Instant::now();
-            progress(Progress {
-                fraction: fraction(t0.elapsed(), round),
-                objective: best.obj as u64,
-                bound: ub as u64,
-                elapsed: t0.elapsed(),
-            });
-        } else if last_report.elapsed() >= Duration::from_millis(500) {
-            last_report = Instant::now();
-            progress(Progress {
-                fraction: fraction(t0.elapsed(), round),
-                objective: best.obj as u64,
-                bound: ub as u64,
-                elapsed: t0.elapsed(),
-            });
+        if !complete {
+            search.s = best.clone();
+            search.polish();
+            if search.s.obj >= best.obj {
+                best = search.s.clone();
+            }
         }
-    }
+        (best, ub, complete)
+    });
     let stints = to_solution(instance, m, &best);
     let optimal = complete || best.obj >= ub;
     let bound = if complete { best.obj } else { ub };
