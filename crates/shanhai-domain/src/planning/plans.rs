@@ -615,6 +615,10 @@ impl PlanReason {
                     ],
                 )
             }
+            ReasonKind::MinimumStayCannotFit if self.longest_free_days.unwrap_or(0) <= 0 => fill(
+                t(lang, "ui.plan_words.reason.minimum_stay_no_gap"),
+                &[("min", days(t, lang, need.min_stay_days))],
+            ),
             ReasonKind::MinimumStayCannotFit => fill(
                 t(lang, "ui.plan_words.reason.minimum_stay"),
                 &[
