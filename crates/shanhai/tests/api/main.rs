@@ -32,6 +32,7 @@ mod outreach;
 mod page_authorization;
 mod pickers;
 mod planning_needs;
+mod planning_plans;
 mod referrals;
 mod registry;
 mod rollups;
