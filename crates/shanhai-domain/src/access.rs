@@ -464,6 +464,36 @@ impl Principal {
             Err(FORBIDDEN)
         }
     }
+
+    // ---- planning: plans (issue 19) ----
+
+    /// Running, editing and accepting a deployment plan: whoever may create a batch in the
+    /// program ([`Principal::can_dispatch`] without a pairing: the platform admin and the
+    /// program's office), since an accepted plan becomes a batch of the whole program.
+    pub fn may_run_plans(&self, program_id: &str) -> Result<(), Refusal> {
+        if self.can_dispatch(program_id, None) {
+            Ok(())
+        } else {
+            Err(FORBIDDEN)
+        }
+    }
+
+    /// Reading a program's plans: those who run them, and the coordinators of the program's
+    /// parties (either side of one of its pairings, or its office institution).
+    pub fn may_read_plans(
+        &self,
+        program_id: &str,
+        links: &[PairingLink],
+        programs: &[ProgramFacts],
+    ) -> Result<(), Refusal> {
+        if self.may_run_plans(program_id).is_ok() {
+            return Ok(());
+        }
+        match (&self.role, self.institution_id.as_deref()) {
+            (Role::Coordinator, Some(i)) if in_program(program_id, i, links, programs) => Ok(()),
+            _ => Err(FORBIDDEN),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -707,6 +737,40 @@ mod tests {
         assert!(office.may_set_capacity_settings("p").is_ok());
         assert!(office.may_set_capacity_settings("q").is_err());
         assert!(writers[0].may_set_capacity_settings("p").is_err());
+    }
+
+    #[test]
+    fn plans_are_run_by_program_managers_and_read_by_its_parties_coordinators() {
+        let links = vec![PairingLink {
+            program_id: "p".into(),
+            donor_id: "d".into(),
+            recipient_id: "r".into(),
+            donor_access: DonorAccess::Read,
+            active: true,
+        }];
+        let programs = vec![ProgramFacts {
+            program_id: "p".into(),
+            office_institution_id: Some("o".into()),
+        }];
+        let admin = principal(Role::PlatformAdmin, None, None);
+        let office = principal(Role::ProgramOffice, Some("p"), None);
+        let donor = principal(Role::Coordinator, None, Some("d"));
+        let recipient = principal(Role::Coordinator, None, Some("r"));
+        let stranger = principal(Role::Coordinator, None, Some("u"));
+        let expert = principal(Role::Expert, None, Some("d"));
+        for who in [&admin, &office] {
+            assert!(who.may_run_plans("p").is_ok());
+            assert!(who.may_read_plans("p", &links, &programs).is_ok());
+        }
+        assert!(office.may_run_plans("q").is_err());
+        for who in [&donor, &recipient] {
+            assert!(who.may_run_plans("p").is_err());
+            assert!(who.may_read_plans("p", &links, &programs).is_ok());
+            assert!(who.may_read_plans("q", &links, &programs).is_err());
+        }
+        for who in [&stranger, &expert] {
+            assert!(who.may_read_plans("p", &links, &programs).is_err());
+        }
     }
 
     #[test]

@@ -16,19 +16,34 @@
 //! - on-site needs (every mode but remote) occupy the expert every day of the stint: two on-site
 //!   stints of one expert (or one and an existing on-site assignment, `busy`) never overlap, and
 //!   between two of them lie at least `rest_days` free days — stricter than the one-place-a-day
-//!   rule, so an accepted plan always passes it; remote stints occupy nobody;
+//!   rule, so an accepted plan always passes it (the rest applies between stints, pinned or
+//!   not; an existing assignment only must not overlap); remote stints occupy nobody;
 //! - a team member's stint lies inside the stint of its team's leader (when the rules say so),
 //!   and a member without a leader's stint has none;
 //! - pinned stints are in every solution as they are.
 //!
+//! The solver's stints start at the need's earliest start or a grid point inside its window
+//! and end the day before a grid point or at the need's latest end (a need's window is cut
+//! into week segments; a pinned stint's ends cut it too); [`check`] accepts any dates.
+//!
 //! **The objective**: the sum over needs of `priority × days of the need's window covered`
 //! ("priority-weighted need-days"); [`Solution::bound`] is a proven upper bound of it.
+
+pub mod generate;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use shanhai_domain::codes::Title;
 use shanhai_domain::dispatch::AssignmentMode;
 use std::time::Duration;
+
+mod bound;
+mod check;
+mod exact;
+mod explain;
+mod model;
+mod search;
+mod solver;
 
 /// The program's rules where it differs from the defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -268,27 +283,29 @@ pub struct Fit {
 /// Every rule each stint of `stints` breaks (an empty list: a feasible plan). Used for pinned
 /// stints before a solve, for a coordinator's edits, and by the property tests.
 pub fn check(instance: &Instance, stints: &[Stint]) -> Vec<Violation> {
-    let _ = (instance, stints);
-    Vec::new()
+    check::check(instance, stints)
 }
 
 /// The objective of a set of stints (priority-weighted need-days covered).
 pub fn objective(instance: &Instance, stints: &[Stint]) -> u64 {
-    let _ = (instance, stints);
-    0
+    check::objective(instance, stints)
 }
 
 /// A coordinator's greedy: needs by priority, highest first (then earliest start), each given
 /// the first free expert (in the instance's order) for the longest stint that fits.
 pub fn greedy(instance: &Instance) -> Solution {
-    let _ = instance;
+    let t0 = std::time::Instant::now();
+    let m = model::Model::new(instance);
+    let s = solver::greedy_state(&m);
+    let elapsed = t0.elapsed();
+    let bound = bound::bound(&m).max(s.obj) as u64;
     Solution {
-        stints: Vec::new(),
-        objective: 0,
-        bound: 0,
-        optimal: false,
-        first_feasible: Duration::ZERO,
-        elapsed: Duration::ZERO,
+        stints: solver::to_solution(instance, &m, &s),
+        objective: s.obj as u64,
+        bound,
+        optimal: s.obj as u64 >= bound,
+        first_feasible: elapsed,
+        elapsed,
     }
 }
 
@@ -299,18 +316,26 @@ pub fn solve(
     options: &Options,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Solution, Vec<Violation>> {
-    let _ = (options, progress);
-    Ok(greedy(instance))
+    let violations = check(instance, &instance.pinned);
+    if !violations.is_empty() {
+        return Err(violations);
+    }
+    let m = model::Model::new(instance);
+    Ok(solver::run(instance, &m, options, progress))
 }
 
 /// For each need the solution does not fully cover: why, and what would cover it.
 pub fn explain(instance: &Instance, solution: &Solution) -> Vec<Explanation> {
-    let _ = (instance, solution);
-    Vec::new()
+    explain::explain(instance, solution)
 }
 
 /// Where `expert_id` would fit best given `solution`, best first (at most `limit`).
 pub fn fits(instance: &Instance, solution: &Solution, expert_id: &str, limit: usize) -> Vec<Fit> {
-    let _ = (instance, solution, expert_id, limit);
-    Vec::new()
+    explain::fits(instance, solution, expert_id, limit)
 }
+
+#[doc(hidden)]
+pub mod testgen;
+
+#[cfg(test)]
+mod tests;

@@ -213,6 +213,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0029_planning.sql"),
         postgres: include_str!("../migrations/postgres/0029_planning.sql"),
     },
+    Migration {
+        version: 30,
+        name: "plan_digest",
+        sqlite: include_str!("../migrations/sqlite/0030_plan_digest.sql"),
+        postgres: include_str!("../migrations/postgres/0030_plan_digest.sql"),
+    },
 ];
 
 /// A connection pool and the backend behind it.

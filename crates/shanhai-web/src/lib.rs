@@ -129,6 +129,12 @@ impl AppState {
             BookingLimits::DEFAULT
         };
         let desk = BookingDesk::start(db.clone(), Arc::new(cipher), limits).await?;
+        let interrupted = shanhai_service::planning::plans::fail_interrupted(&db)
+            .await
+            .map_err(|e| StoreError::Other(format!("plans left unfinished: {e}")))?;
+        if interrupted > 0 {
+            tracing::info!("{interrupted} plans interrupted by the restart marked failed");
+        }
         tokio::spawn(api::webhooks::worker(
             db.clone(),
             config.webhook_allow.clone(),
