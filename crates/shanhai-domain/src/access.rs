@@ -306,6 +306,104 @@ impl Principal {
                 && self.institution_id.as_deref() == donor_id)
     }
 
+    // ---- planning: needs, availability and planning rules (issue 19) ----
+
+    /// Posting, changing or withdrawing a need of a program at a recipient institution: the
+    /// platform admin, the program's office, and the coordinator of that institution when it is
+    /// a recipient of one of the program's pairings.
+    pub fn may_write_need(
+        &self,
+        program_id: &str,
+        institution_id: &str,
+        links: &[PairingLink],
+    ) -> Result<(), Refusal> {
+        let recipient_coordinator = self.role == Role::Coordinator
+            && self.institution_id.as_deref() == Some(institution_id)
+            && links
+                .iter()
+                .any(|l| l.program_id == program_id && l.recipient_id == institution_id);
+        if self.can_manage_program(program_id) || recipient_coordinator {
+            Ok(())
+        } else {
+            Err(FORBIDDEN)
+        }
+    }
+
+    /// Reading a need: whoever may write it, the recipient institution's coordinator, and the
+    /// donor side of the program's pairings (its coordinators and experts), who plan whom to
+    /// send.
+    pub fn may_read_need(
+        &self,
+        program_id: &str,
+        institution_id: &str,
+        links: &[PairingLink],
+    ) -> Result<(), Refusal> {
+        if self
+            .may_write_need(program_id, institution_id, links)
+            .is_ok()
+        {
+            return Ok(());
+        }
+        let mine = self.institution_id.as_deref();
+        let own_recipient = self.role == Role::Coordinator && mine == Some(institution_id);
+        let donor_side = matches!(self.role, Role::Coordinator | Role::Expert)
+            && mine.is_some_and(|m| {
+                links
+                    .iter()
+                    .any(|l| l.program_id == program_id && l.donor_id == m)
+            });
+        if own_recipient || donor_side {
+            Ok(())
+        } else {
+            Err(FORBIDDEN)
+        }
+    }
+
+    /// Posting or changing a donor expert's availability (`person_id` the expert, at
+    /// `home_id`; `own_person` the registry person of the caller's account): the platform admin,
+    /// the coordinator of the expert's institution, the expert themself, and the office of a
+    /// program in which that institution is a donor.
+    pub fn may_write_availability(
+        &self,
+        person_id: &str,
+        home_id: &str,
+        own_person: Option<&str>,
+        links: &[PairingLink],
+    ) -> Result<(), Refusal> {
+        let allowed = match self.role {
+            Role::PlatformAdmin => true,
+            Role::Coordinator => self.institution_id.as_deref() == Some(home_id),
+            Role::Expert => own_person == Some(person_id),
+            Role::ProgramOffice => links.iter().any(|l| {
+                self.program_id.as_deref() == Some(l.program_id.as_str()) && l.donor_id == home_id
+            }),
+            Role::Clinician => false,
+        };
+        if allowed { Ok(()) } else { Err(FORBIDDEN) }
+    }
+
+    /// Reading a donor expert's availability: whoever may write it.
+    pub fn may_read_availability(
+        &self,
+        person_id: &str,
+        home_id: &str,
+        own_person: Option<&str>,
+        links: &[PairingLink],
+    ) -> Result<(), Refusal> {
+        self.may_write_availability(person_id, home_id, own_person, links)
+    }
+
+    /// A program's planning rules (rest days, title rule, team rule, split needs): its managers.
+    pub fn may_set_planning_rules(&self, program_id: &str) -> Result<(), Refusal> {
+        if self.can_manage_program(program_id) {
+            Ok(())
+        } else {
+            Err(FORBIDDEN)
+        }
+    }
+
+    // ---- end of planning: needs, availability and planning rules ----
+
     /// Running an institution's clinics (sessions, bookings, check-in): whoever may change the
     /// institution's data, except experts and clinicians.
     pub fn can_run_clinics(&self, access: Access) -> bool {
