@@ -5,20 +5,48 @@
 // finds the batch's assignments on the roster. On the desk (1366×900) and on the phone (390×844,
 // no sideways scrolling; the timeline scrolls inside its own box).
 
-import { shot, step, assert, visit, login, apiOk, noOverflow, PHONE, PASSWORD } from '../lib.mjs';
+import { shot, step, assert, visit, login, apiOk, noOverflow, pickFrom, PHONE, PASSWORD } from '../lib.mjs';
 
 const DESK = { viewport: { width: 1366, height: 900 } };
 /** How long a solve may take on a busy 2-core machine (time limit + queue + refreshes). */
 const SOLVE_MS = 90_000;
 
-/** The office's token, program, and a recipient institution of it. */
+/** The office's token, program, and a pairing of it (donor and recipient). */
 async function office() {
   const { token } = await apiOk('POST', '/api/v1/auth/token', { username: 'office', password: PASSWORD }, undefined, 201);
   const me = await apiOk('GET', '/api/v1/auth/me', undefined, token);
   const program = me.program_id;
   const pairings = await apiOk('GET', `/api/v1/pairings?program=${program}&per_page=50`, undefined, token);
   assert(pairings.items.length > 0, 'the office\'s program has pairings');
-  return { token, program, recipient: pairings.items[0].recipient_id, recipientName: pairings.items[0].recipient_name };
+  const p = pairings.items[0];
+  return { token, program, donor: p.donor_id, recipient: p.recipient_id };
+}
+
+/**
+ * What the planner works on, posted by the office through the API (the needs board and the
+ * availability pages are the needs helper's): four donor experts free for the horizon, and a
+ * need of each one's specialty at the recipient; once per horizon.
+ */
+async function plannable(f, h) {
+  const mine = await apiOk('GET', `/api/v1/needs?program=${f.program}&per_page=100`, undefined, f.token);
+  if (mine.items.some((n) => n.start_date === h.start && n.specialty_code !== '24')) return;
+  const people = await apiOk('GET', `/api/v1/people?institution=${f.donor}&per_page=100`, undefined, f.token);
+  const experts = people.items.filter((x) => x.specialty_code && x.title).slice(0, 4);
+  assert(experts.length >= 2, `the donor has experts with a specialty and a title: ${experts.length}`);
+  for (const [i, x] of experts.entries()) {
+    await apiOk('POST', '/api/v1/availability', { person_id: x.id, start_date: h.start, end_date: h.end, modes: ['stationed'] }, f.token, 201);
+    await apiOk('POST', '/api/v1/needs', {
+      program_id: f.program,
+      institution_id: f.recipient,
+      specialty_code: x.specialty_code,
+      mode: 'stationed',
+      start_date: h.start,
+      end_date: h.end,
+      min_stay_days: 60,
+      post: 'department-head',
+      priority: 3 + (i % 3),
+    }, f.token, 201);
+  }
 }
 
 /** A horizon: the next half year from the coming Monday (as /plans/new proposes). */
@@ -32,24 +60,28 @@ function horizon() {
 }
 
 /**
- * Posts a need no expert can fill: 临终关怀科 (hospice care: no demo expert has it), at least
- * 主任医师, for the whole horizon. Through /needs/new when the page is there, else the API.
+ * Posts a need no expert can fill on the needs helper's /needs/new page: 临终关怀科 (hospice
+ * care: no demo expert has it), at least 主任医师, for the whole horizon. Answers its id (the
+ * board's address ends with #need-<id>).
  */
 async function postUncoverableNeed(page, f, h) {
-  const need = {
-    program_id: f.program,
-    institution_id: f.recipient,
-    specialty_code: '24',
-    mode: 'stationed',
-    start_date: h.start,
-    end_date: h.end,
-    min_stay_days: 90,
-    post: 'department-head',
-    min_title: 'chief-physician',
-    priority: 5,
-  };
-  const created = await apiOk('POST', '/api/v1/needs', need, f.token, 201);
-  return created;
+  await visit(page, `/needs/new?program=${f.program}`);
+  const form = '[data-testid=need-form]';
+  await page.selectOption(`${form} select[name=program_id]`, f.program);
+  await pickFrom(page, 'institution_id', '红星', '红星医院', form);
+  await page.selectOption(`${form} select[name=specialty_code]`, '24');
+  await page.selectOption(`${form} select[name=post]`, 'department-head');
+  await page.selectOption(`${form} select[name=mode]`, 'stationed');
+  await page.selectOption(`${form} select[name=min_title]`, 'chief-physician');
+  await page.fill(`${form} input[name=start_date]`, h.start);
+  await page.fill(`${form} input[name=end_date]`, h.end);
+  await page.fill(`${form} input[name=min_stay_days]`, '90');
+  await page.selectOption(`${form} select[name=priority]`, '5');
+  await shot(page, 'need-form-desk');
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('[data-testid=save-need]')]);
+  const at = new URL(page.url());
+  assert(at.pathname === '/needs' && at.hash.startsWith('#need-'), `the need saved: ${page.url()}`);
+  return { id: at.hash.slice('#need-'.length) };
 }
 
 /** Waits (the page refreshes itself every 2 s) until the plan's status is one of `statuses`. */
@@ -64,7 +96,8 @@ async function plannerDesk(page) {
   const h = horizon();
   await login(page, 'office');
 
-  step('the office posts a need nobody can cover');
+  step('the office posts a need nobody can cover (besides needs the donor\'s experts can fill)');
+  await plannable(f, h);
   const need = await postUncoverableNeed(page, f, h);
 
   step('/plans: the nav leads there; a new solve states its objective');
@@ -118,6 +151,8 @@ async function plannerDesk(page) {
     + ' | ' + (await first.locator('.where').innerText()).trim()
     + ' | ' + (await first.locator('.small').last().innerText()).trim();
   await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), first.locator('[data-testid=pin]').click()]);
+  // Every edit re-solves around the pinned proposals: wait for it.
+  await waitForStatus(page, ['done']);
   const pinnedCard = page.locator('[data-testid=plan-item][data-pinned=true]');
   assert(await pinnedCard.count() >= 1, 'the proposal is pinned');
 
@@ -155,6 +190,7 @@ async function plannerDesk(page) {
 
 async function plannerPhone(page) {
   const f = await office();
+  await plannable(f, horizon());
   await login(page, 'office');
   step('the plans on the phone');
   await visit(page, `/plans?program=${f.program}`);

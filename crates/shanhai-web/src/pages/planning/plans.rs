@@ -23,8 +23,8 @@ use serde::Deserialize;
 use shanhai_domain::Lang;
 use shanhai_domain::dispatch::Scheme;
 use shanhai_domain::planning::plans::{
-    AcceptInput, Plan, PlanDetail, PlanFits, PlanInput, PlanItemChange, PlanStatus,
-    PlanSwapInput, specialty_name,
+    AcceptInput, Plan, PlanDetail, PlanFits, PlanInput, PlanItemChange, PlanStatus, PlanSwapInput,
+    specialty_name,
 };
 use shanhai_domain::registry::Program;
 use shanhai_service::planning::plans as service;
@@ -76,11 +76,14 @@ fn thousands(n: i64) -> String {
 
 /// A plan's name: its own, else "方案 2026-03-01 – 2026-08-31".
 fn plan_name(lang: Lang, p: &Plan) -> String {
-    p.name.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| {
-        i18n::t(lang, "ui.plan_default_name")
-            .replace("{start}", &p.horizon_start)
-            .replace("{end}", &p.horizon_end)
-    })
+    p.name
+        .clone()
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| {
+            i18n::t(lang, "ui.plan_default_name")
+                .replace("{start}", &p.horizon_start)
+                .replace("{end}", &p.horizon_end)
+        })
 }
 
 /// "184 天", "184 days", "1 day".
@@ -180,11 +183,17 @@ async fn plan_list(
     let c = Chrome::new(Some(&viewer), NAV, here(&uri));
     let mut plans = Vec::new();
     if let Some(p) = &program {
-        let page =
-            match service::list_plans(&state.db, &viewer.acting(), Some(&p.id), PageRequest::new(Some(1), Some(100))).await {
-                Ok(page) => page,
-                Err(e) => return error_page(&viewer, NAV, here(&uri), e.into()),
-            };
+        let page = match service::list_plans(
+            &state.db,
+            &viewer.acting(),
+            Some(&p.id),
+            PageRequest::new(Some(1), Some(100)),
+        )
+        .await
+        {
+            Ok(page) => page,
+            Err(e) => return error_page(&viewer, NAV, here(&uri), e.into()),
+        };
         for plan in page.items {
             plans.push(PlanLine {
                 name: plan_name(c.lang, &plan),
@@ -250,7 +259,11 @@ async fn plan_form(
         .await?
         .items;
     Ok(PlanForm {
-        c: Chrome::new(Some(viewer), NAV, format!("/plans/new?program={}", program.id)),
+        c: Chrome::new(
+            Some(viewer),
+            NAV,
+            format!("/plans/new?program={}", program.id),
+        ),
         program,
         schemes,
         values,
@@ -520,7 +533,11 @@ async fn plan_view(
     let may_edit = p.status == PlanStatus::Done && may_run(viewer, &p.program_id);
 
     // The proposals, by hospital (then start) or by expert (then start).
-    let view: &'static str = if view == "expert" { "expert" } else { "hospital" };
+    let view: &'static str = if view == "expert" {
+        "expert"
+    } else {
+        "hospital"
+    };
     let mut items = detail.items.clone();
     if view == "expert" {
         items.sort_by(|a, b| (&a.person_name, &a.start_date).cmp(&(&b.person_name, &b.start_date)));
@@ -538,8 +555,22 @@ async fn plan_view(
     for i in &items {
         let colour = timeline::colour_of(&i.specialty_code);
         let spec = specialty_name(&i.specialty_code, lang);
-        if !legend.iter().any(|(c, _)| *c == colour) {
-            legend.push((colour, spec.clone()));
+        // The legend names the colour's top-level specialty (内科, 外科…): its sub-specialties
+        // share it.
+        let top = i
+            .specialty_code
+            .split('.')
+            .next()
+            .unwrap_or(&i.specialty_code);
+        let top_name = specialty_name(top, lang);
+        match legend.iter_mut().find(|(c, _)| *c == colour) {
+            Some((_, names)) => {
+                if !names.split(c.list_sep()).any(|n| n == top_name) {
+                    names.push_str(c.list_sep());
+                    names.push_str(&top_name);
+                }
+            }
+            None => legend.push((colour, top_name)),
         }
         let (Some(start), Some(end)) = (date(&i.start_date), date(&i.end_date)) else {
             continue;
@@ -613,7 +644,14 @@ async fn plan_view(
             }
         )
     );
-    let svg = timeline::svg(lang, &bars, h_start, h_end, shanhai_store::today(), &caption);
+    let svg = timeline::svg(
+        lang,
+        &bars,
+        h_start,
+        h_end,
+        shanhai_store::today(),
+        &caption,
+    );
     let legend = legend
         .into_iter()
         .map(|(colour, label)| LegendItem {
@@ -678,8 +716,14 @@ async fn plan_view(
                 fit.word(&i18n::t, lang);
                 FitRow {
                     text: fit.text.clone(),
-                    gain: i18n::t(lang, "ui.plan_gain")
-                        .replace("{gain}", &format!("{}{}", if fit.gain >= 0 { "+" } else { "" }, thousands(fit.gain))),
+                    gain: i18n::t(lang, "ui.plan_gain").replace(
+                        "{gain}",
+                        &format!(
+                            "{}{}",
+                            if fit.gain >= 0 { "+" } else { "" },
+                            thousands(fit.gain)
+                        ),
+                    ),
                 }
             })
             .collect(),
@@ -725,10 +769,7 @@ async fn plan_page(
         }
         _ => None,
     };
-    let running = matches!(
-        detail.plan.status,
-        PlanStatus::Queued | PlanStatus::Running
-    );
+    let running = matches!(detail.plan.status, PlanStatus::Queued | PlanStatus::Running);
     let page = plan_view(
         &state,
         &viewer,

@@ -1,9 +1,9 @@
 //! A plan drawn as a timeline (SVG): one row per hospital or per expert, a bar per proposal
 //! from its start to its end, a month axis, a line for today. Pure: bars in, an SVG string out.
 //!
-//! Readable on a phone: the picture has a fixed width in pixels (wide enough for a readable
+//! Readable on a phone: the picture has a least width in pixels (wide enough for a readable
 //! month axis) and sits in a box that scrolls sideways on its own (`.timeline-box`), never the
-//! page. Each row's label stands on its own line above its bars, so no label column eats width;
+//! page; on a desk it stretches to the box. Each row's label stands on its own line above its bars, so no label column eats width;
 //! bars of one row that overlap are stacked in lanes.
 
 use crate::charts::{FONT, PALETTE, esc};
@@ -33,7 +33,7 @@ pub struct Bar {
 /// Pixels per day at least: a month is about 62 px, enough for its label. A short horizon is
 /// drawn wider, to about [`TARGET_W`] pixels.
 const DAY_PX: f64 = 2.05;
-const TARGET_W: f64 = 720.0;
+const TARGET_W: f64 = 800.0;
 const LEFT: f64 = 8.0;
 const RIGHT: f64 = 12.0;
 const AXIS_H: f64 = 36.0;
@@ -89,7 +89,7 @@ pub fn svg(
     let mut s = String::new();
     let _ = write!(
         s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" class="timeline" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" aria-label="{}" font-family="{}" font-size="12">"#,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" class="timeline" width="{width}" height="{height}" viewBox="0 0 {width} {height}" style="min-width:{width}px" role="img" aria-label="{}" font-family="{}" font-size="12">"#,
         esc(caption),
         esc(FONT)
     );
