@@ -516,15 +516,30 @@ impl NeedRef {
         );
     }
 
-    /// "某县人民医院 心血管内科（优先级 5）"
+    /// "某县人民医院 心血管内科（科主任，优先级 5）"
     pub fn with_priority(&self, t: Catalogue<'_>, lang: Lang) -> String {
-        fill(
-            t(lang, "ui.plan_words.need_priority"),
-            &[
-                ("need", self.label.clone()),
-                ("priority", self.priority.to_string()),
-            ],
-        )
+        let unit = need_label(
+            &self.institution_name,
+            self.department_name.as_deref(),
+            &self.specialty_code,
+            None,
+            lang,
+        );
+        let priority = self.priority.to_string();
+        match self.post {
+            Some(post) => fill(
+                t(lang, "ui.plan_words.need_post_priority"),
+                &[
+                    ("need", unit),
+                    ("post", post.label(lang).to_string()),
+                    ("priority", priority),
+                ],
+            ),
+            None => fill(
+                t(lang, "ui.plan_words.need_priority"),
+                &[("need", unit), ("priority", priority)],
+            ),
+        }
     }
 }
 
@@ -763,8 +778,9 @@ mod tests {
         };
         let problems: Vec<_> = input
             .parse()
-            .unwrap_err()
+            .err()
             .into_iter()
+            .flatten()
             .map(|p| p.field)
             .collect();
         assert_eq!(
@@ -780,7 +796,7 @@ mod tests {
             end_date: Some("2027-05-31".into()),
             pinned: None,
         };
-        assert_eq!(c.parse().unwrap().pinned, Some(true));
+        assert_eq!(c.parse().ok().and_then(|c| c.pinned), Some(true));
         assert!(PlanItemChange::default().parse().is_err());
     }
 
@@ -798,7 +814,8 @@ mod tests {
         let taken = PlanReason {
             kind: ReasonKind::TakenBy,
             needs: vec![NeedRef {
-                label: "某县人民医院 心血管内科".into(),
+                institution_name: "某县人民医院".into(),
+                department_name: Some("心血管内科".into()),
                 priority: 5,
                 ..Default::default()
             }],
