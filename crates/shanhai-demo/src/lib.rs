@@ -13,6 +13,7 @@ mod kpis;
 mod operations;
 mod outreach;
 mod people;
+mod planning;
 mod teams;
 mod technique_catalogue;
 mod training;
@@ -431,6 +432,17 @@ pub async fn load(db: &Db, cipher: &PatientCipher) -> Result<Outcome> {
         &mut tx,
         &actor,
         &operations::Registry {
+            programs: &loaded.programs,
+            institutions: &loaded.institutions,
+        },
+    )
+    .await?;
+
+    // Needs and availability for the next batch (issue 19's planner), on the people above.
+    planning::load(
+        &mut tx,
+        &actor,
+        &planning::Registry {
             programs: &loaded.programs,
             institutions: &loaded.institutions,
         },

@@ -31,6 +31,7 @@ mod operations;
 mod outreach;
 mod page_authorization;
 mod pickers;
+mod planning_needs;
 mod planning_plans;
 mod referrals;
 mod registry;

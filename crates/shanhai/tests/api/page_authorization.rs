@@ -89,6 +89,18 @@ const LOGS_SOMEWHERE: &[&str] = &[
 ];
 /// Whoever enters R's KPI figures.
 const ENTERS_R: &[&str] = &["admin", "coord-r"];
+/// Whoever posts needs somewhere (issue 19): the managers of a program with a recipient, and a
+/// recipient's coordinator; and program A's needs at R: its managers and R's coordinator.
+const POSTS_NEEDS: &[&str] = &["admin", "office", "coord-r", "office-b"];
+const NEEDS_AT_R: &[&str] = &["admin", "office", "coord-r"];
+/// Whoever may open the availability form: every role with an institution to write for, and
+/// the expert with a person.
+const POSTS_AVAILABILITY: &[&str] = &[
+    "admin", "office", "coord-d", "coord-r", "coord-u", "office-b", "dr-shen",
+];
+/// Whoever writes person D's availability: D's coordinator, program A's managers (D is its
+/// donor) and the expert themself.
+const AVAILABILITY_OF_D: &[&str] = &["admin", "office", "coord-d", "dr-shen"];
 
 /// Each page with an API twin, and the twin: the decision of the page must be the API's, for
 /// every account and for a visitor without one.
@@ -348,6 +360,21 @@ const TWINS: &[(&str, &str)] = &[
         "POST /figures/targets",
         "PUT /api/v1/programs/{id}/consultation-targets",
     ),
+    ("GET /needs", "GET /api/v1/needs"),
+    ("POST /needs/new", "POST /api/v1/needs"),
+    ("POST /needs/{id}", "PUT /api/v1/needs/{id}"),
+    ("POST /needs/{id}/withdraw", "DELETE /api/v1/needs/{id}"),
+    (
+        "GET /programs/{id}/planning-rules",
+        "GET /api/v1/programs/{id}/planning-rules",
+    ),
+    (
+        "POST /programs/{id}/planning-rules",
+        "PUT /api/v1/programs/{id}/planning-rules",
+    ),
+    ("GET /availability", "GET /api/v1/availability"),
+    ("POST /availability/new", "POST /api/v1/availability"),
+    ("POST /availability/{id}", "PUT /api/v1/availability/{id}"),
     ("GET /dispatch", "GET /api/v1/assignments"),
     ("GET /dispatch/batches", "GET /api/v1/batches"),
     ("GET /dispatch/calendar", "GET /api/v1/dispatch/calendar"),
@@ -641,6 +668,10 @@ struct Records {
     operation: String,
     /// A team of D serving R under program A, led by person D.
     team: String,
+    /// A need of program A at R that a plan names (removing it withdraws it, again and again).
+    need: String,
+    /// Windows of person D's availability (each removal takes another).
+    windows: Vec<String>,
     /// An accepted plan of program A (every edit of it is refused as a state, 409, after the
     /// access check) and its one proposal.
     plan: String,
@@ -823,8 +854,11 @@ async fn records(app: &TestApp) -> Records {
         .await;
     assert_eq!(s, StatusCode::CREATED, "{wr}");
     let workload = wr["id"].as_str().expect("id").to_string();
+    let (need, windows) = planning_records(app, &w).await;
     let (plan, plan_item) = accepted_plan(app, &w).await;
     Records {
+        need,
+        windows,
         plan,
         plan_item,
         workload,
@@ -2333,7 +2367,147 @@ fn cases(r: &Records) -> Vec<Case> {
         )
         .public(),
     ]);
+    cases.extend(planning_cases(r));
     cases
+}
+
+/// A need of program A at R named by a plan, and 40 windows of person D's availability.
+async fn planning_records(app: &TestApp, w: &World) -> (String, Vec<String>) {
+    let (s, b) = app.post("/api/v1/needs", &w.admin, need_body(&(w.program_a.clone(), w.recipient.clone()))).await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let need = b["id"].as_str().expect("id").to_string();
+    let plan = shanhai_domain::ids::new_id();
+    sqlx::query(
+        "INSERT INTO plans (id, program_id, horizon_start, horizon_end, status, \
+         time_limit_seconds, created_at, updated_at) \
+         VALUES ($1, $2, '2027-01-01', '2027-12-31', 'done', 5, '2026-12-01', '2026-12-01')",
+    )
+    .bind(&plan)
+    .bind(&w.program_a)
+    .execute(app.db.pool())
+    .await
+    .expect("plan");
+    sqlx::query(
+        "INSERT INTO plan_items (id, plan_id, need_id, person_id, start_date, end_date, \
+         created_at, updated_at) VALUES ($1, $2, $3, $4, '2027-03-01', '2027-06-01', \
+         '2026-12-01', '2026-12-01')",
+    )
+    .bind(shanhai_domain::ids::new_id())
+    .bind(&plan)
+    .bind(&need)
+    .bind(&w.person_d)
+    .execute(app.db.pool())
+    .await
+    .expect("plan item");
+    let mut windows = Vec::new();
+    for _ in 0..40 {
+        let (s, b) = app
+            .post("/api/v1/availability", &w.admin, window_body(&w.person_d))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        windows.push(b["id"].as_str().expect("id").to_string());
+    }
+    (need, windows)
+}
+
+fn need_body((program, recipient): &(String, String)) -> Value {
+    json!({"program_id": program, "institution_id": recipient, "specialty_code": "03.04",
+           "mode": "stationed", "start_date": "2027-03-01", "end_date": "2027-08-31",
+           "min_stay_days": 30, "post": "department-head", "priority": 3})
+}
+
+fn window_body(person: &str) -> Value {
+    json!({"person_id": person, "start_date": "2027-01-01", "end_date": "2027-12-31",
+           "modes": ["stationed"]})
+}
+
+/// Needs, availability and planning rules (issue 19).
+fn planning_cases(r: &Records) -> Vec<Case> {
+    let w = &r.w;
+    let a = w.program_a.clone();
+    let need = r.need.clone();
+    let window = r.windows[0].clone();
+    let at_r = (a.clone(), w.recipient.clone());
+    let d = w.person_d.clone();
+    let need_form = form_of(&need_body(&at_r));
+    let window_form = form_of(&window_body(&d));
+    let removable = r.windows[1..].to_vec();
+    vec![
+        case("GET /needs", get("/needs"), EVERYONE).twin(api_get("/api/v1/needs")),
+        case("GET /needs/new", get("/needs/new"), POSTS_NEEDS),
+        case("POST /needs/new", post("/needs/new", {
+            let f = need_form.clone();
+            move |_| f.clone()
+        }), NEEDS_AT_R)
+        .twin(api(Method::POST, "/api/v1/needs", {
+            let at_r = at_r.clone();
+            move |_| need_body(&at_r)
+        })),
+        case("GET /needs/{id}", get(format!("/needs/{need}")), NEEDS_AT_R),
+        case("POST /needs/{id}", post(format!("/needs/{need}"), {
+            let f = need_form.clone();
+            move |_| f.clone()
+        }), NEEDS_AT_R)
+        .twin(api(Method::PUT, format!("/api/v1/needs/{need}"), {
+            let at_r = at_r.clone();
+            move |_| need_body(&at_r)
+        })),
+        case(
+            "POST /needs/{id}/withdraw",
+            post(format!("/needs/{need}/withdraw"), |_| String::new()),
+            NEEDS_AT_R,
+        )
+        .twin(ApiReq::Json(Method::DELETE, format!("/api/v1/needs/{need}"), None)),
+        case(
+            "GET /programs/{id}/planning-rules",
+            get(format!("/programs/{a}/planning-rules")),
+            EVERYONE,
+        )
+        .twin(api_get(format!("/api/v1/programs/{a}/planning-rules"))),
+        case(
+            "POST /programs/{id}/planning-rules",
+            post(format!("/programs/{a}/planning-rules"), |_| {
+                form(&[("rest_days", "10"), ("check_title", "1")])
+            }),
+            MANAGES_A,
+        )
+        .twin(api(
+            Method::PUT,
+            format!("/api/v1/programs/{a}/planning-rules"),
+            |_| json!({"rest_days": 10, "team_within_leader": false}),
+        )),
+        case("GET /availability", get("/availability"), EVERYONE)
+            .twin(api_get("/api/v1/availability")),
+        case("GET /availability/new", get("/availability/new"), POSTS_AVAILABILITY),
+        case("POST /availability/new", post("/availability/new", {
+            let f = window_form.clone();
+            move |_| f.clone()
+        }), AVAILABILITY_OF_D)
+        .twin(api(Method::POST, "/api/v1/availability", {
+            let d = d.clone();
+            move |_| window_body(&d)
+        })),
+        case(
+            "GET /availability/{id}",
+            get(format!("/availability/{window}")),
+            AVAILABILITY_OF_D,
+        ),
+        case("POST /availability/{id}", post(format!("/availability/{window}"), {
+            let f = window_form.clone();
+            move |_| f.clone()
+        }), AVAILABILITY_OF_D)
+        .twin(api(Method::PUT, format!("/api/v1/availability/{window}"), {
+            let d = d.clone();
+            move |_| window_body(&d)
+        })),
+        case(
+            "POST /availability/delete",
+            post("/availability/delete", move |i| {
+                form(&[("id", &removable[i % removable.len()])])
+            }),
+            AVAILABILITY_OF_D,
+        ),
+    ]
 }
 
 async fn send_page(browser: &Browser<'_>, req: &PageReq, i: usize) -> Response {

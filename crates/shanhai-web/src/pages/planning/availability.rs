@@ -35,7 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/availability", get(board))
         .route("/availability/new", get(new_form).post(create))
         .route("/availability/{id}", get(edit_form).post(update))
-        .route("/availability/{id}/delete", post(remove))
+        .route("/availability/delete", post(remove))
 }
 
 const NAV: &str = "availability";
@@ -608,6 +608,9 @@ async fn create(
     uri: OriginalUri,
     Form { viewer, data: form }: Form,
 ) -> Response {
+    if !may_post_any(&viewer) {
+        return error_page(&viewer, NAV, here(&uri), ApiError::forbidden());
+    }
     let input = window_input(&viewer, &form);
     let e = match service::create(&state.db, &viewer.acting(), &input).await {
         Ok(_) => return Redirect::to("/availability?saved=created").into_response(),
@@ -676,14 +679,14 @@ async fn update(
     .await
 }
 
+/// Deletes a window (its id in the form: `id`).
 async fn remove(
     State(state): State<AppState>,
     uri: OriginalUri,
-    Path(raw): Path<String>,
-    Form { viewer, .. }: Form,
+    Form { viewer, data: form }: Form,
 ) -> Response {
     let result = async {
-        let id = id_or_404(&raw)?;
+        let id = id_or_404(&form.get("id"))?;
         service::delete(&state.db, &viewer.acting(), &id).await?;
         Ok::<_, ApiError>(())
     }

@@ -402,6 +402,8 @@ struct NeedForm {
     c: Chrome,
     need: Option<Need>,
     programs: Vec<(String, String)>,
+    /// (id, label) of the dispatch schemes of the chosen program (or of all postable ones).
+    schemes: Vec<(String, String)>,
     institutions: Vec<Pick>,
     departments: Vec<Pick>,
     specialties: &'static [Specialty],
@@ -504,6 +506,29 @@ async fn need_form(
             });
         }
     }
+    let mut schemes = Vec::new();
+    for (p, _) in &postable {
+        if !chosen.is_empty() && p.id != chosen {
+            continue;
+        }
+        for s in shanhai_store::dispatch::list_schemes(&state.db, Some(&p.id), all())
+            .await?
+            .items
+        {
+            let label = if chosen.is_empty() && postable.len() > 1 {
+                format!("{} · {}", p.name, s.name)
+            } else {
+                s.name.clone()
+            };
+            schemes.push((s.id, label));
+        }
+    }
+    if let Some(n) = &need
+        && let (Some(id), Some(name)) = (&n.scheme_id, &n.scheme_name)
+        && !schemes.iter().any(|(s, _)| s == id)
+    {
+        schemes.push((id.clone(), name.clone()));
+    }
     let institution = values.get("institution_id");
     let departments = if institution.is_empty() {
         Vec::new()
@@ -526,6 +551,7 @@ async fn need_form(
         c: Chrome::new(Some(viewer), NAV, "/needs".into()),
         need,
         programs,
+        schemes,
         institutions,
         departments,
         specialties: specialty::all(),
