@@ -156,6 +156,19 @@ async function plannerDesk(page) {
   const pinnedCard = page.locator('[data-testid=plan-item][data-pinned=true]');
   assert(await pinnedCard.count() >= 1, 'the proposal is pinned');
 
+  step('a move that breaks a rule says so at its field, and changes nothing');
+  const card = page.locator('[data-testid=plan-item][data-pinned=true]').first();
+  const cardId = await card.getAttribute('id');
+  await card.locator('[data-testid=move]').click();
+  await card.locator('input[name=start_date]').fill(h.end);
+  await card.locator('input[name=end_date]').fill(h.start);
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), card.locator('form[action$="/move"] button[type=submit]').click()]);
+  const moved = page.locator(`#${cardId}`);
+  const fieldError = await moved.locator('.field-error').allInnerTexts();
+  assert(fieldError.length > 0 && fieldError.every((m) => m.length > 2), `the broken rule at its field: ${fieldError}`);
+  await shot(page, 'plan-move-error-desk');
+  await visit(page, planUrl);
+
   step('where would this expert fit best');
   await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), pinnedCard.first().locator('[data-testid=fits-link]').click()]);
   await page.locator('[data-testid=plan-fits]').waitFor({ state: 'visible' });
