@@ -162,7 +162,7 @@ async function plannerDesk(page) {
   await card.locator('[data-testid=move]').click();
   await card.locator('input[name=start_date]').fill(h.end);
   await card.locator('input[name=end_date]').fill(h.start);
-  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), card.locator('form[action$="/move"] button[type=submit]').click()]);
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), card.locator('form[action*="/move"] button[type=submit]').click()]);
   const moved = page.locator(`#${cardId}`);
   const fieldError = await moved.locator('.field-error').allInnerTexts();
   assert(fieldError.length > 0 && fieldError.every((m) => m.length > 2), `the broken rule at its field: ${fieldError}`);
