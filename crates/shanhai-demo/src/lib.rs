@@ -14,6 +14,7 @@ mod operations;
 mod outreach;
 mod people;
 mod planning;
+pub mod plans;
 mod teams;
 mod technique_catalogue;
 mod training;
@@ -521,6 +522,10 @@ pub async fn load(db: &Db, cipher: &PatientCipher) -> Result<Outcome> {
     // The triggers left one roll-up delta per record; fold them now rather than leave them to
     // the first server (figures are exact either way, the fold only makes reads cheaper).
     shanhai_store::rollups::fold(db).await?;
+    // Plans solve outside the load's transaction (a solve never holds one), once the needs and
+    // availability are in.
+    let planned = plans::load(db, &loaded.programs).await?;
+    tracing::info!(?planned, "demo plans");
     Ok(Outcome::Loaded(loaded))
 }
 

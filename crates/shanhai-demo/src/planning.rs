@@ -10,7 +10,8 @@
 //! | 沪蒙, 京蒙 | a few stationed and monthly needs per pairing | one expert per need |
 //!
 //! Experts are taken from the donor institutions' registry people (their real specialty and
-//! title), among those with no assignment running into 2027. Everything goes through the
+//! title), among those with no assignment running into 2027 and not yet offered to another
+//! program (a donor serving two programs gives each its own experts). Everything goes through the
 //! domain's input parsing and the store's audited writes, on the demo's open transaction.
 
 use chrono::{Duration, NaiveDate};
@@ -105,10 +106,7 @@ async fn program<'a>(conn: &mut AnyConnection, actor: &'a Actor, id: &str) -> Re
     let mut donors: Vec<String> = pairs.iter().map(|(d, _)| d.clone()).collect();
     donors.dedup();
     for donor in donors {
-        if experts
-            .iter()
-            .any(|e: &Expert| e.institution_id == donor)
-        {
+        if experts.iter().any(|e: &Expert| e.institution_id == donor) {
             continue;
         }
         let rows = query::sql_with(
@@ -117,6 +115,7 @@ async fn program<'a>(conn: &mut AnyConnection, actor: &'a Actor, id: &str) -> Re
              AND p.title IN ('chief-physician', 'associate-chief-physician', 'attending-physician') \
              AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.person_id = p.id \
                              AND a.end_date >= '2026-12-01') \
+             AND NOT EXISTS (SELECT 1 FROM availability av WHERE av.person_id = p.id) \
              ORDER BY p.specialty_code, p.name, p.id"
                 .into(),
             vec![donor.clone().into()],
@@ -221,7 +220,12 @@ impl Program<'_> {
 
     /// Posts a need, with an expert free for it when `covered`; a need no expert can be found
     /// for is left out (unless it is the one meant to stay uncovered).
-    async fn need(&mut self, conn: &mut AnyConnection, spec: Spec<'_>, covered: bool) -> Result<bool> {
+    async fn need(
+        &mut self,
+        conn: &mut AnyConnection,
+        spec: Spec<'_>,
+        covered: bool,
+    ) -> Result<bool> {
         let least = spec.min_title.and_then(Title::parse);
         let expert = if covered {
             match self.take(spec.institution, &spec.specialty, least) {
@@ -279,17 +283,13 @@ impl Program<'_> {
     /// A few more free experts of `recipient`'s donors, so that a solve has choices.
     fn spare(&mut self, recipient: &str, n: usize) {
         let donors = self.donors_of(recipient);
-        let mut taken = 0;
         for e in self
             .experts
             .iter_mut()
             .filter(|e| !e.used && donors.contains(&e.institution_id))
+            .take(n)
         {
-            if taken == n {
-                break;
-            }
             e.used = true;
-            taken += 1;
             self.offers.push(Offer {
                 person_id: e.id.clone(),
                 modes: vec!["stationed"],
@@ -331,7 +331,14 @@ impl Program<'_> {
                     vec![BlackoutInput {
                         start_date: (e + Duration::days(10)).to_string(),
                         end_date: (e + Duration::days(16)).to_string(),
-                        reason: Some(if k % 4 == 1 { "学术会议" } else { "院内值班" }.into()),
+                        reason: Some(
+                            if k % 4 == 1 {
+                                "学术会议"
+                            } else {
+                                "院内值班"
+                            }
+                            .into(),
+                        ),
                     }]
                 }
                 _ => Vec::new(),
@@ -387,6 +394,7 @@ pub async fn load(
     let mut p = program(conn, actor, &program_id("yu-ha")?).await?;
     let hongxing = inst("hm-hongxing")?;
     let deps = departments(conn, &hongxing).await?;
+    #[allow(clippy::type_complexity)]
     let batch: [(&str, usize, &str, (&str, &str), i64, &str, &str, i64); 5] = [
         // scheme, needs, mode, window, minimum stay, post, least title, priority
         (
@@ -619,7 +627,13 @@ pub async fn load(
     // ---- 沪蒙 and 京蒙: a few needs per pairing ----
     for (program_key, mode, window, min_stay, per_pairing) in [
         ("hu-meng", "monthly", ("2027-03-01", "2027-12-31"), 30, 2),
-        ("jing-meng", "stationed", ("2027-04-01", "2027-09-30"), 90, 1),
+        (
+            "jing-meng",
+            "stationed",
+            ("2027-04-01", "2027-09-30"),
+            90,
+            1,
+        ),
     ] {
         let mut p = program(conn, actor, &program_id(program_key)?).await?;
         let mut recipients: Vec<String> = p.pairs.iter().map(|(_, r)| r.clone()).collect();
@@ -640,9 +654,13 @@ pub async fn load(
                     weekdays: Vec::new(),
                     window,
                     min_stay,
-                    post: if posted == 0 { "department-head" } else { "team-member" },
+                    post: if posted == 0 {
+                        "department-head"
+                    } else {
+                        "team-member"
+                    },
                     min_title: Some("associate-chief-physician"),
-                    priority: 3 - i64::try_from(posted).unwrap_or(0),
+                    priority: 3 - i64::from(posted),
                     team: None,
                     note: None,
                 };

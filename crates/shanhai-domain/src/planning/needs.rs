@@ -394,6 +394,7 @@ impl PlanningRulesInput {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::access::{PairingLink, Principal};
 
     fn input() -> NeedInput {
         NeedInput {
@@ -484,6 +485,61 @@ mod tests {
         i.team_name = Some("组团一队".into());
         assert!(i.parse().is_ok());
         assert!(one_leader(1).is_err() && one_leader(0).is_ok());
+    }
+
+    fn who(role: crate::codes::Role, program: Option<&str>, inst: Option<&str>) -> Principal {
+        Principal {
+            user_id: "u".into(),
+            username: "u".into(),
+            role,
+            program_id: program.map(str::to_string),
+            institution_id: inst.map(str::to_string),
+        }
+    }
+
+    fn links() -> Vec<PairingLink> {
+        vec![PairingLink {
+            program_id: "A".into(),
+            donor_id: "D".into(),
+            recipient_id: "R".into(),
+            donor_access: crate::codes::DonorAccess::Read,
+            active: true,
+        }]
+    }
+
+    #[test]
+    fn needs_are_written_by_the_recipient_side_and_the_office_and_read_by_the_donor_side() {
+        use crate::codes::Role::*;
+        let l = links();
+        let write = |p: Principal| p.may_write_need("A", "R", &l).is_ok();
+        let read = |p: Principal| p.may_read_need("A", "R", &l).is_ok();
+        assert!(write(who(PlatformAdmin, None, None)));
+        assert!(write(who(ProgramOffice, Some("A"), None)));
+        assert!(!write(who(ProgramOffice, Some("B"), None)));
+        assert!(write(who(Coordinator, None, Some("R"))));
+        assert!(!write(who(Coordinator, None, Some("D"))));
+        assert!(!write(who(Expert, None, Some("R"))));
+        assert!(read(who(Coordinator, None, Some("D"))));
+        assert!(read(who(Expert, None, Some("D"))));
+        assert!(!read(who(Clinician, None, Some("D"))));
+        assert!(!read(who(Coordinator, None, Some("U"))));
+        assert!(!read(who(ProgramOffice, Some("B"), None)));
+    }
+
+    #[test]
+    fn availability_is_written_by_the_donor_side_and_the_expert_for_themself() {
+        use crate::codes::Role::*;
+        let l = links();
+        let write =
+            |p: Principal, me: Option<&str>| p.may_write_availability("P", "D", me, &l).is_ok();
+        assert!(write(who(PlatformAdmin, None, None), None));
+        assert!(write(who(ProgramOffice, Some("A"), None), None));
+        assert!(!write(who(ProgramOffice, Some("B"), None), None));
+        assert!(write(who(Coordinator, None, Some("D")), None));
+        assert!(!write(who(Coordinator, None, Some("R")), None));
+        assert!(write(who(Expert, None, Some("D")), Some("P")));
+        assert!(!write(who(Expert, None, Some("D")), Some("Q")));
+        assert!(!write(who(Clinician, None, Some("D")), Some("P")));
     }
 
     #[test]

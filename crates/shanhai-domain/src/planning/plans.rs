@@ -543,6 +543,14 @@ impl NeedRef {
     }
 }
 
+/// A title inside a sentence ("associate chief physician" in English).
+fn title_in_sentence(title: Title, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => title.label(lang).to_string(),
+        Lang::En => title.label(lang).to_lowercase(),
+    }
+}
+
 /// The template for a specialty with or without a least title, and the title's label.
 fn who_words(
     t: Catalogue<'_>,
@@ -552,7 +560,7 @@ fn who_words(
     key_plain: &str,
 ) -> (String, String) {
     match min_title {
-        Some(title) => (t(lang, key_titled), title.label(lang).to_string()),
+        Some(title) => (t(lang, key_titled), title_in_sentence(title, lang)),
         None => (t(lang, key_plain), String::new()),
     }
 }
@@ -652,7 +660,12 @@ impl PlanExplanation {
             for n in &mut r.needs {
                 n.fill_label(lang);
             }
-            r.text = r.words(&self.need, t, lang);
+            r.text = if r.kind == ReasonKind::NoLeader && self.covered_days > 0 {
+                // The leader is planned for part of the window: members only inside it.
+                t(lang, "ui.plan_words.reason.no_leader_partly")
+            } else {
+                r.words(&self.need, t, lang)
+            };
         }
         let sep = match lang {
             Lang::Zh => "；",
@@ -672,8 +685,9 @@ impl PlanExplanation {
 }
 
 impl PlanFit {
-    /// "某县人民医院 心血管内科（科主任）：2027-03-01 至 2027-08-31，184 天"
-    pub fn word(&mut self, t: Catalogue<'_>, lang: Lang) {
+    /// "某县人民医院 心血管内科（科主任）：2027-03-01 至 2027-08-31，184 天（需调走：…）", for
+    /// the expert `expert_id` (their own proposals that would go are named apart).
+    pub fn word(&mut self, expert_id: &str, t: Catalogue<'_>, lang: Lang) {
         self.need.fill_label(lang);
         for d in &mut self.displaces {
             d.need.fill_label(lang);
@@ -687,9 +701,26 @@ impl PlanFit {
                 ("days", days(t, lang, self.days)),
             ],
         );
-        if !self.displaces.is_empty() {
-            let names = self
-                .displaces
+        let (own, others): (Vec<&PlanItemRef>, Vec<&PlanItemRef>) = self
+            .displaces
+            .iter()
+            .partition(|d| d.expert.id == expert_id);
+        let current = own.iter().any(|d| {
+            d.need.id == self.need.id
+                && d.start_date == self.start_date
+                && d.end_date == self.end_date
+        });
+        if current {
+            text.push_str(&t(lang, "ui.plan_words.fit_current"));
+        } else if !own.is_empty() {
+            let names = own.iter().map(|d| d.need.label.clone()).collect();
+            text.push_str(&fill(
+                t(lang, "ui.plan_words.fit_leaves"),
+                &[("items", list(lang, names))],
+            ));
+        }
+        if !others.is_empty() {
+            let names = others
                 .iter()
                 .map(|d| format!("{} · {}", d.expert.words(lang), d.need.label))
                 .collect();
@@ -705,7 +736,7 @@ impl PlanFit {
 impl PlanFits {
     pub fn word(&mut self, t: Catalogue<'_>, lang: Lang) {
         for f in &mut self.fits {
-            f.word(t, lang);
+            f.word(&self.expert.id, t, lang);
         }
     }
 }

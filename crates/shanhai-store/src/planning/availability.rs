@@ -98,10 +98,10 @@ pub async fn get_on(conn: &mut AnyConnection, id: &str) -> Result<Availability> 
     .await?
     .ok_or(StoreError::NotFound)?;
     let one = decode(&row)?;
-    Ok(with_blackouts(conn, vec![one])
+    with_blackouts(conn, vec![one])
         .await?
         .pop()
-        .ok_or(StoreError::NotFound)?)
+        .ok_or(StoreError::NotFound)
 }
 
 pub async fn get(db: &Db, id: &str) -> Result<Availability> {

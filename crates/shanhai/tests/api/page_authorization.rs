@@ -2373,7 +2373,13 @@ fn cases(r: &Records) -> Vec<Case> {
 
 /// A need of program A at R named by a plan, and 40 windows of person D's availability.
 async fn planning_records(app: &TestApp, w: &World) -> (String, Vec<String>) {
-    let (s, b) = app.post("/api/v1/needs", &w.admin, need_body(&(w.program_a.clone(), w.recipient.clone()))).await;
+    let (s, b) = app
+        .post(
+            "/api/v1/needs",
+            &w.admin,
+            need_body(&(w.program_a.clone(), w.recipient.clone())),
+        )
+        .await;
     assert_eq!(s, StatusCode::CREATED, "{b}");
     let need = b["id"].as_str().expect("id").to_string();
     let plan = shanhai_domain::ids::new_id();
@@ -2435,19 +2441,27 @@ fn planning_cases(r: &Records) -> Vec<Case> {
     vec![
         case("GET /needs", get("/needs"), EVERYONE).twin(api_get("/api/v1/needs")),
         case("GET /needs/new", get("/needs/new"), POSTS_NEEDS),
-        case("POST /needs/new", post("/needs/new", {
-            let f = need_form.clone();
-            move |_| f.clone()
-        }), NEEDS_AT_R)
+        case(
+            "POST /needs/new",
+            post("/needs/new", {
+                let f = need_form.clone();
+                move |_| f.clone()
+            }),
+            NEEDS_AT_R,
+        )
         .twin(api(Method::POST, "/api/v1/needs", {
             let at_r = at_r.clone();
             move |_| need_body(&at_r)
         })),
         case("GET /needs/{id}", get(format!("/needs/{need}")), NEEDS_AT_R),
-        case("POST /needs/{id}", post(format!("/needs/{need}"), {
-            let f = need_form.clone();
-            move |_| f.clone()
-        }), NEEDS_AT_R)
+        case(
+            "POST /needs/{id}",
+            post(format!("/needs/{need}"), {
+                let f = need_form.clone();
+                move |_| f.clone()
+            }),
+            NEEDS_AT_R,
+        )
         .twin(api(Method::PUT, format!("/api/v1/needs/{need}"), {
             let at_r = at_r.clone();
             move |_| need_body(&at_r)
@@ -2457,7 +2471,11 @@ fn planning_cases(r: &Records) -> Vec<Case> {
             post(format!("/needs/{need}/withdraw"), |_| String::new()),
             NEEDS_AT_R,
         )
-        .twin(ApiReq::Json(Method::DELETE, format!("/api/v1/needs/{need}"), None)),
+        .twin(ApiReq::Json(
+            Method::DELETE,
+            format!("/api/v1/needs/{need}"),
+            None,
+        )),
         case(
             "GET /programs/{id}/planning-rules",
             get(format!("/programs/{a}/planning-rules")),
@@ -2478,11 +2496,19 @@ fn planning_cases(r: &Records) -> Vec<Case> {
         )),
         case("GET /availability", get("/availability"), EVERYONE)
             .twin(api_get("/api/v1/availability")),
-        case("GET /availability/new", get("/availability/new"), POSTS_AVAILABILITY),
-        case("POST /availability/new", post("/availability/new", {
-            let f = window_form.clone();
-            move |_| f.clone()
-        }), AVAILABILITY_OF_D)
+        case(
+            "GET /availability/new",
+            get("/availability/new"),
+            POSTS_AVAILABILITY,
+        ),
+        case(
+            "POST /availability/new",
+            post("/availability/new", {
+                let f = window_form.clone();
+                move |_| f.clone()
+            }),
+            AVAILABILITY_OF_D,
+        )
         .twin(api(Method::POST, "/api/v1/availability", {
             let d = d.clone();
             move |_| window_body(&d)
@@ -2492,14 +2518,22 @@ fn planning_cases(r: &Records) -> Vec<Case> {
             get(format!("/availability/{window}")),
             AVAILABILITY_OF_D,
         ),
-        case("POST /availability/{id}", post(format!("/availability/{window}"), {
-            let f = window_form.clone();
-            move |_| f.clone()
-        }), AVAILABILITY_OF_D)
-        .twin(api(Method::PUT, format!("/api/v1/availability/{window}"), {
-            let d = d.clone();
-            move |_| window_body(&d)
-        })),
+        case(
+            "POST /availability/{id}",
+            post(format!("/availability/{window}"), {
+                let f = window_form.clone();
+                move |_| f.clone()
+            }),
+            AVAILABILITY_OF_D,
+        )
+        .twin(api(
+            Method::PUT,
+            format!("/api/v1/availability/{window}"),
+            {
+                let d = d.clone();
+                move |_| window_body(&d)
+            },
+        )),
         case(
             "POST /availability/delete",
             post("/availability/delete", move |i| {

@@ -107,8 +107,16 @@ async fn stale(app: &TestApp, plan: &str) -> i64 {
 /// are made fresh again for the next step.
 async fn check(app: &TestApp, [open, accepted, other]: [&str; 3], what: &str) {
     assert_eq!(stale(app, open).await, 1, "{what}: the open plan is stale");
-    assert_eq!(stale(app, accepted).await, 0, "{what}: an accepted plan stays");
-    assert_eq!(stale(app, other).await, 0, "{what}: another program's stays");
+    assert_eq!(
+        stale(app, accepted).await,
+        0,
+        "{what}: an accepted plan stays"
+    );
+    assert_eq!(
+        stale(app, other).await,
+        0,
+        "{what}: another program's stays"
+    );
     unstale(app).await;
 }
 
@@ -189,7 +197,8 @@ async fn a_need_shows_every_problem_at_its_field_and_changes_nothing() {
     assert_eq!(b["error"]["field"], "institution_id", "{b}");
     let mut other_department = need(&w);
     other_department["institution_id"] = json!(w.recipient);
-    other_department["department_id"] = json!(department(&app, &admin, &w.unrelated, "03", "内科").await);
+    other_department["department_id"] =
+        json!(department(&app, &admin, &w.unrelated, "03", "内科").await);
     let (s, b) = app.post("/api/v1/needs", &admin, other_department).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
     assert_eq!(b["error"]["field"], "department_id", "{b}");
@@ -297,8 +306,8 @@ async fn availability_is_posted_by_the_donor_side_and_the_expert_for_themself() 
     let app = spawn_app().await;
     let w = world(&app).await;
     expert_of_d(&app, &w).await;
-    let audit = app.count("audit_log").await;
     let coord_d = app.token("coord-d").await;
+    let audit = app.count("audit_log").await;
     // Every problem at once, each at its field; nothing written.
     let (s, b) = app
         .post(
@@ -373,14 +382,20 @@ async fn availability_is_posted_by_the_donor_side_and_the_expert_for_themself() 
     let mut changed = window(&w);
     changed["blackouts"] = json!([]);
     let (s, b) = app
-        .put(&format!("/api/v1/availability/{id}"), &shen, changed.clone())
+        .put(
+            &format!("/api/v1/availability/{id}"),
+            &shen,
+            changed.clone(),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{b}");
     assert_eq!(b["blackouts"], json!([]));
     let other = person(&app, &admin, &w.donor, "林专家").await;
     let mut theirs = window(&w);
     theirs["person_id"] = json!(other);
-    let (s, b) = app.post("/api/v1/availability", &coord_d, theirs.clone()).await;
+    let (s, b) = app
+        .post("/api/v1/availability", &coord_d, theirs.clone())
+        .await;
     assert_eq!(s, StatusCode::CREATED, "{b}");
     let other_window = b["id"].as_str().expect("id").to_string();
     let (s, _) = app
@@ -533,7 +548,10 @@ async fn planning_rules_default_until_the_program_s_managers_set_them() {
     );
     let (s, _) = app
         .get(
-            &format!("/api/v1/programs/{}/planning-rules", shanhai_domain::ids::new_id()),
+            &format!(
+                "/api/v1/programs/{}/planning-rules",
+                shanhai_domain::ids::new_id()
+            ),
             &office,
         )
         .await;

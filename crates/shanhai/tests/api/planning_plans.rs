@@ -436,15 +436,32 @@ async fn a_pinned_item_survives_a_re_solve_and_withdrawn_availability_is_re_plan
         (StatusCode::OK, Some(false)),
         "{b}"
     );
+    let plan = settled(&app, &p.office, &id).await;
+    // While a solve runs, edits wait for it.
+    exec(
+        &app,
+        "UPDATE plans SET status = 'running' WHERE id = $1",
+        vec![id.clone().into()],
+    )
+    .await;
+    let any = plan["items"][0]["id"]
+        .as_str()
+        .expect("an item")
+        .to_string();
     let (s, b) = app
         .put(
-            &format!("/api/v1/plans/{id}/items/{pinned_id}"),
+            &format!("/api/v1/plans/{id}/items/{any}"),
             &p.office,
             json!({"pinned": true}),
         )
         .await;
     assert_eq!(s, StatusCode::CONFLICT, "being solved: {b}");
-    let plan = settled(&app, &p.office, &id).await;
+    exec(
+        &app,
+        "UPDATE plans SET status = 'done' WHERE id = $1",
+        vec![id.clone().into()],
+    )
+    .await;
     let any = plan["items"][0]["id"]
         .as_str()
         .expect("an item")
@@ -539,4 +556,35 @@ async fn an_accepted_plan_is_a_batch_of_ordinary_assignments_audited_and_accepte
             "busy experts planned again: {item}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_restart_fails_the_plans_it_interrupted() {
+    let app = spawn_app().await;
+    let p = planning(&app).await;
+    let id = shanhai_domain::ids::new_id();
+    exec(
+        &app,
+        "INSERT INTO plans (id, program_id, horizon_start, horizon_end, status, time_limit_seconds, \
+         created_at, updated_at) VALUES ($1, $2, '2027-03-01', '2027-08-31', 'running', 10, \
+         '2026-12-01T00:00:00Z', '2026-12-01T00:00:00Z')",
+        vec![id.clone().into(), p.w.program_a.clone().into()],
+    )
+    .await;
+    // The same database and data directory, served again.
+    let again = spawn_app_on(TempDir(app.data_dir.clone()), app.database_url.clone()).await;
+    let (s, plan) = again.get(&format!("/api/v1/plans/{id}"), &p.office).await;
+    assert_eq!(s, StatusCode::OK, "{plan}");
+    assert_eq!(plan["status"], "failed", "{plan}");
+    assert!(
+        plan["error"].as_str().unwrap_or("").contains("重启"),
+        "{plan}"
+    );
+    // A failed plan is solved again on request.
+    let (s, _) = again
+        .post(&format!("/api/v1/plans/{id}/solve"), &p.office, json!({}))
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED);
+    let plan = settled(&again, &p.office, &id).await;
+    assert_eq!(plan["status"], "done", "{plan}");
 }

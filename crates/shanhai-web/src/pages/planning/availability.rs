@@ -160,6 +160,18 @@ impl BoardPage {
     fn fmt(&self, x: &f64) -> String {
         format!("{x:.1}")
     }
+    fn colon(&self) -> &'static str {
+        match self.c.lang {
+            Lang::Zh => "：",
+            Lang::En => ": ",
+        }
+    }
+    fn sep(&self) -> &'static str {
+        match self.c.lang {
+            Lang::Zh => "；",
+            Lang::En => "; ",
+        }
+    }
     fn pct(&self, x: &f64) -> String {
         format!("{:.2}", x / AXIS_WIDTH * 100.0)
     }
