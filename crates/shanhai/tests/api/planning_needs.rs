@@ -557,3 +557,82 @@ async fn planning_rules_default_until_the_program_s_managers_set_them() {
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
+
+async fn scalar(app: &TestApp, sql: &str) -> i64 {
+    use sqlx::Row;
+    sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+        .fetch_one(app.db.pool())
+        .await
+        .expect("query")
+        .try_get::<i64, _>(0)
+        .expect("a number")
+}
+
+/// The demo's next batch (2027): 豫哈's needs across its four schemes, 沪滇's three teams each
+/// with one leader, 宁德's weekly needs, availability for the donor experts, and exactly one
+/// need whose specialty no expert with availability in its program has. SQLite only (the
+/// demo takes a while to load).
+#[tokio::test]
+async fn the_demo_posts_the_next_batch_s_needs_and_availability() {
+    if std::env::var("SHANHAI_TEST_DATABASE_URL").is_ok_and(|u| u.starts_with("postgres")) {
+        return;
+    }
+    let app = spawn_app().await;
+    let cipher = shanhai_store::crypto::PatientCipher::load(&app.data_dir).expect("patient key");
+    shanhai_demo::load(&app.db, &cipher)
+        .await
+        .expect("demo loads");
+    let yu_ha = "(SELECT id FROM programs WHERE name LIKE '%豫哈%')";
+    let n = scalar(
+        &app,
+        &format!("SELECT COUNT(*) FROM needs WHERE program_id = {yu_ha}"),
+    )
+    .await;
+    assert!((30..=40).contains(&n), "豫哈's needs: {n}");
+    let schemes = scalar(
+        &app,
+        &format!("SELECT COUNT(DISTINCT scheme_id) FROM needs WHERE program_id = {yu_ha}"),
+    )
+    .await;
+    assert_eq!(schemes, 4, "豫哈's four schemes");
+    let teams = scalar(
+        &app,
+        "SELECT COUNT(*) FROM (SELECT team_name FROM needs WHERE team_name IS NOT NULL \
+         GROUP BY institution_id, team_name \
+         HAVING SUM(CASE WHEN team_role = 'leader' THEN 1 ELSE 0 END) = 1 \
+         AND COUNT(*) BETWEEN 4 AND 5) t",
+    )
+    .await;
+    assert_eq!(
+        teams, 3,
+        "three 组团式 teams, one leader and 3–4 members each"
+    );
+    let weekly = scalar(
+        &app,
+        "SELECT COUNT(*) FROM needs WHERE mode = 'weekly' AND weekdays IS NOT NULL",
+    )
+    .await;
+    assert!(weekly >= 8, "候鸟 needs: {weekly}");
+    let windows = scalar(&app, "SELECT COUNT(*) FROM availability").await;
+    assert!(windows >= 80, "availability: {windows}");
+    // A need is coverable when someone with availability, working at a donor of its program,
+    // has its specialty.
+    let uncoverable = scalar(
+        &app,
+        "SELECT COUNT(*) FROM needs n WHERE NOT EXISTS ( \
+           SELECT 1 FROM availability a JOIN people p ON p.id = a.person_id \
+           JOIN pairings pr ON pr.donor_id = p.institution_id AND pr.program_id = n.program_id \
+           WHERE p.specialty_code = n.specialty_code)",
+    )
+    .await;
+    assert_eq!(uncoverable, 1, "exactly one need nobody can cover");
+    // Every window's person is on one program's donor side only once: no two windows of one
+    // expert overlap.
+    let overlapping = scalar(
+        &app,
+        "SELECT COUNT(*) FROM availability a JOIN availability b ON a.person_id = b.person_id \
+         AND a.id < b.id AND a.start_date <= b.end_date AND b.start_date <= a.end_date",
+    )
+    .await;
+    assert_eq!(overlapping, 0);
+}
