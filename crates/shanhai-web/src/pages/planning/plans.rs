@@ -707,24 +707,25 @@ async fn plan_view(
             suggestion: e.suggestion.clone(),
         })
         .collect();
-    let fits = fits.map(|mut f| FitsBlock {
+    let fits = fits.map(|mut f| {
+        f.word(&i18n::t, lang);
+        f
+    });
+    let fits = fits.map(|f| FitsBlock {
         expert: f.expert.words(lang),
         rows: f
             .fits
-            .iter_mut()
-            .map(|fit| {
-                fit.word(&i18n::t, lang);
-                FitRow {
-                    text: fit.text.clone(),
-                    gain: i18n::t(lang, "ui.plan_gain").replace(
-                        "{gain}",
-                        &format!(
-                            "{}{}",
-                            if fit.gain >= 0 { "+" } else { "" },
-                            thousands(fit.gain)
-                        ),
+            .iter()
+            .map(|fit| FitRow {
+                text: fit.text.clone(),
+                gain: i18n::t(lang, "ui.plan_gain").replace(
+                    "{gain}",
+                    &format!(
+                        "{}{}",
+                        if fit.gain >= 0 { "+" } else { "" },
+                        thousands(fit.gain)
                     ),
-                }
+                ),
             })
             .collect(),
     });
