@@ -68,6 +68,8 @@ const CONFIRMS_A: &[&str] = &["admin", "office", "coord-d", "coord-r"];
 /// Whoever records leave on it: those, and the expert (person D, dr-shen).
 const RECORDS_A: &[&str] = &["admin", "office", "coord-d", "coord-r", "dr-shen"];
 const MANAGES_B: &[&str] = &["admin", "office-b"];
+/// Whoever reads program A's plans: its managers and the coordinators of its parties (D and R).
+const READS_PLANS_A: &[&str] = &["admin", "office", "coord-d", "coord-r"];
 /// Whoever logs an operation at R with person D as the expert: R's writers, program A's office
 /// and the expert themselves (dr-shen, dispatched to R).
 const LOGS_AT_R: &[&str] = &["admin", "office", "coord-r", "dr-shen"];
@@ -411,6 +413,27 @@ const TWINS: &[(&str, &str)] = &[
         "POST /dispatch/schemes/{id}",
         "PUT /api/v1/dispatch-schemes/{id}",
     ),
+    ("GET /plans", "GET /api/v1/plans"),
+    ("GET /plans/{id}", "GET /api/v1/plans/{id}"),
+    ("POST /plans/create", "POST /api/v1/plans"),
+    ("POST /plans/{id}/resolve", "POST /api/v1/plans/{id}/solve"),
+    ("POST /plans/{id}/accept", "POST /api/v1/plans/{id}/accept"),
+    (
+        "POST /plans/{id}/items/{item}/pin",
+        "PUT /api/v1/plans/{id}/items/{item}",
+    ),
+    (
+        "POST /plans/{id}/items/{item}/move",
+        "PUT /api/v1/plans/{id}/items/{item}",
+    ),
+    (
+        "POST /plans/{id}/items/{item}/swap",
+        "POST /api/v1/plans/{id}/items/{item}/swap",
+    ),
+    (
+        "POST /plans/{id}/items/{item}/remove",
+        "DELETE /api/v1/plans/{id}/items/{item}",
+    ),
     ("GET /records?src=/api/v1/people", "GET /api/v1/people"),
     ("GET /records?src=/api/v1/users", "GET /api/v1/users"),
     (
@@ -649,6 +672,10 @@ struct Records {
     need: String,
     /// Windows of person D's availability (each removal takes another).
     windows: Vec<String>,
+    /// An accepted plan of program A (every edit of it is refused as a state, 409, after the
+    /// access check) and its one proposal.
+    plan: String,
+    plan_item: String,
 }
 
 async fn book(app: &TestApp, session: &str, seq: u32) -> String {
@@ -828,9 +855,12 @@ async fn records(app: &TestApp) -> Records {
     assert_eq!(s, StatusCode::CREATED, "{wr}");
     let workload = wr["id"].as_str().expect("id").to_string();
     let (need, windows) = planning_records(app, &w).await;
+    let (plan, plan_item) = accepted_plan(app, &w).await;
     Records {
         need,
         windows,
+        plan,
+        plan_item,
         workload,
         operation,
         batch,
@@ -854,6 +884,68 @@ async fn records(app: &TestApp) -> Records {
         capacity,
         apprentices,
     }
+}
+
+/// An accepted plan of program A in 2030: an internist of D free for the half year, a need of
+/// R for one; solved, then accepted. Its id and its one proposal's.
+async fn accepted_plan(app: &TestApp, w: &World) -> (String, String) {
+    let (s, p) = app
+        .post(
+            "/api/v1/people",
+            &w.admin,
+            json!({"name": "计划内科专家", "gender": "male", "title": "chief-physician",
+                   "institution_id": w.donor, "specialty_code": "03"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    let (s, b) = app
+        .post(
+            "/api/v1/availability",
+            &w.admin,
+            json!({"person_id": p["id"], "start_date": "2030-01-07", "end_date": "2030-06-30",
+                   "modes": ["stationed"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let (s, b) = app
+        .post(
+            "/api/v1/needs",
+            &w.admin,
+            json!({"program_id": w.program_a, "institution_id": w.recipient, "specialty_code": "03",
+                   "mode": "stationed", "start_date": "2030-01-07", "end_date": "2030-06-30",
+                   "min_stay_days": 60, "post": "department-head", "priority": 3}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let (s, b) = app
+        .post(
+            "/api/v1/plans",
+            &w.admin,
+            json!({"program_id": w.program_a, "horizon_start": "2030-01-07",
+                   "horizon_end": "2030-06-30", "time_limit_seconds": 1}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{b}");
+    let plan = b["id"].as_str().expect("plan id").to_string();
+    let mut done = Value::Null;
+    for _ in 0..100 {
+        let (s, b) = app.get(&format!("/api/v1/plans/{plan}"), &w.admin).await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        if b["status"] == "done" {
+            done = b;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let item = done["items"][0]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("a solved plan with a proposal: {done}"))
+        .to_string();
+    let (s, b) = app
+        .post(&format!("/api/v1/plans/{plan}/accept"), &w.admin, json!({}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    (plan, item)
 }
 
 /// Program A, R and person D: what an operation names.
@@ -1839,6 +1931,117 @@ fn cases(r: &Records) -> Vec<Case> {
             EVERYONE,
         )
         .twin(api_get("/api/v1/dispatch/calendar?region=150000")),
+        // ---- plans (issue 19): an accepted plan, so every edit is decided then refused as a state ----
+        case("GET /plans", get(format!("/plans?program={a}")), EVERYONE)
+            .twin(api_get(format!("/api/v1/plans?program={a}"))),
+        case(
+            "GET /plans/new",
+            get(format!("/plans/new?program={a}")),
+            MANAGES_A,
+        ),
+        case(
+            "GET /plans/{id}",
+            get(format!("/plans/{}", r.plan)),
+            READS_PLANS_A,
+        )
+        .twin(api_get(format!("/api/v1/plans/{}", r.plan))),
+        case(
+            "POST /plans/create",
+            post("/plans/create", {
+                let a = a.clone();
+                move |_| {
+                    form(&[
+                        ("program_id", &a),
+                        ("horizon_start", "2031-01-06"),
+                        ("horizon_end", "2031-03-30"),
+                        ("time_limit_seconds", "1"),
+                    ])
+                }
+            }),
+            MANAGES_A,
+        )
+        .twin(api(Method::POST, "/api/v1/plans", {
+            let a = a.clone();
+            move |_| {
+                json!({"program_id": a, "horizon_start": "2031-01-06",
+                       "horizon_end": "2031-03-30", "time_limit_seconds": 1})
+            }
+        })),
+        case(
+            "POST /plans/{id}/resolve",
+            post(format!("/plans/{}/resolve", r.plan), |_| String::new()),
+            MANAGES_A,
+        )
+        .twin(api(
+            Method::POST,
+            format!("/api/v1/plans/{}/solve", r.plan),
+            |_| json!({}),
+        )),
+        case(
+            "POST /plans/{id}/accept",
+            post(format!("/plans/{}/accept", r.plan), |_| String::new()),
+            MANAGES_A,
+        )
+        .twin(api(
+            Method::POST,
+            format!("/api/v1/plans/{}/accept", r.plan),
+            |_| json!({}),
+        )),
+        case(
+            "POST /plans/{id}/items/{item}/pin",
+            post(
+                format!("/plans/{}/items/{}/pin", r.plan, r.plan_item),
+                |_| form(&[("pinned", "true")]),
+            ),
+            MANAGES_A,
+        )
+        .twin(api(
+            Method::PUT,
+            format!("/api/v1/plans/{}/items/{}", r.plan, r.plan_item),
+            |_| json!({"pinned": true}),
+        )),
+        case(
+            "POST /plans/{id}/items/{item}/move",
+            post(
+                format!("/plans/{}/items/{}/move", r.plan, r.plan_item),
+                |_| form(&[("start_date", "2030-02-04"), ("end_date", "2030-05-31")]),
+            ),
+            MANAGES_A,
+        )
+        .twin(api(
+            Method::PUT,
+            format!("/api/v1/plans/{}/items/{}", r.plan, r.plan_item),
+            |_| json!({"start_date": "2030-02-04", "end_date": "2030-05-31"}),
+        )),
+        case(
+            "POST /plans/{id}/items/{item}/swap",
+            post(format!("/plans/{}/items/{}/swap", r.plan, r.plan_item), {
+                let other = r.plan_item.clone();
+                move |_| form(&[("other_item_id", &other)])
+            }),
+            MANAGES_A,
+        )
+        .twin(api(
+            Method::POST,
+            format!("/api/v1/plans/{}/items/{}/swap", r.plan, r.plan_item),
+            {
+                let other = r.plan_item.clone();
+                move |_| json!({"other_item_id": other})
+            },
+        )),
+        case(
+            "POST /plans/{id}/items/{item}/remove",
+            post(
+                format!("/plans/{}/items/{}/remove", r.plan, r.plan_item),
+                |_| String::new(),
+            ),
+            MANAGES_A,
+        )
+        .twin(ApiReq::Json(
+            Method::DELETE,
+            format!("/api/v1/plans/{}/items/{}", r.plan, r.plan_item),
+            None,
+        )),
         case("GET /my/schedule", get("/my/schedule"), EVERYONE),
         case("GET /dispatch/days", get("/dispatch/days"), EVERYONE),
         case(
