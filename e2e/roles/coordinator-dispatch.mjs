@@ -2,7 +2,7 @@
 // the pages (the one-place-a-day rule shown at the field), copies a batch; the recipient's
 // coordinator confirms a week of days served; the roster and batch list on a phone.
 
-import { shot, step, assert, assertEq, visit, submit, login, noOverflow, apiOk, PASSWORD, PHONE, clickAndWait } from '../lib.mjs';
+import { shot, step, assert, assertEq, visit, submit, login, noOverflow, apiOk, fixture, shanghaiDate, PASSWORD, PHONE, clickAndWait } from '../lib.mjs';
 
 const DESK = { viewport: { width: 1366, height: 900 } };
 
@@ -13,8 +13,9 @@ async function coordinatorPlansABatch(page) {
   const rows = page.locator('[data-testid=batch-row]');
   assert((await rows.count()) > 0, 'no batches listed');
   const first = await rows.first().innerText();
-  assert(first.includes('2026'), `newest batch first: ${first}`);
-  assert(/医疗队|专家/.test(first), `batch named: ${first}`);
+  // The demo's newest batch is 豫哈's next one (2027), accepted from the planner.
+  assert(/202[67]/.test(first), `newest batch first: ${first}`);
+  assert(/医疗队|专家|批次/.test(first), `batch named: ${first}`);
   await shot(page, 'dispatch-batches-desk');
 
   step('a new batch, every problem at once, then saved');
@@ -28,9 +29,10 @@ async function coordinatorPlansABatch(page) {
   await shot(page, 'dispatch-batch-form-errors');
   const number = String(100 + Math.floor(Math.random() * 800));
   await page.fill('input[name=number]', number);
-  await page.fill('input[name=name]', '2027年夏季河南省人民医院援疆医疗队（测试）');
-  await page.fill('input[name=start_date]', '2027-06-01');
-  await page.fill('input[name=end_date]', '2027-11-30');
+  // After the demo's accepted 2027 plan (its experts are busy until 2028-03-31).
+  await page.fill('input[name=name]', '2028年夏季河南省人民医院援疆医疗队（测试）');
+  await page.fill('input[name=start_date]', '2028-06-01');
+  await page.fill('input[name=end_date]', '2028-11-30');
   await submit(page, '[data-testid=batch-form]');
   assertEq(await page.locator('[data-testid=saved]').count(), 1, 'saved notice on the roster');
   const batchUrl = new URL(page.url());
@@ -57,22 +59,22 @@ async function coordinatorPlansABatch(page) {
   await page.selectOption('select[name=person_id]', person);
   await page.selectOption('select[name=institution_id]', { index: 1 });
   await page.selectOption('select[name=mode]', 'one-off');
-  await page.fill('input[name=start_date]', '2027-07-01');
-  await page.fill('input[name=end_date]', '2027-07-01');
+  await page.fill('input[name=start_date]', '2028-07-06');
+  await page.fill('input[name=end_date]', '2028-07-06');
   await submit(page, '[data-testid=assignment-form]');
   assertEq(await page.locator('[data-testid=error-person_id]').count(), 1, 'clash at the person');
   const clash = await page.locator('[data-testid=clashes]').innerText();
-  assert(clash.includes('2027-06-01'), `the clashing assignment is named: ${clash}`);
+  assert(clash.includes('2028-06-01'), `the clashing assignment is named: ${clash}`);
   await shot(page, 'dispatch-assignment-clash');
 
   step('copy the batch: the form with the next number');
   await visit(page, `/dispatch/batches/${batchId}/copy`);
   await shot(page, 'dispatch-batch-copy');
-  await page.fill('input[name=start_date]', '2028-06-01');
+  await page.fill('input[name=start_date]', '2029-06-01');
   await submit(page, '[data-testid=copy-form]');
   assertEq(await page.locator('[data-testid=roster-row]').count(), 1, 'the copy has the assignment');
   const period = await page.locator('[data-testid=roster-row]').first().innerText();
-  assert(period.includes('2028-06-01'), `moved to the new dates: ${period}`);
+  assert(period.includes('2029-06-01'), `moved to the new dates: ${period}`);
 }
 
 async function coordinatorConfirmsAWeek(page) {
@@ -80,6 +82,14 @@ async function coordinatorConfirmsAWeek(page) {
   step('the roster opens on the hospital, with days served on every row');
   await visit(page, '/dispatch');
   assertEq(await page.locator('[data-testid=roster-scope]').count(), 1, 'own-scope note');
+  assert((await page.locator('[data-testid=roster-row] [data-testid=days-served]').count()) > 0, 'days served on the roster');
+  // The newest rows are next year's planned batch (nothing served yet): the batch on duty today
+  // shows the days served.
+  const f = await fixture();
+  const today = shanghaiDate(0);
+  const onDuty = await apiOk('GET', `/api/v1/assignments?institution=${f.hongxing.id}&active_on=${today}&per_page=1`, undefined, f.token);
+  assert(onDuty.items.length === 1, `an assignment at 红星医院 on ${today}`);
+  await visit(page, `/dispatch?batch=${onDuty.items[0].batch_id}`);
   const days = await page.locator('[data-testid=roster-row] [data-testid=days-served]').allInnerTexts();
   assert(days.length > 0 && days.some((d) => parseInt(d, 10) > 0), `days served on the roster: ${days.join(',')}`);
   await shot(page, 'dispatch-roster-hospital');
