@@ -744,20 +744,12 @@ pub async fn load_instance(db: &Db, plan: &Plan) -> Result<Instance> {
         }
     }
 
-    let rules = match query::sql_with(
-        "SELECT * FROM planning_rules WHERE program_id = $1".into(),
-        vec![plan.program_id.clone().into()],
-    )
-    .fetch_optional(pool)
-    .await?
-    {
-        Some(row) => Rules {
-            rest_days: u32::try_from(int(&row, "rest_days")?.max(0)).unwrap_or(0),
-            check_title: int(&row, "check_title")? != 0,
-            team_within_leader: int(&row, "team_within_leader")? != 0,
-            split_needs: int(&row, "split_needs")? != 0,
-        },
-        None => Rules::default(),
+    let set = super::needs::rules(db, &plan.program_id).await?;
+    let rules = Rules {
+        rest_days: u32::try_from(set.rest_days.max(0)).unwrap_or(0),
+        check_title: set.check_title,
+        team_within_leader: set.team_within_leader,
+        split_needs: set.split_needs,
     };
 
     let rows = query::sql_with(
