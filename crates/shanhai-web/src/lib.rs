@@ -7,6 +7,7 @@ pub mod auth;
 pub mod cache;
 pub mod charts;
 pub mod error;
+pub mod fhir;
 pub mod i18n;
 pub mod pages;
 
@@ -169,6 +170,7 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api::export::wrap(api::router(), state.clone()))
+        .merge(fhir::router())
         .merge(pages::router())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(i18n::with_request_lang))

@@ -1,0 +1,14 @@
+//! Location: hospitals, township health centres and outreach sites.
+
+use super::ResourceCapability;
+use crate::AppState;
+use axum::Router;
+
+/// This module's part of the CapabilityStatement (exactly what its router implements).
+pub fn capability() -> Vec<ResourceCapability> {
+    Vec::new()
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+}
