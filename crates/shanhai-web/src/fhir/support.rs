@@ -326,10 +326,12 @@ pub fn common(search: &Search, id: &str, updated_at: &str) -> bool {
 pub fn filtered_beyond(search: &Search, pushed_down: &[&str]) -> bool {
     search.params.iter().any(|(k, _)| {
         let base = k.split(':').next().unwrap_or(k);
-        !matches!(
+        let paging = matches!(
             base,
             "_count" | "_offset" | "_sort" | "_format" | "_pretty" | "_total" | "_include"
-        ) && !(pushed_down.contains(&base) && !k.contains(':'))
+        );
+        let pushed = pushed_down.contains(&base) && !k.contains(':');
+        !paging && !pushed
     })
 }
 
