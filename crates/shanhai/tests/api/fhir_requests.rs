@@ -486,3 +486,90 @@ async fn every_read_of_a_referral_or_consultation_through_fhir_is_audited() {
     assert_eq!(reads(&app, &consultation, "coord-d").await, 2);
     assert_eq!(reads(&app, &referral, "coord-d").await, 2);
 }
+
+#[tokio::test]
+async fn a_consultation_moves_by_task_patch_and_refusals_speak_the_request_language() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let clinician = app.token("clinician-r").await;
+    let coord_d = app.token("coord-d").await;
+    let expert = expert_account(&app, &w).await;
+    let id = request(&app, &w, &clinician).await["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let task = format!("/fhir/R4/Task/{id}");
+    const STATE: &str = "https://shanhai.health/fhir/CodeSystem/consultation-state";
+    let moves = [
+        (
+            &coord_d,
+            json!([{"op": "replace", "path": "/status", "value": "accepted"}]),
+            "accepted",
+        ),
+        (
+            &coord_d,
+            json!([
+                {"op": "replace", "path": "/businessStatus", "value": {"coding": [{"system": STATE, "code": "scheduled"}]}},
+                {"op": "add", "path": "/output", "value": [step("scheduled-at", "valueDateTime", "2027-01-05T02:30:00Z")]},
+            ]),
+            "scheduled",
+        ),
+        (
+            &expert,
+            json!([{"op": "replace", "path": "/status", "value": "in-progress"}]),
+            "held",
+        ),
+        (
+            &expert,
+            json!([
+                {"op": "replace", "path": "/status", "value": "completed"},
+                {"op": "add", "path": "/output", "value": [step("opinion", "valueString", "建议急诊PCI。")]},
+            ]),
+            "signed",
+        ),
+    ];
+    for (token, ops, state) in moves {
+        let (s, t) = patch(&app, token, &task, ops).await;
+        assert_eq!(s, StatusCode::OK, "{state}: {t}");
+        assert_eq!(t["businessStatus"]["coding"][0]["code"], state, "{t}");
+    }
+    let (_, c) = app
+        .get(&format!("/api/v1/consultations/{id}"), &clinician)
+        .await;
+    assert_eq!(c["state"], "signed");
+    assert_eq!(
+        c["scheduled_at"], "2027-01-05T10:30",
+        "UTC 02:30 is 10:30 in Beijing"
+    );
+    assert_eq!(c["opinions"][0]["text"], "建议急诊PCI。");
+
+    // Closing is the requester's; the consulted side is refused in the request's language.
+    let close = json!([
+        {"op": "replace", "path": "/businessStatus/coding/0/code", "value": "closed"},
+        {"op": "add", "path": "/note", "value": [{"text": "已行急诊PCI。"}]},
+    ]);
+    let r = app
+        .client
+        .request(Method::PATCH, app.url(&task))
+        .bearer_auth(&coord_d)
+        .header("content-type", "application/json-patch+json")
+        .header("accept-language", "en")
+        .body(close.to_string())
+        .send()
+        .await
+        .expect("patch");
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let o: Value = r.json().await.unwrap_or(Value::Null);
+    let message = outcome_message(&o);
+    assert!(message.is_ascii() && !message.is_empty(), "{message}");
+    let (s, t) = patch(&app, &clinician, &task, close).await;
+    assert_eq!(s, StatusCode::OK, "{t}");
+    assert_eq!(t["status"], "completed");
+    let (_, c) = app
+        .get(&format!("/api/v1/consultations/{id}"), &clinician)
+        .await;
+    assert_eq!(
+        (c["state"].as_str(), c["decision"].as_str()),
+        (Some("closed"), Some("已行急诊PCI。"))
+    );
+}
