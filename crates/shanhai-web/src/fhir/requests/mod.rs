@@ -424,7 +424,7 @@ pub(crate) async fn run(
 fn covering(offset: usize, count: usize) -> (i64, bool) {
     let count = count.max(1);
     let page = i64::try_from(offset / count).unwrap_or(i64::MAX - 1) + 1;
-    (page, offset % count != 0)
+    (page, !offset.is_multiple_of(count))
 }
 
 fn per_page(count: usize) -> PageRequest {
