@@ -149,7 +149,7 @@ async fn fhir_organizations_are_institutions_departments_and_programs_searched_a
         t,
     )
     .await;
-    assert_eq!(ids(&by_id), [w.recipient.clone()]);
+    assert_eq!(ids(&by_id), [w.recipient.as_str()]);
     let since = bundle(&app, "/fhir/R4/Organization?_lastUpdated=ge2020-01-01", t).await;
     assert_eq!(since["total"], 7);
     let before = bundle(&app, "/fhir/R4/Organization?_lastUpdated=lt2020-01-01", t).await;
@@ -161,7 +161,7 @@ async fn fhir_organizations_are_institutions_departments_and_programs_searched_a
         t,
     )
     .await;
-    assert_eq!(ids(&dept), [w.department_r.clone()]);
+    assert_eq!(ids(&dept), [w.department_r.as_str()]);
     let d = &dept["entry"][0]["resource"];
     assert_eq!(d["type"][0]["coding"][0]["code"], "dept");
     assert_eq!(
@@ -169,7 +169,7 @@ async fn fhir_organizations_are_institutions_departments_and_programs_searched_a
         format!("Organization/{}", w.recipient)
     );
     let govt = bundle(&app, "/fhir/R4/Organization?type=govt", t).await;
-    assert_eq!(ids(&govt), [w.office_inst.clone()]);
+    assert_eq!(ids(&govt), [w.office_inst.as_str()]);
     let programs = bundle(&app, "/fhir/R4/Organization?type=other", t).await;
     assert_eq!(programs["total"], 2);
     // Inner Mongolia by code (and below) and by name.
@@ -178,9 +178,9 @@ async fn fhir_organizations_are_institutions_departments_and_programs_searched_a
     let by_name = bundle(&app, "/fhir/R4/Organization?address=包头市", t).await;
     assert_eq!(by_name["total"], 3);
     let named = bundle(&app, "/fhir/R4/Organization?name=包头市中心", t).await;
-    assert_eq!(ids(&named), [w.recipient.clone()]);
+    assert_eq!(ids(&named), [w.recipient.as_str()]);
     let contains = bundle(&app, "/fhir/R4/Organization?name:contains=瑞金", t).await;
-    assert_eq!(ids(&contains), [w.donor.clone()]);
+    assert_eq!(ids(&contains), [w.donor.as_str()]);
 
     let (s, _, org) = fhir(
         &app,
@@ -277,7 +277,7 @@ async fn fhir_affiliations_roles_teams_and_locations_follow_the_registry() {
         t,
     )
     .await;
-    assert_eq!(ids(&aff), [w.pairing.clone()]);
+    assert_eq!(ids(&aff), [w.pairing.as_str()]);
     let a = &aff["entry"][0]["resource"];
     assert_eq!(
         a["organization"]["reference"],
@@ -369,7 +369,7 @@ async fn fhir_affiliations_roles_teams_and_locations_follow_the_registry() {
         t,
     )
     .await;
-    assert_eq!(ids(&teams), [team["id"].as_str().expect("id").to_string()]);
+    assert_eq!(ids(&teams), [team["id"].as_str().expect("id")]);
     let ct = &teams["entry"][0]["resource"];
     assert_eq!(
         ct["participant"][0]["member"]["reference"],
@@ -399,7 +399,7 @@ async fn fhir_affiliations_roles_teams_and_locations_follow_the_registry() {
         t,
     )
     .await;
-    assert_eq!(ids(&here), [w.recipient.clone()]);
+    assert_eq!(ids(&here), [w.recipient.as_str()]);
     let (s, _, _) = fhir(
         &app,
         &format!("/fhir/R4/Location/{}", w.office_inst),
@@ -408,7 +408,7 @@ async fn fhir_affiliations_roles_teams_and_locations_follow_the_registry() {
     .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     let sh = bundle(&app, "/fhir/R4/Location?address=上海", t).await;
-    assert_eq!(ids(&sh), [w.donor.clone()]);
+    assert_eq!(ids(&sh), [w.donor.as_str()]);
 }
 
 #[tokio::test]
@@ -434,7 +434,7 @@ async fn fhir_a_coordinator_sees_what_the_json_api_shows_them() {
         "another hospital's expert is out of reach"
     );
     let admin_named = bundle(&app, "/fhir/R4/Practitioner?name=沈", &w.admin).await;
-    assert_eq!(ids(&admin_named), [w.person_d.clone()]);
+    assert_eq!(ids(&admin_named), [w.person_d.as_str()]);
 
     let (json_status, _) = app
         .get(&format!("/api/v1/people/{}", w.person_d), &coord_u)
