@@ -38,6 +38,20 @@ code_enum! {
     }
 }
 
+code_enum! {
+    /// What a step of a referral or a consultation records besides its new state: the details
+    /// of an acceptance, the time set for a consultation, the signed opinion (FHIR
+    /// `Task.output`, each carried by a FHIR client moving a Task).
+    StepDetail {
+        AppointmentAt => "appointment-at", "预约到院时间", "Expected arrival";
+        Ward => "ward", "病区床位", "Ward or bed";
+        ContactName => "contact-name", "对接联系人", "Contact";
+        ContactPhone => "contact-phone", "联系电话", "Contact phone";
+        ScheduledAt => "scheduled-at", "会诊时间", "Consultation time";
+        Opinion => "opinion", "会诊意见", "Opinion";
+    }
+}
+
 /// A referral's urgency in a referral's words (the shared [`Urgency`] labels name a
 /// consultation's: "急会诊").
 ///

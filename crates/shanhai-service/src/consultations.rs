@@ -23,6 +23,20 @@ pub async fn list(
     Ok(consultations::list(db, &filter, page).await?)
 }
 
+/// [`list`] for a view that shows each consultation's patient details (the FHIR searches):
+/// every consultation on the page is read in full and audited.
+pub async fn read_page(
+    db: &Db,
+    who: &Acting,
+    filter: ConsultationFilter,
+    page: PageRequest,
+) -> ServiceResult<Page<Consultation>> {
+    let mut found = list(db, who, filter, page).await?;
+    let ids: Vec<String> = found.items.iter().map(|x| x.id.clone()).collect();
+    found.items = shanhai_store::consultations::read_many(db, &who.actor, &ids).await?;
+    Ok(found)
+}
+
 /// The consultations waiting on the caller, overdue first then the oldest request, optionally
 /// only those in one state or only the overdue ones, a page at a time.
 pub async fn waiting(

@@ -22,6 +22,20 @@ pub async fn list(
     Ok(referrals::list(db, &filter, page).await?)
 }
 
+/// [`list`] for a view that shows each referral's patient details (the FHIR searches): every
+/// referral on the page is read in full and audited.
+pub async fn read_page(
+    db: &Db,
+    who: &Acting,
+    filter: ReferralFilter,
+    page: PageRequest,
+) -> ServiceResult<Page<Referral>> {
+    let mut found = list(db, who, filter, page).await?;
+    let ids: Vec<String> = found.items.iter().map(|x| x.id.clone()).collect();
+    found.items = shanhai_store::referrals::read_many(db, &who.actor, &ids).await?;
+    Ok(found)
+}
+
 /// Refers a patient up or down from the caller's institution (or the one named, for the
 /// platform admin), citing if need be a consultation the author sees.
 pub async fn refer(

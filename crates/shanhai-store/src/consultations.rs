@@ -4,7 +4,9 @@
 
 use crate::audit::{self, Action, Actor};
 use crate::crypto::PatientCipher;
-use crate::query::{self, Filter, Page, PageRequest, fetch_page, int, opt_text, text};
+use crate::query::{
+    self, Filter, InstantRange, Page, PageRequest, fetch_page, int, opt_text, text,
+};
 use crate::row::{Decode, row};
 use crate::{Db, Result, StoreError, institutions, people};
 use shanhai_domain::Invalid;
@@ -12,6 +14,7 @@ use shanhai_domain::bookings::mask_name;
 use shanhai_domain::codes::Gender;
 use shanhai_domain::consultations::*;
 use sqlx::AnyConnection;
+use std::collections::BTreeSet;
 
 const SELECT: &str =
     "c.*, ri.name AS requesting_institution_name, ti.name AS target_institution_name";
@@ -338,6 +341,22 @@ pub async fn get(db: &Db, id: &str) -> Result<Consultation> {
 
 /// Reads a consultation with its patient details for someone entitled to them; the read is
 /// audited.
+/// Reads several consultations in full (each audited as a read of patient data), in order.
+pub async fn read_many(db: &Db, actor: &Actor, ids: &[String]) -> Result<Vec<Consultation>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut tx = db.begin_write().await?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        out.push(get_on(&mut tx, id).await?);
+        audit::record::<(), ()>(&mut tx, actor, Action::Read, "consultation", id, None, None)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(out)
+}
+
 pub async fn read(db: &Db, actor: &Actor, id: &str) -> Result<Consultation> {
     let mut tx = db.begin_write().await?;
     let c = get_on(&mut tx, id).await?;
@@ -681,6 +700,21 @@ pub struct ConsultationFilter {
     /// Words in the question, the requester's name, either hospital's name or the masked
     /// patient name (the one search box).
     pub q: Option<String>,
+    /// Only these consultations (`None`: any).
+    pub ids: Option<BTreeSet<String>>,
+    /// Only consultations in one of these states (`None`: any).
+    pub states: Option<BTreeSet<String>>,
+    /// Requested by one of these institutions (`None`: any).
+    pub requesting_institutions: Option<BTreeSet<String>>,
+    /// Asked of one of these institutions (`None`: any).
+    pub target_institutions: Option<BTreeSet<String>>,
+    /// Asked of one of these institutions, or with one of these people among the experts
+    /// (`None`: any).
+    pub performers: Option<BTreeSet<String>>,
+    /// Requested within each of these ranges.
+    pub requested: Vec<InstantRange>,
+    /// Last changed within each of these ranges.
+    pub updated: Vec<InstantRange>,
 }
 
 pub async fn list(
@@ -716,6 +750,33 @@ pub async fn list(
                 person.into(),
             ],
         );
+    }
+    filter
+        .within_opt("c.id", f.ids.as_ref())
+        .within_opt("c.state", f.states.as_ref())
+        .within_opt(
+            "c.requesting_institution_id",
+            f.requesting_institutions.as_ref(),
+        )
+        .within_opt("c.target_institution_id", f.target_institutions.as_ref())
+        .instants("c.requested_at", &f.requested)
+        .instants("c.updated_at", &f.updated);
+    if let Some(performers) = &f.performers {
+        if performers.is_empty() {
+            filter.raw_each("1 = 0", vec![]);
+        } else {
+            let n = performers.len();
+            let marks = vec!["{}"; n].join(", ");
+            let mut values: Vec<query::Arg> = performers.iter().map(|p| p.into()).collect();
+            values.extend(performers.iter().map(|p| p.into()));
+            filter.raw_each(
+                &format!(
+                    "(c.target_institution_id IN ({marks}) OR c.id IN \
+                     (SELECT consultation_id FROM consultation_experts WHERE person_id IN ({marks})))"
+                ),
+                values,
+            );
+        }
     }
     filter.dated("c.requested_at", f.from.as_deref(), f.until.as_deref());
     filter.search(

@@ -86,6 +86,15 @@ pub fn update_sql(table: &str, columns: &[&str], key: &str) -> String {
     )
 }
 
+/// A range of instants `[not_before, before)` as stored timestamps (RFC 3339 UTC with
+/// milliseconds), or everything outside it when `negate`; a bound left out is no bound.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct InstantRange {
+    pub not_before: Option<String>,
+    pub before: Option<String>,
+    pub negate: bool,
+}
+
 /// WHERE clauses with their arguments.
 #[derive(Debug, Default, Clone)]
 pub struct Filter {
@@ -178,6 +187,40 @@ impl Filter {
         if let Some(until) = until.map(str::trim).filter(|d| !d.is_empty()) {
             // `~` sorts after every character of a timestamp: the whole of that day.
             self.raw(&format!("{column} < {{}}"), format!("{until}~").into());
+        }
+        self
+    }
+
+    /// A column whose value is in the set, when a set is given (`None`: no condition; an empty
+    /// set matches nothing).
+    pub fn within_opt(&mut self, column: &str, set: Option<&BTreeSet<String>>) -> &mut Self {
+        if let Some(set) = set {
+            self.within(column, set);
+        }
+        self
+    }
+
+    /// An RFC 3339 UTC timestamp column (stored as `crate::now()` writes it) within each range.
+    pub fn instants(&mut self, column: &str, ranges: &[InstantRange]) -> &mut Self {
+        for r in ranges {
+            let mut parts = Vec::new();
+            if let Some(lo) = &r.not_before {
+                let p = self.next(lo.clone().into());
+                parts.push(format!("{column} >= {p}"));
+            }
+            if let Some(hi) = &r.before {
+                let p = self.next(hi.clone().into());
+                parts.push(format!("{column} < {p}"));
+            }
+            if parts.is_empty() {
+                continue;
+            }
+            let inside = format!("({})", parts.join(" AND "));
+            self.clauses.push(if r.negate {
+                format!("NOT {inside}")
+            } else {
+                inside
+            });
         }
         self
     }

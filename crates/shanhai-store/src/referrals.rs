@@ -3,7 +3,9 @@
 
 use crate::audit::{self, Action, Actor};
 use crate::crypto::PatientCipher;
-use crate::query::{self, Filter, Page, PageRequest, fetch_page, int, opt_text, text};
+use crate::query::{
+    self, Filter, InstantRange, Page, PageRequest, fetch_page, int, opt_text, text,
+};
 use crate::row::{Decode, row};
 use crate::{Db, Result, StoreError, departments, institutions};
 use shanhai_domain::Invalid;
@@ -12,6 +14,7 @@ use shanhai_domain::codes::Gender;
 use shanhai_domain::consultations::Urgency;
 use shanhai_domain::referrals::*;
 use sqlx::AnyConnection;
+use std::collections::BTreeSet;
 
 const SELECT: &str = "r.*, fi.name AS from_institution_name, ti.name AS to_institution_name";
 const FROM: &str = "referrals r JOIN institutions fi ON fi.id = r.from_institution_id \
@@ -101,6 +104,21 @@ pub async fn parties(db: &Db, id: &str) -> Result<(String, String)> {
         text(&row, "from_institution_id")?,
         text(&row, "to_institution_id")?,
     ))
+}
+
+/// Reads several referrals in full (each audited as a read of patient data), in order.
+pub async fn read_many(db: &Db, actor: &Actor, ids: &[String]) -> Result<Vec<Referral>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut tx = db.begin_write().await?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        out.push(get_on(&mut tx, id).await?);
+        audit::record::<(), ()>(&mut tx, actor, Action::Read, "referral", id, None, None).await?;
+    }
+    tx.commit().await?;
+    Ok(out)
 }
 
 pub async fn read(db: &Db, actor: &Actor, id: &str) -> Result<Referral> {
@@ -381,6 +399,18 @@ pub struct ReferralFilter {
     /// Words in the reason, the sender's name, either hospital's name or the masked patient
     /// name (the closed column's list, the one search box).
     pub q: Option<String>,
+    /// Only these referrals (`None`: any).
+    pub ids: Option<BTreeSet<String>>,
+    /// Only referrals in one of these states (`None`: any).
+    pub states: Option<BTreeSet<String>>,
+    /// Sent from one of these institutions (`None`: any).
+    pub from_institutions: Option<BTreeSet<String>>,
+    /// Sent to one of these institutions (`None`: any).
+    pub to_institutions: Option<BTreeSet<String>>,
+    /// Created within each of these ranges.
+    pub created: Vec<InstantRange>,
+    /// Last changed within each of these ranges.
+    pub updated: Vec<InstantRange>,
 }
 
 /// The `LIKE` pattern for a GB/T 2260 region and everything below it.
@@ -407,8 +437,15 @@ fn filter_of(f: &ReferralFilter) -> Filter {
             &["r.from_institution_id", "r.to_institution_id"],
             f.visible_to_institution.as_deref(),
         );
+    filter
+        .within_opt("r.id", f.ids.as_ref())
+        .within_opt("r.state", f.states.as_ref())
+        .within_opt("r.from_institution_id", f.from_institutions.as_ref())
+        .within_opt("r.to_institution_id", f.to_institutions.as_ref())
+        .instants("r.created_at", &f.created)
+        .instants("r.updated_at", &f.updated);
     if f.finished {
-        let finished: std::collections::BTreeSet<String> = ReferralState::ALL
+        let finished: BTreeSet<String> = ReferralState::ALL
             .iter()
             .filter(|s| s.is_final())
             .map(|s| s.code().to_string())

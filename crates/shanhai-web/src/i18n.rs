@@ -49,7 +49,7 @@ pub fn current() -> Lang {
     REQUEST_LANG.try_with(|l| *l).unwrap_or_default()
 }
 
-/// `?lang=` first, then the `lang` cookie; for API clients then `Accept-Language`. Pages are
+/// `?lang=` first, then the `lang` cookie; for API and FHIR clients then `Accept-Language`. Pages are
 /// Chinese until the user switches, whatever the browser's own language.
 pub fn lang_of(req: &Request) -> Lang {
     let from_query = req.uri().query().and_then(|q| {
@@ -59,7 +59,8 @@ pub fn lang_of(req: &Request) -> Lang {
     });
     let from_cookie = || crate::auth::cookie(req.headers(), "lang").map(|v| Lang::from_tag(&v));
     let from_header = || {
-        if !req.uri().path().starts_with("/api/") {
+        let path = req.uri().path();
+        if !(path.starts_with("/api/") || path.starts_with("/fhir/")) {
             return None;
         }
         req.headers()

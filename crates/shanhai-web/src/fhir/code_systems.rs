@@ -25,7 +25,7 @@ use shanhai_domain::codes::{
 };
 use shanhai_domain::consultations::{ConsultationState, ConsultationType, Urgency};
 use shanhai_domain::dispatch::{AssignmentMode, Post};
-use shanhai_domain::referrals::ReferralState;
+use shanhai_domain::referrals::{Direction, ReferralState, StepDetail};
 use shanhai_domain::teams::{TeamKind, TeamRole};
 use shanhai_store::regions::{self, RegionFilter};
 use shanhai_store::{Db, StoreError};
@@ -82,6 +82,13 @@ const SYSTEMS: &[(&str, &str, &str, &str)] = &[
         "Consultation state",
     ),
     ("visit-type", "VisitType", "号别", "Visit type"),
+    (
+        "referral-direction",
+        "ReferralDirection",
+        "转诊方向",
+        "Referral direction",
+    ),
+    ("step-detail", "StepDetail", "流程步骤信息", "Step detail"),
     ("program-kind", "ProgramKind", "项目类别", "Program kind"),
     (
         "assignment-mode",
@@ -198,6 +205,8 @@ async fn concepts(db: &Db, id: &str) -> FhirResult<Vec<Concept>> {
             v.label(l)
         }),
         "visit-type" => of(VisitType::ALL, VisitType::code, |v, l| v.label(l)),
+        "referral-direction" => of(Direction::ALL, Direction::code, |v, l| v.label(l)),
+        "step-detail" => of(StepDetail::ALL, StepDetail::code, |v, l| v.label(l)),
         "program-kind" => of(ProgramKind::ALL, ProgramKind::code, |v, l| v.label(l)),
         "assignment-mode" => of(AssignmentMode::ALL, AssignmentMode::code, |v, l| v.label(l)),
         "team-kind" => of(TeamKind::ALL, TeamKind::code, |v, l| v.label(l)),

@@ -20,6 +20,7 @@ mod demo;
 mod dispatch;
 mod exports;
 mod fhir_registry;
+mod fhir_requests;
 mod figure_records;
 mod forms;
 mod hardening;
