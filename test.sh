@@ -5,12 +5,14 @@
 #
 # Made for a fresh Debian 12 machine where we are root and the network reaches only the package
 # registries. It installs what is missing (PostgreSQL, Chromium + CJK fonts, schemathesis, moto,
-# the e2e npm packages), then runs, stopping at the first failure:
+# the e2e npm packages, the FHIR validators), then runs, stopping at the first failure:
 #   1. cargo test --workspace on SQLite
 #   2. cargo test --workspace on PostgreSQL (a throwaway cluster, scripts/pg.sh)
 #   (both with a local S3-compatible server, moto, for the attachment storage tests)
 #   3. schemathesis against the demo server's OpenAPI spec (no 5xx), with and without a token
-#   4. the browser tests, e2e/run.mjs, against a fresh demo server (screenshots: e2e/screenshots/)
+#   4. FHIR R4 validation (scripts/fhir-validate.sh) of every resource type the CapabilityStatement
+#      lists, with FHIR.js (npm `fhir`) and fhir.resources (PyPI, R4B), against a fresh demo server
+#   5. the browser tests, e2e/run.mjs, against that server (screenshots: e2e/screenshots/)
 # and ends with "N passed, 0 failed".
 #
 # Environment knobs (all optional):
@@ -195,6 +197,25 @@ else
     echo "e2e/node_modules: present"
 fi
 
+# The FHIR validators, pinned: FHIR.js by scripts/fhir-validate/package-lock.json (npm ci),
+# fhir.resources into its own directory (its pydantic must not disturb schemathesis's).
+FHIR_RESOURCES_VERSION=8.3.0 # also in scripts/fhir-validate.sh
+if [ ! -d scripts/fhir-validate/node_modules/fhir ] ||
+    [ scripts/fhir-validate/package-lock.json -nt scripts/fhir-validate/node_modules/.package-lock.json ]; then
+    (cd scripts/fhir-validate && npm ci --no-audit --no-fund)
+else
+    echo "scripts/fhir-validate/node_modules (FHIR.js): present"
+fi
+if PYTHONPATH=scripts/fhir-validate/.python python3 -c \
+    "import fhir.resources, sys; sys.exit(fhir.resources.__version__ != '$FHIR_RESOURCES_VERSION')" 2>/dev/null; then
+    echo "fhir.resources $FHIR_RESOURCES_VERSION: present"
+else
+    echo "fhir.resources: missing, installing $FHIR_RESOURCES_VERSION into scripts/fhir-validate/.python"
+    rm -rf scripts/fhir-validate/.python
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+        --target scripts/fhir-validate/.python "fhir.resources==$FHIR_RESOURCES_VERSION"
+fi
+
 # ---------------------------------------------------------------------------------------------
 STAGE=build
 step "cargo build --workspace --all-targets"
@@ -282,10 +303,16 @@ stop_server
 passed "$STAGE"
 
 # ---------------------------------------------------------------------------------------------
-STAGE=e2e
-step "start a fresh demo server for the browser tests"
+STAGE="fhir validation"
+step "start a fresh demo server for the FHIR validation and the browser tests"
 # Fresh data: the schemathesis run may have changed records.
 start_server "$TMP/data"
+step "FHIR R4 validation: every type the CapabilityStatement lists, FHIR.js + fhir.resources (R4B), zero errors"
+SHANHAI_URL="$BASE_URL" "$ROOT/scripts/fhir-validate.sh"
+passed "$STAGE"
+
+# ---------------------------------------------------------------------------------------------
+STAGE=e2e
 step "browser tests: node e2e/run.mjs against $BASE_URL"
 mkdir -p e2e/screenshots
 SHANHAI_URL="$BASE_URL" \

@@ -88,6 +88,11 @@ const HONOURS: &[(&str, &str)] = &[
     ),
 ];
 
+/// The honours the platform knows by name: `(Chinese, English)`, in the order listed.
+pub fn honours() -> &'static [(&'static str, &'static str)] {
+    HONOURS
+}
+
 /// An honour as the page's language reads it.
 pub fn honour(h: &str, lang: Lang) -> String {
     match lang {

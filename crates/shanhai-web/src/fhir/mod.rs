@@ -18,6 +18,7 @@ pub mod organization;
 pub mod practitioner;
 pub mod requests;
 pub mod scheduling;
+pub mod support;
 
 pub use common::*;
 
