@@ -172,7 +172,7 @@ fi
 st_version="$(python3 -c 'import schemathesis; print(schemathesis.__version__)' 2>/dev/null || true)"
 if [ "${st_version%%.*}" != 4 ]; then
     echo "schemathesis: '${st_version:-missing}', installing $SCHEMATHESIS_VERSION"
-    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --no-warn-conflicts \
         "schemathesis==$SCHEMATHESIS_VERSION"
     st_version="$(python3 -c 'import schemathesis; print(schemathesis.__version__)')"
 fi
@@ -212,7 +212,7 @@ if PYTHONPATH=scripts/fhir-validate/.python python3 -c \
 else
     echo "fhir.resources: missing, installing $FHIR_RESOURCES_VERSION into scripts/fhir-validate/.python"
     rm -rf scripts/fhir-validate/.python
-    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --no-warn-conflicts \
         --target scripts/fhir-validate/.python "fhir.resources==$FHIR_RESOURCES_VERSION"
 fi
 

@@ -29,7 +29,7 @@ PYDIR="$HERE/.python"
 if ! PYTHONPATH="$PYDIR" python3 -c "import fhir.resources, sys; sys.exit(fhir.resources.__version__ != '$FHIR_RESOURCES_VERSION')" 2>/dev/null; then
     echo "installing fhir.resources==$FHIR_RESOURCES_VERSION into $PYDIR"
     rm -rf "$PYDIR"
-    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --no-warn-conflicts \
         --target "$PYDIR" "fhir.resources==$FHIR_RESOURCES_VERSION"
 fi
 

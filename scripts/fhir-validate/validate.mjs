@@ -17,6 +17,7 @@ const samples = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const fhir = new Fhir();
 let failures = 0;
 let warnings = 0;
+const warningKinds = new Map();
 const checked = {};
 for (const { where, resource } of samples) {
   const result = fhir.validate(resource, { errorOnUnexpected: true });
@@ -28,9 +29,15 @@ for (const { where, resource } of samples) {
       console.log(`FHIR.js ERROR ${where}: ${m.location}: ${m.message}`);
     } else {
       warnings += 1;
+      // "Code "x" (system) not found in value set" → one line per system and message shape.
+      const kind = m.message.replace(/"[^"]*"/, '"…"');
+      warningKinds.set(kind, (warningKinds.get(kind) || 0) + 1);
     }
   }
 }
 const summary = Object.entries(checked).map(([t, n]) => `${t} ${n}`).join(', ');
-console.log(`FHIR.js: ${samples.length} resources (${summary}); ${failures} error(s), ${warnings} warning(s) not counted (codes of Shanhai's own CodeSystems)`);
+console.log(`FHIR.js: ${samples.length} resources (${summary}); ${failures} error(s), ${warnings} warning(s) not counted (codes of Shanhai's own CodeSystems, value sets FHIR.js does not carry)`);
+for (const [kind, n] of [...warningKinds].sort((a, b) => b[1] - a[1])) {
+  console.log(`  warning ×${n}: ${kind}`);
+}
 process.exit(failures ? 1 : 0);

@@ -111,6 +111,7 @@ async fn search(
 ) -> FhirResult {
     let names: Vec<&str> = PARAMS.iter().map(|p| p.0).collect();
     let search = Search::parse(raw.as_deref(), &names)?;
+    super::support::plain(&search)?;
     let active = support::boolean(&search, "active")?;
     let dates = search.dates("date")?;
     let filter = PairingFilter {

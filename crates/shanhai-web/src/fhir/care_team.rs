@@ -105,6 +105,7 @@ async fn search(
 ) -> FhirResult {
     let names: Vec<&str> = PARAMS.iter().map(|p| p.0).collect();
     let search = Search::parse(raw.as_deref(), &names)?;
+    super::support::plain(&search)?;
     let acting = caller.0.acting();
     let db = &state.db;
     let filter = TeamFilter {

@@ -279,6 +279,7 @@ async fn search(
 ) -> FhirResult {
     let names: Vec<&str> = PARAMS.iter().map(|p| p.0).collect();
     let search = Search::parse(raw.as_deref(), &names)?;
+    super::support::plain(&search)?;
     let kept: Vec<&(&str, &str, &str, &str)> = SYSTEMS
         .iter()
         .filter(|d| {

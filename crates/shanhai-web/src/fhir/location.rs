@@ -65,8 +65,8 @@ pub fn router() -> Router<AppState> {
 }
 
 enum Place {
-    Premises(Institution),
-    Outreach(OutreachEvent),
+    Premises(Box<Institution>),
+    Outreach(Box<OutreachEvent>),
 }
 
 impl Place {
@@ -176,12 +176,12 @@ fn treats_patients() -> Vec<String> {
 
 async fn find(db: &Db, who: &Acting, id: &str) -> FhirResult<Place> {
     match institutions::get(db, id).await {
-        Ok(i) if i.kind.treats_patients() => return Ok(Place::Premises(i)),
+        Ok(i) if i.kind.treats_patients() => return Ok(Place::Premises(Box::new(i))),
         Ok(_) => return Err(StoreError::NotFound.into()),
         Err(StoreError::NotFound) => {}
         Err(e) => return Err(e.into()),
     }
-    Ok(Place::Outreach(outreach::get(db, who, id).await?))
+    Ok(Place::Outreach(Box::new(outreach::get(db, who, id).await?)))
 }
 
 async fn read(
@@ -202,6 +202,7 @@ async fn search(
 ) -> FhirResult {
     let names: Vec<&str> = PARAMS.iter().map(|p| p.0).collect();
     let search = Search::parse(raw.as_deref(), &names)?;
+    super::support::plain(&search)?;
     let acting = caller.0.acting();
     let db = &state.db;
     let organization = support::reference_value(&search, "organization");
@@ -213,7 +214,7 @@ async fn search(
         support::all_pages(|page| institutions::list(db, &inst_filter, page))
             .await?
             .into_iter()
-            .map(Place::Premises)
+            .map(|i| Place::Premises(Box::new(i)))
             .collect();
     let event_filter = CapacityFilter {
         institution: organization,
@@ -223,7 +224,7 @@ async fn search(
         support::all_pages(|page| outreach::list(db, &acting, &event_filter, page))
             .await?
             .into_iter()
-            .map(Place::Outreach),
+            .map(|e| Place::Outreach(Box::new(e))),
     );
     let mut regions = Regions::default();
     let mut kept = Vec::new();

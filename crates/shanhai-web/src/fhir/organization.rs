@@ -258,6 +258,7 @@ async fn search(
 ) -> FhirResult {
     let names: Vec<&str> = PARAMS.iter().map(|p| p.0).collect();
     let search = Search::parse(raw.as_deref(), &names)?;
+    super::support::plain(&search)?;
     let active = support::boolean(&search, "active")?;
     let db = &state.db;
     let parent = support::reference_value(&search, "partof");

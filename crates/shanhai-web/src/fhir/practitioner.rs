@@ -135,6 +135,7 @@ async fn search_practitioners(
 ) -> FhirResult {
     let names: Vec<&str> = PRACTITIONER_PARAMS.iter().map(|p| p.0).collect();
     let search = Search::parse(raw.as_deref(), &names)?;
+    super::support::plain(&search)?;
     let acting = caller.0.acting();
     let db = &state.db;
     let ids = search.ids();
@@ -261,6 +262,7 @@ async fn search_roles(
 ) -> FhirResult {
     let names: Vec<&str> = ROLE_PARAMS.iter().map(|p| p.0).collect();
     let search = Search::parse(raw.as_deref(), &names)?;
+    super::support::plain(&search)?;
     let active = support::boolean(&search, "active")?;
     let dates = search.dates("date")?;
     let db = &state.db;

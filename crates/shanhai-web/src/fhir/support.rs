@@ -250,6 +250,13 @@ impl Regions {
         let mut lines = Vec::new();
         let mut parts: Vec<String> = Vec::new();
         for r in &lineage {
+            // A municipality's city level (市辖区, 县) names no city: the municipality is one.
+            if r.level == RegionLevel::City && matches!(r.name.as_str(), "市辖区" | "县") {
+                if let Some(p) = lineage.first() {
+                    address["city"] = json!(p.name);
+                }
+                continue;
+            }
             let field = match r.level {
                 RegionLevel::Province => "state",
                 RegionLevel::City => "city",
@@ -319,9 +326,25 @@ pub fn common(search: &Search, id: &str, updated_at: &str) -> bool {
 pub fn filtered_beyond(search: &Search, pushed_down: &[&str]) -> bool {
     search.params.iter().any(|(k, _)| {
         let base = k.split(':').next().unwrap_or(k);
-        !matches!(
+        let paging = matches!(
             base,
             "_count" | "_offset" | "_sort" | "_format" | "_pretty" | "_total" | "_include"
-        ) && !(pushed_down.contains(&base) && !k.contains(':'))
+        );
+        let pushed = pushed_down.contains(&base) && !k.contains(':');
+        !paging && !pushed
     })
+}
+
+/// Refuses `_include` on a type that declares none (a client then knows nothing was added)
+/// and `_sort` (these searches answer in their own fixed order).
+pub fn plain(search: &Search) -> FhirResult<()> {
+    for name in ["_include", "_sort"] {
+        if search.get(name).is_some() {
+            return Err(FhirError::bad_request(
+                "fhir.unknown_parameter",
+                name.to_string(),
+            ));
+        }
+    }
+    Ok(())
 }

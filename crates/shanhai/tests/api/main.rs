@@ -19,6 +19,7 @@ mod days_served;
 mod demo;
 mod dispatch;
 mod exports;
+mod fhir_registry;
 mod fhir_scheduling;
 mod figure_records;
 mod forms;
