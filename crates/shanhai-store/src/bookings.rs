@@ -159,8 +159,8 @@ pub async fn book_on(
     }
     // The decision above read a snapshot; the guarded UPDATE is what holds under concurrency.
     let took_place = query::sql_with(
-        "UPDATE clinic_sessions SET booked = booked + 1 WHERE id = $1 AND booked < capacity AND status = 'open'".into(),
-        vec![session_id.into()],
+        "UPDATE clinic_sessions SET booked = booked + 1, updated_at = $2 WHERE id = $1 AND booked < capacity AND status = 'open'".into(),
+        vec![session_id.into(), crate::now().into()],
     )
     .execute(&mut *conn)
     .await?
@@ -170,10 +170,10 @@ pub async fn book_on(
         (BookingStatus::Confirmed, None, None)
     } else if new.waitlist {
         let row = query::sql_with(
-            "UPDATE clinic_sessions SET waitlisted = waitlisted + 1, waitlist_seq = waitlist_seq + 1 \
-             WHERE id = $1 RETURNING waitlist_seq, waitlisted"
+            "UPDATE clinic_sessions SET waitlisted = waitlisted + 1, waitlist_seq = waitlist_seq + 1, \
+             updated_at = $2 WHERE id = $1 RETURNING waitlist_seq, waitlisted"
                 .into(),
-            vec![session_id.into()],
+            vec![session_id.into(), crate::now().into()],
         )
         .fetch_one(&mut *conn)
         .await?;
@@ -287,6 +287,7 @@ struct Job {
     session_id: String,
     booking: NewBooking,
     actor: Actor,
+    limits: BookingLimits,
     reply: oneshot::Sender<Result<BookOutcome>>,
 }
 
@@ -313,7 +314,7 @@ impl BookingDesk {
             Backend::Sqlite => {
                 let (sender, receiver) = mpsc::channel(MAX_GROUP * 8);
                 let conn = db.pool().acquire().await?.detach();
-                tokio::spawn(writer(conn, cipher.clone(), limits, receiver));
+                tokio::spawn(writer(conn, cipher.clone(), receiver));
                 Some(sender)
             }
             Backend::Postgres => None,
@@ -336,6 +337,30 @@ impl BookingDesk {
         session_id: &str,
         booking: NewBooking,
     ) -> Result<BookOutcome> {
+        self.take(actor, session_id, booking, self.limits).await
+    }
+
+    /// Books for a patient on the patient's behalf, by a signed-in member of staff (a
+    /// hospital's own system): the same path and rules, except the per-address limits, which
+    /// stop one anonymous client and would stop a hospital that books for all its patients
+    /// from one address. The per-phone limits hold; the audit names the member of staff.
+    pub async fn book_on_behalf(
+        &self,
+        actor: &Actor,
+        session_id: &str,
+        booking: NewBooking,
+    ) -> Result<BookOutcome> {
+        let limits = self.limits.without_address_limits();
+        self.take(actor, session_id, booking, limits).await
+    }
+
+    async fn take(
+        &self,
+        actor: &Actor,
+        session_id: &str,
+        booking: NewBooking,
+        limits: BookingLimits,
+    ) -> Result<BookOutcome> {
         match &self.queue {
             Some(queue) => {
                 let (reply, answer) = oneshot::channel();
@@ -343,6 +368,7 @@ impl BookingDesk {
                     session_id: session_id.to_string(),
                     booking,
                     actor: actor.clone(),
+                    limits,
                     reply,
                 };
                 queue
@@ -355,15 +381,8 @@ impl BookingDesk {
             }
             None => {
                 let mut tx = self.db.begin_write().await?;
-                let outcome = book_on(
-                    &mut tx,
-                    &self.cipher,
-                    actor,
-                    session_id,
-                    &booking,
-                    &self.limits,
-                )
-                .await?;
+                let outcome =
+                    book_on(&mut tx, &self.cipher, actor, session_id, &booking, &limits).await?;
                 tx.commit().await?;
                 Ok(outcome)
             }
@@ -374,7 +393,6 @@ impl BookingDesk {
 async fn writer(
     mut conn: AnyConnection,
     cipher: Arc<PatientCipher>,
-    limits: BookingLimits,
     mut queue: mpsc::Receiver<Job>,
 ) {
     let mut jobs = Vec::with_capacity(MAX_GROUP);
@@ -386,7 +404,7 @@ async fn writer(
                 Err(_) => break,
             }
         }
-        match commit_group(&mut conn, &cipher, &limits, &jobs).await {
+        match commit_group(&mut conn, &cipher, &jobs).await {
             Ok(outcomes) => {
                 for (job, outcome) in jobs.drain(..).zip(outcomes) {
                     let _ = job.reply.send(outcome);
@@ -407,7 +425,6 @@ async fn writer(
 async fn commit_group(
     conn: &mut AnyConnection,
     cipher: &PatientCipher,
-    limits: &BookingLimits,
     jobs: &[Job],
 ) -> Result<Vec<Result<BookOutcome>>> {
     let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
@@ -420,7 +437,7 @@ async fn commit_group(
             &job.actor,
             &job.session_id,
             &job.booking,
-            limits,
+            &job.limits,
         )
         .await
         {
@@ -500,8 +517,9 @@ async fn release_on(
     set(to, &booking.id).execute(&mut *conn).await?;
     if booking.status == BookingStatus::Waitlisted {
         query::sql_with(
-            "UPDATE clinic_sessions SET waitlisted = waitlisted - 1 WHERE id = $1".into(),
-            vec![booking.session_id.clone().into()],
+            "UPDATE clinic_sessions SET waitlisted = waitlisted - 1, updated_at = $2 WHERE id = $1"
+                .into(),
+            vec![booking.session_id.clone().into(), crate::now().into()],
         )
         .execute(&mut *conn)
         .await?;
@@ -519,8 +537,9 @@ async fn release_on(
                     .execute(&mut *conn)
                     .await?;
                 query::sql_with(
-                    "UPDATE clinic_sessions SET waitlisted = waitlisted - 1 WHERE id = $1".into(),
-                    vec![booking.session_id.clone().into()],
+                    "UPDATE clinic_sessions SET waitlisted = waitlisted - 1, updated_at = $2 WHERE id = $1"
+                        .into(),
+                    vec![booking.session_id.clone().into(), crate::now().into()],
                 )
                 .execute(&mut *conn)
                 .await?;
@@ -538,8 +557,9 @@ async fn release_on(
             }
             None => {
                 query::sql_with(
-                    "UPDATE clinic_sessions SET booked = booked - 1 WHERE id = $1".into(),
-                    vec![booking.session_id.clone().into()],
+                    "UPDATE clinic_sessions SET booked = booked - 1, updated_at = $2 WHERE id = $1"
+                        .into(),
+                    vec![booking.session_id.clone().into(), crate::now().into()],
                 )
                 .execute(&mut *conn)
                 .await?;
@@ -579,6 +599,128 @@ pub async fn cancel(
     let view = public_view(&mut tx, &after).await?;
     tx.commit().await?;
     Ok(view)
+}
+
+/// Cancels a booking on the patient's behalf, by its id (the staff who run the session's
+/// clinic): the same rule and release as the patient's own cancellation.
+pub async fn cancel_by_id(db: &Db, actor: &Actor, booking_id: &str) -> Result<Booking> {
+    let mut tx = db.begin_write().await?;
+    let booking = get_on(&mut tx, booking_id).await?;
+    if !matches!(
+        booking.status,
+        BookingStatus::Confirmed | BookingStatus::Waitlisted
+    ) {
+        return Err(StoreError::Conflict("error.booking_not_cancellable"));
+    }
+    let after = release_on(&mut tx, actor, &booking, BookingStatus::Cancelled).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// A booking found by its code (staff side, no phone number asked).
+pub async fn by_code(db: &Db, booking_code: &str) -> Result<Booking> {
+    let row = query::sql_with(
+        "SELECT * FROM bookings WHERE booking_code = $1".into(),
+        vec![booking_code.into()],
+    )
+    .fetch_optional(db.pool())
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    Booking::decode(&row)
+}
+
+/// Which bookings a search selects: those of the sessions the session filter selects, of
+/// these ids and statuses, changed within every range.
+#[derive(Debug, Clone, Default)]
+pub struct BookingFilter {
+    pub sessions: crate::clinic_sessions::SessionFilter,
+    pub ids: Option<Vec<String>>,
+    pub statuses: Option<Vec<BookingStatus>>,
+    /// Ranges over `updated_at` (RFC 3339 UTC), all of which must hold.
+    pub updated: Vec<crate::clinic_sessions::TextRange>,
+}
+
+/// Bookings as staff see them (identifiers masked), by their session's start. Reading them is
+/// audited by the caller, who knows which of them it shows.
+pub async fn search(db: &Db, f: &BookingFilter, page: PageRequest) -> Result<Page<Booking>> {
+    let sessions = crate::clinic_sessions::session_filter(&f.sessions);
+    let mut filter = Filter::default();
+    let session_where = sessions.sql();
+    if !session_where.is_empty() {
+        filter.args = sessions.args.clone();
+        // The session filter's placeholders are the first arguments, in order.
+        filter.raw_each(
+            &format!(
+                "b.session_id IN (SELECT c.id FROM {}{session_where})",
+                crate::clinic_sessions::FROM
+            ),
+            vec![],
+        );
+    }
+    let placeholders = |n: usize| vec!["{}"; n].join(", ");
+    if let Some(ids) = &f.ids {
+        if ids.is_empty() {
+            filter.raw_each("1 = 0", vec![]);
+        } else {
+            filter.raw_each(
+                &format!("b.id IN ({})", placeholders(ids.len())),
+                ids.iter().map(|i| i.clone().into()).collect(),
+            );
+        }
+    }
+    if let Some(statuses) = &f.statuses {
+        if statuses.is_empty() {
+            filter.raw_each("1 = 0", vec![]);
+        } else {
+            filter.raw_each(
+                &format!("b.status IN ({})", placeholders(statuses.len())),
+                statuses.iter().map(|s| s.code().into()).collect(),
+            );
+        }
+    }
+    for range in &f.updated {
+        let (clause, args) = range.clause("b.updated_at");
+        filter.raw_each(&clause, args);
+    }
+    fetch_page(
+        db.pool(),
+        "b.*",
+        "bookings b JOIN clinic_sessions s ON s.id = b.session_id",
+        &filter,
+        "s.date, s.start_time, b.created_at, b.id",
+        page,
+        Booking::decode,
+    )
+    .await
+}
+
+/// Records that `actor` read masked patient data: one entry per record with the number of
+/// bookings shown (`clinic_session_bookings` per session, as a session's booking list records
+/// it; `booking` for one booking).
+pub async fn record_reads(
+    db: &Db,
+    actor: &Actor,
+    entity: &str,
+    shown: &[(String, usize)],
+) -> Result<()> {
+    if shown.is_empty() {
+        return Ok(());
+    }
+    let mut tx = db.begin_write().await?;
+    for (id, count) in shown {
+        audit::record::<(), _>(
+            &mut tx,
+            actor,
+            Action::Read,
+            entity,
+            id,
+            None,
+            Some(&serde_json::json!({"count": count})),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Check-in or no-show, on or after the session's day, or undoing either (back to confirmed).

@@ -14,7 +14,7 @@ pub struct ClinicSessions;
 const SELECT: &str = "c.*, p.name AS expert_name, p.title AS expert_title, p.honours AS expert_honours, \
     hi.name AS home_institution_name, i.name AS institution_name, i.region_code AS region_code, \
     r.name AS region_name, d.name AS department_name, COALESCE(d.specialty_code, p.specialty_code) AS specialty_code";
-const FROM: &str = "clinic_sessions c JOIN people p ON p.id = c.expert_id \
+pub(crate) const FROM: &str = "clinic_sessions c JOIN people p ON p.id = c.expert_id \
     JOIN institutions hi ON hi.id = p.institution_id JOIN institutions i ON i.id = c.institution_id \
     LEFT JOIN regions r ON r.code = i.region_code LEFT JOIN departments d ON d.id = c.department_id";
 
@@ -217,12 +217,154 @@ pub struct SessionFilter {
     pub program: Option<String>,
     /// Only outreach sessions (义诊, 巡回诊疗) when true; only hospital clinics when false.
     pub outreach: Option<bool>,
+    /// Further conditions, all of which must hold (each an OR-list within): what a FHIR
+    /// search asks of the sessions behind its Slots, Schedules and Appointments.
+    pub conditions: Vec<SessionCondition>,
+}
+
+/// A range over a column that sorts as text (a local `YYYY-MM-DDTHH:MM:SS` start, an RFC 3339
+/// UTC timestamp): values in `[from, before)`, or, when `outside`, every value not in it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TextRange {
+    pub from: Option<String>,
+    pub before: Option<String>,
+    pub outside: bool,
+}
+
+impl TextRange {
+    /// The SQL condition on `column` and its arguments (`{}` placeholders in order).
+    pub fn clause(&self, column: &str) -> (String, Vec<query::Arg>) {
+        let mut parts = Vec::new();
+        let mut args: Vec<query::Arg> = Vec::new();
+        if let Some(from) = &self.from {
+            parts.push(format!("{column} >= {{}}"));
+            args.push(from.clone().into());
+        }
+        if let Some(before) = &self.before {
+            parts.push(format!("{column} < {{}}"));
+            args.push(before.clone().into());
+        }
+        let clause = match (parts.is_empty(), self.outside) {
+            (true, false) => "1 = 1".to_string(),
+            (true, true) => "1 = 0".to_string(),
+            (false, false) => format!("({})", parts.join(" AND ")),
+            (false, true) => format!("NOT ({})", parts.join(" AND ")),
+        };
+        (clause, args)
+    }
+}
+
+/// One condition on sessions; a list inside a condition is an OR-list (an empty list matches
+/// nothing).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionCondition {
+    /// The session is one of these.
+    Ids(Vec<String>),
+    /// Held by one of these experts, or at one of these hosts.
+    Actors {
+        experts: Vec<String>,
+        hosts: Vec<String>,
+    },
+    /// Held by this expert at this host, for one of the pairs.
+    ExpertAt(Vec<(String, String)>),
+    /// Its start (local time, `YYYY-MM-DDTHH:MM:SS`) in the range.
+    Starts(TextRange),
+    /// Its record last changed (RFC 3339 UTC) in the range.
+    Updated(TextRange),
+    /// In one of these booking states, as [`SessionStatus::of`] decides them.
+    States(Vec<SessionStatus>),
+    /// Of one of these visit types.
+    VisitTypes(Vec<VisitType>),
+    /// Of one of these 诊疗科目 codes (sub-specialties match their parent).
+    Specialties(Vec<String>),
+}
+
+/// The local start of a session as a sortable `YYYY-MM-DDTHH:MM:SS` expression.
+const START: &str = "(c.date || 'T' || c.start_time || ':00')";
+const SPECIALTY: &str = "COALESCE(d.specialty_code, p.specialty_code)";
+
+fn condition(filter: &mut Filter, condition: &SessionCondition) {
+    let placeholders = |n: usize| vec!["{}"; n].join(", ");
+    let none = || "1 = 0".to_string();
+    let (clause, args): (String, Vec<query::Arg>) = match condition {
+        SessionCondition::Ids(ids) if ids.is_empty() => (none(), vec![]),
+        SessionCondition::Ids(ids) => (
+            format!("c.id IN ({})", placeholders(ids.len())),
+            ids.iter().map(|i| i.clone().into()).collect(),
+        ),
+        SessionCondition::Actors { experts, hosts } => {
+            let mut parts = Vec::new();
+            if !experts.is_empty() {
+                parts.push(format!("c.expert_id IN ({})", placeholders(experts.len())));
+            }
+            if !hosts.is_empty() {
+                parts.push(format!(
+                    "c.institution_id IN ({})",
+                    placeholders(hosts.len())
+                ));
+            }
+            if parts.is_empty() {
+                (none(), vec![])
+            } else {
+                (
+                    format!("({})", parts.join(" OR ")),
+                    experts
+                        .iter()
+                        .chain(hosts)
+                        .map(|i| i.clone().into())
+                        .collect(),
+                )
+            }
+        }
+        SessionCondition::ExpertAt(pairs) if pairs.is_empty() => (none(), vec![]),
+        SessionCondition::ExpertAt(pairs) => (
+            format!(
+                "({})",
+                vec!["(c.expert_id = {} AND c.institution_id = {})"; pairs.len()].join(" OR ")
+            ),
+            pairs
+                .iter()
+                .flat_map(|(e, i)| [e.clone().into(), i.clone().into()])
+                .collect(),
+        ),
+        SessionCondition::Starts(range) => range.clause(START),
+        SessionCondition::Updated(range) => range.clause("c.updated_at"),
+        SessionCondition::States(states) if states.is_empty() => (none(), vec![]),
+        SessionCondition::States(states) => {
+            let mut parts = Vec::new();
+            let mut args = Vec::new();
+            for state in states {
+                let (clause, a) = state_clause(*state);
+                parts.push(clause);
+                args.extend(a);
+            }
+            (format!("({})", parts.join(" OR ")), args)
+        }
+        SessionCondition::VisitTypes(types) if types.is_empty() => (none(), vec![]),
+        SessionCondition::VisitTypes(types) => (
+            format!("c.visit_type IN ({})", placeholders(types.len())),
+            types.iter().map(|t| t.code().into()).collect(),
+        ),
+        SessionCondition::Specialties(codes) if codes.is_empty() => (none(), vec![]),
+        SessionCondition::Specialties(codes) => (
+            format!(
+                "({})",
+                vec![format!("({SPECIALTY} = {{}} OR {SPECIALTY} LIKE {{}} || '.%')"); codes.len()]
+                    .join(" OR ")
+            ),
+            codes
+                .iter()
+                .flat_map(|c| [c.clone().into(), c.clone().into()])
+                .collect(),
+        ),
+    };
+    filter.raw_each(&clause, args);
 }
 
 /// The visit types that take doctors out to the patients.
 pub const OUTREACH: &str = "('free-clinic', 'circuit')";
 
-fn session_filter(f: &SessionFilter) -> Filter {
+pub(crate) fn session_filter(f: &SessionFilter) -> Filter {
     let mut filter = Filter::default();
     filter
         .eq("c.institution_id", f.institution.as_deref())
@@ -253,6 +395,9 @@ fn session_filter(f: &SessionFilter) -> Filter {
             program.into(),
         );
     }
+    for c in &f.conditions {
+        condition(&mut filter, c);
+    }
     match f.outreach {
         Some(true) => {
             filter.raw_each(&format!("c.visit_type IN {OUTREACH}"), vec![]);
@@ -265,24 +410,42 @@ fn session_filter(f: &SessionFilter) -> Filter {
     filter
 }
 
-/// The booking-state conditions, in SQL: [`SessionStatus::of`]'s rule over the stored columns.
-fn state_filter(filter: &mut Filter, f: &SessionFilter) {
-    let now = crate::local_now();
-    let (today, time) = (
-        now.date().to_string(),
-        now.time().format("%H:%M").to_string(),
-    );
+/// One booking state's condition, in SQL: [`SessionStatus::of`]'s rule over the stored columns
+/// (`{}` placeholders for its arguments, in order).
+fn state_clause(state: SessionStatus) -> (String, Vec<query::Arg>) {
     let ended = "(c.date < {} OR (c.date = {} AND c.end_time <= {}))";
-    let not_ended = "c.date > {} OR (c.date = {} AND c.end_time > {})";
-    let args = || {
-        vec![
-            today.clone().into(),
-            today.clone().into(),
-            time.clone().into(),
-        ]
-    };
+    match state {
+        SessionStatus::Cancelled => ("c.status = 'cancelled'".into(), vec![]),
+        SessionStatus::Ended => (format!("(c.status = 'open' AND {ended})"), now_args()),
+        SessionStatus::Full => (
+            format!("(c.status = 'open' AND c.booked >= c.capacity AND {NOT_ENDED})"),
+            now_args(),
+        ),
+        SessionStatus::Open => (
+            format!("(c.status = 'open' AND c.booked < c.capacity AND {NOT_ENDED})"),
+            now_args(),
+        ),
+    }
+}
+
+/// A session whose end time has not passed: the condition and [`now_args`].
+const NOT_ENDED: &str = "(c.date > {} OR (c.date = {} AND c.end_time > {}))";
+
+/// Today twice and the time now (local), for [`NOT_ENDED`] and its opposite.
+fn now_args() -> Vec<query::Arg> {
+    let now = crate::local_now();
+    let today = now.date().to_string();
+    vec![
+        today.clone().into(),
+        today.into(),
+        now.time().format("%H:%M").to_string().into(),
+    ]
+}
+
+/// The booking-state conditions of a filter.
+fn state_filter(filter: &mut Filter, f: &SessionFilter) {
     if f.bookable {
-        filter.raw_each(&format!("c.status = 'open' AND ({not_ended})"), args());
+        filter.raw_each(&format!("c.status = 'open' AND {NOT_ENDED}"), now_args());
     }
     let wanted = f
         .status
@@ -296,23 +459,9 @@ fn state_filter(filter: &mut Filter, f: &SessionFilter) {
         Some(Err(SCHEDULED)) => {
             filter.raw_each("c.status = 'open'", vec![]);
         }
-        Some(Ok(SessionStatus::Cancelled)) => {
-            filter.raw_each("c.status = 'cancelled'", vec![]);
-        }
-        Some(Ok(SessionStatus::Ended)) => {
-            filter.raw_each(&format!("c.status = 'open' AND {ended}"), args());
-        }
-        Some(Ok(SessionStatus::Full)) => {
-            filter.raw_each(
-                &format!("c.status = 'open' AND c.booked >= c.capacity AND ({not_ended})"),
-                args(),
-            );
-        }
-        Some(Ok(SessionStatus::Open)) => {
-            filter.raw_each(
-                &format!("c.status = 'open' AND c.booked < c.capacity AND ({not_ended})"),
-                args(),
-            );
+        Some(Ok(state)) => {
+            let (clause, args) = state_clause(state);
+            filter.raw_each(&clause, args);
         }
         // An unknown state matches nothing, as an unknown code always has.
         Some(Err(other)) => {
@@ -350,4 +499,77 @@ pub async fn list(db: &Db, f: &SessionFilter, page: PageRequest) -> Result<Page<
         ClinicSessions::decode,
     )
     .await
+}
+
+/// One expert's clinics at one host, over the sessions a filter selects: what a FHIR Schedule
+/// shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpertClinics {
+    pub expert_id: String,
+    pub expert_name: String,
+    pub institution_id: String,
+    pub institution_name: String,
+    /// The first session's start and the last one's end (local `YYYY-MM-DDTHH:MM`).
+    pub first_start: String,
+    pub last_end: String,
+    pub sessions: i64,
+    /// The sessions' 诊疗科目 codes (their departments', else the expert's); at most the
+    /// first and the last in code order.
+    pub specialties: Vec<String>,
+    /// The sessions' visit types, at most the first and the last in code order.
+    pub visit_types: Vec<VisitType>,
+    /// When one of the sessions last changed.
+    pub updated_at: String,
+}
+
+/// Experts' clinics per host, grouped from the sessions the filter selects, by expert and
+/// host name.
+pub async fn expert_clinics(db: &Db, f: &SessionFilter) -> Result<Vec<ExpertClinics>> {
+    let filter = session_filter(f);
+    let rows = query::sql_with(
+        format!(
+            "SELECT c.expert_id, c.institution_id, MIN(p.name) AS expert_name, \
+             MIN(i.name) AS institution_name, MIN(c.date || 'T' || c.start_time) AS first_start, \
+             MAX(c.date || 'T' || c.end_time) AS last_end, COUNT(*) AS sessions, \
+             MIN({SPECIALTY}) AS specialty_first, MAX({SPECIALTY}) AS specialty_last, \
+             MIN(c.visit_type) AS visit_first, MAX(c.visit_type) AS visit_last, \
+             MAX(c.updated_at) AS updated_at FROM {FROM}{} \
+             GROUP BY c.expert_id, c.institution_id \
+             ORDER BY MIN(p.name), MIN(i.name), c.expert_id, c.institution_id",
+            filter.sql()
+        ),
+        filter.args.clone(),
+    )
+    .fetch_all(db.pool())
+    .await?;
+    let pair = |first: Option<String>, last: Option<String>| -> Vec<String> {
+        let mut v: Vec<String> = first.into_iter().chain(last).collect();
+        v.dedup();
+        v
+    };
+    rows.iter()
+        .map(|row| {
+            Ok(ExpertClinics {
+                expert_id: query::text(row, "expert_id")?,
+                expert_name: query::text(row, "expert_name")?,
+                institution_id: query::text(row, "institution_id")?,
+                institution_name: query::text(row, "institution_name")?,
+                first_start: query::text(row, "first_start")?,
+                last_end: query::text(row, "last_end")?,
+                sessions: int(row, "sessions")?,
+                specialties: pair(
+                    query::opt_text(row, "specialty_first")?,
+                    query::opt_text(row, "specialty_last")?,
+                ),
+                visit_types: pair(
+                    query::opt_text(row, "visit_first")?,
+                    query::opt_text(row, "visit_last")?,
+                )
+                .iter()
+                .filter_map(|v| VisitType::parse(v))
+                .collect(),
+                updated_at: query::text(row, "updated_at")?,
+            })
+        })
+        .collect()
 }

@@ -119,6 +119,7 @@ async fn list_sessions(
         institutions_in: None,
         program: q.program,
         outreach: q.outreach,
+        conditions: Vec::new(),
     };
     Ok(Json(
         clinic_sessions::list(&state.db, &filter, page.request()).await?,

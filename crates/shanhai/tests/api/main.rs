@@ -21,6 +21,7 @@ mod dispatch;
 mod exports;
 mod fhir_registry;
 mod fhir_requests;
+mod fhir_scheduling;
 mod figure_records;
 mod forms;
 mod hardening;
