@@ -15,6 +15,7 @@ pub mod care_team;
 pub mod code_systems;
 pub mod location;
 pub mod organization;
+pub mod patch;
 pub mod practitioner;
 pub mod requests;
 pub mod scheduling;

@@ -11,7 +11,6 @@
 //! referrals first, then the consultations, each newest first. Every record a search shows is
 //! read in full through the service, which audits the read.
 
-mod patch;
 mod service_request;
 mod task;
 

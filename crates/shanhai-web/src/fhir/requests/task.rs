@@ -297,7 +297,7 @@ pub async fn patch(
     let record = read_record(&state, &who, &id).await?;
     let ops: Value = body.parse()?;
     let mut proposed = resource(&record);
-    super::patch::apply(&mut proposed, &ops)?;
+    crate::fhir::patch::apply(&mut proposed, &ops)?;
     take_step(&state, &who, record, proposed).await
 }
 

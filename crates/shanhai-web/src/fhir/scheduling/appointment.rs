@@ -544,7 +544,9 @@ async fn update(
     change_status(&state, &caller, &id, body["status"].as_str()).await
 }
 
-/// `PATCH` with a JSON Patch that replaces `/status` (`test` operations on it are checked).
+/// `PATCH` with a JSON Patch (RFC 6902, the same implementation as Task's) applied to the
+/// Appointment as read; as with `PUT`, only a change of status is taken (`test` operations
+/// are checked against the resource as read).
 async fn patch(
     State(state): State<AppState>,
     caller: FhirCaller,
@@ -553,30 +555,8 @@ async fn patch(
 ) -> FhirResult {
     let id = record_id(&id)?;
     let ops: Value = body?.parse()?;
-    let Some(ops) = ops.as_array() else {
-        return Err(FhirError::bad_request("fhir.json_patch_only", "PATCH"));
-    };
-    let mut asked = None;
-    for op in ops {
-        match (op["op"].as_str(), op["path"].as_str(), op["value"].as_str()) {
-            (Some("replace" | "add"), Some("/status"), Some(v)) => asked = Some(v.to_string()),
-            (Some("test"), Some("/status"), Some(v)) => {
-                let current = service::seen(&state.db, &caller.0.acting(), &id).await?;
-                if status(current.status) != v {
-                    return Err(FhirError(ApiError::new(
-                        StatusCode::CONFLICT,
-                        "conflict",
-                        "fhir.patch_test_failed",
-                    )));
-                }
-            }
-            _ => {
-                return Err(FhirError(ApiError::invalid(Invalid::new(
-                    "Appointment.status",
-                    "fhir.appointment_change",
-                ))));
-            }
-        }
-    }
-    change_status(&state, &caller, &id, asked.as_deref()).await
+    let current = service::seen(&state.db, &caller.0.acting(), &id).await?;
+    let mut proposed = resource(&current);
+    crate::fhir::patch::apply(&mut proposed, &ops)?;
+    change_status(&state, &caller, &id, proposed["status"].as_str()).await
 }
