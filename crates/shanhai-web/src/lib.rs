@@ -9,7 +9,11 @@ pub mod charts;
 pub mod error;
 pub mod fhir;
 pub mod i18n;
+pub mod metrics;
 pub mod pages;
+pub mod request_log;
+pub mod site;
+pub mod stop;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -103,6 +107,8 @@ pub struct AppState {
     pub public_search: Arc<cache::TtlCache>,
     /// Where attachments are stored.
     pub files: shanhai_files::FileStore,
+    /// Counters for `/metrics`.
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 impl AppState {
@@ -141,9 +147,11 @@ impl AppState {
             config.webhook_allow.clone(),
             api::webhooks::DeliveryLimits::default(),
         ));
-        tokio::spawn(shanhai_store::rollups::folder(
+        let metrics = Arc::new(metrics::Metrics::default());
+        tokio::spawn(metrics::folder(
             db.clone(),
             std::time::Duration::from_secs(2),
+            metrics.clone(),
         ));
         Ok(AppState {
             db,
@@ -156,6 +164,7 @@ impl AppState {
                 10_000,
             )),
             files,
+            metrics,
         })
     }
 }
@@ -172,6 +181,8 @@ pub fn router(state: AppState) -> Router {
         .merge(api::export::wrap(api::router(), state.clone()))
         .merge(fhir::router())
         .merge(pages::router())
+        .merge(metrics::router())
+        .merge(site::router())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(i18n::with_request_lang))
         .layer(SetResponseHeaderLayer::overriding(
@@ -196,6 +207,14 @@ pub fn router(state: AppState) -> Router {
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            site::headers,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            request_log::layer,
+        ))
         .with_state(state)
 }
 
@@ -206,9 +225,10 @@ pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Serves until the process is told to stop (Ctrl-C or SIGTERM). Then it stops accepting, lets
 /// requests in flight finish for at most `config.shutdown_grace_seconds`, and returns; idle and
-/// half-sent connections are closed at once.
+/// half-sent connections are closed at once. A second signal exits at once ([`stop::signal`]);
+/// the caller then runs [`stop::finish`].
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    serve_until(listener, state, shutdown_signal()).await
+    serve_until(listener, state, stop::signal()).await
 }
 
 /// [`serve`], stopping when `stop` completes instead of on a signal.
@@ -271,20 +291,4 @@ pub async fn serve_until(
         }
     }
     Ok(())
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }
