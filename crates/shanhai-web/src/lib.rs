@@ -231,6 +231,9 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
     serve_until(listener, state, stop::signal()).await
 }
 
+/// On a stop, how long connections accepted just before it have to send their first request.
+const FIRST_REQUEST_WINDOW: Duration = Duration::from_millis(250);
+
 /// [`serve`], stopping when `stop` completes instead of on a signal.
 pub async fn serve_until(
     listener: tokio::net::TcpListener,
@@ -256,18 +259,34 @@ pub async fn serve_until(
         .keep_alive_timeout(header_timeout);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut stop = std::pin::pin!(stop);
+    let mut stopping = false;
     loop {
-        let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                Err(e) => {
-                    // Out of file descriptors and the like: wait instead of spinning.
-                    tracing::warn!("accept: {e}");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
+        let (stream, peer) = if stopping {
+            // Connections the kernel completed before the stop are served, not reset.
+            tokio::select! {
+                biased;
+                accepted = listener.accept() => match accepted {
+                    Ok(accepted) => accepted,
+                    Err(_) => break,
+                },
+                () = std::future::ready(()) => break,
+            }
+        } else {
+            tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok(accepted) => accepted,
+                    Err(e) => {
+                        // Out of file descriptors and the like: wait instead of spinning.
+                        tracing::warn!("accept: {e}");
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        continue;
+                    }
+                },
+                () = &mut stop => {
+                    stopping = true;
                     continue;
                 }
-            },
-            () = &mut stop => break,
+            }
         };
         let app = app.clone();
         let service = hyper::service::service_fn(
@@ -284,9 +303,13 @@ pub async fn serve_until(
         tokio::spawn(graceful.watch(connection));
     }
     drop(listener);
+    let deadline = tokio::time::Instant::now() + grace;
+    // A connection just accepted whose request is still on its way would count as idle and be
+    // closed under the client; give such requests a moment to arrive.
+    tokio::time::sleep(FIRST_REQUEST_WINDOW.min(grace)).await;
     tokio::select! {
         () = graceful.shutdown() => {}
-        () = tokio::time::sleep(grace) => {
+        () = tokio::time::sleep_until(deadline) => {
             tracing::warn!("requests still running after {} s; stopping anyway", grace.as_secs());
         }
     }
