@@ -47,7 +47,12 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
         request.headers_mut().insert(REQUEST_ID, h.clone());
     }
     let route = route(&request);
-    let method = request.method().as_str().to_string();
+    // Standard methods by name; anything else a client invents is one label, not a new series.
+    let method = match request.method().as_str() {
+        m @ ("GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS") => m,
+        _ => "OTHER",
+    }
+    .to_string();
     let span = tracing::info_span!(
         "request",
         request_id = %id,

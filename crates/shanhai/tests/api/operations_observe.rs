@@ -514,3 +514,38 @@ async fn sigterm_during_a_booking_rush_loses_no_booking_and_logs_json_lines() {
             .success()
     );
 }
+
+#[tokio::test]
+async fn a_second_signal_stops_at_once() {
+    use tokio::io::AsyncWriteExt;
+    let app = spawn_app().await;
+    let log = app.data_dir.join("server.log");
+    // The grace period is 20 s (see `serve`): a request that never finishes would hold the
+    // first stop that long.
+    let (mut child, base) = serve(&app, &log);
+    wait_until_up(&base).await;
+    let mut stuck = tokio::net::TcpStream::connect(base.trim_start_matches("http://"))
+        .await
+        .expect("connect");
+    stuck
+        .write_all(
+            b"POST /api/v1/auth/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+              Content-Length: 500\r\n\r\n{",
+        )
+        .await
+        .expect("write");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    terminate(&child);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(
+        child.try_wait().expect("wait").is_none(),
+        "the first signal waits for the request in flight"
+    );
+    let started = Instant::now();
+    terminate(&child);
+    let status = wait_for_exit(&mut child, Duration::from_secs(10)).await;
+    assert!(started.elapsed() < Duration::from_secs(3));
+    assert_eq!(status.code(), Some(130));
+    let text = std::fs::read_to_string(&log).expect("log");
+    assert!(text.contains("second stop signal"), "{text}");
+}
