@@ -25,6 +25,7 @@ ROOT="$(pwd)"
 
 export DEBIAN_FRONTEND=noninteractive
 SCHEMATHESIS_VERSION=4.32.5 # the CLI flags below are checked against this version
+PROMETHEUS_CLIENT_VERSION=0.21.1 # the metrics test parses /metrics with it
 SCHEMATHESIS_MAX_EXAMPLES="${SCHEMATHESIS_MAX_EXAMPLES:-20}"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 SHANHAI_BIN="$TARGET_DIR/debug/shanhai"
@@ -182,6 +183,15 @@ if python3 -c 'import moto.server, flask' 2>/dev/null; then
 else
     echo "moto: missing, installing moto[server] (a local S3-compatible server for the storage tests)"
     python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "moto[server]==5.*"
+fi
+# The Prometheus text parser the metrics test (operations_observe.rs) reads /metrics with.
+if python3 -c 'import prometheus_client.parser' 2>/dev/null &&
+    [ "$(python3 -m pip show prometheus_client 2>/dev/null | sed -n 's/^Version: //p')" = "$PROMETHEUS_CLIENT_VERSION" ]; then
+    echo "prometheus_client: $PROMETHEUS_CLIENT_VERSION"
+else
+    echo "prometheus_client: installing $PROMETHEUS_CLIENT_VERSION"
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+        "prometheus_client==$PROMETHEUS_CLIENT_VERSION"
 fi
 # Run it as a module: no dependence on PATH or on pyenv having rehashed its shims.
 SCHEMATHESIS=(python3 -m schemathesis.cli --config-file "$ROOT/scripts/schemathesis.toml")

@@ -17,6 +17,7 @@ use shanhai_domain::bookings::*;
 use shanhai_domain::clinic_sessions::SessionStatus;
 use sqlx::{AnyConnection, Connection};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::{mpsc, oneshot};
 
 /// What a booking request came to.
@@ -299,10 +300,40 @@ pub struct BookingDesk {
     cipher: Arc<PatientCipher>,
     limits: BookingLimits,
     queue: Option<mpsc::Sender<Job>>,
+    stats: Arc<DeskStats>,
+    /// Tells the writer to take no more bookings, commit what it holds and stop.
+    stop: Arc<tokio::sync::Notify>,
+    /// The writer task, awaited by [`BookingDesk::close`].
+    writer: Arc<std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>>,
 }
 
 /// Most bookings committed together.
 const MAX_GROUP: usize = 512;
+
+/// Upper bounds of the group-size histogram's buckets (bookings per group commit).
+pub const GROUP_SIZE_BUCKETS: [usize; 7] = [1, 4, 16, 64, 128, 256, MAX_GROUP];
+
+/// What the desk has done since it started, for the metrics endpoint.
+#[derive(Debug, Default)]
+pub struct DeskStats {
+    /// Bookings made (confirmed or waitlisted), on either backend.
+    pub booked: AtomicU64,
+    /// Group commits (SQLite), counted per bucket of [`GROUP_SIZE_BUCKETS`] (not cumulative).
+    pub group_buckets: [AtomicU64; GROUP_SIZE_BUCKETS.len()],
+    /// Bookings in all group commits together (the histogram's sum).
+    pub grouped: AtomicU64,
+}
+
+impl DeskStats {
+    fn record_group(&self, size: usize) {
+        let bucket = GROUP_SIZE_BUCKETS
+            .iter()
+            .position(|&le| size <= le)
+            .unwrap_or(GROUP_SIZE_BUCKETS.len() - 1);
+        self.group_buckets[bucket].fetch_add(1, Ordering::Relaxed);
+        self.grouped.fetch_add(size as u64, Ordering::Relaxed);
+    }
+}
 
 impl BookingDesk {
     pub async fn start(
@@ -310,21 +341,55 @@ impl BookingDesk {
         cipher: Arc<PatientCipher>,
         limits: BookingLimits,
     ) -> Result<BookingDesk> {
-        let queue = match db.backend() {
+        let stats = Arc::new(DeskStats::default());
+        let stop = Arc::new(tokio::sync::Notify::new());
+        let (queue, task) = match db.backend() {
             Backend::Sqlite => {
                 let (sender, receiver) = mpsc::channel(MAX_GROUP * 8);
                 let conn = db.pool().acquire().await?.detach();
-                tokio::spawn(writer(conn, cipher.clone(), receiver));
-                Some(sender)
+                let task = tokio::spawn(writer(
+                    conn,
+                    cipher.clone(),
+                    receiver,
+                    stats.clone(),
+                    stop.clone(),
+                ));
+                (Some(sender), Some(task))
             }
-            Backend::Postgres => None,
+            Backend::Postgres => (None, None),
         };
         Ok(BookingDesk {
             db,
             cipher,
             limits,
             queue,
+            stats,
+            stop,
+            writer: Arc::new(std::sync::Mutex::new(task)),
         })
+    }
+
+    /// What the desk has done since it started.
+    pub fn stats(&self) -> &DeskStats {
+        &self.stats
+    }
+
+    /// Bookings waiting for the writer (SQLite); 0 on PostgreSQL, where each request commits
+    /// its own.
+    pub fn queue_depth(&self) -> usize {
+        self.queue
+            .as_ref()
+            .map_or(0, |q| q.max_capacity() - q.capacity())
+    }
+
+    /// Stops taking bookings, commits those already queued (each requester gets its answer)
+    /// and waits for the writer to finish. Bookings asked for afterwards are refused.
+    pub async fn close(&self) {
+        self.stop.notify_one();
+        let task = self.writer.lock().ok().and_then(|mut t| t.take());
+        if let Some(task) = task {
+            let _ = task.await;
+        }
     }
 
     pub fn cipher(&self) -> &PatientCipher {
@@ -354,7 +419,22 @@ impl BookingDesk {
         self.take(actor, session_id, booking, limits).await
     }
 
+    /// Every booking, counted for the metrics when it is taken (confirmed or waitlisted).
     async fn take(
+        &self,
+        actor: &Actor,
+        session_id: &str,
+        booking: NewBooking,
+        limits: BookingLimits,
+    ) -> Result<BookOutcome> {
+        let outcome = self.take_now(actor, session_id, booking, limits).await;
+        if outcome.is_ok() {
+            self.stats.booked.fetch_add(1, Ordering::Relaxed);
+        }
+        outcome
+    }
+
+    async fn take_now(
         &self,
         actor: &Actor,
         session_id: &str,
@@ -394,9 +474,26 @@ async fn writer(
     mut conn: AnyConnection,
     cipher: Arc<PatientCipher>,
     mut queue: mpsc::Receiver<Job>,
+    stats: Arc<DeskStats>,
+    stop: Arc<tokio::sync::Notify>,
 ) {
     let mut jobs = Vec::with_capacity(MAX_GROUP);
-    while let Some(first) = queue.recv().await {
+    let stopping = stop.notified();
+    tokio::pin!(stopping);
+    let mut stopped = false;
+    loop {
+        let first = tokio::select! {
+            biased;
+            () = &mut stopping, if !stopped => {
+                // No new bookings; those already queued are still received below, then
+                // `recv` answers `None`.
+                queue.close();
+                stopped = true;
+                continue;
+            }
+            job = queue.recv() => job,
+        };
+        let Some(first) = first else { break };
         jobs.push(first);
         while jobs.len() < MAX_GROUP {
             match queue.try_recv() {
@@ -404,6 +501,7 @@ async fn writer(
                 Err(_) => break,
             }
         }
+        stats.record_group(jobs.len());
         match commit_group(&mut conn, &cipher, &jobs).await {
             Ok(outcomes) => {
                 for (job, outcome) in jobs.drain(..).zip(outcomes) {

@@ -9,7 +9,11 @@ pub mod charts;
 pub mod error;
 pub mod fhir;
 pub mod i18n;
+pub mod metrics;
 pub mod pages;
+pub mod request_log;
+pub mod site;
+pub mod stop;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -103,6 +107,8 @@ pub struct AppState {
     pub public_search: Arc<cache::TtlCache>,
     /// Where attachments are stored.
     pub files: shanhai_files::FileStore,
+    /// Counters for `/metrics`.
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 impl AppState {
@@ -141,9 +147,11 @@ impl AppState {
             config.webhook_allow.clone(),
             api::webhooks::DeliveryLimits::default(),
         ));
-        tokio::spawn(shanhai_store::rollups::folder(
+        let metrics = Arc::new(metrics::Metrics::default());
+        tokio::spawn(metrics::folder(
             db.clone(),
             std::time::Duration::from_secs(2),
+            metrics.clone(),
         ));
         Ok(AppState {
             db,
@@ -156,6 +164,7 @@ impl AppState {
                 10_000,
             )),
             files,
+            metrics,
         })
     }
 }
@@ -172,6 +181,8 @@ pub fn router(state: AppState) -> Router {
         .merge(api::export::wrap(api::router(), state.clone()))
         .merge(fhir::router())
         .merge(pages::router())
+        .merge(metrics::router())
+        .merge(site::router())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(i18n::with_request_lang))
         .layer(SetResponseHeaderLayer::overriding(
@@ -196,6 +207,14 @@ pub fn router(state: AppState) -> Router {
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            site::headers,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            request_log::layer,
+        ))
         .with_state(state)
 }
 
@@ -206,10 +225,14 @@ pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Serves until the process is told to stop (Ctrl-C or SIGTERM). Then it stops accepting, lets
 /// requests in flight finish for at most `config.shutdown_grace_seconds`, and returns; idle and
-/// half-sent connections are closed at once.
+/// half-sent connections are closed at once. A second signal exits at once ([`stop::signal`]);
+/// the caller then runs [`stop::finish`].
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    serve_until(listener, state, shutdown_signal()).await
+    serve_until(listener, state, stop::signal()).await
 }
+
+/// On a stop, how long connections accepted just before it have to send their first request.
+const FIRST_REQUEST_WINDOW: Duration = Duration::from_millis(250);
 
 /// [`serve`], stopping when `stop` completes instead of on a signal.
 pub async fn serve_until(
@@ -236,18 +259,34 @@ pub async fn serve_until(
         .keep_alive_timeout(header_timeout);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut stop = std::pin::pin!(stop);
+    let mut stopping = false;
     loop {
-        let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                Err(e) => {
-                    // Out of file descriptors and the like: wait instead of spinning.
-                    tracing::warn!("accept: {e}");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
+        let (stream, peer) = if stopping {
+            // Connections the kernel completed before the stop are served, not reset.
+            tokio::select! {
+                biased;
+                accepted = listener.accept() => match accepted {
+                    Ok(accepted) => accepted,
+                    Err(_) => break,
+                },
+                () = std::future::ready(()) => break,
+            }
+        } else {
+            tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok(accepted) => accepted,
+                    Err(e) => {
+                        // Out of file descriptors and the like: wait instead of spinning.
+                        tracing::warn!("accept: {e}");
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        continue;
+                    }
+                },
+                () = &mut stop => {
+                    stopping = true;
                     continue;
                 }
-            },
-            () = &mut stop => break,
+            }
         };
         let app = app.clone();
         let service = hyper::service::service_fn(
@@ -264,27 +303,15 @@ pub async fn serve_until(
         tokio::spawn(graceful.watch(connection));
     }
     drop(listener);
+    let deadline = tokio::time::Instant::now() + grace;
+    // A connection just accepted whose request is still on its way would count as idle and be
+    // closed under the client; give such requests a moment to arrive.
+    tokio::time::sleep(FIRST_REQUEST_WINDOW.min(grace)).await;
     tokio::select! {
         () = graceful.shutdown() => {}
-        () = tokio::time::sleep(grace) => {
+        () = tokio::time::sleep_until(deadline) => {
             tracing::warn!("requests still running after {} s; stopping anyway", grace.as_secs());
         }
     }
     Ok(())
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }

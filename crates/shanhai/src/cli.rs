@@ -20,6 +20,9 @@ pub struct Cli {
     /// Language of messages: zh or en (default from LANG, else zh)
     #[arg(long, global = true)]
     pub lang: Option<String>,
+    /// Log format: json (one object per line) or text (default: json unless standard error is a terminal)
+    #[arg(long, global = true, env = "SHANHAI_LOG_FORMAT", value_enum)]
+    pub log_format: Option<crate::logging::LogFormat>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -51,6 +54,10 @@ pub enum Command {
         /// (on-premises receivers, e.g. his.hospital.local,10.20.0.0/16); default: none
         #[arg(long, env = "SHANHAI_WEBHOOK_ALLOW", default_value = "")]
         webhook_allow: String,
+        /// Also serve /metrics, without a token, on this address (e.g. 127.0.0.1:9464; only the
+        /// monitoring network should reach it)
+        #[arg(long, env = "SHANHAI_METRICS_LISTEN")]
+        metrics_listen: Option<String>,
     },
     /// Apply database migrations and exit
     Migrate,
@@ -162,6 +169,11 @@ const ZH_HELP: &[(&str, &str, &str)] = &[
     ),
     ("", "data_dir", "数据目录：SQLite 数据库、上传文件与密钥"),
     ("", "lang", "提示语言：zh 或 en（默认取 LANG，否则中文）"),
+    (
+        "",
+        "log_format",
+        "日志格式：json（每行一个对象）或 text（默认：标准错误输出不是终端时为 json）",
+    ),
     ("serve", "", "启动网页界面与接口服务"),
     (
         "serve",
@@ -189,6 +201,11 @@ const ZH_HELP: &[(&str, &str, &str)] = &[
         "serve",
         "webhook_allow",
         "允许事件推送到达的内网主机名、地址或 CIDR 网段，逗号分隔（院内接收端，如 his.hospital.local,10.20.0.0/16）；默认不允许任何内网地址",
+    ),
+    (
+        "serve",
+        "metrics_listen",
+        "另在此地址提供 /metrics，无需令牌（如 127.0.0.1:9464；应只让监控网络访问）",
     ),
     ("migrate", "", "执行数据库迁移后退出"),
     ("demo", "", "向数据库载入演示数据（不启动服务）"),

@@ -3,6 +3,7 @@
 
 mod cli;
 mod import;
+mod logging;
 mod verify;
 
 use anyhow::{Context, Result, bail};
@@ -24,13 +25,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[tokio::main]
 async fn main() {
     let (cli, lang) = cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    logging::init(cli.log_format);
     if let Err(e) = run(cli, lang).await {
         eprintln!("{}: {e:#}", say(lang, "错误", "error"));
         std::process::exit(1);
@@ -202,6 +197,7 @@ async fn run(cli: Cli, lang: Lang) -> Result<()> {
             s3_endpoint,
             s3_region,
             webhook_allow,
+            metrics_listen,
         } => {
             let webhook_allow = shanhai_domain::webhooks::WebhookAllow::parse(webhook_allow)
                 .map_err(|entry| {
@@ -244,8 +240,14 @@ async fn run(cli: Cli, lang: Lang) -> Result<()> {
                 ..shanhai_web::Config::from_env(cli.data_dir.clone())
             };
             let state = shanhai_web::AppState::start(db.clone(), config).await?;
-            shanhai_web::serve(listener, state).await?;
-            db.close().await;
+            if let Some(addr) = metrics_listen {
+                let metrics = bind(addr).await.with_context(|| {
+                    format!("{} {addr}", say(lang, "无法监听", "cannot listen on"))
+                })?;
+                tokio::spawn(shanhai_web::metrics::serve_open(metrics, state.clone()));
+            }
+            shanhai_web::serve(listener, state.clone()).await?;
+            shanhai_web::stop::finish(&state).await;
         }
         Command::Migrate => {
             let db = open(&cli, lang).await?;

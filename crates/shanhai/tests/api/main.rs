@@ -31,6 +31,7 @@ mod inbox;
 mod indicators;
 mod kpis;
 mod operations;
+mod operations_observe;
 mod outreach;
 mod page_authorization;
 mod pickers;

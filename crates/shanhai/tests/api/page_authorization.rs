@@ -996,6 +996,8 @@ fn cases(r: &Records) -> Vec<Case> {
         case("GET /lang/{code}", get("/lang/en?next=/programs"), EVERYONE).public(),
         case("GET /assets/app.css", get("/assets/app.css"), EVERYONE).public(),
         case("GET /assets/app.js", get("/assets/app.js"), EVERYONE).public(),
+        case("GET /favicon.ico", get("/favicon.ico"), EVERYONE).public(),
+        case("GET /favicon.svg", get("/favicon.svg"), EVERYONE).public(),
         // ---- registry ----
         case("GET /programs", get("/programs"), EVERYONE).twin(api_get("/api/v1/programs")),
         case(

@@ -228,6 +228,10 @@ pub async fn worker(db: Db, allow: WebhookAllow, limits: DeliveryLimits) {
     let in_flight = Arc::new(Mutex::new(InFlight::default()));
     let wake = Arc::new(Notify::new());
     loop {
+        // The server is stopping (crate::stop::finish closed the pool).
+        if db.pool().is_closed() {
+            return;
+        }
         let (free, busy) = {
             let f = in_flight.lock().unwrap_or_else(PoisonError::into_inner);
             (
