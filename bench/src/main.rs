@@ -10,12 +10,10 @@
 //!
 //! See bench/README.md for how to read the output.
 
-mod pg;
-
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Parser, ValueEnum};
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::Value;
 use shanhai_domain::bookings::{BookingLimits, BookingRequest};
 use shanhai_store::Db;
 use shanhai_store::audit::Actor;
@@ -24,12 +22,16 @@ use shanhai_store::crypto::PatientCipher;
 use sqlx::Row;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use pg::{Cluster, PgDatabase, free_port, workspace_root};
+use shanhai_bench::pg::{Cluster, PgDatabase};
+use shanhai_bench::serve::{
+    Sample, Server, TempDir, booking_body, create_session, demo_registry, id_number, phone,
+    server_binary, shared_client,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum Backend {
@@ -78,186 +80,6 @@ struct Args {
     /// The server binary (default: target/release/shanhai, built when missing).
     #[arg(long)]
     server: Option<PathBuf>,
-}
-
-/// target/release/shanhai (or under CARGO_TARGET_DIR), built when missing.
-fn server_binary(args: &Args) -> Result<PathBuf> {
-    if let Some(path) = &args.server {
-        return Ok(path.clone());
-    }
-    let root = workspace_root();
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
-    let bin = target.join("release").join("shanhai");
-    if !bin.exists() {
-        eprintln!(
-            "{} is missing: cargo build --release -p shanhai",
-            bin.display()
-        );
-        let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .args(["build", "--release", "-p", "shanhai"])
-            .current_dir(&root)
-            .status()
-            .context("run cargo build")?;
-        if !status.success() || !bin.exists() {
-            bail!("cargo build --release -p shanhai failed");
-        }
-    }
-    Ok(bin)
-}
-
-/// A directory removed at the end.
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// The `shanhai serve` process; SIGTERM (then SIGKILL) when stopped or dropped.
-struct Server {
-    child: Option<Child>,
-    base: String,
-    log: PathBuf,
-}
-
-impl Server {
-    async fn start(bin: &Path, data_dir: &Path, url: &str) -> Result<Server> {
-        let port = free_port()?;
-        let log = data_dir.join("serve.log");
-        let log_file = std::fs::File::create(&log)?;
-        let child = Command::new(bin)
-            .args(["--lang", "en", "serve", "--data-dir"])
-            .arg(data_dir)
-            .args(["--database-url", url])
-            .args(["--listen", &format!("127.0.0.1:{port}")])
-            .env("SHANHAI_PUBLIC_RATE_LIMIT", "0")
-            .stdin(Stdio::null())
-            .stdout(log_file.try_clone()?)
-            .stderr(log_file)
-            .spawn()
-            .with_context(|| format!("start {}", bin.display()))?;
-        let mut server = Server {
-            child: Some(child),
-            base: format!("http://127.0.0.1:{port}"),
-            log,
-        };
-        let client = reqwest::Client::new();
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if let Ok(r) = client.get(format!("{}/healthz", server.base)).send().await
-                && r.status() == StatusCode::OK
-            {
-                return Ok(server);
-            }
-            if let Some(child) = server.child.as_mut()
-                && let Some(status) = child.try_wait()?
-            {
-                bail!(
-                    "shanhai serve exited ({status}): {}",
-                    std::fs::read_to_string(&server.log).unwrap_or_default()
-                );
-            }
-            if Instant::now() > deadline {
-                bail!("shanhai serve did not answer /healthz within 60 s");
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    /// Graceful stop: SIGTERM, up to 10 s, then SIGKILL.
-    fn stop(&mut self) {
-        let Some(mut child) = self.child.take() else {
-            return;
-        };
-        let _ = Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-/// A valid, distinct 18-character ID number for every `seq` below about 10 million
-/// (birth dates from 1940 on, 1000 people a day).
-fn id_number(seq: u32) -> String {
-    let birth = chrono::NaiveDate::from_ymd_opt(1940, 1, 1).unwrap_or_default()
-        + chrono::Days::new(u64::from(seq / 1000));
-    let body = format!("150203{}{:03}", birth.format("%Y%m%d"), seq % 1000);
-    let check = shanhai_domain::bookings::check_char(&body).unwrap_or('0');
-    format!("{body}{check}")
-}
-
-fn phone(seq: u32) -> String {
-    format!("139{:08}", seq % 100_000_000)
-}
-
-fn booking_body(seq: u32) -> Value {
-    json!({"name": "王五", "phone": phone(seq), "id_number": id_number(seq)})
-}
-
-/// Latencies and counts of one kind of request.
-#[derive(Default)]
-struct Sample {
-    ok: u64,
-    errors: u64,
-    first_errors: Vec<String>,
-    latencies: Vec<Duration>,
-}
-
-impl Sample {
-    fn merge(&mut self, other: Sample) {
-        self.ok += other.ok;
-        self.errors += other.errors;
-        if self.first_errors.len() < 3 {
-            self.first_errors.extend(other.first_errors);
-            self.first_errors.truncate(3);
-        }
-        self.latencies.extend(other.latencies);
-    }
-
-    fn error(&mut self, what: String) {
-        self.errors += 1;
-        if self.first_errors.len() < 3 {
-            self.first_errors.push(what);
-        }
-    }
-
-    fn percentile(&mut self, q: f64) -> Duration {
-        if self.latencies.is_empty() {
-            return Duration::ZERO;
-        }
-        self.latencies.sort_unstable();
-        let i = ((self.latencies.len() - 1) as f64 * q).round() as usize;
-        self.latencies[i]
-    }
-
-    fn p50_p99(&mut self) -> String {
-        format!(
-            "p50 {:.1} ms, p99 {:.1} ms",
-            ms(self.percentile(0.50)),
-            ms(self.percentile(0.99))
-        )
-    }
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
 }
 
 #[derive(Clone, Copy)]
@@ -363,118 +185,6 @@ async fn closed_loop(
         samples[i] = sample;
     }
     Ok((samples, measure.as_secs_f64()))
-}
-
-fn shared_client() -> Result<reqwest::Client> {
-    Ok(reqwest::Client::builder()
-        .pool_max_idle_per_host(usize::MAX)
-        .tcp_nodelay(true)
-        .timeout(Duration::from_secs(60))
-        .build()?)
-}
-
-async fn json_ok(r: reqwest::Response, expected: StatusCode, what: &str) -> Result<Value> {
-    let status = r.status();
-    let body: Value = r.json().await.unwrap_or(Value::Null);
-    if status != expected {
-        bail!("{what}: {status} {body}");
-    }
-    Ok(body)
-}
-
-/// The demo admin's token, the demo people (id, institution) and each institution's region.
-async fn demo_registry(
-    client: &reqwest::Client,
-    base: &str,
-) -> Result<(String, Vec<(String, String)>, Vec<(String, String)>)> {
-    let token = json_ok(
-        client
-            .post(format!("{base}/api/v1/auth/token"))
-            .json(&json!({"username": "admin", "password": "shanhai-demo"}))
-            .send()
-            .await?,
-        StatusCode::CREATED,
-        "sign in as the demo admin",
-    )
-    .await?["token"]
-        .as_str()
-        .ok_or_else(|| anyhow!("no token"))?
-        .to_string();
-    let people = json_ok(
-        client
-            .get(format!("{base}/api/v1/people?per_page=200"))
-            .bearer_auth(&token)
-            .send()
-            .await?,
-        StatusCode::OK,
-        "list people",
-    )
-    .await?;
-    let people: Vec<(String, String)> = people["items"]
-        .as_array()
-        .ok_or_else(|| anyhow!("no people"))?
-        .iter()
-        .filter_map(|p| {
-            Some((
-                p["id"].as_str()?.to_string(),
-                p["institution_id"].as_str()?.to_string(),
-            ))
-        })
-        .collect();
-    let institutions = json_ok(
-        client
-            .get(format!("{base}/api/v1/institutions?per_page=200"))
-            .bearer_auth(&token)
-            .send()
-            .await?,
-        StatusCode::OK,
-        "list institutions",
-    )
-    .await?;
-    let institutions = institutions["items"]
-        .as_array()
-        .ok_or_else(|| anyhow!("no institutions"))?
-        .iter()
-        .filter_map(|i| {
-            Some((
-                i["id"].as_str()?.to_string(),
-                i["region_code"].as_str()?.to_string(),
-            ))
-        })
-        .collect();
-    if people.is_empty() {
-        bail!("the demo data has no people");
-    }
-    Ok((token, people, institutions))
-}
-
-async fn create_session(
-    client: &reqwest::Client,
-    base: &str,
-    token: &str,
-    (expert, institution): &(String, String),
-    days_ahead: u64,
-    capacity: u32,
-) -> Result<String> {
-    let date = (shanhai_store::today() + chrono::Days::new(days_ahead)).to_string();
-    let body = json_ok(
-        client
-            .post(format!("{base}/api/v1/clinic-sessions"))
-            .bearer_auth(token)
-            .json(
-                &json!({"expert_id": expert, "institution_id": institution, "date": date,
-                          "start": "08:00", "end": "17:00", "capacity": capacity}),
-            )
-            .send()
-            .await?,
-        StatusCode::CREATED,
-        "create a clinic session",
-    )
-    .await?;
-    Ok(body["id"]
-        .as_str()
-        .ok_or_else(|| anyhow!("no session id"))?
-        .to_string())
 }
 
 /// The flash crowd's outcome.
@@ -673,7 +383,7 @@ async fn main() {
 }
 
 async fn run(args: Args) -> Result<bool> {
-    let bin = server_binary(&args)?;
+    let bin = server_binary(args.server.as_deref())?;
     let tmp = TempDir(std::env::temp_dir().join(format!("shanhai-bench-{}", uuid::Uuid::now_v7())));
     let data_dir = tmp.0.join("data");
     std::fs::create_dir_all(&data_dir)?;

@@ -1,6 +1,5 @@
-//! What both benchmarks need to run on PostgreSQL: a throwaway cluster (scripts/pg.sh) or a
-//! given server, and a database of their own in it. Included by both binaries
-//! (`#[path = "pg.rs"] mod pg;` in src/bin/).
+//! What the benchmarks need to run on PostgreSQL: a throwaway cluster (scripts/pg.sh) or a
+//! given server, and a database of their own in it.
 
 use anyhow::{Context, Result, anyhow, bail};
 use shanhai_store::Db;

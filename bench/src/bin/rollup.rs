@@ -20,14 +20,12 @@
 //!
 //! See bench/README.md for how to read the output.
 
-#[path = "../pg.rs"]
-mod pg;
-
 use anyhow::{Context, Result, bail};
 use clap::{Parser, ValueEnum};
-use pg::{Cluster, PgDatabase, free_port, workspace_root};
 use reqwest::StatusCode;
 use serde_json::Value;
+use shanhai_bench::pg::{Cluster, PgDatabase, free_port};
+use shanhai_bench::serve::{server_binary, status_kb};
 use shanhai_store::Db;
 use shanhai_store::db::Backend;
 use shanhai_store::rollups::{self, By, Column, Scope};
@@ -101,28 +99,6 @@ fn county_code(p: usize, c: usize, k: usize) -> String {
 
 fn uuid() -> String {
     uuid::Uuid::now_v7().to_string()
-}
-
-fn server_binary(args: &Args) -> Result<PathBuf> {
-    if let Some(path) = &args.server {
-        return Ok(path.clone());
-    }
-    let root = workspace_root();
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
-    let bin = target.join("release").join("shanhai");
-    if !bin.exists() {
-        let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .args(["build", "--release", "-p", "shanhai"])
-            .current_dir(&root)
-            .status()
-            .context("run cargo build")?;
-        if !status.success() || !bin.exists() {
-            bail!("cargo build --release -p shanhai failed");
-        }
-    }
-    Ok(bin)
 }
 
 fn secs(d: Duration) -> String {
@@ -1107,17 +1083,6 @@ impl Drop for Server {
     }
 }
 
-fn status_kb(pid: u32, key: &str) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find(|l| l.starts_with(key))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
-}
-
 async fn serve_phase(
     args: &Args,
     bin: &Path,
@@ -1588,7 +1553,7 @@ async fn main() {
 }
 
 async fn run(args: Args) -> Result<()> {
-    let bin = server_binary(&args)?;
+    let bin = server_binary(args.server.as_deref())?;
     let (dir, temporary) = match &args.dir {
         Some(d) => (d.clone(), false),
         None => (
