@@ -27,6 +27,7 @@ mod imports;
 mod inbox;
 mod indicators;
 mod kpis;
+mod openapi_exact;
 mod operations;
 mod outreach;
 mod page_authorization;
