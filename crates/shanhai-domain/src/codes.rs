@@ -70,7 +70,10 @@ pub fn code_schema(
     use utoipa::openapi::schema::{ObjectBuilder, Type};
     let labels: Vec<String> = codes
         .iter()
-        .map(|(code, en)| format!("`{code}`: {en}"))
+        .map(|(code, en)| match *code {
+            "" => format!("`\"\"`: {en}"),
+            code => format!("`{code}`: {en}"),
+        })
         .collect();
     ObjectBuilder::new()
         .schema_type(Type::String)

@@ -628,13 +628,28 @@ fn period_in_order(from: Option<&str>, until: &str) -> std::result::Result<(), I
     }
 }
 
+/// The codes of the indicator catalogue (`{code}` in the paths).
+struct IndicatorCode;
+
+impl utoipa::PartialSchema for IndicatorCode {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let codes: Vec<(&'static str, &'static str)> = shanhai_domain::indicators::CATALOGUE
+            .iter()
+            .map(|i| (i.code, i.name_en))
+            .collect();
+        shanhai_domain::codes::code_schema(&codes)
+    }
+}
+
+impl utoipa::ToSchema for IndicatorCode {}
+
 /// The records a program's indicator counts over a period, de-identified (date, kind,
 /// institutions, state, turnaround; never a patient's name, ID number or case). The program's
 /// office and the platform admin list all of them — `total` equals the indicator's value over
 /// the same period; a hospital's staff list those their institution takes part in; others are
 /// refused. Reads of records about patients are audited.
 #[utoipa::path(get, path = "/api/v1/programs/{id}/indicators/{code}/records", tag = "indicators", security(("bearer" = [])),
-    params(("id" = String, Path, format = Uuid), ("code" = String, Path, description = "An indicator of the catalogue, e.g. `consultations`"), PageParams, FigureRecordsQuery),
+    params(("id" = String, Path, format = Uuid), ("code" = inline(IndicatorCode), Path, description = "An indicator of the catalogue, e.g. `consultations`"), PageParams, FigureRecordsQuery),
     responses((status = 200, body = Page<FigureRecord>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn figure_records(

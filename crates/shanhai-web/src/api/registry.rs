@@ -187,7 +187,7 @@ async fn create_region(
 }
 
 /// One region by its code.
-#[utoipa::path(get, path = "/api/v1/regions/{code}", tag = "registry", security(("bearer" = [])), params(("code" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/regions/{code}", tag = "registry", security(("bearer" = [])), params(("code" = String, Path, pattern = r"^[0-9]{6}([0-9]{3})?$")),
     responses((status = 200, body = Region), (status = 404, body = ErrorBody)))]
 async fn get_region(
     State(state): State<AppState>,
@@ -198,7 +198,7 @@ async fn get_region(
 }
 
 /// Renames or re-parents a region (platform admin); the code itself does not change.
-#[utoipa::path(put, path = "/api/v1/regions/{code}", tag = "registry", security(("bearer" = [])), params(("code" = String, Path)),
+#[utoipa::path(put, path = "/api/v1/regions/{code}", tag = "registry", security(("bearer" = [])), params(("code" = String, Path, pattern = r"^[0-9]{6}([0-9]{3})?$")),
     request_body = RegionInput,
     responses((status = 200, body = Region), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update_region(

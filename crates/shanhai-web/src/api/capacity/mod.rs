@@ -191,7 +191,8 @@ impl utoipa::Modify for ListFilters {
                 )))
                 .into()
         };
-        let kinds: &[(&str, Option<fn() -> RefOr<Schema>>)] = &[
+        type SchemaFn = fn() -> RefOr<Schema>;
+        let kinds: &[(&str, Option<SchemaFn>)] = &[
             ("/api/v1/accreditation-goals", Some(GoalStatus::schema)),
             (
                 "/api/v1/alliances",
