@@ -77,11 +77,14 @@ pub struct UserInput {
     #[schema(value_type = Role)]
     pub role: String,
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub institution_id: Option<String>,
     /// The registry person this account belongs to (experts, clinicians).
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub person_id: Option<String>,
 }
 
@@ -133,8 +136,10 @@ pub struct UserUpdate {
     #[schema(value_type = Option<Role>)]
     pub role: Option<String>,
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub institution_id: Option<String>,
     #[serde(default)]
     pub active: Option<bool>,
@@ -142,15 +147,21 @@ pub struct UserUpdate {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct User {
+    #[schema(format = Uuid)]
     pub id: String,
     pub username: String,
     pub display_name: String,
     pub role: Role,
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
+    #[schema(format = Uuid)]
     pub institution_id: Option<String>,
+    #[schema(format = Uuid)]
     pub person_id: Option<String>,
     pub active: bool,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 

@@ -303,25 +303,31 @@ pub struct PublicBooking {
     pub status: BookingStatus,
     /// Place in the waitlist, for waitlisted bookings.
     pub waitlist_position: Option<i64>,
+    #[schema(format = Uuid)]
     pub session_id: String,
     pub name_masked: String,
     pub phone_masked: String,
     pub id_number_masked: String,
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 
 /// A booking as coordinators see it: identifiers masked.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Booking {
+    #[schema(format = Uuid)]
     pub id: String,
     pub booking_code: String,
+    #[schema(format = Uuid)]
     pub session_id: String,
     pub status: BookingStatus,
     pub waitlist_position: Option<i64>,
     pub name_masked: String,
     pub phone_masked: String,
     pub id_number_masked: String,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 

@@ -20,9 +20,11 @@ code_enum! {
 /// A program's choice for one figure (an indicator's code or a reported KPI's code).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct BriefingPreference {
+    #[schema(format = Uuid)]
     pub program_id: String,
     pub code: String,
     pub wording: Wording,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
@@ -32,6 +34,7 @@ pub struct BriefingPreferenceInput {
     /// The indicator's code (`clinic-sessions`) or the reported KPI's code (`outpatient-visits`).
     pub code: String,
     /// `exact` or `rounded`.
+    #[schema(value_type = Wording)]
     pub wording: String,
 }
 

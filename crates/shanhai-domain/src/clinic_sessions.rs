@@ -133,19 +133,26 @@ impl Window {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct ClinicSessionInput {
     /// The expert (a person id).
+    #[schema(format = Uuid)]
     pub expert_id: String,
     /// Where the clinic is held: a hospital, or for outreach a township health centre.
+    #[schema(format = Uuid)]
     pub institution_id: String,
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub department_id: Option<String>,
     /// The assignment the session belongs to, if any.
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub assignment_id: Option<String>,
     /// `YYYY-MM-DD`
+    #[schema(format = Date)]
     pub date: String,
     /// `HH:MM`
+    #[schema(pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
     pub start: String,
     /// `HH:MM`
+    #[schema(pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
     pub end: String,
     /// Number of slots (patients).
     pub capacity: i64,
@@ -282,22 +289,30 @@ impl NewClinicSession {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ClinicSession {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub expert_id: String,
     pub expert_name: Option<String>,
     pub expert_title: Option<String>,
     pub expert_honours: Vec<String>,
     pub home_institution_name: Option<String>,
+    #[schema(format = Uuid)]
     pub institution_id: String,
     pub institution_name: Option<String>,
     pub region_code: Option<String>,
     pub region_name: Option<String>,
+    #[schema(format = Uuid)]
     pub department_id: Option<String>,
     pub department_name: Option<String>,
     pub specialty_code: Option<String>,
+    #[schema(format = Uuid)]
     pub assignment_id: Option<String>,
+    #[schema(format = Date)]
     pub date: String,
+    #[schema(pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
     pub start: String,
+    #[schema(pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
     pub end: String,
     pub capacity: i64,
     pub booked: i64,
@@ -309,8 +324,11 @@ pub struct ClinicSession {
     pub status: SessionStatus,
     pub note: Option<String>,
     /// The outreach event (义诊, 巡回诊疗) the session was held at, if any.
+    #[schema(format = Uuid)]
     pub outreach_event_id: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
@@ -318,10 +336,13 @@ pub struct ClinicSession {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct CopyWeekInput {
     /// The host institution whose sessions are copied.
+    #[schema(format = Uuid)]
     pub institution_id: String,
     /// Any day of the week to copy (`YYYY-MM-DD`); the week runs Monday to Sunday.
+    #[schema(format = Date)]
     pub from_week: String,
     /// Any day of the week to copy to (`YYYY-MM-DD`).
+    #[schema(format = Date)]
     pub to_week: String,
 }
 
@@ -384,13 +405,17 @@ pub struct CopyWeekOutcome {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct SessionChangeInput {
     /// `YYYY-MM-DD`
+    #[schema(format = Date)]
     pub date: String,
     /// `HH:MM`
+    #[schema(pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
     pub start: String,
     /// `HH:MM`
+    #[schema(pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
     pub end: String,
     pub capacity: i64,
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub department_id: Option<String>,
     #[serde(default)]
     pub note: Option<String>,
@@ -420,14 +445,18 @@ impl SessionChangeInput {
 pub struct GenerateSessionsInput {
     /// `YYYY-MM-DD`; default: the assignment's start.
     #[serde(default)]
+    #[schema(format = Date)]
     pub from: Option<String>,
     /// `YYYY-MM-DD`; default: the assignment's end.
     #[serde(default)]
+    #[schema(format = Date)]
     pub until: Option<String>,
     /// Weekdays (1–7) for stationed experts; weekly experts use their own.
     #[serde(default)]
     pub weekdays: Vec<i64>,
+    #[schema(pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
     pub start: String,
+    #[schema(pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
     pub end: String,
     pub capacity: i64,
     #[serde(default)]

@@ -8,9 +8,31 @@ use crate::Lang;
 macro_rules! code_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $code:literal, $zh:literal, $en:literal;)+ }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
         pub enum $name {
             $(#[serde(rename = $code)] $variant,)+
+        }
+
+        // By hand rather than derived: the derive does not see the `serde(rename)` of a macro's
+        // literal and would list the variants' Rust names instead of the codes the API speaks.
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                $crate::codes::code_schema(&[$(($code, $en)),+])
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
+
+        impl $name {
+            /// The schema of these codes and a few more (with their English labels): a step
+            /// of a timeline whose first step is not one of the actions, say.
+            pub fn schema_and(
+                more: &[(&'static str, &'static str)],
+            ) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                let mut codes = vec![$(($code, $en)),+];
+                codes.extend_from_slice(more);
+                $crate::codes::code_schema(&codes)
+            }
         }
 
         impl $name {
@@ -38,6 +60,26 @@ macro_rules! code_enum {
             }
         }
     };
+}
+
+/// The OpenAPI schema of a vocabulary: a string that is one of the codes, each code's English
+/// label in the description.
+pub fn code_schema(
+    codes: &[(&'static str, &'static str)],
+) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    let labels: Vec<String> = codes
+        .iter()
+        .map(|(code, en)| match *code {
+            "" => format!("`\"\"`: {en}"),
+            code => format!("`{code}`: {en}"),
+        })
+        .collect();
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(codes.iter().map(|(code, _)| *code)))
+        .description(Some(labels.join("; ")))
+        .into()
 }
 
 code_enum! {

@@ -470,14 +470,17 @@ pub struct ConsultationInput {
     pub urgency: String,
     /// The requesting hospital (default: the caller's own).
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub requesting_institution_id: Option<String>,
     /// The donor hospital asked for advice.
+    #[schema(format = Uuid)]
     pub target_institution_id: String,
     /// 诊疗科目 code of the specialty asked.
     #[serde(default)]
     pub target_specialty_code: Option<String>,
     /// Named experts (person ids); for an MDT the first one chairs.
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub expert_ids: Vec<String>,
     pub patient: PatientInput,
     pub case_summary: String,
@@ -580,6 +583,7 @@ pub struct TransitionInput {
     pub reason: Option<String>,
     /// `YYYY-MM-DDTHH:MM` local time (Asia/Shanghai), for `schedule`.
     #[serde(default)]
+    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]$")]
     pub scheduled_at: Option<String>,
     /// The opinion (会诊意见), for `sign`.
     #[serde(default)]
@@ -631,6 +635,7 @@ impl TransitionInput {
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ConsultationExpert {
+    #[schema(format = Uuid)]
     pub person_id: String,
     pub name: Option<String>,
     pub institution_name: Option<String>,
@@ -640,24 +645,40 @@ pub struct ConsultationExpert {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Opinion {
     pub version: i64,
+    #[schema(format = Uuid)]
     pub author_person_id: Option<String>,
     pub author_name: String,
     /// The signer: name, title and institution.
     pub author: Option<crate::accounts::ActorLabel>,
     pub text: String,
+    #[schema(format = DateTime)]
     pub signed_at: String,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ConsultationEvent {
+    #[schema(schema_with = event_action)]
     pub action: String,
+    #[schema(schema_with = event_from_state)]
     pub from_state: String,
+    #[schema(value_type = ConsultationState)]
     pub to_state: String,
+    #[schema(format = DateTime)]
     pub at: String,
     pub actor_name: String,
     /// Who took the step: name, title and institution.
     pub actor: Option<crate::accounts::ActorLabel>,
     pub detail: Option<String>,
+}
+
+/// A timeline step's action: one of the actions, or the request that opened it.
+fn event_action() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    ConsultationAction::schema_and(&[("request", "Request")])
+}
+
+/// The state a step left: empty for the request that opened the consultation.
+fn event_from_state() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    ConsultationState::schema_and(&[("", "None (the request)")])
 }
 
 code_enum! {
@@ -674,6 +695,7 @@ pub struct DicomSummary {
     /// e.g. `CT`, `MR`, `DX`.
     pub modality: Option<String>,
     /// `YYYY-MM-DD`.
+    #[schema(format = Date)]
     pub study_date: Option<String>,
     pub study_description: Option<String>,
     pub series_description: Option<String>,
@@ -691,7 +713,9 @@ pub struct DicomSummary {
 /// A file attached to a consultation.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Attachment {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub consultation_id: String,
     /// The name the uploader gave it (path stripped).
     pub file_name: String,
@@ -708,6 +732,7 @@ pub struct Attachment {
     pub preview_url: Option<String>,
     pub preview_error: Option<String>,
     pub uploaded_by_name: String,
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 
@@ -797,6 +822,7 @@ pub struct ConsultationFigures {
 
 #[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct InstitutionCount {
+    #[schema(format = Uuid)]
     pub institution_id: String,
     pub name: String,
     pub count: i64,
@@ -804,15 +830,18 @@ pub struct InstitutionCount {
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Consultation {
+    #[schema(format = Uuid)]
     pub id: String,
     pub r#type: ConsultationType,
     pub urgency: Urgency,
     pub state: ConsultationState,
+    #[schema(format = Uuid)]
     pub requesting_institution_id: String,
     pub requesting_institution_name: Option<String>,
     pub requester_name: String,
     /// The requester: name, title and institution.
     pub requester: Option<crate::accounts::ActorLabel>,
+    #[schema(format = Uuid)]
     pub target_institution_id: String,
     pub target_institution_name: Option<String>,
     pub target_specialty_code: Option<String>,
@@ -823,16 +852,22 @@ pub struct Consultation {
     pub case_summary: String,
     pub question: String,
     pub decline_reason: Option<String>,
+    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]$")]
     pub scheduled_at: Option<String>,
     pub decision: Option<String>,
+    #[schema(format = DateTime)]
     pub requested_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
     /// Past its turnaround target for the current state.
     pub overdue: bool,
     /// The program whose pairing links the two hospitals, if any; its targets apply.
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
     /// When acceptance is due, and when the signed report is due (from the program's targets).
+    #[schema(format = DateTime)]
     pub accept_due_at: Option<String>,
+    #[schema(format = DateTime)]
     pub report_due_at: Option<String>,
     pub experts: Vec<ConsultationExpert>,
     pub opinions: Vec<Opinion>,

@@ -173,6 +173,7 @@ impl Presence {
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct SchemeInput {
+    #[schema(format = Uuid)]
     pub program_id: String,
     /// e.g. 柔性援疆, 中组部援疆, 名医行, 公卫小组团
     pub name: String,
@@ -206,27 +207,36 @@ impl SchemeInput {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Scheme {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub program_id: String,
     pub name: String,
     pub description: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct BatchInput {
+    #[schema(format = Uuid)]
     pub program_id: String,
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub scheme_id: Option<String>,
     /// The pairing the batch serves, when it serves one.
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub pairing_id: Option<String>,
     /// Batch number within the program (第 N 批).
     pub number: i64,
     #[serde(default)]
     pub name: Option<String>,
+    #[schema(format = Date)]
     pub start_date: String,
+    #[schema(format = Date)]
     pub end_date: String,
 }
 
@@ -290,27 +300,39 @@ impl BatchInput {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Batch {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub program_id: String,
+    #[schema(format = Uuid)]
     pub scheme_id: Option<String>,
     pub scheme_name: Option<String>,
+    #[schema(format = Uuid)]
     pub pairing_id: Option<String>,
     pub number: i64,
     pub name: Option<String>,
+    #[schema(format = Date)]
     pub start_date: String,
+    #[schema(format = Date)]
     pub end_date: String,
     pub assignment_count: i64,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct AssignmentInput {
+    #[schema(format = Uuid)]
     pub batch_id: String,
+    #[schema(format = Uuid)]
     pub person_id: String,
     /// The recipient institution.
+    #[schema(format = Uuid)]
     pub institution_id: String,
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub department_id: Option<String>,
     #[schema(value_type = AssignmentMode)]
     pub mode: String,
@@ -319,7 +341,9 @@ pub struct AssignmentInput {
     /// ISO weekdays (1 = Monday … 7 = Sunday) for `weekly` assignments.
     #[serde(default)]
     pub weekdays: Vec<i64>,
+    #[schema(format = Date)]
     pub start_date: String,
+    #[schema(format = Date)]
     pub end_date: String,
 }
 
@@ -396,22 +420,30 @@ impl NewAssignment {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Assignment {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub batch_id: String,
     pub batch_number: Option<i64>,
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
+    #[schema(format = Uuid)]
     pub person_id: String,
     pub person_name: Option<String>,
     pub person_title: Option<String>,
     pub home_institution_name: Option<String>,
+    #[schema(format = Uuid)]
     pub institution_id: String,
     pub institution_name: Option<String>,
+    #[schema(format = Uuid)]
     pub department_id: Option<String>,
     pub department_name: Option<String>,
     pub mode: AssignmentMode,
     pub post: Post,
     pub weekdays: Vec<i64>,
+    #[schema(format = Date)]
     pub start_date: String,
+    #[schema(format = Date)]
     pub end_date: String,
     /// Days recorded as served (checked in or confirmed).
     pub days_served: i64,
@@ -420,8 +452,11 @@ pub struct Assignment {
     /// Days of leave recorded.
     pub leave_days: i64,
     /// The end first planned, when the assignment was ended early.
+    #[schema(format = Date)]
     pub planned_end_date: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
@@ -454,6 +489,7 @@ pub struct CopyBatchInput {
     #[serde(default)]
     pub name: Option<String>,
     /// The new batch's first day (`YYYY-MM-DD`).
+    #[schema(format = Date)]
     pub start_date: String,
 }
 
@@ -488,6 +524,7 @@ impl CopyBatchInput {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct EndAssignmentInput {
     /// The last day (`YYYY-MM-DD`), not after the planned end.
+    #[schema(format = Date)]
     pub end_date: String,
 }
 
@@ -495,9 +532,11 @@ pub struct EndAssignmentInput {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct LeaveInput {
     /// The first day of leave (`YYYY-MM-DD`).
+    #[schema(format = Date)]
     pub from: String,
     /// The last day of leave (default: the first).
     #[serde(default)]
+    #[schema(format = Date)]
     pub until: Option<String>,
     #[serde(default)]
     pub note: Option<String>,
@@ -532,8 +571,10 @@ impl LeaveInput {
 /// One cell of the week grid: what an assignment's day was.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct WeekEntry {
+    #[schema(format = Uuid)]
     pub assignment_id: String,
     /// `YYYY-MM-DD`
+    #[schema(format = Date)]
     pub day: String,
     #[schema(value_type = DayMark)]
     pub mark: String,

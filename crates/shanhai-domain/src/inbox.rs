@@ -81,6 +81,7 @@ pub fn to_review(state: ReportState) -> bool {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Today {
     /// `YYYY-MM-DD`, Asia/Shanghai.
+    #[schema(format = Date)]
     pub date: String,
     /// The signed-in user's person record, if the account is linked to one.
     pub person: Option<Person>,

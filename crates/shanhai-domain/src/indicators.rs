@@ -377,26 +377,34 @@ impl FigureRecords {
 pub struct FigureRecord {
     /// The record (a consultation, a referral, a technique…); its own page is for those who
     /// take part in it.
+    #[schema(format = Uuid)]
     pub id: String,
     /// The day it counts on (`YYYY-MM-DD`).
+    #[schema(format = Date)]
     pub date: String,
     /// Its kind within the figure: the consultation type, referral direction, clinic visit
     /// type, gap filled or teaching kind (a code).
+    #[schema(schema_with = record_kind_schema)]
     pub kind: Option<String>,
     /// The institution the figure attributes it to (the requesting hospital of a
     /// consultation, the sender of an up-referral, the receiver of a down-referral, the host of
     /// everything else).
+    #[schema(format = Uuid)]
     pub institution_id: Option<String>,
     pub institution_name: Option<String>,
     /// For a consultation the requesting hospital, for a referral the sender.
+    #[schema(format = Uuid)]
     pub from_institution_id: Option<String>,
     pub from_institution_name: Option<String>,
     /// For a consultation the consulted hospital, for a referral the receiver.
+    #[schema(format = Uuid)]
     pub to_institution_id: Option<String>,
     pub to_institution_name: Option<String>,
     /// Its state (a code: `signed`, `accepted`…), where it has one.
+    #[schema(schema_with = record_state_schema)]
     pub state: Option<String>,
     /// `urgent` or `routine`, where it has one.
+    #[schema(value_type = Option<crate::consultations::Urgency>)]
     pub urgency: Option<String>,
     /// Hours from the request to the first signed report (a consultation) or from sending to
     /// acceptance (a referral); none until then.
@@ -404,6 +412,88 @@ pub struct FigureRecord {
     /// What it adds to the figure: 1 for a count; the places booked, the people attending, an
     /// amount in fen for a sum.
     pub value: i64,
+}
+
+/// The codes of several vocabularies as one (each code once), nullable.
+fn union_schema(
+    codes: Vec<(&'static str, &'static str)>,
+) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    let mut seen = std::collections::HashSet::new();
+    let codes: Vec<_> = codes.into_iter().filter(|(c, _)| seen.insert(*c)).collect();
+    let one = crate::codes::code_schema(&codes);
+    utoipa::openapi::schema::OneOfBuilder::new()
+        .item(utoipa::openapi::schema::Object::with_type(
+            utoipa::openapi::schema::Type::Null,
+        ))
+        .item(one)
+        .into()
+}
+
+/// A record's kind within its figure: the split of the figure's rule (consultation type,
+/// referral direction, clinic visit type, gap filled, teaching or outreach kind, the expert's
+/// role in an operation, its grade).
+fn record_kind_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use crate::Lang::En;
+    let mut codes: Vec<(&'static str, &'static str)> = Vec::new();
+    codes.extend(
+        crate::consultations::ConsultationType::ALL
+            .iter()
+            .map(|c| (c.code(), c.label(En))),
+    );
+    codes.extend(
+        crate::referrals::Direction::ALL
+            .iter()
+            .map(|c| (c.code(), c.label(En))),
+    );
+    codes.extend(
+        crate::clinic_sessions::VisitType::ALL
+            .iter()
+            .map(|c| (c.code(), c.label(En))),
+    );
+    codes.extend(
+        crate::capacity::GapLevel::ALL
+            .iter()
+            .map(|c| (c.code(), c.label(En))),
+    );
+    codes.extend(
+        crate::capacity::TeachingKind::ALL
+            .iter()
+            .map(|c| (c.code(), c.label(En))),
+    );
+    codes.extend(
+        crate::capacity::OutreachKind::ALL
+            .iter()
+            .map(|c| (c.code(), c.label(En))),
+    );
+    codes.extend(
+        crate::operations::ExpertRole::ALL
+            .iter()
+            .map(|c| (c.code(), c.label(En))),
+    );
+    codes.extend([
+        ("grade-1", "Grade 1 operation"),
+        ("grade-2", "Grade 2 operation"),
+        ("grade-3", "Grade 3 operation"),
+        ("grade-4", "Grade 4 operation"),
+    ]);
+    union_schema(codes)
+}
+
+/// A record's state: a consultation's or a referral's.
+fn record_state_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use crate::Lang::En;
+    let mut codes: Vec<(&'static str, &'static str)> = Vec::new();
+    codes.extend(
+        crate::consultations::ConsultationState::ALL
+            .iter()
+            .map(|c| (c.code(), c.label(En))),
+    );
+    codes.extend(
+        crate::referrals::ReferralState::ALL
+            .iter()
+            .map(|c| (c.code(), c.label(En))),
+    );
+    union_schema(codes)
 }
 
 /// The total an indicator is a part of, by type or kind: `consultations-imaging` is part of

@@ -322,13 +322,16 @@ pub struct KpiDefinitionInput {
     pub name_en: String,
     #[serde(default)]
     pub unit: String,
+    #[schema(value_type = KpiDirection)]
     pub direction: String,
+    #[schema(value_type = ValueKind)]
     pub value_kind: String,
     /// Decimals kept (0–4); a count keeps none. Default: 2 for percentages and decimals.
     #[serde(default)]
     pub scale: Option<i64>,
     /// Default: month, quarter and year.
     #[serde(default)]
+    #[schema(value_type = Vec<PeriodType>)]
     pub period_types: Vec<String>,
     #[serde(default)]
     pub description: Option<String>,
@@ -480,8 +483,10 @@ pub fn builtin_catalogue() -> Vec<KpiDefinition> {
 /// A report's header as entered: whose figures, under which program, for which period.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct KpiReportInput {
+    #[schema(format = Uuid)]
     pub institution_id: String,
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
     /// `2025-03`, `2025-Q1` or `2025`.
     pub period: String,
@@ -690,9 +695,13 @@ pub struct KpiValue {
 /// A step in a report's life; a reopen or return carries its reason.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct KpiReportEvent {
+    #[schema(schema_with = event_action)]
     pub action: String,
+    #[schema(schema_with = event_from_state)]
     pub from_state: String,
+    #[schema(value_type = ReportState)]
     pub to_state: String,
+    #[schema(format = DateTime)]
     pub at: String,
     pub actor_name: String,
     /// Who took the step: name, title and institution.
@@ -700,23 +709,42 @@ pub struct KpiReportEvent {
     pub reason: Option<String>,
 }
 
+/// A step's action: one of the actions, or the creation of the draft.
+fn event_action() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    ReportAction::schema_and(&[("create", "Create")])
+}
+
+/// The state a step left: empty for the creation.
+fn event_from_state() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    ReportState::schema_and(&[("", "None (the creation)")])
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct KpiReport {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub institution_id: String,
     pub institution_name: Option<String>,
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
     pub program_name: Option<String>,
     pub period_type: PeriodType,
     pub period: String,
+    #[schema(format = Date)]
     pub period_start: String,
+    #[schema(format = Date)]
     pub period_end: String,
     pub state: ReportState,
     pub submitted_by: Option<String>,
+    #[schema(format = DateTime)]
     pub submitted_at: Option<String>,
     pub approved_by: Option<String>,
+    #[schema(format = DateTime)]
     pub approved_at: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
     /// Filled on a single report, empty in lists.
     pub values: Vec<KpiValue>,
@@ -744,9 +772,12 @@ impl KpiReport {
 pub struct KpiSeriesPoint {
     pub period: String,
     pub period_type: PeriodType,
+    #[schema(format = Date)]
     pub period_start: String,
+    #[schema(format = Uuid)]
     pub institution_id: String,
     pub institution_name: Option<String>,
+    #[schema(format = Uuid)]
     pub report_id: String,
     pub state: ReportState,
     pub definition: String,
@@ -768,6 +799,7 @@ pub struct KpiSeriesPoint {
 /// dashboards and briefings ("首考通过率从20%提升至92%").
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct KpiStanding {
+    #[schema(format = Uuid)]
     pub institution_id: String,
     pub institution_name: Option<String>,
     pub definition: String,

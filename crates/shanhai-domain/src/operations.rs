@@ -91,17 +91,23 @@ fn chosen<T>(field: &str, value: &str, parse: fn(&str) -> Option<T>) -> Result<T
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct OperationInput {
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
     /// The local institution where the operation was done.
+    #[schema(format = Uuid)]
     pub institution_id: String,
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub department_id: Option<String>,
     /// The dispatched expert's assignment the operation was done on, if known.
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub assignment_id: Option<String>,
     /// The dispatched expert (a person).
+    #[schema(format = Uuid)]
     pub expert_id: String,
     /// `YYYY-MM-DD`, not after today.
+    #[schema(format = Date)]
     pub performed_on: String,
     pub procedure_name: String,
     /// ICD-9-CM-3: `NN`, `NN.N` or `NN.NN`.
@@ -110,16 +116,20 @@ pub struct OperationInput {
     /// 1–4 (一级–四级).
     pub grade: i64,
     /// `operated` (主刀), `guided` (指导), `demonstration` (示教), `remote-guidance` (远程指导).
+    #[schema(value_type = ExpertRole)]
     pub expert_role: String,
     #[serde(default)]
     pub minimally_invasive: bool,
     /// The technique it belongs to (a technique of the same institution).
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub technique_id: Option<String>,
     /// `success`, `complication`, `converted`, `transferred`, `death`.
+    #[schema(value_type = OperationOutcome)]
     pub outcome: String,
     /// The local operator(s): people of the institution.
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub local_operator_ids: Vec<String>,
     #[serde(default)]
     pub note: Option<String>,
@@ -225,6 +235,7 @@ impl OperationInput {
 /// A person named on an operation, as a reader sees them.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct OperationPerson {
+    #[schema(format = Uuid)]
     pub id: String,
     pub name: String,
     /// The title's code (`chief-physician`…).
@@ -233,25 +244,33 @@ pub struct OperationPerson {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Operation {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
+    #[schema(format = Uuid)]
     pub institution_id: String,
     pub institution_name: Option<String>,
+    #[schema(format = Uuid)]
     pub department_id: Option<String>,
     pub department_name: Option<String>,
+    #[schema(format = Uuid)]
     pub assignment_id: Option<String>,
+    #[schema(format = Uuid)]
     pub expert_id: String,
     pub expert_name: Option<String>,
     /// The expert's title code.
     pub expert_title: Option<String>,
     /// The expert's own institution.
     pub expert_institution_name: Option<String>,
+    #[schema(format = Date)]
     pub performed_on: String,
     pub procedure_name: String,
     pub procedure_code: Option<String>,
     pub grade: i64,
     pub expert_role: ExpertRole,
     pub minimally_invasive: bool,
+    #[schema(format = Uuid)]
     pub technique_id: Option<String>,
     pub technique_name: Option<String>,
     /// Whether this is its technique's earliest operation (首例).
@@ -259,7 +278,9 @@ pub struct Operation {
     pub outcome: OperationOutcome,
     pub local_operators: Vec<OperationPerson>,
     pub note: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 

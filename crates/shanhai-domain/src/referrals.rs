@@ -319,20 +319,26 @@ pub struct ReferralInput {
     pub urgency: String,
     /// The sending institution (default: the caller's own).
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub from_institution_id: Option<String>,
+    #[schema(format = Uuid)]
     pub to_institution_id: String,
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub to_department_id: Option<String>,
     /// The named coordinator who receives the patient (全程对接), a user id.
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub receiving_coordinator_id: Option<String>,
     pub patient: crate::consultations::PatientInput,
     pub reason: String,
     /// The consultation that led to this referral, if any.
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub consultation_id: Option<String>,
     /// The outreach clinic session (专家门诊/义诊) where the patient was seen, if any.
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub clinic_session_id: Option<String>,
 }
 
@@ -428,6 +434,7 @@ pub struct ReferralTransitionInput {
     pub note: Option<String>,
     /// Accepting: when the patient is expected (`YYYY-MM-DDTHH:MM`, Beijing time).
     #[serde(default)]
+    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]$")]
     pub appointment_at: Option<String>,
     /// Accepting: the ward or bed the patient goes to.
     #[serde(default)]
@@ -560,9 +567,13 @@ impl ReferralTransitionInput {
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ReferralEvent {
+    #[schema(schema_with = event_action)]
     pub action: String,
+    #[schema(schema_with = event_from_state)]
     pub from_state: String,
+    #[schema(value_type = ReferralState)]
     pub to_state: String,
+    #[schema(format = DateTime)]
     pub at: String,
     pub actor_name: String,
     /// Who took the step: name, title and institution.
@@ -570,40 +581,61 @@ pub struct ReferralEvent {
     pub note: Option<String>,
 }
 
+/// A timeline step's action: one of the actions, or the creation that opened it.
+fn event_action() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    ReferralAction::schema_and(&[("create", "Create")])
+}
+
+/// The state a step left: empty for the creation.
+fn event_from_state() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    ReferralState::schema_and(&[("", "None (the creation)")])
+}
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Referral {
+    #[schema(format = Uuid)]
     pub id: String,
     pub direction: Direction,
     pub urgency: crate::consultations::Urgency,
     pub state: ReferralState,
+    #[schema(format = Uuid)]
     pub from_institution_id: String,
     pub from_institution_name: Option<String>,
     pub sender_name: String,
     /// The sender: name, title and institution.
     pub sender: Option<crate::accounts::ActorLabel>,
+    #[schema(format = Uuid)]
     pub to_institution_id: String,
     pub to_institution_name: Option<String>,
+    #[schema(format = Uuid)]
     pub to_department_id: Option<String>,
+    #[schema(format = Uuid)]
     pub receiving_coordinator_id: Option<String>,
     pub patient_name_masked: String,
     pub patient_id_number_masked: Option<String>,
     pub patient_sex: crate::codes::Gender,
     pub patient_age: i64,
     pub reason: String,
+    #[schema(format = Uuid)]
     pub consultation_id: Option<String>,
     /// The outreach clinic session that produced it, if any.
+    #[schema(format = Uuid)]
     pub clinic_session_id: Option<String>,
     /// The program whose pairing links the two institutions, if any.
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
     /// Whether the patient leaves the sending institution's province.
     pub leaves_region: bool,
     /// What the receiver's acceptance tells the sender: when and where the patient is
     /// expected, and whom to call.
+    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]$")]
     pub appointment_at: Option<String>,
     pub ward: Option<String>,
     pub contact_name: Option<String>,
     pub contact_phone: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
     pub events: Vec<ReferralEvent>,
 }

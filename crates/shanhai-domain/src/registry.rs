@@ -141,6 +141,7 @@ pub struct InstitutionInput {
     pub grade: String,
     pub region_code: String,
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub parent_id: Option<String>,
     #[serde(default)]
     pub address: Option<String>,
@@ -180,20 +181,25 @@ impl InstitutionInput {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Institution {
+    #[schema(format = Uuid)]
     pub id: String,
     pub name: String,
     pub kind: InstitutionKind,
     pub grade: Grade,
     pub region_code: String,
     pub region_name: Option<String>,
+    #[schema(format = Uuid)]
     pub parent_id: Option<String>,
     pub address: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct DepartmentInput {
+    #[schema(format = Uuid)]
     pub institution_id: String,
     /// 诊疗科目 code from `GET /api/v1/specialties`, e.g. `03.04`.
     pub specialty_code: String,
@@ -231,13 +237,17 @@ impl DepartmentInput {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Department {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub institution_id: String,
     pub institution_name: Option<String>,
     pub specialty_code: String,
     pub specialty_name: Option<String>,
     pub name: String,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
@@ -251,8 +261,10 @@ pub struct PersonInput {
     /// Honours such as 院士 or 国务院特殊津贴专家.
     #[serde(default)]
     pub honours: Vec<String>,
+    #[schema(format = Uuid)]
     pub institution_id: String,
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub department_id: Option<String>,
     #[serde(default)]
     pub specialty_code: Option<String>,
@@ -305,17 +317,22 @@ impl PersonInput {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Person {
+    #[schema(format = Uuid)]
     pub id: String,
     pub name: String,
     pub gender: Gender,
     pub title: Title,
     pub honours: Vec<String>,
+    #[schema(format = Uuid)]
     pub institution_id: String,
     pub institution_name: Option<String>,
+    #[schema(format = Uuid)]
     pub department_id: Option<String>,
     pub department_name: Option<String>,
     pub specialty_code: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
@@ -327,11 +344,14 @@ pub struct ProgramInput {
     #[serde(default)]
     pub description: Option<String>,
     /// `YYYY-MM-DD`
+    #[schema(format = Date)]
     pub start_date: String,
     #[serde(default)]
+    #[schema(format = Date)]
     pub end_date: Option<String>,
     /// The health commission or office that runs the program.
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub office_institution_id: Option<String>,
     /// Access the donor side gets to the recipient's data through a pairing; default `read`.
     #[serde(default)]
@@ -383,23 +403,32 @@ impl ProgramInput {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Program {
+    #[schema(format = Uuid)]
     pub id: String,
     pub name: String,
     pub kind: ProgramKind,
     pub description: Option<String>,
+    #[schema(format = Date)]
     pub start_date: String,
+    #[schema(format = Date)]
     pub end_date: Option<String>,
+    #[schema(format = Uuid)]
     pub office_institution_id: Option<String>,
     pub donor_access: DonorAccess,
     pub pairing_count: i64,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct PairingInput {
+    #[schema(format = Uuid)]
     pub program_id: String,
+    #[schema(format = Uuid)]
     pub donor_id: String,
+    #[schema(format = Uuid)]
     pub recipient_id: String,
     #[schema(value_type = PairingLevel)]
     pub level: String,
@@ -408,8 +437,10 @@ pub struct PairingInput {
     /// 诊疗科目 codes in scope; empty for a whole-hospital pairing.
     #[serde(default)]
     pub departments: Vec<String>,
+    #[schema(format = Date)]
     pub start_date: String,
     #[serde(default)]
+    #[schema(format = Date)]
     pub end_date: Option<String>,
 }
 
@@ -477,26 +508,36 @@ impl PairingInput {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Pairing {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub program_id: String,
     pub program_name: Option<String>,
+    #[schema(format = Uuid)]
     pub donor_id: String,
     pub donor_name: Option<String>,
+    #[schema(format = Uuid)]
     pub recipient_id: String,
     pub recipient_name: Option<String>,
     pub level: PairingLevel,
     pub mode: PairingMode,
     pub departments: Vec<String>,
+    #[schema(format = Date)]
     pub start_date: String,
+    #[schema(format = Date)]
     pub end_date: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct AgreementInput {
+    #[schema(format = Uuid)]
     pub pairing_id: String,
     /// `YYYY-MM-DD`
+    #[schema(format = Date)]
     pub signed_on: String,
     /// Term in years (1–30).
     pub term_years: i64,
@@ -544,16 +585,23 @@ pub struct AgreementDocument {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Agreement {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub pairing_id: String,
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
+    #[schema(format = Date)]
     pub signed_on: String,
     pub term_years: i64,
     /// The last day the agreement runs, derived from the signing date and term.
+    #[schema(format = Date)]
     pub expires_on: String,
     pub scope: String,
     pub document: Option<AgreementDocument>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 

@@ -28,6 +28,15 @@ pub fn find(code: &str) -> Option<&'static Specialty> {
     BY_CODE.get(code).copied()
 }
 
+/// The OpenAPI schema of a 诊疗科目 code: one of the list's.
+pub fn code_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(LIST.iter().map(|s| s.code.as_str())))
+        .description(Some("A 诊疗科目 code (`GET /api/v1/specialties`)."))
+        .into()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

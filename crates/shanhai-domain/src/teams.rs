@@ -37,19 +37,24 @@ pub const NAME_MAX: usize = 100;
 pub struct TeamInput {
     /// The program the team works under (optional).
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
     pub name: String,
     /// `academician` | `team-based` | `specialty` | `other`.
     #[schema(value_type = TeamKind)]
     pub kind: String,
     /// The institution the team comes from.
+    #[schema(format = Uuid)]
     pub home_institution_id: String,
     /// The institution the team serves (optional).
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub host_institution_id: Option<String>,
     /// The leader (a person); made a member when the team is created.
+    #[schema(format = Uuid)]
     pub leader_id: String,
     /// `YYYY-MM-DD`
+    #[schema(format = Date)]
     pub formed_on: String,
     #[serde(default)]
     pub note: Option<String>,
@@ -107,25 +112,33 @@ impl NewTeam {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Team {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
     pub program_name: Option<String>,
     pub name: String,
     pub kind: TeamKind,
+    #[schema(format = Uuid)]
     pub home_institution_id: String,
     pub home_institution_name: Option<String>,
+    #[schema(format = Uuid)]
     pub host_institution_id: Option<String>,
     pub host_institution_name: Option<String>,
+    #[schema(format = Uuid)]
     pub leader_id: String,
     pub leader_name: Option<String>,
     /// The leader's title (a code, e.g. `chief-physician`).
     pub leader_title: Option<String>,
+    #[schema(format = Date)]
     pub formed_on: String,
     pub note: Option<String>,
     /// Members now (not left).
     pub member_count: i64,
     pub visit_count: i64,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
@@ -160,15 +173,18 @@ impl crate::capacity::Scoped for Team {
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct TeamMemberInput {
+    #[schema(format = Uuid)]
     pub person_id: String,
     /// `leader` | `member` (default `member`).
     #[serde(default)]
     #[schema(value_type = Option<TeamRole>)]
     pub role: Option<String>,
     /// `YYYY-MM-DD`
+    #[schema(format = Date)]
     pub joined_on: String,
     /// `YYYY-MM-DD`, on or after `joined_on`; none: still a member.
     #[serde(default)]
+    #[schema(format = Date)]
     pub left_on: Option<String>,
 }
 
@@ -211,14 +227,18 @@ impl TeamMemberInput {
 /// A member, shown by name, title and institution.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TeamMember {
+    #[schema(format = Uuid)]
     pub team_id: String,
+    #[schema(format = Uuid)]
     pub person_id: String,
     pub person_name: Option<String>,
     /// A code, e.g. `chief-physician`.
     pub person_title: Option<String>,
     pub institution_name: Option<String>,
     pub role: TeamRole,
+    #[schema(format = Date)]
     pub joined_on: String,
+    #[schema(format = Date)]
     pub left_on: Option<String>,
 }
 
@@ -226,10 +246,13 @@ pub struct TeamMember {
 pub struct TeamVisitInput {
     /// Where the team went; default the team's host.
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub institution_id: Option<String>,
     /// `YYYY-MM-DD`; the visit counts on this day.
+    #[schema(format = Date)]
     pub start_date: String,
     /// `YYYY-MM-DD`, on or after `start_date`.
+    #[schema(format = Date)]
     pub end_date: String,
     #[serde(default)]
     pub note: Option<String>,
@@ -273,15 +296,23 @@ impl TeamVisitInput {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TeamVisit {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub team_id: String,
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
+    #[schema(format = Uuid)]
     pub institution_id: String,
     pub institution_name: Option<String>,
+    #[schema(format = Date)]
     pub start_date: String,
+    #[schema(format = Date)]
     pub end_date: String,
     pub note: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 

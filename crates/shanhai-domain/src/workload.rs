@@ -20,10 +20,13 @@ pub const MAX_PERIOD_DAYS: i64 = 366;
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct WorkloadReportInput {
     /// The assignment the work was done under.
+    #[schema(format = Uuid)]
     pub assignment_id: String,
     /// First day of the period (`YYYY-MM-DD`), usually the first of a month.
+    #[schema(format = Date)]
     pub period_start: String,
     /// Last day of the period; the report counts on this date.
+    #[schema(format = Date)]
     pub period_end: String,
     /// Outpatient visits seen (人次).
     #[schema(minimum = 0, maximum = 1_000_000)]
@@ -116,19 +119,26 @@ impl NewWorkloadReport {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct WorkloadReport {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub assignment_id: String,
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
     pub batch_number: Option<i64>,
+    #[schema(format = Uuid)]
     pub person_id: String,
     pub person_name: Option<String>,
     /// The expert's title code (`chief-physician`, …).
     pub person_title: Option<String>,
     /// The recipient institution of the assignment.
+    #[schema(format = Uuid)]
     pub institution_id: String,
     pub institution_name: Option<String>,
     pub department_name: Option<String>,
+    #[schema(format = Date)]
     pub period_start: String,
+    #[schema(format = Date)]
     pub period_end: String,
     pub outpatients: i64,
     pub admissions: i64,
@@ -136,7 +146,9 @@ pub struct WorkloadReport {
     pub rescues: i64,
     pub mdt_participations: i64,
     pub note: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 

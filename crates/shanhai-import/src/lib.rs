@@ -247,9 +247,18 @@ pub struct Outcome {
 /// first thousand say how.
 pub const MAX_PROBLEMS: usize = 1000;
 
+/// The schema of a kind's name: one of [`KINDS`].
+pub fn kind_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(KINDS.iter().map(|(name, _)| *name)))
+        .into()
+}
+
 /// The report as the API returns it and the page and the command line show it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Report {
+    #[schema(schema_with = kind_schema)]
     pub kind: String,
     /// Data rows in the file.
     pub rows: usize,

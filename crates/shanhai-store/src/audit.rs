@@ -96,14 +96,32 @@ pub async fn record<B: Serialize, A: Serialize>(
     Ok(())
 }
 
+/// The schema of an entry's action: one of [`Action`]'s codes.
+pub fn action_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    shanhai_domain::codes::code_schema(&[
+        ("create", "Create"),
+        ("update", "Update"),
+        ("delete", "Delete"),
+        ("read", "Read"),
+        ("login", "Log in"),
+        ("logout", "Log out"),
+    ])
+}
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AuditEntry {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = DateTime)]
     pub at: String,
+    #[schema(format = Uuid)]
     pub actor_id: Option<String>,
     pub actor_name: String,
+    #[schema(schema_with = action_schema)]
     pub action: String,
     pub entity: String,
+    /// The record's id; a region's code, `{team}/{person}` for a team member,
+    /// `{program}/{indicator}` for a figure's records.
     pub entity_id: String,
     #[schema(value_type = Option<Object>)]
     pub before: Option<serde_json::Value>,

@@ -478,14 +478,19 @@ pub async fn all_assignments(db: &Db, f: &AssignmentFilter, limit: i64) -> Resul
 
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct ServiceDay {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub assignment_id: String,
+    #[schema(format = Date)]
     pub day: String,
     pub note: Option<String>,
     /// When a coordinator confirmed the day (none: checked in, not yet confirmed).
+    #[schema(format = DateTime)]
     pub confirmed_at: Option<String>,
     /// Who confirmed it (their name as shown to others).
     pub confirmed_by: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 
@@ -504,10 +509,14 @@ row! {
 /// A day of leave on an assignment (never counted as served).
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct LeaveDay {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub assignment_id: String,
+    #[schema(format = Date)]
     pub day: String,
     pub note: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 
@@ -1104,6 +1113,7 @@ pub async fn copy_batch(
 /// today), whether they have checked in and whether today is a day of leave.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct TodayDuty {
+    #[schema(format = Date)]
     pub date: String,
     pub assignment: Assignment,
     /// Whether today is a planned day on site under the assignment's pattern.

@@ -53,13 +53,25 @@ pub fn sql_with(sql: String, args: Vec<Arg>) -> Query<'static, Any, AnyArguments
     let mut q = sqlx::query(AssertSqlSafe(sql));
     for arg in args {
         q = match arg {
-            Arg::Text(s) => q.bind(s),
-            Arg::OptText(s) => q.bind(s),
+            Arg::Text(s) => q.bind(without_nul(s)),
+            Arg::OptText(s) => q.bind(s.map(without_nul)),
             Arg::Int(i) => q.bind(i),
             Arg::OptInt(i) => q.bind(i),
         };
     }
     q
+}
+
+/// PostgreSQL refuses a NUL character in text (an error, which would answer 500), SQLite takes
+/// it. No stored text holds one (text with control characters is refused on the way in), so a
+/// value with one — a filter such as `?q=a%00b` — matches nothing: U+FFFD in its place keeps it
+/// so on both backends.
+fn without_nul(s: String) -> String {
+    if s.contains('\0') {
+        s.replace('\0', "\u{FFFD}")
+    } else {
+        s
+    }
 }
 
 /// `(col1, col2, …) VALUES ($1, $2, …)` for an INSERT.

@@ -15,11 +15,15 @@ use std::collections::BTreeSet;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Webhook {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub institution_id: String,
     pub url: String,
     pub active: bool,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
@@ -307,13 +311,18 @@ pub async fn outbox(db: &Db) -> Result<Vec<(String, i64, Option<String>, Option<
 /// One event queued for a webhook, as its owner sees it (no payload, no secret).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DeliveryRecord {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub webhook_id: String,
     pub event: String,
     pub attempts: i64,
+    #[schema(format = DateTime)]
     pub created_at: String,
     /// When the receiver accepted it; `None` while it is still being retried.
+    #[schema(format = DateTime)]
     pub delivered_at: Option<String>,
+    #[schema(format = DateTime)]
     pub next_attempt_at: String,
     /// Why the last attempt failed: `failed` (no acceptable answer: the destination is not
     /// allowed, did not resolve, refused or timed out; deliberately not told apart),

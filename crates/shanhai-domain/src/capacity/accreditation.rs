@@ -28,13 +28,18 @@ code_enum! {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct AccreditationGoalInput {
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
+    #[schema(format = Uuid)]
     pub institution_id: String,
     pub goal: String,
+    #[schema(value_type = GoalStatus)]
     pub status: String,
     #[serde(default)]
+    #[schema(format = Date)]
     pub target_on: Option<String>,
     #[serde(default)]
+    #[schema(format = Date)]
     pub achieved_on: Option<String>,
     #[serde(default)]
     pub note: Option<String>,
@@ -79,16 +84,23 @@ impl AccreditationGoalInput {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AccreditationGoal {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
+    #[schema(format = Uuid)]
     pub institution_id: String,
     pub institution_name: Option<String>,
     pub goal: AccreditationGoalKind,
     pub status: GoalStatus,
+    #[schema(format = Date)]
     pub target_on: Option<String>,
+    #[schema(format = Date)]
     pub achieved_on: Option<String>,
     pub note: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 

@@ -10,12 +10,15 @@ use utoipa::ToSchema;
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct AllianceInput {
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
     /// The lead institution.
+    #[schema(format = Uuid)]
     pub institution_id: String,
     pub name: String,
     #[serde(default)]
     pub specialty_code: Option<String>,
+    #[schema(format = Date)]
     pub founded_on: String,
 }
 
@@ -49,21 +52,29 @@ impl AllianceInput {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Alliance {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
+    #[schema(format = Uuid)]
     pub institution_id: String,
     pub institution_name: Option<String>,
     pub name: String,
     pub specialty_code: Option<String>,
+    #[schema(format = Date)]
     pub founded_on: String,
     pub member_count: i64,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct AllianceMemberInput {
+    #[schema(format = Uuid)]
     pub institution_id: String,
+    #[schema(format = Date)]
     pub joined_on: String,
 }
 
@@ -79,10 +90,14 @@ impl AllianceMemberInput {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AllianceMember {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub alliance_id: String,
+    #[schema(format = Uuid)]
     pub institution_id: String,
     pub institution_name: Option<String>,
+    #[schema(format = Date)]
     pub joined_on: String,
 }
 

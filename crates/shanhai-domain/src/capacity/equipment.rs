@@ -10,10 +10,13 @@ use utoipa::ToSchema;
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct EquipmentDonationInput {
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
     /// The recipient institution.
+    #[schema(format = Uuid)]
     pub institution_id: String,
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub donor_institution_id: Option<String>,
     /// The donor's name when it is not an institution in the registry.
     #[serde(default)]
@@ -25,6 +28,7 @@ pub struct EquipmentDonationInput {
     pub value_fen: Option<i64>,
     #[serde(default)]
     pub value_yuan: Option<String>,
+    #[schema(format = Date)]
     pub donated_on: String,
 }
 
@@ -82,18 +86,25 @@ impl EquipmentDonationInput {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct EquipmentDonation {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
+    #[schema(format = Uuid)]
     pub institution_id: String,
     pub institution_name: Option<String>,
+    #[schema(format = Uuid)]
     pub donor_institution_id: Option<String>,
     pub donor_name: Option<String>,
     pub item: String,
     pub quantity: i64,
     pub value_fen: i64,
     pub value_yuan: String,
+    #[schema(format = Date)]
     pub donated_on: String,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 

@@ -10,8 +10,10 @@ use utoipa::ToSchema;
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct FundingItemInput {
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
     /// The recipient institution.
+    #[schema(format = Uuid)]
     pub institution_id: String,
     /// Integer fen (1 yuan = 100 fen). Give this or `amount_yuan`.
     #[serde(default)]
@@ -22,6 +24,7 @@ pub struct FundingItemInput {
     /// Who pays, e.g. 上海市东西部协作资金.
     pub source: String,
     pub purpose: String,
+    #[schema(format = Date)]
     pub granted_on: String,
 }
 
@@ -63,8 +66,11 @@ impl FundingItemInput {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct FundingItem {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
+    #[schema(format = Uuid)]
     pub institution_id: String,
     pub institution_name: Option<String>,
     pub amount_fen: i64,
@@ -72,8 +78,11 @@ pub struct FundingItem {
     pub amount_yuan: String,
     pub source: String,
     pub purpose: String,
+    #[schema(format = Date)]
     pub granted_on: String,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 

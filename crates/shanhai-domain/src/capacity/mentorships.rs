@@ -63,6 +63,7 @@ pub struct CapacitySettingsInput {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CapacitySettings {
+    #[schema(format = Uuid)]
     pub program_id: String,
     pub max_apprentices: i64,
     pub term_months: i64,
@@ -83,21 +84,28 @@ code_enum! {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct MentorshipInput {
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
     /// The local institution where the apprentices work.
+    #[schema(format = Uuid)]
     pub institution_id: String,
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub department_id: Option<String>,
     /// The mentor (usually a visiting expert).
+    #[schema(format = Uuid)]
     pub mentor_id: String,
+    #[schema(format = Date)]
     pub term_start: String,
     /// Defaults to the end of a term of the program's length.
     #[serde(default)]
+    #[schema(format = Date)]
     pub term_end: Option<String>,
     #[serde(default)]
     pub subject: Option<String>,
     /// End-of-term evaluation: `excellent`, `good`, `pass`, `fail`.
     #[serde(default)]
+    #[schema(value_type = Option<Evaluation>)]
     pub evaluation: Option<String>,
     #[serde(default)]
     pub evaluation_note: Option<String>,
@@ -167,28 +175,39 @@ impl NewMentorship {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Mentorship {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
+    #[schema(format = Uuid)]
     pub institution_id: String,
     pub institution_name: Option<String>,
+    #[schema(format = Uuid)]
     pub department_id: Option<String>,
+    #[schema(format = Uuid)]
     pub mentor_id: String,
     pub mentor_name: Option<String>,
+    #[schema(format = Date)]
     pub term_start: String,
+    #[schema(format = Date)]
     pub term_end: String,
     pub subject: Option<String>,
     pub evaluation: Option<Evaluation>,
     pub evaluation_note: Option<String>,
     pub apprentice_count: i64,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct ApprenticeInput {
+    #[schema(format = Uuid)]
     pub person_id: String,
     /// Defaults to the term's start.
     #[serde(default)]
+    #[schema(format = Date)]
     pub joined_on: Option<String>,
 }
 
@@ -213,15 +232,20 @@ impl ApprenticeInput {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Apprentice {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub mentorship_id: String,
+    #[schema(format = Uuid)]
     pub person_id: String,
     pub person_name: Option<String>,
+    #[schema(format = Date)]
     pub joined_on: String,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct NoteInput {
+    #[schema(format = Date)]
     pub written_on: String,
     pub note: String,
 }
@@ -238,11 +262,15 @@ impl NoteInput {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ProgressNote {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub mentorship_id: String,
+    #[schema(format = Date)]
     pub written_on: String,
     pub note: String,
     pub author: String,
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 

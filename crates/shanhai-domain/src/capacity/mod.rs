@@ -199,6 +199,7 @@ pub struct CodeCount {
 /// "What was built here": the capacity an institution has gained, counted from the records.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CapacitySummary {
+    #[schema(format = Uuid)]
     pub institution_id: String,
     pub techniques: i64,
     pub techniques_by_stage: Vec<CodeCount>,

@@ -38,26 +38,33 @@ pub const EXPERTS_MAX: usize = 200;
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct OutreachEventInput {
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
     /// The local institution the event counts at.
+    #[schema(format = Uuid)]
     pub institution_id: String,
     /// `free-clinic` 义诊, `circuit` 巡回诊疗, `health-talk` 健康讲座/科普, `screening` 筛查.
+    #[schema(value_type = OutreachKind)]
     pub kind: String,
     /// `YYYY-MM-DD`.
+    #[schema(format = Date)]
     pub held_on: String,
     /// A name for the event, e.g. 情系彝蒙·健康彝良.
     #[serde(default)]
     pub title: Option<String>,
     /// `village`, `township`, `school`, `community` or `hospital`.
+    #[schema(value_type = PlaceKind)]
     pub place_kind: String,
     pub place_name: String,
     /// The place's GB/T 2260 region (6 or 9 digits), one of the regions table.
     pub region_code: String,
     /// 两次下沉: the hospital the experts come from…
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub donor_institution_id: Option<String>,
     /// …and the regional centre they come down through.
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub via_institution_id: Option<String>,
     /// People served (人次).
     pub people_served: i64,
@@ -71,6 +78,7 @@ pub struct OutreachEventInput {
     pub local_staff: i64,
     /// The dispatched experts who went (people ids).
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub expert_ids: Vec<String>,
     #[serde(default)]
     pub note: Option<String>,
@@ -184,29 +192,37 @@ impl OutreachEventInput {
 /// An expert who went, by name, title and institution.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct OutreachExpert {
+    #[schema(format = Uuid)]
     pub person_id: String,
     pub name: String,
     /// The title's code (`chief-physician`…); pages show its label.
     pub title: String,
+    #[schema(format = Uuid)]
     pub institution_id: String,
     pub institution_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct OutreachEvent {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
+    #[schema(format = Uuid)]
     pub institution_id: String,
     pub institution_name: Option<String>,
     pub kind: OutreachKind,
+    #[schema(format = Date)]
     pub held_on: String,
     pub title: Option<String>,
     pub place_kind: PlaceKind,
     pub place_name: String,
     pub region_code: String,
     pub region_name: Option<String>,
+    #[schema(format = Uuid)]
     pub donor_institution_id: Option<String>,
     pub donor_institution_name: Option<String>,
+    #[schema(format = Uuid)]
     pub via_institution_id: Option<String>,
     pub via_institution_name: Option<String>,
     pub people_served: i64,
@@ -216,7 +232,9 @@ pub struct OutreachEvent {
     /// The dispatched experts who went (filled in by the store after the row is read).
     pub experts: Vec<OutreachExpert>,
     pub note: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 

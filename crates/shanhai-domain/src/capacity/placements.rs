@@ -18,21 +18,29 @@ code_enum! {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct PlacementInput {
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
     /// The trainee's own (local) institution.
+    #[schema(format = Uuid)]
     pub institution_id: String,
     /// The trainee, a person of `institution_id`.
+    #[schema(format = Uuid)]
     pub person_id: String,
     /// The donor hospital that hosts the placement.
+    #[schema(format = Uuid)]
     pub host_institution_id: String,
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub host_department_id: Option<String>,
     pub subject: String,
+    #[schema(format = Date)]
     pub start_date: String,
     #[serde(default)]
+    #[schema(format = Date)]
     pub end_date: Option<String>,
     /// `ongoing` (default), `completed`, `withdrawn`.
     #[serde(default)]
+    #[schema(value_type = Option<PlacementStatus>)]
     pub status: Option<String>,
     /// Skills learned or certificate obtained.
     #[serde(default)]
@@ -88,21 +96,31 @@ impl PlacementInput {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Placement {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
+    #[schema(format = Uuid)]
     pub institution_id: String,
     pub institution_name: Option<String>,
+    #[schema(format = Uuid)]
     pub person_id: String,
     pub person_name: Option<String>,
+    #[schema(format = Uuid)]
     pub host_institution_id: String,
     pub host_institution_name: Option<String>,
+    #[schema(format = Uuid)]
     pub host_department_id: Option<String>,
     pub subject: String,
+    #[schema(format = Date)]
     pub start_date: String,
+    #[schema(format = Date)]
     pub end_date: Option<String>,
     pub status: PlacementStatus,
     pub outcome: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 

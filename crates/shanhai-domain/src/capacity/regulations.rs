@@ -10,11 +10,14 @@ use utoipa::ToSchema;
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct RegulationInput {
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
+    #[schema(format = Uuid)]
     pub institution_id: String,
     pub title: String,
     /// e.g. 医疗质量, 护理管理, 院感防控, 行政管理.
     pub area: String,
+    #[schema(format = Date)]
     pub adopted_on: String,
 }
 
@@ -48,14 +51,20 @@ impl RegulationInput {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Regulation {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
+    #[schema(format = Uuid)]
     pub institution_id: String,
     pub institution_name: Option<String>,
     pub title: String,
     pub area: String,
+    #[schema(format = Date)]
     pub adopted_on: String,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 

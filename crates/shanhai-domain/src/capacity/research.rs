@@ -19,15 +19,20 @@ code_enum! {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct ResearchOutputInput {
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
+    #[schema(format = Uuid)]
     pub institution_id: String,
+    #[schema(value_type = ResearchKind)]
     pub kind: String,
     pub title: String,
     /// The local staff member it is credited to.
+    #[schema(format = Uuid)]
     pub person_id: String,
     /// Journal, funder or issuing body.
     #[serde(default)]
     pub venue: Option<String>,
+    #[schema(format = Date)]
     pub dated_on: String,
     /// For grants: the amount awarded, in fen.
     #[serde(default)]
@@ -76,18 +81,25 @@ impl ResearchOutputInput {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ResearchOutput {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
+    #[schema(format = Uuid)]
     pub institution_id: String,
     pub institution_name: Option<String>,
     pub kind: ResearchKind,
     pub title: String,
+    #[schema(format = Uuid)]
     pub person_id: String,
     pub person_name: Option<String>,
     pub venue: Option<String>,
+    #[schema(format = Date)]
     pub dated_on: String,
     pub amount_fen: Option<i64>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 

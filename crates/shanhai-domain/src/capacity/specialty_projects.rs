@@ -28,26 +28,35 @@ code_enum! {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Milestone {
     pub title: String,
+    #[schema(format = Date)]
     pub due_on: String,
     #[serde(default)]
+    #[schema(format = Date)]
     pub done_on: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct SpecialtyProjectInput {
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
+    #[schema(format = Uuid)]
     pub institution_id: String,
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub department_id: Option<String>,
     pub name: String,
+    #[schema(value_type = SpecialtyLevel)]
     pub level: String,
+    #[schema(format = Date)]
     pub started_on: String,
     #[serde(default)]
     pub milestones: Vec<Milestone>,
     #[serde(default)]
+    #[schema(value_type = Option<AcceptanceResult>)]
     pub acceptance_result: Option<String>,
     #[serde(default)]
+    #[schema(format = Date)]
     pub accepted_on: Option<String>,
 }
 
@@ -113,18 +122,26 @@ impl SpecialtyProjectInput {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SpecialtyProject {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
+    #[schema(format = Uuid)]
     pub institution_id: String,
     pub institution_name: Option<String>,
+    #[schema(format = Uuid)]
     pub department_id: Option<String>,
     pub name: String,
     pub level: SpecialtyLevel,
+    #[schema(format = Date)]
     pub started_on: String,
     pub milestones: Vec<Milestone>,
     pub acceptance_result: AcceptanceResult,
+    #[schema(format = Date)]
     pub accepted_on: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 

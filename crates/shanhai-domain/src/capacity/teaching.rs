@@ -23,15 +23,21 @@ code_enum! {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct TeachingActivityInput {
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
     /// The local institution the activity was held for.
+    #[schema(format = Uuid)]
     pub institution_id: String,
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub department_id: Option<String>,
+    #[schema(value_type = TeachingKind)]
     pub kind: String,
+    #[schema(format = Date)]
     pub held_on: String,
     /// Who led it (usually a visiting expert).
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub host_id: Option<String>,
     #[serde(default)]
     pub place: Option<String>,
@@ -44,9 +50,11 @@ pub struct TeachingActivityInput {
     pub attendance: Option<i64>,
     /// Named attendees (people); the activity is credited to each of them.
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub attendee_ids: Vec<String>,
     /// The lecture series (云中课堂, 科研门诊…) the activity is a session of.
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub series_id: Option<String>,
 }
 
@@ -126,13 +134,19 @@ impl TeachingActivityInput {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TeachingActivity {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
+    #[schema(format = Uuid)]
     pub institution_id: String,
     pub institution_name: Option<String>,
+    #[schema(format = Uuid)]
     pub department_id: Option<String>,
     pub kind: TeachingKind,
+    #[schema(format = Date)]
     pub held_on: String,
+    #[schema(format = Uuid)]
     pub host_id: Option<String>,
     pub host_name: Option<String>,
     pub place: Option<String>,
@@ -140,10 +154,14 @@ pub struct TeachingActivity {
     pub topic: String,
     pub duration_minutes: i64,
     pub attendance: i64,
+    #[schema(format = Uuid)]
     pub attendee_ids: Vec<String>,
+    #[schema(format = Uuid)]
     pub series_id: Option<String>,
     pub series_name: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 

@@ -10,16 +10,22 @@ use utoipa::ToSchema;
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct TeamPairingInput {
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
     /// The local institution whose team is coached.
+    #[schema(format = Uuid)]
     pub institution_id: String,
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub department_id: Option<String>,
     pub local_team: String,
+    #[schema(format = Uuid)]
     pub donor_institution_id: String,
     pub donor_team: String,
+    #[schema(format = Date)]
     pub start_date: String,
     #[serde(default)]
+    #[schema(format = Date)]
     pub end_date: Option<String>,
 }
 
@@ -63,18 +69,27 @@ impl TeamPairingInput {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TeamPairing {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
+    #[schema(format = Uuid)]
     pub institution_id: String,
     pub institution_name: Option<String>,
+    #[schema(format = Uuid)]
     pub department_id: Option<String>,
     pub local_team: String,
+    #[schema(format = Uuid)]
     pub donor_institution_id: String,
     pub donor_institution_name: Option<String>,
     pub donor_team: String,
+    #[schema(format = Date)]
     pub start_date: String,
+    #[schema(format = Date)]
     pub end_date: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 

@@ -78,10 +78,13 @@ code_enum! {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct TechniqueInput {
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
     /// The recipient institution.
+    #[schema(format = Uuid)]
     pub institution_id: String,
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub department_id: Option<String>,
     pub name: String,
     /// 诊疗科目 code, e.g. `04.01`.
@@ -91,13 +94,17 @@ pub struct TechniqueInput {
     pub surgical_grade: Option<i64>,
     /// `hospital`, `county`, `city` or `province` when it fills a gap.
     #[serde(default)]
+    #[schema(value_type = Option<GapLevel>)]
     pub gap_level: Option<String>,
     /// The pairing that introduced it.
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub pairing_id: Option<String>,
     /// The expert who introduced it.
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub expert_id: Option<String>,
+    #[schema(format = Date)]
     pub introduced_on: String,
     #[serde(default)]
     pub description: Option<String>,
@@ -170,37 +177,51 @@ pub fn technique_key(name: &str) -> String {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Technique {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
+    #[schema(format = Uuid)]
     pub institution_id: String,
     pub institution_name: Option<String>,
+    #[schema(format = Uuid)]
     pub department_id: Option<String>,
     pub department_name: Option<String>,
     pub name: String,
     pub specialty_code: String,
     pub surgical_grade: Option<i64>,
     pub gap_level: Option<GapLevel>,
+    #[schema(format = Uuid)]
     pub pairing_id: Option<String>,
+    #[schema(format = Uuid)]
     pub expert_id: Option<String>,
     pub expert_name: Option<String>,
     pub stage: TechniqueStage,
+    #[schema(format = Date)]
     pub introduced_on: String,
     /// The first case (首例): the earliest recorded case.
+    #[schema(format = Date)]
     pub first_case_on: Option<String>,
     pub case_count: i64,
     pub local_case_count: i64,
     pub description: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct TechniqueCaseInput {
+    #[schema(format = Date)]
     pub performed_on: String,
     /// Who operated: local staff (a person of the technique's institution) or the expert.
+    #[schema(format = Uuid)]
     pub operator_id: String,
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub supervisor_id: Option<String>,
+    #[schema(value_type = CaseOutcome)]
     pub outcome: String,
     /// No patient identifiers: names, ID numbers and record numbers do not belong here.
     #[serde(default)]
@@ -237,25 +258,33 @@ impl TechniqueCaseInput {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TechniqueCase {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub technique_id: String,
+    #[schema(format = Date)]
     pub performed_on: String,
+    #[schema(format = Uuid)]
     pub operator_id: String,
     pub operator_name: Option<String>,
     /// Whether the operator works at the technique's institution.
     pub by_local_staff: bool,
+    #[schema(format = Uuid)]
     pub supervisor_id: Option<String>,
     pub supervisor_name: Option<String>,
     pub outcome: CaseOutcome,
     pub note: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct StageInput {
+    #[schema(value_type = TechniqueStage)]
     pub stage: String,
     /// Defaults to today.
     #[serde(default)]
+    #[schema(format = Date)]
     pub on: Option<String>,
     #[serde(default)]
     pub note: Option<String>,
@@ -275,14 +304,27 @@ impl StageInput {
 /// One step of a technique's timeline from introduction to independence.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TechniqueEvent {
+    #[schema(schema_with = event_action)]
     pub action: String,
+    #[schema(value_type = TechniqueStage)]
     pub from_state: String,
+    #[schema(value_type = TechniqueStage)]
     pub to_state: String,
+    #[schema(format = DateTime)]
     pub at: String,
     pub actor_name: String,
     /// Who took the step: name, title and institution.
     pub actor: Option<crate::accounts::ActorLabel>,
     pub note: Option<String>,
+}
+
+/// A timeline step: the introduction, a stage reached or a case performed.
+fn event_action() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    crate::codes::code_schema(&[
+        ("introduce", "Introduced"),
+        ("stage", "Stage reached"),
+        ("case", "Case performed"),
+    ])
 }
 
 /// A technique with its cases and timeline.

@@ -44,15 +44,20 @@ code_enum! {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct TrainingSchemeInput {
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
     /// The local institution that runs the scheme (whose staff it trains).
+    #[schema(format = Uuid)]
     pub institution_id: String,
     pub name: String,
     /// `further-study` (进修), `shadowing` (跟岗) or `other`.
+    #[schema(value_type = SchemeKind)]
     pub kind: String,
     /// Where the members train (a donor hospital), if one.
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub host_institution_id: Option<String>,
+    #[schema(format = Date)]
     pub started_on: String,
     #[serde(default)]
     pub note: Option<String>,
@@ -94,19 +99,26 @@ impl TrainingSchemeInput {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TrainingScheme {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
+    #[schema(format = Uuid)]
     pub institution_id: String,
     pub institution_name: Option<String>,
     pub name: String,
     pub kind: SchemeKind,
+    #[schema(format = Uuid)]
     pub host_institution_id: Option<String>,
     pub host_institution_name: Option<String>,
+    #[schema(format = Date)]
     pub started_on: String,
     /// Its members so far (people or placements).
     pub member_count: i64,
     pub note: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
@@ -115,16 +127,22 @@ pub struct TrainingScheme {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct SchemeMemberInput {
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
     /// The member's own institution.
+    #[schema(format = Uuid)]
     pub institution_id: String,
+    #[schema(format = Uuid)]
     pub scheme_id: String,
     /// The member, a person of `institution_id`; or give `placement_id`.
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub person_id: Option<String>,
     /// The placement through which the member trains.
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub placement_id: Option<String>,
+    #[schema(format = Date)]
     pub joined_on: String,
 }
 
@@ -174,18 +192,27 @@ impl SchemeMemberInput {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SchemeMember {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
+    #[schema(format = Uuid)]
     pub institution_id: String,
     pub institution_name: Option<String>,
+    #[schema(format = Uuid)]
     pub scheme_id: String,
     pub scheme_name: Option<String>,
+    #[schema(format = Uuid)]
     pub person_id: Option<String>,
     /// The member's name (the placement's trainee where the member is a placement).
     pub person_name: Option<String>,
+    #[schema(format = Uuid)]
     pub placement_id: Option<String>,
+    #[schema(format = Date)]
     pub joined_on: String,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
@@ -194,12 +221,16 @@ pub struct SchemeMember {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct LectureSeriesInput {
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
     /// The local institution the series is held for.
+    #[schema(format = Uuid)]
     pub institution_id: String,
     pub name: String,
     /// `classroom`, `research-clinic`, `lecture-tour` or `other`.
+    #[schema(value_type = SeriesKind)]
     pub kind: String,
+    #[schema(format = Date)]
     pub started_on: String,
     #[serde(default)]
     pub note: Option<String>,
@@ -238,19 +269,25 @@ impl LectureSeriesInput {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct LectureSeries {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
+    #[schema(format = Uuid)]
     pub institution_id: String,
     pub institution_name: Option<String>,
     pub name: String,
     pub kind: SeriesKind,
+    #[schema(format = Date)]
     pub started_on: String,
     /// Its sessions (teaching activities in the series) so far.
     pub sessions: i64,
     /// Their attendance, summed (人次).
     pub attendance: i64,
     pub note: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
@@ -259,11 +296,14 @@ pub struct LectureSeries {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct CmeEnrolmentInput {
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
     /// The learner's institution.
+    #[schema(format = Uuid)]
     pub institution_id: String,
     /// The learner, a person of `institution_id`; or give `learner_name`.
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub learner_id: Option<String>,
     #[serde(default)]
     pub learner_name: Option<String>,
@@ -271,6 +311,7 @@ pub struct CmeEnrolmentInput {
     /// The course's specialty (a code or name of the specialty list).
     #[serde(default)]
     pub specialty_code: Option<String>,
+    #[schema(format = Date)]
     pub enrolled_on: String,
 }
 
@@ -321,17 +362,24 @@ impl CmeEnrolmentInput {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CmeEnrolment {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
+    #[schema(format = Uuid)]
     pub institution_id: String,
     pub institution_name: Option<String>,
+    #[schema(format = Uuid)]
     pub learner_id: Option<String>,
     /// The learner's name: the person's, else as entered.
     pub learner_name: Option<String>,
     pub course: String,
     pub specialty_code: Option<String>,
+    #[schema(format = Date)]
     pub enrolled_on: String,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
@@ -340,18 +388,23 @@ pub struct CmeEnrolment {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct DepartmentChangeInput {
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
+    #[schema(format = Uuid)]
     pub institution_id: String,
     /// The department as it is after the change, where it is registered.
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub department_id: Option<String>,
     /// `created`, `merged`, `split` or `renamed`.
+    #[schema(value_type = DepartmentChangeKind)]
     pub kind: String,
     /// The department's name after the change.
     pub name: String,
     /// Its name (or the names merged) before.
     #[serde(default)]
     pub previous_name: Option<String>,
+    #[schema(format = Date)]
     pub changed_on: String,
     #[serde(default)]
     pub note: Option<String>,
@@ -407,17 +460,24 @@ impl DepartmentChangeInput {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DepartmentChange {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
+    #[schema(format = Uuid)]
     pub institution_id: String,
     pub institution_name: Option<String>,
+    #[schema(format = Uuid)]
     pub department_id: Option<String>,
     pub kind: DepartmentChangeKind,
     pub name: String,
     pub previous_name: Option<String>,
+    #[schema(format = Date)]
     pub changed_on: String,
     pub note: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
@@ -426,14 +486,18 @@ pub struct DepartmentChange {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct PatientReturnInput {
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
     /// The local hospital the patient came back to.
+    #[schema(format = Uuid)]
     pub institution_id: String,
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub department_id: Option<String>,
     /// The specialty treated (a code or name of the specialty list).
     #[serde(default)]
     pub specialty_code: Option<String>,
+    #[schema(format = Date)]
     pub returned_on: String,
     /// Where the patient had been treated before (GB/T 2260 region code), e.g. `530100` 昆明.
     pub treated_region_code: String,
@@ -477,18 +541,25 @@ impl PatientReturnInput {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PatientReturn {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
+    #[schema(format = Uuid)]
     pub institution_id: String,
     pub institution_name: Option<String>,
+    #[schema(format = Uuid)]
     pub department_id: Option<String>,
     pub specialty_code: Option<String>,
+    #[schema(format = Date)]
     pub returned_on: String,
     pub treated_region_code: String,
     /// The region's name, where the region is registered.
     pub treated_region_name: Option<String>,
     pub note: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 

@@ -26,8 +26,11 @@ pub fn percent(passed: i64, candidates: i64) -> Option<String> {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct TrainingKpiInput {
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
+    #[schema(format = Uuid)]
     pub institution_id: String,
+    #[schema(value_type = TrainingIndicator)]
     pub indicator: String,
     pub year: i64,
     pub candidates: i64,
@@ -72,8 +75,11 @@ impl TrainingKpiInput {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TrainingKpi {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
+    #[schema(format = Uuid)]
     pub institution_id: String,
     pub institution_name: Option<String>,
     pub indicator: TrainingIndicator,
@@ -82,7 +88,9 @@ pub struct TrainingKpi {
     pub passed: i64,
     /// `passed / candidates` in percent with two decimals.
     pub rate_percent: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 

@@ -19,14 +19,20 @@ code_enum! {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct WorkstationInput {
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
+    #[schema(format = Uuid)]
     pub institution_id: String,
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub department_id: Option<String>,
+    #[schema(value_type = WorkstationKind)]
     pub kind: String,
     pub name: String,
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub lead_expert_id: Option<String>,
+    #[schema(format = Date)]
     pub opened_on: String,
     /// Visits by the lead expert's team so far.
     #[serde(default)]
@@ -72,18 +78,26 @@ impl WorkstationInput {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Workstation {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub program_id: Option<String>,
+    #[schema(format = Uuid)]
     pub institution_id: String,
     pub institution_name: Option<String>,
+    #[schema(format = Uuid)]
     pub department_id: Option<String>,
     pub kind: WorkstationKind,
     pub name: String,
+    #[schema(format = Uuid)]
     pub lead_expert_id: Option<String>,
     pub lead_expert_name: Option<String>,
+    #[schema(format = Date)]
     pub opened_on: String,
     pub visits: i64,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 

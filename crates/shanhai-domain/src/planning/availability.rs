@@ -21,7 +21,9 @@ pub const BLACKOUTS_MAX: usize = 50;
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct BlackoutInput {
+    #[schema(format = Date)]
     pub start_date: String,
+    #[schema(format = Date)]
     pub end_date: String,
     #[serde(default)]
     pub reason: Option<String>,
@@ -30,8 +32,11 @@ pub struct BlackoutInput {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct AvailabilityInput {
     /// A person of the donor side.
+    #[schema(format = Uuid)]
     pub person_id: String,
+    #[schema(format = Date)]
     pub start_date: String,
+    #[schema(format = Date)]
     pub end_date: String,
     /// The modes the expert accepts (at least one).
     #[schema(value_type = Vec<AssignmentMode>)]
@@ -156,8 +161,11 @@ impl AvailabilityInput {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Blackout {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Date)]
     pub start_date: String,
+    #[schema(format = Date)]
     pub end_date: String,
     pub reason: Option<String>,
 }
@@ -165,7 +173,9 @@ pub struct Blackout {
 /// A window as read, with the expert as the registry knows them.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Availability {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub person_id: String,
     pub person_name: Option<String>,
     pub title: Option<Title>,
@@ -174,15 +184,20 @@ pub struct Availability {
     pub specialty_name: Option<String>,
     pub specialty_name_en: Option<String>,
     /// The expert's home institution.
+    #[schema(format = Uuid)]
     pub institution_id: Option<String>,
     pub institution_name: Option<String>,
+    #[schema(format = Date)]
     pub start_date: String,
+    #[schema(format = Date)]
     pub end_date: String,
     pub modes: Vec<AssignmentMode>,
     pub longest_stint_days: Option<i64>,
     pub blackouts: Vec<Blackout>,
     pub note: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 

@@ -37,14 +37,18 @@ code_enum! {
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct NeedInput {
+    #[schema(format = Uuid)]
     pub program_id: String,
     /// The dispatch scheme (派驻方式) the need belongs to.
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub scheme_id: Option<String>,
     /// The recipient institution.
+    #[schema(format = Uuid)]
     pub institution_id: String,
     /// A department of that institution.
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub department_id: Option<String>,
     /// A 诊疗科目 code such as `03.04`.
     pub specialty_code: String,
@@ -54,8 +58,10 @@ pub struct NeedInput {
     #[serde(default)]
     pub weekdays: Vec<i64>,
     /// Earliest start (`YYYY-MM-DD`).
+    #[schema(format = Date)]
     pub start_date: String,
     /// Latest end (`YYYY-MM-DD`).
+    #[schema(format = Date)]
     pub end_date: String,
     /// The shortest stay that serves the need, in days.
     pub min_stay_days: i64,
@@ -275,13 +281,18 @@ impl NeedInput {
 /// A need as read, with the names and labels a page shows.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Need {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub program_id: String,
     pub program_name: Option<String>,
+    #[schema(format = Uuid)]
     pub scheme_id: Option<String>,
     pub scheme_name: Option<String>,
+    #[schema(format = Uuid)]
     pub institution_id: String,
     pub institution_name: Option<String>,
+    #[schema(format = Uuid)]
     pub department_id: Option<String>,
     pub department_name: Option<String>,
     pub specialty_code: String,
@@ -291,7 +302,9 @@ pub struct Need {
     pub specialty_name_en: Option<String>,
     pub mode: AssignmentMode,
     pub weekdays: Vec<i64>,
+    #[schema(format = Date)]
     pub start_date: String,
+    #[schema(format = Date)]
     pub end_date: String,
     pub min_stay_days: i64,
     pub post: Post,
@@ -301,7 +314,9 @@ pub struct Need {
     pub team_role: Option<TeamRole>,
     pub status: NeedStatus,
     pub note: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
@@ -349,6 +364,7 @@ fn yes() -> bool {
 /// A program's planning rules; the defaults while the program has set none.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct PlanningRules {
+    #[schema(format = Uuid)]
     pub program_id: String,
     pub rest_days: i64,
     pub check_title: bool,

@@ -37,12 +37,16 @@ pub const LONGEST_HORIZON_DAYS: i64 = 3 * 366;
 /// Starts a plan: the program's open needs (one scheme's, when given) overlapping the horizon.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct PlanInput {
+    #[schema(format = Uuid)]
     pub program_id: String,
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub scheme_id: Option<String>,
     #[serde(default)]
     pub name: Option<String>,
+    #[schema(format = Date)]
     pub horizon_start: String,
+    #[schema(format = Date)]
     pub horizon_end: String,
     /// Seconds the solver may search (1–120, default 10).
     #[serde(default)]
@@ -123,9 +127,13 @@ impl PlanInput {
 /// Adds a proposal by hand: this expert fills this need from start to end (it is pinned).
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct PlanItemInput {
+    #[schema(format = Uuid)]
     pub need_id: String,
+    #[schema(format = Uuid)]
     pub person_id: String,
+    #[schema(format = Date)]
     pub start_date: String,
+    #[schema(format = Date)]
     pub end_date: String,
 }
 
@@ -168,8 +176,10 @@ impl PlanItemInput {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct PlanItemChange {
     #[serde(default)]
+    #[schema(format = Date)]
     pub start_date: Option<String>,
     #[serde(default)]
+    #[schema(format = Date)]
     pub end_date: Option<String>,
     #[serde(default)]
     pub pinned: Option<bool>,
@@ -208,6 +218,7 @@ impl PlanItemChange {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct PlanSwapInput {
     /// The other proposal of the same plan.
+    #[schema(format = Uuid)]
     pub other_item_id: String,
 }
 
@@ -259,13 +270,18 @@ impl AcceptInput {
 /// A plan as listed.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Plan {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub program_id: String,
     pub program_name: Option<String>,
+    #[schema(format = Uuid)]
     pub scheme_id: Option<String>,
     pub scheme_name: Option<String>,
     pub name: Option<String>,
+    #[schema(format = Date)]
     pub horizon_start: String,
+    #[schema(format = Date)]
     pub horizon_end: String,
     pub status: PlanStatus,
     pub time_limit_seconds: i64,
@@ -280,52 +296,69 @@ pub struct Plan {
     pub error: Option<String>,
     /// Needs or availability changed since the solve: re-solve before accepting.
     pub stale: bool,
+    #[schema(format = Uuid)]
     pub batch_id: Option<String>,
     pub batch_number: Option<i64>,
     pub item_count: i64,
     pub created_by: Option<String>,
+    #[schema(format = DateTime)]
     pub started_at: Option<String>,
+    #[schema(format = DateTime)]
     pub finished_at: Option<String>,
+    #[schema(format = DateTime)]
     pub accepted_at: Option<String>,
     pub accepted_by: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
 /// A proposal: this expert fills this need from start to end.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PlanItem {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub plan_id: String,
+    #[schema(format = Uuid)]
     pub need_id: String,
     /// The need as a coordinator names it: "某县人民医院 心血管内科（科主任）" (filled in the
     /// reader's language by [`PlanDetail::word`]).
     pub need_label: String,
+    #[schema(format = Uuid)]
     pub institution_id: String,
     pub institution_name: String,
+    #[schema(format = Uuid)]
     pub department_id: Option<String>,
     pub department_name: Option<String>,
     pub specialty_code: String,
     pub post: Option<Post>,
     pub mode: Option<AssignmentMode>,
     pub priority: i64,
+    #[schema(format = Uuid)]
     pub person_id: String,
     pub person_name: String,
     pub person_title: Option<Title>,
     pub home_institution_name: Option<String>,
+    #[schema(format = Date)]
     pub start_date: String,
+    #[schema(format = Date)]
     pub end_date: String,
     pub days: i64,
     pub pinned: bool,
+    #[schema(format = Uuid)]
     pub assignment_id: Option<String>,
 }
 
 /// A need as the explanations name it.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 pub struct NeedRef {
+    #[schema(format = Uuid)]
     pub id: String,
     /// "某县人民医院 心血管内科（科主任）" (filled in the reader's language by `word`).
     pub label: String,
+    #[schema(format = Uuid)]
     pub institution_id: String,
     pub institution_name: String,
     pub department_name: Option<String>,
@@ -334,7 +367,9 @@ pub struct NeedRef {
     pub specialty_code: String,
     pub min_title: Option<Title>,
     pub priority: i64,
+    #[schema(format = Date)]
     pub start_date: String,
+    #[schema(format = Date)]
     pub end_date: String,
     pub min_stay_days: i64,
 }
@@ -342,6 +377,7 @@ pub struct NeedRef {
 /// An expert as the explanations name them.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 pub struct ExpertRef {
+    #[schema(format = Uuid)]
     pub id: String,
     pub name: String,
     pub title: Option<Title>,
@@ -382,7 +418,9 @@ pub struct PlanReason {
 pub struct PlanSuggestion {
     pub specialty_code: String,
     pub min_title: Option<Title>,
+    #[schema(format = Date)]
     pub start_date: String,
+    #[schema(format = Date)]
     pub end_date: String,
 }
 
@@ -422,7 +460,9 @@ pub struct PlanDetail {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PlanFit {
     pub need: NeedRef,
+    #[schema(format = Date)]
     pub start_date: String,
+    #[schema(format = Date)]
     pub end_date: String,
     pub days: i64,
     /// Objective gained (negative when it displaces more than it adds).
@@ -437,7 +477,9 @@ pub struct PlanFit {
 pub struct PlanItemRef {
     pub need: NeedRef,
     pub expert: ExpertRef,
+    #[schema(format = Date)]
     pub start_date: String,
+    #[schema(format = Date)]
     pub end_date: String,
 }
 

@@ -104,6 +104,9 @@ pub trait Collection: Table {
     const PERSON_LIST: Option<&'static str> = None;
     /// The column `?from=` / `?until=` compare with.
     const DATE: &'static str;
+    /// Whether [`Collection::DATE`] holds a year (an integer): `?from=` and `?until=` then
+    /// compare by their year (`2026`, or the year of `2026-01-01`).
+    const DATE_IS_YEAR: bool = false;
     /// Whether `?gap_level=` and `?min_grade=` apply (techniques).
     const GRADED: bool = false;
     /// The column `?series=` compares with (a lecture series' sessions; `any`: in a series).
@@ -140,6 +143,17 @@ pub struct CapacityFilter {
     pub series: Option<String>,
 }
 
+/// The year a bound names: `2026`, or the year of a date such as `2026-01-01`.
+fn year_of(bound: &str) -> Option<i64> {
+    let bound = bound.trim();
+    let year = bound.get(..4)?;
+    let rest = &bound[4..];
+    if !year.bytes().all(|b| b.is_ascii_digit()) || !(rest.is_empty() || rest.starts_with('-')) {
+        return None;
+    }
+    year.parse().ok()
+}
+
 fn filter_for<T: Collection>(f: &CapacityFilter, reach: &Reach) -> Filter {
     let mut filter = Filter::default();
     filter
@@ -162,11 +176,18 @@ fn filter_for<T: Collection>(f: &CapacityFilter, reach: &Reach) -> Filter {
         }
         filter.raw_each(&format!("({})", parts.join(" OR ")), args);
     }
-    if let Some(d) = f.from.as_deref().filter(|d| !d.is_empty()) {
-        filter.raw(&format!("{} >= {{}}", T::DATE), d.into());
-    }
-    if let Some(d) = f.until.as_deref().filter(|d| !d.is_empty()) {
-        filter.raw(&format!("{} <= {{}}", T::DATE), d.into());
+    for (bound, op) in [(&f.from, ">="), (&f.until, "<=")] {
+        let Some(d) = bound.as_deref().filter(|d| !d.is_empty()) else {
+            continue;
+        };
+        if !T::DATE_IS_YEAR {
+            filter.raw(&format!("{} {op} {{}}", T::DATE), d.into());
+        } else if let Some(year) = year_of(d) {
+            filter.raw(&format!("{} {op} {{}}", T::DATE), year.into());
+        } else {
+            // Not a year: no record's year compares with it.
+            filter.raw_each("1 = 0", Vec::new());
+        }
     }
     if let Some(column) = T::SERIES {
         match f.series.as_deref().map(str::trim) {

@@ -45,6 +45,7 @@ impl Collection for TrainingKpis {
     const ORDER: &'static str = "i.name, t.indicator, t.year, t.id";
     const KIND: Option<&'static str> = Some("t.indicator");
     const DATE: &'static str = "t.year";
+    const DATE_IS_YEAR: bool = true;
 
     fn refs(_: &NewTrainingKpi) -> Vec<Ref<'_>> {
         Vec::new()

@@ -59,6 +59,7 @@ pub struct TokenResponse {
     /// Send as `Authorization: Bearer <token>`. Revoke with `DELETE /api/v1/auth/token`.
     pub token: String,
     /// When the token stops working (RFC 3339, UTC); sign in again for a new one.
+    #[schema(format = DateTime)]
     pub expires_at: String,
     pub user: User,
 }
@@ -114,8 +115,11 @@ fn require_admin(caller: &Caller) -> ApiResult<()> {
 pub struct UserQuery {
     /// Search in username and display name.
     q: Option<String>,
+    #[param(value_type = Option<shanhai_domain::codes::Role>)]
     role: Option<String>,
+    #[param(format = Uuid)]
     institution: Option<String>,
+    #[param(format = Uuid)]
     program: Option<String>,
 }
 
@@ -158,7 +162,7 @@ async fn create_user(
 }
 
 /// One account (platform admin, or the account's owner).
-#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "accounts", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "accounts", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = User), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn get_user(
     State(state): State<AppState>,
@@ -173,7 +177,7 @@ async fn get_user(
 
 /// Changes an account: name, password, role and scope, or deactivates it (platform admin).
 /// Deactivating revokes the account's tokens and sessions.
-#[utoipa::path(put, path = "/api/v1/users/{id}", tag = "accounts", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(put, path = "/api/v1/users/{id}", tag = "accounts", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     request_body = UserUpdate,
     responses((status = 200, body = User), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update_user(
@@ -196,12 +200,15 @@ pub struct AuditQuery {
     actor: Option<String>,
     /// `program`, `pairing`, `institution`, `person`, `user`…
     entity: Option<String>,
+    /// The record's id (a region's code for a region).
     entity_id: Option<String>,
-    /// `create`, `update`, `read`, `login`…
+    #[param(schema_with = shanhai_store::audit::action_schema)]
     action: Option<String>,
     /// From this date (`YYYY-MM-DD`), inclusive.
+    #[param(format = Date)]
     from: Option<String>,
     /// Until this date (`YYYY-MM-DD`), inclusive.
+    #[param(format = Date)]
     until: Option<String>,
 }
 

@@ -135,7 +135,7 @@ async fn check_access(state: &AppState, caller: &Caller, consultation_id: &str) 
 /// `preview_url` serving a PNG of its first frame (CT windowed), or `preview_error` saying why
 /// there is none. A file named or declared DICOM that is not one gets 422.
 #[utoipa::path(post, path = "/api/v1/consultations/{id}/attachments", tag = "consultations", security(("bearer" = [])),
-    params(("id" = String, Path)),
+    params(("id" = String, Path, format = Uuid)),
     request_body(content_type = "multipart/form-data", description = "field `file`"),
     responses((status = 201, body = Attachment), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -176,7 +176,7 @@ async fn upload(
 
 /// The consultation's attachments.
 #[utoipa::path(get, path = "/api/v1/consultations/{id}/attachments", tag = "consultations", security(("bearer" = [])),
-    params(("id" = String, Path)),
+    params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = Vec<Attachment>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn list(
     State(state): State<AppState>,
@@ -189,7 +189,7 @@ async fn list(
 
 /// One attachment's description.
 #[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "consultations", security(("bearer" = [])),
-    params(("id" = String, Path)),
+    params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = Attachment), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn get_attachment(
     State(state): State<AppState>,
@@ -264,7 +264,7 @@ pub async fn stream(
 
 /// Downloads the attachment (`?inline=true` to show PDFs and images in the browser).
 #[utoipa::path(get, path = "/api/v1/attachments/{id}/content", tag = "consultations", security(("bearer" = [])),
-    params(("id" = String, Path), ContentQuery),
+    params(("id" = String, Path, format = Uuid), ContentQuery),
     responses((status = 200, description = "the file"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn content(
     State(state): State<AppState>,
@@ -288,7 +288,7 @@ async fn content(
 /// The attachment's preview: a PNG of a DICOM image's first frame (404 when none could be
 /// rendered; the attachment's `preview_error` says why), or a PDF or image itself.
 #[utoipa::path(get, path = "/api/v1/attachments/{id}/preview", tag = "consultations", security(("bearer" = [])),
-    params(("id" = String, Path)),
+    params(("id" = String, Path, format = Uuid)),
     responses((status = 200, description = "PNG", content_type = "image/png"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn preview(
     State(state): State<AppState>,

@@ -55,19 +55,26 @@ pub fn router() -> Router<AppState> {
 pub struct BriefingQuery {
     /// Count records from this date on (`YYYY-MM-DD`, inclusive: an annual or half-year
     /// briefing); default since the beginning.
+    #[param(format = Date)]
     pub from: Option<String>,
     /// Count records up to and including this date (`YYYY-MM-DD`); default today.
+    #[param(format = Date)]
     pub until: Option<String>,
     /// `json` (default), `html` (a printable page) or `docx`.
+    #[param(schema_with = briefing_formats)]
     pub format: Option<String>,
     /// Narrow to one institution of the program (its id): the records the roll-ups attribute to
     /// it, and its KPIs.
+    #[param(format = Uuid)]
     pub institution: Option<String>,
     /// Narrow to a team (its members' records while members, and its visits).
+    #[param(format = Uuid)]
     pub team: Option<String>,
     /// Narrow to a dispatch scheme (the records reached through its batches).
+    #[param(format = Uuid)]
     pub scheme: Option<String>,
     /// Narrow to a pairing.
+    #[param(format = Uuid)]
     pub pairing: Option<String>,
     /// Narrow to a region (GB/T 2260) and below.
     pub region: Option<String>,
@@ -89,8 +96,31 @@ impl BriefingQuery {
 /// The program a briefing is about.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct BriefingProgram {
+    #[schema(format = Uuid)]
     pub id: String,
     pub name: String,
+}
+
+/// What a figure's value measures.
+fn measure_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    shanhai_domain::codes::code_schema(&[
+        ("count", "Count"),
+        ("sum", "Sum"),
+        ("money", "Money (fen)"),
+        ("money-item", "One funding item or donation (fen)"),
+        ("kpi", "A reported KPI's level"),
+        ("kpi-change", "A reported KPI's change"),
+        ("share", "Share of another figure (tenths of a percent)"),
+    ])
+}
+
+/// `?format=` of the briefing.
+fn briefing_formats() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    shanhai_domain::codes::code_schema(&[
+        ("json", "JSON (default)"),
+        ("html", "A printable page"),
+        ("docx", "A Word document"),
+    ])
 }
 
 /// One number of the briefing.
@@ -110,6 +140,7 @@ pub struct BriefingFigure {
     /// `count`, `sum`, `money`, `money-item` (one funding item or donation), `kpi` (a reported
     /// KPI's level), `kpi-change` (its change: a difference or a relative change in
     /// hundredths of a percent) or `share` (tenths of a percent of another figure).
+    #[schema(schema_with = measure_schema)]
     pub measure: String,
     /// Whether `value` is the `total` of `records_url`.
     pub counted: bool,
@@ -146,7 +177,9 @@ pub struct Briefing {
     /// region; their names joined), if any.
     pub scope: Option<String>,
     /// The period's first day, when the briefing covers a period (`?from=`).
+    #[schema(format = Date)]
     pub from: Option<String>,
+    #[schema(format = Date)]
     pub until: String,
     pub title: String,
     pub paragraphs: Vec<BriefingParagraph>,
@@ -1682,7 +1715,7 @@ pub fn render(
 /// (a printable page, every number a link) or `docx` (every number a hyperlink). Chinese, or
 /// English when the request asks for it. No patient details; anyone signed in may read it.
 #[utoipa::path(get, path = "/api/v1/programs/{id}/briefing", tag = "indicators", security(("bearer" = [])),
-    params(("id" = String, Path), BriefingQuery),
+    params(("id" = String, Path, format = Uuid), BriefingQuery),
     responses(
         (status = 200, body = Briefing, description = "JSON; with format=html a text/html page, with format=docx an attachment"),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -1705,7 +1738,7 @@ async fn program_briefing(
 /// or `rounded`, the press's words such as "5500余", "近200", "10.5万"); any other figure is
 /// stated exactly.
 #[utoipa::path(get, path = "/api/v1/programs/{id}/briefing-preferences", tag = "indicators", security(("bearer" = [])),
-    params(("id" = String, Path)),
+    params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = [shanhai_domain::briefing::BriefingPreference]),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn briefing_preferences(
@@ -1722,7 +1755,7 @@ async fn briefing_preferences(
 /// code): `exact` (the default) or `rounded`. The program's office and the platform admin;
 /// audited. The figure keeps its exact `value`.
 #[utoipa::path(put, path = "/api/v1/programs/{id}/briefing-preferences", tag = "indicators", security(("bearer" = [])),
-    params(("id" = String, Path)), request_body = shanhai_domain::briefing::BriefingPreferenceInput,
+    params(("id" = String, Path, format = Uuid)), request_body = shanhai_domain::briefing::BriefingPreferenceInput,
     responses((status = 200, body = shanhai_domain::briefing::BriefingPreference),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody)))]

@@ -80,18 +80,25 @@ pub fn router() -> Router<AppState> {
 #[into_params(parameter_in = Query)]
 pub struct SessionQuery {
     /// The host institution.
+    #[param(format = Uuid)]
     institution: Option<String>,
     /// The expert (person id).
+    #[param(format = Uuid)]
     expert: Option<String>,
+    #[param(format = Uuid)]
     assignment: Option<String>,
     region: Option<String>,
     specialty: Option<String>,
+    #[param(format = Date)]
     from: Option<String>,
+    #[param(format = Date)]
     until: Option<String>,
     /// The booking state: `open`, `full`, `ended` (its end time has passed) or `cancelled`.
+    #[param(value_type = Option<shanhai_domain::clinic_sessions::SessionStatus>)]
     status: Option<String>,
     q: Option<String>,
     /// Sessions held under an assignment of this program.
+    #[param(format = Uuid)]
     program: Option<String>,
     /// `true`: only outreach sessions (义诊, 巡回诊疗); `false`: only hospital clinics.
     outreach: Option<bool>,
@@ -139,7 +146,7 @@ async fn create_session(
     Ok((StatusCode::CREATED, Json(session)))
 }
 
-#[utoipa::path(get, path = "/api/v1/clinic-sessions/{id}", tag = "clinics", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/clinic-sessions/{id}", tag = "clinics", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = ClinicSession), (status = 404, body = ErrorBody)))]
 async fn get_session(
     State(state): State<AppState>,
@@ -149,7 +156,7 @@ async fn get_session(
     Ok(Json(clinic_sessions::get(&state.db, &id).await?))
 }
 
-#[utoipa::path(put, path = "/api/v1/clinic-sessions/{id}", tag = "clinics", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(put, path = "/api/v1/clinic-sessions/{id}", tag = "clinics", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     request_body = ClinicSessionInput,
     responses((status = 200, body = ClinicSession), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update_session(
@@ -167,7 +174,7 @@ async fn update_session(
 /// Changes a published session's date, time, department, capacity or note; the rest stays and
 /// so do its bookings. 409 for a cancelled or ended session; 422 for a capacity below the places
 /// booked, a day in the past, or an end before the start.
-#[utoipa::path(patch, path = "/api/v1/clinic-sessions/{id}", tag = "clinics", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(patch, path = "/api/v1/clinic-sessions/{id}", tag = "clinics", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     request_body = SessionChangeInput,
     responses((status = 200, body = ClinicSession), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -201,12 +208,13 @@ async fn copy_week(
 /// Bookings to check in together.
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct CheckInMany {
+    #[schema(format = Uuid)]
     pub booking_ids: Vec<String>,
 }
 
 /// Checks in several confirmed bookings of the session at once: all of them or none (409 when
 /// one is not confirmed, 404 when one is not this session's).
-#[utoipa::path(post, path = "/api/v1/clinic-sessions/{id}/check-ins", tag = "clinics", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/clinic-sessions/{id}/check-ins", tag = "clinics", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     request_body = CheckInMany,
     responses((status = 200, body = Vec<Booking>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -223,7 +231,7 @@ async fn check_in_many(
 }
 
 /// Cancels a session (停诊). Its bookings stay listed so every patient can be contacted.
-#[utoipa::path(post, path = "/api/v1/clinic-sessions/{id}/cancel", tag = "clinics", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/clinic-sessions/{id}/cancel", tag = "clinics", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = ClinicSession), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn cancel_session(
     State(state): State<AppState>,
@@ -239,12 +247,13 @@ async fn cancel_session(
 #[into_params(parameter_in = Query)]
 pub struct BookingQuery {
     /// `confirmed`, `waitlisted`, `cancelled`, `checked-in` or `no-show`.
+    #[param(value_type = Option<shanhai_domain::bookings::BookingStatus>)]
     status: Option<String>,
 }
 
 /// A session's bookings, identifiers masked (the read is audited).
 #[utoipa::path(get, path = "/api/v1/clinic-sessions/{id}/bookings", tag = "clinics", security(("bearer" = [])),
-    params(("id" = String, Path), PageParams, BookingQuery),
+    params(("id" = String, Path, format = Uuid), PageParams, BookingQuery),
     responses((status = 200, body = Page<Booking>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn session_bookings(
     State(state): State<AppState>,
@@ -266,7 +275,7 @@ async fn session_bookings(
 }
 
 /// Marks a confirmed booking as checked in (on or after the session's day).
-#[utoipa::path(post, path = "/api/v1/bookings/{id}/check-in", tag = "clinics", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/bookings/{id}/check-in", tag = "clinics", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = Booking), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn check_in(
     State(state): State<AppState>,
@@ -280,7 +289,7 @@ async fn check_in(
 }
 
 /// Marks a confirmed booking as a no-show (on or after the session's day).
-#[utoipa::path(post, path = "/api/v1/bookings/{id}/no-show", tag = "clinics", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/bookings/{id}/no-show", tag = "clinics", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = Booking), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn no_show(
     State(state): State<AppState>,
@@ -294,7 +303,7 @@ async fn no_show(
 }
 
 /// Undoes a check-in or a no-show: the booking is confirmed again (audited).
-#[utoipa::path(post, path = "/api/v1/bookings/{id}/undo", tag = "clinics", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/bookings/{id}/undo", tag = "clinics", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = Booking), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn undo_mark(
     State(state): State<AppState>,
@@ -310,7 +319,7 @@ async fn undo_mark(
 /// The patient's name and phone number, to call them about a cancelled session (停诊): for the
 /// host institution's coordinators only (403 for anyone else), and only once the session is
 /// cancelled (409 before). Each reveal is an audited read.
-#[utoipa::path(get, path = "/api/v1/bookings/{id}/contact", tag = "clinics", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/bookings/{id}/contact", tag = "clinics", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = Contact), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody)))]
 async fn contact(

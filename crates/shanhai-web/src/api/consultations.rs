@@ -67,21 +67,28 @@ pub fn router() -> Router<AppState> {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ConsultationQuery {
+    #[param(value_type = Option<shanhai_domain::consultations::ConsultationState>)]
     state: Option<String>,
     /// Requested by or asked of this institution.
+    #[param(format = Uuid)]
     institution: Option<String>,
     /// `true`: only those past their turnaround target.
     overdue: Option<bool>,
     /// The program linking the two hospitals.
+    #[param(format = Uuid)]
     program: Option<String>,
     /// A type code: `general`, `mdt`, `difficult-case`, `imaging`, `pathology`,
     /// `surgical-guidance`.
+    #[param(value_type = Option<shanhai_domain::consultations::ConsultationType>)]
     r#type: Option<String>,
     /// Requested on or after this date (`YYYY-MM-DD`).
+    #[param(format = Date)]
     from: Option<String>,
     /// Requested on or before this date.
+    #[param(format = Date)]
     until: Option<String>,
     /// Requested by this institution only.
+    #[param(format = Uuid)]
     requested_by: Option<String>,
 }
 
@@ -130,7 +137,7 @@ async fn create_consultation(
 
 /// The consultation with its experts, opinions and history (the read is audited).
 #[utoipa::path(get, path = "/api/v1/consultations/{id}", tag = "consultations", security(("bearer" = [])),
-    params(("id" = String, Path)),
+    params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = Consultation), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn get_consultation(
     State(state): State<AppState>,
@@ -146,7 +153,7 @@ async fn get_consultation(
 /// (`decision`, by the requester), `cancel` (by the requester, before it is held). An action
 /// the current state does not allow answers 409 and changes nothing.
 #[utoipa::path(post, path = "/api/v1/consultations/{id}/{action}", tag = "consultations", security(("bearer" = [])),
-    params(("id" = String, Path), ("action" = ConsultationAction, Path)), request_body = TransitionInput,
+    params(("id" = String, Path, format = Uuid), ("action" = ConsultationAction, Path)), request_body = TransitionInput,
     responses((status = 200, body = Consultation), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn act(
@@ -185,7 +192,7 @@ async fn consultation_figures(
 /// The program's consultation turnaround targets in hours (defaults: 急会诊 2 h to accept and
 /// 24 h to report, 普通 24 h and 48 h). Anyone signed in may read them.
 #[utoipa::path(get, path = "/api/v1/programs/{id}/consultation-targets", tag = "consultations", security(("bearer" = [])),
-    params(("id" = String, Path)),
+    params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = TargetsInput), (status = 404, body = ErrorBody)))]
 async fn get_targets(
     State(state): State<AppState>,
@@ -198,7 +205,7 @@ async fn get_targets(
 /// Sets the program's turnaround targets (its office or the platform admin). New requests get
 /// deadlines from them; requests already filed keep theirs.
 #[utoipa::path(put, path = "/api/v1/programs/{id}/consultation-targets", tag = "consultations", security(("bearer" = [])),
-    params(("id" = String, Path)), request_body = TargetsInput,
+    params(("id" = String, Path, format = Uuid)), request_body = TargetsInput,
     responses((status = 200, body = TargetsInput), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn set_targets(
     State(state): State<AppState>,

@@ -125,7 +125,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Renames or redescribes a dispatch scheme (the program's managers).
-#[utoipa::path(put, path = "/api/v1/dispatch-schemes/{id}", tag = "dispatch", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(put, path = "/api/v1/dispatch-schemes/{id}", tag = "dispatch", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     request_body = SchemeInput,
     responses((status = 200, body = Scheme), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update_scheme(
@@ -150,7 +150,7 @@ pub struct BatchCopied {
 /// Copies a batch with its assignments to a new start date (every assignment moves by the same
 /// number of days). Refused (409) when a copied assignment would put someone in two places on
 /// one day; nothing is copied then.
-#[utoipa::path(post, path = "/api/v1/batches/{id}/copy", tag = "dispatch", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/batches/{id}/copy", tag = "dispatch", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     request_body = CopyBatchInput,
     responses((status = 201, body = BatchCopied), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn copy_batch(
@@ -170,7 +170,7 @@ async fn copy_batch(
 }
 
 /// Ends an assignment early: the given day becomes its last (its planned end is kept).
-#[utoipa::path(post, path = "/api/v1/assignments/{id}/end", tag = "dispatch", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/assignments/{id}/end", tag = "dispatch", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     request_body = EndAssignmentInput,
     responses((status = 200, body = Assignment), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn end_assignment(
@@ -188,7 +188,7 @@ async fn end_assignment(
 }
 
 #[utoipa::path(get, path = "/api/v1/assignments/{id}/leave-days", tag = "dispatch", security(("bearer" = [])),
-    params(("id" = String, Path)), responses((status = 200, body = Vec<LeaveDay>), (status = 404, body = ErrorBody)))]
+    params(("id" = String, Path, format = Uuid)), responses((status = 200, body = Vec<LeaveDay>), (status = 404, body = ErrorBody)))]
 async fn list_leave(
     State(state): State<AppState>,
     _caller: Caller,
@@ -201,7 +201,7 @@ async fn list_leave(
 /// Records days of leave on an assignment (the expert or a coordinator); a day already recorded
 /// as served is refused at `from`.
 #[utoipa::path(post, path = "/api/v1/assignments/{id}/leave-days", tag = "dispatch", security(("bearer" = [])),
-    params(("id" = String, Path)), request_body = LeaveInput,
+    params(("id" = String, Path, format = Uuid)), request_body = LeaveInput,
     responses((status = 201, body = Vec<LeaveDay>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn record_leave(
     State(state): State<AppState>,
@@ -221,7 +221,7 @@ async fn record_leave(
 
 /// Removes a day of leave recorded by mistake (the audit log keeps it).
 #[utoipa::path(delete, path = "/api/v1/assignments/{id}/leave-days/{day}", tag = "dispatch", security(("bearer" = [])),
-    params(("id" = String, Path), ("day" = String, Path)),
+    params(("id" = String, Path, format = Uuid), ("day" = String, Path, format = Date)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn remove_leave(
     State(state): State<AppState>,
@@ -293,6 +293,7 @@ async fn check_in(
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SchemeQuery {
+    #[param(format = Uuid)]
     program: Option<String>,
 }
 
@@ -329,10 +330,14 @@ async fn create_scheme(
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct BatchQuery {
+    #[param(format = Uuid)]
     program: Option<String>,
+    #[param(format = Uuid)]
     scheme: Option<String>,
+    #[param(format = Uuid)]
     pairing: Option<String>,
     /// Batches that had begun by this date (`YYYY-MM-DD`).
+    #[param(format = Date)]
     until: Option<String>,
 }
 
@@ -370,7 +375,7 @@ async fn create_batch(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/batches/{id}", tag = "dispatch", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/batches/{id}", tag = "dispatch", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = Batch), (status = 404, body = ErrorBody)))]
 async fn get_batch(
     State(state): State<AppState>,
@@ -380,7 +385,7 @@ async fn get_batch(
     Ok(Json(dispatch::get_batch(&state.db, &id).await?))
 }
 
-#[utoipa::path(put, path = "/api/v1/batches/{id}", tag = "dispatch", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(put, path = "/api/v1/batches/{id}", tag = "dispatch", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     request_body = BatchInput,
     responses((status = 200, body = Batch), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update_batch(
@@ -400,23 +405,32 @@ async fn update_batch(
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AssignmentQuery {
+    #[param(format = Uuid)]
     program: Option<String>,
+    #[param(format = Uuid)]
     batch: Option<String>,
     /// The recipient institution.
+    #[param(format = Uuid)]
     institution: Option<String>,
+    #[param(format = Uuid)]
     person: Option<String>,
     /// The experts' own (donor-side) institution.
+    #[param(format = Uuid)]
     home: Option<String>,
     /// `me`: the caller's own assignments (their account must name a person).
+    #[param(format = Uuid)]
     expert: Option<String>,
     /// Assignments running on this date (`YYYY-MM-DD`).
+    #[param(format = Date)]
     active_on: Option<String>,
     /// Recipient institutions in this region (GB/T 2260 code) or below.
     region: Option<String>,
     q: Option<String>,
     /// Periods that have begun by this date (`YYYY-MM-DD`).
+    #[param(format = Date)]
     until: Option<String>,
     /// Periods still running on or after this date.
+    #[param(format = Date)]
     from: Option<String>,
 }
 
@@ -472,7 +486,7 @@ async fn create_assignment(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/assignments/{id}", tag = "dispatch", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/assignments/{id}", tag = "dispatch", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = Assignment), (status = 404, body = ErrorBody)))]
 async fn get_assignment(
     State(state): State<AppState>,
@@ -482,7 +496,7 @@ async fn get_assignment(
     Ok(Json(dispatch::get_assignment(&state.db, &id).await?))
 }
 
-#[utoipa::path(put, path = "/api/v1/assignments/{id}", tag = "dispatch", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(put, path = "/api/v1/assignments/{id}", tag = "dispatch", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     request_body = AssignmentInput,
     responses((status = 200, body = Assignment), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update_assignment(
@@ -502,7 +516,7 @@ async fn update_assignment(
 /// Days served may be recorded by the expert themselves, by whoever runs the recipient's data,
 /// and by whoever may dispatch in the batch.
 #[utoipa::path(get, path = "/api/v1/assignments/{id}/service-days", tag = "dispatch", security(("bearer" = [])),
-    params(("id" = String, Path)), responses((status = 200, body = Vec<ServiceDay>), (status = 404, body = ErrorBody)))]
+    params(("id" = String, Path, format = Uuid)), responses((status = 200, body = Vec<ServiceDay>), (status = 404, body = ErrorBody)))]
 async fn list_days(
     State(state): State<AppState>,
     _caller: Caller,
@@ -515,6 +529,7 @@ async fn list_days(
 #[derive(Deserialize, ToSchema)]
 pub struct DayInput {
     /// `YYYY-MM-DD`
+    #[schema(format = Date)]
     pub day: String,
     #[serde(default)]
     pub note: Option<String>,
@@ -522,7 +537,7 @@ pub struct DayInput {
 
 /// Records a day actually served (check-in by the expert or a coordinator).
 #[utoipa::path(post, path = "/api/v1/assignments/{id}/service-days", tag = "dispatch", security(("bearer" = [])),
-    params(("id" = String, Path)), request_body = DayInput,
+    params(("id" = String, Path, format = Uuid)), request_body = DayInput,
     responses((status = 201, body = ServiceDay), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn record_day(
     State(state): State<AppState>,
@@ -543,7 +558,7 @@ async fn record_day(
 
 /// Removes a day recorded by mistake (the audit log keeps it).
 #[utoipa::path(delete, path = "/api/v1/assignments/{id}/service-days/{day}", tag = "dispatch", security(("bearer" = [])),
-    params(("id" = String, Path), ("day" = String, Path)),
+    params(("id" = String, Path, format = Uuid), ("day" = String, Path, format = Date)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn remove_day(
     State(state): State<AppState>,
@@ -559,7 +574,7 @@ async fn remove_day(
 /// monthly clinic…) at the recipient; days that already have a session of this expert there are
 /// skipped.
 #[utoipa::path(post, path = "/api/v1/assignments/{id}/clinic-sessions", tag = "dispatch", security(("bearer" = [])),
-    params(("id" = String, Path)), request_body = GenerateSessionsInput,
+    params(("id" = String, Path, format = Uuid)), request_body = GenerateSessionsInput,
     responses((status = 201, body = Vec<ClinicSession>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn generate_sessions(
     State(state): State<AppState>,
@@ -581,12 +596,15 @@ pub struct CalendarQuery {
     /// A GB/T 2260 region code: recipients in it or below (default: everywhere).
     region: Option<String>,
     /// Any day of the week to show (`YYYY-MM-DD`, default: today).
+    #[param(format = Date)]
     week: Option<String>,
+    #[param(format = Uuid)]
     program: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct CalendarDay {
+    #[schema(format = Date)]
     pub date: String,
     /// Experts on site that day.
     pub experts: i64,
@@ -594,6 +612,7 @@ pub struct CalendarDay {
 
 #[derive(Serialize, ToSchema)]
 pub struct CalendarExpert {
+    #[schema(format = Uuid)]
     pub person_id: String,
     pub person_name: Option<String>,
     pub home_institution_name: Option<String>,
@@ -601,11 +620,13 @@ pub struct CalendarExpert {
     pub mode: AssignmentMode,
     pub post: Post,
     /// The days of the week (`YYYY-MM-DD`) they are on site.
+    #[schema(format = Date)]
     pub days: Vec<String>,
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct Calendar {
+    #[schema(format = Date)]
     pub week_start: String,
     pub region: Option<String>,
     /// Distinct experts from outside on site at least one day this week (本周在岗区外专家).

@@ -100,7 +100,7 @@ pub struct ImportQuery {
 /// workbook beyond the reading limits (sheet size, columns, cells, inflated parts) or a CSV row
 /// over 1 MiB answers 422 with the limit named in the report.
 #[utoipa::path(post, path = "/api/v1/imports/{kind}", tag = "imports", security(("bearer" = [])),
-    params(("kind" = String, Path), ImportQuery),
+    params(("kind" = inline(ImportKind), Path), ImportQuery),
     request_body(content_type = "multipart/form-data", description = "field `file`"),
     responses((status = 200, body = Report), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = Report)))]
 async fn import(
@@ -151,16 +151,33 @@ async fn import(
     Err(Invalid::new("file", "error.import_file_required").into())
 }
 
+/// `?format=` of a template.
+fn template_formats() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    shanhai_domain::codes::code_schema(&[("xlsx", "Excel workbook (default)"), ("csv", "CSV")])
+}
+
+/// The kinds of import, by name (`{kind}` in the paths).
+struct ImportKind;
+
+impl utoipa::PartialSchema for ImportKind {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        shanhai_import::kind_schema()
+    }
+}
+
+impl utoipa::ToSchema for ImportKind {}
+
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TemplateQuery {
     /// `xlsx` (default) or `csv`.
+    #[param(schema_with = template_formats)]
     format: Option<String>,
 }
 
 /// The template of a kind: Chinese headers (required ones marked `*`) and an example row.
 #[utoipa::path(get, path = "/api/v1/imports/{kind}/template", tag = "imports", security(("bearer" = [])),
-    params(("kind" = String, Path), TemplateQuery),
+    params(("kind" = inline(ImportKind), Path), TemplateQuery),
     responses((status = 200, description = "XLSX or CSV"), (status = 404, body = ErrorBody)))]
 async fn template(
     _caller: Caller,

@@ -39,16 +39,22 @@ pub fn router() -> Router<AppState> {
 pub struct IndicatorQuery {
     /// Count records from this date on (`YYYY-MM-DD`, inclusive; an annual or half-year
     /// report); default since the beginning.
+    #[param(format = Date)]
     from: Option<String>,
     /// Count records up to and including this date (`YYYY-MM-DD`); default today.
+    #[param(format = Date)]
     until: Option<String>,
     /// Only a team's figures: its members' records while members, and its visits.
+    #[param(format = Uuid)]
     team: Option<String>,
     /// Only the records reached through a dispatch scheme's batches.
+    #[param(format = Uuid)]
     scheme: Option<String>,
     /// Only a pairing's records.
+    #[param(format = Uuid)]
     pairing: Option<String>,
     /// Only the records the figures attribute to this institution.
+    #[param(format = Uuid)]
     institution: Option<String>,
     /// Only those of institutions in this region (GB/T 2260) or below.
     region: Option<String>,
@@ -59,18 +65,24 @@ pub struct IndicatorQuery {
 #[into_params(parameter_in = Query)]
 pub struct FigureRecordsQuery {
     /// Records counted from this date on (`YYYY-MM-DD`, inclusive); default since the beginning.
+    #[param(format = Date)]
     from: Option<String>,
     /// Records counted up to and including this date (`YYYY-MM-DD`); default today.
+    #[param(format = Date)]
     until: Option<String>,
     /// Only those the figure attributes to this institution.
+    #[param(format = Uuid)]
     institution: Option<String>,
     /// Only those of institutions in this region (GB/T 2260) or below.
     region: Option<String>,
     /// Only a team's: its members' records while members, and its visits.
+    #[param(format = Uuid)]
     team: Option<String>,
     /// Only those reached through a dispatch scheme's batches.
+    #[param(format = Uuid)]
     scheme: Option<String>,
     /// Only a pairing's.
+    #[param(format = Uuid)]
     pairing: Option<String>,
 }
 
@@ -573,7 +585,7 @@ pub async fn program_values(
 /// and each `records_url` lists exactly them; indicators with no meaning in the scope (a team's
 /// batches, a pairing's consultations) are left out rather than zero.
 #[utoipa::path(get, path = "/api/v1/programs/{id}/indicators", tag = "indicators", security(("bearer" = [])),
-    params(("id" = String, Path), IndicatorQuery),
+    params(("id" = String, Path, format = Uuid), IndicatorQuery),
     responses((status = 200, body = Vec<IndicatorValue>), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn program_indicators(
     State(state): State<AppState>,
@@ -616,13 +628,28 @@ fn period_in_order(from: Option<&str>, until: &str) -> std::result::Result<(), I
     }
 }
 
+/// The codes of the indicator catalogue (`{code}` in the paths).
+struct IndicatorCode;
+
+impl utoipa::PartialSchema for IndicatorCode {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let codes: Vec<(&'static str, &'static str)> = shanhai_domain::indicators::CATALOGUE
+            .iter()
+            .map(|i| (i.code, i.name_en))
+            .collect();
+        shanhai_domain::codes::code_schema(&codes)
+    }
+}
+
+impl utoipa::ToSchema for IndicatorCode {}
+
 /// The records a program's indicator counts over a period, de-identified (date, kind,
 /// institutions, state, turnaround; never a patient's name, ID number or case). The program's
 /// office and the platform admin list all of them — `total` equals the indicator's value over
 /// the same period; a hospital's staff list those their institution takes part in; others are
 /// refused. Reads of records about patients are audited.
 #[utoipa::path(get, path = "/api/v1/programs/{id}/indicators/{code}/records", tag = "indicators", security(("bearer" = [])),
-    params(("id" = String, Path), ("code" = String, Path, description = "An indicator of the catalogue, e.g. `consultations`"), PageParams, FigureRecordsQuery),
+    params(("id" = String, Path, format = Uuid), ("code" = inline(IndicatorCode), Path, description = "An indicator of the catalogue, e.g. `consultations`"), PageParams, FigureRecordsQuery),
     responses((status = 200, body = Page<FigureRecord>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn figure_records(

@@ -96,11 +96,14 @@ async fn create_definition(
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ReportQuery {
+    #[param(format = Uuid)]
     institution: Option<String>,
+    #[param(format = Uuid)]
     program: Option<String>,
     /// A period key: `2025-03`, `2025-Q1` or `2025`.
     period: Option<String>,
     /// `draft`, `submitted`, `approved` or `reopened`.
+    #[param(value_type = Option<shanhai_domain::kpis::ReportState>)]
     state: Option<String>,
     /// Institutions in this GB/T 2260 region or below.
     region: Option<String>,
@@ -146,7 +149,7 @@ async fn create_report(
 }
 
 /// A report with its values and steps (a reopen's reason among them).
-#[utoipa::path(get, path = "/api/v1/kpi-reports/{id}", tag = "kpis", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/kpi-reports/{id}", tag = "kpis", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = KpiReport), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn get_report(
     State(state): State<AppState>,
@@ -159,7 +162,7 @@ async fn get_report(
 
 /// Replaces a report's values. Only a draft or a reopened report changes: a submitted or an
 /// approved (locked) one answers 409 and keeps every value.
-#[utoipa::path(put, path = "/api/v1/kpi-reports/{id}", tag = "kpis", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(put, path = "/api/v1/kpi-reports/{id}", tag = "kpis", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     request_body = KpiValuesInput,
     responses((status = 200, body = KpiReport), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -178,7 +181,7 @@ async fn put_values(
 }
 
 #[utoipa::path(post, path = "/api/v1/kpi-reports/{id}/{action}", tag = "kpis", security(("bearer" = [])),
-    params(("id" = String, Path), ("action" = ReportAction, Path)), request_body = KpiTransitionInput,
+    params(("id" = String, Path, format = Uuid), ("action" = ReportAction, Path)), request_body = KpiTransitionInput,
     responses((status = 200, body = KpiReport), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn act(
@@ -202,11 +205,15 @@ async fn act(
 pub struct SeriesQuery {
     /// The definition's code, e.g. `licensing-first-pass`.
     definition: String,
+    #[param(format = Uuid)]
     institution: Option<String>,
+    #[param(format = Uuid)]
     program: Option<String>,
     /// Periods from this one (a period key or `YYYY-MM-DD`).
+    #[param(format = Date)]
     from: Option<String>,
     /// Periods up to this one (a period key or `YYYY-MM-DD`).
+    #[param(format = Date)]
     until: Option<String>,
     /// Include submitted, draft and reopened figures (default: approved only).
     #[serde(default)]
@@ -247,11 +254,14 @@ async fn series(
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct StandingsQuery {
+    #[param(format = Uuid)]
     program: Option<String>,
+    #[param(format = Uuid)]
     institution: Option<String>,
     /// Only this KPI (its code).
     definition: Option<String>,
     /// Periods up to this one (a period key or `YYYY-MM-DD`).
+    #[param(format = Date)]
     until: Option<String>,
 }
 

@@ -121,12 +121,15 @@ impl<S: Send + Sync> FromRequestParts<S> for IdPath {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct FiguresQuery {
+    #[param(format = Uuid)]
     pub program: Option<String>,
     /// Institutions in this region (GB/T 2260) or below.
     pub region: Option<String>,
     /// `YYYY-MM-DD`, inclusive.
+    #[param(format = Date)]
     pub from: Option<String>,
     /// `YYYY-MM-DD`, inclusive.
+    #[param(format = Date)]
     pub until: Option<String>,
 }
 

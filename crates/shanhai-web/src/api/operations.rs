@@ -56,18 +56,24 @@ pub fn router() -> Router<AppState> {
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct OperationQuery {
+    #[param(format = Uuid)]
     pub program: Option<String>,
     /// The local institution where it was done.
+    #[param(format = Uuid)]
     pub institution: Option<String>,
     /// Institutions in this region (GB/T 2260 code) or below.
     pub region: Option<String>,
     /// The dispatched expert (a person's id).
+    #[param(format = Uuid)]
     pub expert: Option<String>,
     /// The expert or a local operator (a person's id).
+    #[param(format = Uuid)]
     pub person: Option<String>,
     /// The technique it belongs to.
+    #[param(format = Uuid)]
     pub technique: Option<String>,
     /// The expert's role: `operated`, `guided`, `demonstration`, `remote-guidance`.
+    #[param(value_type = Option<shanhai_domain::operations::ExpertRole>)]
     pub role: Option<String>,
     /// The surgical grade, 1–4.
     #[param(minimum = 1, maximum = 4)]
@@ -77,8 +83,10 @@ pub struct OperationQuery {
     /// Searches the procedure's name and code and the expert's name.
     pub q: Option<String>,
     /// Performed on or after this date (`YYYY-MM-DD`).
+    #[param(format = Date)]
     pub from: Option<String>,
     /// Performed on or before this date (`YYYY-MM-DD`): what the indicators count.
+    #[param(format = Date)]
     pub until: Option<String>,
 }
 
@@ -134,7 +142,7 @@ async fn create_operation(
 
 /// One operation, with its local operators and whether it is its technique's first (首例).
 #[utoipa::path(get, path = "/api/v1/operations/{id}", tag = "operations", security(("bearer" = [])),
-    params(("id" = String, Path)),
+    params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = Operation), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn get_operation(
     State(state): State<AppState>,
@@ -146,7 +154,7 @@ async fn get_operation(
 
 /// Changes an operation.
 #[utoipa::path(put, path = "/api/v1/operations/{id}", tag = "operations", security(("bearer" = [])),
-    params(("id" = String, Path)), request_body = OperationInput,
+    params(("id" = String, Path, format = Uuid)), request_body = OperationInput,
     responses((status = 200, body = Operation), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update_operation(
     State(state): State<AppState>,
@@ -162,7 +170,7 @@ async fn update_operation(
 
 /// Removes an operation logged by mistake (the audit log keeps it).
 #[utoipa::path(delete, path = "/api/v1/operations/{id}", tag = "operations", security(("bearer" = [])),
-    params(("id" = String, Path)),
+    params(("id" = String, Path, format = Uuid)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn delete_operation(
     State(state): State<AppState>,

@@ -51,18 +51,23 @@ pub fn router() -> Router<AppState> {
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct OutreachQuery {
+    #[param(format = Uuid)]
     program: Option<String>,
     /// The local institution the events count at.
+    #[param(format = Uuid)]
     institution: Option<String>,
     /// `free-clinic`, `circuit`, `health-talk` or `screening`.
+    #[param(value_type = Option<shanhai_domain::capacity::OutreachKind>)]
     kind: Option<String>,
     /// Places in this region (GB/T 2260 code) or below.
     region: Option<String>,
     /// Search in the place's name, the event's title and the region's name.
     q: Option<String>,
     /// Held on or after this date (`YYYY-MM-DD`).
+    #[param(format = Date)]
     from: Option<String>,
     /// Held on or before this date.
+    #[param(format = Date)]
     until: Option<String>,
 }
 
@@ -116,7 +121,7 @@ async fn create(
 
 /// One outreach event with its experts and its 两次下沉 chain.
 #[utoipa::path(get, path = "/api/v1/outreach-events/{id}", tag = "capacity", security(("bearer" = [])),
-    params(("id" = String, Path)),
+    params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = OutreachEvent), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn get_one(
     State(state): State<AppState>,
@@ -128,7 +133,7 @@ async fn get_one(
 
 /// Changes an outreach event (its experts are replaced by those given).
 #[utoipa::path(put, path = "/api/v1/outreach-events/{id}", tag = "capacity", security(("bearer" = [])),
-    params(("id" = String, Path)), request_body = OutreachEventInput,
+    params(("id" = String, Path, format = Uuid)), request_body = OutreachEventInput,
     responses((status = 200, body = OutreachEvent), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update(
     State(state): State<AppState>,
@@ -144,7 +149,7 @@ async fn update(
 
 /// Deletes an outreach event recorded by mistake; its clinic sessions stay, unlinked.
 #[utoipa::path(delete, path = "/api/v1/outreach-events/{id}", tag = "capacity", security(("bearer" = [])),
-    params(("id" = String, Path)),
+    params(("id" = String, Path, format = Uuid)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn remove(
     State(state): State<AppState>,
@@ -157,7 +162,7 @@ async fn remove(
 
 /// The clinic sessions held at an outreach event.
 #[utoipa::path(get, path = "/api/v1/outreach-events/{id}/sessions", tag = "capacity", security(("bearer" = [])),
-    params(("id" = String, Path)),
+    params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = Vec<ClinicSession>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn sessions(
     State(state): State<AppState>,
@@ -173,13 +178,14 @@ async fn sessions(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SessionLink {
     #[serde(default)]
+    #[schema(format = Uuid)]
     pub outreach_event_id: Option<String>,
 }
 
 /// Links an outreach clinic session (义诊, 巡回诊疗) to its event at the same institution, or
 /// unlinks it.
 #[utoipa::path(put, path = "/api/v1/clinic-sessions/{id}/outreach-event", tag = "capacity", security(("bearer" = [])),
-    params(("id" = String, Path)), request_body = SessionLink,
+    params(("id" = String, Path, format = Uuid)), request_body = SessionLink,
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn link_session(
     State(state): State<AppState>,

@@ -43,10 +43,14 @@ pub struct PublicSessionQuery {
     /// A 诊疗科目 code, e.g. `07` 儿科.
     pub specialty: Option<String>,
     /// A hospital id.
+    #[param(format = Uuid)]
     pub institution: Option<String>,
     /// A single day (`YYYY-MM-DD`).
+    #[param(format = Date)]
     pub date: Option<String>,
+    #[param(format = Date)]
     pub from: Option<String>,
+    #[param(format = Date)]
     pub until: Option<String>,
     /// Search in the expert's and the hospital's names.
     pub q: Option<String>,
@@ -104,7 +108,7 @@ async fn search_sessions(
         .into_response())
 }
 
-#[utoipa::path(get, path = "/api/v1/public/sessions/{id}", tag = "public", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/public/sessions/{id}", tag = "public", params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = ClinicSession), (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn get_public_session(
     State(state): State<AppState>,
@@ -119,7 +123,7 @@ async fn get_public_session(
 /// person, cancelled (`error.session_closed`) or ended — its end time (Beijing time) has passed
 /// (`error.session_ended`);
 /// 422 naming the field for a bad name, phone or ID number.
-#[utoipa::path(post, path = "/api/v1/public/sessions/{id}/bookings", tag = "public", params(("id" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/public/sessions/{id}/bookings", tag = "public", params(("id" = String, Path, format = Uuid)),
     request_body = BookingRequest,
     responses((status = 201, body = PublicBooking), (status = 202, body = PublicBooking), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]

@@ -46,22 +46,30 @@ pub fn router() -> Router<AppState> {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ReferralQuery {
+    #[param(value_type = Option<shanhai_domain::referrals::ReferralState>)]
     state: Option<String>,
     /// `up` or `down`.
+    #[param(value_type = Option<shanhai_domain::referrals::Direction>)]
     direction: Option<String>,
     /// Sent from or to this institution.
+    #[param(format = Uuid)]
     institution: Option<String>,
     /// The program linking the two hospitals.
+    #[param(format = Uuid)]
     program: Option<String>,
     /// Sent on or after this date (`YYYY-MM-DD`).
+    #[param(format = Date)]
     from: Option<String>,
     /// Sent on or before this date.
+    #[param(format = Date)]
     until: Option<String>,
     /// `true`: only patients leaving the province (大病出区); `false`: only those staying.
     leaving: Option<bool>,
     /// Sent from this institution.
+    #[param(format = Uuid)]
     from_institution: Option<String>,
     /// Sent to this institution.
+    #[param(format = Uuid)]
     to_institution: Option<String>,
     /// `true`: only finished referrals (declined, referred back down, closed, cancelled).
     finished: Option<bool>,
@@ -128,7 +136,7 @@ async fn referral_figures(
 }
 
 /// The referral with its steps (the read is audited).
-#[utoipa::path(get, path = "/api/v1/referrals/{id}", tag = "referrals", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/referrals/{id}", tag = "referrals", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = Referral), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn get_referral(
     State(state): State<AppState>,
@@ -143,7 +151,7 @@ async fn get_referral(
 /// `down-refer` or `close` (note = outcome) by the receiving institution; `cancel` by the sender
 /// before the patient arrives. Anything else in the current state answers 409.
 #[utoipa::path(post, path = "/api/v1/referrals/{id}/{action}", tag = "referrals", security(("bearer" = [])),
-    params(("id" = String, Path), ("action" = ReferralAction, Path)), request_body = ReferralTransitionInput,
+    params(("id" = String, Path, format = Uuid), ("action" = ReferralAction, Path)), request_body = ReferralTransitionInput,
     responses((status = 200, body = Referral), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn act(

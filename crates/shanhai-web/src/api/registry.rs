@@ -144,8 +144,10 @@ fn created<T>(value: T) -> Created<T> {
 #[into_params(parameter_in = Query)]
 pub struct RegionQuery {
     /// Children of this region code.
+    #[param(pattern = r"^[0-9]{6}([0-9]{3})?$")]
     parent: Option<String>,
     /// `province`, `city`, `county` or `township`.
+    #[param(value_type = Option<shanhai_domain::codes::RegionLevel>)]
     level: Option<String>,
     /// Search in name and code.
     q: Option<String>,
@@ -185,7 +187,7 @@ async fn create_region(
 }
 
 /// One region by its code.
-#[utoipa::path(get, path = "/api/v1/regions/{code}", tag = "registry", security(("bearer" = [])), params(("code" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/regions/{code}", tag = "registry", security(("bearer" = [])), params(("code" = String, Path, pattern = r"^[0-9]{6}([0-9]{3})?$")),
     responses((status = 200, body = Region), (status = 404, body = ErrorBody)))]
 async fn get_region(
     State(state): State<AppState>,
@@ -196,7 +198,7 @@ async fn get_region(
 }
 
 /// Renames or re-parents a region (platform admin); the code itself does not change.
-#[utoipa::path(put, path = "/api/v1/regions/{code}", tag = "registry", security(("bearer" = [])), params(("code" = String, Path)),
+#[utoipa::path(put, path = "/api/v1/regions/{code}", tag = "registry", security(("bearer" = [])), params(("code" = String, Path, pattern = r"^[0-9]{6}([0-9]{3})?$")),
     request_body = RegionInput,
     responses((status = 200, body = Region), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update_region(
@@ -220,11 +222,14 @@ async fn update_region(
 pub struct InstitutionQuery {
     /// Search in the name.
     q: Option<String>,
+    #[param(value_type = Option<shanhai_domain::codes::InstitutionKind>)]
     kind: Option<String>,
     /// A region code: institutions in it or anywhere below it.
     region: Option<String>,
     /// A program id: institutions on either side of its pairings, and its office.
+    #[param(format = Uuid)]
     program: Option<String>,
+    #[param(format = Uuid)]
     parent: Option<String>,
 }
 
@@ -264,7 +269,7 @@ async fn create_institution(
     created(service::create_institution(&state.db, &acting, &input).await?)
 }
 
-#[utoipa::path(get, path = "/api/v1/institutions/{id}", tag = "registry", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/institutions/{id}", tag = "registry", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = Institution), (status = 404, body = ErrorBody)))]
 async fn get_institution(
     State(state): State<AppState>,
@@ -275,7 +280,7 @@ async fn get_institution(
 }
 
 /// Changes an institution (platform admin, its program office, its own coordinator).
-#[utoipa::path(put, path = "/api/v1/institutions/{id}", tag = "registry", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(put, path = "/api/v1/institutions/{id}", tag = "registry", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     request_body = InstitutionInput,
     responses((status = 200, body = Institution), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update_institution(
@@ -297,6 +302,7 @@ async fn update_institution(
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct DepartmentQuery {
+    #[param(format = Uuid)]
     institution: Option<String>,
     /// A 诊疗科目 code; sub-specialties match their parent code too.
     specialty: Option<String>,
@@ -335,7 +341,7 @@ async fn create_department(
     created(service::create_department(&state.db, &acting, &input).await?)
 }
 
-#[utoipa::path(get, path = "/api/v1/departments/{id}", tag = "registry", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/departments/{id}", tag = "registry", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = Department), (status = 404, body = ErrorBody)))]
 async fn get_department(
     State(state): State<AppState>,
@@ -345,7 +351,7 @@ async fn get_department(
     Ok(Json(departments::get(&state.db, &id).await?))
 }
 
-#[utoipa::path(put, path = "/api/v1/departments/{id}", tag = "registry", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(put, path = "/api/v1/departments/{id}", tag = "registry", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     request_body = DepartmentInput,
     responses((status = 200, body = Department), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update_department(
@@ -368,17 +374,22 @@ async fn update_department(
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PersonQuery {
+    #[param(format = Uuid)]
     institution: Option<String>,
+    #[param(format = Uuid)]
     department: Option<String>,
     /// A professional title code, e.g. `chief-physician`.
     title: Option<String>,
     /// People at institutions paired in this program.
+    #[param(format = Uuid)]
     program: Option<String>,
     /// Search in the name.
     q: Option<String>,
     /// People dispatched in this program (with an assignment in it) …
+    #[param(format = Uuid)]
     dispatched_in: Option<String>,
     /// … by this date (`YYYY-MM-DD`).
+    #[param(format = Date)]
     until: Option<String>,
 }
 
@@ -420,7 +431,7 @@ async fn create_person(
     created(service::create_person(&state.db, &acting, &input).await?)
 }
 
-#[utoipa::path(get, path = "/api/v1/people/{id}", tag = "registry", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/people/{id}", tag = "registry", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = Person), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn get_person(
     State(state): State<AppState>,
@@ -433,7 +444,7 @@ async fn get_person(
 }
 
 /// Changes a person; moving them to another institution needs write access to both.
-#[utoipa::path(put, path = "/api/v1/people/{id}", tag = "registry", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(put, path = "/api/v1/people/{id}", tag = "registry", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     request_body = PersonInput,
     responses((status = 200, body = Person), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update_person(
@@ -456,8 +467,10 @@ async fn update_person(
 #[into_params(parameter_in = Query)]
 pub struct ProgramQuery {
     q: Option<String>,
+    #[param(value_type = Option<shanhai_domain::codes::ProgramKind>)]
     kind: Option<String>,
     /// Programs in which this institution is paired.
+    #[param(format = Uuid)]
     institution: Option<String>,
 }
 
@@ -493,7 +506,7 @@ async fn create_program(
     created(service::create_program(&state.db, &acting, &input).await?)
 }
 
-#[utoipa::path(get, path = "/api/v1/programs/{id}", tag = "registry", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/programs/{id}", tag = "registry", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = Program), (status = 404, body = ErrorBody)))]
 async fn get_program(
     State(state): State<AppState>,
@@ -505,7 +518,7 @@ async fn get_program(
 
 /// Changes a program (platform admin, the program's office; an office names as its office
 /// institution none or one already in the program, since it reaches that institution).
-#[utoipa::path(put, path = "/api/v1/programs/{id}", tag = "registry", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(put, path = "/api/v1/programs/{id}", tag = "registry", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     request_body = ProgramInput,
     responses((status = 200, body = Program), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update_program(
@@ -527,11 +540,16 @@ async fn update_program(
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PairingQuery {
+    #[param(format = Uuid)]
     program: Option<String>,
     /// Pairings with this institution on either side.
+    #[param(format = Uuid)]
     institution: Option<String>,
+    #[param(format = Uuid)]
     donor: Option<String>,
+    #[param(format = Uuid)]
     recipient: Option<String>,
+    #[param(value_type = Option<shanhai_domain::codes::PairingMode>)]
     mode: Option<String>,
     /// Search in the donor's and recipient's names.
     q: Option<String>,
@@ -575,7 +593,7 @@ async fn create_pairing(
     created(service::create_pairing(&state.db, &acting, &input).await?)
 }
 
-#[utoipa::path(get, path = "/api/v1/pairings/{id}", tag = "registry", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/pairings/{id}", tag = "registry", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = Pairing), (status = 404, body = ErrorBody)))]
 async fn get_pairing(
     State(state): State<AppState>,
@@ -588,7 +606,7 @@ async fn get_pairing(
 /// Changes a pairing: the platform admin any; the program's office one of its program's, when
 /// both the pairing as it was and as it becomes join institutions already in the program, and it
 /// stays in that program.
-#[utoipa::path(put, path = "/api/v1/pairings/{id}", tag = "registry", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(put, path = "/api/v1/pairings/{id}", tag = "registry", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     request_body = PairingInput,
     responses((status = 200, body = Pairing), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update_pairing(
@@ -610,7 +628,9 @@ async fn update_pairing(
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AgreementQuery {
+    #[param(format = Uuid)]
     pairing: Option<String>,
+    #[param(format = Uuid)]
     program: Option<String>,
 }
 
@@ -644,7 +664,7 @@ async fn create_agreement(
     created(service::create_agreement(&state.db, &acting, &input).await?)
 }
 
-#[utoipa::path(get, path = "/api/v1/agreements/{id}", tag = "registry", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/agreements/{id}", tag = "registry", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = Agreement), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn get_agreement(
     State(state): State<AppState>,
@@ -656,7 +676,7 @@ async fn get_agreement(
     ))
 }
 
-#[utoipa::path(put, path = "/api/v1/agreements/{id}", tag = "registry", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(put, path = "/api/v1/agreements/{id}", tag = "registry", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     request_body = AgreementInput,
     responses((status = 200, body = Agreement), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update_agreement(
@@ -691,7 +711,7 @@ fn sniff_document(head: &[u8]) -> Option<&'static str> {
 /// Uploads the signed agreement (multipart, field `file`: PDF, PNG, JPEG or DOCX, at most 20 MiB).
 /// The file streams to the data directory and is stored under its SHA-256.
 #[utoipa::path(put, path = "/api/v1/agreements/{id}/document", tag = "registry", security(("bearer" = [])),
-    params(("id" = String, Path)),
+    params(("id" = String, Path, format = Uuid)),
     request_body(content_type = "multipart/form-data", description = "field `file`"),
     responses((status = 200, body = Agreement), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn upload_document(
@@ -775,7 +795,7 @@ async fn upload_document(
 
 /// Downloads the agreement's document.
 #[utoipa::path(get, path = "/api/v1/agreements/{id}/document", tag = "registry", security(("bearer" = [])),
-    params(("id" = String, Path)),
+    params(("id" = String, Path, format = Uuid)),
     responses((status = 200, description = "the document"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn download_document(
     State(state): State<AppState>,

@@ -30,18 +30,25 @@ pub struct RollupQuery {
     /// An indicator code of the catalogue (`consultations`, `funding`…); without it, every
     /// indicator's total.
     indicator: Option<String>,
+    #[param(format = Uuid)]
     program: Option<String>,
+    #[param(format = Uuid)]
     pairing: Option<String>,
+    #[param(format = Uuid)]
     institution: Option<String>,
     /// A GB/T 2260 region code: institutions in it or below.
     region: Option<String>,
     /// A team: its members' records while members, and its visits (counted from the records).
+    #[param(format = Uuid)]
     team: Option<String>,
     /// A dispatch scheme: the records reached through its batches (counted from the records).
+    #[param(format = Uuid)]
     scheme: Option<String>,
     /// `YYYY-MM-DD`, inclusive; default: since the first record.
+    #[param(format = Date)]
     from: Option<String>,
     /// `YYYY-MM-DD`, inclusive; default today.
+    #[param(format = Date)]
     until: Option<String>,
     /// `month`, `quarter`, `year` (a series), `program`, `pairing`, `institution` or `region`
     /// (a breakdown; `region`: the next level below `region`, provinces without one).
@@ -62,7 +69,9 @@ pub struct RollupItem {
 pub struct Rollup {
     pub indicator: Option<String>,
     pub group: Option<String>,
+    #[schema(format = Date)]
     pub from: Option<String>,
+    #[schema(format = Date)]
     pub until: String,
     /// Series: every period from the first with a value (or `from`) to `until`'s, zeros
     /// included. Breakdowns: largest first, zeros left out.

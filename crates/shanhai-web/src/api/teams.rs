@@ -68,12 +68,16 @@ pub fn router() -> Router<AppState> {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TeamQuery {
+    #[param(format = Uuid)]
     program: Option<String>,
     /// The team's home or host institution.
+    #[param(format = Uuid)]
     institution: Option<String>,
     /// `academician`, `team-based`, `specialty` or `other`.
+    #[param(value_type = Option<shanhai_domain::teams::TeamKind>)]
     kind: Option<String>,
     /// Teams this person is (or was) a member of.
+    #[param(format = Uuid)]
     member: Option<String>,
     /// Searches the team's and the leader's names.
     q: Option<String>,
@@ -126,7 +130,7 @@ async fn create_team(
 
 /// A team with its members (name, title, institution; those who left too) and its visits.
 #[utoipa::path(get, path = "/api/v1/teams/{id}", tag = "teams", security(("bearer" = [])),
-    params(("id" = String, Path)),
+    params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = TeamDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn get_team(
     State(state): State<AppState>,
@@ -138,7 +142,7 @@ async fn get_team(
 
 /// Changes a team; a new leader becomes a member.
 #[utoipa::path(put, path = "/api/v1/teams/{id}", tag = "teams", security(("bearer" = [])),
-    params(("id" = String, Path)), request_body = TeamInput,
+    params(("id" = String, Path, format = Uuid)), request_body = TeamInput,
     responses((status = 200, body = Team), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 async fn update_team(
@@ -155,7 +159,7 @@ async fn update_team(
 
 /// Removes a team with its members and visits (the audit log keeps them).
 #[utoipa::path(delete, path = "/api/v1/teams/{id}", tag = "teams", security(("bearer" = [])),
-    params(("id" = String, Path)),
+    params(("id" = String, Path, format = Uuid)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn delete_team(
     State(state): State<AppState>,
@@ -168,7 +172,7 @@ async fn delete_team(
 
 /// Adds a member (each person once: 409 when already a member).
 #[utoipa::path(post, path = "/api/v1/teams/{id}/members", tag = "teams", security(("bearer" = [])),
-    params(("id" = String, Path)), request_body = TeamMemberInput,
+    params(("id" = String, Path, format = Uuid)), request_body = TeamMemberInput,
     responses((status = 201, body = TeamMember), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn add_member(
@@ -186,7 +190,7 @@ async fn add_member(
 
 /// Changes a member's role and dates (`left_on`: the day they left the team).
 #[utoipa::path(put, path = "/api/v1/teams/{id}/members/{person}", tag = "teams", security(("bearer" = [])),
-    params(("id" = String, Path), ("person" = String, Path)), request_body = TeamMemberInput,
+    params(("id" = String, Path, format = Uuid), ("person" = String, Path, format = Uuid)), request_body = TeamMemberInput,
     responses((status = 200, body = TeamMember), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 async fn update_member(
@@ -204,7 +208,7 @@ async fn update_member(
 
 /// Removes a member (not the leader: 409; name another leader first).
 #[utoipa::path(delete, path = "/api/v1/teams/{id}/members/{person}", tag = "teams", security(("bearer" = [])),
-    params(("id" = String, Path), ("person" = String, Path)),
+    params(("id" = String, Path, format = Uuid), ("person" = String, Path, format = Uuid)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn remove_member(
     State(state): State<AppState>,
@@ -219,7 +223,7 @@ async fn remove_member(
 /// Records a visit of the team (at its host unless `institution_id` names another); it counts
 /// in `team-visits` on its first day.
 #[utoipa::path(post, path = "/api/v1/teams/{id}/visits", tag = "teams", security(("bearer" = [])),
-    params(("id" = String, Path)), request_body = TeamVisitInput,
+    params(("id" = String, Path, format = Uuid)), request_body = TeamVisitInput,
     responses((status = 201, body = TeamVisit), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 async fn add_visit(
@@ -237,7 +241,7 @@ async fn add_visit(
 
 /// Removes a visit recorded by mistake (the audit log keeps it).
 #[utoipa::path(delete, path = "/api/v1/teams/{id}/visits/{visit}", tag = "teams", security(("bearer" = [])),
-    params(("id" = String, Path), ("visit" = String, Path)),
+    params(("id" = String, Path, format = Uuid), ("visit" = String, Path, format = Uuid)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn remove_visit(
     State(state): State<AppState>,

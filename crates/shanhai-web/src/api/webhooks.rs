@@ -33,6 +33,7 @@ pub fn router() -> Router<AppState> {
 
 #[derive(Deserialize, ToSchema)]
 pub struct WebhookInput {
+    #[schema(format = Uuid)]
     pub institution_id: String,
     /// `http://` or `https://` URL that receives `POST`ed JSON events. Its host must not be
     /// `localhost` or a loopback, private, link-local, unique-local, carrier-grade NAT,
@@ -48,6 +49,7 @@ pub struct WebhookInput {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct WebhookQuery {
+    #[param(format = Uuid)]
     institution: Option<String>,
 }
 
@@ -91,7 +93,7 @@ async fn create_webhook(
 /// The webhook's most recent deliveries (at most 50, newest first): event, attempts, when it
 /// was delivered or why the last attempt failed. No payloads.
 #[utoipa::path(get, path = "/api/v1/webhooks/{id}/deliveries", tag = "webhooks", security(("bearer" = [])),
-    params(("id" = String, Path)),
+    params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = Vec<DeliveryRecord>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn list_deliveries(
     State(state): State<AppState>,

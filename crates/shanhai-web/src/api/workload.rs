@@ -41,20 +41,27 @@ pub fn router() -> Router<AppState> {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct WorkloadQuery {
+    #[param(format = Uuid)]
     program: Option<String>,
+    #[param(format = Uuid)]
     assignment: Option<String>,
+    #[param(format = Uuid)]
     batch: Option<String>,
     /// The recipient institution of the assignment.
+    #[param(format = Uuid)]
     institution: Option<String>,
     /// The expert.
+    #[param(format = Uuid)]
     person: Option<String>,
     /// Recipient institutions in this region (GB/T 2260 code) or below.
     region: Option<String>,
     /// Searches the expert's name and the note.
     q: Option<String>,
     /// Periods ending on or after this date (`YYYY-MM-DD`).
+    #[param(format = Date)]
     from: Option<String>,
     /// Periods ending on or before this date (`YYYY-MM-DD`): what the indicators count.
+    #[param(format = Date)]
     until: Option<String>,
 }
 
@@ -104,7 +111,7 @@ async fn create_report(
 }
 
 #[utoipa::path(get, path = "/api/v1/workload-reports/{id}", tag = "dispatch", security(("bearer" = [])),
-    params(("id" = String, Path)),
+    params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = WorkloadReport), (status = 404, body = ErrorBody)))]
 async fn get_report(
     State(state): State<AppState>,
@@ -116,7 +123,7 @@ async fn get_report(
 
 /// Corrects a report (the audit log keeps what it said before).
 #[utoipa::path(put, path = "/api/v1/workload-reports/{id}", tag = "dispatch", security(("bearer" = [])),
-    params(("id" = String, Path)), request_body = WorkloadReportInput,
+    params(("id" = String, Path, format = Uuid)), request_body = WorkloadReportInput,
     responses((status = 200, body = WorkloadReport), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update_report(
@@ -135,7 +142,7 @@ async fn update_report(
 
 /// Removes a report filed by mistake (the audit log keeps it).
 #[utoipa::path(delete, path = "/api/v1/workload-reports/{id}", tag = "dispatch", security(("bearer" = [])),
-    params(("id" = String, Path)),
+    params(("id" = String, Path, format = Uuid)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn delete_report(
     State(state): State<AppState>,

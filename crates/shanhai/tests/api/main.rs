@@ -30,6 +30,7 @@ mod imports;
 mod inbox;
 mod indicators;
 mod kpis;
+mod openapi_exact;
 mod operations;
 mod operations_observe;
 mod outreach;

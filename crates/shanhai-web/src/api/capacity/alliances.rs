@@ -19,7 +19,7 @@ pub async fn create_alliance(
 }
 
 /// An alliance with its member institutions.
-#[utoipa::path(get, path = "/api/v1/alliances/{id}", tag = "capacity", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/alliances/{id}", tag = "capacity", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = AllianceDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_alliance(
     State(state): State<AppState>,
@@ -29,7 +29,7 @@ pub async fn get_alliance(
     Ok(Json(alliance::get(&state.db, &caller.acting(), &id).await?))
 }
 
-#[utoipa::path(put, path = "/api/v1/alliances/{id}", tag = "capacity", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(put, path = "/api/v1/alliances/{id}", tag = "capacity", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     request_body = AllianceInput,
     responses((status = 200, body = Alliance), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_alliance(
@@ -45,7 +45,7 @@ pub async fn update_alliance(
 }
 
 /// Adds a member institution (those who may change the lead institution's data).
-#[utoipa::path(post, path = "/api/v1/alliances/{id}/members", tag = "capacity", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/alliances/{id}/members", tag = "capacity", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     request_body = AllianceMemberInput,
     responses((status = 201, body = AllianceMember), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn add_member(

@@ -22,7 +22,7 @@ pub async fn create_mentorship(
 }
 
 /// A mentorship with its apprentices and progress notes.
-#[utoipa::path(get, path = "/api/v1/mentorships/{id}", tag = "capacity", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/mentorships/{id}", tag = "capacity", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = MentorshipDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_mentorship(
     State(state): State<AppState>,
@@ -35,7 +35,7 @@ pub async fn get_mentorship(
 }
 
 /// Changes a mentorship, e.g. to record the end-of-term evaluation.
-#[utoipa::path(put, path = "/api/v1/mentorships/{id}", tag = "capacity", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(put, path = "/api/v1/mentorships/{id}", tag = "capacity", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     request_body = MentorshipInput,
     responses((status = 200, body = Mentorship), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_mentorship(
@@ -52,7 +52,7 @@ pub async fn update_mentorship(
 
 /// Adds an apprentice (local staff). Refused (409) when the mentor already has as many
 /// apprentices in the term as the program allows (3 unless its capacity settings say more).
-#[utoipa::path(post, path = "/api/v1/mentorships/{id}/apprentices", tag = "capacity", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/mentorships/{id}/apprentices", tag = "capacity", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     request_body = ApprenticeInput,
     responses((status = 201, body = Apprentice), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn add_apprentice(
@@ -67,7 +67,7 @@ pub async fn add_apprentice(
 }
 
 /// Adds a progress note: those who may change the mentorship, and the mentor.
-#[utoipa::path(post, path = "/api/v1/mentorships/{id}/notes", tag = "capacity", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/mentorships/{id}/notes", tag = "capacity", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     request_body = NoteInput,
     responses((status = 201, body = ProgressNote), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn add_note(
@@ -82,7 +82,7 @@ pub async fn add_note(
 }
 
 /// A program's 师带徒 settings: apprentices per mentor per term and the term's length.
-#[utoipa::path(get, path = "/api/v1/programs/{id}/capacity-settings", tag = "capacity", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/programs/{id}/capacity-settings", tag = "capacity", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = CapacitySettings), (status = 404, body = ErrorBody)))]
 pub async fn get_settings(
     State(state): State<AppState>,
@@ -93,7 +93,7 @@ pub async fn get_settings(
 }
 
 /// Sets a program's 师带徒 settings (the program's managers).
-#[utoipa::path(put, path = "/api/v1/programs/{id}/capacity-settings", tag = "capacity", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(put, path = "/api/v1/programs/{id}/capacity-settings", tag = "capacity", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     request_body = CapacitySettingsInput,
     responses((status = 200, body = CapacitySettings), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn put_settings(

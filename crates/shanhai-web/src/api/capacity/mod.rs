@@ -41,8 +41,10 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CapacityQuery {
+    #[param(format = Uuid)]
     program: Option<String>,
     /// The local institution.
+    #[param(format = Uuid)]
     institution: Option<String>,
     /// Institutions in this region (GB/T 2260 code) or below.
     region: Option<String>,
@@ -50,10 +52,13 @@ pub struct CapacityQuery {
     /// The collection's kind, stage, status, level or area (see each record's codes).
     kind: Option<String>,
     /// Records naming this person: trainee, mentor, host or attendee, expert, author.
+    #[param(format = Uuid)]
     person: Option<String>,
     /// On or after this date (`YYYY-MM-DD`; a year for KPIs).
+    #[param(format = Date)]
     from: Option<String>,
     /// On or before this date.
+    #[param(format = Date)]
     until: Option<String>,
     /// Techniques only: the gap the technique fills (`hospital`, `county`, `city`, `province`).
     gap_level: Option<String>,
@@ -61,6 +66,7 @@ pub struct CapacityQuery {
     #[param(minimum = 1, maximum = 4)]
     min_grade: Option<i64>,
     /// Teaching activities only: the sessions of this lecture series (`any`: of any series).
+    #[param(format = Uuid)]
     series: Option<String>,
 }
 
@@ -90,7 +96,7 @@ macro_rules! collection {
         collection!(@list $service, $record, $list, $doc);
 
         #[doc = $doc]
-        #[utoipa::path(get, path = $item, tag = "capacity", security(("bearer" = [])), params(("id" = String, Path)),
+        #[utoipa::path(get, path = $item, tag = "capacity", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
             responses((status = 200, body = $record), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
         pub async fn get_one(
             State(state): State<AppState>,
@@ -114,7 +120,7 @@ macro_rules! collection {
         }
 
         #[doc = $doc]
-        #[utoipa::path(put, path = $item, tag = "capacity", security(("bearer" = [])), params(("id" = String, Path)),
+        #[utoipa::path(put, path = $item, tag = "capacity", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
             request_body = $input,
             responses((status = 200, body = $record), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
         pub async fn update(
@@ -155,7 +161,7 @@ pub(crate) use collection;
 
 /// "What was built here": techniques by stage and gap, training, workstations, alliances,
 /// regulations, research, accreditation goals, funding and equipment at one institution.
-#[utoipa::path(get, path = "/api/v1/institutions/{id}/capacity", tag = "capacity", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/institutions/{id}/capacity", tag = "capacity", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = CapacitySummary), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn institution_capacity(
     State(state): State<AppState>,
@@ -167,8 +173,113 @@ async fn institution_capacity(
     ))
 }
 
+/// What `?kind=` filters in each list, `?gap_level=` and `?min_grade=` (techniques) and
+/// `?series=` (teaching activities): the document describes each list's own, and leaves out a
+/// filter a list ignores. Training KPIs count by year, so their `?from=` and `?until=` are years.
+struct ListFilters;
+
+impl utoipa::Modify for ListFilters {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::PartialSchema;
+        use utoipa::openapi::RefOr;
+        use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+        let uuid = || -> RefOr<Schema> {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .format(Some(utoipa::openapi::schema::SchemaFormat::KnownFormat(
+                    utoipa::openapi::schema::KnownFormat::Uuid,
+                )))
+                .into()
+        };
+        type SchemaFn = fn() -> RefOr<Schema>;
+        let kinds: &[(&str, Option<SchemaFn>)] = &[
+            ("/api/v1/accreditation-goals", Some(GoalStatus::schema)),
+            (
+                "/api/v1/alliances",
+                Some(shanhai_domain::specialty::code_schema),
+            ),
+            ("/api/v1/equipment-donations", None),
+            ("/api/v1/equipment-donations/totals", None),
+            ("/api/v1/funding-items", None),
+            ("/api/v1/funding-items/totals", None),
+            ("/api/v1/mentorships", Some(Evaluation::schema)),
+            ("/api/v1/placements", Some(PlacementStatus::schema)),
+            ("/api/v1/regulations", None),
+            ("/api/v1/research-outputs", Some(ResearchKind::schema)),
+            ("/api/v1/specialty-projects", Some(SpecialtyLevel::schema)),
+            ("/api/v1/teaching-activities", Some(TeachingKind::schema)),
+            ("/api/v1/team-pairings", None),
+            ("/api/v1/techniques", Some(TechniqueStage::schema)),
+            ("/api/v1/training-schemes", Some(SchemeKind::schema)),
+            ("/api/v1/training-scheme-members", Some(uuid)),
+            ("/api/v1/lecture-series", Some(SeriesKind::schema)),
+            (
+                "/api/v1/cme-enrolments",
+                Some(shanhai_domain::specialty::code_schema),
+            ),
+            (
+                "/api/v1/department-changes",
+                Some(DepartmentChangeKind::schema),
+            ),
+            (
+                "/api/v1/patient-returns",
+                Some(shanhai_domain::specialty::code_schema),
+            ),
+            ("/api/v1/training-kpis", Some(TrainingIndicator::schema)),
+            ("/api/v1/workstations", Some(WorkstationKind::schema)),
+        ];
+        for (path, kind) in kinds {
+            let Some(op) = doc
+                .paths
+                .paths
+                .get_mut(*path)
+                .and_then(|item| item.get.as_mut())
+            else {
+                continue;
+            };
+            let Some(params) = op.parameters.as_mut() else {
+                continue;
+            };
+            params.retain(|p| match p.name.as_str() {
+                "kind" => kind.is_some(),
+                "gap_level" | "min_grade" => *path == "/api/v1/techniques",
+                "series" => *path == "/api/v1/teaching-activities",
+                _ => true,
+            });
+            for p in params.iter_mut() {
+                match (p.name.as_str(), kind) {
+                    ("kind", Some(schema)) => p.schema = Some(schema()),
+                    ("gap_level", _) => p.schema = Some(GapLevel::schema()),
+                    ("series", _) => {
+                        p.schema = Some(
+                            ObjectBuilder::new()
+                                .schema_type(Type::String)
+                                .pattern(Some(
+                                    "^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|any)$",
+                                ))
+                                .description(Some("A lecture series' id, or `any`: of any series."))
+                                .into(),
+                        )
+                    }
+                    ("from" | "until", _) if *path == "/api/v1/training-kpis" => {
+                        p.schema = Some(
+                            ObjectBuilder::new()
+                                .schema_type(Type::String)
+                                .pattern(Some("^[0-9]{4}$"))
+                                .description(Some("A year."))
+                                .into(),
+                        )
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
+    modifiers(&ListFilters),
     paths(
         placements::list,
         placements::get_one,

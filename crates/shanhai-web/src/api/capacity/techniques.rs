@@ -57,7 +57,7 @@ pub async fn create_technique(
 }
 
 /// A technique with its cases and its timeline from introduction to independence.
-#[utoipa::path(get, path = "/api/v1/techniques/{id}", tag = "capacity", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/techniques/{id}", tag = "capacity", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = TechniqueDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_technique(
     State(state): State<AppState>,
@@ -70,7 +70,7 @@ pub async fn get_technique(
 }
 
 /// Changes a technique's details; the stage changes only through `POST …/stage`.
-#[utoipa::path(put, path = "/api/v1/techniques/{id}", tag = "capacity", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(put, path = "/api/v1/techniques/{id}", tag = "capacity", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     request_body = TechniqueInput,
     responses((status = 200, body = TechniqueWithWarnings), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_technique(
@@ -85,7 +85,7 @@ pub async fn update_technique(
 }
 
 /// Logs a case (date, operator, supervising expert, outcome; no patient identifiers).
-#[utoipa::path(post, path = "/api/v1/techniques/{id}/cases", tag = "capacity", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/techniques/{id}/cases", tag = "capacity", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     request_body = TechniqueCaseInput,
     responses((status = 201, body = TechniqueCase), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn record_case(
@@ -101,7 +101,7 @@ pub async fn record_case(
 
 /// Moves a technique to a later stage: introduced → demonstrated → supervised → independent.
 /// Refused (409, nothing changes) backwards, and to `independent` before a case by local staff.
-#[utoipa::path(post, path = "/api/v1/techniques/{id}/stage", tag = "capacity", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/techniques/{id}/stage", tag = "capacity", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     request_body = StageInput,
     responses((status = 200, body = Technique), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn change_stage(

@@ -46,10 +46,13 @@ pub fn router() -> Router<AppState> {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AvailabilityQuery {
+    #[param(format = Uuid)]
     person: Option<String>,
     /// People of the program's donor institutions.
+    #[param(format = Uuid)]
     program: Option<String>,
     /// The experts' home institution.
+    #[param(format = Uuid)]
     institution: Option<String>,
 }
 
@@ -89,7 +92,7 @@ async fn create_availability(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/availability/{id}", tag = "planning", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/availability/{id}", tag = "planning", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = Availability), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn get_availability(
     State(state): State<AppState>,
@@ -100,7 +103,7 @@ async fn get_availability(
 }
 
 /// Changes a window (its blackouts are replaced by those given).
-#[utoipa::path(put, path = "/api/v1/availability/{id}", tag = "planning", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(put, path = "/api/v1/availability/{id}", tag = "planning", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     request_body = AvailabilityInput,
     responses((status = 200, body = Availability), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update_availability(
@@ -117,7 +120,7 @@ async fn update_availability(
     ))
 }
 
-#[utoipa::path(delete, path = "/api/v1/availability/{id}", tag = "planning", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(delete, path = "/api/v1/availability/{id}", tag = "planning", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn delete_availability(
     State(state): State<AppState>,

@@ -57,10 +57,13 @@ pub fn router() -> Router<AppState> {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct NeedQuery {
+    #[param(format = Uuid)]
     program: Option<String>,
     /// The recipient institution.
+    #[param(format = Uuid)]
     institution: Option<String>,
     /// `open` or `withdrawn`.
+    #[param(value_type = Option<shanhai_domain::planning::needs::NeedStatus>)]
     status: Option<String>,
     /// A 诊疗科目 code: needs of it or below it.
     specialty: Option<String>,
@@ -103,7 +106,7 @@ async fn create_need(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/needs/{id}", tag = "planning", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/needs/{id}", tag = "planning", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = Need), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn get_need(
     State(state): State<AppState>,
@@ -114,7 +117,7 @@ async fn get_need(
 }
 
 /// Changes a need (who may post it, before and after). Marks the program's open plans stale.
-#[utoipa::path(put, path = "/api/v1/needs/{id}", tag = "planning", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(put, path = "/api/v1/needs/{id}", tag = "planning", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     request_body = NeedInput,
     responses((status = 200, body = Need), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update_need(
@@ -140,7 +143,7 @@ pub struct NeedRemoved {
 
 /// Removes a need: deleted when no plan names it, else withdrawn. Marks the program's open
 /// plans stale.
-#[utoipa::path(delete, path = "/api/v1/needs/{id}", tag = "planning", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(delete, path = "/api/v1/needs/{id}", tag = "planning", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = NeedRemoved), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn remove_need(
     State(state): State<AppState>,
@@ -153,7 +156,7 @@ async fn remove_need(
 
 /// A program's planning rules; the defaults (14 rest days, title, team and split rules on)
 /// while it has set none.
-#[utoipa::path(get, path = "/api/v1/programs/{id}/planning-rules", tag = "planning", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/programs/{id}/planning-rules", tag = "planning", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = PlanningRules), (status = 404, body = ErrorBody)))]
 async fn get_rules(
     State(state): State<AppState>,
@@ -164,7 +167,7 @@ async fn get_rules(
 }
 
 /// Sets a program's planning rules (its managers). Marks the program's open plans stale.
-#[utoipa::path(put, path = "/api/v1/programs/{id}/planning-rules", tag = "planning", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(put, path = "/api/v1/programs/{id}/planning-rules", tag = "planning", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     request_body = PlanningRulesInput,
     responses((status = 200, body = PlanningRules), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn put_rules(

@@ -85,6 +85,7 @@ async fn detail(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Json<P
 #[into_params(parameter_in = Query)]
 pub struct PlanQuery {
     /// Only this program's plans.
+    #[param(format = Uuid)]
     program: Option<String>,
 }
 
@@ -130,7 +131,7 @@ async fn start_plan(
 /// (expert by name, title and home institution; need by label), and for each need not fully
 /// covered the `reason` in words (the request's language), the structured reasons and a
 /// `suggestion` in words.
-#[utoipa::path(get, path = "/api/v1/plans/{id}", tag = "planning", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/plans/{id}", tag = "planning", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = PlanDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn get_plan(
     State(state): State<AppState>,
@@ -144,7 +145,7 @@ async fn get_plan(
 /// unless given) and each proposal as an assignment under the same rules as a hand-made one.
 /// Refused (409) when the plan is not done, already accepted, or stale; a proposal that breaks
 /// a rule is named at `items.<id>` (422) and nothing is written.
-#[utoipa::path(post, path = "/api/v1/plans/{id}/accept", tag = "planning", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/plans/{id}/accept", tag = "planning", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     request_body = AcceptInput,
     responses((status = 200, body = PlanDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn accept_plan(
@@ -162,7 +163,7 @@ async fn accept_plan(
 }
 
 /// Re-solves a plan keeping its pinned proposals (clears `stale`); answers at once.
-#[utoipa::path(post, path = "/api/v1/plans/{id}/solve", tag = "planning", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/plans/{id}/solve", tag = "planning", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     responses((status = 202, body = Plan), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn solve_plan(
     State(state): State<AppState>,
@@ -177,7 +178,7 @@ async fn solve_plan(
 
 /// Adds a proposal by hand (pinned), checked against the rules (a broken rule: 422 at its
 /// field); the plan re-solves around it.
-#[utoipa::path(post, path = "/api/v1/plans/{id}/items", tag = "planning", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/plans/{id}/items", tag = "planning", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
     request_body = PlanItemInput,
     responses((status = 201, body = PlanItem), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn add_item(
@@ -198,7 +199,7 @@ async fn add_item(
 /// Moves a proposal (new dates: it becomes pinned) and/or pins or unpins it; the plan
 /// re-solves.
 #[utoipa::path(put, path = "/api/v1/plans/{id}/items/{item}", tag = "planning", security(("bearer" = [])),
-    params(("id" = String, Path), ("item" = String, Path)), request_body = PlanItemChange,
+    params(("id" = String, Path, format = Uuid), ("item" = String, Path, format = Uuid)), request_body = PlanItemChange,
     responses((status = 200, body = PlanItem), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn change_item(
     State(state): State<AppState>,
@@ -217,7 +218,7 @@ async fn change_item(
 
 /// Removes a proposal; the plan re-solves.
 #[utoipa::path(delete, path = "/api/v1/plans/{id}/items/{item}", tag = "planning", security(("bearer" = [])),
-    params(("id" = String, Path), ("item" = String, Path)),
+    params(("id" = String, Path, format = Uuid), ("item" = String, Path, format = Uuid)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn remove_item(
     State(state): State<AppState>,
@@ -232,7 +233,7 @@ async fn remove_item(
 /// Swaps the experts of two proposals of the plan (both become pinned), checked against the
 /// rules; the plan re-solves.
 #[utoipa::path(post, path = "/api/v1/plans/{id}/items/{item}/swap", tag = "planning", security(("bearer" = [])),
-    params(("id" = String, Path), ("item" = String, Path)), request_body = PlanSwapInput,
+    params(("id" = String, Path, format = Uuid), ("item" = String, Path, format = Uuid)), request_body = PlanSwapInput,
     responses((status = 200, body = Vec<PlanItem>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn swap_items(
     State(state): State<AppState>,
@@ -253,13 +254,14 @@ async fn swap_items(
 #[into_params(parameter_in = Query)]
 pub struct FitsQuery {
     /// The expert (a person id).
+    #[param(format = Uuid)]
     person: String,
 }
 
 /// Where an expert would fit best in the plan, best first, each in words (the need, the dates,
 /// and the proposals that would have to go).
 #[utoipa::path(get, path = "/api/v1/plans/{id}/fits", tag = "planning", security(("bearer" = [])),
-    params(("id" = String, Path), FitsQuery),
+    params(("id" = String, Path, format = Uuid), FitsQuery),
     responses((status = 200, body = PlanFits), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn plan_fits(
     State(state): State<AppState>,
