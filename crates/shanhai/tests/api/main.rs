@@ -19,6 +19,7 @@ mod days_served;
 mod demo;
 mod dispatch;
 mod exports;
+mod faults;
 mod figure_records;
 mod forms;
 mod hardening;
