@@ -262,7 +262,7 @@ const ZH_HELP: &[(&str, &str, &str)] = &[
          否则其中的身份信息无法读取。先检查备份（SQLite 完整性检查、执行迁移），再一次性替换（单次重命名）；\
          被替换的数据库保留为“数据库文件.before-restore-时间”。最后对恢复后的数据库执行与 shanhai verify \
          相同的核对（全部汇总数据与重新统计一致时退出码为 0）。上传的文件（DATA_DIR/files 或 S3）不在备份中。\
-         PostgreSQL 请用 pg_restore（见 README“备份与恢复”）。",
+         PostgreSQL 请用 pg_restore（见 README 的 “Backups and restore” 一节）。",
     ),
     ("restore", "from", "要恢复的备份文件"),
     ("audit", "", "审计日志保留与归档"),

@@ -82,7 +82,7 @@ pub async fn run(url: &str, data_dir: &Path, from: &Path, lang: Lang) -> Result<
             ),
             say(
                 lang,
-                "然后运行 shanhai verify。详见 README“备份与恢复”。",
+                "然后运行 shanhai verify。详见 README 的 “Backups and restore” 一节。",
                 "then run shanhai verify. See README, \"Backups and restore\"."
             )
         );

@@ -70,7 +70,7 @@ pub fn start(db: &Db, data_dir: &Path, upkeep: &Upkeep, lang: Lang) -> Result<()
     if db.backend() == Backend::Postgres {
         bail!(say(
             lang,
-            "--backup-every 只用于 SQLite。PostgreSQL 请用 cron 定时执行 pg_dump --format=custom（见 README“备份与恢复”）。",
+            "--backup-every 只用于 SQLite。PostgreSQL 请用 cron 定时执行 pg_dump --format=custom（见 README 的 “Backups and restore” 一节）。",
             "--backup-every is for SQLite. For PostgreSQL, run pg_dump --format=custom from cron (README, \"Backups and restore\")."
         ));
     }
