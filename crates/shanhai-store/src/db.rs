@@ -219,6 +219,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0030_plan_digest.sql"),
         postgres: include_str!("../migrations/postgres/0030_plan_digest.sql"),
     },
+    Migration {
+        version: 31,
+        name: "audit_archives",
+        sqlite: include_str!("../migrations/sqlite/0031_audit_archives.sql"),
+        postgres: include_str!("../migrations/postgres/0031_audit_archives.sql"),
+    },
 ];
 
 /// A connection pool and the backend behind it.
@@ -233,7 +239,15 @@ impl Db {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url)?;
         let options = AnyPoolOptions::new()
-            .acquire_timeout(Duration::from_secs(30))
+            // PostgreSQL away (restarting, network gone): a request waits this long for the
+            // pool to reconnect, then answers 503 with Retry-After instead of hanging. Every
+            // idle connection is pinged before it is handed out (sqlx's default), so the ones
+            // a restart broke are dropped and replaced.
+            .acquire_timeout(match backend {
+                Backend::Sqlite => Duration::from_secs(30),
+                Backend::Postgres => Duration::from_secs(10),
+            })
+            .test_before_acquire(true)
             // SQLite readers compete for the same few cores as the booking writer, which holds a
             // connection of its own; a handful is enough.
             .max_connections(match backend {

@@ -32,7 +32,8 @@ pub struct ErrorBody {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
     /// Stable machine-readable code: `bad_request`, `unauthorized`, `forbidden`, `not_found`,
-    /// `conflict`, `validation`, `payload_too_large`, `unsupported_media_type`, `too_many_requests`.
+    /// `conflict`, `validation`, `payload_too_large`, `unsupported_media_type`, `too_many_requests`,
+    /// `unavailable` (the database is away for a moment: try again after `Retry-After` seconds).
     pub code: String,
     /// Human-readable message in the request's language.
     pub message: String,
@@ -49,6 +50,9 @@ pub struct FieldProblem {
     pub field: String,
     pub message: String,
 }
+
+/// What `Retry-After` says while the database is away.
+pub const UNAVAILABLE_RETRY_SECONDS: u64 = 5;
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
@@ -79,6 +83,19 @@ impl ApiError {
 
     pub fn not_found() -> ApiError {
         ApiError::new(StatusCode::NOT_FOUND, "not_found", "error.not_found")
+    }
+
+    /// The database is out of reach for a moment (restarting, network gone): try again in a
+    /// few seconds. The detail goes to the log only.
+    pub fn unavailable() -> ApiError {
+        ApiError {
+            retry_after: Some(UNAVAILABLE_RETRY_SECONDS),
+            ..ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "error.unavailable",
+            )
+        }
     }
 
     pub fn bad_request(key: &'static str) -> ApiError {
@@ -156,7 +173,7 @@ fn labelled(lang: shanhai_domain::Lang, field: &str, message: String) -> String 
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if self.status.is_server_error() {
+        if self.status.is_server_error() && self.status != StatusCode::SERVICE_UNAVAILABLE {
             tracing::error!(detail = ?self.detail, "internal error");
         }
         let body = ErrorBody {
@@ -241,6 +258,10 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound => ApiError::not_found(),
             StoreError::Conflict(key) => ApiError::new(StatusCode::CONFLICT, "conflict", key),
             StoreError::Invalid(i) => ApiError::invalid(i),
+            e if e.is_unavailable() => {
+                tracing::warn!("database unavailable: {e}");
+                ApiError::unavailable()
+            }
             StoreError::Database(err) => ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",

@@ -58,6 +58,17 @@ pub enum Command {
         /// monitoring network should reach it)
         #[arg(long, env = "SHANHAI_METRICS_LISTEN")]
         metrics_listen: Option<String>,
+        /// SQLite: back the database up while serving, every DURATION (e.g. 24h, 30m), into
+        /// DATA_DIR/backups (PostgreSQL: use pg_dump from cron instead; see README)
+        #[arg(long, env = "SHANHAI_BACKUP_EVERY", value_name = "DURATION")]
+        backup_every: Option<String>,
+        /// How many scheduled backups to keep (the oldest are removed)
+        #[arg(long, env = "SHANHAI_BACKUP_KEEP", default_value_t = 7)]
+        backup_keep: usize,
+        /// Keep audit entries this many days (at least 180), then archive older ones to
+        /// DATA_DIR/audit-archive once a day; default: keep them all
+        #[arg(long, env = "SHANHAI_AUDIT_KEEP_DAYS", value_name = "DAYS")]
+        audit_keep_days: Option<i64>,
     },
     /// Apply database migrations and exit
     Migrate,
@@ -73,6 +84,28 @@ pub enum Command {
         /// File to write
         #[arg(long)]
         to: String,
+    },
+    /// Restore an SQLite database from a backup file (made by `shanhai backup` or
+    /// `serve --backup-every`).
+    ///
+    /// Refused while a server uses the database (every `shanhai serve` holds a lock on
+    /// DATABASE.lock). The backup must belong to this data directory's patient-data key
+    /// (DATA_DIR/keys/patient.key or SHANHAI_PATIENT_KEY): its identifiers cannot be read with
+    /// another. The backup is checked (SQLite integrity check, migrations applied), then swapped
+    /// in at once (a single rename); the database it replaces is kept beside it as
+    /// DATABASE.before-restore-TIME. Last, the same checks as `shanhai verify` run on the
+    /// restored database (exit 0 only when every roll-up equals the recount). Uploaded files
+    /// (DATA_DIR/files or S3) are not in the backup. PostgreSQL: use pg_restore (README,
+    /// "Backups and restore").
+    Restore {
+        /// The backup file to restore
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+    },
+    /// Audit log retention
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
     },
     /// Import people and assignments, clinic sessions, teaching activities or techniques from an
     /// XLSX or CSV file: every row is checked, and nothing is written if any row is bad
@@ -96,6 +129,21 @@ pub enum Command {
         /// Repair without asking
         #[arg(long)]
         yes: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Move audit entries older than DATE to a JSON-lines file with a SHA-256 checksum, then
+    /// remove them from the database (entries are kept at least 180 days: DATE may be at most
+    /// today minus 180 days)
+    Archive {
+        /// Archive the entries before this date (YYYY-MM-DD, UTC)
+        #[arg(long, value_name = "DATE")]
+        before: chrono::NaiveDate,
+        /// Directory for the archive file (default DATA_DIR/audit-archive)
+        #[arg(long, value_name = "DIR")]
+        to: Option<PathBuf>,
     },
 }
 
@@ -207,6 +255,49 @@ const ZH_HELP: &[(&str, &str, &str)] = &[
         "metrics_listen",
         "另在此地址提供 /metrics，无需令牌（如 127.0.0.1:9464；应只让监控网络访问）",
     ),
+    (
+        "serve",
+        "backup_every",
+        "SQLite：运行中每隔 DURATION（如 24h、30m）备份一次数据库，存入 DATA_DIR/backups（PostgreSQL 请用 cron 执行 pg_dump，见 README）",
+    ),
+    (
+        "serve",
+        "backup_keep",
+        "保留的定时备份份数（更早的自动删除）",
+    ),
+    (
+        "serve",
+        "audit_keep_days",
+        "审计日志在数据库中保留的天数（至少 180 天），更早的条目每天归档到 DATA_DIR/audit-archive；默认全部保留",
+    ),
+    (
+        "restore",
+        "",
+        "从备份文件恢复 SQLite 数据库（备份由 shanhai backup 或 serve --backup-every 生成）。\n\n\
+         有服务正在使用该数据库时拒绝执行（每个 shanhai serve 都持有“数据库文件.lock”上的锁）。\
+         备份必须与本数据目录的患者数据密钥（DATA_DIR/keys/patient.key 或 SHANHAI_PATIENT_KEY）相符，\
+         否则其中的身份信息无法读取。先检查备份（SQLite 完整性检查、执行迁移），再一次性替换（单次重命名）；\
+         被替换的数据库保留为“数据库文件.before-restore-时间”。最后对恢复后的数据库执行与 shanhai verify \
+         相同的核对（全部汇总数据与重新统计一致时退出码为 0）。上传的文件（DATA_DIR/files 或 S3）不在备份中。\
+         PostgreSQL 请用 pg_restore（见 README 的 “Backups and restore” 一节）。",
+    ),
+    ("restore", "from", "要恢复的备份文件"),
+    ("audit", "", "审计日志保留与归档"),
+    (
+        "audit archive",
+        "",
+        "把早于 DATE 的审计条目写入 JSON Lines 文件（附 SHA-256 校验和）后从数据库中移除（条目至少保留 180 天：DATE 最晚为今天减 180 天）",
+    ),
+    (
+        "audit archive",
+        "before",
+        "归档此日期（YYYY-MM-DD，UTC）之前的条目",
+    ),
+    (
+        "audit archive",
+        "to",
+        "归档文件目录（默认 DATA_DIR/audit-archive）",
+    ),
     ("migrate", "", "执行数据库迁移后退出"),
     ("demo", "", "向数据库载入演示数据（不启动服务）"),
     ("user", "", "账号管理"),
@@ -265,7 +356,11 @@ const ZH_HELP: &[(&str, &str, &str)] = &[
 fn localize(mut cmd: clap::Command, path: &str) -> clap::Command {
     for (_, arg, text) in ZH_HELP.iter().filter(|(p, _, _)| *p == path) {
         if arg.is_empty() {
-            cmd = cmd.about(*text);
+            // A text with paragraphs: the first is the summary, the whole is `--help`'s.
+            cmd = match text.split_once("\n\n") {
+                Some((summary, _)) => cmd.about(summary).long_about(*text),
+                None => cmd.about(*text),
+            };
         } else {
             cmd = cmd.mut_arg(*arg, |a| a.help(*text));
         }

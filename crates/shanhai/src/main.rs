@@ -4,10 +4,12 @@
 mod cli;
 mod import;
 mod logging;
+mod restore;
+mod upkeep;
 mod verify;
 
 use anyhow::{Context, Result, bail};
-use cli::{Cli, Command, UserCommand, say};
+use cli::{AuditCommand, Cli, Command, UserCommand, say};
 use shanhai_domain::Lang;
 use shanhai_domain::accounts::UserInput;
 use shanhai_store::audit::Actor;
@@ -198,7 +200,12 @@ async fn run(cli: Cli, lang: Lang) -> Result<()> {
             s3_region,
             webhook_allow,
             metrics_listen,
+            backup_every,
+            backup_keep,
+            audit_keep_days,
         } => {
+            // Held until the process ends: `shanhai restore` refuses while it is.
+            let _server_lock = restore::ServerLock::take(&cli.database_url(), lang)?;
             let webhook_allow = shanhai_domain::webhooks::WebhookAllow::parse(webhook_allow)
                 .map_err(|entry| {
                     anyhow::anyhow!(
@@ -211,6 +218,12 @@ async fn run(cli: Cli, lang: Lang) -> Result<()> {
                     )
                 })?;
             let db = open(&cli, lang).await?;
+            let upkeep = upkeep::Upkeep {
+                backup_every: backup_every.clone(),
+                backup_keep: *backup_keep,
+                audit_keep_days: *audit_keep_days,
+            };
+            upkeep::start(&db, &cli.data_dir, &upkeep, lang)?;
             let s3 = s3_bucket.as_ref().map(|bucket| shanhai_files::S3Config {
                 bucket: bucket.clone(),
                 endpoint: s3_endpoint.clone(),
@@ -349,6 +362,21 @@ async fn run(cli: Cli, lang: Lang) -> Result<()> {
             if !ok? {
                 std::process::exit(1);
             }
+        }
+        Command::Restore { from } => {
+            let ok = restore::run(&cli.database_url(), &cli.data_dir, from, lang).await?;
+            if !ok {
+                std::process::exit(1);
+            }
+        }
+        Command::Audit {
+            command: AuditCommand::Archive { before, to },
+        } => {
+            let db = open(&cli, lang).await?;
+            let done =
+                upkeep::archive_command(&db, &cli.data_dir, *before, to.as_deref(), lang).await;
+            db.close().await;
+            done?;
         }
         Command::Backup { to } => {
             let db = open(&cli, lang).await?;

@@ -176,12 +176,20 @@ pub fn capitalised(s: &str) -> String {
 pub fn error_page(viewer: &Viewer, nav: &'static str, here: String, e: ApiError) -> Response {
     let c = Chrome::new(Some(viewer), nav, here);
     let status = e.status;
+    let retry_after = e.retry_after;
     let page = MessagePage {
         title: c.t("ui.error_title"),
         message: e.message(),
         c,
     };
-    (status, render(&page)).into_response()
+    let mut response = (status, render(&page)).into_response();
+    // The database away for a moment: the page says so, and when to try again.
+    if let Some(seconds) = retry_after {
+        response
+            .headers_mut()
+            .insert(axum::http::header::RETRY_AFTER, seconds.into());
+    }
+    response
 }
 
 /// The page for a record that does not exist (or an address that names none).

@@ -265,11 +265,14 @@ impl FromRequestParts<AppState> for Viewer {
             SignInFirst(Redirect::to(&format!("/login?next={}", urlencode(next))).into_response())
         };
         let cookie = auth::cookie(&parts.headers, SESSION_COOKIE).ok_or_else(to_login)?;
-        let (user, csrf) = users::session(&state.db, &cookie)
-            .await
-            .ok()
-            .flatten()
-            .ok_or_else(to_login)?;
+        let (user, csrf) = match users::session(&state.db, &cookie).await {
+            Ok(Some(found)) => found,
+            // The database away for a moment is no reason to sign anyone out.
+            Err(e) if e.is_unavailable() => {
+                return Err(SignInFirst(crate::error::ApiError::from(e).into_response()));
+            }
+            _ => return Err(to_login()),
+        };
         let mut viewer = Viewer {
             principal: users::principal(&user),
             user,

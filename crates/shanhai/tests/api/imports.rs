@@ -20,7 +20,7 @@ fn teaching_row(i: usize) -> String {
     )
 }
 
-fn teaching_csv(rows: usize) -> String {
+pub fn teaching_csv(rows: usize) -> String {
     let mut csv = format!("{TEACHING_HEADER}\n");
     for i in 0..rows {
         csv.push_str(&teaching_row(i));

@@ -22,6 +22,7 @@ mod exports;
 mod fhir_registry;
 mod fhir_requests;
 mod fhir_scheduling;
+mod faults;
 mod figure_records;
 mod forms;
 mod hardening;
