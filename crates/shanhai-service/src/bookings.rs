@@ -74,6 +74,8 @@ pub struct SeenBooking {
     pub id: String,
     pub session: ClinicSession,
     pub status: BookingStatus,
+    /// The place on the waiting list, while the booking waits.
+    pub waitlist_position: Option<i64>,
     pub created_at: String,
     pub updated_at: String,
     /// The booking code, for those who run the session's clinic (with the patient's phone
@@ -94,11 +96,32 @@ impl SeenBooking {
             id: booking.id,
             session,
             status: booking.status,
+            waitlist_position: booking.waitlist_position,
             created_at: booking.created_at,
             updated_at: booking.updated_at,
             booking_code: runs_clinic.then_some(booking.booking_code),
             patient,
         }
+    }
+}
+
+impl SeenBooking {
+    /// The booking as the JSON API shows it to those who run the session's clinic (`None` for
+    /// anyone else: they see neither the code nor the patient).
+    pub fn into_booking(self) -> Option<Booking> {
+        let patient = self.patient?;
+        Some(Booking {
+            id: self.id,
+            booking_code: self.booking_code?,
+            session_id: self.session.id,
+            status: self.status,
+            waitlist_position: self.waitlist_position,
+            name_masked: patient.name,
+            phone_masked: patient.phone,
+            id_number_masked: patient.id_number,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
     }
 }
 

@@ -3,14 +3,15 @@
 use super::{ApiQuery, IdPath, JsonBody, PageParams};
 use crate::AppState;
 use crate::auth::Caller;
-use crate::error::{ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
-use shanhai_domain::bookings::{Booking, BookingStatus};
+use shanhai_domain::bookings::{Booking, BookingRequest, BookingStatus};
 use shanhai_domain::clinic_sessions::*;
+use shanhai_service::bookings;
 use shanhai_service::clinic_sessions as service;
 use shanhai_store::Page;
 use shanhai_store::bookings::Contact;
@@ -28,6 +29,8 @@ use utoipa::{IntoParams, OpenApi};
         cancel_session,
         copy_week,
         session_bookings,
+        book_for_patient,
+        cancel_for_patient,
         check_in_many,
         check_in,
         no_show,
@@ -45,6 +48,7 @@ use utoipa::{IntoParams, OpenApi};
         SessionStatus,
         Booking,
         BookingStatus,
+        BookingRequest,
         Contact
     ))
 )]
@@ -64,12 +68,13 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/clinic-sessions/{id}/cancel", post(cancel_session))
         .route(
             "/api/v1/clinic-sessions/{id}/bookings",
-            get(session_bookings),
+            get(session_bookings).post(book_for_patient),
         )
         .route(
             "/api/v1/clinic-sessions/{id}/check-ins",
             post(check_in_many),
         )
+        .route("/api/v1/bookings/{id}/cancel", post(cancel_for_patient))
         .route("/api/v1/bookings/{id}/check-in", post(check_in))
         .route("/api/v1/bookings/{id}/no-show", post(no_show))
         .route("/api/v1/bookings/{id}/undo", post(undo_mark))
@@ -272,6 +277,45 @@ async fn session_bookings(
         )
         .await?,
     ))
+}
+
+/// Books a place for a patient on the patient's behalf (a hospital's registration desk or its own
+/// system, signed in as a coordinator of the session's host): the public booking's rules and
+/// rush-proof path, the per-address limits aside. 201 confirmed; 202 on the waiting list when
+/// `waitlist` is asked for and the session is full; 409 when it is full.
+#[utoipa::path(post, path = "/api/v1/clinic-sessions/{id}/bookings", tag = "clinics", security(("bearer" = [])),
+    params(("id" = String, Path, format = Uuid)), request_body = BookingRequest,
+    responses((status = 201, body = Booking), (status = 202, body = Booking), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn book_for_patient(
+    State(state): State<AppState>,
+    caller: Caller,
+    IdPath(id): IdPath,
+    body: JsonBody,
+) -> ApiResult<(StatusCode, Json<Booking>)> {
+    let request = body.parse::<BookingRequest>()?;
+    let seen =
+        bookings::book_on_behalf(&state.db, &state.desk, &caller.acting(), &id, &request).await?;
+    let booking = seen.into_booking().ok_or_else(ApiError::forbidden)?;
+    let status = if booking.status == BookingStatus::Waitlisted {
+        StatusCode::ACCEPTED
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, Json(booking)))
+}
+
+/// Cancels a booking on the patient's behalf (for the session's host; a confirmed or waiting
+/// booking only, 409 otherwise); the first waiting patient gets the place.
+#[utoipa::path(post, path = "/api/v1/bookings/{id}/cancel", tag = "clinics", security(("bearer" = [])), params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = Booking), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn cancel_for_patient(
+    State(state): State<AppState>,
+    caller: Caller,
+    IdPath(id): IdPath,
+) -> ApiResult<Json<Booking>> {
+    let seen = bookings::cancel_on_behalf(&state.db, &caller.acting(), &id).await?;
+    Ok(Json(seen.into_booking().ok_or_else(ApiError::forbidden)?))
 }
 
 /// Marks a confirmed booking as checked in (on or after the session's day).

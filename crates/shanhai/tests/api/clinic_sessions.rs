@@ -1048,3 +1048,70 @@ async fn a_booking_with_three_mistakes_names_all_three() {
     assert_eq!(fields, ["id_number", "name", "phone"], "{body}");
     assert_eq!(app.count("bookings").await, before);
 }
+
+#[tokio::test]
+async fn the_hosts_desk_books_and_cancels_on_a_patients_behalf_by_the_public_rules() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let s = session(&app, &w, 1, &today()).await;
+    let coord = app.token("coord-r").await;
+    let url = format!("/api/v1/clinic-sessions/{s}/bookings");
+    let patient = |seq: u32, waitlist: bool| json!({"name": "李四", "phone": phone(seq), "id_number": id_number(seq), "waitlist": waitlist});
+
+    // Only the host's coordinators book on someone's behalf.
+    for who in ["coord-u", "clinician-r"] {
+        let token = app.token(who).await;
+        let (status, body) = app.post(&url, &token, patient(7, false)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{who}: {body}");
+    }
+    // Every bad field at once, nothing booked.
+    let (status, body) = app
+        .post(
+            &url,
+            &coord,
+            json!({"name": "", "phone": "12", "id_number": "x"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["error"]["field"].is_string(), "{body}");
+    assert_eq!(app.count("bookings").await, 0);
+
+    let (status, booked) = app.post(&url, &coord, patient(7, false)).await;
+    assert_eq!(status, StatusCode::CREATED, "{booked}");
+    assert_eq!(booked["status"], "confirmed");
+    assert_eq!(booked["name_masked"], "李*");
+    assert!(!booked.to_string().contains(&id_number(7)));
+    // Full: 409 as for the public, or the waiting list when asked for.
+    let (status, body) = app.post(&url, &coord, patient(8, false)).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let (status, waiting) = app.post(&url, &coord, patient(8, true)).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{waiting}");
+    assert_eq!(waiting["status"], "waitlisted");
+
+    // The patient finds the desk's booking with their code and phone.
+    let (status, found) = app
+        .post_anon(
+            "/api/v1/public/bookings/lookup",
+            json!({"booking_code": booked["booking_code"], "phone": phone(7)}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+
+    // Cancel on the patient's behalf: the waiting patient gets the place; a second cancel is 409.
+    let id = booked["id"].as_str().expect("id");
+    let coord_u = app.token("coord-u").await;
+    let cancel = format!("/api/v1/bookings/{id}/cancel");
+    assert_eq!(
+        app.post(&cancel, &coord_u, json!({})).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let (status, cancelled) = app.post(&cancel, &coord, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{cancelled}");
+    assert_eq!(cancelled["status"], "cancelled");
+    assert_eq!(
+        app.post(&cancel, &coord, json!({})).await.0,
+        StatusCode::CONFLICT
+    );
+    let (_, list) = app.get(&format!("{url}?status=confirmed"), &coord).await;
+    assert_eq!(list["items"][0]["id"], waiting["id"], "{list}");
+}

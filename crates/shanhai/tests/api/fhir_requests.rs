@@ -208,6 +208,18 @@ async fn a_referral_moves_through_its_states_by_task_patch_as_the_json_api_sees_
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{o}");
     assert_eq!(state_of(&app, &clinician, &id).await, "treated");
 
+    // A note without a step would be stored nowhere: 422 at the note, nothing changes.
+    let (s, o) = patch(
+        &app,
+        &coord_d,
+        &task,
+        json!([{"op": "add", "path": "/note", "value": [{"text": "仅备注"}]}]),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{o}");
+    assert_eq!(o["issue"][0]["expression"][0], "Task.note");
+    assert_eq!(state_of(&app, &clinician, &id).await, "treated");
+
     // PUT the Task as read with the close and its outcome.
     let (_, mut t) = app.get(&task, &coord_d).await;
     t["status"] = json!("completed");

@@ -432,7 +432,7 @@ async fn take_step(state: &AppState, who: &Acting, record: Record, proposed: Val
                 _ => None,
             };
             let Some(action) = referral_action(r.state, status, status_changed, target)? else {
-                return Ok(Fhir::ok(current));
+                return unchanged(current, &added);
             };
             let output = |d: StepDetail| added.outputs.get(d.code()).cloned();
             let input = ReferralTransitionInput {
@@ -455,7 +455,7 @@ async fn take_step(state: &AppState, who: &Acting, record: Record, proposed: Val
                 _ => None,
             };
             let Some(action) = consultation_action(c.state, status, status_changed, target)? else {
-                return Ok(Fhir::ok(current));
+                return unchanged(current, &added);
             };
             let output = |d: StepDetail| added.outputs.get(d.code()).cloned();
             let input = TransitionInput {
@@ -470,6 +470,25 @@ async fn take_step(state: &AppState, who: &Acting, record: Record, proposed: Val
         }
     };
     Ok(Fhir(StatusCode::OK, resource(&after)))
+}
+
+/// The answer when the Task asks for no step: the Task as it is, unless the client added a note
+/// or an output, which are kept only with the step that needs them (422 rather than a 200 that
+/// stores nothing).
+fn unchanged(current: Value, added: &Added) -> FhirResult {
+    if added.note.is_some() || !added.outputs.is_empty() {
+        let mut e = unprocessable("fhir.task_no_step");
+        e.0.field = Some(
+            if added.note.is_some() {
+                "Task.note"
+            } else {
+                "Task.output"
+            }
+            .into(),
+        );
+        return Err(e);
+    }
+    Ok(Fhir::ok(current))
 }
 
 fn mismatch() -> FhirError {
