@@ -21,6 +21,42 @@ code_enum! {
     }
 }
 
+/// A new feed as the API and the page send it.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct CalendarFeedInput {
+    /// `expert`: the caller's own schedule; `institution`: a hospital's visiting-expert sessions.
+    #[schema(value_type = CalendarFeedKind)]
+    pub kind: String,
+    /// The hospital of an `institution` feed; default: the caller's own.
+    #[serde(default)]
+    #[schema(format = Uuid)]
+    pub institution_id: Option<String>,
+}
+
+/// A new feed, checked: its kind, and the hospital of an `institution` feed when one was named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCalendarFeed {
+    pub kind: CalendarFeedKind,
+    pub institution_id: Option<String>,
+}
+
+impl CalendarFeedInput {
+    pub fn parse(&self) -> Result<NewCalendarFeed, crate::Invalid> {
+        let kind = crate::validate::code("kind", &self.kind, CalendarFeedKind::parse)?;
+        let institution_id = match kind {
+            CalendarFeedKind::Expert => None,
+            CalendarFeedKind::Institution => crate::validate::optional_reference(
+                "institution_id",
+                self.institution_id.as_deref(),
+            )?,
+        };
+        Ok(NewCalendarFeed {
+            kind,
+            institution_id,
+        })
+    }
+}
+
 /// The zone every time in a feed is given in.
 pub const TIME_ZONE: &str = "Asia/Shanghai";
 

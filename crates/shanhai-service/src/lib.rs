@@ -9,6 +9,7 @@
 
 pub mod accounts;
 pub mod bookings;
+pub mod calendar_feeds;
 pub mod briefing;
 pub mod capacity;
 pub mod clinic_sessions;

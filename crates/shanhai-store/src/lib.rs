@@ -8,6 +8,7 @@ pub mod attachments;
 pub mod audit;
 pub mod audit_archive;
 pub mod bookings;
+pub mod calendar_feeds;
 pub mod briefing;
 pub mod capacity;
 pub mod clinic_sessions;
