@@ -26,6 +26,7 @@ ROOT="$(pwd)"
 export DEBIAN_FRONTEND=noninteractive
 SCHEMATHESIS_VERSION=4.32.5 # the CLI flags below are checked against this version
 PROMETHEUS_CLIENT_VERSION=0.21.1 # the metrics test parses /metrics with it
+ICALENDAR_VERSION=6.1.0 # the calendar feed tests parse the feeds with it
 SCHEMATHESIS_MAX_EXAMPLES="${SCHEMATHESIS_MAX_EXAMPLES:-20}"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 SHANHAI_BIN="$TARGET_DIR/debug/shanhai"
@@ -192,6 +193,15 @@ else
     echo "prometheus_client: installing $PROMETHEUS_CLIENT_VERSION"
     python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
         "prometheus_client==$PROMETHEUS_CLIENT_VERSION"
+fi
+# The independent iCalendar parser the calendar feed tests (calendar.rs) read the feeds with.
+if python3 -c 'import icalendar' 2>/dev/null &&
+    [ "$(python3 -m pip show icalendar 2>/dev/null | sed -n 's/^Version: //p')" = "$ICALENDAR_VERSION" ]; then
+    echo "icalendar: $ICALENDAR_VERSION"
+else
+    echo "icalendar: installing $ICALENDAR_VERSION"
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+        "icalendar==$ICALENDAR_VERSION"
 fi
 # Run it as a module: no dependence on PATH or on pyenv having rehashed its shims.
 SCHEMATHESIS=(python3 -m schemathesis.cli --config-file "$ROOT/scripts/schemathesis.toml")
