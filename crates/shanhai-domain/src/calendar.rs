@@ -338,7 +338,10 @@ impl Calendar {
                 When::Days { first, last } => {
                     lines.push(format!("DTSTART;VALUE=DATE:{}", day(first)));
                     // DTEND of a date is exclusive: the day after the last.
-                    lines.push(format!("DTEND;VALUE=DATE:{}", day(last + Duration::days(1))));
+                    lines.push(format!(
+                        "DTEND;VALUE=DATE:{}",
+                        day(last + Duration::days(1))
+                    ));
                     lines.push("TRANSP:TRANSPARENT".into());
                 }
                 When::Timed { start, end } => {
@@ -378,7 +381,10 @@ mod tests {
 
     #[test]
     fn long_lines_fold_at_75_octets_without_splitting_a_character() {
-        let line = format!("SUMMARY:{}", "内蒙古自治区包头市中心医院心血管内科".repeat(5));
+        let line = format!(
+            "SUMMARY:{}",
+            "内蒙古自治区包头市中心医院心血管内科".repeat(5)
+        );
         let folded = fold(&line);
         assert!(folded.ends_with("\r\n"));
         let physical: Vec<&str> = folded.trim_end_matches("\r\n").split("\r\n").collect();
@@ -396,7 +402,10 @@ mod tests {
     fn a_line_of_exactly_75_octets_is_not_folded() {
         let line = "X".repeat(75);
         assert_eq!(fold(&line), format!("{line}\r\n"));
-        assert_eq!(fold(&"X".repeat(76)), format!("{}\r\n X\r\n", "X".repeat(75)));
+        assert_eq!(
+            fold(&"X".repeat(76)),
+            format!("{}\r\n X\r\n", "X".repeat(75))
+        );
     }
 
     #[test]

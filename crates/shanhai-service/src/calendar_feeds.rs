@@ -44,7 +44,8 @@ pub async fn list(db: &Db, who: &Acting) -> ServiceResult<Vec<CalendarFeed>> {
 /// Revokes a feed: its URL answers 404 from now on. The owner's, or any for the platform admin.
 pub async fn revoke(db: &Db, who: &Acting, id: &str) -> ServiceResult<CalendarFeed> {
     let feed = calendar_feeds::get(db, id).await?;
-    who.principal.may_revoke_calendar_feed(&feed.owner_user_id)?;
+    who.principal
+        .may_revoke_calendar_feed(&feed.owner_user_id)?;
     Ok(calendar_feeds::revoke(db, &who.actor, id).await?)
 }
 

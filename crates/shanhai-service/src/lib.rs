@@ -9,8 +9,8 @@
 
 pub mod accounts;
 pub mod bookings;
-pub mod calendar_feeds;
 pub mod briefing;
+pub mod calendar_feeds;
 pub mod capacity;
 pub mod clinic_sessions;
 pub mod consultations;

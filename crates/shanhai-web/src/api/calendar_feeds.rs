@@ -113,7 +113,9 @@ async fn revoke_feed(
     caller: Caller,
     IdPath(id): IdPath,
 ) -> ApiResult<Json<CalendarFeed>> {
-    Ok(Json(service::revoke(&state.db, &caller.acting(), &id).await?))
+    Ok(Json(
+        service::revoke(&state.db, &caller.acting(), &id).await?,
+    ))
 }
 
 /// A feed's iCalendar document (RFC 5545), without an account: the token is the key. Events

@@ -43,10 +43,10 @@ impl CalendarFeedsPage {
     fn label(&self, feed: &CalendarFeed) -> String {
         match feed.kind {
             CalendarFeedKind::Expert => self.c.t("calendar.label_expert"),
-            CalendarFeedKind::Institution => self.c.t("calendar.label_institution").replace(
-                "{name}",
-                feed.subject_name.as_deref().unwrap_or_default(),
-            ),
+            CalendarFeedKind::Institution => self
+                .c
+                .t("calendar.label_institution")
+                .replace("{name}", feed.subject_name.as_deref().unwrap_or_default()),
         }
     }
 
@@ -72,11 +72,7 @@ async fn page_data(
     })
 }
 
-async fn feeds_page(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    uri: OriginalUri,
-) -> Response {
+async fn feeds_page(State(state): State<AppState>, viewer: Viewer, uri: OriginalUri) -> Response {
     match page_data(&state, &viewer, None, None).await {
         Ok(page) => render(&page),
         Err(e) => error_page(&viewer, "calendar", here(&uri), e),

@@ -179,7 +179,10 @@ async fn an_expert_subscribes_to_their_schedule_and_revoking_the_feed_makes_it_4
     let (s, kind, ics) = fetch(&app, &url).await;
     assert_eq!(s, StatusCode::OK, "{ics}");
     assert_eq!(kind, "text/calendar; charset=utf-8");
-    assert!(ics.contains("\r\nX-WR-CALNAME:沈专家 出诊日程 · 山海\r\n"), "{ics}");
+    assert!(
+        ics.contains("\r\nX-WR-CALNAME:沈专家 出诊日程 · 山海\r\n"),
+        "{ics}"
+    );
     for secret in ["张三丰", "王小明", &phone(7), &id_number(7), &id_number(42)] {
         assert!(!ics.contains(secret), "{secret} leaked into the feed");
     }
@@ -188,7 +191,10 @@ async fn an_expert_subscribes_to_their_schedule_and_revoking_the_feed_makes_it_4
 
     let a = event(
         &events,
-        &format!("assignment-{}@shanhai", assignment["id"].as_str().expect("id")),
+        &format!(
+            "assignment-{}@shanhai",
+            assignment["id"].as_str().expect("id")
+        ),
     );
     assert_eq!(a["start"], day(-10), "an all-day span from its first day");
     assert_eq!(a["end"], day(21), "DTEND is the day after the last");
@@ -284,7 +290,10 @@ async fn a_coordinator_subscribes_to_their_hospitals_visiting_experts_and_not_to
     assert_eq!(events.len(), 1, "{events:#?}");
     let e = event(&events, &format!("clinic-session-{s1}@shanhai"));
     let summary = e["summary"].as_str().expect("summary");
-    assert!(summary.contains("沈专家") && summary.contains("主任医师"), "{summary}");
+    assert!(
+        summary.contains("沈专家") && summary.contains("主任医师"),
+        "{summary}"
+    );
     assert_eq!(e["start"], format!("{}T08:30:00+08:00", day(1)));
 
     // Another hospital's coordinator may not subscribe to this one; nor may an expert account
@@ -300,7 +309,11 @@ async fn a_coordinator_subscribes_to_their_hospitals_visiting_experts_and_not_to
     assert_eq!(s, StatusCode::FORBIDDEN, "{b}");
     let unlinked = app.token("expert-d").await;
     let (s, b) = app
-        .post("/api/v1/calendar-feeds", &unlinked, json!({"kind": "expert"}))
+        .post(
+            "/api/v1/calendar-feeds",
+            &unlinked,
+            json!({"kind": "expert"}),
+        )
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{b}");
     let (s, b) = app
@@ -332,7 +345,10 @@ async fn the_calendar_page_shows_a_new_feeds_address_once_and_revokes_it() {
 
     let (s, html) = page.get("/calendar-feeds").await;
     assert_eq!(s, StatusCode::OK);
-    assert!(html.contains("data-testid=\"nav-calendar\""), "in the user's menu");
+    assert!(
+        html.contains("data-testid=\"nav-calendar\""),
+        "in the user's menu"
+    );
     assert!(html.contains("data-testid=\"calendar-empty\""));
     assert!(html.contains("data-testid=\"calendar-new-institution\""));
     assert!(!html.contains("data-testid=\"calendar-new-expert\""));
@@ -351,7 +367,10 @@ async fn the_calendar_page_shows_a_new_feeds_address_once_and_revokes_it() {
         .and_then(|v| v.split('"').next())
         .expect("the address")
         .to_string();
-    assert!(url.contains("/calendar/shc_") && url.ends_with(".ics"), "{url}");
+    assert!(
+        url.contains("/calendar/shc_") && url.ends_with(".ics"),
+        "{url}"
+    );
     assert!(html.contains("href=\"webcal://"), "{html}");
     assert!(html.contains("包头市中心医院外来专家出诊"));
     assert_eq!(fetch(&app, &url).await.0, StatusCode::OK);
@@ -366,9 +385,7 @@ async fn the_calendar_page_shows_a_new_feeds_address_once_and_revokes_it() {
     let id = list[0]["id"].as_str().expect("id");
     assert!(html.contains(&format!("/calendar-feeds/{id}/revoke")));
 
-    let (s, _) = page
-        .post(&format!("/calendar-feeds/{id}/revoke"), "")
-        .await;
+    let (s, _) = page.post(&format!("/calendar-feeds/{id}/revoke"), "").await;
     assert!(s.is_success() || s.is_redirection(), "{s}");
     assert_eq!(fetch(&app, &url).await.0, StatusCode::NOT_FOUND);
     let (_, html) = page.get("/calendar-feeds").await;
