@@ -185,24 +185,20 @@ else
     echo "moto: missing, installing moto[server] (a local S3-compatible server for the storage tests)"
     python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "moto[server]==5.*"
 fi
+# A Python package at a pinned version: installed unless that version is there already.
+pip_pinned() { # module package version
+    if python3 -c "import $1" 2>/dev/null &&
+        [ "$(python3 -m pip show "$2" 2>/dev/null | sed -n 's/^Version: //p')" = "$3" ]; then
+        echo "$2: $3"
+    else
+        echo "$2: installing $3"
+        python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "$2==$3"
+    fi
+}
 # The Prometheus text parser the metrics test (operations_observe.rs) reads /metrics with.
-if python3 -c 'import prometheus_client.parser' 2>/dev/null &&
-    [ "$(python3 -m pip show prometheus_client 2>/dev/null | sed -n 's/^Version: //p')" = "$PROMETHEUS_CLIENT_VERSION" ]; then
-    echo "prometheus_client: $PROMETHEUS_CLIENT_VERSION"
-else
-    echo "prometheus_client: installing $PROMETHEUS_CLIENT_VERSION"
-    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
-        "prometheus_client==$PROMETHEUS_CLIENT_VERSION"
-fi
+pip_pinned prometheus_client.parser prometheus_client "$PROMETHEUS_CLIENT_VERSION"
 # The independent iCalendar parser the calendar feed tests (calendar.rs) read the feeds with.
-if python3 -c 'import icalendar' 2>/dev/null &&
-    [ "$(python3 -m pip show icalendar 2>/dev/null | sed -n 's/^Version: //p')" = "$ICALENDAR_VERSION" ]; then
-    echo "icalendar: $ICALENDAR_VERSION"
-else
-    echo "icalendar: installing $ICALENDAR_VERSION"
-    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
-        "icalendar==$ICALENDAR_VERSION"
-fi
+pip_pinned icalendar icalendar "$ICALENDAR_VERSION"
 # Run it as a module: no dependence on PATH or on pyenv having rehashed its shims.
 SCHEMATHESIS=(python3 -m schemathesis.cli --config-file "$ROOT/scripts/schemathesis.toml")
 

@@ -11,7 +11,7 @@ use shanhai_domain::clinic_sessions::ClinicSession;
 use shanhai_store::calendar_feeds::{self, CalendarFeed, NewFeed};
 use shanhai_store::clinic_sessions::SessionFilter;
 use shanhai_store::dispatch::{self, AssignmentFilter};
-use shanhai_store::{Db, PageRequest, clinic_sessions};
+use shanhai_store::{Db, clinic_sessions};
 
 /// Creates a feed for the caller: of their own schedule (`expert`), or of the visiting-expert
 /// sessions of a hospital whose clinics they run (`institution`; default their own hospital).
@@ -122,22 +122,7 @@ pub async fn document(db: &Db, token: &str) -> ServiceResult<String> {
     Ok(Calendar { name, events }.to_ics(chrono::Utc::now()))
 }
 
-/// Every session a filter finds, read a page at a time.
+/// Every session a filter finds.
 async fn all_sessions(db: &Db, filter: &SessionFilter) -> ServiceResult<Vec<ClinicSession>> {
-    let mut out = Vec::new();
-    let mut page = 1;
-    loop {
-        let batch = clinic_sessions::list(
-            db,
-            filter,
-            PageRequest::new(Some(page), Some(PageRequest::MAX_PER_PAGE)),
-        )
-        .await?;
-        let pages = batch.pages();
-        out.extend(batch.items);
-        if page >= pages {
-            return Ok(out);
-        }
-        page += 1;
-    }
+    crate::all_pages(|page| clinic_sessions::list(db, filter, page)).await
 }

@@ -61,6 +61,30 @@ pub fn allowed(yes: bool) -> ServiceResult<()> {
     }
 }
 
+/// Every item of a paged store list, read a page at a time (`fetch` reads one page).
+pub(crate) async fn all_pages<T, Fut>(
+    mut fetch: impl FnMut(shanhai_store::PageRequest) -> Fut,
+) -> ServiceResult<Vec<T>>
+where
+    Fut: Future<Output = Result<shanhai_store::Page<T>, shanhai_store::StoreError>>,
+{
+    let mut out = Vec::new();
+    let mut page = 1;
+    loop {
+        let batch = fetch(shanhai_store::PageRequest::new(
+            Some(page),
+            Some(shanhai_store::PageRequest::MAX_PER_PAGE),
+        ))
+        .await?;
+        let pages = batch.pages();
+        out.extend(batch.items);
+        if page >= pages {
+            return Ok(out);
+        }
+        page += 1;
+    }
+}
+
 /// One page of a list held in memory.
 pub fn page_of<T>(
     mut items: Vec<T>,

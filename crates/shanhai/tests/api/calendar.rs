@@ -6,7 +6,6 @@ use crate::consultations::{expert_account, request};
 use crate::helpers::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use std::process::{Command, Stdio};
 
 /// The events of an iCalendar document as `icalendar` reads them: uid, summary, status, and
 /// start and end as ISO text with the start's TZID.
@@ -37,33 +36,7 @@ for e in cal.walk("VEVENT"):
     })
 print(json.dumps(events))
 "#;
-    use std::io::Write;
-    let mut child = Command::new("python3")
-        .args(["-c", SCRIPT])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python3 is needed to parse the feed (./test.sh installs icalendar)");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(text.as_bytes())
-        .expect("write");
-    let out = child.wait_with_output().expect("python3");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        !stdout.starts_with("MISSING"),
-        "the Python package icalendar is missing: ./test.sh installs it \
-         (python3 -m pip install icalendar==6.1.0)"
-    );
-    assert!(
-        out.status.success(),
-        "icalendar refused the feed: {}\n{text}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let parsed: Value = serde_json::from_str(&stdout).expect("json");
+    let parsed = python_json(SCRIPT, text, "python3 -m pip install icalendar==6.1.0");
     parsed.as_array().expect("events").clone()
 }
 
