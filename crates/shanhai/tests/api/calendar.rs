@@ -365,14 +365,7 @@ async fn the_calendar_page_shows_a_new_feeds_address_once_and_revokes_it() {
     assert!(html.contains("已吊销"));
 
     // An expert linked to a person sees their own schedule's form; English is there too.
-    let (s, b) = app
-        .post(
-            "/api/v1/users",
-            &w.admin,
-            json!({"username": "dr-shen", "password": PASSWORD, "role": "expert", "institution_id": w.donor, "person_id": w.person_d}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{b}");
+    expert_account(&app, &w).await;
     let expert = Browser::sign_in(&app, "dr-shen").await;
     let (_, html) = expert.get("/calendar-feeds?lang=en").await;
     assert!(html.contains("data-testid=\"calendar-new-expert\""));
