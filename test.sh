@@ -26,6 +26,7 @@ ROOT="$(pwd)"
 export DEBIAN_FRONTEND=noninteractive
 SCHEMATHESIS_VERSION=4.32.5 # the CLI flags below are checked against this version
 PROMETHEUS_CLIENT_VERSION=0.21.1 # the metrics test parses /metrics with it
+ICALENDAR_VERSION=6.1.0 # the calendar feed tests parse the feeds with it
 SCHEMATHESIS_MAX_EXAMPLES="${SCHEMATHESIS_MAX_EXAMPLES:-20}"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 SHANHAI_BIN="$TARGET_DIR/debug/shanhai"
@@ -184,15 +185,20 @@ else
     echo "moto: missing, installing moto[server] (a local S3-compatible server for the storage tests)"
     python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "moto[server]==5.*"
 fi
+# A Python package at a pinned version: installed unless that version is there already.
+pip_pinned() { # module package version
+    if python3 -c "import $1" 2>/dev/null &&
+        [ "$(python3 -m pip show "$2" 2>/dev/null | sed -n 's/^Version: //p')" = "$3" ]; then
+        echo "$2: $3"
+    else
+        echo "$2: installing $3"
+        python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "$2==$3"
+    fi
+}
 # The Prometheus text parser the metrics test (operations_observe.rs) reads /metrics with.
-if python3 -c 'import prometheus_client.parser' 2>/dev/null &&
-    [ "$(python3 -m pip show prometheus_client 2>/dev/null | sed -n 's/^Version: //p')" = "$PROMETHEUS_CLIENT_VERSION" ]; then
-    echo "prometheus_client: $PROMETHEUS_CLIENT_VERSION"
-else
-    echo "prometheus_client: installing $PROMETHEUS_CLIENT_VERSION"
-    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
-        "prometheus_client==$PROMETHEUS_CLIENT_VERSION"
-fi
+pip_pinned prometheus_client.parser prometheus_client "$PROMETHEUS_CLIENT_VERSION"
+# The independent iCalendar parser the calendar feed tests (calendar.rs) read the feeds with.
+pip_pinned icalendar icalendar "$ICALENDAR_VERSION"
 # Run it as a module: no dependence on PATH or on pyenv having rehashed its shims.
 SCHEMATHESIS=(python3 -m schemathesis.cli --config-file "$ROOT/scripts/schemathesis.toml")
 

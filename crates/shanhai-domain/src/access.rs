@@ -419,6 +419,30 @@ impl Principal {
         }
     }
 
+    /// A calendar feed of an expert's schedule: the expert only (`person_id` is the registry
+    /// person of the caller's account), never someone else on their behalf — the feed's secret
+    /// URL goes to whoever creates it.
+    pub fn may_subscribe_schedule(
+        &self,
+        expert_id: &str,
+        person_id: Option<&str>,
+    ) -> Result<(), Refusal> {
+        if person_id == Some(expert_id) {
+            Ok(())
+        } else {
+            Err(Refusal::Forbidden("error.calendar_own_schedule_only"))
+        }
+    }
+
+    /// Revoking a calendar feed: whoever created it, and the platform admin.
+    pub fn may_revoke_calendar_feed(&self, owner_user_id: &str) -> Result<(), Refusal> {
+        if self.user_id == owner_user_id || self.is_admin() {
+            Ok(())
+        } else {
+            Err(FORBIDDEN)
+        }
+    }
+
     /// Creating an institution: the platform admin or a program office.
     /// The program whose figures the caller may see: any (or all) for the platform admin, their
     /// own for a program office (asking for another is refused); nobody else sees program

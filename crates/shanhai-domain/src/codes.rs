@@ -324,6 +324,7 @@ macro_rules! labels_by_schema {
 
 labels_by_schema! {
     bookings::BookingStatus,
+    calendar::CalendarFeedKind,
     capacity::PlacementStatus,
     capacity::Evaluation,
     capacity::TeachingKind,

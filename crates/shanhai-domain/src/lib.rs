@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod codes;
 pub mod bookings;
 pub mod briefing;
+pub mod calendar;
 pub mod capacity;
 pub mod clinic_sessions;
 pub mod consultations;

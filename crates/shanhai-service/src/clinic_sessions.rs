@@ -253,22 +253,8 @@ pub async fn reveal_contact(
     Ok(bookings::contact(db, cipher, &who.actor, &booking.id).await?)
 }
 
-/// Every institution (the platform admin's hosts), read a page at a time.
+/// Every institution (the platform admin's hosts).
 async fn all_institutions(db: &Db) -> ServiceResult<Vec<Institution>> {
-    let mut out = Vec::new();
-    let mut page = 1;
-    loop {
-        let batch = institutions::list(
-            db,
-            &InstitutionFilter::default(),
-            PageRequest::new(Some(page), Some(PageRequest::MAX_PER_PAGE)),
-        )
-        .await?;
-        let pages = batch.pages();
-        out.extend(batch.items);
-        if page >= pages {
-            return Ok(out);
-        }
-        page += 1;
-    }
+    let filter = InstitutionFilter::default();
+    crate::all_pages(|page| institutions::list(db, &filter, page)).await
 }

@@ -10,6 +10,7 @@
 pub mod accounts;
 pub mod bookings;
 pub mod briefing;
+pub mod calendar_feeds;
 pub mod capacity;
 pub mod clinic_sessions;
 pub mod consultations;
@@ -57,6 +58,30 @@ pub fn allowed(yes: bool) -> ServiceResult<()> {
         Ok(())
     } else {
         Err(ServiceError::forbidden())
+    }
+}
+
+/// Every item of a paged store list, read a page at a time (`fetch` reads one page).
+pub(crate) async fn all_pages<T, Fut>(
+    mut fetch: impl FnMut(shanhai_store::PageRequest) -> Fut,
+) -> ServiceResult<Vec<T>>
+where
+    Fut: Future<Output = Result<shanhai_store::Page<T>, shanhai_store::StoreError>>,
+{
+    let mut out = Vec::new();
+    let mut page = 1;
+    loop {
+        let batch = fetch(shanhai_store::PageRequest::new(
+            Some(page),
+            Some(shanhai_store::PageRequest::MAX_PER_PAGE),
+        ))
+        .await?;
+        let pages = batch.pages();
+        out.extend(batch.items);
+        if page >= pages {
+            return Ok(out);
+        }
+        page += 1;
     }
 }
 

@@ -225,6 +225,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0031_audit_archives.sql"),
         postgres: include_str!("../migrations/postgres/0031_audit_archives.sql"),
     },
+    Migration {
+        version: 32,
+        name: "calendar_feeds",
+        sqlite: include_str!("../migrations/sqlite/0032_calendar_feeds.sql"),
+        postgres: include_str!("../migrations/postgres/0032_calendar_feeds.sql"),
+    },
 ];
 
 /// A connection pool and the backend behind it.

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod audit_archive;
 pub mod bookings;
 pub mod briefing;
+pub mod calendar_feeds;
 pub mod capacity;
 pub mod clinic_sessions;
 pub mod composition;

@@ -230,3 +230,18 @@ document.addEventListener("DOMContentLoaded", () => {
     window.history.replaceState(null, "", here.pathname + here.search + here.hash);
   }
 })();
+
+// A copy button (`data-copy="<input id>"`) puts the input's value on the clipboard; without
+// clipboard access the text is selected for the user to copy.
+document.addEventListener("click", (event) => {
+  const button = event.target instanceof Element ? event.target.closest("[data-copy]") : null;
+  if (!button) return;
+  const input = document.getElementById(button.dataset.copy);
+  if (!input) return;
+  input.select();
+  if (navigator.clipboard) {
+    navigator.clipboard.writeText(input.value).then(() => {
+      if (button.dataset.copied) button.textContent = button.dataset.copied;
+    }, () => {});
+  }
+});

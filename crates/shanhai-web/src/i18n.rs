@@ -117,7 +117,7 @@ mod tests {
                 let rest = &text[i + 1..];
                 let Some(end) = rest.find('"') else { continue };
                 let candidate = &rest[..end];
-                let is_key = ["error.", "ui.", "code."]
+                let is_key = ["error.", "ui.", "code.", "calendar."]
                     .iter()
                     .any(|p| candidate.starts_with(p))
                     && candidate.len() > 4

@@ -4,6 +4,7 @@
 mod accounts;
 pub mod attachments;
 pub mod briefing;
+pub mod calendar_feeds;
 pub mod capacity;
 mod clinic_sessions;
 pub mod consultations;
@@ -207,6 +208,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(briefing::BriefingApi::openapi());
     doc.merge(referrals::ReferralsApi::openapi());
     doc.merge(webhooks::WebhooksApi::openapi());
+    doc.merge(calendar_feeds::CalendarFeedsApi::openapi());
     doc.merge(inbox::InboxApi::openapi());
     doc.merge(imports::ImportsApi::openapi());
     doc.merge(capacity::CapacityApi::openapi());
@@ -234,6 +236,7 @@ pub fn router() -> Router<AppState> {
         .merge(briefing::router())
         .merge(referrals::router())
         .merge(webhooks::router())
+        .merge(calendar_feeds::router())
         .merge(inbox::router())
         .merge(imports::router())
         .merge(capacity::router())

@@ -3,6 +3,7 @@
 
 mod admin;
 mod briefing;
+mod calendar_feeds;
 mod capacity;
 mod clinic_sessions;
 mod consultations;
@@ -63,6 +64,7 @@ pub fn router() -> Router<AppState> {
         .merge(referrals::router())
         .merge(public::router())
         .merge(webhooks::router())
+        .merge(calendar_feeds::router())
         .merge(capacity::router())
         .merge(outreach::router())
         .merge(kpis::router())

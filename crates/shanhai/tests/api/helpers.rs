@@ -621,3 +621,36 @@ impl<'a> Browser<'a> {
             .expect("public post")
     }
 }
+
+/// Runs a Python script (`python3 -c`) that reads `input` on stdin and prints JSON, and answers
+/// that JSON. A script prints `MISSING` and exits when the Python package it needs is not there;
+/// the test then stops with `install` (what `./test.sh` runs to install it).
+pub fn python_json(script: &str, input: &str, install: &str) -> Value {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("python3")
+        .args(["-c", script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("python3 is needed ({install}): {e}"));
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write");
+    let out = child.wait_with_output().expect("python3");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !stdout.starts_with("MISSING"),
+        "a Python package is missing: ./test.sh installs it ({install})"
+    );
+    assert!(
+        out.status.success(),
+        "the parser refused the input: {}\n{input}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(&stdout).expect("the script's JSON")
+}

@@ -12,6 +12,7 @@ mod authorization;
 mod bad_input;
 mod briefing;
 mod briefing_changes;
+mod calendar;
 mod capacity;
 mod clinic_sessions;
 mod consultations;

@@ -33,33 +33,11 @@ for family in text_string_to_metric_families(sys.stdin.read()):
         samples.append({"name": s.name, "labels": s.labels, "value": s.value})
 print(json.dumps({"samples": samples, "types": types}))
 "#;
-    use std::io::Write;
-    let mut child = Command::new("python3")
-        .args(["-c", SCRIPT])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python3 is needed to parse /metrics (./test.sh installs prometheus_client)");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(text.as_bytes())
-        .expect("write");
-    let out = child.wait_with_output().expect("python3");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        !stdout.starts_with("MISSING"),
-        "the Python package prometheus_client is missing: ./test.sh installs it \
-         (python3 -m pip install prometheus_client==0.21.1)"
+    let parsed = python_json(
+        SCRIPT,
+        text,
+        "python3 -m pip install prometheus_client==0.21.1",
     );
-    assert!(
-        out.status.success(),
-        "prometheus_client refused the exposition: {}\n{text}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let parsed: Value = serde_json::from_str(&stdout).expect("parser output");
     let types = parsed["types"]
         .as_object()
         .expect("types")
